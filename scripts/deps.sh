@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every Debian package isobench needs to build, test and run its
+# benchmarks. Idempotent: only calls apt-get when something is missing.
+set -euo pipefail
+PKGS=(
+    build-essential cmake pkg-config clang-format   # build and style
+    libsqlite3-dev sqlite3                          # result store (+ CLI for tests)
+    liblzma-dev liblzma5                            # compress workload (dlopen'd)
+    liblapacke-dev liblapacke libopenblas-dev libopenblas0  # linpack (dlopen'd)
+    libcmocka-dev python3                           # unit tests, JSON checks
+    hpcc openmpi-bin xz-utils                       # bench/fidelity-cpu.sh references
+)
+missing=()
+for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "deps.sh: need root to install: ${missing[*]}" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+echo "deps.sh: all packages present"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds with -Werror, runs every test, then builds
+# the tests again under ASan+UBSan and runs them too. Exit non-zero on any
+# failure. (Sanitizer builds are for tests only, never for benchmarking.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/deps.sh
+jobs=$(nproc)
+
+echo "== style (clang-format)"
+git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' | xargs clang-format --dry-run -Werror
+
+echo "== release build + all tests"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DISOBENCH_WERROR=ON >/dev/null
+cmake --build build -j"$jobs"
+(cd build && ctest --output-on-failure -j1)
+
+echo "== ASan+UBSan build + all tests"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DISOBENCH_SANITIZE=ON -DISOBENCH_WERROR=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --output-on-failure -j1)
+echo "== all tests passed"

@@ -1,0 +1,86 @@
+#include "core/agent.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "workloads/workload.h"
+
+void agent_where(struct kvlist *l)
+{
+    static const char *const ns[] = {"pid", "net", "mnt", "uts", "ipc", "cgroup", "user"};
+    char path[64], buf[256];
+    for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+        snprintf(path, sizeof(path), "/proc/self/ns/%s", ns[i]);
+        ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+        if (n <= 0) continue;
+        buf[n] = '\0';
+        char key[32];
+        snprintf(key, sizeof(key), "ns.%s", ns[i]);
+        kv_set(l, key, buf, NULL);
+    }
+    char cg[1024];
+    if (util_read_file("/proc/self/cgroup", cg, sizeof(cg)) == 0) {
+        for (char *p = cg; *p; p++)
+            if (*p == '\n') *p = ';';
+        cg[sizeof(l->v[0].val) - 1] = '\0';
+        kv_set(l, "cgroup", cg, NULL);
+    }
+    if (gethostname(buf, sizeof(buf)) == 0) kv_set(l, "hostname", buf, NULL);
+    snprintf(buf, sizeof(buf), "%d", util_ncpus());
+    kv_set(l, "cpus", buf, NULL);
+    struct utsname u;
+    if (uname(&u) == 0) kv_set(l, "kernel", u.release, NULL);
+    snprintf(buf, sizeof(buf), "%d", (int)getpid());
+    kv_set(l, "pid", buf, NULL);
+}
+
+void agent_run_job(const struct job *j, struct reply *rep)
+{
+    memset(rep, 0, sizeof(*rep));
+    const struct workload *w = workload_find(j->workload);
+    const char *why;
+    if (!w) {
+        err_set(&rep->err, ERR_USAGE, "agent: unknown workload '%s'", j->workload);
+    } else if (w->unavailable && (why = w->unavailable())) {
+        err_set(&rep->err, ERR_USAGE, "%s is unavailable here: %s", w->name, why);
+    } else {
+        struct wl_ctx ctx = {.size = j->size, .opts = &j->opts, .ncpus = util_ncpus()};
+        rep->ok = workload_check_opts(w, &j->opts, &rep->err) == 0 &&
+                  w->run(&ctx, &rep->res, &rep->err) == 0;
+    }
+    agent_where(&rep->res.facts);
+}
+
+int agent_handle(const char *request, char *out, size_t cap, struct err *e)
+{
+    struct job *j = calloc(1, sizeof(*j));
+    struct reply *rep = calloc(1, sizeof(*rep));
+    int rc = -1;
+    if (!j || !rep) {
+        err_set(e, ERR_FAIL, "agent: out of memory");
+    } else {
+        if (proto_decode_job(request, j, &rep->err) < 0) {
+            rep->ok = 0;
+            agent_where(&rep->res.facts);
+        } else {
+            agent_run_job(j, rep);
+        }
+        rc = proto_encode_reply(rep, out, cap, e);
+    }
+    free(j);
+    free(rep);
+    return rc;
+}
+
+int agent_serve_fd(int fd, struct err *e)
+{
+    char *req cleanup_free = malloc(PROTO_MAX);
+    char *out cleanup_free = malloc(PROTO_MAX);
+    if (!req || !out) return err_set(e, ERR_FAIL, "agent: out of memory");
+    if (proto_recv(fd, req, PROTO_MAX, 0, e) < 0) return -1;
+    if (agent_handle(req, out, PROTO_MAX, e) < 0) return -1;
+    return proto_send(fd, out, e);
+}

@@ -1,0 +1,25 @@
+/* agent.h - the side that runs inside an environment. Every environment
+ * starts the same isobench binary as `isobench agent --fd N` (or calls
+ * agent_handle in-process, for the null environment); the agent runs the
+ * workload where it stands and replies with metrics plus facts about where
+ * it ran (namespaces, cgroup, CPUs), so a container can be proved real. */
+#ifndef ISOBENCH_AGENT_H
+#define ISOBENCH_AGENT_H
+
+#include <stddef.h>
+
+#include "core/proto.h"
+
+/* Runs one decoded job; always fills rep (ok or error). */
+void agent_run_job(const struct job *j, struct reply *rep);
+
+/* Decodes request text, runs it and encodes the reply into out. */
+int agent_handle(const char *request, char *out, size_t cap, struct err *e);
+
+/* Serves one request on fd (read frame, run, write frame). */
+int agent_serve_fd(int fd, struct err *e);
+
+/* Adds where-am-I facts (ns.*, cgroup, hostname, cpus, kernel) to l. */
+void agent_where(struct kvlist *l);
+
+#endif

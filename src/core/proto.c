@@ -1,0 +1,198 @@
+#include "core/proto.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Appends a formatted line; fails when the buffer is full. */
+__attribute__((format(printf, 4, 5))) static int put(char *buf, size_t len, size_t *off,
+                                                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *off, len - *off, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= len - *off) return -1;
+    *off += (size_t)n;
+    return 0;
+}
+
+static int has_newline(const char *s)
+{
+    return strchr(s, '\n') != NULL;
+}
+
+int proto_encode_job(const struct job *j, char *buf, size_t len, struct err *e)
+{
+    size_t off = 0;
+    if (put(buf, len, &off, "isobench 1\nworkload %s\nsize %s\n", j->workload, size_str(j->size)))
+        return err_set(e, ERR_FAIL, "request too large");
+    for (int i = 0; i < j->opts.n; i++) {
+        if (has_newline(j->opts.v[i].val) || strchr(j->opts.v[i].key, '='))
+            return err_set(e, ERR_USAGE, "option %s has a newline or '='", j->opts.v[i].key);
+        if (put(buf, len, &off, "opt %s=%s\n", j->opts.v[i].key, j->opts.v[i].val))
+            return err_set(e, ERR_FAIL, "request too large");
+    }
+    return 0;
+}
+
+/* Splits "key rest" in place; returns rest (or "" if none). */
+static char *split_line(char *line)
+{
+    char *sp = strchr(line, ' ');
+    if (!sp) return line + strlen(line);
+    *sp = '\0';
+    return sp + 1;
+}
+
+static int kv_line(struct kvlist *l, char *rest, struct err *e)
+{
+    char *eq = strchr(rest, '=');
+    if (!eq) return err_set(e, ERR_FAIL, "protocol: malformed pair '%s'", rest);
+    *eq = '\0';
+    return kv_set(l, rest, eq + 1, e);
+}
+
+int proto_decode_job(const char *buf, struct job *j, struct err *e)
+{
+    memset(j, 0, sizeof(*j));
+    j->size = -1;
+    char tmp[PROTO_MAX];
+    snprintf(tmp, sizeof(tmp), "%s", buf);
+    int version = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(tmp, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *rest = split_line(line);
+        if (strcmp(line, "isobench") == 0)
+            version = atoi(rest);
+        else if (strcmp(line, "workload") == 0)
+            snprintf(j->workload, sizeof(j->workload), "%s", rest);
+        else if (strcmp(line, "size") == 0)
+            j->size = size_parse(rest);
+        else if (strcmp(line, "opt") == 0) {
+            if (kv_line(&j->opts, rest, e) < 0) return -1;
+        } else
+            return err_set(e, ERR_FAIL, "protocol: unknown request line '%s'", line);
+    }
+    if (version != 1) return err_set(e, ERR_FAIL, "protocol: not an isobench v1 request");
+    if (!j->workload[0] || j->size < 0)
+        return err_set(e, ERR_FAIL, "protocol: request lacks workload or size");
+    return 0;
+}
+
+int proto_encode_reply(const struct reply *r, char *buf, size_t len, struct err *e)
+{
+    size_t off = 0;
+    int bad = 0;
+    if (!r->ok) {
+        char msg[sizeof(r->err.msg)];
+        snprintf(msg, sizeof(msg), "%s", r->err.msg);
+        for (char *p = msg; *p; p++)
+            if (*p == '\n') *p = ' ';
+        bad |= put(buf, len, &off, "status error\ncode %d\nerror %s\n", r->err.code, msg);
+    } else {
+        bad |= put(buf, len, &off, "status ok\n");
+        for (int i = 0; i < r->res.n; i++) {
+            const struct metric *m = &r->res.m[i];
+            bad |= put(buf, len, &off, "metric %s %s %s %.17g\n", m->name, m->unit,
+                       better_str(m->better), m->value);
+        }
+    }
+    for (int i = 0; i < r->res.facts.n; i++)
+        if (!has_newline(r->res.facts.v[i].val))
+            bad |=
+                put(buf, len, &off, "fact %s=%s\n", r->res.facts.v[i].key, r->res.facts.v[i].val);
+    if (bad) return err_set(e, ERR_FAIL, "reply too large");
+    return 0;
+}
+
+int proto_decode_reply(const char *buf, struct reply *r, struct err *e)
+{
+    memset(r, 0, sizeof(*r));
+    char tmp[PROTO_MAX];
+    snprintf(tmp, sizeof(tmp), "%s", buf);
+    int have_status = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(tmp, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *rest = split_line(line);
+        if (strcmp(line, "status") == 0) {
+            have_status = 1;
+            r->ok = strcmp(rest, "ok") == 0;
+        } else if (strcmp(line, "code") == 0) {
+            r->err.code = atoi(rest);
+        } else if (strcmp(line, "error") == 0) {
+            snprintf(r->err.msg, sizeof(r->err.msg), "%s", rest);
+        } else if (strcmp(line, "metric") == 0) {
+            char name[48], unit[24], better[8];
+            double v;
+            if (sscanf(rest, "%47s %23s %7s %lf", name, unit, better, &v) != 4)
+                return err_set(e, ERR_FAIL, "protocol: malformed metric '%s'", rest);
+            if (result_add(&r->res, name, unit, better_parse(better), v, e) < 0) return -1;
+        } else if (strcmp(line, "fact") == 0) {
+            if (kv_line(&r->res.facts, rest, e) < 0) return -1;
+        } else {
+            return err_set(e, ERR_FAIL, "protocol: unknown reply line '%s'", line);
+        }
+    }
+    if (!have_status) return err_set(e, ERR_FAIL, "protocol: reply without status");
+    if (!r->ok && r->err.code == 0) r->err.code = ERR_FAIL;
+    return 0;
+}
+
+int proto_send(int fd, const char *payload, struct err *e)
+{
+    char hdr[32];
+    size_t len = strlen(payload);
+    int n = snprintf(hdr, sizeof(hdr), "%zu\n", len);
+    if (util_write_all(fd, hdr, (size_t)n) < 0 || util_write_all(fd, payload, len) < 0)
+        return err_set(e, ERR_FAIL, "protocol: write failed: %s", strerror(errno));
+    return 0;
+}
+
+/* Reads exactly len bytes before the deadline (monotonic seconds, 0: none). */
+static int read_full(int fd, char *buf, size_t len, double deadline, struct err *e)
+{
+    size_t got = 0;
+    while (got < len) {
+        int ms = -1;
+        if (deadline > 0) {
+            double left = deadline - util_now();
+            if (left <= 0) return err_set(e, ERR_FAIL, "timed out waiting for the agent");
+            ms = (int)(left * 1000) + 1;
+        }
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int pr = poll(&p, 1, ms);
+        if (pr < 0 && errno == EINTR) return err_set(e, ERR_FAIL, "interrupted");
+        if (pr < 0) return err_set(e, ERR_FAIL, "poll: %s", strerror(errno));
+        if (pr == 0) continue;
+        ssize_t n = read(fd, buf + got, len - got);
+        if (n < 0 && errno == EINTR) return err_set(e, ERR_FAIL, "interrupted");
+        if (n < 0) return err_set(e, ERR_FAIL, "protocol: read failed: %s", strerror(errno));
+        if (n == 0) return err_set(e, ERR_FAIL, "the agent closed the channel without a reply");
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+int proto_recv(int fd, char *buf, size_t cap, double timeout_s, struct err *e)
+{
+    double deadline = timeout_s > 0 ? util_now() + timeout_s : 0;
+    char hdr[32];
+    size_t i = 0;
+    for (;;) {
+        if (i >= sizeof(hdr) - 1) return err_set(e, ERR_FAIL, "protocol: bad frame header");
+        if (read_full(fd, &hdr[i], 1, deadline, e) < 0) return -1;
+        if (hdr[i] == '\n') break;
+        if (hdr[i] < '0' || hdr[i] > '9') return err_set(e, ERR_FAIL, "protocol: bad frame header");
+        i++;
+    }
+    hdr[i] = '\0';
+    size_t len = strtoull(hdr, NULL, 10);
+    if (i == 0 || len >= cap) return err_set(e, ERR_FAIL, "protocol: frame of %zu bytes", len);
+    if (read_full(fd, buf, len, deadline, e) < 0) return -1;
+    buf[len] = '\0';
+    return 0;
+}

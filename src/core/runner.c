@@ -1,0 +1,241 @@
+#include "core/runner.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/host.h"
+#include "report/report.h"
+
+static int plan_workloads(struct run_plan *p, const char *list, struct err *e)
+{
+    char buf[1024];
+    if (strlen(list) >= sizeof(buf)) return err_set(e, ERR_USAGE, "workload list too long");
+    strcpy(buf, list);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        const struct workload *w = workload_find(t);
+        if (!w) return err_set(e, ERR_USAGE, "unknown workload '%s' (see isobench list)", t);
+        for (int i = 0; i < p->nwl; i++)
+            if (p->wl[i] == w) return err_set(e, ERR_USAGE, "workload '%s' listed twice", t);
+        const char *why = w->unavailable ? w->unavailable() : NULL;
+        if (why) return err_set(e, ERR_USAGE, "workload %s is unavailable: %s", t, why);
+        if (p->nwl >= RUN_MAX) return err_set(e, ERR_USAGE, "too many workloads");
+        p->wl[p->nwl++] = w;
+    }
+    if (p->nwl == 0) return err_set(e, ERR_USAGE, "no workload given (-w)");
+    return 0;
+}
+
+static int wl_declares(const struct workload *w, const char *key)
+{
+    for (const struct wl_opt *o = w->opts; o && o->name; o++)
+        if (strcmp(o->name, key) == 0) return 1;
+    return 0;
+}
+
+/* Hands each user option to the workloads it names or that declare it. */
+static int plan_options(struct run_plan *p, const struct kvlist *user, struct err *e)
+{
+    for (int i = 0; user && i < user->n; i++) {
+        const char *key = user->v[i].key, *val = user->v[i].val;
+        const char *dot = strchr(key, '.');
+        int used = 0;
+        for (int w = 0; w < p->nwl; w++) {
+            const char *k = key;
+            if (dot) {
+                if (strncmp(key, p->wl[w]->name, (size_t)(dot - key)) != 0 ||
+                    p->wl[w]->name[dot - key] != '\0')
+                    continue;
+                k = dot + 1;
+                if (!wl_declares(p->wl[w], k))
+                    return err_set(e, ERR_USAGE, "workload %s has no option '%s'", p->wl[w]->name,
+                                   k);
+            } else if (!wl_declares(p->wl[w], k)) {
+                continue;
+            }
+            if (kv_set(&p->wlopts[w], k, val, e) < 0) return -1;
+            used = 1;
+        }
+        if (!used) return err_set(e, ERR_USAGE, "option '%s' matches no selected workload", key);
+    }
+    return 0;
+}
+
+int runner_plan(struct run_plan *p, const char *wl_list, const char *envlist,
+                const struct kvlist *user_opts, struct err *e)
+{
+    if (plan_workloads(p, wl_list, e) < 0) return -1;
+    struct spec specs[RUN_MAX];
+    int n = spec_split_list(envlist, specs, RUN_MAX - 1, e);
+    if (n < 0) return -1;
+    int has_native = 0;
+    for (int i = 0; i < n; i++)
+        has_native |= strcmp(specs[i].text, "native") == 0;
+    p->nenv = 0;
+    if (!has_native) spec_parse("native", &p->spec[p->nenv++], e);
+    for (int i = 0; i < n; i++)
+        p->spec[p->nenv++] = specs[i];
+    for (int i = 0; i < p->nenv; i++) {
+        if (env_resolve(&p->spec[i], &p->env[i], e) < 0) return -1;
+        const char *why = p->env[i]->unavailable ? p->env[i]->unavailable() : NULL;
+        if (why)
+            return err_set(e, ERR_USAGE, "environment %s is unavailable: %s", p->spec[i].text, why);
+    }
+    if (plan_options(p, user_opts, e) < 0) return -1;
+    p->mem_needed = 0;
+    for (int w = 0; w < p->nwl; w++) {
+        struct wl_ctx ctx = {.size = p->size, .opts = &p->wlopts[w], .ncpus = util_ncpus()};
+        uint64_t mem = 0;
+        if (workload_check_opts(p->wl[w], &p->wlopts[w], e) < 0) return -1;
+        if (p->wl[w]->check(&ctx, &p->wlopts[w], &mem, e) < 0) return -1;
+        if (mem > p->mem_needed) p->mem_needed = mem;
+        uint64_t avail = util_mem_available();
+        if (avail && mem > avail)
+            return err_set(
+                e, ERR_USAGE, "%s at this size needs %llu MiB but only %llu MiB are available",
+                p->wl[w]->name, (unsigned long long)(mem >> 20), (unsigned long long)(avail >> 20));
+    }
+    if (p->reps < 1) return err_set(e, ERR_USAGE, "repetitions must be >= 1");
+    return 0;
+}
+
+static void make_uuid(char *buf, size_t len)
+{
+    unsigned short r = 0;
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) r = (unsigned short)getpid();
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char ts[32];
+    strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", &tm);
+    snprintf(buf, len, "%s-%04x", ts, r);
+}
+
+static void emit_ndjson(FILE *f, const char *uuid, const char *wl, const char *env, int rep,
+                        int warmup, double wall, const struct reply *r)
+{
+    fputs("{\"run\":", f);
+    json_str(f, uuid);
+    fputs(",\"workload\":", f);
+    json_str(f, wl);
+    fputs(",\"env\":", f);
+    json_str(f, env);
+    fprintf(f, ",\"rep\":%d,\"warmup\":%s,\"ok\":%s,\"wall_s\":", rep, warmup ? "true" : "false",
+            r->ok ? "true" : "false");
+    json_num(f, wall);
+    fputs(",\"metrics\":[", f);
+    for (int i = 0; r->ok && i < r->res.n; i++) {
+        fputs(i ? ",{\"name\":" : "{\"name\":", f);
+        json_str(f, r->res.m[i].name);
+        fputs(",\"unit\":", f);
+        json_str(f, r->res.m[i].unit);
+        fputs(",\"better\":", f);
+        json_str(f, better_str(r->res.m[i].better));
+        fputs(",\"value\":", f);
+        json_num(f, r->res.m[i].value);
+        fputc('}', f);
+    }
+    fputs("],\"facts\":", f);
+    json_kvlist(f, &r->res.facts);
+    if (!r->ok) {
+        fputs(",\"error\":", f);
+        json_str(f, r->err.msg);
+    }
+    fputs("}\n", f);
+    fflush(f);
+}
+
+static void progress(const struct run_plan *p, const char *wl, const char *env, int rep, int done,
+                     int total, double started)
+{
+    if (!p->progress) return;
+    double el = util_now() - started;
+    int eta = done > 0 ? (int)(el / done * (total - done)) : -1;
+    char etabuf[32] = "?";
+    if (eta >= 0) snprintf(etabuf, sizeof(etabuf), "%d:%02d", eta / 60, eta % 60);
+    char what[32] = "warm-up";
+    if (rep > 0) snprintf(what, sizeof(what), "rep %d/%d", rep, p->reps);
+    fprintf(stderr, "\r\033[K[%d/%d] %s @ %s  %s  ETA %s", done + 1, total, wl, env, what, etabuf);
+    fflush(stderr);
+}
+
+/* Runs one measurement and commits it; returns -1 only when the
+ * environment failed or we were interrupted. */
+static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store *st, int64_t run_id,
+                   const char *uuid, int rep, int *failed, struct err *e)
+{
+    struct job j = {.size = p->size};
+    snprintf(j.workload, sizeof(j.workload), "%s", p->wl[w]->name);
+    j.opts = p->wlopts[w];
+    struct reply *r cleanup_free = calloc(1, sizeof(*r));
+    if (!r) return err_set(e, ERR_FAIL, "out of memory");
+    double t0 = util_now();
+    if (ctx->env->exec(ctx, &j, r, e) < 0) {
+        if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
+        /* The environment failed this time: record it as a failed sample. */
+        r->ok = 0;
+        r->err = *e;
+        err_wrap(&r->err, "%s", ctx->spec.text);
+    }
+    double wall = util_now() - t0;
+    int warm = rep == 0;
+    if (!r->ok) (*failed)++;
+    if (store_measurement(st, run_id, j.workload, ctx->spec.text, rep, warm, wall, r, e) < 0)
+        return -1;
+    if (p->ndjson) emit_ndjson(p->ndjson, uuid, j.workload, ctx->spec.text, rep, warm, wall, r);
+    return 0;
+}
+
+static int run_body(struct run_plan *p, struct env_ctx *ctx, struct store *st, int64_t run_id,
+                    const char *uuid, int *failed, struct err *e)
+{
+    for (int i = 0; i < p->nenv; i++) {
+        ctx[i].env = p->env[i];
+        ctx[i].spec = p->spec[i];
+        ctx[i].timeout_s = p->timeout_s;
+        snprintf(ctx[i].run_id, sizeof(ctx[i].run_id), "%s", uuid);
+        if (p->env[i]->up(&ctx[i], e) < 0) return err_wrap(e, "bringing up %s", p->spec[i].text);
+        if (store_run_env(st, run_id, i, p->spec[i].text, &ctx[i].facts, e) < 0) return -1;
+    }
+    int first = p->warmup ? 0 : 1;
+    int total = p->nwl * p->nenv * (p->reps + 1 - first), done = 0;
+    double started = util_now();
+    for (int w = 0; w < p->nwl; w++)
+        for (int rep = first; rep <= p->reps; rep++)
+            for (int i = 0; i < p->nenv; i++) {
+                if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
+                progress(p, p->wl[w]->name, p->spec[i].text, rep, done, total, started);
+                if (measure(p, &ctx[i], w, st, run_id, uuid, rep, failed, e) < 0) return -1;
+                done++;
+            }
+    if (p->progress) fprintf(stderr, "\r\033[K");
+    return 0;
+}
+
+int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *failed,
+                   struct err *e)
+{
+    char uuid[64];
+    make_uuid(uuid, sizeof(uuid));
+    struct kvlist host = {0};
+    host_facts(&host);
+    *failed = 0;
+    if (store_run_begin(st, uuid, p->command, p->size, p->reps, &host, run_id, e) < 0) return -1;
+    for (int w = 0; w < p->nwl; w++)
+        if (store_run_workload(st, *run_id, w, p->wl[w]->name, &p->wlopts[w], e) < 0) return -1;
+    struct env_ctx *ctx = calloc(RUN_MAX, sizeof(*ctx));
+    if (!ctx) return err_set(e, ERR_FAIL, "out of memory");
+    int rc = run_body(p, ctx, st, *run_id, uuid, failed, e);
+    for (int i = p->nenv - 1; i >= 0; i--)
+        if (ctx[i].env) ctx[i].env->down(&ctx[i]);
+    free(ctx);
+    if (p->progress) fprintf(stderr, "\r\033[K");
+    const char *status =
+        rc < 0 ? (env_interrupted ? "interrupted" : "error") : (*failed ? "failed" : "complete");
+    struct err e2 = {0};
+    store_run_end(st, *run_id, status, &e2);
+    return rc;
+}

@@ -1,0 +1,47 @@
+/* runner.h - plans and executes a run: workloads x environments x
+ * repetitions. Every environment is brought up once; repetitions are
+ * interleaved across environments (native, container, vm, native, ...) so
+ * slow drift hits all of them alike; each measurement is committed to the
+ * store as soon as it returns. */
+#ifndef ISOBENCH_RUNNER_H
+#define ISOBENCH_RUNNER_H
+
+#include <stdio.h>
+
+#include "core/spec.h"
+#include "core/store.h"
+#include "envs/env.h"
+#include "workloads/workload.h"
+
+#define RUN_MAX 16
+
+struct run_plan {
+    struct spec spec[RUN_MAX];
+    const struct env *env[RUN_MAX];
+    int nenv;
+    const struct workload *wl[RUN_MAX];
+    struct kvlist wlopts[RUN_MAX]; /* user options plus resolved sizes */
+    int nwl;
+    int size, reps, warmup;
+    double timeout_s;
+    int progress; /* progress line on stderr */
+    FILE *ndjson; /* NULL, or where to write one JSON line per measurement */
+    char command[1024];
+    uint64_t mem_needed; /* the largest single workload's need, bytes */
+};
+
+/* Fills plan from the command line's lists. user_opts holds "key=value" or
+ * "workload.key=value" pairs. Adds native first when it is not listed (the
+ * baseline every overhead needs). Everything is checked here, before
+ * anything is created: ERR_USAGE on any bad input. */
+int runner_plan(struct run_plan *plan, const char *wl_list, const char *env_list,
+                const struct kvlist *user_opts, struct err *e);
+
+/* Executes the plan into st. Sets *failed to the number of failed
+ * measurements. Returns -1 on an environment failure or interrupt (the run
+ * is marked so in the store; finished samples stay). *run_id is set as
+ * soon as the run exists. */
+int runner_execute(struct run_plan *plan, struct store *st, int64_t *run_id, int *failed,
+                   struct err *e);
+
+#endif

@@ -1,0 +1,298 @@
+#include "core/store.h"
+#include "core/store_priv.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STORE_APP_ID 0x69736f62 /* "isob" */
+#define STORE_VERSION 1
+
+static const char schema[] =
+    "CREATE TABLE runs(id INTEGER PRIMARY KEY, uuid TEXT UNIQUE NOT NULL, started TEXT NOT NULL,"
+    " finished TEXT, status TEXT NOT NULL, command TEXT, size TEXT, repetitions INTEGER);"
+    "CREATE TABLE run_facts(run_id INTEGER NOT NULL REFERENCES runs(id), key TEXT NOT NULL,"
+    " value TEXT, PRIMARY KEY(run_id, key));"
+    "CREATE TABLE run_envs(run_id INTEGER NOT NULL REFERENCES runs(id), idx INTEGER NOT NULL,"
+    " spec TEXT NOT NULL, PRIMARY KEY(run_id, idx));"
+    "CREATE TABLE env_facts(run_id INTEGER NOT NULL, env_idx INTEGER NOT NULL, key TEXT NOT NULL,"
+    " value TEXT, PRIMARY KEY(run_id, env_idx, key));"
+    "CREATE TABLE run_workloads(run_id INTEGER NOT NULL REFERENCES runs(id), idx INTEGER NOT NULL,"
+    " workload TEXT NOT NULL, options TEXT, PRIMARY KEY(run_id, idx));"
+    "CREATE TABLE measurements(id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id),"
+    " workload TEXT NOT NULL, env TEXT NOT NULL, rep INTEGER NOT NULL, warmup INTEGER NOT NULL,"
+    " ok INTEGER NOT NULL, error TEXT, measured TEXT NOT NULL, wall_s REAL);"
+    "CREATE TABLE metrics(measurement_id INTEGER NOT NULL REFERENCES measurements(id),"
+    " name TEXT NOT NULL, unit TEXT NOT NULL, better TEXT NOT NULL, value REAL NOT NULL);"
+    "CREATE TABLE measurement_facts(measurement_id INTEGER NOT NULL REFERENCES measurements(id),"
+    " key TEXT NOT NULL, value TEXT);"
+    "CREATE INDEX meas_run ON measurements(run_id);"
+    "CREATE INDEX metrics_meas ON metrics(measurement_id);";
+
+static int db_fail(struct store *st, struct err *e, const char *what)
+{
+    return err_set(e, ERR_FAIL, "database %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+static int exec_sql(struct store *st, const char *sql, struct err *e)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(e, ERR_FAIL, "database %s: %s", st->path, msg ? msg : "error");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int pragma_int(struct store *st, const char *sql, int *out)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) return -1;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *out = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int mkdir_parents(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) < 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
+void store_default_path(char *buf, size_t len)
+{
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    if (xdg && *xdg)
+        snprintf(buf, len, "%s/isobench/results.db", xdg);
+    else
+        snprintf(buf, len, "%s/.local/share/isobench/results.db", home && *home ? home : "/root");
+}
+
+/* Checks that an existing, non-empty database is ours and sound. */
+static int store_verify(struct store *st, struct err *e)
+{
+    int app = 0, ver = 0, ntables = 0;
+    if (pragma_int(st, "PRAGMA application_id", &app) < 0)
+        return err_set(e, ERR_USAGE, "%s is corrupt or not a database: %s", st->path,
+                       sqlite3_errmsg(st->db));
+    if (pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntables) < 0)
+        return err_set(e, ERR_USAGE, "%s is corrupt: %s", st->path, sqlite3_errmsg(st->db));
+    if (ntables == 0 && app == 0) return 1; /* empty: ours to initialise */
+    if (app != STORE_APP_ID)
+        return err_set(e, ERR_USAGE, "%s is not an isobench database (left untouched)", st->path);
+    pragma_int(st, "PRAGMA user_version", &ver);
+    if (ver != STORE_VERSION)
+        return err_set(e, ERR_USAGE, "%s has schema version %d, this isobench knows %d", st->path,
+                       ver, STORE_VERSION);
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &s, NULL) != SQLITE_OK)
+        return err_set(e, ERR_USAGE, "%s is corrupt: %s", st->path, sqlite3_errmsg(st->db));
+    int ok =
+        sqlite3_step(s) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0), "ok") == 0;
+    sqlite3_finalize(s);
+    if (!ok) return err_set(e, ERR_USAGE, "%s is corrupt (quick_check failed)", st->path);
+    return 0;
+}
+
+int store_open(const char *path, int create, struct store **out, struct err *e)
+{
+    struct store *st = calloc(1, sizeof(*st));
+    if (!st) return err_set(e, ERR_FAIL, "out of memory");
+    snprintf(st->path, sizeof(st->path), "%s", path);
+    struct stat sb;
+    int exists = stat(path, &sb) == 0;
+    if (!exists && !create) {
+        free(st);
+        return err_set(e, ERR_USAGE, "no database at %s (nothing has been run yet?)", path);
+    }
+    if (!exists && mkdir_parents(path) < 0) {
+        err_set(e, ERR_USAGE, "cannot create the directory of %s: %s", path, strerror(errno));
+        free(st);
+        return -1;
+    }
+    int flags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE;
+    if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+        err_set(e, ERR_USAGE, "cannot open database %s: %s", path,
+                st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        store_close(st);
+        return -1;
+    }
+    sqlite3_busy_timeout(st->db, 5000);
+    int fresh = store_verify(st, e);
+    if (fresh < 0) {
+        store_close(st);
+        return -1;
+    }
+    if (exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
+                 e) < 0) {
+        e->code = ERR_USAGE;
+        store_close(st);
+        return -1;
+    }
+    if (fresh) {
+        char init[128];
+        snprintf(init, sizeof(init), "PRAGMA application_id=%d; PRAGMA user_version=%d;",
+                 STORE_APP_ID, STORE_VERSION);
+        if (exec_sql(st, "BEGIN", e) < 0 || exec_sql(st, schema, e) < 0 ||
+            exec_sql(st, init, e) < 0 || exec_sql(st, "COMMIT", e) < 0) {
+            e->code = ERR_USAGE;
+            store_close(st);
+            return -1;
+        }
+    }
+    *out = st;
+    return 0;
+}
+
+void store_close(struct store *st)
+{
+    if (!st) return;
+    sqlite3_close(st->db);
+    free(st);
+}
+
+/* Prepares sql, binds text/int args by a tiny format ("t" text, "i" int64,
+ * "d" double), steps it once. Returns 0 on DONE/ROW. */
+static int run_stmt(struct store *st, struct err *e, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return db_fail(st, e, "prepare");
+    va_list ap;
+    va_start(ap, fmt);
+    for (int i = 0; fmt[i]; i++) {
+        if (fmt[i] == 't')
+            sqlite3_bind_text(s, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+        else if (fmt[i] == 'i')
+            sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+        else
+            sqlite3_bind_double(s, i + 1, va_arg(ap, double));
+    }
+    va_end(ap);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db_fail(st, e, "write");
+    return 0;
+}
+
+static int put_facts(struct store *st, const char *sql, int64_t a, int64_t b, int two,
+                     const struct kvlist *l, struct err *e)
+{
+    for (int i = 0; l && i < l->n; i++) {
+        int rc = two ? run_stmt(st, e, sql, "iitt", a, b, l->v[i].key, l->v[i].val)
+                     : run_stmt(st, e, sql, "itt", a, l->v[i].key, l->v[i].val);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+/* Runs body inside one transaction; rolls back on failure. */
+#define IN_TX(st, e, body)                                                                         \
+    do {                                                                                           \
+        if (exec_sql(st, "BEGIN IMMEDIATE", e) < 0) return -1;                                     \
+        if ((body) < 0) {                                                                          \
+            exec_sql(st, "ROLLBACK", NULL);                                                        \
+            return -1;                                                                             \
+        }                                                                                          \
+        return exec_sql(st, "COMMIT", e);                                                          \
+    } while (0)
+
+static int run_begin_body(struct store *st, const char *uuid, const char *command, int size,
+                          int reps, const struct kvlist *host, int64_t *run_id, struct err *e)
+{
+    char now[32];
+    util_iso_time(now, sizeof(now));
+    if (run_stmt(st, e,
+                 "INSERT INTO runs(uuid, started, status, command, size, repetitions)"
+                 " VALUES(?,?,'running',?,?,?)",
+                 "tttti", uuid, now, command, size_str(size), (int64_t)reps) < 0)
+        return -1;
+    *run_id = sqlite3_last_insert_rowid(st->db);
+    return put_facts(st, "INSERT INTO run_facts VALUES(?,?,?)", *run_id, 0, 0, host, e);
+}
+
+int store_run_begin(struct store *st, const char *uuid, const char *command, int size, int reps,
+                    const struct kvlist *host, int64_t *run_id, struct err *e)
+{
+    IN_TX(st, e, run_begin_body(st, uuid, command, size, reps, host, run_id, e));
+}
+
+static int run_env_body(struct store *st, int64_t run_id, int idx, const char *spec,
+                        const struct kvlist *facts, struct err *e)
+{
+    if (run_stmt(st, e, "INSERT INTO run_envs VALUES(?,?,?)", "iit", run_id, (int64_t)idx, spec) <
+        0)
+        return -1;
+    return put_facts(st, "INSERT OR REPLACE INTO env_facts VALUES(?,?,?,?)", run_id, idx, 1, facts,
+                     e);
+}
+
+int store_run_env(struct store *st, int64_t run_id, int idx, const char *spec,
+                  const struct kvlist *facts, struct err *e)
+{
+    IN_TX(st, e, run_env_body(st, run_id, idx, spec, facts, e));
+}
+
+int store_run_workload(struct store *st, int64_t run_id, int idx, const char *workload,
+                       const struct kvlist *opts, struct err *e)
+{
+    char buf[4096] = "";
+    for (int i = 0; i < opts->n; i++) {
+        size_t off = strlen(buf);
+        snprintf(buf + off, sizeof(buf) - off, "%s%s=%s", i ? ";" : "", opts->v[i].key,
+                 opts->v[i].val);
+    }
+    return run_stmt(st, e, "INSERT INTO run_workloads VALUES(?,?,?,?)", "iitt", run_id,
+                    (int64_t)idx, workload, buf);
+}
+
+static int measurement_body(struct store *st, int64_t run_id, const char *workload, const char *env,
+                            int rep, int warmup, double wall_s, const struct reply *r,
+                            struct err *e)
+{
+    char now[32];
+    util_iso_time(now, sizeof(now));
+    if (run_stmt(st, e,
+                 "INSERT INTO measurements(run_id, workload, env, rep, warmup, ok, error, measured,"
+                 " wall_s) VALUES(?,?,?,?,?,?,?,?,?)",
+                 "ittiiittd", run_id, workload, env, (int64_t)rep, (int64_t)warmup, (int64_t)r->ok,
+                 r->ok ? "" : r->err.msg, now, wall_s) < 0)
+        return -1;
+    int64_t mid = sqlite3_last_insert_rowid(st->db);
+    for (int i = 0; r->ok && i < r->res.n; i++) {
+        const struct metric *m = &r->res.m[i];
+        if (run_stmt(st, e, "INSERT INTO metrics VALUES(?,?,?,?,?)", "itttd", mid, m->name, m->unit,
+                     better_str(m->better), m->value) < 0)
+            return -1;
+    }
+    return put_facts(st, "INSERT INTO measurement_facts VALUES(?,?,?)", mid, 0, 0, &r->res.facts,
+                     e);
+}
+
+int store_measurement(struct store *st, int64_t run_id, const char *workload, const char *env,
+                      int rep, int warmup, double wall_s, const struct reply *r, struct err *e)
+{
+    IN_TX(st, e, measurement_body(st, run_id, workload, env, rep, warmup, wall_s, r, e));
+}
+
+int store_run_end(struct store *st, int64_t run_id, const char *status, struct err *e)
+{
+    char now[32];
+    util_iso_time(now, sizeof(now));
+    return run_stmt(st, e, "UPDATE runs SET finished=?, status=? WHERE id=?", "tti", now, status,
+                    run_id);
+}

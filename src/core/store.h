@@ -1,0 +1,72 @@
+/* store.h - the SQLite result store. Every measurement is committed in its
+ * own transaction (WAL, synchronous=FULL) the moment it is measured, so a
+ * crash or Ctrl-C loses no finished sample. Opening never changes a file
+ * that is not an isobench database. */
+#ifndef ISOBENCH_STORE_H
+#define ISOBENCH_STORE_H
+
+#include <stdint.h>
+
+#include "core/proto.h"
+
+struct store;
+
+/* Opens (creating when create != 0, with its directories) the database at
+ * path. ERR_USAGE when it is unwritable, corrupt or not ours. */
+int store_open(const char *path, int create, struct store **out, struct err *e);
+void store_close(struct store *st);
+
+/* The default path: $XDG_DATA_HOME/isobench/results.db or
+ * ~/.local/share/isobench/results.db. */
+void store_default_path(char *buf, size_t len);
+
+int store_run_begin(struct store *st, const char *uuid, const char *command, int size, int reps,
+                    const struct kvlist *host, int64_t *run_id, struct err *e);
+int store_run_env(struct store *st, int64_t run_id, int idx, const char *spec,
+                  const struct kvlist *facts, struct err *e);
+int store_run_workload(struct store *st, int64_t run_id, int idx, const char *workload,
+                       const struct kvlist *opts, struct err *e);
+int store_measurement(struct store *st, int64_t run_id, const char *workload, const char *env,
+                      int rep, int warmup, double wall_s, const struct reply *rep_, struct err *e);
+int store_run_end(struct store *st, int64_t run_id, const char *status, struct err *e);
+
+/* ---- reading back, for reporters ---- */
+struct rv_point { /* one metric value of one successful, non-warm-up repetition */
+    int wl, env;  /* indices into run_view's workloads / envs */
+    char metric[48], unit[24];
+    int better;
+    double value;
+};
+struct rv_failure {
+    int wl, env, rep, warmup;
+    char error[512];
+};
+struct run_view {
+    int64_t id;
+    char uuid[64], started[32], finished[32], status[32], command[1024];
+    int size, reps;
+    struct kvlist host;
+    char envs[16][256];
+    struct kvlist env_facts[16];
+    int nenv;
+    char workloads[16][32];
+    struct kvlist wl_opts[16];
+    int nwl;
+    struct rv_point *points;
+    int npoints;
+    struct rv_failure *failures;
+    int nfailures;
+};
+
+/* Loads run `which` ("latest", a numeric id or a uuid). */
+int store_load_run(struct store *st, const char *which, struct run_view *rv, struct err *e);
+void store_free_run(struct run_view *rv);
+
+/* Calls fn for each run, newest first (at most limit). */
+int store_list_runs(struct store *st, int limit,
+                    void (*fn)(void *arg, int64_t id, const char *uuid, const char *started,
+                               const char *status, const char *size, const char *command,
+                               int nmeas),
+                    void *arg, struct err *e);
+
+#endif

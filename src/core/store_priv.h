@@ -1,0 +1,13 @@
+/* store_priv.h - the store's handle, shared by store.c (writing) and
+ * store_read.c (reading back). Not for other modules. */
+#ifndef ISOBENCH_STORE_PRIV_H
+#define ISOBENCH_STORE_PRIV_H
+
+#include <sqlite3.h>
+
+struct store {
+    sqlite3 *db;
+    char path[4096];
+};
+
+#endif

@@ -1,0 +1,182 @@
+#include "core/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void util_freep(void *p)
+{
+    free(*(void **)p);
+}
+
+void util_closep(const int *fd)
+{
+    if (*fd >= 0) close(*fd);
+}
+
+void util_fclosep(FILE **f)
+{
+    if (*f) fclose(*f);
+}
+
+int kv_set(struct kvlist *l, const char *key, const char *val, struct err *e)
+{
+    if (strlen(key) >= sizeof(l->v[0].key) || strlen(val) >= sizeof(l->v[0].val))
+        return err_set(e, ERR_USAGE, "option '%s' is too long", key);
+    for (int i = 0; i < l->n; i++) {
+        if (strcmp(l->v[i].key, key) == 0) {
+            strcpy(l->v[i].val, val);
+            return 0;
+        }
+    }
+    if (l->n >= KV_MAX) return err_set(e, ERR_USAGE, "too many options (max %d)", KV_MAX);
+    strcpy(l->v[l->n].key, key);
+    strcpy(l->v[l->n].val, val);
+    l->n++;
+    return 0;
+}
+
+const char *kv_get(const struct kvlist *l, const char *key)
+{
+    for (int i = 0; i < l->n; i++)
+        if (strcmp(l->v[i].key, key) == 0) return l->v[i].val;
+    return NULL;
+}
+
+double util_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void util_iso_time(char *buf, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int util_read_file(const char *path, char *buf, size_t len)
+{
+    FILE *f cleanup_fclose = fopen(path, "re");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, len - 1, f);
+    buf[n] = '\0';
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    return 0;
+}
+
+int util_parse_u64(const char *s, uint64_t *out, struct err *e)
+{
+    char *end;
+    if (!s || !*s || !isdigit((unsigned char)*s))
+        return err_set(e, ERR_USAGE, "'%s' is not a non-negative integer", s ? s : "");
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end) return err_set(e, ERR_USAGE, "'%s' is not a non-negative integer", s);
+    *out = v;
+    return 0;
+}
+
+int util_parse_double(const char *s, double *out, struct err *e)
+{
+    char *end;
+    if (!s || !*s) return err_set(e, ERR_USAGE, "empty number");
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v)) return err_set(e, ERR_USAGE, "'%s' is not a number", s);
+    *out = v;
+    return 0;
+}
+
+int util_parse_size(const char *s, uint64_t *out, struct err *e)
+{
+    char *end;
+    if (!s || !isdigit((unsigned char)*s))
+        return err_set(e, ERR_USAGE, "'%s' is not a size (e.g. 64M, 2G)", s ? s : "");
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno) return err_set(e, ERR_USAGE, "'%s' is not a size", s);
+    unsigned shift = 0;
+    switch (toupper((unsigned char)*end)) {
+    case '\0':
+        break;
+    case 'K':
+        shift = 10;
+        break;
+    case 'M':
+        shift = 20;
+        break;
+    case 'G':
+        shift = 30;
+        break;
+    case 'T':
+        shift = 40;
+        break;
+    default:
+        return err_set(e, ERR_USAGE, "'%s' is not a size (suffix K, M, G or T)", s);
+    }
+    if (*end) {
+        end++;
+        if (*end == 'i' || *end == 'I') end++;
+        if (*end == 'B' || *end == 'b') end++;
+        if (*end) return err_set(e, ERR_USAGE, "'%s' is not a size", s);
+    }
+    if (shift && v > (UINT64_MAX >> shift)) return err_set(e, ERR_USAGE, "'%s' is too large", s);
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+uint64_t util_mem_available(void)
+{
+    FILE *f cleanup_fclose = fopen("/proc/meminfo", "re");
+    if (!f) return 0;
+    char line[256];
+    unsigned long long kb;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) return (uint64_t)kb * 1024;
+    return 0;
+}
+
+int util_ncpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+uint64_t util_llc_bytes(void)
+{
+    uint64_t best = 0;
+    for (int i = 0; i < 16; i++) {
+        char path[128], buf[64];
+        snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+        if (util_read_file(path, buf, sizeof(buf)) < 0) break;
+        uint64_t v;
+        if (util_parse_size(buf, &v, NULL) == 0 && v > best) best = v;
+    }
+    return best;
+}
+
+int util_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}

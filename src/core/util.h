@@ -1,0 +1,60 @@
+/* util.h - small helpers shared by every module: cleanup attributes, a
+ * key=value list, time, file reading and number parsing. */
+#ifndef ISOBENCH_UTIL_H
+#define ISOBENCH_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/err.h"
+
+void util_freep(void *p);
+void util_closep(const int *fd);
+void util_fclosep(FILE **f);
+#define cleanup_free __attribute__((cleanup(util_freep)))
+#define cleanup_close __attribute__((cleanup(util_closep)))
+#define cleanup_fclose __attribute__((cleanup(util_fclosep)))
+
+#define KV_MAX 32
+struct kv {
+    char key[64];
+    char val[256];
+};
+struct kvlist {
+    struct kv v[KV_MAX];
+    int n;
+};
+
+/* Sets key to val, replacing an existing key. Fails when full or too long. */
+int kv_set(struct kvlist *l, const char *key, const char *val, struct err *e);
+/* Returns the value of key or NULL. */
+const char *kv_get(const struct kvlist *l, const char *key);
+
+/* Monotonic seconds. */
+double util_now(void);
+/* Wall clock as ISO-8601 UTC into buf (>= 21 bytes). */
+void util_iso_time(char *buf, size_t len);
+
+/* Reads a whole small file into buf (NUL-terminated, trailing newline
+ * stripped). Returns 0 or -1 (errno set). */
+int util_read_file(const char *path, char *buf, size_t len);
+
+/* Parses a size with an optional K/M/G/T suffix (powers of 1024). */
+int util_parse_size(const char *s, uint64_t *out, struct err *e);
+/* Parses a non-negative integer / a finite double, whole string. */
+int util_parse_u64(const char *s, uint64_t *out, struct err *e);
+int util_parse_double(const char *s, double *out, struct err *e);
+
+/* Bytes of MemAvailable from /proc/meminfo, 0 if unknown. */
+uint64_t util_mem_available(void);
+/* Number of CPUs this process may run on. */
+int util_ncpus(void);
+/* Size in bytes of the last-level cache of cpu0 from sysfs, 0 if unknown. */
+uint64_t util_llc_bytes(void);
+
+/* Writes all of buf / reads exactly len bytes, retrying on EINTR. */
+int util_write_all(int fd, const void *buf, size_t len);
+
+#endif

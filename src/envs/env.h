@@ -1,0 +1,61 @@
+/* env.h - the environment plug-in interface. An environment brings up a
+ * place to run (up), runs one job there through the isobench agent (exec)
+ * and takes everything down again (down, idempotent). It never interprets
+ * metrics: it only carries the agent's reply back. */
+#ifndef ISOBENCH_ENV_H
+#define ISOBENCH_ENV_H
+
+#include "core/proto.h"
+#include "core/spec.h"
+
+struct env;
+
+struct env_ctx {
+    const struct env *env;
+    struct spec spec;
+    char run_id[64];
+    double timeout_s;    /* per exec */
+    struct kvlist facts; /* what up() learned: stored with the run */
+    void *priv;          /* owned by the environment, freed by down() */
+};
+
+struct env {
+    const char *name;
+    const char *summary;
+    const char *(*unavailable)(void); /* NULL if it can run here, else why not */
+    const char *const *keys;          /* spec keys it accepts, NULL-terminated */
+    int (*up)(struct env_ctx *ctx, struct err *e);
+    /* Returns 0 when the agent answered (rep says whether the workload
+     * succeeded), -1 when the environment itself failed. */
+    int (*exec)(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e);
+    void (*down)(struct env_ctx *ctx);
+};
+
+#define ENV_LIST(X) X(native) X(null)
+
+#define X(n) extern const struct env env_##n;
+ENV_LIST(X)
+#undef X
+
+extern const struct env *const envs[];
+
+const struct env *env_find(const char *name);
+
+/* Resolves a parsed spec to its environment and checks its keys. */
+int env_resolve(const struct spec *sp, const struct env **out, struct err *e);
+
+/* Path of the running isobench binary (for spawning agents); the
+ * ISOBENCH_SELF environment variable overrides it (unit tests). */
+const char *env_self_exe(void);
+
+/* Spawns `isobench agent --fd 3` with the channel on fd 3 after running
+ * setup(arg) in the child (NULL: none), sends j, waits for the reply at most
+ * timeout_s, reaps the child. Shared by every environment that runs the
+ * agent as a host process. */
+int env_spawn_agent(const struct job *j, double timeout_s, int (*setup)(void *), void *arg,
+                    struct reply *rep, struct err *e);
+
+/* Set by the signal handler: stop as soon as possible. */
+extern volatile int env_interrupted;
+
+#endif

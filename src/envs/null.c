@@ -1,0 +1,36 @@
+/* null - runs the agent in-process, without spawning or isolating
+ * anything: it tests the runner, protocol and store (fio's null engine).
+ * Its numbers say nothing about isolation. */
+#include "core/agent.h"
+#include "envs/env.h"
+
+static int null_up(struct env_ctx *ctx, struct err *e)
+{
+    (void)ctx;
+    (void)e;
+    return 0;
+}
+
+static int null_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
+{
+    (void)ctx;
+    char *buf cleanup_free = malloc(PROTO_MAX);
+    char *out cleanup_free = malloc(PROTO_MAX);
+    if (!buf || !out) return err_set(e, ERR_FAIL, "out of memory");
+    if (proto_encode_job(j, buf, PROTO_MAX, e) < 0) return -1;
+    if (agent_handle(buf, out, PROTO_MAX, e) < 0) return -1;
+    return proto_decode_reply(out, rep, e);
+}
+
+static void null_down(struct env_ctx *ctx)
+{
+    (void)ctx;
+}
+
+const struct env env_null = {
+    .name = "null",
+    .summary = "in-process agent, no isolation; tests the runner",
+    .up = null_up,
+    .exec = null_exec,
+    .down = null_down,
+};

@@ -1,0 +1,64 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "envs/env.h"
+
+/* Kills and reaps a child still alive when its owner leaves scope. */
+static void reap_childp(const pid_t *pid)
+{
+    if (*pid > 0) {
+        kill(*pid, SIGKILL);
+        while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+    }
+}
+#define cleanup_child __attribute__((cleanup(reap_childp)))
+
+int env_spawn_agent(const struct job *j, double timeout_s, int (*setup)(void *), void *arg,
+                    struct reply *rep, struct err *e)
+{
+    char *buf cleanup_free = malloc(PROTO_MAX);
+    if (!buf) return err_set(e, ERR_FAIL, "out of memory");
+    if (proto_encode_job(j, buf, PROTO_MAX, e) < 0) return -1;
+    const char *self = env_self_exe(); /* resolve before fork */
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return err_set(e, ERR_FAIL, "socketpair: %s", strerror(errno));
+    int parent_fd cleanup_close = sv[0];
+    fflush(NULL);
+    pid_t pid cleanup_child = fork();
+    if (pid < 0) {
+        close(sv[1]);
+        return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        if (dup2(sv[1], 3) < 0) _exit(127);
+        if (setup && setup(arg) < 0) _exit(126);
+        execl(self, "isobench", "agent", "--fd", "3", (char *)NULL);
+        _exit(127);
+    }
+    close(sv[1]);
+    if (proto_send(parent_fd, buf, e) < 0) return -1;
+    if (proto_recv(parent_fd, buf, PROTO_MAX, timeout_s, e) < 0) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            pid = 0;
+            if (WIFSIGNALED(st))
+                return err_set(e, ERR_FAIL, "agent killed by signal %d (%s)", WTERMSIG(st),
+                               strsignal(WTERMSIG(st)));
+            if (WIFEXITED(st) && WEXITSTATUS(st) >= 126)
+                return err_set(e, ERR_FAIL, "agent could not start (exit %d)", WEXITSTATUS(st));
+        }
+        return -1;
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    pid = 0;
+    return proto_decode_reply(buf, rep, e);
+}

@@ -1,0 +1,349 @@
+/* main.c - the command line. The only place that prints errors and picks
+ * exit codes: 0 ok, 1 a measurement failed, 2 bad usage (nothing started,
+ * nothing stored changed), 130 interrupted. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buildinfo.h"
+#include "core/agent.h"
+#include "core/runner.h"
+#include "core/store.h"
+#include "envs/env.h"
+#include "report/report.h"
+#include "workloads/workload.h"
+
+static int die(const struct err *e)
+{
+    fprintf(stderr, "isobench: %s\n", e->msg);
+    return e->code ? e->code : ERR_FAIL;
+}
+
+static int usage_error(const char *cmd, const char *msg)
+{
+    fprintf(stderr, "isobench %s: %s (try 'isobench %s --help')\n", cmd, msg, cmd);
+    return ERR_USAGE;
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    env_interrupted = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal; /* no SA_RESTART: blocking reads return EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static const char run_help[] =
+    "usage: isobench run -w WORKLOADS [-e ENVS] [options]\n"
+    "  -w, --workload LIST   comma list of workloads (isobench list)\n"
+    "  -e, --env LIST        comma list of environment specs NAME[:key=value,...];\n"
+    "                        native is added first when missing (the baseline)\n"
+    "  -r, --repetitions N   measured repetitions per workload and environment (5)\n"
+    "      --no-warmup       skip the unmeasured warm-up repetition\n"
+    "  -s, --size PRESET     tiny | small | full (small)\n"
+    "  -o, --opt KEY=VALUE   workload option, KEY or WORKLOAD.KEY (repeatable)\n"
+    "  -N N                  linpack matrix order (same as -o linpack.n=N)\n"
+    "      --input FILE      compress input (same as -o compress.input=FILE)\n"
+    "      --timeout SEC     per measurement (600)\n"
+    "      --json            NDJSON, one line per measurement, on stdout (table on stderr)\n"
+    "      --db PATH         result database (default $XDG_DATA_HOME/isobench/results.db)\n";
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"workload", 1, 0, 'w'},  {"env", 1, 0, 'e'},  {"repetitions", 1, 0, 'r'},
+        {"size", 1, 0, 's'},      {"opt", 1, 0, 'o'},  {"input", 1, 0, 'I'},
+        {"timeout", 1, 0, 'T'},   {"json", 0, 0, 'J'}, {"db", 1, 0, 'D'},
+        {"no-warmup", 0, 0, 'W'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0},
+    };
+    struct run_plan *p cleanup_free = calloc(1, sizeof(*p));
+    struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
+    if (!p || !opts) return ERR_FAIL;
+    const char *wls = NULL, *envs_s = "native";
+    char db[4096];
+    store_default_path(db, sizeof(db));
+    p->size = SIZE_SMALL;
+    p->reps = 5;
+    p->warmup = 1;
+    p->timeout_s = 600;
+    int json = 0, c;
+    struct err e = {0};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "w:e:r:s:o:N:h", lo, NULL)) != -1) {
+        uint64_t u;
+        double d;
+        char *eq;
+        switch (c) {
+        case 'w':
+            wls = optarg;
+            break;
+        case 'e':
+            envs_s = optarg;
+            break;
+        case 'r':
+            if (util_parse_u64(optarg, &u, &e) < 0 || u < 1 || u > 1000)
+                return usage_error("run", "--repetitions takes 1..1000");
+            p->reps = (int)u;
+            break;
+        case 's':
+            if ((p->size = size_parse(optarg)) < 0)
+                return usage_error("run", "--size takes tiny, small or full");
+            break;
+        case 'o':
+            if (!(eq = strchr(optarg, '=')) || eq == optarg)
+                return usage_error("run", "--opt takes KEY=VALUE");
+            *eq = '\0';
+            if (kv_set(opts, optarg, eq + 1, &e) < 0) return die(&e);
+            break;
+        case 'N':
+            if (kv_set(opts, "linpack.n", optarg, &e) < 0) return die(&e);
+            break;
+        case 'I':
+            if (kv_set(opts, "compress.input", optarg, &e) < 0) return die(&e);
+            break;
+        case 'T':
+            if (util_parse_double(optarg, &d, &e) < 0 || d <= 0)
+                return usage_error("run", "--timeout takes seconds > 0");
+            p->timeout_s = d;
+            break;
+        case 'J':
+            json = 1;
+            break;
+        case 'D':
+            snprintf(db, sizeof(db), "%s", optarg);
+            break;
+        case 'W':
+            p->warmup = 0;
+            break;
+        case 'h':
+            fputs(run_help, stdout);
+            return 0;
+        default:
+            return usage_error("run", "bad option");
+        }
+    }
+    if (optind < argc) return usage_error("run", "unexpected argument");
+    if (!wls) return usage_error("run", "no workload given (-w)");
+    int off = 0;
+    for (int i = 0; i < argc && off < (int)sizeof(p->command) - 1; i++)
+        off += snprintf(p->command + off, sizeof(p->command) - (size_t)off, "%s%s",
+                        i ? " " : "isobench ", argv[i]);
+    if (runner_plan(p, wls, envs_s, opts, &e) < 0) return die(&e);
+    p->ndjson = json ? stdout : NULL;
+    p->progress = isatty(STDERR_FILENO);
+    struct store *st;
+    if (store_open(db, 1, &st, &e) < 0) return die(&e);
+    install_signals();
+    int64_t run_id = 0;
+    int failed = 0;
+    int rc = runner_execute(p, st, &run_id, &failed, &e);
+    struct err e2 = {0};
+    struct run_view rv;
+    if (run_id > 0) {
+        char which[32];
+        snprintf(which, sizeof(which), "%lld", (long long)run_id);
+        struct report rep;
+        if (store_load_run(st, which, &rv, &e2) == 0) {
+            if (report_build(&rv, &rep, &e2) == 0) {
+                reporter_table.emit(&rep, json ? stderr : stdout, &e2);
+                report_free(&rep);
+            }
+            store_free_run(&rv);
+        }
+    }
+    store_close(st);
+    fprintf(stderr, "isobench: results stored in %s (run %lld)\n", db, (long long)run_id);
+    if (rc < 0 && env_interrupted) {
+        fprintf(stderr, "isobench: interrupted; finished samples are stored\n");
+        return 130;
+    }
+    if (rc < 0) return die(&e);
+    if (failed) {
+        fprintf(stderr, "isobench: %d measurement(s) failed (see the table)\n", failed);
+        return ERR_FAIL;
+    }
+    return 0;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+    int verbose = argc > 1 && (strcmp(argv[1], "-v") == 0 || strcmp(argv[1], "--verbose") == 0);
+    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        puts(
+            "usage: isobench list [-v]\n  workloads, environments and reporters, with availability;"
+            " -v adds options and presets");
+        return 0;
+    }
+    if (argc > 1 && !verbose) return usage_error("list", "bad argument");
+    puts("workloads:");
+    for (int i = 0; workloads[i]; i++) {
+        const struct workload *w = workloads[i];
+        const char *why = w->unavailable ? w->unavailable() : NULL;
+        printf("  %-14s %-11s %s%s%s\n", w->name, why ? "unavailable" : "available", w->summary,
+               why ? " -- " : "", why ? why : "");
+        for (const struct wl_opt *o = w->opts; verbose && o && o->name; o++)
+            printf("      %-12s %s [tiny=%s small=%s full=%s]\n", o->name, o->help,
+                   o->preset[0] ? o->preset[0] : "-", o->preset[1] ? o->preset[1] : "-",
+                   o->preset[2] ? o->preset[2] : "-");
+    }
+    puts("environments:");
+    for (int i = 0; envs[i]; i++) {
+        const struct env *v = envs[i];
+        const char *why = v->unavailable ? v->unavailable() : NULL;
+        printf("  %-14s %-11s %s%s%s\n", v->name, why ? "unavailable" : "available", v->summary,
+               why ? " -- " : "", why ? why : "");
+        if (verbose && v->keys) {
+            printf("      keys:");
+            for (const char *const *k = v->keys; *k; k++)
+                printf(" %s", *k);
+            putchar('\n');
+        }
+    }
+    puts("reporters:");
+    for (int i = 0; reporters[i]; i++)
+        printf("  %-14s %s\n", reporters[i]->name, reporters[i]->summary);
+    return 0;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"format", 1, 0, 'f'}, {"db", 1, 0, 'D'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    const struct reporter *r = &reporter_table;
+    char db[4096];
+    store_default_path(db, sizeof(db));
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (!(r = reporter_find(optarg)))
+                return usage_error("report", "--format takes table, json or csv");
+            break;
+        case 'D':
+            snprintf(db, sizeof(db), "%s", optarg);
+            break;
+        case 'h':
+            puts("usage: isobench report [RUN] [--format table|json|csv] [--db PATH]\n"
+                 "  RUN is a run id, a run uuid or 'latest' (default)");
+            return 0;
+        default:
+            return usage_error("report", "bad option");
+        }
+    }
+    if (argc - optind > 1) return usage_error("report", "at most one run");
+    const char *which = optind < argc ? argv[optind] : "latest";
+    struct err e = {0};
+    struct store *st;
+    if (store_open(db, 0, &st, &e) < 0) return die(&e);
+    struct run_view rv;
+    struct report rep;
+    int rc = store_load_run(st, which, &rv, &e);
+    if (rc == 0) {
+        rc = report_build(&rv, &rep, &e);
+        if (rc == 0) {
+            rc = r->emit(&rep, stdout, &e);
+            report_free(&rep);
+        }
+        store_free_run(&rv);
+    }
+    store_close(st);
+    return rc < 0 ? die(&e) : 0;
+}
+
+static void print_run(void *arg, int64_t id, const char *uuid, const char *started,
+                      const char *status, const char *size, const char *command, int nmeas)
+{
+    (void)arg;
+    printf("%-5lld %-21s %-21s %-11s %-6s %5d  %s\n", (long long)id, uuid, started, status, size,
+           nmeas, command);
+}
+
+static int cmd_show_runs(int argc, char **argv)
+{
+    static const struct option lo[] = {{"db", 1, 0, 'D'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    char db[4096];
+    store_default_path(db, sizeof(db));
+    int c, limit = 50;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "n:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            limit = atoi(optarg);
+            break;
+        case 'D':
+            snprintf(db, sizeof(db), "%s", optarg);
+            break;
+        case 'h':
+            puts("usage: isobench show-runs [-n N] [--db PATH]");
+            return 0;
+        default:
+            return usage_error("show-runs", "bad option");
+        }
+    }
+    if (limit <= 0 || optind < argc) return usage_error("show-runs", "bad argument");
+    struct err e = {0};
+    struct store *st;
+    if (store_open(db, 0, &st, &e) < 0) return die(&e);
+    printf("%-5s %-21s %-21s %-11s %-6s %5s  %s\n", "id", "uuid", "started", "status", "size",
+           "meas", "command");
+    int rc = store_list_runs(st, limit, print_run, NULL, &e);
+    store_close(st);
+    return rc < 0 ? die(&e) : 0;
+}
+
+static int cmd_agent(int argc, char **argv)
+{
+    if (argc != 3 || strcmp(argv[1], "--fd") != 0)
+        return usage_error("agent", "usage: isobench agent --fd N (started by environments)");
+    struct err e = {0};
+    uint64_t fd;
+    if (util_parse_u64(argv[2], &fd, &e) < 0) return die(&e);
+    if (agent_serve_fd((int)fd, &e) < 0) return die(&e);
+    return 0;
+}
+
+static const char main_help[] =
+    "isobench - what isolation costs: one suite, native vs containers vs VMs\n"
+    "usage: isobench COMMAND [options]   (isobench COMMAND --help)\n"
+    "  run         measure workloads in environments and store the samples\n"
+    "  list        workloads, environments and reporters, with availability\n"
+    "  report      render a stored run (table, json, csv)\n"
+    "  show-runs   list stored runs\n"
+    "  version     print the version and build flags\n"
+    "  agent       (internal) serve one job inside an environment\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(main_help, stderr);
+        return ERR_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "list")) return cmd_list(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "show-runs")) return cmd_show_runs(argc - 1, argv + 1);
+    if (!strcmp(cmd, "agent")) return cmd_agent(argc - 1, argv + 1);
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("isobench %s\nbuild: %s\ncompiler: %s\n", ISOBENCH_VERSION, ISOBENCH_BUILD_FLAGS,
+               ISOBENCH_COMPILER);
+        return 0;
+    }
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        fputs(main_help, stdout);
+        return 0;
+    }
+    fprintf(stderr, "isobench: unknown command '%s' (try 'isobench --help')\n", cmd);
+    return ERR_USAGE;
+}

@@ -1,0 +1,74 @@
+/* csv - one line per workload x metric x environment (docs/results.md).
+ * Empty fields where a value does not apply; never NaN or inf. */
+#include <math.h>
+#include <string.h>
+
+#include "report/report.h"
+
+static void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void csv_num(FILE *f, double v)
+{
+    fputc(',', f);
+    if (isfinite(v)) fprintf(f, "%.10g", v);
+}
+
+static int csv_emit(const struct report *rep, FILE *out, struct err *e)
+{
+    (void)e;
+    const struct run_view *rv = rep->rv;
+    fputs("run_id,run_uuid,workload,metric,unit,better,env,n,median,mean,stddev,cov,"
+          "median_ci95_low,median_ci95_high,noisy,overhead_pct,overhead_ci95_low_pct,"
+          "overhead_ci95_high_pct,overhead_within_noise\n",
+          out);
+    for (int i = 0; i < rep->nrows; i++) {
+        const struct report_row *r = &rep->rows[i];
+        for (int j = 0; j < rv->nenv; j++) {
+            const struct report_cell *c = &r->cell[j];
+            if (c->n == 0) continue;
+            fprintf(out, "%lld,%s,", (long long)rv->id, rv->uuid);
+            csv_field(out, rv->workloads[r->wl]);
+            fputc(',', out);
+            csv_field(out, r->metric);
+            fputc(',', out);
+            csv_field(out, r->unit);
+            fprintf(out, ",%s,", better_str(r->better));
+            csv_field(out, rv->envs[j]);
+            fprintf(out, ",%d", c->n);
+            csv_num(out, c->s.median);
+            csv_num(out, c->s.mean);
+            csv_num(out, c->s.stddev);
+            csv_num(out, c->s.cov);
+            csv_num(out, c->s.ci_lo);
+            csv_num(out, c->s.ci_hi);
+            fprintf(out, ",%d", c->s.noisy);
+            if (c->has_overhead) {
+                csv_num(out, c->ov.pct);
+                csv_num(out, c->ov.lo);
+                csv_num(out, c->ov.hi);
+                fprintf(out, ",%d\n", c->ov.within_noise);
+            } else {
+                fputs(",,,,\n", out);
+            }
+        }
+    }
+    return 0;
+}
+
+const struct reporter reporter_csv = {
+    .name = "csv",
+    .summary = "CSV, one line per workload/metric/environment",
+    .emit = csv_emit,
+};

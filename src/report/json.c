@@ -1,0 +1,117 @@
+/* json - the whole run as one JSON document (schema: docs/results.md). */
+#include <string.h>
+
+#include "report/report.h"
+
+static void json_cell(const struct report *rep, const struct report_row *r, int j, FILE *out)
+{
+    const struct run_view *rv = rep->rv;
+    const struct report_cell *c = &r->cell[j];
+    fputs("{\"workload\":", out);
+    json_str(out, rv->workloads[r->wl]);
+    fputs(",\"metric\":", out);
+    json_str(out, r->metric);
+    fputs(",\"unit\":", out);
+    json_str(out, r->unit);
+    fputs(",\"better\":", out);
+    json_str(out, better_str(r->better));
+    fputs(",\"env\":", out);
+    json_str(out, rv->envs[j]);
+    fprintf(out, ",\"n\":%d,\"values\":[", c->n);
+    for (int k = 0; k < c->n; k++) {
+        if (k) fputc(',', out);
+        json_num(out, c->values[k]);
+    }
+    fputs("],\"median\":", out);
+    json_num(out, c->s.median);
+    fputs(",\"mean\":", out);
+    json_num(out, c->s.mean);
+    fputs(",\"stddev\":", out);
+    json_num(out, c->s.stddev);
+    fputs(",\"cov\":", out);
+    json_num(out, c->s.cov);
+    fputs(",\"median_ci95_low\":", out);
+    json_num(out, c->s.ci_lo);
+    fputs(",\"median_ci95_high\":", out);
+    json_num(out, c->s.ci_hi);
+    fputs(",\"mean_ci95_low\":", out);
+    json_num(out, c->s.t_lo);
+    fputs(",\"mean_ci95_high\":", out);
+    json_num(out, c->s.t_hi);
+    fprintf(out, ",\"noisy\":%s", c->s.noisy ? "true" : "false");
+    if (c->has_overhead) {
+        fputs(",\"overhead_pct\":", out);
+        json_num(out, c->ov.pct);
+        fputs(",\"overhead_ci95_low_pct\":", out);
+        json_num(out, c->ov.lo);
+        fputs(",\"overhead_ci95_high_pct\":", out);
+        json_num(out, c->ov.hi);
+        fprintf(out, ",\"overhead_within_noise\":%s", c->ov.within_noise ? "true" : "false");
+    }
+    fputc('}', out);
+}
+
+static int json_emit(const struct report *rep, FILE *out, struct err *e)
+{
+    (void)e;
+    const struct run_view *rv = rep->rv;
+    fprintf(out,
+            "{\"schema\":\"isobench.run/1\",\"run\":{\"id\":%lld,\"uuid\":", (long long)rv->id);
+    json_str(out, rv->uuid);
+    fputs(",\"started\":", out);
+    json_str(out, rv->started);
+    fputs(",\"finished\":", out);
+    json_str(out, rv->finished);
+    fputs(",\"status\":", out);
+    json_str(out, rv->status);
+    fputs(",\"size\":", out);
+    json_str(out, size_str(rv->size));
+    fprintf(out, ",\"repetitions\":%d,\"command\":", rv->reps);
+    json_str(out, rv->command);
+    fputs("},\"host\":", out);
+    json_kvlist(out, &rv->host);
+    fputs(",\"environments\":[", out);
+    for (int j = 0; j < rv->nenv; j++) {
+        fputs(j ? ",{\"spec\":" : "{\"spec\":", out);
+        json_str(out, rv->envs[j]);
+        fputs(",\"facts\":", out);
+        json_kvlist(out, &rv->env_facts[j]);
+        fputc('}', out);
+    }
+    fputs("],\"workloads\":[", out);
+    for (int w = 0; w < rv->nwl; w++) {
+        fputs(w ? ",{\"name\":" : "{\"name\":", out);
+        json_str(out, rv->workloads[w]);
+        fputs(",\"options\":", out);
+        json_kvlist(out, &rv->wl_opts[w]);
+        fputc('}', out);
+    }
+    fputs("],\"results\":[", out);
+    int first = 1;
+    for (int i = 0; i < rep->nrows; i++)
+        for (int j = 0; j < rv->nenv; j++) {
+            if (rep->rows[i].cell[j].n == 0) continue;
+            if (!first) fputc(',', out);
+            first = 0;
+            json_cell(rep, &rep->rows[i], j, out);
+        }
+    fputs("],\"failures\":[", out);
+    for (int i = 0; i < rv->nfailures; i++) {
+        const struct rv_failure *f = &rv->failures[i];
+        fputs(i ? ",{\"workload\":" : "{\"workload\":", out);
+        json_str(out, rv->workloads[f->wl]);
+        fputs(",\"env\":", out);
+        json_str(out, rv->envs[f->env]);
+        fprintf(out, ",\"rep\":%d,\"warmup\":%s,\"error\":", f->rep, f->warmup ? "true" : "false");
+        json_str(out, f->error);
+        fputc('}', out);
+    }
+    fputs("]}\n", out);
+    return 0;
+}
+
+const struct reporter reporter_json = {
+    .name = "json",
+    .summary = "one JSON document (docs/results.md)",
+    .emit = json_emit,
+};

@@ -1,0 +1,57 @@
+/* report.h - reporters render a stored run. They are the only place where
+ * overhead against native is computed (report_rows), and only when both
+ * native and the environment have successful repetitions. */
+#ifndef ISOBENCH_REPORT_H
+#define ISOBENCH_REPORT_H
+
+#include <stdio.h>
+
+#include "core/stats.h"
+#include "core/store.h"
+
+struct report_cell {
+    int n;          /* successful repetitions */
+    double *values; /* n values, in measurement order */
+    struct summary s;
+    int has_overhead; /* against native; 0 for native itself or when a side failed */
+    struct overhead ov;
+};
+
+struct report_row {
+    int wl;
+    char metric[48], unit[24];
+    int better;
+    struct report_cell cell[16]; /* indexed like run_view.envs */
+};
+
+struct report {
+    const struct run_view *rv;
+    int native; /* index of the native environment, -1 if absent */
+    struct report_row *rows;
+    int nrows;
+};
+
+/* Groups the run's points into rows and computes statistics and overhead. */
+int report_build(const struct run_view *rv, struct report *rep, struct err *e);
+void report_free(struct report *rep);
+
+struct reporter {
+    const char *name;
+    const char *summary;
+    int (*emit)(const struct report *rep, FILE *out, struct err *e);
+};
+
+#define REPORT_LIST(X) X(table) X(json) X(csv)
+#define X(n) extern const struct reporter reporter_##n;
+REPORT_LIST(X)
+#undef X
+extern const struct reporter *const reporters[];
+const struct reporter *reporter_find(const char *name);
+
+/* JSON helpers shared by the json reporter and the runner's NDJSON: strings
+ * are escaped; numbers that are not finite print as null (never NaN/inf). */
+void json_str(FILE *f, const char *s);
+void json_num(FILE *f, double v);
+void json_kvlist(FILE *f, const struct kvlist *l);
+
+#endif

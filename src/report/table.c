@@ -1,0 +1,94 @@
+/* table - the terminal report, shaped like Table I of Felter et al.: one
+ * row per workload metric, per environment its median with the 95 % CI
+ * half-width and, against native, the overhead with its CI. Marks:
+ * "~" overhead within noise (its CI contains 0), "!" noisy (CoV > 5 %). */
+#include <string.h>
+
+#include "report/report.h"
+
+static void fmt_value(char *buf, size_t len, double v)
+{
+    double a = v < 0 ? -v : v;
+    if (a >= 1000)
+        snprintf(buf, len, "%.0f", v);
+    else if (a >= 100)
+        snprintf(buf, len, "%.1f", v);
+    else if (a >= 1)
+        snprintf(buf, len, "%.2f", v);
+    else
+        snprintf(buf, len, "%.3g", v);
+}
+
+static void table_header(const struct report *rep, FILE *out)
+{
+    const struct run_view *rv = rep->rv;
+    fprintf(out, "run %lld (%s)  size=%s  repetitions=%d  status=%s\n", (long long)rv->id, rv->uuid,
+            size_str(rv->size), rv->reps, rv->status);
+    const char *cpu = kv_get(&rv->host, "cpu_model"), *k = kv_get(&rv->host, "kernel");
+    const char *n = kv_get(&rv->host, "cpus_online"), *b = kv_get(&rv->host, "build_flags");
+    fprintf(out, "host: %s, %s CPUs, kernel %s; isobench %s (%s)\n", cpu ? cpu : "?", n ? n : "?",
+            k ? k : "?", kv_get(&rv->host, "isobench_version") ?: "?", b ? b : "?");
+    for (int i = 0; i < rv->nenv; i++) {
+        const char *label = kv_get(&rv->env_facts[i], "label");
+        if (label) fprintf(out, "note: %s: %s\n", rv->envs[i], label);
+    }
+    for (int w = 0; w < rv->nwl; w++) {
+        if (rv->wl_opts[w].n == 0) continue;
+        fprintf(out, "%s:", rv->workloads[w]);
+        for (int i = 0; i < rv->wl_opts[w].n; i++)
+            fprintf(out, " %s=%s", rv->wl_opts[w].v[i].key, rv->wl_opts[w].v[i].val);
+        fputc('\n', out);
+    }
+    fputc('\n', out);
+}
+
+static int table_emit(const struct report *rep, FILE *out, struct err *e)
+{
+    (void)e;
+    const struct run_view *rv = rep->rv;
+    table_header(rep, out);
+    fprintf(out, "%-13s %-10s %-7s %-6s", "workload", "metric", "unit", "better");
+    for (int j = 0; j < rv->nenv; j++)
+        fprintf(out, " | %-*.*s", j == rep->native ? 18 : 34, j == rep->native ? 18 : 34,
+                rv->envs[j]);
+    fputc('\n', out);
+    for (int i = 0; i < rep->nrows; i++) {
+        const struct report_row *r = &rep->rows[i];
+        fprintf(out, "%-13s %-10s %-7s %-6s", rv->workloads[r->wl], r->metric, r->unit,
+                better_str(r->better));
+        for (int j = 0; j < rv->nenv; j++) {
+            const struct report_cell *c = &r->cell[j];
+            char cellbuf[128], v[32], ci[32];
+            if (c->n == 0) {
+                snprintf(cellbuf, sizeof(cellbuf), "failed");
+            } else {
+                fmt_value(v, sizeof(v), c->s.median);
+                fmt_value(ci, sizeof(ci), (c->s.ci_hi - c->s.ci_lo) / 2);
+                int off =
+                    snprintf(cellbuf, sizeof(cellbuf), "%s ±%s%s", v, ci, c->s.noisy ? " !" : "");
+                if (c->has_overhead)
+                    snprintf(cellbuf + off, sizeof(cellbuf) - (size_t)off,
+                             "  %+.1f%% [%+.1f,%+.1f]%s", c->ov.pct, c->ov.lo, c->ov.hi,
+                             c->ov.within_noise ? " ~" : "");
+            }
+            fprintf(out, " | %-*s", j == rep->native ? 18 : 34, cellbuf);
+        }
+        fputc('\n', out);
+    }
+    if (rep->native < 0) fprintf(out, "\n(no native environment in this run: no overhead)\n");
+    fprintf(out,
+            "\nvalue = median ±95%% CI half-width over repetitions; overhead %% = how much worse "
+            "than native (+ worse, - better) [95%% CI]; ~ within noise; ! CoV > 5%%\n");
+    for (int i = 0; i < rv->nfailures; i++) {
+        const struct rv_failure *f = &rv->failures[i];
+        fprintf(out, "FAILED %s on %s, %s %d: %s\n", rv->workloads[f->wl], rv->envs[f->env],
+                f->warmup ? "warm-up" : "repetition", f->rep, f->error);
+    }
+    return 0;
+}
+
+const struct reporter reporter_table = {
+    .name = "table",
+    .summary = "terminal table like the paper's Table I",
+    .emit = table_emit,
+};

@@ -1,0 +1,171 @@
+/* compress - parallel LZMA as PXZ does it: liblzma's multi-threaded .xz
+ * encoder at preset 2 with one thread per CPU, input held in RAM, output
+ * discarded. The input is --input FILE (e.g. enwik9) or a generated text
+ * corpus of the preset's size. After timing, the start of the output is
+ * decoded and compared with the input (at least the first block), so a
+ * broken encoder fails instead of reporting. MB/s = 10^6 input bytes/s. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/dynlib.h"
+#include "core/util.h"
+#include "workloads/corpus.h"
+#include "workloads/workload.h"
+
+#define KEEP_BYTES (8u << 20)  /* compressed bytes kept for the round trip */
+#define CHECK_BYTES (1u << 20) /* decoded bytes that must match at least */
+
+static const struct wl_opt compress_opts[] = {
+    {"input",
+     "file to compress (read into RAM first); default: generated text",
+     {NULL, NULL, NULL}},
+    {"input-size", "bytes of generated text (ignored with input)", {"16M", "64M", "256M"}},
+    {"threads", "encoder threads; auto = CPUs of the environment", {"auto", "auto", "auto"}},
+    {"preset", "xz preset level 0-9", {"2", "2", "2"}},
+    {NULL, NULL, {NULL, NULL, NULL}},
+};
+
+static const char *compress_unavailable(void)
+{
+    return dynlib_lzma(NULL);
+}
+
+static int compress_params(const struct wl_ctx *ctx, uint64_t *size, uint64_t *threads,
+                           uint64_t *preset, struct err *e)
+{
+    const char *input = wl_opt_str(ctx, &workload_compress, "input");
+    if (wl_opt_u64(ctx, &workload_compress, "threads", (uint64_t)util_ncpus(), threads, e) < 0 ||
+        wl_opt_u64(ctx, &workload_compress, "preset", 2, preset, e) < 0)
+        return -1;
+    if (*preset > 9) return err_set(e, ERR_USAGE, "compress: preset must be 0-9");
+    if (*threads < 1 || *threads > 16384)
+        return err_set(e, ERR_USAGE, "compress: threads out of range");
+    if (input) {
+        struct stat st;
+        if (stat(input, &st) < 0 || !S_ISREG(st.st_mode))
+            return err_set(e, ERR_USAGE, "compress: input '%s' is not a readable file", input);
+        *size = (uint64_t)st.st_size;
+    } else if (wl_opt_size(ctx, &workload_compress, "input-size", 16u << 20, size, e) < 0) {
+        return -1;
+    }
+    if (*size == 0) return err_set(e, ERR_USAGE, "compress: input is empty");
+    return 0;
+}
+
+static int compress_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem,
+                          struct err *e)
+{
+    uint64_t size, threads, preset;
+    (void)resolved;
+    if (compress_params(ctx, &size, &threads, &preset, e) < 0) return -1;
+    /* input + kept output + roughly 5 dictionaries' worth per thread */
+    *mem = size + KEEP_BYTES + threads * (48u << 20);
+    return 0;
+}
+
+static int compress_load(const char *path, char *buf, uint64_t size, struct err *e)
+{
+    int fd cleanup_close = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return err_set(e, ERR_FAIL, "compress: cannot open %s", path);
+    uint64_t off = 0;
+    while (off < size) {
+        ssize_t n = read(fd, buf + off, size - off);
+        if (n <= 0) return err_set(e, ERR_FAIL, "compress: short read on %s", path);
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
+/* Decodes the kept start of the output and compares it with the input. */
+static int compress_roundtrip(const struct lzma_api *lz, const uint8_t *kept, size_t nkept,
+                              const char *in, uint64_t size, struct err *e)
+{
+    size_t want = size < CHECK_BYTES ? (size_t)size : CHECK_BYTES;
+    uint8_t *out cleanup_free = malloc(want);
+    if (!out) return err_set(e, ERR_FAIL, "compress: out of memory");
+    lzma_stream s = LZMA_STREAM_INIT;
+    if (lz->stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK)
+        return err_set(e, ERR_FAIL, "compress: cannot start the decoder");
+    s.next_in = kept;
+    s.avail_in = nkept;
+    s.next_out = out;
+    s.avail_out = want;
+    lzma_ret rc = LZMA_OK;
+    while (rc == LZMA_OK && s.avail_out > 0 && s.avail_in > 0)
+        rc = lz->code(&s, LZMA_RUN);
+    size_t got = want - s.avail_out;
+    lz->end(&s);
+    if (rc != LZMA_OK && rc != LZMA_STREAM_END)
+        return err_set(e, ERR_FAIL, "compress: round trip: decoder error %d", (int)rc);
+    if (got < want || memcmp(out, in, got) != 0)
+        return err_set(e, ERR_FAIL, "compress: round trip mismatch (%zu of %zu bytes decoded)", got,
+                       want);
+    return 0;
+}
+
+static int compress_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
+{
+    const struct lzma_api *lz;
+    const char *why = dynlib_lzma(&lz);
+    if (why) return err_set(e, ERR_USAGE, "compress: %s", why);
+    uint64_t size, threads, preset;
+    if (compress_params(ctx, &size, &threads, &preset, e) < 0) return -1;
+    char *in cleanup_free = malloc(size);
+    uint8_t *kept cleanup_free = malloc(KEEP_BYTES);
+    uint8_t *sink cleanup_free = malloc(1u << 20);
+    if (!in || !kept || !sink) return err_set(e, ERR_FAIL, "compress: out of memory");
+    const char *input = wl_opt_str(ctx, &workload_compress, "input");
+    if (input) {
+        if (compress_load(input, in, size, e) < 0) return -1;
+    } else {
+        corpus_fill(in, size, 42);
+    }
+
+    lzma_mt mt = {
+        .threads = (uint32_t)threads, .preset = (uint32_t)preset, .check = LZMA_CHECK_CRC64};
+    lzma_stream s = LZMA_STREAM_INIT;
+    double t0 = util_now();
+    if (lz->stream_encoder_mt(&s, &mt) != LZMA_OK)
+        return err_set(e, ERR_FAIL, "compress: cannot start the multi-threaded encoder");
+    s.next_in = (const uint8_t *)in;
+    s.avail_in = size;
+    size_t nkept = 0;
+    uint64_t total_out = 0;
+    lzma_ret rc;
+    do {
+        s.next_out = sink;
+        s.avail_out = 1u << 20;
+        rc = lz->code(&s, LZMA_FINISH);
+        size_t produced = (1u << 20) - s.avail_out;
+        size_t room = KEEP_BYTES - nkept;
+        size_t take = produced < room ? produced : room;
+        memcpy(kept + nkept, sink, take);
+        nkept += take;
+        total_out += produced;
+    } while (rc == LZMA_OK);
+    lz->end(&s);
+    double t = util_now() - t0;
+    if (rc != LZMA_STREAM_END) return err_set(e, ERR_FAIL, "compress: encoder error %d", (int)rc);
+    if (compress_roundtrip(lz, kept, nkept, in, size, e) < 0) return -1;
+    if (result_add(r, "throughput", "MB/s", BETTER_HIGHER, (double)size / t / 1e6, e) < 0)
+        return -1;
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%.4f", (double)total_out / (double)size);
+    kv_set(&r->facts, "compress.ratio", buf, NULL);
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)threads);
+    kv_set(&r->facts, "compress.threads", buf, NULL);
+    kv_set(&r->facts, "compress.liblzma", lz->version_string(), NULL);
+    return 0;
+}
+
+const struct workload workload_compress = {
+    .name = "compress",
+    .summary = "parallel LZMA (PXZ-like) via liblzma's MT encoder, preset 2",
+    .unavailable = compress_unavailable,
+    .opts = compress_opts,
+    .check = compress_check,
+    .run = compress_run,
+};

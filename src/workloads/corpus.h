@@ -1,0 +1,13 @@
+/* corpus.h - a deterministic, text-like corpus for the compress workload
+ * when no --input file is given: words of a fixed pseudo-random vocabulary
+ * with a Zipf-like frequency, in sentences and lines, so LZMA sees text. The
+ * same (size, seed) always gives the same bytes. */
+#ifndef ISOBENCH_CORPUS_H
+#define ISOBENCH_CORPUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void corpus_fill(char *buf, size_t len, uint64_t seed);
+
+#endif

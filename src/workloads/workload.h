@@ -1,0 +1,63 @@
+/* workload.h - the workload plug-in interface. A workload never knows where
+ * it runs: the agent calls run() inside whatever environment was chosen and
+ * ships the result back. check() runs on the host before anything starts, so
+ * bad options or a size larger than free memory fail early with ERR_USAGE. */
+#ifndef ISOBENCH_WORKLOAD_H
+#define ISOBENCH_WORKLOAD_H
+
+#include <stdint.h>
+
+#include "core/result.h"
+
+/* One option; preset[] holds its tiny/small/full defaults ("auto": the
+ * workload computes it, NULL: no default, i.e. optional). */
+struct wl_opt {
+    const char *name;
+    const char *help;
+    const char *preset[3];
+};
+
+struct wl_ctx {
+    int size;                  /* enum size_preset */
+    const struct kvlist *opts; /* the user's options for this workload */
+    int ncpus;                 /* CPUs this process may use */
+};
+
+struct workload {
+    const char *name;
+    const char *summary;
+    const char *(*unavailable)(void); /* NULL if it can run here, else why not */
+    const struct wl_opt *opts;        /* terminated by {NULL} */
+    /* Runs on the host before anything starts: validates the options, adds
+     * to `resolved` every size it computes ("auto"), so that every
+     * environment runs the very same size, and sets *mem_bytes to the memory
+     * one run will need. */
+    int (*check)(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem_bytes,
+                 struct err *e);
+    /* Measures once and fills r; fails with ERR_FAIL if the self-check fails. */
+    int (*run)(const struct wl_ctx *ctx, struct result *r, struct err *e);
+};
+
+#define WORKLOAD_LIST(X) X(null) X(stream) X(randomaccess) X(compress) X(linpack)
+
+#define X(n) extern const struct workload workload_##n;
+WORKLOAD_LIST(X)
+#undef X
+
+/* Every registered workload, NULL-terminated, in list order. */
+extern const struct workload *const workloads[];
+
+const struct workload *workload_find(const char *name);
+
+/* Rejects option keys the workload does not declare. */
+int workload_check_opts(const struct workload *w, const struct kvlist *opts, struct err *e);
+
+/* The option's value: the user's, else the preset's; NULL if neither. */
+const char *wl_opt_str(const struct wl_ctx *ctx, const struct workload *w, const char *name);
+/* Same, parsed. Sizes accept K/M/G suffixes. "auto" or absent gives def. */
+int wl_opt_u64(const struct wl_ctx *ctx, const struct workload *w, const char *name, uint64_t def,
+               uint64_t *out, struct err *e);
+int wl_opt_size(const struct wl_ctx *ctx, const struct workload *w, const char *name, uint64_t def,
+                uint64_t *out, struct err *e);
+
+#endif

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Bad input: one clear line, exit 2, and nothing already stored changes.
+set -uo pipefail
+bin=$1
+dir=$(mktemp -d /tmp/isobench-e2e-XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+db=$dir/r.db
+fail=0
+
+expect() { # expect CODE PATTERN -- command...
+    local code=$1 pat=$2; shift 3
+    local out rc
+    out=$("$@" 2>&1 >/dev/null); rc=$?
+    if [ "$rc" != "$code" ] || ! grep -q -- "$pat" <<<"$out" || [ "$(wc -l <<<"$out")" -gt 2 ]; then
+        echo "FAIL: $* -> rc=$rc (want $code), stderr: $out"; fail=1
+    fi
+}
+
+"$bin" run -w null -e native -r 1 --size tiny --db "$db" >/dev/null 2>&1 || { echo "seed run failed"; exit 1; }
+before=$(sqlite3 "$db" 'SELECT count(*) FROM measurements'):$(sqlite3 "$db" 'SELECT count(*) FROM runs')
+
+expect 2 "unknown workload 'nope'" -- "$bin" run -w nope --db "$db"
+expect 2 "unknown environment 'mars'" -- "$bin" run -w null -e mars --db "$db"
+expect 2 "unknown key 'foo'" -- "$bin" run -w null -e native:foo=1 --db "$db"
+expect 2 "no option 'bogus'" -- "$bin" run -w null -o null.bogus=1 --db "$db"
+expect 2 "matches no selected workload" -- "$bin" run -w null -o ntimes=3 --db "$db"
+expect 2 "are available" -- "$bin" run -w randomaccess -o table-size=64T --db "$db"
+expect 2 "tiny, small or full" -- "$bin" run -w null --size huge --db "$db"
+expect 2 "repetitions" -- "$bin" run -w null -r 0 --db "$db"
+expect 2 "not a readable file" -- "$bin" run -w compress --input "$dir/missing" --db "$db"
+expect 2 "below 4x the last-level cache" -- "$bin" run -w stream -o array-size=1M --db "$db"
+expect 2 "unknown command" -- "$bin" frobnicate
+expect 2 "no run '42'" -- "$bin" report 42 --db "$db"
+expect 2 "no database" -- "$bin" report --db "$dir/none.db"
+test ! -e "$dir/none.db" || { echo "FAIL: report created a database"; fail=1; }
+
+after=$(sqlite3 "$db" 'SELECT count(*) FROM measurements'):$(sqlite3 "$db" 'SELECT count(*) FROM runs')
+[ "$before" = "$after" ] || { echo "FAIL: store changed $before -> $after"; fail=1; }
+
+# A corrupt database and a foreign one are left byte for byte as they were.
+head -c 5000 /dev/urandom >"$dir/corrupt.db"
+sum=$(sha256sum <"$dir/corrupt.db")
+expect 2 "corrupt\|not a database" -- "$bin" run -w null --db "$dir/corrupt.db"
+[ "$sum" = "$(sha256sum <"$dir/corrupt.db")" ] || { echo "FAIL: corrupt db modified"; fail=1; }
+sqlite3 "$dir/other.db" 'CREATE TABLE t(x); INSERT INTO t VALUES(1)'
+sum=$(sha256sum <"$dir/other.db")
+expect 2 "not an isobench database" -- "$bin" run -w null --db "$dir/other.db"
+[ "$sum" = "$(sha256sum <"$dir/other.db")" ] || { echo "FAIL: foreign db modified"; fail=1; }
+# Unwritable location.
+touch "$dir/file"
+expect 2 "cannot" -- "$bin" run -w null --db "$dir/file/sub/r.db"
+
+# A measurement that fails: exit 1, stored as a failure.
+"$bin" run -w null -o fail=1 -r 1 --db "$db" >/dev/null 2>&1; rc=$?
+[ "$rc" = 1 ] || { echo "FAIL: failing measurement exit $rc"; fail=1; }
+[ "$(sqlite3 "$db" "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" = failed ] || { echo "FAIL: status"; fail=1; }
+
+[ $fail = 0 ] && echo "e2e bad input: ok"
+exit $fail

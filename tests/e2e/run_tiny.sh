@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# End to end at --size tiny on native: every workload runs, every sample is
+# stored, the three reporters render it, the JSON has no NaN/inf.
+set -euo pipefail
+bin=$1
+dir=$(mktemp -d /tmp/isobench-e2e-XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+db=$dir/r.db
+
+"$bin" run -w null,stream,randomaccess,compress,linpack -e native --size tiny -r 2 \
+    --db "$db" --json >"$dir/samples.ndjson" 2>"$dir/table.txt"
+cat "$dir/table.txt"
+
+# 5 workloads x (warm-up + 2) samples, all ok, one JSON line each.
+test "$(sqlite3 "$db" 'SELECT count(*) FROM measurements WHERE ok=1')" = 15
+test "$(wc -l <"$dir/samples.ndjson")" = 15
+test "$(sqlite3 "$db" 'SELECT status FROM runs')" = complete
+for m in copy scale add triad gups throughput gflops; do
+    n=$(sqlite3 "$db" "SELECT count(*) FROM metrics WHERE name='$m' AND value > 0")
+    test "$n" = 3 || { echo "metric $m: $n samples"; exit 1; }
+done
+# Host facts and where the agent ran are stored.
+sqlite3 "$db" "SELECT value FROM run_facts WHERE key='cpu_model'" | grep -q .
+sqlite3 "$db" "SELECT value FROM run_facts WHERE key='build_flags'" | grep -q .
+test "$(sqlite3 "$db" "SELECT count(DISTINCT value) FROM measurement_facts WHERE key='ns.pid'")" = 1
+# The agent is a child process: pids differ per measurement.
+test "$(sqlite3 "$db" "SELECT count(DISTINCT value) FROM measurement_facts WHERE key='pid'")" = 15
+
+grep -q 'stream .*triad .*GB/s' "$dir/table.txt"
+"$bin" report --db "$db" >"$dir/report.txt"
+grep -q 'linpack .*gflops' "$dir/report.txt"
+"$bin" report latest --db "$db" --format json >"$dir/run.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]=="isobench.run/1"; assert len(d["results"])==8, len(d["results"])' "$dir/run.json"
+if grep -Eiq 'nan|inf[^o]' "$dir/run.json"; then echo "NaN/inf in JSON"; exit 1; fi
+"$bin" report 1 --db "$db" --format csv >"$dir/run.csv"
+test "$(wc -l <"$dir/run.csv")" = 9
+"$bin" show-runs --db "$db" | grep -q complete
+echo "e2e native tiny: ok"

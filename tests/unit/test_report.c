@@ -1,0 +1,141 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include "near.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report.h"
+
+static void add_point(struct run_view *rv, int wl, int env, const char *metric, int better,
+                      double v)
+{
+    rv->points = realloc(rv->points, sizeof(*rv->points) * (size_t)(rv->npoints + 1));
+    struct rv_point *p = &rv->points[rv->npoints++];
+    memset(p, 0, sizeof(*p));
+    p->wl = wl;
+    p->env = env;
+    snprintf(p->metric, sizeof(p->metric), "%s", metric);
+    snprintf(p->unit, sizeof(p->unit), "%s", better == BETTER_HIGHER ? "GB/s" : "us");
+    p->better = better;
+    p->value = v;
+}
+
+static struct run_view *make_view(int with_native)
+{
+    struct run_view *rv = calloc(1, sizeof(*rv));
+    rv->id = 7;
+    strcpy(rv->uuid, "u-7");
+    strcpy(rv->status, "complete");
+    rv->reps = 3;
+    rv->nenv = 2;
+    strcpy(rv->envs[0], with_native ? "native" : "null");
+    strcpy(rv->envs[1], "container:net=nat");
+    rv->nwl = 1;
+    strcpy(rv->workloads[0], "stream");
+    const double nat[] = {10, 10.1, 9.9}, con[] = {8, 8.1, 7.9};
+    for (int i = 0; i < 3; i++) {
+        add_point(rv, 0, 0, "triad", BETTER_HIGHER, nat[i]);
+        add_point(rv, 0, 1, "triad", BETTER_HIGHER, con[i]);
+        add_point(rv, 0, 0, "lat", BETTER_LOWER, 100);
+    }
+    /* the container failed the latency metric entirely */
+    rv->failures = calloc(1, sizeof(*rv->failures));
+    rv->nfailures = 1;
+    rv->failures[0].env = 1;
+    strcpy(rv->failures[0].error, "it broke, \"badly\"");
+    return rv;
+}
+
+static char *render(const struct reporter *r, const struct report *rep)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct err e = {0};
+    assert_int_equal(r->emit(rep, f, &e), 0);
+    fclose(f);
+    return buf;
+}
+
+static void overhead_only_against_native(void **state)
+{
+    (void)state;
+    struct run_view *rv = make_view(1);
+    struct report rep;
+    struct err e = {0};
+    assert_int_equal(report_build(rv, &rep, &e), 0);
+    assert_int_equal(rep.nrows, 2);
+    assert_int_equal(rep.native, 0);
+    const struct report_row *triad = &rep.rows[0];
+    assert_string_equal(triad->metric, "triad");
+    assert_false(triad->cell[0].has_overhead);
+    assert_true(triad->cell[1].has_overhead);
+    assert_near(triad->cell[1].ov.pct, 20, 1e-9);
+    /* lat: no container values, so no overhead */
+    assert_false(rep.rows[1].cell[1].has_overhead);
+    assert_int_equal(rep.rows[1].cell[1].n, 0);
+
+    char *t = render(&reporter_table, &rep);
+    assert_non_null(strstr(t, "+20.0%"));
+    assert_non_null(strstr(t, "failed"));
+    assert_non_null(strstr(t, "FAILED stream on container:net=nat"));
+    free(t);
+    char *j = render(&reporter_json, &rep);
+    assert_non_null(strstr(j, "\"overhead_pct\":20"));
+    assert_non_null(strstr(j, "\\\"badly\\\""));
+    assert_null(strstr(j, "nan"));
+    assert_null(strstr(j, "inf"));
+    free(j);
+    char *c = render(&reporter_csv, &rep);
+    assert_non_null(strstr(c, "stream,triad,GB/s,higher,container:net=nat,3,8,"));
+    free(c);
+    report_free(&rep);
+    store_free_run(rv);
+    free(rv);
+}
+
+static void no_native_no_overhead(void **state)
+{
+    (void)state;
+    struct run_view *rv = make_view(0);
+    struct report rep;
+    struct err e = {0};
+    assert_int_equal(report_build(rv, &rep, &e), 0);
+    assert_int_equal(rep.native, -1);
+    assert_false(rep.rows[0].cell[1].has_overhead);
+    char *t = render(&reporter_table, &rep);
+    assert_non_null(strstr(t, "no native environment"));
+    free(t);
+    report_free(&rep);
+    store_free_run(rv);
+    free(rv);
+}
+
+static void json_escapes(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    json_str(f, "a\"b\\c\nd\x01");
+    fputc(' ', f);
+    json_num(f, 0.0 / 0.0);
+    fputc(' ', f);
+    json_num(f, 1.5);
+    fclose(f);
+    assert_string_equal(buf, "\"a\\\"b\\\\c\\nd\\u0001\" null 1.5");
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(overhead_only_against_native),
+        cmocka_unit_test(no_native_no_overhead),
+        cmocka_unit_test(json_escapes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

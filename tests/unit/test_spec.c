@@ -1,0 +1,100 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "core/spec.h"
+
+static void parse_plain_and_pairs(void **state)
+{
+    (void)state;
+    struct spec sp;
+    struct err e = {0};
+    assert_int_equal(spec_parse("native", &sp, &e), 0);
+    assert_string_equal(sp.name, "native");
+    assert_int_equal(sp.kv.n, 0);
+    assert_int_equal(spec_parse("container:net=host,storage=volume", &sp, &e), 0);
+    assert_string_equal(sp.name, "container");
+    assert_string_equal(kv_get(&sp.kv, "net"), "host");
+    assert_string_equal(kv_get(&sp.kv, "storage"), "volume");
+    assert_string_equal(sp.text, "container:net=host,storage=volume");
+    assert_int_equal(spec_parse("vm:tuned", &sp, &e), 0);
+    assert_string_equal(kv_get(&sp.kv, "tuned"), "on");
+}
+
+static void parse_rejects_malformed(void **state)
+{
+    (void)state;
+    struct spec sp;
+    struct err e = {0};
+    assert_int_equal(spec_parse("", &sp, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    assert_int_equal(spec_parse("container:", &sp, &e), -1);
+    assert_int_equal(spec_parse("container:net=", &sp, &e), -1);
+    assert_int_equal(spec_parse("container:net=host,net=nat", &sp, &e), -1);
+    assert_non_null(strstr(e.msg, "twice"));
+    assert_int_equal(spec_parse("bad name", &sp, &e), -1);
+}
+
+static void split_list_continues_pairs(void **state)
+{
+    (void)state;
+    struct spec sp[8];
+    struct err e = {0};
+    int n = spec_split_list("native,container,container:net=host,storage=volume,runc", sp, 8, &e);
+    assert_int_equal(n, 4);
+    assert_string_equal(sp[0].text, "native");
+    assert_string_equal(sp[1].text, "container");
+    assert_string_equal(sp[2].text, "container:net=host,storage=volume");
+    assert_string_equal(sp[3].text, "runc");
+    n = spec_split_list("vm:tuned,hugepages=on,vm", sp, 8, &e);
+    assert_int_equal(n, 2);
+    assert_string_equal(sp[0].text, "vm:tuned=on,hugepages=on");
+    assert_int_equal(spec_split_list("net=host,native", sp, 8, &e), -1);
+    assert_int_equal(spec_split_list("native,native", sp, 8, &e), -1);
+    assert_int_equal(spec_split_list("", sp, 8, &e), -1);
+    assert_int_equal(spec_split_list("a,b,c", sp, 2, &e), -1);
+}
+
+static void check_keys(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"net", "storage", NULL};
+    struct spec sp;
+    struct err e = {0};
+    assert_int_equal(spec_parse("container:net=host", &sp, &e), 0);
+    assert_int_equal(spec_check_keys(&sp, keys, &e), 0);
+    assert_int_equal(spec_parse("container:nett=host", &sp, &e), 0);
+    assert_int_equal(spec_check_keys(&sp, keys, &e), -1);
+    assert_non_null(strstr(e.msg, "nett"));
+    assert_non_null(strstr(e.msg, "net, storage"));
+}
+
+static void sizes_parse(void **state)
+{
+    (void)state;
+    uint64_t v;
+    struct err e = {0};
+    assert_int_equal(util_parse_size("64M", &v, &e), 0);
+    assert_int_equal(v, 64u << 20);
+    assert_int_equal(util_parse_size("2GiB", &v, &e), 0);
+    assert_int_equal(v, 2ull << 30);
+    assert_int_equal(util_parse_size("1000", &v, &e), 0);
+    assert_int_equal(v, 1000);
+    assert_int_equal(util_parse_size("12X", &v, &e), -1);
+    assert_int_equal(util_parse_size("-1", &v, &e), -1);
+    assert_int_equal(util_parse_size("99999999999T", &v, &e), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parse_plain_and_pairs),
+        cmocka_unit_test(parse_rejects_malformed),
+        cmocka_unit_test(split_list_continues_pairs),
+        cmocka_unit_test(check_keys),
+        cmocka_unit_test(sizes_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

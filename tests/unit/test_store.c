@@ -1,0 +1,156 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/store.h"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/isobench-test-store-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+static void roundtrip(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/sub/dir/results.db", dir);
+    struct store *st;
+    struct err e = {0};
+    assert_int_equal(store_open(path, 0, &st, &e), -1); /* report must not create */
+    assert_int_equal(e.code, ERR_USAGE);
+    assert_int_equal(store_open(path, 1, &st, &e), 0);
+    struct kvlist host = {0}, opts = {0};
+    kv_set(&host, "cpu_model", "Test CPU", &e);
+    kv_set(&opts, "n", "100", &e);
+    int64_t id;
+    assert_int_equal(store_run_begin(st, "uuid-1", "isobench run", SIZE_TINY, 2, &host, &id, &e),
+                     0);
+    assert_int_equal(store_run_env(st, id, 0, "native", NULL, &e), 0);
+    assert_int_equal(store_run_env(st, id, 1, "null", &host, &e), 0);
+    assert_int_equal(store_run_workload(st, id, 0, "linpack", &opts, &e), 0);
+    for (int rep = 0; rep <= 2; rep++)
+        for (int env = 0; env < 2; env++) {
+            struct reply r = {.ok = 1};
+            result_add(&r.res, "gflops", "GFLOPS", BETTER_HIGHER, 10.0 + rep + env, &e);
+            kv_set(&r.res.facts, "cpus", "2", &e);
+            assert_int_equal(store_measurement(st, id, "linpack", env ? "null" : "native", rep,
+                                               rep == 0, 1.0, &r, &e),
+                             0);
+        }
+    struct reply bad = {.ok = 0};
+    err_set(&bad.err, ERR_FAIL, "boom");
+    assert_int_equal(store_measurement(st, id, "linpack", "null", 3, 0, 1.0, &bad, &e), 0);
+    assert_int_equal(store_run_end(st, id, "failed", &e), 0);
+    store_close(st);
+
+    assert_int_equal(store_open(path, 0, &st, &e), 0);
+    struct run_view rv;
+    assert_int_equal(store_load_run(st, "latest", &rv, &e), 0);
+    assert_string_equal(rv.uuid, "uuid-1");
+    assert_string_equal(rv.status, "failed");
+    assert_int_equal(rv.nenv, 2);
+    assert_int_equal(rv.nwl, 1);
+    assert_string_equal(kv_get(&rv.wl_opts[0], "n"), "100");
+    assert_int_equal(rv.npoints, 4); /* warm-ups excluded */
+    assert_int_equal(rv.nfailures, 1);
+    assert_string_equal(rv.failures[0].error, "boom");
+    assert_string_equal(kv_get(&rv.host, "cpu_model"), "Test CPU");
+    store_free_run(&rv);
+    assert_int_equal(store_load_run(st, "uuid-1", &rv, &e), 0);
+    store_free_run(&rv);
+    assert_int_equal(store_load_run(st, "99", &rv, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    store_close(st);
+}
+
+static void file_bytes(const char *path, char *buf, size_t cap, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    *len = fread(buf, 1, cap, f);
+    fclose(f);
+}
+
+static void rejects_foreign_and_corrupt(void **state)
+{
+    (void)state;
+    char path[512], before[8192], after[8192];
+    size_t lb, la;
+    struct store *st;
+    struct err e = {0};
+
+    snprintf(path, sizeof(path), "%s/garbage.db", dir);
+    const char junk[] = "this is not a database at all, but it is somebody's file\n";
+    write_file(path, junk, sizeof(junk));
+    file_bytes(path, before, sizeof(before), &lb);
+    assert_int_equal(store_open(path, 1, &st, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    file_bytes(path, after, sizeof(after), &la);
+    assert_int_equal(la, lb);
+    assert_memory_equal(before, after, lb);
+
+    /* A real SQLite database that is not ours stays untouched. */
+    snprintf(path, sizeof(path), "%s/other.db", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1);", 0, 0, 0), 0);
+    sqlite3_close(db);
+    file_bytes(path, before, sizeof(before), &lb);
+    assert_int_equal(store_open(path, 1, &st, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    assert_non_null(strstr(e.msg, "not an isobench database"));
+    file_bytes(path, after, sizeof(after), &la);
+    assert_int_equal(la, lb);
+    assert_memory_equal(before, after, lb);
+}
+
+static void unwritable_location(void **state)
+{
+    (void)state;
+    char path[512];
+    struct store *st;
+    struct err e = {0};
+    snprintf(path, sizeof(path), "%s/afile", dir);
+    write_file(path, "x", 1);
+    snprintf(path, sizeof(path), "%s/afile/results.db", dir); /* parent is a file */
+    assert_int_equal(store_open(path, 1, &st, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(roundtrip),
+        cmocka_unit_test(rejects_foreign_and_corrupt),
+        cmocka_unit_test(unwritable_location),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,173 @@
+/* Runs every workload at a very small size through its real code path and
+ * checks that its self-check passes and that it reports what it should. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "workloads/corpus.h"
+#include "workloads/workload.h"
+
+uint64_t ra_starts(int64_t n);
+
+static int run_wl(const char *name, const char *const *kvs, struct result *r, struct err *e)
+{
+    const struct workload *w = workload_find(name);
+    assert_non_null(w);
+    if (w->unavailable && w->unavailable()) {
+        fprintf(stderr, "%s unavailable: %s\n", name, w->unavailable());
+        return -2;
+    }
+    struct kvlist opts = {0};
+    for (int i = 0; kvs && kvs[i]; i += 2)
+        kv_set(&opts, kvs[i], kvs[i + 1], e);
+    struct wl_ctx ctx = {.size = SIZE_TINY, .opts = &opts, .ncpus = 2};
+    memset(r, 0, sizeof(*r));
+    return w->run(&ctx, r, e);
+}
+
+static const struct metric *find_metric(const struct result *r, const char *name)
+{
+    for (int i = 0; i < r->n; i++)
+        if (strcmp(r->m[i].name, name) == 0) return &r->m[i];
+    return NULL;
+}
+
+static void stream_small(void **state)
+{
+    (void)state;
+    struct result r;
+    struct err e = {0};
+    const char *const o[] = {"array-size", "2M", "ntimes", "3", NULL};
+    assert_int_equal(run_wl("stream", o, &r, &e), 0);
+    assert_int_equal(r.n, 4);
+    const struct metric *t = find_metric(&r, "triad");
+    assert_non_null(t);
+    assert_string_equal(t->unit, "GB/s");
+    assert_int_equal(t->better, BETTER_HIGHER);
+    assert_true(t->value > 0.1);
+}
+
+static void stream_rejects_cache_sized_arrays(void **state)
+{
+    (void)state;
+    if (util_llc_bytes() == 0) skip();
+    struct kvlist opts = {0}, resolved = {0};
+    struct err e = {0};
+    kv_set(&opts, "array-size", "1M", &e);
+    struct wl_ctx ctx = {.size = SIZE_TINY, .opts = &opts, .ncpus = 2};
+    uint64_t mem;
+    assert_int_equal(workload_stream.check(&ctx, &resolved, &mem, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    struct kvlist none = {0};
+    ctx.opts = &none;
+    assert_int_equal(workload_stream.check(&ctx, &resolved, &mem, &e), 0);
+    assert_non_null(kv_get(&resolved, "array-size")); /* auto resolved on the host */
+    assert_true(mem >= 3 * 4 * util_llc_bytes());
+}
+
+static void randomaccess_stream_and_run(void **state)
+{
+    (void)state;
+    /* HPCC_starts(0) is 1 and each next element is one LFSR step. */
+    assert_int_equal(ra_starts(0), 1);
+    for (int64_t n = 1; n < 200; n += 7) {
+        uint64_t x = ra_starts(n - 1);
+        uint64_t step = (x << 1) ^ ((int64_t)x < 0 ? 7u : 0u);
+        assert_int_equal(ra_starts(n), step);
+    }
+    struct result r;
+    struct err e = {0};
+    const char *const o[] = {"table-size", "1M", NULL};
+    assert_int_equal(run_wl("randomaccess", o, &r, &e), 0);
+    const struct metric *g = find_metric(&r, "gups");
+    assert_non_null(g);
+    assert_string_equal(g->unit, "GUP/s");
+    assert_true(g->value > 0);
+    assert_non_null(kv_get(&r.facts, "randomaccess.errors"));
+}
+
+static void compress_roundtrip(void **state)
+{
+    (void)state;
+    struct result r;
+    struct err e = {0};
+    const char *const o[] = {"input-size", "3M", NULL};
+    int rc = run_wl("compress", o, &r, &e);
+    assert_int_equal(rc, 0);
+    const struct metric *t = find_metric(&r, "throughput");
+    assert_non_null(t);
+    assert_string_equal(t->unit, "MB/s");
+    double ratio = atof(kv_get(&r.facts, "compress.ratio"));
+    assert_true(ratio > 0.05 && ratio < 0.9); /* text-like: compressible, not trivially */
+}
+
+static void corpus_is_deterministic_text(void **state)
+{
+    (void)state;
+    char a[4096], b[4096];
+    corpus_fill(a, sizeof(a), 42);
+    corpus_fill(b, sizeof(b), 42);
+    assert_memory_equal(a, b, sizeof(a));
+    corpus_fill(b, sizeof(b), 43);
+    assert_true(memcmp(a, b, sizeof(a)) != 0);
+    int spaces = 0;
+    for (size_t i = 0; i < sizeof(a); i++) {
+        assert_true(a[i] == '\n' || (a[i] >= ' ' && a[i] < 127));
+        spaces += a[i] == ' ';
+    }
+    assert_true(spaces > 200);
+}
+
+static void linpack_solves(void **state)
+{
+    (void)state;
+    struct result r;
+    struct err e = {0};
+    const char *const o[] = {"n", "300", NULL};
+    int rc = run_wl("linpack", o, &r, &e);
+    assert_int_equal(rc, 0);
+    const struct metric *g = find_metric(&r, "gflops");
+    assert_non_null(g);
+    assert_true(g->value > 0);
+    assert_true(atof(kv_get(&r.facts, "linpack.residual")) < 16);
+}
+
+static void null_fails_on_request(void **state)
+{
+    (void)state;
+    struct result r;
+    struct err e = {0};
+    const char *const o[] = {"fail", "1", NULL};
+    assert_int_equal(run_wl("null", o, &r, &e), -1);
+    assert_int_equal(e.code, ERR_FAIL);
+}
+
+static void options_are_checked(void **state)
+{
+    (void)state;
+    struct kvlist opts = {0};
+    struct err e = {0};
+    kv_set(&opts, "ntimes", "3", &e);
+    assert_int_equal(workload_check_opts(&workload_stream, &opts, &e), 0);
+    kv_set(&opts, "bogus", "3", &e);
+    assert_int_equal(workload_check_opts(&workload_stream, &opts, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(stream_small),
+        cmocka_unit_test(stream_rejects_cache_sized_arrays),
+        cmocka_unit_test(randomaccess_stream_and_run),
+        cmocka_unit_test(compress_roundtrip),
+        cmocka_unit_test(corpus_is_deterministic_text),
+        cmocka_unit_test(linpack_solves),
+        cmocka_unit_test(null_fails_on_request),
+        cmocka_unit_test(options_are_checked),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
