@@ -13,6 +13,7 @@
 #include "core/store.h"
 #include "envs/env.h"
 #include "report/report.h"
+#include "workloads/corpus.h"
 #include "workloads/workload.h"
 
 static int die(const struct err *e)
@@ -162,6 +163,7 @@ static int cmd_run(int argc, char **argv)
         }
     }
     store_close(st);
+    fflush(stdout);
     fprintf(stderr, "isobench: results stored in %s (run %lld)\n", db, (long long)run_id);
     if (rc < 0 && env_interrupted) {
         fprintf(stderr, "isobench: interrupted; finished samples are stored\n");
@@ -313,6 +315,21 @@ static int cmd_agent(int argc, char **argv)
     return 0;
 }
 
+/* Writes the compress workload's generated corpus to stdout, so reference
+ * tools (xz, pxz) can be run on exactly the same bytes. */
+static int cmd_corpus(int argc, char **argv)
+{
+    struct err e = {0};
+    uint64_t size;
+    if (argc != 2 || util_parse_size(argv[1], &size, &e) < 0 || size == 0)
+        return usage_error("corpus", "usage: isobench corpus SIZE (e.g. 64M) > file");
+    if (isatty(STDOUT_FILENO)) return usage_error("corpus", "refusing to write to a terminal");
+    char *buf cleanup_free = malloc(size);
+    if (!buf) return usage_error("corpus", "not enough memory");
+    corpus_fill(buf, size, CORPUS_SEED);
+    return fwrite(buf, 1, size, stdout) == size && fflush(stdout) == 0 ? 0 : ERR_FAIL;
+}
+
 static const char main_help[] =
     "isobench - what isolation costs: one suite, native vs containers vs VMs\n"
     "usage: isobench COMMAND [options]   (isobench COMMAND --help)\n"
@@ -321,6 +338,7 @@ static const char main_help[] =
     "  report      render a stored run (table, json, csv)\n"
     "  show-runs   list stored runs\n"
     "  version     print the version and build flags\n"
+    "  corpus      write the compress workload's generated input to stdout\n"
     "  agent       (internal) serve one job inside an environment\n";
 
 int main(int argc, char **argv)
@@ -335,6 +353,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "show-runs")) return cmd_show_runs(argc - 1, argv + 1);
     if (!strcmp(cmd, "agent")) return cmd_agent(argc - 1, argv + 1);
+    if (!strcmp(cmd, "corpus")) return cmd_corpus(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("isobench %s\nbuild: %s\ncompiler: %s\n", ISOBENCH_VERSION, ISOBENCH_BUILD_FLAGS,
                ISOBENCH_COMPILER);

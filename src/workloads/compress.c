@@ -121,7 +121,7 @@ static int compress_run(const struct wl_ctx *ctx, struct result *r, struct err *
     if (input) {
         if (compress_load(input, in, size, e) < 0) return -1;
     } else {
-        corpus_fill(in, size, 42);
+        corpus_fill(in, size, CORPUS_SEED);
     }
 
     lzma_mt mt = {

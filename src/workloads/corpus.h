@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define CORPUS_SEED 42 /* the seed of the compress workload and `isobench corpus` */
+
 void corpus_fill(char *buf, size_t len, uint64_t seed);
 
 #endif
