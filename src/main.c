@@ -306,12 +306,13 @@ static int cmd_show_runs(int argc, char **argv)
 
 static int cmd_agent(int argc, char **argv)
 {
-    if (argc != 3 || strcmp(argv[1], "--fd") != 0)
-        return usage_error("agent", "usage: isobench agent --fd N (started by environments)");
+    int serve = argc == 4 && strcmp(argv[1], "--serve") == 0;
+    if ((argc != 3 && !serve) || strcmp(argv[serve ? 2 : 1], "--fd") != 0)
+        return usage_error("agent", "usage: isobench agent [--serve] --fd N (started by environments)");
     struct err e = {0};
     uint64_t fd;
-    if (util_parse_u64(argv[2], &fd, &e) < 0) return die(&e);
-    if (agent_serve_fd((int)fd, &e) < 0) return die(&e);
+    if (util_parse_u64(argv[serve ? 3 : 2], &fd, &e) < 0) return die(&e);
+    if ((serve ? agent_serve_loop((int)fd, &e) : agent_serve_fd((int)fd, &e)) < 0) return die(&e);
     return 0;
 }
 

@@ -1,6 +1,9 @@
 #include "core/agent.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -83,4 +86,59 @@ int agent_serve_fd(int fd, struct err *e)
     if (proto_recv(fd, req, PROTO_MAX, 0, e) < 0) return -1;
     if (agent_handle(req, out, PROTO_MAX, e) < 0) return -1;
     return proto_send(fd, out, e);
+}
+
+static volatile pid_t serve_child;
+
+static void serve_forward(int sig)
+{
+    if (serve_child > 0) kill(serve_child, sig);
+}
+
+/* Waits for pid, reaping any other child on the way (pid 1's duty). */
+static int serve_wait(pid_t pid)
+{
+    int st;
+    for (;;) {
+        pid_t w = waitpid(-1, &st, 0);
+        if (w == pid) return st;
+        if (w < 0 && errno != EINTR) return -1;
+    }
+}
+
+int agent_serve_loop(int fd, struct err *e)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = serve_forward;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    char *req cleanup_free = malloc(PROTO_MAX);
+    char *out cleanup_free = malloc(PROTO_MAX);
+    if (!req || !out) return err_set(e, ERR_FAIL, "agent: out of memory");
+    if (proto_send(fd, "ready", e) < 0) return -1;
+    for (;;) {
+        struct err re = {0};
+        if (proto_recv(fd, req, PROTO_MAX, 0, &re) < 0) return 0; /* EOF: the run is over */
+        pid_t pid = fork();
+        if (pid < 0) return err_set(e, ERR_FAIL, "agent: fork: %s", strerror(errno));
+        if (pid == 0) {
+            struct err ce = {0};
+            if (agent_handle(req, out, PROTO_MAX, &ce) < 0 || proto_send(fd, out, &ce) < 0) _exit(1);
+            _exit(0);
+        }
+        serve_child = pid;
+        int st = serve_wait(pid);
+        serve_child = 0;
+        if (st != 0) { /* the job died before replying */
+            struct reply *rep = calloc(1, sizeof(*rep));
+            if (!rep) return err_set(e, ERR_FAIL, "agent: out of memory");
+            err_set(&rep->err, ERR_FAIL, "agent: the job process %s %d",
+                    WIFSIGNALED(st) ? "was killed by signal" : "exited with",
+                    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            agent_where(&rep->res.facts);
+            int rc = proto_encode_reply(rep, out, PROTO_MAX, e);
+            free(rep);
+            if (rc < 0 || proto_send(fd, out, e) < 0) return -1;
+        }
+    }
 }

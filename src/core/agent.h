@@ -19,6 +19,11 @@ int agent_handle(const char *request, char *out, size_t cap, struct err *e);
 /* Serves one request on fd (read frame, run, write frame). */
 int agent_serve_fd(int fd, struct err *e);
 
+/* Serves jobs on fd until EOF, as pid 1 of a container or guest: sends a
+ * "ready" frame, then runs each job in a child process (so pid 1 survives a
+ * crashing workload), forwards SIGTERM/SIGINT to it and reaps every child. */
+int agent_serve_loop(int fd, struct err *e);
+
 /* Adds where-am-I facts (ns.*, cgroup, hostname, cpus, kernel) to l. */
 void agent_where(struct kvlist *l);
 

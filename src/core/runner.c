@@ -189,13 +189,15 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     return 0;
 }
 
-static int run_body(struct run_plan *p, struct env_ctx *ctx, struct store *st, int64_t run_id,
-                    const char *uuid, int *failed, struct err *e)
+static int run_body(struct run_plan *p, struct env_ctx *ctx, struct journal *j, struct store *st,
+                    int64_t run_id, const char *uuid, int *failed, struct err *e)
 {
     for (int i = 0; i < p->nenv; i++) {
         ctx[i].env = p->env[i];
         ctx[i].spec = p->spec[i];
         ctx[i].timeout_s = p->timeout_s;
+        ctx[i].idx = i;
+        ctx[i].journal = j;
         snprintf(ctx[i].run_id, sizeof(ctx[i].run_id), "%s", uuid);
         if (p->env[i]->up(&ctx[i], e) < 0) return err_wrap(e, "bringing up %s", p->spec[i].text);
         if (store_run_env(st, run_id, i, p->spec[i].text, &ctx[i].facts, e) < 0) return -1;
@@ -228,10 +230,20 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
         if (store_run_workload(st, *run_id, w, p->wl[w]->name, &p->wlopts[w], e) < 0) return -1;
     struct env_ctx *ctx = calloc(RUN_MAX, sizeof(*ctx));
     if (!ctx) return err_set(e, ERR_FAIL, "out of memory");
-    int rc = run_body(p, ctx, st, *run_id, uuid, failed, e);
+    /* The journal is best effort for environments that create nothing
+     * (native, null); those that do refuse to start without it. */
+    struct journal j = {.fd = -1};
+    struct err je = {0};
+    if (journal_open(&j, uuid, &je) < 0 && j.fd >= 0) {
+        close(j.fd);
+        j.fd = -1;
+    }
+    int rc = run_body(p, ctx, &j, st, *run_id, uuid, failed, e);
     for (int i = p->nenv - 1; i >= 0; i--)
         if (ctx[i].env) ctx[i].env->down(&ctx[i]);
     free(ctx);
+    if (j.fd >= 0 && journal_unwind(&j) > 0 && rc == 0)
+        rc = err_set(e, ERR_FAIL, "some objects of the run could not be removed (isobench cleanup)");
     if (p->progress) fprintf(stderr, "\r\033[K");
     const char *status =
         rc < 0 ? (env_interrupted ? "interrupted" : "error") : (*failed ? "failed" : "complete");

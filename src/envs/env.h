@@ -5,6 +5,7 @@
 #ifndef ISOBENCH_ENV_H
 #define ISOBENCH_ENV_H
 
+#include "core/journal.h"
 #include "core/proto.h"
 #include "core/spec.h"
 
@@ -14,7 +15,9 @@ struct env_ctx {
     const struct env *env;
     struct spec spec;
     char run_id[64];
-    double timeout_s;    /* per exec */
+    int idx;                 /* position in the run, for names */
+    struct journal *journal; /* the run's undo journal (fd < 0 when unavailable) */
+    double timeout_s;        /* per exec */
     struct kvlist facts; /* what up() learned: stored with the run */
     void *priv;          /* owned by the environment, freed by down() */
 };
@@ -24,6 +27,8 @@ struct env {
     const char *summary;
     const char *(*unavailable)(void); /* NULL if it can run here, else why not */
     const char *const *keys;          /* spec keys it accepts, NULL-terminated */
+    /* Checks the spec's values before anything is created (NULL: keys only). */
+    int (*check)(const struct spec *sp, struct err *e);
     int (*up)(struct env_ctx *ctx, struct err *e);
     /* Returns 0 when the agent answered (rep says whether the workload
      * succeeded), -1 when the environment itself failed. */
@@ -31,7 +36,7 @@ struct env {
     void (*down)(struct env_ctx *ctx);
 };
 
-#define ENV_LIST(X) X(native) X(null)
+#define ENV_LIST(X) X(native) X(container) X(null)
 
 #define X(n) extern const struct env env_##n;
 ENV_LIST(X)

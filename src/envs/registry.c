@@ -27,6 +27,7 @@ int env_resolve(const struct spec *sp, const struct env **out, struct err *e)
     if (!env)
         return err_set(e, ERR_USAGE, "unknown environment '%s' (see isobench list)", sp->name);
     if (spec_check_keys(sp, env->keys, e) < 0) return -1;
+    if (env->check && env->check(sp, e) < 0) return -1;
     *out = env;
     return 0;
 }

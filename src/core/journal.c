@@ -1,0 +1,220 @@
+#include "core/journal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+const char *journal_root(void)
+{
+    const char *r = getenv("ISOBENCH_RUN_DIR");
+    return r && *r ? r : JOURNAL_ROOT_DEFAULT;
+}
+
+unsigned long long journal_starttime(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (util_read_file(path, buf, sizeof(buf)) < 0) return 0;
+    char *p = strrchr(buf, ')'); /* comm may hold spaces */
+    if (!p) return 0;
+    unsigned long long v = 0;
+    /* after ")": state is field 3; starttime is field 22 */
+    int field = 2;
+    for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " "))
+        if (++field == 22) {
+            v = strtoull(tok, NULL, 10);
+            break;
+        }
+    return v;
+}
+
+int journal_open(struct journal *j, const char *run_id, struct err *e)
+{
+    j->fd = -1;
+    const char *root = journal_root();
+    if (mkdir(root, 0700) < 0 && errno != EEXIST)
+        return err_set(e, ERR_USAGE, "cannot create %s: %s", root, strerror(errno));
+    snprintf(j->dir, sizeof(j->dir), "%s/%s", root, run_id);
+    if (mkdir(j->dir, 0700) < 0 && errno != EEXIST)
+        return err_set(e, ERR_USAGE, "cannot create %s: %s", j->dir, strerror(errno));
+    char path[600];
+    snprintf(path, sizeof(path), "%s/journal", j->dir);
+    j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (j->fd < 0) return err_set(e, ERR_FAIL, "cannot create %s: %s", path, strerror(errno));
+    char owner[64];
+    snprintf(owner, sizeof(owner), "%d %llu", (int)getpid(), journal_starttime(getpid()));
+    return journal_add(j, "owner", owner, e);
+}
+
+int journal_add(struct journal *j, const char *type, const char *arg, struct err *e)
+{
+    char line[1200];
+    int n = snprintf(line, sizeof(line), "%s %s\n", type, arg);
+    if (n < 0 || (size_t)n >= sizeof(line) || strchr(arg, '\n'))
+        return err_set(e, ERR_FAIL, "journal: bad entry");
+    if (util_write_all(j->fd, line, (size_t)n) < 0 || fsync(j->fd) < 0)
+        return err_set(e, ERR_FAIL, "journal: write failed: %s", strerror(errno));
+    return 0;
+}
+
+int journal_add_pid(struct journal *j, pid_t pid, struct err *e)
+{
+    char arg[64];
+    snprintf(arg, sizeof(arg), "%d %llu", (int)pid, journal_starttime(pid));
+    return journal_add(j, "pid", arg, e);
+}
+
+/* Removes a directory tree without following symlinks or crossing mounts. */
+static int rmtree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0) return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode)) return unlink(path);
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        char sub[4096];
+        snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+        struct stat s2;
+        if (lstat(sub, &s2) == 0 && S_ISDIR(s2.st_mode) && s2.st_dev != st.st_dev) {
+            rc = -1; /* a mount point: never descend */
+            continue;
+        }
+        if (rmtree(sub) < 0) rc = -1;
+    }
+    closedir(d);
+    if (rmdir(path) < 0 && errno != ENOENT) rc = -1;
+    return rc;
+}
+
+static int undo_pid(const char *arg)
+{
+    int pid;
+    unsigned long long start;
+    if (sscanf(arg, "%d %llu", &pid, &start) != 2 || pid <= 1) return -1;
+    if (journal_starttime(pid) != start) return 0; /* gone, or the pid was reused */
+    kill(pid, SIGKILL);
+    for (int i = 0; i < 200 && journal_starttime(pid) == start; i++) {
+        if (waitpid(pid, NULL, WNOHANG) == pid) break;
+        usleep(5000);
+    }
+    return journal_starttime(pid) == start ? -1 : 0;
+}
+
+/* Kills whatever is left in a cgroup, then removes it. */
+static int undo_cgroup(const char *path)
+{
+    char procs[600];
+    snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+    for (int tries = 0; tries < 100; tries++) {
+        if (rmdir(path) == 0 || errno == ENOENT) return 0;
+        FILE *f = fopen(procs, "re");
+        if (f) {
+            int pid;
+            while (fscanf(f, "%d", &pid) == 1) kill(pid, SIGKILL);
+            fclose(f);
+        }
+        usleep(10000);
+    }
+    return -1;
+}
+
+static int undo_line(char *line)
+{
+    char *sp = strchr(line, ' ');
+    if (!sp) return 0;
+    *sp = '\0';
+    const char *type = line, *arg = sp + 1;
+    if (!strcmp(type, "owner")) return 0;
+    if (!strcmp(type, "pid")) return undo_pid(arg);
+    if (!strcmp(type, "cgroup")) return undo_cgroup(arg);
+    if (!strcmp(type, "dir")) return rmdir(arg) < 0 && errno != ENOENT ? -1 : 0;
+    if (!strcmp(type, "rmtree")) return rmtree(arg);
+    if (!strcmp(type, "file")) return unlink(arg) < 0 && errno != ENOENT ? -1 : 0;
+    if (!strcmp(type, "mount")) return umount2(arg, MNT_DETACH) < 0 && errno != EINVAL ? -1 : 0;
+    return -1;
+}
+
+/* Unwinds the journal in dir (whoever owns it). */
+static int unwind_dir(const char *dir)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/journal", dir);
+    FILE *f = fopen(path, "re");
+    int failed = 0;
+    if (f) {
+        char **lines = NULL;
+        size_t n = 0;
+        char buf[1200];
+        while (fgets(buf, sizeof(buf), f)) {
+            buf[strcspn(buf, "\n")] = '\0';
+            char **nl = realloc(lines, sizeof(*lines) * (n + 1));
+            if (!nl) break;
+            lines = nl;
+            lines[n++] = strdup(buf);
+        }
+        fclose(f);
+        for (size_t i = n; i-- > 0;) {
+            if (lines[i] && undo_line(lines[i]) < 0) failed++;
+            free(lines[i]);
+        }
+        free(lines);
+    }
+    if (failed == 0) {
+        unlink(path);
+        rmtree(dir);
+    }
+    return failed;
+}
+
+int journal_unwind(struct journal *j)
+{
+    if (j->fd >= 0) close(j->fd);
+    j->fd = -1;
+    if (!j->dir[0]) return 0;
+    int failed = unwind_dir(j->dir);
+    j->dir[0] = '\0';
+    return failed;
+}
+
+int journal_cleanup_dead(int *cleaned, int *live, struct err *e)
+{
+    *cleaned = *live = 0;
+    const char *root = journal_root();
+    DIR *d = opendir(root);
+    if (!d) return errno == ENOENT ? 0 : err_set(e, ERR_FAIL, "%s: %s", root, strerror(errno));
+    struct dirent *de;
+    int failed = 0;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;
+        char dir[600], path[700], buf[128];
+        snprintf(dir, sizeof(dir), "%s/%s", root, de->d_name);
+        snprintf(path, sizeof(path), "%s/journal", dir);
+        int pid = 0;
+        unsigned long long start = 0;
+        if (util_read_file(path, buf, sizeof(buf)) == 0)
+            sscanf(buf, "owner %d %llu", &pid, &start);
+        if (pid > 0 && pid != getpid() && journal_starttime(pid) == start && start != 0) {
+            (*live)++;
+            continue;
+        }
+        failed += unwind_dir(dir);
+        (*cleaned)++;
+    }
+    closedir(d);
+    if (failed) return err_set(e, ERR_FAIL, "cleanup: %d undo step(s) failed", failed);
+    return 0;
+}

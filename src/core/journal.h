@@ -1,0 +1,44 @@
+/* journal.h - the undo journal. Every system object a run creates on the
+ * host (directory, cgroup, process, mount, ...) is appended to
+ * /run/isobench/<run-id>/journal and fsync'd right after it exists; unwind
+ * reads the journal backwards and undoes each line, going on past failures.
+ * `isobench cleanup` unwinds the journals of runs whose owner is gone.
+ * Objects made inside a private mount namespace die with it and are not
+ * journaled. */
+#ifndef ISOBENCH_JOURNAL_H
+#define ISOBENCH_JOURNAL_H
+
+#include <sys/types.h>
+
+#include "core/err.h"
+
+#define JOURNAL_ROOT_DEFAULT "/run/isobench"
+
+struct journal {
+    int fd;
+    char dir[512];
+};
+
+/* The root directory (ISOBENCH_RUN_DIR overrides, for tests). */
+const char *journal_root(void);
+
+/* Creates <root>/<run_id>/journal owned by this process. */
+int journal_open(struct journal *j, const char *run_id, struct err *e);
+
+/* Appends "type arg" and fsyncs. type: dir, rmtree, cgroup, pid, file, mount. */
+int journal_add(struct journal *j, const char *type, const char *arg, struct err *e);
+/* Records a live process by pid and start time, so a recycled pid is never killed. */
+int journal_add_pid(struct journal *j, pid_t pid, struct err *e);
+
+/* Undoes every line in reverse, removes the journal and its directory,
+ * closes j. Returns the number of undo steps that failed. */
+int journal_unwind(struct journal *j);
+
+/* Unwinds every journal under the root whose owner is dead. Sets *cleaned
+ * to the number of runs cleaned, *live to the runs left alone. */
+int journal_cleanup_dead(int *cleaned, int *live, struct err *e);
+
+/* Start time of pid in clock ticks (field 22 of /proc/pid/stat), 0 if gone. */
+unsigned long long journal_starttime(pid_t pid);
+
+#endif

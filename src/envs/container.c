@@ -1,0 +1,276 @@
+/* container - isobench's own container runtime, in C, no shelling out:
+ * clone3 into new mount, pid, uts, ipc (and net, unless net=host)
+ * namespaces; the parent moves the child into a fresh cgroup (v1 or v2,
+ * with the spec's limits) before it goes on; the child unshares its cgroup
+ * namespace, builds an overlay root (rootfs.c), applies Docker's default
+ * confinement (security.c) and execs the isobench agent as pid 1, which
+ * serves every job of the run over a socketpair and reaps its children.
+ * Host-side objects (state dir, volume dir, cgroups, the init process) are
+ * journaled as they are created; mounts live in the container's own mount
+ * namespace and die with it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "envs/container/cgroup.h"
+#include "envs/container/rootfs.h"
+#include "envs/env.h"
+
+/* clone3's argument (linux/sched.h clashes with glibc's sched.h). */
+struct isob_clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+static const char *const container_keys[] = {"net", "storage", "image", "cpus",
+                                              "cpu-quota", "mem", "pids", NULL};
+
+struct container {
+    char net[8], storage[8], image[512];
+    struct cg_limits limits;
+    struct cgroup cg;
+    char state[600], volume[600];
+    pid_t pid;
+    int chan;
+};
+
+static const char *container_unavailable(void)
+{
+    if (geteuid() != 0) return "needs root (namespaces, cgroups, mounts)";
+    if (access("/proc/self/ns/pid", F_OK) != 0) return "no namespace support in this kernel";
+    return NULL;
+}
+
+/* Parses and checks the spec; creates nothing. */
+static int container_config(const struct spec *sp, struct container *c, struct err *e)
+{
+    const char *v;
+    snprintf(c->net, sizeof(c->net), "%s", (v = kv_get(&sp->kv, "net")) ? v : "nat");
+    snprintf(c->storage, sizeof(c->storage), "%s", (v = kv_get(&sp->kv, "storage")) ? v : "overlay");
+    snprintf(c->image, sizeof(c->image), "%s", (v = kv_get(&sp->kv, "image")) ? v : "/");
+    if (strcmp(c->net, "host") && strcmp(c->net, "none") && strcmp(c->net, "nat"))
+        return err_set(e, ERR_USAGE, "%s: net must be nat, host or none", sp->text);
+    if (!strcmp(c->net, "nat"))
+        return err_set(e, ERR_USAGE,
+                       "%s: net=nat (bridge + veth + nftables NAT) is not built yet; "
+                       "use net=host or net=none",
+                       sp->text);
+    if (strcmp(c->storage, "overlay") && strcmp(c->storage, "volume"))
+        return err_set(e, ERR_USAGE, "%s: storage must be overlay or volume", sp->text);
+    if (strcmp(c->image, "/") && rootfs_check_image(c->image, e) < 0) return -1;
+    if ((v = kv_get(&sp->kv, "cpus"))) snprintf(c->limits.cpus, sizeof(c->limits.cpus), "%s", v);
+    if ((v = kv_get(&sp->kv, "cpu-quota")) && util_parse_double(v, &c->limits.cpu_quota, e) < 0)
+        return err_wrap(e, "%s: cpu-quota", sp->text);
+    if ((v = kv_get(&sp->kv, "mem")) && util_parse_size(v, &c->limits.mem, e) < 0)
+        return err_wrap(e, "%s: mem", sp->text);
+    if ((v = kv_get(&sp->kv, "pids")) && util_parse_u64(v, &c->limits.pids, e) < 0)
+        return err_wrap(e, "%s: pids", sp->text);
+    if (cgroup_check(&c->limits, e) < 0) return err_wrap(e, "%s", sp->text);
+    if (geteuid() != 0) return err_set(e, ERR_USAGE, "%s needs root", sp->text);
+    return 0;
+}
+
+static int container_check(const struct spec *sp, struct err *e)
+{
+    struct container c = {0};
+    return container_config(sp, &c, e);
+}
+
+static void loopback_up(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return;
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+        ifr.ifr_flags |= IFF_UP;
+        ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    close(s);
+}
+
+/* In the child: wait for the cgroup, build the container, exec the agent.
+ * Any failure is written to errfd (close-on-exec: silence means exec'd). */
+static void container_child(struct container *c, const struct env_ctx *ctx, int syncfd, int errfd,
+                            int chan, const char *self)
+{
+    struct err e = {0};
+    char ok;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (read(syncfd, &ok, 1) != 1) _exit(1);
+    char host[64];
+    snprintf(host, sizeof(host), "isobench-%d", ctx->idx);
+    struct rootfs_spec r = {.state = c->state,
+                            .lower = c->image,
+                            .volume = c->volume[0] ? c->volume : NULL,
+                            .self = self,
+                            .own_netns = strcmp(c->net, "host") != 0};
+    if (unshare(CLONE_NEWCGROUP) < 0) err_set(&e, ERR_FAIL, "unshare(cgroup): %s", strerror(errno));
+    else if (sethostname(host, strlen(host)) < 0) err_set(&e, ERR_FAIL, "sethostname: %s", strerror(errno));
+    if (!e.msg[0] && r.own_netns) loopback_up();
+    if (!e.msg[0] && rootfs_setup(&r, &e) == 0 && security_apply(&e) == 0) {
+        if (dup2(chan, 3) < 0) err_set(&e, ERR_FAIL, "dup2: %s", strerror(errno));
+        else {
+            execl(ROOTFS_AGENT, "isobench", "agent", "--serve", "--fd", "3", (char *)NULL);
+            err_set(&e, ERR_FAIL, "exec %s: %s", ROOTFS_AGENT, strerror(errno));
+        }
+    }
+    if (write(errfd, e.msg, strlen(e.msg)) < 0) _exit(2);
+    _exit(1);
+}
+
+/* Creates the host-side objects, journaling each. */
+static int container_prepare(struct container *c, struct env_ctx *ctx, struct err *e)
+{
+    snprintf(c->state, sizeof(c->state), "%s/c%d", ctx->journal->dir, ctx->idx);
+    if (mkdir(c->state, 0700) < 0) return err_set(e, ERR_FAIL, "mkdir %s: %s", c->state, strerror(errno));
+    if (journal_add(ctx->journal, "dir", c->state, e) < 0) return -1;
+    if (!strcmp(c->storage, "volume")) {
+        snprintf(c->volume, sizeof(c->volume), "/var/tmp/isobench-%s-%d-vol", ctx->run_id, ctx->idx);
+        if (mkdir(c->volume, 0755) < 0)
+            return err_set(e, ERR_FAIL, "mkdir %s: %s", c->volume, strerror(errno));
+        if (journal_add(ctx->journal, "rmtree", c->volume, e) < 0) return -1;
+    }
+    char name[128];
+    snprintf(name, sizeof(name), "isobench-%s-%d", ctx->run_id, ctx->idx);
+    return cgroup_create(&c->cg, name, &c->limits, ctx->journal, e);
+}
+
+static int container_start(struct container *c, struct env_ctx *ctx, struct err *e)
+{
+    int sv[2], sync[2], errp[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return err_set(e, ERR_FAIL, "socketpair: %s", strerror(errno));
+    if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
+        return err_set(e, ERR_FAIL, "pipe: %s", strerror(errno));
+    const char *self = env_self_exe();
+    struct isob_clone_args args = {0};
+    args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+    if (strcmp(c->net, "host")) args.flags |= CLONE_NEWNET;
+    args.exit_signal = SIGCHLD;
+    fflush(NULL);
+    double t0 = util_now();
+    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+    if (pid == 0) {
+        close(sv[0]);
+        close(sync[1]);
+        close(errp[0]);
+        container_child(c, ctx, sync[0], errp[1], sv[1], self);
+    }
+    close(sv[1]);
+    close(sync[0]);
+    close(errp[1]);
+    c->chan = sv[0];
+    if (pid < 0) {
+        close(sync[1]);
+        close(errp[0]);
+        return err_set(e, ERR_FAIL, "clone3: %s", strerror(errno));
+    }
+    c->pid = pid;
+    int rc = journal_add_pid(ctx->journal, pid, e);
+    if (rc == 0) rc = cgroup_attach(&c->cg, pid, e);
+    if (rc == 0 && write(sync[1], "g", 1) != 1) rc = err_set(e, ERR_FAIL, "sync: %s", strerror(errno));
+    close(sync[1]);
+    char msg[sizeof(e->msg)] = "";
+    ssize_t n = rc == 0 ? read(errp[0], msg, sizeof(msg) - 1) : 0;
+    close(errp[0]);
+    if (rc < 0) return -1;
+    if (n > 0) {
+        msg[n] = '\0';
+        return err_set(e, ERR_FAIL, "container setup: %s", msg);
+    }
+    char ready[64];
+    if (proto_recv(c->chan, ready, sizeof(ready), 60, e) < 0 || strcmp(ready, "ready"))
+        return err_wrap(e, "waiting for the agent in the container");
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%.6f", util_now() - t0);
+    kv_set(&ctx->facts, "startup_s", buf, NULL);
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)cgroup_memory(&c->cg));
+    kv_set(&ctx->facts, "footprint_bytes", buf, NULL);
+    snprintf(buf, sizeof(buf), "%d", (int)pid);
+    kv_set(&ctx->facts, "init_pid", buf, NULL);
+    kv_set(&ctx->facts, "cgroup", c->cg.dirs[0], NULL);
+    return 0;
+}
+
+static int container_up(struct env_ctx *ctx, struct err *e)
+{
+    struct container *c = calloc(1, sizeof(*c));
+    if (!c) return err_set(e, ERR_FAIL, "out of memory");
+    c->chan = -1;
+    ctx->priv = c;
+    if (container_config(&ctx->spec, c, e) < 0) return -1;
+    if (!ctx->journal || ctx->journal->fd < 0)
+        return err_set(e, ERR_USAGE, "no undo journal under %s (not root?)", journal_root());
+    if (container_prepare(c, ctx, e) < 0 || container_start(c, ctx, e) < 0) return -1;
+    char label[512];
+    snprintf(label, sizeof(label),
+             "own runtime: ns mnt,pid,uts,ipc,cgroup%s; net=%s; storage=%s; image=%.80s; cgroup %s",
+             strcmp(c->net, "host") ? ",net" : "", c->net, c->storage, c->image,
+             c->cg.v2 ? "v2" : "v1");
+    kv_set(&ctx->facts, "label", label, NULL);
+    return 0;
+}
+
+static int container_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
+{
+    struct container *c = ctx->priv;
+    char *buf cleanup_free = malloc(PROTO_MAX);
+    if (!buf) return err_set(e, ERR_FAIL, "out of memory");
+    if (c->chan < 0) return err_set(e, ERR_FAIL, "the container is not running");
+    if (proto_encode_job(j, buf, PROTO_MAX, e) < 0 || proto_send(c->chan, buf, e) < 0 ||
+        proto_recv(c->chan, buf, PROTO_MAX, ctx->timeout_s, e) < 0) {
+        /* The channel is out of step now: stop using this container. */
+        close(c->chan);
+        c->chan = -1;
+        return -1;
+    }
+    return proto_decode_reply(buf, rep, e);
+}
+
+/* Stops the agent (EOF on its channel), then makes sure pid 1 is gone;
+ * the runner's journal unwinds the cgroups and directories after. */
+static void container_down(struct env_ctx *ctx)
+{
+    struct container *c = ctx->priv;
+    if (!c) return;
+    if (c->chan >= 0) close(c->chan);
+    c->chan = -1;
+    if (c->pid > 0) {
+        int st;
+        for (int i = 0; i < 200; i++) {
+            if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
+                c->pid = 0;
+                break;
+            }
+            usleep(5000);
+        }
+        if (c->pid > 0) {
+            kill(c->pid, SIGKILL);
+            waitpid(c->pid, &st, 0);
+        }
+    }
+    free(c);
+    ctx->priv = NULL;
+}
+
+const struct env env_container = {
+    .name = "container",
+    .summary = "isobench's own runtime: namespaces, cgroup, overlay root, Docker's confinement",
+    .unavailable = container_unavailable,
+    .keys = container_keys,
+    .check = container_check,
+    .up = container_up,
+    .exec = container_exec,
+    .down = container_down,
+};

@@ -1,0 +1,195 @@
+#include "envs/container/cgroup.h"
+
+#include <errno.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include "core/util.h"
+
+#define CG_ROOT "/sys/fs/cgroup"
+
+int cgroup_is_v2(void)
+{
+    struct statfs sf;
+    return statfs(CG_ROOT, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+int cgroup_parse_cpus(const char *s, unsigned char *mask, int *count)
+{
+    memset(mask, 0, 1024 / 8);
+    *count = 0;
+    char buf[256];
+    if (!*s || strlen(s) >= sizeof(buf)) return -1;
+    strcpy(buf, s);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        unsigned a, b;
+        char extra;
+        int n = sscanf(t, "%u-%u%c", &a, &b, &extra);
+        if (n == 1) b = a;
+        else if (n != 2) return -1;
+        if (a > b || b >= 1024) return -1;
+        for (unsigned c = a; c <= b; c++) {
+            if (!(mask[c / 8] & (1u << (c % 8)))) (*count)++;
+            mask[c / 8] |= (unsigned char)(1u << (c % 8));
+        }
+    }
+    return 0;
+}
+
+int cgroup_check(const struct cg_limits *l, struct err *e)
+{
+    if (l->cpus[0]) {
+        unsigned char want[128], online[128];
+        int nw, no;
+        char buf[256];
+        if (cgroup_parse_cpus(l->cpus, want, &nw) < 0)
+            return err_set(e, ERR_USAGE, "cpus=%s is not a CPU list (e.g. 0-1,3)", l->cpus);
+        if (util_read_file("/sys/devices/system/cpu/online", buf, sizeof(buf)) < 0 ||
+            cgroup_parse_cpus(buf, online, &no) < 0)
+            return err_set(e, ERR_FAIL, "cannot read the online CPUs");
+        for (int c = 0; c < 1024; c++)
+            if ((want[c / 8] & (1u << (c % 8))) && !(online[c / 8] & (1u << (c % 8))))
+                return err_set(e, ERR_USAGE, "cpus=%s: CPU %d is not online here (online: %s)",
+                               l->cpus, c, buf);
+    }
+    if (l->mem && l->mem < (8u << 20))
+        return err_set(e, ERR_USAGE, "mem=%llu bytes is too small to run anything (min 8M)",
+                       (unsigned long long)l->mem);
+    if (l->pids && l->pids < 16) return err_set(e, ERR_USAGE, "pids must be >= 16");
+    if (l->cpu_quota < 0 || (l->cpu_quota > 0 && l->cpu_quota < 0.01) ||
+        l->cpu_quota > util_ncpus())
+        return err_set(e, ERR_USAGE, "cpu-quota must be between 0.01 and %d CPUs", util_ncpus());
+    return 0;
+}
+
+static int write_str(const char *dir, const char *file, const char *val, struct err *e)
+{
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    FILE *f = fopen(path, "we");
+    if (!f) return err_set(e, ERR_FAIL, "cgroup: open %s: %s", path, strerror(errno));
+    int ok = fputs(val, f) >= 0;
+    ok &= fclose(f) == 0;
+    if (!ok) return err_set(e, ERR_FAIL, "cgroup: write '%s' to %s: %s", val, path, strerror(errno));
+    return 0;
+}
+
+/* This process's own cgroup path for a v1 controller ("" for v2's "0::"). */
+static void own_path(const char *ctrl, char *out, size_t len)
+{
+    snprintf(out, len, "/");
+    FILE *f = fopen("/proc/self/cgroup", "re");
+    if (!f) return;
+    char line[1024];
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+        if (!a || !b) continue;
+        *b = '\0';
+        int match = ctrl ? strstr(a + 1, ctrl) != NULL : a[1] == '\0';
+        if (match) {
+            snprintf(out, len, "%s", b + 1);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+static int make_dir(struct cgroup *cg, const char *path, struct journal *j, struct err *e)
+{
+    if (mkdir(path, 0755) < 0)
+        return err_set(e, ERR_FAIL, "cgroup: mkdir %s: %s", path, strerror(errno));
+    snprintf(cg->dirs[cg->ndirs++], sizeof(cg->dirs[0]), "%s", path);
+    return journal_add(j, "cgroup", path, e);
+}
+
+static int create_v1(struct cgroup *cg, const char *name, const struct cg_limits *l,
+                     struct journal *j, struct err *e)
+{
+    static const char *const ctrls[] = {"cpuset", "cpu", "memory", "pids"};
+    for (int i = 0; i < 4; i++) {
+        char own[256], dir[1024], buf[256];
+        own_path(ctrls[i], own, sizeof(own));
+        snprintf(dir, sizeof(dir), CG_ROOT "/%s%s%s%s", ctrls[i], own, strcmp(own, "/") ? "/" : "",
+                 name);
+        if (make_dir(cg, dir, j, e) < 0) return -1;
+        if (i == 0) { /* cpuset: a new v1 cpuset starts empty */
+            char parent[1024];
+            snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(dir, '/') - dir), dir);
+            char pf[1100];
+            snprintf(pf, sizeof(pf), "%s/cpuset.mems", parent);
+            if (util_read_file(pf, buf, sizeof(buf)) < 0 || write_str(dir, "cpuset.mems", buf, e) < 0)
+                return -1;
+            snprintf(pf, sizeof(pf), "%s/cpuset.cpus", parent);
+            if (util_read_file(pf, buf, sizeof(buf)) < 0) return -1;
+            if (write_str(dir, "cpuset.cpus", l->cpus[0] ? l->cpus : buf, e) < 0) return -1;
+        } else if (i == 1 && l->cpu_quota > 0) {
+            snprintf(buf, sizeof(buf), "%lld", (long long)(l->cpu_quota * 100000));
+            if (write_str(dir, "cpu.cfs_period_us", "100000", e) < 0 ||
+                write_str(dir, "cpu.cfs_quota_us", buf, e) < 0)
+                return -1;
+        } else if (i == 2) {
+            snprintf(cg->mem_dir, sizeof(cg->mem_dir), "%s", dir);
+            snprintf(buf, sizeof(buf), "%llu", (unsigned long long)l->mem);
+            if (l->mem && write_str(dir, "memory.limit_in_bytes", buf, e) < 0) return -1;
+        } else if (i == 3 && l->pids) {
+            snprintf(buf, sizeof(buf), "%llu", (unsigned long long)l->pids);
+            if (write_str(dir, "pids.max", buf, e) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+static int create_v2(struct cgroup *cg, const char *name, const struct cg_limits *l,
+                     struct journal *j, struct err *e)
+{
+    char dir[1024], buf[256];
+    /* Under the root: a non-root cgroup holding processes cannot delegate
+     * controllers (the "no internal processes" rule). */
+    if (write_str(CG_ROOT, "cgroup.subtree_control", "+cpuset +cpu +memory +pids", e) < 0)
+        return -1;
+    snprintf(dir, sizeof(dir), CG_ROOT "/%s", name);
+    if (make_dir(cg, dir, j, e) < 0) return -1;
+    snprintf(cg->mem_dir, sizeof(cg->mem_dir), "%s", dir);
+    if (l->cpus[0] && write_str(dir, "cpuset.cpus", l->cpus, e) < 0) return -1;
+    if (l->cpu_quota > 0) {
+        snprintf(buf, sizeof(buf), "%lld 100000", (long long)(l->cpu_quota * 100000));
+        if (write_str(dir, "cpu.max", buf, e) < 0) return -1;
+    }
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)l->mem);
+    if (l->mem && write_str(dir, "memory.max", buf, e) < 0) return -1;
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)l->pids);
+    if (l->pids && write_str(dir, "pids.max", buf, e) < 0) return -1;
+    return 0;
+}
+
+int cgroup_create(struct cgroup *cg, const char *name, const struct cg_limits *l,
+                  struct journal *j, struct err *e)
+{
+    memset(cg, 0, sizeof(*cg));
+    cg->v2 = cgroup_is_v2();
+    return cg->v2 ? create_v2(cg, name, l, j, e) : create_v1(cg, name, l, j, e);
+}
+
+int cgroup_attach(const struct cgroup *cg, pid_t pid, struct err *e)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%d", (int)pid);
+    for (int i = 0; i < cg->ndirs; i++)
+        if (write_str(cg->dirs[i], "cgroup.procs", buf, e) < 0) return -1;
+    return 0;
+}
+
+uint64_t cgroup_memory(const struct cgroup *cg)
+{
+    char buf[64];
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/%s", cg->mem_dir,
+             cg->v2 ? "memory.current" : "memory.usage_in_bytes");
+    if (!cg->mem_dir[0] || util_read_file(path, buf, sizeof(buf)) < 0) return 0;
+    return strtoull(buf, NULL, 10);
+}

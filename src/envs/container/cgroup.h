@@ -1,0 +1,48 @@
+/* cgroup.h - a container's cgroup, with a v1 backend (one directory per
+ * controller: cpuset, cpu, memory, pids, under this process's own cgroup of
+ * that controller) and a v2 backend (one directory under the unified root),
+ * chosen at run time from the filesystem type of /sys/fs/cgroup. Every
+ * directory is journaled as it is made. */
+#ifndef ISOBENCH_CGROUP_H
+#define ISOBENCH_CGROUP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/journal.h"
+
+struct cg_limits {
+    char cpus[64];     /* cpuset list, "" = all */
+    double cpu_quota;  /* CPUs worth of time, 0 = unlimited */
+    uint64_t mem;      /* bytes, 0 = unlimited */
+    uint64_t pids;     /* 0 = unlimited */
+};
+
+#define CG_MAX_DIRS 4
+struct cgroup {
+    int v2;
+    char dirs[CG_MAX_DIRS][1024];
+    int ndirs;
+    char mem_dir[1024]; /* where memory usage is read */
+};
+
+/* 1 if /sys/fs/cgroup is cgroup2, else 0 (v1 or hybrid). */
+int cgroup_is_v2(void);
+
+/* Checks limits against this host; ERR_USAGE when impossible. */
+int cgroup_check(const struct cg_limits *l, struct err *e);
+
+/* Creates the cgroup `name` with limits; journals each directory. */
+int cgroup_create(struct cgroup *cg, const char *name, const struct cg_limits *l,
+                  struct journal *j, struct err *e);
+
+/* Moves pid into the cgroup (every controller). */
+int cgroup_attach(const struct cgroup *cg, pid_t pid, struct err *e);
+
+/* Current memory charged to the cgroup, bytes (0 if unknown). */
+uint64_t cgroup_memory(const struct cgroup *cg);
+
+/* Parses a cpu list "0-2,5" into a bitmask (CPUs < 1024); -1 if malformed. */
+int cgroup_parse_cpus(const char *s, unsigned char *mask, int *count);
+
+#endif

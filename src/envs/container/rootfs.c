@@ -1,0 +1,183 @@
+#include "envs/container/rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int do_mount(const char *src, const char *dst, const char *type, unsigned long flags,
+                    const char *data, struct err *e)
+{
+    if (mount(src, dst, type, flags, data) < 0)
+        return err_set(e, ERR_FAIL, "mount %s on %s (%s): %s", src ? src : "-", dst,
+                       type ? type : "bind", strerror(errno));
+    return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof(tmp), "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(tmp, mode) < 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int touch(const char *path)
+{
+    int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0) return -1;
+    close(fd);
+    return 0;
+}
+
+/* Binds a host file or dir at root/dst, read-only when ro. */
+static int bind_in(const char *src, const char *root, const char *dst, int ro, struct err *e)
+{
+    char target[1024];
+    snprintf(target, sizeof(target), "%s%s", root, dst);
+    struct stat st;
+    if (stat(src, &st) < 0) return err_set(e, ERR_FAIL, "bind source %s: %s", src, strerror(errno));
+    char parent[1024];
+    snprintf(parent, sizeof(parent), "%s", target);
+    *strrchr(parent, '/') = '\0';
+    if (!S_ISDIR(st.st_mode) && mkdir_p(parent, 0755) < 0)
+        return err_set(e, ERR_FAIL, "cannot create %s: %s", parent, strerror(errno));
+    if (S_ISDIR(st.st_mode) ? mkdir_p(target, 0755) : touch(target))
+        return err_set(e, ERR_FAIL, "cannot create %s: %s", target, strerror(errno));
+    if (do_mount(src, target, NULL, MS_BIND | MS_REC, NULL, e) < 0) return -1;
+    if (ro && do_mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, NULL, e) < 0)
+        return -1;
+    return 0;
+}
+
+static int setup_dev(const char *root, struct err *e)
+{
+    char dev[1100];
+    snprintf(dev, sizeof(dev), "%.1000s/dev", root);
+    if (mkdir_p(dev, 0755) < 0) return err_set(e, ERR_FAIL, "mkdir %s: %s", dev, strerror(errno));
+    if (do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", e) < 0)
+        return -1;
+    static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+    for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+        char src[64], dst[64];
+        snprintf(src, sizeof(src), "/dev/%s", nodes[i]);
+        snprintf(dst, sizeof(dst), "/dev/%s", nodes[i]);
+        if (bind_in(src, root, dst, 0, e) < 0) return -1;
+    }
+    char shm[1200];
+    snprintf(shm, sizeof(shm), "%s/shm", dev);
+    if (mkdir(shm, 01777) < 0 ||
+        do_mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", e) < 0)
+        return e->msg[0] ? -1 : err_set(e, ERR_FAIL, "mkdir %s: %s", shm, strerror(errno));
+    static const char *const links[][2] = {{"/proc/self/fd", "fd"},      {"/proc/self/fd/0", "stdin"},
+                                           {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}};
+    for (size_t i = 0; i < 4; i++) {
+        char l[1200];
+        snprintf(l, sizeof(l), "%s/%s", dev, links[i][1]);
+        if (symlink(links[i][0], l) < 0) return err_set(e, ERR_FAIL, "symlink %s: %s", l, strerror(errno));
+    }
+    return 0;
+}
+
+static int pivot(const char *root, struct err *e)
+{
+    char old[1100];
+    snprintf(old, sizeof(old), "%s/.oldroot", root);
+    if (mkdir(old, 0700) < 0 && errno != EEXIST)
+        return err_set(e, ERR_FAIL, "mkdir %s: %s", old, strerror(errno));
+    if (chdir(root) < 0 || syscall(SYS_pivot_root, ".", ".oldroot") < 0)
+        return err_set(e, ERR_FAIL, "pivot_root to %s: %s", root, strerror(errno));
+    if (chdir("/") < 0 || umount2("/.oldroot", MNT_DETACH) < 0)
+        return err_set(e, ERR_FAIL, "detaching the old root: %s", strerror(errno));
+    rmdir("/.oldroot");
+    return 0;
+}
+
+/* Docker's masked and read-only paths (after pivot_root). */
+static int mask_paths(struct err *e)
+{
+    static const char *const masked[] = {"/proc/kcore", "/proc/keys", "/proc/timer_list",
+                                         "/proc/sched_debug", "/proc/latency_stats"};
+    for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++)
+        if (access(masked[i], F_OK) == 0 && do_mount("/dev/null", masked[i], NULL, MS_BIND, NULL, e) < 0)
+            return -1;
+    static const char *const dirs[] = {"/proc/acpi", "/proc/scsi", "/sys/firmware"};
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+        if (access(dirs[i], F_OK) == 0 &&
+            do_mount("tmpfs", dirs[i], "tmpfs", MS_RDONLY, "size=0", e) < 0)
+            return -1;
+    static const char *const ro[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                     "/proc/sysrq-trigger"};
+    for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
+        if (access(ro[i], F_OK) != 0) continue;
+        if (do_mount(ro[i], ro[i], NULL, MS_BIND | MS_REC, NULL, e) < 0 ||
+            do_mount(NULL, ro[i], NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int rootfs_setup(const struct rootfs_spec *r, struct err *e)
+{
+    if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, e) < 0) return -1;
+    /* upper/work on a tmpfs: overlayfs refuses an upper dir inside its lower
+     * layer's filesystem when the lower is the host root. */
+    if (do_mount("isobench", r->state, "tmpfs", 0, "mode=700", e) < 0) return -1;
+    char upper[1024], work[1024], merged[1024], opts[3200];
+    snprintf(upper, sizeof(upper), "%s/upper", r->state);
+    snprintf(work, sizeof(work), "%s/work", r->state);
+    snprintf(merged, sizeof(merged), "%s/merged", r->state);
+    if (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0 || mkdir(merged, 0755) < 0)
+        return err_set(e, ERR_FAIL, "mkdir in %s: %s", r->state, strerror(errno));
+    snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", r->lower, upper, work);
+    if (do_mount("isobench", merged, "overlay", 0, opts, e) < 0) return -1;
+    if (r->volume) {
+        if (bind_in(r->volume, merged, "/data", 0, e) < 0) return -1;
+    } else {
+        char data[1100];
+        snprintf(data, sizeof(data), "%s/data", merged);
+        if (mkdir_p(data, 0755) < 0) return err_set(e, ERR_FAIL, "mkdir %s: %s", data, strerror(errno));
+    }
+    if (bind_in(r->self, merged, ROOTFS_AGENT, 1, e) < 0) return -1;
+    char proc[1100], sys[1100];
+    snprintf(proc, sizeof(proc), "%s/proc", merged);
+    snprintf(sys, sizeof(sys), "%s/sys", merged);
+    if (mkdir_p(proc, 0555) < 0 || mkdir_p(sys, 0555) < 0)
+        return err_set(e, ERR_FAIL, "mkdir /proc or /sys: %s", strerror(errno));
+    if (do_mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, e) < 0) return -1;
+    if (setup_dev(merged, e) < 0) return -1;
+    unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if (r->own_netns) {
+        if (do_mount("sysfs", sys, "sysfs", ro, NULL, e) < 0) return -1;
+    } else if (bind_in("/sys", merged, "/sys", 1, e) < 0) {
+        return -1;
+    }
+    if (pivot(merged, e) < 0) return -1;
+    return mask_paths(e);
+}
+
+int rootfs_check_image(const char *dir, struct err *e)
+{
+    char p[1100];
+    struct stat st;
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+        return err_set(e, ERR_USAGE, "image %s is not a directory", dir);
+    snprintf(p, sizeof(p), "%s/etc", dir);
+    int has_etc = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    snprintf(p, sizeof(p), "%s/bin/sh", dir);
+    int has_sh = access(p, F_OK) == 0;
+    snprintf(p, sizeof(p), "%s/usr/bin/sh", dir);
+    has_sh |= access(p, F_OK) == 0;
+    if (!has_etc || !has_sh)
+        return err_set(e, ERR_USAGE, "image %s is not a root filesystem (no etc/ or bin/sh)", dir);
+    return 0;
+}

@@ -1,0 +1,34 @@
+/* rootfs.h - runs inside the container's new mount namespace (the child of
+ * clone3), so every mount it makes dies with the namespace and none is
+ * visible on the host. Builds the root: tmpfs for the overlay's upper and
+ * work dirs, overlayfs over the image (the host's own root by default),
+ * /data (a bind of a host volume, or a plain directory in the overlay),
+ * the isobench binary bound read-only at /.isobench/isobench, /proc, a
+ * minimal /dev, read-only /sys; then pivot_root and Docker's masked and
+ * read-only /proc paths. */
+#ifndef ISOBENCH_ROOTFS_H
+#define ISOBENCH_ROOTFS_H
+
+#include "core/err.h"
+
+struct rootfs_spec {
+    const char *state;   /* host dir for upper/work/merged (empty, ours) */
+    const char *lower;   /* image root: "/" or a rootfs directory */
+    const char *volume;  /* host dir bound at /data, or NULL for overlay storage */
+    const char *self;    /* the isobench binary to bind in */
+    int own_netns;       /* sysfs can be mounted fresh */
+};
+
+#define ROOTFS_AGENT "/.isobench/isobench"
+
+int rootfs_setup(const struct rootfs_spec *r, struct err *e);
+
+/* Checks that dir looks like a root filesystem (etc/ and a shell). */
+int rootfs_check_image(const char *dir, struct err *e);
+
+/* Docker's default confinement: bounding set cut to Docker's default
+ * capabilities, no_new_privs, and a seccomp filter returning EPERM for the
+ * syscalls Docker's default profile blocks. Call last before exec. */
+int security_apply(struct err *e);
+
+#endif
