@@ -9,6 +9,7 @@
 
 #include "buildinfo.h"
 #include "core/agent.h"
+#include "core/journal.h"
 #include "core/runner.h"
 #include "core/store.h"
 #include "envs/env.h"
@@ -316,6 +317,24 @@ static int cmd_agent(int argc, char **argv)
     return 0;
 }
 
+/* Unwinds the undo journals of runs whose isobench process is gone. */
+static int cmd_cleanup(int argc, char **argv)
+{
+    if (argc > 1) {
+        if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+            printf("usage: isobench cleanup\n  removes what dead runs left behind, from their "
+                   "journals under %s\n", journal_root());
+            return 0;
+        }
+        return usage_error("cleanup", "takes no arguments");
+    }
+    struct err e = {0};
+    int cleaned, live;
+    int rc = journal_cleanup_dead(&cleaned, &live, &e);
+    printf("cleanup: %d dead run(s) unwound, %d live run(s) left alone\n", cleaned, live);
+    return rc < 0 ? die(&e) : 0;
+}
+
 /* Writes the compress workload's generated corpus to stdout, so reference
  * tools (xz, pxz) can be run on exactly the same bytes. */
 static int cmd_corpus(int argc, char **argv)
@@ -339,6 +358,7 @@ static const char main_help[] =
     "  report      render a stored run (table, json, csv)\n"
     "  show-runs   list stored runs\n"
     "  version     print the version and build flags\n"
+    "  cleanup     remove what dead runs left behind (from their undo journals)\n"
     "  corpus      write the compress workload's generated input to stdout\n"
     "  agent       (internal) serve one job inside an environment\n";
 
@@ -354,6 +374,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "show-runs")) return cmd_show_runs(argc - 1, argv + 1);
     if (!strcmp(cmd, "agent")) return cmd_agent(argc - 1, argv + 1);
+    if (!strcmp(cmd, "cleanup")) return cmd_cleanup(argc - 1, argv + 1);
     if (!strcmp(cmd, "corpus")) return cmd_corpus(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("isobench %s\nbuild: %s\ncompiler: %s\n", ISOBENCH_VERSION, ISOBENCH_BUILD_FLAGS,

@@ -100,18 +100,30 @@ static int rmtree(const char *path)
     return rc;
 }
 
+/* 1 if pid is the process that started at start and is not a zombie (a
+ * zombie whose parent died may wait long for its new parent to reap it). */
+static int proc_alive(pid_t pid, unsigned long long start)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (util_read_file(path, buf, sizeof(buf)) < 0) return 0;
+    const char *p = strrchr(buf, ')');
+    if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X') return 0;
+    return journal_starttime(pid) == start;
+}
+
 static int undo_pid(const char *arg)
 {
     int pid;
     unsigned long long start;
     if (sscanf(arg, "%d %llu", &pid, &start) != 2 || pid <= 1) return -1;
-    if (journal_starttime(pid) != start) return 0; /* gone, or the pid was reused */
+    if (!proc_alive(pid, start)) return 0; /* gone, or the pid was reused */
     kill(pid, SIGKILL);
-    for (int i = 0; i < 200 && journal_starttime(pid) == start; i++) {
+    for (int i = 0; i < 400 && proc_alive(pid, start); i++) {
         if (waitpid(pid, NULL, WNOHANG) == pid) break;
         usleep(5000);
     }
-    return journal_starttime(pid) == start ? -1 : 0;
+    return proc_alive(pid, start) ? -1 : 0;
 }
 
 /* Kills whatever is left in a cgroup, then removes it. */
@@ -205,9 +217,10 @@ int journal_cleanup_dead(int *cleaned, int *live, struct err *e)
         snprintf(path, sizeof(path), "%s/journal", dir);
         int pid = 0;
         unsigned long long start = 0;
-        if (util_read_file(path, buf, sizeof(buf)) == 0)
-            sscanf(buf, "owner %d %llu", &pid, &start);
-        if (pid > 0 && pid != getpid() && journal_starttime(pid) == start && start != 0) {
+        if (util_read_file(path, buf, sizeof(buf)) < 0 ||
+            sscanf(buf, "owner %d %llu", &pid, &start) != 2)
+            continue; /* not a journal of ours: never touch it */
+        if (pid > 0 && pid != getpid() && start != 0 && proc_alive(pid, start)) {
             (*live)++;
             continue;
         }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Root only: the container environment is real and leaves nothing behind.
+#  1. the workload's own /proc/self/ns/* and cgroup, read from inside, differ
+#     from the host's (net too, unless net=host); cpus=0 is applied;
+#  2. bad specs fail with exit 2 before anything is created;
+#  3. SIGKILL at several points of setup and run, then `isobench cleanup`:
+#     no cgroup, process, journal, volume dir or mount of those runs remains.
+set -uo pipefail
+bin=$1
+if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (namespaces, cgroups, mounts)"; exit 77; fi
+dir=$(mktemp -d /tmp/isobench-priv-XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+db=$dir/r.db
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+"$bin" run -w null -e native,container:net=none,container:net=host,storage=volume,container:net=none,cpus=0,mem=256M,pids=64 \
+    -r 2 --size tiny --db "$db" >"$dir/out" 2>&1 || { cat "$dir/out"; bad "container run failed"; }
+q() { sqlite3 "$db" "SELECT DISTINCT f.value FROM measurements m JOIN measurement_facts f ON f.measurement_id=m.id WHERE m.env='$1' AND f.key='$2' AND m.warmup=0"; }
+for env in container:net=none container:net=host,storage=volume container:net=none,cpus=0,mem=256M,pids=64; do
+    for ns in pid mnt uts ipc cgroup; do
+        [ -n "$(q "$env" ns.$ns)" ] && [ "$(q "$env" ns.$ns)" != "$(q native ns.$ns)" ] || bad "$env shares the host's $ns namespace"
+    done
+    [ "$(q "$env" cgroup)" != "$(q native cgroup)" ] || bad "$env reports the host's cgroup"
+    [ "$(q "$env" hostname)" != "$(q native hostname)" ] || bad "$env has the host's hostname"
+done
+[ "$(q container:net=none ns.net)" != "$(q native ns.net)" ] || bad "net=none shares the host netns"
+[ "$(q container:net=host,storage=volume ns.net)" = "$(q native ns.net)" ] || bad "net=host has its own netns"
+[ "$(q container:net=none,cpus=0,mem=256M,pids=64 cpus)" = 1 ] || bad "cpus=0 not applied (agent sees $(q container:net=none,cpus=0,mem=256M,pids=64 cpus) CPUs)"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='startup_s' AND value > 0")" = 3 ] || bad "no startup_s"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='footprint_bytes' AND value > 0")" = 3 ] || bad "no footprint"
+
+leftovers() { # everything of run-ish objects still on the host
+    {
+        find /sys/fs/cgroup -maxdepth 4 -name 'isobench-*' 2>/dev/null
+        ls -d /var/tmp/isobench-* 2>/dev/null
+        ls "${ISOBENCH_RUN_DIR:-/run/isobench}" 2>/dev/null
+        grep isob /proc/mounts
+        pgrep -f "isobench agent --serve"
+    } | sort
+}
+before=$(leftovers)
+[ -z "$before" ] || echo "note: objects present before the test: $before"
+
+# Bad specs: exit 2, nothing created.
+for spec in container:cpus=7 container:mem=1K container:image=/nonexistent container:image=/tmp \
+    container:nett=host container:net=bogus container:storage=aufs container:pids=2; do
+    out=$("$bin" run -w null -e "$spec" --db "$db" 2>&1 >/dev/null); rc=$?
+    [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "$spec: exit $rc: $out"
+done
+[ "$(leftovers)" = "$before" ] || bad "bad specs left objects: $(leftovers)"
+
+# SIGKILL at several points of container setup and run, then cleanup.
+for delay in 0.02 0.05 0.1 0.3 0.8 1.5; do
+    "$bin" run -w null,stream -e container:net=none,container:net=host,storage=volume -r 3 --size tiny \
+        --db "$db" >/dev/null 2>&1 &
+    pid=$!
+    sleep "$delay"
+    kill -KILL $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    "$bin" cleanup >/dev/null || bad "cleanup failed after SIGKILL at ${delay}s"
+    sleep 0.1
+    now=$(leftovers)
+    [ "$now" = "$before" ] || bad "after SIGKILL at ${delay}s and cleanup, left: $now"
+done
+[ $fail = 0 ] && echo "priv container: ok"
+exit $fail

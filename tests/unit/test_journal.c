@@ -1,0 +1,137 @@
+/* The undo journal without root: objects are directories, files and a
+ * child process under a temporary ISOBENCH_RUN_DIR. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/journal.h"
+
+static char root[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    strcpy(root, "/tmp/isobench-test-journal-XXXXXX");
+    if (!mkdtemp(root)) return -1;
+    return setenv("ISOBENCH_RUN_DIR", root, 1);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+    return system(cmd);
+}
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return lstat(p, &st) == 0;
+}
+
+static void unwind_in_reverse(void **state)
+{
+    (void)state;
+    struct journal j;
+    struct err e = {0};
+    assert_int_equal(journal_open(&j, "run-a", &e), 0);
+    char d[256], f[300], t[300], sub[400];
+    snprintf(d, sizeof(d), "%s/obj", root);
+    snprintf(f, sizeof(f), "%s/file", d);
+    snprintf(t, sizeof(t), "%s/tree", root);
+    snprintf(sub, sizeof(sub), "%s/a/b", t);
+    assert_int_equal(mkdir(d, 0700), 0);
+    assert_int_equal(journal_add(&j, "dir", d, &e), 0);
+    FILE *fp = fopen(f, "w");
+    fclose(fp);
+    assert_int_equal(journal_add(&j, "file", f, &e), 0); /* must go before its dir */
+    assert_int_equal(mkdir(t, 0700), 0);
+    assert_int_equal(journal_add(&j, "rmtree", t, &e), 0);
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && touch '%s/x'", sub, sub);
+    assert_int_equal(system(cmd), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        pause();
+        _exit(0);
+    }
+    assert_int_equal(journal_add_pid(&j, pid, &e), 0);
+    assert_int_equal(journal_add(&j, "bogus", "x", &e), 0); /* fails, unwind goes on */
+    assert_int_equal(journal_unwind(&j), 1);
+    assert_false(exists(d));
+    assert_false(exists(t));
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    char jdir[128];
+    snprintf(jdir, sizeof(jdir), "%s/run-a", root);
+    assert_true(exists(jdir)); /* kept: one step failed, cleanup can retry */
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", jdir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void cleanup_only_dead_owners(void **state)
+{
+    (void)state;
+    /* A journal owned by a dead process, and one owned by us (live). */
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t owner = fork();
+    if (owner == 0) {
+        struct journal j;
+        struct err e = {0};
+        char d[256];
+        snprintf(d, sizeof(d), "%s/dead-obj", root);
+        if (journal_open(&j, "run-dead", &e) < 0 || mkdir(d, 0700) < 0 ||
+            journal_add(&j, "dir", d, &e) < 0)
+            _exit(1);
+        _exit(write(pfd[1], "k", 1) == 1 ? 0 : 1); /* dies without unwinding */
+    }
+    char c;
+    assert_int_equal(read(pfd[0], &c, 1), 1);
+    int st;
+    waitpid(owner, &st, 0);
+    assert_int_equal(WEXITSTATUS(st), 0);
+    struct journal live;
+    struct err e = {0};
+    assert_int_equal(journal_open(&live, "run-live", &e), 0);
+    /* Run cleanup from another process: it must leave run-live alone. */
+    pid_t cl = fork();
+    if (cl == 0) {
+        int cleaned, nlive;
+        struct err ce = {0};
+        int rc = journal_cleanup_dead(&cleaned, &nlive, &ce);
+        if (rc != 0 || cleaned != 1 || nlive != 1)
+            fprintf(stderr, "cleanup rc=%d cleaned=%d live=%d %s\n", rc, cleaned, nlive, ce.msg);
+        _exit(rc == 0 && cleaned == 1 && nlive == 1 ? 0 : 1);
+    }
+    waitpid(cl, &st, 0);
+    assert_int_equal(WEXITSTATUS(st), 0);
+    char p[256];
+    snprintf(p, sizeof(p), "%s/dead-obj", root);
+    assert_false(exists(p));
+    snprintf(p, sizeof(p), "%s/run-dead", root);
+    assert_false(exists(p));
+    snprintf(p, sizeof(p), "%s/run-live/journal", root);
+    assert_true(exists(p));
+    assert_int_equal(journal_unwind(&live), 0);
+    assert_false(exists(p));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(unwind_in_reverse),
+        cmocka_unit_test(cleanup_only_dead_owners),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
