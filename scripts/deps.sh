@@ -7,7 +7,7 @@ PKGS=(
     libsqlite3-dev sqlite3                          # result store (+ CLI for tests)
     liblzma-dev liblzma5                            # compress workload (dlopen'd)
     liblapacke-dev liblapacke libopenblas-dev libopenblas0  # linpack (dlopen'd)
-    libseccomp-dev                                  # container confinement
+    libseccomp-dev libmnl-dev libnftables-dev       # container: seccomp, rtnetlink, nftables
     libcmocka-dev python3                           # unit tests, JSON checks
     hpcc openmpi-bin xz-utils                       # bench/fidelity-cpu.sh references
 )

@@ -1,6 +1,8 @@
 #include "core/agent.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <limits.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -36,6 +38,19 @@ void agent_where(struct kvlist *l)
     kv_set(l, "cpus", buf, NULL);
     struct utsname u;
     if (uname(&u) == 0) kv_set(l, "kernel", u.release, NULL);
+    struct ifaddrs *ifs;
+    if (getifaddrs(&ifs) == 0) {
+        char addrs[256] = "";
+        for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+            if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+            char a[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, a, sizeof(a));
+            size_t off = strlen(addrs);
+            snprintf(addrs + off, sizeof(addrs) - off, "%s%s=%s", off ? "," : "", i->ifa_name, a);
+        }
+        freeifaddrs(ifs);
+        kv_set(l, "ipv4", addrs, NULL);
+    }
     snprintf(buf, sizeof(buf), "%d", (int)getpid());
     kv_set(l, "pid", buf, NULL);
 }

@@ -144,6 +144,21 @@ static int undo_cgroup(const char *path)
     return -1;
 }
 
+#define UNDO_MAX 16
+static struct {
+    const char *type;
+    int (*fn)(const char *arg);
+} undo_ext[UNDO_MAX];
+static int nundo_ext;
+
+int journal_register_undo(const char *type, int (*fn)(const char *arg))
+{
+    if (nundo_ext >= UNDO_MAX) return -1;
+    undo_ext[nundo_ext].type = type;
+    undo_ext[nundo_ext++].fn = fn;
+    return 0;
+}
+
 static int undo_line(char *line)
 {
     char *sp = strchr(line, ' ');
@@ -157,6 +172,8 @@ static int undo_line(char *line)
     if (!strcmp(type, "rmtree")) return rmtree(arg);
     if (!strcmp(type, "file")) return unlink(arg) < 0 && errno != ENOENT ? -1 : 0;
     if (!strcmp(type, "mount")) return umount2(arg, MNT_DETACH) < 0 && errno != EINVAL ? -1 : 0;
+    for (int i = 0; i < nundo_ext; i++)
+        if (!strcmp(type, undo_ext[i].type)) return undo_ext[i].fn(arg);
     return -1;
 }
 

@@ -38,6 +38,11 @@ int journal_unwind(struct journal *j);
  * to the number of runs cleaned, *live to the runs left alone. */
 int journal_cleanup_dead(int *cleaned, int *live, struct err *e);
 
+/* Adds an undo handler for entries of `type` (modules that create other
+ * kinds of objects register theirs, e.g. network links). fn returns 0 when
+ * the object is gone. */
+int journal_register_undo(const char *type, int (*fn)(const char *arg));
+
 /* Start time of pid in clock ticks (field 22 of /proc/pid/stat), 0 if gone. */
 unsigned long long journal_starttime(pid_t pid);
 

@@ -11,11 +11,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,6 +22,7 @@
 #include <unistd.h>
 
 #include "envs/container/cgroup.h"
+#include "envs/container/net.h"
 #include "envs/container/rootfs.h"
 #include "envs/env.h"
 
@@ -39,6 +38,7 @@ struct container {
     char net[8], storage[8], image[512];
     struct cg_limits limits;
     struct cgroup cg;
+    struct net_nat nat;
     char state[600], volume[600];
     pid_t pid;
     int chan;
@@ -60,11 +60,6 @@ static int container_config(const struct spec *sp, struct container *c, struct e
     snprintf(c->image, sizeof(c->image), "%s", (v = kv_get(&sp->kv, "image")) ? v : "/");
     if (strcmp(c->net, "host") && strcmp(c->net, "none") && strcmp(c->net, "nat"))
         return err_set(e, ERR_USAGE, "%s: net must be nat, host or none", sp->text);
-    if (!strcmp(c->net, "nat"))
-        return err_set(e, ERR_USAGE,
-                       "%s: net=nat (bridge + veth + nftables NAT) is not built yet; "
-                       "use net=host or net=none",
-                       sp->text);
     if (strcmp(c->storage, "overlay") && strcmp(c->storage, "volume"))
         return err_set(e, ERR_USAGE, "%s: storage must be overlay or volume", sp->text);
     if (strcmp(c->image, "/") && rootfs_check_image(c->image, e) < 0) return -1;
@@ -86,19 +81,6 @@ static int container_check(const struct spec *sp, struct err *e)
     return container_config(sp, &c, e);
 }
 
-static void loopback_up(void)
-{
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0) return;
-    struct ifreq ifr = {0};
-    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-    if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-        ifr.ifr_flags |= IFF_UP;
-        ioctl(s, SIOCSIFFLAGS, &ifr);
-    }
-    close(s);
-}
-
 /* In the child: wait for the cgroup, build the container, exec the agent.
  * Any failure is written to errfd (close-on-exec: silence means exec'd). */
 static void container_child(struct container *c, const struct env_ctx *ctx, int syncfd, int errfd,
@@ -117,7 +99,8 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
                             .own_netns = strcmp(c->net, "host") != 0};
     if (unshare(CLONE_NEWCGROUP) < 0) err_set(&e, ERR_FAIL, "unshare(cgroup): %s", strerror(errno));
     else if (sethostname(host, strlen(host)) < 0) err_set(&e, ERR_FAIL, "sethostname: %s", strerror(errno));
-    if (!e.msg[0] && r.own_netns) loopback_up();
+    if (!e.msg[0] && !strcmp(c->net, "nat")) net_nat_guest(&c->nat, &e);
+    else if (!e.msg[0] && r.own_netns) net_loopback_up(&e);
     if (!e.msg[0] && rootfs_setup(&r, &e) == 0 && security_apply(&e) == 0) {
         if (dup2(chan, 3) < 0) err_set(&e, ERR_FAIL, "dup2: %s", strerror(errno));
         else {
@@ -154,6 +137,7 @@ static int container_start(struct container *c, struct env_ctx *ctx, struct err 
     if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
         return err_set(e, ERR_FAIL, "pipe: %s", strerror(errno));
     const char *self = env_self_exe();
+    if (!strcmp(c->net, "nat")) net_nat_plan(&c->nat, ctx->run_id, ctx->idx);
     struct isob_clone_args args = {0};
     args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
     if (strcmp(c->net, "host")) args.flags |= CLONE_NEWNET;
@@ -179,6 +163,7 @@ static int container_start(struct container *c, struct env_ctx *ctx, struct err 
     c->pid = pid;
     int rc = journal_add_pid(ctx->journal, pid, e);
     if (rc == 0) rc = cgroup_attach(&c->cg, pid, e);
+    if (rc == 0 && !strcmp(c->net, "nat")) rc = net_nat_host(&c->nat, ctx->run_id, pid, ctx->journal, e);
     if (rc == 0 && write(sync[1], "g", 1) != 1) rc = err_set(e, ERR_FAIL, "sync: %s", strerror(errno));
     close(sync[1]);
     char msg[sizeof(e->msg)] = "";

@@ -14,10 +14,10 @@ db=$dir/r.db
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
-"$bin" run -w null -e native,container:net=none,container:net=host,storage=volume,container:net=none,cpus=0,mem=256M,pids=64 \
+"$bin" run -w null -e native,container,container:net=none,container:net=host,storage=volume,container:net=none,cpus=0,mem=256M,pids=64 \
     -r 2 --size tiny --db "$db" >"$dir/out" 2>&1 || { cat "$dir/out"; bad "container run failed"; }
 q() { sqlite3 "$db" "SELECT DISTINCT f.value FROM measurements m JOIN measurement_facts f ON f.measurement_id=m.id WHERE m.env='$1' AND f.key='$2' AND m.warmup=0"; }
-for env in container:net=none container:net=host,storage=volume container:net=none,cpus=0,mem=256M,pids=64; do
+for env in container container:net=none container:net=host,storage=volume container:net=none,cpus=0,mem=256M,pids=64; do
     for ns in pid mnt uts ipc cgroup; do
         [ -n "$(q "$env" ns.$ns)" ] && [ "$(q "$env" ns.$ns)" != "$(q native ns.$ns)" ] || bad "$env shares the host's $ns namespace"
     done
@@ -25,10 +25,14 @@ for env in container:net=none container:net=host,storage=volume container:net=no
     [ "$(q "$env" hostname)" != "$(q native hostname)" ] || bad "$env has the host's hostname"
 done
 [ "$(q container:net=none ns.net)" != "$(q native ns.net)" ] || bad "net=none shares the host netns"
+[ "$(q container:net=none ipv4)" = "lo=127.0.0.1" ] || bad "net=none has addresses: $(q container:net=none ipv4)"
+# Docker's default: NAT, its own netns with eth0 on the run's bridge subnet.
+[ "$(q container ns.net)" != "$(q native ns.net)" ] || bad "nat shares the host netns"
+grep -Eq '^lo=127.0.0.1,eth0=10\.213\.[0-9]+\.3$' <<<"$(q container ipv4)" || bad "nat container addresses: $(q container ipv4)"
 [ "$(q container:net=host,storage=volume ns.net)" = "$(q native ns.net)" ] || bad "net=host has its own netns"
 [ "$(q container:net=none,cpus=0,mem=256M,pids=64 cpus)" = 1 ] || bad "cpus=0 not applied (agent sees $(q container:net=none,cpus=0,mem=256M,pids=64 cpus) CPUs)"
-[ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='startup_s' AND value > 0")" = 3 ] || bad "no startup_s"
-[ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='footprint_bytes' AND value > 0")" = 3 ] || bad "no footprint"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='startup_s' AND value > 0")" = 4 ] || bad "no startup_s"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='footprint_bytes' AND value > 0")" = 4 ] || bad "no footprint"
 
 leftovers() { # everything of run-ish objects still on the host
     {
@@ -36,10 +40,13 @@ leftovers() { # everything of run-ish objects still on the host
         ls -d /var/tmp/isobench-* 2>/dev/null
         ls "${ISOBENCH_RUN_DIR:-/run/isobench}" 2>/dev/null
         grep isob /proc/mounts
+        ip -o link | grep -o 'isob[0-9a-f]*[a-z0-9]*'
+        nft list tables | grep isob
         pgrep -f "isobench agent --serve"
     } | sort
 }
 before=$(leftovers)
+fwd_before=$(cat /proc/sys/net/ipv4/ip_forward)
 [ -z "$before" ] || echo "note: objects present before the test: $before"
 
 # Bad specs: exit 2, nothing created.
@@ -52,7 +59,7 @@ done
 
 # SIGKILL at several points of container setup and run, then cleanup.
 for delay in 0.02 0.05 0.1 0.3 0.8 1.5; do
-    "$bin" run -w null,stream -e container:net=none,container:net=host,storage=volume -r 3 --size tiny \
+    "$bin" run -w null,stream -e container,container:net=host,storage=volume -r 3 --size tiny \
         --db "$db" >/dev/null 2>&1 &
     pid=$!
     sleep "$delay"
@@ -63,5 +70,6 @@ for delay in 0.02 0.05 0.1 0.3 0.8 1.5; do
     now=$(leftovers)
     [ "$now" = "$before" ] || bad "after SIGKILL at ${delay}s and cleanup, left: $now"
 done
+[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$fwd_before" ] || bad "ip_forward not restored"
 [ $fail = 0 ] && echo "priv container: ok"
 exit $fail

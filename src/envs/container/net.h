@@ -1,0 +1,39 @@
+/* net.h - the container's network, made through rtnetlink (libmnl) and
+ * libnftables, never by running or parsing `ip`/`nft`:
+ *   net=nat: one bridge per run (isob<hash>br, 10.213.<k>.1/24), a veth
+ *   pair per container (host side isob<hash>v<idx> on the bridge, peer
+ *   created directly in the container's netns as eth0, 10.213.<k>.<idx+2>,
+ *   default route via the bridge), an nftables table ip isob_<hash> that
+ *   masquerades the subnet, and ip_forward on — Docker's default path.
+ * Every host object is journaled ("link", "nft", "sysctl") as it is made;
+ * the undo handlers register themselves with the journal. */
+#ifndef ISOBENCH_NET_H
+#define ISOBENCH_NET_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/journal.h"
+
+struct net_nat {
+    char bridge[16], veth[16];
+    uint32_t addr, gw; /* network byte order */
+    int prefix;
+};
+
+/* Names and addresses for container idx of the run; creates nothing. */
+void net_nat_plan(struct net_nat *n, const char *run_id, int idx);
+
+/* On the host, after the container (pid) exists in its own netns: makes
+ * the run's bridge and NAT table if needed, then this container's veth. */
+int net_nat_host(const struct net_nat *n, const char *run_id, pid_t pid, struct journal *j,
+                 struct err *e);
+
+/* In the container's netns: loopback up, eth0 addressed and up, default
+ * route via the bridge. */
+int net_nat_guest(const struct net_nat *n, struct err *e);
+
+/* Loopback up in the current netns. */
+int net_loopback_up(struct err *e);
+
+#endif
