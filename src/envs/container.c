@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "envs/container/cgroup.h"
+#include "envs/container/config.h"
 #include "envs/container/net.h"
 #include "envs/container/rootfs.h"
 #include "envs/env.h"
@@ -34,9 +35,10 @@ struct isob_clone_args {
 static const char *const container_keys[] = {"net", "storage", "image", "cpus",
                                               "cpu-quota", "mem", "pids", NULL};
 
+static const char *const container_nets[] = {"nat", "host", "none", NULL};
+
 struct container {
-    char net[8], storage[8], image[512];
-    struct cg_limits limits;
+    struct ctr_config cfg;
     struct cgroup cg;
     struct net_nat nat;
     char state[600], volume[600];
@@ -51,34 +53,10 @@ static const char *container_unavailable(void)
     return NULL;
 }
 
-/* Parses and checks the spec; creates nothing. */
-static int container_config(const struct spec *sp, struct container *c, struct err *e)
-{
-    const char *v;
-    snprintf(c->net, sizeof(c->net), "%s", (v = kv_get(&sp->kv, "net")) ? v : "nat");
-    snprintf(c->storage, sizeof(c->storage), "%s", (v = kv_get(&sp->kv, "storage")) ? v : "overlay");
-    snprintf(c->image, sizeof(c->image), "%s", (v = kv_get(&sp->kv, "image")) ? v : "/");
-    if (strcmp(c->net, "host") && strcmp(c->net, "none") && strcmp(c->net, "nat"))
-        return err_set(e, ERR_USAGE, "%s: net must be nat, host or none", sp->text);
-    if (strcmp(c->storage, "overlay") && strcmp(c->storage, "volume"))
-        return err_set(e, ERR_USAGE, "%s: storage must be overlay or volume", sp->text);
-    if (strcmp(c->image, "/") && rootfs_check_image(c->image, e) < 0) return -1;
-    if ((v = kv_get(&sp->kv, "cpus"))) snprintf(c->limits.cpus, sizeof(c->limits.cpus), "%s", v);
-    if ((v = kv_get(&sp->kv, "cpu-quota")) && util_parse_double(v, &c->limits.cpu_quota, e) < 0)
-        return err_wrap(e, "%s: cpu-quota", sp->text);
-    if ((v = kv_get(&sp->kv, "mem")) && util_parse_size(v, &c->limits.mem, e) < 0)
-        return err_wrap(e, "%s: mem", sp->text);
-    if ((v = kv_get(&sp->kv, "pids")) && util_parse_u64(v, &c->limits.pids, e) < 0)
-        return err_wrap(e, "%s: pids", sp->text);
-    if (cgroup_check(&c->limits, e) < 0) return err_wrap(e, "%s", sp->text);
-    if (geteuid() != 0) return err_set(e, ERR_USAGE, "%s needs root", sp->text);
-    return 0;
-}
-
 static int container_check(const struct spec *sp, struct err *e)
 {
-    struct container c = {0};
-    return container_config(sp, &c, e);
+    struct ctr_config c;
+    return ctr_config_parse(sp, container_nets, &c, e);
 }
 
 /* In the child: wait for the cgroup, build the container, exec the agent.
@@ -93,13 +71,13 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
     char host[64];
     snprintf(host, sizeof(host), "isobench-%d", ctx->idx);
     struct rootfs_spec r = {.state = c->state,
-                            .lower = c->image,
+                            .lower = c->cfg.image,
                             .volume = c->volume[0] ? c->volume : NULL,
                             .self = self,
-                            .own_netns = strcmp(c->net, "host") != 0};
+                            .own_netns = strcmp(c->cfg.net, "host") != 0};
     if (unshare(CLONE_NEWCGROUP) < 0) err_set(&e, ERR_FAIL, "unshare(cgroup): %s", strerror(errno));
     else if (sethostname(host, strlen(host)) < 0) err_set(&e, ERR_FAIL, "sethostname: %s", strerror(errno));
-    if (!e.msg[0] && !strcmp(c->net, "nat")) net_nat_guest(&c->nat, &e);
+    if (!e.msg[0] && !strcmp(c->cfg.net, "nat")) net_nat_guest(&c->nat, &e);
     else if (!e.msg[0] && r.own_netns) net_loopback_up(&e);
     if (!e.msg[0] && rootfs_setup(&r, &e) == 0 && security_apply(&e) == 0) {
         if (dup2(chan, 3) < 0) err_set(&e, ERR_FAIL, "dup2: %s", strerror(errno));
@@ -118,7 +96,7 @@ static int container_prepare(struct container *c, struct env_ctx *ctx, struct er
     snprintf(c->state, sizeof(c->state), "%s/c%d", ctx->journal->dir, ctx->idx);
     if (mkdir(c->state, 0700) < 0) return err_set(e, ERR_FAIL, "mkdir %s: %s", c->state, strerror(errno));
     if (journal_add(ctx->journal, "dir", c->state, e) < 0) return -1;
-    if (!strcmp(c->storage, "volume")) {
+    if (!strcmp(c->cfg.storage, "volume")) {
         snprintf(c->volume, sizeof(c->volume), "/var/tmp/isobench-%s-%d-vol", ctx->run_id, ctx->idx);
         if (mkdir(c->volume, 0755) < 0)
             return err_set(e, ERR_FAIL, "mkdir %s: %s", c->volume, strerror(errno));
@@ -126,7 +104,7 @@ static int container_prepare(struct container *c, struct env_ctx *ctx, struct er
     }
     char name[128];
     snprintf(name, sizeof(name), "isobench-%s-%d", ctx->run_id, ctx->idx);
-    return cgroup_create(&c->cg, name, &c->limits, ctx->journal, e);
+    return cgroup_create(&c->cg, name, &c->cfg.limits, ctx->journal, e);
 }
 
 static int container_start(struct container *c, struct env_ctx *ctx, struct err *e)
@@ -137,10 +115,10 @@ static int container_start(struct container *c, struct env_ctx *ctx, struct err 
     if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
         return err_set(e, ERR_FAIL, "pipe: %s", strerror(errno));
     const char *self = env_self_exe();
-    if (!strcmp(c->net, "nat")) net_nat_plan(&c->nat, ctx->run_id, ctx->idx);
+    if (!strcmp(c->cfg.net, "nat")) net_nat_plan(&c->nat, ctx->run_id, ctx->idx);
     struct isob_clone_args args = {0};
     args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
-    if (strcmp(c->net, "host")) args.flags |= CLONE_NEWNET;
+    if (strcmp(c->cfg.net, "host")) args.flags |= CLONE_NEWNET;
     args.exit_signal = SIGCHLD;
     fflush(NULL);
     double t0 = util_now();
@@ -163,7 +141,7 @@ static int container_start(struct container *c, struct env_ctx *ctx, struct err 
     c->pid = pid;
     int rc = journal_add_pid(ctx->journal, pid, e);
     if (rc == 0) rc = cgroup_attach(&c->cg, pid, e);
-    if (rc == 0 && !strcmp(c->net, "nat")) rc = net_nat_host(&c->nat, ctx->run_id, pid, ctx->journal, e);
+    if (rc == 0 && !strcmp(c->cfg.net, "nat")) rc = net_nat_host(&c->nat, ctx->run_id, pid, ctx->journal, e);
     if (rc == 0 && write(sync[1], "g", 1) != 1) rc = err_set(e, ERR_FAIL, "sync: %s", strerror(errno));
     close(sync[1]);
     char msg[sizeof(e->msg)] = "";
@@ -194,14 +172,14 @@ static int container_up(struct env_ctx *ctx, struct err *e)
     if (!c) return err_set(e, ERR_FAIL, "out of memory");
     c->chan = -1;
     ctx->priv = c;
-    if (container_config(&ctx->spec, c, e) < 0) return -1;
+    if (ctr_config_parse(&ctx->spec, container_nets, &c->cfg, e) < 0) return -1;
     if (!ctx->journal || ctx->journal->fd < 0)
         return err_set(e, ERR_USAGE, "no undo journal under %s (not root?)", journal_root());
     if (container_prepare(c, ctx, e) < 0 || container_start(c, ctx, e) < 0) return -1;
     char label[512];
     snprintf(label, sizeof(label),
              "own runtime: ns mnt,pid,uts,ipc,cgroup%s; net=%s; storage=%s; image=%.80s; cgroup %s",
-             strcmp(c->net, "host") ? ",net" : "", c->net, c->storage, c->image,
+             strcmp(c->cfg.net, "host") ? ",net" : "", c->cfg.net, c->cfg.storage, c->cfg.image,
              c->cg.v2 ? "v2" : "v1");
     kv_set(&ctx->facts, "label", label, NULL);
     return 0;

@@ -36,7 +36,7 @@ struct env {
     void (*down)(struct env_ctx *ctx);
 };
 
-#define ENV_LIST(X) X(native) X(container) X(null)
+#define ENV_LIST(X) X(native) X(container) X(runc) X(null)
 
 #define X(n) extern const struct env env_##n;
 ENV_LIST(X)

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "core/json.h"
 #include "core/stats.h"
 #include "core/store.h"
 
@@ -47,11 +48,5 @@ REPORT_LIST(X)
 #undef X
 extern const struct reporter *const reporters[];
 const struct reporter *reporter_find(const char *name);
-
-/* JSON helpers shared by the json reporter and the runner's NDJSON: strings
- * are escaped; numbers that are not finite print as null (never NaN/inf). */
-void json_str(FILE *f, const char *s);
-void json_num(FILE *f, double v);
-void json_kvlist(FILE *f, const struct kvlist *l);
 
 #endif

@@ -14,10 +14,18 @@ db=$dir/r.db
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
+have_runc=0; command -v runc >/dev/null && have_runc=1
+extra=; [ $have_runc = 1 ] && extra=,runc:cpus=0 || echo "note: runc not installed: runc driver not tested"
 "$bin" run -w null -e native,container,container:net=none,container:net=host,storage=volume,container:net=none,cpus=0,mem=256M,pids=64 \
     -r 2 --size tiny --db "$db" >"$dir/out" 2>&1 || { cat "$dir/out"; bad "container run failed"; }
+if [ $have_runc = 1 ]; then
+    "$bin" run -w null -e runc:cpus=0,runc:net=host,storage=volume -r 2 --size tiny --db "$db" >"$dir/out" 2>&1 ||
+        { cat "$dir/out"; bad "runc run failed"; }
+fi
 q() { sqlite3 "$db" "SELECT DISTINCT f.value FROM measurements m JOIN measurement_facts f ON f.measurement_id=m.id WHERE m.env='$1' AND f.key='$2' AND m.warmup=0"; }
-for env in container container:net=none container:net=host,storage=volume container:net=none,cpus=0,mem=256M,pids=64; do
+envs="container container:net=none container:net=host,storage=volume container:net=none,cpus=0,mem=256M,pids=64"
+[ $have_runc = 1 ] && envs="$envs runc:cpus=0 runc:net=host,storage=volume"
+for env in $envs; do
     for ns in pid mnt uts ipc cgroup; do
         [ -n "$(q "$env" ns.$ns)" ] && [ "$(q "$env" ns.$ns)" != "$(q native ns.$ns)" ] || bad "$env shares the host's $ns namespace"
     done
@@ -30,8 +38,10 @@ done
 [ "$(q container ns.net)" != "$(q native ns.net)" ] || bad "nat shares the host netns"
 grep -Eq '^lo=127.0.0.1,eth0=10\.213\.[0-9]+\.3$' <<<"$(q container ipv4)" || bad "nat container addresses: $(q container ipv4)"
 [ "$(q container:net=host,storage=volume ns.net)" = "$(q native ns.net)" ] || bad "net=host has its own netns"
+[ $have_runc = 0 ] || [ "$(q runc:cpus=0 cpus)" = 1 ] || bad "runc cpus=0 not applied"
+[ $have_runc = 0 ] || [ "$(q runc:net=host,storage=volume ns.net)" = "$(q native ns.net)" ] || bad "runc net=host has its own netns"
 [ "$(q container:net=none,cpus=0,mem=256M,pids=64 cpus)" = 1 ] || bad "cpus=0 not applied (agent sees $(q container:net=none,cpus=0,mem=256M,pids=64 cpus) CPUs)"
-[ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='startup_s' AND value > 0")" = 4 ] || bad "no startup_s"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='startup_s' AND value > 0")" = $((4 + 2 * have_runc)) ] || bad "no startup_s"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='footprint_bytes' AND value > 0")" = 4 ] || bad "no footprint"
 
 leftovers() { # everything of run-ish objects still on the host
@@ -43,6 +53,7 @@ leftovers() { # everything of run-ish objects still on the host
         ip -o link | grep -o 'isob[0-9a-f]*[a-z0-9]*'
         nft list tables | grep isob
         pgrep -f "isobench agent --serve"
+        ls /run/runc 2>/dev/null | grep isob
     } | sort
 }
 before=$(leftovers)
@@ -59,7 +70,7 @@ done
 
 # SIGKILL at several points of container setup and run, then cleanup.
 for delay in 0.02 0.05 0.1 0.3 0.8 1.5; do
-    "$bin" run -w null,stream -e container,container:net=host,storage=volume -r 3 --size tiny \
+    "$bin" run -w null,stream -e container,container:net=host,storage=volume$extra -r 3 --size tiny \
         --db "$db" >/dev/null 2>&1 &
     pid=$!
     sleep "$delay"

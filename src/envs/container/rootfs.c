@@ -126,20 +126,30 @@ static int mask_paths(struct err *e)
     return 0;
 }
 
+int rootfs_overlay(const char *state, const char *lower, char *merged, size_t len,
+                   struct journal *j, struct err *e)
+{
+    /* upper/work on a tmpfs: overlayfs refuses an upper dir inside its lower
+     * layer's filesystem when the lower is the host root. */
+    if (do_mount("isobench", state, "tmpfs", 0, "mode=700", e) < 0) return -1;
+    if (j && journal_add(j, "mount", state, e) < 0) return -1;
+    char upper[1024], work[1024], opts[3200];
+    snprintf(upper, sizeof(upper), "%s/upper", state);
+    snprintf(work, sizeof(work), "%s/work", state);
+    snprintf(merged, len, "%s/merged", state);
+    if (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0 || mkdir(merged, 0755) < 0)
+        return err_set(e, ERR_FAIL, "mkdir in %s: %s", state, strerror(errno));
+    snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+    if (do_mount("isobench", merged, "overlay", 0, opts, e) < 0) return -1;
+    if (j && journal_add(j, "mount", merged, e) < 0) return -1;
+    return 0;
+}
+
 int rootfs_setup(const struct rootfs_spec *r, struct err *e)
 {
     if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, e) < 0) return -1;
-    /* upper/work on a tmpfs: overlayfs refuses an upper dir inside its lower
-     * layer's filesystem when the lower is the host root. */
-    if (do_mount("isobench", r->state, "tmpfs", 0, "mode=700", e) < 0) return -1;
-    char upper[1024], work[1024], merged[1024], opts[3200];
-    snprintf(upper, sizeof(upper), "%s/upper", r->state);
-    snprintf(work, sizeof(work), "%s/work", r->state);
-    snprintf(merged, sizeof(merged), "%s/merged", r->state);
-    if (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0 || mkdir(merged, 0755) < 0)
-        return err_set(e, ERR_FAIL, "mkdir in %s: %s", r->state, strerror(errno));
-    snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", r->lower, upper, work);
-    if (do_mount("isobench", merged, "overlay", 0, opts, e) < 0) return -1;
+    char merged[1024];
+    if (rootfs_overlay(r->state, r->lower, merged, sizeof(merged), NULL, e) < 0) return -1;
     if (r->volume) {
         if (bind_in(r->volume, merged, "/data", 0, e) < 0) return -1;
     } else {

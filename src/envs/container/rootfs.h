@@ -9,7 +9,10 @@
 #ifndef ISOBENCH_ROOTFS_H
 #define ISOBENCH_ROOTFS_H
 
+#include <stddef.h>
+
 #include "core/err.h"
+#include "core/journal.h"
 
 struct rootfs_spec {
     const char *state;   /* host dir for upper/work/merged (empty, ours) */
@@ -22,6 +25,13 @@ struct rootfs_spec {
 #define ROOTFS_AGENT "/.isobench/isobench"
 
 int rootfs_setup(const struct rootfs_spec *r, struct err *e);
+
+/* Mounts a tmpfs on state and an overlay of lower (upper and work in that
+ * tmpfs) on state/merged, writing its path to merged. With j (host mount
+ * namespace) each mount is journaled as it exists; without (a private
+ * namespace) nothing is. */
+int rootfs_overlay(const char *state, const char *lower, char *merged, size_t len,
+                   struct journal *j, struct err *e);
 
 /* Checks that dir looks like a root filesystem (etc/ and a shell). */
 int rootfs_check_image(const char *dir, struct err *e);

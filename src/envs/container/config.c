@@ -1,0 +1,37 @@
+#include "envs/container/config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "envs/container/rootfs.h"
+
+int ctr_config_parse(const struct spec *sp, const char *const *nets, struct ctr_config *c,
+                     struct err *e)
+{
+    memset(c, 0, sizeof(*c));
+    const char *v;
+    snprintf(c->net, sizeof(c->net), "%s", (v = kv_get(&sp->kv, "net")) ? v : nets[0]);
+    snprintf(c->storage, sizeof(c->storage), "%s", (v = kv_get(&sp->kv, "storage")) ? v : "overlay");
+    snprintf(c->image, sizeof(c->image), "%s", (v = kv_get(&sp->kv, "image")) ? v : "/");
+    int net_ok = 0;
+    char list[64] = "";
+    for (const char *const *n = nets; *n; n++) {
+        net_ok |= !strcmp(c->net, *n);
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", list[0] ? ", " : "", *n);
+    }
+    if (!net_ok) return err_set(e, ERR_USAGE, "%s: net must be one of %s", sp->text, list);
+    if (strcmp(c->storage, "overlay") && strcmp(c->storage, "volume"))
+        return err_set(e, ERR_USAGE, "%s: storage must be overlay or volume", sp->text);
+    if (strcmp(c->image, "/") && rootfs_check_image(c->image, e) < 0) return -1;
+    if ((v = kv_get(&sp->kv, "cpus"))) snprintf(c->limits.cpus, sizeof(c->limits.cpus), "%s", v);
+    if ((v = kv_get(&sp->kv, "cpu-quota")) && util_parse_double(v, &c->limits.cpu_quota, e) < 0)
+        return err_wrap(e, "%s: cpu-quota", sp->text);
+    if ((v = kv_get(&sp->kv, "mem")) && util_parse_size(v, &c->limits.mem, e) < 0)
+        return err_wrap(e, "%s: mem", sp->text);
+    if ((v = kv_get(&sp->kv, "pids")) && util_parse_u64(v, &c->limits.pids, e) < 0)
+        return err_wrap(e, "%s: pids", sp->text);
+    if (cgroup_check(&c->limits, e) < 0) return err_wrap(e, "%s", sp->text);
+    if (geteuid() != 0) return err_set(e, ERR_USAGE, "%s needs root", sp->text);
+    return 0;
+}
