@@ -107,7 +107,7 @@ static int container_prepare(struct container *c, struct env_ctx *ctx, struct er
     return cgroup_create(&c->cg, name, &c->cfg.limits, ctx->journal, e);
 }
 
-static int container_start(struct container *c, struct env_ctx *ctx, struct err *e)
+static int container_start(struct container *c, struct env_ctx *ctx, double t0, struct err *e)
 {
     int sv[2], sync[2], errp[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -121,7 +121,6 @@ static int container_start(struct container *c, struct env_ctx *ctx, struct err 
     if (strcmp(c->cfg.net, "host")) args.flags |= CLONE_NEWNET;
     args.exit_signal = SIGCHLD;
     fflush(NULL);
-    double t0 = util_now();
     pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
     if (pid == 0) {
         close(sv[0]);
@@ -175,7 +174,8 @@ static int container_up(struct env_ctx *ctx, struct err *e)
     if (ctr_config_parse(&ctx->spec, container_nets, &c->cfg, e) < 0) return -1;
     if (!ctx->journal || ctx->journal->fd < 0)
         return err_set(e, ERR_USAGE, "no undo journal under %s (not root?)", journal_root());
-    if (container_prepare(c, ctx, e) < 0 || container_start(c, ctx, e) < 0) return -1;
+    double t0 = util_now(); /* create -> agent ready, host-side setup included */
+    if (container_prepare(c, ctx, e) < 0 || container_start(c, ctx, t0, e) < 0) return -1;
     char label[512];
     snprintf(label, sizeof(label),
              "own runtime: ns mnt,pid,uts,ipc,cgroup%s; net=%s; storage=%s; image=%.80s; cgroup %s",

@@ -267,6 +267,7 @@ static int runc_up(struct env_ctx *ctx, struct err *e)
     if (ctr_config_parse(&ctx->spec, runc_nets, &r->cfg, e) < 0) return -1;
     if (!ctx->journal || ctx->journal->fd < 0)
         return err_set(e, ERR_USAGE, "no undo journal under %s (not root?)", journal_root());
+    double t0 = util_now(); /* create -> agent ready, bundle included */
     if (runc_bundle(r, ctx, e) < 0) return -1;
     char bin[512], arg[900];
     if (runc_find(bin, sizeof(bin)) < 0) return err_set(e, ERR_USAGE, "runc not found");
@@ -278,7 +279,6 @@ static int runc_up(struct env_ctx *ctx, struct err *e)
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return err_set(e, ERR_FAIL, "socketpair: %s", strerror(errno));
     fflush(NULL);
-    double t0 = util_now();
     pid_t pid = fork();
     if (pid == 0) {
         if (dup2(sv[1], 3) < 0) _exit(127);
