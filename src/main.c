@@ -309,7 +309,8 @@ static int cmd_agent(int argc, char **argv)
 {
     int serve = argc == 4 && strcmp(argv[1], "--serve") == 0;
     if ((argc != 3 && !serve) || strcmp(argv[serve ? 2 : 1], "--fd") != 0)
-        return usage_error("agent", "usage: isobench agent [--serve] --fd N (started by environments)");
+        return usage_error("agent",
+                           "usage: isobench agent [--serve] --fd N (started by environments)");
     struct err e = {0};
     uint64_t fd;
     if (util_parse_u64(argv[serve ? 3 : 2], &fd, &e) < 0) return die(&e);
@@ -323,7 +324,8 @@ static int cmd_cleanup(int argc, char **argv)
     if (argc > 1) {
         if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
             printf("usage: isobench cleanup\n  removes what dead runs left behind, from their "
-                   "journals under %s\n", journal_root());
+                   "journals under %s\n",
+                   journal_root());
             return 0;
         }
         return usage_error("cleanup", "takes no arguments");

@@ -44,7 +44,8 @@ void agent_where(struct kvlist *l)
         for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
             if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
             char a[INET_ADDRSTRLEN];
-            inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, a, sizeof(a));
+            inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, a,
+                      sizeof(a));
             size_t off = strlen(addrs);
             snprintf(addrs + off, sizeof(addrs) - off, "%s%s=%s", off ? "," : "", i->ifa_name, a);
         }
@@ -138,7 +139,8 @@ int agent_serve_loop(int fd, struct err *e)
         if (pid < 0) return err_set(e, ERR_FAIL, "agent: fork: %s", strerror(errno));
         if (pid == 0) {
             struct err ce = {0};
-            if (agent_handle(req, out, PROTO_MAX, &ce) < 0 || proto_send(fd, out, &ce) < 0) _exit(1);
+            if (agent_handle(req, out, PROTO_MAX, &ce) < 0 || proto_send(fd, out, &ce) < 0)
+                _exit(1);
             _exit(0);
         }
         serve_child = pid;

@@ -136,7 +136,8 @@ static int undo_cgroup(const char *path)
         FILE *f = fopen(procs, "re");
         if (f) {
             int pid;
-            while (fscanf(f, "%d", &pid) == 1) kill(pid, SIGKILL);
+            while (fscanf(f, "%d", &pid) == 1)
+                kill(pid, SIGKILL);
             fclose(f);
         }
         usleep(10000);

@@ -243,7 +243,8 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
         if (ctx[i].env) ctx[i].env->down(&ctx[i]);
     free(ctx);
     if (j.fd >= 0 && journal_unwind(&j) > 0 && rc == 0)
-        rc = err_set(e, ERR_FAIL, "some objects of the run could not be removed (isobench cleanup)");
+        rc =
+            err_set(e, ERR_FAIL, "some objects of the run could not be removed (isobench cleanup)");
     if (p->progress) fprintf(stderr, "\r\033[K");
     const char *status =
         rc < 0 ? (env_interrupted ? "interrupted" : "error") : (*failed ? "failed" : "complete");

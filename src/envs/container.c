@@ -32,8 +32,8 @@ struct isob_clone_args {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 };
 
-static const char *const container_keys[] = {"net", "storage", "image", "cpus",
-                                              "cpu-quota", "mem", "pids", NULL};
+static const char *const container_keys[] = {"net",       "storage", "image", "cpus",
+                                             "cpu-quota", "mem",     "pids",  NULL};
 
 static const char *const container_nets[] = {"nat", "host", "none", NULL};
 
@@ -75,12 +75,17 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
                             .volume = c->volume[0] ? c->volume : NULL,
                             .self = self,
                             .own_netns = strcmp(c->cfg.net, "host") != 0};
-    if (unshare(CLONE_NEWCGROUP) < 0) err_set(&e, ERR_FAIL, "unshare(cgroup): %s", strerror(errno));
-    else if (sethostname(host, strlen(host)) < 0) err_set(&e, ERR_FAIL, "sethostname: %s", strerror(errno));
-    if (!e.msg[0] && !strcmp(c->cfg.net, "nat")) net_nat_guest(&c->nat, &e);
-    else if (!e.msg[0] && r.own_netns) net_loopback_up(&e);
+    if (unshare(CLONE_NEWCGROUP) < 0)
+        err_set(&e, ERR_FAIL, "unshare(cgroup): %s", strerror(errno));
+    else if (sethostname(host, strlen(host)) < 0)
+        err_set(&e, ERR_FAIL, "sethostname: %s", strerror(errno));
+    if (!e.msg[0] && !strcmp(c->cfg.net, "nat"))
+        net_nat_guest(&c->nat, &e);
+    else if (!e.msg[0] && r.own_netns)
+        net_loopback_up(&e);
     if (!e.msg[0] && rootfs_setup(&r, &e) == 0 && security_apply(&e) == 0) {
-        if (dup2(chan, 3) < 0) err_set(&e, ERR_FAIL, "dup2: %s", strerror(errno));
+        if (dup2(chan, 3) < 0)
+            err_set(&e, ERR_FAIL, "dup2: %s", strerror(errno));
         else {
             execl(ROOTFS_AGENT, "isobench", "agent", "--serve", "--fd", "3", (char *)NULL);
             err_set(&e, ERR_FAIL, "exec %s: %s", ROOTFS_AGENT, strerror(errno));
@@ -94,10 +99,12 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
 static int container_prepare(struct container *c, struct env_ctx *ctx, struct err *e)
 {
     snprintf(c->state, sizeof(c->state), "%s/c%d", ctx->journal->dir, ctx->idx);
-    if (mkdir(c->state, 0700) < 0) return err_set(e, ERR_FAIL, "mkdir %s: %s", c->state, strerror(errno));
+    if (mkdir(c->state, 0700) < 0)
+        return err_set(e, ERR_FAIL, "mkdir %s: %s", c->state, strerror(errno));
     if (journal_add(ctx->journal, "dir", c->state, e) < 0) return -1;
     if (!strcmp(c->cfg.storage, "volume")) {
-        snprintf(c->volume, sizeof(c->volume), "/var/tmp/isobench-%s-%d-vol", ctx->run_id, ctx->idx);
+        snprintf(c->volume, sizeof(c->volume), "/var/tmp/isobench-%s-%d-vol", ctx->run_id,
+                 ctx->idx);
         if (mkdir(c->volume, 0755) < 0)
             return err_set(e, ERR_FAIL, "mkdir %s: %s", c->volume, strerror(errno));
         if (journal_add(ctx->journal, "rmtree", c->volume, e) < 0) return -1;
@@ -140,8 +147,10 @@ static int container_start(struct container *c, struct env_ctx *ctx, double t0, 
     c->pid = pid;
     int rc = journal_add_pid(ctx->journal, pid, e);
     if (rc == 0) rc = cgroup_attach(&c->cg, pid, e);
-    if (rc == 0 && !strcmp(c->cfg.net, "nat")) rc = net_nat_host(&c->nat, ctx->run_id, pid, ctx->journal, e);
-    if (rc == 0 && write(sync[1], "g", 1) != 1) rc = err_set(e, ERR_FAIL, "sync: %s", strerror(errno));
+    if (rc == 0 && !strcmp(c->cfg.net, "nat"))
+        rc = net_nat_host(&c->nat, ctx->run_id, pid, ctx->journal, e);
+    if (rc == 0 && write(sync[1], "g", 1) != 1)
+        rc = err_set(e, ERR_FAIL, "sync: %s", strerror(errno));
     close(sync[1]);
     char msg[sizeof(e->msg)] = "";
     ssize_t n = rc == 0 ? read(errp[0], msg, sizeof(msg) - 1) : 0;
@@ -185,7 +194,8 @@ static int container_up(struct env_ctx *ctx, struct err *e)
     return 0;
 }
 
-static int container_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
+static int container_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep,
+                          struct err *e)
 {
     struct container *c = ctx->priv;
     char *buf cleanup_free = malloc(PROTO_MAX);

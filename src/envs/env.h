@@ -18,8 +18,8 @@ struct env_ctx {
     int idx;                 /* position in the run, for names */
     struct journal *journal; /* the run's undo journal (fd < 0 when unavailable) */
     double timeout_s;        /* per exec */
-    struct kvlist facts; /* what up() learned: stored with the run */
-    void *priv;          /* owned by the environment, freed by down() */
+    struct kvlist facts;     /* what up() learned: stored with the run */
+    void *priv;              /* owned by the environment, freed by down() */
 };
 
 struct env {

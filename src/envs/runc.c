@@ -23,8 +23,8 @@
 #include "envs/container/rootfs.h"
 #include "envs/env.h"
 
-static const char *const runc_keys[] = {"net", "storage", "image", "cpus", "cpu-quota", "mem",
-                                        "pids", NULL};
+static const char *const runc_keys[] = {"net",       "storage", "image", "cpus",
+                                        "cpu-quota", "mem",     "pids",  NULL};
 static const char *const runc_nets[] = {"none", "host", NULL};
 
 struct runc {
@@ -124,25 +124,40 @@ static void write_mount(FILE *f, const char *dst, const char *type, const char *
 static int write_config(struct runc *r, const struct env_ctx *ctx, const char *rootfs,
                         struct err *e)
 {
-    static const char *const caps[] = {
-        "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",     "CAP_FOWNER",          "CAP_MKNOD",
-        "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",     "CAP_SETFCAP",         "CAP_SETPCAP",
-        "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE", NULL};
+    static const char *const caps[] = {"CAP_CHOWN",
+                                       "CAP_DAC_OVERRIDE",
+                                       "CAP_FSETID",
+                                       "CAP_FOWNER",
+                                       "CAP_MKNOD",
+                                       "CAP_NET_RAW",
+                                       "CAP_SETGID",
+                                       "CAP_SETUID",
+                                       "CAP_SETFCAP",
+                                       "CAP_SETPCAP",
+                                       "CAP_NET_BIND_SERVICE",
+                                       "CAP_SYS_CHROOT",
+                                       "CAP_KILL",
+                                       "CAP_AUDIT_WRITE",
+                                       NULL};
     static const char *const args[] = {ROOTFS_AGENT, "agent", "--serve", "--fd", "3", NULL};
-    static const char *const masked[] = {"/proc/acpi", "/proc/kcore", "/proc/keys",
-                                         "/proc/latency_stats", "/proc/timer_list",
-                                         "/proc/sched_debug", "/proc/scsi", "/sys/firmware", NULL};
-    static const char *const ro[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+    static const char *const masked[] = {
+        "/proc/acpi",          "/proc/kcore",      "/proc/keys",
+        "/proc/latency_stats", "/proc/timer_list", "/proc/sched_debug",
+        "/proc/scsi",          "/sys/firmware",    NULL};
+    static const char *const ro[] = {"/proc/bus",           "/proc/fs", "/proc/irq", "/proc/sys",
                                      "/proc/sysrq-trigger", NULL};
     char path[800];
     snprintf(path, sizeof(path), "%s/config.json", r->bundle);
     FILE *f = fopen(path, "we");
     if (!f) return err_set(e, ERR_FAIL, "cannot write %s: %s", path, strerror(errno));
-    fputs("{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},"
-          "\"args\":", f);
+    fputs(
+        "{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},"
+        "\"args\":",
+        f);
     json_strs(f, args);
     fputs(",\"env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],"
-          "\"cwd\":\"/\",\"noNewPrivileges\":true,\"capabilities\":{\"bounding\":", f);
+          "\"cwd\":\"/\",\"noNewPrivileges\":true,\"capabilities\":{\"bounding\":",
+          f);
     json_strs(f, caps);
     fputs(",\"effective\":", f);
     json_strs(f, caps);
@@ -152,16 +167,18 @@ static int write_config(struct runc *r, const struct env_ctx *ctx, const char *r
      * than Docker's 1048576 (as here). */
     struct rlimit rl = {0};
     getrlimit(RLIMIT_NOFILE, &rl);
-    fprintf(f, "},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":%llu,\"soft\":%llu}]},"
-               "\"root\":{\"path\":",
+    fprintf(f,
+            "},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":%llu,\"soft\":%llu}]},"
+            "\"root\":{\"path\":",
             (unsigned long long)rl.rlim_max, (unsigned long long)rl.rlim_max);
     json_str(f, rootfs);
     fprintf(f, ",\"readonly\":false},\"hostname\":\"isobench-%d\",\"mounts\":[", ctx->idx);
     static const char *const proc_o[] = {"nosuid", "noexec", "nodev", NULL};
     static const char *const dev_o[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
-    static const char *const pts_o[] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666",
-                                        "mode=0620", NULL};
-    static const char *const shm_o[] = {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL};
+    static const char *const pts_o[] = {"nosuid",        "noexec",    "newinstance",
+                                        "ptmxmode=0666", "mode=0620", NULL};
+    static const char *const shm_o[] = {"nosuid",    "noexec",      "nodev",
+                                        "mode=1777", "size=65536k", NULL};
     static const char *const sys_o[] = {"nosuid", "noexec", "nodev", "ro", NULL};
     static const char *const rbind_ro[] = {"rbind", "ro", "nosuid", "noexec", "nodev", NULL};
     static const char *const bind_ro[] = {"bind", "ro", NULL};
@@ -172,12 +189,15 @@ static int write_config(struct runc *r, const struct env_ctx *ctx, const char *r
     write_mount(f, "/dev", "tmpfs", "tmpfs", dev_o);
     write_mount(f, "/dev/pts", "devpts", "devpts", pts_o);
     write_mount(f, "/dev/shm", "tmpfs", "shm", shm_o);
-    if (strcmp(r->cfg.net, "host")) write_mount(f, "/sys", "sysfs", "sysfs", sys_o);
-    else write_mount(f, "/sys", "bind", "/sys", rbind_ro);
+    if (strcmp(r->cfg.net, "host"))
+        write_mount(f, "/sys", "sysfs", "sysfs", sys_o);
+    else
+        write_mount(f, "/sys", "bind", "/sys", rbind_ro);
     write_mount(f, ROOTFS_AGENT, "bind", env_self_exe(), bind_ro);
     if (r->volume[0]) write_mount(f, "/data", "bind", r->volume, rbind);
     fputs("],\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
-          "{\"type\":\"mount\"},{\"type\":\"cgroup\"}", f);
+          "{\"type\":\"mount\"},{\"type\":\"cgroup\"}",
+          f);
     if (strcmp(r->cfg.net, "host")) fputs(",{\"type\":\"network\"}", f);
     fprintf(f, "],\"cgroupsPath\":\"/isobench-%s-%d\",\"resources\":{", ctx->run_id, ctx->idx);
     int comma = 0;
@@ -214,7 +234,8 @@ static int runc_bundle(struct runc *r, struct env_ctx *ctx, struct err *e)
     snprintf(r->root, sizeof(r->root), "%s/runc", ctx->journal->dir);
     snprintf(r->bundle, sizeof(r->bundle), "%s/bundle", r->state);
     snprintf(r->id, sizeof(r->id), "isobench-%s-%d", ctx->run_id, ctx->idx);
-    if (mkdir(r->state, 0700) < 0) return err_set(e, ERR_FAIL, "mkdir %s: %s", r->state, strerror(errno));
+    if (mkdir(r->state, 0700) < 0)
+        return err_set(e, ERR_FAIL, "mkdir %s: %s", r->state, strerror(errno));
     if (journal_add(ctx->journal, "rmtree", r->state, e) < 0) return -1;
     char fs[700], merged[1024];
     snprintf(fs, sizeof(fs), "%s/fs", r->state);
@@ -222,7 +243,8 @@ static int runc_bundle(struct runc *r, struct env_ctx *ctx, struct err *e)
         return err_set(e, ERR_FAIL, "mkdir in %s: %s", r->state, strerror(errno));
     if (rootfs_overlay(fs, r->cfg.image, merged, sizeof(merged), ctx->journal, e) < 0) return -1;
     if (!strcmp(r->cfg.storage, "volume")) {
-        snprintf(r->volume, sizeof(r->volume), "/var/tmp/isobench-%s-%d-vol", ctx->run_id, ctx->idx);
+        snprintf(r->volume, sizeof(r->volume), "/var/tmp/isobench-%s-%d-vol", ctx->run_id,
+                 ctx->idx);
         if (mkdir(r->volume, 0755) < 0)
             return err_set(e, ERR_FAIL, "mkdir %s: %s", r->volume, strerror(errno));
         if (journal_add(ctx->journal, "rmtree", r->volume, e) < 0) return -1;
@@ -301,7 +323,8 @@ static int runc_up(struct env_ctx *ctx, struct err *e)
     snprintf(buf, sizeof(buf), "%.6f", util_now() - t0);
     kv_set(&ctx->facts, "startup_s", buf, NULL);
     snprintf(buf, sizeof(buf), "runc %s", r->id);
-    snprintf(buf, sizeof(buf), "runc OCI bundle: ns mnt,pid,uts,ipc,cgroup%s; net=%s; storage=%s; "
+    snprintf(buf, sizeof(buf),
+             "runc OCI bundle: ns mnt,pid,uts,ipc,cgroup%s; net=%s; storage=%s; "
              "image=%.80s; no seccomp (runc has no default profile)",
              strcmp(r->cfg.net, "host") ? ",net" : "", r->cfg.net, r->cfg.storage, r->cfg.image);
     kv_set(&ctx->facts, "label", buf, NULL);
@@ -331,7 +354,8 @@ static void runc_down(struct env_ctx *ctx)
     if (r->pid > 0) {
         int st;
         int i;
-        for (i = 0; i < 400 && waitpid(r->pid, &st, WNOHANG) != r->pid; i++) usleep(5000);
+        for (i = 0; i < 400 && waitpid(r->pid, &st, WNOHANG) != r->pid; i++)
+            usleep(5000);
         if (i == 400) {
             kill(r->pid, SIGKILL);
             waitpid(r->pid, &st, 0);

@@ -89,4 +89,3 @@ void report_free(struct report *rep)
     rep->rows = NULL;
     rep->nrows = 0;
 }
-

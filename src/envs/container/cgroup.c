@@ -29,8 +29,10 @@ int cgroup_parse_cpus(const char *s, unsigned char *mask, int *count)
         unsigned a, b;
         char extra;
         int n = sscanf(t, "%u-%u%c", &a, &b, &extra);
-        if (n == 1) b = a;
-        else if (n != 2) return -1;
+        if (n == 1)
+            b = a;
+        else if (n != 2)
+            return -1;
         if (a > b || b >= 1024) return -1;
         for (unsigned c = a; c <= b; c++) {
             if (!(mask[c / 8] & (1u << (c % 8)))) (*count)++;
@@ -74,7 +76,8 @@ static int write_str(const char *dir, const char *file, const char *val, struct 
     if (!f) return err_set(e, ERR_FAIL, "cgroup: open %s: %s", path, strerror(errno));
     int ok = fputs(val, f) >= 0;
     ok &= fclose(f) == 0;
-    if (!ok) return err_set(e, ERR_FAIL, "cgroup: write '%s' to %s: %s", val, path, strerror(errno));
+    if (!ok)
+        return err_set(e, ERR_FAIL, "cgroup: write '%s' to %s: %s", val, path, strerror(errno));
     return 0;
 }
 
@@ -122,7 +125,8 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cg_limits
             snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(dir, '/') - dir), dir);
             char pf[1100];
             snprintf(pf, sizeof(pf), "%s/cpuset.mems", parent);
-            if (util_read_file(pf, buf, sizeof(buf)) < 0 || write_str(dir, "cpuset.mems", buf, e) < 0)
+            if (util_read_file(pf, buf, sizeof(buf)) < 0 ||
+                write_str(dir, "cpuset.mems", buf, e) < 0)
                 return -1;
             snprintf(pf, sizeof(pf), "%s/cpuset.cpus", parent);
             if (util_read_file(pf, buf, sizeof(buf)) < 0) return -1;
@@ -167,8 +171,8 @@ static int create_v2(struct cgroup *cg, const char *name, const struct cg_limits
     return 0;
 }
 
-int cgroup_create(struct cgroup *cg, const char *name, const struct cg_limits *l,
-                  struct journal *j, struct err *e)
+int cgroup_create(struct cgroup *cg, const char *name, const struct cg_limits *l, struct journal *j,
+                  struct err *e)
 {
     memset(cg, 0, sizeof(*cg));
     cg->v2 = cgroup_is_v2();

@@ -12,10 +12,10 @@
 #include "core/journal.h"
 
 struct cg_limits {
-    char cpus[64];     /* cpuset list, "" = all */
-    double cpu_quota;  /* CPUs worth of time, 0 = unlimited */
-    uint64_t mem;      /* bytes, 0 = unlimited */
-    uint64_t pids;     /* 0 = unlimited */
+    char cpus[64];    /* cpuset list, "" = all */
+    double cpu_quota; /* CPUs worth of time, 0 = unlimited */
+    uint64_t mem;     /* bytes, 0 = unlimited */
+    uint64_t pids;    /* 0 = unlimited */
 };
 
 #define CG_MAX_DIRS 4
@@ -33,8 +33,8 @@ int cgroup_is_v2(void);
 int cgroup_check(const struct cg_limits *l, struct err *e);
 
 /* Creates the cgroup `name` with limits; journals each directory. */
-int cgroup_create(struct cgroup *cg, const char *name, const struct cg_limits *l,
-                  struct journal *j, struct err *e);
+int cgroup_create(struct cgroup *cg, const char *name, const struct cg_limits *l, struct journal *j,
+                  struct err *e);
 
 /* Moves pid into the cgroup (every controller). */
 int cgroup_attach(const struct cgroup *cg, pid_t pid, struct err *e);

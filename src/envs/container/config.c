@@ -12,7 +12,8 @@ int ctr_config_parse(const struct spec *sp, const char *const *nets, struct ctr_
     memset(c, 0, sizeof(*c));
     const char *v;
     snprintf(c->net, sizeof(c->net), "%s", (v = kv_get(&sp->kv, "net")) ? v : nets[0]);
-    snprintf(c->storage, sizeof(c->storage), "%s", (v = kv_get(&sp->kv, "storage")) ? v : "overlay");
+    snprintf(c->storage, sizeof(c->storage), "%s",
+             (v = kv_get(&sp->kv, "storage")) ? v : "overlay");
     snprintf(c->image, sizeof(c->image), "%s", (v = kv_get(&sp->kv, "image")) ? v : "/");
     int net_ok = 0;
     char list[64] = "";

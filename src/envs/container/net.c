@@ -56,7 +56,8 @@ static int link_add_bridge(const char *name, struct err *e)
     struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
     mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
     mnl_attr_nest_end(nlh, li);
-    if (nl_talk(nlh) < 0) return err_set(e, ERR_FAIL, "creating bridge %s: %s", name, strerror(errno));
+    if (nl_talk(nlh) < 0)
+        return err_set(e, ERR_FAIL, "creating bridge %s: %s", name, strerror(errno));
     return 0;
 }
 
@@ -77,7 +78,8 @@ static int link_add_veth(const char *name, const char *peer, pid_t pid, struct e
     mnl_attr_nest_end(nlh, p);
     mnl_attr_nest_end(nlh, data);
     mnl_attr_nest_end(nlh, li);
-    if (nl_talk(nlh) < 0) return err_set(e, ERR_FAIL, "creating veth %s: %s", name, strerror(errno));
+    if (nl_talk(nlh) < 0)
+        return err_set(e, ERR_FAIL, "creating veth %s: %s", name, strerror(errno));
     return 0;
 }
 
@@ -198,7 +200,8 @@ __attribute__((constructor)) static void net_register(void)
 static void run_tag(const char *run_id, char *out)
 {
     uint32_t h = 2166136261u;
-    for (const char *p = run_id; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    for (const char *p = run_id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
     snprintf(out, 9, "%08x", h);
 }
 

@@ -54,7 +54,8 @@ static int bind_in(const char *src, const char *root, const char *dst, int ro, s
     if (S_ISDIR(st.st_mode) ? mkdir_p(target, 0755) : touch(target))
         return err_set(e, ERR_FAIL, "cannot create %s: %s", target, strerror(errno));
     if (do_mount(src, target, NULL, MS_BIND | MS_REC, NULL, e) < 0) return -1;
-    if (ro && do_mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, NULL, e) < 0)
+    if (ro &&
+        do_mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, NULL, e) < 0)
         return -1;
     return 0;
 }
@@ -75,15 +76,18 @@ static int setup_dev(const char *root, struct err *e)
     }
     char shm[1200];
     snprintf(shm, sizeof(shm), "%s/shm", dev);
-    if (mkdir(shm, 01777) < 0 ||
-        do_mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", e) < 0)
+    if (mkdir(shm, 01777) < 0 || do_mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                          "mode=1777,size=65536k", e) < 0)
         return e->msg[0] ? -1 : err_set(e, ERR_FAIL, "mkdir %s: %s", shm, strerror(errno));
-    static const char *const links[][2] = {{"/proc/self/fd", "fd"},      {"/proc/self/fd/0", "stdin"},
-                                           {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}};
+    static const char *const links[][2] = {{"/proc/self/fd", "fd"},
+                                           {"/proc/self/fd/0", "stdin"},
+                                           {"/proc/self/fd/1", "stdout"},
+                                           {"/proc/self/fd/2", "stderr"}};
     for (size_t i = 0; i < 4; i++) {
         char l[1200];
         snprintf(l, sizeof(l), "%s/%s", dev, links[i][1]);
-        if (symlink(links[i][0], l) < 0) return err_set(e, ERR_FAIL, "symlink %s: %s", l, strerror(errno));
+        if (symlink(links[i][0], l) < 0)
+            return err_set(e, ERR_FAIL, "symlink %s: %s", l, strerror(errno));
     }
     return 0;
 }
@@ -108,7 +112,8 @@ static int mask_paths(struct err *e)
     static const char *const masked[] = {"/proc/kcore", "/proc/keys", "/proc/timer_list",
                                          "/proc/sched_debug", "/proc/latency_stats"};
     for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++)
-        if (access(masked[i], F_OK) == 0 && do_mount("/dev/null", masked[i], NULL, MS_BIND, NULL, e) < 0)
+        if (access(masked[i], F_OK) == 0 &&
+            do_mount("/dev/null", masked[i], NULL, MS_BIND, NULL, e) < 0)
             return -1;
     static const char *const dirs[] = {"/proc/acpi", "/proc/scsi", "/sys/firmware"};
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -155,7 +160,8 @@ int rootfs_setup(const struct rootfs_spec *r, struct err *e)
     } else {
         char data[1100];
         snprintf(data, sizeof(data), "%s/data", merged);
-        if (mkdir_p(data, 0755) < 0) return err_set(e, ERR_FAIL, "mkdir %s: %s", data, strerror(errno));
+        if (mkdir_p(data, 0755) < 0)
+            return err_set(e, ERR_FAIL, "mkdir %s: %s", data, strerror(errno));
     }
     if (bind_in(r->self, merged, ROOTFS_AGENT, 1, e) < 0) return -1;
     char proc[1100], sys[1100];

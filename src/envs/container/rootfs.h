@@ -15,11 +15,11 @@
 #include "core/journal.h"
 
 struct rootfs_spec {
-    const char *state;   /* host dir for upper/work/merged (empty, ours) */
-    const char *lower;   /* image root: "/" or a rootfs directory */
-    const char *volume;  /* host dir bound at /data, or NULL for overlay storage */
-    const char *self;    /* the isobench binary to bind in */
-    int own_netns;       /* sysfs can be mounted fresh */
+    const char *state;  /* host dir for upper/work/merged (empty, ours) */
+    const char *lower;  /* image root: "/" or a rootfs directory */
+    const char *volume; /* host dir bound at /data, or NULL for overlay storage */
+    const char *self;   /* the isobench binary to bind in */
+    int own_netns;      /* sysfs can be mounted fresh */
 };
 
 #define ROOTFS_AGENT "/.isobench/isobench"
