@@ -198,41 +198,16 @@ static int container_exec(struct env_ctx *ctx, const struct job *j, struct reply
                           struct err *e)
 {
     struct container *c = ctx->priv;
-    char *buf cleanup_free = malloc(PROTO_MAX);
-    if (!buf) return err_set(e, ERR_FAIL, "out of memory");
-    if (c->chan < 0) return err_set(e, ERR_FAIL, "the container is not running");
-    if (proto_encode_job(j, buf, PROTO_MAX, e) < 0 || proto_send(c->chan, buf, e) < 0 ||
-        proto_recv(c->chan, buf, PROTO_MAX, ctx->timeout_s, e) < 0) {
-        /* The channel is out of step now: stop using this container. */
-        close(c->chan);
-        c->chan = -1;
-        return -1;
-    }
-    return proto_decode_reply(buf, rep, e);
+    return env_chan_exec(&c->chan, ctx->timeout_s, j, rep, e);
 }
 
-/* Stops the agent (EOF on its channel), then makes sure pid 1 is gone;
- * the runner's journal unwinds the cgroups and directories after. */
+/* Stops pid 1 (EOF on its channel); the runner's journal unwinds the
+ * cgroups and directories after. */
 static void container_down(struct env_ctx *ctx)
 {
     struct container *c = ctx->priv;
     if (!c) return;
-    if (c->chan >= 0) close(c->chan);
-    c->chan = -1;
-    if (c->pid > 0) {
-        int st;
-        for (int i = 0; i < 200; i++) {
-            if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
-                c->pid = 0;
-                break;
-            }
-            usleep(5000);
-        }
-        if (c->pid > 0) {
-            kill(c->pid, SIGKILL);
-            waitpid(c->pid, &st, 0);
-        }
-    }
+    env_chan_stop(&c->chan, &c->pid, 1.0);
     free(c);
     ctx->priv = NULL;
 }

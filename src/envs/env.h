@@ -7,6 +7,8 @@
 
 #include "core/journal.h"
 #include "core/proto.h"
+#include <sys/types.h>
+
 #include "core/spec.h"
 
 struct env;
@@ -59,6 +61,16 @@ const char *env_self_exe(void);
  * agent as a host process. */
 int env_spawn_agent(const struct job *j, double timeout_s, int (*setup)(void *), void *arg,
                     struct reply *rep, struct err *e);
+
+/* For environments whose agent serves a whole run on one channel (pid 1
+ * of a container or guest): sends j on *chan and waits for the reply. On a
+ * channel failure *chan is closed and set to -1 (it is out of step now). */
+int env_chan_exec(int *chan, double timeout_s, const struct job *j, struct reply *rep,
+                  struct err *e);
+
+/* Stops such an agent: closes *chan (the agent exits on EOF), gives *pid
+ * grace_s to exit, then SIGKILLs and reaps it. Idempotent. */
+void env_chan_stop(int *chan, pid_t *pid, double grace_s);
 
 /* Set by the signal handler: stop as soon as possible. */
 extern volatile int env_interrupted;

@@ -334,33 +334,16 @@ static int runc_up(struct env_ctx *ctx, struct err *e)
 static int runc_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
 {
     struct runc *r = ctx->priv;
-    char *buf cleanup_free = malloc(PROTO_MAX);
-    if (!buf) return err_set(e, ERR_FAIL, "out of memory");
-    if (r->chan < 0) return err_set(e, ERR_FAIL, "the runc container is not running");
-    if (proto_encode_job(j, buf, PROTO_MAX, e) < 0 || proto_send(r->chan, buf, e) < 0 ||
-        proto_recv(r->chan, buf, PROTO_MAX, ctx->timeout_s, e) < 0) {
-        close(r->chan);
-        r->chan = -1;
-        return -1;
-    }
-    return proto_decode_reply(buf, rep, e);
+    return env_chan_exec(&r->chan, ctx->timeout_s, j, rep, e);
 }
 
+/* The agent exits on EOF and `runc run` returns; the journal's `runc
+ * delete` entry removes whatever is left. */
 static void runc_down(struct env_ctx *ctx)
 {
     struct runc *r = ctx->priv;
     if (!r) return;
-    if (r->chan >= 0) close(r->chan); /* the agent exits on EOF, runc run returns */
-    if (r->pid > 0) {
-        int st;
-        int i;
-        for (i = 0; i < 400 && waitpid(r->pid, &st, WNOHANG) != r->pid; i++)
-            usleep(5000);
-        if (i == 400) {
-            kill(r->pid, SIGKILL);
-            waitpid(r->pid, &st, 0);
-        }
-    }
+    env_chan_stop(&r->chan, &r->pid, 2.0);
     free(r);
     ctx->priv = NULL;
 }

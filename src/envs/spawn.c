@@ -62,3 +62,37 @@ int env_spawn_agent(const struct job *j, double timeout_s, int (*setup)(void *),
     pid = 0;
     return proto_decode_reply(buf, rep, e);
 }
+
+int env_chan_exec(int *chan, double timeout_s, const struct job *j, struct reply *rep,
+                  struct err *e)
+{
+    char *buf cleanup_free = malloc(PROTO_MAX);
+    if (!buf) return err_set(e, ERR_FAIL, "out of memory");
+    if (*chan < 0) return err_set(e, ERR_FAIL, "the environment's agent is not running");
+    if (proto_encode_job(j, buf, PROTO_MAX, e) < 0 || proto_send(*chan, buf, e) < 0 ||
+        proto_recv(*chan, buf, PROTO_MAX, timeout_s, e) < 0) {
+        close(*chan);
+        *chan = -1;
+        return -1;
+    }
+    return proto_decode_reply(buf, rep, e);
+}
+
+void env_chan_stop(int *chan, pid_t *pid, double grace_s)
+{
+    if (*chan >= 0) close(*chan);
+    *chan = -1;
+    if (*pid <= 0) return;
+    double deadline = util_now() + grace_s;
+    int st;
+    while (waitpid(*pid, &st, WNOHANG) != *pid) {
+        if (util_now() > deadline) {
+            kill(*pid, SIGKILL);
+            while (waitpid(*pid, &st, 0) < 0 && errno == EINTR) {
+            }
+            break;
+        }
+        usleep(5000);
+    }
+    *pid = 0;
+}
