@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "core/spec.h"
+#include "envs/container/cgroup.h"
+#include "envs/container/config.h"
 
 static void parse_plain_and_pairs(void **state)
 {
@@ -87,6 +89,50 @@ static void sizes_parse(void **state)
     assert_int_equal(util_parse_size("99999999999T", &v, &e), -1);
 }
 
+static void cpu_lists(void **state)
+{
+    (void)state;
+    unsigned char m[128];
+    int n;
+    assert_int_equal(cgroup_parse_cpus("0-2,5", m, &n), 0);
+    assert_int_equal(n, 4);
+    assert_true(m[0] == 0x27);
+    assert_int_equal(cgroup_parse_cpus("3,3", m, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(cgroup_parse_cpus("2-1", m, &n), -1);
+    assert_int_equal(cgroup_parse_cpus("a", m, &n), -1);
+    assert_int_equal(cgroup_parse_cpus("0-", m, &n), -1);
+    assert_int_equal(cgroup_parse_cpus("5000", m, &n), -1);
+    assert_int_equal(cgroup_parse_cpus("", m, &n), -1);
+}
+
+static void container_config_rejects_before_creating(void **state)
+{
+    (void)state;
+    static const char *const nets[] = {"nat", "host", "none", NULL};
+    struct ctr_config c;
+    struct spec sp;
+    struct err e = {0};
+    const char *const bad[] = {"container:net=bogus",   "container:storage=aufs",
+                               "container:cpus=4000",   "container:mem=1K",
+                               "container:pids=2",      "container:image=/nonexistent",
+                               "container:cpu-quota=x", NULL};
+    for (int i = 0; bad[i]; i++) {
+        assert_int_equal(spec_parse(bad[i], &sp, &e), 0);
+        e.code = 0;
+        assert_int_equal(ctr_config_parse(&sp, nets, &c, &e), -1);
+        assert_int_equal(e.code, ERR_USAGE);
+    }
+    assert_int_equal(spec_parse("container", &sp, &e), 0);
+    if (ctr_config_parse(&sp, nets, &c, &e) == 0) { /* root only */
+        assert_string_equal(c.net, "nat");
+        assert_string_equal(c.storage, "overlay");
+        assert_string_equal(c.image, "/");
+    } else {
+        assert_non_null(strstr(e.msg, "needs root"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -95,6 +141,8 @@ int main(void)
         cmocka_unit_test(split_list_continues_pairs),
         cmocka_unit_test(check_keys),
         cmocka_unit_test(sizes_parse),
+        cmocka_unit_test(cpu_lists),
+        cmocka_unit_test(container_config_rejects_before_creating),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
