@@ -26,15 +26,15 @@ int cgroup_parse_cpus(const char *s, unsigned char *mask, int *count)
     strcpy(buf, s);
     char *save = NULL;
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        unsigned a, b;
-        char extra;
-        int n = sscanf(t, "%u-%u%c", &a, &b, &extra);
-        if (n == 1)
-            b = a;
-        else if (n != 2)
-            return -1;
-        if (a > b || b >= 1024) return -1;
-        for (unsigned c = a; c <= b; c++) {
+        char *end;
+        if (*t < '0' || *t > '9') return -1;
+        unsigned long a = strtoul(t, &end, 10), b = a;
+        if (*end == '-') {
+            if (end[1] < '0' || end[1] > '9') return -1;
+            b = strtoul(end + 1, &end, 10);
+        }
+        if (*end || a > b || b >= 1024) return -1;
+        for (unsigned long c = a; c <= b; c++) {
             if (!(mask[c / 8] & (1u << (c % 8)))) (*count)++;
             mask[c / 8] |= (unsigned char)(1u << (c % 8));
         }
