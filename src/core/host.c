@@ -69,9 +69,7 @@ void host_facts(struct kvlist *l)
     kv_set(l, "openmp_version", buf, NULL);
     const struct lzma_api *lz;
     kv_set(l, "liblzma_version", dynlib_lzma(&lz) ? "missing" : lz->version_string(), NULL);
-    const struct lapack_api *lp;
-    if (dynlib_lapack(&lp))
-        kv_set(l, "blas", "missing", NULL);
-    else
-        kv_set(l, "blas", lp->get_config ? lp->get_config() : "reference LAPACK", NULL);
+    /* BLAS is not loaded here: OpenBLAS starts a thread pool on load, and the
+     * runner must stay single-threaded (environments fork and clone3 from
+     * it). The linpack workload reports linpack.blas with every sample. */
 }

@@ -322,7 +322,6 @@ static int runc_up(struct env_ctx *ctx, struct err *e)
     char buf[700];
     snprintf(buf, sizeof(buf), "%.6f", util_now() - t0);
     kv_set(&ctx->facts, "startup_s", buf, NULL);
-    snprintf(buf, sizeof(buf), "runc %s", r->id);
     snprintf(buf, sizeof(buf),
              "runc OCI bundle: ns mnt,pid,uts,ipc,cgroup%s; net=%s; storage=%s; "
              "image=%.80s; no seccomp (runc has no default profile)",
