@@ -2,6 +2,7 @@
  * row per workload metric, per environment its median with the 95 % CI
  * half-width and, against native, the overhead with its CI. Marks:
  * "~" overhead within noise (its CI contains 0), "!" noisy (CoV > 5 %). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/report.h"
@@ -29,8 +30,14 @@ static void table_header(const struct report *rep, FILE *out)
     fprintf(out, "host: %s, %s CPUs, kernel %s; isobench %s (%s)\n", cpu ? cpu : "?", n ? n : "?",
             k ? k : "?", kv_get(&rv->host, "isobench_version") ?: "?", b ? b : "?");
     for (int i = 0; i < rv->nenv; i++) {
-        const char *label = kv_get(&rv->env_facts[i], "label");
-        if (label) fprintf(out, "note: %s: %s\n", rv->envs[i], label);
+        const struct kvlist *f = &rv->env_facts[i];
+        const char *label = kv_get(f, "label"), *st = kv_get(f, "startup_s");
+        const char *fp = kv_get(f, "footprint_bytes");
+        if (label) fprintf(out, "env %s: %s\n", rv->envs[i], label);
+        if (st)
+            fprintf(out, "env %s: start -> agent ready %.2f ms%s", rv->envs[i], atof(st) * 1e3,
+                    fp ? "" : "\n");
+        if (st && fp) fprintf(out, ", memory footprint %.1f MiB\n", atof(fp) / 1048576.0);
     }
     for (int w = 0; w < rv->nwl; w++) {
         if (rv->wl_opts[w].n == 0) continue;
