@@ -38,6 +38,7 @@ void agent_where(struct kvlist *l)
     kv_set(l, "cpus", buf, NULL);
     struct utsname u;
     if (uname(&u) == 0) kv_set(l, "kernel", u.release, NULL);
+    util_tuning_env(l); /* every environment must agree on these */
     struct ifaddrs *ifs;
     if (getifaddrs(&ifs) == 0) {
         char addrs[256] = "";

@@ -61,6 +61,7 @@ void host_facts(struct kvlist *l)
         strcpy(buf, "unknown");
     kv_set(l, "smt_active", buf, NULL);
     if (gethostname(buf, sizeof(buf)) == 0) kv_set(l, "hostname", buf, NULL);
+    util_tuning_env(l); /* also reported per sample by the agent */
     kv_set(l, "isobench_version", ISOBENCH_VERSION, NULL);
     kv_set(l, "build_flags", ISOBENCH_BUILD_FLAGS, NULL);
     kv_set(l, "compiler", ISOBENCH_COMPILER, NULL);

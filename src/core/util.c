@@ -180,3 +180,20 @@ int util_write_all(int fd, const void *buf, size_t len)
     }
     return 0;
 }
+
+extern char **environ;
+
+void util_tuning_env(struct kvlist *l)
+{
+    static const char *const tuning[] = {"OPENBLAS_", "OMP_", "GOMP_", "MKL_", "GOTO_", NULL};
+    for (char **v = environ; *v; v++) {
+        const char *eq = strchr(*v, '=');
+        if (!eq) continue;
+        for (const char *const *t = tuning; *t; t++) {
+            if (strncmp(*v, *t, strlen(*t)) != 0) continue;
+            char key[64];
+            snprintf(key, sizeof(key), "env.%.*s", (int)(eq - *v), *v);
+            kv_set(l, key, eq + 1, NULL);
+        }
+    }
+}

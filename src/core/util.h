@@ -54,6 +54,10 @@ int util_ncpus(void);
 /* Size in bytes of the last-level cache of cpu0 from sysfs, 0 if unknown. */
 uint64_t util_llc_bytes(void);
 
+/* Adds env.NAME=value for each variable that tunes libraries and so
+ * changes results (OPENBLAS_*, OMP_*, GOMP_*, MKL_*, GOTO_*). */
+void util_tuning_env(struct kvlist *l);
+
 /* Writes all of buf / reads exactly len bytes, retrying on EINTR. */
 int util_write_all(int fd, const void *buf, size_t len);
 

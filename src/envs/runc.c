@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char **environ;
+
 #include "core/json.h"
 #include "envs/container/config.h"
 #include "envs/container/rootfs.h"
@@ -155,9 +157,15 @@ static int write_config(struct runc *r, const struct env_ctx *ctx, const char *r
         "\"args\":",
         f);
     json_strs(f, args);
-    fputs(",\"env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],"
-          "\"cwd\":\"/\",\"noNewPrivileges\":true,\"capabilities\":{\"bounding\":",
-          f);
+    /* The agent's environment is isobench's own, as in every other
+     * environment: variables such as OPENBLAS_CORETYPE or OMP_NUM_THREADS
+     * change results, so no environment may differ by them. */
+    fputs(",\"env\":[", f);
+    for (char **v = environ; *v; v++) {
+        if (v != environ) fputc(',', f);
+        json_str(f, *v);
+    }
+    fputs("],\"cwd\":\"/\",\"noNewPrivileges\":true,\"capabilities\":{\"bounding\":", f);
     json_strs(f, caps);
     fputs(",\"effective\":", f);
     json_strs(f, caps);

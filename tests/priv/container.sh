@@ -14,6 +14,8 @@ db=$dir/r.db
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
+# A harmless variable with a tuning prefix: it must reach the agent everywhere.
+export GOTO_ISOBENCH_TEST=marker
 have_runc=0; command -v runc >/dev/null && have_runc=1
 extra=; [ $have_runc = 1 ] && extra=,runc:cpus=0
 # scripts/deps.sh installs runc: under CI its absence is a failure, not a skip.
@@ -43,6 +45,12 @@ done
 grep -Eq '^lo=127.0.0.1,eth0=10\.213\.[0-9]+\.3$' <<<"$(q container ipv4)" || bad "nat container addresses: $(q container ipv4)"
 [ "$(q container:net=host,storage=volume ns.net)" = "$(q native ns.net)" ] || bad "net=host has its own netns"
 [ $have_runc = 0 ] || [ "$(q runc:cpus=0 cpus)" = 1 ] || bad "runc cpus=0 not applied"
+# Every environment runs the agent with the same tuning variables (they change results).
+envfacts() { sqlite3 "$db" "SELECT group_concat(f.key||'='||f.value) FROM (SELECT DISTINCT f.key, f.value FROM measurements m JOIN measurement_facts f ON f.measurement_id=m.id WHERE m.env='$1' AND f.key LIKE 'env.%' ORDER BY f.key) f"; }
+grep -q 'env.GOTO_ISOBENCH_TEST=marker' <<<"$(envfacts native)" || bad "native agent lacks the tuning marker"
+for env in $envs; do
+    [ "$(envfacts "$env")" = "$(envfacts native)" ] || bad "$env runs with other tuning variables: $(envfacts "$env") vs $(envfacts native)"
+done
 [ $have_runc = 0 ] || [ "$(q runc:net=host,storage=volume ns.net)" = "$(q native ns.net)" ] || bad "runc net=host has its own netns"
 [ "$(q container:net=none,cpus=0,mem=256M,pids=64 cpus)" = 1 ] || bad "cpus=0 not applied (agent sees $(q container:net=none,cpus=0,mem=256M,pids=64 cpus) CPUs)"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='startup_s' AND value > 0")" = $((4 + 2 * have_runc)) ] || bad "no startup_s"
