@@ -1,6 +1,10 @@
 /* journal.h - the undo journal. Every system object a run creates on the
- * host (directory, cgroup, process, mount, ...) is appended to
- * /run/isobench/<run-id>/journal and fsync'd right after it exists; unwind
+ * host (directory, cgroup, mount, link, ...) is appended to
+ * /run/isobench/<run-id>/journal and fsync'd just BEFORE it is made
+ * (write-ahead: a kill between the two cannot leak it, and undoing an
+ * object that never came to exist is a no-op). A process, whose pid only
+ * exists afterwards, is journaled right after its creation and dies with
+ * its parent (PDEATHSIG, or EOF on its sync pipe) in between. Unwind
  * reads the journal backwards and undoes each line, going on past failures.
  * `isobench cleanup` unwinds the journals of runs whose owner is gone.
  * Objects made inside a private mount namespace die with it and are not

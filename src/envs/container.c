@@ -95,19 +95,21 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
     _exit(1);
 }
 
-/* Creates the host-side objects, journaling each. */
+/* Creates the host-side objects, journaling each just before it is made
+ * (write-ahead: a kill between the two can then never leak it; undoing an
+ * object that was never made is a no-op). */
 static int container_prepare(struct container *c, struct env_ctx *ctx, struct err *e)
 {
     snprintf(c->state, sizeof(c->state), "%s/c%d", ctx->journal->dir, ctx->idx);
+    if (journal_add(ctx->journal, "dir", c->state, e) < 0) return -1;
     if (mkdir(c->state, 0700) < 0)
         return err_set(e, ERR_FAIL, "mkdir %s: %s", c->state, strerror(errno));
-    if (journal_add(ctx->journal, "dir", c->state, e) < 0) return -1;
     if (!strcmp(c->cfg.storage, "volume")) {
         snprintf(c->volume, sizeof(c->volume), "/var/tmp/isobench-%s-%d-vol", ctx->run_id,
                  ctx->idx);
+        if (journal_add(ctx->journal, "rmtree", c->volume, e) < 0) return -1;
         if (mkdir(c->volume, 0755) < 0)
             return err_set(e, ERR_FAIL, "mkdir %s: %s", c->volume, strerror(errno));
-        if (journal_add(ctx->journal, "rmtree", c->volume, e) < 0) return -1;
     }
     char name[128];
     snprintf(name, sizeof(name), "isobench-%s-%d", ctx->run_id, ctx->idx);

@@ -242,9 +242,9 @@ static int runc_bundle(struct runc *r, struct env_ctx *ctx, struct err *e)
     snprintf(r->root, sizeof(r->root), "%s/runc", ctx->journal->dir);
     snprintf(r->bundle, sizeof(r->bundle), "%s/bundle", r->state);
     snprintf(r->id, sizeof(r->id), "isobench-%s-%d", ctx->run_id, ctx->idx);
+    if (journal_add(ctx->journal, "rmtree", r->state, e) < 0) return -1; /* write-ahead */
     if (mkdir(r->state, 0700) < 0)
         return err_set(e, ERR_FAIL, "mkdir %s: %s", r->state, strerror(errno));
-    if (journal_add(ctx->journal, "rmtree", r->state, e) < 0) return -1;
     char fs[700], merged[1024];
     snprintf(fs, sizeof(fs), "%s/fs", r->state);
     if (mkdir(fs, 0700) < 0 || mkdir(r->bundle, 0700) < 0)
@@ -253,9 +253,9 @@ static int runc_bundle(struct runc *r, struct env_ctx *ctx, struct err *e)
     if (!strcmp(r->cfg.storage, "volume")) {
         snprintf(r->volume, sizeof(r->volume), "/var/tmp/isobench-%s-%d-vol", ctx->run_id,
                  ctx->idx);
+        if (journal_add(ctx->journal, "rmtree", r->volume, e) < 0) return -1;
         if (mkdir(r->volume, 0755) < 0)
             return err_set(e, ERR_FAIL, "mkdir %s: %s", r->volume, strerror(errno));
-        if (journal_add(ctx->journal, "rmtree", r->volume, e) < 0) return -1;
     } else {
         char data[1100];
         snprintf(data, sizeof(data), "%s/data", merged);

@@ -104,10 +104,11 @@ static void own_path(const char *ctrl, char *out, size_t len)
 
 static int make_dir(struct cgroup *cg, const char *path, struct journal *j, struct err *e)
 {
+    if (journal_add(j, "cgroup", path, e) < 0) return -1; /* write-ahead */
     if (mkdir(path, 0755) < 0)
         return err_set(e, ERR_FAIL, "cgroup: mkdir %s: %s", path, strerror(errno));
     snprintf(cg->dirs[cg->ndirs++], sizeof(cg->dirs[0]), "%s", path);
-    return journal_add(j, "cgroup", path, e);
+    return 0;
 }
 
 static int create_v1(struct cgroup *cg, const char *name, const struct cg_limits *l,

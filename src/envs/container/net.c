@@ -209,7 +209,7 @@ static int bridge_ensure(const struct net_nat *n, const char *tag, uint32_t subn
                          struct journal *j, struct err *e)
 {
     if (if_nametoindex(n->bridge)) return 0; /* an earlier container of this run made it */
-    if (link_add_bridge(n->bridge, e) < 0 || journal_add(j, "link", n->bridge, e) < 0) return -1;
+    if (journal_add(j, "link", n->bridge, e) < 0 || link_add_bridge(n->bridge, e) < 0) return -1;
     if (addr_add(n->bridge, n->gw, n->prefix, e) < 0 || link_set(n->bridge, 1, NULL, e) < 0)
         return -1;
     char fwd[8] = "0";
@@ -217,10 +217,10 @@ static int bridge_ensure(const struct net_nat *n, const char *tag, uint32_t subn
     if (strcmp(fwd, "1")) {
         char arg[80];
         snprintf(arg, sizeof(arg), "/proc/sys/net/ipv4/ip_forward %s", fwd);
+        if (journal_add(j, "sysctl", arg, e) < 0) return -1;
         FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "we");
         if (!f || fputs("1", f) < 0 || fclose(f) != 0)
             return err_set(e, ERR_FAIL, "cannot enable ip_forward");
-        if (journal_add(j, "sysctl", arg, e) < 0) return -1;
     }
     char table[32], cmd[1024], net[INET_ADDRSTRLEN];
     struct in_addr a = {.s_addr = subnet};
@@ -232,8 +232,8 @@ static int bridge_ensure(const struct net_nat *n, const char *tag, uint32_t subn
              "add rule %s postrouting ip saddr %s/%d oifname != \"%s\" masquerade\n"
              "add chain %s prerouting { type nat hook prerouting priority dstnat; }\n",
              table, table, table, net, n->prefix, n->bridge, table);
-    if (nft_run(cmd, e) < 0) return -1;
-    return journal_add(j, "nft", table, e);
+    if (journal_add(j, "nft", table, e) < 0) return -1;
+    return nft_run(cmd, e);
 }
 
 void net_nat_plan(struct net_nat *n, const char *run_id, int idx)
@@ -256,7 +256,7 @@ int net_nat_host(const struct net_nat *n, const char *run_id, pid_t pid, struct 
     run_tag(run_id, tag);
     uint32_t subnet = htonl(ntohl(n->gw) & 0xFFFFFF00u);
     if (bridge_ensure(n, tag, subnet, j, e) < 0) return -1;
-    if (link_add_veth(n->veth, "eth0", pid, e) < 0 || journal_add(j, "link", n->veth, e) < 0)
+    if (journal_add(j, "link", n->veth, e) < 0 || link_add_veth(n->veth, "eth0", pid, e) < 0)
         return -1;
     return link_set(n->veth, 1, n->bridge, e);
 }

@@ -136,8 +136,8 @@ int rootfs_overlay(const char *state, const char *lower, char *merged, size_t le
 {
     /* upper/work on a tmpfs: overlayfs refuses an upper dir inside its lower
      * layer's filesystem when the lower is the host root. */
+    if (j && journal_add(j, "mount", state, e) < 0) return -1; /* write-ahead */
     if (do_mount("isobench", state, "tmpfs", 0, "mode=700", e) < 0) return -1;
-    if (j && journal_add(j, "mount", state, e) < 0) return -1;
     char upper[1024], work[1024], opts[3200];
     snprintf(upper, sizeof(upper), "%s/upper", state);
     snprintf(work, sizeof(work), "%s/work", state);
@@ -145,8 +145,8 @@ int rootfs_overlay(const char *state, const char *lower, char *merged, size_t le
     if (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0 || mkdir(merged, 0755) < 0)
         return err_set(e, ERR_FAIL, "mkdir in %s: %s", state, strerror(errno));
     snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
-    if (do_mount("isobench", merged, "overlay", 0, opts, e) < 0) return -1;
     if (j && journal_add(j, "mount", merged, e) < 0) return -1;
+    if (do_mount("isobench", merged, "overlay", 0, opts, e) < 0) return -1;
     return 0;
 }
 
