@@ -9,7 +9,7 @@ PKGS=(
     liblapacke-dev liblapacke libopenblas-dev libopenblas0  # linpack (dlopen'd)
     libseccomp-dev libmnl-dev libnftables-dev       # container: seccomp, rtnetlink, nftables
     libcmocka-dev python3                           # unit tests, JSON checks
-    runc iproute2 nftables                          # runc driver; leak checks in tests
+    runc iproute2 nftables procps                   # runc driver; leak checks in tests (ip, nft, pgrep)
     hpcc openmpi-bin xz-utils                       # bench/fidelity-cpu.sh references
 )
 missing=()
