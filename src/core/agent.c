@@ -67,7 +67,13 @@ void agent_run_job(const struct job *j, struct reply *rep)
     } else if (w->unavailable && (why = w->unavailable())) {
         err_set(&rep->err, ERR_USAGE, "%s is unavailable here: %s", w->name, why);
     } else {
-        struct wl_ctx ctx = {.size = j->size, .opts = &j->opts, .ncpus = util_ncpus()};
+        struct wl_ctx ctx = {.size = j->size,
+                             .opts = &j->opts,
+                             .ncpus = util_ncpus(),
+                             .role = j->role,
+                             .addr = j->addr,
+                             .port = j->port,
+                             .datadir = j->data};
         rep->ok = workload_check_opts(w, &j->opts, &rep->err) == 0 &&
                   w->run(&ctx, &rep->res, &rep->err) == 0;
     }
@@ -125,6 +131,11 @@ static int serve_wait(pid_t pid)
 
 int agent_serve_loop(int fd, struct err *e)
 {
+    return agent_serve_io(fd, fd, e);
+}
+
+int agent_serve_io(int rfd, int wfd, struct err *e)
+{
     struct sigaction sa = {0};
     sa.sa_handler = serve_forward;
     sigaction(SIGTERM, &sa, NULL);
@@ -132,15 +143,15 @@ int agent_serve_loop(int fd, struct err *e)
     char *req cleanup_free = malloc(PROTO_MAX);
     char *out cleanup_free = malloc(PROTO_MAX);
     if (!req || !out) return err_set(e, ERR_FAIL, "agent: out of memory");
-    if (proto_send(fd, "ready", e) < 0) return -1;
+    if (proto_send(wfd, "ready", e) < 0) return -1;
     for (;;) {
         struct err re = {0};
-        if (proto_recv(fd, req, PROTO_MAX, 0, &re) < 0) return 0; /* EOF: the run is over */
+        if (proto_recv(rfd, req, PROTO_MAX, 0, &re) < 0) return 0; /* EOF: the run is over */
         pid_t pid = fork();
         if (pid < 0) return err_set(e, ERR_FAIL, "agent: fork: %s", strerror(errno));
         if (pid == 0) {
             struct err ce = {0};
-            if (agent_handle(req, out, PROTO_MAX, &ce) < 0 || proto_send(fd, out, &ce) < 0)
+            if (agent_handle(req, out, PROTO_MAX, &ce) < 0 || proto_send(wfd, out, &ce) < 0)
                 _exit(1);
             _exit(0);
         }
@@ -156,7 +167,7 @@ int agent_serve_loop(int fd, struct err *e)
             agent_where(&rep->res.facts);
             int rc = proto_encode_reply(rep, out, PROTO_MAX, e);
             free(rep);
-            if (rc < 0 || proto_send(fd, out, e) < 0) return -1;
+            if (rc < 0 || proto_send(wfd, out, e) < 0) return -1;
         }
     }
 }

@@ -23,6 +23,8 @@ int agent_serve_fd(int fd, struct err *e);
  * "ready" frame, then runs each job in a child process (so pid 1 survives a
  * crashing workload), forwards SIGTERM/SIGINT to it and reaps every child. */
 int agent_serve_loop(int fd, struct err *e);
+/* The same over two fds (stdin/stdout of an engine's `run -i`). */
+int agent_serve_io(int rfd, int wfd, struct err *e);
 
 /* Adds where-am-I facts (ns.*, cgroup, hostname, cpus, kernel) to l. */
 void agent_where(struct kvlist *l);

@@ -75,7 +75,7 @@ int journal_add_pid(struct journal *j, pid_t pid, struct err *e)
 }
 
 /* Removes a directory tree without following symlinks or crossing mounts. */
-static int rmtree(const char *path)
+int journal_rmtree(const char *path)
 {
     struct stat st;
     if (lstat(path, &st) < 0) return errno == ENOENT ? 0 : -1;
@@ -93,7 +93,7 @@ static int rmtree(const char *path)
             rc = -1; /* a mount point: never descend */
             continue;
         }
-        if (rmtree(sub) < 0) rc = -1;
+        if (journal_rmtree(sub) < 0) rc = -1;
     }
     closedir(d);
     if (rmdir(path) < 0 && errno != ENOENT) rc = -1;
@@ -170,16 +170,18 @@ static int undo_line(char *line)
     if (!strcmp(type, "pid")) return undo_pid(arg);
     if (!strcmp(type, "cgroup")) return undo_cgroup(arg);
     if (!strcmp(type, "dir")) return rmdir(arg) < 0 && errno != ENOENT ? -1 : 0;
-    if (!strcmp(type, "rmtree")) return rmtree(arg);
+    if (!strcmp(type, "rmtree")) return journal_rmtree(arg);
     if (!strcmp(type, "file")) return unlink(arg) < 0 && errno != ENOENT ? -1 : 0;
-    if (!strcmp(type, "mount")) return umount2(arg, MNT_DETACH) < 0 && errno != EINVAL ? -1 : 0;
+    if (!strcmp(type, "mount"))
+        return umount2(arg, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT ? -1 : 0;
     for (int i = 0; i < nundo_ext; i++)
         if (!strcmp(type, undo_ext[i].type)) return undo_ext[i].fn(arg);
     return -1;
 }
 
-/* Unwinds the journal in dir (whoever owns it). */
-static int unwind_dir(const char *dir)
+/* Unwinds the journal in dir (whoever owns it). Returns the number of
+ * steps that failed; the first (type and argument) goes to first[n]. */
+static int unwind_dir(const char *dir, char *first, size_t firstn)
 {
     char path[600];
     snprintf(path, sizeof(path), "%s/journal", dir);
@@ -198,14 +200,19 @@ static int unwind_dir(const char *dir)
         }
         fclose(f);
         for (size_t i = n; i-- > 0;) {
-            if (lines[i] && undo_line(lines[i]) < 0) failed++;
+            if (lines[i]) {
+                char step[300];
+                snprintf(step, sizeof(step), "%s", lines[i]);
+                if (undo_line(lines[i]) < 0 && failed++ == 0 && first)
+                    snprintf(first, firstn, "%s", step);
+            }
             free(lines[i]);
         }
         free(lines);
     }
     if (failed == 0) {
         unlink(path);
-        rmtree(dir);
+        journal_rmtree(dir);
     }
     return failed;
 }
@@ -215,7 +222,7 @@ int journal_unwind(struct journal *j)
     if (j->fd >= 0) close(j->fd);
     j->fd = -1;
     if (!j->dir[0]) return 0;
-    int failed = unwind_dir(j->dir);
+    int failed = unwind_dir(j->dir, NULL, 0);
     j->dir[0] = '\0';
     return failed;
 }
@@ -228,6 +235,7 @@ int journal_cleanup_dead(int *cleaned, int *live, struct err *e)
     if (!d) return errno == ENOENT ? 0 : err_set(e, ERR_FAIL, "%s: %s", root, strerror(errno));
     struct dirent *de;
     int failed = 0;
+    char first[300] = "";
     while ((de = readdir(d))) {
         if (de->d_name[0] == '.') continue;
         char dir[600], path[700], buf[128];
@@ -242,10 +250,13 @@ int journal_cleanup_dead(int *cleaned, int *live, struct err *e)
             (*live)++;
             continue;
         }
-        failed += unwind_dir(dir);
+        failed += unwind_dir(dir, first[0] ? NULL : first, sizeof(first));
         (*cleaned)++;
     }
     closedir(d);
-    if (failed) return err_set(e, ERR_FAIL, "cleanup: %d undo step(s) failed", failed);
+    if (failed)
+        return err_set(e, ERR_FAIL,
+                       "cleanup: %d undo step(s) failed, first: %s (its journal is kept)", failed,
+                       first);
     return 0;
 }

@@ -47,6 +47,9 @@ int journal_cleanup_dead(int *cleaned, int *live, struct err *e);
  * the object is gone. */
 int journal_register_undo(const char *type, int (*fn)(const char *arg));
 
+/* Removes a directory tree (no symlinks followed); 0 when it is gone. */
+int journal_rmtree(const char *path);
+
 /* Start time of pid in clock ticks (field 22 of /proc/pid/stat), 0 if gone. */
 unsigned long long journal_starttime(pid_t pid);
 

@@ -30,6 +30,12 @@ int proto_encode_job(const struct job *j, char *buf, size_t len, struct err *e)
     size_t off = 0;
     if (put(buf, len, &off, "isobench 1\nworkload %s\nsize %s\n", j->workload, size_str(j->size)))
         return err_set(e, ERR_FAIL, "request too large");
+    if ((j->role[0] && put(buf, len, &off, "role %s\n", j->role)) ||
+        (j->port && put(buf, len, &off, "peer %s %d\n", j->addr[0] ? j->addr : "-", j->port)) ||
+        (j->data[0] && put(buf, len, &off, "data %s\n", j->data)))
+        return err_set(e, ERR_FAIL, "request too large");
+    if (has_newline(j->data) || has_newline(j->addr) || has_newline(j->role))
+        return err_set(e, ERR_USAGE, "job field has a newline");
     for (int i = 0; i < j->opts.n; i++) {
         if (has_newline(j->opts.v[i].val) || strchr(j->opts.v[i].key, '='))
             return err_set(e, ERR_USAGE, "option %s has a newline or '='", j->opts.v[i].key);
@@ -72,7 +78,16 @@ int proto_decode_job(const char *buf, struct job *j, struct err *e)
             snprintf(j->workload, sizeof(j->workload), "%s", rest);
         else if (strcmp(line, "size") == 0)
             j->size = size_parse(rest);
-        else if (strcmp(line, "opt") == 0) {
+        else if (strcmp(line, "role") == 0)
+            snprintf(j->role, sizeof(j->role), "%s", rest);
+        else if (strcmp(line, "data") == 0)
+            snprintf(j->data, sizeof(j->data), "%s", rest);
+        else if (strcmp(line, "peer") == 0) {
+            char a[64];
+            if (sscanf(rest, "%63s %d", a, &j->port) != 2 || j->port <= 0 || j->port > 65535)
+                return err_set(e, ERR_FAIL, "protocol: bad peer line '%s'", rest);
+            snprintf(j->addr, sizeof(j->addr), "%s", strcmp(a, "-") ? a : "");
+        } else if (strcmp(line, "opt") == 0) {
             if (kv_line(&j->opts, rest, e) < 0) return -1;
         } else
             return err_set(e, ERR_FAIL, "protocol: unknown request line '%s'", line);

@@ -1,7 +1,9 @@
 /* proto.h - the agent protocol. One request, one reply, each a frame
  * "<decimal length>\n<payload>"; payloads are lines "key rest-of-line":
  *   request: "isobench 1", "workload NAME", "size tiny|small|full",
- *            "opt KEY=VALUE"...
+ *            "opt KEY=VALUE"..., and when set: "role server|client",
+ *            "peer ADDR PORT" (where the server listens / the client
+ *            connects), "data DIR" (the environment's data directory)
  *   reply:   "status ok|error", "code N", "error MSG",
  *            "metric NAME UNIT higher|lower VALUE"..., "fact KEY=VALUE"...
  * Text keeps it debuggable over a socketpair, a unix socket or a
@@ -19,6 +21,10 @@ struct job {
     char workload[32];
     int size;
     struct kvlist opts;
+    char role[8];   /* "" (a plain job), "server" or "client" */
+    char addr[64];  /* client: the server's address; server: "" (any) */
+    int port;       /* 0: none */
+    char data[256]; /* the environment's data directory, "" if none */
 };
 
 struct reply {

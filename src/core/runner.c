@@ -87,7 +87,12 @@ int runner_plan(struct run_plan *p, const char *wl_list, const char *envlist,
     if (plan_options(p, user_opts, e) < 0) return -1;
     p->mem_needed = 0;
     for (int w = 0; w < p->nwl; w++) {
-        struct wl_ctx ctx = {.size = p->size, .opts = &p->wlopts[w], .ncpus = util_ncpus()};
+        struct wl_ctx ctx = {.size = p->size,
+                             .opts = &p->wlopts[w],
+                             .ncpus = util_ncpus(),
+                             .role = "",
+                             .addr = "",
+                             .datadir = "/var/tmp"};
         uint64_t mem = 0;
         if (workload_check_opts(p->wl[w], &p->wlopts[w], e) < 0) return -1;
         if (p->wl[w]->check(&ctx, &p->wlopts[w], &mem, e) < 0) return -1;
@@ -162,6 +167,87 @@ static void progress(const struct run_plan *p, const char *wl, const char *env, 
     fflush(stderr);
 }
 
+static int peer_setup(void *arg)
+{
+    return peer_enter(arg);
+}
+
+/* Appends src's metrics (names prefixed) and facts (keys prefixed) to dst;
+ * what does not fit is dropped (the client's own metrics come first). */
+static void merge_result(struct result *dst, const struct result *src, const char *prefix)
+{
+    for (int i = 0; i < src->n && dst->n < RESULT_MAX_METRICS; i++) {
+        struct metric *m = &dst->m[dst->n++];
+        *m = src->m[i];
+        snprintf(m->name, sizeof(m->name), "%s%s", prefix, src->m[i].name);
+    }
+    for (int i = 0; i < src->facts.n; i++) {
+        char key[sizeof(src->facts.v[0].key)];
+        snprintf(key, sizeof(key), "%s%s", prefix, src->facts.v[i].key);
+        kv_set(&dst->facts, key, src->facts.v[i].val, NULL);
+    }
+}
+
+/* A network workload: its server half runs in the environment (through
+ * exec, like any job) while its client half runs at the same time as an
+ * agent in the peer namespace. The sample is the client's metrics, then the
+ * server's (prefixed "server."); facts are the server's (where it ran) and
+ * the client's (prefixed "client."). Returns -1 only when the environment
+ * itself failed. */
+static int measure_net(struct env_ctx *ctx, struct job *j, struct reply *r, struct err *e)
+{
+    if (!ctx->peer || !ctx->reach_addr[0]) {
+        r->ok = 0;
+        err_set(&r->err, ERR_FAIL, "%s: %s", ctx->spec.text,
+                ctx->no_reach[0] ? ctx->no_reach : "no network path from the peer namespace");
+        return 0;
+    }
+    struct job *cj cleanup_free = malloc(sizeof(*cj));
+    struct reply *cr cleanup_free = calloc(1, sizeof(*cr));
+    if (!cj || !cr) return err_set(e, ERR_FAIL, "out of memory");
+    *cj = *j;
+    cj->data[0] = '\0';
+    snprintf(cj->role, sizeof(cj->role), "client");
+    snprintf(cj->addr, sizeof(cj->addr), "%s", ctx->reach_addr);
+    cj->port = ctx->reach_port;
+    snprintf(j->role, sizeof(j->role), "server");
+    j->addr[0] = '\0';
+    j->port = ctx->port;
+    pid_t pid;
+    int fd;
+    struct err ce = {0};
+    if (env_agent_start(cj, peer_setup, (void *)ctx->peer, &pid, &fd, &ce) < 0) {
+        r->ok = 0;
+        r->err = ce;
+        err_wrap(&r->err, "starting the client in the peer namespace");
+        return 0;
+    }
+    int src = ctx->env->exec(ctx, j, r, e);
+    /* A server that failed leaves a client retrying its connect: short wait. */
+    int crc = env_agent_finish(&pid, &fd, src < 0 || !r->ok ? 5 : ctx->timeout_s, cr, &ce);
+    if (src < 0) return -1;
+    if (!r->ok) return 0;
+    if (crc < 0 || !cr->ok) {
+        r->ok = 0;
+        r->err = crc < 0 ? ce : cr->err;
+        err_wrap(&r->err, "client in the peer namespace");
+        return 0;
+    }
+    struct result server = r->res;
+    r->res = cr->res;
+    r->res.facts.n = 0;
+    struct kvlist server_facts = server.facts;
+    server.facts.n = 0; /* the server's metrics go in prefixed, its facts unprefixed */
+    merge_result(&r->res, &server, "server.");
+    server.facts = server_facts;
+    for (int i = 0; i < server.facts.n; i++) /* where the server ran: unprefixed */
+        kv_set(&r->res.facts, server.facts.v[i].key, server.facts.v[i].val, NULL);
+    struct result client = cr->res;
+    client.n = 0;
+    merge_result(&r->res, &client, "client.");
+    return 0;
+}
+
 /* Runs one measurement and commits it; returns -1 only when the
  * environment failed or we were interrupted. */
 static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store *st, int64_t run_id,
@@ -170,10 +256,12 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     struct job j = {.size = p->size};
     snprintf(j.workload, sizeof(j.workload), "%s", p->wl[w]->name);
     j.opts = p->wlopts[w];
+    snprintf(j.data, sizeof(j.data), "%s", ctx->datadir);
     struct reply *r cleanup_free = calloc(1, sizeof(*r));
     if (!r) return err_set(e, ERR_FAIL, "out of memory");
     double t0 = util_now();
-    if (ctx->env->exec(ctx, &j, r, e) < 0) {
+    int rc = p->wl[w]->net ? measure_net(ctx, &j, r, e) : ctx->env->exec(ctx, &j, r, e);
+    if (rc < 0) {
         if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
         /* The environment failed this time: record it as a failed sample. */
         r->ok = 0;
@@ -189,10 +277,42 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     return 0;
 }
 
+/* A base port whose next n ports are free for TCP and UDP on the host. */
+static int pick_ports(int n, struct err *e)
+{
+    unsigned short r = 0;
+    for (int attempt = 0; attempt < 50; attempt++) {
+        if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) r = (unsigned short)getpid();
+        int base = 20000 + r % 20000, ok = 1;
+        for (int i = 0; ok && i < n; i++)
+            ok = util_port_free(base + i);
+        if (ok) return base;
+    }
+    return err_set(e, ERR_FAIL, "no free port range for the network workloads");
+}
+
 static int run_body(struct run_plan *p, struct env_ctx *ctx, struct journal *j, struct store *st,
                     int64_t run_id, const char *uuid, int *failed, struct err *e)
 {
+    int need_net = 0, need_data = 0, base = 0;
+    for (int w = 0; w < p->nwl; w++) {
+        need_net |= p->wl[w]->net;
+        need_data |= p->wl[w]->data;
+    }
+    if (need_net) {
+        if (peer_up(&p->peer, uuid, j, e) < 0)
+            return err_wrap(e, "making the peer network namespace");
+        if ((base = pick_ports(p->nenv, e)) < 0) return -1;
+        kv_set(&p->peer_facts, "peer.netns", p->peer.nspath, NULL);
+        kv_set(&p->peer_facts, "peer.link", p->peer.host_if, NULL);
+        kv_set(&p->peer_facts, "peer.host_addr", p->peer.host_addr, NULL);
+        kv_set(&p->peer_facts, "peer.addr", p->peer.peer_addr, NULL);
+    }
     for (int i = 0; i < p->nenv; i++) {
+        ctx[i].peer = need_net ? &p->peer : NULL;
+        ctx[i].port = need_net ? base + i : 0;
+        ctx[i].need_data = need_data;
+        ctx[i].mem_needed = p->mem_needed;
         ctx[i].env = p->env[i];
         ctx[i].spec = p->spec[i];
         ctx[i].timeout_s = p->timeout_s;
@@ -200,6 +320,14 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct journal *j, 
         ctx[i].journal = j;
         snprintf(ctx[i].run_id, sizeof(ctx[i].run_id), "%s", uuid);
         if (p->env[i]->up(&ctx[i], e) < 0) return err_wrap(e, "bringing up %s", p->spec[i].text);
+        if (ctx[i].peer) {
+            char v[96];
+            snprintf(v, sizeof(v), "%s:%d", ctx[i].reach_addr[0] ? ctx[i].reach_addr : "-",
+                     ctx[i].reach_port);
+            kv_set(&ctx[i].facts, "net.reach", ctx[i].reach_addr[0] ? v : ctx[i].no_reach, NULL);
+            for (int k = 0; k < p->peer_facts.n; k++)
+                kv_set(&ctx[i].facts, p->peer_facts.v[k].key, p->peer_facts.v[k].val, NULL);
+        }
         if (store_run_env(st, run_id, i, p->spec[i].text, &ctx[i].facts, e) < 0) return -1;
     }
     int first = p->warmup ? 0 : 1;
@@ -238,9 +366,11 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
         close(j.fd);
         j.fd = -1;
     }
+    p->peer.nsfd = -1;
     int rc = run_body(p, ctx, &j, st, *run_id, uuid, failed, e);
     for (int i = p->nenv - 1; i >= 0; i--)
         if (ctx[i].env) ctx[i].env->down(&ctx[i]);
+    peer_down(&p->peer);
     free(ctx);
     if (j.fd >= 0 && journal_unwind(&j) > 0 && rc == 0)
         rc =

@@ -28,6 +28,8 @@ struct run_plan {
     FILE *ndjson; /* NULL, or where to write one JSON line per measurement */
     char command[1024];
     uint64_t mem_needed; /* the largest single workload's need, bytes */
+    struct peer peer;    /* the peer netns, when a network workload is planned */
+    struct kvlist peer_facts;
 };
 
 /* Fills plan from the command line's lists. user_opts holds "key=value" or

@@ -3,8 +3,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -196,4 +198,18 @@ void util_tuning_env(struct kvlist *l)
             kv_set(l, key, eq + 1, NULL);
         }
     }
+}
+
+int util_port_free(int port)
+{
+    static const int types[] = {SOCK_STREAM, SOCK_DGRAM};
+    for (int i = 0; i < 2; i++) {
+        int fd = socket(AF_INET, types[i] | SOCK_CLOEXEC, 0);
+        if (fd < 0) return 0;
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        int ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+        close(fd);
+        if (!ok) return 0;
+    }
+    return 1;
 }

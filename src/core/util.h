@@ -17,7 +17,7 @@ void util_fclosep(FILE **f);
 #define cleanup_close __attribute__((cleanup(util_closep)))
 #define cleanup_fclose __attribute__((cleanup(util_fclosep)))
 
-#define KV_MAX 32
+#define KV_MAX 64
 struct kv {
     char key[64];
     char val[256];
@@ -60,5 +60,8 @@ void util_tuning_env(struct kvlist *l);
 
 /* Writes all of buf / reads exactly len bytes, retrying on EINTR. */
 int util_write_all(int fd, const void *buf, size_t len);
+
+/* 1 when port can be bound on every IPv4 address for both TCP and UDP. */
+int util_port_free(int port);
 
 #endif
