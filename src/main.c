@@ -13,6 +13,8 @@
 #include "core/runner.h"
 #include "core/store.h"
 #include "envs/env.h"
+#include "envs/doctor.h"
+#include "envs/vm/initramfs.h"
 #include "report/report.h"
 #include "workloads/corpus.h"
 #include "workloads/workload.h"
@@ -43,6 +45,9 @@ static void install_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    /* A reader that goes away (`isobench run --json | head`) must not kill
+     * the run before it unwinds what it made: writes just fail instead. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 static const char run_help[] =
@@ -307,10 +312,15 @@ static int cmd_show_runs(int argc, char **argv)
 
 static int cmd_agent(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "--serve") && !strcmp(argv[2], "--stdio")) {
+        struct err e = {0};
+        return agent_serve_io(0, 1, &e) < 0 ? die(&e) : 0;
+    }
     int serve = argc == 4 && strcmp(argv[1], "--serve") == 0;
     if ((argc != 3 && !serve) || strcmp(argv[serve ? 2 : 1], "--fd") != 0)
-        return usage_error("agent",
-                           "usage: isobench agent [--serve] --fd N (started by environments)");
+        return usage_error(
+            "agent",
+            "usage: isobench agent [--serve] --fd N | --serve --stdio (started by environments)");
     struct err e = {0};
     uint64_t fd;
     if (util_parse_u64(argv[serve ? 3 : 2], &fd, &e) < 0) return die(&e);
@@ -352,6 +362,24 @@ static int cmd_corpus(int argc, char **argv)
     return fwrite(buf, 1, size, stdout) == size && fflush(stdout) == 0 ? 0 : ERR_FAIL;
 }
 
+static int cmd_doctor(int argc, char **argv)
+{
+    if (argc > 1) {
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+            fputs("usage: isobench doctor\n  prints the host's isolation facts (virtualization, "
+                  "cgroups, namespaces, hugepages, vhost) and why the vm gets KVM or TCG\n",
+                  stdout);
+            return 0;
+        }
+        return usage_error("doctor", "takes no arguments");
+    }
+    struct kvlist l = {0};
+    doctor_facts(&l);
+    for (int i = 0; i < l.n; i++)
+        printf("%-16s %s\n", l.v[i].key, l.v[i].val);
+    return 0;
+}
+
 static const char main_help[] =
     "isobench - what isolation costs: one suite, native vs containers vs VMs\n"
     "usage: isobench COMMAND [options]   (isobench COMMAND --help)\n"
@@ -361,11 +389,13 @@ static const char main_help[] =
     "  show-runs   list stored runs\n"
     "  version     print the version and build flags\n"
     "  cleanup     remove what dead runs left behind (from their undo journals)\n"
+    "  doctor      the host's isolation facts and why a vm gets KVM or TCG\n"
     "  corpus      write the compress workload's generated input to stdout\n"
     "  agent       (internal) serve one job inside an environment\n";
 
 int main(int argc, char **argv)
 {
+    if (getpid() == 1 && argc >= 1 && !strcmp(argv[0], "/init")) vm_guest_main(); /* in a guest */
     if (argc < 2) {
         fputs(main_help, stderr);
         return ERR_USAGE;
@@ -377,6 +407,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "show-runs")) return cmd_show_runs(argc - 1, argv + 1);
     if (!strcmp(cmd, "agent")) return cmd_agent(argc - 1, argv + 1);
     if (!strcmp(cmd, "cleanup")) return cmd_cleanup(argc - 1, argv + 1);
+    if (!strcmp(cmd, "doctor")) return cmd_doctor(argc - 1, argv + 1);
     if (!strcmp(cmd, "corpus")) return cmd_corpus(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("isobench %s\nbuild: %s\ncompiler: %s\n", ISOBENCH_VERSION, ISOBENCH_BUILD_FLAGS,

@@ -41,7 +41,7 @@ struct container {
     struct ctr_config cfg;
     struct cgroup cg;
     struct net_nat nat;
-    char state[600], volume[600];
+    char state[600], volume[600], data_ovl[600];
     pid_t pid;
     int chan;
 };
@@ -73,6 +73,7 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
     struct rootfs_spec r = {.state = c->state,
                             .lower = c->cfg.image,
                             .volume = c->volume[0] ? c->volume : NULL,
+                            .data_ovl = c->data_ovl[0] ? c->data_ovl : NULL,
                             .self = self,
                             .own_netns = strcmp(c->cfg.net, "host") != 0};
     if (unshare(CLONE_NEWCGROUP) < 0)
@@ -104,13 +105,7 @@ static int container_prepare(struct container *c, struct env_ctx *ctx, struct er
     if (journal_add(ctx->journal, "dir", c->state, e) < 0) return -1;
     if (mkdir(c->state, 0700) < 0)
         return err_set(e, ERR_FAIL, "mkdir %s: %s", c->state, strerror(errno));
-    if (!strcmp(c->cfg.storage, "volume")) {
-        snprintf(c->volume, sizeof(c->volume), "/var/tmp/isobench-%s-%d-vol", ctx->run_id,
-                 ctx->idx);
-        if (journal_add(ctx->journal, "rmtree", c->volume, e) < 0) return -1;
-        if (mkdir(c->volume, 0755) < 0)
-            return err_set(e, ERR_FAIL, "mkdir %s: %s", c->volume, strerror(errno));
-    }
+    if (ctr_data_dir(&c->cfg, ctx, c->volume, c->data_ovl, sizeof(c->volume), e) < 0) return -1;
     char name[128];
     snprintf(name, sizeof(name), "isobench-%s-%d", ctx->run_id, ctx->idx);
     return cgroup_create(&c->cg, name, &c->cfg.limits, ctx->journal, e);
@@ -151,6 +146,8 @@ static int container_start(struct container *c, struct env_ctx *ctx, double t0, 
     if (rc == 0) rc = cgroup_attach(&c->cg, pid, e);
     if (rc == 0 && !strcmp(c->cfg.net, "nat"))
         rc = net_nat_host(&c->nat, ctx->run_id, pid, ctx->journal, e);
+    if (rc == 0 && !strcmp(c->cfg.net, "nat") && ctx->peer)
+        rc = net_nat_publish(&c->nat, ctx->run_id, ctx->peer->host_if, ctx->port, e);
     if (rc == 0 && write(sync[1], "g", 1) != 1)
         rc = err_set(e, ERR_FAIL, "sync: %s", strerror(errno));
     close(sync[1]);
@@ -193,6 +190,7 @@ static int container_up(struct env_ctx *ctx, struct err *e)
              strcmp(c->cfg.net, "host") ? ",net" : "", c->cfg.net, c->cfg.storage, c->cfg.image,
              c->cg.v2 ? "v2" : "v1");
     kv_set(&ctx->facts, "label", label, NULL);
+    ctr_reach(&c->cfg, ctx);
     return 0;
 }
 

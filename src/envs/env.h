@@ -7,9 +7,11 @@
 
 #include "core/journal.h"
 #include "core/proto.h"
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "core/spec.h"
+#include "envs/peer.h"
 
 struct env;
 
@@ -21,7 +23,21 @@ struct env_ctx {
     struct journal *journal; /* the run's undo journal (fd < 0 when unavailable) */
     double timeout_s;        /* per exec */
     struct kvlist facts;     /* what up() learned: stored with the run */
-    void *priv;              /* owned by the environment, freed by down() */
+    /* Network path, set by the runner before up() when a network workload
+     * is planned (peer NULL otherwise): the server listens on `port` inside
+     * the environment; up() says where the peer reaches it (reach_addr,
+     * reach_port), or leaves reach_addr empty and says why in no_reach. */
+    const struct peer *peer;
+    int port;
+    char reach_addr[64];
+    int reach_port;
+    char no_reach[128];
+    /* Where workloads may write inside the environment; set by up() when
+     * the runner sets need_data (a planned workload writes). */
+    int need_data;
+    char datadir[256];
+    uint64_t mem_needed; /* the largest planned workload's memory need (bytes) */
+    void *priv;          /* owned by the environment, freed by down() */
 };
 
 struct env {
@@ -38,7 +54,7 @@ struct env {
     void (*down)(struct env_ctx *ctx);
 };
 
-#define ENV_LIST(X) X(native) X(container) X(runc) X(null)
+#define ENV_LIST(X) X(native) X(container) X(runc) X(podman) X(vm) X(null)
 
 #define X(n) extern const struct env env_##n;
 ENV_LIST(X)
@@ -61,6 +77,23 @@ const char *env_self_exe(void);
  * agent as a host process. */
 int env_spawn_agent(const struct job *j, double timeout_s, int (*setup)(void *), void *arg,
                     struct reply *rep, struct err *e);
+
+/* The two halves of env_spawn_agent, for running a client while the
+ * server's job is in flight: start forks the agent (after setup) and sends
+ * j; finish waits at most timeout_s for the reply and reaps the agent
+ * (on any failure too). */
+int env_agent_start(const struct job *j, int (*setup)(void *), void *arg, pid_t *pid, int *fd,
+                    struct err *e);
+int env_agent_finish(pid_t *pid, int *fd, double timeout_s, struct reply *rep, struct err *e);
+
+/* For host-netns environments (native, net=host): the peer reaches the
+ * server at the peer link's host address, on the same port. */
+void env_reach_host(struct env_ctx *ctx);
+
+/* For environments that write on the host's disk (native): makes
+ * <data>/isobench-<run>-<idx>-data (journaled; data= from the spec,
+ * default /var/tmp) and sets ctx->datadir. */
+int env_make_datadir(struct env_ctx *ctx, struct err *e);
 
 /* For environments whose agent serves a whole run on one channel (pid 1
  * of a container or guest): sends j on *chan and waits for the reply. On a

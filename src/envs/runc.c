@@ -31,7 +31,7 @@ static const char *const runc_nets[] = {"none", "host", NULL};
 
 struct runc {
     struct ctr_config cfg;
-    char state[600], root[700], bundle[700], id[128], volume[600];
+    char state[600], root[700], bundle[700], id[128], volume[600], data_ovl[600];
     pid_t pid;
     int chan;
 };
@@ -250,17 +250,11 @@ static int runc_bundle(struct runc *r, struct env_ctx *ctx, struct err *e)
     if (mkdir(fs, 0700) < 0 || mkdir(r->bundle, 0700) < 0)
         return err_set(e, ERR_FAIL, "mkdir in %s: %s", r->state, strerror(errno));
     if (rootfs_overlay(fs, r->cfg.image, merged, sizeof(merged), ctx->journal, e) < 0) return -1;
-    if (!strcmp(r->cfg.storage, "volume")) {
-        snprintf(r->volume, sizeof(r->volume), "/var/tmp/isobench-%s-%d-vol", ctx->run_id,
-                 ctx->idx);
-        if (journal_add(ctx->journal, "rmtree", r->volume, e) < 0) return -1;
-        if (mkdir(r->volume, 0755) < 0)
-            return err_set(e, ERR_FAIL, "mkdir %s: %s", r->volume, strerror(errno));
-    } else {
+    if (ctr_data_dir(&r->cfg, ctx, r->volume, r->data_ovl, sizeof(r->volume), e) < 0) return -1;
+    if (r->data_ovl[0]) { /* /data's own overlay, on disk, inside the root overlay */
         char data[1100];
         snprintf(data, sizeof(data), "%s/data", merged);
-        if (mkdir(data, 0755) < 0 && errno != EEXIST)
-            return err_set(e, ERR_FAIL, "mkdir %s: %s", data, strerror(errno));
+        if (rootfs_data_overlay(r->data_ovl, data, ctx->journal, e) < 0) return -1;
     }
     return write_config(r, ctx, merged, e);
 }
@@ -335,6 +329,7 @@ static int runc_up(struct env_ctx *ctx, struct err *e)
              "image=%.80s; no seccomp (runc has no default profile)",
              strcmp(r->cfg.net, "host") ? ",net" : "", r->cfg.net, r->cfg.storage, r->cfg.image);
     kv_set(&ctx->facts, "label", buf, NULL);
+    ctr_reach(&r->cfg, ctx);
     return 0;
 }
 

@@ -2,7 +2,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,9 +21,11 @@ static void reap_childp(const pid_t *pid)
 }
 #define cleanup_child __attribute__((cleanup(reap_childp)))
 
-int env_spawn_agent(const struct job *j, double timeout_s, int (*setup)(void *), void *arg,
-                    struct reply *rep, struct err *e)
+int env_agent_start(const struct job *j, int (*setup)(void *), void *arg, pid_t *pidp, int *fdp,
+                    struct err *e)
 {
+    *pidp = 0;
+    *fdp = -1;
     char *buf cleanup_free = malloc(PROTO_MAX);
     if (!buf) return err_set(e, ERR_FAIL, "out of memory");
     if (proto_encode_job(j, buf, PROTO_MAX, e) < 0) return -1;
@@ -37,6 +41,7 @@ int env_spawn_agent(const struct job *j, double timeout_s, int (*setup)(void *),
         return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
     }
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed runner leaves no agent behind */
         if (dup2(sv[1], 3) < 0) _exit(127);
         if (setup && setup(arg) < 0) _exit(126);
         execl(self, "isobench", "agent", "--fd", "3", (char *)NULL);
@@ -44,7 +49,22 @@ int env_spawn_agent(const struct job *j, double timeout_s, int (*setup)(void *),
     }
     close(sv[1]);
     if (proto_send(parent_fd, buf, e) < 0) return -1;
-    if (proto_recv(parent_fd, buf, PROTO_MAX, timeout_s, e) < 0) {
+    *pidp = pid;
+    *fdp = parent_fd;
+    pid = 0;
+    parent_fd = -1;
+    return 0;
+}
+
+int env_agent_finish(pid_t *pidp, int *fdp, double timeout_s, struct reply *rep, struct err *e)
+{
+    pid_t pid cleanup_child = *pidp;
+    int fd cleanup_close = *fdp;
+    *pidp = 0;
+    *fdp = -1;
+    char *buf cleanup_free = malloc(PROTO_MAX);
+    if (!buf) return err_set(e, ERR_FAIL, "out of memory");
+    if (proto_recv(fd, buf, PROTO_MAX, timeout_s, e) < 0) {
         int st;
         if (waitpid(pid, &st, WNOHANG) == pid) {
             pid = 0;
@@ -61,6 +81,36 @@ int env_spawn_agent(const struct job *j, double timeout_s, int (*setup)(void *),
     }
     pid = 0;
     return proto_decode_reply(buf, rep, e);
+}
+
+int env_spawn_agent(const struct job *j, double timeout_s, int (*setup)(void *), void *arg,
+                    struct reply *rep, struct err *e)
+{
+    pid_t pid;
+    int fd;
+    if (env_agent_start(j, setup, arg, &pid, &fd, e) < 0) return -1;
+    return env_agent_finish(&pid, &fd, timeout_s, rep, e);
+}
+
+void env_reach_host(struct env_ctx *ctx)
+{
+    if (!ctx->peer) return;
+    snprintf(ctx->reach_addr, sizeof(ctx->reach_addr), "%s", ctx->peer->host_addr);
+    ctx->reach_port = ctx->port;
+}
+
+int env_make_datadir(struct env_ctx *ctx, struct err *e)
+{
+    char dir[sizeof(ctx->datadir)];
+    const char *base = kv_get(&ctx->spec.kv, "data");
+    snprintf(dir, sizeof(dir), "%s/isobench-%s-%d-data", base ? base : "/var/tmp", ctx->run_id,
+             ctx->idx);
+    if (ctx->journal && ctx->journal->fd >= 0 && journal_add(ctx->journal, "rmtree", dir, e) < 0)
+        return -1;
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return err_set(e, ERR_FAIL, "mkdir %s: %s", dir, strerror(errno));
+    snprintf(ctx->datadir, sizeof(ctx->datadir), "%s", dir);
+    return 0;
 }
 
 int env_chan_exec(int *chan, double timeout_s, const struct job *j, struct reply *rep,

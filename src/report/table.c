@@ -49,36 +49,73 @@ static void table_header(const struct report *rep, FILE *out)
     fputc('\n', out);
 }
 
+/* One cell's text: "median ±half-width [!]" and, against native,
+ * "overhead% [lo,hi] [~]". */
+static void table_cell(const struct report_cell *c, char *buf, size_t len)
+{
+    char v[32], ci[32];
+    if (c->n == 0) {
+        snprintf(buf, len, "failed");
+        return;
+    }
+    fmt_value(v, sizeof(v), c->s.median);
+    fmt_value(ci, sizeof(ci), (c->s.ci_hi - c->s.ci_lo) / 2);
+    int off = snprintf(buf, len, "%s ±%s%s", v, ci, c->s.noisy ? " !" : "");
+    if (c->has_overhead && off > 0 && (size_t)off < len)
+        snprintf(buf + off, len - (size_t)off, "  %+.1f%% [%+.1f,%+.1f]%s", c->ov.pct, c->ov.lo,
+                 c->ov.hi, c->ov.within_noise ? " ~" : "");
+}
+
+/* Display width of UTF-8 text (continuation bytes take no column). */
+static int text_width(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static int width_max(int w, const char *s)
+{
+    int n = text_width(s);
+    return n > w ? n : w;
+}
+
+static void put_padded(FILE *out, const char *s, int width)
+{
+    fprintf(out, " | %s%*s", s, width - text_width(s), "");
+}
+
 static int table_emit(const struct report *rep, FILE *out, struct err *e)
 {
     (void)e;
     const struct run_view *rv = rep->rv;
     table_header(rep, out);
-    fprintf(out, "%-13s %-10s %-7s %-6s", "workload", "metric", "unit", "better");
-    for (int j = 0; j < rv->nenv; j++)
-        fprintf(out, " | %-*.*s", j == rep->native ? 18 : 34, j == rep->native ? 18 : 34,
-                rv->envs[j]);
+    int ww = 8, mw = 6, uw = 4, cw[64] = {0};
+    char cellbuf[128];
+    for (int j = 0; j < rv->nenv && j < 64; j++)
+        cw[j] = width_max(12, rv->envs[j]);
+    for (int i = 0; i < rep->nrows; i++) {
+        const struct report_row *r = &rep->rows[i];
+        ww = width_max(ww, rv->workloads[r->wl]);
+        mw = width_max(mw, r->metric);
+        uw = width_max(uw, r->unit);
+        for (int j = 0; j < rv->nenv && j < 64; j++) {
+            table_cell(&r->cell[j], cellbuf, sizeof(cellbuf));
+            cw[j] = width_max(cw[j], cellbuf);
+        }
+    }
+    fprintf(out, "%-*s %-*s %-*s %-6s", ww, "workload", mw, "metric", uw, "unit", "better");
+    for (int j = 0; j < rv->nenv && j < 64; j++)
+        put_padded(out, rv->envs[j], cw[j]);
     fputc('\n', out);
     for (int i = 0; i < rep->nrows; i++) {
         const struct report_row *r = &rep->rows[i];
-        fprintf(out, "%-13s %-10s %-7s %-6s", rv->workloads[r->wl], r->metric, r->unit,
+        fprintf(out, "%-*s %-*s %-*s %-6s", ww, rv->workloads[r->wl], mw, r->metric, uw, r->unit,
                 better_str(r->better));
-        for (int j = 0; j < rv->nenv; j++) {
-            const struct report_cell *c = &r->cell[j];
-            char cellbuf[128], v[32], ci[32];
-            if (c->n == 0) {
-                snprintf(cellbuf, sizeof(cellbuf), "failed");
-            } else {
-                fmt_value(v, sizeof(v), c->s.median);
-                fmt_value(ci, sizeof(ci), (c->s.ci_hi - c->s.ci_lo) / 2);
-                int off =
-                    snprintf(cellbuf, sizeof(cellbuf), "%s ±%s%s", v, ci, c->s.noisy ? " !" : "");
-                if (c->has_overhead)
-                    snprintf(cellbuf + off, sizeof(cellbuf) - (size_t)off,
-                             "  %+.1f%% [%+.1f,%+.1f]%s", c->ov.pct, c->ov.lo, c->ov.hi,
-                             c->ov.within_noise ? " ~" : "");
-            }
-            fprintf(out, " | %-*s", j == rep->native ? 18 : 34, cellbuf);
+        for (int j = 0; j < rv->nenv && j < 64; j++) {
+            table_cell(&r->cell[j], cellbuf, sizeof(cellbuf));
+            put_padded(out, cellbuf, cw[j]);
         }
         fputc('\n', out);
     }

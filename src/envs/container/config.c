@@ -1,10 +1,13 @@
 #include "envs/container/config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "envs/container/rootfs.h"
+#include "envs/env.h"
 
 int ctr_config_parse(const struct spec *sp, const char *const *nets, struct ctr_config *c,
                      struct err *e)
@@ -35,4 +38,28 @@ int ctr_config_parse(const struct spec *sp, const char *const *nets, struct ctr_
     if (cgroup_check(&c->limits, e) < 0) return err_wrap(e, "%s", sp->text);
     if (geteuid() != 0) return err_set(e, ERR_USAGE, "%s needs root", sp->text);
     return 0;
+}
+
+int ctr_data_dir(const struct ctr_config *c, struct env_ctx *ctx, char *volume, char *ovl,
+                 size_t len, struct err *e)
+{
+    int vol = !strcmp(c->storage, "volume");
+    char *dir = vol ? volume : ovl;
+    snprintf(dir, len, "/var/tmp/isobench-%s-%d-%s", ctx->run_id, ctx->idx, vol ? "vol" : "ovl");
+    if (journal_add(ctx->journal, "rmtree", dir, e) < 0) return -1;
+    if (mkdir(dir, 0755) < 0) return err_set(e, ERR_FAIL, "mkdir %s: %s", dir, strerror(errno));
+    snprintf(ctx->datadir, sizeof(ctx->datadir), "/data");
+    kv_set(&ctx->facts, "datadir", vol ? volume : ovl, NULL);
+    return 0;
+}
+
+void ctr_reach(const struct ctr_config *c, struct env_ctx *ctx)
+{
+    if (!ctx->peer) return;
+    if (!strcmp(c->net, "none")) {
+        snprintf(ctx->no_reach, sizeof(ctx->no_reach),
+                 "net=none: no network path from the peer namespace");
+        return;
+    }
+    env_reach_host(ctx);
 }

@@ -4,6 +4,8 @@
 #ifndef ISOBENCH_CTR_CONFIG_H
 #define ISOBENCH_CTR_CONFIG_H
 
+#include <stddef.h>
+
 #include "core/spec.h"
 #include "envs/container/cgroup.h"
 
@@ -15,5 +17,18 @@ struct ctr_config {
 /* nets: the net= values this environment supports, first is the default. */
 int ctr_config_parse(const struct spec *sp, const char *const *nets, struct ctr_config *c,
                      struct err *e);
+
+struct env_ctx;
+
+/* Host-side data storage, journaled before it exists: storage=volume makes
+ * /var/tmp/isobench-<run>-<idx>-vol (bound at /data, path into volume);
+ * storage=overlay makes /var/tmp/isobench-<run>-<idx>-ovl for /data's
+ * overlay layers (path into ovl). Sets ctx->datadir to "/data". */
+int ctr_data_dir(const struct ctr_config *c, struct env_ctx *ctx, char *volume, char *ovl,
+                 size_t len, struct err *e);
+
+/* Where the peer reaches a server in this container: the host address for
+ * net=host and net=nat (published port), nothing for net=none. */
+void ctr_reach(const struct ctr_config *c, struct env_ctx *ctx);
 
 #endif

@@ -2,202 +2,20 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <libmnl/libmnl.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
-#include <linux/veth.h>
-#include <net/if.h>
-#include <nftables/libnftables.h>
-#include <stdio.h>
-#include <string.h>
-#include <time.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "core/util.h"
-
-/* Sends one request and waits for its ACK; -1 with errno on failure. */
-static int nl_talk(struct nlmsghdr *nlh)
-{
-    struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
-    if (!nl) return -1;
-    int rc = -1, saved = 0;
-    if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0) {
-        unsigned seq = (unsigned)time(NULL);
-        nlh->nlmsg_seq = seq;
-        nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0) {
-            char buf[MNL_SOCKET_BUFFER_SIZE];
-            ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-            if (n >= 0) rc = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL, NULL);
-        }
-    }
-    saved = errno;
-    mnl_socket_close(nl);
-    errno = saved;
-    return rc < 0 ? -1 : 0;
-}
-
-static struct nlmsghdr *link_msg(char *buf, int type, int flags, int index)
-{
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = (uint16_t)type;
-    nlh->nlmsg_flags = (uint16_t)flags;
-    struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-    ifm->ifi_family = AF_UNSPEC;
-    ifm->ifi_index = index;
-    return nlh;
-}
-
-static int link_add_bridge(const char *name, struct err *e)
-{
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
-    mnl_attr_nest_end(nlh, li);
-    if (nl_talk(nlh) < 0)
-        return err_set(e, ERR_FAIL, "creating bridge %s: %s", name, strerror(errno));
-    return 0;
-}
-
-/* A veth pair whose peer is created directly inside pid's netns. */
-static int link_add_veth(const char *name, const char *peer, pid_t pid, struct err *e)
-{
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-    struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-    struct nlattr *p = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-    struct ifinfomsg *pifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifm));
-    pifm->ifi_family = AF_UNSPEC;
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
-    mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t)pid);
-    mnl_attr_nest_end(nlh, p);
-    mnl_attr_nest_end(nlh, data);
-    mnl_attr_nest_end(nlh, li);
-    if (nl_talk(nlh) < 0)
-        return err_set(e, ERR_FAIL, "creating veth %s: %s", name, strerror(errno));
-    return 0;
-}
-
-static int link_set(const char *name, int up, const char *master, struct err *e)
-{
-    int idx = (int)if_nametoindex(name);
-    if (!idx) return err_set(e, ERR_FAIL, "no link %s", name);
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, idx);
-    struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
-    if (up) {
-        ifm->ifi_flags = IFF_UP;
-        ifm->ifi_change = IFF_UP;
-    }
-    if (master) {
-        unsigned m = if_nametoindex(master);
-        if (!m) return err_set(e, ERR_FAIL, "no link %s", master);
-        mnl_attr_put_u32(nlh, IFLA_MASTER, m);
-    }
-    if (nl_talk(nlh) < 0) return err_set(e, ERR_FAIL, "configuring %s: %s", name, strerror(errno));
-    return 0;
-}
-
-static int addr_add(const char *name, uint32_t addr, int prefix, struct err *e)
-{
-    unsigned idx = if_nametoindex(name);
-    if (!idx) return err_set(e, ERR_FAIL, "no link %s", name);
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = RTM_NEWADDR;
-    nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-    struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-    ifa->ifa_family = AF_INET;
-    ifa->ifa_prefixlen = (unsigned char)prefix;
-    ifa->ifa_index = idx;
-    mnl_attr_put_u32(nlh, IFA_LOCAL, addr);
-    mnl_attr_put_u32(nlh, IFA_ADDRESS, addr);
-    if (nl_talk(nlh) < 0) return err_set(e, ERR_FAIL, "address on %s: %s", name, strerror(errno));
-    return 0;
-}
-
-static int route_default(const char *dev, uint32_t gw, struct err *e)
-{
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = RTM_NEWROUTE;
-    nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-    rtm->rtm_family = AF_INET;
-    rtm->rtm_table = RT_TABLE_MAIN;
-    rtm->rtm_protocol = RTPROT_BOOT;
-    rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-    rtm->rtm_type = RTN_UNICAST;
-    mnl_attr_put_u32(nlh, RTA_GATEWAY, gw);
-    mnl_attr_put_u32(nlh, RTA_OIF, if_nametoindex(dev));
-    if (nl_talk(nlh) < 0) return err_set(e, ERR_FAIL, "default route: %s", strerror(errno));
-    return 0;
-}
-
-int net_loopback_up(struct err *e)
-{
-    return link_set("lo", 1, NULL, e);
-}
-
-static int nft_run(const char *cmd, struct err *e)
-{
-    struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-    if (!ctx) return err_set(e, ERR_FAIL, "nftables: cannot create a context");
-    nft_ctx_buffer_error(ctx);
-    int rc = nft_run_cmd_from_buffer(ctx, cmd);
-    if (rc != 0) {
-        const char *msg = nft_ctx_get_error_buffer(ctx);
-        err_set(e, ERR_FAIL, "nftables: %.200s", msg && *msg ? msg : "command failed");
-        for (char *p = e->msg; *p; p++)
-            if (*p == '\n') *p = ' ';
-    }
-    nft_ctx_free(ctx);
-    return rc ? -1 : 0;
-}
-
-/* ---- undo handlers, registered with the journal ---- */
-static int undo_link(const char *name)
-{
-    unsigned idx = if_nametoindex(name);
-    if (!idx) return 0;
-    char buf[MNL_SOCKET_BUFFER_SIZE];
-    return nl_talk(link_msg(buf, RTM_DELLINK, 0, (int)idx)) < 0 && errno != ENODEV ? -1 : 0;
-}
-
-static int undo_nft(const char *table)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "delete table %s", table);
-    struct err e = {0};
-    if (nft_run(cmd, &e) == 0) return 0;
-    return strstr(e.msg, "No such file") ? 0 : -1;
-}
-
-/* "PATH OLDVALUE": writes the old value back. */
-static int undo_sysctl(const char *arg)
-{
-    char path[256], old[64];
-    if (sscanf(arg, "%255s %63s", path, old) != 2) return -1;
-    FILE *f = fopen(path, "we");
-    if (!f) return -1;
-    int ok = fputs(old, f) >= 0;
-    return fclose(f) == 0 && ok ? 0 : -1;
-}
-
-__attribute__((constructor)) static void net_register(void)
-{
-    journal_register_undo("link", undo_link);
-    journal_register_undo("nft", undo_nft);
-    journal_register_undo("sysctl", undo_sysctl);
-}
+#include "envs/container/netlink.h"
 
 /* The run's 8-hex tag for interface and table names (IFNAMSIZ is 16). */
-static void run_tag(const char *run_id, char *out)
+void net_run_tag(const char *run_id, char *out)
 {
     uint32_t h = 2166136261u;
     for (const char *p = run_id; *p; p++)
@@ -209,8 +27,8 @@ static int bridge_ensure(const struct net_nat *n, const char *tag, uint32_t subn
                          struct journal *j, struct err *e)
 {
     if (if_nametoindex(n->bridge)) return 0; /* an earlier container of this run made it */
-    if (journal_add(j, "link", n->bridge, e) < 0 || link_add_bridge(n->bridge, e) < 0) return -1;
-    if (addr_add(n->bridge, n->gw, n->prefix, e) < 0 || link_set(n->bridge, 1, NULL, e) < 0)
+    if (journal_add(j, "link", n->bridge, e) < 0 || nl_bridge_add(n->bridge, e) < 0) return -1;
+    if (nl_addr_add(n->bridge, n->gw, n->prefix, e) < 0 || nl_link_set(n->bridge, 1, NULL, e) < 0)
         return -1;
     char fwd[8] = "0";
     util_read_file("/proc/sys/net/ipv4/ip_forward", fwd, sizeof(fwd));
@@ -233,13 +51,13 @@ static int bridge_ensure(const struct net_nat *n, const char *tag, uint32_t subn
              "add chain %s prerouting { type nat hook prerouting priority dstnat; }\n",
              table, table, table, net, n->prefix, n->bridge, table);
     if (journal_add(j, "nft", table, e) < 0) return -1;
-    return nft_run(cmd, e);
+    return nl_nft_run(cmd, e);
 }
 
 void net_nat_plan(struct net_nat *n, const char *run_id, int idx)
 {
     char tag[9];
-    run_tag(run_id, tag);
+    net_run_tag(run_id, tag);
     snprintf(n->bridge, sizeof(n->bridge), "isob%.6sbr", tag);
     snprintf(n->veth, sizeof(n->veth), "isob%.6sv%d", tag, idx);
     n->prefix = 24;
@@ -253,18 +71,52 @@ int net_nat_host(const struct net_nat *n, const char *run_id, pid_t pid, struct 
                  struct err *e)
 {
     char tag[9];
-    run_tag(run_id, tag);
+    net_run_tag(run_id, tag);
     uint32_t subnet = htonl(ntohl(n->gw) & 0xFFFFFF00u);
     if (bridge_ensure(n, tag, subnet, j, e) < 0) return -1;
-    if (journal_add(j, "link", n->veth, e) < 0 || link_add_veth(n->veth, "eth0", pid, e) < 0)
+    if (journal_add(j, "link", n->veth, e) < 0 || nl_veth_add(n->veth, "eth0", pid, -1, e) < 0)
         return -1;
-    return link_set(n->veth, 1, n->bridge, e);
+    return nl_link_set(n->veth, 1, n->bridge, e);
 }
 
 int net_nat_guest(const struct net_nat *n, struct err *e)
 {
-    if (net_loopback_up(e) < 0 || addr_add("eth0", n->addr, n->prefix, e) < 0 ||
-        link_set("eth0", 1, NULL, e) < 0)
+    if (net_loopback_up(e) < 0 || nl_addr_add("eth0", n->addr, n->prefix, e) < 0 ||
+        nl_link_set("eth0", 1, NULL, e) < 0)
         return -1;
-    return route_default("eth0", n->gw, e);
+    return nl_route_default("eth0", n->gw, e);
+}
+
+int net_nat_publish(const struct net_nat *n, const char *run_id, const char *in_if, int port,
+                    struct err *e)
+{
+    char tag[9], cmd[512], addr[INET_ADDRSTRLEN];
+    net_run_tag(run_id, tag);
+    struct in_addr a = {.s_addr = n->addr};
+    inet_ntop(AF_INET, &a, addr, sizeof(addr));
+    snprintf(cmd, sizeof(cmd),
+             "add rule ip isob_%s prerouting iifname \"%s\" meta l4proto { tcp, udp } "
+             "th dport %d dnat to %s:%d\n",
+             tag, in_if, port, addr, port);
+    return nl_nft_run(cmd, e);
+}
+
+int net_nat_tap(const struct net_nat *n, const char *run_id, int idx, struct journal *j, int *fd,
+                char *name, size_t len, struct err *e)
+{
+    char tag[9];
+    net_run_tag(run_id, tag);
+    uint32_t subnet = htonl(ntohl(n->gw) & 0xFFFFFF00u);
+    if (bridge_ensure(n, tag, subnet, j, e) < 0) return -1;
+    snprintf(name, len, "isob%.6st%d", tag, idx);
+    if (journal_add(j, "link", name, e) < 0) return -1;
+    *fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (*fd < 0) return err_set(e, ERR_FAIL, "/dev/net/tun: %s", strerror(errno));
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+    if (ioctl(*fd, TUNSETIFF, &ifr) < 0)
+        return err_set(e, ERR_FAIL, "creating tap %s: %s", name, strerror(errno));
+    return nl_link_set(name, 1, n->bridge, e);
 }

@@ -10,6 +10,7 @@
 #ifndef ISOBENCH_NET_H
 #define ISOBENCH_NET_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -32,6 +33,21 @@ int net_nat_host(const struct net_nat *n, const char *run_id, pid_t pid, struct 
 /* In the container's netns: loopback up, eth0 addressed and up, default
  * route via the bridge. */
 int net_nat_guest(const struct net_nat *n, struct err *e);
+
+/* For a VM on the run's bridge: makes the bridge and NAT table if needed,
+ * then a tap isob<hash>t<idx> (journaled) enslaved to it; *fd is the open
+ * tap for QEMU (-netdev tap,fd=). The tap goes away with the last fd. */
+int net_nat_tap(const struct net_nat *n, const char *run_id, int idx, struct journal *j, int *fd,
+                char *name, size_t len, struct err *e);
+
+/* Publishes port (tcp and udp) of the container: packets arriving on
+ * in_if for that port are DNAT'ed to the container's address, Docker's
+ * `-p port:port`. The rule lives in the run's table (gone with it). */
+int net_nat_publish(const struct net_nat *n, const char *run_id, const char *in_if, int port,
+                    struct err *e);
+
+/* The run's 8-hex tag for interface and table names (IFNAMSIZ is 16). */
+void net_run_tag(const char *run_id, char *out);
 
 /* Loopback up in the current netns. */
 int net_loopback_up(struct err *e);

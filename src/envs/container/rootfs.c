@@ -150,6 +150,22 @@ int rootfs_overlay(const char *state, const char *lower, char *merged, size_t le
     return 0;
 }
 
+int rootfs_data_overlay(const char *dir, const char *target, struct journal *j, struct err *e)
+{
+    char sub[3][1100], opts[3400];
+    static const char *const names[] = {"lower", "upper", "work"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(sub[i], sizeof(sub[i]), "%s/%s", dir, names[i]);
+        if (mkdir(sub[i], 0755) < 0 && errno != EEXIST)
+            return err_set(e, ERR_FAIL, "mkdir %s: %s", sub[i], strerror(errno));
+    }
+    if (mkdir_p(target, 0755) < 0)
+        return err_set(e, ERR_FAIL, "mkdir %s: %s", target, strerror(errno));
+    snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", sub[0], sub[1], sub[2]);
+    if (j && journal_add(j, "mount", target, e) < 0) return -1;
+    return do_mount("isobench", target, "overlay", 0, opts, e);
+}
+
 int rootfs_setup(const struct rootfs_spec *r, struct err *e)
 {
     if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, e) < 0) return -1;
@@ -157,6 +173,10 @@ int rootfs_setup(const struct rootfs_spec *r, struct err *e)
     if (rootfs_overlay(r->state, r->lower, merged, sizeof(merged), NULL, e) < 0) return -1;
     if (r->volume) {
         if (bind_in(r->volume, merged, "/data", 0, e) < 0) return -1;
+    } else if (r->data_ovl) {
+        char data[1100];
+        snprintf(data, sizeof(data), "%s/data", merged);
+        if (rootfs_data_overlay(r->data_ovl, data, NULL, e) < 0) return -1;
     } else {
         char data[1100];
         snprintf(data, sizeof(data), "%s/data", merged);

@@ -15,11 +15,12 @@
 #include "core/journal.h"
 
 struct rootfs_spec {
-    const char *state;  /* host dir for upper/work/merged (empty, ours) */
-    const char *lower;  /* image root: "/" or a rootfs directory */
-    const char *volume; /* host dir bound at /data, or NULL for overlay storage */
-    const char *self;   /* the isobench binary to bind in */
-    int own_netns;      /* sysfs can be mounted fresh */
+    const char *state;    /* host dir for upper/work/merged (empty, ours) */
+    const char *lower;    /* image root: "/" or a rootfs directory */
+    const char *volume;   /* host dir bound at /data (storage=volume), or NULL */
+    const char *data_ovl; /* storage=overlay: host dir for /data's overlay layers */
+    const char *self;     /* the isobench binary to bind in */
+    int own_netns;        /* sysfs can be mounted fresh */
 };
 
 #define ROOTFS_AGENT "/.isobench/isobench"
@@ -32,6 +33,12 @@ int rootfs_setup(const struct rootfs_spec *r, struct err *e);
  * namespace) nothing is. */
 int rootfs_overlay(const char *state, const char *lower, char *merged, size_t len,
                    struct journal *j, struct err *e);
+
+/* storage=overlay's /data: an overlayfs on target whose lower, upper and
+ * work dirs are made in dir (on the host's disk, so O_DIRECT and real
+ * write-back behave as in Docker's overlay2 upper layer, not a tmpfs).
+ * With j the mount is journaled first (host mount namespace). */
+int rootfs_data_overlay(const char *dir, const char *target, struct journal *j, struct err *e);
 
 /* Checks that dir looks like a root filesystem (etc/ and a shell). */
 int rootfs_check_image(const char *dir, struct err *e);
