@@ -21,6 +21,13 @@ struct wl_ctx {
     int size;                  /* enum size_preset */
     const struct kvlist *opts; /* the user's options for this workload */
     int ncpus;                 /* CPUs this process may use */
+    /* Network workloads run twice per measurement: as "server" inside the
+     * environment (listening on port, any address) and as "client" in the
+     * peer namespace (connecting to addr:port). Plain workloads: role "". */
+    const char *role;
+    const char *addr;
+    int port;
+    const char *datadir; /* where a workload may write; "" if nowhere */
 };
 
 struct workload {
@@ -28,6 +35,8 @@ struct workload {
     const char *summary;
     const char *(*unavailable)(void); /* NULL if it can run here, else why not */
     const struct wl_opt *opts;        /* terminated by {NULL} */
+    int net;                          /* client/server: the runner drives both sides */
+    int data;                         /* writes files in the environment's data dir */
     /* Runs on the host before anything starts: validates the options, adds
      * to `resolved` every size it computes ("auto"), so that every
      * environment runs the very same size, and sets *mem_bytes to the memory
@@ -38,7 +47,8 @@ struct workload {
     int (*run)(const struct wl_ctx *ctx, struct result *r, struct err *e);
 };
 
-#define WORKLOAD_LIST(X) X(null) X(stream) X(randomaccess) X(compress) X(linpack)
+#define WORKLOAD_LIST(X)                                                                           \
+    X(null) X(stream) X(randomaccess) X(compress) X(linpack) X(netbw) X(netlat) X(blockio)
 
 #define X(n) extern const struct workload workload_##n;
 WORKLOAD_LIST(X)

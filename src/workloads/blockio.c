@@ -1,0 +1,297 @@
+/* blockio - fio-like O_DIRECT block I/O on a file in the environment's data
+ * storage (a volume, the overlay's upper layer on disk, or a VM's virtio
+ * disk): jobs seqread/seqwrite (1 MiB), randread/randwrite/randrw (4 KiB,
+ * 70 % reads), queue depth 128, through io_uring (native AIO when io_uring
+ * is refused, said in the facts). The file is created and filled for each
+ * measurement and removed after. Self-check: every 4 KiB block carries its
+ * own block number in its first 8 bytes; every read checks it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "core/hist.h"
+#include "workloads/bioeng.h"
+#include "workloads/workload.h"
+
+#define BLK 4096u
+#define SEQ_BS (1u << 20)
+#define ALL_JOBS "seqread,seqwrite,randread,randwrite,randrw"
+
+static const struct wl_opt blockio_opts[] = {
+    {"jobs", "comma list of " ALL_JOBS, {ALL_JOBS, ALL_JOBS, ALL_JOBS}},
+    {"file-size", "test file size (the paper used 16G)", {"256M", "1G", "4G"}},
+    {"runtime", "seconds per job", {"1", "5", "20"}},
+    {"qd", "queue depth (I/Os in flight)", {"128", "128", "128"}},
+    {"engine", "auto (io_uring, else native AIO), io_uring or libaio", {"auto", "auto", "auto"}},
+    {NULL, NULL, {NULL, NULL, NULL}},
+};
+
+enum { J_SEQREAD, J_SEQWRITE, J_RANDREAD, J_RANDWRITE, J_RANDRW, J_N };
+static const char *const job_names[J_N] = {"seqread", "seqwrite", "randread", "randwrite",
+                                           "randrw"};
+
+struct blockio_cfg {
+    int jobs[J_N], njobs;
+    uint64_t size, qd;
+    double runtime;
+    const char *engine;
+};
+
+static int blockio_params(const struct wl_ctx *ctx, struct blockio_cfg *c, struct err *e)
+{
+    const struct workload *w = &workload_blockio;
+    memset(c, 0, sizeof(*c));
+    char list[256];
+    snprintf(list, sizeof(list), "%s", wl_opt_str(ctx, w, "jobs"));
+    char *save = NULL;
+    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int k = -1;
+        for (int i = 0; i < J_N; i++)
+            if (!strcmp(t, job_names[i])) k = i;
+        if (k < 0) return err_set(e, ERR_USAGE, "blockio: unknown job '%s' (%s)", t, ALL_JOBS);
+        if (c->njobs >= J_N) return err_set(e, ERR_USAGE, "blockio: too many jobs");
+        c->jobs[c->njobs++] = k;
+    }
+    if (!c->njobs) return err_set(e, ERR_USAGE, "blockio: no job given");
+    if (wl_opt_size(ctx, w, "file-size", 256 << 20, &c->size, e) < 0 ||
+        wl_opt_u64(ctx, w, "qd", 128, &c->qd, e) < 0 ||
+        util_parse_double(wl_opt_str(ctx, w, "runtime"), &c->runtime, e) < 0)
+        return err_wrap(e, "blockio");
+    if (c->qd < 1 || c->qd > 4096) return err_set(e, ERR_USAGE, "blockio: qd must be 1..4096");
+    if (!(c->runtime > 0 && c->runtime <= 3600))
+        return err_set(e, ERR_USAGE, "blockio: runtime must be in (0, 3600] seconds");
+    if (c->size < 16 * (uint64_t)SEQ_BS || c->size % SEQ_BS)
+        return err_set(e, ERR_USAGE, "blockio: file-size must be a multiple of 1M, >= 16M");
+    c->engine = wl_opt_str(ctx, w, "engine");
+    if (strcmp(c->engine, "auto") && strcmp(c->engine, "io_uring") && strcmp(c->engine, "libaio"))
+        return err_set(e, ERR_USAGE, "blockio: engine must be auto, io_uring or libaio");
+    return 0;
+}
+
+/* Refuses a tmpfs (O_DIRECT is refused there; page-cache numbers would
+ * pass for disk numbers) and a file larger than the free space. */
+static int blockio_storage(const char *dir, uint64_t size, struct err *e)
+{
+    struct statfs sf;
+    struct statvfs sv;
+    if (statfs(dir, &sf) < 0 || statvfs(dir, &sv) < 0)
+        return err_set(e, ERR_USAGE, "blockio: data storage %s: %s", dir, strerror(errno));
+    if (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC)
+        return err_set(e, ERR_USAGE,
+                       "blockio: data storage %s is in RAM (tmpfs): O_DIRECT is refused there "
+                       "and page-cache numbers are not disk numbers",
+                       dir);
+    uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+    if (size + (64u << 20) > avail)
+        return err_set(e, ERR_USAGE, "blockio: file-size %llu MiB exceeds the %llu MiB free in %s",
+                       (unsigned long long)(size >> 20), (unsigned long long)(avail >> 20), dir);
+    return 0;
+}
+
+static int blockio_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem,
+                         struct err *e)
+{
+    (void)resolved;
+    struct blockio_cfg c;
+    if (blockio_params(ctx, &c, e) < 0) return -1;
+    *mem = c.qd * SEQ_BS;
+    return blockio_storage(ctx->datadir && *ctx->datadir ? ctx->datadir : "/var/tmp", c.size, e);
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Stamps each 4 KiB block of buf with its block number. */
+static void stamp(char *buf, size_t len, uint64_t off)
+{
+    for (size_t b = 0; b < len; b += BLK) {
+        uint64_t n = (off + b) / BLK;
+        memcpy(buf + b, &n, sizeof(n));
+    }
+}
+
+static int verify(const char *buf, size_t len, uint64_t off, struct err *e)
+{
+    for (size_t b = 0; b < len; b += BLK) {
+        uint64_t n;
+        memcpy(&n, buf + b, sizeof(n));
+        if (n != (off + b) / BLK)
+            return err_set(e, ERR_FAIL, "blockio: block %llu read back as %llu (data corrupt)",
+                           (unsigned long long)((off + b) / BLK), (unsigned long long)n);
+    }
+    return 0;
+}
+
+struct bio_run {
+    const struct blockio_cfg *c;
+    struct bioeng *eng;
+    int fd;
+    char *bufs;
+    double *t_issue;
+    uint64_t *off;
+    unsigned char *is_write;
+    uint64_t seq_next, rng;
+};
+
+/* Queues the next I/O of job `job` on slot s. */
+static int issue(struct bio_run *b, int job, unsigned s, struct err *e)
+{
+    size_t bs = job == J_SEQREAD || job == J_SEQWRITE ? SEQ_BS : BLK;
+    uint64_t off;
+    if (bs == SEQ_BS) {
+        off = b->seq_next;
+        b->seq_next = (b->seq_next + SEQ_BS) % b->c->size;
+    } else {
+        off = xorshift(&b->rng) % (b->c->size / BLK) * BLK;
+    }
+    int w = job == J_SEQWRITE || job == J_RANDWRITE ||
+            (job == J_RANDRW && xorshift(&b->rng) % 100 >= 70);
+    char *buf = b->bufs + (size_t)s * SEQ_BS;
+    if (w) stamp(buf, bs, off);
+    b->off[s] = off;
+    b->is_write[s] = (unsigned char)w;
+    b->t_issue[s] = util_now();
+    return bioeng_queue(b->eng, b->fd, s, w, buf, bs, off, e);
+}
+
+static double cpu_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static int run_job(struct bio_run *b, int job, struct hist *h, struct result *r, struct err *e)
+{
+    unsigned qd = (unsigned)b->c->qd, inflight = 0, slots[256];
+    long res[256];
+    size_t bs = job == J_SEQREAD || job == J_SEQWRITE ? SEQ_BS : BLK;
+    hist_init(h);
+    b->seq_next = 0;
+    double t0 = util_now(), c0 = cpu_now(), end = t0 + b->c->runtime;
+    uint64_t ios = 0;
+    for (unsigned s = 0; s < qd; s++, inflight++)
+        if (issue(b, job, s, e) < 0) return -1;
+    while (inflight) {
+        int n = bioeng_reap(b->eng, 1, 256, slots, res, e);
+        if (n < 0) return -1;
+        double now = util_now();
+        for (int i = 0; i < n; i++) {
+            unsigned s = slots[i];
+            if (res[i] < 0)
+                return err_set(e, ERR_FAIL, "blockio %s: I/O error: %s", job_names[job],
+                               strerror((int)-res[i]));
+            if ((size_t)res[i] != bs)
+                return err_set(e, ERR_FAIL, "blockio %s: short I/O (%ld of %zu bytes)",
+                               job_names[job], res[i], bs);
+            if (!b->is_write[s] && verify(b->bufs + (size_t)s * SEQ_BS, bs, b->off[s], e) < 0)
+                return -1;
+            hist_add(h, (uint64_t)((now - b->t_issue[s]) * 1e9));
+            ios++;
+            if (now < end) {
+                if (issue(b, job, s, e) < 0) return -1;
+            } else {
+                inflight--;
+            }
+        }
+    }
+    double secs = util_now() - t0, cpu = cpu_now() - c0;
+    char name[48];
+    const char *jn = job_names[job];
+    snprintf(name, sizeof(name), "%s_bw", jn);
+    if (result_add(r, name, "MB/s", BETTER_HIGHER, (double)ios * (double)bs / secs / 1e6, e) < 0)
+        return -1;
+    snprintf(name, sizeof(name), "%s_iops", jn);
+    if (result_add(r, name, "IO/s", BETTER_HIGHER, (double)ios / secs, e) < 0) return -1;
+    snprintf(name, sizeof(name), "%s_lat_p50", jn);
+    if (result_add(r, name, "us", BETTER_LOWER, hist_quantile(h, 0.5) / 1e3, e) < 0) return -1;
+    snprintf(name, sizeof(name), "%s_lat_p99", jn);
+    if (result_add(r, name, "us", BETTER_LOWER, hist_quantile(h, 0.99) / 1e3, e) < 0) return -1;
+    snprintf(name, sizeof(name), "%s_cpu_per_io", jn);
+    return result_add(r, name, "us", BETTER_LOWER, cpu / (double)ios * 1e6, e);
+}
+
+/* Writes the whole file once, 1 MiB at a time, stamped, then fsyncs. */
+static int fill(struct bio_run *b, struct err *e)
+{
+    for (uint64_t off = 0; off < b->c->size; off += SEQ_BS) {
+        stamp(b->bufs, SEQ_BS, off);
+        if (pwrite(b->fd, b->bufs, SEQ_BS, (off_t)off) != (ssize_t)SEQ_BS)
+            return err_set(e, ERR_FAIL, "blockio: filling the file: %s", strerror(errno));
+    }
+    return fsync(b->fd) < 0 ? err_set(e, ERR_FAIL, "fsync: %s", strerror(errno)) : 0;
+}
+
+static int blockio_body(struct bio_run *b, const char *path, struct result *r, struct err *e)
+{
+    b->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC, 0600);
+    if (b->fd < 0)
+        return err_set(e, errno == EINVAL ? ERR_USAGE : ERR_FAIL, "blockio: open %s O_DIRECT: %s",
+                       path, strerror(errno));
+    if (fill(b, e) < 0) return -1;
+    struct hist *h cleanup_free = malloc(sizeof(*h));
+    if (!h) return err_set(e, ERR_FAIL, "out of memory");
+    for (int i = 0; i < b->c->njobs; i++)
+        if (run_job(b, b->c->jobs[i], h, r, e) < 0) return -1;
+    return 0;
+}
+
+static int blockio_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
+{
+    struct blockio_cfg c;
+    if (blockio_params(ctx, &c, e) < 0) return -1;
+    if (!ctx->datadir || !*ctx->datadir)
+        return err_set(e, ERR_USAGE, "blockio: this environment has no data directory");
+    if (blockio_storage(ctx->datadir, c.size, e) < 0) return -1;
+    char why[160];
+    struct bio_run b = {.c = &c, .fd = -1, .rng = 0x9E3779B97F4A7C15ull};
+    b.eng = bioeng_open(c.engine, (unsigned)c.qd, why, sizeof(why), e);
+    if (!b.eng) return err_wrap(e, "blockio");
+    b.t_issue = calloc(c.qd, sizeof(*b.t_issue));
+    b.off = calloc(c.qd, sizeof(*b.off));
+    b.is_write = calloc(c.qd, 1);
+    int rc = -1;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/isobench-blockio-%d.dat", ctx->datadir, (int)getpid());
+    if (!b.t_issue || !b.off || !b.is_write ||
+        posix_memalign((void **)&b.bufs, BLK, (size_t)c.qd * SEQ_BS) != 0)
+        err_set(e, ERR_FAIL, "out of memory");
+    else
+        rc = blockio_body(&b, path, r, e);
+    if (b.fd >= 0) {
+        close(b.fd);
+        unlink(path);
+    }
+    kv_set(&r->facts, "blockio.engine", bioeng_name(b.eng), NULL);
+    if (why[0]) kv_set(&r->facts, "blockio.engine_note", why, NULL);
+    kv_set(&r->facts, "blockio.dir", ctx->datadir, NULL);
+    bioeng_close(b.eng);
+    free(b.bufs);
+    free(b.t_issue);
+    free(b.off);
+    free(b.is_write);
+    return rc;
+}
+
+const struct workload workload_blockio = {
+    .name = "blockio",
+    .summary = "O_DIRECT block I/O with io_uring (fio-like) in the environment's data storage",
+    .opts = blockio_opts,
+    .data = 1,
+    .check = blockio_check,
+    .run = blockio_run,
+};

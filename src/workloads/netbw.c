@@ -1,0 +1,210 @@
+/* netbw - nuttcp-like bulk TCP over one connection, both ways: the SUT
+ * (server half, in the environment) transmits to the client in the peer
+ * namespace for `duration`, then receives from it for `duration`. Goodput
+ * is what the receiving application got, over the receiver's own window.
+ * CPU cost is host-wide busy CPU time (from /proc/stat, so softirq, vhost
+ * and QEMU threads count) per GB moved, the paper's Figure 2. The client
+ * reads /proc/stat: it runs on the host, in the peer netns. */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "workloads/netutil.h"
+#include "workloads/workload.h"
+
+#define NETBW_ACCEPT_S 60.0
+#define NETBW_MAXMSG (4u << 20)
+
+static const struct wl_opt netbw_opts[] = {
+    {"duration", "seconds per direction", {"1", "5", "10"}},
+    {"msg-size", "bytes per send/recv call", {"128K", "128K", "128K"}},
+    {"sndbuf", "SO_SNDBUF bytes on both sides; 0 = kernel autotuning", {"0", "0", "0"}},
+    {"rcvbuf", "SO_RCVBUF bytes on both sides; 0 = kernel autotuning", {"0", "0", "0"}},
+    {"cpu-server", "CPU of the server half; auto = lowest allowed", {"auto", "auto", "auto"}},
+    {"cpu-client", "CPU of the client half; auto = highest allowed", {"auto", "auto", "auto"}},
+    {NULL, NULL, {NULL, NULL, NULL}},
+};
+
+struct netbw_cfg {
+    double duration;
+    uint64_t msg, sndbuf, rcvbuf;
+};
+
+static int netbw_params(const struct wl_ctx *ctx, struct netbw_cfg *c, struct err *e)
+{
+    const struct workload *w = &workload_netbw;
+    if (net_duration(wl_opt_str(ctx, w, "duration"), "netbw", &c->duration, e) < 0) return -1;
+    if (wl_opt_size(ctx, w, "msg-size", 128 << 10, &c->msg, e) < 0 ||
+        wl_opt_size(ctx, w, "sndbuf", 0, &c->sndbuf, e) < 0 ||
+        wl_opt_size(ctx, w, "rcvbuf", 0, &c->rcvbuf, e) < 0)
+        return -1;
+    if (c->msg < 1 || c->msg > NETBW_MAXMSG)
+        return err_set(e, ERR_USAGE, "netbw: msg-size must be 1..4M");
+    if (c->sndbuf > (1u << 30) || c->rcvbuf > (1u << 30))
+        return err_set(e, ERR_USAGE, "netbw: socket buffers must be <= 1G");
+    return 0;
+}
+
+static int netbw_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem,
+                       struct err *e)
+{
+    (void)resolved;
+    struct netbw_cfg c;
+    if (netbw_params(ctx, &c, e) < 0) return -1;
+    *mem = 2 * c.msg + (64u << 20);
+    return net_check_cpus(ctx, &workload_netbw, e);
+}
+
+/* Lowest CPU we may use ("auto" for the server: the client takes the
+ * highest, so on a 2-CPU host the halves get one CPU each). */
+static int netbw_pin_server(const char *spec, int *cpu, struct err *e)
+{
+    if (spec && strcmp(spec, "auto")) return net_pin(spec, cpu, e);
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) < 0)
+        return err_set(e, ERR_FAIL, "sched_getaffinity: %s", strerror(errno));
+    for (int i = 0; i < CPU_SETSIZE; i++)
+        if (CPU_ISSET(i, &set)) {
+            char n[16];
+            snprintf(n, sizeof(n), "%d", i);
+            return net_pin(n, cpu, e);
+        }
+    return err_set(e, ERR_FAIL, "no CPU available");
+}
+
+/* Server: two connections, each opened with one command byte: 'T' = we
+ * transmit until the client goes away, 'R' = we receive until EOF and
+ * answer with the byte count (8 bytes, little endian). */
+static int netbw_server(const struct wl_ctx *ctx, const struct netbw_cfg *c, char *buf,
+                        struct result *r, struct err *e)
+{
+    int cpu;
+    if (netbw_pin_server(wl_opt_str(ctx, &workload_netbw, "cpu-server"), &cpu, e) < 0) return -1;
+    char v[16];
+    snprintf(v, sizeof(v), "%d", cpu);
+    kv_set(&r->facts, "netbw.cpu", v, NULL);
+    int lfd cleanup_close = net_listen(SOCK_STREAM, ctx->port, e);
+    if (lfd < 0) return -1;
+    for (int phase = 0; phase < 2; phase++) {
+        int fd cleanup_close = net_accept(lfd, NETBW_ACCEPT_S, e);
+        if (fd < 0 || net_sockopts(fd, c->sndbuf, c->rcvbuf, 0, e) < 0) return -1;
+        double deadline = util_now() + c->duration + NETBW_ACCEPT_S;
+        char cmd;
+        int eof;
+        if (net_read_full(fd, &cmd, 1, deadline, &eof, e) < 0 || eof)
+            return err_set(e, ERR_FAIL, "netbw server: no command from the client");
+        if (cmd == 'T') {
+            for (;;) {
+                struct err we = {0};
+                if (net_write_full(fd, buf, c->msg, deadline, &we) < 0) {
+                    if (strstr(we.msg, "timed out")) return err_set(e, ERR_FAIL, "%s", we.msg);
+                    break; /* the client closed: the phase is over */
+                }
+            }
+        } else if (cmd == 'R') {
+            uint64_t got = 0;
+            for (;;) {
+                ssize_t n = recv(fd, buf, c->msg, 0);
+                if (n == 0) break;
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0) return err_set(e, ERR_FAIL, "netbw server: recv: %s", strerror(errno));
+                got += (uint64_t)n;
+            }
+            unsigned char le[8];
+            for (int i = 0; i < 8; i++)
+                le[i] = (unsigned char)(got >> (8 * i));
+            if (net_write_full(fd, le, 8, deadline, e) < 0) return -1;
+        } else {
+            return err_set(e, ERR_FAIL, "netbw server: unknown command %d", cmd);
+        }
+    }
+    return 0;
+}
+
+static int netbw_add(struct result *r, const char *dir, double bytes, double secs, double cpu,
+                     struct err *e)
+{
+    char name[48];
+    if (bytes <= 0 || secs <= 0)
+        return err_set(e, ERR_FAIL, "netbw: nothing was transferred (%s)", dir);
+    snprintf(name, sizeof(name), "%s_goodput", dir);
+    if (result_add(r, name, "Gbit/s", BETTER_HIGHER, bytes * 8 / secs / 1e9, e) < 0) return -1;
+    snprintf(name, sizeof(name), "%s_cpu_per_gb", dir);
+    return result_add(r, name, "cpu-s/GB", BETTER_LOWER, cpu / (bytes / 1e9), e);
+}
+
+/* Client: the SUT transmits (we read), then the SUT receives (we write). */
+static int netbw_client(const struct wl_ctx *ctx, const struct netbw_cfg *c, char *buf,
+                        struct result *r, struct err *e)
+{
+    int cpu;
+    if (net_pin(wl_opt_str(ctx, &workload_netbw, "cpu-client"), &cpu, e) < 0) return -1;
+    char v[16];
+    snprintf(v, sizeof(v), "%d", cpu);
+    kv_set(&r->facts, "netbw.cpu", v, NULL);
+    { /* SUT transmits */
+        int fd cleanup_close = net_connect(SOCK_STREAM, ctx->addr, ctx->port, NETBW_ACCEPT_S, e);
+        if (fd < 0 || net_sockopts(fd, c->sndbuf, c->rcvbuf, 0, e) < 0) return -1;
+        double deadline = util_now() + c->duration + NETBW_ACCEPT_S;
+        if (net_write_full(fd, "T", 1, deadline, e) < 0) return -1;
+        double t0 = util_now(), c0 = net_cpu_busy_s(), end = t0 + c->duration, bytes = 0;
+        while (util_now() < end) {
+            ssize_t n = recv(fd, buf, c->msg, 0);
+            if (n == 0) return err_set(e, ERR_FAIL, "netbw client: server closed early");
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return err_set(e, ERR_FAIL, "netbw client: recv: %s", strerror(errno));
+            bytes += (double)n;
+        }
+        double secs = util_now() - t0, cpu_s = net_cpu_busy_s() - c0;
+        if (netbw_add(r, "tx", bytes, secs, cpu_s, e) < 0) return -1;
+    }
+    { /* SUT receives */
+        int fd cleanup_close = net_connect(SOCK_STREAM, ctx->addr, ctx->port, NETBW_ACCEPT_S, e);
+        if (fd < 0 || net_sockopts(fd, c->sndbuf, c->rcvbuf, 0, e) < 0) return -1;
+        double deadline = util_now() + c->duration + NETBW_ACCEPT_S;
+        if (net_write_full(fd, "R", 1, deadline, e) < 0) return -1;
+        double t0 = util_now(), c0 = net_cpu_busy_s(), end = t0 + c->duration;
+        while (util_now() < end)
+            if (net_write_full(fd, buf, c->msg, deadline, e) < 0) return -1;
+        shutdown(fd, SHUT_WR);
+        unsigned char le[8];
+        int eof;
+        if (net_read_full(fd, le, 8, deadline, &eof, e) < 0 || eof)
+            return err_set(e, ERR_FAIL, "netbw client: no byte count from the server");
+        double secs = util_now() - t0, cpu_s = net_cpu_busy_s() - c0;
+        uint64_t got = 0;
+        for (int i = 0; i < 8; i++)
+            got |= (uint64_t)le[i] << (8 * i);
+        if (netbw_add(r, "rx", (double)got, secs, cpu_s, e) < 0) return -1;
+    }
+    return 0;
+}
+
+static int netbw_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
+{
+    struct netbw_cfg c;
+    if (netbw_params(ctx, &c, e) < 0) return -1;
+    if (!ctx->role || !ctx->port)
+        return err_set(e, ERR_USAGE,
+                       "netbw runs as a server/client pair (started by isobench run)");
+    char *buf cleanup_free = malloc(c.msg);
+    if (!buf) return err_set(e, ERR_FAIL, "out of memory");
+    memset(buf, 0x5a, c.msg);
+    int server = !strcmp(ctx->role, "server");
+    int rc = server ? netbw_server(ctx, &c, buf, r, e) : netbw_client(ctx, &c, buf, r, e);
+    return rc < 0 ? err_wrap(e, "netbw %s", server ? "server" : "client") : 0;
+}
+
+const struct workload workload_netbw = {
+    .name = "netbw",
+    .unavailable = net_unavailable,
+    .summary = "bulk TCP goodput both ways + host CPU per GB (nuttcp-like)",
+    .opts = netbw_opts,
+    .net = 1,
+    .check = netbw_check,
+    .run = netbw_run,
+};

@@ -1,0 +1,59 @@
+/* netutil.h - the socket plumbing shared by the network workloads. Every
+ * blocking call has a deadline, so a lost peer turns into an error rather
+ * than a hang. Addresses are IPv4 dotted quads handed in by the runner;
+ * nothing here ever picks an address by itself. */
+#ifndef ISOBENCH_NETUTIL_H
+#define ISOBENCH_NETUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/util.h"
+
+/* Pins the calling thread to one CPU. spec: a CPU number or "auto" (the
+ * highest CPU this process may use). The chosen CPU goes to *cpu. */
+int net_pin(const char *spec, int *cpu, struct err *e);
+
+/* A socket of type (SOCK_STREAM/SOCK_DGRAM) bound to port on every
+ * address; stream sockets listen. */
+int net_listen(int type, int port, struct err *e);
+/* Every connected socket gets send/receive timeouts of this many seconds:
+ * a peer that vanishes turns into an error, never a hang. */
+#define NET_IO_TIMEOUT_S 90.0
+int net_timeouts(int fd, double secs);
+
+/* Accepts one connection within timeout_s. */
+int net_accept(int lfd, double timeout_s, struct err *e);
+/* Connects to addr:port (type), retrying refused connects until timeout_s
+ * (the server half may still be starting). */
+int net_connect(int type, const char *addr, int port, double timeout_s, struct err *e);
+
+/* Waits until fd is readable (POLLIN) or writable, at most until deadline
+ * (util_now() clock). */
+int net_wait(int fd, int out, double deadline, struct err *e);
+/* Reads exactly len bytes with blocking calls (bounded by the socket's
+ * timeouts); 0 on EOF at a message boundary (*eof = 1). */
+int net_read_full(int fd, void *buf, size_t len, double deadline, int *eof, struct err *e);
+int net_write_full(int fd, const void *buf, size_t len, double deadline, struct err *e);
+
+/* Sets SO_SNDBUF / SO_RCVBUF when non-zero, TCP_NODELAY when nodelay. */
+int net_sockopts(int fd, uint64_t sndbuf, uint64_t rcvbuf, int nodelay, struct err *e);
+
+/* Host-wide busy CPU seconds so far (all CPUs, /proc/stat: everything but
+ * idle and iowait), so softirq, vhost and QEMU threads all count. */
+double net_cpu_busy_s(void);
+
+/* cpu-server and cpu-client are "auto" or CPU numbers (ERR_USAGE). */
+struct wl_ctx;
+struct workload;
+int net_check_cpus(const struct wl_ctx *ctx, const struct workload *w, struct err *e);
+
+/* Why a network workload cannot run here (the peer namespace, veth and
+ * nftables need root), or NULL. */
+const char *net_unavailable(void);
+
+/* A duration option in seconds: > 0 and finite, else ERR_USAGE. */
+int net_duration(const char *v, const char *wl, double *out, struct err *e);
+
+#endif

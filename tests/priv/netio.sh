@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Root only: the network and block I/O workloads on real paths.
+#  1. netlat/netbw: the client runs in the peer netns (its ns.net differs
+#     from the server's), native/net=host/net=nat all measure; net=none
+#     fails plainly; blockio runs on volume and on-disk overlay storage;
+#  2. blockio on a tmpfs says so instead of reporting page-cache numbers;
+#  3. bad options exit 2 with one line, before anything is created;
+#  4. SIGKILL mid-run, then `isobench cleanup`: no netns, link, nft table,
+#     mount, data dir or process is left.
+set -uo pipefail
+bin=$1
+. "$(dirname "$0")/lib.sh"
+priv_init "network namespaces, veth, nftables"
+before=$(leftovers)
+short=(-o duration=0.3 -o runtime=0.3 -o file-size=32M -o netlat.duration=0.3)
+
+envs=native,container,container:net=host,storage=volume
+"$bin" run -w netlat,netbw,blockio -e $envs -r 1 --size tiny --db "$db" "${short[@]}" --json >"$dir/out.json" 2>"$dir/err" ||
+    { cat "$dir/err"; bad "network/blockio run failed"; }
+python3 - "$dir/out.json" <<'PY' || fail=1
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+bad = lambda m: (print("FAIL:", m), sys.exit(1))
+want = {"netlat": ["tcp_rr_p50", "udp_rr_p99.9", "tcp_rr_rate"],
+        "netbw": ["tx_goodput", "rx_goodput", "tx_cpu_per_gb"],
+        "blockio": ["randread_iops", "seqwrite_bw", "randrw_lat_p99"]}
+envs = set()
+for r in rows:
+    envs.add(r["env"])
+    if not r["ok"]: bad(f"{r['workload']} on {r['env']} failed: {r.get('error')}")
+    names = {m["name"]: m for m in r["metrics"]}
+    for n in want[r["workload"]]:
+        if n not in names or not names[n]["value"] > 0: bad(f"{r['workload']}/{r['env']}: no {n}")
+    f = r["facts"]
+    if r["workload"] in ("netlat", "netbw"):
+        if f.get("client.ns.net") in (None, f.get("ns.net")):
+            bad(f"{r['env']}: client not in its own netns ({f.get('client.ns.net')} vs {f.get('ns.net')})")
+        if not f.get("client.ipv4", "").count("10.214."):
+            bad(f"{r['env']}: client has no peer address: {f.get('client.ipv4')}")
+    if r["workload"] == "blockio" and f.get("blockio.engine") not in ("io_uring", "libaio"):
+        bad(f"blockio engine fact missing: {f}")
+if envs != {"native", "container", "container:net=host,storage=volume"}: bad(f"envs {envs}")
+PY
+
+# net=none has no path from the peer: a plain failure, exit 1.
+out=$("$bin" run -w netlat -e container:net=none -r 1 --size tiny --db "$db" -o duration=0.2 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "net=none: no network path" <<<"$out" || bad "net=none: exit $rc: $out"
+# A tmpfs data dir: said plainly.
+out=$("$bin" run -w blockio -e native:data=/dev/shm -r 1 --size tiny --db "$db" -o runtime=0.2 -o file-size=16M 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "tmpfs" <<<"$out" || bad "tmpfs data: exit $rc: $out"
+# The native libaio fallback engine works too.
+"$bin" run -w blockio -e native -r 1 --size tiny --db "$db" -o runtime=0.2 -o file-size=16M -o engine=libaio --json >"$dir/aio.json" 2>&1
+grep -q '"blockio.engine":"libaio"' "$dir/aio.json" || bad "engine=libaio not used"
+
+for opt in qd=0 jobs=seqread,bogus runtime=0 file-size=100T engine=spdk; do
+    out=$("$bin" run -w blockio -e native --db "$db" -o "$opt" 2>&1 >/dev/null); rc=$?
+    [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "blockio $opt: exit $rc: $out"
+done
+for opt in duration=0 duration=-1 modes=sctp req-size=1 cpu-client=x; do
+    out=$("$bin" run -w netlat -e native --db "$db" -o "$opt" 2>&1 >/dev/null); rc=$?
+    [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "netlat $opt: exit $rc: $out"
+done
+out=$("$bin" run -w blockio -e native:data=relative --db "$db" 2>&1 >/dev/null); rc=$?
+[ $rc = 2 ] || bad "native:data=relative: exit $rc: $out"
+[ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
+
+for delay in 0.05 0.3 1.0; do
+    "$bin" run -w netlat,blockio -e native,container -r 2 --size tiny --db "$db" -o duration=1 -o runtime=0.5 -o file-size=32M >/dev/null 2>&1 &
+    pid=$!
+    sleep "$delay"
+    kill -KILL $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    "$bin" cleanup >/dev/null || bad "cleanup failed after SIGKILL at ${delay}s"
+    sleep 0.3
+    [ "$(leftovers)" = "$before" ] || bad "after SIGKILL at ${delay}s and cleanup, left: $(leftovers)"
+done
+[ $fail = 0 ] && echo "priv netio: ok"
+exit $fail
