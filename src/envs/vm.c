@@ -1,0 +1,459 @@
+/* vm - a QEMU guest built by isobench: the host's Debian kernel, an
+ * initramfs made from the isobench binary and its library closure
+ * (vm/initramfs.c), a virtio-serial port as the agent's channel and an
+ * ext4 data disk on virtio-blk (cache=none: O_DIRECT reaches the host
+ * disk). KVM when the host really has it (vmx/svm and kvm_intel/kvm_amd);
+ * otherwise QEMU's TCG, and every sample says "emulated". The guest
+ * kernel, initramfs, disk and QEMU process are journaled; QEMU dies with
+ * isobench (PDEATHSIG) and its journal entry. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "envs/container/net.h"
+#include "envs/env.h"
+#include "envs/doctor.h"
+#include "envs/vm/initramfs.h"
+#include "envs/vm/tuned.h"
+
+static const char *const vm_keys[] = {"accel", "cpus", "mem", "kernel", "disk", "tuned", NULL};
+
+struct vm {
+    struct net_nat nat;
+    int tapfd;
+    char tap[16];
+    char state[600], kernel[300], kver[128], initrd[700], disk[700], sock[700], console[700];
+    char accel[8], qmp[700];
+    int tuned;
+    pid_t pid;
+    int chan;
+};
+
+static const char *qemu_bin(void)
+{
+    static const char *const c[] = {"/usr/bin/qemu-system-x86_64",
+                                    "/usr/local/bin/qemu-system-x86_64"};
+    for (size_t i = 0; i < 2; i++)
+        if (access(c[i], X_OK) == 0) return c[i];
+    return NULL;
+}
+
+/* Newest /boot/vmlinuz-<ver> whose modules are installed. */
+static int vm_find_kernel(char *path, size_t plen, char *ver, size_t vlen)
+{
+    DIR *d = opendir("/boot");
+    if (!d) return -1;
+    struct dirent *de;
+    int found = 0;
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, "vmlinuz-", 8)) continue;
+        char mods[400];
+        snprintf(mods, sizeof(mods), "/lib/modules/%s/modules.dep", de->d_name + 8);
+        if (access(mods, R_OK) != 0) continue;
+        if (found && strcmp(de->d_name + 8, ver) <= 0) continue;
+        snprintf(ver, vlen, "%s", de->d_name + 8);
+        snprintf(path, plen, "/boot/%s", de->d_name);
+        found = 1;
+    }
+    closedir(d);
+    return found ? 0 : -1;
+}
+
+static const char *vm_unavailable(void)
+{
+    if (!qemu_bin()) return "no QEMU (apt-get install qemu-system-x86)";
+    char k[300], v[128];
+    if (vm_find_kernel(k, sizeof(k), v, sizeof(v)) < 0)
+        return "no kernel with modules in /boot (apt-get install linux-image-cloud-amd64)";
+    if (access("/usr/sbin/mke2fs", X_OK) != 0) return "no mke2fs (apt-get install e2fsprogs)";
+    if (geteuid() != 0) return "needs root (undo journal, guest files)";
+    return NULL;
+}
+
+/* "kvm" only on real hardware virtualization: /dev/kvm alone can be a
+ * software KVM (kvm_pvm) that Debian's kernels do not boot under. */
+const char *vm_accel_detect(char *why, size_t len)
+{
+    char buf[8192] = "";
+    util_read_file("/proc/cpuinfo", buf, sizeof(buf));
+    int hw = strstr(buf, " vmx") || strstr(buf, " svm");
+    int mod =
+        access("/sys/module/kvm_intel", F_OK) == 0 || access("/sys/module/kvm_amd", F_OK) == 0;
+    int dev = access("/dev/kvm", R_OK | W_OK) == 0;
+    if (hw && mod && dev) {
+        snprintf(why, len, "hardware virtualization (%s)",
+                 access("/sys/module/kvm_intel", F_OK) == 0 ? "kvm_intel" : "kvm_amd");
+        return "kvm";
+    }
+    snprintf(why, len, "%s%s%s", !dev ? "no usable /dev/kvm; " : "",
+             !hw ? "CPU has no vmx/svm flag; " : "",
+             !mod ? "neither kvm_intel nor kvm_amd is loaded" : "");
+    if (dev && access("/sys/module/kvm_pvm", F_OK) == 0)
+        snprintf(why + strlen(why), len - strlen(why), " (/dev/kvm is kvm_pvm, software)");
+    return "tcg";
+}
+
+static int vm_check(const struct spec *sp, struct err *e)
+{
+    const char *v;
+    uint64_t n;
+    if ((v = kv_get(&sp->kv, "accel")) && strcmp(v, "auto") && strcmp(v, "kvm") && strcmp(v, "tcg"))
+        return err_set(e, ERR_USAGE, "%s: accel must be auto, kvm or tcg", sp->text);
+    if ((v = kv_get(&sp->kv, "cpus")) &&
+        (util_parse_u64(v, &n, e) < 0 || n < 1 || n > (uint64_t)util_ncpus()))
+        return err_set(e, ERR_USAGE, "%s: cpus must be 1..%d", sp->text, util_ncpus());
+    if ((v = kv_get(&sp->kv, "mem"))) {
+        if (util_parse_size(v, &n, e) < 0 || n < (128u << 20))
+            return err_set(e, ERR_USAGE, "%s: mem must be a size >= 128M", sp->text);
+        uint64_t avail = util_mem_available();
+        if (avail && n > avail)
+            return err_set(e, ERR_USAGE, "%s: mem %lluM exceeds the %lluM available", sp->text,
+                           (unsigned long long)(n >> 20), (unsigned long long)(avail >> 20));
+    }
+    if ((v = kv_get(&sp->kv, "disk")) && util_parse_size(v, &n, e) < 0)
+        return err_wrap(e, "%s: disk", sp->text);
+    if ((v = kv_get(&sp->kv, "tuned")) && strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "1") &&
+        strcmp(v, "0") && strcmp(v, "yes") && strcmp(v, "no"))
+        return err_set(e, ERR_USAGE, "%s: tuned is on or off", sp->text);
+    if ((v = kv_get(&sp->kv, "kernel")) && access(v, R_OK) != 0)
+        return err_set(e, ERR_USAGE, "%s: cannot read kernel %s", sp->text, v);
+    return 0;
+}
+
+/* Runs argv to completion, output to log; 0 when it exits 0. */
+static int run_tool(char *const argv[], const char *log, struct err *e)
+{
+    pid_t pid = fork();
+    if (pid < 0) return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(st) || WEXITSTATUS(st))
+        return err_set(e, ERR_FAIL, "%s failed (see %s)", argv[0], log);
+    return 0;
+}
+
+/* The console's last lines, for errors. */
+static void console_tail(const char *path, char *out, size_t len)
+{
+    char buf[8192];
+    out[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    off_t end = lseek(fd, 0, SEEK_END);
+    lseek(fd, end > 600 ? end - 600 : 0, SEEK_SET);
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0) return;
+    buf[n] = '\0';
+    for (char *p = buf; *p; p++)
+        if (*p == '\n' || *p == '\r') *p = ' ';
+    snprintf(out, len, "%.*s", (int)(len - 1), buf);
+}
+
+static int vm_prepare(struct vm *v, struct env_ctx *ctx, struct err *e)
+{
+    const char *k = kv_get(&ctx->spec.kv, "kernel");
+    if (vm_find_kernel(v->kernel, sizeof(v->kernel), v->kver, sizeof(v->kver)) < 0)
+        return err_set(e, ERR_FAIL, "no kernel with modules in /boot");
+    if (k) snprintf(v->kernel, sizeof(v->kernel), "%s", k);
+    snprintf(v->state, sizeof(v->state), "%s/vm%d", ctx->journal->dir, ctx->idx);
+    if (journal_add(ctx->journal, "rmtree", v->state, e) < 0) return -1;
+    if (mkdir(v->state, 0700) < 0)
+        return err_set(e, ERR_FAIL, "mkdir %s: %s", v->state, strerror(errno));
+    snprintf(v->initrd, sizeof(v->initrd), "%s/initrd.cpio", v->state);
+    snprintf(v->sock, sizeof(v->sock), "%s/agent.sock", v->state);
+    snprintf(v->console, sizeof(v->console), "%s/console.log", v->state);
+    if (initramfs_build(env_self_exe(), v->kver, v->initrd, e) < 0) return -1;
+    if (!ctx->need_data) return 0;
+    /* The data disk: a raw ext4 image on the host's disk (not in /run: a
+     * tmpfs), journaled before it exists. */
+    uint64_t size = 2ull << 30;
+    const char *d = kv_get(&ctx->spec.kv, "disk");
+    if (d && util_parse_size(d, &size, e) < 0) return -1;
+    snprintf(v->disk, sizeof(v->disk), "/var/tmp/isobench-%s-%d-disk.raw", ctx->run_id, ctx->idx);
+    if (journal_add(ctx->journal, "file", v->disk, e) < 0) return -1;
+    int fd = open(v->disk, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+        if (fd >= 0) close(fd);
+        return err_set(e, ERR_FAIL, "creating %s: %s", v->disk, strerror(errno));
+    }
+    close(fd);
+    char log[720];
+    snprintf(log, sizeof(log), "%s/mke2fs.log", v->state);
+    char *argv[] = {"/usr/sbin/mke2fs",   "-q",    "-F", "-t", "ext4", "-E",
+                    "lazy_itable_init=0", v->disk, NULL};
+    if (run_tool(argv, log, e) < 0) return -1;
+    snprintf(ctx->datadir, sizeof(ctx->datadir), "/data");
+    kv_set(&ctx->facts, "datadir", v->disk, NULL);
+    return 0;
+}
+
+static unsigned host_khz(void)
+{
+    char buf[8192] = "";
+    util_read_file("/proc/cpuinfo", buf, sizeof(buf));
+    const char *p = strstr(buf, "cpu MHz");
+    double mhz = 0;
+    if (p && (p = strchr(p, ':'))) mhz = atof(p + 1);
+    return (unsigned)(mhz * 1000);
+}
+
+/* Connects to QEMU's chardev socket (QEMU waits for us before it boots). */
+static int vm_connect(const char *path, pid_t qemu, double timeout_s, struct err *e)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(a.sun_path))
+        return err_set(e, ERR_FAIL, "socket path too long: %s", path);
+    memcpy(a.sun_path, path, strlen(path) + 1);
+    double deadline = util_now() + timeout_s;
+    while (util_now() < deadline) {
+        if (waitpid(qemu, NULL, WNOHANG) == qemu) return err_set(e, ERR_FAIL, "QEMU exited");
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return err_set(e, ERR_FAIL, "socket: %s", strerror(errno));
+        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) return fd;
+        close(fd);
+        usleep(10000);
+    }
+    return err_set(e, ERR_FAIL, "QEMU's agent socket did not appear");
+}
+
+static const char *mem_str(uint64_t mb)
+{
+    static char buf[32];
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)mb);
+    return buf;
+}
+
+static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
+{
+    char smp[64], mem[24], append[1024], chardev[800], serial[720], drive[800], accel[40];
+    const char *c = kv_get(&ctx->spec.kv, "cpus"), *m = kv_get(&ctx->spec.kv, "mem");
+    snprintf(smp, sizeof(smp), "%s", c ? c : "0");
+    if (!c) snprintf(smp, sizeof(smp), "%d", util_ncpus());
+    /* guest RAM: the workload's need plus 512 MiB for the guest kernel and
+     * the initramfs (which lives in RAM), at least 1 GiB, unless given */
+    uint64_t need_mb = (ctx->mem_needed >> 20) + 512, mb = need_mb > 1024 ? need_mb : 1024;
+    if (m) {
+        uint64_t b;
+        if (util_parse_size(m, &b, e) < 0) return -1;
+        mb = b >> 20;
+        if (mb < need_mb)
+            return err_set(e, ERR_USAGE,
+                           "%s: mem=%s is too small: the workloads need %llu MiB in the guest",
+                           ctx->spec.text, m, (unsigned long long)need_mb);
+    }
+    kv_set(&ctx->facts, "guest_mem_mib", mem_str(mb), NULL);
+    snprintf(mem, sizeof(mem), "%llu", (unsigned long long)mb);
+    snprintf(append, sizeof(append), "console=ttyS0 panic=-1 quiet rdinit=/init tsc_early_khz=%u",
+             host_khz());
+    /* The tuning variables (OPENBLAS_*, OMP_*, ...) reach the guest's init
+     * as kernel parameters (unknown KEY=VALUE ones become init's
+     * environment), so every environment runs with the same ones. */
+    struct kvlist tune = {0};
+    util_tuning_env(&tune);
+    for (int i = 0; i < tune.n; i++) {
+        const char *k = tune.v[i].key + 4, *val = tune.v[i].val; /* skip "env." */
+        if (strpbrk(val, " \t\"") || strchr(k, '.') || !*val) {
+            kv_set(&ctx->facts, "env_not_passed", k, NULL);
+            continue;
+        }
+        size_t l = strlen(append);
+        if (l + strlen(k) + strlen(val) + 3 >= sizeof(append)) {
+            kv_set(&ctx->facts, "env_not_passed", k, NULL);
+            continue;
+        }
+        snprintf(append + l, sizeof(append) - l, " %s=%s", k, val);
+    }
+    char netdev[80];
+    if (ctx->peer) { /* a tap on the run's bridge, the server port published */
+        net_nat_plan(&v->nat, ctx->run_id, ctx->idx);
+        if (net_nat_tap(&v->nat, ctx->run_id, ctx->idx, ctx->journal, &v->tapfd, v->tap,
+                        sizeof(v->tap), e) < 0 ||
+            net_nat_publish(&v->nat, ctx->run_id, ctx->peer->host_if, ctx->port, e) < 0)
+            return err_wrap(e, "vm network");
+        char a[16], g[16];
+        inet_ntop(AF_INET, &v->nat.addr, a, sizeof(a));
+        inet_ntop(AF_INET, &v->nat.gw, g, sizeof(g));
+        size_t off = strlen(append);
+        snprintf(append + off, sizeof(append) - off, " isobench.ip=%s/%d isobench.gw=%s", a,
+                 v->nat.prefix, g);
+        int vhost = access("/dev/vhost-net", R_OK | W_OK) == 0;
+        snprintf(netdev, sizeof(netdev), "tap,id=n0,fd=3,vhost=%s", vhost ? "on" : "off");
+        kv_set(&ctx->facts, "vhost", vhost ? "on" : "off (no /dev/vhost-net)", NULL);
+    }
+    snprintf(chardev, sizeof(chardev), "socket,id=ch,path=%s,server=on,wait=on", v->sock);
+    snprintf(serial, sizeof(serial), "file:%s", v->console);
+    int kvm = !strcmp(v->accel, "kvm");
+    snprintf(accel, sizeof(accel), "%s", kvm ? "kvm" : "tcg,thread=multi");
+    char *argv[56];
+    int n = 0;
+#define A(x) argv[n++] = (char *)(x)
+    A("qemu-system-x86_64"), A("-nodefaults"), A("-no-user-config"), A("-no-reboot");
+    char machine[64] = "q35", backend[160], qmp[760];
+    if (v->tuned) { /* host CPU model, host-like topology, hugepage RAM, QMP for pinning */
+        if (vm_hugepages_reserve(mb, ctx->journal, e) < 0) return -1;
+        snprintf(machine, sizeof(machine), "q35,memory-backend=ram");
+        snprintf(backend, sizeof(backend),
+                 "memory-backend-memfd,id=ram,size=%sM,hugetlb=on,hugetlbsize=2M,prealloc=on", mem);
+        char ncpu[16];
+        snprintf(ncpu, sizeof(ncpu), "%.15s", smp);
+        snprintf(smp, sizeof(smp), "%s,sockets=1,cores=%s,threads=1", ncpu, ncpu);
+        snprintf(v->qmp, sizeof(v->qmp), "%s/qmp.sock", v->state);
+        snprintf(qmp, sizeof(qmp), "unix:%s,server=on,wait=off", v->qmp);
+    }
+    A("-display"), A("none"), A("-machine"), A(machine), A("-accel"), A(accel);
+    if (v->tuned) A("-cpu"), A(kvm ? "host" : "max"), A("-object"), A(backend), A("-qmp"), A(qmp);
+    A("-smp"), A(smp), A("-m"), A(mem);
+    A("-kernel"), A(v->kernel), A("-initrd"), A(v->initrd), A("-append"), A(append);
+    A("-serial"), A(serial), A("-device"), A("virtio-serial-pci,id=vs");
+    A("-chardev"), A(chardev), A("-device");
+    A("virtserialport,bus=vs.0,chardev=ch,name=" VM_PORT_NAME);
+    if (v->disk[0]) {
+        size_t l = strlen(append);
+        snprintf(append + l, sizeof(append) - l, " isobench.disk=1");
+        snprintf(drive, sizeof(drive), "file=%s,if=none,id=d0,format=raw,cache=none,aio=io_uring",
+                 v->disk);
+        A("-drive"), A(drive), A("-device"), A("virtio-blk-pci,drive=d0");
+    }
+    if (ctx->peer) A("-netdev"), A(netdev), A("-device"), A("virtio-net-pci,netdev=n0");
+    A(NULL);
+#undef A
+    const char *bin = qemu_bin();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int fd = open(v->console, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        if (v->tapfd >= 0 && dup2(v->tapfd, 3) < 0) _exit(126); /* dup2 clears CLOEXEC */
+        execv(bin, argv);
+        _exit(127);
+    }
+    if (v->tapfd >= 0) close(v->tapfd); /* QEMU holds the tap now */
+    v->tapfd = -1;
+    v->pid = pid;
+    if (journal_add_pid(ctx->journal, pid, e) < 0) return -1;
+    v->chan = vm_connect(v->sock, pid, 30, e);
+    char ready[64];
+    if (v->chan < 0 || proto_recv(v->chan, ready, sizeof(ready), 180, e) < 0 ||
+        strcmp(ready, "ready")) {
+        char tail[700];
+        console_tail(v->console, tail, sizeof(tail));
+        return err_wrap(e, "guest did not reach agent ready (console: ...%s)", tail);
+    }
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%.6f", util_now() - t0);
+    kv_set(&ctx->facts, "startup_s", buf, NULL);
+    if (v->tuned) {
+        char pins[256];
+        if (vm_pin_vcpus(v->qmp, pins, sizeof(pins), e) < 0) return err_wrap(e, "vm tuned");
+        kv_set(&ctx->facts, "vcpu_pinning", pins, NULL);
+        kv_set(&ctx->facts, "memory", "2 MiB hugepages, preallocated", NULL);
+    }
+    char status[64], path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %63s", status) == 1) {
+            snprintf(buf, sizeof(buf), "%llu", strtoull(status, NULL, 10) * 1024ull);
+            kv_set(&ctx->facts, "footprint_bytes", buf, NULL);
+        }
+    if (f) fclose(f);
+    return 0;
+}
+
+static int vm_up(struct env_ctx *ctx, struct err *e)
+{
+    struct vm *v = calloc(1, sizeof(*v));
+    if (!v) return err_set(e, ERR_FAIL, "out of memory");
+    v->chan = -1;
+    v->tapfd = -1;
+    ctx->priv = v;
+    if (!ctx->journal || ctx->journal->fd < 0)
+        return err_set(e, ERR_USAGE, "no undo journal under %s (not root?)", journal_root());
+    char why[200];
+    const char *want = kv_get(&ctx->spec.kv, "accel");
+    const char *det = vm_accel_detect(why, sizeof(why));
+    if (want && !strcmp(want, "kvm") && strcmp(det, "kvm"))
+        return err_set(e, ERR_USAGE, "%s: KVM is not usable here: %s", ctx->spec.text, why);
+    snprintf(v->accel, sizeof(v->accel), "%s", want && strcmp(want, "auto") ? want : det);
+    const char *t = kv_get(&ctx->spec.kv, "tuned");
+    v->tuned = t && (!strcmp(t, "on") || !strcmp(t, "1") || !strcmp(t, "yes"));
+    kv_set(&ctx->facts, "profile", v->tuned ? "tuned" : "stock", NULL);
+    double t0 = util_now();
+    if (vm_prepare(v, ctx, e) < 0 || vm_start(v, ctx, t0, e) < 0) return -1;
+    kv_set(&ctx->facts, "accel", v->accel, NULL);
+    kv_set(&ctx->facts, "accel_reason", why, NULL);
+    kv_set(&ctx->facts, "kernel", v->kernel, NULL);
+    char label[400];
+    snprintf(label, sizeof(label),
+             "%sQEMU q35 %s %s, kernel %s, initramfs userland, virtio-serial agent%s",
+             strcmp(v->accel, "kvm") ? "EMULATED VM (TCG) - not comparable to KVM: "
+                                     : "KVM guest: ",
+             v->accel,
+             v->tuned ? "tuned (host CPU model, pinned vCPUs, hugepages)"
+                      : "stock (default CPU model, no pinning, 4 KiB pages)",
+             v->kver, v->disk[0] ? ", ext4 data disk on virtio-blk cache=none" : "");
+    kv_set(&ctx->facts, "label", label, NULL);
+    env_reach_host(ctx); /* through the published port */
+    return 0;
+}
+
+static int vm_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
+{
+    struct vm *v = ctx->priv;
+    int rc = env_chan_exec(&v->chan, ctx->timeout_s, j, rep, e);
+    if (rc == 0 && rep->ok) {
+        kv_set(&rep->res.facts, "accel", v->accel, NULL);
+        if (strcmp(v->accel, "kvm")) kv_set(&rep->res.facts, "emulated", "1", NULL);
+    }
+    return rc;
+}
+
+/* EOF on the channel: the guest powers off; QEMU is killed if it lingers.
+ * The journal removes the state dir and the disk. */
+static void vm_down(struct env_ctx *ctx)
+{
+    struct vm *v = ctx->priv;
+    if (!v) return;
+    env_chan_stop(&v->chan, &v->pid, 5.0);
+    if (v->tapfd >= 0) close(v->tapfd);
+    free(v);
+    ctx->priv = NULL;
+}
+
+const struct env env_vm = {
+    .name = "vm",
+    .summary = "QEMU guest built by isobench (KVM, or TCG labelled emulated)",
+    .unavailable = vm_unavailable,
+    .keys = vm_keys,
+    .check = vm_check,
+    .up = vm_up,
+    .exec = vm_exec,
+    .down = vm_down,
+};

@@ -1,0 +1,144 @@
+/* guest.c - pid 1 of an isobench guest: mounts /dev, /proc, /sys, /tmp,
+ * loads the virtio modules shipped in the initramfs (in name order, which
+ * is dependency order), mounts the data disk (/dev/vda, ext4) on /data when
+ * there is one, brings up eth0 from the kernel command line and serves the
+ * agent on the virtio-serial port. Powers off when the host closes it. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <net/if.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/agent.h"
+#include "envs/container/net.h"
+#include "envs/vm/initramfs.h"
+
+static void guest_log(const char *msg)
+{
+    int fd = open("/dev/console", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    dprintf(fd, "isobench-init: %s\n", msg);
+    close(fd);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Loads every shipped module; one that needs another's symbols (ENOENT)
+ * is retried after the others, so no dependency order has to be right. */
+static void guest_modules(void)
+{
+    struct dirent **list;
+    int n = scandir("/lib/isobench-modules", &list, NULL, by_name);
+    char done[64] = {0};
+    for (int pass = 0; pass < 6; pass++) {
+        int progress = 0, left = 0;
+        for (int i = 0; i < n && i < 64; i++) {
+            if (done[i] || list[i]->d_name[0] == '.') continue;
+            char path[300];
+            snprintf(path, sizeof(path), "/lib/isobench-modules/%s", list[i]->d_name);
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) continue;
+            int rc = (int)syscall(SYS_finit_module, fd, "", 0);
+            int err = errno;
+            close(fd);
+            if (rc == 0 || err == EEXIST) {
+                done[i] = 1;
+                progress = 1;
+            } else if (err != ENOENT || pass == 5) {
+                char msg[400];
+                snprintf(msg, sizeof(msg), "loading %s: %s", list[i]->d_name, strerror(err));
+                guest_log(msg);
+                done[i] = 1;
+            } else {
+                left = 1;
+            }
+        }
+        if (!left || !progress) break;
+    }
+    for (int i = 0; i < n; i++)
+        free(list[i]);
+    if (n > 0) free(list);
+}
+
+/* eth0 from the kernel command line (isobench.ip=A/P isobench.gw=G), set
+ * by the host when a network workload is planned. */
+static void guest_net(void)
+{
+    char cmd[1024] = "", ip[32] = "", gw[32] = "";
+    int prefix = 24;
+    util_read_file("/proc/cmdline", cmd, sizeof(cmd));
+    const char *p = strstr(cmd, "isobench.ip="), *g = strstr(cmd, "isobench.gw=");
+    if (!p || !g || sscanf(p + 12, "%31[0-9.]/%d", ip, &prefix) != 2 ||
+        sscanf(g + 12, "%31[0-9.]", gw) != 1)
+        return;
+    struct net_nat n = {.prefix = prefix};
+    inet_pton(AF_INET, ip, &n.addr);
+    inet_pton(AF_INET, gw, &n.gw);
+    for (int i = 0; i < 200 && !if_nametoindex("eth0"); i++)
+        usleep(10000);
+    struct err e = {0};
+    if (net_nat_guest(&n, &e) < 0) guest_log(e.msg);
+}
+
+/* The virtio-serial port named VM_PORT_NAME, from sysfs (no udev here). */
+static int guest_port(void)
+{
+    for (int tries = 0; tries < 500; tries++) {
+        DIR *d = opendir("/sys/class/virtio-ports");
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+            char p[300], name[64] = "";
+            snprintf(p, sizeof(p), "/sys/class/virtio-ports/%s/name", de->d_name);
+            if (util_read_file(p, name, sizeof(name)) == 0 && !strcmp(name, VM_PORT_NAME)) {
+                snprintf(p, sizeof(p), "/dev/%s", de->d_name);
+                closedir(d);
+                return open(p, O_RDWR | O_CLOEXEC);
+            }
+        }
+        if (d) closedir(d);
+        usleep(20000);
+    }
+    return -1;
+}
+
+void vm_guest_main(void)
+{
+    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+    mount("proc", "/proc", "proc", 0, NULL);
+    mount("sysfs", "/sys", "sysfs", 0, NULL);
+    mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
+    guest_modules();
+    char cmdline[1024] = "";
+    util_read_file("/proc/cmdline", cmdline, sizeof(cmdline));
+    int disk = strstr(cmdline, "isobench.disk=1") != NULL; /* only then wait for it */
+    for (int i = 0; disk && i < 500 && access("/dev/vda", F_OK) != 0; i++)
+        usleep(10000);
+    if (disk && mount("/dev/vda", "/data", "ext4", 0, NULL) < 0) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "mounting /dev/vda on /data: %s", strerror(errno));
+        guest_log(msg);
+    }
+    guest_net();
+    int fd = guest_port();
+    if (fd < 0) {
+        guest_log("no virtio-serial port named " VM_PORT_NAME);
+    } else {
+        guest_log("agent ready");
+        struct err e = {0};
+        if (agent_serve_loop(fd, &e) < 0) guest_log(e.msg);
+    }
+    sync();
+    reboot(RB_POWER_OFF);
+    for (;;)
+        pause();
+}

@@ -1,0 +1,133 @@
+#include "envs/vm/initramfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+struct cpio {
+    FILE *f;
+    unsigned ino;
+    char dirs[64][256];
+    int ndirs;
+};
+
+static int cpio_pad(FILE *f)
+{
+    long pos = ftell(f);
+    while (pos % 4) {
+        if (fputc(0, f) == EOF) return -1;
+        pos++;
+    }
+    return 0;
+}
+
+/* One newc entry: header, name, padding, data, padding. */
+static int cpio_entry(struct cpio *c, const char *name, unsigned mode, const void *data, size_t len)
+{
+    const char *n = name[0] == '/' ? name + 1 : name;
+    if (fprintf(c->f, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ++c->ino, mode,
+                0, 0, 1, 0, (unsigned)len, 0, 0, 0, 0, (unsigned)strlen(n) + 1, 0) < 0 ||
+        fwrite(n, 1, strlen(n) + 1, c->f) != strlen(n) + 1 || cpio_pad(c->f) < 0 ||
+        (len && fwrite(data, 1, len, c->f) != len) || cpio_pad(c->f) < 0)
+        return -1;
+    return 0;
+}
+
+/* Every parent directory of path, once. */
+static int cpio_dirs(struct cpio *c, const char *path)
+{
+    char d[256];
+    for (const char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+        snprintf(d, sizeof(d), "%.*s", (int)(p - path), path);
+        int seen = 0;
+        for (int i = 0; i < c->ndirs && !seen; i++)
+            seen = !strcmp(c->dirs[i], d);
+        if (seen) continue;
+        if (c->ndirs < 64) snprintf(c->dirs[c->ndirs++], sizeof(c->dirs[0]), "%s", d);
+        if (cpio_entry(c, d, 040755, NULL, 0) < 0) return -1;
+    }
+    return 0;
+}
+
+/* Copies host file src (symlinks followed) into the archive as dst. */
+static int cpio_file(struct cpio *c, const char *src, const char *dst, unsigned mode, struct err *e)
+{
+    int fd cleanup_close = open(src, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return err_set(e, ERR_FAIL, "initramfs: %s: %s", src, strerror(errno));
+    char *buf cleanup_free = malloc((size_t)st.st_size + 1);
+    if (!buf) return err_set(e, ERR_FAIL, "out of memory");
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n <= 0) return err_set(e, ERR_FAIL, "initramfs: reading %s", src);
+        got += (size_t)n;
+    }
+    if (cpio_dirs(c, dst) < 0 || cpio_entry(c, dst, 0100000 | mode, buf, got) < 0)
+        return err_set(e, ERR_FAIL, "initramfs: writing: %s", strerror(errno));
+    return 0;
+}
+
+/* The shared-library closure of self, as ldd prints it: each library goes
+ * in at the path ldd names (where the loader will look for it). */
+static int add_libs(struct cpio *c, const char *self, struct err *e)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "ldd '%s' 2>/dev/null", self);
+    FILE *p = popen(cmd, "r");
+    if (!p) return err_set(e, ERR_FAIL, "initramfs: cannot run ldd");
+    char line[600];
+    int rc = 0, n = 0;
+    while (rc == 0 && fgets(line, sizeof(line), p)) {
+        char path[512] = "";
+        char *arrow = strstr(line, "=> ");
+        if (arrow)
+            sscanf(arrow + 3, "%511s", path);
+        else
+            sscanf(line, " %511s", path);
+        if (path[0] != '/') continue;
+        rc = cpio_file(c, path, path, 0755, e);
+        n++;
+    }
+    int st = pclose(p);
+    if (rc == 0 && (st != 0 || n == 0))
+        rc = err_set(e, ERR_FAIL, "initramfs: ldd %s failed (is it installed?)", self);
+    return rc;
+}
+
+int initramfs_build(const char *self, const char *kver, const char *out, struct err *e)
+{
+    struct cpio c = {0};
+    c.f = fopen(out, "we");
+    if (!c.f) return err_set(e, ERR_FAIL, "initramfs: %s: %s", out, strerror(errno));
+    int rc = 0;
+    static const char *const dirs[] = {"/dev", "/proc", "/sys", "/tmp", "/data", "/run"};
+    for (size_t i = 0; rc == 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++)
+        if (cpio_entry(&c, dirs[i], 040755, NULL, 0) < 0)
+            rc = err_set(e, ERR_FAIL, "initramfs: writing: %s", strerror(errno));
+    if (rc == 0) rc = cpio_file(&c, self, "/init", 0755, e);
+    if (rc == 0) rc = add_libs(&c, self, e);
+    static const char *const mods[] = {VM_MODULES};
+    for (size_t i = 0; rc == 0 && i < sizeof(mods) / sizeof(mods[0]); i++) {
+        char cmd[300], path[512] = "";
+        snprintf(cmd, sizeof(cmd), "modinfo -k '%s' -F filename %s 2>/dev/null", kver, mods[i]);
+        FILE *p = popen(cmd, "r");
+        if (p && fgets(path, sizeof(path), p)) path[strcspn(path, "\n")] = '\0';
+        if (p) pclose(p);
+        if (path[0] != '/') continue; /* built in, or not in this kernel */
+        char dst[128];
+        snprintf(dst, sizeof(dst), "/lib/isobench-modules/%02zu-%s.ko", i, mods[i]);
+        rc = cpio_file(&c, path, dst, 0644, e);
+    }
+    if (rc == 0 && cpio_entry(&c, "TRAILER!!!", 0, NULL, 0) < 0)
+        rc = err_set(e, ERR_FAIL, "initramfs: writing: %s", strerror(errno));
+    if (fclose(c.f) != 0 && rc == 0) rc = err_set(e, ERR_FAIL, "initramfs: %s", strerror(errno));
+    return rc;
+}

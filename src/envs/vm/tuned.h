@@ -1,0 +1,21 @@
+/* tuned.h - the pieces of `vm:tuned` (the paper's tuned KVM): guest RAM
+ * on preallocated 2 MiB hugepages (reserved through vm.nr_hugepages,
+ * journaled so the old value comes back), and each vCPU thread pinned to
+ * one host CPU, found through QMP's query-cpus-fast. */
+#ifndef ISOBENCH_VM_TUNED_H
+#define ISOBENCH_VM_TUNED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/journal.h"
+
+/* Makes sure mb MiB of free 2 MiB hugepages exist, raising nr_hugepages
+ * (journaled "sysctl") when needed. */
+int vm_hugepages_reserve(uint64_t mb, struct journal *j, struct err *e);
+
+/* Pins vCPU i's thread to host CPU i % online CPUs; desc gets
+ * "0->0,1->1". qmp: QEMU's QMP unix socket. */
+int vm_pin_vcpus(const char *qmp, char *desc, size_t len, struct err *e);
+
+#endif

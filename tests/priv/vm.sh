@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Root only: the vm environment boots a real guest (TCG here, labelled),
+# runs the agent there, measures on its virtio disk, and leaves nothing.
+#  1. null,stream,blockio on native,vm: the guest's kernel and namespaces
+#     differ from the host's; accel and "emulated" facts on every sample
+#     when not KVM; the table says EMULATED;
+#  2. bad vm specs exit 2 with one line;
+#  3. SIGKILL during boot and during a run, then `isobench cleanup`: no
+#     QEMU, disk image, journal or mount is left.
+set -uo pipefail
+bin=$1
+. "$(dirname "$0")/lib.sh"
+priv_init "undo journal, guest files"
+priv_need_env "$bin" vm
+before=$(leftovers)
+export GOTO_ISOBENCH_TEST=marker # a harmless tuning variable: it must reach the guest too
+
+"$bin" run -w null,stream,blockio,netlat -e native,vm:cpus=1,mem=1G -r 1 --size tiny --db "$db" -o duration=0.3 \
+    -o runtime=0.3 -o file-size=32M --json >"$dir/out.json" 2>"$dir/err" || { cat "$dir/err"; bad "vm run failed"; }
+python3 - "$dir/out.json" <<'PY' || fail=1
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+def bad(m): print("FAIL:", m); sys.exit(1)
+native = {r["workload"]: r for r in rows if r["env"] == "native"}
+vm = [r for r in rows if r["env"].startswith("vm")]
+if len(vm) != 8: bad(f"expected 8 vm samples, got {len(vm)}")
+for r in vm:
+    if not r["ok"]: bad(f"{r['workload']} in vm failed: {r.get('error')}")
+    f = r["facts"]
+    if f.get("accel") not in ("kvm", "tcg"): bad(f"no accel fact: {f}")
+    if f["accel"] == "tcg" and f.get("emulated") != "1": bad("tcg sample not marked emulated")
+    if f.get("cpus") != "1": bad(f"guest has {f.get('cpus')} CPUs, asked 1")
+    n = native[r["workload"]]["facts"]
+    envs = lambda d: {k: v for k, v in d.items() if k.startswith("env.")}
+    if envs(f) != envs(n) or envs(f).get("env.GOTO_ISOBENCH_TEST") != "marker":
+        bad(f"guest runs with other tuning variables: {envs(f)} vs {envs(n)}")
+    if f.get("ns.mnt") == n.get("ns.mnt") and f.get("kernel") == n.get("kernel"):
+        bad("the vm sample ran on the host")
+    if r["workload"] == "blockio" and f.get("blockio.dir") != "/data": bad(f"blockio dir {f.get('blockio.dir')}")
+    if r["workload"] == "netlat" and ("10.213." not in f.get("ipv4", "") or "10.214." not in f.get("client.ipv4", "")):
+        bad(f"netlat path: guest {f.get('ipv4')} client {f.get('client.ipv4')}")
+PY
+"$bin" report --db "$db" >"$dir/report.txt" 2>&1
+grep -Eq "EMULATED VM \(TCG\)|KVM guest" "$dir/report.txt" || bad "report does not label the vm: $(head -5 "$dir/report.txt")"
+# The tuned profile: pinned vCPUs, hugepage RAM; vm.nr_hugepages comes back.
+hp_before=$(cat /proc/sys/vm/nr_hugepages)
+"$bin" run -w null -e vm:tuned,mem=1G -r 1 --size tiny --db "$db" >"$dir/tuned.txt" 2>&1 || { cat "$dir/tuned.txt"; bad "vm:tuned run failed"; }
+pins=$(sqlite3 "$db" "SELECT value FROM env_facts WHERE key='vcpu_pinning' ORDER BY run_id DESC LIMIT 1")
+grep -Eq '^0->[0-9]+' <<<"$pins" || bad "vm:tuned vCPUs not pinned: '$pins'"
+grep -q "tuned (host CPU model" "$dir/tuned.txt" || bad "vm:tuned label missing"
+[ "$(cat /proc/sys/vm/nr_hugepages)" = "$hp_before" ] || bad "nr_hugepages not restored ($(cat /proc/sys/vm/nr_hugepages) vs $hp_before)"
+for spec in vm:tuned=maybe vm:accel=xen vm:cpus=0 vm:cpus=999 vm:mem=1K vm:mem=100T vm:kernel=/nonexistent vm:bogus=1; do
+    out=$("$bin" run -w null -e "$spec" --db "$db" 2>&1 >/dev/null); rc=$?
+    [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "$spec: exit $rc: $out"
+done
+out=$("$bin" run -w stream -e vm:mem=128M -r 1 --size tiny --db "$db" 2>&1 >/dev/null); rc=$?
+[ $rc = 2 ] && grep -q "too small" <<<"$out" || bad "vm:mem=128M with stream: exit $rc: $out"
+[ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
+for delay in 0.5 3 8; do
+    "$bin" run -w null,blockio,netlat -e vm -r 2 --size tiny --db "$db" -o runtime=0.5 -o file-size=32M >/dev/null 2>&1 &
+    pid=$!
+    sleep "$delay"
+    kill -KILL $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    sleep 0.5
+    "$bin" cleanup >/dev/null || bad "cleanup failed after SIGKILL at ${delay}s"
+    [ "$(leftovers)" = "$before" ] || bad "after SIGKILL at ${delay}s and cleanup, left: $(leftovers)"
+done
+[ $fail = 0 ] && echo "priv vm: ok"
+exit $fail
