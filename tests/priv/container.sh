@@ -7,12 +7,8 @@
 #     no cgroup, process, journal, volume dir or mount of those runs remains.
 set -uo pipefail
 bin=$1
-if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (namespaces, cgroups, mounts)"; exit 77; fi
-dir=$(mktemp -d /tmp/isobench-priv-XXXXXX)
-trap 'rm -rf "$dir"' EXIT
-db=$dir/r.db
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
+priv_init "namespaces, cgroups, mounts"
 
 # A harmless variable with a tuning prefix: it must reach the agent everywhere.
 export GOTO_ISOBENCH_TEST=marker
@@ -56,18 +52,6 @@ done
 [ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='startup_s' AND value > 0")" = $((4 + 2 * have_runc)) ] || bad "no startup_s"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='footprint_bytes' AND value > 0")" = 4 ] || bad "no footprint"
 
-leftovers() { # everything of run-ish objects still on the host
-    {
-        find /sys/fs/cgroup -maxdepth 4 -name 'isobench-*' 2>/dev/null
-        ls -d /var/tmp/isobench-* 2>/dev/null
-        ls "${ISOBENCH_RUN_DIR:-/run/isobench}" 2>/dev/null
-        grep isob /proc/mounts
-        ip -o link | grep -o 'isob[0-9a-f]*[a-z0-9]*'
-        nft list tables | grep isob
-        pgrep -f "isobench agent --serve"
-        ls /run/runc 2>/dev/null | grep isob
-    } | sort
-}
 before=$(leftovers)
 fwd_before=$(cat /proc/sys/net/ipv4/ip_forward)
 [ -z "$before" ] || echo "note: objects present before the test: $before"
