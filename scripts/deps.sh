@@ -16,6 +16,8 @@ PKGS=(
     hpcc openmpi-bin xz-utils                       # bench/fidelity-cpu.sh references
     fio iperf3 sockperf                             # bench/fidelity-netio.sh references
     cpio                                            # bench/vm.sh: the bare-QEMU initramfs
+    redis-server redis-tools                        # redis workload (+ redis-benchmark, the reference)
+    mariadb-server mariadb-client sysbench          # mysql workload: mariadbd, mariadb-admin, sysbench
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -22,7 +22,7 @@ struct job {
     int size;
     struct kvlist opts;
     char role[8];   /* "" (a plain job), "server" or "client" */
-    char addr[64];  /* client: the server's address; server: "" (any) */
+    char addr[64];  /* client: the server's address; server: the one to bind, "" = any */
     int port;       /* 0: none */
     char data[256]; /* the environment's data directory, "" if none */
 };

@@ -7,7 +7,7 @@
 
 enum better { BETTER_LOWER = -1, BETTER_HIGHER = 1 };
 
-#define RESULT_MAX_METRICS 40
+#define RESULT_MAX_METRICS 64
 struct metric {
     char name[48];
     char unit[24];

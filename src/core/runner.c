@@ -211,7 +211,7 @@ static int measure_net(struct env_ctx *ctx, struct job *j, struct reply *r, stru
     snprintf(cj->addr, sizeof(cj->addr), "%s", ctx->reach_addr);
     cj->port = ctx->reach_port;
     snprintf(j->role, sizeof(j->role), "server");
-    j->addr[0] = '\0';
+    snprintf(j->addr, sizeof(j->addr), "%s", ctx->serve_addr);
     j->port = ctx->port;
     pid_t pid;
     int fd;
@@ -313,6 +313,11 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct journal *j, 
         ctx[i].port = need_net ? base + i : 0;
         ctx[i].need_data = need_data;
         ctx[i].mem_needed = p->mem_needed;
+        int nf = 0;
+        for (int w = 0; w < p->nwl; w++)
+            for (int k = 0; p->wl[w]->guest_files && p->wl[w]->guest_files[k]; k++)
+                if (nf < ENV_MAX_GUEST_FILES) ctx[i].guest_files[nf++] = p->wl[w]->guest_files[k];
+        ctx[i].guest_files[nf] = NULL;
         ctx[i].env = p->env[i];
         ctx[i].spec = p->spec[i];
         ctx[i].timeout_s = p->timeout_s;

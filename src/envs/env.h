@@ -15,6 +15,8 @@
 
 struct env;
 
+#define ENV_MAX_GUEST_FILES 16
+
 struct env_ctx {
     const struct env *env;
     struct spec spec;
@@ -32,12 +34,21 @@ struct env_ctx {
     char reach_addr[64];
     int reach_port;
     char no_reach[128];
+    /* The address a server binds inside the environment: set by up() for
+     * environments that share the host's netns (the peer-facing host
+     * address, so no server ever listens on the host's other interfaces);
+     * empty = any address of the environment's own, private netns. */
+    char serve_addr[64];
     /* Where workloads may write inside the environment; set by up() when
      * the runner sets need_data (a planned workload writes). */
     int need_data;
     char datadir[256];
     uint64_t mem_needed; /* the largest planned workload's memory need (bytes) */
-    void *priv;          /* owned by the environment, freed by down() */
+    /* Host programs and data the planned workloads run inside the
+     * environment (NULL-terminated): what an environment whose root is not
+     * the host's (the VM) must bring along. */
+    const char *guest_files[ENV_MAX_GUEST_FILES + 1];
+    void *priv; /* owned by the environment, freed by down() */
 };
 
 struct env {
@@ -86,9 +97,10 @@ int env_agent_start(const struct job *j, int (*setup)(void *), void *arg, pid_t 
                     struct err *e);
 int env_agent_finish(pid_t *pid, int *fd, double timeout_s, struct reply *rep, struct err *e);
 
-/* For host-netns environments (native, net=host): the peer reaches the
+/* For host-netns environments (native, net=host; shares_netns = 1) and
+ * published ports (shares_netns = 0): the peer reaches the
  * server at the peer link's host address, on the same port. */
-void env_reach_host(struct env_ctx *ctx);
+void env_reach_host(struct env_ctx *ctx, int shares_netns);
 
 /* For environments that write on the host's disk (native): makes
  * <data>/isobench-<run>-<idx>-data (journaled; data= from the spec,

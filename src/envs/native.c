@@ -20,7 +20,7 @@ static int native_check(const struct spec *sp, struct err *e)
 
 static int native_up(struct env_ctx *ctx, struct err *e)
 {
-    env_reach_host(ctx);
+    env_reach_host(ctx, 1);
     if (ctx->need_data && env_make_datadir(ctx, e) < 0) return -1;
     if (ctx->datadir[0]) kv_set(&ctx->facts, "datadir", ctx->datadir, NULL);
     return 0;

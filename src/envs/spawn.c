@@ -92,11 +92,13 @@ int env_spawn_agent(const struct job *j, double timeout_s, int (*setup)(void *),
     return env_agent_finish(&pid, &fd, timeout_s, rep, e);
 }
 
-void env_reach_host(struct env_ctx *ctx)
+void env_reach_host(struct env_ctx *ctx, int shares_netns)
 {
     if (!ctx->peer) return;
     snprintf(ctx->reach_addr, sizeof(ctx->reach_addr), "%s", ctx->peer->host_addr);
     ctx->reach_port = ctx->port;
+    if (shares_netns)
+        snprintf(ctx->serve_addr, sizeof(ctx->serve_addr), "%s", ctx->peer->host_addr);
 }
 
 int env_make_datadir(struct env_ctx *ctx, struct err *e)

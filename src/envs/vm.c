@@ -184,7 +184,7 @@ static int vm_prepare(struct vm *v, struct env_ctx *ctx, struct err *e)
     snprintf(v->initrd, sizeof(v->initrd), "%s/initrd.cpio", v->state);
     snprintf(v->sock, sizeof(v->sock), "%s/agent.sock", v->state);
     snprintf(v->console, sizeof(v->console), "%s/console.log", v->state);
-    if (initramfs_build(env_self_exe(), v->kver, v->initrd, e) < 0) return -1;
+    if (initramfs_build(env_self_exe(), v->kver, ctx->guest_files, v->initrd, e) < 0) return -1;
     if (!ctx->need_data) return 0;
     /* The data disk: a raw ext4 image on the host's disk (not in /run: a
      * tmpfs), journaled before it exists. */
@@ -420,7 +420,7 @@ static int vm_up(struct env_ctx *ctx, struct err *e)
                       : "stock (default CPU model, no pinning, 4 KiB pages)",
              v->kver, v->disk[0] ? ", ext4 data disk on virtio-blk cache=none" : "");
     kv_set(&ctx->facts, "label", label, NULL);
-    env_reach_host(ctx); /* through the published port */
+    env_reach_host(ctx, 0); /* through the published port */
     return 0;
 }
 

@@ -87,7 +87,7 @@ static int netbw_server(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
     char v[16];
     snprintf(v, sizeof(v), "%d", cpu);
     kv_set(&r->facts, "netbw.cpu", v, NULL);
-    int lfd cleanup_close = net_listen(SOCK_STREAM, ctx->port, e);
+    int lfd cleanup_close = net_listen(SOCK_STREAM, ctx->addr, ctx->port, e);
     if (lfd < 0) return -1;
     for (int phase = 0; phase < 2; phase++) {
         int fd cleanup_close = net_accept(lfd, NETBW_ACCEPT_S, e);

@@ -92,8 +92,8 @@ static int netlat_server(const struct wl_ctx *ctx, const struct netlat_cfg *c, s
     char v[16];
     snprintf(v, sizeof(v), "%d", cpu);
     kv_set(&r->facts, "netlat.cpu", v, NULL);
-    int lfd cleanup_close = net_listen(SOCK_STREAM, ctx->port, e);
-    int ufd cleanup_close = lfd < 0 ? -1 : net_listen(SOCK_DGRAM, ctx->port, e);
+    int lfd cleanup_close = net_listen(SOCK_STREAM, ctx->addr, ctx->port, e);
+    int ufd cleanup_close = lfd < 0 ? -1 : net_listen(SOCK_DGRAM, ctx->addr, ctx->port, e);
     char *buf cleanup_free = malloc(NETLAT_MAXMSG);
     if (lfd < 0 || ufd < 0) return err_wrap(e, "netlat server");
     if (!buf) return err_set(e, ERR_FAIL, "out of memory");

@@ -16,7 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-int net_pin(const char *spec, int *cpu, struct err *e)
+int net_cpu_pick(const char *spec, int *cpu, struct err *e)
 {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -25,6 +25,9 @@ int net_pin(const char *spec, int *cpu, struct err *e)
     int c = -1;
     if (!spec || !strcmp(spec, "auto")) {
         for (int i = CPU_SETSIZE - 1; i >= 0 && c < 0; i--)
+            if (CPU_ISSET(i, &set)) c = i;
+    } else if (!strcmp(spec, "low")) {
+        for (int i = 0; i < CPU_SETSIZE && c < 0; i++)
             if (CPU_ISSET(i, &set)) c = i;
     } else {
         char *end;
@@ -35,6 +38,15 @@ int net_pin(const char *spec, int *cpu, struct err *e)
         c = (int)v;
     }
     if (c < 0) return err_set(e, ERR_FAIL, "no CPU available");
+    *cpu = c;
+    return 0;
+}
+
+int net_pin(const char *spec, int *cpu, struct err *e)
+{
+    int c;
+    if (net_cpu_pick(spec, &c, e) < 0) return -1;
+    cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(c, &set);
     if (sched_setaffinity(0, sizeof(set), &set) < 0)
@@ -43,13 +55,17 @@ int net_pin(const char *spec, int *cpu, struct err *e)
     return 0;
 }
 
-int net_listen(int type, int port, struct err *e)
+int net_listen(int type, const char *addr, int port, struct err *e)
 {
     int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
     if (fd < 0) return err_set(e, ERR_FAIL, "socket: %s", strerror(errno));
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (addr && *addr && inet_pton(AF_INET, addr, &a.sin_addr) != 1) {
+        close(fd);
+        return err_set(e, ERR_FAIL, "bad server address '%s'", addr);
+    }
     if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
         (type == SOCK_STREAM && listen(fd, 8) < 0)) {
         int saved = errno;
@@ -188,6 +204,27 @@ double net_cpu_busy_s(void)
     return (double)busy / (double)(hz > 0 ? hz : 100);
 }
 
+int net_int_list(const char *v, const char *what, int lo, int hi, int *out, int max, int *n,
+                 struct err *e)
+{
+    *n = 0;
+    const char *p = v ? v : "";
+    while (*p) {
+        char *end;
+        long x = strtol(p, &end, 10);
+        if (end == p || (*end && *end != ',') || x < lo || x > hi || *n >= max ||
+            (*n > 0 && x <= out[*n - 1]))
+            return err_set(e, ERR_USAGE,
+                           "%s must be up to %d increasing numbers in %d..%d, comma-separated "
+                           "(got '%s')",
+                           what, max, lo, hi, v ? v : "");
+        out[(*n)++] = (int)x;
+        p = *end ? end + 1 : end;
+    }
+    if (*n == 0) return err_set(e, ERR_USAGE, "%s: empty list", what);
+    return 0;
+}
+
 int net_duration(const char *v, const char *wl, double *out, struct err *e)
 {
     if (!v || util_parse_double(v, out, e) < 0 || !isfinite(*out) || *out <= 0 || *out > 3600)
@@ -201,7 +238,7 @@ int net_check_cpus(const struct wl_ctx *ctx, const struct workload *w, struct er
     for (int i = 0; i < 2; i++) {
         const char *v = wl_opt_str(ctx, w, keys[i]);
         uint64_t n;
-        if (v && strcmp(v, "auto") && util_parse_u64(v, &n, e) < 0)
+        if (v && strcmp(v, "auto") && strcmp(v, "low") && util_parse_u64(v, &n, e) < 0)
             return err_wrap(e, "%s: %s", w->name, keys[i]);
     }
     return 0;

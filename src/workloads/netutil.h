@@ -11,13 +11,15 @@
 #include "core/err.h"
 #include "core/util.h"
 
-/* Pins the calling thread to one CPU. spec: a CPU number or "auto" (the
- * highest CPU this process may use). The chosen CPU goes to *cpu. */
+/* Picks one CPU this process may use. spec: a CPU number, "auto" (the
+ * highest) or "low" (the lowest). */
+int net_cpu_pick(const char *spec, int *cpu, struct err *e);
+/* Pins the calling thread to the CPU net_cpu_pick chooses (-> *cpu). */
 int net_pin(const char *spec, int *cpu, struct err *e);
 
-/* A socket of type (SOCK_STREAM/SOCK_DGRAM) bound to port on every
- * address; stream sockets listen. */
-int net_listen(int type, int port, struct err *e);
+/* A socket of type (SOCK_STREAM/SOCK_DGRAM) bound to addr:port (addr NULL
+ * or "": every address); stream sockets listen. */
+int net_listen(int type, const char *addr, int port, struct err *e);
 /* Every connected socket gets send/receive timeouts of this many seconds:
  * a peer that vanishes turns into an error, never a hang. */
 #define NET_IO_TIMEOUT_S 90.0
@@ -52,6 +54,11 @@ int net_check_cpus(const struct wl_ctx *ctx, const struct workload *w, struct er
 /* Why a network workload cannot run here (the peer namespace, veth and
  * nftables need root), or NULL. */
 const char *net_unavailable(void);
+
+/* A comma-separated list of integers in [lo, hi], at most max of them,
+ * strictly increasing (a sweep), into out[*n]; ERR_USAGE naming what. */
+int net_int_list(const char *v, const char *what, int lo, int hi, int *out, int max, int *n,
+                 struct err *e);
 
 /* A duration option in seconds: > 0 and finite, else ERR_USAGE. */
 int net_duration(const char *v, const char *wl, double *out, struct err *e);

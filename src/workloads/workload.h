@@ -37,6 +37,9 @@ struct workload {
     const struct wl_opt *opts;        /* terminated by {NULL} */
     int net;                          /* client/server: the runner drives both sides */
     int data;                         /* writes files in the environment's data dir */
+    /* Host programs (with their libraries) and data directories the
+     * workload runs inside the environment, NULL-terminated, or NULL. */
+    const char *const *guest_files;
     /* Runs on the host before anything starts: validates the options, adds
      * to `resolved` every size it computes ("auto"), so that every
      * environment runs the very same size, and sets *mem_bytes to the memory
@@ -48,7 +51,7 @@ struct workload {
 };
 
 #define WORKLOAD_LIST(X)                                                                           \
-    X(null) X(stream) X(randomaccess) X(compress) X(linpack) X(netbw) X(netlat) X(blockio)
+    X(null) X(stream) X(randomaccess) X(compress) X(linpack) X(netbw) X(netlat) X(blockio) X(redis)
 
 #define X(n) extern const struct workload workload_##n;
 WORKLOAD_LIST(X)

@@ -61,5 +61,5 @@ void ctr_reach(const struct ctr_config *c, struct env_ctx *ctx)
                  "net=none: no network path from the peer namespace");
         return;
     }
-    env_reach_host(ctx);
+    env_reach_host(ctx, !strcmp(c->net, "host"));
 }

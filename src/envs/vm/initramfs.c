@@ -1,5 +1,6 @@
 #include "envs/vm/initramfs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,11 +11,16 @@
 
 #include "core/util.h"
 
+#define CPIO_MAX_DIRS 512
+#define CPIO_MAX_FILES 1024
+
 struct cpio {
     FILE *f;
     unsigned ino;
-    char dirs[64][256];
+    char dirs[CPIO_MAX_DIRS][256];
     int ndirs;
+    char (*files)[256]; /* every file added, so a library goes in once */
+    int nfiles;
 };
 
 static int cpio_pad(FILE *f)
@@ -49,7 +55,7 @@ static int cpio_dirs(struct cpio *c, const char *path)
         for (int i = 0; i < c->ndirs && !seen; i++)
             seen = !strcmp(c->dirs[i], d);
         if (seen) continue;
-        if (c->ndirs < 64) snprintf(c->dirs[c->ndirs++], sizeof(c->dirs[0]), "%s", d);
+        if (c->ndirs < CPIO_MAX_DIRS) snprintf(c->dirs[c->ndirs++], sizeof(c->dirs[0]), "%s", d);
         if (cpio_entry(c, d, 040755, NULL, 0) < 0) return -1;
     }
     return 0;
@@ -58,6 +64,9 @@ static int cpio_dirs(struct cpio *c, const char *path)
 /* Copies host file src (symlinks followed) into the archive as dst. */
 static int cpio_file(struct cpio *c, const char *src, const char *dst, unsigned mode, struct err *e)
 {
+    for (int i = 0; i < c->nfiles; i++)
+        if (!strcmp(c->files[i], dst)) return 0;
+    if (c->nfiles < CPIO_MAX_FILES) snprintf(c->files[c->nfiles++], 256, "%s", dst);
     int fd cleanup_close = open(src, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0)
@@ -102,11 +111,53 @@ static int add_libs(struct cpio *c, const char *self, struct err *e)
     return rc;
 }
 
-int initramfs_build(const char *self, const char *kver, const char *out, struct err *e)
+static int is_elf(const char *path)
+{
+    char m[4] = "";
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, m, 4);
+    close(fd);
+    return n == 4 && !memcmp(m, "\177ELF", 4);
+}
+
+/* A host file or directory tree at the same path in the guest; a program
+ * brings its shared-library closure along. Symlinks are followed. */
+static int add_path(struct cpio *c, const char *path, int depth, struct err *e)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) return 0; /* not on this host: the workload says so in the guest */
+    if (S_ISDIR(st.st_mode)) {
+        if (depth > 8) return 0;
+        DIR *d = opendir(path);
+        if (!d) return err_set(e, ERR_FAIL, "initramfs: %s: %s", path, strerror(errno));
+        struct dirent *de;
+        int rc = 0;
+        while (rc == 0 && (de = readdir(d))) {
+            if (de->d_name[0] == '.') continue;
+            char sub[600];
+            snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+            rc = add_path(c, sub, depth + 1, e);
+        }
+        closedir(d);
+        return rc;
+    }
+    if (!S_ISREG(st.st_mode)) return 0;
+    int exe = (st.st_mode & 0111) != 0;
+    if (cpio_file(c, path, path, exe ? 0755 : 0644, e) < 0) return -1;
+    return exe && is_elf(path) ? add_libs(c, path, e) : 0;
+}
+
+int initramfs_build(const char *self, const char *kver, const char *const *extra, const char *out,
+                    struct err *e)
 {
     struct cpio c = {0};
-    c.f = fopen(out, "we");
-    if (!c.f) return err_set(e, ERR_FAIL, "initramfs: %s: %s", out, strerror(errno));
+    c.files = calloc(CPIO_MAX_FILES, sizeof(*c.files));
+    c.f = c.files ? fopen(out, "we") : NULL;
+    if (!c.f) {
+        free(c.files);
+        return err_set(e, ERR_FAIL, "initramfs: %s: %s", out, strerror(errno));
+    }
     int rc = 0;
     static const char *const dirs[] = {"/dev", "/proc", "/sys", "/tmp", "/data", "/run"};
     for (size_t i = 0; rc == 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -114,6 +165,8 @@ int initramfs_build(const char *self, const char *kver, const char *out, struct 
             rc = err_set(e, ERR_FAIL, "initramfs: writing: %s", strerror(errno));
     if (rc == 0) rc = cpio_file(&c, self, "/init", 0755, e);
     if (rc == 0) rc = add_libs(&c, self, e);
+    for (int i = 0; rc == 0 && extra && extra[i]; i++)
+        rc = add_path(&c, extra[i], 0, e);
     static const char *const mods[] = {VM_MODULES};
     for (size_t i = 0; rc == 0 && i < sizeof(mods) / sizeof(mods[0]); i++) {
         char cmd[300], path[512] = "";
@@ -129,5 +182,6 @@ int initramfs_build(const char *self, const char *kver, const char *out, struct 
     if (rc == 0 && cpio_entry(&c, "TRAILER!!!", 0, NULL, 0) < 0)
         rc = err_set(e, ERR_FAIL, "initramfs: writing: %s", strerror(errno));
     if (fclose(c.f) != 0 && rc == 0) rc = err_set(e, ERR_FAIL, "initramfs: %s", strerror(errno));
+    free(c.files);
     return rc;
 }

@@ -19,8 +19,12 @@
 /* The guest's virtio-serial port name (QEMU's virtserialport name=). */
 #define VM_PORT_NAME "isobench"
 
-/* Writes the archive to out for kernel release kver. */
-int initramfs_build(const char *self, const char *kver, const char *out, struct err *e);
+/* Writes the archive to out for kernel release kver; extra (NULL-terminated,
+ * may be NULL) names host files and directories the planned workloads run
+ * in the guest (redis-server, mariadbd and its share files), added at the
+ * same paths with their libraries. */
+int initramfs_build(const char *self, const char *kver, const char *const *extra, const char *out,
+                    struct err *e);
 
 /* pid 1 in the guest: never returns (powers the guest off). */
 void vm_guest_main(void);

@@ -1,0 +1,234 @@
+/* redis - the paper's Redis test (section H, Figures 8-9): a real
+ * redis-server from Debian's package runs inside the environment (no
+ * persistence, bound to the environment's own address, pinned to one CPU)
+ * and isobench's own load generator (rload.c) drives it from the peer
+ * namespace, pinned to another CPU, sweeping the number of clients. The
+ * server half starts redis-server and waits for it to exit; the client
+ * half sweeps, then ends the server with SHUTDOWN NOSAVE (also after a
+ * failure), so the server half returns. The curve is the result: per
+ * client count c<N>_rps, c<N>_mean, c<N>_p50, c<N>_p99. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "workloads/netutil.h"
+#include "workloads/rload.h"
+#include "workloads/srvproc.h"
+#include "workloads/workload.h"
+
+#define REDIS_BIN "/usr/bin/redis-server"
+#define REDIS_MAX_COUNTS 12
+#define REDIS_START_S 20.0
+
+static const struct wl_opt redis_opts[] = {
+    {"clients",
+     "client counts swept (one connection each)",
+     {"1,8,32", "1,2,4,8,16,32,64,128", "1,2,4,8,16,32,64,128"}},
+    {"duration", "seconds measured per client count", {"1", "3", "10"}},
+    {"warmup", "seconds of load per client count before measuring", {"0.3", "1", "2"}},
+    {"pipeline", "requests in flight per client (redis-benchmark -P)", {"10", "10", "10"}},
+    {"seed", "seed of the operation sequence (the same in every environment)", {"1", "1", "1"}},
+    {"cpu-server", "CPU of redis-server; low = lowest allowed", {"low", "low", "low"}},
+    {"cpu-client", "CPU of the load generator; auto = highest allowed", {"auto", "auto", "auto"}},
+    {NULL, NULL, {NULL, NULL, NULL}},
+};
+
+struct redis_cfg {
+    int counts[REDIS_MAX_COUNTS], ncounts;
+    double duration, warmup;
+    uint64_t pipeline, seed;
+};
+
+static const char *redis_unavailable(void)
+{
+    if (access(REDIS_BIN, X_OK) != 0)
+        return "redis-server is not installed (apt-get install redis-server)";
+    return net_unavailable();
+}
+
+static int redis_params(const struct wl_ctx *ctx, struct redis_cfg *c, struct err *e)
+{
+    const struct workload *w = &workload_redis;
+    if (net_int_list(wl_opt_str(ctx, w, "clients"), "redis: clients", 1, RLOAD_MAX_CLIENTS,
+                     c->counts, REDIS_MAX_COUNTS, &c->ncounts, e) < 0 ||
+        net_duration(wl_opt_str(ctx, w, "duration"), "redis", &c->duration, e) < 0 ||
+        wl_opt_u64(ctx, w, "pipeline", 10, &c->pipeline, e) < 0 ||
+        wl_opt_u64(ctx, w, "seed", 1, &c->seed, e) < 0)
+        return -1;
+    const char *wu = wl_opt_str(ctx, w, "warmup");
+    if (util_parse_double(wu, &c->warmup, e) < 0 || c->warmup < 0 || c->warmup > 600)
+        return err_set(e, ERR_USAGE, "redis: warmup must be 0..600 seconds (got '%s')", wu);
+    if (c->pipeline < 1 || c->pipeline > 64)
+        return err_set(e, ERR_USAGE, "redis: pipeline must be 1..64");
+    return 0;
+}
+
+/* The longest a whole sweep may take: what the server half waits for. */
+static double redis_budget(const struct redis_cfg *c)
+{
+    return c->ncounts * (c->warmup + c->duration + 15.0) + 60.0;
+}
+
+static int redis_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem,
+                       struct err *e)
+{
+    (void)resolved;
+    struct redis_cfg c;
+    if (redis_params(ctx, &c, e) < 0) return -1;
+    *mem = 256ull << 20; /* the keyspace a sweep grows stays well below this */
+    return net_check_cpus(ctx, &workload_redis, e);
+}
+
+static int redis_server(const struct wl_ctx *ctx, const struct redis_cfg *c, struct result *r,
+                        struct err *e)
+{
+    if (!ctx->datadir || !ctx->datadir[0])
+        return err_set(e, ERR_USAGE, "redis: the environment gave no data directory");
+    int cpu;
+    if (net_cpu_pick(wl_opt_str(ctx, &workload_redis, "cpu-server"), &cpu, e) < 0)
+        return err_wrap(e, "redis server");
+    char port[16], log[512], scpu[16], ver[128];
+    snprintf(port, sizeof(port), "%d", ctx->port);
+    snprintf(log, sizeof(log), "%s/redis-%d.log", ctx->datadir, ctx->port);
+    const char *bind = ctx->addr && ctx->addr[0] ? ctx->addr : "0.0.0.0";
+    char *argv[] = {REDIS_BIN,
+                    "--port",
+                    port,
+                    "--bind",
+                    (char *)bind,
+                    "--protected-mode",
+                    "no",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    (char *)ctx->datadir,
+                    "--daemonize",
+                    "no",
+                    "--logfile",
+                    "",
+                    NULL};
+    struct srv s cleanup_srv = {0};
+    if (srv_start(&s, "redis-server", argv, cpu, log, e) < 0) return -1;
+    /* ready when it answers PING where it listens */
+    const char *at = bind[0] == '0' ? "127.0.0.1" : bind;
+    const char *ping[] = {"PING", NULL};
+    char out[64];
+    struct err pe = {0};
+    double until = util_now() + REDIS_START_S;
+    while (rload_command(at, ctx->port, 1.0, ping, out, sizeof(out), &pe) != 0) {
+        if (!srv_running(&s)) return srv_fail(&s, e, "exited while starting");
+        if (util_now() > until) return srv_fail(&s, e, "no answer to PING: %s", pe.msg);
+        usleep(20000);
+    }
+    snprintf(scpu, sizeof(scpu), "%d", cpu);
+    kv_set(&r->facts, "redis.cpu", scpu, NULL);
+    srv_version(REDIS_BIN, "--version", ver, sizeof(ver));
+    kv_set(&r->facts, "redis.version", ver, NULL);
+    kv_set(&r->facts, "redis.bind", bind, NULL);
+    if (srv_wait(&s, util_now() + redis_budget(c), e) < 0) return err_wrap(e, "redis server");
+    char v[32];
+    snprintf(v, sizeof(v), "%.3f",
+             (double)s.ru.ru_utime.tv_sec + (double)s.ru.ru_utime.tv_usec / 1e6 +
+                 (double)s.ru.ru_stime.tv_sec + (double)s.ru.ru_stime.tv_usec / 1e6);
+    kv_set(&r->facts, "redis.server_cpu_s", v, NULL);
+    return 0;
+}
+
+/* One client count's metrics: c<N>_rps, _mean, _p50, _p99. */
+static int redis_add(struct result *r, int n, const struct rload_out *o, struct err *e)
+{
+    char name[48];
+    snprintf(name, sizeof(name), "c%d_rps", n);
+    if (result_add(r, name, "req/s", BETTER_HIGHER, (double)o->requests / o->secs, e) < 0)
+        return -1;
+    snprintf(name, sizeof(name), "c%d_mean", n);
+    if (result_add(r, name, "us", BETTER_LOWER, hist_mean(&o->lat) / 1e3, e) < 0) return -1;
+    snprintf(name, sizeof(name), "c%d_p50", n);
+    if (result_add(r, name, "us", BETTER_LOWER, hist_quantile(&o->lat, 0.5) / 1e3, e) < 0)
+        return -1;
+    snprintf(name, sizeof(name), "c%d_p99", n);
+    return result_add(r, name, "us", BETTER_LOWER, hist_quantile(&o->lat, 0.99) / 1e3, e);
+}
+
+static int redis_sweep(const struct wl_ctx *ctx, const struct redis_cfg *c, struct result *r,
+                       struct err *e)
+{
+    const char *info[] = {"INFO", "server", NULL};
+    char *buf cleanup_free = malloc(8192);
+    struct rload_keys *k cleanup_free = malloc(sizeof(*k));
+    struct rload_out *o cleanup_free = malloc(sizeof(*o));
+    if (!buf || !k || !o) return err_set(e, ERR_FAIL, "out of memory");
+    if (rload_command(ctx->addr, ctx->port, 60.0, info, buf, 8192, e) != 0)
+        return err_wrap(e, "redis client: the server did not answer");
+    const char *v = strstr(buf, "redis_version:");
+    if (v) {
+        char ver[32] = "";
+        sscanf(v + 14, "%31[^\r\n]", ver);
+        kv_set(&r->facts, "redis.server_version", ver, NULL);
+    }
+    rload_keys_init(k, c->seed);
+    double peak = 0, cpu = 0;
+    uint64_t reqs = 0;
+    for (int i = 0; i < c->ncounts; i++) {
+        struct rload_cfg lc = {.addr = ctx->addr,
+                               .port = ctx->port,
+                               .clients = c->counts[i],
+                               .pipeline = (int)c->pipeline,
+                               .warm_s = c->warmup,
+                               .duration_s = c->duration,
+                               .seed = c->seed};
+        if (rload_run(&lc, k, o, e) < 0) return err_wrap(e, "redis client, %d clients", lc.clients);
+        if (o->requests == 0) return err_set(e, ERR_FAIL, "redis client: no request completed");
+        if (redis_add(r, lc.clients, o, e) < 0) return -1;
+        double rps = (double)o->requests / o->secs;
+        peak = rps > peak ? rps : peak;
+        cpu += o->cpu_s;
+        reqs += o->requests;
+    }
+    if (result_add(r, "peak_rps", "req/s", BETTER_HIGHER, peak, e) < 0) return -1;
+    char f[32];
+    snprintf(f, sizeof(f), "%.3f", cpu / (double)reqs * 1e6);
+    kv_set(&r->facts, "redis.client_cpu_us_per_req", f, NULL);
+    return 0;
+}
+
+static int redis_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
+{
+    struct redis_cfg c;
+    if (redis_params(ctx, &c, e) < 0) return -1;
+    if (!ctx->role || !ctx->port)
+        return err_set(e, ERR_USAGE,
+                       "redis runs as a server/client pair (started by isobench run)");
+    if (!strcmp(ctx->role, "server")) return redis_server(ctx, &c, r, e);
+    int cpu;
+    if (net_pin(wl_opt_str(ctx, &workload_redis, "cpu-client"), &cpu, e) < 0)
+        return err_wrap(e, "redis client");
+    char v[16];
+    snprintf(v, sizeof(v), "%d", cpu);
+    kv_set(&r->facts, "redis.client_cpu", v, NULL);
+    int rc = redis_sweep(ctx, &c, r, e);
+    /* Always end the server, so its half returns now (it would otherwise
+     * wait out its budget after a failed sweep). */
+    const char *shut[] = {"SHUTDOWN", "NOSAVE", NULL};
+    char out[64];
+    struct err se = {0};
+    rload_command(ctx->addr, ctx->port, 5.0, shut, out, sizeof(out), &se);
+    return rc;
+}
+
+static const char *const redis_files[] = {REDIS_BIN, NULL};
+
+const struct workload workload_redis = {
+    .name = "redis",
+    .unavailable = redis_unavailable,
+    .summary = "real redis-server in the environment, isobench's load generator in the peer",
+    .opts = redis_opts,
+    .net = 1,
+    .data = 1,
+    .guest_files = redis_files,
+    .check = redis_check,
+    .run = redis_run,
+};

@@ -1,0 +1,147 @@
+#include "workloads/srvproc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+int srv_start(struct srv *s, const char *name, char *const argv[], int cpu, const char *log,
+              struct err *e)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->name, sizeof(s->name), "%s", name);
+    snprintf(s->log, sizeof(s->log), "%s", log);
+    if (access(argv[0], X_OK) != 0)
+        return err_set(e, ERR_FAIL, "%s: %s not found in this environment", name, argv[0]);
+    int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (lfd < 0) return err_set(e, ERR_FAIL, "%s: log %s: %s", name, log, strerror(errno));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(lfd);
+        return err_set(e, ERR_FAIL, "%s: fork: %s", name, strerror(errno));
+    }
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int nul = open("/dev/null", O_RDONLY);
+        if (nul < 0 || dup2(nul, 0) < 0 || dup2(lfd, 1) < 0 || dup2(lfd, 2) < 0) _exit(126);
+        if (cpu >= 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(cpu, &set);
+            sched_setaffinity(0, sizeof(set), &set);
+        }
+        signal(SIGPIPE, SIG_DFL);
+        execv(argv[0], argv);
+        dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(lfd);
+    s->pid = pid;
+    return 0;
+}
+
+static int srv_reap(struct srv *s, int flags)
+{
+    if (!s->pid) return 1;
+    pid_t r;
+    while ((r = wait4(s->pid, &s->status, flags, &s->ru)) < 0 && errno == EINTR) {
+    }
+    if (r == s->pid || (r < 0 && errno == ECHILD)) {
+        s->pid = 0;
+        return 1;
+    }
+    return 0;
+}
+
+int srv_running(struct srv *s)
+{
+    return !srv_reap(s, WNOHANG);
+}
+
+int srv_fail(struct srv *s, struct err *e, const char *fmt, ...)
+{
+    char msg[512], tail[400] = "";
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    FILE *f = fopen(s->log, "re");
+    if (f) {
+        char buf[4096];
+        if (fseek(f, 0, SEEK_END) == 0) {
+            long end = ftell(f),
+                 from = end > (long)sizeof(buf) - 1 ? end - (long)sizeof(buf) + 1 : 0;
+            fseek(f, from, SEEK_SET);
+            size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+            buf[n] = '\0';
+            while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+                buf[--n] = '\0';
+            /* the last three lines, newlines shown as " | " */
+            char *p = buf + n;
+            for (int lines = 0; p > buf && lines < 3; p--)
+                if (p[-1] == '\n' && ++lines == 3) break;
+            size_t pl = strlen(p);
+            if (pl >= sizeof(tail)) p += pl - (sizeof(tail) - 1); /* keep the end */
+            memcpy(tail, p, strlen(p) + 1);
+            for (char *q = tail; *q; q++)
+                if (*q == '\n') *q = '|';
+        }
+        fclose(f);
+    }
+    return err_set(e, ERR_FAIL, "%s: %s (log %s: %s)", s->name, msg, s->log,
+                   tail[0] ? tail : "empty");
+}
+
+int srv_wait(struct srv *s, double deadline, struct err *e)
+{
+    while (!srv_reap(s, WNOHANG)) {
+        if (util_now() >= deadline) {
+            srv_stop(s, 2.0);
+            return srv_fail(s, e, "still running at its deadline; killed");
+        }
+        usleep(20000);
+    }
+    if (WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0) return 0;
+    if (WIFSIGNALED(s->status)) return srv_fail(s, e, "killed by signal %d", WTERMSIG(s->status));
+    return srv_fail(s, e, "exited with status %d", WEXITSTATUS(s->status));
+}
+
+void srv_stop(struct srv *s, double grace_s)
+{
+    if (!s->pid) return;
+    kill(s->pid, SIGTERM);
+    double end = util_now() + grace_s;
+    while (!srv_reap(s, WNOHANG)) {
+        if (util_now() >= end) {
+            kill(s->pid, SIGKILL);
+            srv_reap(s, 0);
+            break;
+        }
+        usleep(10000);
+    }
+}
+
+void srv_cleanup(struct srv *s)
+{
+    srv_stop(s, 5.0);
+}
+
+void srv_version(const char *path, const char *arg, char *out, size_t len)
+{
+    out[0] = '\0';
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "'%s' %s 2>&1", path, arg);
+    FILE *p = popen(cmd, "r");
+    if (!p) return;
+    if (fgets(out, (int)len, p)) out[strcspn(out, "\n")] = '\0';
+    pclose(p);
+}

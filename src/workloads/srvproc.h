@@ -1,0 +1,50 @@
+/* srvproc.h - a real server program (redis-server, mariadbd) started by a
+ * workload inside its environment. The server is the workload's child: it
+ * dies with it (PDEATHSIG), runs pinned to one CPU, writes its output to a
+ * log file, and whenever it fails to start or exits early the error
+ * carries the log's tail. Whatever is left is killed by srv_stop. */
+#ifndef ISOBENCH_SRVPROC_H
+#define ISOBENCH_SRVPROC_H
+
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "core/err.h"
+
+struct srv {
+    pid_t pid; /* 0 once reaped */
+    char name[32];
+    char log[512];
+    int status;       /* wait status once reaped */
+    struct rusage ru; /* its CPU time once reaped */
+};
+
+/* Starts argv (argv[0] an absolute path) pinned to cpu (-1: not pinned),
+ * stdout and stderr appended to log, stdin from /dev/null. */
+int srv_start(struct srv *s, const char *name, char *const argv[], int cpu, const char *log,
+              struct err *e);
+
+/* 1 if the server is still running, 0 if it has exited (and was reaped). */
+int srv_running(struct srv *s);
+
+/* Waits until the server exits by itself, at most until deadline
+ * (util_now() clock). ERR_FAIL on timeout (the server is then killed) or
+ * when it exited with a failure; the error carries the log tail. */
+int srv_wait(struct srv *s, double deadline, struct err *e);
+
+/* Kills (SIGTERM, then SIGKILL after grace_s) and reaps; idempotent. */
+void srv_stop(struct srv *s, double grace_s);
+
+/* Appends " (log: ...<last lines>)" of the server's log to e's message. */
+int srv_fail(struct srv *s, struct err *e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The first line a program prints for args (e.g. "--version"), or "". */
+void srv_version(const char *path, const char *arg, char *out, size_t len);
+
+/* Cleanup attribute: stops the server when the variable goes out of scope. */
+void srv_cleanup(struct srv *s);
+#define cleanup_srv __attribute__((cleanup(srv_cleanup)))
+
+#endif
