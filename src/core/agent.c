@@ -64,7 +64,10 @@ void agent_run_job(const struct job *j, struct reply *rep)
     const char *why;
     if (!w) {
         err_set(&rep->err, ERR_USAGE, "agent: unknown workload '%s'", j->workload);
-    } else if (w->unavailable && (why = w->unavailable())) {
+    } else if (!j->role[0] && w->unavailable && (why = w->unavailable())) {
+        /* (a half of a pair needs only its own half's programs, which the
+         * host checked for both and the workload checks where it runs: the
+         * server's environment need not have the client's tools) */
         err_set(&rep->err, ERR_USAGE, "%s is unavailable here: %s", w->name, why);
     } else {
         struct wl_ctx ctx = {.size = j->size,

@@ -116,6 +116,11 @@ int proto_encode_reply(const struct reply *r, char *buf, size_t len, struct err 
                        better_str(m->better), m->value);
         }
     }
+    for (const char *p = r->ok ? r->res.raw : ""; *p;) {
+        size_t n = strcspn(p, "\n");
+        bad |= put(buf, len, &off, "raw %.*s\n", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
     for (int i = 0; i < r->res.facts.n; i++)
         if (!has_newline(r->res.facts.v[i].val))
             bad |=
@@ -127,8 +132,8 @@ int proto_encode_reply(const struct reply *r, char *buf, size_t len, struct err 
 int proto_decode_reply(const char *buf, struct reply *r, struct err *e)
 {
     memset(r, 0, sizeof(*r));
-    char tmp[PROTO_MAX];
-    snprintf(tmp, sizeof(tmp), "%s", buf);
+    char *tmp cleanup_free = strdup(buf);
+    if (!tmp) return err_set(e, ERR_FAIL, "out of memory");
     int have_status = 0;
     char *save = NULL;
     for (char *line = strtok_r(tmp, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -148,6 +153,9 @@ int proto_decode_reply(const char *buf, struct reply *r, struct err *e)
             if (result_add(&r->res, name, unit, better_parse(better), v, e) < 0) return -1;
         } else if (strcmp(line, "fact") == 0) {
             if (kv_line(&r->res.facts, rest, e) < 0) return -1;
+        } else if (strcmp(line, "raw") == 0) {
+            result_raw_append(&r->res, rest);
+            result_raw_append(&r->res, "\n");
         } else {
             return err_set(e, ERR_FAIL, "protocol: unknown reply line '%s'", line);
         }

@@ -5,7 +5,8 @@
  *            "peer ADDR PORT" (where the server listens / the client
  *            connects), "data DIR" (the environment's data directory)
  *   reply:   "status ok|error", "code N", "error MSG",
- *            "metric NAME UNIT higher|lower VALUE"..., "fact KEY=VALUE"...
+ *            "metric NAME UNIT higher|lower VALUE"..., "fact KEY=VALUE"...,
+ *            "raw LINE"... (a reference tool's output, one line each)
  * Text keeps it debuggable over a socketpair, a unix socket or a
  * virtio-serial port alike. */
 #ifndef ISOBENCH_PROTO_H
@@ -15,7 +16,7 @@
 
 #include "core/result.h"
 
-#define PROTO_MAX (64 * 1024)
+#define PROTO_MAX (128 * 1024)
 
 struct job {
     char workload[32];

@@ -15,11 +15,19 @@ struct metric {
     double value;
 };
 
+/* The raw output of a reference tool a workload drove (sysbench), kept
+ * with the sample so a number can always be traced to what printed it. */
+#define RESULT_RAW_MAX (32 * 1024)
+
 struct result {
     struct metric m[RESULT_MAX_METRICS];
     int n;
     struct kvlist facts;
+    char raw[RESULT_RAW_MAX]; /* "" when the workload has none */
 };
+
+/* Appends text to r->raw; what does not fit is cut, and the cut is marked. */
+void result_raw_append(struct result *r, const char *text);
 
 /* Appends a metric; fails (ERR_FAIL) if value is not finite or the result is
  * full, so no NaN/inf can ever reach the store. */

@@ -145,6 +145,10 @@ static void emit_ndjson(FILE *f, const char *uuid, const char *wl, const char *e
     }
     fputs("],\"facts\":", f);
     json_kvlist(f, &r->res.facts);
+    if (r->ok && r->res.raw[0]) {
+        fputs(",\"raw\":", f);
+        json_str(f, r->res.raw);
+    }
     if (!r->ok) {
         fputs(",\"error\":", f);
         json_str(f, r->err.msg);

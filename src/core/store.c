@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #define STORE_APP_ID 0x69736f62 /* "isob" */
-#define STORE_VERSION 1
+#define STORE_VERSION 2
 
 static const char schema[] =
     "CREATE TABLE runs(id INTEGER PRIMARY KEY, uuid TEXT UNIQUE NOT NULL, started TEXT NOT NULL,"
@@ -31,6 +31,9 @@ static const char schema[] =
     "CREATE TABLE measurement_facts(measurement_id INTEGER NOT NULL REFERENCES measurements(id),"
     " key TEXT NOT NULL, value TEXT);"
     "CREATE INDEX meas_run ON measurements(run_id);"
+    /* version 2 */
+    "CREATE TABLE measurement_raw(measurement_id INTEGER PRIMARY KEY REFERENCES measurements(id),"
+    " output TEXT NOT NULL);"
     "CREATE INDEX metrics_meas ON metrics(measurement_id);";
 
 static int db_fail(struct store *st, struct err *e, const char *what)
@@ -95,6 +98,17 @@ static int store_verify(struct store *st, struct err *e)
     if (app != STORE_APP_ID)
         return err_set(e, ERR_USAGE, "%s is not an isobench database (left untouched)", st->path);
     pragma_int(st, "PRAGMA user_version", &ver);
+    if (ver == 1) { /* v2 only adds a table: upgrade in place, nothing stored changes */
+        if (exec_sql(st,
+                     "BEGIN; CREATE TABLE measurement_raw(measurement_id INTEGER PRIMARY KEY"
+                     " REFERENCES measurements(id), output TEXT NOT NULL);"
+                     " PRAGMA user_version=2; COMMIT;",
+                     e) < 0) {
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            return err_wrap(e, "upgrading the schema from version 1");
+        }
+        ver = 2;
+    }
     if (ver != STORE_VERSION)
         return err_set(e, ERR_USAGE, "%s has schema version %d, this isobench knows %d", st->path,
                        ver, STORE_VERSION);
@@ -279,6 +293,9 @@ static int measurement_body(struct store *st, int64_t run_id, const char *worklo
                      better_str(m->better), m->value) < 0)
             return -1;
     }
+    if (r->ok && r->res.raw[0] &&
+        run_stmt(st, e, "INSERT INTO measurement_raw VALUES(?,?)", "it", mid, r->res.raw) < 0)
+        return -1;
     return put_facts(st, "INSERT INTO measurement_facts VALUES(?,?,?)", mid, 0, 0, &r->res.facts,
                      e);
 }

@@ -111,7 +111,7 @@ static int redis_server(const struct wl_ctx *ctx, const struct redis_cfg *c, str
                     "",
                     NULL};
     struct srv s cleanup_srv = {0};
-    if (srv_start(&s, "redis-server", argv, cpu, log, e) < 0) return -1;
+    if (srv_start(&s, "redis-server", argv, cpu, log, -1, e) < 0) return -1;
     /* ready when it answers PING where it listens */
     const char *at = bind[0] == '0' ? "127.0.0.1" : bind;
     const char *ping[] = {"PING", NULL};

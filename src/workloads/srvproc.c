@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,7 +15,7 @@
 #include "core/util.h"
 
 int srv_start(struct srv *s, const char *name, char *const argv[], int cpu, const char *log,
-              struct err *e)
+              int in_fd, struct err *e)
 {
     memset(s, 0, sizeof(*s));
     snprintf(s->name, sizeof(s->name), "%s", name);
@@ -31,8 +32,8 @@ int srv_start(struct srv *s, const char *name, char *const argv[], int cpu, cons
     }
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int nul = open("/dev/null", O_RDONLY);
-        if (nul < 0 || dup2(nul, 0) < 0 || dup2(lfd, 1) < 0 || dup2(lfd, 2) < 0) _exit(126);
+        int in = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
+        if (in < 0 || dup2(in, 0) < 0 || dup2(lfd, 1) < 0 || dup2(lfd, 2) < 0) _exit(126);
         if (cpu >= 0) {
             cpu_set_t set;
             CPU_ZERO(&set);
@@ -144,4 +145,66 @@ void srv_version(const char *path, const char *arg, char *out, size_t len)
     if (!p) return;
     if (fgets(out, (int)len, p)) out[strcspn(out, "\n")] = '\0';
     pclose(p);
+}
+
+int srv_capture(char *const argv[], int cpu, double timeout_s, char *out, size_t cap, struct err *e)
+{
+    out[0] = '\0';
+    if (access(argv[0], X_OK) != 0) return err_set(e, ERR_FAIL, "%s is not installed", argv[0]);
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return err_set(e, ERR_FAIL, "pipe: %s", strerror(errno));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]), close(p[1]);
+        return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int nul = open("/dev/null", O_RDONLY);
+        if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0) _exit(126);
+        if (cpu >= 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(cpu, &set);
+            sched_setaffinity(0, sizeof(set), &set);
+        }
+        signal(SIGPIPE, SIG_DFL);
+        execv(argv[0], argv);
+        dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(p[1]);
+    size_t got = 0;
+    double deadline = util_now() + timeout_s;
+    int timed_out = 0;
+    for (;;) {
+        double left = deadline - util_now();
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        struct pollfd pf = {.fd = p[0], .events = POLLIN};
+        int n = poll(&pf, 1, (int)(left * 1000) + 1);
+        if (n < 0 && errno != EINTR) break;
+        if (n <= 0) continue;
+        char buf[4096];
+        ssize_t r = read(p[0], buf, sizeof(buf));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        size_t take = (size_t)r < cap - 1 - got ? (size_t)r : cap - 1 - got;
+        memcpy(out + got, buf, take);
+        got += take;
+    }
+    out[got] = '\0';
+    close(p[0]);
+    if (timed_out) kill(pid, SIGKILL);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    if (timed_out)
+        return err_set(e, ERR_FAIL, "%s did not finish within %.0f s", argv[0], timeout_s);
+    if (WIFSIGNALED(st))
+        return err_set(e, ERR_FAIL, "%s was killed by signal %d", argv[0], WTERMSIG(st));
+    return WEXITSTATUS(st);
 }

@@ -21,9 +21,9 @@ struct srv {
 };
 
 /* Starts argv (argv[0] an absolute path) pinned to cpu (-1: not pinned),
- * stdout and stderr appended to log, stdin from /dev/null. */
+ * stdout and stderr appended to log, stdin from in_fd (-1: /dev/null). */
 int srv_start(struct srv *s, const char *name, char *const argv[], int cpu, const char *log,
-              struct err *e);
+              int in_fd, struct err *e);
 
 /* 1 if the server is still running, 0 if it has exited (and was reaped). */
 int srv_running(struct srv *s);
@@ -42,6 +42,14 @@ int srv_fail(struct srv *s, struct err *e, const char *fmt, ...)
 
 /* The first line a program prints for args (e.g. "--version"), or "". */
 void srv_version(const char *path, const char *arg, char *out, size_t len);
+
+/* Runs a client program (sysbench, mariadb-admin) to completion, pinned to
+ * cpu (-1: not pinned), at most timeout_s: its stdout and stderr go to
+ * out (NUL-terminated; the start is kept when it is longer than cap).
+ * Returns its exit status, or -1 (e) when it could not run, timed out
+ * (then it is killed) or died of a signal. */
+int srv_capture(char *const argv[], int cpu, double timeout_s, char *out, size_t cap,
+                struct err *e);
 
 /* Cleanup attribute: stops the server when the variable goes out of scope. */
 void srv_cleanup(struct srv *s);

@@ -1,0 +1,420 @@
+/* mysql - the paper's MySQL test (section I, Figures 10-13, Table III): a
+ * real MariaDB server (Debian's mariadbd) runs inside the environment with
+ * its datadir in the environment's data storage (volume, overlay upper
+ * layer or the VM's virtio disk), and Debian's sysbench drives
+ * oltp_read_write from the peer namespace, sweeping --threads.
+ *
+ * Server half: initialises a fresh datadir (mariadbd --bootstrap fed the
+ * system tables from /usr/share/mysql and a `sbtest` account), starts
+ * mariadbd bound to the environment's address with the preset's InnoDB
+ * buffer pool, waits for it to exit, removes the datadir. Client half:
+ * waits for the server's greeting, loads the tables (sysbench prepare),
+ * runs a discarded warm-up, then one sysbench run per thread count, and
+ * always ends the server with `mariadb-admin shutdown`. Per thread count:
+ * t<N>_tps, t<N>_lat_avg, t<N>_lat_p95 and t<N>_host_cpu (host CPU busy %, from
+ * /proc/stat: the client runs on the host, so QEMU's threads count). The
+ * sweep stops early once throughput stops rising (stop-gain). Every
+ * sysbench report is kept raw with the sample. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "core/journal.h"
+#include "workloads/netutil.h"
+#include "workloads/sbench.h"
+#include "workloads/srvproc.h"
+#include "workloads/workload.h"
+
+#define MARIADBD "/usr/sbin/mariadbd"
+#define MARIADB_ADMIN "/usr/bin/mariadb-admin"
+#define MYSQL_SHARE "/usr/share/mysql"
+#define MYSQL_USER "sbtest"
+#define MYSQL_PASSWORD "isobench"
+#define MYSQL_MAX_COUNTS 12
+#define MYSQL_READY_S 300.0 /* bootstrap + start; a TCG guest is slow */
+
+static const struct wl_opt mysql_opts[] = {
+    {"threads", "sysbench thread counts swept", {"1,4", "1,2,4,8,16,32", "1,2,4,8,16,32,64,128"}},
+    {"stop-gain",
+     "stop the sweep once a thread count raises tps by less than this % (0: never)",
+     {"0", "2", "2"}},
+    {"duration", "seconds of sysbench per thread count", {"2", "10", "60"}},
+    {"warmup", "seconds of a discarded sysbench run before the sweep", {"1", "5", "30"}},
+    {"tables", "sysbench tables", {"1", "4", "8"}},
+    {"table-size", "rows per table", {"10000", "100000", "1000000"}},
+    {"buffer-pool", "InnoDB buffer pool size", {"128M", "1G", "3G"}},
+    {"log-file-size", "InnoDB redo log size", {"48M", "256M", "1G"}},
+    {"cpu-server", "CPU of mariadbd; all = not pinned", {"all", "all", "all"}},
+    {"cpu-client", "CPU of sysbench; all = not pinned", {"all", "all", "all"}},
+    {NULL, NULL, {NULL, NULL, NULL}},
+};
+
+struct mysql_cfg {
+    int counts[MYSQL_MAX_COUNTS], ncounts;
+    uint64_t stop_gain, duration, warmup, tables, table_size, pool, logsize;
+};
+
+static const char *mysql_unavailable(void)
+{
+    if (access(MARIADBD, X_OK) != 0)
+        return "mariadbd is not installed (apt-get install mariadb-server)";
+    if (access(SBENCH_BIN, X_OK) != 0)
+        return "sysbench is not installed (apt-get install sysbench)";
+    if (access(MARIADB_ADMIN, X_OK) != 0)
+        return "mariadb-admin is not installed (apt-get install mariadb-client)";
+    return net_unavailable();
+}
+
+static int mysql_params(const struct wl_ctx *ctx, struct mysql_cfg *c, struct err *e)
+{
+    const struct workload *w = &workload_mysql;
+    if (net_int_list(wl_opt_str(ctx, w, "threads"), "mysql: threads", 1, 1024, c->counts,
+                     MYSQL_MAX_COUNTS, &c->ncounts, e) < 0 ||
+        wl_opt_u64(ctx, w, "stop-gain", 2, &c->stop_gain, e) < 0 ||
+        wl_opt_u64(ctx, w, "duration", 10, &c->duration, e) < 0 ||
+        wl_opt_u64(ctx, w, "warmup", 5, &c->warmup, e) < 0 ||
+        wl_opt_u64(ctx, w, "tables", 4, &c->tables, e) < 0 ||
+        wl_opt_u64(ctx, w, "table-size", 100000, &c->table_size, e) < 0 ||
+        wl_opt_size(ctx, w, "buffer-pool", 1ull << 30, &c->pool, e) < 0 ||
+        wl_opt_size(ctx, w, "log-file-size", 256ull << 20, &c->logsize, e) < 0)
+        return -1;
+    if (c->duration < 1 || c->duration > 3600)
+        return err_set(e, ERR_USAGE,
+                       "mysql: duration must be 1..3600 seconds (sysbench counts whole seconds)");
+    if (c->warmup > 3600) return err_set(e, ERR_USAGE, "mysql: warmup must be 0..3600 seconds");
+    if (c->tables < 1 || c->tables > 64)
+        return err_set(e, ERR_USAGE, "mysql: tables must be 1..64");
+    if (c->table_size < 100 || c->table_size > 100000000)
+        return err_set(e, ERR_USAGE, "mysql: table-size must be 100..100000000");
+    if (c->pool < (8u << 20)) return err_set(e, ERR_USAGE, "mysql: buffer-pool must be >= 8M");
+    if (c->logsize < (4u << 20)) return err_set(e, ERR_USAGE, "mysql: log-file-size must be >= 4M");
+    return 0;
+}
+
+/* A CPU option: "all" (-1) or a CPU number this process may use. */
+static int mysql_cpu(const struct wl_ctx *ctx, const char *key, int *cpu, struct err *e)
+{
+    const char *v = wl_opt_str(ctx, &workload_mysql, key);
+    *cpu = -1;
+    if (!v || !strcmp(v, "all")) return 0;
+    if (net_cpu_pick(v, cpu, e) < 0) return err_wrap(e, "mysql: %s", key);
+    return 0;
+}
+
+/* Disk the datadir needs, roughly: the redo log, system tablespace and
+ * tables (sysbench rows are ~190 bytes, plus the secondary index). */
+static uint64_t mysql_disk_need(const struct mysql_cfg *c)
+{
+    return c->logsize + (80ull << 20) + c->tables * c->table_size * 400;
+}
+
+static double mysql_budget(const struct mysql_cfg *c)
+{
+    return MYSQL_READY_S + (double)c->warmup + 60.0 + (double)c->tables * c->table_size / 2000.0 +
+           c->ncounts * ((double)c->duration + 120.0);
+}
+
+static int mysql_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem,
+                       struct err *e)
+{
+    (void)resolved;
+    struct mysql_cfg c;
+    if (mysql_params(ctx, &c, e) < 0) return -1;
+    int cpu;
+    if (mysql_cpu(ctx, "cpu-server", &cpu, e) < 0 || mysql_cpu(ctx, "cpu-client", &cpu, e) < 0)
+        return -1;
+    *mem = c.pool + (256ull << 20);
+    return 0;
+}
+
+/* Feeds the bootstrap SQL to `mariadbd --bootstrap` on fd: the system
+ * tables as mariadb-install-db does, then the benchmark's database and
+ * account (CREATE USER is refused in bootstrap mode: a global_priv row). */
+static int mysql_boot_sql(int fd, struct err *e)
+{
+    static const char *const files[] = {"mysql_system_tables.sql", "mysql_performance_tables.sql",
+                                        "mysql_system_tables_data.sql"};
+    FILE *f = fdopen(fd, "w");
+    if (!f) return err_set(e, ERR_FAIL, "fdopen: %m");
+    fputs("create database if not exists mysql;\nuse mysql;\nSET @auth_root_socket=NULL;\n", f);
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[300], buf[8192];
+        snprintf(path, sizeof(path), "%s/%s", MYSQL_SHARE, files[i]);
+        FILE *in = fopen(path, "re");
+        if (!in) {
+            fclose(f);
+            return err_set(e, ERR_FAIL, "mysql: %s is missing (apt-get install mariadb-server)",
+                           path);
+        }
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+            fwrite(buf, 1, n, f);
+        fclose(in);
+    }
+    fprintf(f,
+            "CREATE DATABASE sbtest;\nINSERT INTO mysql.global_priv (Host,User,Priv) VALUES "
+            "('%%','%s',JSON_OBJECT('access',18446744073709551615,'plugin','mysql_native_password',"
+            "'authentication_string',PASSWORD('%s')));\n",
+            MYSQL_USER, MYSQL_PASSWORD);
+    return fclose(f) == 0 ? 0 : err_set(e, ERR_FAIL, "mysql: feeding the bootstrap: %m");
+}
+
+static int mysql_bootstrap(const char *dir, const struct mysql_cfg *c, int cpu, const char *log,
+                           struct err *e)
+{
+    char dd[600], lf[64];
+    snprintf(dd, sizeof(dd), "--datadir=%s", dir);
+    snprintf(lf, sizeof(lf), "--innodb-log-file-size=%llu", (unsigned long long)c->logsize);
+    char *argv[] = {MARIADBD,
+                    "--no-defaults",
+                    "--bootstrap",
+                    dd,
+                    "--user=root",
+                    "--log-warnings=0",
+                    "--enforce-storage-engine=",
+                    "--max_allowed_packet=8M",
+                    "--net_buffer_length=16K",
+                    "--lc-messages-dir=" MYSQL_SHARE,
+                    lf,
+                    NULL};
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return err_set(e, ERR_FAIL, "pipe: %m");
+    struct srv s cleanup_srv = {0};
+    int rc = srv_start(&s, "mariadbd --bootstrap", argv, cpu, log, p[0], e);
+    close(p[0]);
+    if (rc < 0) {
+        close(p[1]);
+        return -1;
+    }
+    if (mysql_boot_sql(p[1], e) < 0) return -1;
+    return srv_wait(&s, util_now() + MYSQL_READY_S, e);
+}
+
+/* 1 when a MySQL server greets on addr:port (protocol 10), its version
+ * string into ver. */
+static int mysql_greets(const char *addr, int port, char *ver, size_t len)
+{
+    struct err e = {0};
+    int fd cleanup_close = net_connect(SOCK_STREAM, addr, port, 0.5, &e);
+    if (fd < 0) return 0;
+    net_timeouts(fd, 5.0);
+    unsigned char buf[256];
+    ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+    if (n < 6 || buf[4] != 10) return 0;
+    buf[n] = '\0';
+    size_t vl = strnlen((const char *)buf + 5, len - 1);
+    memcpy(ver, buf + 5, vl);
+    ver[vl] = '\0';
+    return 1;
+}
+
+static int mysql_server(const struct wl_ctx *ctx, const struct mysql_cfg *c, struct result *r,
+                        struct err *e)
+{
+    if (!ctx->datadir || !ctx->datadir[0])
+        return err_set(e, ERR_USAGE, "mysql: the environment gave no data directory");
+    int cpu;
+    if (mysql_cpu(ctx, "cpu-server", &cpu, e) < 0) return -1;
+    signal(SIGPIPE, SIG_IGN);
+    char dir[400], log[450];
+    snprintf(dir, sizeof(dir), "%s/mysql-%d", ctx->datadir, ctx->port);
+    snprintf(log, sizeof(log), "%s.log", dir);
+    journal_rmtree(dir); /* a datadir a killed repetition left */
+    unlink(log);
+    struct statvfs vfs;
+    if (statvfs(ctx->datadir, &vfs) == 0 &&
+        (uint64_t)vfs.f_bavail * vfs.f_frsize < mysql_disk_need(c))
+        return err_set(e, ERR_FAIL, "mysql: the datadir needs about %llu MiB, %s has %llu MiB free",
+                       (unsigned long long)(mysql_disk_need(c) >> 20), ctx->datadir,
+                       (unsigned long long)((uint64_t)vfs.f_bavail * vfs.f_frsize >> 20));
+    if (mkdir(dir, 0700) < 0) return err_set(e, ERR_FAIL, "mysql: mkdir %s: %m", dir);
+    int rc = mysql_bootstrap(dir, c, cpu, log, e);
+    if (rc == 0) {
+        char dd[600], port[32], bind[96], sock[450], pid[450], pool[64], lf[64];
+        const char *addr = ctx->addr && ctx->addr[0] ? ctx->addr : "0.0.0.0";
+        snprintf(dd, sizeof(dd), "--datadir=%s", dir);
+        snprintf(port, sizeof(port), "--port=%d", ctx->port);
+        snprintf(bind, sizeof(bind), "--bind-address=%s", addr);
+        snprintf(sock, sizeof(sock), "--socket=%s/mysqld.sock", dir);
+        snprintf(pid, sizeof(pid), "--pid-file=%s/mysqld.pid", dir);
+        snprintf(pool, sizeof(pool), "--innodb-buffer-pool-size=%llu", (unsigned long long)c->pool);
+        snprintf(lf, sizeof(lf), "--innodb-log-file-size=%llu", (unsigned long long)c->logsize);
+        char *argv[] = {MARIADBD,
+                        "--no-defaults",
+                        dd,
+                        "--user=root",
+                        port,
+                        bind,
+                        sock,
+                        pid,
+                        pool,
+                        lf,
+                        "--skip-name-resolve",
+                        "--max-connections=2000",
+                        "--lc-messages-dir=" MYSQL_SHARE,
+                        NULL};
+        struct srv s cleanup_srv = {0};
+        rc = srv_start(&s, "mariadbd", argv, cpu, log, -1, e);
+        const char *at = addr[0] == '0' ? "127.0.0.1" : addr;
+        char ver[128] = "";
+        double until = util_now() + MYSQL_READY_S;
+        while (rc == 0 && !mysql_greets(at, ctx->port, ver, sizeof(ver))) {
+            if (!srv_running(&s))
+                rc = srv_fail(&s, e, "exited while starting");
+            else if (util_now() > until)
+                rc = srv_fail(&s, e, "no greeting within %.0f s", MYSQL_READY_S);
+            else
+                usleep(50000);
+        }
+        if (rc == 0) {
+            kv_set(&r->facts, "mysql.version", ver, NULL);
+            kv_set(&r->facts, "mysql.datadir", dir, NULL);
+            kv_set(&r->facts, "mysql.bind", addr, NULL);
+            rc = srv_wait(&s, util_now() + mysql_budget(c), e);
+        }
+        if (rc == 0) {
+            char v[32];
+            snprintf(v, sizeof(v), "%.3f",
+                     (double)s.ru.ru_utime.tv_sec + (double)s.ru.ru_utime.tv_usec / 1e6 +
+                         (double)s.ru.ru_stime.tv_sec + (double)s.ru.ru_stime.tv_usec / 1e6);
+            kv_set(&r->facts, "mysql.server_cpu_s", v, NULL);
+        }
+    }
+    journal_rmtree(dir);
+    if (rc == 0) unlink(log); /* kept when something failed: the error names it */
+    return rc < 0 ? err_wrap(e, "mysql server") : 0;
+}
+
+/* One thread count's metrics. */
+static int mysql_add(struct result *r, int n, const struct sbench_report *s, double cpu_pct,
+                     struct err *e)
+{
+    char name[48];
+    snprintf(name, sizeof(name), "t%d_tps", n);
+    if (result_add(r, name, "trans/s", BETTER_HIGHER, s->tps, e) < 0) return -1;
+    snprintf(name, sizeof(name), "t%d_lat_avg", n);
+    if (result_add(r, name, "ms", BETTER_LOWER, s->lat_avg_ms, e) < 0) return -1;
+    snprintf(name, sizeof(name), "t%d_lat_p95", n);
+    if (result_add(r, name, "ms", BETTER_LOWER, s->lat_pct_ms, e) < 0) return -1;
+    snprintf(name, sizeof(name), "t%d_host_cpu", n);
+    return result_add(r, name, "%", BETTER_LOWER, cpu_pct, e);
+}
+
+static int mysql_sweep(const struct wl_ctx *ctx, const struct mysql_cfg *c, int cpu,
+                       const struct sbench_target *t, struct result *r, struct err *e)
+{
+    enum { OUT = 16384 };
+    char *out cleanup_free = malloc(OUT);
+    if (!out) return err_set(e, ERR_FAIL, "out of memory");
+    char ver[128] = "";
+    double until = util_now() + MYSQL_READY_S + 60;
+    while (!mysql_greets(ctx->addr, ctx->port, ver, sizeof(ver)))
+        if (util_now() > until)
+            return err_set(e, ERR_FAIL, "mysql client: no server greeted on %s:%d", ctx->addr,
+                           ctx->port);
+    int rc =
+        sbench_prepare(t, cpu, 600.0 + (double)c->tables * c->table_size / 1000.0, out, OUT, e);
+    result_raw_append(r, "# sysbench prepare\n");
+    result_raw_append(r, out);
+    if (rc < 0) return -1;
+    struct sbench_report s;
+    if (c->warmup > 0) {
+        int wt = c->counts[c->ncounts - 1] < 8 ? c->counts[c->ncounts - 1] : 8;
+        rc = sbench_run(t, wt, (int)c->warmup, cpu, out, OUT, &s, e);
+        result_raw_append(r, "# sysbench warm-up (not counted)\n");
+        result_raw_append(r, out);
+        if (rc < 0) return err_wrap(e, "warm-up");
+    }
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    double best = 0;
+    int best_n = 0;
+    for (int i = 0; i < c->ncounts; i++) {
+        double busy0 = net_cpu_busy_s(), t0 = util_now();
+        rc = sbench_run(t, c->counts[i], (int)c->duration, cpu, out, OUT, &s, e);
+        double busy = net_cpu_busy_s() - busy0, wall = util_now() - t0;
+        char hdr[64];
+        snprintf(hdr, sizeof(hdr), "# sysbench --threads=%d\n", c->counts[i]);
+        result_raw_append(r, hdr);
+        result_raw_append(r, out);
+        if (rc < 0) return err_wrap(e, "%d threads", c->counts[i]);
+        if (s.ignored_errors || s.reconnects) {
+            char k[48], v[48];
+            snprintf(k, sizeof(k), "mysql.t%d_errors", c->counts[i]);
+            snprintf(v, sizeof(v), "%llu ignored, %llu reconnects",
+                     (unsigned long long)s.ignored_errors, (unsigned long long)s.reconnects);
+            kv_set(&r->facts, k, v, NULL);
+        }
+        double pct = 100.0 * busy / (wall * (double)(ncpu > 0 ? ncpu : 1));
+        if (mysql_add(r, c->counts[i], &s, pct, e) < 0) return -1;
+        int rising = s.tps >= best * (1.0 + (double)c->stop_gain / 100.0);
+        if (s.tps > best) best = s.tps, best_n = c->counts[i];
+        if (c->stop_gain > 0 && i >= 1 && !rising) break; /* throughput stopped rising */
+    }
+    kv_set(&r->facts, "mysql.sysbench_version", s.version, NULL);
+    if (result_add(r, "peak_tps", "trans/s", BETTER_HIGHER, best, e) < 0) return -1;
+    char v[16];
+    snprintf(v, sizeof(v), "%d", best_n);
+    kv_set(&r->facts, "mysql.peak_threads", v, NULL);
+    return 0;
+}
+
+static int mysql_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
+{
+    struct mysql_cfg c;
+    if (mysql_params(ctx, &c, e) < 0) return -1;
+    if (!ctx->role || !ctx->port)
+        return err_set(e, ERR_USAGE,
+                       "mysql runs as a server/client pair (started by isobench run)");
+    if (!strcmp(ctx->role, "server")) return mysql_server(ctx, &c, r, e);
+    int cpu;
+    if (mysql_cpu(ctx, "cpu-client", &cpu, e) < 0) return -1;
+    struct sbench_target t = {.addr = ctx->addr,
+                              .port = ctx->port,
+                              .user = MYSQL_USER,
+                              .password = MYSQL_PASSWORD,
+                              .db = "sbtest",
+                              .tables = (int)c.tables,
+                              .table_size = c.table_size};
+    int rc = mysql_sweep(ctx, &c, cpu, &t, r, e);
+    /* Always end the server, so its half returns now. */
+    char port[16], host[96], pw[64], out[1024];
+    snprintf(port, sizeof(port), "--port=%d", ctx->port);
+    snprintf(host, sizeof(host), "--host=%s", ctx->addr);
+    snprintf(pw, sizeof(pw), "--password=%s", MYSQL_PASSWORD);
+    char *argv[] = {MARIADB_ADMIN,
+                    "--no-defaults",
+                    "--protocol=tcp",
+                    host,
+                    port,
+                    "--user=" MYSQL_USER,
+                    pw,
+                    "--connect-timeout=10",
+                    "shutdown",
+                    NULL};
+    struct err se = {0};
+    int st = srv_capture(argv, -1, 60.0, out, sizeof(out), &se);
+    if (rc == 0 && st != 0)
+        return err_set(e, ERR_FAIL, "mysql client: mariadb-admin shutdown failed: %s",
+                       st < 0 ? se.msg : out);
+    return rc;
+}
+
+static const char *const mysql_files[] = {MARIADBD, MYSQL_SHARE, NULL};
+
+const struct workload workload_mysql = {
+    .name = "mysql",
+    .unavailable = mysql_unavailable,
+    .summary = "real MariaDB server in the environment, sysbench oltp_read_write from the peer",
+    .opts = mysql_opts,
+    .net = 1,
+    .data = 1,
+    .guest_files = mysql_files,
+    .check = mysql_check,
+    .run = mysql_run,
+};
