@@ -212,7 +212,7 @@ int net_int_list(const char *v, const char *what, int lo, int hi, int *out, int 
     while (*p) {
         char *end;
         long x = strtol(p, &end, 10);
-        if (end == p || (*end && *end != ',') || x < lo || x > hi || *n >= max ||
+        if (end == p || (*end && (*end != ',' || !end[1])) || x < lo || x > hi || *n >= max ||
             (*n > 0 && x <= out[*n - 1]))
             return err_set(e, ERR_USAGE,
                            "%s must be up to %d increasing numbers in %d..%d, comma-separated "

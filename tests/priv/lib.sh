@@ -20,6 +20,7 @@ leftovers() {
         nft list tables | grep isob
         pgrep -f "isobench agent"
         pgrep -f "qemu-system-x86_64.*isobench"
+        pgrep -f "mariadbd --no-defaults"; pgrep -x redis-server; pgrep -f "sysbench oltp_read_write"
         ls /run/runc 2>/dev/null | grep isob
         if command -v podman >/dev/null; then podman ps -a --format '{{.Names}}' | grep isobench; fi
     } | sort

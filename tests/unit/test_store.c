@@ -91,6 +91,59 @@ static void roundtrip(void **state)
     store_close(st);
 }
 
+/* Raw tool output is stored with its sample; a version-1 database (no raw
+ * table) is upgraded in place and keeps what it stored. */
+static void raw_output_and_v1_upgrade(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/v1.db", dir);
+    struct store *st;
+    struct err e = {0};
+    int64_t id;
+    struct kvlist host = {0};
+    assert_int_equal(store_open(path, 1, &st, &e), 0);
+    assert_int_equal(store_run_begin(st, "uuid-raw", "isobench run", SIZE_TINY, 1, &host, &id, &e),
+                     0);
+    assert_int_equal(store_run_env(st, id, 0, "native", NULL, &e), 0);
+    assert_int_equal(store_run_workload(st, id, 0, "mysql", &host, &e), 0);
+    struct reply *r = calloc(1, sizeof(*r));
+    assert_non_null(r);
+    r->ok = 1;
+    result_add(&r->res, "t1_tps", "trans/s", BETTER_HIGHER, 100.0, &e);
+    result_raw_append(&r->res, "sysbench 1.0.20\n\n    transactions: 47 (23.18 per sec.)\n");
+    assert_int_equal(store_measurement(st, id, "mysql", "native", 1, 0, 1.0, r, &e), 0);
+    free(r);
+    store_close(st);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT output FROM measurement_raw", -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_non_null(strstr((const char *)sqlite3_column_text(s, 0), "\n\n    transactions: 47"));
+    sqlite3_finalize(s);
+    /* make it look like version 1 */
+    assert_int_equal(
+        sqlite3_exec(db, "DROP TABLE measurement_raw; PRAGMA user_version=1;", NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(store_open(path, 0, &st, &e), 0);
+    struct run_view rv;
+    assert_int_equal(store_load_run(st, "uuid-raw", &rv, &e), 0);
+    assert_int_equal(rv.npoints, 1);
+    store_free_run(&rv);
+    store_close(st);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 2);
+    sqlite3_finalize(s);
+    assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM measurement_raw", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+}
+
 static void file_bytes(const char *path, char *buf, size_t cap, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -149,6 +202,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(roundtrip),
+        cmocka_unit_test(raw_output_and_v1_upgrade),
         cmocka_unit_test(rejects_foreign_and_corrupt),
         cmocka_unit_test(unwritable_location),
     };

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Root only: the application workloads with real servers.
+#  1. redis and mysql on native and container (NAT + overlay): every client
+#     and thread count of the sweep measured, the servers bound where they
+#     should be (native: the peer-facing host address only), the container
+#     samples from another netns, every sysbench report stored raw;
+#  2. bad options exit 2 with one line; a datadir that does not fit fails
+#     the sample with a clear error and leaves nothing running;
+#  3. SIGKILL during the MySQL load and bootstrap, then `isobench cleanup`:
+#     no server, client, datadir or journal left.
+set -uo pipefail
+bin=$1
+. "$(dirname "$0")/lib.sh"
+priv_init "real servers in namespaces and the peer netns"
+for w in redis mysql; do
+    why=$("$bin" list 2>/dev/null | awk -v w="$w" '$1==w && /unavailable/')
+    if [ -n "$why" ]; then
+        [ "${CI:-}" = true ] && { echo "FAIL: $w unavailable under CI: $why"; exit 1; }
+        echo "SKIP: $why"; exit 77
+    fi
+done
+before=$(leftovers)
+opts=(-o redis.clients=1,4 -o redis.duration=0.5 -o redis.warmup=0.2
+      -o mysql.threads=1,2 -o mysql.duration=1 -o mysql.warmup=0)
+"$bin" run -w redis,mysql -e native,container -r 1 --no-warmup --size tiny --db "$db" "${opts[@]}" \
+    --json >"$dir/out.json" 2>"$dir/err" || { cat "$dir/err"; bad "apps run failed"; }
+python3 - "$dir/out.json" <<'PY' || fail=1
+import json, re, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+def bad(m): print("FAIL:", m); sys.exit(1)
+got = {(r["workload"], r["env"]): r for r in rows}
+for w in ("redis", "mysql"):
+    for env in ("native", "container"):
+        r = got.get((w, env))
+        if not r: bad(f"no {w} sample on {env}")
+        if not r["ok"]: bad(f"{w} on {env} failed: {r.get('error')}")
+        names = {m["name"] for m in r["metrics"]}
+        want = {"c1_rps", "c1_p50", "c1_p99", "c4_rps", "c4_mean", "peak_rps"} if w == "redis" else \
+               {"t1_tps", "t1_lat_avg", "t1_lat_p95", "t1_host_cpu", "t2_tps", "peak_tps"}
+        if not want <= names: bad(f"{w} on {env}: missing {want - names}")
+        if any(m["value"] <= 0 for m in r["metrics"] if m["name"].endswith(("rps", "tps"))):
+            bad(f"{w} on {env}: a zero rate")
+        if w == "mysql" and "transactions:" not in r.get("raw", ""): bad(f"mysql on {env}: no raw sysbench report")
+    n, c = got[(w, "native")], got[(w, "container")]
+    if n["facts"].get("ns.net") == c["facts"].get("ns.net"): bad(f"{w}: container server in the host netns")
+    bind = n["facts"].get(f"{w}.bind")
+    if not re.fullmatch(r"10\.214\.\d+\.1", bind or ""): bad(f"{w} native server bound to {bind}, not the peer-facing host address")
+    if c["facts"].get(f"{w}.bind") != "0.0.0.0": bad(f"{w} container server bound to {c['facts'].get(w + '.bind')}")
+PY
+raws=$(sqlite3 "$db" "select count(*) from measurement_raw r join measurements m on m.id=r.measurement_id where m.workload='mysql' and r.output like '%transactions:%'")
+[ "$raws" = 2 ] || bad "expected 2 raw sysbench reports in the store, found $raws"
+for o in redis.clients=0 redis.clients=4,2 mysql.threads=1,1 mysql.buffer-pool=1K redis.pipeline=0 mysql.duration=0.5; do
+    out=$("$bin" run -w redis,mysql -e native --db "$db" -o "$o" 2>&1 >/dev/null); rc=$?
+    [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "-o $o: exit $rc: $out"
+done
+out=$("$bin" run -w mysql -e native -r 1 --no-warmup --size tiny --db "$db" -o mysql.tables=64 \
+    -o mysql.table-size=100000000 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "datadir needs about" <<<"$out" || bad "a datadir that does not fit: exit $rc: $out"
+[ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
+for delay in 1.5 4; do
+    "$bin" run -w mysql -e container,native -r 2 --size tiny --db "$db" "${opts[@]:6}" >/dev/null 2>&1 &
+    pid=$!
+    sleep "$delay"
+    kill -KILL $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    sleep 0.5
+    "$bin" cleanup >/dev/null || bad "cleanup failed after SIGKILL at ${delay}s"
+    [ "$(leftovers)" = "$before" ] || bad "after SIGKILL at ${delay}s and cleanup, left: $(leftovers)"
+done
+[ $fail = 0 ] && echo "priv apps: ok"
+exit $fail

@@ -1,0 +1,191 @@
+/* The application workloads' pieces: sysbench's report parser (on a real
+ * report, a FATAL one and broken ones), the sweep lists, raw output through
+ * the protocol, and the Redis load generator against a real redis-server on
+ * loopback (skipped, with the reason, when redis-server is not installed). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/proto.h"
+#include "core/util.h"
+#include "workloads/netutil.h"
+#include "workloads/rload.h"
+#include "workloads/sbench.h"
+#include "workloads/srvproc.h"
+
+/* A real sysbench 1.0.20 report (oltp_read_write, 1 thread, in a TCG VM). */
+static const char report[] =
+    "sysbench 1.0.20 (using system LuaJIT 2.1.0-beta3)\n\n"
+    "Running the test with following options:\nNumber of threads: 1\n"
+    "Initializing random number generator from seed (1).\n\n\n"
+    "Initializing worker threads...\n\nThreads started!\n\n"
+    "SQL statistics:\n    queries performed:\n        read:                            658\n"
+    "        write:                           180\n        other:                           102\n"
+    "        total:                           940\n"
+    "    transactions:                        47     (23.18 per sec.)\n"
+    "    queries:                             940    (463.57 per sec.)\n"
+    "    ignored errors:                      3      (0.00 per sec.)\n"
+    "    reconnects:                          0      (0.00 per sec.)\n\n"
+    "General statistics:\n    total time:                          2.0268s\n"
+    "    total number of events:              47\n\n"
+    "Latency (ms):\n         min:                                   30.74\n"
+    "         avg:                                   43.09\n"
+    "         max:                                   68.14\n"
+    "         95th percentile:                       63.32\n"
+    "         sum:                                 2025.32\n\n"
+    "Threads fairness:\n    events (avg/stddev):           47.0000/0.00\n"
+    "    execution time (avg/stddev):   2.0253/0.00\n\n";
+
+static void sysbench_report_parsed(void **state)
+{
+    (void)state;
+    struct sbench_report r;
+    struct err e = {0};
+    assert_int_equal(sbench_parse(report, &r, &e), 0);
+    assert_string_equal(r.version, "1.0.20");
+    assert_int_equal(r.transactions, 47);
+    assert_true(r.tps > 23.17 && r.tps < 23.19);
+    assert_true(r.lat_avg_ms > 43.08 && r.lat_avg_ms < 43.10);
+    assert_true(r.lat_pct_ms > 63.31 && r.lat_pct_ms < 63.33);
+    assert_int_equal(r.ignored_errors, 3);
+}
+
+static void sysbench_failures_named(void **state)
+{
+    (void)state;
+    struct sbench_report r;
+    struct err e = {0};
+    const char *fatal = "sysbench 1.0.20\nFATAL: unable to connect to MySQL server on host "
+                        "'10.214.0.1', port 3306, aborting...\nFATAL: error 2002\n";
+    assert_int_equal(sbench_parse(fatal, &r, &e), -1);
+    assert_non_null(strstr(e.msg, "unable to connect to MySQL server"));
+    assert_int_equal(sbench_parse("sysbench 1.0.20\nThreads started!\n", &r, &e), -1);
+    assert_non_null(strstr(e.msg, "transactions"));
+    char *noavg = strdup(report);
+    *strstr(noavg, "avg:") = 'x';
+    assert_int_equal(sbench_parse(noavg, &r, &e), -1);
+    assert_non_null(strstr(e.msg, "avg"));
+    free(noavg);
+    char *zero = strdup(report);
+    memcpy(strstr(zero, "47     (23.18"), " 0     (0.000", 13);
+    assert_int_equal(sbench_parse(zero, &r, &e), -1);
+    free(zero);
+}
+
+static void sweep_lists(void **state)
+{
+    (void)state;
+    int v[4], n;
+    struct err e = {0};
+    assert_int_equal(net_int_list("1,2,4,128", "clients", 1, 1024, v, 4, &n, &e), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(v[3], 128);
+    const char *bad[] = {"", "0", "4,2", "1,,2", "1,2,", "2,2", "1,2,3,4,5", "x", "2000", NULL};
+    for (int i = 0; bad[i]; i++) {
+        e.code = 0;
+        assert_int_equal(net_int_list(bad[i], "clients", 1, 1024, v, 4, &n, &e), -1);
+        assert_int_equal(e.code, ERR_USAGE);
+    }
+}
+
+static void raw_output_crosses_the_protocol(void **state)
+{
+    (void)state;
+    struct reply *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+    char *buf = malloc(PROTO_MAX);
+    struct err e = {0};
+    assert_true(a && b && buf);
+    a->ok = 1;
+    result_add(&a->res, "t1_tps", "trans/s", BETTER_HIGHER, 1.5, &e);
+    result_raw_append(&a->res, report);
+    assert_int_equal(proto_encode_reply(a, buf, PROTO_MAX, &e), 0);
+    assert_int_equal(proto_decode_reply(buf, b, &e), 0);
+    assert_string_equal(b->res.raw, a->res.raw); /* empty lines and indentation kept */
+    /* what does not fit is cut, and marked */
+    for (int i = 0; i < 40; i++)
+        result_raw_append(&a->res, report);
+    assert_true(strlen(a->res.raw) < RESULT_RAW_MAX);
+    assert_non_null(strstr(a->res.raw, "[... cut"));
+    /* names and units with blanks are refused (they would break the line) */
+    assert_int_equal(result_add(&a->res, "t1_cpu", "% host", BETTER_LOWER, 1, &e), -1);
+    free(a), free(b), free(buf);
+}
+
+/* rload against a real redis-server: every GET hit is checked against its
+ * SET inside rload, so a run that passes proves the whole RESP path. */
+static void redis_load_against_real_server(void **state)
+{
+    (void)state;
+    if (access("/usr/bin/redis-server", X_OK) != 0) {
+        fprintf(stderr, "SKIP: redis-server is not installed (apt-get install redis-server)\n");
+        skip();
+    }
+    char dir[] = "/tmp/isobench-test-redis-XXXXXX", log[300], port[16];
+    assert_non_null(mkdtemp(dir));
+    snprintf(log, sizeof(log), "%s/redis.log", dir);
+    int p = 0;
+    for (int i = 0; i < 100 && !p; i++)
+        if (util_port_free(41000 + i)) p = 41000 + i;
+    assert_true(p > 0);
+    snprintf(port, sizeof(port), "%d", p);
+    char *argv[] = {
+        "/usr/bin/redis-server", "--port", port,    "--bind", "127.0.0.1", "--save", "",
+        "--appendonly",          "no",     "--dir", dir,      "--logfile", "",       NULL};
+    struct srv s;
+    struct err e = {0};
+    assert_int_equal(srv_start(&s, "redis-server", argv, -1, log, -1, &e), 0);
+    const char *ping[] = {"PING", NULL};
+    char out[64];
+    int up = 0;
+    for (int i = 0; i < 200 && !up; i++) {
+        up = rload_command("127.0.0.1", p, 1.0, ping, out, sizeof(out), &e) == 0;
+        if (!up) usleep(20000);
+    }
+    assert_true(up);
+    assert_string_equal(out, "PONG");
+    struct rload_keys *k = malloc(sizeof(*k));
+    struct rload_out *o = malloc(sizeof(*o));
+    assert_true(k && o);
+    rload_keys_init(k, 7);
+    struct rload_cfg c = {.addr = "127.0.0.1",
+                          .port = p,
+                          .clients = 3,
+                          .pipeline = 10,
+                          .warm_s = 0.1,
+                          .duration_s = 0.4,
+                          .seed = 7};
+    int rc = rload_run(&c, k, o, &e);
+    if (rc < 0) fprintf(stderr, "rload: %s\n", e.msg);
+    assert_int_equal(rc, 0);
+    assert_true(o->requests > 100);
+    assert_true(o->hits > 0); /* GETs read back what SETs wrote, byte for byte */
+    assert_int_equal(o->lat.count, o->requests);
+    assert_true(k->nset[0] > 0 && k->nset[2] > 0 && k->nset[3] == 0);
+    const char *dbsize[] = {"DBSIZE", NULL};
+    assert_int_equal(rload_command("127.0.0.1", p, 5.0, dbsize, out, sizeof(out), &e), 0);
+    assert_true(strtoull(out, NULL, 10) == k->nset[0] + k->nset[1] + k->nset[2]);
+    const char *shut[] = {"SHUTDOWN", "NOSAVE", NULL};
+    rload_command("127.0.0.1", p, 5.0, shut, out, sizeof(out), &e);
+    assert_int_equal(srv_wait(&s, util_now() + 10, &e), 0);
+    free(k), free(o);
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sysbench_report_parsed),
+        cmocka_unit_test(sysbench_failures_named),
+        cmocka_unit_test(sweep_lists),
+        cmocka_unit_test(raw_output_crosses_the_protocol),
+        cmocka_unit_test(redis_load_against_real_server),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
