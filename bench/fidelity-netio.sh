@@ -13,46 +13,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${1:-5}
 ROUNDS=${ROUNDS:-3}
-bin=$PWD/build/isobench
-[ -x "$bin" ] || { echo "build first: cmake -S . -B build && cmake --build build" >&2; exit 2; }
-grep -q -- '-fsanitize' <<<"$($bin version)" && { echo "refusing to benchmark a sanitizer build" >&2; exit 2; }
-[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)" >&2; exit 2; }
-command -v iperf3 sockperf fio >/dev/null || { echo "missing iperf3/sockperf/fio: run scripts/deps.sh" >&2; exit 2; }
-hi=$(($(nproc) - 1))
-ns=isobbench$$
-vh=isobbh$$
-work=$(mktemp -d /var/tmp/isobench-fidelity-netio-XXXXXX)
-cleanup() {
+. bench/lib.sh
+bench_init iperf3 sockperf fio
+bench_stop() {
     pkill -f "iperf3 -s -p 5399" 2>/dev/null || true
     pkill -f "sockperf sr --tcp -p 5398" 2>/dev/null || true
-    ip link del "$vh" 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-    rm -rf "$work"
 }
-trap cleanup EXIT
-ip netns add "$ns"
-ip link add "$vh" type veth peer name eth0 netns "$ns"
-ip addr add 10.215.0.1/30 dev "$vh"
-ip link set "$vh" up
-ip -n "$ns" addr add 10.215.0.2/30 dev eth0
-ip -n "$ns" link set eth0 up
-ip -n "$ns" link set lo up
-inns() { ip netns exec "$ns" "$@"; }
-
-iso() { # workload opts... -> NDJSON lines
-    local w=$1
-    shift
-    "$bin" run -w "$w" -e native -r 1 --no-warmup --json --db "$work/r.db" "$@" 2>/dev/null
-}
-metric() { # name < ndjson
-    python3 -c '
-import json,sys
-for l in sys.stdin:
-    r=json.loads(l)
-    for m in r["metrics"]:
-        if m["name"]==sys.argv[1]: print(m["value"])' "$1"
-}
-median() { sort -g | awk '{a[NR]=$1} END{print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
 
 for r in $(seq "$ROUNDS"); do
     echo "round $r/$ROUNDS" >&2
@@ -93,12 +59,6 @@ for r in $(seq "$ROUNDS"); do
     rm -f "$work/fio.dat"
 done
 
-ratio() { # label iso ref better
-    local i r
-    i=$(median <"$work/$2")
-    r=$(median <"$work/$3")
-    awk -v l="$1" -v i="$i" -v r="$r" -v t="$4" 'BEGIN{printf "%-34s isobench %10.2f  reference %10.2f  ratio %.2f (target %s)\n", l, i, r, i/r, t}'
-}
 echo "fidelity-netio: ${D}s per measurement, $ROUNDS rounds, medians"
 ratio "netbw tx goodput Gbit/s vs iperf3 -R" iso_tx ref_tx ">= 1.00"
 ratio "netbw rx goodput Gbit/s vs iperf3" iso_rx ref_rx ">= 1.00"

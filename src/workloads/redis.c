@@ -28,6 +28,9 @@ static const struct wl_opt redis_opts[] = {
     {"duration", "seconds measured per client count", {"1", "3", "10"}},
     {"warmup", "seconds of load per client count before measuring", {"0.3", "1", "2"}},
     {"pipeline", "requests in flight per client (redis-benchmark -P)", {"10", "10", "10"}},
+    {"keyspace",
+     "grow (SETs make new keys, GETs read set ones: the paper) or N fixed keys",
+     {"grow", "grow", "grow"}},
     {"seed", "seed of the operation sequence (the same in every environment)", {"1", "1", "1"}},
     {"cpu-server", "CPU of redis-server; low = lowest allowed", {"low", "low", "low"}},
     {"cpu-client", "CPU of the load generator; auto = highest allowed", {"auto", "auto", "auto"}},
@@ -37,7 +40,7 @@ static const struct wl_opt redis_opts[] = {
 struct redis_cfg {
     int counts[REDIS_MAX_COUNTS], ncounts;
     double duration, warmup;
-    uint64_t pipeline, seed;
+    uint64_t pipeline, seed, keyspace;
 };
 
 static const char *redis_unavailable(void)
@@ -59,6 +62,12 @@ static int redis_params(const struct wl_ctx *ctx, struct redis_cfg *c, struct er
     const char *wu = wl_opt_str(ctx, w, "warmup");
     if (util_parse_double(wu, &c->warmup, e) < 0 || c->warmup < 0 || c->warmup > 600)
         return err_set(e, ERR_USAGE, "redis: warmup must be 0..600 seconds (got '%s')", wu);
+    const char *ks = wl_opt_str(ctx, w, "keyspace");
+    c->keyspace = 0;
+    if (ks && strcmp(ks, "grow") &&
+        (util_parse_u64(ks, &c->keyspace, e) < 0 || c->keyspace < 1 || c->keyspace > 1000000000))
+        return err_set(e, ERR_USAGE, "redis: keyspace must be grow or 1..1000000000 (got '%s')",
+                       ks);
     if (c->pipeline < 1 || c->pipeline > 64)
         return err_set(e, ERR_USAGE, "redis: pipeline must be 1..64");
     return 0;
@@ -179,7 +188,8 @@ static int redis_sweep(const struct wl_ctx *ctx, const struct redis_cfg *c, stru
                                .pipeline = (int)c->pipeline,
                                .warm_s = c->warmup,
                                .duration_s = c->duration,
-                               .seed = c->seed};
+                               .seed = c->seed,
+                               .keyspace = c->keyspace};
         if (rload_run(&lc, k, o, e) < 0) return err_wrap(e, "redis client, %d clients", lc.clients);
         if (o->requests == 0) return err_set(e, ERR_FAIL, "redis client: no request completed");
         if (redis_add(r, lc.clients, o, e) < 0) return -1;
@@ -191,7 +201,7 @@ static int redis_sweep(const struct wl_ctx *ctx, const struct redis_cfg *c, stru
     if (result_add(r, "peak_rps", "req/s", BETTER_HIGHER, peak, e) < 0) return -1;
     char f[32];
     snprintf(f, sizeof(f), "%.3f", cpu / (double)reqs * 1e6);
-    kv_set(&r->facts, "redis.client_cpu_us_per_req", f, NULL);
+    kv_set(&r->facts, "redis.loadgen_cpu_us_per_req", f, NULL);
     return 0;
 }
 

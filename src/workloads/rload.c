@@ -58,12 +58,14 @@ static size_t value_of(int c, uint64_t n, const char **v)
 }
 
 struct pending {
-    int get;    /* 1: GET, 0: SET */
-    uint64_t n; /* GET: which of the client's keys (UINT64_MAX: never set) */
+    int get;      /* 1: GET, 0: SET */
+    int owner;    /* whose key: the client's own (growing), 0 (fixed keyspace) */
+    int may_miss; /* fixed keyspace: nil is a valid answer too */
+    uint64_t n;   /* GET: which key (UINT64_MAX: one no SET ever makes) */
 };
 
 struct conn {
-    int fd, id, done;
+    int fd, id, done, want_out;
     char *w;
     size_t wlen, woff;
     char *r;
@@ -73,7 +75,12 @@ struct conn {
     double sent_at;
 };
 
-static void conn_batch(struct conn *cn, struct rload_keys *k, int pipeline, double now)
+/* Builds the next batch. Growing keyspace (keyspace 0): a SET makes the
+ * client's next new key, a GET reads one of the keys it set. Fixed
+ * keyspace N (redis-benchmark -r N): both draw from N keys shared by all
+ * clients, and a GET may find nothing yet. */
+static void conn_batch(struct conn *cn, struct rload_keys *k, int pipeline, uint64_t keyspace,
+                       double now)
 {
     cn->wlen = cn->woff = 0;
     cn->qhead = 0;
@@ -84,17 +91,27 @@ static void conn_batch(struct conn *cn, struct rload_keys *k, int pipeline, doub
         struct pending *p = &cn->q[i];
         char key[RLOAD_KEYLEN];
         p->get = r & 1;
-        if (p->get) {
+        p->may_miss = keyspace > 0;
+        p->owner = keyspace ? 0 : c;
+        if (keyspace) {
+            p->n = (r >> 1) % keyspace;
+            key_of(0, p->n, key);
+            key[0] = 'f'; /* never one of the growing keys */
+            if (!p->get) k->nset[c]++;
+        } else if (p->get) {
             p->n = k->nset[c] ? (r >> 1) % k->nset[c] : UINT64_MAX;
             key_of(c, p->n == UINT64_MAX ? 0 : p->n, key);
             if (p->n == UINT64_MAX) key[1] = key[2] = '-'; /* a key no SET makes */
-            cn->wlen +=
-                (size_t)sprintf(cn->w + cn->wlen, "*2\r\n$3\r\nGET\r\n$10\r\n%.10s\r\n", key);
         } else {
             p->n = k->nset[c]++;
             key_of(c, p->n, key);
+        }
+        if (p->get) {
+            cn->wlen +=
+                (size_t)sprintf(cn->w + cn->wlen, "*2\r\n$3\r\nGET\r\n$10\r\n%.10s\r\n", key);
+        } else {
             const char *v;
-            size_t vl = value_of(c, p->n, &v);
+            size_t vl = value_of(p->owner, p->n, &v);
             cn->wlen += (size_t)sprintf(cn->w + cn->wlen,
                                         "*3\r\n$3\r\nSET\r\n$10\r\n%.10s\r\n$%zu\r\n%.*s\r\n", key,
                                         vl, (int)vl, v);
@@ -103,19 +120,34 @@ static void conn_batch(struct conn *cn, struct rload_keys *k, int pipeline, doub
     cn->sent_at = now;
 }
 
-/* Writes what is left of the batch; 0 when all of it went out. */
-static int conn_flush(struct conn *cn, struct err *e)
+/* Writes what is left of the batch; 0 when all of it went out. Readiness
+ * is level-triggered: EPOLLOUT is asked for only while a batch is stuck
+ * half-written (one send and one recv per batch in the common case, as
+ * redis-benchmark does). */
+static int conn_flush(struct conn *cn, int ep, struct err *e)
 {
+    int stuck = 0;
     while (cn->woff < cn->wlen) {
         ssize_t n = send(cn->fd, cn->w + cn->woff, cn->wlen - cn->woff, MSG_NOSIGNAL);
         if (n > 0) {
             cn->woff += (size_t)n;
             continue;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 1;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) {
+            stuck = 1;
+            break;
+        }
         return err_set(e, ERR_FAIL, "redis load: send: %s", strerror(errno));
     }
-    return 0;
+    if (stuck != cn->want_out) {
+        struct epoll_event ev = {.events = EPOLLIN | (stuck ? EPOLLOUT : 0),
+                                 .data.u32 = (uint32_t)cn->id};
+        if (epoll_ctl(ep, EPOLL_CTL_MOD, cn->fd, &ev) < 0)
+            return err_set(e, ERR_FAIL, "epoll_ctl: %s", strerror(errno));
+        cn->want_out = stuck;
+    }
+    return stuck;
 }
 
 /* One complete reply at buf[0..len): 1 and its size in *used, 0 if more
@@ -165,7 +197,7 @@ static int reply_check(struct conn *cn, char kind, const char *pl, long plen, st
     }
     if (kind != '$') return err_set(e, ERR_FAIL, "redis load: GET answered with '%c'", kind);
     if (p->n == UINT64_MAX || plen < 0) {
-        if (plen >= 0 || p->n != UINT64_MAX)
+        if (!p->may_miss && (plen >= 0 || p->n != UINT64_MAX))
             return err_set(e, ERR_FAIL, "redis load: GET of %s key answered %s",
                            p->n == UINT64_MAX ? "a never-set" : "a set",
                            plen < 0 ? "nil" : "a value");
@@ -173,7 +205,7 @@ static int reply_check(struct conn *cn, char kind, const char *pl, long plen, st
         return 0;
     }
     const char *v;
-    size_t vl = value_of(cn->id, p->n, &v);
+    size_t vl = value_of(p->owner, p->n, &v);
     if ((size_t)plen != vl || memcmp(pl, v, vl))
         return err_set(e, ERR_FAIL, "redis load: GET returned a value that was never SET");
     if (counted) o->hits++;
@@ -188,16 +220,16 @@ static double thread_cpu(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-/* Reads what is there and handles every complete reply. */
+/* Reads what is there (one recv; level-triggered readiness brings the
+ * rest) and handles every complete reply. */
 static int conn_read(struct conn *cn, double now, double t_start, double t_end, struct rload_out *o,
                      struct err *e)
 {
-    for (;;) {
+    {
         ssize_t n = recv(cn->fd, cn->r + cn->rlen, RLOAD_RBUF - cn->rlen, 0);
         if (n == 0) return err_set(e, ERR_FAIL, "redis load: the server closed the connection");
         if (n < 0) {
-            if (errno == EAGAIN) return 0;
-            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EINTR) return 0;
             return err_set(e, ERR_FAIL, "redis load: recv: %s", strerror(errno));
         }
         cn->rlen += (size_t)n;
@@ -220,6 +252,7 @@ static int conn_read(struct conn *cn, double now, double t_start, double t_end, 
         cn->rlen -= off;
         if (cn->rlen == RLOAD_RBUF) return err_set(e, ERR_FAIL, "redis load: reply too large");
     }
+    return 0;
 }
 
 static void conns_free(struct conn *cs, int n)
@@ -240,8 +273,8 @@ static int rload_loop(const struct rload_cfg *c, struct rload_keys *k, struct co
     double cpu0 = -1, last_progress = t0;
     int live = c->clients;
     for (int i = 0; i < c->clients; i++) {
-        conn_batch(&cs[i], k, c->pipeline, util_now());
-        if (conn_flush(&cs[i], e) < 0) return -1;
+        conn_batch(&cs[i], k, c->pipeline, c->keyspace, util_now());
+        if (conn_flush(&cs[i], ep, e) < 0) return -1;
     }
     struct epoll_event ev[64];
     while (live > 0) {
@@ -256,7 +289,7 @@ static int rload_loop(const struct rload_cfg *c, struct rload_keys *k, struct co
         for (int i = 0; i < n; i++) {
             struct conn *cn = &cs[ev[i].data.u32];
             if (cn->done) continue;
-            if ((ev[i].events & EPOLLOUT) && conn_flush(cn, e) < 0) return -1;
+            if ((ev[i].events & EPOLLOUT) && conn_flush(cn, ep, e) < 0) return -1;
             if (ev[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
                 if (conn_read(cn, now, t_start, t_end, o, e) < 0) return -1;
                 last_progress = now;
@@ -267,8 +300,8 @@ static int rload_loop(const struct rload_cfg *c, struct rload_keys *k, struct co
                     live--;
                     continue;
                 }
-                conn_batch(cn, k, c->pipeline, now);
-                if (conn_flush(cn, e) < 0) return -1;
+                conn_batch(cn, k, c->pipeline, c->keyspace, now);
+                if (conn_flush(cn, ep, e) < 0) return -1;
             }
         }
     }
@@ -305,7 +338,7 @@ int rload_run(const struct rload_cfg *c, struct rload_keys *k, struct rload_out 
             rc = cn->fd < 0 ? err_wrap(e, "redis load") : err_set(e, ERR_FAIL, "out of memory");
             break;
         }
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u32 = (uint32_t)i};
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
         if (net_sockopts(cn->fd, 0, 0, 1, e) < 0 ||
             fcntl(cn->fd, F_SETFL, fcntl(cn->fd, F_GETFL) | O_NONBLOCK) < 0 ||
             epoll_ctl(ep, EPOLL_CTL_ADD, cn->fd, &ev) < 0)

@@ -7,7 +7,8 @@
  * from (seed, client number), so each environment gets the very same
  * operation sequence; a client's SETs always create new keys and its GETs
  * read keys it set before, so the keyspace grows as the run goes on (the
- * paper's setup). */
+ * paper's setup) - or, with a fixed keyspace, all draw from the same N
+ * keys (redis-benchmark's -r, for comparing the two generators). */
 #ifndef ISOBENCH_RLOAD_H
 #define ISOBENCH_RLOAD_H
 
@@ -26,6 +27,7 @@ struct rload_cfg {
     int pipeline;
     double warm_s, duration_s; /* warm-up (not counted), then the counted window */
     uint64_t seed;
+    uint64_t keyspace; /* 0: growing (the paper); N: N fixed keys (redis-benchmark -r N) */
 };
 
 /* Per-client state that outlives one run, so that a sweep over client

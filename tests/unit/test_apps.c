@@ -169,6 +169,13 @@ static void redis_load_against_real_server(void **state)
     const char *dbsize[] = {"DBSIZE", NULL};
     assert_int_equal(rload_command("127.0.0.1", p, 5.0, dbsize, out, sizeof(out), &e), 0);
     assert_true(strtoull(out, NULL, 10) == k->nset[0] + k->nset[1] + k->nset[2]);
+    /* a fixed keyspace (redis-benchmark -r): every client on the same keys */
+    unsigned long long before = strtoull(out, NULL, 10);
+    c.keyspace = 4;
+    assert_int_equal(rload_run(&c, k, o, &e), 0);
+    assert_true(o->requests > 100 && o->hits > 0);
+    assert_int_equal(rload_command("127.0.0.1", p, 5.0, dbsize, out, sizeof(out), &e), 0);
+    assert_true(strtoull(out, NULL, 10) > before && strtoull(out, NULL, 10) <= before + 4);
     const char *shut[] = {"SHUTDOWN", "NOSAVE", NULL};
     rload_command("127.0.0.1", p, 5.0, shut, out, sizeof(out), &e);
     assert_int_equal(srv_wait(&s, util_now() + 10, &e), 0);
