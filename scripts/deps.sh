@@ -17,6 +17,7 @@ PKGS=(
     fio iperf3 sockperf                             # bench/fidelity-netio.sh references
     cpio                                            # bench/vm.sh: the bare-QEMU initramfs
     redis-server redis-tools                        # redis workload (+ redis-benchmark, the reference)
+    docker.io runsc                                 # docker driver (dockerd started by its test), gVisor driver
     mariadb-server mariadb-client sysbench          # mysql workload: mariadbd, mariadb-admin, sysbench
 )
 missing=()

@@ -65,7 +65,7 @@ struct env {
     void (*down)(struct env_ctx *ctx);
 };
 
-#define ENV_LIST(X) X(native) X(container) X(runc) X(podman) X(vm) X(null)
+#define ENV_LIST(X) X(native) X(container) X(runc) X(podman) X(docker) X(runsc) X(vm) X(null)
 
 #define X(n) extern const struct env env_##n;
 ENV_LIST(X)
@@ -112,6 +112,15 @@ int env_make_datadir(struct env_ctx *ctx, struct err *e);
  * channel failure *chan is closed and set to -1 (it is out of step now). */
 int env_chan_exec(int *chan, double timeout_s, const struct job *j, struct reply *rep,
                   struct err *e);
+
+/* Starts a runtime's CLI (argv[0] an absolute path: `runc run`, `podman
+ * run`, ...) whose container runs the agent, the channel being the CLI's
+ * stdin+stdout (stdio) or its fd 3 (runc --preserve-fds; stdio then on
+ * /dev/null); pdeath: the CLI dies with isobench. Journals the CLI's pid,
+ * waits up to 60 s for the agent's "ready" and sets the startup_s fact
+ * from t0. *pid and *chan belong to the caller even on failure. */
+int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx, double t0,
+                  pid_t *pid, int *chan, struct err *e);
 
 /* Stops such an agent: closes *chan (the agent exits on EOF), gives *pid
  * grace_s to exit, then SIGKILLs and reaps it. Idempotent. */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -18,20 +19,29 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-
-#include "core/json.h"
+#include "envs/container/oci.h"
 #include "envs/container/config.h"
 #include "envs/container/rootfs.h"
 #include "envs/env.h"
 
 static const char *const runc_keys[] = {"net",       "storage", "image", "cpus",
                                         "cpu-quota", "mem",     "pids",  NULL};
+static const char *const runsc_keys[] = {"net", "storage", "image",    "cpus", "cpu-quota",
+                                         "mem", "pids",    "platform", NULL};
 static const char *const runc_nets[] = {"none", "host", NULL};
 
+/* What differs between the OCI runtimes isobench drives. */
+struct oci_rt {
+    const char *name, *pkg;
+    int stdio; /* the agent on stdin/stdout (runsc) instead of fd 3 (runc --preserve-fds) */
+};
+static const struct oci_rt rt_runc = {"runc", "runc", 0};
+static const struct oci_rt rt_runsc = {"runsc", "runsc", 1};
+
 struct runc {
+    const struct oci_rt *rt;
     struct ctr_config cfg;
-    char state[600], root[700], bundle[700], id[128], volume[600], data_ovl[600];
+    char state[600], root[700], bundle[700], id[128], volume[600], data_ovl[600], platform[16];
     pid_t pid;
     int chan;
 };
@@ -52,25 +62,40 @@ static int run_quiet(char *const argv[])
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static int runc_find(char *out, size_t len)
+static int oci_find(const char *name, char *out, size_t len)
 {
     const char *path = getenv("PATH");
     char buf[4096];
-    snprintf(buf, sizeof(buf), "%s", path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+    snprintf(buf, sizeof(buf), "%s:/usr/sbin:/usr/bin", path ? path : "/sbin:/bin");
     char *save = NULL;
     for (char *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-        snprintf(out, len, "%s/runc", d);
+        snprintf(out, len, "%s/%s", d, name);
         if (access(out, X_OK) == 0) return 0;
     }
     return -1;
 }
 
-static const char *runc_unavailable(void)
+static const char *oci_unavailable(const struct oci_rt *rt)
 {
+    static char why[2][128];
     char p[512];
-    if (runc_find(p, sizeof(p)) < 0) return "runc not found (apt-get install runc)";
+    if (oci_find(rt->name, p, sizeof(p)) < 0) {
+        char *w = why[rt == &rt_runsc];
+        snprintf(w, sizeof(why[0]), "%s not found (apt-get install %s)", rt->name, rt->pkg);
+        return w;
+    }
     if (geteuid() != 0) return "needs root";
     return NULL;
+}
+
+static const char *runc_unavailable(void)
+{
+    return oci_unavailable(&rt_runc);
+}
+
+static const char *runsc_unavailable(void)
+{
+    return oci_unavailable(&rt_runsc);
 }
 
 static int runc_check(const struct spec *sp, struct err *e)
@@ -79,13 +104,33 @@ static int runc_check(const struct spec *sp, struct err *e)
     return ctr_config_parse(sp, runc_nets, &c, e);
 }
 
+/* gVisor's platform: how the sandbox's kernel (the Sentry) traps the
+ * application's system calls. ptrace works everywhere, kvm needs real
+ * hardware virtualization. */
+static int runsc_platform(const struct spec *sp, char *out, size_t len, struct err *e)
+{
+    const char *p = kv_get(&sp->kv, "platform");
+    if (!p) p = "ptrace";
+    if (strcmp(p, "ptrace") && strcmp(p, "kvm") && strcmp(p, "systrap"))
+        return err_set(e, ERR_USAGE, "%s: platform must be ptrace, systrap or kvm", sp->text);
+    snprintf(out, len, "%s", p);
+    return 0;
+}
+
+static int runsc_check(const struct spec *sp, struct err *e)
+{
+    char p[16];
+    return runsc_platform(sp, p, sizeof(p), e) < 0 ? -1 : runc_check(sp, e);
+}
+
 /* "ROOT ID": force-deletes the container (kills it, removes its cgroup). */
-static int undo_runc(const char *arg)
+static int undo_oci(const char *name, const char *arg)
 {
     char root[700], id[128], bin[512];
-    if (sscanf(arg, "%699s %127s", root, id) != 2 || runc_find(bin, sizeof(bin)) < 0) return -1;
+    if (sscanf(arg, "%699s %127s", root, id) != 2 || oci_find(name, bin, sizeof(bin)) < 0)
+        return -1;
     struct stat st;
-    if (stat(root, &st) < 0) return 0; /* runc never got to create it */
+    if (stat(root, &st) < 0) return 0; /* the runtime never got to create it */
     char *const argv[] = {bin, "--root", root, "delete", "--force", id, NULL};
     run_quiet(argv);
     char path[900];
@@ -93,153 +138,27 @@ static int undo_runc(const char *arg)
     return stat(path, &st) == 0 ? -1 : 0;
 }
 
+static int undo_runc(const char *arg)
+{
+    return undo_oci("runc", arg);
+}
+
+static int undo_runsc(const char *arg)
+{
+    return undo_oci("runsc", arg);
+}
+
 __attribute__((constructor)) static void runc_register(void)
 {
     journal_register_undo("runc", undo_runc);
-}
-
-static void json_strs(FILE *f, const char *const *v)
-{
-    fputc('[', f);
-    for (int i = 0; v[i]; i++) {
-        if (i) fputc(',', f);
-        json_str(f, v[i]);
-    }
-    fputc(']', f);
-}
-
-static void write_mount(FILE *f, const char *dst, const char *type, const char *src,
-                        const char *const *opts)
-{
-    fputs(",{\"destination\":", f);
-    json_str(f, dst);
-    fputs(",\"type\":", f);
-    json_str(f, type);
-    fputs(",\"source\":", f);
-    json_str(f, src);
-    fputs(",\"options\":", f);
-    json_strs(f, opts);
-    fputc('}', f);
-}
-
-/* Writes bundle/config.json for rootfs `root`. */
-static int write_config(struct runc *r, const struct env_ctx *ctx, const char *rootfs,
-                        struct err *e)
-{
-    static const char *const caps[] = {"CAP_CHOWN",
-                                       "CAP_DAC_OVERRIDE",
-                                       "CAP_FSETID",
-                                       "CAP_FOWNER",
-                                       "CAP_MKNOD",
-                                       "CAP_NET_RAW",
-                                       "CAP_SETGID",
-                                       "CAP_SETUID",
-                                       "CAP_SETFCAP",
-                                       "CAP_SETPCAP",
-                                       "CAP_NET_BIND_SERVICE",
-                                       "CAP_SYS_CHROOT",
-                                       "CAP_KILL",
-                                       "CAP_AUDIT_WRITE",
-                                       NULL};
-    static const char *const args[] = {ROOTFS_AGENT, "agent", "--serve", "--fd", "3", NULL};
-    static const char *const masked[] = {
-        "/proc/acpi",          "/proc/kcore",      "/proc/keys",
-        "/proc/latency_stats", "/proc/timer_list", "/proc/sched_debug",
-        "/proc/scsi",          "/sys/firmware",    NULL};
-    static const char *const ro[] = {"/proc/bus",           "/proc/fs", "/proc/irq", "/proc/sys",
-                                     "/proc/sysrq-trigger", NULL};
-    char path[800];
-    snprintf(path, sizeof(path), "%s/config.json", r->bundle);
-    FILE *f = fopen(path, "we");
-    if (!f) return err_set(e, ERR_FAIL, "cannot write %s: %s", path, strerror(errno));
-    fputs(
-        "{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},"
-        "\"args\":",
-        f);
-    json_strs(f, args);
-    /* The agent's environment is isobench's own, as in every other
-     * environment: variables such as OPENBLAS_CORETYPE or OMP_NUM_THREADS
-     * change results, so no environment may differ by them. */
-    fputs(",\"env\":[", f);
-    for (char **v = environ; *v; v++) {
-        if (v != environ) fputc(',', f);
-        json_str(f, *v);
-    }
-    fputs("],\"cwd\":\"/\",\"noNewPrivileges\":true,\"capabilities\":{\"bounding\":", f);
-    json_strs(f, caps);
-    fputs(",\"effective\":", f);
-    json_strs(f, caps);
-    fputs(",\"permitted\":", f);
-    json_strs(f, caps);
-    /* The host's own hard limit: raising it is refused where it is lower
-     * than Docker's 1048576 (as here). */
-    struct rlimit rl = {0};
-    getrlimit(RLIMIT_NOFILE, &rl);
-    fprintf(f,
-            "},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":%llu,\"soft\":%llu}]},"
-            "\"root\":{\"path\":",
-            (unsigned long long)rl.rlim_max, (unsigned long long)rl.rlim_max);
-    json_str(f, rootfs);
-    fprintf(f, ",\"readonly\":false},\"hostname\":\"isobench-%d\",\"mounts\":[", ctx->idx);
-    static const char *const proc_o[] = {"nosuid", "noexec", "nodev", NULL};
-    static const char *const dev_o[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
-    static const char *const pts_o[] = {"nosuid",        "noexec",    "newinstance",
-                                        "ptmxmode=0666", "mode=0620", NULL};
-    static const char *const shm_o[] = {"nosuid",    "noexec",      "nodev",
-                                        "mode=1777", "size=65536k", NULL};
-    static const char *const sys_o[] = {"nosuid", "noexec", "nodev", "ro", NULL};
-    static const char *const rbind_ro[] = {"rbind", "ro", "nosuid", "noexec", "nodev", NULL};
-    static const char *const bind_ro[] = {"bind", "ro", NULL};
-    static const char *const rbind[] = {"rbind", NULL};
-    fputs("{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\",\"options\":", f);
-    json_strs(f, proc_o);
-    fputc('}', f);
-    write_mount(f, "/dev", "tmpfs", "tmpfs", dev_o);
-    write_mount(f, "/dev/pts", "devpts", "devpts", pts_o);
-    write_mount(f, "/dev/shm", "tmpfs", "shm", shm_o);
-    if (strcmp(r->cfg.net, "host"))
-        write_mount(f, "/sys", "sysfs", "sysfs", sys_o);
-    else
-        write_mount(f, "/sys", "bind", "/sys", rbind_ro);
-    write_mount(f, ROOTFS_AGENT, "bind", env_self_exe(), bind_ro);
-    if (r->volume[0]) write_mount(f, "/data", "bind", r->volume, rbind);
-    fputs("],\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
-          "{\"type\":\"mount\"},{\"type\":\"cgroup\"}",
-          f);
-    if (strcmp(r->cfg.net, "host")) fputs(",{\"type\":\"network\"}", f);
-    fprintf(f, "],\"cgroupsPath\":\"/isobench-%s-%d\",\"resources\":{", ctx->run_id, ctx->idx);
-    int comma = 0;
-    if (r->cfg.limits.cpus[0] || r->cfg.limits.cpu_quota > 0) {
-        fputs("\"cpu\":{", f);
-        if (r->cfg.limits.cpus[0]) fprintf(f, "\"cpus\":\"%s\"", r->cfg.limits.cpus);
-        if (r->cfg.limits.cpu_quota > 0)
-            fprintf(f, "%s\"quota\":%lld,\"period\":100000", r->cfg.limits.cpus[0] ? "," : "",
-                    (long long)(r->cfg.limits.cpu_quota * 100000));
-        fputc('}', f);
-        comma = 1;
-    }
-    if (r->cfg.limits.mem) {
-        fprintf(f, "%s\"memory\":{\"limit\":%llu}", comma ? "," : "",
-                (unsigned long long)r->cfg.limits.mem);
-        comma = 1;
-    }
-    if (r->cfg.limits.pids)
-        fprintf(f, "%s\"pids\":{\"limit\":%llu}", comma ? "," : "",
-                (unsigned long long)r->cfg.limits.pids);
-    fputs("},\"maskedPaths\":", f);
-    json_strs(f, masked);
-    fputs(",\"readonlyPaths\":", f);
-    json_strs(f, ro);
-    fputs("}}\n", f);
-    if (fclose(f) != 0) return err_set(e, ERR_FAIL, "writing %s: %s", path, strerror(errno));
-    return 0;
+    journal_register_undo("runsc", undo_runsc);
 }
 
 /* Makes the bundle: state dir, overlay root, volume, config.json. */
 static int runc_bundle(struct runc *r, struct env_ctx *ctx, struct err *e)
 {
     snprintf(r->state, sizeof(r->state), "%s/r%d", ctx->journal->dir, ctx->idx);
-    snprintf(r->root, sizeof(r->root), "%s/runc", ctx->journal->dir);
+    snprintf(r->root, sizeof(r->root), "%s/%s", ctx->journal->dir, r->rt->name);
     snprintf(r->bundle, sizeof(r->bundle), "%s/bundle", r->state);
     snprintf(r->id, sizeof(r->id), "isobench-%s-%d", ctx->run_id, ctx->idx);
     if (journal_add(ctx->journal, "rmtree", r->state, e) < 0) return -1; /* write-ahead */
@@ -256,7 +175,7 @@ static int runc_bundle(struct runc *r, struct env_ctx *ctx, struct err *e)
         snprintf(data, sizeof(data), "%s/data", merged);
         if (rootfs_data_overlay(r->data_ovl, data, ctx->journal, e) < 0) return -1;
     }
-    return write_config(r, ctx, merged, e);
+    return oci_write_config(r->bundle, &r->cfg, r->volume, ctx, merged, r->rt->stdio, e);
 }
 
 /* Journals every cgroup directory runc will make for cgroupsPath
@@ -282,55 +201,83 @@ static int journal_runc_cgroups(const char *id, struct journal *j, struct err *e
     return rc;
 }
 
-static int runc_up(struct env_ctx *ctx, struct err *e)
+/* The runtime's command line: `runc --root R run --bundle B
+ * --preserve-fds 1 ID` (agent on fd 3), or `runsc --root R --platform=P
+ * --network=none|host run --bundle B ID` (agent on stdin/stdout). */
+static void oci_argv(const struct runc *r, char *bin, char *plat, char *netf, char **argv)
+{
+    int n = 0;
+    argv[n++] = bin;
+    argv[n++] = "--root";
+    argv[n++] = (char *)r->root;
+    if (r->rt == &rt_runsc) {
+        argv[n++] = plat;
+        argv[n++] = netf;
+    }
+    argv[n++] = "run";
+    argv[n++] = "--bundle";
+    argv[n++] = (char *)r->bundle;
+    if (!r->rt->stdio) {
+        argv[n++] = "--preserve-fds";
+        argv[n++] = "1";
+    }
+    argv[n++] = (char *)r->id;
+    argv[n] = NULL;
+}
+
+static int oci_up(struct env_ctx *ctx, const struct oci_rt *rt, struct err *e)
 {
     struct runc *r = calloc(1, sizeof(*r));
     if (!r) return err_set(e, ERR_FAIL, "out of memory");
     r->chan = -1;
+    r->rt = rt;
     ctx->priv = r;
     if (ctr_config_parse(&ctx->spec, runc_nets, &r->cfg, e) < 0) return -1;
+    if (rt == &rt_runsc && runsc_platform(&ctx->spec, r->platform, sizeof(r->platform), e) < 0)
+        return -1;
     if (!ctx->journal || ctx->journal->fd < 0)
         return err_set(e, ERR_USAGE, "no undo journal under %s (not root?)", journal_root());
     double t0 = util_now(); /* create -> agent ready, bundle included */
     if (runc_bundle(r, ctx, e) < 0) return -1;
-    char bin[512], arg[900];
-    if (runc_find(bin, sizeof(bin)) < 0) return err_set(e, ERR_USAGE, "runc not found");
+    char bin[512], arg[900], plat[40], netf[40], *argv[16];
+    if (oci_find(rt->name, bin, sizeof(bin)) < 0)
+        return err_set(e, ERR_USAGE, "%s not found", rt->name);
     snprintf(arg, sizeof(arg), "%s %s", r->root, r->id);
     if (journal_runc_cgroups(r->id, ctx->journal, e) < 0 ||
-        journal_add(ctx->journal, "runc", arg, e) < 0)
+        journal_add(ctx->journal, rt->name, arg, e) < 0)
         return -1;
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-        return err_set(e, ERR_FAIL, "socketpair: %s", strerror(errno));
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (dup2(sv[1], 3) < 0) _exit(127);
-        FILE *n = freopen("/dev/null", "r", stdin);
-        (void)n;
-        n = freopen("/dev/null", "w", stdout);
-        execl(bin, "runc", "--root", r->root, "run", "--bundle", r->bundle, "--preserve-fds", "1",
-              r->id, (char *)NULL);
-        _exit(127);
-    }
-    close(sv[1]);
-    r->chan = sv[0];
-    if (pid < 0) return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
-    r->pid = pid;
-    if (journal_add_pid(ctx->journal, pid, e) < 0) return -1;
-    char ready[64];
-    if (proto_recv(r->chan, ready, sizeof(ready), 60, e) < 0 || strcmp(ready, "ready"))
-        return err_wrap(e, "runc run %s (see runc's message above)", r->id);
+    snprintf(plat, sizeof(plat), "--platform=%s", r->platform);
+    snprintf(netf, sizeof(netf), "--network=%s", r->cfg.net);
+    oci_argv(r, bin, plat, netf, argv);
+    if (env_start_cli(argv, rt->stdio, 0, ctx, t0, &r->pid, &r->chan, e) < 0)
+        return err_wrap(e, "%s run %s", rt->name, r->id);
     char buf[700];
-    snprintf(buf, sizeof(buf), "%.6f", util_now() - t0);
-    kv_set(&ctx->facts, "startup_s", buf, NULL);
-    snprintf(buf, sizeof(buf),
-             "runc OCI bundle: ns mnt,pid,uts,ipc,cgroup%s; net=%s; storage=%s; "
-             "image=%.80s; no seccomp (runc has no default profile)",
-             strcmp(r->cfg.net, "host") ? ",net" : "", r->cfg.net, r->cfg.storage, r->cfg.image);
+    if (rt == &rt_runsc)
+        snprintf(buf, sizeof(buf),
+                 "gVisor runsc (platform=%s) OCI bundle: ns mnt,pid,uts,ipc,cgroup%s; net=%s "
+                 "(gVisor's own network stack%s); storage=%s; image=%.80s",
+                 r->platform, strcmp(r->cfg.net, "host") ? ",net" : "", r->cfg.net,
+                 strcmp(r->cfg.net, "host") ? ", loopback only" : " over the host's",
+                 r->cfg.storage, r->cfg.image);
+    else
+        snprintf(buf, sizeof(buf),
+                 "runc OCI bundle: ns mnt,pid,uts,ipc,cgroup%s; net=%s; storage=%s; "
+                 "image=%.80s; no seccomp (runc has no default profile)",
+                 strcmp(r->cfg.net, "host") ? ",net" : "", r->cfg.net, r->cfg.storage,
+                 r->cfg.image);
     kv_set(&ctx->facts, "label", buf, NULL);
     ctr_reach(&r->cfg, ctx);
     return 0;
+}
+
+static int runc_up(struct env_ctx *ctx, struct err *e)
+{
+    return oci_up(ctx, &rt_runc, e);
+}
+
+static int runsc_up(struct env_ctx *ctx, struct err *e)
+{
+    return oci_up(ctx, &rt_runsc, e);
 }
 
 static int runc_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
@@ -357,6 +304,17 @@ const struct env env_runc = {
     .keys = runc_keys,
     .check = runc_check,
     .up = runc_up,
+    .exec = runc_exec,
+    .down = runc_down,
+};
+
+const struct env env_runsc = {
+    .name = "runsc",
+    .summary = "gVisor's runsc running the same OCI bundle (a user-space kernel: the sandbox)",
+    .unavailable = runsc_unavailable,
+    .keys = runsc_keys,
+    .check = runsc_check,
+    .up = runsc_up,
     .exec = runc_exec,
     .down = runc_down,
 };

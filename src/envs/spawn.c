@@ -148,3 +148,36 @@ void env_chan_stop(int *chan, pid_t *pid, double grace_s)
     }
     *pid = 0;
 }
+
+int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx, double t0,
+                  pid_t *pid, int *chan, struct err *e)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return err_set(e, ERR_FAIL, "socketpair: %s", strerror(errno));
+    fflush(NULL);
+    pid_t p = fork();
+    if (p == 0) {
+        if (pdeath) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (stdio ? dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0 : dup2(sv[1], 3) < 0) _exit(127);
+        if (!stdio) {
+            FILE *n = freopen("/dev/null", "r", stdin);
+            n = freopen("/dev/null", "w", stdout);
+            (void)n;
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(sv[1]);
+    *chan = sv[0];
+    if (p < 0) return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
+    *pid = p;
+    if (journal_add_pid(ctx->journal, p, e) < 0) return -1;
+    char ready[64];
+    if (proto_recv(*chan, ready, sizeof(ready), 60, e) < 0 || strcmp(ready, "ready"))
+        return err_wrap(e, "%s failed (see its message above)", argv[0]);
+    char v[64];
+    snprintf(v, sizeof(v), "%.6f", util_now() - t0);
+    kv_set(&ctx->facts, "startup_s", v, NULL);
+    return 0;
+}

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 struct bioeng {
-    int kind;
+    int kind, auto_mode;
     unsigned qd, pending;
     struct io_uring ring;
     aio_context_t aio;
@@ -40,6 +40,7 @@ struct bioeng *bioeng_open(const char *kind, unsigned qd, char *why, size_t whyl
         return NULL;
     }
     b->qd = qd;
+    b->auto_mode = !strcmp(kind, "auto");
     why[0] = '\0';
     int rc = -1;
     if (strcmp(kind, "libaio")) {
@@ -58,6 +59,26 @@ struct bioeng *bioeng_open(const char *kind, unsigned qd, char *why, size_t whyl
         return NULL;
     }
     return b;
+}
+
+int bioeng_probe(struct bioeng *b, int fd, void *buf, size_t len, char *why, size_t whylen,
+                 struct err *e)
+{
+    if (b->kind != BIOENG_URING || !b->auto_mode) return 0;
+    unsigned slot;
+    long res;
+    if (bioeng_queue(b, fd, 0, 0, buf, len, 0, e) < 0) return -1;
+    int n = bioeng_reap(b, 1, 1, &slot, &res, e);
+    if (n < 0) return -1;
+    if (n == 1 && res >= 0) return 0;
+    if (n == 1 && res != -EINVAL && res != -EOPNOTSUPP && res != -ENOSYS)
+        return err_set(e, ERR_FAIL, "io_uring probe read: %s", strerror((int)-res));
+    /* a sandbox (gVisor) may set io_uring up and then fail every read */
+    io_uring_queue_exit(&b->ring);
+    b->kind = BIOENG_AIO;
+    snprintf(why, whylen, "io_uring reads fail here (%s): native AIO used",
+             n == 1 ? strerror((int)-res) : "no completion");
+    return aio_open(b, e);
 }
 
 const char *bioeng_name(const struct bioeng *b)

@@ -18,6 +18,12 @@ struct bioeng;
 /* kind: "auto" (io_uring, else aio), "io_uring" or "libaio". On success
  * *why says why aio was used under "auto" ("" otherwise). */
 struct bioeng *bioeng_open(const char *kind, unsigned qd, char *why, size_t whylen, struct err *e);
+/* Under "auto": one read of len bytes at offset 0 of fd through io_uring;
+ * when it fails as unsupported (EINVAL, EOPNOTSUPP, ENOSYS: gVisor sets
+ * io_uring up and then fails its reads), switches to native AIO and says
+ * why in *why. A no-op for the other kinds. */
+int bioeng_probe(struct bioeng *b, int fd, void *buf, size_t len, char *why, size_t whylen,
+                 struct err *e);
 const char *bioeng_name(const struct bioeng *b);
 /* Queues one read or write of len bytes at off into/from buf for slot. */
 int bioeng_queue(struct bioeng *b, int fd, unsigned slot, int write, void *buf, size_t len,

@@ -236,12 +236,15 @@ static int fill(struct bio_run *b, struct err *e)
     return fsync(b->fd) < 0 ? err_set(e, ERR_FAIL, "fsync: %s", strerror(errno)) : 0;
 }
 
-static int blockio_body(struct bio_run *b, const char *path, struct result *r, struct err *e)
+static int blockio_body(struct bio_run *b, const char *path, char *why, size_t whylen,
+                        struct result *r, struct err *e)
 {
     b->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC, 0600);
     if (b->fd < 0)
         return err_set(e, errno == EINVAL ? ERR_USAGE : ERR_FAIL, "blockio: open %s O_DIRECT: %s",
                        path, strerror(errno));
+    if (!why[0] && bioeng_probe(b->eng, b->fd, b->bufs, BLK, why, whylen, e) < 0)
+        return err_wrap(e, "blockio");
     if (fill(b, e) < 0) return -1;
     struct hist *h cleanup_free = malloc(sizeof(*h));
     if (!h) return err_set(e, ERR_FAIL, "out of memory");
@@ -271,7 +274,7 @@ static int blockio_run(const struct wl_ctx *ctx, struct result *r, struct err *e
         posix_memalign((void **)&b.bufs, BLK, (size_t)c.qd * SEQ_BS) != 0)
         err_set(e, ERR_FAIL, "out of memory");
     else
-        rc = blockio_body(&b, path, r, e);
+        rc = blockio_body(&b, path, why, sizeof(why), r, e);
     if (b.fd >= 0) {
         close(b.fd);
         unlink(path);

@@ -14,6 +14,25 @@
 
 #include "core/util.h"
 
+/* In the child: dies with the parent, stdin from in_fd (-1: /dev/null),
+ * stdout and stderr to out_fd, pinned to cpu (-1: not), then exec. */
+__attribute__((noreturn)) static void srv_child(char *const argv[], int cpu, int in_fd, int out_fd)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int in = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
+    if (in < 0 || dup2(in, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0) _exit(126);
+    if (cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        sched_setaffinity(0, sizeof(set), &set);
+    }
+    signal(SIGPIPE, SIG_DFL);
+    execv(argv[0], argv);
+    dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
 int srv_start(struct srv *s, const char *name, char *const argv[], int cpu, const char *log,
               int in_fd, struct err *e)
 {
@@ -30,21 +49,7 @@ int srv_start(struct srv *s, const char *name, char *const argv[], int cpu, cons
         close(lfd);
         return err_set(e, ERR_FAIL, "%s: fork: %s", name, strerror(errno));
     }
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int in = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
-        if (in < 0 || dup2(in, 0) < 0 || dup2(lfd, 1) < 0 || dup2(lfd, 2) < 0) _exit(126);
-        if (cpu >= 0) {
-            cpu_set_t set;
-            CPU_ZERO(&set);
-            CPU_SET(cpu, &set);
-            sched_setaffinity(0, sizeof(set), &set);
-        }
-        signal(SIGPIPE, SIG_DFL);
-        execv(argv[0], argv);
-        dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
+    if (pid == 0) srv_child(argv, cpu, in_fd, lfd);
     close(lfd);
     s->pid = pid;
     return 0;
@@ -159,21 +164,7 @@ int srv_capture(char *const argv[], int cpu, double timeout_s, char *out, size_t
         close(p[0]), close(p[1]);
         return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
     }
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int nul = open("/dev/null", O_RDONLY);
-        if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0) _exit(126);
-        if (cpu >= 0) {
-            cpu_set_t set;
-            CPU_ZERO(&set);
-            CPU_SET(cpu, &set);
-            sched_setaffinity(0, sizeof(set), &set);
-        }
-        signal(SIGPIPE, SIG_DFL);
-        execv(argv[0], argv);
-        dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
+    if (pid == 0) srv_child(argv, cpu, -1, p[1]);
     close(p[1]);
     size_t got = 0;
     double deadline = util_now() + timeout_s;

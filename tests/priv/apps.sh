@@ -57,15 +57,6 @@ out=$("$bin" run -w mysql -e native -r 1 --no-warmup --size tiny --db "$db" -o m
     -o mysql.table-size=100000000 2>&1); rc=$?
 [ $rc = 1 ] && grep -q "datadir needs about" <<<"$out" || bad "a datadir that does not fit: exit $rc: $out"
 [ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
-for delay in 1.5 4; do
-    "$bin" run -w mysql -e container,native -r 2 --size tiny --db "$db" "${opts[@]:6}" >/dev/null 2>&1 &
-    pid=$!
-    sleep "$delay"
-    kill -KILL $pid 2>/dev/null
-    wait $pid 2>/dev/null
-    sleep 0.5
-    "$bin" cleanup >/dev/null || bad "cleanup failed after SIGKILL at ${delay}s"
-    [ "$(leftovers)" = "$before" ] || bad "after SIGKILL at ${delay}s and cleanup, left: $(leftovers)"
-done
+priv_sigkill_loop "1.5 4" -w mysql -e container,native -r 2 --size tiny "${opts[@]:6}"
 [ $fail = 0 ] && echo "priv apps: ok"
 exit $fail

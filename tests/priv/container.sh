@@ -65,18 +65,8 @@ done
 [ "$(leftovers)" = "$before" ] || bad "bad specs left objects: $(leftovers)"
 
 # SIGKILL at several points of container setup and run, then cleanup.
-for delay in 0.02 0.05 0.1 0.3 0.8 1.5; do
-    "$bin" run -w null,stream -e container,container:net=host,storage=volume$extra -r 3 --size tiny \
-        --db "$db" >/dev/null 2>&1 &
-    pid=$!
-    sleep "$delay"
-    kill -KILL $pid 2>/dev/null
-    wait $pid 2>/dev/null
-    "$bin" cleanup >/dev/null || bad "cleanup failed after SIGKILL at ${delay}s"
-    sleep 0.1
-    now=$(leftovers)
-    [ "$now" = "$before" ] || bad "after SIGKILL at ${delay}s and cleanup, left: $now"
-done
+priv_sigkill_loop "0.02 0.05 0.1 0.3 0.8 1.5" -w null,stream -e "container,container:net=host,storage=volume$extra" \
+    -r 3 --size tiny
 [ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$fwd_before" ] || bad "ip_forward not restored"
 [ $fail = 0 ] && echo "priv container: ok"
 exit $fail

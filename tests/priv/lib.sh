@@ -22,7 +22,12 @@ leftovers() {
         pgrep -f "qemu-system-x86_64.*isobench"
         pgrep -f "mariadbd --no-defaults"; pgrep -x redis-server; pgrep -f "sysbench oltp_read_write"
         ls /run/runc 2>/dev/null | grep isob
+        pgrep -f "runsc.*isobench-"
         if command -v podman >/dev/null; then podman ps -a --format '{{.Names}}' | grep isobench; fi
+        if [ -n "${DOCKER_HOST:-}" ] || [ -S /var/run/docker.sock ]; then
+            timeout 20 docker ps -a --format '{{.Names}}' | grep isobench
+            timeout 20 docker images --format '{{.Repository}}' | grep isobench
+        fi
     } | sort
 }
 # An environment `isobench list` marks unavailable: a failure under CI (the
@@ -33,4 +38,57 @@ priv_need_env() { # BIN ENV
     [ -z "$why" ] && return 0
     if [ "${CI:-}" = true ]; then echo "FAIL: $2 unavailable under CI (scripts/deps.sh installs it): $why"; exit 1; fi
     echo "SKIP: $why"; exit 77
+}
+# A private dockerd (Debian's docker.io) for the docker driver's test when
+# none runs: state in its own temp dir (not named isob*, so its mounts are
+# not taken for isobench's), its own socket (exported as DOCKER_HOST),
+# stopped on exit together with its mounts and the bridge it made.
+priv_dockerd() {
+    local i
+    priv_dockerd_dir=$(mktemp -d /tmp/dockerd-test-XXXXXX)
+    priv_docker0_new=0
+    ip link show docker0 >/dev/null 2>&1 || priv_docker0_new=1
+    priv_nft_before=$(nft list tables 2>/dev/null)
+    dockerd --data-root "$priv_dockerd_dir/root" --exec-root "$priv_dockerd_dir/exec" \
+        --pidfile "$priv_dockerd_dir/pid" -H "unix://$priv_dockerd_dir/sock" \
+        >"$priv_dockerd_dir/log" 2>&1 &
+    priv_dockerd_pid=$!
+    trap 'priv_dockerd_stop; rm -rf "$dir"' EXIT
+    export DOCKER_HOST="unix://$priv_dockerd_dir/sock"
+    for i in $(seq 150); do
+        docker version >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    return 1
+}
+priv_dockerd_stop() {
+    kill "$priv_dockerd_pid" 2>/dev/null
+    wait "$priv_dockerd_pid" 2>/dev/null
+    [ "$priv_docker0_new" = 1 ] && ip link del docker0 2>/dev/null
+    local t # the iptables-nft tables dockerd made for its chains, if they were not there before
+    nft list tables 2>/dev/null | while read -r t; do
+        grep -qxF "$t" <<<"$priv_nft_before" || nft delete table ${t#table } 2>/dev/null
+    done
+    grep -o " $priv_dockerd_dir[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
+    rm -rf "$priv_dockerd_dir"
+    return 0
+}
+# SIGKILLs `isobench run ARGS...` after each delay, runs `isobench
+# cleanup` and checks that nothing the run made is left (against
+# $before, taken before the test's first run).
+#   priv_sigkill_loop "DELAYS" ARGS...   (uses $bin, $db)
+priv_sigkill_loop() {
+    local delays=$1 delay pid now
+    shift
+    for delay in $delays; do
+        "$bin" run "$@" --db "$db" >/dev/null 2>&1 &
+        pid=$!
+        sleep "$delay"
+        kill -KILL $pid 2>/dev/null
+        wait $pid 2>/dev/null
+        sleep 0.5
+        "$bin" cleanup >/dev/null || bad "cleanup failed after SIGKILL at ${delay}s"
+        now=$(leftovers)
+        [ "$now" = "$before" ] || bad "after SIGKILL at ${delay}s and cleanup, left: $now"
+    done
 }

@@ -64,15 +64,7 @@ out=$("$bin" run -w blockio -e native:data=relative --db "$db" 2>&1 >/dev/null);
 [ $rc = 2 ] || bad "native:data=relative: exit $rc: $out"
 [ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
 
-for delay in 0.05 0.3 1.0; do
-    "$bin" run -w netlat,blockio -e native,container -r 2 --size tiny --db "$db" -o duration=1 -o runtime=0.5 -o file-size=32M >/dev/null 2>&1 &
-    pid=$!
-    sleep "$delay"
-    kill -KILL $pid 2>/dev/null
-    wait $pid 2>/dev/null
-    "$bin" cleanup >/dev/null || bad "cleanup failed after SIGKILL at ${delay}s"
-    sleep 0.3
-    [ "$(leftovers)" = "$before" ] || bad "after SIGKILL at ${delay}s and cleanup, left: $(leftovers)"
-done
+priv_sigkill_loop "0.05 0.3 1.0" -w netlat,blockio -e native,container -r 2 --size tiny -o duration=1 \
+    -o runtime=0.5 -o file-size=32M
 [ $fail = 0 ] && echo "priv netio: ok"
 exit $fail

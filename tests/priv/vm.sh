@@ -56,15 +56,6 @@ done
 out=$("$bin" run -w stream -e vm:mem=128M -r 1 --size tiny --db "$db" 2>&1 >/dev/null); rc=$?
 [ $rc = 2 ] && grep -q "too small" <<<"$out" || bad "vm:mem=128M with stream: exit $rc: $out"
 [ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
-for delay in 0.5 3 8; do
-    "$bin" run -w null,blockio,netlat -e vm -r 2 --size tiny --db "$db" -o runtime=0.5 -o file-size=32M >/dev/null 2>&1 &
-    pid=$!
-    sleep "$delay"
-    kill -KILL $pid 2>/dev/null
-    wait $pid 2>/dev/null
-    sleep 0.5
-    "$bin" cleanup >/dev/null || bad "cleanup failed after SIGKILL at ${delay}s"
-    [ "$(leftovers)" = "$before" ] || bad "after SIGKILL at ${delay}s and cleanup, left: $(leftovers)"
-done
+priv_sigkill_loop "0.5 3 8" -w null,blockio,netlat -e vm -r 2 --size tiny -o runtime=0.5 -o file-size=32M
 [ $fail = 0 ] && echo "priv vm: ok"
 exit $fail

@@ -1,0 +1,150 @@
+#include "envs/container/engine.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void engine_arg(struct engine_run *r, const char *fmt, ...)
+{
+    if (r->argc >= ENGINE_ARGV_MAX - 1 || r->nbuf >= (int)(sizeof(r->buf) / sizeof(r->buf[0])))
+        return; /* engine_start refuses an argv that overflowed */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->buf[r->nbuf], sizeof(r->buf[0]), fmt, ap);
+    va_end(ap);
+    r->argv[r->argc++] = r->buf[r->nbuf++];
+    r->argv[r->argc] = NULL;
+}
+
+int engine_prepare(struct engine_run *r, struct env_ctx *ctx, const char *const *nets,
+                   struct err *e)
+{
+    r->chan = -1;
+    if (ctr_config_parse(&ctx->spec, nets, &r->cfg, e) < 0) return -1;
+    if (!ctx->journal || ctx->journal->fd < 0)
+        return err_set(e, ERR_USAGE, "no undo journal under %s (not root?)", journal_root());
+    snprintf(r->name, sizeof(r->name), "isobench-%s-%d", ctx->run_id, ctx->idx);
+    if (!strcmp(r->cfg.storage, "volume")) {
+        if (ctr_data_dir(&r->cfg, ctx, r->volume, r->ovl_unused, sizeof(r->volume), e) < 0)
+            return -1;
+    } else {
+        snprintf(ctx->datadir, sizeof(ctx->datadir), "/data");
+    }
+    engine_arg(r, "%s", r->bin);
+    if (r->host[0]) engine_arg(r, "--host=%s", r->host);
+    engine_arg(r, "run");
+    engine_arg(r, "--rm");
+    engine_arg(r, "-i");
+    engine_arg(r, "--name=%s", r->name);
+    engine_arg(r, "--hostname=isobench-%d", ctx->idx);
+    struct rlimit nf;
+    getrlimit(RLIMIT_NOFILE, &nf);
+    engine_arg(r, "--ulimit=nofile=%llu:%llu", (unsigned long long)nf.rlim_cur,
+               (unsigned long long)nf.rlim_max);
+    /* runc's init may not raise nproc above what the engine's monitor has:
+     * a fixed, stated value (podman's own default is 4096 too) */
+    engine_arg(r, "--ulimit=nproc=4096:4096");
+    engine_arg(r, "--network=%s", !strcmp(r->cfg.net, "nat") ? "bridge" : r->cfg.net);
+    if (!strcmp(r->cfg.net, "nat") && ctx->peer) { /* Docker's -p P:P */
+        engine_arg(r, "--publish=%d:%d/tcp", ctx->port, ctx->port);
+        engine_arg(r, "--publish=%d:%d/udp", ctx->port, ctx->port);
+    }
+    if (r->volume[0]) engine_arg(r, "--volume=%s:/data", r->volume);
+    const struct cg_limits *l = &r->cfg.limits;
+    if (l->cpus[0]) engine_arg(r, "--cpuset-cpus=%s", l->cpus);
+    if (l->cpu_quota > 0) engine_arg(r, "--cpus=%g", l->cpu_quota);
+    if (l->mem) engine_arg(r, "--memory=%llu", (unsigned long long)l->mem);
+    if (l->pids) engine_arg(r, "--pids-limit=%llu", (unsigned long long)l->pids);
+    return 0;
+}
+
+int engine_start(struct engine_run *r, struct env_ctx *ctx, double t0, struct err *e)
+{
+    if (r->argc >= ENGINE_ARGV_MAX - 1)
+        return err_set(e, ERR_FAIL, "%s: too many arguments", r->kind);
+    char arg[500];
+    snprintf(arg, sizeof(arg), "%s%s%s", r->host, r->host[0] ? " " : "", r->name);
+    if (journal_add(ctx->journal, r->kind, arg, e) < 0) return -1; /* write-ahead */
+    if (env_start_cli(r->argv, 1, 1, ctx, t0, &r->pid, &r->chan, e) < 0)
+        return err_wrap(e, "%s run %s", r->kind, r->name);
+    return 0;
+}
+
+void engine_stop(struct engine_run *r)
+{
+    env_chan_stop(&r->chan, &r->pid, 10.0);
+}
+
+int engine_env_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
+{
+    struct engine_run *r = ctx->priv;
+    return env_chan_exec(&r->chan, ctx->timeout_s, j, rep, e);
+}
+
+void engine_env_down(struct env_ctx *ctx)
+{
+    struct engine_run *r = ctx->priv;
+    if (!r) return;
+    engine_stop(r);
+    free(r);
+    ctx->priv = NULL;
+}
+
+/* One `podman rm -f -t 0 --ignore NAME` or `docker --host=H rm -f NAME`;
+ * 0 when the engine says it is gone. */
+static int engine_rm_once(const char *bin, const char *host, const char *name)
+{
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        FILE *n = freopen("/dev/null", "w", stdout);
+        n = freopen("/dev/null", "w", stderr);
+        (void)n;
+        char h[320];
+        snprintf(h, sizeof(h), "--host=%s", host);
+        if (host[0])
+            execl(bin, bin, h, "rm", "-f", name, (char *)NULL); /* docker's rm has no -t */
+        else
+            execl(bin, bin, "rm", "-f", "-t", "0", "--ignore", name, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* Retried: when `run` is killed while it creates the container, the
+ * engine's own cleanup may still hold the container (podman: its shm
+ * mount, "unlinkat .../userdata/shm: device or resource busy") for a
+ * moment. docker's rm has no --ignore: "No such container" is success. */
+int engine_undo_rm(const char *bin, const char *arg)
+{
+    char host[300] = "", name[160] = "";
+    const char *sp = strchr(arg, ' ');
+    if (sp) {
+        snprintf(host, sizeof(host), "%.*s", (int)(sp - arg), arg);
+        snprintf(name, sizeof(name), "%s", sp + 1);
+    } else {
+        snprintf(name, sizeof(name), "%s", arg);
+    }
+    for (int i = 0; i < 10; i++) {
+        if (engine_rm_once(bin, host, name) == 0) return 0;
+        if (host[0]) { /* docker: gone already? */
+            char cmd[700];
+            snprintf(cmd, sizeof(cmd), "'%s' --host='%s' inspect '%s' >/dev/null 2>&1", bin, host,
+                     name);
+            if (system(cmd) != 0) return 0;
+        }
+        usleep(300 * 1000);
+    }
+    return -1;
+}

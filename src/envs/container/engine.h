@@ -1,0 +1,59 @@
+/* engine.h - what the podman and docker drivers share: both drive an
+ * engine's CLI (`podman run` / `docker run`) with the same flags for
+ * network, published port, volume and cgroup limits, run the isobench
+ * agent as the container's command speaking the protocol over the
+ * container's stdin/stdout (`-i`), journal the container by name before
+ * it exists (undo: `rm -f`, retried) and time create -> agent ready. */
+#ifndef ISOBENCH_ENGINE_H
+#define ISOBENCH_ENGINE_H
+
+#include <sys/types.h>
+
+#include "envs/container/config.h"
+#include "envs/env.h"
+
+#define ENGINE_ARGV_MAX 96
+
+struct engine_run {
+    const char *kind; /* "podman" or "docker": the journal type too */
+    const char *bin;  /* the CLI */
+    char host[300];   /* docker: -H unix://... ("" for podman) */
+    struct ctr_config cfg;
+    char name[128], volume[600], ovl_unused[600];
+    /* argv being built: the CLI, its global flags, `run` and the shared
+     * flags; the driver adds its own and the command */
+    char *argv[ENGINE_ARGV_MAX];
+    char buf[40][700];
+    int argc, nbuf;
+    pid_t pid;
+    int chan;
+};
+
+/* Parses the spec, makes the data dir (volume) or points ctx->datadir at
+ * /data (overlay: in the container's own writable layer), names the
+ * container, and starts argv with `BIN [-H HOST] run --rm -i --name N` and
+ * the flags both engines take alike. */
+int engine_prepare(struct engine_run *r, struct env_ctx *ctx, const char *const *nets,
+                   struct err *e);
+
+/* Appends one argument (copied) to r->argv. */
+void engine_arg(struct engine_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Journals the container, starts the CLI with the argv built so far and
+ * waits for the agent's "ready"; sets the startup_s fact from t0. */
+int engine_start(struct engine_run *r, struct env_ctx *ctx, double t0, struct err *e);
+
+/* Ends the agent (EOF), which ends `run --rm`; the journal's rm catches
+ * whatever is left. */
+void engine_stop(struct engine_run *r);
+
+/* env->exec and env->down of an engine driver whose ctx->priv is its
+ * struct engine_run (allocated with calloc). */
+int engine_env_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e);
+void engine_env_down(struct env_ctx *ctx);
+
+/* The journal's undo for a container: "NAME" (podman) or "HOST NAME"
+ * (docker), `rm -f`, retried while the engine still holds it busy. */
+int engine_undo_rm(const char *bin, const char *arg);
+
+#endif

@@ -1,0 +1,149 @@
+#include "envs/container/oci.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "core/json.h"
+#include "envs/container/rootfs.h"
+
+extern char **environ;
+
+static void json_strs(FILE *f, const char *const *v)
+{
+    fputc('[', f);
+    for (int i = 0; v[i]; i++) {
+        if (i) fputc(',', f);
+        json_str(f, v[i]);
+    }
+    fputc(']', f);
+}
+
+static void write_mount(FILE *f, const char *dst, const char *type, const char *src,
+                        const char *const *opts)
+{
+    fputs(",{\"destination\":", f);
+    json_str(f, dst);
+    fputs(",\"type\":", f);
+    json_str(f, type);
+    fputs(",\"source\":", f);
+    json_str(f, src);
+    fputs(",\"options\":", f);
+    json_strs(f, opts);
+    fputc('}', f);
+}
+
+int oci_write_config(const char *bundle, const struct ctr_config *cfg, const char *volume,
+                     const struct env_ctx *ctx, const char *rootfs, int stdio, struct err *e)
+{
+    static const char *const caps[] = {"CAP_CHOWN",
+                                       "CAP_DAC_OVERRIDE",
+                                       "CAP_FSETID",
+                                       "CAP_FOWNER",
+                                       "CAP_MKNOD",
+                                       "CAP_NET_RAW",
+                                       "CAP_SETGID",
+                                       "CAP_SETUID",
+                                       "CAP_SETFCAP",
+                                       "CAP_SETPCAP",
+                                       "CAP_NET_BIND_SERVICE",
+                                       "CAP_SYS_CHROOT",
+                                       "CAP_KILL",
+                                       "CAP_AUDIT_WRITE",
+                                       NULL};
+    static const char *const args_fd[] = {ROOTFS_AGENT, "agent", "--serve", "--fd", "3", NULL};
+    static const char *const args_stdio[] = {ROOTFS_AGENT, "agent", "--serve", "--stdio", NULL};
+    const char *const *args = stdio ? args_stdio : args_fd;
+    static const char *const masked[] = {
+        "/proc/acpi",          "/proc/kcore",      "/proc/keys",
+        "/proc/latency_stats", "/proc/timer_list", "/proc/sched_debug",
+        "/proc/scsi",          "/sys/firmware",    NULL};
+    static const char *const ro[] = {"/proc/bus",           "/proc/fs", "/proc/irq", "/proc/sys",
+                                     "/proc/sysrq-trigger", NULL};
+    char path[800];
+    snprintf(path, sizeof(path), "%s/config.json", bundle);
+    FILE *f = fopen(path, "we");
+    if (!f) return err_set(e, ERR_FAIL, "cannot write %s: %s", path, strerror(errno));
+    fputs(
+        "{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},"
+        "\"args\":",
+        f);
+    json_strs(f, args);
+    /* The agent's environment is isobench's own, as in every other
+     * environment: variables such as OPENBLAS_CORETYPE or OMP_NUM_THREADS
+     * change results, so no environment may differ by them. */
+    fputs(",\"env\":[", f);
+    for (char **v = environ; *v; v++) {
+        if (v != environ) fputc(',', f);
+        json_str(f, *v);
+    }
+    fputs("],\"cwd\":\"/\",\"noNewPrivileges\":true,\"capabilities\":{\"bounding\":", f);
+    json_strs(f, caps);
+    fputs(",\"effective\":", f);
+    json_strs(f, caps);
+    fputs(",\"permitted\":", f);
+    json_strs(f, caps);
+    /* The host's own hard limit: raising it is refused where it is lower
+     * than Docker's 1048576 (as here). */
+    struct rlimit rl = {0};
+    getrlimit(RLIMIT_NOFILE, &rl);
+    fprintf(f,
+            "},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":%llu,\"soft\":%llu}]},"
+            "\"root\":{\"path\":",
+            (unsigned long long)rl.rlim_max, (unsigned long long)rl.rlim_max);
+    json_str(f, rootfs);
+    fprintf(f, ",\"readonly\":false},\"hostname\":\"isobench-%d\",\"mounts\":[", ctx->idx);
+    static const char *const proc_o[] = {"nosuid", "noexec", "nodev", NULL};
+    static const char *const dev_o[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
+    static const char *const pts_o[] = {"nosuid",        "noexec",    "newinstance",
+                                        "ptmxmode=0666", "mode=0620", NULL};
+    static const char *const shm_o[] = {"nosuid",    "noexec",      "nodev",
+                                        "mode=1777", "size=65536k", NULL};
+    static const char *const sys_o[] = {"nosuid", "noexec", "nodev", "ro", NULL};
+    static const char *const rbind_ro[] = {"rbind", "ro", "nosuid", "noexec", "nodev", NULL};
+    static const char *const bind_ro[] = {"bind", "ro", NULL};
+    static const char *const rbind[] = {"rbind", NULL};
+    fputs("{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\",\"options\":", f);
+    json_strs(f, proc_o);
+    fputc('}', f);
+    write_mount(f, "/dev", "tmpfs", "tmpfs", dev_o);
+    write_mount(f, "/dev/pts", "devpts", "devpts", pts_o);
+    write_mount(f, "/dev/shm", "tmpfs", "shm", shm_o);
+    if (strcmp(cfg->net, "host"))
+        write_mount(f, "/sys", "sysfs", "sysfs", sys_o);
+    else
+        write_mount(f, "/sys", "bind", "/sys", rbind_ro);
+    write_mount(f, ROOTFS_AGENT, "bind", env_self_exe(), bind_ro);
+    if (volume[0]) write_mount(f, "/data", "bind", volume, rbind);
+    fputs("],\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
+          "{\"type\":\"mount\"},{\"type\":\"cgroup\"}",
+          f);
+    if (strcmp(cfg->net, "host")) fputs(",{\"type\":\"network\"}", f);
+    fprintf(f, "],\"cgroupsPath\":\"/isobench-%s-%d\",\"resources\":{", ctx->run_id, ctx->idx);
+    int comma = 0;
+    if (cfg->limits.cpus[0] || cfg->limits.cpu_quota > 0) {
+        fputs("\"cpu\":{", f);
+        if (cfg->limits.cpus[0]) fprintf(f, "\"cpus\":\"%s\"", cfg->limits.cpus);
+        if (cfg->limits.cpu_quota > 0)
+            fprintf(f, "%s\"quota\":%lld,\"period\":100000", cfg->limits.cpus[0] ? "," : "",
+                    (long long)(cfg->limits.cpu_quota * 100000));
+        fputc('}', f);
+        comma = 1;
+    }
+    if (cfg->limits.mem) {
+        fprintf(f, "%s\"memory\":{\"limit\":%llu}", comma ? "," : "",
+                (unsigned long long)cfg->limits.mem);
+        comma = 1;
+    }
+    if (cfg->limits.pids)
+        fprintf(f, "%s\"pids\":{\"limit\":%llu}", comma ? "," : "",
+                (unsigned long long)cfg->limits.pids);
+    fputs("},\"maskedPaths\":", f);
+    json_strs(f, masked);
+    fputs(",\"readonlyPaths\":", f);
+    json_strs(f, ro);
+    fputs("}}\n", f);
+    if (fclose(f) != 0) return err_set(e, ERR_FAIL, "writing %s: %s", path, strerror(errno));
+    return 0;
+}

@@ -1,0 +1,172 @@
+/* docker - the paper's Docker column through Docker itself: `docker run`
+ * against a running dockerd (DOCKER_HOST, else /var/run/docker.sock). No
+ * registry: isobench imports a base image it writes (empty directories and
+ * the merged-/usr symlinks, src/envs/container/tar.c) and binds the host's
+ * /usr and /etc read-only and its own binary, so the container runs the
+ * host's programs, as podman's `--rootfs /:O` does. The agent is the
+ * container's command and speaks over its stdin/stdout (`-i`). net=nat is
+ * Docker's bridge with the server port published (`-p`, Docker's own
+ * DNAT/userland proxy), net=host the host's netns; storage=volume a bind
+ * mount (`-v`), overlay a directory in the container's writable layer
+ * (overlay2 under dockerd's data root: the paper's AUFS case). Docker's
+ * default seccomp profile, capabilities and masked paths apply. The image
+ * and the container are journaled before they exist (`rmi -f`, `rm -f`). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "envs/container/engine.h"
+#include "envs/container/tar.h"
+
+static const char *const docker_keys[] = {"net", "storage", "cpus", "cpu-quota",
+                                          "mem", "pids",    NULL};
+static const char *const docker_nets[] = {"nat", "host", "none", NULL};
+
+static const char *docker_bin(void)
+{
+    static const char *const bins[] = {"/usr/bin/docker", "/usr/local/bin/docker", NULL};
+    for (int i = 0; bins[i]; i++)
+        if (access(bins[i], X_OK) == 0) return bins[i];
+    return NULL;
+}
+
+/* The daemon's address as docker's --host takes it, and its socket path. */
+static void docker_host(char *host, size_t len, char *sock, size_t slen)
+{
+    const char *h = getenv("DOCKER_HOST");
+    snprintf(host, len, "%s", h && *h ? h : "unix:///var/run/docker.sock");
+    snprintf(sock, slen, "%s", strncmp(host, "unix://", 7) ? "" : host + 7);
+}
+
+static const char *docker_unavailable(void)
+{
+    static char why[400];
+    char host[300], sock[300];
+    if (!docker_bin()) return "docker is not installed (apt-get install docker.io)";
+    if (geteuid() != 0) return "needs root (the docker socket, host binds)";
+    docker_host(host, sizeof(host), sock, sizeof(sock));
+    struct stat st;
+    if (!sock[0]) return "DOCKER_HOST must be a unix:// socket on this host";
+    if (stat(sock, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+        snprintf(why, sizeof(why),
+                 "no dockerd socket at %s (start dockerd, e.g. from apt-get install docker.io, or "
+                 "set DOCKER_HOST)",
+                 sock);
+        return why;
+    }
+    return NULL;
+}
+
+static int docker_check(const struct spec *sp, struct err *e)
+{
+    struct ctr_config c;
+    if (kv_get(&sp->kv, "image"))
+        return err_set(e, ERR_USAGE, "%s: docker runs the host's userland only", sp->text);
+    return ctr_config_parse(sp, docker_nets, &c, e);
+}
+
+static int undo_docker(const char *arg)
+{
+    const char *bin = docker_bin();
+    return bin ? engine_undo_rm(bin, arg) : 0;
+}
+
+/* "HOST IMAGE": removes the image isobench imported for the run. */
+static int undo_docker_image(const char *arg)
+{
+    const char *bin = docker_bin();
+    char host[300], image[200], cmd[800];
+    if (!bin || sscanf(arg, "%299s %199s", host, image) != 2) return 0;
+    snprintf(cmd, sizeof(cmd), "'%s' --host='%s' rmi -f '%s' >/dev/null 2>&1", bin, host, image);
+    if (system(cmd) == 0) return 0;
+    snprintf(cmd, sizeof(cmd), "'%s' --host='%s' image inspect '%s' >/dev/null 2>&1", bin, host,
+             image);
+    return system(cmd) == 0 ? -1 : 0; /* still there: failed */
+}
+
+__attribute__((constructor)) static void docker_register(void)
+{
+    journal_register_undo("docker", undo_docker);
+    journal_register_undo("docker-image", undo_docker_image);
+}
+
+/* Writes the base image's archive in the run's state dir and imports it
+ * as isobench-<run>-<idx>:base (journaled first). */
+static int docker_import(struct engine_run *r, struct env_ctx *ctx, char *image, size_t len,
+                         int *merged, struct err *e)
+{
+    char tarp[700], arg[600], cmd[1600];
+    snprintf(image, len, "%s:base", r->name);
+    snprintf(tarp, sizeof(tarp), "%s/docker-base-%d.tar", ctx->journal->dir, ctx->idx);
+    if (journal_add(ctx->journal, "file", tarp, e) < 0) return -1;
+    if (tar_write_base(tarp, merged, e) < 0) return -1;
+    snprintf(arg, sizeof(arg), "%s %s", r->host, image);
+    if (journal_add(ctx->journal, "docker-image", arg, e) < 0) return -1;
+    snprintf(cmd, sizeof(cmd), "'%s' --host='%s' import '%s' '%s' 2>&1 >/dev/null", r->bin, r->host,
+             tarp, image);
+    FILE *p = popen(cmd, "r");
+    if (!p) return err_set(e, ERR_FAIL, "docker import: cannot run %s", r->bin);
+    char msg[300] = "";
+    if (!fgets(msg, sizeof(msg), p)) msg[0] = '\0';
+    msg[strcspn(msg, "\n")] = '\0';
+    int st = pclose(p);
+    if (st != 0) return err_set(e, ERR_FAIL, "docker import of the base image failed: %s", msg);
+    return 0;
+}
+
+static int docker_up(struct env_ctx *ctx, struct err *e)
+{
+    struct engine_run *r = calloc(1, sizeof(*r));
+    if (!r) return err_set(e, ERR_FAIL, "out of memory");
+    ctx->priv = r;
+    r->kind = "docker";
+    r->bin = docker_bin();
+    char sock[300];
+    docker_host(r->host, sizeof(r->host), sock, sizeof(sock));
+    double t0 = util_now();
+    if (engine_prepare(r, ctx, docker_nets, e) < 0) return -1;
+    char image[200];
+    int merged;
+    if (docker_import(r, ctx, image, sizeof(image), &merged, e) < 0) return -1;
+    engine_arg(r, "--volume=/usr:/usr:ro");
+    engine_arg(r, "--volume=/etc:/etc:ro");
+    if (!merged) {
+        static const char *const top[] = {"/bin", "/sbin", "/lib", "/lib64", NULL};
+        for (int i = 0; top[i]; i++)
+            if (access(top[i], F_OK) == 0) engine_arg(r, "--volume=%s:%s:ro", top[i], top[i]);
+    }
+    engine_arg(r, "--volume=%s:/isobench:ro", env_self_exe());
+    /* the tuning variables every environment gets (OPENBLAS_*, OMP_*, ...) */
+    struct kvlist tune = {0};
+    util_tuning_env(&tune);
+    for (int i = 0; i < tune.n; i++)
+        engine_arg(r, "--env=%s=%s", tune.v[i].key + 4, tune.v[i].val); /* key: "env.NAME" */
+    engine_arg(r, "%s", image);
+    engine_arg(r, "/bin/sh");
+    engine_arg(r, "-c");
+    engine_arg(r, "mkdir -p /data && exec /isobench agent --serve --stdio");
+    if (engine_start(r, ctx, t0, e) < 0) return -1;
+    char label[800];
+    snprintf(label, sizeof(label),
+             "docker run (%.300s), base image imported by isobench + host /usr,/etc read-only; "
+             "net=%s%s; storage=%s; Docker's default seccomp and capabilities",
+             r->host, r->cfg.net,
+             !strcmp(r->cfg.net, "nat") ? " (docker0 bridge, -p published)" : "", r->cfg.storage);
+    kv_set(&ctx->facts, "label", label, NULL);
+    ctr_reach(&r->cfg, ctx);
+    return 0;
+}
+
+const struct env env_docker = {
+    .name = "docker",
+    .summary = "docker run against a running dockerd, host userland bound read-only",
+    .unavailable = docker_unavailable,
+    .keys = docker_keys,
+    .check = docker_check,
+    .up = docker_up,
+    .exec = engine_env_exec,
+    .down = engine_env_down,
+};
