@@ -16,6 +16,7 @@ PKGS=(
     hpcc openmpi-bin xz-utils                       # bench/fidelity-cpu.sh references
     fio iperf3 sockperf                             # bench/fidelity-netio.sh references
     cpio                                            # bench/vm.sh: the bare-QEMU initramfs
+    debootstrap                                     # isobench image build
     redis-server redis-tools                        # redis workload (+ redis-benchmark, the reference)
     docker.io runsc                                 # docker driver (dockerd started by its test), gVisor driver
     mariadb-server mariadb-client sysbench          # mysql workload: mariadbd, mariadb-admin, sysbench

@@ -14,6 +14,7 @@
 #include "core/store.h"
 #include "envs/env.h"
 #include "envs/doctor.h"
+#include "envs/image.h"
 #include "envs/vm/initramfs.h"
 #include "report/report.h"
 #include "workloads/corpus.h"
@@ -347,6 +348,62 @@ static int cmd_cleanup(int argc, char **argv)
     return rc < 0 ? die(&e) : 0;
 }
 
+static const char image_help[] =
+    "usage: isobench image build NAME [--packages LIST|none] [--mirror URL] [--suite CODENAME]\n"
+    "       isobench image list\n"
+    "       isobench image rm NAME\n"
+    "  build: a Debian minbase (debootstrap, the host's release and apt mirror) with the\n"
+    "  packages holding isobench's own libraries and LIST (default " IMAGE_DEFAULT_PACKAGES ");\n"
+    "  use it as container:image=NAME. Images live in %s.\n";
+
+/* `isobench image build|list|rm`: the images containers run on. */
+static int cmd_image(int argc, char **argv)
+{
+    struct err e = {0};
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        printf(image_help, image_root());
+        return argc < 2 ? ERR_USAGE : 0;
+    }
+    if (!strcmp(argv[1], "list")) {
+        if (argc != 2) return usage_error("image", "list takes no arguments");
+        struct image_info *im cleanup_free = NULL;
+        int n;
+        if (image_list(&im, &n, &e) < 0) return die(&e);
+        printf("%-20s %-20s %-10s %10s  %s\n", "NAME", "CREATED", "SUITE", "SIZE", "PACKAGES");
+        for (int i = 0; i < n; i++)
+            printf("%-20s %-20s %-10s %7.1f MiB  %s\n", im[i].name, im[i].created, im[i].suite,
+                   (double)im[i].bytes / 1048576.0, im[i].packages);
+        return 0;
+    }
+    if (!strcmp(argv[1], "rm")) {
+        if (argc != 3) return usage_error("image", "usage: isobench image rm NAME");
+        if (image_rm(argv[2], &e) < 0) return die(&e);
+        printf("image %s removed\n", argv[2]);
+        return 0;
+    }
+    if (strcmp(argv[1], "build")) return usage_error("image", "build, list or rm");
+    if (argc < 3 || argv[2][0] == '-')
+        return usage_error("image", "usage: isobench image build NAME");
+    const char *pk = IMAGE_DEFAULT_PACKAGES, *mirror = NULL, *suite = NULL;
+    for (int i = 3; i < argc; i++) {
+        const char **dst = !strcmp(argv[i], "--packages") ? &pk
+                           : !strcmp(argv[i], "--mirror") ? &mirror
+                           : !strcmp(argv[i], "--suite")  ? &suite
+                                                          : NULL;
+        if (!dst || i + 1 >= argc) return usage_error("image", "unknown option or missing value");
+        *dst = argv[++i];
+    }
+    if (geteuid() != 0) return usage_error("image", "build needs root (debootstrap)");
+    if (image_check_new(argv[2], &e) < 0) return die(&e);
+    install_signals();
+    char log[700];
+    fprintf(stderr, "isobench: building image %s with debootstrap (a minute or more)...\n",
+            argv[2]);
+    if (image_build(argv[2], pk, mirror, suite, log, sizeof(log), &e) < 0) return die(&e);
+    printf("image %s built in %s/%s (debootstrap log: %s)\n", argv[2], image_root(), argv[2], log);
+    return 0;
+}
+
 /* Writes the compress workload's generated corpus to stdout, so reference
  * tools (xz, pxz) can be run on exactly the same bytes. */
 static int cmd_corpus(int argc, char **argv)
@@ -389,6 +446,7 @@ static const char main_help[] =
     "  show-runs   list stored runs\n"
     "  version     print the version and build flags\n"
     "  cleanup     remove what dead runs left behind (from their undo journals)\n"
+    "  image       build, list or remove the root filesystem images containers run on\n"
     "  doctor      the host's isolation facts and why a vm gets KVM or TCG\n"
     "  corpus      write the compress workload's generated input to stdout\n"
     "  agent       (internal) serve one job inside an environment\n";
@@ -408,6 +466,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "agent")) return cmd_agent(argc - 1, argv + 1);
     if (!strcmp(cmd, "cleanup")) return cmd_cleanup(argc - 1, argv + 1);
     if (!strcmp(cmd, "doctor")) return cmd_doctor(argc - 1, argv + 1);
+    if (!strcmp(cmd, "image")) return cmd_image(argc - 1, argv + 1);
     if (!strcmp(cmd, "corpus")) return cmd_corpus(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("isobench %s\nbuild: %s\ncompiler: %s\n", ISOBENCH_VERSION, ISOBENCH_BUILD_FLAGS,

@@ -38,6 +38,12 @@ void agent_where(struct kvlist *l)
     kv_set(l, "cpus", buf, NULL);
     struct utsname u;
     if (uname(&u) == 0) kv_set(l, "kernel", u.release, NULL);
+    /* the userland: an image isobench built names itself here */
+    char img[64] = "";
+    if (util_read_file("/etc/isobench-image", img, sizeof(img)) == 0 && img[0]) {
+        img[strcspn(img, "\n")] = '\0';
+        kv_set(l, "image", img, NULL);
+    }
     util_tuning_env(l); /* every environment must agree on these */
     struct ifaddrs *ifs;
     if (getifaddrs(&ifs) == 0) {

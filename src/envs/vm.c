@@ -25,15 +25,18 @@
 #include "envs/env.h"
 #include "envs/doctor.h"
 #include "envs/vm/initramfs.h"
+#include "envs/vm/rootdisk.h"
 #include "envs/vm/tuned.h"
 
-static const char *const vm_keys[] = {"accel", "cpus", "mem", "kernel", "disk", "tuned", NULL};
+static const char *const vm_keys[] = {"accel", "cpus",  "mem",   "kernel",
+                                      "disk",  "tuned", "image", NULL};
 
 struct vm {
     struct net_nat nat;
     int tapfd;
     char tap[16];
     char state[600], kernel[300], kver[128], initrd[700], disk[700], sock[700], console[700];
+    char root[700], image[512]; /* vm:image=: the root disk and the image's tree */
     char accel[8], qmp[700];
     int tuned;
     pid_t pid;
@@ -184,7 +187,12 @@ static int vm_prepare(struct vm *v, struct env_ctx *ctx, struct err *e)
     snprintf(v->initrd, sizeof(v->initrd), "%s/initrd.cpio", v->state);
     snprintf(v->sock, sizeof(v->sock), "%s/agent.sock", v->state);
     snprintf(v->console, sizeof(v->console), "%s/console.log", v->state);
-    if (initramfs_build(env_self_exe(), v->kver, ctx->guest_files, v->initrd, e) < 0) return -1;
+    const char *img = kv_get(&ctx->spec.kv, "image");
+    /* with an image the workloads' programs come from it, not the initramfs */
+    if (initramfs_build(env_self_exe(), v->kver, img ? NULL : ctx->guest_files, v->initrd, e) < 0)
+        return -1;
+    if (img && vm_root_disk(img, ctx, v->root, sizeof(v->root), v->image, sizeof(v->image), e) < 0)
+        return -1;
     if (!ctx->need_data) return 0;
     /* The data disk: a raw ext4 image on the host's disk (not in /run: a
      * tmpfs), journaled before it exists. */
@@ -248,6 +256,7 @@ static const char *mem_str(uint64_t mb)
 static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
 {
     char smp[64], mem[24], append[1024], chardev[800], serial[720], drive[800], accel[40];
+    char rootdrive[800];
     const char *c = kv_get(&ctx->spec.kv, "cpus"), *m = kv_get(&ctx->spec.kv, "mem");
     snprintf(smp, sizeof(smp), "%s", c ? c : "0");
     if (!c) snprintf(smp, sizeof(smp), "%d", util_ncpus());
@@ -336,6 +345,13 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
                  v->disk);
         A("-drive"), A(drive), A("-device"), A("virtio-blk-pci,drive=d0");
     }
+    if (v->root[0]) { /* after the data disk: vdb, or vda without one */
+        size_t l = strlen(append);
+        snprintf(append + l, sizeof(append) - l, " isobench.root=%s", v->disk[0] ? "vdb" : "vda");
+        snprintf(rootdrive, sizeof(rootdrive), "file=%s,if=none,id=r0,format=raw,cache=writeback",
+                 v->root);
+        A("-drive"), A(rootdrive), A("-device"), A("virtio-blk-pci,drive=r0");
+    }
     if (ctx->peer) A("-netdev"), A(netdev), A("-device"), A("virtio-net-pci,netdev=n0");
     A(NULL);
 #undef A
@@ -411,14 +427,15 @@ static int vm_up(struct env_ctx *ctx, struct err *e)
     kv_set(&ctx->facts, "accel_reason", why, NULL);
     kv_set(&ctx->facts, "kernel", v->kernel, NULL);
     char label[400];
-    snprintf(label, sizeof(label),
-             "%sQEMU q35 %s %s, kernel %s, initramfs userland, virtio-serial agent%s",
-             strcmp(v->accel, "kvm") ? "EMULATED VM (TCG) - not comparable to KVM: "
-                                     : "KVM guest: ",
-             v->accel,
-             v->tuned ? "tuned (host CPU model, pinned vCPUs, hugepages)"
-                      : "stock (default CPU model, no pinning, 4 KiB pages)",
-             v->kver, v->disk[0] ? ", ext4 data disk on virtio-blk cache=none" : "");
+    snprintf(
+        label, sizeof(label), "%sQEMU q35 %s %s, kernel %s, %s userland, virtio-serial agent%s",
+        strcmp(v->accel, "kvm") ? "EMULATED VM (TCG) - not comparable to KVM: " : "KVM guest: ",
+        v->accel,
+        v->tuned ? "tuned (host CPU model, pinned vCPUs, hugepages)"
+                 : "stock (default CPU model, no pinning, 4 KiB pages)",
+        v->kver, v->root[0] ? "image (root disk)" : "initramfs",
+        v->disk[0] ? ", ext4 data disk on virtio-blk cache=none" : "");
+    if (v->root[0]) kv_set(&ctx->facts, "image", v->image, NULL);
     kv_set(&ctx->facts, "label", label, NULL);
     env_reach_host(ctx, 0); /* through the published port */
     return 0;

@@ -8,6 +8,7 @@
 
 #include "envs/container/rootfs.h"
 #include "envs/env.h"
+#include "envs/image.h"
 
 int ctr_config_parse(const struct spec *sp, const char *const *nets, struct ctr_config *c,
                      struct err *e)
@@ -27,6 +28,11 @@ int ctr_config_parse(const struct spec *sp, const char *const *nets, struct ctr_
     if (!net_ok) return err_set(e, ERR_USAGE, "%s: net must be one of %s", sp->text, list);
     if (strcmp(c->storage, "overlay") && strcmp(c->storage, "volume"))
         return err_set(e, ERR_USAGE, "%s: storage must be overlay or volume", sp->text);
+    if (!strchr(c->image, '/')) { /* image=NAME: built by `isobench image build` */
+        char name[64];
+        snprintf(name, sizeof(name), "%.63s", c->image);
+        if (image_path(name, c->image, sizeof(c->image), e) < 0) return err_wrap(e, "%s", sp->text);
+    }
     if (strcmp(c->image, "/") && rootfs_check_image(c->image, e) < 0) return -1;
     if ((v = kv_get(&sp->kv, "cpus"))) snprintf(c->limits.cpus, sizeof(c->limits.cpus), "%s", v);
     if ((v = kv_get(&sp->kv, "cpu-quota")) && util_parse_double(v, &c->limits.cpu_quota, e) < 0)

@@ -2,7 +2,8 @@
  * loads the virtio modules shipped in the initramfs (in name order, which
  * is dependency order), mounts the data disk (/dev/vda, ext4) on /data when
  * there is one, brings up eth0 from the kernel command line and serves the
- * agent on the virtio-serial port. Powers off when the host closes it. */
+ * agent on the virtio-serial port. Powers off when the host closes it.
+ * With vm:image=, it first moves into the image's root disk. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <net/if.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -111,6 +113,44 @@ static int guest_port(void)
     return -1;
 }
 
+/* vm:image=: mounts the root disk named by isobench.root=vdX and moves
+ * into it (switch_root without exec: this process goes on as pid 1, its
+ * /dev, /proc and /sys moved along), so every program and library the
+ * workloads load from now on is the image's. */
+static void guest_switch_root(const char *cmdline)
+{
+    const char *r = strstr(cmdline, "isobench.root=");
+    char dev[32], path[48];
+    if (!r || sscanf(r + 14, "%15[a-z]", dev) != 1) return;
+    snprintf(path, sizeof(path), "/dev/%s", dev);
+    for (int i = 0; i < 500 && access(path, F_OK) != 0; i++)
+        usleep(10000);
+    mkdir("/newroot", 0755);
+    if (mount(path, "/newroot", "ext4", 0, NULL) < 0) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "mounting the root disk %s: %s", path, strerror(errno));
+        guest_log(msg);
+        return;
+    }
+    static const char *const keep[] = {"dev", "proc", "sys", NULL};
+    for (int i = 0; keep[i]; i++) {
+        char from[16], to[48];
+        snprintf(from, sizeof(from), "/%s", keep[i]);
+        snprintf(to, sizeof(to), "/newroot/%s", keep[i]);
+        mkdir(to, 0755);
+        if (mount(from, to, NULL, MS_MOVE, NULL) < 0) guest_log("moving a mount into the image");
+    }
+    if (chdir("/newroot") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
+        chdir("/") < 0) {
+        guest_log("switching to the image's root failed");
+        return;
+    }
+    mkdir("/tmp", 01777);
+    mkdir("/data", 0755);
+    mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
+    guest_log("running on the image's root");
+}
+
 void vm_guest_main(void)
 {
     mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
@@ -120,6 +160,7 @@ void vm_guest_main(void)
     guest_modules();
     char cmdline[1024] = "";
     util_read_file("/proc/cmdline", cmdline, sizeof(cmdline));
+    guest_switch_root(cmdline);
     int disk = strstr(cmdline, "isobench.disk=1") != NULL; /* only then wait for it */
     for (int i = 0; disk && i < 500 && access("/dev/vda", F_OK) != 0; i++)
         usleep(10000);

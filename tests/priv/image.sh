@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Root only: images built by `isobench image build` (debootstrap from the
+# host's apt mirror) are what container:image=NAME and runc:image=NAME run
+# on.
+#  1. build a minimal image (only the packages isobench's own libraries
+#     come from); list shows it; the same name again, a bad name and a
+#     missing image are exit 2 with one line;
+#  2. null and stream in container:image=NAME, runc:image=NAME and
+#     vm:image=NAME (the guest moves into a root disk made from the image):
+#     the agent reports the image it ran on (its /etc/isobench-image),
+#     native none;
+#  3. SIGKILL during a build, then `isobench cleanup`: no partial tree, no
+#     mount, no journal left; `image rm` removes the image.
+set -uo pipefail
+bin=$1
+. "$(dirname "$0")/lib.sh"
+priv_init "debootstrap, containers"
+if ! command -v debootstrap >/dev/null; then
+    [ "${CI:-}" = true ] && { echo "FAIL: debootstrap missing under CI (scripts/deps.sh installs it)"; exit 1; }
+    echo "SKIP: debootstrap is not installed (apt-get install debootstrap)"; exit 77
+fi
+export ISOBENCH_IMAGE_DIR=$dir/images
+before=$(leftovers)
+img=isobtest
+if ! "$bin" image build $img --packages none >"$dir/build.out" 2>&1; then
+    # no route to the Debian mirror: a skip outside CI, a failure under CI
+    if grep -qiE "resolve|connect|Temporary failure|Could not" "$dir/build.out" && [ "${CI:-}" != true ]; then
+        echo "SKIP: the Debian mirror is not reachable: $(tail -1 "$dir/build.out")"; exit 77
+    fi
+    cat "$dir/build.out"; bad "image build failed"
+fi
+"$bin" image list | grep -q "^$img " || bad "image list does not show $img"
+[ -f "$ISOBENCH_IMAGE_DIR/$img/debootstrap.log" ] || bad "no debootstrap log in the image"
+for args in "build $img --packages none" "build Bad/Name" "build .x" "rm nosuchimage" "build"; do
+    out=$("$bin" image $args 2>&1 >/dev/null); rc=$?
+    [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "image $args: exit $rc: $out"
+done
+out=$("$bin" run -w null -e container:image=nosuchimage --db "$db" 2>&1 >/dev/null); rc=$?
+[ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "container:image=nosuchimage: exit $rc: $out"
+"$bin" run -w null,stream -e "native,container:image=$img,runc:image=$img,storage=volume,vm:image=$img" -r 1 \
+    --no-warmup --size tiny --db "$db" -o ntimes=2 --json >"$dir/out.json" 2>"$dir/err" ||
+    { cat "$dir/err"; bad "runs on the image failed"; }
+python3 - "$dir/out.json" "$img" <<'PY' || fail=1
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+img = sys.argv[2]
+def bad(m): print("FAIL:", m); sys.exit(1)
+if len(rows) != 8: bad(f"{len(rows)} samples, 8 expected")
+for r in rows:
+    if not r["ok"]: bad(f"{r['workload']} on {r['env']}: {r.get('error')}")
+    want = None if r["env"] == "native" else img
+    if r["facts"].get("image") != want: bad(f"{r['env']} ran on image {r['facts'].get('image')}, not {want}")
+PY
+[ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
+"$bin" image build killed --packages none >/dev/null 2>&1 &
+pid=$!
+sleep 4
+kill -KILL $pid
+wait $pid 2>/dev/null
+sleep 0.5
+"$bin" cleanup >/dev/null || bad "cleanup after a killed build failed"
+[ -z "$(ls -A "$ISOBENCH_IMAGE_DIR" | grep -v "^$img\$" | grep -v '^\.killed\.log$')" ] ||
+    bad "a killed build left: $(ls -A "$ISOBENCH_IMAGE_DIR")"
+grep -q "$ISOBENCH_IMAGE_DIR" /proc/mounts && bad "a killed build left mounts: $(grep "$ISOBENCH_IMAGE_DIR" /proc/mounts)"
+"$bin" image rm $img >/dev/null || bad "image rm failed"
+[ -e "$ISOBENCH_IMAGE_DIR/$img" ] && bad "image rm left $ISOBENCH_IMAGE_DIR/$img"
+[ "$(leftovers)" = "$before" ] || bad "left objects: $(leftovers)"
+[ $fail = 0 ] && echo "priv image: ok"
+exit $fail
