@@ -26,10 +26,12 @@
 #include "envs/doctor.h"
 #include "envs/vm/initramfs.h"
 #include "envs/vm/rootdisk.h"
+#include "envs/container/rootfs.h"
+#include "envs/image.h"
 #include "envs/vm/tuned.h"
 
-static const char *const vm_keys[] = {"accel", "cpus",  "mem",   "kernel",
-                                      "disk",  "tuned", "image", NULL};
+static const char *const vm_keys[] = {"accel", "cpus",  "mem",    "kernel", "disk",
+                                      "tuned", "image", "nested", NULL};
 
 struct vm {
     struct net_nat nat;
@@ -37,6 +39,7 @@ struct vm {
     char tap[16];
     char state[600], kernel[300], kver[128], initrd[700], disk[700], sock[700], console[700];
     char root[700], image[512]; /* vm:image=: the root disk and the image's tree */
+    int nested;                 /* vm:nested=container */
     char accel[8], qmp[700];
     int tuned;
     pid_t pid;
@@ -131,6 +134,18 @@ static int vm_check(const struct spec *sp, struct err *e)
         return err_set(e, ERR_USAGE, "%s: tuned is on or off", sp->text);
     if ((v = kv_get(&sp->kv, "kernel")) && access(v, R_OK) != 0)
         return err_set(e, ERR_USAGE, "%s: cannot read kernel %s", sp->text, v);
+    if ((v = kv_get(&sp->kv, "image"))) {
+        char root[600];
+        if (!strchr(v, '/') && image_path(v, root, sizeof(root), e) < 0)
+            return err_wrap(e, "%s", sp->text);
+        if (strchr(v, '/') && rootfs_check_image(v, e) < 0) return err_wrap(e, "%s", sp->text);
+    }
+    if ((v = kv_get(&sp->kv, "nested"))) {
+        if (strcmp(v, "container"))
+            return err_set(e, ERR_USAGE, "%s: nested must be container", sp->text);
+        if (!kv_get(&sp->kv, "image")) /* pivot_root needs a real root, not the initramfs */
+            return err_set(e, ERR_USAGE, "%s: nested=container needs image=NAME", sp->text);
+    }
     return 0;
 }
 
@@ -193,7 +208,8 @@ static int vm_prepare(struct vm *v, struct env_ctx *ctx, struct err *e)
         return -1;
     if (img && vm_root_disk(img, ctx, v->root, sizeof(v->root), v->image, sizeof(v->image), e) < 0)
         return -1;
-    if (!ctx->need_data) return 0;
+    v->nested = kv_get(&ctx->spec.kv, "nested") != NULL;
+    if (!ctx->need_data && !v->nested) return 0; /* nested: the container's volume lives there */
     /* The data disk: a raw ext4 image on the host's disk (not in /run: a
      * tmpfs), journaled before it exists. */
     uint64_t size = 2ull << 30;
@@ -347,7 +363,8 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
     }
     if (v->root[0]) { /* after the data disk: vdb, or vda without one */
         size_t l = strlen(append);
-        snprintf(append + l, sizeof(append) - l, " isobench.root=%s", v->disk[0] ? "vdb" : "vda");
+        snprintf(append + l, sizeof(append) - l, " isobench.root=%s%s", v->disk[0] ? "vdb" : "vda",
+                 v->nested ? " isobench.nested=container" : "");
         snprintf(rootdrive, sizeof(rootdrive), "file=%s,if=none,id=r0,format=raw,cache=writeback",
                  v->root);
         A("-drive"), A(rootdrive), A("-device"), A("virtio-blk-pci,drive=r0");
@@ -436,6 +453,12 @@ static int vm_up(struct env_ctx *ctx, struct err *e)
         v->kver, v->root[0] ? "image (root disk)" : "initramfs",
         v->disk[0] ? ", ext4 data disk on virtio-blk cache=none" : "");
     if (v->root[0]) kv_set(&ctx->facts, "image", v->image, NULL);
+    if (v->nested) {
+        size_t l = strlen(label);
+        snprintf(label + l, sizeof(label) - l,
+                 "; container-in-VM: own runtime in the guest, net=host, /data on the data disk");
+        kv_set(&ctx->facts, "nested", "container", NULL);
+    }
     kv_set(&ctx->facts, "label", label, NULL);
     env_reach_host(ctx, 0); /* through the published port */
     return 0;

@@ -8,7 +8,9 @@
 #  2. null and stream in container:image=NAME, runc:image=NAME and
 #     vm:image=NAME (the guest moves into a root disk made from the image):
 #     the agent reports the image it ran on (its /etc/isobench-image),
-#     native none;
+#     native none; vm:image=NAME,nested=container (container-in-VM) runs
+#     in a container inside the guest: other pid namespace than the plain
+#     guest's;
 #  3. SIGKILL during a build, then `isobench cleanup`: no partial tree, no
 #     mount, no journal left; `image rm` removes the image.
 set -uo pipefail
@@ -35,9 +37,11 @@ for args in "build $img --packages none" "build Bad/Name" "build .x" "rm nosuchi
     out=$("$bin" image $args 2>&1 >/dev/null); rc=$?
     [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "image $args: exit $rc: $out"
 done
-out=$("$bin" run -w null -e container:image=nosuchimage --db "$db" 2>&1 >/dev/null); rc=$?
-[ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "container:image=nosuchimage: exit $rc: $out"
-"$bin" run -w null,stream -e "native,container:image=$img,runc:image=$img,storage=volume,vm:image=$img" -r 1 \
+for spec in container:image=nosuchimage vm:image=nosuchimage vm:nested=container "vm:image=$img,nested=docker"; do
+    out=$("$bin" run -w null -e "$spec" --db "$db" 2>&1 >/dev/null); rc=$?
+    [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "$spec: exit $rc: $out"
+done
+"$bin" run -w null,stream -e "native,container:image=$img,runc:image=$img,storage=volume,vm:image=$img,vm:image=$img,nested=container" -r 1 \
     --no-warmup --size tiny --db "$db" -o ntimes=2 --json >"$dir/out.json" 2>"$dir/err" ||
     { cat "$dir/err"; bad "runs on the image failed"; }
 python3 - "$dir/out.json" "$img" <<'PY' || fail=1
@@ -45,7 +49,12 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 img = sys.argv[2]
 def bad(m): print("FAIL:", m); sys.exit(1)
-if len(rows) != 8: bad(f"{len(rows)} samples, 8 expected")
+if len(rows) != 10: bad(f"{len(rows)} samples, 10 expected")
+vm = next(r for r in rows if r["env"] == f"vm:image={img}")
+nest = next(r for r in rows if r["env"] == f"vm:image={img},nested=container")
+if nest["facts"].get("nested") != "container": bad("the nested sample does not say nested=container")
+if nest["facts"].get("ns.pid") == vm["facts"].get("ns.pid"): bad("nested=container ran in the guest's own pid namespace")
+if nest["facts"].get("kernel") != vm["facts"].get("kernel"): bad("nested=container did not run on the guest's kernel")
 for r in rows:
     if not r["ok"]: bad(f"{r['workload']} on {r['env']}: {r.get('error')}")
     want = None if r["env"] == "native" else img

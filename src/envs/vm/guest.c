@@ -21,6 +21,7 @@
 #include "core/agent.h"
 #include "envs/container/net.h"
 #include "envs/vm/initramfs.h"
+#include "envs/vm/nested.h"
 
 static void guest_log(const char *msg)
 {
@@ -117,6 +118,22 @@ static int guest_port(void)
  * into it (switch_root without exec: this process goes on as pid 1, its
  * /dev, /proc and /sys moved along), so every program and library the
  * workloads load from now on is the image's. */
+static char guest_self[64]; /* this binary's path once in the image's root */
+
+/* Copies the running binary (/init of the initramfs) to dst. */
+static void guest_copy_self(const char *dst)
+{
+    int in = open("/init", O_RDONLY | O_CLOEXEC);
+    int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    char buf[65536];
+    ssize_t n = in < 0 || out < 0 ? -1 : 0;
+    while (n == 0 && (n = read(in, buf, sizeof(buf))) > 0)
+        n = write(out, buf, (size_t)n) == n ? 0 : -1;
+    if (in >= 0) close(in);
+    if (out >= 0) close(out);
+    if (n == 0) snprintf(guest_self, sizeof(guest_self), "%s", dst + strlen("/newroot"));
+}
+
 static void guest_switch_root(const char *cmdline)
 {
     const char *r = strstr(cmdline, "isobench.root=");
@@ -132,6 +149,8 @@ static void guest_switch_root(const char *cmdline)
         guest_log(msg);
         return;
     }
+    mkdir("/newroot/.isobench", 0755);
+    guest_copy_self("/newroot/.isobench/init");
     static const char *const keep[] = {"dev", "proc", "sys", NULL};
     for (int i = 0; keep[i]; i++) {
         char from[16], to[48];
@@ -176,7 +195,11 @@ void vm_guest_main(void)
     } else {
         guest_log("agent ready");
         struct err e = {0};
-        if (agent_serve_loop(fd, &e) < 0) guest_log(e.msg);
+        if (strstr(cmdline, "isobench.nested=container") && guest_self[0]) {
+            if (vm_guest_nested(fd, guest_self, &e) < 0) guest_log(e.msg);
+        } else if (agent_serve_loop(fd, &e) < 0) {
+            guest_log(e.msg);
+        }
     }
     sync();
     reboot(RB_POWER_OFF);
