@@ -38,6 +38,16 @@ void agent_where(struct kvlist *l)
     kv_set(l, "cpus", buf, NULL);
     struct utsname u;
     if (uname(&u) == 0) kv_set(l, "kernel", u.release, NULL);
+    /* whose ids root has: "0 0 4294967295" on the host, "0 100000 65536" in
+     * a container with userns=on */
+    char map[128] = "";
+    if (util_read_file("/proc/self/uid_map", map, sizeof(map)) == 0) {
+        char a[24], b[24], c[24];
+        if (sscanf(map, "%23s %23s %23s", a, b, c) == 3) {
+            snprintf(map, sizeof(map), "%s %s %s", a, b, c);
+            kv_set(l, "uid_map", map, NULL);
+        }
+    }
     /* the userland: an image isobench built names itself here */
     char img[64] = "";
     if (util_read_file("/etc/isobench-image", img, sizeof(img)) == 0 && img[0]) {

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -32,13 +33,18 @@ struct isob_clone_args {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 };
 
-static const char *const container_keys[] = {"net",       "storage", "image", "cpus",
-                                             "cpu-quota", "mem",     "pids",  NULL};
+static const char *const container_keys[] = {"net", "storage", "image",  "cpus", "cpu-quota",
+                                             "mem", "pids",    "userns", NULL};
+
+/* userns=on: root in the container is this host uid/gid range. */
+#define USERNS_BASE 100000
+#define USERNS_SIZE 65536
 
 static const char *const container_nets[] = {"nat", "host", "none", NULL};
 
 struct container {
     struct ctr_config cfg;
+    int userns;
     struct cgroup cg;
     struct net_nat nat;
     char state[600], volume[600], data_ovl[600];
@@ -53,10 +59,63 @@ static const char *container_unavailable(void)
     return NULL;
 }
 
+/* userns=on|off (default off, as Docker's default). */
+static int userns_parse(const struct spec *sp, int *on, struct err *e)
+{
+    const char *v = kv_get(&sp->kv, "userns");
+    *on = v && (!strcmp(v, "on") || !strcmp(v, "1") || !strcmp(v, "yes"));
+    if (v && !*on && strcmp(v, "off") && strcmp(v, "0") && strcmp(v, "no"))
+        return err_set(e, ERR_USAGE, "%s: userns is on or off", sp->text);
+    return 0;
+}
+
 static int container_check(const struct spec *sp, struct err *e)
 {
     struct ctr_config c;
-    return ctr_config_parse(sp, container_nets, &c, e);
+    int u;
+    return userns_parse(sp, &u, e) < 0 ? -1 : ctr_config_parse(sp, container_nets, &c, e);
+}
+
+/* userns=on, host side: the container's root is host uid/gid
+ * USERNS_BASE, which must reach (search) its state dir and own its data
+ * dirs; files owned by the host's root stay readable, never writable. */
+static int userns_prepare(struct container *c, const struct env_ctx *ctx, struct err *e)
+{
+    const char *own[] = {c->state, c->volume, c->data_ovl, NULL};
+    if (chmod(journal_root(), 0711) < 0 || chmod(ctx->journal->dir, 0711) < 0)
+        return err_set(e, ERR_FAIL, "chmod %s: %s", ctx->journal->dir, strerror(errno));
+    for (int i = 0; own[i]; i++)
+        if (own[i][0] && chown(own[i], USERNS_BASE, USERNS_BASE) < 0)
+            return err_set(e, ERR_FAIL, "chown %s: %s", own[i], strerror(errno));
+    if (strcmp(c->cfg.image, "/")) return 0;
+    /* overlayfs in a user namespace refuses a lower layer with mounts
+     * beneath it (the host's / has /proc, /sys, ...: "failed to clone
+     * lowerpath"): the lower is a non-recursive bind of /, journaled */
+    char lower[700];
+    snprintf(lower, sizeof(lower), "%s-lower", c->state);
+    if (journal_add(ctx->journal, "dir", lower, e) < 0) return -1;
+    if (mkdir(lower, 0755) < 0) return err_set(e, ERR_FAIL, "mkdir %s: %s", lower, strerror(errno));
+    if (journal_add(ctx->journal, "mount", lower, e) < 0) return -1;
+    if (mount("/", lower, NULL, MS_BIND, NULL) < 0)
+        return err_set(e, ERR_FAIL, "bind / on %s: %s", lower, strerror(errno));
+    snprintf(c->cfg.image, sizeof(c->cfg.image), "%.511s", lower);
+    return 0;
+}
+
+/* Writes the child's uid and gid maps (0 -> USERNS_BASE, USERNS_SIZE ids). */
+static int userns_map(pid_t pid, struct err *e)
+{
+    static const char *const files[] = {"uid_map", "gid_map"};
+    char path[64], map[64];
+    snprintf(map, sizeof(map), "0 %d %d\n", USERNS_BASE, USERNS_SIZE);
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : write(fd, map, strlen(map));
+        if (fd >= 0) close(fd);
+        if (n != (ssize_t)strlen(map)) return err_set(e, ERR_FAIL, "%s: %s", path, strerror(errno));
+    }
+    return 0;
 }
 
 /* In the child: wait for the cgroup, build the container, exec the agent.
@@ -68,6 +127,12 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
     char ok;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (read(syncfd, &ok, 1) != 1) _exit(1);
+    /* userns=on: the maps are written now; become the namespace's root */
+    if (c->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+        err_set(&e, ERR_FAIL, "becoming root in the user namespace: %s", strerror(errno));
+        if (write(errfd, e.msg, strlen(e.msg)) < 0) _exit(2);
+        _exit(1);
+    }
     char host[64];
     snprintf(host, sizeof(host), "isobench-%d", ctx->idx);
     struct rootfs_spec r = {.state = c->state,
@@ -75,7 +140,8 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
                             .volume = c->volume[0] ? c->volume : NULL,
                             .data_ovl = c->data_ovl[0] ? c->data_ovl : NULL,
                             .self = self,
-                            .own_netns = strcmp(c->cfg.net, "host") != 0};
+                            .own_netns = strcmp(c->cfg.net, "host") != 0,
+                            .userns = c->userns};
     if (unshare(CLONE_NEWCGROUP) < 0)
         err_set(&e, ERR_FAIL, "unshare(cgroup): %s", strerror(errno));
     else if (sethostname(host, strlen(host)) < 0)
@@ -123,6 +189,7 @@ static int container_start(struct container *c, struct env_ctx *ctx, double t0, 
     struct isob_clone_args args = {0};
     args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
     if (strcmp(c->cfg.net, "host")) args.flags |= CLONE_NEWNET;
+    if (c->userns) args.flags |= CLONE_NEWUSER;
     args.exit_signal = SIGCHLD;
     fflush(NULL);
     pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
@@ -143,6 +210,7 @@ static int container_start(struct container *c, struct env_ctx *ctx, double t0, 
     }
     c->pid = pid;
     int rc = journal_add_pid(ctx->journal, pid, e);
+    if (rc == 0 && c->userns) rc = userns_map(pid, e);
     if (rc == 0) rc = cgroup_attach(&c->cg, pid, e);
     if (rc == 0 && !strcmp(c->cfg.net, "nat"))
         rc = net_nat_host(&c->nat, ctx->run_id, pid, ctx->journal, e);
@@ -179,16 +247,22 @@ static int container_up(struct env_ctx *ctx, struct err *e)
     if (!c) return err_set(e, ERR_FAIL, "out of memory");
     c->chan = -1;
     ctx->priv = c;
-    if (ctr_config_parse(&ctx->spec, container_nets, &c->cfg, e) < 0) return -1;
+    if (ctr_config_parse(&ctx->spec, container_nets, &c->cfg, e) < 0 ||
+        userns_parse(&ctx->spec, &c->userns, e) < 0)
+        return -1;
     if (!ctx->journal || ctx->journal->fd < 0)
         return err_set(e, ERR_USAGE, "no undo journal under %s (not root?)", journal_root());
     double t0 = util_now(); /* create -> agent ready, host-side setup included */
-    if (container_prepare(c, ctx, e) < 0 || container_start(c, ctx, t0, e) < 0) return -1;
+    if (container_prepare(c, ctx, e) < 0 || (c->userns && userns_prepare(c, ctx, e) < 0) ||
+        container_start(c, ctx, t0, e) < 0)
+        return -1;
     char label[512];
     snprintf(label, sizeof(label),
-             "own runtime: ns mnt,pid,uts,ipc,cgroup%s; net=%s; storage=%s; image=%.80s; cgroup %s",
-             strcmp(c->cfg.net, "host") ? ",net" : "", c->cfg.net, c->cfg.storage, c->cfg.image,
-             c->cg.v2 ? "v2" : "v1");
+             "own runtime: ns mnt,pid,uts,ipc,cgroup%s%s; net=%s; storage=%s; image=%.80s; "
+             "cgroup %s",
+             strcmp(c->cfg.net, "host") ? ",net" : "",
+             c->userns ? ",user (root = host uid 100000)" : "", c->cfg.net, c->cfg.storage,
+             c->cfg.image, c->cg.v2 ? "v2" : "v1");
     kv_set(&ctx->facts, "label", label, NULL);
     ctr_reach(&c->cfg, ctx);
     return 0;

@@ -156,7 +156,7 @@ static int run_debootstrap(const char *suite, const char *dir, const char *mirro
         buf[--n] = '\0';
     const char *tail = n > 300 ? buf + n - 300 : buf;
     char t[320];
-    snprintf(t, sizeof(t), "%s", tail);
+    snprintf(t, sizeof(t), "%.300s", tail);
     for (char *c = t; *c; c++)
         if (*c == '\n') *c = '|';
     return err_set(e, ERR_FAIL, "debootstrap failed (%s): ...%s", log, t);
@@ -274,7 +274,7 @@ int image_list(struct image_info **out, int *n, struct err *e)
         }
         struct image_info *im = &(*out)[(*n)++];
         memset(im, 0, sizeof(*im));
-        snprintf(im->name, sizeof(im->name), "%s", de->d_name);
+        snprintf(im->name, sizeof(im->name), "%.32s", de->d_name);
         const char *v;
         unsigned long long b = 0;
         if ((v = strstr(buf, "created="))) sscanf(v + 8, "%31[^\n]", im->created);

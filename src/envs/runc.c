@@ -168,12 +168,13 @@ static int runc_bundle(struct runc *r, struct env_ctx *ctx, struct err *e)
     snprintf(fs, sizeof(fs), "%s/fs", r->state);
     if (mkdir(fs, 0700) < 0 || mkdir(r->bundle, 0700) < 0)
         return err_set(e, ERR_FAIL, "mkdir in %s: %s", r->state, strerror(errno));
-    if (rootfs_overlay(fs, r->cfg.image, merged, sizeof(merged), ctx->journal, e) < 0) return -1;
+    if (rootfs_overlay(fs, r->cfg.image, NULL, merged, sizeof(merged), ctx->journal, e) < 0)
+        return -1;
     if (ctr_data_dir(&r->cfg, ctx, r->volume, r->data_ovl, sizeof(r->volume), e) < 0) return -1;
     if (r->data_ovl[0]) { /* /data's own overlay, on disk, inside the root overlay */
         char data[1100];
         snprintf(data, sizeof(data), "%s/data", merged);
-        if (rootfs_data_overlay(r->data_ovl, data, ctx->journal, e) < 0) return -1;
+        if (rootfs_data_overlay(r->data_ovl, data, NULL, ctx->journal, e) < 0) return -1;
     }
     return oci_write_config(r->bundle, &r->cfg, r->volume, ctx, merged, r->rt->stdio, e);
 }

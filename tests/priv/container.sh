@@ -18,14 +18,14 @@ extra=; [ $have_runc = 1 ] && extra=,runc:cpus=0
 if [ $have_runc = 0 ]; then
     if [ "${CI:-}" = true ]; then bad "runc is missing (scripts/deps.sh installs it)"; else echo "note: runc not installed: runc driver not tested"; fi
 fi
-"$bin" run -w null -e native,container,container:net=none,container:net=host,storage=volume,container:net=none,cpus=0,mem=256M,pids=64 \
+"$bin" run -w null -e native,container,container:net=none,container:net=host,storage=volume,container:net=none,cpus=0,mem=256M,pids=64,container:userns=on,storage=volume \
     -r 2 --size tiny --db "$db" >"$dir/out" 2>&1 || { cat "$dir/out"; bad "container run failed"; }
 if [ $have_runc = 1 ]; then
     "$bin" run -w null -e runc:cpus=0,runc:net=host,storage=volume -r 2 --size tiny --db "$db" >"$dir/out" 2>&1 ||
         { cat "$dir/out"; bad "runc run failed"; }
 fi
 q() { sqlite3 "$db" "SELECT DISTINCT f.value FROM measurements m JOIN measurement_facts f ON f.measurement_id=m.id WHERE m.env='$1' AND f.key='$2' AND m.warmup=0"; }
-envs="container container:net=none container:net=host,storage=volume container:net=none,cpus=0,mem=256M,pids=64"
+envs="container container:net=none container:net=host,storage=volume container:net=none,cpus=0,mem=256M,pids=64 container:userns=on,storage=volume"
 [ $have_runc = 1 ] && envs="$envs runc:cpus=0 runc:net=host,storage=volume"
 for env in $envs; do
     for ns in pid mnt uts ipc cgroup; do
@@ -40,6 +40,10 @@ done
 [ "$(q container ns.net)" != "$(q native ns.net)" ] || bad "nat shares the host netns"
 grep -Eq '^lo=127.0.0.1,eth0=10\.213\.[0-9]+\.3$' <<<"$(q container ipv4)" || bad "nat container addresses: $(q container ipv4)"
 [ "$(q container:net=host,storage=volume ns.net)" = "$(q native ns.net)" ] || bad "net=host has its own netns"
+# userns=on: its own user namespace, root mapped to host uid 100000; the others share the host's
+[ "$(q container:userns=on,storage=volume ns.user)" != "$(q native ns.user)" ] || bad "userns=on shares the host's user namespace"
+[ "$(q container:userns=on,storage=volume uid_map)" = "0 100000 65536" ] || bad "userns=on uid_map: $(q container:userns=on,storage=volume uid_map)"
+[ "$(q container ns.user)" = "$(q native ns.user)" ] || bad "the default container has its own user namespace"
 [ $have_runc = 0 ] || [ "$(q runc:cpus=0 cpus)" = 1 ] || bad "runc cpus=0 not applied"
 # Every environment runs the agent with the same tuning variables (they change results).
 envfacts() { sqlite3 "$db" "SELECT group_concat(f.key||'='||f.value) FROM (SELECT DISTINCT f.key, f.value FROM measurements m JOIN measurement_facts f ON f.measurement_id=m.id WHERE m.env='$1' AND f.key LIKE 'env.%' ORDER BY f.key) f"; }
@@ -49,8 +53,8 @@ for env in $envs; do
 done
 [ $have_runc = 0 ] || [ "$(q runc:net=host,storage=volume ns.net)" = "$(q native ns.net)" ] || bad "runc net=host has its own netns"
 [ "$(q container:net=none,cpus=0,mem=256M,pids=64 cpus)" = 1 ] || bad "cpus=0 not applied (agent sees $(q container:net=none,cpus=0,mem=256M,pids=64 cpus) CPUs)"
-[ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='startup_s' AND value > 0")" = $((4 + 2 * have_runc)) ] || bad "no startup_s"
-[ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='footprint_bytes' AND value > 0")" = 4 ] || bad "no footprint"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='startup_s' AND value > 0")" = $((5 + 2 * have_runc)) ] || bad "no startup_s"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM env_facts WHERE key='footprint_bytes' AND value > 0")" = 5 ] || bad "no footprint"
 
 before=$(leftovers)
 fwd_before=$(cat /proc/sys/net/ipv4/ip_forward)
@@ -58,14 +62,14 @@ fwd_before=$(cat /proc/sys/net/ipv4/ip_forward)
 
 # Bad specs: exit 2, nothing created.
 for spec in container:cpus=7 container:mem=1K container:image=/nonexistent container:image=/tmp \
-    container:nett=host container:net=bogus container:storage=aufs container:pids=2; do
+    container:nett=host container:net=bogus container:storage=aufs container:pids=2 container:userns=maybe; do
     out=$("$bin" run -w null -e "$spec" --db "$db" 2>&1 >/dev/null); rc=$?
     [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "$spec: exit $rc: $out"
 done
 [ "$(leftovers)" = "$before" ] || bad "bad specs left objects: $(leftovers)"
 
 # SIGKILL at several points of container setup and run, then cleanup.
-priv_sigkill_loop "0.02 0.05 0.1 0.3 0.8 1.5" -w null,stream -e "container,container:net=host,storage=volume$extra" \
+priv_sigkill_loop "0.02 0.05 0.1 0.3 0.8 1.5" -w null,stream -e "container,container:userns=on,container:net=host,storage=volume$extra" \
     -r 3 --size tiny
 [ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$fwd_before" ] || bad "ip_forward not restored"
 [ $fail = 0 ] && echo "priv container: ok"

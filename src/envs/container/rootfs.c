@@ -131,8 +131,8 @@ static int mask_paths(struct err *e)
     return 0;
 }
 
-int rootfs_overlay(const char *state, const char *lower, char *merged, size_t len,
-                   struct journal *j, struct err *e)
+int rootfs_overlay(const char *state, const char *lower, const char *extra, char *merged,
+                   size_t len, struct journal *j, struct err *e)
 {
     /* upper/work on a tmpfs: overlayfs refuses an upper dir inside its lower
      * layer's filesystem when the lower is the host root. */
@@ -144,13 +144,15 @@ int rootfs_overlay(const char *state, const char *lower, char *merged, size_t le
     snprintf(merged, len, "%s/merged", state);
     if (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0 || mkdir(merged, 0755) < 0)
         return err_set(e, ERR_FAIL, "mkdir in %s: %s", state, strerror(errno));
-    snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+    snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s", lower, upper, work,
+             extra ? extra : "");
     if (j && journal_add(j, "mount", merged, e) < 0) return -1;
     if (do_mount("isobench", merged, "overlay", 0, opts, e) < 0) return -1;
     return 0;
 }
 
-int rootfs_data_overlay(const char *dir, const char *target, struct journal *j, struct err *e)
+int rootfs_data_overlay(const char *dir, const char *target, const char *extra, struct journal *j,
+                        struct err *e)
 {
     char sub[3][1100], opts[3400];
     static const char *const names[] = {"lower", "upper", "work"};
@@ -161,7 +163,8 @@ int rootfs_data_overlay(const char *dir, const char *target, struct journal *j, 
     }
     if (mkdir_p(target, 0755) < 0)
         return err_set(e, ERR_FAIL, "mkdir %s: %s", target, strerror(errno));
-    snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", sub[0], sub[1], sub[2]);
+    snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s", sub[0], sub[1], sub[2],
+             extra ? extra : "");
     if (j && journal_add(j, "mount", target, e) < 0) return -1;
     return do_mount("isobench", target, "overlay", 0, opts, e);
 }
@@ -170,13 +173,14 @@ int rootfs_setup(const struct rootfs_spec *r, struct err *e)
 {
     if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, e) < 0) return -1;
     char merged[1024];
-    if (rootfs_overlay(r->state, r->lower, merged, sizeof(merged), NULL, e) < 0) return -1;
+    const char *extra = r->userns ? ",userxattr" : NULL;
+    if (rootfs_overlay(r->state, r->lower, extra, merged, sizeof(merged), NULL, e) < 0) return -1;
     if (r->volume) {
         if (bind_in(r->volume, merged, "/data", 0, e) < 0) return -1;
     } else if (r->data_ovl) {
         char data[1100];
         snprintf(data, sizeof(data), "%s/data", merged);
-        if (rootfs_data_overlay(r->data_ovl, data, NULL, e) < 0) return -1;
+        if (rootfs_data_overlay(r->data_ovl, data, extra, NULL, e) < 0) return -1;
     } else {
         char data[1100];
         snprintf(data, sizeof(data), "%s/data", merged);

@@ -21,6 +21,7 @@ struct rootfs_spec {
     const char *data_ovl; /* storage=overlay: host dir for /data's overlay layers */
     const char *self;     /* the isobench binary to bind in */
     int own_netns;        /* sysfs can be mounted fresh */
+    int userns;           /* in a user namespace: overlays use user.* xattrs (userxattr) */
 };
 
 #define ROOTFS_AGENT "/.isobench/isobench"
@@ -31,14 +32,15 @@ int rootfs_setup(const struct rootfs_spec *r, struct err *e);
  * tmpfs) on state/merged, writing its path to merged. With j (host mount
  * namespace) each mount is journaled as it exists; without (a private
  * namespace) nothing is. */
-int rootfs_overlay(const char *state, const char *lower, char *merged, size_t len,
-                   struct journal *j, struct err *e);
+int rootfs_overlay(const char *state, const char *lower, const char *extra, char *merged,
+                   size_t len, struct journal *j, struct err *e);
 
 /* storage=overlay's /data: an overlayfs on target whose lower, upper and
  * work dirs are made in dir (on the host's disk, so O_DIRECT and real
  * write-back behave as in Docker's overlay2 upper layer, not a tmpfs).
  * With j the mount is journaled first (host mount namespace). */
-int rootfs_data_overlay(const char *dir, const char *target, struct journal *j, struct err *e);
+int rootfs_data_overlay(const char *dir, const char *target, const char *extra, struct journal *j,
+                        struct err *e);
 
 /* Checks that dir looks like a root filesystem (etc/ and a shell). */
 int rootfs_check_image(const char *dir, struct err *e);
