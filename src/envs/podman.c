@@ -46,9 +46,43 @@ static int undo_podman(const char *arg)
     return bin ? engine_undo_rm(bin, arg) : 0;
 }
 
+/* "PORT": removes the port-forwarding rules podman's netavark left for
+ * PORT in iptables-nft's `ip nat` table. A `podman run` killed at the
+ * wrong moment leaves them behind its container (seen: two ports over
+ * three CI rehearsals), and a stale DNAT on a port a later run publishes
+ * could take that run's traffic. Only rules that name both the port and
+ * netavark's subnet (10.88.) are touched; normally there are none. */
+static int undo_podman_port(const char *arg)
+{
+    int port = atoi(arg);
+    if (port <= 0) return 0;
+    FILE *p = popen("nft -a list table ip nat 2>/dev/null", "r");
+    if (!p) return 0;
+    char line[512], chain[128] = "", cmds[32][200];
+    int n = 0;
+    char want[32];
+    snprintf(want, sizeof(want), "dport %d ", port);
+    while (fgets(line, sizeof(line), p) && n < 32) {
+        if (sscanf(line, " chain %127s", chain) == 1) continue;
+        const char *h = strstr(line, "# handle ");
+        int netavark = !strncmp(chain, "NETAVARK", 8) || strstr(line, "10.88.");
+        if (!h || !strstr(line, want) || !netavark) continue;
+        snprintf(cmds[n++], sizeof(cmds[0]), "nft delete rule ip nat %.100s handle %d", chain,
+                 atoi(h + 9));
+    }
+    pclose(p);
+    for (int i = 0; i < n; i++) {
+        char c[260];
+        snprintf(c, sizeof(c), "%.200s >/dev/null 2>&1", cmds[i]);
+        if (system(c) != 0) return -1;
+    }
+    return 0;
+}
+
 __attribute__((constructor)) static void podman_register(void)
 {
     journal_register_undo("podman", undo_podman);
+    journal_register_undo("podman-port", undo_podman_port);
 }
 
 static int podman_up(struct env_ctx *ctx, struct err *e)
@@ -60,6 +94,11 @@ static int podman_up(struct env_ctx *ctx, struct err *e)
     r->bin = podman_bin();
     double t0 = util_now();
     if (engine_prepare(r, ctx, podman_nets, e) < 0) return -1;
+    if (!strcmp(r->cfg.net, "nat") && ctx->peer) { /* unwound after the container's rm */
+        char port[16];
+        snprintf(port, sizeof(port), "%d", ctx->port);
+        if (journal_add(ctx->journal, "podman-port", port, e) < 0) return -1;
+    }
     engine_arg(r, "--runtime=runc");
     engine_arg(r, "--env-host");
     /* the host's root as a throw-away overlay; /data for storage=overlay

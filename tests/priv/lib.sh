@@ -21,6 +21,7 @@ leftovers() {
         pgrep -f "isobench agent"
         pgrep -f "qemu-system-x86_64.*isobench"
         pgrep -f "mariadbd --no-defaults"; pgrep -x redis-server; pgrep -f "sysbench oltp_read_write"
+        nft list table ip nat 2>/dev/null | grep -o "dnat to 10.88[^ ]*" # podman's port forwards
         ls /run/runc 2>/dev/null | grep isob
         pgrep -f "runsc.*isobench-"
         if command -v podman >/dev/null; then podman ps -a --format '{{.Names}}' | grep isobench; fi
@@ -68,6 +69,13 @@ priv_dockerd_stop() {
     local t # the iptables-nft tables dockerd made for its chains, if they were not there before
     nft list tables 2>/dev/null | while read -r t; do
         grep -qxF "$t" <<<"$priv_nft_before" || nft delete table ${t#table } 2>/dev/null
+    done
+    # in tables that were there (podman's), dockerd's own rules and chains
+    for t in "ip nat" "ip filter"; do
+        nft -a list table $t 2>/dev/null | awk '/^\tchain /{c=$2} /docker0|DOCKER/ && /# handle/{print c, $NF}' |
+            while read -r c h; do nft delete rule $t "$c" handle "$h" 2>/dev/null; done
+        nft list table $t 2>/dev/null | awk '/^\tchain DOCKER/{print $2}' |
+            while read -r c; do nft flush chain $t "$c"; nft delete chain $t "$c"; done 2>/dev/null
     done
     grep -o " $priv_dockerd_dir[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
     rm -rf "$priv_dockerd_dir"
