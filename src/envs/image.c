@@ -170,12 +170,22 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
-static uint64_t du_bytes;
+static uint64_t du_bytes, du_inodes;
 static int du_visit(const char *p, const struct stat *st, int type, struct FTW *ftw)
 {
     (void)p, (void)type, (void)ftw;
     du_bytes += (uint64_t)st->st_blocks * 512;
+    du_inodes++;
     return 0;
+}
+
+int image_tree_bytes(const char *dir, uint64_t *bytes, uint64_t *inodes)
+{
+    du_bytes = du_inodes = 0; /* nftw passes no argument to its callback */
+    int rc = nftw(dir, du_visit, 32, FTW_PHYS | FTW_MOUNT);
+    *bytes = du_bytes;
+    if (inodes) *inodes = du_inodes;
+    return rc;
 }
 
 int image_check_new(const char *name, struct err *e)
@@ -228,11 +238,11 @@ int image_build(const char *name, const char *packages, const char *mirror, cons
         char p[800], info[5000], when[32];
         snprintf(p, sizeof(p), "%s/etc/isobench-image", rootfs);
         write_text(p, name);
-        du_bytes = 0;
-        nftw(rootfs, du_visit, 32, FTW_PHYS | FTW_MOUNT);
+        uint64_t bytes = 0;
+        image_tree_bytes(rootfs, &bytes, NULL);
         util_iso_time(when, sizeof(when));
         snprintf(info, sizeof(info), "created=%s\nsuite=%s\nmirror=%s\npackages=%s\nbytes=%llu\n",
-                 when, suite, mirror, include, (unsigned long long)du_bytes);
+                 when, suite, mirror, include, (unsigned long long)bytes);
         snprintf(p, sizeof(p), "%s/info", partial);
         write_text(p, info);
         if (rename(partial, final) < 0)

@@ -50,6 +50,10 @@ struct image_info {
 /* Every image, sorted by name; *n set. Caller frees *out. */
 int image_list(struct image_info **out, int *n, struct err *e);
 
+/* Disk use of the tree under dir (st_blocks, no other file systems) and
+ * its number of files (inodes may be NULL). */
+int image_tree_bytes(const char *dir, uint64_t *bytes, uint64_t *inodes);
+
 /* Removes image name (ERR_USAGE if there is none). */
 int image_rm(const char *name, struct err *e);
 

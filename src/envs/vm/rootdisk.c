@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,14 +17,6 @@
 #include "envs/container/rootfs.h"
 #include "envs/image.h"
 
-static uint64_t tree_bytes;
-static int tree_visit(const char *p, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)p, (void)type, (void)ftw;
-    tree_bytes += (uint64_t)st->st_blocks * 512 + 4096; /* + an inode's worth */
-    return 0;
-}
-
 int vm_root_disk(const char *image, struct env_ctx *ctx, char *disk, size_t len, char *rootfs,
                  size_t rlen, struct err *e)
 {
@@ -34,10 +25,11 @@ int vm_root_disk(const char *image, struct env_ctx *ctx, char *disk, size_t len,
     else if (image_path(image, rootfs, rlen, e) < 0)
         return -1;
     if (rootfs_check_image(rootfs, e) < 0) return -1;
-    tree_bytes = 0;
-    if (nftw(rootfs, tree_visit, 32, FTW_PHYS | FTW_MOUNT) < 0)
+    uint64_t bytes, inodes;
+    if (image_tree_bytes(rootfs, &bytes, &inodes) < 0)
         return err_set(e, ERR_FAIL, "reading image %s: %s", rootfs, strerror(errno));
-    uint64_t size = tree_bytes + tree_bytes / 4 + (256ull << 20);
+    bytes += inodes * 4096; /* an inode's worth each */
+    uint64_t size = bytes + bytes / 4 + (256ull << 20);
     snprintf(disk, len, "/var/tmp/isobench-%s-%d-root.raw", ctx->run_id, ctx->idx);
     if (journal_add(ctx->journal, "file", disk, e) < 0) return -1;
     int fd = open(disk, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
