@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "core/hist.h"
@@ -78,8 +79,23 @@ static int blockio_params(const struct wl_ctx *ctx, struct blockio_cfg *c, struc
 
 /* Refuses a tmpfs (O_DIRECT is refused there; page-cache numbers would
  * pass for disk numbers) and a file larger than the free space. */
+/* 1 inside gVisor: its Sentry reports this fixed uname (4.4.0, built "Sun
+ * Jan 10 15:06:54 PST 2016"). */
+static int in_gvisor(void)
+{
+    struct utsname u;
+    return uname(&u) == 0 && !strcmp(u.release, "4.4.0") &&
+           strstr(u.version, "Sun Jan 10 15:06:54 PST 2016") != NULL;
+}
+
 static int blockio_storage(const char *dir, uint64_t size, struct err *e)
 {
+    /* gVisor opens files with O_DIRECT but serves them through its own page
+     * cache: runsc measured 2.6x the host disk's random-read IOPS here */
+    if (in_gvisor())
+        return err_set(e, ERR_USAGE,
+                       "blockio: gVisor (runsc) does not honour O_DIRECT - its file I/O goes "
+                       "through the sandbox's page cache, whose numbers are not disk numbers");
     struct statfs sf;
     struct statvfs sv;
     if (statfs(dir, &sf) < 0 || statvfs(dir, &sv) < 0)
