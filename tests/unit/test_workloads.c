@@ -11,6 +11,7 @@
 #include "workloads/workload.h"
 
 uint64_t ra_starts(int64_t n);
+void ra_update(uint64_t *table, uint64_t size, uint64_t nupdate, int threads, int prefetch);
 
 static int run_wl(const char *name, const char *const *kvs, struct result *r, struct err *e)
 {
@@ -50,6 +51,36 @@ static void stream_small(void **state)
     assert_true(t->value > 0.1);
 }
 
+/* Both store kinds over an odd element count split across 3 threads: the
+ * validation fails if a share misses or doubles an element. */
+static void stream_stores_and_odd_shares(void **state)
+{
+    (void)state;
+    const char *const kinds[] = {"plain", "nt"};
+    for (int i = 0; i < 2; i++) {
+        struct result r;
+        struct err e = {0};
+        const char *const o[] = {"array-size", "1048584", "ntimes", "3", "threads",
+                                 "3",          "stores",  kinds[i], NULL};
+        int rc = run_wl("stream", o, &r, &e);
+#ifndef __SSE2__
+        if (i == 1) {
+            assert_int_equal(rc, -1);
+            assert_int_equal(e.code, ERR_USAGE);
+            continue;
+        }
+#endif
+        if (rc != 0) fprintf(stderr, "%s\n", e.msg);
+        assert_int_equal(rc, 0);
+        assert_string_equal(kv_get(&r.facts, "stream.stores"), kinds[i]);
+    }
+    struct result r;
+    struct err e = {0};
+    const char *const bad[] = {"array-size", "2M", "stores", "fast", NULL};
+    assert_int_equal(run_wl("stream", bad, &r, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+}
+
 static void stream_rejects_cache_sized_arrays(void **state)
 {
     (void)state;
@@ -87,6 +118,42 @@ static void randomaccess_stream_and_run(void **state)
     assert_string_equal(g->unit, "GUP/s");
     assert_true(g->value > 0);
     assert_non_null(kv_get(&r.facts, "randomaccess.errors"));
+    assert_string_equal(kv_get(&r.facts, "randomaccess.prefetch"), "on");
+}
+
+/* The prefetching loop applies exactly the reference loop's updates; with
+ * one thread there are no races, so the tables must match word for word,
+ * and each run with the other loop undoes it (no errors). */
+static void randomaccess_prefetch_same_updates(void **state)
+{
+    (void)state;
+    enum { WORDS = 1 << 12 };
+    static uint64_t t1[WORDS], t2[WORDS];
+    for (uint64_t i = 0; i < WORDS; i++)
+        t1[i] = t2[i] = i;
+    ra_update(t1, WORDS, 4 * WORDS, 1, 0);
+    ra_update(t2, WORDS, 4 * WORDS, 1, 1);
+    assert_memory_equal(t1, t2, sizeof(t1));
+    int changed = 0;
+    for (uint64_t i = 0; i < WORDS; i++)
+        changed += t1[i] != i;
+    assert_true(changed > WORDS / 2);
+    ra_update(t1, WORDS, 4 * WORDS, 1, 1); /* prefetching loop undoes the reference's */
+    for (uint64_t i = 0; i < WORDS; i++)
+        assert_int_equal(t1[i], i);
+    for (int i = 0; i < 2; i++) {
+        struct result r;
+        struct err e = {0};
+        const char *const o[] = {"table-size",     "1M", "threads", "1", "prefetch",
+                                 i ? "on" : "off", NULL};
+        assert_int_equal(run_wl("randomaccess", o, &r, &e), 0);
+        assert_string_equal(kv_get(&r.facts, "randomaccess.errors"), "0");
+    }
+    struct result r;
+    struct err e = {0};
+    const char *const bad[] = {"table-size", "1M", "prefetch", "yes", NULL};
+    assert_int_equal(run_wl("randomaccess", bad, &r, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
 }
 
 static void compress_roundtrip(void **state)
@@ -161,8 +228,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stream_small),
+        cmocka_unit_test(stream_stores_and_odd_shares),
         cmocka_unit_test(stream_rejects_cache_sized_arrays),
         cmocka_unit_test(randomaccess_stream_and_run),
+        cmocka_unit_test(randomaccess_prefetch_same_updates),
         cmocka_unit_test(compress_roundtrip),
         cmocka_unit_test(corpus_is_deterministic_text),
         cmocka_unit_test(linpack_solves),
