@@ -2,11 +2,15 @@
 
 #include <errno.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
 #include <ifaddrs.h>
 #include <limits.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -85,6 +89,12 @@ void agent_run_job(const struct job *j, struct reply *rep)
          * host checked for both and the workload checks where it runs: the
          * server's environment need not have the client's tools) */
         err_set(&rep->err, ERR_USAGE, "%s is unavailable here: %s", w->name, why);
+    } else if (j->role[0] && getenv("ISOBENCH_FAILPOINT") &&
+               strcmp(getenv("ISOBENCH_FAILPOINT"), j->role) == 0) {
+        /* test hook: this half of a pair fails at once (tests/priv/apps.sh
+         * checks that the runner then ends the other half in seconds) */
+        err_set(&rep->err, ERR_FAIL, "%s half failed on request (ISOBENCH_FAILPOINT=%s)", j->role,
+                j->role);
     } else {
         struct wl_ctx ctx = {.size = j->size,
                              .opts = &j->opts,
@@ -131,20 +141,68 @@ int agent_serve_fd(int fd, struct err *e)
 }
 
 static volatile pid_t serve_child;
+static int chld_pipe[2] = {-1, -1}; /* SIGCHLD wakes the wait below */
 
 static void serve_forward(int sig)
 {
     if (serve_child > 0) kill(serve_child, sig);
 }
 
-/* Waits for pid, reaping any other child on the way (pid 1's duty). */
-static int serve_wait(pid_t pid)
+static void serve_chld(int sig)
 {
-    int st;
+    (void)sig;
+    int saved = errno;
+    if (chld_pipe[1] >= 0 && write(chld_pipe[1], "c", 1) < 0) {
+    }
+    errno = saved;
+}
+
+/* Who answers the current job: *claim goes from 0 (nobody yet) to 1 (the
+ * job process, about to send its reply) or 2 (the serve loop: cancelled),
+ * whichever comes first; the loser stays quiet, so exactly one reply goes
+ * out per job. */
+static int claim_for(int *claim, int who)
+{
+    int none = 0;
+    return __atomic_compare_exchange_n(claim, &none, who, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+/* Waits for the job child pid, reaping any other child on the way (pid 1's
+ * duty), while listening on rfd: a "cancel" frame — or EOF, the runner is
+ * gone (*gone set) — ends the job (SIGTERM, SIGKILL 5 s later) unless the
+ * job has claimed the reply already (then the cancel came too late and is
+ * ignored). Returns the child's wait status, -1 if it vanished. */
+
+static int serve_wait_job(pid_t pid, int rfd, int *claim, int *gone)
+{
+    int listening = 1;
+    double kill_at = 0;
     for (;;) {
-        pid_t w = waitpid(-1, &st, 0);
-        if (w == pid) return st;
-        if (w < 0 && errno != EINTR) return -1;
+        int st;
+        pid_t w;
+        while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+            if (w == pid) return st;
+        if (w < 0 && errno == ECHILD) return -1;
+        if (kill_at > 0 && util_now() >= kill_at) {
+            kill(pid, SIGKILL);
+            kill_at = 0;
+        }
+        struct pollfd p[2] = {{.fd = chld_pipe[0], .events = POLLIN},
+                              {.fd = listening ? rfd : -1, .events = POLLIN}};
+        int ms = kill_at > 0 ? (int)((kill_at - util_now()) * 1000) + 1 : -1;
+        if (poll(p, 2, ms) <= 0) continue;
+        char drain[64];
+        if (p[0].revents && read(chld_pipe[0], drain, sizeof(drain)) < 0) {
+        }
+        if (!p[1].revents) continue;
+        char msg[32];
+        struct err re = {0};
+        int eof = proto_recv(rfd, msg, sizeof(msg), 5, &re) < 0;
+        if (eof) listening = 0, *gone = 1; /* a dead or out-of-step channel */
+        if ((eof || strcmp(msg, "cancel") == 0) && claim_for(claim, 2)) {
+            kill(pid, SIGTERM); /* its servers die with it (PR_SET_PDEATHSIG) */
+            kill_at = util_now() + 5;
+        }
     }
 }
 
@@ -159,6 +217,16 @@ int agent_serve_io(int rfd, int wfd, struct err *e)
     sa.sa_handler = serve_forward;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a runner gone mid-reply: the write fails instead */
+    if (chld_pipe[0] < 0 && pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+        return err_set(e, ERR_FAIL, "agent: pipe: %s", strerror(errno));
+    struct sigaction sc = {0};
+    sc.sa_handler = serve_chld;
+    sc.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sc, NULL);
+    /* claim_for()'s word, shared with the job processes */
+    int *claim = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (claim == MAP_FAILED) return err_set(e, ERR_FAIL, "agent: mmap: %s", strerror(errno));
     char *req cleanup_free = malloc(PROTO_MAX);
     char *out cleanup_free = malloc(PROTO_MAX);
     if (!req || !out) return err_set(e, ERR_FAIL, "agent: out of memory");
@@ -166,23 +234,47 @@ int agent_serve_io(int rfd, int wfd, struct err *e)
     for (;;) {
         struct err re = {0};
         if (proto_recv(rfd, req, PROTO_MAX, 0, &re) < 0) return 0; /* EOF: the run is over */
+        if (strcmp(req, "cancel") == 0) continue; /* for a job that answered meanwhile */
+        *claim = 0;
+        /* a SIGTERM for the job must find it with the default action */
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGTERM);
+        sigaddset(&block, SIGINT);
+        sigprocmask(SIG_BLOCK, &block, &old);
         pid_t pid = fork();
-        if (pid < 0) return err_set(e, ERR_FAIL, "agent: fork: %s", strerror(errno));
         if (pid == 0) {
+            signal(SIGTERM, SIG_DFL);
+            signal(SIGINT, SIG_DFL);
+            signal(SIGCHLD, SIG_DFL);
+            signal(SIGPIPE, SIG_DFL); /* as before: the job and its servers keep the default */
+            sigprocmask(SIG_SETMASK, &old, NULL);
             struct err ce = {0};
-            if (agent_handle(req, out, PROTO_MAX, &ce) < 0 || proto_send(wfd, out, &ce) < 0)
-                _exit(1);
-            _exit(0);
+            if (agent_handle(req, out, PROTO_MAX, &ce) < 0) _exit(1);
+            if (!claim_for(claim, 1)) _exit(0); /* cancelled meanwhile: the loop answers */
+            _exit(proto_send(wfd, out, &ce) < 0 ? 1 : 0);
         }
-        serve_child = pid;
-        int st = serve_wait(pid);
+        serve_child = pid > 0 ? pid : 0;
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (pid < 0) return err_set(e, ERR_FAIL, "agent: fork: %s", strerror(errno));
+        int gone = 0;
+        int st = serve_wait_job(pid, rfd, claim, &gone);
         serve_child = 0;
-        if (st != 0) { /* the job died before replying */
+        if (gone) return 0; /* the runner closed the channel: nobody to answer */
+        const char *why = NULL;
+        char died[96];
+        if (*claim == 2) {
+            why = "cancelled by the runner (the other half of the pair ended first)";
+        } else if (*claim == 0 && st != 0) { /* the job died before replying */
+            snprintf(died, sizeof(died), "agent: the job process %s %d",
+                     WIFSIGNALED(st) ? "was killed by signal" : "exited with",
+                     WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            why = died;
+        }
+        if (why) {
             struct reply *rep = calloc(1, sizeof(*rep));
             if (!rep) return err_set(e, ERR_FAIL, "agent: out of memory");
-            err_set(&rep->err, ERR_FAIL, "agent: the job process %s %d",
-                    WIFSIGNALED(st) ? "was killed by signal" : "exited with",
-                    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            err_set(&rep->err, ERR_FAIL, "%s", why);
             agent_where(&rep->res.facts);
             int rc = proto_encode_reply(rep, out, PROTO_MAX, e);
             free(rep);

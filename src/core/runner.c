@@ -198,6 +198,25 @@ static void merge_result(struct result *dst, const struct result *src, const cha
  * server's (prefixed "server."); facts are the server's (where it ran) and
  * the client's (prefixed "client."). Returns -1 only when the environment
  * itself failed. */
+/* The client half of a pair, watched while the server half runs: when the
+ * client's agent answers first, its reply is read at once, and a failed
+ * client cancels the server half (see struct env_watch). */
+struct client_half {
+    pid_t pid;
+    int fd;
+    struct reply *rep;
+    struct err err;
+    int rc, done;
+};
+
+static int client_fired(void *arg)
+{
+    struct client_half *c = arg;
+    c->rc = env_agent_finish(&c->pid, &c->fd, 5, NULL, c->rep, &c->err);
+    c->done = 1;
+    return c->rc < 0 || !c->rep->ok;
+}
+
 static int measure_net(struct env_ctx *ctx, struct job *j, struct reply *r, struct err *e)
 {
     if (!ctx->peer || !ctx->reach_addr[0]) {
@@ -217,23 +236,34 @@ static int measure_net(struct env_ctx *ctx, struct job *j, struct reply *r, stru
     snprintf(j->role, sizeof(j->role), "server");
     snprintf(j->addr, sizeof(j->addr), "%s", ctx->serve_addr);
     j->port = ctx->port;
-    pid_t pid;
-    int fd;
-    struct err ce = {0};
-    if (env_agent_start(cj, peer_setup, (void *)ctx->peer, &pid, &fd, &ce) < 0) {
+    struct client_half c = {.rep = cr};
+    if (env_agent_start(cj, peer_setup, (void *)ctx->peer, &c.pid, &c.fd, &c.err) < 0) {
         r->ok = 0;
-        r->err = ce;
+        r->err = c.err;
         err_wrap(&r->err, "starting the client in the peer namespace");
         return 0;
     }
+    struct env_watch w = {.fd = c.fd, .fired = client_fired, .arg = &c};
+    ctx->watch = &w;
     int src = ctx->env->exec(ctx, j, r, e);
+    ctx->watch = NULL;
+    if (w.cancelled) { /* the client failed first: its error is the one that matters */
+        r->ok = 0;
+        r->err = c.rc < 0 ? c.err : cr->err;
+        err_wrap(&r->err, "client in the peer namespace");
+        size_t n = strlen(r->err.msg);
+        snprintf(r->err.msg + n, sizeof(r->err.msg) - n, " (server half cancelled)");
+        return 0;
+    }
     /* A server that failed leaves a client retrying its connect: short wait. */
-    int crc = env_agent_finish(&pid, &fd, src < 0 || !r->ok ? 5 : ctx->timeout_s, cr, &ce);
+    if (!c.done)
+        c.rc = env_agent_finish(&c.pid, &c.fd, src < 0 || !r->ok ? 5 : ctx->timeout_s, NULL, cr,
+                                &c.err);
     if (src < 0) return -1;
     if (!r->ok) return 0;
-    if (crc < 0 || !cr->ok) {
+    if (c.rc < 0 || !cr->ok) {
         r->ok = 0;
-        r->err = crc < 0 ? ce : cr->err;
+        r->err = c.rc < 0 ? c.err : cr->err;
         err_wrap(&r->err, "client in the peer namespace");
         return 0;
     }

@@ -272,7 +272,7 @@ static int container_exec(struct env_ctx *ctx, const struct job *j, struct reply
                           struct err *e)
 {
     struct container *c = ctx->priv;
-    return env_chan_exec(&c->chan, ctx->timeout_s, j, rep, e);
+    return env_chan_exec(&c->chan, ctx->timeout_s, ctx->watch, j, rep, e);
 }
 
 /* Stops pid 1 (EOF on its channel); the runner's journal unwinds the

@@ -48,8 +48,28 @@ struct env_ctx {
      * environment (NULL-terminated): what an environment whose root is not
      * the host's (the VM) must bring along. */
     const char *guest_files[ENV_MAX_GUEST_FILES + 1];
+    /* Watched while exec() waits for its reply (NULL: nothing); see below. */
+    struct env_watch *watch;
     void *priv; /* owned by the environment, freed by down() */
 };
+
+/* While an environment runs a job, its caller may watch one more fd: the
+ * first time it becomes readable (or hangs up), fired(arg) runs; if it
+ * returns 1 the job is cancelled — the agent kills it and answers with an
+ * error at once (a host-process agent is killed) — and `cancelled` is set.
+ * The runner watches the client half of a pair, so a client that cannot
+ * reach its server ends the server half in seconds instead of leaving it
+ * to wait out its budget; the nested relay watches the host's channel for
+ * a cancel to pass on. */
+struct env_watch {
+    int fd;
+    int (*fired)(void *arg);
+    void *arg;
+    int cancelled;
+};
+
+/* How long a cancelled job may take to answer before the wait fails. */
+#define ENV_CANCEL_S 15
 
 struct env {
     const char *name;
@@ -87,15 +107,16 @@ const char *env_self_exe(void);
  * timeout_s, reaps the child. Shared by every environment that runs the
  * agent as a host process. */
 int env_spawn_agent(const struct job *j, double timeout_s, int (*setup)(void *), void *arg,
-                    struct reply *rep, struct err *e);
+                    struct env_watch *w, struct reply *rep, struct err *e);
 
 /* The two halves of env_spawn_agent, for running a client while the
  * server's job is in flight: start forks the agent (after setup) and sends
- * j; finish waits at most timeout_s for the reply and reaps the agent
- * (on any failure too). */
+ * j; finish waits at most timeout_s for the reply, watching w (NULL: none;
+ * a cancel kills the agent), and reaps the agent (on any failure too). */
 int env_agent_start(const struct job *j, int (*setup)(void *), void *arg, pid_t *pid, int *fd,
                     struct err *e);
-int env_agent_finish(pid_t *pid, int *fd, double timeout_s, struct reply *rep, struct err *e);
+int env_agent_finish(pid_t *pid, int *fd, double timeout_s, struct env_watch *w, struct reply *rep,
+                     struct err *e);
 
 /* For host-netns environments (native, net=host; shares_netns = 1) and
  * published ports (shares_netns = 0): the peer reaches the
@@ -108,10 +129,11 @@ void env_reach_host(struct env_ctx *ctx, int shares_netns);
 int env_make_datadir(struct env_ctx *ctx, struct err *e);
 
 /* For environments whose agent serves a whole run on one channel (pid 1
- * of a container or guest): sends j on *chan and waits for the reply. On a
+ * of a container or guest): sends j on *chan and waits for the reply,
+ * watching w (a cancel is a "cancel" frame to the agent). On a
  * channel failure *chan is closed and set to -1 (it is out of step now). */
-int env_chan_exec(int *chan, double timeout_s, const struct job *j, struct reply *rep,
-                  struct err *e);
+int env_chan_exec(int *chan, double timeout_s, struct env_watch *w, const struct job *j,
+                  struct reply *rep, struct err *e);
 
 /* Starts a runtime's CLI (argv[0] an absolute path: `runc run`, `podman
  * run`, ...) whose container runs the agent, the channel being the CLI's

@@ -28,7 +28,7 @@ static int native_up(struct env_ctx *ctx, struct err *e)
 
 static int native_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
 {
-    return env_spawn_agent(j, ctx->timeout_s, NULL, NULL, rep, e);
+    return env_spawn_agent(j, ctx->timeout_s, NULL, NULL, ctx->watch, rep, e);
 }
 
 static void native_down(struct env_ctx *ctx)

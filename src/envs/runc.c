@@ -284,7 +284,7 @@ static int runsc_up(struct env_ctx *ctx, struct err *e)
 static int runc_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
 {
     struct runc *r = ctx->priv;
-    return env_chan_exec(&r->chan, ctx->timeout_s, j, rep, e);
+    return env_chan_exec(&r->chan, ctx->timeout_s, ctx->watch, j, rep, e);
 }
 
 /* The agent exits on EOF and `runc run` returns; the journal's `runc

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,7 +57,54 @@ int env_agent_start(const struct job *j, int (*setup)(void *), void *arg, pid_t 
     return 0;
 }
 
-int env_agent_finish(pid_t *pidp, int *fdp, double timeout_s, struct reply *rep, struct err *e)
+/* Receives one reply frame from fd within timeout_s (<= 0: forever) into
+ * buf (PROTO_MAX), watching w meanwhile (struct env_watch): when it fires
+ * and asks for a cancel, cancel(carg) runs and the reply may take at most
+ * ENV_CANCEL_S more. */
+static int env_await(int fd, double timeout_s, struct env_watch *w, void (*cancel)(void *),
+                     void *carg, char *buf, struct err *e)
+{
+    double deadline = timeout_s > 0 ? util_now() + timeout_s : 0;
+    int watching = w && w->fd >= 0;
+    while (watching) {
+        struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = w->fd, .events = POLLIN}};
+        int ms = -1;
+        if (deadline > 0) {
+            double left = deadline - util_now();
+            if (left <= 0) return err_set(e, ERR_FAIL, "timed out waiting for the agent");
+            ms = (int)(left * 1000) + 1;
+        }
+        int pr = poll(p, 2, ms);
+        if (pr < 0 && errno == EINTR) return err_set(e, ERR_FAIL, "interrupted");
+        if (pr < 0) return err_set(e, ERR_FAIL, "poll: %s", strerror(errno));
+        if (p[0].revents) break; /* the reply (or EOF) is here */
+        if (!p[1].revents) continue;
+        watching = 0;
+        if (w->fired(w->arg) == 1) {
+            cancel(carg);
+            w->cancelled = 1;
+            double d = util_now() + ENV_CANCEL_S;
+            if (deadline <= 0 || d < deadline) deadline = d;
+        }
+    }
+    double left = deadline > 0 ? deadline - util_now() : 0;
+    if (deadline > 0 && left <= 0) return err_set(e, ERR_FAIL, "timed out waiting for the agent");
+    return proto_recv(fd, buf, PROTO_MAX, left, e);
+}
+
+static void cancel_by_kill(void *arg)
+{
+    kill(*(pid_t *)arg, SIGTERM); /* its servers die with it (PR_SET_PDEATHSIG) */
+}
+
+static void cancel_by_frame(void *arg)
+{
+    struct err ignored = {0};
+    proto_send(*(int *)arg, "cancel", &ignored);
+}
+
+int env_agent_finish(pid_t *pidp, int *fdp, double timeout_s, struct env_watch *w,
+                     struct reply *rep, struct err *e)
 {
     pid_t pid cleanup_child = *pidp;
     int fd cleanup_close = *fdp;
@@ -64,7 +112,8 @@ int env_agent_finish(pid_t *pidp, int *fdp, double timeout_s, struct reply *rep,
     *fdp = -1;
     char *buf cleanup_free = malloc(PROTO_MAX);
     if (!buf) return err_set(e, ERR_FAIL, "out of memory");
-    if (proto_recv(fd, buf, PROTO_MAX, timeout_s, e) < 0) {
+    if (env_await(fd, timeout_s, w, cancel_by_kill, &pid, buf, e) < 0) {
+        if (w && w->cancelled) return err_set(e, ERR_FAIL, "cancelled");
         int st;
         if (waitpid(pid, &st, WNOHANG) == pid) {
             pid = 0;
@@ -84,12 +133,12 @@ int env_agent_finish(pid_t *pidp, int *fdp, double timeout_s, struct reply *rep,
 }
 
 int env_spawn_agent(const struct job *j, double timeout_s, int (*setup)(void *), void *arg,
-                    struct reply *rep, struct err *e)
+                    struct env_watch *w, struct reply *rep, struct err *e)
 {
     pid_t pid;
     int fd;
     if (env_agent_start(j, setup, arg, &pid, &fd, e) < 0) return -1;
-    return env_agent_finish(&pid, &fd, timeout_s, rep, e);
+    return env_agent_finish(&pid, &fd, timeout_s, w, rep, e);
 }
 
 void env_reach_host(struct env_ctx *ctx, int shares_netns)
@@ -115,14 +164,14 @@ int env_make_datadir(struct env_ctx *ctx, struct err *e)
     return 0;
 }
 
-int env_chan_exec(int *chan, double timeout_s, const struct job *j, struct reply *rep,
-                  struct err *e)
+int env_chan_exec(int *chan, double timeout_s, struct env_watch *w, const struct job *j,
+                  struct reply *rep, struct err *e)
 {
     char *buf cleanup_free = malloc(PROTO_MAX);
     if (!buf) return err_set(e, ERR_FAIL, "out of memory");
     if (*chan < 0) return err_set(e, ERR_FAIL, "the environment's agent is not running");
     if (proto_encode_job(j, buf, PROTO_MAX, e) < 0 || proto_send(*chan, buf, e) < 0 ||
-        proto_recv(*chan, buf, PROTO_MAX, timeout_s, e) < 0) {
+        env_await(*chan, timeout_s, w, cancel_by_frame, chan, buf, e) < 0) {
         close(*chan);
         *chan = -1;
         return -1;

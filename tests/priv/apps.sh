@@ -6,7 +6,8 @@
 #     samples from another netns, every sysbench report stored raw;
 #  2. bad options exit 2 with one line; a datadir that does not fit fails
 #     the sample with a clear error and leaves nothing running;
-#  3. SIGKILL during the MySQL load and bootstrap, then `isobench cleanup`:
+#  3. a client half that fails ends its server half within seconds;
+#  4. SIGKILL during the MySQL load and bootstrap, then `isobench cleanup`:
 #     no server, client, datadir or journal left.
 set -uo pipefail
 bin=$1
@@ -56,6 +57,18 @@ done
 out=$("$bin" run -w mysql -e native -r 1 --no-warmup --size tiny --db "$db" -o mysql.tables=64 \
     -o mysql.table-size=100000000 2>&1); rc=$?
 [ $rc = 1 ] && grep -q "datadir needs about" <<<"$out" || bad "a datadir that does not fit: exit $rc: $out"
+# A client half that fails at once (test failpoint) cancels its server half:
+# the sample fails in seconds with the client's error, instead of the server
+# waiting out its budget (tiny redis: about 2 minutes).
+for env in native container; do
+    t0=$(date +%s)
+    out=$(ISOBENCH_FAILPOINT=client "$bin" run -w redis -e "$env" -r 1 --no-warmup --size tiny \
+        --db "$db" 2>&1); rc=$?
+    took=$(($(date +%s) - t0))
+    [ $rc = 1 ] && grep -q "client half failed on request" <<<"$out" &&
+        grep -q "server half cancelled" <<<"$out" && [ "$took" -lt 40 ] ||
+        bad "failing client on $env: exit $rc after ${took}s: $out"
+done
 [ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
 priv_sigkill_loop "1.5 4" -w mysql -e container,native -r 2 --size tiny "${opts[@]:6}"
 [ $fail = 0 ] && echo "priv apps: ok"

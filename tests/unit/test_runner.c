@@ -8,9 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/agent.h"
 #include "core/runner.h"
+#include "core/util.h"
+#include "envs/env.h"
 
 static struct run_plan *new_plan(void)
 {
@@ -122,12 +127,125 @@ static void execute_into_store(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static struct job *null_job(const char *sleep_s)
+{
+    struct job *j = calloc(1, sizeof(*j));
+    struct err e = {0};
+    snprintf(j->workload, sizeof(j->workload), "null");
+    j->size = SIZE_TINY;
+    kv_set(&j->opts, "sleep", sleep_s, &e);
+    return j;
+}
+
+static int fire_cancel(void *arg)
+{
+    (*(int *)arg)++;
+    return 1;
+}
+
+static int fire_keep(void *arg)
+{
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* A run-long agent (pid 1 of containers and guests) on a socketpair: a
+ * watched fd that fires cancels a 30 s job within seconds, with the
+ * agent's "cancelled" error; a watch that declines leaves the job alone; a
+ * late cancel is ignored and the channel stays in step. */
+static void agent_cancels_a_job(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(sv[0]);
+        struct err ce = {0};
+        _exit(agent_serve_io(sv[1], sv[1], &ce) < 0 ? 1 : 0);
+    }
+    close(sv[1]);
+    int chan = sv[0];
+    char ready[16];
+    struct err e = {0};
+    assert_int_equal(proto_recv(chan, ready, sizeof(ready), 10, &e), 0);
+    assert_string_equal(ready, "ready");
+
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    assert_int_equal(write(pfd[1], "x", 1), 1); /* the watched fd is readable at once */
+    int fired = 0;
+    struct env_watch w = {.fd = pfd[0], .fired = fire_cancel, .arg = &fired};
+    struct job *j = null_job("30");
+    struct reply *rep = calloc(1, sizeof(*rep));
+    double t0 = util_now();
+    assert_int_equal(env_chan_exec(&chan, 60, &w, j, rep, &e), 0);
+    assert_true(util_now() - t0 < 10);
+    assert_int_equal(fired, 1);
+    assert_int_equal(w.cancelled, 1);
+    assert_int_equal(rep->ok, 0);
+    assert_non_null(strstr(rep->err.msg, "cancelled"));
+
+    /* a late cancel, then a watch that declines: the 1 s job completes */
+    assert_int_equal(proto_send(chan, "cancel", &e), 0);
+    free(j);
+    j = null_job("1");
+    struct env_watch keep = {.fd = pfd[0], .fired = fire_keep, .arg = &fired};
+    memset(rep, 0, sizeof(*rep));
+    assert_int_equal(env_chan_exec(&chan, 60, &keep, j, rep, &e), 0);
+    assert_int_equal(fired, 2);
+    assert_int_equal(keep.cancelled, 0);
+    if (!rep->ok) fprintf(stderr, "%s\n", rep->err.msg);
+    assert_int_equal(rep->ok, 1);
+    close(chan);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fprintf(stderr, "agent status %#x\n", st);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    close(pfd[0]);
+    close(pfd[1]);
+    free(j);
+    free(rep);
+}
+
+/* A one-job agent (native): a cancel kills it. */
+static void spawned_agent_cancelled(void **state)
+{
+    (void)state;
+    const char *bin = getenv("ISOBENCH_BIN");
+    if (!bin) {
+        fprintf(stderr, "skip: ISOBENCH_BIN not set (run through ctest)\n");
+        skip();
+    }
+    setenv("ISOBENCH_SELF", bin, 1);
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    assert_int_equal(write(pfd[1], "x", 1), 1);
+    int fired = 0;
+    struct env_watch w = {.fd = pfd[0], .fired = fire_cancel, .arg = &fired};
+    struct job *j = null_job("30");
+    struct reply *rep = calloc(1, sizeof(*rep));
+    struct err e = {0};
+    double t0 = util_now();
+    assert_int_equal(env_spawn_agent(j, 60, NULL, NULL, &w, rep, &e), -1);
+    assert_true(util_now() - t0 < 10);
+    assert_int_equal(w.cancelled, 1);
+    assert_non_null(strstr(e.msg, "cancelled"));
+    close(pfd[0]);
+    close(pfd[1]);
+    free(j);
+    free(rep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plan_errors),
         cmocka_unit_test(plan_adds_native_and_routes_options),
         cmocka_unit_test(execute_into_store),
+        cmocka_unit_test(agent_cancels_a_job),
+        cmocka_unit_test(spawned_agent_cancelled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

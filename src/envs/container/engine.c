@@ -86,7 +86,7 @@ void engine_stop(struct engine_run *r)
 int engine_env_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
 {
     struct engine_run *r = ctx->priv;
-    return env_chan_exec(&r->chan, ctx->timeout_s, j, rep, e);
+    return env_chan_exec(&r->chan, ctx->timeout_s, ctx->watch, j, rep, e);
 }
 
 void engine_env_down(struct env_ctx *ctx)

@@ -18,7 +18,17 @@
 #include "core/proto.h"
 #include "envs/env.h"
 
-/* Relays jobs from fd to the container until the host closes fd. */
+/* While a job runs in the container, the host's channel carries nothing
+ * but a "cancel" (or EOF when the host is gone): either cancels the job. */
+static int nested_fired(void *arg)
+{
+    char msg[32];
+    struct err re = {0};
+    return proto_recv(*(int *)arg, msg, sizeof(msg), 5, &re) < 0 || strcmp(msg, "cancel") == 0;
+}
+
+/* Relays jobs from fd to the container until the host closes fd, and a
+ * cancel from the host to the container's agent. */
 static int nested_relay(int fd, struct env_ctx *ctx, struct err *e)
 {
     char *buf cleanup_free = malloc(PROTO_MAX);
@@ -29,10 +39,15 @@ static int nested_relay(int fd, struct env_ctx *ctx, struct err *e)
     for (;;) {
         struct err re = {0};
         if (proto_recv(fd, buf, PROTO_MAX, 0, &re) < 0) return 0; /* EOF: the run is over */
+        if (strcmp(buf, "cancel") == 0) continue; /* for a job that answered meanwhile */
         memset(rep, 0, sizeof(*rep));
         if (proto_decode_job(buf, j, &rep->err) == 0) {
             struct err xe = {0};
-            if (env_container.exec(ctx, j, rep, &xe) < 0) {
+            struct env_watch w = {.fd = fd, .fired = nested_fired, .arg = &fd};
+            ctx->watch = &w;
+            int rc = env_container.exec(ctx, j, rep, &xe);
+            ctx->watch = NULL;
+            if (rc < 0) {
                 rep->ok = 0;
                 rep->err = xe;
                 err_wrap(&rep->err, "the container in the guest");
