@@ -1,10 +1,15 @@
-/* randomaccess - HPCC RandomAccess (GUPS): a table of 2^k 64-bit words,
- * 4x as many XOR updates at addresses drawn from HPCC's 64-bit LFSR stream
- * (polynomial 7). Threads split the update stream into 128 interleaved
- * sub-streams each, as HPCC's OpenMP code does; concurrent updates may race,
- * which HPCC tolerates up to 1 % of the table. Verification replays the same
- * updates (XOR is its own inverse) and counts words that are not back to
- * their index.
+/* randomaccess - HPCC RandomAccess (GUPS): tables of 2^k 64-bit words, 4x
+ * as many XOR updates as words at addresses drawn from HPCC's 64-bit LFSR
+ * stream (polynomial 7), in 128 interleaved sub-streams per thread.
+ * tables=private (the default) gives every thread a table of its own —
+ * first-touched by it, so NUMA-local — and HPCC's whole update stream for
+ * it, as hpcc's StarRandomAccess runs one RandomAccess per process; the
+ * size is split between the threads (each a power of two). tables=shared is
+ * HPCC's OpenMP code: one table, the update stream split between the
+ * threads; concurrent updates may race, which HPCC tolerates up to 1 % of
+ * the table. Verification replays the same updates (XOR is its own
+ * inverse) and counts words that are not back to their index: none may be
+ * wrong in a private table.
  *
  * prefetch=on (the default) first advances all 128 sub-streams of a thread
  * and prefetches the 128 table lines they will update, then applies the 128
@@ -26,6 +31,9 @@
 static const struct wl_opt ra_opts[] = {
     {"table-size", "table bytes, rounded down to a power of two", {"64M", "256M", "2G"}},
     {"threads", "threads; auto = CPUs of the environment", {"auto", "auto", "auto"}},
+    {"tables",
+     "private: one table per thread (hpcc's StarRandomAccess); shared: one for all (HPCC's OpenMP)",
+     {"private", "private", "private"}},
     {"prefetch",
      "on: prefetch each batch of 128 updates before applying it; off: HPCC's reference loop",
      {"on", "on", "on"}},
@@ -65,108 +73,175 @@ uint64_t ra_starts(int64_t n)
     return ran;
 }
 
-/* Applies the whole update stream (nupdate updates, a multiple of threads x
- * 128) to table with threads; prefetch as the option above. Exported for the
- * unit test that checks both loops make the same table. */
-void ra_update(uint64_t *table, uint64_t size, uint64_t nupdate, int threads, int prefetch);
-void ra_update(uint64_t *table, uint64_t size, uint64_t nupdate, int threads, int prefetch)
+/* The updates of one thread: sub-stream l starts at element
+ * (first + l) * per of HPCC's stream and runs per steps; prefetch as the
+ * option above. */
+static void ra_kernel(uint64_t *table, uint64_t mask, uint64_t first, uint64_t per, int prefetch)
 {
-    const uint64_t mask = size - 1;
-    const uint64_t streams = (uint64_t)threads * RA_LANES;
-    const uint64_t per = nupdate / streams;
-#pragma omp parallel num_threads(threads)
-    {
-        uint64_t ran[RA_LANES];
-        int t = omp_get_thread_num();
-        for (int l = 0; l < RA_LANES; l++)
-            ran[l] = ra_starts((int64_t)(((uint64_t)t * RA_LANES + (uint64_t)l) * per));
-        if (prefetch) {
-            for (uint64_t i = 0; i < per; i++) {
-                for (int l = 0; l < RA_LANES; l++) {
-                    ran[l] = ra_step(ran[l]);
-                    __builtin_prefetch(&table[ran[l] & mask], 1, 0);
-                }
-                for (int l = 0; l < RA_LANES; l++)
-                    table[ran[l] & mask] ^= ran[l];
+    uint64_t ran[RA_LANES];
+    for (int l = 0; l < RA_LANES; l++)
+        ran[l] = ra_starts((int64_t)((first + (uint64_t)l) * per));
+    if (prefetch) {
+        for (uint64_t i = 0; i < per; i++) {
+            for (int l = 0; l < RA_LANES; l++) {
+                ran[l] = ra_step(ran[l]);
+                __builtin_prefetch(&table[ran[l] & mask], 1, 0);
             }
-        } else {
-            for (uint64_t i = 0; i < per; i++) {
-                for (int l = 0; l < RA_LANES; l++) {
-                    ran[l] = ra_step(ran[l]);
-                    table[ran[l] & mask] ^= ran[l];
-                }
+            for (int l = 0; l < RA_LANES; l++)
+                table[ran[l] & mask] ^= ran[l];
+        }
+    } else {
+        for (uint64_t i = 0; i < per; i++) {
+            for (int l = 0; l < RA_LANES; l++) {
+                ran[l] = ra_step(ran[l]);
+                table[ran[l] & mask] ^= ran[l];
             }
         }
     }
 }
 
-static int ra_params(const struct wl_ctx *ctx, uint64_t *words, uint64_t *threads, int *prefetch,
-                     struct err *e)
+/* Applies the whole update stream (nupdate updates, a multiple of threads x
+ * 128) to one shared table with threads. Exported for the unit test that
+ * checks both loops make the same table. */
+void ra_update(uint64_t *table, uint64_t size, uint64_t nupdate, int threads, int prefetch);
+void ra_update(uint64_t *table, uint64_t size, uint64_t nupdate, int threads, int prefetch)
+{
+    const uint64_t per = nupdate / ((uint64_t)threads * RA_LANES);
+#pragma omp parallel num_threads(threads)
+    ra_kernel(table, size - 1, (uint64_t)omp_get_thread_num() * RA_LANES, per, prefetch);
+}
+
+struct ra_cfg {
+    uint64_t words;   /* per table */
+    uint64_t ntables; /* 1 (shared) or threads (private) */
+    uint64_t threads;
+    int prefetch;
+};
+
+static int ra_params(const struct wl_ctx *ctx, struct ra_cfg *c, struct err *e)
 {
     uint64_t bytes;
     const char *pf = wl_opt_str(ctx, &workload_randomaccess, "prefetch");
+    const char *tb = wl_opt_str(ctx, &workload_randomaccess, "tables");
     if (!pf || strcmp(pf, "on") == 0)
-        *prefetch = 1;
+        c->prefetch = 1;
     else if (strcmp(pf, "off") == 0)
-        *prefetch = 0;
+        c->prefetch = 0;
     else
         return err_set(e, ERR_USAGE, "randomaccess: prefetch must be on or off, not '%s'", pf);
+    int priv = !tb || strcmp(tb, "private") == 0;
+    if (!priv && strcmp(tb, "shared") != 0)
+        return err_set(e, ERR_USAGE, "randomaccess: tables must be private or shared, not '%s'",
+                       tb);
     if (wl_opt_size(ctx, &workload_randomaccess, "table-size", 64u << 20, &bytes, e) < 0 ||
-        wl_opt_u64(ctx, &workload_randomaccess, "threads", (uint64_t)util_ncpus(), threads, e) < 0)
+        wl_opt_u64(ctx, &workload_randomaccess, "threads", (uint64_t)util_ncpus(), &c->threads, e) <
+            0)
         return -1;
-    if (bytes < (1u << 16)) return err_set(e, ERR_USAGE, "randomaccess: table-size must be >= 64K");
-    if (*threads < 1 || *threads > 4096)
+    if (c->threads < 1 || c->threads > 4096)
         return err_set(e, ERR_USAGE, "randomaccess: threads out of range");
+    c->ntables = priv ? c->threads : 1;
+    uint64_t each = bytes / c->ntables;
+    if (each < (1u << 16))
+        return err_set(e, ERR_USAGE, "randomaccess: table-size must be >= 64K%s",
+                       priv ? " per thread" : "");
     uint64_t w = 1;
-    while (w * 2 * sizeof(uint64_t) <= bytes)
+    while (w * 2 * sizeof(uint64_t) <= each)
         w *= 2;
-    *words = w;
+    c->words = w;
     return 0;
 }
 
 static int ra_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem, struct err *e)
 {
-    uint64_t words, threads;
-    int prefetch;
-    if (ra_params(ctx, &words, &threads, &prefetch, e) < 0) return -1;
+    struct ra_cfg c;
+    if (ra_params(ctx, &c, e) < 0) return -1;
+    *mem = c.words * c.ntables * sizeof(uint64_t);
     char buf[32];
-    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)(words * sizeof(uint64_t)));
-    *mem = words * sizeof(uint64_t);
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)*mem);
     return kv_set(resolved, "table-size", buf, e);
+}
+
+/* Private tables: each thread allocates, fills, updates (timed between two
+ * barriers, so the time is the slowest thread's) and replays its own;
+ * *errors sums the words not restored. Returns the timed seconds, or -1
+ * when a table cannot be allocated. */
+static double ra_run_private(const struct ra_cfg *c, uint64_t nupdate, uint64_t *errors)
+{
+    double t0 = 0, t = 0;
+    int failed = 0;
+    uint64_t errs = 0;
+    const uint64_t per = nupdate / RA_LANES;
+#pragma omp parallel num_threads((int)c->threads) reduction(+ : errs)
+    {
+        uint64_t *table = aligned_alloc(64, c->words * sizeof(uint64_t));
+        if (!table) __atomic_store_n(&failed, 1, __ATOMIC_SEQ_CST);
+        for (uint64_t i = 0; table && i < c->words; i++)
+            table[i] = i;
+#pragma omp barrier
+#pragma omp single
+        t0 = util_now();
+        if (!failed) ra_kernel(table, c->words - 1, 0, per, c->prefetch);
+#pragma omp barrier
+#pragma omp single
+        t = util_now() - t0;
+        if (!failed) {
+            ra_kernel(table, c->words - 1, 0, per, c->prefetch);
+            for (uint64_t i = 0; i < c->words; i++)
+                errs += table[i] != i;
+        }
+        free(table);
+    }
+    *errors = errs;
+    return failed ? -1 : t;
 }
 
 static int ra_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
-    uint64_t size, threads;
-    int prefetch;
-    if (ra_params(ctx, &size, &threads, &prefetch, e) < 0) return -1;
-    uint64_t *table cleanup_free = aligned_alloc(64, size * sizeof(uint64_t));
-    if (!table) return err_set(e, ERR_FAIL, "randomaccess: cannot allocate the table");
-#pragma omp parallel for num_threads((int)threads) schedule(static)
-    for (uint64_t i = 0; i < size; i++)
-        table[i] = i;
-    uint64_t nupdate = 4 * size;
-    /* Round to whole sub-streams so verification replays exactly the same. */
-    nupdate -= nupdate % (threads * RA_LANES);
-    double t0 = util_now();
-    ra_update(table, size, nupdate, (int)threads, prefetch);
-    double t = util_now() - t0;
-    ra_update(table, size, nupdate, (int)threads, prefetch);
-    uint64_t errors = 0;
-#pragma omp parallel for num_threads((int)threads) reduction(+ : errors)
-    for (uint64_t i = 0; i < size; i++)
-        if (table[i] != i) errors++;
-    if ((double)errors > 0.01 * (double)size)
+    struct ra_cfg c;
+    if (ra_params(ctx, &c, e) < 0) return -1;
+    uint64_t errors = 0, nupdate = 4 * c.words, total;
+    double t;
+    if (c.ntables > 1) {
+        /* whole sub-streams, so the replay is exactly the same updates */
+        nupdate -= nupdate % RA_LANES;
+        if ((t = ra_run_private(&c, nupdate, &errors)) < 0)
+            return err_set(e, ERR_FAIL, "randomaccess: cannot allocate %llu tables of %llu MiB",
+                           (unsigned long long)c.ntables,
+                           (unsigned long long)(c.words * sizeof(uint64_t) >> 20));
+        total = nupdate * c.ntables;
+    } else {
+        uint64_t *table cleanup_free = aligned_alloc(64, c.words * sizeof(uint64_t));
+        if (!table) return err_set(e, ERR_FAIL, "randomaccess: cannot allocate the table");
+#pragma omp parallel for num_threads((int)c.threads) schedule(static)
+        for (uint64_t i = 0; i < c.words; i++)
+            table[i] = i;
+        nupdate -= nupdate % (c.threads * RA_LANES);
+        double t0 = util_now();
+        ra_update(table, c.words, nupdate, (int)c.threads, c.prefetch);
+        t = util_now() - t0;
+        ra_update(table, c.words, nupdate, (int)c.threads, c.prefetch);
+#pragma omp parallel for num_threads((int)c.threads) reduction(+ : errors)
+        for (uint64_t i = 0; i < c.words; i++)
+            if (table[i] != i) errors++;
+        total = nupdate;
+    }
+    uint64_t words = c.words * c.ntables;
+    /* races are possible only in a shared table */
+    double allowed = c.ntables > 1 ? 0 : 0.01 * (double)words;
+    if ((double)errors > allowed)
         return err_set(e, ERR_FAIL, "randomaccess: verification failed: %llu of %llu words wrong",
-                       (unsigned long long)errors, (unsigned long long)size);
+                       (unsigned long long)errors, (unsigned long long)words);
     if (t <= 0) return err_set(e, ERR_FAIL, "randomaccess: timer resolution too coarse");
-    if (result_add(r, "gups", "GUP/s", BETTER_HIGHER, (double)nupdate / t / 1e9, e) < 0) return -1;
+    if (result_add(r, "gups", "GUP/s", BETTER_HIGHER, (double)total / t / 1e9, e) < 0) return -1;
     char buf[32];
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)errors);
     kv_set(&r->facts, "randomaccess.errors", buf, NULL);
-    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)threads);
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)c.threads);
     kv_set(&r->facts, "randomaccess.threads", buf, NULL);
-    kv_set(&r->facts, "randomaccess.prefetch", prefetch ? "on" : "off", NULL);
+    kv_set(&r->facts, "randomaccess.tables", c.ntables > 1 ? "private" : "shared", NULL);
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)(c.words * sizeof(uint64_t)));
+    kv_set(&r->facts, "randomaccess.table_bytes", buf, NULL);
+    kv_set(&r->facts, "randomaccess.prefetch", c.prefetch ? "on" : "off", NULL);
     return 0;
 }
 

@@ -156,6 +156,30 @@ static void randomaccess_prefetch_same_updates(void **state)
     assert_int_equal(e.code, ERR_USAGE);
 }
 
+/* Private tables: 3 threads share 3M as three 512K tables (powers of two),
+ * none may end with a wrong word; shared: one table, races tolerated. */
+static void randomaccess_tables(void **state)
+{
+    (void)state;
+    struct result r;
+    struct err e = {0};
+    const char *const priv[] = {"table-size", "3M", "threads", "3", "tables", "private", NULL};
+    assert_int_equal(run_wl("randomaccess", priv, &r, &e), 0);
+    assert_string_equal(kv_get(&r.facts, "randomaccess.tables"), "private");
+    assert_string_equal(kv_get(&r.facts, "randomaccess.table_bytes"), "1048576");
+    assert_string_equal(kv_get(&r.facts, "randomaccess.errors"), "0");
+    const char *const shared[] = {"table-size", "3M", "threads", "3", "tables", "shared", NULL};
+    assert_int_equal(run_wl("randomaccess", shared, &r, &e), 0);
+    assert_string_equal(kv_get(&r.facts, "randomaccess.tables"), "shared");
+    assert_string_equal(kv_get(&r.facts, "randomaccess.table_bytes"), "2097152");
+    const char *const bad[] = {"table-size", "3M", "tables", "some", NULL};
+    assert_int_equal(run_wl("randomaccess", bad, &r, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    const char *const tiny[] = {"table-size", "64K", "threads", "2", NULL}; /* 32K each */
+    assert_int_equal(run_wl("randomaccess", tiny, &r, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+}
+
 static void compress_roundtrip(void **state)
 {
     (void)state;
@@ -232,6 +256,7 @@ int main(void)
         cmocka_unit_test(stream_rejects_cache_sized_arrays),
         cmocka_unit_test(randomaccess_stream_and_run),
         cmocka_unit_test(randomaccess_prefetch_same_updates),
+        cmocka_unit_test(randomaccess_tables),
         cmocka_unit_test(compress_roundtrip),
         cmocka_unit_test(corpus_is_deterministic_text),
         cmocka_unit_test(linpack_solves),
