@@ -77,16 +77,21 @@ static void plan_adds_native_and_routes_options(void **state)
     free(p);
 }
 
-static void execute_into_store(void **state)
+/* native spawns the agent from the real binary, not from this test. */
+static void need_real_agent(void)
 {
-    (void)state;
     const char *bin = getenv("ISOBENCH_BIN");
     if (!bin) {
         fprintf(stderr, "skip: ISOBENCH_BIN not set (run through ctest)\n");
         skip();
     }
-    /* native spawns the agent from the real binary, not from this test. */
     setenv("ISOBENCH_SELF", bin, 1);
+}
+
+static void execute_into_store(void **state)
+{
+    (void)state;
+    need_real_agent();
 
     char dir[] = "/tmp/isobench-test-runner-XXXXXX";
     assert_non_null(mkdtemp(dir));
@@ -213,12 +218,7 @@ static void agent_cancels_a_job(void **state)
 static void spawned_agent_cancelled(void **state)
 {
     (void)state;
-    const char *bin = getenv("ISOBENCH_BIN");
-    if (!bin) {
-        fprintf(stderr, "skip: ISOBENCH_BIN not set (run through ctest)\n");
-        skip();
-    }
-    setenv("ISOBENCH_SELF", bin, 1);
+    need_real_agent();
     int pfd[2];
     assert_int_equal(pipe(pfd), 0);
     assert_int_equal(write(pfd[1], "x", 1), 1);
