@@ -36,13 +36,15 @@ int env_agent_start(const struct job *j, int (*setup)(void *), void *arg, pid_t 
         return err_set(e, ERR_FAIL, "socketpair: %s", strerror(errno));
     int parent_fd cleanup_close = sv[0];
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid cleanup_child = fork();
     if (pid < 0) {
         close(sv[1]);
         return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
     }
     if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed runner leaves no agent behind */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);    /* a killed runner leaves no agent behind */
+        if (getppid() != parent) _exit(125); /* ... even one killed before that line */
         if (dup2(sv[1], 3) < 0) _exit(127);
         if (setup && setup(arg) < 0) _exit(126);
         execl(self, "isobench", "agent", "--fd", "3", (char *)NULL);
@@ -205,9 +207,11 @@ int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return err_set(e, ERR_FAIL, "socketpair: %s", strerror(errno));
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t p = fork();
     if (p == 0) {
         if (pdeath) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (pdeath && getppid() != parent) _exit(125);
         if (stdio ? dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0 : dup2(sv[1], 3) < 0) _exit(127);
         if (!stdio) {
             FILE *n = freopen("/dev/null", "r", stdin);

@@ -14,11 +14,15 @@
 
 #include "core/util.h"
 
-/* In the child: dies with the parent, stdin from in_fd (-1: /dev/null),
- * stdout and stderr to out_fd, pinned to cpu (-1: not), then exec. */
-__attribute__((noreturn)) static void srv_child(char *const argv[], int cpu, int in_fd, int out_fd)
+/* In the child: dies with the parent (also when the parent died before
+ * the death signal was armed: a cancelled job is killed just as it starts
+ * its server), stdin from in_fd (-1: /dev/null), stdout and stderr to
+ * out_fd, pinned to cpu (-1: not), then exec. */
+__attribute__((noreturn)) static void srv_child(char *const argv[], pid_t parent, int cpu,
+                                                int in_fd, int out_fd)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(125);
     int in = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
     if (in < 0 || dup2(in, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0) _exit(126);
     if (cpu >= 0) {
@@ -44,12 +48,13 @@ int srv_start(struct srv *s, const char *name, char *const argv[], int cpu, cons
     int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (lfd < 0) return err_set(e, ERR_FAIL, "%s: log %s: %s", name, log, strerror(errno));
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         close(lfd);
         return err_set(e, ERR_FAIL, "%s: fork: %s", name, strerror(errno));
     }
-    if (pid == 0) srv_child(argv, cpu, in_fd, lfd);
+    if (pid == 0) srv_child(argv, parent, cpu, in_fd, lfd);
     close(lfd);
     s->pid = pid;
     return 0;
@@ -159,12 +164,13 @@ int srv_capture(char *const argv[], int cpu, double timeout_s, char *out, size_t
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) return err_set(e, ERR_FAIL, "pipe: %s", strerror(errno));
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         close(p[0]), close(p[1]);
         return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
     }
-    if (pid == 0) srv_child(argv, cpu, -1, p[1]);
+    if (pid == 0) srv_child(argv, parent, cpu, -1, p[1]);
     close(p[1]);
     size_t got = 0;
     double deadline = util_now() + timeout_s;

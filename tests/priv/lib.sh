@@ -20,7 +20,10 @@ leftovers() {
         nft list tables | grep isob
         pgrep -f "isobench agent"
         pgrep -f "qemu-system-x86_64.*isobench"
-        pgrep -f "mariadbd --no-defaults"; pgrep -x redis-server; pgrep -f "sysbench oltp_read_write"
+        # live servers only: a server killed with its job is a zombie until
+        # init reaps it, a moment later
+        pgrep -r D,R,S,T,t -f "mariadbd --no-defaults"; pgrep -r D,R,S,T,t -x redis-server
+        pgrep -f "sysbench oltp_read_write"
         nft list table ip nat 2>/dev/null | grep -o "dnat to 10.88[^ ]*" # podman's port forwards
         ls /run/runc 2>/dev/null | grep isob
         pgrep -f "runsc.*isobench-"
