@@ -192,12 +192,6 @@ static void merge_result(struct result *dst, const struct result *src, const cha
     }
 }
 
-/* A network workload: its server half runs in the environment (through
- * exec, like any job) while its client half runs at the same time as an
- * agent in the peer namespace. The sample is the client's metrics, then the
- * server's (prefixed "server."); facts are the server's (where it ran) and
- * the client's (prefixed "client."). Returns -1 only when the environment
- * itself failed. */
 /* The client half of a pair, watched while the server half runs: when the
  * client's agent answers first, its reply is read at once, and a failed
  * client cancels the server half (see struct env_watch). */
@@ -217,6 +211,12 @@ static int client_fired(void *arg)
     return c->rc < 0 || !c->rep->ok;
 }
 
+/* A network workload: its server half runs in the environment (through
+ * exec, like any job) while its client half runs at the same time as an
+ * agent in the peer namespace. The sample is the client's metrics, then the
+ * server's (prefixed "server."); facts are the server's (where it ran) and
+ * the client's (prefixed "client."). Returns -1 only when the environment
+ * itself failed. */
 static int measure_net(struct env_ctx *ctx, struct job *j, struct reply *r, struct err *e)
 {
     if (!ctx->peer || !ctx->reach_addr[0]) {
