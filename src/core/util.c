@@ -5,7 +5,9 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +49,12 @@ const char *kv_get(const struct kvlist *l, const char *key)
     for (int i = 0; i < l->n; i++)
         if (strcmp(l->v[i].key, key) == 0) return l->v[i].val;
     return NULL;
+}
+
+void util_die_with_parent(pid_t parent)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(125);
 }
 
 double util_now(void)

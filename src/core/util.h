@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -34,6 +35,12 @@ const char *kv_get(const struct kvlist *l, const char *key);
 
 /* Monotonic seconds. */
 double util_now(void);
+
+/* In a child just forked from parent: dies (SIGKILL) when parent dies, and
+ * exits at once if parent is already gone — PR_SET_PDEATHSIG alone misses a
+ * parent that died between fork() and arming it. Not for a child in a new
+ * PID namespace (its getppid() is 0). */
+void util_die_with_parent(pid_t parent);
 /* Wall clock as ISO-8601 UTC into buf (>= 21 bytes). */
 void util_iso_time(char *buf, size_t len);
 

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -132,9 +131,10 @@ static int run_debootstrap(const char *suite, const char *dir, const char *mirro
     int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return err_set(e, ERR_FAIL, "image: %s: %s", log, strerror(errno));
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        util_die_with_parent(parent);
         if (dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(126);
         execvp("debootstrap", argv);
         dprintf(2, "exec debootstrap: %s (apt-get install debootstrap)\n", strerror(errno));

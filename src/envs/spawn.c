@@ -43,8 +43,7 @@ int env_agent_start(const struct job *j, int (*setup)(void *), void *arg, pid_t 
         return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
     }
     if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);    /* a killed runner leaves no agent behind */
-        if (getppid() != parent) _exit(125); /* ... even one killed before that line */
+        util_die_with_parent(parent); /* a killed runner leaves no agent behind */
         if (dup2(sv[1], 3) < 0) _exit(127);
         if (setup && setup(arg) < 0) _exit(126);
         execl(self, "isobench", "agent", "--fd", "3", (char *)NULL);
@@ -210,8 +209,7 @@ int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx
     pid_t parent = getpid();
     pid_t p = fork();
     if (p == 0) {
-        if (pdeath) prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (pdeath && getppid() != parent) _exit(125);
+        if (pdeath) util_die_with_parent(parent);
         if (stdio ? dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0 : dup2(sv[1], 3) < 0) _exit(127);
         if (!stdio) {
             FILE *n = freopen("/dev/null", "r", stdin);
