@@ -15,6 +15,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "core/bigmem.h"
 #include "workloads/workload.h"
 
 void agent_where(struct kvlist *l)
@@ -59,6 +60,10 @@ void agent_where(struct kvlist *l)
         kv_set(l, "image", img, NULL);
     }
     util_tuning_env(l); /* every environment must agree on these */
+    /* pages=huge gets huge pages only where THP is madvise or always */
+    char thp[32];
+    bigmem_thp_mode(thp, sizeof(thp));
+    kv_set(l, "thp", thp, NULL);
     struct ifaddrs *ifs;
     if (getifaddrs(&ifs) == 0) {
         char addrs[256] = "";

@@ -44,6 +44,7 @@ const char *dynlib_lzma(const struct lzma_api **out)
             {"lzma_code", (void **)&api.code, 0},
             {"lzma_end", (void **)&api.end, 0},
             {"lzma_version_string", (void **)&api.version_string, 0},
+            {"lzma_lzma_preset", (void **)&api.lzma_preset, 0},
             {NULL, NULL, 0},
         };
         const char *r = dyn_open(names, syms, &handle);

@@ -14,6 +14,7 @@ struct lzma_api {
     lzma_ret (*code)(lzma_stream *, lzma_action);
     void (*end)(lzma_stream *);
     const char *(*version_string)(void);
+    lzma_bool (*lzma_preset)(lzma_options_lzma *, uint32_t);
 };
 
 struct lapack_api {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "buildinfo.h"
+#include "core/bigmem.h"
 #include "core/dynlib.h"
 
 /* Value of the first "key\t: value" line of /proc/cpuinfo. */
@@ -60,6 +61,8 @@ void host_facts(struct kvlist *l)
     if (util_read_file("/sys/devices/system/cpu/smt/active", buf, sizeof(buf)) < 0)
         strcpy(buf, "unknown");
     kv_set(l, "smt_active", buf, NULL);
+    bigmem_thp_mode(buf, sizeof(buf));
+    kv_set(l, "thp", buf, NULL);
     if (gethostname(buf, sizeof(buf)) == 0) kv_set(l, "hostname", buf, NULL);
     util_tuning_env(l); /* also reported per sample by the agent */
     kv_set(l, "isobench_version", ISOBENCH_VERSION, NULL);

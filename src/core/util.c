@@ -195,7 +195,8 @@ extern char **environ;
 
 void util_tuning_env(struct kvlist *l)
 {
-    static const char *const tuning[] = {"OPENBLAS_", "OMP_", "GOMP_", "MKL_", "GOTO_", NULL};
+    static const char *const tuning[] = {"OPENBLAS_", "OMP_",           "GOMP_", "MKL_",
+                                         "GOTO_",     "GLIBC_TUNABLES", NULL};
     for (char **v = environ; *v; v++) {
         const char *eq = strchr(*v, '=');
         if (!eq) continue;

@@ -62,7 +62,7 @@ int util_ncpus(void);
 uint64_t util_llc_bytes(void);
 
 /* Adds env.NAME=value for each variable that tunes libraries and so
- * changes results (OPENBLAS_*, OMP_*, GOMP_*, MKL_*, GOTO_*). */
+ * changes results (OPENBLAS_*, OMP_*, GOMP_*, MKL_*, GOTO_*, GLIBC_TUNABLES). */
 void util_tuning_env(struct kvlist *l);
 
 /* Writes all of buf / reads exactly len bytes, retrying on EINTR. */

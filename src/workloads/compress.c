@@ -3,7 +3,16 @@
  * discarded. The input is --input FILE (e.g. enwik9) or a generated text
  * corpus of the preset's size. After timing, the start of the output is
  * decoded and compared with the input (at least the first block), so a
- * broken encoder fails instead of reporting. MB/s = 10^6 input bytes/s. */
+ * broken encoder fails instead of reporting. MB/s = 10^6 input bytes/s.
+ *
+ * The encoder compresses independent blocks in parallel. xz's blocks are 3x
+ * the preset's dictionary (6 MiB at preset 2), so an input that is not a
+ * multiple of threads x 6 MiB ends with threads idle while the last blocks
+ * finish: 64 MiB on 2 threads is 11 blocks, one alone at the end (6 % of
+ * the time here), 16 MiB is 3 (25 %). block-size=auto (the default) cuts the
+ * input into whole rounds of equal blocks, one per thread, none larger than
+ * xz's: the same encoder and preset with its threads busy to the end.
+ * block-size=xz is liblzma's own choice, as `xz -T0` makes it. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +34,10 @@ static const struct wl_opt compress_opts[] = {
     {"input-size", "bytes of generated text (ignored with input)", {"16M", "64M", "256M"}},
     {"threads", "encoder threads; auto = CPUs of the environment", {"auto", "auto", "auto"}},
     {"preset", "xz preset level 0-9", {"2", "2", "2"}},
+    {"block-size",
+     "auto: equal blocks, a whole number per thread, <= xz's; xz: liblzma's (3 x dictionary); "
+     "or bytes",
+     {"auto", "auto", "auto"}},
     {NULL, NULL, {NULL, NULL, NULL}},
 };
 
@@ -33,36 +46,74 @@ static const char *compress_unavailable(void)
     return dynlib_lzma(NULL);
 }
 
-static int compress_params(const struct wl_ctx *ctx, uint64_t *size, uint64_t *threads,
-                           uint64_t *preset, struct err *e)
+struct compress_cfg {
+    uint64_t size, threads, preset;
+    uint64_t block;    /* bytes per block */
+    uint64_t xz_block; /* liblzma's default for the preset: 3 x dictionary */
+};
+
+/* Equal blocks in whole rounds of one per thread, each <= xz's block
+ * (xzb) and >= 1 MiB (xz's floor) unless the input is smaller. */
+uint64_t compress_balanced_block(uint64_t size, uint64_t threads, uint64_t xzb);
+uint64_t compress_balanced_block(uint64_t size, uint64_t threads, uint64_t xzb)
+{
+    uint64_t rounds = (size + threads * xzb - 1) / (threads * xzb);
+    uint64_t nblocks = rounds * threads;
+    uint64_t b = (size + nblocks - 1) / nblocks;
+    if (b < (1u << 20)) b = size < (1u << 20) ? size : 1u << 20;
+    return b;
+}
+
+/* Resolves the options. The block size needs liblzma (the preset's
+ * dictionary): with lz NULL (the check before the run) only a numeric
+ * block-size is resolved, auto and xz are validated and left 0. */
+static int compress_params(const struct wl_ctx *ctx, const struct lzma_api *lz,
+                           struct compress_cfg *c, struct err *e)
 {
     const char *input = wl_opt_str(ctx, &workload_compress, "input");
-    if (wl_opt_u64(ctx, &workload_compress, "threads", (uint64_t)util_ncpus(), threads, e) < 0 ||
-        wl_opt_u64(ctx, &workload_compress, "preset", 2, preset, e) < 0)
+    const char *bs = wl_opt_str(ctx, &workload_compress, "block-size");
+    if (wl_opt_u64(ctx, &workload_compress, "threads", (uint64_t)util_ncpus(), &c->threads, e) <
+            0 ||
+        wl_opt_u64(ctx, &workload_compress, "preset", 2, &c->preset, e) < 0)
         return -1;
-    if (*preset > 9) return err_set(e, ERR_USAGE, "compress: preset must be 0-9");
-    if (*threads < 1 || *threads > 16384)
+    if (c->preset > 9) return err_set(e, ERR_USAGE, "compress: preset must be 0-9");
+    if (c->threads < 1 || c->threads > 16384)
         return err_set(e, ERR_USAGE, "compress: threads out of range");
     if (input) {
         struct stat st;
         if (stat(input, &st) < 0 || !S_ISREG(st.st_mode))
             return err_set(e, ERR_USAGE, "compress: input '%s' is not a readable file", input);
-        *size = (uint64_t)st.st_size;
-    } else if (wl_opt_size(ctx, &workload_compress, "input-size", 16u << 20, size, e) < 0) {
+        c->size = (uint64_t)st.st_size;
+    } else if (wl_opt_size(ctx, &workload_compress, "input-size", 16u << 20, &c->size, e) < 0) {
         return -1;
     }
-    if (*size == 0) return err_set(e, ERR_USAGE, "compress: input is empty");
+    if (c->size == 0) return err_set(e, ERR_USAGE, "compress: input is empty");
+    int xz = bs && strcmp(bs, "xz") == 0, num = bs && !xz && strcmp(bs, "auto") != 0;
+    c->block = c->xz_block = 0;
+    if (num) {
+        if (util_parse_size(bs, &c->block, e) < 0 || c->block < 4096 || c->block > (1ull << 40))
+            return err_set(e, ERR_USAGE,
+                           "compress: block-size must be auto, xz or a size 4K..1T, not '%s'", bs);
+    }
+    if (!lz) return 0; /* checked before liblzma is loaded: resolved at run time */
+    lzma_options_lzma o;
+    if (lz->lzma_preset(&o, (uint32_t)c->preset))
+        return err_set(e, ERR_FAIL, "compress: liblzma rejects preset %llu",
+                       (unsigned long long)c->preset);
+    c->xz_block = 3ull * o.dict_size < (1u << 20) ? 1u << 20 : 3ull * o.dict_size;
+    if (!num)
+        c->block = xz ? c->xz_block : compress_balanced_block(c->size, c->threads, c->xz_block);
     return 0;
 }
 
 static int compress_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem,
                           struct err *e)
 {
-    uint64_t size, threads, preset;
+    struct compress_cfg c;
     (void)resolved;
-    if (compress_params(ctx, &size, &threads, &preset, e) < 0) return -1;
+    if (compress_params(ctx, NULL, &c, e) < 0) return -1;
     /* input + kept output + roughly 5 dictionaries' worth per thread */
-    *mem = size + KEEP_BYTES + threads * (48u << 20);
+    *mem = c.size + KEEP_BYTES + c.threads * (48u << 20);
     return 0;
 }
 
@@ -111,8 +162,9 @@ static int compress_run(const struct wl_ctx *ctx, struct result *r, struct err *
     const struct lzma_api *lz;
     const char *why = dynlib_lzma(&lz);
     if (why) return err_set(e, ERR_USAGE, "compress: %s", why);
-    uint64_t size, threads, preset;
-    if (compress_params(ctx, &size, &threads, &preset, e) < 0) return -1;
+    struct compress_cfg c;
+    if (compress_params(ctx, lz, &c, e) < 0) return -1;
+    const uint64_t size = c.size;
     char *in cleanup_free = malloc(size);
     uint8_t *kept cleanup_free = malloc(KEEP_BYTES);
     uint8_t *sink cleanup_free = malloc(1u << 20);
@@ -124,8 +176,10 @@ static int compress_run(const struct wl_ctx *ctx, struct result *r, struct err *
         corpus_fill(in, size, CORPUS_SEED);
     }
 
-    lzma_mt mt = {
-        .threads = (uint32_t)threads, .preset = (uint32_t)preset, .check = LZMA_CHECK_CRC64};
+    lzma_mt mt = {.threads = (uint32_t)c.threads,
+                  .preset = (uint32_t)c.preset,
+                  .block_size = c.block,
+                  .check = LZMA_CHECK_CRC64};
     lzma_stream s = LZMA_STREAM_INIT;
     double t0 = util_now();
     if (lz->stream_encoder_mt(&s, &mt) != LZMA_OK)
@@ -155,8 +209,10 @@ static int compress_run(const struct wl_ctx *ctx, struct result *r, struct err *
     char buf[64];
     snprintf(buf, sizeof(buf), "%.4f", (double)total_out / (double)size);
     kv_set(&r->facts, "compress.ratio", buf, NULL);
-    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)threads);
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)c.threads);
     kv_set(&r->facts, "compress.threads", buf, NULL);
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)c.block);
+    kv_set(&r->facts, "compress.block_bytes", buf, NULL);
     kv_set(&r->facts, "compress.liblzma", lz->version_string(), NULL);
     return 0;
 }

@@ -2,12 +2,15 @@
  * from OpenBLAS through LAPACKE, loaded at run time). A and b are uniform in
  * [-0.5, 0.5) from a fixed seed, as HPL generates them. GFLOPS counts HPL's
  * (2/3 N^3 + 2 N^2) over the factor+solve time. HPL's scaled residual
- * ||Ax-b||_inf / (eps (||A||_inf ||x||_inf + ||b||_inf) N) must be < 16. */
+ * ||Ax-b||_inf / (eps (||A||_inf ||x||_inf + ||b||_inf) N) must be < 16.
+ * pages=huge (the default) holds A and its LU copy on 2 MiB transparent
+ * huge pages, as the stream and randomaccess workloads. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/bigmem.h"
 #include "core/dynlib.h"
 #include "core/util.h"
 #include "workloads/workload.h"
@@ -15,6 +18,9 @@
 static const struct wl_opt linpack_opts[] = {
     {"n", "matrix order N", {"1500", "5000", "15000"}},
     {"threads", "BLAS threads; auto = CPUs of the environment", {"auto", "auto", "auto"}},
+    {"pages",
+     "huge (2 MiB transparent huge pages) or normal, for A and LU",
+     {"huge", "huge", "huge"}},
     {NULL, NULL, {NULL, NULL, NULL}},
 };
 
@@ -31,6 +37,9 @@ static int linpack_params(const struct wl_ctx *ctx, uint64_t *n, uint64_t *threa
     if (*n < 2 || *n > 200000) return err_set(e, ERR_USAGE, "linpack: n must be 2..200000");
     if (*threads < 1 || *threads > 4096)
         return err_set(e, ERR_USAGE, "linpack: threads out of range");
+    const char *pg = wl_opt_str(ctx, &workload_linpack, "pages");
+    if (bigmem_parse_pages(pg) < 0)
+        return err_set(e, ERR_USAGE, "linpack: pages must be huge or normal, not '%s'", pg);
     return 0;
 }
 
@@ -79,12 +88,16 @@ static int linpack_run(const struct wl_ctx *ctx, struct result *r, struct err *e
     uint64_t n64, threads;
     if (linpack_params(ctx, &n64, &threads, e) < 0) return -1;
     size_t n = (size_t)n64;
-    double *a cleanup_free = malloc(n * n * sizeof(double));
-    double *lu cleanup_free = malloc(n * n * sizeof(double));
+    int huge = bigmem_parse_pages(wl_opt_str(ctx, &workload_linpack, "pages"));
+    struct bigmem ma cleanup_bigmem = {NULL, 0}, mlu cleanup_bigmem = {NULL, 0};
+    if (bigmem_alloc(&ma, n * n * sizeof(double), huge) < 0 ||
+        bigmem_alloc(&mlu, n * n * sizeof(double), huge) < 0)
+        return err_set(e, ERR_FAIL, "linpack: cannot allocate a %zu x %zu matrix", n, n);
+    double *a = ma.p, *lu = mlu.p;
     double *b cleanup_free = malloc(n * sizeof(double));
     double *x cleanup_free = malloc(n * sizeof(double));
     lapack_int *ipiv cleanup_free = malloc(n * sizeof(lapack_int));
-    if (!a || !lu || !b || !x || !ipiv)
+    if (!b || !x || !ipiv)
         return err_set(e, ERR_FAIL, "linpack: cannot allocate a %zu x %zu matrix", n, n);
     uint64_t seed = 42;
     for (size_t i = 0; i < n * n; i++)
@@ -93,6 +106,8 @@ static int linpack_run(const struct wl_ctx *ctx, struct result *r, struct err *e
         b[i] = linpack_rand(&seed);
     memcpy(lu, a, n * n * sizeof(double));
     memcpy(x, b, n * sizeof(double));
+    const struct bigmem both[2] = {ma, mlu};
+    double share = bigmem_huge_share(both, 2);
     if (lp->set_num_threads) lp->set_num_threads((int)threads);
 
     double t0 = util_now();
@@ -113,6 +128,8 @@ static int linpack_run(const struct wl_ctx *ctx, struct result *r, struct err *e
     kv_set(&r->facts, "linpack.residual", buf, NULL);
     snprintf(buf, sizeof(buf), "%zu", n);
     kv_set(&r->facts, "linpack.n", buf, NULL);
+    kv_set(&r->facts, "linpack.pages", huge ? "huge" : "normal", NULL);
+    bigmem_fact(&r->facts, "linpack.huge_share", share);
     if (lp->get_config) kv_set(&r->facts, "linpack.blas", lp->get_config(), NULL);
     return 0;
 }

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/bigmem.h"
 #include "workloads/corpus.h"
 #include "workloads/workload.h"
 
 uint64_t ra_starts(int64_t n);
 void ra_update(uint64_t *table, uint64_t size, uint64_t nupdate, int threads, int prefetch);
+uint64_t compress_balanced_block(uint64_t size, uint64_t threads, uint64_t xzb);
 
 static int run_wl(const char *name, const char *const *kvs, struct result *r, struct err *e)
 {
@@ -195,6 +197,77 @@ static void compress_roundtrip(void **state)
     assert_true(ratio > 0.05 && ratio < 0.9); /* text-like: compressible, not trivially */
 }
 
+/* Balanced blocks: whole rounds of one block per thread, none above xz's. */
+static void compress_blocks(void **state)
+{
+    (void)state;
+    const uint64_t M = 1u << 20, xzb = 6 * M;
+    assert_int_equal(compress_balanced_block(64 * M, 2, xzb), (64 * M + 11) / 12); /* 12, not 11 */
+    assert_int_equal(compress_balanced_block(16 * M, 2, xzb), 4 * M);              /* 4, not 3 */
+    assert_int_equal(compress_balanced_block(8 * M, 2, xzb), 4 * M);
+    assert_int_equal(compress_balanced_block(12 * M, 2, xzb), 6 * M); /* already even */
+    assert_int_equal(compress_balanced_block(3 * M, 4, xzb), M);      /* xz's 1 MiB floor */
+    assert_int_equal(compress_balanced_block(M / 2, 2, xzb), M / 2);  /* smaller input: one */
+    assert_true(compress_balanced_block(1000 * M, 3, xzb) <= xzb);
+
+    struct result r;
+    struct err e = {0};
+    const char *const xz[] = {"input-size", "3M", "threads", "2", "block-size", "xz", NULL};
+    assert_int_equal(run_wl("compress", xz, &r, &e), 0);
+    assert_string_equal(kv_get(&r.facts, "compress.block_bytes"), "6291456"); /* 3 x 2 MiB */
+    const char *const au[] = {"input-size", "3M", "threads", "2", NULL};
+    assert_int_equal(run_wl("compress", au, &r, &e), 0);
+    assert_string_equal(kv_get(&r.facts, "compress.block_bytes"), "1572864");
+    const char *const num[] = {"input-size", "3M", "block-size", "512K", NULL};
+    assert_int_equal(run_wl("compress", num, &r, &e), 0);
+    assert_string_equal(kv_get(&r.facts, "compress.block_bytes"), "524288");
+    const char *const bad[] = {"input-size", "3M", "block-size", "many", NULL};
+    assert_int_equal(run_wl("compress", bad, &r, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+}
+
+/* pages=normal must stay on base pages even where THP is "always";
+ * pages=huge gets some huge pages wherever THP is not off. */
+static void bigmem_pages(void **state)
+{
+    (void)state;
+    char mode[32];
+    bigmem_thp_mode(mode, sizeof(mode));
+    assert_int_equal(bigmem_parse_pages(NULL), 1);
+    assert_int_equal(bigmem_parse_pages("normal"), 0);
+    assert_int_equal(bigmem_parse_pages("large"), -1);
+    for (int huge = 0; huge < 2; huge++) {
+        struct bigmem m;
+        assert_int_equal(bigmem_alloc(&m, (8u << 20) + 1, huge), 0);
+        assert_int_equal((uintptr_t)m.p % BIGMEM_ALIGN, 0);
+        assert_int_equal(m.len, 10u << 20);
+        memset(m.p, 1, m.len);
+        double share = bigmem_huge_share(&m, 1);
+        fprintf(stderr, "THP %s, pages=%s: huge share %.2f\n", mode, huge ? "huge" : "normal",
+                share);
+        if (!huge)
+            assert_true(share == 0);
+        else if (strcmp(mode, "always") == 0 || strcmp(mode, "madvise") == 0)
+            assert_true(share > 0);
+        bigmem_free(&m);
+        assert_null(m.p);
+        bigmem_free(&m);
+    }
+    struct result r;
+    struct err e = {0};
+    const char *const o[] = {"table-size", "4M", "pages", "normal", NULL};
+    assert_int_equal(run_wl("randomaccess", o, &r, &e), 0);
+    assert_string_equal(kv_get(&r.facts, "randomaccess.pages"), "normal");
+    assert_string_equal(kv_get(&r.facts, "randomaccess.huge_share"), "0.00");
+    const char *const so[] = {"array-size", "2M", "ntimes", "2", NULL};
+    assert_int_equal(run_wl("stream", so, &r, &e), 0);
+    assert_string_equal(kv_get(&r.facts, "stream.pages"), "huge");
+    assert_non_null(kv_get(&r.facts, "stream.huge_share"));
+    const char *const bad[] = {"array-size", "2M", "pages", "large", NULL};
+    assert_int_equal(run_wl("stream", bad, &r, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+}
+
 static void corpus_is_deterministic_text(void **state)
 {
     (void)state;
@@ -258,6 +331,8 @@ int main(void)
         cmocka_unit_test(randomaccess_prefetch_same_updates),
         cmocka_unit_test(randomaccess_tables),
         cmocka_unit_test(compress_roundtrip),
+        cmocka_unit_test(compress_blocks),
+        cmocka_unit_test(bigmem_pages),
         cmocka_unit_test(corpus_is_deterministic_text),
         cmocka_unit_test(linpack_solves),
         cmocka_unit_test(null_fails_on_request),
