@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/bigmem.h"
 #include "envs/container/cgroup.h"
 #include "envs/doctor.h"
 
@@ -74,6 +75,13 @@ void doctor_facts(struct kvlist *l)
     long total = h ? atol(h + 16) : 0, size = s ? atol(s + 13) : 0;
     snprintf(v, sizeof(v), "%ld x %ld kB", total, size);
     kv_set(l, "hugepages", v, NULL);
+    char thp[32];
+    bigmem_thp_mode(thp, sizeof(thp));
+    snprintf(v, sizeof(v), "%s%s", thp,
+             strcmp(thp, "always") && strcmp(thp, "madvise")
+                 ? " (pages=huge of stream/randomaccess/linpack gets base pages)"
+                 : " (pages=huge gets 2 MiB pages)");
+    kv_set(l, "thp", v, NULL);
     int hybrid = access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0;
     kv_set(l, "cgroup",
            cgroup_is_v2() ? "v2 (unified)"
