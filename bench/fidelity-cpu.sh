@@ -160,7 +160,7 @@ for round in $(seq "$ROUNDS"); do
     record $r "linpack GFLOPS" "$(dbmed "$work/all$r.db" linpack gflops)" "$hpl" \
         "hpcc HPL N=$N, 1x$np grid"
 
-    # compress vs xz, alternating one for one within the round
+    # compress vs xz: CREPS triples of xz, isobench (balanced blocks), isobench (xz's blocks)
     echo "round $round/$ROUNDS: compress vs xz..." >&2
     : >"$work/xz$round"
     for _ in $(seq "$CREPS"); do

@@ -1,4 +1,4 @@
-/* bigmem.h - the big arrays of the memory workloads (stream, randomaccess):
+/* bigmem.h - the big arrays of stream, randomaccess and linpack:
  * anonymous mappings aligned to 2 MiB, on transparent huge pages when asked
  * (as the paper ran STREAM and RandomAccess on large pages) or held on base
  * pages even where THP is "always". What the kernel actually gave is
