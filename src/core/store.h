@@ -56,6 +56,10 @@ struct run_view {
     int npoints;
     struct rv_failure *failures;
     int nfailures;
+    /* per workload x environment: the lowest and highest share of memory on
+     * huge pages its samples reported (*.huge_share facts), if any did */
+    unsigned char has_huge[16][16];
+    double huge_lo[16][16], huge_hi[16][16];
 };
 
 /* Loads run `which` ("latest", a numeric id or a uuid). */

@@ -198,11 +198,41 @@ static int load_points(struct store *st, struct run_view *rv, struct err *e)
     return 0;
 }
 
+/* The huge-page shares the memory workloads reported, so a reporter can
+ * say when environments ran on different page sizes. */
+static int load_huge(struct store *st, struct run_view *rv, struct err *e)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(
+            st->db,
+            "SELECT m.workload, m.env, MIN(CAST(f.value AS REAL)),"
+            " MAX(CAST(f.value AS REAL))"
+            " FROM measurements m JOIN measurement_facts f ON f.measurement_id = m.id"
+            " WHERE m.run_id=? AND m.ok=1 AND m.warmup=0"
+            " AND f.key LIKE '%.huge_share' AND f.value <> 'unknown'"
+            " GROUP BY m.workload, m.env",
+            -1, &s, NULL) != SQLITE_OK)
+        return read_fail(st, e);
+    sqlite3_bind_int64(s, 1, rv->id);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        char wl[32], env[256];
+        col_text(s, 0, wl, sizeof(wl));
+        col_text(s, 1, env, sizeof(env));
+        int wi = wl_index(rv, wl), ei = index_of(rv->envs, rv->nenv, env);
+        if (wi < 0 || ei < 0) continue;
+        rv->has_huge[wi][ei] = 1;
+        rv->huge_lo[wi][ei] = sqlite3_column_double(s, 2);
+        rv->huge_hi[wi][ei] = sqlite3_column_double(s, 3);
+    }
+    sqlite3_finalize(s);
+    return 0;
+}
+
 int store_load_run(struct store *st, const char *which, struct run_view *rv, struct err *e)
 {
     memset(rv, 0, sizeof(*rv));
     if (find_run(st, which, &rv->id, e) < 0) return -1;
-    if (load_header(st, rv, e) < 0 || load_points(st, rv, e) < 0) {
+    if (load_header(st, rv, e) < 0 || load_points(st, rv, e) < 0 || load_huge(st, rv, e) < 0) {
         store_free_run(rv);
         return -1;
     }

@@ -66,6 +66,30 @@ static void table_cell(const struct report_cell *c, char *buf, size_t len)
                  c->ov.hi, c->ov.within_noise ? " ~" : "");
 }
 
+/* For each workload whose environments' memory sat on huge pages to
+ * different degrees (shares more than a quarter apart), a note: its
+ * overhead then includes the page size, not only the isolation. */
+static void table_pages_note(const struct run_view *rv, FILE *out)
+{
+    for (int w = 0; w < rv->nwl && w < 16; w++) {
+        double lo = 2, hi = -1;
+        for (int j = 0; j < rv->nenv && j < 16; j++) {
+            if (!rv->has_huge[w][j]) continue;
+            if (rv->huge_lo[w][j] < lo) lo = rv->huge_lo[w][j];
+            if (rv->huge_hi[w][j] > hi) hi = rv->huge_hi[w][j];
+        }
+        if (hi - lo <= 0.25) continue;
+        fprintf(out, "note: %s's memory on huge pages differs:", rv->workloads[w]);
+        for (int j = 0; j < rv->nenv && j < 16; j++) {
+            if (!rv->has_huge[w][j]) continue;
+            fprintf(out, " %s %.2f", rv->envs[j], rv->huge_lo[w][j]);
+            if (rv->huge_hi[w][j] != rv->huge_lo[w][j]) fprintf(out, "-%.2f", rv->huge_hi[w][j]);
+        }
+        fprintf(out, " (its overhead includes the page size; see pages= and each environment's "
+                     "thp fact)\n");
+    }
+}
+
 /* Display width of UTF-8 text (continuation bytes take no column). */
 static int text_width(const char *s)
 {
@@ -123,6 +147,7 @@ static int table_emit(const struct report *rep, FILE *out, struct err *e)
     fprintf(out,
             "\nvalue = median ±95%% CI half-width over repetitions; overhead %% = how much worse "
             "than native (+ worse, - better) [95%% CI]; ~ within noise; ! CoV > 5%%\n");
+    table_pages_note(rv, out);
     for (int i = 0; i < rv->nfailures; i++) {
         const struct rv_failure *f = &rv->failures[i];
         fprintf(out, "FAILED %s on %s, %s %d: %s\n", rv->workloads[f->wl], rv->envs[f->env],

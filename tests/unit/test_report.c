@@ -79,6 +79,20 @@ static void overhead_only_against_native(void **state)
     assert_int_equal(rep.rows[1].cell[1].n, 0);
 
     char *t = render(&reporter_table, &rep);
+    assert_null(strstr(t, "huge pages")); /* no shares reported: no note */
+    free(t);
+    rv->has_huge[0][0] = rv->has_huge[0][1] = 1;
+    rv->huge_lo[0][0] = rv->huge_hi[0][0] = 1.0;
+    rv->huge_lo[0][1] = 0.9;
+    rv->huge_hi[0][1] = 1.0;
+    t = render(&reporter_table, &rep);
+    assert_null(strstr(t, "huge pages")); /* close enough: no note */
+    free(t);
+    rv->huge_lo[0][1] = 0.0;
+    t = render(&reporter_table, &rep);
+    assert_non_null(
+        strstr(t, "note: stream's memory on huge pages differs: native 1.00 container:net=nat "
+                  "0.00-1.00"));
     assert_non_null(strstr(t, "+20.0%"));
     assert_non_null(strstr(t, "failed"));
     assert_non_null(strstr(t, "FAILED stream on container:net=nat"));
