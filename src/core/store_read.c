@@ -30,7 +30,7 @@ static int find_run(struct store *st, const char *which, int64_t *id, struct err
     return 0;
 }
 
-static int index_of(char (*names)[256], int n, const char *name)
+static int index_of(const char (*names)[256], int n, const char *name)
 {
     for (int i = 0; i < n; i++)
         if (strcmp(names[i], name) == 0) return i;
@@ -42,6 +42,17 @@ static int wl_index(const struct run_view *rv, const char *name)
     for (int i = 0; i < rv->nwl; i++)
         if (strcmp(rv->workloads[i], name) == 0) return i;
     return -1;
+}
+
+/* The run_view indices of the workload and environment named in columns 0
+ * and 1 of the current row; -1 for a name the run does not list. */
+static void row_indices(const struct run_view *rv, sqlite3_stmt *s, int *wi, int *ei)
+{
+    char wl[32], env[256];
+    col_text(s, 0, wl, sizeof(wl));
+    col_text(s, 1, env, sizeof(env));
+    *wi = wl_index(rv, wl);
+    *ei = index_of(rv->envs, rv->nenv, env);
 }
 
 static void parse_opts(const char *text, struct kvlist *l)
@@ -141,10 +152,9 @@ static int load_points(struct store *st, struct run_view *rv, struct err *e)
     sqlite3_bind_int64(s, 1, rv->id);
     int cap = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
-        char wl[32], env[256], better[8];
-        col_text(s, 0, wl, sizeof(wl));
-        col_text(s, 1, env, sizeof(env));
-        int wi = wl_index(rv, wl), ei = index_of(rv->envs, rv->nenv, env);
+        char better[8];
+        int wi, ei;
+        row_indices(rv, s, &wi, &ei);
         if (wi < 0 || ei < 0) continue;
         if (rv->npoints == cap) {
             cap = cap ? cap * 2 : 64;
@@ -184,11 +194,7 @@ static int load_points(struct store *st, struct run_view *rv, struct err *e)
             rv->failures = nf;
         }
         struct rv_failure *f = &rv->failures[rv->nfailures];
-        char wl[32], env[256];
-        col_text(s, 0, wl, sizeof(wl));
-        col_text(s, 1, env, sizeof(env));
-        f->wl = wl_index(rv, wl);
-        f->env = index_of(rv->envs, rv->nenv, env);
+        row_indices(rv, s, &f->wl, &f->env);
         f->rep = sqlite3_column_int(s, 2);
         f->warmup = sqlite3_column_int(s, 3);
         col_text(s, 4, f->error, sizeof(f->error));
@@ -215,10 +221,8 @@ static int load_huge(struct store *st, struct run_view *rv, struct err *e)
         return read_fail(st, e);
     sqlite3_bind_int64(s, 1, rv->id);
     while (sqlite3_step(s) == SQLITE_ROW) {
-        char wl[32], env[256];
-        col_text(s, 0, wl, sizeof(wl));
-        col_text(s, 1, env, sizeof(env));
-        int wi = wl_index(rv, wl), ei = index_of(rv->envs, rv->nenv, env);
+        int wi, ei;
+        row_indices(rv, s, &wi, &ei);
         if (wi < 0 || ei < 0) continue;
         rv->has_huge[wi][ei] = 1;
         rv->huge_lo[wi][ei] = sqlite3_column_double(s, 2);
