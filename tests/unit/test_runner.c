@@ -214,6 +214,45 @@ static void agent_cancels_a_job(void **state)
     free(rep);
 }
 
+/* The runner sends its next request as soon as a reply arrives, which can
+ * be before the agent has reaped the job process (an ASan build's exit is
+ * slow): the request must wait for the serve loop, not be taken for a
+ * broken channel (it was: "the agent closed the channel without a reply"). */
+static void agent_next_request_before_reap(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    setenv("ISOBENCH_TEST_EXIT_DELAY_MS", "300", 1);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(sv[0]);
+        struct err ce = {0};
+        _exit(agent_serve_io(sv[1], sv[1], &ce) < 0 ? 1 : 0);
+    }
+    unsetenv("ISOBENCH_TEST_EXIT_DELAY_MS");
+    close(sv[1]);
+    int chan = sv[0];
+    char ready[16];
+    struct err e = {0};
+    assert_int_equal(proto_recv(chan, ready, sizeof(ready), 10, &e), 0);
+    struct job *j = null_job("0");
+    struct reply *rep = calloc(1, sizeof(*rep));
+    for (int i = 0; i < 3; i++) {
+        memset(rep, 0, sizeof(*rep));
+        assert_int_equal(env_chan_exec(&chan, 30, NULL, j, rep, &e), 0);
+        if (!rep->ok) fprintf(stderr, "job %d: %s\n", i, rep->err.msg);
+        assert_int_equal(rep->ok, 1);
+    }
+    close(chan);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    free(j);
+    free(rep);
+}
+
 /* A one-job agent (native): a cancel kills it. */
 static void spawned_agent_cancelled(void **state)
 {
@@ -245,6 +284,7 @@ int main(void)
         cmocka_unit_test(plan_adds_native_and_routes_options),
         cmocka_unit_test(execute_into_store),
         cmocka_unit_test(agent_cancels_a_job),
+        cmocka_unit_test(agent_next_request_before_reap),
         cmocka_unit_test(spawned_agent_cancelled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
