@@ -154,6 +154,27 @@ static int fire_keep(void *arg)
     return 0;
 }
 
+/* Forks a run-long agent serving one end of a socketpair (its environment
+ * is the caller's); returns the other end once the agent said "ready". */
+static int agent_on_socketpair(pid_t *pid)
+{
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    *pid = fork();
+    assert_true(*pid >= 0);
+    if (*pid == 0) {
+        close(sv[0]);
+        struct err ce = {0};
+        _exit(agent_serve_io(sv[1], sv[1], &ce) < 0 ? 1 : 0);
+    }
+    close(sv[1]);
+    char ready[16];
+    struct err e = {0};
+    assert_int_equal(proto_recv(sv[0], ready, sizeof(ready), 10, &e), 0);
+    assert_string_equal(ready, "ready");
+    return sv[0];
+}
+
 /* A run-long agent (pid 1 of containers and guests) on a socketpair: a
  * watched fd that fires cancels a 30 s job within seconds, with the
  * agent's "cancelled" error; a watch that declines leaves the job alone; a
@@ -161,21 +182,9 @@ static int fire_keep(void *arg)
 static void agent_cancels_a_job(void **state)
 {
     (void)state;
-    int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(sv[0]);
-        struct err ce = {0};
-        _exit(agent_serve_io(sv[1], sv[1], &ce) < 0 ? 1 : 0);
-    }
-    close(sv[1]);
-    int chan = sv[0];
-    char ready[16];
+    pid_t pid;
+    int chan = agent_on_socketpair(&pid);
     struct err e = {0};
-    assert_int_equal(proto_recv(chan, ready, sizeof(ready), 10, &e), 0);
-    assert_string_equal(ready, "ready");
 
     int pfd[2];
     assert_int_equal(pipe(pfd), 0);
@@ -221,22 +230,11 @@ static void agent_cancels_a_job(void **state)
 static void agent_next_request_before_reap(void **state)
 {
     (void)state;
-    int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     setenv("ISOBENCH_TEST_EXIT_DELAY_MS", "300", 1);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(sv[0]);
-        struct err ce = {0};
-        _exit(agent_serve_io(sv[1], sv[1], &ce) < 0 ? 1 : 0);
-    }
+    pid_t pid;
+    int chan = agent_on_socketpair(&pid);
     unsetenv("ISOBENCH_TEST_EXIT_DELAY_MS");
-    close(sv[1]);
-    int chan = sv[0];
-    char ready[16];
     struct err e = {0};
-    assert_int_equal(proto_recv(chan, ready, sizeof(ready), 10, &e), 0);
     struct job *j = null_job("0");
     struct reply *rep = calloc(1, sizeof(*rep));
     for (int i = 0; i < 3; i++) {
