@@ -40,6 +40,7 @@ const char *dynlib_lzma(const struct lzma_api **out)
         static const char *const names[] = {"liblzma.so.5", NULL};
         const struct sym syms[] = {
             {"lzma_stream_encoder_mt", (void **)&api.stream_encoder_mt, 0},
+            {"lzma_stream_encoder_mt_memusage", (void **)&api.stream_encoder_mt_memusage, 0},
             {"lzma_stream_decoder", (void **)&api.stream_decoder, 0},
             {"lzma_code", (void **)&api.code, 0},
             {"lzma_end", (void **)&api.end, 0},

@@ -10,6 +10,7 @@
 
 struct lzma_api {
     lzma_ret (*stream_encoder_mt)(lzma_stream *, const lzma_mt *);
+    uint64_t (*stream_encoder_mt_memusage)(const lzma_mt *);
     lzma_ret (*stream_decoder)(lzma_stream *, uint64_t, uint32_t);
     lzma_ret (*code)(lzma_stream *, lzma_action);
     void (*end)(lzma_stream *);

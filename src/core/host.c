@@ -1,8 +1,11 @@
 #include "core/host.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -28,6 +31,83 @@ static int cpuinfo_field(const char *key, char *out, size_t len)
     return -1;
 }
 
+/* One cache of one CPU: cpu_root/cpuN/cache/indexI. Returns its level,
+ * or 0 when it does not exist or is an instruction cache. */
+static int llc_index(const char *cpu_root, const char *cpu, int i, uint64_t *size, char *shared,
+                     size_t len)
+{
+    char path[512], buf[64];
+    int n = snprintf(path, sizeof(path), "%s/%s/cache/index%d/type", cpu_root, cpu, i);
+    if (n < 0 || (size_t)n >= sizeof(path) || util_read_file(path, buf, sizeof(buf)) < 0) return 0;
+    if (strcmp(buf, "Instruction") == 0) return 0;
+    snprintf(path, sizeof(path), "%s/%s/cache/index%d/level", cpu_root, cpu, i);
+    uint64_t level;
+    if (util_read_file(path, buf, sizeof(buf)) < 0 || util_parse_u64(buf, &level, NULL) < 0)
+        return 0;
+    snprintf(path, sizeof(path), "%s/%s/cache/index%d/size", cpu_root, cpu, i);
+    if (util_read_file(path, buf, sizeof(buf)) < 0 || util_parse_size(buf, size, NULL) < 0)
+        *size = 0;
+    snprintf(path, sizeof(path), "%s/%s/cache/index%d/shared_cpu_list", cpu_root, cpu, i);
+    if (util_read_file(path, shared, len) < 0) snprintf(shared, len, "%s", cpu);
+    return level > 0 && level < 100 ? (int)level : 0;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* Two passes over the CPUs: the highest level, then its distinct
+ * instances (a hash of each shared_cpu_list; at most 4096 of them). */
+uint64_t host_llc_scan(const char *cpu_root, int *instances)
+{
+    enum { MAX_INST = 4096 };
+    uint64_t *seen = calloc(MAX_INST, sizeof(*seen));
+    uint64_t total = 0;
+    int top = 0, nseen = 0;
+    *instances = 0;
+    if (!seen) return 0;
+    for (int pass = 0; pass < 2; pass++) {
+        DIR *d = opendir(cpu_root);
+        if (!d) break;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            if (strncmp(de->d_name, "cpu", 3) || !isdigit((unsigned char)de->d_name[3])) continue;
+            for (int i = 0; i < 16; i++) {
+                uint64_t size;
+                char shared[1024];
+                int level = llc_index(cpu_root, de->d_name, i, &size, shared, sizeof(shared));
+                if (pass == 0 && level > top) top = level;
+                if (pass == 0 || level != top || size == 0) continue;
+                uint64_t h = fnv1a(shared);
+                int dup = 0;
+                for (int k = 0; k < nseen && !dup; k++)
+                    dup = seen[k] == h;
+                if (dup || nseen == MAX_INST) continue;
+                seen[nseen++] = h;
+                total += size;
+            }
+        }
+        closedir(d);
+    }
+    free(seen);
+    *instances = nseen;
+    return total;
+}
+
+void host_caps_probe(struct host_caps *c)
+{
+    c->ncpus = util_ncpus();
+    c->llc_bytes = host_llc_scan("/sys/devices/system/cpu", &c->llc_instances);
+    c->mem_total = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+    c->mem_avail = util_mem_available();
+    struct statvfs sv;
+    c->data_free = statvfs(HOST_DATA_DIR, &sv) == 0 ? (uint64_t)sv.f_bavail * sv.f_frsize : 0;
+}
+
 void host_facts(struct kvlist *l)
 {
     char buf[256];
@@ -46,8 +126,12 @@ void host_facts(struct kvlist *l)
              (unsigned long long)sysconf(_SC_PHYS_PAGES) *
                  (unsigned long long)sysconf(_SC_PAGESIZE));
     kv_set(l, "mem_total_bytes", buf, NULL);
-    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)util_llc_bytes());
-    kv_set(l, "llc_bytes", buf, NULL);
+    int llc_n;
+    snprintf(buf, sizeof(buf), "%llu",
+             (unsigned long long)host_llc_scan("/sys/devices/system/cpu", &llc_n));
+    kv_set(l, "llc_bytes", buf, NULL); /* the sum of every last-level cache instance */
+    snprintf(buf, sizeof(buf), "%d", llc_n);
+    kv_set(l, "llc_instances", buf, NULL);
     struct utsname u;
     if (uname(&u) == 0) {
         kv_set(l, "kernel", u.release, NULL);

@@ -6,6 +6,33 @@
 
 #include "core/util.h"
 
+/* What planning needs to know of the host: the sizes that "auto" options
+ * and environment defaults derive from. runner_plan probes them; tests
+ * fill them in to plan for hosts they do not run on. 0 = unknown. */
+struct host_caps {
+    int ncpus;          /* CPUs this process may use */
+    uint64_t llc_bytes; /* last-level cache: the sum over its distinct instances */
+    int llc_instances;  /* how many distinct last-level caches were summed */
+    uint64_t mem_total; /* bytes of RAM */
+    uint64_t mem_avail; /* MemAvailable, bytes */
+    uint64_t data_free; /* bytes free in HOST_DATA_DIR */
+};
+
+/* Where environments keep workload data on the host by default (native's
+ * data dir, container volumes, the VM's data disk file). */
+#define HOST_DATA_DIR "/var/tmp"
+
+/* Fills c from this host (sysfs, /proc/meminfo, the affinity mask). */
+void host_caps_probe(struct host_caps *c);
+
+/* Sums the last-level caches below cpu_root (normally
+ * /sys/devices/system/cpu): the highest cache level any CPU lists (data
+ * or unified), each instance counted once (CPUs that share it list the
+ * same shared_cpu_list). STREAM's rule is 4 x this sum, not cpu0's cache:
+ * on a multi-CCD or multi-socket host cpu0 sees only its own L3.
+ * *instances gets the count. Returns the bytes, 0 when nothing is listed. */
+uint64_t host_llc_scan(const char *cpu_root, int *instances);
+
 void host_facts(struct kvlist *l);
 
 #endif

@@ -64,6 +64,38 @@ static int plan_options(struct run_plan *p, const struct kvlist *user, struct er
     return 0;
 }
 
+/* Checks workload w against the plan's host: resolves its sizes into
+ * wlopts[w], keeps its plan facts and the largest needs. */
+static int plan_workload(struct run_plan *p, int w, struct err *e)
+{
+    struct wl_ctx ctx = {.size = p->size,
+                         .opts = &p->wlopts[w],
+                         .ncpus = p->host.ncpus,
+                         .llc_bytes = p->host.llc_bytes,
+                         .role = "",
+                         .addr = "",
+                         .datadir = HOST_DATA_DIR};
+    struct wl_needs *need cleanup_free = calloc(1, sizeof(*need));
+    if (!need) return err_set(e, ERR_FAIL, "out of memory");
+    if (workload_check_opts(p->wl[w], &p->wlopts[w], e) < 0) return -1;
+    if (p->wl[w]->check(&ctx, &p->wlopts[w], need, e) < 0) return -1;
+    p->plan_facts[w] = need->facts;
+    if (need->mem_bytes > p->mem_needed) p->mem_needed = need->mem_bytes;
+    if (need->disk_bytes > p->disk_needed) p->disk_needed = need->disk_bytes;
+    uint64_t avail = p->host.mem_avail;
+    if (avail && need->mem_bytes > avail)
+        return err_set(e, ERR_USAGE,
+                       "%s at this size needs %llu MiB but only %llu MiB are available",
+                       p->wl[w]->name, (unsigned long long)(need->mem_bytes >> 20),
+                       (unsigned long long)(avail >> 20));
+    uint64_t room = p->host.data_free;
+    if (room && need->disk_bytes > room)
+        return err_set(e, ERR_USAGE, "%s at this size writes %llu MiB but %s has %llu MiB free",
+                       p->wl[w]->name, (unsigned long long)(need->disk_bytes >> 20), HOST_DATA_DIR,
+                       (unsigned long long)(room >> 20));
+    return 0;
+}
+
 int runner_plan(struct run_plan *p, const char *wl_list, const char *envlist,
                 const struct kvlist *user_opts, struct err *e)
 {
@@ -85,24 +117,15 @@ int runner_plan(struct run_plan *p, const char *wl_list, const char *envlist,
             return err_set(e, ERR_USAGE, "environment %s is unavailable: %s", p->spec[i].text, why);
     }
     if (plan_options(p, user_opts, e) < 0) return -1;
-    p->mem_needed = 0;
+    if (p->host.ncpus == 0) host_caps_probe(&p->host);
+    p->mem_needed = p->disk_needed = 0;
     for (int w = 0; w < p->nwl; w++) {
-        struct wl_ctx ctx = {.size = p->size,
-                             .opts = &p->wlopts[w],
-                             .ncpus = util_ncpus(),
-                             .role = "",
-                             .addr = "",
-                             .datadir = "/var/tmp"};
-        uint64_t mem = 0;
-        if (workload_check_opts(p->wl[w], &p->wlopts[w], e) < 0) return -1;
-        if (p->wl[w]->check(&ctx, &p->wlopts[w], &mem, e) < 0) return -1;
-        if (mem > p->mem_needed) p->mem_needed = mem;
-        uint64_t avail = util_mem_available();
-        if (avail && mem > avail)
-            return err_set(
-                e, ERR_USAGE, "%s at this size needs %llu MiB but only %llu MiB are available",
-                p->wl[w]->name, (unsigned long long)(mem >> 20), (unsigned long long)(avail >> 20));
+        if (plan_workload(p, w, e) < 0) return -1;
     }
+    struct env_needs needs = {
+        .mem_bytes = p->mem_needed, .disk_bytes = p->disk_needed, .host = &p->host};
+    for (int i = 0; i < p->nenv; i++)
+        if (p->env[i]->fit && p->env[i]->fit(&p->spec[i], &needs, e) < 0) return -1;
     if (p->reps < 1) return err_set(e, ERR_USAGE, "repetitions must be >= 1");
     return 0;
 }
@@ -303,6 +326,16 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
         err_wrap(&r->err, "%s", ctx->spec.text);
     }
     double wall = util_now() - t0;
+    for (int k = 0; k < p->plan_facts[w].n; k++) { /* the plan's facts; the agent's win */
+        const struct kv *f = &p->plan_facts[w].v[k];
+        struct err fe = {0};
+        if (!kv_get(&r->res.facts, f->key) && kv_set(&r->res.facts, f->key, f->val, &fe) < 0 &&
+            r->ok) {
+            r->ok = 0; /* a sample without its caveat would pass for a clean one */
+            r->err = fe;
+            err_wrap(&r->err, "%s: the plan's fact %s does not fit", ctx->spec.text, f->key);
+        }
+    }
     int warm = rep == 0;
     if (!r->ok) (*failed)++;
     if (store_measurement(st, run_id, j.workload, ctx->spec.text, rep, warm, wall, r, e) < 0)
@@ -347,6 +380,7 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct journal *j, 
         ctx[i].port = need_net ? base + i : 0;
         ctx[i].need_data = need_data;
         ctx[i].mem_needed = p->mem_needed;
+        ctx[i].disk_needed = p->disk_needed;
         int nf = 0;
         for (int w = 0; w < p->nwl; w++)
             for (int k = 0; p->wl[w]->guest_files && p->wl[w]->guest_files[k]; k++)

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "core/host.h"
 #include "core/spec.h"
 #include "core/store.h"
 #include "envs/env.h"
@@ -27,15 +28,22 @@ struct run_plan {
     int progress; /* progress line on stderr */
     FILE *ndjson; /* NULL, or where to write one JSON line per measurement */
     char command[1024];
-    uint64_t mem_needed; /* the largest single workload's need, bytes */
-    struct peer peer;    /* the peer netns, when a network workload is planned */
+    /* The host the plan is made for: probed by runner_plan when ncpus is
+     * 0; tests set it to plan for hosts they do not run on. */
+    struct host_caps host;
+    uint64_t mem_needed;               /* the largest single workload's memory need, bytes */
+    uint64_t disk_needed;              /* the largest single workload's data-dir need, bytes */
+    struct kvlist plan_facts[RUN_MAX]; /* per workload: stored with each of its samples */
+    struct peer peer;                  /* the peer netns, when a network workload is planned */
     struct kvlist peer_facts;
 };
 
 /* Fills plan from the command line's lists. user_opts holds "key=value" or
  * "workload.key=value" pairs. Adds native first when it is not listed (the
  * baseline every overhead needs). Everything is checked here, before
- * anything is created: ERR_USAGE on any bad input. */
+ * anything is created: ERR_USAGE on any bad input, a size the host or an
+ * environment (vm:mem=, vm:disk=) cannot hold included. Sizes derive from
+ * plan->host (probed when left zero) and the preset, nothing else. */
 int runner_plan(struct run_plan *plan, const char *wl_list, const char *env_list,
                 const struct kvlist *user_opts, struct err *e);
 

@@ -163,19 +163,6 @@ int util_ncpus(void)
     return n > 0 ? (int)n : 1;
 }
 
-uint64_t util_llc_bytes(void)
-{
-    uint64_t best = 0;
-    for (int i = 0; i < 16; i++) {
-        char path[128], buf[64];
-        snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
-        if (util_read_file(path, buf, sizeof(buf)) < 0) break;
-        uint64_t v;
-        if (util_parse_size(buf, &v, NULL) == 0 && v > best) best = v;
-    }
-    return best;
-}
-
 int util_write_all(int fd, const void *buf, size_t len)
 {
     const char *p = buf;

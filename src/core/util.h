@@ -58,8 +58,6 @@ int util_parse_double(const char *s, double *out, struct err *e);
 uint64_t util_mem_available(void);
 /* Number of CPUs this process may run on. */
 int util_ncpus(void);
-/* Size in bytes of the last-level cache of cpu0 from sysfs, 0 if unknown. */
-uint64_t util_llc_bytes(void);
 
 /* Adds env.NAME=value for each variable that tunes libraries and so
  * changes results (OPENBLAS_*, OMP_*, GOMP_*, MKL_*, GOTO_*, GLIBC_TUNABLES). */

@@ -292,6 +292,7 @@ const struct env env_container = {
     .unavailable = container_unavailable,
     .keys = container_keys,
     .check = container_check,
+    .fit = env_fit_mem_limit,
     .up = container_up,
     .exec = container_exec,
     .down = container_down,

@@ -166,6 +166,7 @@ const struct env env_docker = {
     .unavailable = docker_unavailable,
     .keys = docker_keys,
     .check = docker_check,
+    .fit = env_fit_mem_limit,
     .up = docker_up,
     .exec = engine_env_exec,
     .down = engine_env_down,

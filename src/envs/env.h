@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/host.h"
 #include "core/spec.h"
 #include "envs/peer.h"
 
@@ -43,7 +44,8 @@ struct env_ctx {
      * the runner sets need_data (a planned workload writes). */
     int need_data;
     char datadir[256];
-    uint64_t mem_needed; /* the largest planned workload's memory need (bytes) */
+    uint64_t mem_needed;  /* the largest planned workload's memory need (bytes) */
+    uint64_t disk_needed; /* the largest planned workload's data-dir need (bytes) */
     /* Host programs and data the planned workloads run inside the
      * environment (NULL-terminated): what an environment whose root is not
      * the host's (the VM) must bring along. */
@@ -71,6 +73,13 @@ struct env_watch {
 /* How long a cancelled job may take to answer before the wait fails. */
 #define ENV_CANCEL_S 15
 
+/* What the planned workloads need of an environment, for fit(). */
+struct env_needs {
+    uint64_t mem_bytes;  /* the largest workload's memory */
+    uint64_t disk_bytes; /* the largest workload's data-dir bytes */
+    const struct host_caps *host;
+};
+
 struct env {
     const char *name;
     const char *summary;
@@ -78,6 +87,9 @@ struct env {
     const char *const *keys;          /* spec keys it accepts, NULL-terminated */
     /* Checks the spec's values before anything is created (NULL: keys only). */
     int (*check)(const struct spec *sp, struct err *e);
+    /* At plan time, once the workloads' needs are known: ERR_USAGE when
+     * the spec's sizes cannot hold them or exceed the host (NULL: none). */
+    int (*fit)(const struct spec *sp, const struct env_needs *n, struct err *e);
     int (*up)(struct env_ctx *ctx, struct err *e);
     /* Returns 0 when the agent answered (rep says whether the workload
      * succeeded), -1 when the environment itself failed. */
@@ -147,6 +159,11 @@ int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx
 /* Stops such an agent: closes *chan (the agent exits on EOF), gives *pid
  * grace_s to exit, then SIGKILLs and reaps it. Idempotent. */
 void env_chan_stop(int *chan, pid_t *pid, double grace_s);
+
+/* fit() of the container drivers: a mem= limit below the largest
+ * workload's memory need is refused (the workload would be OOM-killed
+ * mid-run), and so is one above the host's RAM. */
+int env_fit_mem_limit(const struct spec *sp, const struct env_needs *n, struct err *e);
 
 /* Set by the signal handler: stop as soon as possible. */
 extern volatile int env_interrupted;

@@ -127,6 +127,7 @@ const struct env env_podman = {
     .unavailable = podman_unavailable,
     .keys = podman_keys,
     .check = podman_check,
+    .fit = env_fit_mem_limit,
     .up = podman_up,
     .exec = engine_env_exec,
     .down = engine_env_down,

@@ -232,3 +232,19 @@ int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx
     kv_set(&ctx->facts, "startup_s", v, NULL);
     return 0;
 }
+
+int env_fit_mem_limit(const struct spec *sp, const struct env_needs *n, struct err *e)
+{
+    const char *v = kv_get(&sp->kv, "mem");
+    uint64_t b;
+    if (!v || util_parse_size(v, &b, NULL) < 0) return 0; /* check() reports a bad size */
+    if (b < n->mem_bytes)
+        return err_set(e, ERR_USAGE,
+                       "%s: mem=%s is too small: the workloads need %llu MiB (they would be "
+                       "OOM-killed)",
+                       sp->text, v, (unsigned long long)((n->mem_bytes + (1u << 20) - 1) >> 20));
+    if (n->host->mem_total && b > n->host->mem_total)
+        return err_set(e, ERR_USAGE, "%s: mem=%s exceeds the host's %llu MiB of RAM", sp->text, v,
+                       (unsigned long long)(n->host->mem_total >> 20));
+    return 0;
+}

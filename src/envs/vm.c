@@ -115,19 +115,12 @@ static int vm_check(const struct spec *sp, struct err *e)
     uint64_t n;
     if ((v = kv_get(&sp->kv, "accel")) && strcmp(v, "auto") && strcmp(v, "kvm") && strcmp(v, "tcg"))
         return err_set(e, ERR_USAGE, "%s: accel must be auto, kvm or tcg", sp->text);
-    if ((v = kv_get(&sp->kv, "cpus")) &&
-        (util_parse_u64(v, &n, e) < 0 || n < 1 || n > (uint64_t)util_ncpus()))
-        return err_set(e, ERR_USAGE, "%s: cpus must be 1..%d", sp->text, util_ncpus());
-    if ((v = kv_get(&sp->kv, "mem"))) {
-        if (util_parse_size(v, &n, e) < 0 || n < (128u << 20))
-            return err_set(e, ERR_USAGE, "%s: mem must be a size >= 128M", sp->text);
-        uint64_t avail = util_mem_available();
-        if (avail && n > avail)
-            return err_set(e, ERR_USAGE, "%s: mem %lluM exceeds the %lluM available", sp->text,
-                           (unsigned long long)(n >> 20), (unsigned long long)(avail >> 20));
-    }
-    if ((v = kv_get(&sp->kv, "disk")) && util_parse_size(v, &n, e) < 0)
-        return err_wrap(e, "%s: disk", sp->text);
+    if ((v = kv_get(&sp->kv, "cpus")) && (util_parse_u64(v, &n, e) < 0 || n < 1))
+        return err_set(e, ERR_USAGE, "%s: cpus must be a number >= 1", sp->text);
+    if ((v = kv_get(&sp->kv, "mem")) && (util_parse_size(v, &n, e) < 0 || n < (128u << 20)))
+        return err_set(e, ERR_USAGE, "%s: mem must be a size >= 128M", sp->text);
+    if ((v = kv_get(&sp->kv, "disk")) && (util_parse_size(v, &n, e) < 0 || n < (64u << 20)))
+        return err_set(e, ERR_USAGE, "%s: disk must be a size >= 64M", sp->text);
     if ((v = kv_get(&sp->kv, "tuned")) && strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "1") &&
         strcmp(v, "0") && strcmp(v, "yes") && strcmp(v, "no"))
         return err_set(e, ERR_USAGE, "%s: tuned is on or off", sp->text);
@@ -145,6 +138,66 @@ static int vm_check(const struct spec *sp, struct err *e)
         if (!kv_get(&sp->kv, "image")) /* pivot_root needs a real root, not the initramfs */
             return err_set(e, ERR_USAGE, "%s: nested=container needs image=NAME", sp->text);
     }
+    return 0;
+}
+
+/* RAM the guest kernel and its initramfs take beside the workloads. */
+#define VM_GUEST_RESERVE_MIB 512
+
+/* Guest RAM when mem= is not given: the largest workload's need plus
+ * VM_GUEST_RESERVE_MIB for the guest kernel and the initramfs (which lives
+ * in RAM), at least 1 GiB. */
+static uint64_t vm_guest_mib(uint64_t mem_needed)
+{
+    uint64_t need = (mem_needed >> 20) + VM_GUEST_RESERVE_MIB;
+    return need > 1024 ? need : 1024;
+}
+
+/* The smallest data disk that holds the largest workload's data: an
+ * eighth more for ext4 (inode tables, journal) and 64 MiB. */
+static uint64_t vm_disk_min(uint64_t disk_needed)
+{
+    return disk_needed + disk_needed / 8 + (64ull << 20);
+}
+
+/* The data disk when disk= is not given: that plus 192 MiB, at least
+ * 1 GiB, rounded up to a MiB. The file is sparse: only what is written is
+ * used. */
+static uint64_t vm_disk_bytes(uint64_t disk_needed)
+{
+    uint64_t b = vm_disk_min(disk_needed) + (192ull << 20);
+    b = (b + (1u << 20) - 1) & ~(uint64_t)((1u << 20) - 1);
+    return b > (1ull << 30) ? b : 1ull << 30;
+}
+
+/* The sizes against the plan and the host, before anything starts. */
+static int vm_fit(const struct spec *sp, const struct env_needs *n, struct err *e)
+{
+    const char *v;
+    uint64_t x;
+    if ((v = kv_get(&sp->kv, "cpus")) && util_parse_u64(v, &x, e) == 0 && n->host->ncpus &&
+        x > (uint64_t)n->host->ncpus)
+        return err_set(e, ERR_USAGE, "%s: cpus must be 1..%d", sp->text, n->host->ncpus);
+    uint64_t need_mib = (n->mem_bytes >> 20) + VM_GUEST_RESERVE_MIB;
+    uint64_t mib = vm_guest_mib(n->mem_bytes);
+    if ((v = kv_get(&sp->kv, "mem")) && util_parse_size(v, &x, e) == 0) {
+        mib = x >> 20;
+        if (mib < need_mib)
+            return err_set(e, ERR_USAGE,
+                           "%s: mem=%s is too small: the workloads need %llu MiB in the guest",
+                           sp->text, v, (unsigned long long)need_mib);
+    }
+    uint64_t avail = n->host->mem_avail;
+    if (avail && (mib << 20) > avail)
+        return err_set(e, ERR_USAGE, "%s: the guest's %llu MiB exceed the %llu MiB available",
+                       sp->text, (unsigned long long)mib, (unsigned long long)(avail >> 20));
+    if ((v = kv_get(&sp->kv, "disk")) && util_parse_size(v, &x, e) == 0 && n->disk_bytes &&
+        x < vm_disk_min(n->disk_bytes))
+        return err_set(e, ERR_USAGE,
+                       "%s: disk=%s is too small: the workloads write %llu MiB (give at least "
+                       "%llu MiB)",
+                       sp->text, v, (unsigned long long)(n->disk_bytes >> 20),
+                       (unsigned long long)((vm_disk_min(n->disk_bytes) + (1u << 20) - 1) >> 20));
     return 0;
 }
 
@@ -211,7 +264,7 @@ static int vm_prepare(struct vm *v, struct env_ctx *ctx, struct err *e)
     if (!ctx->need_data && !v->nested) return 0; /* nested: the container's volume lives there */
     /* The data disk: a raw ext4 image on the host's disk (not in /run: a
      * tmpfs), journaled before it exists. */
-    uint64_t size = 2ull << 30;
+    uint64_t size = vm_disk_bytes(ctx->disk_needed);
     const char *d = kv_get(&ctx->spec.kv, "disk");
     if (d && util_parse_size(d, &size, e) < 0) return -1;
     snprintf(v->disk, sizeof(v->disk), "/var/tmp/isobench-%s-%d-disk.raw", ctx->run_id, ctx->idx);
@@ -275,17 +328,12 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
     const char *c = kv_get(&ctx->spec.kv, "cpus"), *m = kv_get(&ctx->spec.kv, "mem");
     snprintf(smp, sizeof(smp), "%s", c ? c : "0");
     if (!c) snprintf(smp, sizeof(smp), "%d", util_ncpus());
-    /* guest RAM: the workload's need plus 512 MiB for the guest kernel and
-     * the initramfs (which lives in RAM), at least 1 GiB, unless given */
-    uint64_t need_mb = (ctx->mem_needed >> 20) + 512, mb = need_mb > 1024 ? need_mb : 1024;
+    /* guest RAM: given, or derived from the plan (vm_fit checked both) */
+    uint64_t mb = vm_guest_mib(ctx->mem_needed);
     if (m) {
         uint64_t b;
         if (util_parse_size(m, &b, e) < 0) return -1;
         mb = b >> 20;
-        if (mb < need_mb)
-            return err_set(e, ERR_USAGE,
-                           "%s: mem=%s is too small: the workloads need %llu MiB in the guest",
-                           ctx->spec.text, m, (unsigned long long)need_mb);
     }
     kv_set(&ctx->facts, "guest_mem_mib", mem_str(mb), NULL);
     snprintf(mem, sizeof(mem), "%llu", (unsigned long long)mb);
@@ -493,6 +541,7 @@ const struct env env_vm = {
     .unavailable = vm_unavailable,
     .keys = vm_keys,
     .check = vm_check,
+    .fit = vm_fit,
     .up = vm_up,
     .exec = vm_exec,
     .down = vm_down,

@@ -65,15 +65,14 @@ uint64_t compress_balanced_block(uint64_t size, uint64_t threads, uint64_t xzb)
 }
 
 /* Resolves the options. The block size needs liblzma (the preset's
- * dictionary): with lz NULL (the check before the run) only a numeric
- * block-size is resolved, auto and xz are validated and left 0. */
+ * dictionary): with lz NULL only a numeric block-size is resolved, auto
+ * and xz are validated and left 0. */
 static int compress_params(const struct wl_ctx *ctx, const struct lzma_api *lz,
                            struct compress_cfg *c, struct err *e)
 {
     const char *input = wl_opt_str(ctx, &workload_compress, "input");
     const char *bs = wl_opt_str(ctx, &workload_compress, "block-size");
-    if (wl_opt_u64(ctx, &workload_compress, "threads", (uint64_t)util_ncpus(), &c->threads, e) <
-            0 ||
+    if (wl_opt_u64(ctx, &workload_compress, "threads", wl_ncpus(ctx), &c->threads, e) < 0 ||
         wl_opt_u64(ctx, &workload_compress, "preset", 2, &c->preset, e) < 0)
         return -1;
     if (c->preset > 9) return err_set(e, ERR_USAGE, "compress: preset must be 0-9");
@@ -106,14 +105,34 @@ static int compress_params(const struct wl_ctx *ctx, const struct lzma_api *lz,
     return 0;
 }
 
-static int compress_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem,
+/* Encoder threads that can be busy at once: one per block, so never more
+ * than the input has blocks (a 16 MiB input on a 256-CPU host has 16). */
+static uint32_t compress_busy_threads(const struct compress_cfg *c)
+{
+    uint64_t nblocks = (c->size + c->block - 1) / c->block;
+    return (uint32_t)(c->threads < nblocks ? c->threads : nblocks);
+}
+
+/* The memory need is liblzma's own figure for the encoder as it will run
+ * (threads, block size, preset) plus the input and the kept output. */
+static int compress_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                           struct err *e)
 {
     struct compress_cfg c;
+    const struct lzma_api *lz;
     (void)resolved;
-    if (compress_params(ctx, NULL, &c, e) < 0) return -1;
-    /* input + kept output + roughly 5 dictionaries' worth per thread */
-    *mem = c.size + KEEP_BYTES + c.threads * (48u << 20);
+    const char *why = dynlib_lzma(&lz);
+    if (why) return err_set(e, ERR_USAGE, "compress: %s", why);
+    if (compress_params(ctx, lz, &c, e) < 0) return -1;
+    lzma_mt mt = {.threads = compress_busy_threads(&c),
+                  .preset = (uint32_t)c.preset,
+                  .block_size = c.block,
+                  .check = LZMA_CHECK_CRC64};
+    uint64_t enc = lz->stream_encoder_mt_memusage(&mt);
+    if (enc == UINT64_MAX)
+        return err_set(e, ERR_USAGE, "compress: liblzma rejects these options (threads %u)",
+                       mt.threads);
+    need->mem_bytes = c.size + KEEP_BYTES + enc;
     return 0;
 }
 
@@ -176,7 +195,7 @@ static int compress_run(const struct wl_ctx *ctx, struct result *r, struct err *
         corpus_fill(in, size, CORPUS_SEED);
     }
 
-    lzma_mt mt = {.threads = (uint32_t)c.threads,
+    lzma_mt mt = {.threads = compress_busy_threads(&c),
                   .preset = (uint32_t)c.preset,
                   .block_size = c.block,
                   .check = LZMA_CHECK_CRC64};
@@ -209,7 +228,7 @@ static int compress_run(const struct wl_ctx *ctx, struct result *r, struct err *
     char buf[64];
     snprintf(buf, sizeof(buf), "%.4f", (double)total_out / (double)size);
     kv_set(&r->facts, "compress.ratio", buf, NULL);
-    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)c.threads);
+    snprintf(buf, sizeof(buf), "%u", mt.threads);
     kv_set(&r->facts, "compress.threads", buf, NULL);
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)c.block);
     kv_set(&r->facts, "compress.block_bytes", buf, NULL);

@@ -32,7 +32,7 @@ static const char *linpack_unavailable(void)
 static int linpack_params(const struct wl_ctx *ctx, uint64_t *n, uint64_t *threads, struct err *e)
 {
     if (wl_opt_u64(ctx, &workload_linpack, "n", 1500, n, e) < 0 ||
-        wl_opt_u64(ctx, &workload_linpack, "threads", (uint64_t)util_ncpus(), threads, e) < 0)
+        wl_opt_u64(ctx, &workload_linpack, "threads", wl_ncpus(ctx), threads, e) < 0)
         return -1;
     if (*n < 2 || *n > 200000) return err_set(e, ERR_USAGE, "linpack: n must be 2..200000");
     if (*threads < 1 || *threads > 4096)
@@ -43,13 +43,13 @@ static int linpack_params(const struct wl_ctx *ctx, uint64_t *n, uint64_t *threa
     return 0;
 }
 
-static int linpack_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem,
+static int linpack_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                          struct err *e)
 {
     uint64_t n, threads;
     (void)resolved;
     if (linpack_params(ctx, &n, &threads, e) < 0) return -1;
-    *mem = 2 * n * n * sizeof(double) + 4 * n * sizeof(double);
+    need->mem_bytes = 2 * n * n * sizeof(double) + 4 * n * sizeof(double);
     return 0;
 }
 

@@ -120,7 +120,7 @@ static double mysql_budget(const struct mysql_cfg *c)
            c->ncounts * ((double)c->duration + 120.0);
 }
 
-static int mysql_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem,
+static int mysql_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                        struct err *e)
 {
     (void)resolved;
@@ -129,7 +129,8 @@ static int mysql_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64
     int cpu;
     if (mysql_cpu(ctx, "cpu-server", &cpu, e) < 0 || mysql_cpu(ctx, "cpu-client", &cpu, e) < 0)
         return -1;
-    *mem = c.pool + (256ull << 20);
+    need->mem_bytes = c.pool + (256ull << 20);
+    need->disk_bytes = mysql_disk_need(&c);
     return 0;
 }
 

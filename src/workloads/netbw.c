@@ -49,13 +49,13 @@ static int netbw_params(const struct wl_ctx *ctx, struct netbw_cfg *c, struct er
     return 0;
 }
 
-static int netbw_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem,
+static int netbw_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                        struct err *e)
 {
     (void)resolved;
     struct netbw_cfg c;
     if (netbw_params(ctx, &c, e) < 0) return -1;
-    *mem = 2 * c.msg + (64u << 20);
+    need->mem_bytes = 2 * c.msg + (64u << 20);
     return net_check_cpus(ctx, &workload_netbw, e);
 }
 

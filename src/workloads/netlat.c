@@ -53,12 +53,12 @@ static int netlat_params(const struct wl_ctx *ctx, struct netlat_cfg *c, struct 
     return 0;
 }
 
-static int netlat_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem,
+static int netlat_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                         struct err *e)
 {
     (void)resolved;
     struct netlat_cfg c;
-    *mem = 1 << 20;
+    need->mem_bytes = 1 << 20;
     if (netlat_params(ctx, &c, e) < 0) return -1;
     return net_check_cpus(ctx, &workload_netlat, e);
 }

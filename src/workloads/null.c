@@ -12,12 +12,12 @@ static const struct wl_opt null_opts[] = {
     {NULL, NULL, {NULL, NULL, NULL}},
 };
 
-static int null_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem,
+static int null_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                       struct err *e)
 {
     uint64_t fail, sleep_s;
     (void)resolved;
-    *mem = 0;
+    need->mem_bytes = 0;
     return wl_opt_u64(ctx, &workload_null, "fail", 0, &fail, e) < 0 ||
                    wl_opt_u64(ctx, &workload_null, "sleep", 0, &sleep_s, e) < 0
                ? -1

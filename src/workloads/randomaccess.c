@@ -148,8 +148,7 @@ static int ra_params(const struct wl_ctx *ctx, struct ra_cfg *c, struct err *e)
         return err_set(e, ERR_USAGE, "randomaccess: tables must be private or shared, not '%s'",
                        tb);
     if (wl_opt_size(ctx, &workload_randomaccess, "table-size", 64u << 20, &bytes, e) < 0 ||
-        wl_opt_u64(ctx, &workload_randomaccess, "threads", (uint64_t)util_ncpus(), &c->threads, e) <
-            0)
+        wl_opt_u64(ctx, &workload_randomaccess, "threads", wl_ncpus(ctx), &c->threads, e) < 0)
         return -1;
     if (c->threads < 1 || c->threads > 4096)
         return err_set(e, ERR_USAGE, "randomaccess: threads out of range");
@@ -165,13 +164,14 @@ static int ra_params(const struct wl_ctx *ctx, struct ra_cfg *c, struct err *e)
     return 0;
 }
 
-static int ra_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem, struct err *e)
+static int ra_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
+                    struct err *e)
 {
     struct ra_cfg c;
     if (ra_params(ctx, &c, e) < 0) return -1;
-    *mem = c.words * c.ntables * sizeof(uint64_t);
+    need->mem_bytes = c.words * c.ntables * sizeof(uint64_t);
     char buf[32];
-    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)*mem);
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)need->mem_bytes);
     return kv_set(resolved, "table-size", buf, e);
 }
 

@@ -79,13 +79,13 @@ static double redis_budget(const struct redis_cfg *c)
     return c->ncounts * (c->warmup + c->duration + 15.0) + 60.0;
 }
 
-static int redis_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem,
+static int redis_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                        struct err *e)
 {
     (void)resolved;
     struct redis_cfg c;
     if (redis_params(ctx, &c, e) < 0) return -1;
-    *mem = 256ull << 20; /* the keyspace a sweep grows stays well below this */
+    need->mem_bytes = 256ull << 20; /* the keyspace a sweep grows stays well below this */
     return net_check_cpus(ctx, &workload_redis, e);
 }
 

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "core/util.h"
 #include "workloads/workload.h"
 
 const struct workload *const workloads[] = {
@@ -27,6 +28,11 @@ int workload_check_opts(const struct workload *w, const struct kvlist *opts, str
                            w->name, opts->v[i].key);
     }
     return 0;
+}
+
+uint64_t wl_ncpus(const struct wl_ctx *ctx)
+{
+    return (uint64_t)(ctx->ncpus > 0 ? ctx->ncpus : util_ncpus());
 }
 
 const char *wl_opt_str(const struct wl_ctx *ctx, const struct workload *w, const char *name)

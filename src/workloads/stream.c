@@ -1,5 +1,10 @@
 /* stream - McCalpin's STREAM Copy/Scale/Add/Triad with OpenMP over every CPU
- * the environment gives us. Each array is at least 4x the last-level cache;
+ * the environment gives us. STREAM's rule: each array at least 4x the
+ * host's last-level caches summed over every instance (array-size=auto at
+ * small and full). The tiny preset is a fixed 64 MiB so that it fits a
+ * 1 GiB guest on any CPU; below the rule (tiny on a large-cache host, or
+ * an explicit array-size) the run goes on but every sample carries the
+ * stream.valid=no fact and a caveat the reports print;
  * each kernel's best time over ntimes passes (the first pass excluded, as
  * STREAM does) gives GB/s (10^9 bytes/s). The arrays are validated against
  * the analytically expected values afterwards, so a wrong kernel fails.
@@ -29,8 +34,8 @@
 
 static const struct wl_opt stream_opts[] = {
     {"array-size",
-     "bytes per array (>= 4x LLC); auto = 4x LLC, at least 64M",
-     {"auto", "auto", "auto"}},
+     "bytes per array; auto = 4x the host's last-level caches (STREAM's rule), at least 64M",
+     {"64M", "auto", "auto"}},
     {"ntimes", "passes per kernel; the best counts", {"5", "10", "20"}},
     {"threads", "OpenMP threads; auto = CPUs of the environment", {"auto", "auto", "auto"}},
     {"stores",
@@ -42,10 +47,12 @@ static const struct wl_opt stream_opts[] = {
     {NULL, NULL, {NULL, NULL, NULL}},
 };
 
-static uint64_t stream_auto_bytes(void)
+#define STREAM_MIN_AUTO (64u << 20)
+
+static uint64_t stream_auto_bytes(const struct wl_ctx *ctx)
 {
-    uint64_t b = 4 * util_llc_bytes();
-    return b < (64u << 20) ? (64u << 20) : b;
+    uint64_t b = 4 * ctx->llc_bytes;
+    return b < STREAM_MIN_AUTO ? STREAM_MIN_AUTO : b;
 }
 
 #ifdef __SSE2__
@@ -76,9 +83,10 @@ static int stream_params(const struct wl_ctx *ctx, struct stream_cfg *c, struct 
         return err_set(e, ERR_USAGE, "stream: stores=nt needs an x86-64 (SSE2) build");
     else
         return err_set(e, ERR_USAGE, "stream: stores must be auto, nt or plain, not '%s'", st);
-    if (wl_opt_size(ctx, &workload_stream, "array-size", stream_auto_bytes(), &c->bytes, e) < 0 ||
+    if (wl_opt_size(ctx, &workload_stream, "array-size", stream_auto_bytes(ctx), &c->bytes, e) <
+            0 ||
         wl_opt_u64(ctx, &workload_stream, "ntimes", 10, &c->ntimes, e) < 0 ||
-        wl_opt_u64(ctx, &workload_stream, "threads", (uint64_t)util_ncpus(), &c->threads, e) < 0)
+        wl_opt_u64(ctx, &workload_stream, "threads", wl_ncpus(ctx), &c->threads, e) < 0)
         return -1;
     if (c->ntimes < 2) return err_set(e, ERR_USAGE, "stream: ntimes must be >= 2");
     if (c->threads < 1 || c->threads > 4096)
@@ -87,21 +95,30 @@ static int stream_params(const struct wl_ctx *ctx, struct stream_cfg *c, struct 
     return 0;
 }
 
-static int stream_check(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem,
+/* Resolves the array size on the host, so every environment runs the same
+ * one. Below STREAM's rule it is allowed (tiny, or the user's choice) but
+ * never passes for a valid STREAM result: stream.valid=no and a caveat. */
+static int stream_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                         struct err *e)
 {
     struct stream_cfg c;
     if (stream_params(ctx, &c, e) < 0) return -1;
-    uint64_t bytes = c.bytes;
-    uint64_t llc = util_llc_bytes();
-    if (llc && bytes < 4 * llc)
-        return err_set(e, ERR_USAGE,
-                       "stream: array-size %llu MiB is below 4x the last-level cache (%llu MiB): "
-                       "it would measure the cache, not memory",
-                       (unsigned long long)(bytes >> 20), (unsigned long long)(4 * llc >> 20));
-    char buf[32];
-    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)bytes);
-    *mem = 3 * bytes;
+    char buf[320];
+    uint64_t rule = 4 * ctx->llc_bytes;
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)rule);
+    if (kv_set(&need->facts, "stream.rule_bytes", buf, e) < 0) return -1;
+    const char *valid = !ctx->llc_bytes ? "unknown" : c.bytes >= rule ? "yes" : "no";
+    if (kv_set(&need->facts, "stream.valid", valid, e) < 0) return -1;
+    if (ctx->llc_bytes && c.bytes < rule) {
+        snprintf(buf, sizeof(buf),
+                 "arrays of %llu MiB are below STREAM's rule (4 x the %llu MiB of last-level "
+                 "cache = %llu MiB): partly a cache measurement, not a valid STREAM result",
+                 (unsigned long long)(c.bytes >> 20), (unsigned long long)(ctx->llc_bytes >> 20),
+                 (unsigned long long)(rule >> 20));
+        if (kv_set(&need->facts, "stream.caveat", buf, e) < 0) return -1;
+    }
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)c.bytes);
+    need->mem_bytes = 3 * c.bytes;
     return kv_set(resolved, "array-size", buf, e);
 }
 

@@ -20,7 +20,8 @@ struct wl_opt {
 struct wl_ctx {
     int size;                  /* enum size_preset */
     const struct kvlist *opts; /* the user's options for this workload */
-    int ncpus;                 /* CPUs this process may use */
+    int ncpus;                 /* CPUs this process may use (planning: the host's) */
+    uint64_t llc_bytes;        /* the host's last-level caches, summed; 0 = unknown */
     /* Network workloads run twice per measurement: as "server" inside the
      * environment (listening on port, any address) and as "client" in the
      * peer namespace (connecting to addr:port). Plain workloads: role "". */
@@ -28,6 +29,18 @@ struct wl_ctx {
     const char *addr;
     int port;
     const char *datadir; /* where a workload may write; "" if nowhere */
+};
+
+/* What one run of a workload needs, computed by check() on the host from
+ * the preset and options alone, never from what this host happens to
+ * have beyond the wl_ctx it was given (tests plan for simulated hosts). */
+struct wl_needs {
+    uint64_t mem_bytes;  /* memory one run holds at its peak */
+    uint64_t disk_bytes; /* bytes it writes in the data dir (0: none) */
+    /* Facts about the plan, stored with every sample of the workload. A
+     * key ending in ".caveat" is a sentence the reports print as a note
+     * (e.g. a size below the benchmark's own validity rule). */
+    struct kvlist facts;
 };
 
 struct workload {
@@ -42,9 +55,9 @@ struct workload {
     const char *const *guest_files;
     /* Runs on the host before anything starts: validates the options, adds
      * to `resolved` every size it computes ("auto"), so that every
-     * environment runs the very same size, and sets *mem_bytes to the memory
-     * one run will need. */
-    int (*check)(const struct wl_ctx *ctx, struct kvlist *resolved, uint64_t *mem_bytes,
+     * environment runs the very same size, and fills *need (zeroed by the
+     * caller). */
+    int (*check)(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                  struct err *e);
     /* Measures once and fills r; fails with ERR_FAIL if the self-check fails. */
     int (*run)(const struct wl_ctx *ctx, struct result *r, struct err *e);
@@ -65,6 +78,10 @@ const struct workload *workload_find(const char *name);
 
 /* Rejects option keys the workload does not declare. */
 int workload_check_opts(const struct workload *w, const struct kvlist *opts, struct err *e);
+
+/* CPUs an "auto" thread count means: ctx->ncpus, or this process's when
+ * the caller left it 0. */
+uint64_t wl_ncpus(const struct wl_ctx *ctx);
 
 /* The option's value: the user's, else the preset's; NULL if neither. */
 const char *wl_opt_str(const struct wl_ctx *ctx, const struct workload *w, const char *name);

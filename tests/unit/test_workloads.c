@@ -83,22 +83,47 @@ static void stream_stores_and_odd_shares(void **state)
     assert_int_equal(e.code, ERR_USAGE);
 }
 
-static void stream_rejects_cache_sized_arrays(void **state)
+/* STREAM's rule on a simulated 300 MiB last-level cache: small resolves
+ * auto to 4 x the cache; tiny and an explicit small size run below it, with
+ * stream.valid=no and a caveat, never as a clean STREAM result. */
+static void stream_rule_is_a_fact(void **state)
 {
     (void)state;
-    if (util_llc_bytes() == 0) skip();
     struct kvlist opts = {0}, resolved = {0};
     struct err e = {0};
-    kv_set(&opts, "array-size", "1M", &e);
-    struct wl_ctx ctx = {.size = SIZE_TINY, .opts = &opts, .ncpus = 2};
-    uint64_t mem;
-    assert_int_equal(workload_stream.check(&ctx, &resolved, &mem, &e), -1);
-    assert_int_equal(e.code, ERR_USAGE);
+    struct wl_ctx ctx = {.size = SIZE_SMALL, .opts = &opts, .ncpus = 2, .llc_bytes = 300u << 20};
+    struct wl_needs need = {0};
+    assert_int_equal(workload_stream.check(&ctx, &resolved, &need, &e), 0);
+    assert_string_equal(kv_get(&resolved, "array-size"), "1258291200"); /* 4 x 300 MiB */
+    assert_true(need.mem_bytes == 3ull * 1258291200);
+    assert_string_equal(kv_get(&need.facts, "stream.valid"), "yes");
+    assert_null(kv_get(&need.facts, "stream.caveat"));
+
+    ctx.size = SIZE_TINY; /* a fixed 64 MiB, whatever the cache */
+    memset(&need, 0, sizeof(need));
+    assert_int_equal(workload_stream.check(&ctx, &resolved, &need, &e), 0);
+    assert_string_equal(kv_get(&resolved, "array-size"), "67108864");
+    assert_string_equal(kv_get(&need.facts, "stream.valid"), "no");
+    assert_non_null(strstr(kv_get(&need.facts, "stream.caveat"), "below STREAM's rule"));
+
+    ctx.llc_bytes = 8u << 20; /* 4 x 8 MiB < 64 MiB: tiny is valid there */
+    memset(&need, 0, sizeof(need));
+    assert_int_equal(workload_stream.check(&ctx, &resolved, &need, &e), 0);
+    assert_string_equal(kv_get(&need.facts, "stream.valid"), "yes");
+
+    kv_set(&opts, "array-size", "1M", &e); /* the user's choice: allowed, flagged */
+    ctx.size = SIZE_FULL;
+    memset(&need, 0, sizeof(need));
+    assert_int_equal(workload_stream.check(&ctx, &resolved, &need, &e), 0);
+    assert_string_equal(kv_get(&need.facts, "stream.valid"), "no");
+
+    ctx.llc_bytes = 0; /* unknown cache: auto is 64 MiB, validity unknown */
     struct kvlist none = {0};
     ctx.opts = &none;
-    assert_int_equal(workload_stream.check(&ctx, &resolved, &mem, &e), 0);
-    assert_non_null(kv_get(&resolved, "array-size")); /* auto resolved on the host */
-    assert_true(mem >= 3 * 4 * util_llc_bytes());
+    memset(&need, 0, sizeof(need));
+    assert_int_equal(workload_stream.check(&ctx, &resolved, &need, &e), 0);
+    assert_string_equal(kv_get(&resolved, "array-size"), "67108864");
+    assert_string_equal(kv_get(&need.facts, "stream.valid"), "unknown");
 }
 
 static void randomaccess_stream_and_run(void **state)
@@ -326,7 +351,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stream_small),
         cmocka_unit_test(stream_stores_and_odd_shares),
-        cmocka_unit_test(stream_rejects_cache_sized_arrays),
+        cmocka_unit_test(stream_rule_is_a_fact),
         cmocka_unit_test(randomaccess_stream_and_run),
         cmocka_unit_test(randomaccess_prefetch_same_updates),
         cmocka_unit_test(randomaccess_tables),

@@ -1,0 +1,305 @@
+/* Planning must not depend on the host it runs on: every workload's presets
+ * are planned here for simulated hosts (last-level cache 2 MiB..512 MiB, 1..256
+ * CPUs, 2..1024 GiB of memory). tiny must fit a 1 GiB guest everywhere
+ * (checked with the vm environment's own fit rule), every "auto" must
+ * resolve to a value the workload accepts back, and small/full must keep
+ * STREAM's rule. The last-level cache scan is tested on fake sysfs trees
+ * (one shared L3, two CCDs, per-core L2 only). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/host.h"
+#include "core/runner.h"
+#include "envs/env.h"
+#include "workloads/workload.h"
+
+static const uint64_t llcs[] = {2u << 20, 8u << 20, 32u << 20, 260u << 20, 300u << 20, 512u << 20};
+static const int cpus[] = {1, 2, 3, 16, 64, 256};
+static const uint64_t mems[] = {2ull << 30, 16ull << 30, 1024ull << 30};
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A workload that cannot run here is skipped with its reason, except under
+ * CI, where everything deps.sh installs must be there. */
+static int wl_usable(const struct workload *w)
+{
+    const char *why = w->unavailable ? w->unavailable() : NULL;
+    if (!why) return 1;
+    fprintf(stderr, "%s unavailable here: %s\n", w->name, why);
+    if (getenv("CI")) fail_msg("under CI every workload must be available: %s", w->name);
+    return 0;
+}
+
+static struct host_caps sim_host(uint64_t llc, int ncpus, uint64_t mem)
+{
+    struct host_caps h = {.ncpus = ncpus,
+                          .llc_bytes = llc,
+                          .llc_instances = 1,
+                          .mem_total = mem,
+                          .mem_avail = mem / 4 * 3};
+    return h;
+}
+
+/* Checks w at size on host h; the resolved options fed back as the user's
+ * must be accepted and resolve to themselves (what the agent will run). */
+static void plan_one(const struct workload *w, int size, const struct host_caps *h,
+                     struct wl_needs *need)
+{
+    struct kvlist opts = {0}, again = {0};
+    struct err e = {0};
+    struct wl_ctx ctx = {.size = size,
+                         .opts = &opts,
+                         .ncpus = h->ncpus,
+                         .llc_bytes = h->llc_bytes,
+                         .role = "",
+                         .addr = "",
+                         .datadir = "/var/tmp"};
+    memset(need, 0, sizeof(*need));
+    if (w->check(&ctx, &opts, need, &e) < 0)
+        fail_msg("%s size %d, llc %llu MiB, %d CPUs: %s", w->name, size,
+                 (unsigned long long)(h->llc_bytes >> 20), h->ncpus, e.msg);
+    struct wl_needs *need2 = calloc(1, sizeof(*need2));
+    assert_non_null(need2);
+    again = opts;
+    ctx.opts = &again;
+    if (w->check(&ctx, &again, need2, &e) < 0)
+        fail_msg("%s: resolved options rejected: %s", w->name, e.msg);
+    assert_int_equal(again.n, opts.n);
+    for (int i = 0; i < opts.n; i++)
+        assert_string_equal(kv_get(&again, opts.v[i].key), opts.v[i].val);
+    assert_true(need2->mem_bytes == need->mem_bytes);
+    free(need2);
+}
+
+static void tiny_fits_a_1g_guest_on_any_host(void **state)
+{
+    (void)state;
+    struct spec vm1g;
+    struct err e = {0};
+    assert_int_equal(spec_parse("vm:mem=1G", &vm1g, &e), 0);
+    struct wl_needs *need = calloc(1, sizeof(*need));
+    assert_non_null(need);
+    int planned = 0;
+    for (int wi = 0; workloads[wi]; wi++) {
+        const struct workload *w = workloads[wi];
+        if (!wl_usable(w)) continue;
+        for (size_t a = 0; a < N(llcs); a++)
+            for (size_t b = 0; b < N(cpus); b++)
+                for (size_t c = 0; c < N(mems); c++) {
+                    struct host_caps h = sim_host(llcs[a], cpus[b], mems[c]);
+                    plan_one(w, SIZE_TINY, &h, need);
+                    if (need->mem_bytes > (512u << 20))
+                        fail_msg("%s tiny needs %llu MiB on %d CPUs, llc %llu MiB", w->name,
+                                 (unsigned long long)(need->mem_bytes >> 20), cpus[b],
+                                 (unsigned long long)(llcs[a] >> 20));
+                    struct env_needs n = {need->mem_bytes, need->disk_bytes, &h};
+                    if (env_vm.fit(&vm1g, &n, &e) < 0)
+                        fail_msg("%s tiny on %d CPUs, llc %llu MiB: %s", w->name, cpus[b],
+                                 (unsigned long long)(llcs[a] >> 20), e.msg);
+                    planned++;
+                }
+    }
+    free(need);
+    assert_true(planned > 0);
+}
+
+/* small and full keep STREAM's rule on every cache size, and every preset
+ * resolves to values the workloads take back. */
+static void presets_resolve_on_any_host(void **state)
+{
+    (void)state;
+    struct wl_needs *need = calloc(1, sizeof(*need));
+    assert_non_null(need);
+    for (int wi = 0; workloads[wi]; wi++) {
+        const struct workload *w = workloads[wi];
+        if (!wl_usable(w)) continue;
+        for (int size = SIZE_SMALL; size <= SIZE_FULL; size++)
+            for (size_t a = 0; a < N(llcs); a++)
+                for (size_t b = 0; b < N(cpus); b++) {
+                    struct host_caps h = sim_host(llcs[a], cpus[b], 1024ull << 30);
+                    plan_one(w, size, &h, need);
+                    if (w == &workload_stream)
+                        assert_string_equal(kv_get(&need->facts, "stream.valid"), "yes");
+                }
+    }
+    free(need);
+}
+
+/* The whole plan, as `isobench run --size tiny` makes it, on the smallest
+ * simulated host: every usable workload, native and a 1 GiB, 1-CPU VM. */
+static void whole_tiny_plan_on_a_small_host(void **state)
+{
+    (void)state;
+    char list[512] = "";
+    for (int wi = 0; workloads[wi]; wi++) {
+        if (!wl_usable(workloads[wi])) continue;
+        if (list[0]) strcat(list, ",");
+        strcat(list, workloads[wi]->name);
+    }
+    const char *specs =
+        env_vm.unavailable && env_vm.unavailable() ? "native" : "native,vm:cpus=1,mem=1G";
+    if (strcmp(specs, "native") == 0) fprintf(stderr, "vm unavailable: %s\n", env_vm.unavailable());
+    for (size_t a = 0; a < N(llcs); a++) {
+        struct run_plan *p = calloc(1, sizeof(*p));
+        assert_non_null(p);
+        p->size = SIZE_TINY;
+        p->reps = 1;
+        p->host = sim_host(llcs[a], 1, 2ull << 30);
+        struct kvlist opts = {0};
+        struct err e = {0};
+        if (runner_plan(p, list, specs, &opts, &e) < 0)
+            fail_msg("llc %llu MiB: %s", (unsigned long long)(llcs[a] >> 20), e.msg);
+        free(p);
+    }
+}
+
+/* The VM's sizes are checked at plan time: a guest too small for stream at
+ * small on a large-cache host, a disk too small for blockio, a guest larger
+ * than the host: one ERR_USAGE each, before anything starts. */
+static void vm_sizes_checked_at_plan_time(void **state)
+{
+    (void)state;
+    struct spec sp;
+    struct err e = {0};
+    struct host_caps h = sim_host(300u << 20, 2, 24ull << 30);
+    struct env_needs n = {.mem_bytes = 3ull * (1200u << 20), .disk_bytes = 0, .host = &h};
+    assert_int_equal(spec_parse("vm:mem=1G", &sp, &e), 0);
+    assert_int_equal(env_vm.fit(&sp, &n, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    assert_non_null(strstr(e.msg, "too small"));
+    assert_int_equal(spec_parse("vm", &sp, &e), 0); /* derived: fits */
+    assert_int_equal(env_vm.fit(&sp, &n, &e), 0);
+    n.mem_bytes = 30ull << 30; /* derived, but the host has 18 GiB available */
+    assert_int_equal(env_vm.fit(&sp, &n, &e), -1);
+    assert_non_null(strstr(e.msg, "available"));
+    n.mem_bytes = 0;
+    n.disk_bytes = 4ull << 30; /* blockio at full */
+    assert_int_equal(spec_parse("vm:disk=2G", &sp, &e), 0);
+    assert_int_equal(env_vm.fit(&sp, &n, &e), -1);
+    assert_non_null(strstr(e.msg, "disk=2G is too small"));
+    assert_int_equal(spec_parse("vm:disk=5G", &sp, &e), 0);
+    assert_int_equal(env_vm.fit(&sp, &n, &e), 0);
+    assert_int_equal(spec_parse("vm:cpus=3", &sp, &e), 0);
+    assert_int_equal(env_vm.fit(&sp, &n, &e), -1);
+    assert_non_null(strstr(e.msg, "cpus must be 1..2"));
+}
+
+/* A container's mem= limit below a workload's need would OOM-kill it
+ * mid-run: refused at plan time, like a limit above the host's RAM. */
+static void container_mem_limit_checked_at_plan_time(void **state)
+{
+    (void)state;
+    struct spec sp;
+    struct err e = {0};
+    struct host_caps h = sim_host(32u << 20, 2, 4ull << 30);
+    struct env_needs n = {.mem_bytes = 192u << 20, .disk_bytes = 0, .host = &h};
+    assert_int_equal(spec_parse("container:mem=64M", &sp, &e), 0);
+    assert_int_equal(env_container.fit(&sp, &n, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    assert_non_null(strstr(e.msg, "mem=64M is too small: the workloads need 192 MiB"));
+    assert_int_equal(spec_parse("container:mem=256M", &sp, &e), 0);
+    assert_int_equal(env_container.fit(&sp, &n, &e), 0);
+    assert_int_equal(spec_parse("runc:mem=8G", &sp, &e), 0);
+    assert_int_equal(env_runc.fit(&sp, &n, &e), -1);
+    assert_non_null(strstr(e.msg, "exceeds the host's 4096 MiB"));
+    assert_int_equal(spec_parse("container", &sp, &e), 0); /* no limit: nothing to check */
+    assert_int_equal(env_container.fit(&sp, &n, &e), 0);
+}
+
+/* ---- the last-level cache scan on fake sysfs trees ---- */
+
+static void put(const char *root, int cpu, int idx, const char *file, const char *val)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/cpu%d", root, cpu);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/cpu%d/cache", root, cpu);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/cpu%d/cache/index%d", root, cpu, idx);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/cpu%d/cache/index%d/%s", root, cpu, idx, file);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%s\n", val);
+    fclose(f);
+}
+
+static void cache(const char *root, int cpu, int idx, const char *type, const char *level,
+                  const char *size, const char *shared)
+{
+    put(root, cpu, idx, "type", type);
+    put(root, cpu, idx, "level", level);
+    put(root, cpu, idx, "size", size);
+    put(root, cpu, idx, "shared_cpu_list", shared);
+}
+
+static void rm_tree(const char *root)
+{
+    char *argv[] = {"rm", "-rf", (char *)root, NULL};
+    pid_t pid = fork();
+    if (pid == 0) {
+        execvp("rm", argv);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+}
+
+static void llc_scan_sums_instances(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/llcscan-test-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    int n = -1;
+    assert_true(host_llc_scan(root, &n) == 0); /* nothing listed */
+    assert_int_equal(n, 0);
+    /* two CCDs: cpus 0-3 and 4-7, 32 MiB of L3 each; per-core L1/L2 */
+    for (int c = 0; c < 8; c++) {
+        char own[8];
+        snprintf(own, sizeof(own), "%d", c);
+        cache(root, c, 0, "Data", "1", "32K", own);
+        cache(root, c, 1, "Instruction", "1", "32K", own);
+        cache(root, c, 2, "Unified", "2", "1024K", own);
+        cache(root, c, 3, "Unified", "3", "32768K", c < 4 ? "0-3" : "4-7");
+    }
+    assert_true(host_llc_scan(root, &n) == 64ull << 20);
+    assert_int_equal(n, 2);
+    rm_tree(root);
+    /* no L3: the L2s are the last level, one per core */
+    assert_non_null(mkdtemp(strcpy(root, "/tmp/llcscan-test-XXXXXX")));
+    for (int c = 0; c < 2; c++) {
+        char own[8];
+        snprintf(own, sizeof(own), "%d", c);
+        cache(root, c, 0, "Data", "1", "48K", own);
+        cache(root, c, 1, "Unified", "2", "2048K", own);
+    }
+    assert_true(host_llc_scan(root, &n) == 4ull << 20);
+    assert_int_equal(n, 2);
+    rm_tree(root);
+    /* one L3 for all CPUs, listed by each (this machine's shape) */
+    assert_non_null(mkdtemp(strcpy(root, "/tmp/llcscan-test-XXXXXX")));
+    for (int c = 0; c < 4; c++)
+        cache(root, c, 3, "Unified", "3", "307200K", "0-3");
+    assert_true(host_llc_scan(root, &n) == 300ull << 20);
+    assert_int_equal(n, 1);
+    rm_tree(root);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(llc_scan_sums_instances),
+        cmocka_unit_test(tiny_fits_a_1g_guest_on_any_host),
+        cmocka_unit_test(presets_resolve_on_any_host),
+        cmocka_unit_test(whole_tiny_plan_on_a_small_host),
+        cmocka_unit_test(vm_sizes_checked_at_plan_time),
+        cmocka_unit_test(container_mem_limit_checked_at_plan_time),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
