@@ -41,6 +41,7 @@ struct rv_failure {
     int wl, env, rep, warmup;
     char error[512];
 };
+#define RV_CAVEATS 16
 struct run_view {
     int64_t id;
     char uuid[64], started[32], finished[32], status[32], command[1024];
@@ -60,6 +61,14 @@ struct run_view {
      * huge pages its samples reported (*.huge_share facts), if any did */
     unsigned char has_huge[16][16];
     double huge_lo[16][16], huge_hi[16][16];
+    /* the distinct caveats (*.caveat facts) the samples carry, per workload:
+     * sizes below a benchmark's own rule and the like; more than RV_CAVEATS
+     * are counted in caveats_left */
+    struct rv_caveat {
+        int wl;
+        char text[256];
+    } caveats[RV_CAVEATS];
+    int ncaveats, caveats_left;
 };
 
 /* Loads run `which` ("latest", a numeric id or a uuid). */

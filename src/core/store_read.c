@@ -232,11 +232,41 @@ static int load_huge(struct store *st, struct run_view *rv, struct err *e)
     return 0;
 }
 
+/* The caveats the samples carry (distinct per workload, in order). */
+static int load_caveats(struct store *st, struct run_view *rv, struct err *e)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT m.workload, m.env, f.value, MIN(m.id) AS first"
+                           " FROM measurements m JOIN measurement_facts f"
+                           " ON f.measurement_id = m.id WHERE m.run_id=? AND m.warmup=0"
+                           " AND f.key LIKE '%.caveat' GROUP BY m.workload, f.value"
+                           " ORDER BY first",
+                           -1, &s, NULL) != SQLITE_OK)
+        return read_fail(st, e);
+    sqlite3_bind_int64(s, 1, rv->id);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        int wi, ei;
+        row_indices(rv, s, &wi, &ei);
+        if (wi < 0) continue;
+        if (rv->ncaveats == RV_CAVEATS) {
+            rv->caveats_left++;
+            continue;
+        }
+        struct rv_caveat *c = &rv->caveats[rv->ncaveats++];
+        c->wl = wi;
+        col_text(s, 2, c->text, sizeof(c->text));
+    }
+    sqlite3_finalize(s);
+    return 0;
+}
+
 int store_load_run(struct store *st, const char *which, struct run_view *rv, struct err *e)
 {
     memset(rv, 0, sizeof(*rv));
     if (find_run(st, which, &rv->id, e) < 0) return -1;
-    if (load_header(st, rv, e) < 0 || load_points(st, rv, e) < 0 || load_huge(st, rv, e) < 0) {
+    if (load_header(st, rv, e) < 0 || load_points(st, rv, e) < 0 || load_huge(st, rv, e) < 0 ||
+        load_caveats(st, rv, e) < 0) {
         store_free_run(rv);
         return -1;
     }

@@ -84,7 +84,13 @@ static int json_emit(const struct report *rep, FILE *out, struct err *e)
         json_str(out, rv->workloads[w]);
         fputs(",\"options\":", out);
         json_kvlist(out, &rv->wl_opts[w]);
-        fputc('}', out);
+        fputs(",\"caveats\":[", out);
+        for (int i = 0, n = 0; i < rv->ncaveats; i++) {
+            if (rv->caveats[i].wl != w) continue;
+            if (n++) fputc(',', out);
+            json_str(out, rv->caveats[i].text);
+        }
+        fputs("]}", out);
     }
     fputs("],\"results\":[", out);
     int first = 1;
@@ -106,7 +112,7 @@ static int json_emit(const struct report *rep, FILE *out, struct err *e)
         json_str(out, f->error);
         fputc('}', out);
     }
-    fputs("]}\n", out);
+    fprintf(out, "],\"caveats_not_listed\":%d}\n", rv->caveats_left);
     return 0;
 }
 

@@ -148,6 +148,11 @@ static int table_emit(const struct report *rep, FILE *out, struct err *e)
             "\nvalue = median ±95%% CI half-width over repetitions; overhead %% = how much worse "
             "than native (+ worse, - better) [95%% CI]; ~ within noise; ! CoV > 5%%\n");
     table_pages_note(rv, out);
+    for (int i = 0; i < rv->ncaveats; i++)
+        fprintf(out, "note: %s: %s\n", rv->workloads[rv->caveats[i].wl], rv->caveats[i].text);
+    if (rv->caveats_left)
+        fprintf(out, "note: %d more caveats in the samples' *.caveat facts (--format json)\n",
+                rv->caveats_left);
     for (int i = 0; i < rv->nfailures; i++) {
         const struct rv_failure *f = &rv->failures[i];
         fprintf(out, "FAILED %s on %s, %s %d: %s\n", rv->workloads[f->wl], rv->envs[f->env],

@@ -27,10 +27,21 @@ test "$(sqlite3 "$db" "SELECT count(DISTINCT value) FROM measurement_facts WHERE
 test "$(sqlite3 "$db" "SELECT count(DISTINCT value) FROM measurement_facts WHERE key='pid'")" = 15
 
 grep -q 'stream .*triad .*GB/s' "$dir/table.txt"
+# tiny's 64 MiB arrays: valid STREAM only below a 16 MiB last-level cache;
+# above it every sample says so and the table prints the caveat.
+llc=$(sqlite3 "$db" "SELECT value FROM run_facts WHERE key='llc_bytes'")
+valid=$(sqlite3 "$db" "SELECT group_concat(DISTINCT value) FROM measurement_facts WHERE key='stream.valid'")
+if [ "$llc" -gt $((16 << 20)) ]; then
+    test "$valid" = no || { echo "stream.valid=$valid with a $llc-byte LLC"; exit 1; }
+    grep -q "note: stream: arrays of 64 MiB are below STREAM's rule" "$dir/table.txt"
+elif [ "$llc" -gt 0 ]; then
+    test "$valid" = yes || { echo "stream.valid=$valid with a $llc-byte LLC"; exit 1; }
+    if grep -q "note: stream:" "$dir/table.txt"; then echo "caveat on a valid run"; exit 1; fi
+fi
 "$bin" report --db "$db" >"$dir/report.txt"
 grep -q 'linpack .*gflops' "$dir/report.txt"
 "$bin" report latest --db "$db" --format json >"$dir/run.json"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]=="isobench.run/1"; assert len(d["results"])==8, len(d["results"])' "$dir/run.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]=="isobench.run/1"; assert len(d["results"])==8, len(d["results"]); st=[w for w in d["workloads"] if w["name"]=="stream"][0]; assert (len(st["caveats"])==1)==(int(sys.argv[2])>16<<20), st' "$dir/run.json" "$llc"
 if grep -Eiq 'nan|inf[^o]' "$dir/run.json"; then echo "NaN/inf in JSON"; exit 1; fi
 "$bin" report 1 --db "$db" --format csv >"$dir/run.csv"
 test "$(wc -l <"$dir/run.csv")" = 9

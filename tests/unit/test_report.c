@@ -96,7 +96,20 @@ static void overhead_only_against_native(void **state)
     assert_non_null(strstr(t, "+20.0%"));
     assert_non_null(strstr(t, "failed"));
     assert_non_null(strstr(t, "FAILED stream on container:net=nat"));
+    assert_null(strstr(t, "note: stream:"));
     free(t);
+    rv->ncaveats = 1; /* a sample's caveat becomes a note under the table and in JSON */
+    rv->caveats[0].wl = 0;
+    snprintf(rv->caveats[0].text, sizeof(rv->caveats[0].text), "below \"the\" rule");
+    rv->caveats_left = 2;
+    t = render(&reporter_table, &rep);
+    assert_non_null(strstr(t, "note: stream: below \"the\" rule\n"));
+    assert_non_null(strstr(t, "note: 2 more caveats"));
+    free(t);
+    char *jc = render(&reporter_json, &rep);
+    assert_non_null(strstr(jc, "\"caveats\":[\"below \\\"the\\\" rule\"]"));
+    assert_non_null(strstr(jc, "\"caveats_not_listed\":2}"));
+    free(jc);
     char *j = render(&reporter_json, &rep);
     assert_non_null(strstr(j, "\"overhead_pct\":20"));
     assert_non_null(strstr(j, "\\\"badly\\\""));

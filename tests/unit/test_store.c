@@ -61,6 +61,8 @@ static void roundtrip(void **state)
             struct reply r = {.ok = 1};
             result_add(&r.res, "gflops", "GFLOPS", BETTER_HIGHER, 10.0 + rep + env, &e);
             kv_set(&r.res.facts, "cpus", "2", &e);
+            /* one caveat for the run's samples, one more only native's warm-up has */
+            kv_set(&r.res.facts, "linpack.caveat", rep == 0 && !env ? "warm" : "small N", &e);
             assert_int_equal(store_measurement(st, id, "linpack", env ? "null" : "native", rep,
                                                rep == 0, 1.0, &r, &e),
                              0);
@@ -82,6 +84,9 @@ static void roundtrip(void **state)
     assert_int_equal(rv.npoints, 4); /* warm-ups excluded */
     assert_int_equal(rv.nfailures, 1);
     assert_string_equal(rv.failures[0].error, "boom");
+    assert_int_equal(rv.ncaveats, 1); /* distinct, and not from warm-ups */
+    assert_string_equal(rv.caveats[0].text, "small N");
+    assert_int_equal(rv.caveats[0].wl, 0);
     assert_string_equal(kv_get(&rv.host, "cpu_model"), "Test CPU");
     store_free_run(&rv);
     assert_int_equal(store_load_run(st, "uuid-1", &rv, &e), 0);
