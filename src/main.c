@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "buildinfo.h"
-#include "core/agent.h"
+#include "agent/agent.h"
 #include "core/journal.h"
-#include "core/runner.h"
+#include "run/runner.h"
 #include "core/store.h"
 #include "envs/env.h"
 #include "envs/doctor.h"

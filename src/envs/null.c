@@ -1,7 +1,7 @@
 /* null - runs the agent in-process, without spawning or isolating
  * anything: it tests the runner, protocol and store (fio's null engine).
  * Its numbers say nothing about isolation. */
-#include "core/agent.h"
+#include "agent/agent.h"
 #include <stdio.h>
 
 #include "envs/env.h"

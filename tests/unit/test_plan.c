@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "core/host.h"
-#include "core/runner.h"
+#include "run/runner.h"
 #include "envs/env.h"
 #include "workloads/workload.h"
 

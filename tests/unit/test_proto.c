@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/agent.h"
+#include "agent/agent.h"
 #include "core/proto.h"
 
 static void job_roundtrip(void **state)

@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/agent.h"
-#include "core/runner.h"
+#include "agent/agent.h"
+#include "run/runner.h"
 #include "core/util.h"
 #include "envs/env.h"
 

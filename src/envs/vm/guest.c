@@ -18,7 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "core/agent.h"
+#include "agent/agent.h"
 #include "envs/container/net.h"
 #include "envs/vm/initramfs.h"
 #include "envs/vm/nested.h"

@@ -1,4 +1,4 @@
-#include "core/agent.h"
+#include "agent/agent.h"
 
 #include <errno.h>
 #include <arpa/inet.h>

@@ -1,4 +1,4 @@
-#include "core/runner.h"
+#include "run/runner.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "core/host.h"
-#include "report/report.h"
+#include "core/json.h"
 
 static int plan_workloads(struct run_plan *p, const char *list, struct err *e)
 {
