@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/proc.h"
 #include "envs/container/engine.h"
 #include "envs/container/tar.h"
 
@@ -78,13 +79,13 @@ static int undo_docker(const char *arg)
 static int undo_docker_image(const char *arg)
 {
     const char *bin = docker_bin();
-    char host[300], image[200], cmd[800];
+    char host[300], image[200], hostopt[310];
     if (!bin || sscanf(arg, "%299s %199s", host, image) != 2) return 0;
-    snprintf(cmd, sizeof(cmd), "'%s' --host='%s' rmi -f '%s' >/dev/null 2>&1", bin, host, image);
-    if (system(cmd) == 0) return 0;
-    snprintf(cmd, sizeof(cmd), "'%s' --host='%s' image inspect '%s' >/dev/null 2>&1", bin, host,
-             image);
-    return system(cmd) == 0 ? -1 : 0; /* still there: failed */
+    snprintf(hostopt, sizeof(hostopt), "--host=%s", host);
+    char *const rmi[] = {(char *)bin, hostopt, "rmi", "-f", image, NULL};
+    if (proc_run(rmi, NULL, NULL, 0, NULL, NULL) == 0) return 0;
+    char *const inspect[] = {(char *)bin, hostopt, "image", "inspect", image, NULL};
+    return proc_run(inspect, NULL, NULL, 0, NULL, NULL) == 0 ? -1 : 0; /* still there: failed */
 }
 
 __attribute__((constructor)) static void docker_register(void)
@@ -98,21 +99,20 @@ __attribute__((constructor)) static void docker_register(void)
 static int docker_import(struct engine_run *r, struct env_ctx *ctx, char *image, size_t len,
                          int *merged, struct err *e)
 {
-    char tarp[700], arg[600], cmd[1600];
+    char tarp[700], arg[600], hostopt[310];
     snprintf(image, len, "%s:base", r->name);
     snprintf(tarp, sizeof(tarp), "%s/docker-base-%d.tar", ctx->journal->dir, ctx->idx);
     if (journal_add(ctx->journal, "file", tarp, e) < 0) return -1;
     if (tar_write_base(tarp, merged, e) < 0) return -1;
     snprintf(arg, sizeof(arg), "%s %s", r->host, image);
     if (journal_add(ctx->journal, "docker-image", arg, e) < 0) return -1;
-    snprintf(cmd, sizeof(cmd), "'%s' --host='%s' import '%s' '%s' 2>&1 >/dev/null", r->bin, r->host,
-             tarp, image);
-    FILE *p = popen(cmd, "r");
-    if (!p) return err_set(e, ERR_FAIL, "docker import: cannot run %s", r->bin);
+    snprintf(hostopt, sizeof(hostopt), "--host=%s", r->host);
+    char *const argv[] = {(char *)r->bin, hostopt, "import", tarp, image, NULL};
+    const struct proc_opts po = {.with_stderr = 1};
     char msg[300] = "";
-    if (!fgets(msg, sizeof(msg), p)) msg[0] = '\0';
+    int st = proc_run(argv, &po, msg, sizeof(msg), NULL, e);
+    if (st < 0) return err_wrap(e, "docker import");
     msg[strcspn(msg, "\n")] = '\0';
-    int st = pclose(p);
     if (st != 0) return err_set(e, ERR_FAIL, "docker import of the base image failed: %s", msg);
     return 0;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/journal.h"
+#include "core/proc.h"
 #include "core/util.h"
 #include "envs/env.h"
 
@@ -86,38 +87,40 @@ static void host_mirror(char *mirror, size_t mlen, char *suite, size_t slen)
 
 /* The Debian packages holding isobench's shared libraries (ldd, dpkg -S),
  * appended comma-separated to out. */
+struct pkg_list {
+    char *out;
+    size_t len;
+    struct err *e;
+};
+
+static int add_lib_package(void *arg, const char *path)
+{
+    struct pkg_list *l = arg;
+    char real[PATH_MAX], pkg[128] = "", line[600];
+    for (int attempt = 0; attempt < 2 && !pkg[0]; attempt++) {
+        const char *q = attempt ? realpath(path, real) : path;
+        if (!q) break;
+        char *const argv[] = {"dpkg", "-S", (char *)q, NULL};
+        struct err de = {0};
+        if (proc_run(argv, NULL, line, sizeof(line), NULL, &de) == 0)
+            sscanf(line, "%127[^:,]", pkg);
+    }
+    if (!pkg[0])
+        return err_set(l->e, ERR_FAIL, "image: no Debian package holds %s (dpkg -S)", path);
+    char want[140], have[4200];
+    snprintf(want, sizeof(want), ",%s,", pkg);
+    snprintf(have, sizeof(have), ",%s,", l->out);
+    size_t used = strlen(l->out);
+    if (!strstr(have, want) && (size_t)snprintf(l->out + used, l->len - used, "%s%s",
+                                                used ? "," : "", pkg) >= l->len - used)
+        return err_set(l->e, ERR_FAIL, "image: the package list is longer than %zu bytes", l->len);
+    return 0;
+}
+
 static int agent_packages(char *out, size_t len, struct err *e)
 {
-    char cmd[700];
-    snprintf(cmd, sizeof(cmd), "ldd '%s' 2>/dev/null", env_self_exe());
-    FILE *p = popen(cmd, "r");
-    if (!p) return err_set(e, ERR_FAIL, "image: cannot run ldd");
-    char line[600];
-    while (fgets(line, sizeof(line), p)) {
-        char path[512] = "", real[PATH_MAX], pkg[128] = "";
-        char *arrow = strstr(line, "=> ");
-        if (!arrow || sscanf(arrow + 3, "%511s", path) != 1 || path[0] != '/') continue;
-        for (int attempt = 0; attempt < 2 && !pkg[0]; attempt++) {
-            const char *q = attempt ? realpath(path, real) : path;
-            if (!q) break;
-            snprintf(cmd, sizeof(cmd), "dpkg -S '%s' 2>/dev/null", q);
-            FILE *d = popen(cmd, "r");
-            if (d && fgets(line, sizeof(line), d)) sscanf(line, "%127[^:,]", pkg);
-            if (d) pclose(d);
-        }
-        if (!pkg[0]) {
-            pclose(p);
-            return err_set(e, ERR_FAIL, "image: no Debian package holds %s (dpkg -S)", path);
-        }
-        char want[140];
-        snprintf(want, sizeof(want), ",%s,", pkg);
-        char have[4200];
-        snprintf(have, sizeof(have), ",%s,", out);
-        if (!strstr(have, want))
-            snprintf(out + strlen(out), len - strlen(out), "%s%s", out[0] ? "," : "", pkg);
-    }
-    pclose(p);
-    return 0;
+    struct pkg_list l = {out, len, e};
+    return proc_ldd(env_self_exe(), add_lib_package, &l, e) < 0 ? err_wrap(e, "image") : 0;
 }
 
 /* debootstrap into dir, its output to log; interruptible (SIGINT/TERM). */
@@ -213,9 +216,9 @@ int image_build(const char *name, const char *packages, const char *mirror, cons
     if (agent_packages(include, sizeof(include), e) < 0) return -1;
     if (packages && strcmp(packages, "none") && *packages)
         snprintf(include + strlen(include), sizeof(include) - strlen(include), ",%s", packages);
-    char mk[700];
-    snprintf(mk, sizeof(mk), "mkdir -p '%s'", image_root());
-    if (system(mk) != 0) return err_set(e, ERR_FAIL, "cannot create %s", image_root());
+    char *const mk[] = {"mkdir", "-p", (char *)image_root(), NULL};
+    if (proc_run(mk, NULL, NULL, 0, NULL, e) != 0)
+        return err_set(e, ERR_FAIL, "cannot create %s", image_root());
     snprintf(partial, sizeof(partial), "%s/.%s.partial", image_root(), name);
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", partial);
     snprintf(log, loglen, "%s/.%s.log", image_root(), name);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/proc.h"
 #include "envs/container/engine.h"
 
 static const char *const podman_keys[] = {"net", "storage", "cpus", "cpu-quota",
@@ -56,25 +57,25 @@ static int undo_podman_port(const char *arg)
 {
     int port = atoi(arg);
     if (port <= 0) return 0;
-    FILE *p = popen("nft -a list table ip nat 2>/dev/null", "r");
-    if (!p) return 0;
-    char line[512], chain[128] = "", cmds[32][200];
-    int n = 0;
-    char want[32];
+    char *const list[] = {"nft", "-a", "list", "table", "ip", "nat", NULL};
+    enum { CAP = 4 << 20 };
+    char *out cleanup_free = malloc(CAP);
+    int trunc = 0;
+    if (!out) return -1;
+    if (proc_run(list, NULL, out, CAP, &trunc, NULL) != 0) return 0; /* no such table */
+    if (trunc) return -1; /* a rule past what was read could be the stale one: say it failed */
+    char chain[128] = "", want[32];
     snprintf(want, sizeof(want), "dport %d ", port);
-    while (fgets(line, sizeof(line), p) && n < 32) {
+    char *save = NULL;
+    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (sscanf(line, " chain %127s", chain) == 1) continue;
         const char *h = strstr(line, "# handle ");
         int netavark = !strncmp(chain, "NETAVARK", 8) || strstr(line, "10.88.");
         if (!h || !strstr(line, want) || !netavark) continue;
-        snprintf(cmds[n++], sizeof(cmds[0]), "nft delete rule ip nat %.100s handle %d", chain,
-                 atoi(h + 9));
-    }
-    pclose(p);
-    for (int i = 0; i < n; i++) {
-        char c[260];
-        snprintf(c, sizeof(c), "%.200s >/dev/null 2>&1", cmds[i]);
-        if (system(c) != 0) return -1;
+        char handle[24];
+        snprintf(handle, sizeof(handle), "%d", atoi(h + 9));
+        char *const del[] = {"nft", "delete", "rule", "ip", "nat", chain, "handle", handle, NULL};
+        if (proc_run(del, NULL, NULL, 0, NULL, NULL) != 0) return -1;
     }
     return 0;
 }

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/proc.h"
 #include "envs/container/net.h"
 #include "envs/env.h"
 #include "envs/doctor.h"
@@ -204,22 +205,10 @@ static int vm_fit(const struct spec *sp, const struct env_needs *n, struct err *
 /* Runs argv to completion, output to log; 0 when it exits 0. */
 static int run_tool(char *const argv[], const char *log, struct err *e)
 {
-    pid_t pid = fork();
-    if (pid < 0) return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    if (!WIFEXITED(st) || WEXITSTATUS(st))
-        return err_set(e, ERR_FAIL, "%s failed (see %s)", argv[0], log);
+    const struct proc_opts o = {.log = log, .timeout_s = 600};
+    int st = proc_run(argv, &o, NULL, 0, NULL, e);
+    if (st < 0) return err_wrap(e, "see %s", log);
+    if (st) return err_set(e, ERR_FAIL, "%s failed (exit %d, see %s)", argv[0], st, log);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/proc.h"
 #include "core/util.h"
 
 /* In the child: dies with the parent (also when the parent died before
@@ -146,13 +147,10 @@ void srv_cleanup(struct srv *s)
 
 void srv_version(const char *path, const char *arg, char *out, size_t len)
 {
-    out[0] = '\0';
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "'%s' %s 2>&1", path, arg);
-    FILE *p = popen(cmd, "r");
-    if (!p) return;
-    if (fgets(out, (int)len, p)) out[strcspn(out, "\n")] = '\0';
-    pclose(p);
+    char *const argv[] = {(char *)path, (char *)arg, NULL};
+    const struct proc_opts po = {.with_stderr = 1, .timeout_s = 10};
+    if (proc_run(argv, &po, out, len, NULL, NULL) < 0) out[0] = '\0';
+    out[strcspn(out, "\n")] = '\0';
 }
 
 int srv_capture(char *const argv[], int cpu, double timeout_s, char *out, size_t cap, struct err *e)

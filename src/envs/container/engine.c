@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/proc.h"
+
 void engine_arg(struct engine_run *r, const char *fmt, ...)
 {
     if (r->argc >= ENGINE_ARGV_MAX - 1 || r->nbuf >= (int)(sizeof(r->buf) / sizeof(r->buf[0])))
@@ -139,10 +141,10 @@ int engine_undo_rm(const char *bin, const char *arg)
     for (int i = 0; i < 10; i++) {
         if (engine_rm_once(bin, host, name) == 0) return 0;
         if (host[0]) { /* docker: gone already? */
-            char cmd[700];
-            snprintf(cmd, sizeof(cmd), "'%s' --host='%s' inspect '%s' >/dev/null 2>&1", bin, host,
-                     name);
-            if (system(cmd) != 0) return 0;
+            char hostopt[310];
+            snprintf(hostopt, sizeof(hostopt), "--host=%s", host);
+            char *const argv[] = {(char *)bin, hostopt, "inspect", name, NULL};
+            if (proc_run(argv, NULL, NULL, 0, NULL, NULL) != 0) return 0;
         }
         usleep(300 * 1000);
     }

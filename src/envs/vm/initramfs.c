@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/proc.h"
 #include "core/util.h"
 
 #define CPIO_MAX_DIRS 512
@@ -86,29 +87,22 @@ static int cpio_file(struct cpio *c, const char *src, const char *dst, unsigned 
 
 /* The shared-library closure of self, as ldd prints it: each library goes
  * in at the path ldd names (where the loader will look for it). */
+struct lib_add {
+    struct cpio *c;
+    struct err *e;
+};
+
+static int add_lib(void *arg, const char *path)
+{
+    struct lib_add *a = arg;
+    return cpio_file(a->c, path, path, 0755, a->e);
+}
+
 static int add_libs(struct cpio *c, const char *self, struct err *e)
 {
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "ldd '%s' 2>/dev/null", self);
-    FILE *p = popen(cmd, "r");
-    if (!p) return err_set(e, ERR_FAIL, "initramfs: cannot run ldd");
-    char line[600];
-    int rc = 0, n = 0;
-    while (rc == 0 && fgets(line, sizeof(line), p)) {
-        char path[512] = "";
-        char *arrow = strstr(line, "=> ");
-        if (arrow)
-            sscanf(arrow + 3, "%511s", path);
-        else
-            sscanf(line, " %511s", path);
-        if (path[0] != '/') continue;
-        rc = cpio_file(c, path, path, 0755, e);
-        n++;
-    }
-    int st = pclose(p);
-    if (rc == 0 && (st != 0 || n == 0))
-        rc = err_set(e, ERR_FAIL, "initramfs: ldd %s failed (is it installed?)", self);
-    return rc;
+    struct lib_add a = {c, e};
+    if (proc_ldd(self, add_lib, &a, e) < 0) return err_wrap(e, "initramfs");
+    return 0;
 }
 
 static int is_elf(const char *path)
@@ -169,11 +163,12 @@ int initramfs_build(const char *self, const char *kver, const char *const *extra
         rc = add_path(&c, extra[i], 0, e);
     static const char *const mods[] = {VM_MODULES};
     for (size_t i = 0; rc == 0 && i < sizeof(mods) / sizeof(mods[0]); i++) {
-        char cmd[300], path[512] = "";
-        snprintf(cmd, sizeof(cmd), "modinfo -k '%s' -F filename %s 2>/dev/null", kver, mods[i]);
-        FILE *p = popen(cmd, "r");
-        if (p && fgets(path, sizeof(path), p)) path[strcspn(path, "\n")] = '\0';
-        if (p) pclose(p);
+        char path[512] = "";
+        char *const argv[] = {"modinfo",       "-k", (char *)kver, "-F", "filename",
+                              (char *)mods[i], NULL};
+        struct err me = {0};
+        if (proc_run(argv, NULL, path, sizeof(path), NULL, &me) != 0) continue; /* not there */
+        path[strcspn(path, "\n")] = '\0';
         if (path[0] != '/') continue; /* built in, or not in this kernel */
         char dst[128];
         snprintf(dst, sizeof(dst), "/lib/isobench-modules/%02zu-%s.ko", i, mods[i]);

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/proc.h"
 #include "envs/container/rootfs.h"
 #include "envs/image.h"
 
@@ -38,13 +39,12 @@ int vm_root_disk(const char *image, struct env_ctx *ctx, char *disk, size_t len,
         return err_set(e, ERR_FAIL, "creating %s: %s", disk, strerror(errno));
     }
     close(fd);
-    char cmd[2400], out[400] = "";
-    snprintf(cmd, sizeof(cmd), "/usr/sbin/mke2fs -q -F -t ext4 -d '%s' '%s' 2>&1", rootfs, disk);
-    FILE *p = popen(cmd, "r");
-    if (!p) return err_set(e, ERR_FAIL, "cannot run mke2fs");
-    if (!fgets(out, sizeof(out), p)) out[0] = '\0';
+    char out[400] = "";
+    char *const argv[] = {"/usr/sbin/mke2fs", "-q", "-F", "-t", "ext4", "-d", rootfs, disk, NULL};
+    const struct proc_opts po = {.with_stderr = 1};
+    int st = proc_run(argv, &po, out, sizeof(out), NULL, e);
+    if (st < 0) return err_wrap(e, "making the root disk");
     out[strcspn(out, "\n")] = '\0';
-    int st = pclose(p);
     if (st != 0)
         return err_set(e, ERR_FAIL, "mke2fs -d %s failed: %s (apt-get install e2fsprogs)", rootfs,
                        out);

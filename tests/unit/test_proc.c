@@ -1,0 +1,110 @@
+/* proc_run: argv passed as is (no shell, no quoting), output captured and
+ * cut with a flag, stderr only when asked, a log instead of a capture, the
+ * exit status returned, a timeout that kills, a missing program said
+ * plainly; proc_ldd lists a real binary's libraries. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/proc.h"
+#include "core/util.h"
+
+static void argv_is_not_a_shell(void **state)
+{
+    (void)state;
+    char out[128];
+    struct err e = {0};
+    char *const argv[] = {"printf", "%s|", "a 'b\" c; $(false) *", NULL};
+    assert_int_equal(proc_run(argv, NULL, out, sizeof(out), NULL, &e), 0);
+    assert_string_equal(out, "a 'b\" c; $(false) *|");
+    char *const f[] = {"false", NULL};
+    assert_int_equal(proc_run(f, NULL, NULL, 0, NULL, &e), 1);
+}
+
+static void streams_and_truncation(void **state)
+{
+    (void)state;
+    char out[64];
+    int trunc = -1;
+    struct err e = {0};
+    char *const both[] = {"sh", "-c", "echo out; echo err >&2", NULL};
+    assert_int_equal(proc_run(both, NULL, out, sizeof(out), &trunc, &e), 0);
+    assert_string_equal(out, "out\n");
+    assert_int_equal(trunc, 0);
+    const struct proc_opts se = {.with_stderr = 1};
+    assert_int_equal(proc_run(both, &se, out, sizeof(out), NULL, &e), 0);
+    assert_non_null(strstr(out, "err"));
+    char *const many[] = {"seq", "1", "100000", NULL};
+    char small[16];
+    assert_int_equal(proc_run(many, NULL, small, sizeof(small), &trunc, &e), 0);
+    assert_int_equal(trunc, 1);
+    assert_int_equal(strlen(small), 15);
+    assert_string_equal(small, "1\n2\n3\n4\n5\n6\n7\n8");
+}
+
+static void log_timeout_missing(void **state)
+{
+    (void)state;
+    struct err e = {0};
+    char log[] = "/tmp/proc-test-XXXXXX";
+    int fd = mkstemp(log);
+    assert_true(fd >= 0);
+    close(fd);
+    char *const both[] = {"sh", "-c", "echo to-log; echo err-log >&2", NULL};
+    const struct proc_opts lo = {.log = log};
+    assert_int_equal(proc_run(both, &lo, NULL, 0, NULL, &e), 0);
+    char buf[128];
+    assert_int_equal(util_read_file(log, buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "to-log\nerr-log");
+    unlink(log);
+
+    char *const slow[] = {"sleep", "5", NULL};
+    const struct proc_opts to = {.timeout_s = 0.2};
+    double t0 = util_now();
+    assert_int_equal(proc_run(slow, &to, NULL, 0, NULL, &e), -1);
+    assert_true(util_now() - t0 < 2.0);
+    assert_non_null(strstr(e.msg, "did not finish"));
+    /* a program that closes its output but keeps running is still timed */
+    char *const quiet[] = {"sh", "-c", "exec >/dev/null 2>&1; sleep 5", NULL};
+    t0 = util_now();
+    assert_int_equal(proc_run(quiet, &to, NULL, 0, NULL, &e), -1);
+    assert_true(util_now() - t0 < 2.0);
+
+    char *const none[] = {"/nonexistent/isobench-tool", "x", NULL};
+    assert_int_equal(proc_run(none, NULL, NULL, 0, NULL, &e), -1);
+    assert_non_null(strstr(e.msg, "not installed"));
+}
+
+static int count_lib(void *arg, const char *path)
+{
+    int *n = arg;
+    assert_true(path[0] == '/');
+    if (strstr(path, "libc.so")) (*n)++;
+    return 0;
+}
+
+static void ldd_lists_libc(void **state)
+{
+    (void)state;
+    struct err e = {0};
+    int libc = 0;
+    assert_int_equal(proc_ldd("/bin/true", count_lib, &libc, &e), 0);
+    assert_int_equal(libc, 1);
+    assert_int_equal(proc_ldd("/nonexistent/bin", count_lib, &libc, &e), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(argv_is_not_a_shell),
+        cmocka_unit_test(streams_and_truncation),
+        cmocka_unit_test(log_timeout_missing),
+        cmocka_unit_test(ldd_lists_libc),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
