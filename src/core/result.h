@@ -3,14 +3,15 @@
 #ifndef ISOBENCH_RESULT_H
 #define ISOBENCH_RESULT_H
 
+#include "core/limits.h"
 #include "core/util.h"
 
 enum better { BETTER_LOWER = -1, BETTER_HIGHER = 1 };
 
 #define RESULT_MAX_METRICS 64
 struct metric {
-    char name[48];
-    char unit[24];
+    char name[LIM_METRIC_NAME];
+    char unit[LIM_METRIC_UNIT];
     int better;
     double value;
 };

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "core/limits.h"
 #include "core/proto.h"
 
 struct store;
@@ -33,7 +34,7 @@ int store_run_end(struct store *st, int64_t run_id, const char *status, struct e
 /* ---- reading back, for reporters ---- */
 struct rv_point { /* one metric value of one successful, non-warm-up repetition */
     int wl, env;  /* indices into run_view's workloads / envs */
-    char metric[48], unit[24];
+    char metric[LIM_METRIC_NAME], unit[LIM_METRIC_UNIT];
     int better;
     double value;
 };
@@ -47,11 +48,11 @@ struct run_view {
     char uuid[64], started[32], finished[32], status[32], command[1024];
     int size, reps;
     struct kvlist host;
-    char envs[16][256];
-    struct kvlist env_facts[16];
+    char envs[LIM_ENVS][256];
+    struct kvlist env_facts[LIM_ENVS];
     int nenv;
-    char workloads[16][32];
-    struct kvlist wl_opts[16];
+    char workloads[LIM_WORKLOADS][LIM_WORKLOAD_NAME];
+    struct kvlist wl_opts[LIM_WORKLOADS];
     int nwl;
     struct rv_point *points;
     int npoints;
@@ -59,8 +60,8 @@ struct run_view {
     int nfailures;
     /* per workload x environment: the lowest and highest share of memory on
      * huge pages its samples reported (*.huge_share facts), if any did */
-    unsigned char has_huge[16][16];
-    double huge_lo[16][16], huge_hi[16][16];
+    unsigned char has_huge[LIM_WORKLOADS][LIM_ENVS];
+    double huge_lo[LIM_WORKLOADS][LIM_ENVS], huge_hi[LIM_WORKLOADS][LIM_ENVS];
     /* the distinct caveats (*.caveat facts) the samples carry, per workload:
      * sizes below a benchmark's own rule and the like; more than RV_CAVEATS
      * are counted in caveats_left */

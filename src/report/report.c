@@ -83,7 +83,7 @@ fail:
 void report_free(struct report *rep)
 {
     for (int i = 0; i < rep->nrows; i++)
-        for (int j = 0; j < 16; j++)
+        for (int j = 0; j < LIM_ENVS; j++)
             free(rep->rows[i].cell[j].values);
     free(rep->rows);
     rep->rows = NULL;

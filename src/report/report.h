@@ -20,9 +20,9 @@ struct report_cell {
 
 struct report_row {
     int wl;
-    char metric[48], unit[24];
+    char metric[LIM_METRIC_NAME], unit[LIM_METRIC_UNIT];
     int better;
-    struct report_cell cell[16]; /* indexed like run_view.envs */
+    struct report_cell cell[LIM_ENVS]; /* indexed like run_view.envs */
 };
 
 struct report {

@@ -71,16 +71,16 @@ static void table_cell(const struct report_cell *c, char *buf, size_t len)
  * overhead then includes the page size, not only the isolation. */
 static void table_pages_note(const struct run_view *rv, FILE *out)
 {
-    for (int w = 0; w < rv->nwl && w < 16; w++) {
+    for (int w = 0; w < rv->nwl && w < LIM_WORKLOADS; w++) {
         double lo = 2, hi = -1;
-        for (int j = 0; j < rv->nenv && j < 16; j++) {
+        for (int j = 0; j < rv->nenv && j < LIM_ENVS; j++) {
             if (!rv->has_huge[w][j]) continue;
             if (rv->huge_lo[w][j] < lo) lo = rv->huge_lo[w][j];
             if (rv->huge_hi[w][j] > hi) hi = rv->huge_hi[w][j];
         }
         if (hi - lo <= 0.25) continue;
         fprintf(out, "note: %s's memory on huge pages differs:", rv->workloads[w]);
-        for (int j = 0; j < rv->nenv && j < 16; j++) {
+        for (int j = 0; j < rv->nenv && j < LIM_ENVS; j++) {
             if (!rv->has_huge[w][j]) continue;
             fprintf(out, " %s %.2f", rv->envs[j], rv->huge_lo[w][j]);
             if (rv->huge_hi[w][j] != rv->huge_lo[w][j]) fprintf(out, "-%.2f", rv->huge_hi[w][j]);

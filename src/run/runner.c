@@ -22,7 +22,8 @@ static int plan_workloads(struct run_plan *p, const char *list, struct err *e)
             if (p->wl[i] == w) return err_set(e, ERR_USAGE, "workload '%s' listed twice", t);
         const char *why = w->unavailable ? w->unavailable() : NULL;
         if (why) return err_set(e, ERR_USAGE, "workload %s is unavailable: %s", t, why);
-        if (p->nwl >= RUN_MAX) return err_set(e, ERR_USAGE, "too many workloads");
+        if (p->nwl >= LIM_WORKLOADS)
+            return err_set(e, ERR_USAGE, "too many workloads (at most %d)", LIM_WORKLOADS);
         p->wl[p->nwl++] = w;
     }
     if (p->nwl == 0) return err_set(e, ERR_USAGE, "no workload given (-w)");
@@ -100,8 +101,8 @@ int runner_plan(struct run_plan *p, const char *wl_list, const char *envlist,
                 const struct kvlist *user_opts, struct err *e)
 {
     if (plan_workloads(p, wl_list, e) < 0) return -1;
-    struct spec specs[RUN_MAX];
-    int n = spec_split_list(envlist, specs, RUN_MAX - 1, e);
+    struct spec specs[LIM_ENVS];
+    int n = spec_split_list(envlist, specs, LIM_ENVS - 1, e);
     if (n < 0) return -1;
     int has_native = 0;
     for (int i = 0; i < n; i++)
@@ -429,7 +430,7 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
     if (store_run_begin(st, uuid, p->command, p->size, p->reps, &host, run_id, e) < 0) return -1;
     for (int w = 0; w < p->nwl; w++)
         if (store_run_workload(st, *run_id, w, p->wl[w]->name, &p->wlopts[w], e) < 0) return -1;
-    struct env_ctx *ctx = calloc(RUN_MAX, sizeof(*ctx));
+    struct env_ctx *ctx = calloc(LIM_ENVS, sizeof(*ctx));
     if (!ctx) return err_set(e, ERR_FAIL, "out of memory");
     /* The journal is best effort for environments that create nothing
      * (native, null); those that do refuse to start without it. */

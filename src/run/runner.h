@@ -14,14 +14,12 @@
 #include "envs/env.h"
 #include "workloads/workload.h"
 
-#define RUN_MAX 16
-
 struct run_plan {
-    struct spec spec[RUN_MAX];
-    const struct env *env[RUN_MAX];
+    struct spec spec[LIM_ENVS];
+    const struct env *env[LIM_ENVS];
     int nenv;
-    const struct workload *wl[RUN_MAX];
-    struct kvlist wlopts[RUN_MAX]; /* user options plus resolved sizes */
+    const struct workload *wl[LIM_WORKLOADS];
+    struct kvlist wlopts[LIM_WORKLOADS]; /* user options plus resolved sizes */
     int nwl;
     int size, reps, warmup;
     double timeout_s;
@@ -31,10 +29,10 @@ struct run_plan {
     /* The host the plan is made for: probed by runner_plan when ncpus is
      * 0; tests set it to plan for hosts they do not run on. */
     struct host_caps host;
-    uint64_t mem_needed;               /* the largest single workload's memory need, bytes */
-    uint64_t disk_needed;              /* the largest single workload's data-dir need, bytes */
-    struct kvlist plan_facts[RUN_MAX]; /* per workload: stored with each of its samples */
-    struct peer peer;                  /* the peer netns, when a network workload is planned */
+    uint64_t mem_needed;  /* the largest single workload's memory need, bytes */
+    uint64_t disk_needed; /* the largest single workload's data-dir need, bytes */
+    struct kvlist plan_facts[LIM_WORKLOADS]; /* per workload: stored with each of its samples */
+    struct peer peer; /* the peer netns, when a network workload is planned */
     struct kvlist peer_facts;
 };
 
