@@ -56,6 +56,13 @@ int journal_open(struct journal *j, const char *run_id, struct err *e)
     return journal_add(j, "owner", owner, e);
 }
 
+int journal_require(const struct journal *j, struct err *e)
+{
+    if (j && j->fd >= 0) return 0;
+    return err_set(e, ERR_USAGE, "no undo journal: %s",
+                   j && j->why[0] ? j->why : "the run has none");
+}
+
 int journal_add(struct journal *j, const char *type, const char *arg, struct err *e)
 {
     char line[1200];

@@ -21,7 +21,14 @@
 struct journal {
     int fd;
     char dir[512];
+    /* why journal_open failed, kept for the environments that refuse to
+     * start without a journal ("" when it is open) */
+    char why[sizeof(((struct err *)0)->msg)];
 };
+
+/* For environments that create host objects: 0 when j is open, else
+ * ERR_USAGE with journal_open's own reason. */
+int journal_require(const struct journal *j, struct err *e);
 
 /* The root directory (ISOBENCH_RUN_DIR overrides, for tests). */
 const char *journal_root(void);

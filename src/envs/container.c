@@ -250,8 +250,7 @@ static int container_up(struct env_ctx *ctx, struct err *e)
     if (ctr_config_parse(&ctx->spec, container_nets, &c->cfg, e) < 0 ||
         userns_parse(&ctx->spec, &c->userns, e) < 0)
         return -1;
-    if (!ctx->journal || ctx->journal->fd < 0)
-        return err_set(e, ERR_USAGE, "no undo journal under %s (not root?)", journal_root());
+    if (journal_require(ctx->journal, e) < 0) return -1;
     double t0 = util_now(); /* create -> agent ready, host-side setup included */
     if (container_prepare(c, ctx, e) < 0 || (c->userns && userns_prepare(c, ctx, e) < 0) ||
         container_start(c, ctx, t0, e) < 0)

@@ -236,8 +236,7 @@ static int oci_up(struct env_ctx *ctx, const struct oci_rt *rt, struct err *e)
     if (ctr_config_parse(&ctx->spec, runc_nets, &r->cfg, e) < 0) return -1;
     if (rt == &rt_runsc && runsc_platform(&ctx->spec, r->platform, sizeof(r->platform), e) < 0)
         return -1;
-    if (!ctx->journal || ctx->journal->fd < 0)
-        return err_set(e, ERR_USAGE, "no undo journal under %s (not root?)", journal_root());
+    if (journal_require(ctx->journal, e) < 0) return -1;
     double t0 = util_now(); /* create -> agent ready, bundle included */
     if (runc_bundle(r, ctx, e) < 0) return -1;
     char bin[512], arg[900], plat[40], netf[40], *argv[16];

@@ -464,8 +464,7 @@ static int vm_up(struct env_ctx *ctx, struct err *e)
     v->chan = -1;
     v->tapfd = -1;
     ctx->priv = v;
-    if (!ctx->journal || ctx->journal->fd < 0)
-        return err_set(e, ERR_USAGE, "no undo journal under %s (not root?)", journal_root());
+    if (journal_require(ctx->journal, e) < 0) return -1;
     char why[200];
     const char *want = kv_get(&ctx->spec.kv, "accel");
     const char *det = vm_accel_detect(why, sizeof(why));

@@ -436,9 +436,10 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
      * (native, null); those that do refuse to start without it. */
     struct journal j = {.fd = -1};
     struct err je = {0};
-    if (journal_open(&j, uuid, &je) < 0 && j.fd >= 0) {
-        close(j.fd);
+    if (journal_open(&j, uuid, &je) < 0) {
+        if (j.fd >= 0) close(j.fd);
         j.fd = -1;
+        snprintf(j.why, sizeof(j.why), "%s", je.msg); /* journal_require reports it */
     }
     p->peer.nsfd = -1;
     int rc = run_body(p, ctx, &j, st, *run_id, uuid, failed, e);

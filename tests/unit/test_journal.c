@@ -134,11 +134,34 @@ static void cleanup_only_dead_owners(void **state)
     assert_false(exists(p));
 }
 
+/* An environment that needs the journal reports why it could not be made
+ * (the runner keeps journal_open's error), not a guess. */
+static void require_keeps_the_reason(void **state)
+{
+    (void)state;
+    char old[512];
+    snprintf(old, sizeof(old), "%s", getenv("ISOBENCH_RUN_DIR"));
+    setenv("ISOBENCH_RUN_DIR", "/proc/isobench-no-such-dir/x", 1);
+    struct journal j = {.fd = -1};
+    struct err e = {0}, je = {0};
+    assert_int_equal(journal_open(&j, "run-x", &je), -1);
+    snprintf(j.why, sizeof(j.why), "%s", je.msg);
+    assert_int_equal(journal_require(&j, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    assert_non_null(strstr(e.msg, "no undo journal: cannot create /proc/isobench-no-such-dir/x"));
+    assert_int_equal(journal_require(NULL, &e), -1);
+    setenv("ISOBENCH_RUN_DIR", old, 1);
+    assert_int_equal(journal_open(&j, "run-y", &je), 0);
+    assert_int_equal(journal_require(&j, &e), 0);
+    assert_int_equal(journal_unwind(&j), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(unwind_in_reverse),
         cmocka_unit_test(cleanup_only_dead_owners),
+        cmocka_unit_test(require_keeps_the_reason),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

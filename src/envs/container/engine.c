@@ -31,8 +31,7 @@ int engine_prepare(struct engine_run *r, struct env_ctx *ctx, const char *const 
 {
     r->chan = -1;
     if (ctr_config_parse(&ctx->spec, nets, &r->cfg, e) < 0) return -1;
-    if (!ctx->journal || ctx->journal->fd < 0)
-        return err_set(e, ERR_USAGE, "no undo journal under %s (not root?)", journal_root());
+    if (journal_require(ctx->journal, e) < 0) return -1;
     snprintf(r->name, sizeof(r->name), "isobench-%s-%d", ctx->run_id, ctx->idx);
     if (!strcmp(r->cfg.storage, "volume")) {
         if (ctr_data_dir(&r->cfg, ctx, r->volume, r->ovl_unused, sizeof(r->volume), e) < 0)
