@@ -35,7 +35,9 @@ void agent_where(struct kvlist *l)
     if (util_read_file("/proc/self/cgroup", cg, sizeof(cg)) == 0) {
         for (char *p = cg; *p; p++)
             if (*p == '\n') *p = ';';
-        cg[sizeof(l->v[0].val) - 1] = '\0';
+        size_t room = sizeof(l->v[0].val);
+        if (strlen(cg) >= room) /* cut, and marked as cut */
+            snprintf(cg + room - 8, 8, "...cut");
         kv_set(l, "cgroup", cg, NULL);
     }
     if (gethostname(buf, sizeof(buf)) == 0) kv_set(l, "hostname", buf, NULL);
@@ -112,6 +114,7 @@ void agent_run_job(const struct job *j, struct reply *rep)
                   w->run(&ctx, &rep->res, &rep->err) == 0;
     }
     agent_where(&rep->res.facts);
+    if (rep->ok && kv_require_all(&rep->res.facts, j->workload, &rep->err) < 0) rep->ok = 0;
 }
 
 int agent_handle(const char *request, char *out, size_t cap, struct err *e)

@@ -29,19 +29,32 @@ void util_fclosep(FILE **f)
 
 int kv_set(struct kvlist *l, const char *key, const char *val, struct err *e)
 {
-    if (strlen(key) >= sizeof(l->v[0].key) || strlen(val) >= sizeof(l->v[0].val))
-        return err_set(e, ERR_USAGE, "option '%s' is too long", key);
+    if (strlen(key) >= sizeof(l->v[0].key) || strlen(val) >= sizeof(l->v[0].val)) {
+        l->dropped++;
+        return err_set(e, ERR_USAGE, "'%.60s' is too long (keys < %zu, values < %zu bytes)", key,
+                       sizeof(l->v[0].key), sizeof(l->v[0].val));
+    }
     for (int i = 0; i < l->n; i++) {
         if (strcmp(l->v[i].key, key) == 0) {
             strcpy(l->v[i].val, val);
             return 0;
         }
     }
-    if (l->n >= KV_MAX) return err_set(e, ERR_USAGE, "too many options (max %d)", KV_MAX);
+    if (l->n >= KV_MAX) {
+        l->dropped++;
+        return err_set(e, ERR_USAGE, "too many entries for '%.60s' (max %d)", key, KV_MAX);
+    }
     strcpy(l->v[l->n].key, key);
     strcpy(l->v[l->n].val, val);
     l->n++;
     return 0;
+}
+
+int kv_require_all(const struct kvlist *l, const char *what, struct err *e)
+{
+    if (!l->dropped) return 0;
+    return err_set(e, ERR_FAIL, "%s: %d fact%s did not fit (max %d of < %zu bytes each)", what,
+                   l->dropped, l->dropped == 1 ? "" : "s", KV_MAX, sizeof(l->v[0].val));
 }
 
 const char *kv_get(const struct kvlist *l, const char *key)

@@ -26,10 +26,17 @@ struct kv {
 struct kvlist {
     struct kv v[KV_MAX];
     int n;
+    int dropped; /* kv_set calls that did not fit (callers that pass no err) */
 };
 
-/* Sets key to val, replacing an existing key. Fails when full or too long. */
+/* Sets key to val, replacing an existing key. Fails when full or too long,
+ * and counts the failure in l->dropped, so that a fact that did not fit is
+ * never lost without a trace (see kv_require_all). */
 int kv_set(struct kvlist *l, const char *key, const char *val, struct err *e);
+/* 0 when every kv_set into l fitted, else ERR_FAIL naming how many did not
+ * (what: whose list, for the message). */
+int kv_require_all(const struct kvlist *l, const char *what, struct err *e);
+
 /* Returns the value of key or NULL. */
 const char *kv_get(const struct kvlist *l, const char *key);
 

@@ -327,6 +327,7 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
         err_wrap(&r->err, "%s", ctx->spec.text);
     }
     double wall = util_now() - t0;
+    if (r->ok && kv_require_all(&r->res.facts, ctx->spec.text, &r->err) < 0) r->ok = 0;
     for (int k = 0; k < p->plan_facts[w].n; k++) { /* the plan's facts; the agent's win */
         const struct kv *f = &p->plan_facts[w].v[k];
         struct err fe = {0};

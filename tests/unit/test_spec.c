@@ -133,6 +133,31 @@ static void container_config_rejects_before_creating(void **state)
     }
 }
 
+/* A fact that does not fit is counted, and the count fails whoever
+ * requires them all (the agent and the runner do, per sample). */
+static void kv_overflow_is_counted(void **state)
+{
+    (void)state;
+    struct kvlist *l = calloc(1, sizeof(*l));
+    struct err e = {0};
+    char key[32], big[400];
+    for (int i = 0; i < KV_MAX; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        assert_int_equal(kv_set(l, key, "v", NULL), 0);
+    }
+    assert_int_equal(kv_require_all(l, "sample", &e), 0);
+    assert_int_equal(kv_set(l, "k0", "replaced", NULL), 0); /* replacing still fits */
+    assert_int_equal(kv_set(l, "one-more", "v", NULL), -1);
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(kv_set(l, "k1", big, &e), -1);
+    assert_non_null(strstr(e.msg, "too long"));
+    assert_int_equal(l->dropped, 2);
+    assert_int_equal(kv_require_all(l, "sample", &e), -1);
+    assert_string_equal(e.msg, "sample: 2 facts did not fit (max 64 of < 256 bytes each)");
+    free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +168,7 @@ int main(void)
         cmocka_unit_test(sizes_parse),
         cmocka_unit_test(cpu_lists),
         cmocka_unit_test(container_config_rejects_before_creating),
+        cmocka_unit_test(kv_overflow_is_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
