@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,13 @@ static void proc_child(char *const argv[], const struct proc_opts *o, int fd, pi
     dup2(null, 0);
     dup2(fd, 1);
     dup2(o->log || o->with_stderr ? fd : null, 2);
+    if (o->pin) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(o->cpu, &set);
+        if (sched_setaffinity(0, sizeof(set), &set) < 0) _exit(126);
+    }
+    signal(SIGPIPE, SIG_DFL); /* an ignored SIGPIPE would survive the exec */
     if (strchr(argv[0], '/'))
         execv(argv[0], argv);
     else

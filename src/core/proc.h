@@ -14,6 +14,8 @@ struct proc_opts {
     double timeout_s; /* 0: wait as long as it takes */
     int with_stderr;  /* capture stderr too (else it goes to /dev/null) */
     const char *log;  /* non-NULL: both streams are appended to this file instead */
+    int pin;          /* 1: run it on CPU `cpu` only (a benchmark's client, say) */
+    int cpu;
 };
 
 /* Runs argv[0] (a path, or a name looked up in PATH) with argv. Captures

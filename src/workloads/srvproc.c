@@ -155,49 +155,7 @@ void srv_version(const char *path, const char *arg, char *out, size_t len)
 
 int srv_capture(char *const argv[], int cpu, double timeout_s, char *out, size_t cap, struct err *e)
 {
-    out[0] = '\0';
-    if (access(argv[0], X_OK) != 0) return err_set(e, ERR_FAIL, "%s is not installed", argv[0]);
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) return err_set(e, ERR_FAIL, "pipe: %s", strerror(errno));
-    fflush(NULL);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(p[0]), close(p[1]);
-        return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
-    }
-    if (pid == 0) srv_child(argv, parent, cpu, -1, p[1]);
-    close(p[1]);
-    size_t got = 0;
-    double deadline = util_now() + timeout_s;
-    int timed_out = 0;
-    for (;;) {
-        double left = deadline - util_now();
-        if (left <= 0) {
-            timed_out = 1;
-            break;
-        }
-        struct pollfd pf = {.fd = p[0], .events = POLLIN};
-        int n = poll(&pf, 1, (int)(left * 1000) + 1);
-        if (n < 0 && errno != EINTR) break;
-        if (n <= 0) continue;
-        char buf[4096];
-        ssize_t r = read(p[0], buf, sizeof(buf));
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        size_t take = (size_t)r < cap - 1 - got ? (size_t)r : cap - 1 - got;
-        memcpy(out + got, buf, take);
-        got += take;
-    }
-    out[got] = '\0';
-    close(p[0]);
-    if (timed_out) kill(pid, SIGKILL);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    if (timed_out)
-        return err_set(e, ERR_FAIL, "%s did not finish within %.0f s", argv[0], timeout_s);
-    if (WIFSIGNALED(st))
-        return err_set(e, ERR_FAIL, "%s was killed by signal %d", argv[0], WTERMSIG(st));
-    return WEXITSTATUS(st);
+    const struct proc_opts o = {
+        .timeout_s = timeout_s, .with_stderr = 1, .pin = cpu >= 0, .cpu = cpu < 0 ? 0 : cpu};
+    return proc_run(argv, &o, out, cap, NULL, e);
 }

@@ -22,6 +22,10 @@ static void argv_is_not_a_shell(void **state)
     char *const argv[] = {"printf", "%s|", "a 'b\" c; $(false) *", NULL};
     assert_int_equal(proc_run(argv, NULL, out, sizeof(out), NULL, &e), 0);
     assert_string_equal(out, "a 'b\" c; $(false) *|");
+    char *const cpus[] = {"grep", "Cpus_allowed_list", "/proc/self/status", NULL};
+    const struct proc_opts pin = {.pin = 1, .cpu = 0};
+    assert_int_equal(proc_run(cpus, &pin, out, sizeof(out), NULL, &e), 0);
+    assert_string_equal(out, "Cpus_allowed_list:\t0\n");
     char *const f[] = {"false", NULL};
     assert_int_equal(proc_run(f, NULL, NULL, 0, NULL, &e), 1);
 }
