@@ -10,6 +10,16 @@ jobs=$(nproc)
 echo "== style (clang-format)"
 git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' | xargs clang-format --dry-run -Werror
 
+echo "== layers (core <- workloads <- agent <- envs <- run <- cli; report on core only)"
+if [ -f ../shared/tools/layers.sh ]; then
+    bash ../shared/tools/layers.sh .
+elif [ -n "${CI:-}" ]; then
+    echo "layers: ../shared/tools/layers.sh is missing beside this checkout" >&2
+    exit 1
+else
+    echo "layers: ../shared/tools/layers.sh not beside this checkout: skipped"
+fi
+
 echo "== release build + all tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DISOBENCH_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
