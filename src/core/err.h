@@ -1,6 +1,7 @@
 /* err.h - error reporting by value: every fallible function returns 0 or a
  * negative number and fills the struct err passed as its last argument.
- * Only main.c prints an err and chooses the exit code from err->code. */
+ * Only the command line (src/cli/) prints an err and chooses the exit code
+ * from err->code. */
 #ifndef ISOBENCH_ERR_H
 #define ISOBENCH_ERR_H
 

@@ -1,0 +1,38 @@
+/* cli.c - what every command shares: error printing and signals. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "envs/env.h"
+
+int cli_die(const struct err *e)
+{
+    fprintf(stderr, "isobench: %s\n", e->msg);
+    return e->code ? e->code : ERR_FAIL;
+}
+
+int cli_usage(const char *cmd, const char *msg)
+{
+    fprintf(stderr, "isobench %s: %s (try 'isobench %s --help')\n", cmd, msg, cmd);
+    return ERR_USAGE;
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    env_interrupted = 1;
+}
+
+void cli_install_signals(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal; /* no SA_RESTART: blocking reads return EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    /* A reader that goes away (`isobench run --json | head`) must not kill
+     * the run before it unwinds what it made: writes just fail instead. */
+    signal(SIGPIPE, SIG_IGN);
+}

@@ -1,0 +1,28 @@
+/* cli.h - the command line, one file per command (as crun splits its commands).
+ * Only this layer prints errors and picks exit codes: 0 ok, 1 a
+ * measurement failed, 2 bad usage (nothing started, nothing stored
+ * changed), 130 interrupted. Each cmd_* takes argv from the command's name
+ * on and returns the exit code. */
+#ifndef ISOBENCH_CLI_H
+#define ISOBENCH_CLI_H
+
+#include "core/err.h"
+
+/* Prints "isobench: MSG" and returns the exit code e asks for. */
+int cli_die(const struct err *e);
+/* Prints a usage error of cmd and returns ERR_USAGE. */
+int cli_usage(const char *cmd, const char *msg);
+/* SIGINT/TERM/HUP set env_interrupted (no SA_RESTART); SIGPIPE ignored. */
+void cli_install_signals(void);
+
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_show_runs(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
+int cmd_cleanup(int argc, char **argv);
+int cmd_image(int argc, char **argv);
+int cmd_corpus(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+
+#endif

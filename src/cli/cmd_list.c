@@ -1,0 +1,48 @@
+/* cmd_list.c - isobench list: workloads, environments, reporters. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "envs/env.h"
+#include "report/report.h"
+#include "workloads/workload.h"
+
+int cmd_list(int argc, char **argv)
+{
+    int verbose = argc > 1 && (strcmp(argv[1], "-v") == 0 || strcmp(argv[1], "--verbose") == 0);
+    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        puts(
+            "usage: isobench list [-v]\n  workloads, environments and reporters, with availability;"
+            " -v adds options and presets");
+        return 0;
+    }
+    if (argc > 1 && !verbose) return cli_usage("list", "bad argument");
+    puts("workloads:");
+    for (int i = 0; workloads[i]; i++) {
+        const struct workload *w = workloads[i];
+        const char *why = w->unavailable ? w->unavailable() : NULL;
+        printf("  %-14s %-11s %s%s%s\n", w->name, why ? "unavailable" : "available", w->summary,
+               why ? " -- " : "", why ? why : "");
+        for (const struct wl_opt *o = w->opts; verbose && o && o->name; o++)
+            printf("      %-12s %s [tiny=%s small=%s full=%s]\n", o->name, o->help,
+                   o->preset[0] ? o->preset[0] : "-", o->preset[1] ? o->preset[1] : "-",
+                   o->preset[2] ? o->preset[2] : "-");
+    }
+    puts("environments:");
+    for (int i = 0; envs[i]; i++) {
+        const struct env *v = envs[i];
+        const char *why = v->unavailable ? v->unavailable() : NULL;
+        printf("  %-14s %-11s %s%s%s\n", v->name, why ? "unavailable" : "available", v->summary,
+               why ? " -- " : "", why ? why : "");
+        if (verbose && v->keys) {
+            printf("      keys:");
+            for (const char *const *k = v->keys; *k; k++)
+                printf(" %s", *k);
+            putchar('\n');
+        }
+    }
+    puts("reporters:");
+    for (int i = 0; reporters[i]; i++)
+        printf("  %-14s %s\n", reporters[i]->name, reporters[i]->summary);
+    return 0;
+}

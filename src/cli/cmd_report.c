@@ -1,0 +1,97 @@
+/* cmd_report.c - isobench report and show-runs: render stored runs. */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/store.h"
+#include "report/report.h"
+
+int cmd_report(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"format", 1, 0, 'f'}, {"db", 1, 0, 'D'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    const struct reporter *r = &reporter_table;
+    char db[4096];
+    store_default_path(db, sizeof(db));
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (!(r = reporter_find(optarg)))
+                return cli_usage("report", "--format takes table, json or csv");
+            break;
+        case 'D':
+            snprintf(db, sizeof(db), "%s", optarg);
+            break;
+        case 'h':
+            puts("usage: isobench report [RUN] [--format table|json|csv] [--db PATH]\n"
+                 "  RUN is a run id, a run uuid or 'latest' (default)");
+            return 0;
+        default:
+            return cli_usage("report", "bad option");
+        }
+    }
+    if (argc - optind > 1) return cli_usage("report", "at most one run");
+    const char *which = optind < argc ? argv[optind] : "latest";
+    struct err e = {0};
+    struct store *st;
+    if (store_open(db, 0, &st, &e) < 0) return cli_die(&e);
+    struct run_view rv;
+    struct report rep;
+    int rc = store_load_run(st, which, &rv, &e);
+    if (rc == 0) {
+        rc = report_build(&rv, &rep, &e);
+        if (rc == 0) {
+            rc = r->emit(&rep, stdout, &e);
+            report_free(&rep);
+        }
+        store_free_run(&rv);
+    }
+    store_close(st);
+    return rc < 0 ? cli_die(&e) : 0;
+}
+
+static void print_run(void *arg, int64_t id, const char *uuid, const char *started,
+                      const char *status, const char *size, const char *command, int nmeas)
+{
+    (void)arg;
+    printf("%-5lld %-21s %-21s %-11s %-6s %5d  %s\n", (long long)id, uuid, started, status, size,
+           nmeas, command);
+}
+
+int cmd_show_runs(int argc, char **argv)
+{
+    static const struct option lo[] = {{"db", 1, 0, 'D'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    char db[4096];
+    store_default_path(db, sizeof(db));
+    int c, limit = 50;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "n:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            limit = atoi(optarg);
+            break;
+        case 'D':
+            snprintf(db, sizeof(db), "%s", optarg);
+            break;
+        case 'h':
+            puts("usage: isobench show-runs [-n N] [--db PATH]");
+            return 0;
+        default:
+            return cli_usage("show-runs", "bad option");
+        }
+    }
+    if (limit <= 0 || optind < argc) return cli_usage("show-runs", "bad argument");
+    struct err e = {0};
+    struct store *st;
+    if (store_open(db, 0, &st, &e) < 0) return cli_die(&e);
+    printf("%-5s %-21s %-21s %-11s %-6s %5s  %s\n", "id", "uuid", "started", "status", "size",
+           "meas", "command");
+    int rc = store_list_runs(st, limit, print_run, NULL, &e);
+    store_close(st);
+    return rc < 0 ? cli_die(&e) : 0;
+}

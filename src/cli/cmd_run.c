@@ -1,0 +1,147 @@
+/* cmd_run.c - isobench run: plan, execute, print the table. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "buildinfo.h"
+#include "core/store.h"
+#include "envs/env.h"
+#include "report/report.h"
+#include "run/runner.h"
+#include "workloads/workload.h"
+
+static const char run_help[] =
+    "usage: isobench run -w WORKLOADS [-e ENVS] [options]\n"
+    "  -w, --workload LIST   comma list of workloads (isobench list)\n"
+    "  -e, --env LIST        comma list of environment specs NAME[:key=value,...];\n"
+    "                        native is added first when missing (the baseline)\n"
+    "  -r, --repetitions N   measured repetitions per workload and environment (5)\n"
+    "      --no-warmup       skip the unmeasured warm-up repetition\n"
+    "  -s, --size PRESET     tiny | small | full (small)\n"
+    "  -o, --opt KEY=VALUE   workload option, KEY or WORKLOAD.KEY (repeatable)\n"
+    "  -N N                  linpack matrix order (same as -o linpack.n=N)\n"
+    "      --input FILE      compress input (same as -o compress.input=FILE)\n"
+    "      --timeout SEC     per measurement (600)\n"
+    "      --json            NDJSON, one line per measurement, on stdout (table on stderr)\n"
+    "      --db PATH         result database (default $XDG_DATA_HOME/isobench/results.db)\n";
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"workload", 1, 0, 'w'},  {"env", 1, 0, 'e'},  {"repetitions", 1, 0, 'r'},
+        {"size", 1, 0, 's'},      {"opt", 1, 0, 'o'},  {"input", 1, 0, 'I'},
+        {"timeout", 1, 0, 'T'},   {"json", 0, 0, 'J'}, {"db", 1, 0, 'D'},
+        {"no-warmup", 0, 0, 'W'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0},
+    };
+    struct run_plan *p cleanup_free = calloc(1, sizeof(*p));
+    struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
+    if (!p || !opts) return ERR_FAIL;
+    const char *wls = NULL, *envs_s = "native";
+    char db[4096];
+    store_default_path(db, sizeof(db));
+    p->size = SIZE_SMALL;
+    p->reps = 5;
+    p->warmup = 1;
+    p->timeout_s = 600;
+    int json = 0, c;
+    struct err e = {0};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "w:e:r:s:o:N:h", lo, NULL)) != -1) {
+        uint64_t u;
+        double d;
+        char *eq;
+        switch (c) {
+        case 'w':
+            wls = optarg;
+            break;
+        case 'e':
+            envs_s = optarg;
+            break;
+        case 'r':
+            if (util_parse_u64(optarg, &u, &e) < 0 || u < 1 || u > 1000)
+                return cli_usage("run", "--repetitions takes 1..1000");
+            p->reps = (int)u;
+            break;
+        case 's':
+            if ((p->size = size_parse(optarg)) < 0)
+                return cli_usage("run", "--size takes tiny, small or full");
+            break;
+        case 'o':
+            if (!(eq = strchr(optarg, '=')) || eq == optarg)
+                return cli_usage("run", "--opt takes KEY=VALUE");
+            *eq = '\0';
+            if (kv_set(opts, optarg, eq + 1, &e) < 0) return cli_die(&e);
+            break;
+        case 'N':
+            if (kv_set(opts, "linpack.n", optarg, &e) < 0) return cli_die(&e);
+            break;
+        case 'I':
+            if (kv_set(opts, "compress.input", optarg, &e) < 0) return cli_die(&e);
+            break;
+        case 'T':
+            if (util_parse_double(optarg, &d, &e) < 0 || d <= 0)
+                return cli_usage("run", "--timeout takes seconds > 0");
+            p->timeout_s = d;
+            break;
+        case 'J':
+            json = 1;
+            break;
+        case 'D':
+            snprintf(db, sizeof(db), "%s", optarg);
+            break;
+        case 'W':
+            p->warmup = 0;
+            break;
+        case 'h':
+            fputs(run_help, stdout);
+            return 0;
+        default:
+            return cli_usage("run", "bad option");
+        }
+    }
+    if (optind < argc) return cli_usage("run", "unexpected argument");
+    if (!wls) return cli_usage("run", "no workload given (-w)");
+    int off = 0;
+    for (int i = 0; i < argc && off < (int)sizeof(p->command) - 1; i++)
+        off += snprintf(p->command + off, sizeof(p->command) - (size_t)off, "%s%s",
+                        i ? " " : "isobench ", argv[i]);
+    if (runner_plan(p, wls, envs_s, opts, &e) < 0) return cli_die(&e);
+    p->ndjson = json ? stdout : NULL;
+    p->progress = isatty(STDERR_FILENO);
+    struct store *st;
+    if (store_open(db, 1, &st, &e) < 0) return cli_die(&e);
+    cli_install_signals();
+    int64_t run_id = 0;
+    int failed = 0;
+    int rc = runner_execute(p, st, &run_id, &failed, &e);
+    struct err e2 = {0};
+    struct run_view rv;
+    if (run_id > 0) {
+        char which[32];
+        snprintf(which, sizeof(which), "%lld", (long long)run_id);
+        struct report rep;
+        if (store_load_run(st, which, &rv, &e2) == 0) {
+            if (report_build(&rv, &rep, &e2) == 0) {
+                reporter_table.emit(&rep, json ? stderr : stdout, &e2);
+                report_free(&rep);
+            }
+            store_free_run(&rv);
+        }
+    }
+    store_close(st);
+    fflush(stdout);
+    fprintf(stderr, "isobench: results stored in %s (run %lld)\n", db, (long long)run_id);
+    if (rc < 0 && env_interrupted) {
+        fprintf(stderr, "isobench: interrupted; finished samples are stored\n");
+        return 130;
+    }
+    if (rc < 0) return cli_die(&e);
+    if (failed) {
+        fprintf(stderr, "isobench: %d measurement(s) failed (see the table)\n", failed);
+        return ERR_FAIL;
+    }
+    return 0;
+}
