@@ -6,6 +6,7 @@
 
 #include "buildinfo.h"
 #include "cli/cli.h"
+#include "envs/undo.h"
 #include "envs/vm/initramfs.h"
 
 static const char main_help[] =
@@ -24,6 +25,7 @@ static const char main_help[] =
 
 int main(int argc, char **argv)
 {
+    journal_set_undo(env_undo_handlers); /* before anything can unwind a journal */
     if (getpid() == 1 && argc >= 1 && !strcmp(argv[0], "/init")) vm_guest_main(); /* in a guest */
     if (argc < 2) {
         fputs(main_help, stderr);

@@ -152,19 +152,11 @@ static int undo_cgroup(const char *path)
     return -1;
 }
 
-#define UNDO_MAX 16
-static struct {
-    const char *type;
-    int (*fn)(const char *arg);
-} undo_ext[UNDO_MAX];
-static int nundo_ext;
+static const struct journal_undo *undo_ext;
 
-int journal_register_undo(const char *type, int (*fn)(const char *arg))
+void journal_set_undo(const struct journal_undo *table)
 {
-    if (nundo_ext >= UNDO_MAX) return -1;
-    undo_ext[nundo_ext].type = type;
-    undo_ext[nundo_ext++].fn = fn;
-    return 0;
+    undo_ext = table;
 }
 
 static int undo_line(char *line)
@@ -181,8 +173,8 @@ static int undo_line(char *line)
     if (!strcmp(type, "file")) return unlink(arg) < 0 && errno != ENOENT ? -1 : 0;
     if (!strcmp(type, "mount"))
         return umount2(arg, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT ? -1 : 0;
-    for (int i = 0; i < nundo_ext; i++)
-        if (!strcmp(type, undo_ext[i].type)) return undo_ext[i].fn(arg);
+    for (const struct journal_undo *u = undo_ext; u && u->type; u++)
+        if (!strcmp(type, u->type)) return u->fn(arg);
     return -1;
 }
 

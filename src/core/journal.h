@@ -49,10 +49,17 @@ int journal_unwind(struct journal *j);
  * to the number of runs cleaned, *live to the runs left alone. */
 int journal_cleanup_dead(int *cleaned, int *live, struct err *e);
 
-/* Adds an undo handler for entries of `type` (modules that create other
- * kinds of objects register theirs, e.g. network links). fn returns 0 when
- * the object is gone. */
-int journal_register_undo(const char *type, int (*fn)(const char *arg));
+/* Undo handlers for the kinds of objects that layers above core create
+ * (network links, runtime containers, ...): fn returns 0 when the object
+ * is gone. The program sets one NULL-terminated table, once, before any
+ * journal is unwound (main: env_undo_handlers); core's own kinds (pid,
+ * cgroup, dir, rmtree, file, mount) need none. An entry whose type has no
+ * handler counts as a failed undo step. */
+struct journal_undo {
+    const char *type;
+    int (*fn)(const char *arg);
+};
+void journal_set_undo(const struct journal_undo *table);
 
 /* Removes a directory tree (no symlinks followed); 0 when it is gone. */
 int journal_rmtree(const char *path);

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "envs/undo.h"
 #include "core/proc.h"
 #include "envs/container/engine.h"
 #include "envs/container/tar.h"
@@ -69,14 +70,14 @@ static int docker_check(const struct spec *sp, struct err *e)
     return ctr_config_parse(sp, docker_nets, &c, e);
 }
 
-static int undo_docker(const char *arg)
+int docker_undo(const char *arg)
 {
     const char *bin = docker_bin();
     return bin ? engine_undo_rm(bin, arg) : 0;
 }
 
 /* "HOST IMAGE": removes the image isobench imported for the run. */
-static int undo_docker_image(const char *arg)
+int docker_undo_image(const char *arg)
 {
     const char *bin = docker_bin();
     char host[300], image[200], hostopt[310];
@@ -86,12 +87,6 @@ static int undo_docker_image(const char *arg)
     if (proc_run(rmi, NULL, NULL, 0, NULL, NULL) == 0) return 0;
     char *const inspect[] = {(char *)bin, hostopt, "image", "inspect", image, NULL};
     return proc_run(inspect, NULL, NULL, 0, NULL, NULL) == 0 ? -1 : 0; /* still there: failed */
-}
-
-__attribute__((constructor)) static void docker_register(void)
-{
-    journal_register_undo("docker", undo_docker);
-    journal_register_undo("docker-image", undo_docker_image);
 }
 
 /* Writes the base image's archive in the run's state dir and imports it

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "envs/undo.h"
 #include "core/proc.h"
 #include "envs/container/engine.h"
 
@@ -41,7 +42,7 @@ static int podman_check(const struct spec *sp, struct err *e)
     return ctr_config_parse(sp, podman_nets, &c, e);
 }
 
-static int undo_podman(const char *arg)
+int podman_undo(const char *arg)
 {
     const char *bin = podman_bin();
     return bin ? engine_undo_rm(bin, arg) : 0;
@@ -53,7 +54,7 @@ static int undo_podman(const char *arg)
  * three CI rehearsals), and a stale DNAT on a port a later run publishes
  * could take that run's traffic. Only rules that name both the port and
  * netavark's subnet (10.88.) are touched; normally there are none. */
-static int undo_podman_port(const char *arg)
+int podman_undo_port(const char *arg)
 {
     int port = atoi(arg);
     if (port <= 0) return 0;
@@ -78,12 +79,6 @@ static int undo_podman_port(const char *arg)
         if (proc_run(del, NULL, NULL, 0, NULL, NULL) != 0) return -1;
     }
     return 0;
-}
-
-__attribute__((constructor)) static void podman_register(void)
-{
-    journal_register_undo("podman", undo_podman);
-    journal_register_undo("podman-port", undo_podman_port);
 }
 
 static int podman_up(struct env_ctx *ctx, struct err *e)

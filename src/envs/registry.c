@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "envs/env.h"
+#include "envs/undo.h"
 
 volatile int env_interrupted;
 
@@ -49,3 +50,11 @@ const char *env_self_exe(void)
     }
     return path;
 }
+
+const struct journal_undo env_undo_handlers[] = {
+    {"runc", runc_undo},         {"runsc", runsc_undo},
+    {"docker", docker_undo},     {"docker-image", docker_undo_image},
+    {"podman", podman_undo},     {"podman-port", podman_undo_port},
+    {"link", net_undo_link},     {"nft", net_undo_nft},
+    {"sysctl", net_undo_sysctl}, {NULL, NULL},
+};

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "envs/undo.h"
 #include "envs/container/oci.h"
 #include "envs/container/config.h"
 #include "envs/container/rootfs.h"
@@ -138,20 +139,14 @@ static int undo_oci(const char *name, const char *arg)
     return stat(path, &st) == 0 ? -1 : 0;
 }
 
-static int undo_runc(const char *arg)
+int runc_undo(const char *arg)
 {
     return undo_oci("runc", arg);
 }
 
-static int undo_runsc(const char *arg)
+int runsc_undo(const char *arg)
 {
     return undo_oci("runsc", arg);
-}
-
-__attribute__((constructor)) static void runc_register(void)
-{
-    journal_register_undo("runc", undo_runc);
-    journal_register_undo("runsc", undo_runsc);
 }
 
 /* Makes the bundle: state dir, overlay root, volume, config.json. */

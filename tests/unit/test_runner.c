@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "envs/undo.h"
 #include "run/runner.h"
 #include "core/util.h"
 #include "envs/env.h"
@@ -277,6 +278,7 @@ static void spawned_agent_cancelled(void **state)
 
 int main(void)
 {
+    journal_set_undo(env_undo_handlers); /* as main does */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plan_errors),
         cmocka_unit_test(plan_adds_native_and_routes_options),

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "envs/undo.h"
 #include "core/journal.h"
 #include "core/util.h"
 #include "envs/container/net.h"
@@ -165,7 +166,7 @@ int nl_nft_run(const char *cmd, struct err *e)
 }
 
 /* ---- undo handlers, registered with the journal ---- */
-static int undo_link(const char *name)
+int net_undo_link(const char *name)
 {
     unsigned idx = if_nametoindex(name);
     if (!idx) return 0;
@@ -173,7 +174,7 @@ static int undo_link(const char *name)
     return nl_talk(link_msg(buf, RTM_DELLINK, 0, (int)idx)) < 0 && errno != ENODEV ? -1 : 0;
 }
 
-static int undo_nft(const char *table)
+int net_undo_nft(const char *table)
 {
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "delete table %s", table);
@@ -183,7 +184,7 @@ static int undo_nft(const char *table)
 }
 
 /* "PATH OLDVALUE": writes the old value back. */
-static int undo_sysctl(const char *arg)
+int net_undo_sysctl(const char *arg)
 {
     char path[256], old[64];
     if (sscanf(arg, "%255s %63s", path, old) != 2) return -1;
@@ -191,11 +192,4 @@ static int undo_sysctl(const char *arg)
     if (!f) return -1;
     int ok = fputs(old, f) >= 0;
     return fclose(f) == 0 && ok ? 0 : -1;
-}
-
-__attribute__((constructor)) static void net_register(void)
-{
-    journal_register_undo("link", undo_link);
-    journal_register_undo("nft", undo_nft);
-    journal_register_undo("sysctl", undo_sysctl);
 }
