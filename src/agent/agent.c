@@ -132,6 +132,13 @@ int agent_handle(const char *request, char *out, size_t cap, struct err *e)
             agent_run_job(j, rep);
         }
         rc = proto_encode_reply(rep, out, cap, e);
+        if (rc < 0) { /* a reply the protocol cannot carry: an error reply that says why */
+            struct err why = *e;
+            memset(rep, 0, sizeof(*rep));
+            rep->err = why;
+            err_wrap(&rep->err, "agent: %s's reply", j->workload);
+            rc = proto_encode_reply(rep, out, cap, e);
+        }
     }
     free(j);
     free(rep);
@@ -216,7 +223,7 @@ static int serve_wait_job(pid_t pid, int rfd, int *claim, int *gone)
         struct err re = {0};
         int eof = proto_recv(rfd, msg, sizeof(msg), 5, &re) < 0;
         if (eof) listening = 0, *gone = 1; /* a dead or out-of-step channel */
-        if ((eof || strcmp(msg, "cancel") == 0) && claim_for(claim, 2)) {
+        if ((eof || proto_is_cancel(msg)) && claim_for(claim, 2)) {
             kill(pid, SIGTERM); /* its servers die with it (PR_SET_PDEATHSIG) */
             kill_at = util_now() + 5;
         }
@@ -247,11 +254,11 @@ int agent_serve_io(int rfd, int wfd, struct err *e)
     char *req cleanup_free = malloc(PROTO_MAX);
     char *out cleanup_free = malloc(PROTO_MAX);
     if (!req || !out) return err_set(e, ERR_FAIL, "agent: out of memory");
-    if (proto_send(wfd, "ready", e) < 0) return -1;
+    if (proto_send_ready(wfd, e) < 0) return -1;
     for (;;) {
         struct err re = {0};
         if (proto_recv(rfd, req, PROTO_MAX, 0, &re) < 0) return 0; /* EOF: the run is over */
-        if (strcmp(req, "cancel") == 0) continue; /* for a job that answered meanwhile */
+        if (proto_is_cancel(req)) continue; /* for a job that answered meanwhile */
         *claim = 0;
         /* a SIGTERM for the job must find it with the default action */
         sigset_t block, old;

@@ -1,5 +1,6 @@
 #include "core/proto.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <poll.h>
@@ -25,10 +26,29 @@ static int has_newline(const char *s)
     return strchr(s, '\n') != NULL;
 }
 
+/* A token the decoders read with %s: non-empty, no white space. */
+static int bad_token(const char *s)
+{
+    if (!*s) return 1;
+    for (; *s; s++)
+        if (isspace((unsigned char)*s)) return 1;
+    return 0;
+}
+
+/* A key of "KEY=VALUE": a token without '='. */
+static int bad_key(const char *s)
+{
+    return bad_token(s) || strchr(s, '=') != NULL;
+}
+
 int proto_encode_job(const struct job *j, char *buf, size_t len, struct err *e)
 {
     size_t off = 0;
-    if (put(buf, len, &off, "isobench 1\nworkload %s\nsize %s\n", j->workload, size_str(j->size)))
+    if (bad_token(j->workload) || (j->role[0] && bad_token(j->role)) ||
+        (j->addr[0] && bad_token(j->addr)))
+        return err_set(e, ERR_USAGE, "job: workload, role and address must be single words");
+    if (put(buf, len, &off, "isobench %d\nworkload %s\nsize %s\n", PROTO_VERSION, j->workload,
+            size_str(j->size)))
         return err_set(e, ERR_FAIL, "request too large");
     if ((j->role[0] && put(buf, len, &off, "role %s\n", j->role)) ||
         (j->port && put(buf, len, &off, "peer %s %d\n", j->addr[0] ? j->addr : "-", j->port)) ||
@@ -37,8 +57,11 @@ int proto_encode_job(const struct job *j, char *buf, size_t len, struct err *e)
     if (has_newline(j->data) || has_newline(j->addr) || has_newline(j->role))
         return err_set(e, ERR_USAGE, "job field has a newline");
     for (int i = 0; i < j->opts.n; i++) {
-        if (has_newline(j->opts.v[i].val) || strchr(j->opts.v[i].key, '='))
-            return err_set(e, ERR_USAGE, "option %s has a newline or '='", j->opts.v[i].key);
+        if (has_newline(j->opts.v[i].val) || bad_key(j->opts.v[i].key))
+            return err_set(e, ERR_USAGE,
+                           "option '%s': a key is one word without '=', a value "
+                           "has no newline",
+                           j->opts.v[i].key);
         if (put(buf, len, &off, "opt %s=%s\n", j->opts.v[i].key, j->opts.v[i].val))
             return err_set(e, ERR_FAIL, "request too large");
     }
@@ -66,8 +89,8 @@ int proto_decode_job(const char *buf, struct job *j, struct err *e)
 {
     memset(j, 0, sizeof(*j));
     j->size = -1;
-    char tmp[PROTO_MAX];
-    snprintf(tmp, sizeof(tmp), "%s", buf);
+    char *tmp cleanup_free = strdup(buf);
+    if (!tmp) return err_set(e, ERR_FAIL, "out of memory");
     int version = 0;
     char *save = NULL;
     for (char *line = strtok_r(tmp, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -92,7 +115,8 @@ int proto_decode_job(const char *buf, struct job *j, struct err *e)
         } else
             return err_set(e, ERR_FAIL, "protocol: unknown request line '%s'", line);
     }
-    if (version != 1) return err_set(e, ERR_FAIL, "protocol: not an isobench v1 request");
+    if (version != PROTO_VERSION)
+        return err_set(e, ERR_FAIL, "protocol: not an isobench v%d request", PROTO_VERSION);
     if (!j->workload[0] || j->size < 0)
         return err_set(e, ERR_FAIL, "protocol: request lacks workload or size");
     return 0;
@@ -101,7 +125,17 @@ int proto_decode_job(const char *buf, struct job *j, struct err *e)
 int proto_encode_reply(const struct reply *r, char *buf, size_t len, struct err *e)
 {
     size_t off = 0;
-    int bad = 0;
+    int bad = put(buf, len, &off, "isobench %d\n", PROTO_VERSION);
+    for (int i = 0; r->ok && i < r->res.n; i++)
+        if (bad_token(r->res.m[i].name) || bad_token(r->res.m[i].unit))
+            return err_set(e, ERR_FAIL, "metric '%s' [%s]: name and unit must be single words",
+                           r->res.m[i].name, r->res.m[i].unit);
+    for (int i = 0; i < r->res.facts.n; i++)
+        if (bad_key(r->res.facts.v[i].key) || has_newline(r->res.facts.v[i].val))
+            return err_set(e, ERR_FAIL,
+                           "fact '%s': a key is one word without '=', a value has "
+                           "no newline",
+                           r->res.facts.v[i].key);
     if (!r->ok) {
         char msg[sizeof(r->err.msg)];
         snprintf(msg, sizeof(msg), "%s", r->err.msg);
@@ -122,9 +156,7 @@ int proto_encode_reply(const struct reply *r, char *buf, size_t len, struct err 
         p += n + (p[n] == '\n');
     }
     for (int i = 0; i < r->res.facts.n; i++)
-        if (!has_newline(r->res.facts.v[i].val))
-            bad |=
-                put(buf, len, &off, "fact %s=%s\n", r->res.facts.v[i].key, r->res.facts.v[i].val);
+        bad |= put(buf, len, &off, "fact %s=%s\n", r->res.facts.v[i].key, r->res.facts.v[i].val);
     if (bad) return err_set(e, ERR_FAIL, "reply too large");
     return 0;
 }
@@ -134,11 +166,15 @@ int proto_decode_reply(const char *buf, struct reply *r, struct err *e)
     memset(r, 0, sizeof(*r));
     char *tmp cleanup_free = strdup(buf);
     if (!tmp) return err_set(e, ERR_FAIL, "out of memory");
-    int have_status = 0;
+    if (strncmp(buf, "fatal ", 6) == 0) /* the agent's own error, in place of a reply */
+        return err_set(e, ERR_FAIL, "%s", buf + 6);
+    int have_status = 0, version = 0;
     char *save = NULL;
     for (char *line = strtok_r(tmp, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *rest = split_line(line);
-        if (strcmp(line, "status") == 0) {
+        if (strcmp(line, "isobench") == 0) {
+            version = atoi(rest);
+        } else if (strcmp(line, "status") == 0) {
             have_status = 1;
             r->ok = strcmp(rest, "ok") == 0;
         } else if (strcmp(line, "code") == 0) {
@@ -160,8 +196,54 @@ int proto_decode_reply(const char *buf, struct reply *r, struct err *e)
             return err_set(e, ERR_FAIL, "protocol: unknown reply line '%s'", line);
         }
     }
+    if (version != PROTO_VERSION)
+        return err_set(e, ERR_FAIL, "protocol: not an isobench v%d reply", PROTO_VERSION);
     if (!have_status) return err_set(e, ERR_FAIL, "protocol: reply without status");
     if (!r->ok && r->err.code == 0) r->err.code = ERR_FAIL;
+    return 0;
+}
+
+int proto_send_ready(int fd, struct err *e)
+{
+    char p[32];
+    snprintf(p, sizeof(p), "ready %d", PROTO_VERSION);
+    return proto_send(fd, p, e);
+}
+
+int proto_send_cancel(int fd, struct err *e)
+{
+    return proto_send(fd, "cancel", e);
+}
+
+int proto_send_fatal(int fd, const char *msg, struct err *e)
+{
+    char p[sizeof(e->msg) + 8];
+    snprintf(p, sizeof(p), "fatal %s", msg && *msg ? msg : "(no message)");
+    for (char *c = p; *c; c++)
+        if (*c == '\n') *c = ' ';
+    return proto_send(fd, p, e);
+}
+
+int proto_is_cancel(const char *payload)
+{
+    return strcmp(payload, "cancel") == 0;
+}
+
+int proto_wait_ready(int fd, double timeout_s, struct err *e)
+{
+    char p[sizeof(e->msg) + 8];
+    if (proto_recv(fd, p, sizeof(p), timeout_s, e) < 0) return -1;
+    if (strncmp(p, "fatal ", 6) == 0) {
+        err_set(e, ERR_FAIL, "%s", p + 6);
+        return -2;
+    }
+    int v;
+    char extra;
+    if (sscanf(p, "ready %d%c", &v, &extra) != 1)
+        return err_set(e, ERR_FAIL, "protocol: '%.60s' where the agent's ready belongs", p);
+    if (v != PROTO_VERSION)
+        return err_set(e, ERR_FAIL, "protocol: the agent speaks version %d, this isobench %d", v,
+                       PROTO_VERSION);
     return 0;
 }
 

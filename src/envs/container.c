@@ -227,8 +227,7 @@ static int container_start(struct container *c, struct env_ctx *ctx, double t0, 
         msg[n] = '\0';
         return err_set(e, ERR_FAIL, "container setup: %s", msg);
     }
-    char ready[64];
-    if (proto_recv(c->chan, ready, sizeof(ready), 60, e) < 0 || strcmp(ready, "ready"))
+    if (proto_wait_ready(c->chan, 60, e) < 0)
         return err_wrap(e, "waiting for the agent in the container");
     char buf[64];
     snprintf(buf, sizeof(buf), "%.6f", util_now() - t0);

@@ -101,7 +101,7 @@ static void cancel_by_kill(void *arg)
 static void cancel_by_frame(void *arg)
 {
     struct err ignored = {0};
-    proto_send(*(int *)arg, "cancel", &ignored);
+    proto_send_cancel(*(int *)arg, &ignored);
 }
 
 int env_agent_finish(pid_t *pidp, int *fdp, double timeout_s, struct env_watch *w,
@@ -224,8 +224,7 @@ int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx
     if (p < 0) return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
     *pid = p;
     if (journal_add_pid(ctx->journal, p, e) < 0) return -1;
-    char ready[64];
-    if (proto_recv(*chan, ready, sizeof(ready), 60, e) < 0 || strcmp(ready, "ready"))
+    if (proto_wait_ready(*chan, 60, e) < 0)
         return err_wrap(e, "%s failed (see its message above)", argv[0]);
     char v[64];
     snprintf(v, sizeof(v), "%.6f", util_now() - t0);

@@ -24,6 +24,7 @@
 #include "envs/container/net.h"
 #include "envs/env.h"
 #include "envs/doctor.h"
+#include "envs/vm/cmdline.h"
 #include "envs/vm/initramfs.h"
 #include "envs/vm/rootdisk.h"
 #include "envs/container/rootfs.h"
@@ -335,17 +336,15 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
     util_tuning_env(&tune);
     for (int i = 0; i < tune.n; i++) {
         const char *k = tune.v[i].key + 4, *val = tune.v[i].val; /* skip "env." */
-        if (strpbrk(val, " \t\"") || strchr(k, '.') || !*val) {
+        struct err ce = {0};
+        if (strchr(val, '"') || strchr(k, '.') || !*val ||
+            vm_cmdline_add(append, sizeof(append), k, val, &ce) < 0)
             kv_set(&ctx->facts, "env_not_passed", k, NULL);
-            continue;
-        }
-        size_t l = strlen(append);
-        if (l + strlen(k) + strlen(val) + 3 >= sizeof(append)) {
-            kv_set(&ctx->facts, "env_not_passed", k, NULL);
-            continue;
-        }
-        snprintf(append + l, sizeof(append) - l, " %s=%s", k, val);
     }
+    const char *fp = getenv("ISOBENCH_FAILPOINT"); /* test hook: init fails before ready */
+    if (fp && !strcmp(fp, "guest-init") &&
+        vm_cmdline_add(append, sizeof(append), VMK_FAILPOINT, "init", e) < 0)
+        return -1;
     char netdev[80];
     if (ctx->peer) { /* a tap on the run's bridge, the server port published */
         net_nat_plan(&v->nat, ctx->run_id, ctx->idx);
@@ -356,9 +355,11 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
         char a[16], g[16];
         inet_ntop(AF_INET, &v->nat.addr, a, sizeof(a));
         inet_ntop(AF_INET, &v->nat.gw, g, sizeof(g));
-        size_t off = strlen(append);
-        snprintf(append + off, sizeof(append) - off, " isobench.ip=%s/%d isobench.gw=%s", a,
-                 v->nat.prefix, g);
+        char ip[24];
+        snprintf(ip, sizeof(ip), "%s/%d", a, v->nat.prefix);
+        if (vm_cmdline_add(append, sizeof(append), VMK_IP, ip, e) < 0 ||
+            vm_cmdline_add(append, sizeof(append), VMK_GW, g, e) < 0)
+            return -1;
         int vhost = access("/dev/vhost-net", R_OK | W_OK) == 0;
         snprintf(netdev, sizeof(netdev), "tap,id=n0,fd=3,vhost=%s", vhost ? "on" : "off");
         kv_set(&ctx->facts, "vhost", vhost ? "on" : "off (no /dev/vhost-net)", NULL);
@@ -391,16 +392,15 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
     A("-chardev"), A(chardev), A("-device");
     A("virtserialport,bus=vs.0,chardev=ch,name=" VM_PORT_NAME);
     if (v->disk[0]) {
-        size_t l = strlen(append);
-        snprintf(append + l, sizeof(append) - l, " isobench.disk=1");
+        if (vm_cmdline_add(append, sizeof(append), VMK_DISK, "1", e) < 0) return -1;
         snprintf(drive, sizeof(drive), "file=%s,if=none,id=d0,format=raw,cache=none,aio=io_uring",
                  v->disk);
         A("-drive"), A(drive), A("-device"), A("virtio-blk-pci,drive=d0");
     }
     if (v->root[0]) { /* after the data disk: vdb, or vda without one */
-        size_t l = strlen(append);
-        snprintf(append + l, sizeof(append) - l, " isobench.root=%s%s", v->disk[0] ? "vdb" : "vda",
-                 v->nested ? " isobench.nested=container" : "");
+        if (vm_cmdline_add(append, sizeof(append), VMK_ROOT, v->disk[0] ? "vdb" : "vda", e) < 0 ||
+            (v->nested && vm_cmdline_add(append, sizeof(append), VMK_NESTED, "container", e) < 0))
+            return -1;
         snprintf(rootdrive, sizeof(rootdrive), "file=%s,if=none,id=r0,format=raw,cache=writeback",
                  v->root);
         A("-drive"), A(rootdrive), A("-device"), A("virtio-blk-pci,drive=r0");
@@ -429,9 +429,9 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
     v->pid = pid;
     if (journal_add_pid(ctx->journal, pid, e) < 0) return -1;
     v->chan = vm_connect(v->sock, pid, 30, e);
-    char ready[64];
-    if (v->chan < 0 || proto_recv(v->chan, ready, sizeof(ready), 180, e) < 0 ||
-        strcmp(ready, "ready")) {
+    int ready = v->chan < 0 ? -1 : proto_wait_ready(v->chan, 180, e);
+    if (ready == -2) return err_wrap(e, "the guest failed before it was ready");
+    if (ready < 0) {
         char tail[700];
         console_tail(v->console, tail, sizeof(tail));
         return err_wrap(e, "guest did not reach agent ready (console: ...%s)", tail);

@@ -55,6 +55,11 @@ for spec in vm:tuned=maybe vm:accel=xen vm:cpus=0 vm:cpus=999 vm:mem=1K vm:mem=1
 done
 out=$("$bin" run -w stream -e vm:mem=128M -r 1 --size tiny --db "$db" 2>&1 >/dev/null); rc=$?
 [ $rc = 2 ] && grep -q "too small" <<<"$out" || bad "vm:mem=128M with stream: exit $rc: $out"
+# A guest whose init fails before ready: its own words reach the user (a
+# fatal frame in place of ready), not a timeout or "unknown reply line".
+out=$(ISOBENCH_FAILPOINT=guest-init "$bin" run -w null -e vm:mem=1G -r 1 --size tiny --db "$db" 2>&1 >/dev/null); rc=$?
+[ $rc = 1 ] && grep -q "the guest failed before it was ready: init failed on request (isobench.failpoint=init)" <<<"$out" ||
+    bad "guest init failpoint: exit $rc: $out"
 [ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
 priv_sigkill_loop "0.5 3 8" -w null,blockio,netlat -e vm -r 2 --size tiny -o runtime=0.5 -o file-size=32M
 [ $fail = 0 ] && echo "priv vm: ok"

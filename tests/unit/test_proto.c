@@ -3,12 +3,15 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
 #include "core/proto.h"
+#include "envs/vm/cmdline.h"
 
 static void job_roundtrip(void **state)
 {
@@ -115,6 +118,98 @@ static void agent_handles_null_and_unknown(void **state)
     assert_int_equal(r.err.code, ERR_USAGE);
 }
 
+/* Every control frame round-trips; what the decoders could not read back
+ * is refused when encoding; oversize, truncated, foreign and fatal frames
+ * end in an error that says which. */
+static void control_and_hostile_frames(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    struct err e = {0};
+    char buf[2048];
+    assert_int_equal(proto_send_ready(sv[0], &e), 0);
+    assert_int_equal(proto_wait_ready(sv[1], 2, &e), 0);
+    assert_int_equal(proto_send(sv[0], "ready 2", &e), 0);
+    assert_int_equal(proto_wait_ready(sv[1], 2, &e), -1);
+    assert_non_null(strstr(e.msg, "speaks version 2"));
+    assert_int_equal(proto_send_fatal(sv[0], "mounting /data:\nno such device", &e), 0);
+    assert_int_equal(proto_wait_ready(sv[1], 2, &e), -2);
+    assert_string_equal(e.msg, "mounting /data: no such device");
+    assert_int_equal(proto_send(sv[0], "status ok", &e), 0);
+    assert_int_equal(proto_wait_ready(sv[1], 2, &e), -1);
+    assert_non_null(strstr(e.msg, "where the agent's ready belongs"));
+    assert_int_equal(proto_send_cancel(sv[0], &e), 0);
+    assert_int_equal(proto_recv(sv[1], buf, sizeof(buf), 2, &e), 0);
+    assert_true(proto_is_cancel(buf));
+    assert_false(proto_is_cancel("cancelled"));
+    /* a fatal frame where a reply belongs: the agent's words, not "unknown reply line" */
+    struct reply *r = calloc(1, sizeof(*r));
+    assert_int_equal(proto_decode_reply("fatal the container in the guest: no cgroup", r, &e), -1);
+    assert_string_equal(e.msg, "the container in the guest: no cgroup");
+    assert_int_equal(proto_decode_reply("status ok\n", r, &e), -1); /* no version */
+    assert_non_null(strstr(e.msg, "not an isobench v1 reply"));
+    /* oversize: refused by its header, before reading it */
+    assert_int_equal(write(sv[0], "999999\n", 7), 7);
+    assert_int_equal(proto_recv(sv[1], buf, sizeof(buf), 2, &e), -1);
+    assert_non_null(strstr(e.msg, "frame of 999999 bytes"));
+    close(sv[0]);
+    close(sv[1]);
+    /* truncated: the peer goes away mid-frame */
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    assert_int_equal(write(sv[0], "10\nabc", 6), 6);
+    close(sv[0]);
+    assert_int_equal(proto_recv(sv[1], buf, sizeof(buf), 2, &e), -1);
+    assert_non_null(strstr(e.msg, "closed the channel"));
+    close(sv[1]);
+    /* hostile tokens: refused when encoding */
+    char *big = malloc(PROTO_MAX);
+    struct job j = {.workload = "two words", .size = SIZE_TINY};
+    assert_int_equal(proto_encode_job(&j, big, PROTO_MAX, &e), -1);
+    snprintf(j.workload, sizeof(j.workload), "null");
+    kv_set(&j.opts, "a key", "v", &e);
+    assert_int_equal(proto_encode_job(&j, big, PROTO_MAX, &e), -1);
+    memset(r, 0, sizeof(*r));
+    r->ok = 1;
+    assert_int_equal(result_add(&r->res, "p 99", "us", BETTER_LOWER, 1, &e), -1);
+    r->res.n = 1; /* one put in behind result_add's back still does not get out */
+    snprintf(r->res.m[0].name, sizeof(r->res.m[0].name), "p 99");
+    snprintf(r->res.m[0].unit, sizeof(r->res.m[0].unit), "us");
+    assert_int_equal(proto_encode_reply(r, big, PROTO_MAX, &e), -1);
+    assert_non_null(strstr(e.msg, "single words"));
+    memset(r, 0, sizeof(*r));
+    r->ok = 1;
+    kv_set(&r->res.facts, "k", "two\nlines", &e);
+    assert_int_equal(proto_encode_reply(r, big, PROTO_MAX, &e), -1);
+    assert_non_null(strstr(e.msg, "no newline"));
+    memset(r, 0, sizeof(*r));
+    assert_int_equal(proto_encode_reply(r, big, 8, &e), -1); /* does not fit */
+    free(big);
+    free(r);
+}
+
+/* The kernel command line keys between host and guest: whole words only. */
+static void vm_cmdline_words(void **state)
+{
+    (void)state;
+    char line[64] = "console=ttyS0", v[32];
+    struct err e = {0};
+    assert_int_equal(vm_cmdline_add(line, sizeof(line), VMK_IP, "10.0.0.2/24", &e), 0);
+    assert_int_equal(vm_cmdline_add(line, sizeof(line), VMK_DISK, "1", &e), 0);
+    assert_string_equal(line, "console=ttyS0 isobench.ip=10.0.0.2/24 isobench.disk=1");
+    assert_int_equal(vm_cmdline_add(line, sizeof(line), VMK_ROOT, "vd a", &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    assert_int_equal(vm_cmdline_add(line, sizeof(line), VMK_NESTED, "container", &e), -1);
+    assert_string_equal(line, "console=ttyS0 isobench.ip=10.0.0.2/24 isobench.disk=1");
+    assert_int_equal(vm_cmdline_get(line, VMK_IP, v, sizeof(v)), 1);
+    assert_string_equal(v, "10.0.0.2/24");
+    assert_int_equal(vm_cmdline_get("isobench.ipx=1 isobench.ip=5", VMK_IP, v, sizeof(v)), 1);
+    assert_string_equal(v, "5");
+    assert_int_equal(vm_cmdline_get("xisobench.disk=1", VMK_DISK, v, sizeof(v)), 0);
+    assert_int_equal(vm_cmdline_get(line, VMK_ROOT, v, sizeof(v)), 0);
+    assert_int_equal(vm_cmdline_get(line, VMK_IP, v, 4), 0); /* does not fit */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,6 +217,8 @@ int main(void)
         cmocka_unit_test(reply_roundtrip_keeps_precision),
         cmocka_unit_test(frames_over_socketpair),
         cmocka_unit_test(agent_handles_null_and_unknown),
+        cmocka_unit_test(control_and_hostile_frames),
+        cmocka_unit_test(vm_cmdline_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

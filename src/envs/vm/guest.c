@@ -20,6 +20,8 @@
 
 #include "agent/agent.h"
 #include "envs/container/net.h"
+#include "core/proto.h"
+#include "envs/vm/cmdline.h"
 #include "envs/vm/initramfs.h"
 #include "envs/vm/nested.h"
 
@@ -73,16 +75,15 @@ static void guest_modules(void)
     if (n > 0) free(list);
 }
 
-/* eth0 from the kernel command line (isobench.ip=A/P isobench.gw=G), set
- * by the host when a network workload is planned. */
-static void guest_net(void)
+/* eth0 from the kernel command line (VMK_IP=A/P VMK_GW=G), set by the
+ * host when a network workload is planned. */
+static void guest_net(const char *cmd)
 {
-    char cmd[1024] = "", ip[32] = "", gw[32] = "";
+    char ipw[40], gww[40], ip[32] = "", gw[32] = "";
     int prefix = 24;
-    util_read_file("/proc/cmdline", cmd, sizeof(cmd));
-    const char *p = strstr(cmd, "isobench.ip="), *g = strstr(cmd, "isobench.gw=");
-    if (!p || !g || sscanf(p + 12, "%31[0-9.]/%d", ip, &prefix) != 2 ||
-        sscanf(g + 12, "%31[0-9.]", gw) != 1)
+    if (!vm_cmdline_get(cmd, VMK_IP, ipw, sizeof(ipw)) ||
+        !vm_cmdline_get(cmd, VMK_GW, gww, sizeof(gww)) ||
+        sscanf(ipw, "%31[0-9.]/%d", ip, &prefix) != 2 || sscanf(gww, "%31[0-9.]", gw) != 1)
         return;
     struct net_nat n = {.prefix = prefix};
     inet_pton(AF_INET, ip, &n.addr);
@@ -134,20 +135,24 @@ static void guest_copy_self(const char *dst)
     if (n == 0) snprintf(guest_self, sizeof(guest_self), "%s", dst + strlen("/newroot"));
 }
 
-static void guest_switch_root(const char *cmdline)
+/* Returns 0 (moved, or no image asked for) or -1 with why: the run asked
+ * for the image's userland, so running on the initramfs instead would
+ * measure something else. */
+static int guest_switch_root(const char *cmdline, char *why, size_t len)
 {
-    const char *r = strstr(cmdline, "isobench.root=");
     char dev[32], path[48];
-    if (!r || sscanf(r + 14, "%15[a-z]", dev) != 1) return;
+    if (!vm_cmdline_get(cmdline, VMK_ROOT, dev, sizeof(dev))) return 0;
+    if (strspn(dev, "abcdefghijklmnopqrstuvwxyz") != strlen(dev)) {
+        snprintf(why, len, "bad %s=%s", VMK_ROOT, dev);
+        return -1;
+    }
     snprintf(path, sizeof(path), "/dev/%s", dev);
     for (int i = 0; i < 500 && access(path, F_OK) != 0; i++)
         usleep(10000);
     mkdir("/newroot", 0755);
     if (mount(path, "/newroot", "ext4", 0, NULL) < 0) {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "mounting the root disk %s: %s", path, strerror(errno));
-        guest_log(msg);
-        return;
+        snprintf(why, len, "mounting the image's root disk %s: %s", path, strerror(errno));
+        return -1;
     }
     mkdir("/newroot/.isobench", 0755);
     guest_copy_self("/newroot/.isobench/init");
@@ -161,13 +166,14 @@ static void guest_switch_root(const char *cmdline)
     }
     if (chdir("/newroot") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
         chdir("/") < 0) {
-        guest_log("switching to the image's root failed");
-        return;
+        snprintf(why, len, "switching to the image's root: %s", strerror(errno));
+        return -1;
     }
     mkdir("/tmp", 01777);
     mkdir("/data", 0755);
     mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
     guest_log("running on the image's root");
+    return 0;
 }
 
 void vm_guest_main(void)
@@ -179,23 +185,34 @@ void vm_guest_main(void)
     guest_modules();
     char cmdline[1024] = "";
     util_read_file("/proc/cmdline", cmdline, sizeof(cmdline));
-    guest_switch_root(cmdline);
-    int disk = strstr(cmdline, "isobench.disk=1") != NULL; /* only then wait for it */
+    /* a failure before ready is sent to the host in place of ready */
+    char fatal[400] = "", v[32];
+    guest_switch_root(cmdline, fatal, sizeof(fatal));
+    int disk = vm_cmdline_get(cmdline, VMK_DISK, v, sizeof(v)) && !strcmp(v, "1");
     for (int i = 0; disk && i < 500 && access("/dev/vda", F_OK) != 0; i++)
         usleep(10000);
-    if (disk && mount("/dev/vda", "/data", "ext4", 0, NULL) < 0) {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "mounting /dev/vda on /data: %s", strerror(errno));
-        guest_log(msg);
-    }
-    guest_net();
+    if (!fatal[0] && disk && mount("/dev/vda", "/data", "ext4", 0, NULL) < 0)
+        snprintf(fatal, sizeof(fatal), "mounting the data disk /dev/vda on /data: %s",
+                 strerror(errno));
+    if (!fatal[0] && vm_cmdline_get(cmdline, VMK_FAILPOINT, v, sizeof(v)) && !strcmp(v, "init"))
+        snprintf(fatal, sizeof(fatal), "init failed on request (%s=init)", VMK_FAILPOINT);
+    if (!fatal[0]) guest_net(cmdline);
     int fd = guest_port();
+    int nested = vm_cmdline_get(cmdline, VMK_NESTED, v, sizeof(v)) && !strcmp(v, "container");
+    if (!fatal[0] && nested && !guest_self[0]) /* never serve the job outside the container */
+        snprintf(fatal, sizeof(fatal),
+                 "nested=container: isobench could not be copied into the "
+                 "image's root");
     if (fd < 0) {
         guest_log("no virtio-serial port named " VM_PORT_NAME);
+    } else if (fatal[0]) {
+        guest_log(fatal);
+        struct err se = {0};
+        proto_send_fatal(fd, fatal, &se);
     } else {
         guest_log("agent ready");
         struct err e = {0};
-        if (strstr(cmdline, "isobench.nested=container") && guest_self[0]) {
+        if (nested) {
             if (vm_guest_nested(fd, guest_self, &e) < 0) guest_log(e.msg);
         } else if (agent_serve_loop(fd, &e) < 0) {
             guest_log(e.msg);

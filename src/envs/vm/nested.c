@@ -24,7 +24,7 @@ static int nested_fired(void *arg)
 {
     char msg[32];
     struct err re = {0};
-    return proto_recv(*(int *)arg, msg, sizeof(msg), 5, &re) < 0 || strcmp(msg, "cancel") == 0;
+    return proto_recv(*(int *)arg, msg, sizeof(msg), 5, &re) < 0 || proto_is_cancel(msg);
 }
 
 /* Relays jobs from fd to the container until the host closes fd, and a
@@ -35,11 +35,11 @@ static int nested_relay(int fd, struct env_ctx *ctx, struct err *e)
     struct job *j cleanup_free = calloc(1, sizeof(*j));
     struct reply *rep cleanup_free = calloc(1, sizeof(*rep));
     if (!buf || !j || !rep) return err_set(e, ERR_FAIL, "out of memory");
-    if (proto_send(fd, "ready", e) < 0) return -1;
+    if (proto_send_ready(fd, e) < 0) return -1;
     for (;;) {
         struct err re = {0};
         if (proto_recv(fd, buf, PROTO_MAX, 0, &re) < 0) return 0; /* EOF: the run is over */
-        if (strcmp(buf, "cancel") == 0) continue; /* for a job that answered meanwhile */
+        if (proto_is_cancel(buf)) continue; /* for a job that answered meanwhile */
         memset(rep, 0, sizeof(*rep));
         if (proto_decode_job(buf, j, &rep->err) == 0) {
             struct err xe = {0};
@@ -81,7 +81,7 @@ int vm_guest_nested(int fd, const char *self, struct err *e)
     if (rc == 0) rc = nested_relay(fd, ctx, e);
     if (rc < 0) { /* tell the host why, in place of "ready" or of a reply */
         struct err se = {0};
-        proto_send(fd, e->msg, &se);
+        proto_send_fatal(fd, e->msg, &se);
     }
     env_container.down(ctx);
     journal_unwind(&jn);
