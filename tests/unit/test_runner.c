@@ -169,10 +169,8 @@ static int agent_on_socketpair(pid_t *pid)
         _exit(agent_serve_io(sv[1], sv[1], &ce) < 0 ? 1 : 0);
     }
     close(sv[1]);
-    char ready[16];
     struct err e = {0};
-    assert_int_equal(proto_recv(sv[0], ready, sizeof(ready), 10, &e), 0);
-    assert_string_equal(ready, "ready");
+    assert_int_equal(proto_wait_ready(sv[0], 10, &e), 0);
     return sv[0];
 }
 
@@ -203,7 +201,7 @@ static void agent_cancels_a_job(void **state)
     assert_non_null(strstr(rep->err.msg, "cancelled"));
 
     /* a late cancel, then a watch that declines: the 1 s job completes */
-    assert_int_equal(proto_send(chan, "cancel", &e), 0);
+    assert_int_equal(proto_send_cancel(chan, &e), 0);
     free(j);
     j = null_job("1");
     struct env_watch keep = {.fd = pfd[0], .fired = fire_keep, .arg = &fired};
