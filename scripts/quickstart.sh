@@ -15,4 +15,4 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
 envs=$(./build/isobench list | awk '/^environments:/{f=1;next} /^reporters:/{f=0} f && $2=="available" && $1!="null"{printf "%s%s", s, (($1=="runc" || $1=="runsc") ? $1 ":net=host" : $1); s=","}')
 echo "environments available here: $envs"
-exec ./build/isobench run -w stream,randomaccess,netlat,blockio,redis -e "$envs" --size tiny -r 3 "$@"
+exec ./build/isobench run -w stream,randomaccess,netlat,blockio,redis -e "$envs" --size tiny -r 6 "$@"

@@ -43,29 +43,36 @@ double stats_t95(int df)
     return 1.960;
 }
 
-static uint64_t rng_next(uint64_t *s)
+double stats_median_coverage(int n, int k)
 {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
+    if (n < 2 || k < 1 || 2 * k > n) return 0;
+    /* P(B <= k-1) for B ~ Binomial(n, 1/2), summed in logs: exact enough
+     * for any n a run can have */
+    double tail = 0;
+    for (int i = 0; i < k; i++)
+        tail += exp(lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0) - n * log(2.0));
+    double c = 1 - 2 * tail;
+    return c < 0 ? 0 : c;
 }
 
-/* Median of a bootstrap resample of x drawn into tmp. */
-static double boot_median(const double *x, int n, double *tmp, uint64_t *rng)
+void stats_median_interval(const double *v, int n, struct interval *iv)
 {
-    for (int i = 0; i < n; i++)
-        tmp[i] = x[rng_next(rng) % (uint64_t)n];
-    return median_inplace(tmp, n);
+    iv->lo = iv->hi = n > 0 ? v[(n - 1) / 2] : 0;
+    iv->level = 0;
+    if (n < 2) return;
+    int k = 1;
+    while (2 * (k + 1) <= n && stats_median_coverage(n, k + 1) >= STATS_LEVEL)
+        k++;
+    iv->lo = v[k - 1];
+    iv->hi = v[n - k];
+    iv->level = stats_median_coverage(n, k);
 }
 
-/* Percentile p (0..1) of sorted values v. */
-static double percentile(const double *v, int n, double p)
+int stats_reps_for_level(double level)
 {
-    double pos = p * (n - 1);
-    int lo = (int)floor(pos);
-    int hi = lo + 1 < n ? lo + 1 : lo;
-    return v[lo] + (pos - lo) * (v[hi] - v[lo]);
+    for (int n = 2; n < 1000; n++)
+        if (stats_median_coverage(n, 1) >= level) return n;
+    return 1000;
 }
 
 void stats_summarize(const double *x, int n, struct summary *s)
@@ -83,27 +90,18 @@ void stats_summarize(const double *x, int n, struct summary *s)
     s->stddev = n > 1 ? sqrt(ss / (n - 1)) : 0;
     s->cov = s->mean != 0 ? s->stddev / fabs(s->mean) : 0;
     s->noisy = s->cov > STATS_NOISE_COV;
-    s->median = stats_median(x, n);
     double half = n > 1 ? stats_t95(n - 1) * s->stddev / sqrt(n) : 0;
     s->t_lo = s->mean - half;
     s->t_hi = s->mean + half;
-    s->ci_lo = s->ci_hi = s->median;
-    if (n < 2) return;
-    double *tmp = malloc(sizeof(double) * (size_t)n);
-    double *meds = malloc(sizeof(double) * STATS_BOOT);
-    if (!tmp || !meds) {
-        free(tmp);
-        free(meds);
+    double *v = malloc(sizeof(double) * (size_t)n);
+    if (!v) {
+        s->median = NAN;
         return;
     }
-    uint64_t rng = 0x9E3779B97F4A7C15ull;
-    for (int b = 0; b < STATS_BOOT; b++)
-        meds[b] = boot_median(x, n, tmp, &rng);
-    qsort(meds, STATS_BOOT, sizeof(double), cmp_double);
-    s->ci_lo = percentile(meds, STATS_BOOT, 0.025);
-    s->ci_hi = percentile(meds, STATS_BOOT, 0.975);
-    free(tmp);
-    free(meds);
+    memcpy(v, x, sizeof(double) * (size_t)n);
+    s->median = median_inplace(v, n);
+    stats_median_interval(v, n, &s->ci);
+    free(v);
 }
 
 static double overhead_pct(double env, double native, int better)
@@ -111,38 +109,24 @@ static double overhead_pct(double env, double native, int better)
     return better == BETTER_LOWER ? (env / native - 1.0) * 100.0 : (1.0 - env / native) * 100.0;
 }
 
-int stats_overhead(const double *env, int ne, const double *native, int nn, int better,
-                   struct overhead *o)
+int stats_overhead_paired(const double *env, const double *native, int n, int better,
+                          struct overhead *o)
 {
     memset(o, 0, sizeof(*o));
-    if (ne <= 0 || nn <= 0) return -1;
-    double me = stats_median(env, ne), mn = stats_median(native, nn);
-    if (mn == 0 || !isfinite(me) || !isfinite(mn)) return -1;
-    o->pct = overhead_pct(me, mn, better);
-    int nmax = ne > nn ? ne : nn;
-    double *tmp = malloc(sizeof(double) * (size_t)nmax);
-    double *pcts = malloc(sizeof(double) * STATS_BOOT);
-    if (!tmp || !pcts) {
-        free(tmp);
-        free(pcts);
-        return -1;
+    if (n < 1) return -1;
+    double *v = malloc(sizeof(double) * (size_t)n);
+    if (!v) return -1;
+    for (int i = 0; i < n; i++) {
+        if (native[i] == 0 || !isfinite(env[i]) || !isfinite(native[i])) {
+            free(v);
+            return -1;
+        }
+        v[i] = overhead_pct(env[i], native[i], better);
     }
-    uint64_t rng = 0xD1B54A32D192ED03ull;
-    int k = 0;
-    for (int b = 0; b < STATS_BOOT; b++) {
-        double be = boot_median(env, ne, tmp, &rng);
-        double bn = boot_median(native, nn, tmp, &rng);
-        if (bn != 0) pcts[k++] = overhead_pct(be, bn, better);
-    }
-    if (k > 0) {
-        qsort(pcts, (size_t)k, sizeof(double), cmp_double);
-        o->lo = percentile(pcts, k, 0.025);
-        o->hi = percentile(pcts, k, 0.975);
-    } else {
-        o->lo = o->hi = o->pct;
-    }
-    o->within_noise = o->lo <= 0 && o->hi >= 0;
-    free(tmp);
-    free(pcts);
+    o->rounds = n;
+    o->pct = median_inplace(v, n);
+    stats_median_interval(v, n, &o->ci);
+    free(v);
+    o->within_noise = o->ci.level == 0 || (o->ci.lo <= 0 && o->ci.hi >= 0);
     return 0;
 }

@@ -1,34 +1,59 @@
 /* stats.h - summary statistics over repetitions and the overhead of one
- * environment against native. Pure functions, deterministic (the bootstrap
- * uses a fixed seed) so a stored run always renders the same report. */
+ * environment against native. Pure functions, deterministic, so a stored
+ * run always renders the same report.
+ *
+ * Intervals are distribution-free: for the median of n values, the k-th
+ * smallest and k-th largest, which hold the true median with probability
+ * 1 - 2 P(Binomial(n, 1/2) <= k-1) whatever the distribution (continuous).
+ * k is the largest order that reaches STATS_LEVEL; when even k = 1 does
+ * not (n <= 5 for 95 %), the interval is [min, max] and its level is what
+ * it reaches (n = 3: 75 %), never rounded up. n = 1 has no interval. */
 #ifndef ISOBENCH_STATS_H
 #define ISOBENCH_STATS_H
 
 #define STATS_NOISE_COV 0.05 /* coefficient of variation above which a metric is noisy */
-#define STATS_BOOT 2000      /* bootstrap resamples */
+#define STATS_LEVEL 0.95     /* the confidence every interval aims for */
+
+struct interval {
+    double lo, hi;
+    double level; /* the coverage it really has; 0: none (fewer than 2 values) */
+};
 
 struct summary {
     int n;
     double median, mean, stddev, cov;
-    double ci_lo, ci_hi; /* 95 % bootstrap percentile CI of the median */
-    double t_lo, t_hi;   /* 95 % Student-t CI of the mean */
-    int noisy;           /* cov > STATS_NOISE_COV */
+    struct interval ci; /* of the median, distribution-free */
+    double t_lo, t_hi;  /* 95 % Student-t CI of the mean (valid for normal data only) */
+    int noisy;          /* cov > STATS_NOISE_COV */
 };
 
+/* Overhead from paired rounds: in round i native and the environment were
+ * measured back to back; the round's overhead compares the two, and the
+ * overhead is the median over the rounds, with its own interval. */
 struct overhead {
-    double pct;       /* >0: the environment is worse than native by pct % */
-    double lo, hi;    /* 95 % bootstrap CI of pct */
-    int within_noise; /* the CI contains 0 */
+    double pct;         /* >0: the environment is worse than native by pct % */
+    struct interval ci; /* of pct's median over rounds */
+    int rounds;         /* paired rounds it is computed from */
+    int within_noise;   /* the interval contains 0, or there is none */
 };
 
 /* Summarises n >= 1 values (x is not modified). */
 void stats_summarize(const double *x, int n, struct summary *s);
 
-/* Overhead of env against native on the median, with a bootstrap CI of the
- * ratio of medians. better is BETTER_HIGHER or BETTER_LOWER. Returns -1 if a
- * side is empty or native's median is 0 (no overhead can be computed). */
-int stats_overhead(const double *env, int ne, const double *native, int nn, int better,
-                   struct overhead *o);
+/* The distribution-free interval of the median of n sorted values. */
+void stats_median_interval(const double *sorted, int n, struct interval *iv);
+
+/* The coverage of [x(k), x(n+1-k)] for the median of n values. */
+double stats_median_coverage(int n, int k);
+
+/* The fewest values whose median interval reaches level (6 for 0.95). */
+int stats_reps_for_level(double level);
+
+/* Overhead of env against native over n paired rounds (env[i] and
+ * native[i] from round i). better is BETTER_HIGHER or BETTER_LOWER.
+ * Returns -1 when n < 1 or a native value is 0 (no overhead exists). */
+int stats_overhead_paired(const double *env, const double *native, int n, int better,
+                          struct overhead *o);
 
 /* Two-sided 95 % Student-t quantile for df degrees of freedom. */
 double stats_t95(int df);

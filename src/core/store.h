@@ -37,6 +37,7 @@ struct rv_point { /* one metric value of one successful, non-warm-up repetition 
     char metric[LIM_METRIC_NAME], unit[LIM_METRIC_UNIT];
     int better;
     double value;
+    int rep; /* the round it was measured in (1..repetitions) */
 };
 struct rv_failure {
     int wl, env, rep, warmup;

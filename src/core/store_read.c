@@ -144,7 +144,7 @@ static int load_points(struct store *st, struct run_view *rv, struct err *e)
 {
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT m.workload, m.env, x.name, x.unit, x.better, x.value"
+                           "SELECT m.workload, m.env, x.name, x.unit, x.better, x.value, m.rep"
                            " FROM measurements m JOIN metrics x ON x.measurement_id = m.id"
                            " WHERE m.run_id=? AND m.ok=1 AND m.warmup=0 ORDER BY m.id, x.rowid",
                            -1, &s, NULL) != SQLITE_OK)
@@ -173,6 +173,7 @@ static int load_points(struct store *st, struct run_view *rv, struct err *e)
         col_text(s, 4, better, sizeof(better));
         p->better = better_parse(better);
         p->value = sqlite3_column_double(s, 5);
+        p->rep = sqlite3_column_int(s, 6);
     }
     sqlite3_finalize(s);
 

@@ -30,8 +30,8 @@ static int csv_emit(const struct report *rep, FILE *out, struct err *e)
     (void)e;
     const struct run_view *rv = rep->rv;
     fputs("run_id,run_uuid,workload,metric,unit,better,env,n,median,mean,stddev,cov,"
-          "median_ci95_low,median_ci95_high,noisy,overhead_pct,overhead_ci95_low_pct,"
-          "overhead_ci95_high_pct,overhead_within_noise\n",
+          "median_ci_low,median_ci_high,median_ci_level,noisy,overhead_pct,overhead_ci_low_pct,"
+          "overhead_ci_high_pct,overhead_ci_level,overhead_rounds,overhead_within_noise\n",
           out);
     for (int i = 0; i < rep->nrows; i++) {
         const struct report_row *r = &rep->rows[i];
@@ -51,16 +51,18 @@ static int csv_emit(const struct report *rep, FILE *out, struct err *e)
             csv_num(out, c->s.mean);
             csv_num(out, c->s.stddev);
             csv_num(out, c->s.cov);
-            csv_num(out, c->s.ci_lo);
-            csv_num(out, c->s.ci_hi);
+            csv_num(out, c->s.ci.level > 0 ? c->s.ci.lo : NAN);
+            csv_num(out, c->s.ci.level > 0 ? c->s.ci.hi : NAN);
+            csv_num(out, c->s.ci.level);
             fprintf(out, ",%d", c->s.noisy);
             if (c->has_overhead) {
                 csv_num(out, c->ov.pct);
-                csv_num(out, c->ov.lo);
-                csv_num(out, c->ov.hi);
-                fprintf(out, ",%d\n", c->ov.within_noise);
+                csv_num(out, c->ov.ci.level > 0 ? c->ov.ci.lo : NAN);
+                csv_num(out, c->ov.ci.level > 0 ? c->ov.ci.hi : NAN);
+                csv_num(out, c->ov.ci.level);
+                fprintf(out, ",%d,%d\n", c->ov.rounds, c->ov.within_noise);
             } else {
-                fputs(",,,,\n", out);
+                fputs(",,,,,,\n", out);
             }
         }
     }

@@ -1,4 +1,5 @@
 /* json - the whole run as one JSON document (schema: docs/results.md). */
+#include <math.h>
 #include <string.h>
 
 #include "report/report.h"
@@ -30,10 +31,12 @@ static void json_cell(const struct report *rep, const struct report_row *r, int 
     json_num(out, c->s.stddev);
     fputs(",\"cov\":", out);
     json_num(out, c->s.cov);
-    fputs(",\"median_ci95_low\":", out);
-    json_num(out, c->s.ci_lo);
-    fputs(",\"median_ci95_high\":", out);
-    json_num(out, c->s.ci_hi);
+    fputs(",\"median_ci_low\":", out);
+    json_num(out, c->s.ci.level > 0 ? c->s.ci.lo : NAN);
+    fputs(",\"median_ci_high\":", out);
+    json_num(out, c->s.ci.level > 0 ? c->s.ci.hi : NAN);
+    fputs(",\"median_ci_level\":", out);
+    json_num(out, c->s.ci.level);
     fputs(",\"mean_ci95_low\":", out);
     json_num(out, c->s.t_lo);
     fputs(",\"mean_ci95_high\":", out);
@@ -42,10 +45,13 @@ static void json_cell(const struct report *rep, const struct report_row *r, int 
     if (c->has_overhead) {
         fputs(",\"overhead_pct\":", out);
         json_num(out, c->ov.pct);
-        fputs(",\"overhead_ci95_low_pct\":", out);
-        json_num(out, c->ov.lo);
-        fputs(",\"overhead_ci95_high_pct\":", out);
-        json_num(out, c->ov.hi);
+        fputs(",\"overhead_ci_low_pct\":", out);
+        json_num(out, c->ov.ci.level > 0 ? c->ov.ci.lo : NAN);
+        fputs(",\"overhead_ci_high_pct\":", out);
+        json_num(out, c->ov.ci.level > 0 ? c->ov.ci.hi : NAN);
+        fputs(",\"overhead_ci_level\":", out);
+        json_num(out, c->ov.ci.level);
+        fprintf(out, ",\"overhead_rounds\":%d", c->ov.rounds);
         fprintf(out, ",\"overhead_within_noise\":%s", c->ov.within_noise ? "true" : "false");
     }
     fputc('}', out);
@@ -56,7 +62,7 @@ static int json_emit(const struct report *rep, FILE *out, struct err *e)
     (void)e;
     const struct run_view *rv = rep->rv;
     fprintf(out,
-            "{\"schema\":\"isobench.run/1\",\"run\":{\"id\":%lld,\"uuid\":", (long long)rv->id);
+            "{\"schema\":\"isobench.run/2\",\"run\":{\"id\":%lld,\"uuid\":", (long long)rv->id);
     json_str(out, rv->uuid);
     fputs(",\"started\":", out);
     json_str(out, rv->started);

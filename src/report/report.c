@@ -41,6 +41,30 @@ static struct report_row *row_get(struct report *rep, const struct rv_point *p, 
     return r;
 }
 
+/* The environment's overhead from the rounds in which both it and native
+ * succeeded (a round one side lost is left out, not paired with another). */
+static int report_overhead(struct report_cell *c, const struct report_cell *nat, int better)
+{
+    double *ev = malloc(sizeof(double) * (size_t)c->n), *nv = malloc(sizeof(double) * (size_t)c->n);
+    if (!ev || !nv) {
+        free(ev);
+        free(nv);
+        return -1;
+    }
+    int m = 0;
+    for (int i = 0; i < c->n; i++)
+        for (int k = 0; k < nat->n; k++)
+            if (nat->reps[k] == c->reps[i]) {
+                ev[m] = c->values[i];
+                nv[m++] = nat->values[k];
+                break;
+            }
+    c->has_overhead = m > 0 && stats_overhead_paired(ev, nv, m, better, &c->ov) == 0;
+    free(ev);
+    free(nv);
+    return 0;
+}
+
 int report_build(const struct run_view *rv, struct report *rep, struct err *e)
 {
     memset(rep, 0, sizeof(*rep));
@@ -60,6 +84,13 @@ int report_build(const struct run_view *rv, struct report *rep, struct err *e)
             goto fail;
         }
         c->values = nv;
+        int *nr = realloc(c->reps, sizeof(int) * (size_t)(c->n + 1));
+        if (!nr) {
+            err_set(e, ERR_FAIL, "out of memory");
+            goto fail;
+        }
+        c->reps = nr;
+        c->reps[c->n] = p->rep;
         c->values[c->n++] = p->value;
     }
     for (int i = 0; i < rep->nrows; i++) {
@@ -69,12 +100,12 @@ int report_build(const struct run_view *rv, struct report *rep, struct err *e)
             if (c->n == 0) continue;
             stats_summarize(c->values, c->n, &c->s);
             if (rep->native < 0 || j == rep->native) continue;
-            const struct report_cell *nat = &r->cell[rep->native];
-            c->has_overhead =
-                stats_overhead(c->values, c->n, nat->values, nat->n, r->better, &c->ov) == 0;
+            if (report_overhead(c, &r->cell[rep->native], r->better) < 0) goto nomem;
         }
     }
     return 0;
+nomem:
+    err_set(e, ERR_FAIL, "out of memory");
 fail:
     report_free(rep);
     return -1;
@@ -83,8 +114,10 @@ fail:
 void report_free(struct report *rep)
 {
     for (int i = 0; i < rep->nrows; i++)
-        for (int j = 0; j < LIM_ENVS; j++)
+        for (int j = 0; j < LIM_ENVS; j++) {
             free(rep->rows[i].cell[j].values);
+            free(rep->rows[i].cell[j].reps);
+        }
     free(rep->rows);
     rep->rows = NULL;
     rep->nrows = 0;

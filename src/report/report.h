@@ -1,6 +1,6 @@
 /* report.h - reporters render a stored run. They are the only place where
- * overhead against native is computed (report_rows), and only when both
- * native and the environment have successful repetitions. */
+ * overhead against native is computed (report_build): from the rounds in
+ * which both native and the environment succeeded, paired by round. */
 #ifndef ISOBENCH_REPORT_H
 #define ISOBENCH_REPORT_H
 
@@ -13,6 +13,7 @@
 struct report_cell {
     int n;          /* successful repetitions */
     double *values; /* n values, in measurement order */
+    int *reps;      /* the round of each value */
     struct summary s;
     int has_overhead; /* against native; 0 for native itself or when a side failed */
     struct overhead ov;
@@ -32,7 +33,9 @@ struct report {
     int nrows;
 };
 
-/* Groups the run's points into rows and computes statistics and overhead. */
+/* Groups the run's points into rows and computes statistics and overhead.
+ * The levels the intervals reached go to levels[] (distinct, ascending,
+ * at most REPORT_LEVELS; *nlevels counts them) for the legends. */
 int report_build(const struct run_view *rv, struct report *rep, struct err *e);
 void report_free(struct report *rep);
 

@@ -1,7 +1,10 @@
 /* table - the terminal report, shaped like Table I of Felter et al.: one
- * row per workload metric, per environment its median with the 95 % CI
- * half-width and, against native, the overhead with its CI. Marks:
- * "~" overhead within noise (its CI contains 0), "!" noisy (CoV > 5 %). */
+ * row per workload metric, per environment its median with its
+ * distribution-free interval [lo, hi] and, against native, the overhead
+ * (median over paired rounds) with its interval. The legend says which
+ * confidence the intervals reach (95 % needs 6 repetitions). Marks: "~"
+ * overhead within noise (its interval contains 0, or there is none), "!"
+ * noisy (CoV > 5 %). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,21 +52,63 @@ static void table_header(const struct report *rep, FILE *out)
     fputc('\n', out);
 }
 
-/* One cell's text: "median ±half-width [!]" and, against native,
- * "overhead% [lo,hi] [~]". */
+/* One cell's text: "median [lo, hi] [!]" and, against native,
+ * "overhead% [lo,hi] [~]"; an interval that does not exist (one value)
+ * is left out, never shown as a zero-width one. */
 static void table_cell(const struct report_cell *c, char *buf, size_t len)
 {
-    char v[32], ci[32];
+    char v[32], lo[32], hi[32];
     if (c->n == 0) {
         snprintf(buf, len, "failed");
         return;
     }
     fmt_value(v, sizeof(v), c->s.median);
-    fmt_value(ci, sizeof(ci), (c->s.ci_hi - c->s.ci_lo) / 2);
-    int off = snprintf(buf, len, "%s ±%s%s", v, ci, c->s.noisy ? " !" : "");
-    if (c->has_overhead && off > 0 && (size_t)off < len)
-        snprintf(buf + off, len - (size_t)off, "  %+.1f%% [%+.1f,%+.1f]%s", c->ov.pct, c->ov.lo,
-                 c->ov.hi, c->ov.within_noise ? " ~" : "");
+    int off;
+    if (c->s.ci.level > 0) {
+        fmt_value(lo, sizeof(lo), c->s.ci.lo);
+        fmt_value(hi, sizeof(hi), c->s.ci.hi);
+        off = snprintf(buf, len, "%s [%s, %s]%s", v, lo, hi, c->s.noisy ? " !" : "");
+    } else {
+        off = snprintf(buf, len, "%s%s", v, c->s.noisy ? " !" : "");
+    }
+    if (!c->has_overhead || off < 0 || (size_t)off >= len) return;
+    if (c->ov.ci.level > 0)
+        snprintf(buf + off, len - (size_t)off, "  %+.1f%% [%+.1f,%+.1f]%s", c->ov.pct, c->ov.ci.lo,
+                 c->ov.ci.hi, c->ov.within_noise ? " ~" : "");
+    else
+        snprintf(buf + off, len - (size_t)off, "  %+.1f%% [n/a] ~", c->ov.pct);
+}
+
+/* The legend's level: what the intervals reach, per number of values,
+ * e.g. "75.0 % (n=3)", or "at least 95 %" when all do. */
+static void table_levels(const struct report *rep, char *buf, size_t len)
+{
+    int seen[64] = {0}, low = 0;
+    double lv[64] = {0};
+    for (int i = 0; i < rep->nrows; i++)
+        for (int j = 0; j < rep->rv->nenv; j++) {
+            const struct report_cell *c = &rep->rows[i].cell[j];
+            int ns[2] = {c->s.ci.level > 0 ? c->n : 0, c->has_overhead ? c->ov.rounds : 0};
+            double ls[2] = {c->s.ci.level, c->ov.ci.level};
+            for (int k = 0; k < 2; k++)
+                if (ns[k] > 1 && ns[k] < 64 && ls[k] < STATS_LEVEL) {
+                    seen[ns[k]] = 1;
+                    lv[ns[k]] = ls[k];
+                    low = 1;
+                }
+        }
+    if (!low) {
+        snprintf(buf, len, "at least %.0f %%", STATS_LEVEL * 100);
+        return;
+    }
+    size_t off = 0;
+    for (int n = 2; n < 64 && off < len; n++)
+        if (seen[n])
+            off += (size_t)snprintf(buf + off, len - off, "%s%.1f %% (n=%d)", off ? ", " : "",
+                                    lv[n] * 100, n);
+    if (off < len)
+        snprintf(buf + off, len - off, " - %.0f %% needs %d repetitions", STATS_LEVEL * 100,
+                 stats_reps_for_level(STATS_LEVEL));
 }
 
 /* For each workload whose environments' memory sat on huge pages to
@@ -144,9 +189,13 @@ static int table_emit(const struct report *rep, FILE *out, struct err *e)
         fputc('\n', out);
     }
     if (rep->native < 0) fprintf(out, "\n(no native environment in this run: no overhead)\n");
+    char levels[256];
+    table_levels(rep, levels, sizeof(levels));
     fprintf(out,
-            "\nvalue = median ±95%% CI half-width over repetitions; overhead %% = how much worse "
-            "than native (+ worse, - better) [95%% CI]; ~ within noise; ! CoV > 5%%\n");
+            "\nvalue = median [interval] over repetitions; overhead %% = median over paired rounds "
+            "of how much worse than native (+ worse, - better) [interval]; intervals are "
+            "distribution-free and reach %s; ~ within noise (the interval holds 0); ! CoV > 5%%\n",
+            levels);
     table_pages_note(rv, out);
     for (int i = 0; i < rv->ncaveats; i++)
         fprintf(out, "note: %s: %s\n", rv->workloads[rv->caveats[i].wl], rv->caveats[i].text);

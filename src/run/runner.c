@@ -319,7 +319,7 @@ static int measure_net(struct env_ctx *ctx, struct job *j, struct reply *r, stru
 /* Runs one measurement and commits it; returns -1 only when the
  * environment failed or we were interrupted. */
 static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store *st, int64_t run_id,
-                   const char *uuid, int rep, int *failed, struct err *e)
+                   const char *uuid, int rep, int pos, int *failed, struct err *e)
 {
     struct job j = {.size = p->size};
     snprintf(j.workload, sizeof(j.workload), "%s", p->wl[w]->name);
@@ -338,6 +338,11 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     }
     double wall = util_now() - t0;
     if (r->ok && kv_require_all(&r->res.facts, ctx->spec.text, &r->err) < 0) r->ok = 0;
+    char rp[24];
+    snprintf(rp, sizeof(rp), "%d", rep);
+    kv_set(&r->res.facts, "round", rp, NULL);
+    snprintf(rp, sizeof(rp), "%d", pos);
+    kv_set(&r->res.facts, "position", rp, NULL);
     for (int k = 0; k < p->plan_facts[w].n; k++) { /* the plan's facts; the agent's win */
         const struct kv *f = &p->plan_facts[w].v[k];
         struct err fe = {0};
@@ -368,6 +373,22 @@ static int pick_ports(int n, struct err *e)
         if (ok) return base;
     }
     return err_set(e, ERR_FAIL, "no free port range for the network workloads");
+}
+
+void runner_round_order(uint64_t *state, int n, int *order)
+{
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    for (int i = n - 1; i > 0; i--) { /* Fisher-Yates on a splitmix64 stream */
+        uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        int j = (int)(z % (uint64_t)(i + 1));
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
 }
 
 static int run_body(struct run_plan *p, struct env_ctx *ctx, struct journal *j, struct store *st,
@@ -418,14 +439,19 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct journal *j, 
     int first = p->warmup ? 0 : 1;
     int total = p->nwl * p->nenv * (p->reps + 1 - first), done = 0;
     double started = util_now();
+    uint64_t rng = p->seed;
+    int order[LIM_ENVS];
     for (int w = 0; w < p->nwl; w++)
-        for (int rep = first; rep <= p->reps; rep++)
-            for (int i = 0; i < p->nenv; i++) {
+        for (int rep = first; rep <= p->reps; rep++) {
+            runner_round_order(&rng, p->nenv, order);
+            for (int k = 0; k < p->nenv; k++) {
+                int i = order[k];
                 if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
                 progress(p, p->wl[w]->name, p->spec[i].text, rep, done, total, started);
-                if (measure(p, &ctx[i], w, st, run_id, uuid, rep, failed, e) < 0) return -1;
+                if (measure(p, &ctx[i], w, st, run_id, uuid, rep, k, failed, e) < 0) return -1;
                 done++;
             }
+        }
     if (p->progress) fprintf(stderr, "\r\033[K");
     return 0;
 }
@@ -437,6 +463,11 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
     make_uuid(uuid, sizeof(uuid));
     struct kvlist host = {0};
     host_facts(&host);
+    while (!p->seed && getrandom(&p->seed, sizeof(p->seed), GRND_NONBLOCK) != sizeof(p->seed))
+        p->seed = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull;
+    char seed[24];
+    snprintf(seed, sizeof(seed), "%llu", (unsigned long long)p->seed);
+    kv_set(&host, "order_seed", seed, NULL);
     *failed = 0;
     if (store_run_begin(st, uuid, p->command, p->size, p->reps, &host, run_id, e) < 0) return -1;
     for (int w = 0; w < p->nwl; w++)

@@ -1,8 +1,10 @@
 /* runner.h - plans and executes a run: workloads x environments x
- * repetitions. Every environment is brought up once; repetitions are
- * interleaved across environments (native, container, vm, native, ...) so
- * slow drift hits all of them alike; each measurement is committed to the
- * store as soon as it returns. */
+ * repetitions. Every environment is brought up once; each repetition is a
+ * round that measures every environment once, in a shuffled order, so
+ * slow drift hits all of them alike and the reporter can pair each
+ * environment's sample with native's of the same round; each measurement
+ * is committed to the store as soon as it returns, with its round and
+ * position as facts. */
 #ifndef ISOBENCH_RUNNER_H
 #define ISOBENCH_RUNNER_H
 
@@ -22,6 +24,10 @@ struct run_plan {
     struct kvlist wlopts[LIM_WORKLOADS]; /* user options plus resolved sizes */
     int nwl;
     int size, reps, warmup;
+    /* The order of the environments inside each round is shuffled with
+     * this seed (0: drawn at random; the one used is stored as the run's
+     * order_seed fact), so no environment always runs right after another. */
+    uint64_t seed;
     double timeout_s;
     int progress; /* progress line on stderr */
     FILE *ndjson; /* NULL, or where to write one JSON line per measurement */
@@ -49,6 +55,10 @@ int runner_plan(struct run_plan *plan, const char *wl_list, const char *env_list
  * measurements. Returns -1 on an environment failure or interrupt (the run
  * is marked so in the store; finished samples stay). *run_id is set as
  * soon as the run exists. */
+/* The order of one round: a permutation of 0..n-1 drawn from *state
+ * (advanced), the same for the same seed. */
+void runner_round_order(uint64_t *state, int n, int *order);
+
 int runner_execute(struct run_plan *plan, struct store *st, int64_t *run_id, int *failed,
                    struct err *e);
 

@@ -41,7 +41,7 @@ fi
 "$bin" report --db "$db" >"$dir/report.txt"
 grep -q 'linpack .*gflops' "$dir/report.txt"
 "$bin" report latest --db "$db" --format json >"$dir/run.json"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]=="isobench.run/1"; assert len(d["results"])==8, len(d["results"]); st=[w for w in d["workloads"] if w["name"]=="stream"][0]; assert (len(st["caveats"])==1)==(int(sys.argv[2])>16<<20), st' "$dir/run.json" "$llc"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]=="isobench.run/2"; assert len(d["results"])==8, len(d["results"]); st=[w for w in d["workloads"] if w["name"]=="stream"][0]; assert (len(st["caveats"])==1)==(int(sys.argv[2])>16<<20), st' "$dir/run.json" "$llc"
 if grep -Eiq 'nan|inf[^o]' "$dir/run.json"; then echo "NaN/inf in JSON"; exit 1; fi
 "$bin" report 1 --db "$db" --format csv >"$dir/run.csv"
 test "$(wc -l <"$dir/run.csv")" = 9

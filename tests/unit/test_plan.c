@@ -212,6 +212,35 @@ static void container_mem_limit_checked_at_plan_time(void **state)
     assert_int_equal(env_container.fit(&sp, &n, &e), 0);
 }
 
+/* Each round's order is a permutation, reproducible from the seed, and
+ * over rounds every environment takes every position (native is not
+ * always first). */
+static void round_order_is_a_seeded_shuffle(void **state)
+{
+    (void)state;
+    uint64_t a = 42, b = 42, c = 43;
+    int oa[5], ob[5], oc[5], firsts[5] = {0}, differs = 0;
+    for (int round = 0; round < 200; round++) {
+        runner_round_order(&a, 5, oa);
+        runner_round_order(&b, 5, ob);
+        runner_round_order(&c, 5, oc);
+        int seen[5] = {0};
+        for (int i = 0; i < 5; i++) {
+            assert_true(oa[i] >= 0 && oa[i] < 5);
+            assert_false(seen[oa[i]]++);
+            assert_int_equal(oa[i], ob[i]);
+            differs |= oa[i] != oc[i];
+        }
+        firsts[oa[0]]++;
+    }
+    assert_true(differs);
+    for (int i = 0; i < 5; i++)
+        assert_true(firsts[i] > 20); /* ~40 each */
+    int one[1];
+    runner_round_order(&a, 1, one);
+    assert_int_equal(one[0], 0);
+}
+
 /* ---- the last-level cache scan on fake sysfs trees ---- */
 
 static void put(const char *root, int cpu, int idx, const char *file, const char *val)
@@ -300,6 +329,7 @@ int main(void)
         cmocka_unit_test(whole_tiny_plan_on_a_small_host),
         cmocka_unit_test(vm_sizes_checked_at_plan_time),
         cmocka_unit_test(container_mem_limit_checked_at_plan_time),
+        cmocka_unit_test(round_order_is_a_seeded_shuffle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,7 @@
 #include "report/report.h"
 
 static void add_point(struct run_view *rv, int wl, int env, const char *metric, int better,
-                      double v)
+                      double v, int rep)
 {
     rv->points = realloc(rv->points, sizeof(*rv->points) * (size_t)(rv->npoints + 1));
     struct rv_point *p = &rv->points[rv->npoints++];
@@ -21,6 +21,7 @@ static void add_point(struct run_view *rv, int wl, int env, const char *metric, 
     snprintf(p->unit, sizeof(p->unit), "%s", better == BETTER_HIGHER ? "GB/s" : "us");
     p->better = better;
     p->value = v;
+    p->rep = rep;
 }
 
 static struct run_view *make_view(int with_native)
@@ -37,9 +38,9 @@ static struct run_view *make_view(int with_native)
     strcpy(rv->workloads[0], "stream");
     const double nat[] = {10, 10.1, 9.9}, con[] = {8, 8.1, 7.9};
     for (int i = 0; i < 3; i++) {
-        add_point(rv, 0, 0, "triad", BETTER_HIGHER, nat[i]);
-        add_point(rv, 0, 1, "triad", BETTER_HIGHER, con[i]);
-        add_point(rv, 0, 0, "lat", BETTER_LOWER, 100);
+        add_point(rv, 0, 0, "triad", BETTER_HIGHER, nat[i], i + 1);
+        add_point(rv, 0, 1, "triad", BETTER_HIGHER, con[i], i + 1);
+        add_point(rv, 0, 0, "lat", BETTER_LOWER, 100, i + 1);
     }
     /* the container failed the latency metric entirely */
     rv->failures = calloc(1, sizeof(*rv->failures));
@@ -80,6 +81,10 @@ static void overhead_only_against_native(void **state)
 
     char *t = render(&reporter_table, &rep);
     assert_null(strstr(t, "huge pages")); /* no shares reported: no note */
+    /* 3 repetitions: the level they reach, not 95 % */
+    assert_non_null(strstr(t, "reach 75.0 % (n=3) - 95 % needs 6 repetitions"));
+    assert_non_null(strstr(t, "10.00 [9.90, 10.10]"));
+    assert_non_null(strstr(t, "+20.0% [+19.8,+20.2]"));
     free(t);
     rv->has_huge[0][0] = rv->has_huge[0][1] = 1;
     rv->huge_lo[0][0] = rv->huge_hi[0][0] = 1.0;
@@ -124,6 +129,49 @@ static void overhead_only_against_native(void **state)
     free(rv);
 }
 
+/* Overhead pairs rounds: a round the environment lost is left out, not
+ * paired with another round's native value. */
+static void overhead_pairs_rounds(void **state)
+{
+    (void)state;
+    struct run_view *rv = calloc(1, sizeof(*rv));
+    rv->nenv = 2;
+    strcpy(rv->envs[0], "native");
+    strcpy(rv->envs[1], "vm");
+    rv->nwl = 1;
+    strcpy(rv->workloads[0], "stream");
+    /* native drifts 100 -> 50 -> 100; the vm is 10 % slower in rounds 1
+     * and 3 and lost round 2: paired, the overhead is exactly 10 % */
+    add_point(rv, 0, 0, "triad", BETTER_HIGHER, 100, 1);
+    add_point(rv, 0, 1, "triad", BETTER_HIGHER, 90, 1);
+    add_point(rv, 0, 0, "triad", BETTER_HIGHER, 50, 2);
+    add_point(rv, 0, 0, "triad", BETTER_HIGHER, 100, 3);
+    add_point(rv, 0, 1, "triad", BETTER_HIGHER, 90, 3);
+    struct report rep;
+    struct err e = {0};
+    assert_int_equal(report_build(rv, &rep, &e), 0);
+    const struct report_cell *c = &rep.rows[0].cell[1];
+    assert_true(c->has_overhead);
+    assert_int_equal(c->ov.rounds, 2);
+    assert_near(c->ov.pct, 10, 1e-9);
+    assert_near(c->ov.ci.level, 0.5, 1e-12);
+    char *j = render(&reporter_json, &rep);
+    assert_non_null(strstr(j, "\"overhead_ci_level\":0.5,\"overhead_rounds\":2"));
+    assert_non_null(strstr(j, "\"schema\":\"isobench.run/2\""));
+    free(j);
+    rv->points[4].value = 90; /* one repetition each side: no interval at all */
+    rv->npoints = 2;
+    report_free(&rep);
+    assert_int_equal(report_build(rv, &rep, &e), 0);
+    char *t = render(&reporter_table, &rep);
+    assert_non_null(strstr(t, "+10.0% [n/a] ~"));
+    assert_null(strstr(t, "100 ["));
+    free(t);
+    report_free(&rep);
+    store_free_run(rv);
+    free(rv);
+}
+
 static void no_native_no_overhead(void **state)
 {
     (void)state;
@@ -161,6 +209,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(overhead_only_against_native),
+        cmocka_unit_test(overhead_pairs_rounds),
         cmocka_unit_test(no_native_no_overhead),
         cmocka_unit_test(json_escapes),
     };

@@ -1,9 +1,16 @@
+/* The statistics users stake decisions on. Beside the arithmetic, a test
+ * that can fail: thousands of simulated runs from skewed and bimodal
+ * distributions at n = 3..30, checking that the intervals hold the true
+ * median as often as the level they print says (within 1.5 %). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 #include "near.h"
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "core/result.h"
 #include "core/stats.h"
@@ -18,13 +25,40 @@ static void summary_basics(void **state)
     assert_near(s.median, 11, 1e-12);
     assert_near(s.mean, 11, 1e-12);
     assert_near(s.stddev, sqrt(2.5), 1e-12);
-    assert_true(s.ci_lo <= s.median && s.median <= s.ci_hi);
-    assert_true(s.ci_lo >= 9 && s.ci_hi <= 13);
+    /* n = 5 cannot reach 95 %: [min, max], at the 93.75 % it does reach */
+    assert_near(s.ci.lo, 9, 0);
+    assert_near(s.ci.hi, 13, 0);
+    assert_near(s.ci.level, 0.9375, 1e-12);
     /* Student-t: 11 +- 2.776 * sqrt(2.5)/sqrt(5) */
     assert_near(s.t_hi - s.mean, 2.776 * sqrt(2.5) / sqrt(5), 1e-9);
     assert_true(s.noisy); /* CoV = 0.144 */
     const double even[] = {4, 1, 3, 2};
     assert_near(stats_median(even, 4), 2.5, 1e-12);
+}
+
+static void coverage_by_order_statistics(void **state)
+{
+    (void)state;
+    assert_near(stats_median_coverage(2, 1), 0.5, 1e-12);
+    assert_near(stats_median_coverage(3, 1), 0.75, 1e-12);
+    assert_near(stats_median_coverage(5, 1), 0.9375, 1e-12);
+    assert_near(stats_median_coverage(6, 1), 0.96875, 1e-12);
+    assert_near(stats_median_coverage(10, 2), 1 - 2 * 11.0 / 1024, 1e-12);
+    assert_int_equal(stats_reps_for_level(0.95), 6);
+    /* n = 10: the 2nd smallest and 2nd largest (97.9 %); the 3rd would be 89 % */
+    const double x[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    struct interval iv;
+    stats_median_interval(x, 10, &iv);
+    assert_near(iv.lo, 2, 0);
+    assert_near(iv.hi, 9, 0);
+    assert_near(iv.level, 1 - 2 * 11.0 / 1024, 1e-12);
+    for (int n = 6; n <= 200; n++) { /* never below the target once reachable */
+        double y[200];
+        for (int i = 0; i < n; i++)
+            y[i] = i;
+        stats_median_interval(y, n, &iv);
+        assert_true(iv.level >= STATS_LEVEL);
+    }
 }
 
 static void summary_single_and_constant(void **state)
@@ -34,47 +68,126 @@ static void summary_single_and_constant(void **state)
     struct summary s;
     stats_summarize(one, 1, &s);
     assert_near(s.median, 7, 0);
-    assert_near(s.ci_lo, 7, 0);
-    assert_near(s.ci_hi, 7, 0);
+    assert_near(s.ci.level, 0, 0); /* no interval from one value, not a zero-width one */
     assert_false(s.noisy);
     const double same[] = {5, 5, 5};
     stats_summarize(same, 3, &s);
     assert_near(s.stddev, 0, 0);
+    assert_near(s.ci.level, 0.75, 1e-12);
     assert_false(s.noisy);
 }
 
-static void deterministic_bootstrap(void **state)
+static void overhead_from_paired_rounds(void **state)
 {
     (void)state;
-    const double x[] = {1.0, 1.1, 0.9, 1.05, 0.97, 1.2};
-    struct summary a, b;
-    stats_summarize(x, 6, &a);
-    stats_summarize(x, 6, &b);
-    assert_near(a.ci_lo, b.ci_lo, 0);
-    assert_near(a.ci_hi, b.ci_hi, 0);
-}
-
-static void overhead_direction(void **state)
-{
-    (void)state;
-    const double native[] = {100, 101, 99, 100, 100};
-    const double slower[] = {80, 81, 79, 80, 80}; /* 20 % less throughput */
+    const double native[] = {100, 101, 99, 100, 100, 102};
+    const double slower[] = {80, 81, 79, 80, 80, 81}; /* 20 % less throughput */
     struct overhead o;
-    assert_int_equal(stats_overhead(slower, 5, native, 5, BETTER_HIGHER, &o), 0);
-    assert_near(o.pct, 20, 1e-9);
-    assert_true(o.lo <= 20 && o.hi >= 20);
+    assert_int_equal(stats_overhead_paired(slower, native, 6, BETTER_HIGHER, &o), 0);
+    assert_near(o.pct, 20, 0.3);
+    assert_int_equal(o.rounds, 6);
+    assert_true(o.ci.lo <= o.pct && o.pct <= o.ci.hi);
+    assert_true(o.ci.level >= 0.95);
     assert_false(o.within_noise);
     /* Latency: lower is better; 120 vs 100 is 20 % worse. */
-    const double lat[] = {120, 121, 119, 120, 120};
-    assert_int_equal(stats_overhead(lat, 5, native, 5, BETTER_LOWER, &o), 0);
+    const double lat[] = {120, 121.2, 118.8, 120, 120, 122.4};
+    assert_int_equal(stats_overhead_paired(lat, native, 6, BETTER_LOWER, &o), 0);
     assert_near(o.pct, 20, 1e-9);
-    /* Same distribution: CI contains 0. */
-    const double same[] = {100, 99, 101, 100, 100.5};
-    assert_int_equal(stats_overhead(same, 5, native, 5, BETTER_HIGHER, &o), 0);
+    /* A drift both sides share cancels in the pairs: host slow in round 2 */
+    const double nat2[] = {100, 50, 100, 100, 100, 100};
+    const double env2[] = {90, 45, 90, 90, 90, 90};
+    assert_int_equal(stats_overhead_paired(env2, nat2, 6, BETTER_HIGHER, &o), 0);
+    assert_near(o.ci.lo, 10, 1e-9);
+    assert_near(o.ci.hi, 10, 1e-9);
+    /* The same distribution: the interval holds 0. */
+    const double same[] = {100, 99, 101, 100, 100.5, 101.5};
+    assert_int_equal(stats_overhead_paired(same, native, 6, BETTER_HIGHER, &o), 0);
     assert_true(o.within_noise);
-    assert_int_equal(stats_overhead(same, 0, native, 5, BETTER_HIGHER, &o), -1);
+    /* One round: no interval, so never "significant" */
+    assert_int_equal(stats_overhead_paired(slower, native, 1, BETTER_HIGHER, &o), 0);
+    assert_near(o.ci.level, 0, 0);
+    assert_true(o.within_noise);
+    assert_int_equal(stats_overhead_paired(same, native, 0, BETTER_HIGHER, &o), -1);
     const double zero[] = {0, 0};
-    assert_int_equal(stats_overhead(same, 5, zero, 2, BETTER_HIGHER, &o), -1);
+    assert_int_equal(stats_overhead_paired(same, zero, 2, BETTER_HIGHER, &o), -1);
+}
+
+/* ---- coverage by simulation ---- */
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+static double unif(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return ((double)(rng >> 11) + 0.5) / 9007199254740992.0;
+}
+static double normal(void)
+{
+    return sqrt(-2 * log(unif())) * cos(2 * M_PI * unif());
+}
+static double lognormal(void) /* median 1, heavily right-skewed (sigma 1) */
+{
+    return exp(normal());
+}
+static double bimodal(void) /* N(0,1) and N(6,1) half each: median 3, none of it near 3 */
+{
+    return (unif() < 0.5 ? 0 : 6) + normal();
+}
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+#define TRIALS 10000
+
+static void median_interval_covers_as_printed(void **state)
+{
+    (void)state;
+    double (*dist[])(void) = {lognormal, bimodal};
+    const double truth[] = {1, 3};
+    double x[30];
+    for (int d = 0; d < 2; d++)
+        for (int n = 3; n <= 30; n++) {
+            int hit = 0;
+            struct interval iv = {0};
+            for (int t = 0; t < TRIALS; t++) {
+                for (int i = 0; i < n; i++)
+                    x[i] = dist[d]();
+                qsort(x, (size_t)n, sizeof(x[0]), cmp);
+                stats_median_interval(x, n, &iv);
+                hit += iv.lo <= truth[d] && truth[d] <= iv.hi;
+            }
+            double got = (double)hit / TRIALS;
+            if (fabs(got - iv.level) > 0.015)
+                fail_msg("%s n=%d: covered %.4f, printed level %.4f", d ? "bimodal" : "lognormal",
+                         n, got, iv.level);
+        }
+}
+
+/* The overhead's interval: env = 1.25 x native's distribution in each
+ * round, both lognormal and independent, higher is better: the per-round
+ * overhead's true median is (1 - 1.25) x 100 = -25 %. */
+static void paired_overhead_covers_as_printed(void **state)
+{
+    (void)state;
+    double env[30], nat[30];
+    for (int n = 3; n <= 30; n++) {
+        int hit = 0;
+        struct overhead o = {0};
+        for (int t = 0; t < TRIALS; t++) {
+            for (int i = 0; i < n; i++) {
+                env[i] = 1.25 * lognormal();
+                nat[i] = lognormal();
+            }
+            assert_int_equal(stats_overhead_paired(env, nat, n, BETTER_HIGHER, &o), 0);
+            hit += o.ci.lo <= -25 && -25 <= o.ci.hi;
+        }
+        double got = (double)hit / TRIALS;
+        if (fabs(got - o.ci.level) > 0.015)
+            fail_msg("paired n=%d: covered %.4f, printed level %.4f", n, got, o.ci.level);
+    }
 }
 
 static void t_quantiles(void **state)
@@ -89,9 +202,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(summary_basics),
+        cmocka_unit_test(coverage_by_order_statistics),
         cmocka_unit_test(summary_single_and_constant),
-        cmocka_unit_test(deterministic_bootstrap),
-        cmocka_unit_test(overhead_direction),
+        cmocka_unit_test(overhead_from_paired_rounds),
+        cmocka_unit_test(median_interval_covers_as_printed),
+        cmocka_unit_test(paired_overhead_covers_as_printed),
         cmocka_unit_test(t_quantiles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
