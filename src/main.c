@@ -15,6 +15,7 @@ static const char main_help[] =
     "  run         measure workloads in environments and store the samples\n"
     "  list        workloads, environments and reporters, with availability\n"
     "  report      render a stored run (table, json, csv)\n"
+    "  compare     A/B two runs, or two environments of a run (exit 3 on a regression)\n"
     "  show-runs   list stored runs\n"
     "  version     print the version and build flags\n"
     "  cleanup     remove what dead runs left behind (from their undo journals)\n"
@@ -36,10 +37,9 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {
-        {"run", cmd_run},       {"list", cmd_list},
-        {"report", cmd_report}, {"show-runs", cmd_show_runs},
-        {"agent", cmd_agent},   {"cleanup", cmd_cleanup},
-        {"doctor", cmd_doctor}, {"image", cmd_image},
+        {"run", cmd_run},         {"list", cmd_list},           {"report", cmd_report},
+        {"compare", cmd_compare}, {"show-runs", cmd_show_runs}, {"agent", cmd_agent},
+        {"cleanup", cmd_cleanup}, {"doctor", cmd_doctor},       {"image", cmd_image},
         {"corpus", cmd_corpus},
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

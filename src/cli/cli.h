@@ -18,6 +18,7 @@ void cli_install_signals(void);
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_show_runs(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);

@@ -130,3 +130,185 @@ int stats_overhead_paired(const double *env, const double *native, int n, int be
     o->within_noise = o->ci.level == 0 || (o->ci.lo <= 0 && o->ci.hi >= 0);
     return 0;
 }
+
+/* The CDF of the Mann-Whitney count for sizes m, n into cdf[0..mn]. The
+ * pmf by recursion over the sizes, row i from row i-1:
+ * P_{i,j}(k) = i/(i+j) P_{i-1,j}(k-j) + j/(i+j) P_{i,j-1}(k); beyond
+ * 40000 pairs, the normal approximation (continuity corrected). */
+static int mw_dist(int m, int n, double *cdf)
+{
+    int w = m * n + 1;
+    if ((double)m * n > 40000) {
+        double mu = m * n / 2.0, sd = sqrt(m * n * (m + n + 1) / 12.0);
+        for (int u = 0; u < w; u++)
+            cdf[u] = 0.5 * erfc(-((u + 0.5 - mu) / sd) / sqrt(2.0));
+        return 0;
+    }
+    double *prev = calloc((size_t)(n + 1) * (size_t)w, sizeof(double));
+    double *cur = calloc((size_t)(n + 1) * (size_t)w, sizeof(double));
+    if (!prev || !cur) {
+        free(prev);
+        free(cur);
+        return -1;
+    }
+    for (int j = 0; j <= n; j++)
+        prev[(size_t)j * w] = 1; /* i = 0: U = 0 */
+    for (int i = 1; i <= m; i++) {
+        memset(cur, 0, sizeof(double) * (size_t)(n + 1) * (size_t)w);
+        cur[0] = 1; /* j = 0 */
+        for (int j = 1; j <= n; j++)
+            for (int k = 0; k <= i * j; k++) {
+                double x = k >= j ? prev[(size_t)j * w + (size_t)(k - j)] : 0;
+                double y = k <= i * (j - 1) ? cur[(size_t)(j - 1) * w + (size_t)k] : 0;
+                cur[(size_t)j * w + (size_t)k] = ((double)i * x + (double)j * y) / (i + j);
+            }
+        double *t = prev;
+        prev = cur;
+        cur = t;
+    }
+    double c = 0;
+    for (int k = 0; k < w; k++) {
+        c += prev[(size_t)n * w + (size_t)k];
+        cdf[k] = c > 1 ? 1 : c;
+    }
+    free(prev);
+    free(cur);
+    return 0;
+}
+
+double stats_mw_cdf(int m, int n, int u)
+{
+    if (u < 0) return 0;
+    if (u >= m * n) return 1;
+    double *cdf = malloc(sizeof(double) * (size_t)(m * n + 1));
+    double c = cdf && mw_dist(m, n, cdf) == 0 ? cdf[u] : NAN;
+    free(cdf);
+    return c;
+}
+
+int stats_shift_interval(const double *a, int m, const double *b, int n, double *shift,
+                         struct interval *iv)
+{
+    memset(iv, 0, sizeof(*iv));
+    if (m < 1 || n < 1) return -1;
+    size_t nd = (size_t)m * (size_t)n;
+    double *d = malloc(sizeof(double) * nd);
+    if (!d) return -1;
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+            d[(size_t)i * n + j] = b[j] - a[i];
+    *shift = median_inplace(d, (int)nd);
+    iv->lo = iv->hi = *shift;
+    double *cdf = malloc(sizeof(double) * (nd + 1));
+    if (!cdf || mw_dist(m, n, cdf) < 0) {
+        free(d);
+        free(cdf);
+        return -1;
+    }
+    /* [d(k), d(mn+1-k)] covers the shift with 1 - 2 P(U <= k-1) */
+    int k = 0;
+    while (k + 1 <= (int)nd / 2 && 1 - 2 * cdf[k] >= STATS_LEVEL)
+        k++;
+    if (k == 0 && nd >= 2) k = 1; /* [min, max], at the level it reaches */
+    if (k >= 1 && nd >= 2) {
+        iv->lo = d[k - 1];
+        iv->hi = d[nd - (size_t)k];
+        iv->level = 1 - 2 * cdf[k - 1];
+    }
+    free(cdf);
+    free(d);
+    return 0;
+}
+
+static uint64_t perm_rng(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static double binom(int n, int k)
+{
+    return exp(lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0));
+}
+
+double stats_perm_p(const double *a, int m, const double *b, int n, int resamples, uint64_t seed)
+{
+    int N = m + n;
+    if (m < 1 || n < 1) return 1;
+    double *pool = malloc(sizeof(double) * (size_t)N);
+    int *idx = malloc(sizeof(int) * (size_t)N);
+    if (!pool || !idx) {
+        free(pool);
+        free(idx);
+        return NAN;
+    }
+    double total = 0, sb = 0;
+    for (int i = 0; i < m; i++)
+        total += pool[i] = a[i];
+    for (int j = 0; j < n; j++) {
+        total += pool[m + j] = b[j];
+        sb += b[j];
+    }
+    double obs = fabs(sb / n - (total - sb) / m), eps = 1e-12 * (fabs(obs) + 1);
+    long hits = 0, draws = 0;
+    int exact = N < 62 && binom(N, n) <= resamples;
+    if (exact) { /* every subset of size n as "b": Gosper's hack */
+        uint64_t x = (1ull << n) - 1, lim = 1ull << N;
+        while (x < lim) {
+            double s = 0;
+            for (int i = 0; i < N; i++)
+                if (x >> i & 1) s += pool[i];
+            hits += fabs(s / n - (total - s) / m) >= obs - eps;
+            draws++;
+            uint64_t c = x & -x, r = x + c;
+            x = (((r ^ x) >> 2) / c) | r;
+        }
+        free(pool);
+        free(idx);
+        return (double)hits / (double)draws;
+    }
+    for (int i = 0; i < N; i++)
+        idx[i] = i;
+    for (draws = 0; draws < resamples; draws++) {
+        double s = 0;
+        for (int i = 0; i < n; i++) { /* a partial Fisher-Yates picks n of N */
+            int j = i + (int)(perm_rng(&seed) % (uint64_t)(N - i));
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+            s += pool[idx[i]];
+        }
+        hits += fabs(s / n - (total - s) / m) >= obs - eps;
+    }
+    free(pool);
+    free(idx);
+    return (1.0 + hits) / (1.0 + draws);
+}
+
+double stats_signflip_p(const double *d, int n, int resamples, uint64_t seed)
+{
+    if (n < 1) return 1;
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += d[i];
+    double obs = fabs(sum / n), eps = 1e-12 * (obs + 1);
+    long hits = 0, draws = 0;
+    if (n < 31 && (1l << n) <= resamples) {
+        for (long mask = 0; mask < (1l << n); mask++, draws++) {
+            double s = 0;
+            for (int i = 0; i < n; i++)
+                s += (mask >> i & 1) ? -d[i] : d[i];
+            hits += fabs(s / n) >= obs - eps;
+        }
+        return (double)hits / (double)draws;
+    }
+    for (draws = 0; draws < resamples; draws++) {
+        double s = 0;
+        for (int i = 0; i < n; i++)
+            s += (perm_rng(&seed) & 1) ? -d[i] : d[i];
+        hits += fabs(s / n) >= obs - eps;
+    }
+    return (1.0 + hits) / (1.0 + draws);
+}

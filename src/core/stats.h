@@ -11,6 +11,8 @@
 #ifndef ISOBENCH_STATS_H
 #define ISOBENCH_STATS_H
 
+#include <stdint.h>
+
 #define STATS_NOISE_COV 0.05 /* coefficient of variation above which a metric is noisy */
 #define STATS_LEVEL 0.95     /* the confidence every interval aims for */
 
@@ -54,6 +56,25 @@ int stats_reps_for_level(double level);
  * Returns -1 when n < 1 or a native value is 0 (no overhead exists). */
 int stats_overhead_paired(const double *env, const double *native, int n, int better,
                           struct overhead *o);
+
+/* Two independent samples (two runs): the Hodges-Lehmann shift of b
+ * against a (the median of all b_j - a_i) into *shift, and its
+ * distribution-free interval from the exact Mann-Whitney distribution
+ * (the k-th smallest and largest pairwise difference), at the level it
+ * reaches. -1 when a side is empty. */
+int stats_shift_interval(const double *a, int m, const double *b, int n, double *shift,
+                         struct interval *iv);
+
+/* P(U <= u) for the Mann-Whitney count U of samples of m and n (no ties). */
+double stats_mw_cdf(int m, int n, int u);
+
+/* Two-sided permutation p-value of the difference of means of b and a:
+ * every relabelling when there are at most `resamples` of them, else
+ * `resamples` random ones drawn from seed (p = (1 + hits) / (1 + draws)). */
+double stats_perm_p(const double *a, int m, const double *b, int n, int resamples, uint64_t seed);
+
+/* The paired version: d[i] = b_i - a_i of the same round; sign flips. */
+double stats_signflip_p(const double *d, int n, int resamples, uint64_t seed);
 
 /* Two-sided 95 % Student-t quantile for df degrees of freedom. */
 double stats_t95(int df);

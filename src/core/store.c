@@ -10,7 +10,12 @@
 #include <unistd.h>
 
 #define STORE_APP_ID 0x69736f62 /* "isob" */
-#define STORE_VERSION 2
+#define STORE_VERSION 3
+
+/* Version 3: pairs a run does not measure by design ("n/a: reason"). */
+#define STORE_V3_SQL                                                                               \
+    "CREATE TABLE run_na(run_id INTEGER NOT NULL REFERENCES runs(id), workload TEXT NOT NULL,"     \
+    " env TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(run_id, workload, env));"
 
 static const char schema[] =
     "CREATE TABLE runs(id INTEGER PRIMARY KEY, uuid TEXT UNIQUE NOT NULL, started TEXT NOT NULL,"
@@ -34,7 +39,9 @@ static const char schema[] =
     /* version 2 */
     "CREATE TABLE measurement_raw(measurement_id INTEGER PRIMARY KEY REFERENCES measurements(id),"
     " output TEXT NOT NULL);"
-    "CREATE INDEX metrics_meas ON metrics(measurement_id);";
+    "CREATE INDEX metrics_meas ON metrics(measurement_id);"
+    /* version 3 */
+    STORE_V3_SQL;
 
 static int db_fail(struct store *st, struct err *e, const char *what)
 {
@@ -108,6 +115,13 @@ static int store_verify(struct store *st, struct err *e)
             return err_wrap(e, "upgrading the schema from version 1");
         }
         ver = 2;
+    }
+    if (ver == 2) { /* v3 only adds a table */
+        if (exec_sql(st, "BEGIN; " STORE_V3_SQL " PRAGMA user_version=3; COMMIT;", e) < 0) {
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            return err_wrap(e, "upgrading the schema from version 2");
+        }
+        ver = 3;
     }
     if (ver != STORE_VERSION)
         return err_set(e, ERR_USAGE, "%s has schema version %d, this isobench knows %d", st->path,
@@ -264,7 +278,7 @@ int store_run_env(struct store *st, int64_t run_id, int idx, const char *spec,
 int store_run_workload(struct store *st, int64_t run_id, int idx, const char *workload,
                        const struct kvlist *opts, struct err *e)
 {
-    char buf[4096] = "";
+    char buf[KV_MAX * (sizeof(opts->v[0].key) + sizeof(opts->v[0].val) + 1) + 1] = "";
     for (int i = 0; i < opts->n; i++) {
         size_t off = strlen(buf);
         snprintf(buf + off, sizeof(buf) - off, "%s%s=%s", i ? ";" : "", opts->v[i].key,
@@ -272,6 +286,13 @@ int store_run_workload(struct store *st, int64_t run_id, int idx, const char *wo
     }
     return run_stmt(st, e, "INSERT INTO run_workloads VALUES(?,?,?,?)", "iitt", run_id,
                     (int64_t)idx, workload, buf);
+}
+
+int store_run_na(struct store *st, int64_t run_id, const char *workload, const char *env,
+                 const char *reason, struct err *e)
+{
+    return run_stmt(st, e, "INSERT OR REPLACE INTO run_na VALUES(?,?,?,?)", "ittt", run_id,
+                    workload, env, reason);
 }
 
 static int measurement_body(struct store *st, int64_t run_id, const char *workload, const char *env,

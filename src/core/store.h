@@ -27,6 +27,10 @@ int store_run_env(struct store *st, int64_t run_id, int idx, const char *spec,
                   const struct kvlist *facts, struct err *e);
 int store_run_workload(struct store *st, int64_t run_id, int idx, const char *workload,
                        const struct kvlist *opts, struct err *e);
+/* A workload x environment pair the run does not measure by design (the
+ * environment lacks what the workload needs): shown as "n/a: reason". */
+int store_run_na(struct store *st, int64_t run_id, const char *workload, const char *env,
+                 const char *reason, struct err *e);
 int store_measurement(struct store *st, int64_t run_id, const char *workload, const char *env,
                       int rep, int warmup, double wall_s, const struct reply *rep_, struct err *e);
 int store_run_end(struct store *st, int64_t run_id, const char *status, struct err *e);
@@ -71,7 +75,16 @@ struct run_view {
         char text[256];
     } caveats[RV_CAVEATS];
     int ncaveats, caveats_left;
+    /* pairs not measured by design, with the reason (store_run_na) */
+    struct rv_na {
+        int wl, env;
+        char reason[256];
+    } * na;
+    int nna;
 };
+
+/* The reason workload wl was not measured in env by design, or NULL. */
+const char *store_na_reason(const struct run_view *rv, int wl, int env);
 
 /* Loads run `which` ("latest", a numeric id or a uuid). */
 int store_load_run(struct store *st, const char *which, struct run_view *rv, struct err *e);

@@ -262,12 +262,45 @@ static int load_caveats(struct store *st, struct run_view *rv, struct err *e)
     return 0;
 }
 
+/* The pairs the run did not measure by design, with their reasons. */
+static int load_na(struct store *st, struct run_view *rv, struct err *e)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT workload, env, reason FROM run_na WHERE run_id=?", -1,
+                           &s, NULL) != SQLITE_OK)
+        return read_fail(st, e);
+    sqlite3_bind_int64(s, 1, rv->id);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        int wi, ei;
+        row_indices(rv, s, &wi, &ei);
+        if (wi < 0 || ei < 0) continue;
+        struct rv_na *n = realloc(rv->na, sizeof(*n) * (size_t)(rv->nna + 1));
+        if (!n) {
+            sqlite3_finalize(s);
+            return err_set(e, ERR_FAIL, "out of memory");
+        }
+        rv->na = n;
+        n[rv->nna].wl = wi;
+        n[rv->nna].env = ei;
+        col_text(s, 2, n[rv->nna++].reason, sizeof(n[0].reason));
+    }
+    sqlite3_finalize(s);
+    return 0;
+}
+
+const char *store_na_reason(const struct run_view *rv, int wl, int env)
+{
+    for (int i = 0; i < rv->nna; i++)
+        if (rv->na[i].wl == wl && rv->na[i].env == env) return rv->na[i].reason;
+    return NULL;
+}
+
 int store_load_run(struct store *st, const char *which, struct run_view *rv, struct err *e)
 {
     memset(rv, 0, sizeof(*rv));
     if (find_run(st, which, &rv->id, e) < 0) return -1;
     if (load_header(st, rv, e) < 0 || load_points(st, rv, e) < 0 || load_huge(st, rv, e) < 0 ||
-        load_caveats(st, rv, e) < 0) {
+        load_caveats(st, rv, e) < 0 || load_na(st, rv, e) < 0) {
         store_free_run(rv);
         return -1;
     }
@@ -278,6 +311,9 @@ void store_free_run(struct run_view *rv)
 {
     free(rv->points);
     free(rv->failures);
+    free(rv->na);
+    rv->na = NULL;
+    rv->nna = 0;
     rv->points = NULL;
     rv->failures = NULL;
 }

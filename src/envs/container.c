@@ -284,6 +284,11 @@ static void container_down(struct env_ctx *ctx)
     ctx->priv = NULL;
 }
 
+static const char *container_lacks(const struct spec *sp, unsigned needs)
+{
+    return ctr_lacks(sp, container_nets, needs);
+}
+
 const struct env env_container = {
     .name = "container",
     .summary = "isobench's own runtime: namespaces, cgroup, overlay root, Docker's confinement",
@@ -291,6 +296,7 @@ const struct env env_container = {
     .keys = container_keys,
     .check = container_check,
     .fit = env_fit_mem_limit,
+    .lacks = container_lacks,
     .up = container_up,
     .exec = container_exec,
     .down = container_down,

@@ -155,6 +155,11 @@ static int docker_up(struct env_ctx *ctx, struct err *e)
     return 0;
 }
 
+static const char *docker_lacks(const struct spec *sp, unsigned needs)
+{
+    return ctr_lacks(sp, docker_nets, needs);
+}
+
 const struct env env_docker = {
     .name = "docker",
     .summary = "docker run against a running dockerd, host userland bound read-only",
@@ -162,6 +167,7 @@ const struct env env_docker = {
     .keys = docker_keys,
     .check = docker_check,
     .fit = env_fit_mem_limit,
+    .lacks = docker_lacks,
     .up = docker_up,
     .exec = engine_env_exec,
     .down = engine_env_down,

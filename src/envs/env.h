@@ -13,6 +13,7 @@
 #include "core/host.h"
 #include "core/spec.h"
 #include "envs/peer.h"
+#include "workloads/workload.h"
 
 struct env;
 
@@ -90,6 +91,10 @@ struct env {
     /* At plan time, once the workloads' needs are known: ERR_USAGE when
      * the spec's sizes cannot hold them or exceed the host (NULL: none). */
     int (*fit)(const struct spec *sp, const struct env_needs *n, struct err *e);
+    /* At plan time: NULL when the environment this spec makes offers every
+     * capability in needs (WL_NEEDS_*), else why not - the pair is then
+     * "n/a: why", by design, not a failure (NULL hook: offers all). */
+    const char *(*lacks)(const struct spec *sp, unsigned needs);
     int (*up)(struct env_ctx *ctx, struct err *e);
     /* Returns 0 when the agent answered (rep says whether the workload
      * succeeded), -1 when the environment itself failed. */

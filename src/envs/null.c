@@ -25,6 +25,14 @@ static int null_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep
     return proto_decode_reply(out, rep, e);
 }
 
+static const char *null_lacks(const struct spec *sp, unsigned needs)
+{
+    (void)sp;
+    return needs & WL_NEEDS_NET
+               ? "the null environment runs jobs inside the runner: no server there"
+               : NULL;
+}
+
 static void null_down(struct env_ctx *ctx)
 {
     (void)ctx;
@@ -33,6 +41,7 @@ static void null_down(struct env_ctx *ctx)
 const struct env env_null = {
     .name = "null",
     .summary = "in-process agent, no isolation; tests the runner",
+    .lacks = null_lacks,
     .up = null_up,
     .exec = null_exec,
     .down = null_down,

@@ -117,6 +117,11 @@ static int podman_up(struct env_ctx *ctx, struct err *e)
     return 0;
 }
 
+static const char *podman_lacks(const struct spec *sp, unsigned needs)
+{
+    return ctr_lacks(sp, podman_nets, needs);
+}
+
 const struct env env_podman = {
     .name = "podman",
     .summary = "podman (runc) over the host's root as an overlay, agent on stdin/stdout",
@@ -124,6 +129,7 @@ const struct env env_podman = {
     .keys = podman_keys,
     .check = podman_check,
     .fit = env_fit_mem_limit,
+    .lacks = podman_lacks,
     .up = podman_up,
     .exec = engine_env_exec,
     .down = engine_env_down,

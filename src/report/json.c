@@ -118,6 +118,16 @@ static int json_emit(const struct report *rep, FILE *out, struct err *e)
         json_str(out, f->error);
         fputc('}', out);
     }
+    fputs("],\"not_measured\":[", out);
+    for (int i = 0; i < rv->nna; i++) {
+        fputs(i ? ",{\"workload\":" : "{\"workload\":", out);
+        json_str(out, rv->workloads[rv->na[i].wl]);
+        fputs(",\"env\":", out);
+        json_str(out, rv->envs[rv->na[i].env]);
+        fputs(",\"reason\":", out);
+        json_str(out, rv->na[i].reason);
+        fputc('}', out);
+    }
     fprintf(out, "],\"caveats_not_listed\":%d}\n", rv->caveats_left);
     return 0;
 }

@@ -55,11 +55,11 @@ static void table_header(const struct report *rep, FILE *out)
 /* One cell's text: "median [lo, hi] [!]" and, against native,
  * "overhead% [lo,hi] [~]"; an interval that does not exist (one value)
  * is left out, never shown as a zero-width one. */
-static void table_cell(const struct report_cell *c, char *buf, size_t len)
+static void table_cell(const struct report_cell *c, const char *na, char *buf, size_t len)
 {
     char v[32], lo[32], hi[32];
     if (c->n == 0) {
-        snprintf(buf, len, "failed");
+        snprintf(buf, len, "%s", na ? "n/a (see below)" : "failed");
         return;
     }
     fmt_value(v, sizeof(v), c->s.median);
@@ -170,7 +170,7 @@ static int table_emit(const struct report *rep, FILE *out, struct err *e)
         mw = width_max(mw, r->metric);
         uw = width_max(uw, r->unit);
         for (int j = 0; j < rv->nenv && j < 64; j++) {
-            table_cell(&r->cell[j], cellbuf, sizeof(cellbuf));
+            table_cell(&r->cell[j], store_na_reason(rv, r->wl, j), cellbuf, sizeof(cellbuf));
             cw[j] = width_max(cw[j], cellbuf);
         }
     }
@@ -183,7 +183,7 @@ static int table_emit(const struct report *rep, FILE *out, struct err *e)
         fprintf(out, "%-*s %-*s %-*s %-6s", ww, rv->workloads[r->wl], mw, r->metric, uw, r->unit,
                 better_str(r->better));
         for (int j = 0; j < rv->nenv && j < 64; j++) {
-            table_cell(&r->cell[j], cellbuf, sizeof(cellbuf));
+            table_cell(&r->cell[j], store_na_reason(rv, r->wl, j), cellbuf, sizeof(cellbuf));
             put_padded(out, cellbuf, cw[j]);
         }
         fputc('\n', out);
@@ -197,6 +197,9 @@ static int table_emit(const struct report *rep, FILE *out, struct err *e)
             "distribution-free and reach %s; ~ within noise (the interval holds 0); ! CoV > 5%%\n",
             levels);
     table_pages_note(rv, out);
+    for (int i = 0; i < rv->nna; i++)
+        fprintf(out, "n/a: %s on %s: %s\n", rv->workloads[rv->na[i].wl], rv->envs[rv->na[i].env],
+                rv->na[i].reason);
     for (int i = 0; i < rv->ncaveats; i++)
         fprintf(out, "note: %s: %s\n", rv->workloads[rv->caveats[i].wl], rv->caveats[i].text);
     if (rv->caveats_left)

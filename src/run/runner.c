@@ -133,6 +133,11 @@ int runner_plan(struct run_plan *p, const char *wl_list, const char *envlist,
     for (int w = 0; w < p->nwl; w++) {
         if (plan_workload(p, w, e) < 0) return -1;
     }
+    for (int w = 0; w < p->nwl; w++) /* by design, not failures: n/a with the reason */
+        for (int i = 0; i < p->nenv; i++) {
+            unsigned need = p->wl[w]->needs | (p->wl[w]->net ? WL_NEEDS_NET : 0u);
+            p->na[w][i] = p->env[i]->lacks ? p->env[i]->lacks(&p->spec[i], need) : NULL;
+        }
     struct env_needs needs = {
         .mem_bytes = p->mem_needed, .disk_bytes = p->disk_needed, .host = &p->host};
     for (int i = 0; i < p->nenv; i++)
@@ -187,6 +192,23 @@ static void emit_ndjson(FILE *f, const char *uuid, const char *wl, const char *e
         fputs(",\"error\":", f);
         json_str(f, r->err.msg);
     }
+    fputs("}\n", f);
+    fflush(f);
+}
+
+/* The NDJSON line of a pair not measured by design. */
+static void emit_na(FILE *f, const char *uuid, const char *wl, const char *env, const char *why)
+{
+    fputs("{\"run\":", f);
+    json_str(f, uuid);
+    fputs(",\"workload\":", f);
+    json_str(f, wl);
+    fputs(",\"env\":", f);
+    json_str(f, env);
+    fputs(",\"na\":true,\"ok\":false,\"error\":", f);
+    char msg[300];
+    snprintf(msg, sizeof(msg), "n/a: %s", why);
+    json_str(f, msg);
     fputs("}\n", f);
     fflush(f);
 }
@@ -436,8 +458,18 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct journal *j, 
         }
         if (store_run_env(st, run_id, i, p->spec[i].text, &ctx[i].facts, e) < 0) return -1;
     }
-    int first = p->warmup ? 0 : 1;
-    int total = p->nwl * p->nenv * (p->reps + 1 - first), done = 0;
+    int first = p->warmup ? 0 : 1, pairs = 0, done = 0;
+    for (int w = 0; w < p->nwl; w++)
+        for (int i = 0; i < p->nenv; i++) {
+            if (!p->na[w][i]) {
+                pairs++;
+                continue;
+            }
+            if (store_run_na(st, run_id, p->wl[w]->name, p->spec[i].text, p->na[w][i], e) < 0)
+                return -1;
+            if (p->ndjson) emit_na(p->ndjson, uuid, p->wl[w]->name, p->spec[i].text, p->na[w][i]);
+        }
+    int total = pairs * (p->reps + 1 - first);
     double started = util_now();
     uint64_t rng = p->seed;
     int order[LIM_ENVS];
@@ -446,6 +478,7 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct journal *j, 
             runner_round_order(&rng, p->nenv, order);
             for (int k = 0; k < p->nenv; k++) {
                 int i = order[k];
+                if (p->na[w][i]) continue;
                 if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
                 progress(p, p->wl[w]->name, p->spec[i].text, rep, done, total, started);
                 if (measure(p, &ctx[i], w, st, run_id, uuid, rep, k, failed, e) < 0) return -1;

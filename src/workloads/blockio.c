@@ -316,6 +316,7 @@ const struct workload workload_blockio = {
     .summary = "O_DIRECT block I/O with io_uring (fio-like) in the environment's data storage",
     .opts = blockio_opts,
     .data = 1,
+    .needs = WL_NEEDS_ODIRECT,
     .check = blockio_check,
     .run = blockio_run,
 };

@@ -8,34 +8,46 @@
 
 static const struct wl_opt null_opts[] = {
     {"fail", "1: fail the measurement on purpose (tests error paths)", {"0", "0", "0"}},
-    {"sleep", "seconds to sleep first (tests timeouts and cancellation)", {"0", "0", "0"}},
+    {"sleep",
+     "seconds to sleep, fractions allowed, counted in elapsed (tests timeouts, cancellation and "
+     "compare's detection of a slowdown)",
+     {"0", "0", "0"}},
     {NULL, NULL, {NULL, NULL, NULL}},
 };
+
+static int null_params(const struct wl_ctx *ctx, uint64_t *fail, double *sleep_s, struct err *e)
+{
+    const char *s = wl_opt_str(ctx, &workload_null, "sleep");
+    if (wl_opt_u64(ctx, &workload_null, "fail", 0, fail, e) < 0) return -1;
+    if (!s || util_parse_double(s, sleep_s, e) < 0 || !(*sleep_s >= 0 && *sleep_s <= 86400))
+        return err_set(e, ERR_USAGE, "null: sleep must be seconds in [0, 86400]");
+    return 0;
+}
 
 static int null_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                       struct err *e)
 {
-    uint64_t fail, sleep_s;
+    uint64_t fail;
+    double sleep_s;
     (void)resolved;
     need->mem_bytes = 0;
-    return wl_opt_u64(ctx, &workload_null, "fail", 0, &fail, e) < 0 ||
-                   wl_opt_u64(ctx, &workload_null, "sleep", 0, &sleep_s, e) < 0
-               ? -1
-               : 0;
+    return null_params(ctx, &fail, &sleep_s, e);
 }
 
+/* elapsed is the time the sleep took (0 without one): what compare's test
+ * slows down on purpose. */
 static int null_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
-    uint64_t fail, sleep_s;
-    if (wl_opt_u64(ctx, &workload_null, "fail", 0, &fail, e) < 0 ||
-        wl_opt_u64(ctx, &workload_null, "sleep", 0, &sleep_s, e) < 0)
-        return -1;
-    struct timespec ts = {.tv_sec = (time_t)sleep_s};
+    uint64_t fail;
+    double sleep_s;
+    if (null_params(ctx, &fail, &sleep_s, e) < 0) return -1;
+    double t0 = util_now();
+    struct timespec ts = {.tv_sec = (time_t)sleep_s,
+                          .tv_nsec = (long)((sleep_s - (double)(time_t)sleep_s) * 1e9)};
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
     }
-    if (fail) return err_set(e, ERR_FAIL, "null workload failed on request (fail=1)");
-    double t0 = util_now();
     double t1 = util_now();
+    if (fail) return err_set(e, ERR_FAIL, "null workload failed on request (fail=1)");
     return result_add(r, "elapsed", "s", BETTER_LOWER, t1 - t0, e);
 }
 

@@ -43,12 +43,18 @@ struct wl_needs {
     struct kvlist facts;
 };
 
+/* Capabilities a workload needs of an environment; one that lacks any is
+ * "n/a: reason" for it, decided at plan time (not a failure). */
+#define WL_NEEDS_NET 1u     /* a network path from the peer namespace (every net workload) */
+#define WL_NEEDS_ODIRECT 2u /* O_DIRECT that reaches a disk (numbers of the disk, not a cache) */
+
 struct workload {
     const char *name;
     const char *summary;
     const char *(*unavailable)(void); /* NULL if it can run here, else why not */
     const struct wl_opt *opts;        /* terminated by {NULL} */
     int net;                          /* client/server: the runner drives both sides */
+    unsigned needs;                   /* WL_NEEDS_*: what an environment must offer */
     int data;                         /* writes files in the environment's data dir */
     /* Host programs (with their libraries) and data directories the
      * workload runs inside the environment, NULL-terminated, or NULL. */

@@ -241,6 +241,42 @@ static void round_order_is_a_seeded_shuffle(void **state)
     assert_int_equal(one[0], 0);
 }
 
+/* Capabilities: a pair the environment cannot run by design is n/a with
+ * the environment's reason, decided from the spec before anything starts. */
+static void lacks_by_design(void **state)
+{
+    (void)state;
+    struct spec sp;
+    struct err e = {0};
+    assert_int_equal(spec_parse("runsc", &sp, &e), 0);
+    assert_non_null(strstr(env_runsc.lacks(&sp, WL_NEEDS_ODIRECT), "does not honour O_DIRECT"));
+    assert_non_null(strstr(env_runsc.lacks(&sp, WL_NEEDS_NET), "net=none")); /* runsc's default */
+    assert_int_equal(spec_parse("runsc:net=host", &sp, &e), 0);
+    assert_null(env_runsc.lacks(&sp, WL_NEEDS_NET));
+    assert_int_equal(spec_parse("container", &sp, &e), 0);
+    assert_null(env_container.lacks(&sp, WL_NEEDS_NET | WL_NEEDS_ODIRECT));
+    assert_int_equal(spec_parse("container:net=none", &sp, &e), 0);
+    assert_non_null(env_container.lacks(&sp, WL_NEEDS_NET));
+    assert_null(env_container.lacks(&sp, WL_NEEDS_ODIRECT));
+    assert_int_equal(spec_parse("null", &sp, &e), 0);
+    assert_non_null(env_null.lacks(&sp, WL_NEEDS_NET));
+    assert_null(env_native.lacks);
+    assert_true(workload_blockio.needs & WL_NEEDS_ODIRECT);
+    /* the planner records it per pair */
+    struct run_plan *p = calloc(1, sizeof(*p));
+    p->size = SIZE_TINY;
+    p->reps = 1;
+    p->host = sim_host(32u << 20, 2, 16ull << 30);
+    struct kvlist opts = {0};
+    if (wl_usable(&workload_netlat)) {
+        assert_int_equal(runner_plan(p, "null,netlat", "native,null", &opts, &e), 0);
+        assert_null(p->na[0][1]); /* null workload on the null environment: runs */
+        assert_null(p->na[1][0]); /* netlat on native: runs */
+        assert_non_null(p->na[1][1]);
+    }
+    free(p);
+}
+
 /* ---- the last-level cache scan on fake sysfs trees ---- */
 
 static void put(const char *root, int cpu, int idx, const char *file, const char *val)
@@ -330,6 +366,7 @@ int main(void)
         cmocka_unit_test(vm_sizes_checked_at_plan_time),
         cmocka_unit_test(container_mem_limit_checked_at_plan_time),
         cmocka_unit_test(round_order_is_a_seeded_shuffle),
+        cmocka_unit_test(lacks_by_design),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -172,6 +172,39 @@ static void overhead_pairs_rounds(void **state)
     free(rv);
 }
 
+/* A pair not measured by design: "n/a", its reason under the table and in
+ * JSON, and never "failed". */
+static void not_measured_by_design(void **state)
+{
+    (void)state;
+    struct run_view *rv = calloc(1, sizeof(*rv));
+    rv->nenv = 2;
+    strcpy(rv->envs[0], "native");
+    strcpy(rv->envs[1], "runsc");
+    rv->nwl = 1;
+    strcpy(rv->workloads[0], "blockio");
+    add_point(rv, 0, 0, "randread_iops", BETTER_HIGHER, 1000, 1);
+    rv->na = calloc(1, sizeof(*rv->na));
+    rv->nna = 1;
+    rv->na[0].env = 1;
+    strcpy(rv->na[0].reason, "gVisor does not honour O_DIRECT");
+    struct report rep;
+    struct err e = {0};
+    assert_int_equal(report_build(rv, &rep, &e), 0);
+    char *t = render(&reporter_table, &rep);
+    assert_non_null(strstr(t, "n/a (see below)"));
+    assert_null(strstr(t, "failed"));
+    assert_non_null(strstr(t, "n/a: blockio on runsc: gVisor does not honour O_DIRECT\n"));
+    free(t);
+    char *j = render(&reporter_json, &rep);
+    assert_non_null(strstr(j, "\"not_measured\":[{\"workload\":\"blockio\",\"env\":\"runsc\","
+                              "\"reason\":\"gVisor does not honour O_DIRECT\"}]"));
+    free(j);
+    report_free(&rep);
+    store_free_run(rv);
+    free(rv);
+}
+
 static void no_native_no_overhead(void **state)
 {
     (void)state;
@@ -210,6 +243,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(overhead_only_against_native),
         cmocka_unit_test(overhead_pairs_rounds),
+        cmocka_unit_test(not_measured_by_design),
         cmocka_unit_test(no_native_no_overhead),
         cmocka_unit_test(json_escapes),
     };

@@ -190,6 +190,77 @@ static void paired_overhead_covers_as_printed(void **state)
     }
 }
 
+/* The exact Mann-Whitney distribution against brute force. */
+static void mann_whitney_exact(void **state)
+{
+    (void)state;
+    assert_near(stats_mw_cdf(3, 3, 0), 1.0 / 20, 1e-12);
+    assert_near(stats_mw_cdf(2, 2, 0), 1.0 / 6, 1e-12);
+    assert_near(stats_mw_cdf(3, 3, 9), 1, 1e-12);
+    for (int m = 1; m <= 5; m++)
+        for (int n = 1; n <= 5; n++) {
+            int N = m + n;
+            double count[26] = {0}, total = 0;
+            for (unsigned mask = 0; mask < (1u << N); mask++) { /* bits set = the a sample */
+                if (__builtin_popcount(mask) != m) continue;
+                int u = 0; /* pairs (a_i, b_j) with a below b, positions as values */
+                for (int i = 0; i < N; i++)
+                    for (int j = i + 1; j < N; j++)
+                        u += (mask >> i & 1) && !(mask >> j & 1);
+                count[u]++;
+                total++;
+            }
+            double c = 0;
+            for (int u = 0; u <= m * n; u++) {
+                c += count[u] / total;
+                assert_near(stats_mw_cdf(m, n, u), c, 1e-12);
+            }
+        }
+    /* the normal approximation takes over smoothly */
+    assert_near(stats_mw_cdf(201, 201, 201 * 201 / 2), 0.5, 0.01);
+}
+
+/* Two runs: the shift's interval covers a true shift as often as printed
+ * (lognormal noise, b shifted by +1), and the permutation test flags a
+ * real shift and not equal samples. */
+static void two_sample_shift_and_permutation(void **state)
+{
+    (void)state;
+    double a[12], b[12];
+    for (int n = 3; n <= 12; n += 3) {
+        int hit = 0;
+        struct interval iv = {0};
+        for (int t = 0; t < TRIALS; t++) {
+            for (int i = 0; i < n; i++) {
+                a[i] = lognormal();
+                b[i] = lognormal() + 1;
+            }
+            double shift;
+            assert_int_equal(stats_shift_interval(a, n, b, n, &shift, &iv), 0);
+            hit += iv.lo <= 1 && 1 <= iv.hi;
+        }
+        double got = (double)hit / TRIALS;
+        if (fabs(got - iv.level) > 0.015)
+            fail_msg("shift n=%d: covered %.4f, printed level %.4f", n, got, iv.level);
+    }
+    const double x[] = {1.00, 1.01, 0.99, 1.02, 0.98, 1.00};
+    const double slow[] = {1.20, 1.21, 1.19, 1.22, 1.18, 1.20};
+    double p = stats_perm_p(x, 6, slow, 6, 9999, 1);
+    assert_near(p, 2.0 / 924, 1e-12); /* exact: C(12,6) relabellings, the two extremes */
+    assert_true(stats_perm_p(x, 6, x, 6, 9999, 1) > 0.5);
+    double big[40], big2[40];
+    for (int i = 0; i < 40; i++) {
+        big[i] = 1 + 0.01 * (i % 7);
+        big2[i] = big[i] + 0.5;
+    }
+    p = stats_perm_p(big, 40, big2, 40, 9999, 7); /* sampled: at least 1/10000 */
+    assert_near(p, 1.0 / 10000, 1e-12);
+    const double d[] = {0.2, 0.21, 0.19, 0.2, 0.22, 0.18};
+    assert_near(stats_signflip_p(d, 6, 9999, 1), 2.0 / 64, 1e-12);
+    const double z[] = {0.1, -0.1, 0.05, -0.05};
+    assert_near(stats_signflip_p(z, 4, 9999, 1), 1, 1e-12);
+}
+
 static void t_quantiles(void **state)
 {
     (void)state;
@@ -207,6 +278,8 @@ int main(void)
         cmocka_unit_test(overhead_from_paired_rounds),
         cmocka_unit_test(median_interval_covers_as_printed),
         cmocka_unit_test(paired_overhead_covers_as_printed),
+        cmocka_unit_test(mann_whitney_exact),
+        cmocka_unit_test(two_sample_shift_and_permutation),
         cmocka_unit_test(t_quantiles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,14 @@
 #include "envs/env.h"
 #include "envs/image.h"
 
+const char *ctr_lacks(const struct spec *sp, const char *const *nets, unsigned needs)
+{
+    const char *v = kv_get(&sp->kv, "net");
+    if ((needs & WL_NEEDS_NET) && !strcmp(v ? v : nets[0], "none"))
+        return "net=none: no network path from the peer namespace";
+    return NULL;
+}
+
 int ctr_config_parse(const struct spec *sp, const char *const *nets, struct ctr_config *c,
                      struct err *e)
 {

@@ -15,6 +15,10 @@ struct ctr_config {
 };
 
 /* nets: the net= values this environment supports, first is the default. */
+/* lacks() of the container drivers: net=none (or a default of none) has
+ * no network path. nets: the driver's network modes, default first. */
+const char *ctr_lacks(const struct spec *sp, const char *const *nets, unsigned needs);
+
 int ctr_config_parse(const struct spec *sp, const char *const *nets, struct ctr_config *c,
                      struct err *e);
 

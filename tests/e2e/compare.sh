@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# isobench compare on real runs: an identical pair is not flagged (exit 0);
+# a 20 % slowdown injected through the null workload's sleep is (exit 3);
+# two environments of one run compare by round; bad input exits 2; a
+# difference of host is named in a warning.
+set -uo pipefail
+bin=$1
+dir=$(mktemp -d /tmp/isobench-e2e-XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+db=$dir/r.db
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+run() { "$bin" run -w null -r 6 --size tiny --db "$db" "$@" >/dev/null 2>&1 || bad "run $*"; }
+run -e native -o sleep=0.05          # run 1
+run -e native -o sleep=0.05          # run 2: the same again
+run -e native -o sleep=0.06          # run 3: 20 % slower
+run -e native,null -o sleep=0.05     # run 4: two environments doing the same
+
+out=$("$bin" compare 1 2 --db "$db"); rc=$?
+[ $rc = 0 ] && grep -q "elapsed .* same" <<<"$out" || bad "identical pair: exit $rc: $out"
+out=$("$bin" compare 1 3 --db "$db"); rc=$?
+[ $rc = 3 ] && grep -q "REGRESSION" <<<"$out" || bad "20 % slowdown not flagged: exit $rc: $out"
+chg=$("$bin" compare 1 3 --db "$db" --format json | python3 -c '
+import json,sys; d=json.load(sys.stdin); r=d["rows"][0]
+assert d["schema"]=="isobench.compare/1" and d["regressions"]==1, d
+assert r["p"] < 0.01 and r["change_ci_low_pct"] <= r["change_pct"] <= r["change_ci_high_pct"], r
+print(round(r["change_pct"]))')
+[ "${chg:-0}" -ge 15 ] && [ "${chg:-0}" -le 25 ] || bad "change of the 20 % slowdown: $chg"
+out=$("$bin" compare 3 1 --db "$db"); rc=$?
+[ $rc = 0 ] && grep -q "improvement" <<<"$out" || bad "speed-up: exit $rc: $out"
+"$bin" compare 1 3 --db "$db" --noise 30 >/dev/null; rc=$?
+[ $rc = 0 ] || bad "--noise 30 still flagged a 20 % change: exit $rc"
+[ "$("$bin" compare 1 3 --db "$db" --format csv | head -1 | cut -d, -f1-3)" = "workload,metric,unit" ] || bad "csv header"
+out=$("$bin" compare 4 --env native --env null --db "$db"); rc=$?
+[ $rc = 0 ] && grep -q "paired by round" <<<"$out" || bad "two environments of a run: exit $rc: $out"
+# another host: named, and the comparison still made
+sqlite3 "$db" "UPDATE run_facts SET value='Other CPU' WHERE run_id=2 AND key='cpu_model'"
+out=$("$bin" compare 1 2 --db "$db"); rc=$?
+[ $rc = 0 ] && grep -q "warning: the runs differ in cpu_model: .* vs Other CPU" <<<"$out" || bad "host warning: exit $rc: $out"
+for args in "1" "1 99" "1 2 --alpha 2" "1 2 --format xml" "4 --env native --env nope" "1 2 --env native"; do
+    out=$("$bin" compare $args --db "$db" 2>&1 >/dev/null); rc=$?
+    [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "compare $args: exit $rc: $out"
+done
+[ $fail = 0 ] && echo "e2e compare: ok"
+exit $fail
