@@ -181,14 +181,21 @@ static void compare_warnings(struct compare *c, const struct run_view *a, const 
         int wb = wl_index(b, a->workloads[w]);
         if (wb < 0) continue;
         const struct kvlist *oa = &a->wl_opts[w], *ob = &b->wl_opts[wb];
-        int same = oa->n == ob->n;
-        for (int i = 0; same && i < oa->n; i++) {
-            const char *v = kv_get(ob, oa->v[i].key);
-            same = v && !strcmp(v, oa->v[i].val);
+        /* the first option that differs, either way round */
+        for (int side = 0; side < 2; side++) {
+            const struct kvlist *x = side ? ob : oa, *y = side ? oa : ob;
+            for (int i = 0; i < x->n; i++) {
+                const char *v = kv_get(y, x->v[i].key);
+                if (v && !strcmp(v, x->v[i].val)) continue;
+                char what[128], va[300], vb[300];
+                snprintf(what, sizeof(what), "%.31s option %.63s", a->workloads[w], x->v[i].key);
+                snprintf(va, sizeof(va), "%s", side ? (v ? v : "(unset)") : x->v[i].val);
+                snprintf(vb, sizeof(vb), "%s", side ? x->v[i].val : (v ? v : "(unset)"));
+                warn(c, what, va, vb);
+                side = 2;
+                break;
+            }
         }
-        char what[64];
-        snprintf(what, sizeof(what), "%s's options", a->workloads[w]);
-        if (!same) warn(c, what, "A's", "B's (see isobench report)");
     }
 }
 

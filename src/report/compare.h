@@ -37,12 +37,12 @@ struct compare_row {
 };
 
 struct compare {
-    char a_label[320], b_label[320];
+    char a_label[400], b_label[400];
     int paired; /* two environments of one run, paired by round */
     struct compare_opts opts;
     struct compare_row *rows;
     int nrows;
-    char warnings[8][256]; /* how the two sides differ besides what is compared */
+    char warnings[8][768]; /* how the two sides differ besides what is compared */
     int nwarn;
     int regressions, improvements;
 };
