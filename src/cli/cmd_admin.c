@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "agent/agent.h"
 #include "core/journal.h"
+#include "core/store.h"
 #include "envs/doctor.h"
 #include "envs/env.h"
 #include "envs/image.h"
@@ -35,19 +36,32 @@ int cmd_agent(int argc, char **argv)
 /* Unwinds the undo journals of runs whose isobench process is gone. */
 int cmd_cleanup(int argc, char **argv)
 {
-    if (argc > 1) {
-        if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-            printf("usage: isobench cleanup\n  removes what dead runs left behind, from their "
-                   "journals under %s\n",
+    char db[4096];
+    store_default_path(db, sizeof(db));
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("usage: isobench cleanup [--db PATH]\n  removes what dead runs left behind, "
+                   "from their journals under %s,\n  and marks their runs in the database "
+                   "interrupted\n",
                    journal_root());
             return 0;
         }
-        return cli_usage("cleanup", "takes no arguments");
+        if (!strcmp(argv[i], "--db") && i + 1 < argc)
+            snprintf(db, sizeof(db), "%s", argv[++i]);
+        else
+            return cli_usage("cleanup", "takes only --db PATH");
     }
     struct err e = {0};
     int cleaned, live;
     int rc = journal_cleanup_dead(&cleaned, &live, &e);
     printf("cleanup: %d dead run(s) unwound, %d live run(s) left alone\n", cleaned, live);
+    struct store *st;
+    if (rc == 0 && access(db, F_OK) == 0) { /* opening marks the dead runners' runs */
+        if (store_open(db, 0, &st, &e) < 0) return cli_die(&e);
+        printf("cleanup: %d run(s) of dead runners marked interrupted in %s\n",
+               store_marked_dead(st), db);
+        store_close(st);
+    }
     return rc < 0 ? cli_die(&e) : 0;
 }
 

@@ -1,6 +1,8 @@
 #include "core/store.h"
 #include "core/store_priv.h"
 
+#include "core/journal.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <sqlite3.h>
@@ -136,6 +138,11 @@ static int store_verify(struct store *st, struct err *e)
     return 0;
 }
 
+int store_marked_dead(const struct store *st)
+{
+    return st->marked_dead;
+}
+
 int store_open(const char *path, int create, struct store **out, struct err *e)
 {
     struct store *st = calloc(1, sizeof(*st));
@@ -182,6 +189,9 @@ int store_open(const char *path, int create, struct store **out, struct err *e)
             return -1;
         }
     }
+    struct err me = {0};
+    if (!fresh) /* best effort: a read-only copy stays as it is */
+        store_mark_dead(st, &st->marked_dead, &me);
     *out = st;
     return 0;
 }
@@ -214,6 +224,43 @@ static int run_stmt(struct store *st, struct err *e, const char *sql, const char
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db_fail(st, e, "write");
+    return 0;
+}
+
+int store_mark_dead(struct store *st, int *marked, struct err *e)
+{
+    *marked = 0;
+    char host[256] = "";
+    gethostname(host, sizeof(host));
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT r.id, p.value, t.value, h.value FROM runs r"
+                           " JOIN run_facts p ON p.run_id = r.id AND p.key = 'runner_pid'"
+                           " JOIN run_facts t ON t.run_id = r.id AND t.key = 'runner_start'"
+                           " LEFT JOIN run_facts h ON h.run_id = r.id AND h.key = 'hostname'"
+                           " WHERE r.status = 'running'",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_fail(st, e, "reading runs");
+    int64_t dead[64];
+    int n = 0;
+    while (n < 64 && sqlite3_step(s) == SQLITE_ROW) {
+        const char *pid = (const char *)sqlite3_column_text(s, 1);
+        const char *start = (const char *)sqlite3_column_text(s, 2);
+        const char *h = (const char *)sqlite3_column_text(s, 3);
+        if (!pid || !start || (h && strcmp(h, host))) continue; /* another host's run */
+        unsigned long long now = journal_starttime((pid_t)atoi(pid));
+        if (now == 0 || now != strtoull(start, NULL, 10)) dead[n++] = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    char when[32];
+    util_iso_time(when, sizeof(when));
+    for (int i = 0; i < n; i++)
+        if (run_stmt(st, e,
+                     "UPDATE runs SET status='interrupted', finished=? WHERE id=?"
+                     " AND status='running'",
+                     "ti", when, dead[i]) < 0)
+            return -1;
+    *marked = n;
     return 0;
 }
 

@@ -35,6 +35,13 @@ int store_measurement(struct store *st, int64_t run_id, const char *workload, co
                       int rep, int warmup, double wall_s, const struct reply *rep_, struct err *e);
 int store_run_end(struct store *st, int64_t run_id, const char *status, struct err *e);
 
+/* Runs still "running" whose runner (the runner_pid and runner_start run
+ * facts, on this host) is dead - killed with SIGKILL, say - are marked
+ * "interrupted"; *marked counts them. store_open does it too. */
+int store_mark_dead(struct store *st, int *marked, struct err *e);
+/* How many runs store_open marked so. */
+int store_marked_dead(const struct store *st);
+
 /* ---- reading back, for reporters ---- */
 struct rv_point { /* one metric value of one successful, non-warm-up repetition */
     int wl, env;  /* indices into run_view's workloads / envs */

@@ -8,6 +8,7 @@
 struct store {
     sqlite3 *db;
     char path[4096];
+    int marked_dead; /* runs store_open found dead and marked interrupted */
 };
 
 #endif

@@ -501,6 +501,11 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
     char seed[24];
     snprintf(seed, sizeof(seed), "%llu", (unsigned long long)p->seed);
     kv_set(&host, "order_seed", seed, NULL);
+    /* who runs it, so a SIGKILLed run is found dead later (store_mark_dead) */
+    snprintf(seed, sizeof(seed), "%d", (int)getpid());
+    kv_set(&host, "runner_pid", seed, NULL);
+    snprintf(seed, sizeof(seed), "%llu", journal_starttime(getpid()));
+    kv_set(&host, "runner_start", seed, NULL);
     *failed = 0;
     if (store_run_begin(st, uuid, p->command, p->size, p->reps, &host, run_id, e) < 0) return -1;
     for (int w = 0; w < p->nwl; w++)

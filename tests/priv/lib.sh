@@ -98,7 +98,10 @@ priv_sigkill_loop() {
         kill -KILL $pid 2>/dev/null
         wait $pid 2>/dev/null
         sleep 0.5
-        "$bin" cleanup >/dev/null || bad "cleanup failed after SIGKILL at ${delay}s"
+        "$bin" cleanup --db "$db" >/dev/null || bad "cleanup failed after SIGKILL at ${delay}s"
+        st=$(sqlite3 "$db" "SELECT status FROM runs ORDER BY id DESC LIMIT 1" 2>/dev/null)
+        # a killed run is interrupted, never left "running" (one that ended first keeps its status)
+        [ "$st" != running ] || bad "after SIGKILL at ${delay}s and cleanup the run is still 'running'"
         now=$(leftovers)
         [ "$now" = "$before" ] || bad "after SIGKILL at ${delay}s and cleanup, left: $now"
     done

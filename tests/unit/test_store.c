@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/journal.h"
 #include "core/store.h"
 
 static char dir[256];
@@ -204,6 +206,48 @@ static void unwritable_location(void **state)
     assert_int_equal(e.code, ERR_USAGE);
 }
 
+/* A run whose runner died (SIGKILL: no chance to mark it) is found dead
+ * when the store is opened, and marked interrupted; a live runner's run
+ * and another host's are left alone. */
+static void dead_runners_marked_interrupted(void **state)
+{
+    (void)state;
+    char path[512], host[256] = "", buf[64];
+    snprintf(path, sizeof(path), "%s/dead.db", dir);
+    gethostname(host, sizeof(host));
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    unsigned long long start = journal_starttime(child); /* a zombie still has it */
+    waitpid(child, NULL, 0);
+    struct store *st;
+    struct err e = {0};
+    assert_int_equal(store_open(path, 1, &st, &e), 0);
+    int64_t id;
+    for (int run = 0; run < 3; run++) {
+        struct kvlist f = {0};
+        snprintf(buf, sizeof(buf), "%d", run == 1 ? (int)getpid() : (int)child);
+        kv_set(&f, "runner_pid", buf, &e);
+        snprintf(buf, sizeof(buf), "%llu", run == 1 ? journal_starttime(getpid()) : start);
+        kv_set(&f, "runner_start", buf, &e);
+        kv_set(&f, "hostname", run == 2 ? "elsewhere" : host, &e);
+        char uuid[16];
+        snprintf(uuid, sizeof(uuid), "u-%d", run);
+        assert_int_equal(store_run_begin(st, uuid, "isobench run", SIZE_TINY, 1, &f, &id, &e), 0);
+    }
+    store_close(st);
+    assert_int_equal(store_open(path, 0, &st, &e), 0);
+    assert_int_equal(store_marked_dead(st), 1);
+    struct run_view rv;
+    const char *want[] = {"interrupted", "running", "running"};
+    for (int run = 0; run < 3; run++) {
+        snprintf(buf, sizeof(buf), "u-%d", run);
+        assert_int_equal(store_load_run(st, buf, &rv, &e), 0);
+        assert_string_equal(rv.status, want[run]);
+        store_free_run(&rv);
+    }
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +255,7 @@ int main(void)
         cmocka_unit_test(raw_output_and_v1_upgrade),
         cmocka_unit_test(rejects_foreign_and_corrupt),
         cmocka_unit_test(unwritable_location),
+        cmocka_unit_test(dead_runners_marked_interrupted),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
