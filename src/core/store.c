@@ -264,6 +264,13 @@ int store_mark_dead(struct store *st, int *marked, struct err *e)
     return 0;
 }
 
+int store_run_fact(struct store *st, int64_t run_id, const char *key, const char *value,
+                   struct err *e)
+{
+    return run_stmt(st, e, "INSERT OR REPLACE INTO run_facts VALUES(?,?,?)", "itt", run_id, key,
+                    value);
+}
+
 static int put_facts(struct store *st, const char *sql, int64_t a, int64_t b, int two,
                      const struct kvlist *l, struct err *e)
 {

@@ -34,6 +34,9 @@ int store_run_na(struct store *st, int64_t run_id, const char *workload, const c
 int store_measurement(struct store *st, int64_t run_id, const char *workload, const char *env,
                       int rep, int warmup, double wall_s, const struct reply *rep_, struct err *e);
 int store_run_end(struct store *st, int64_t run_id, const char *status, struct err *e);
+/* One more run fact (replacing one of the same key). */
+int store_run_fact(struct store *st, int64_t run_id, const char *key, const char *value,
+                   struct err *e);
 
 /* Runs still "running" whose runner (the runner_pid and runner_start run
  * facts, on this host) is dead - killed with SIGKILL, say - are marked

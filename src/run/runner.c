@@ -531,9 +531,14 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
         rc =
             err_set(e, ERR_FAIL, "some objects of the run could not be removed (isobench cleanup)");
     if (p->progress) fprintf(stderr, "\r\033[K");
-    const char *status =
-        rc < 0 ? (env_interrupted ? "interrupted" : "error") : (*failed ? "failed" : "complete");
+    /* bad input only an environment could see (ERR_USAGE from its up()):
+     * the run is "aborted", with the reason, and nothing of it measured */
+    const char *status = rc < 0 ? (env_interrupted        ? "interrupted"
+                                   : e->code == ERR_USAGE ? "aborted"
+                                                          : "error")
+                                : (*failed ? "failed" : "complete");
     struct err e2 = {0};
+    if (rc < 0 && e->code == ERR_USAGE) store_run_fact(st, *run_id, "abort_reason", e->msg, &e2);
     store_run_end(st, *run_id, status, &e2);
     return rc;
 }
