@@ -1,9 +1,10 @@
 /* compress - parallel LZMA as PXZ does it: liblzma's multi-threaded .xz
  * encoder at preset 2 with one thread per CPU, input held in RAM, output
  * discarded. The input is --input FILE (e.g. enwik9) or a generated text
- * corpus of the preset's size. After timing, the start of the output is
- * decoded and compared with the input (at least the first block), so a
- * broken encoder fails instead of reporting. MB/s = 10^6 input bytes/s.
+ * corpus of the preset's size. The output goes to RAM too (touched before
+ * the clock starts); after timing all of it is decoded and compared with
+ * the whole input, so a broken encoder or a wrong block anywhere fails the
+ * sample instead of reporting. MB/s = 10^6 input bytes/s.
  *
  * The encoder compresses independent blocks in parallel. xz's blocks are 3x
  * the preset's dictionary (6 MiB at preset 2), so an input that is not a
@@ -15,6 +16,7 @@
  * block-size=xz is liblzma's own choice, as `xz -T0` makes it. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,8 +26,12 @@
 #include "workloads/corpus.h"
 #include "workloads/workload.h"
 
-#define KEEP_BYTES (8u << 20)  /* compressed bytes kept for the round trip */
-#define CHECK_BYTES (1u << 20) /* decoded bytes that must match at least */
+/* Room for the whole output: xz stores an incompressible chunk as is, so
+ * the output exceeds the input by headers only (well under 1/16). */
+static uint64_t compress_out_bound(uint64_t size)
+{
+    return size + size / 16 + (1u << 20);
+}
 
 static const struct wl_opt compress_opts[] = {
     {"input",
@@ -114,7 +120,7 @@ static uint32_t compress_busy_threads(const struct compress_cfg *c)
 }
 
 /* The memory need is liblzma's own figure for the encoder as it will run
- * (threads, block size, preset) plus the input and the kept output. */
+ * (threads, block size, preset) plus the input and the output. */
 static int compress_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                           struct err *e)
 {
@@ -132,7 +138,7 @@ static int compress_check(const struct wl_ctx *ctx, struct kvlist *resolved, str
     if (enc == UINT64_MAX)
         return err_set(e, ERR_USAGE, "compress: liblzma rejects these options (threads %u)",
                        mt.threads);
-    need->mem_bytes = c.size + KEEP_BYTES + enc;
+    need->mem_bytes = c.size + compress_out_bound(c.size) + enc;
     return 0;
 }
 
@@ -149,45 +155,62 @@ static int compress_load(const char *path, char *buf, uint64_t size, struct err 
     return 0;
 }
 
-/* Decodes the kept start of the output and compares it with the input. */
-static int compress_roundtrip(const struct lzma_api *lz, const uint8_t *kept, size_t nkept,
+/* Decodes the whole output and compares it with the whole input, a MiB at
+ * a time: every byte must come back, and nothing more. */
+static int compress_roundtrip(const struct lzma_api *lz, const uint8_t *out, size_t nout,
                               const char *in, uint64_t size, struct err *e)
 {
-    size_t want = size < CHECK_BYTES ? (size_t)size : CHECK_BYTES;
-    uint8_t *out cleanup_free = malloc(want);
-    if (!out) return err_set(e, ERR_FAIL, "compress: out of memory");
+    enum { CHUNK = 1 << 20 };
+    uint8_t *dec cleanup_free = malloc(CHUNK);
+    if (!dec) return err_set(e, ERR_FAIL, "compress: out of memory");
     lzma_stream s = LZMA_STREAM_INIT;
     if (lz->stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK)
         return err_set(e, ERR_FAIL, "compress: cannot start the decoder");
-    s.next_in = kept;
-    s.avail_in = nkept;
-    s.next_out = out;
-    s.avail_out = want;
+    s.next_in = out;
+    s.avail_in = nout;
+    uint64_t got = 0;
     lzma_ret rc = LZMA_OK;
-    while (rc == LZMA_OK && s.avail_out > 0 && s.avail_in > 0)
-        rc = lz->code(&s, LZMA_RUN);
-    size_t got = want - s.avail_out;
+    while (rc == LZMA_OK) {
+        s.next_out = dec;
+        s.avail_out = CHUNK;
+        rc = lz->code(&s, LZMA_FINISH);
+        size_t n = CHUNK - s.avail_out;
+        if (got + n > size || memcmp(dec, in + got, n) != 0) {
+            lz->end(&s);
+            return err_set(e, ERR_FAIL, "compress: round trip mismatch near byte %llu of %llu",
+                           (unsigned long long)got, (unsigned long long)size);
+        }
+        got += n;
+    }
     lz->end(&s);
-    if (rc != LZMA_OK && rc != LZMA_STREAM_END)
-        return err_set(e, ERR_FAIL, "compress: round trip: decoder error %d", (int)rc);
-    if (got < want || memcmp(out, in, got) != 0)
-        return err_set(e, ERR_FAIL, "compress: round trip mismatch (%zu of %zu bytes decoded)", got,
-                       want);
+    if (rc != LZMA_STREAM_END)
+        return err_set(e, ERR_FAIL, "compress: round trip: decoder error %d after %llu bytes",
+                       (int)rc, (unsigned long long)got);
+    if (got != size)
+        return err_set(e, ERR_FAIL, "compress: round trip gave %llu of %llu bytes",
+                       (unsigned long long)got, (unsigned long long)size);
     return 0;
 }
 
+/* Test hook (ISOBENCH_FAILPOINT=compress-output): one bit of the output
+ * is flipped after timing; the round trip must catch it wherever it is. */
+static int compress_fault;
+
 static int compress_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
+    const char *fp = getenv("ISOBENCH_FAILPOINT");
+    compress_fault = fp && !strcmp(fp, "compress-output");
     const struct lzma_api *lz;
     const char *why = dynlib_lzma(&lz);
     if (why) return err_set(e, ERR_USAGE, "compress: %s", why);
     struct compress_cfg c;
     if (compress_params(ctx, lz, &c, e) < 0) return -1;
     const uint64_t size = c.size;
+    const uint64_t cap = compress_out_bound(size);
     char *in cleanup_free = malloc(size);
-    uint8_t *kept cleanup_free = malloc(KEEP_BYTES);
-    uint8_t *sink cleanup_free = malloc(1u << 20);
-    if (!in || !kept || !sink) return err_set(e, ERR_FAIL, "compress: out of memory");
+    uint8_t *out cleanup_free = malloc(cap);
+    if (!in || !out) return err_set(e, ERR_FAIL, "compress: out of memory");
+    memset(out, 0, cap); /* its page faults before the clock, not in it */
     const char *input = wl_opt_str(ctx, &workload_compress, "input");
     if (input) {
         if (compress_load(input, in, size, e) < 0) return -1;
@@ -205,24 +228,21 @@ static int compress_run(const struct wl_ctx *ctx, struct result *r, struct err *
         return err_set(e, ERR_FAIL, "compress: cannot start the multi-threaded encoder");
     s.next_in = (const uint8_t *)in;
     s.avail_in = size;
-    size_t nkept = 0;
-    uint64_t total_out = 0;
+    s.next_out = out;
+    s.avail_out = cap;
     lzma_ret rc;
-    do {
-        s.next_out = sink;
-        s.avail_out = 1u << 20;
+    do
         rc = lz->code(&s, LZMA_FINISH);
-        size_t produced = (1u << 20) - s.avail_out;
-        size_t room = KEEP_BYTES - nkept;
-        size_t take = produced < room ? produced : room;
-        memcpy(kept + nkept, sink, take);
-        nkept += take;
-        total_out += produced;
-    } while (rc == LZMA_OK);
+    while (rc == LZMA_OK && s.avail_out > 0);
+    const uint64_t total_out = cap - s.avail_out;
     lz->end(&s);
     double t = util_now() - t0;
+    if (rc == LZMA_OK) /* out of room: the bound above is wrong */
+        return err_set(e, ERR_FAIL, "compress: the output outgrew %llu bytes",
+                       (unsigned long long)cap);
     if (rc != LZMA_STREAM_END) return err_set(e, ERR_FAIL, "compress: encoder error %d", (int)rc);
-    if (compress_roundtrip(lz, kept, nkept, in, size, e) < 0) return -1;
+    if (compress_fault) out[total_out / 2] ^= 0x40; /* test hook: one bit, mid-stream */
+    if (compress_roundtrip(lz, out, total_out, in, size, e) < 0) return -1;
     if (result_add(r, "throughput", "MB/s", BETTER_HIGHER, (double)size / t / 1e6, e) < 0)
         return -1;
     char buf[64];

@@ -8,8 +8,11 @@
  * HPCC's OpenMP code: one table, the update stream split between the
  * threads; concurrent updates may race, which HPCC tolerates up to 1 % of
  * the table. Verification replays the same updates (XOR is its own
- * inverse) and counts words that are not back to their index: none may be
- * wrong in a private table.
+ * inverse) through another code path - HPCC's serial loop, one stream
+ * after the other, no lanes, no prefetch - and counts words that are not
+ * back to their index: none may be wrong in a private table. A kernel bug
+ * that the same kernel's replay would undo cannot hide from it (the
+ * randomaccess-kernel failpoint proves it).
  *
  * prefetch=on (the default) first advances all 128 sub-streams of a thread
  * and prefetches the 128 table lines they will update, then applies the 128
@@ -83,9 +86,15 @@ uint64_t ra_starts(int64_t n)
     return ran;
 }
 
+/* Test hook (ISOBENCH_FAILPOINT=randomaccess-kernel): the timed kernel
+ * computes every index wrong, deterministically - a bug that replaying the
+ * same kernel would undo, so only the independent check below catches it. */
+static uint64_t ra_fault;
+
 /* The updates of one thread: sub-stream l starts at element
  * (first + l) * per of HPCC's stream and runs per steps; prefetch as the
- * option above. */
+ * option above. Its 128 sub-streams together cover elements
+ * first * per .. (first + 128) * per of the stream, in another order. */
 static void ra_kernel(uint64_t *table, uint64_t mask, uint64_t first, uint64_t per, int prefetch)
 {
     uint64_t ran[RA_LANES];
@@ -95,18 +104,32 @@ static void ra_kernel(uint64_t *table, uint64_t mask, uint64_t first, uint64_t p
         for (uint64_t i = 0; i < per; i++) {
             for (int l = 0; l < RA_LANES; l++) {
                 ran[l] = ra_step(ran[l]);
-                __builtin_prefetch(&table[ran[l] & mask], 1, 0);
+                __builtin_prefetch(&table[(ran[l] ^ ra_fault) & mask], 1, 0);
             }
             for (int l = 0; l < RA_LANES; l++)
-                table[ran[l] & mask] ^= ran[l];
+                table[(ran[l] ^ ra_fault) & mask] ^= ran[l];
         }
     } else {
         for (uint64_t i = 0; i < per; i++) {
             for (int l = 0; l < RA_LANES; l++) {
                 ran[l] = ra_step(ran[l]);
-                table[ran[l] & mask] ^= ran[l];
+                table[(ran[l] ^ ra_fault) & mask] ^= ran[l];
             }
         }
+    }
+}
+
+/* The verification's replay, by another code path: HPCC's serial loop
+ * over the contiguous elements first .. first + count of the stream (the
+ * same updates a kernel call applied, one after another; XOR updates
+ * commute, so applying them again restores every word the kernel got
+ * right, and only those). */
+static void ra_reference(uint64_t *table, uint64_t mask, uint64_t first, uint64_t count)
+{
+    uint64_t ran = ra_starts((int64_t)first);
+    for (uint64_t i = 0; i < count; i++) {
+        ran = (ran << 1) ^ ((int64_t)ran < 0 ? RA_POLY : 0);
+        table[ran & mask] ^= ran;
     }
 }
 
@@ -206,7 +229,7 @@ static double ra_run_private(const struct ra_cfg *c, uint64_t nupdate, uint64_t 
 #pragma omp single
         t = util_now() - t0;
         if (!failed) {
-            ra_kernel(table, c->words - 1, 0, per, c->prefetch);
+            ra_reference(table, c->words - 1, 0, per * RA_LANES);
             for (uint64_t i = 0; i < c->words; i++)
                 errs += table[i] != i;
         }
@@ -221,6 +244,8 @@ static int ra_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct ra_cfg c;
     if (ra_params(ctx, &c, e) < 0) return -1;
+    const char *fp = getenv("ISOBENCH_FAILPOINT");
+    ra_fault = fp && !strcmp(fp, "randomaccess-kernel");
     uint64_t errors = 0, nupdate = 4 * c.words, total;
     double t, share;
     if (c.ntables > 1) {
@@ -244,7 +269,9 @@ static int ra_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
         double t0 = util_now();
         ra_update(table, c.words, nupdate, (int)c.threads, c.prefetch);
         t = util_now() - t0;
-        ra_update(table, c.words, nupdate, (int)c.threads, c.prefetch);
+        const uint64_t per = nupdate / c.threads; /* each thread's range of the stream */
+#pragma omp parallel num_threads((int)c.threads)
+        ra_reference(table, c.words - 1, (uint64_t)omp_get_thread_num() * per, per);
 #pragma omp parallel for num_threads((int)c.threads) reduction(+ : errors)
         for (uint64_t i = 0; i < c.words; i++)
             if (table[i] != i) errors++;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/bigmem.h"
@@ -207,6 +208,32 @@ static void randomaccess_tables(void **state)
     assert_int_equal(e.code, ERR_USAGE);
 }
 
+/* The verification is an independent path: a kernel that computes every
+ * index wrong (deterministically, so replaying it would undo it) fails. */
+static void randomaccess_verification_can_fail(void **state)
+{
+    (void)state;
+    struct result r;
+    struct err e = {0};
+    const char *const sizes[][6] = {
+        {"table-size", "1M", "threads", "2", NULL},
+        {"table-size", "1M", "threads", "2", "tables", "shared"},
+    };
+    for (int i = 0; i < 2; i++) {
+        const char *o[7] = {0};
+        for (int k = 0; k < 6 && sizes[i][k]; k++)
+            o[k] = sizes[i][k];
+        if (run_wl("randomaccess", o, &r, &e) == -2) skip();
+        assert_int_equal(e.code, 0); /* the real kernel passes */
+        setenv("ISOBENCH_FAILPOINT", "randomaccess-kernel", 1);
+        assert_int_equal(run_wl("randomaccess", o, &r, &e), -1);
+        unsetenv("ISOBENCH_FAILPOINT");
+        assert_int_equal(e.code, ERR_FAIL);
+        assert_non_null(strstr(e.msg, "verification failed"));
+        e.code = 0;
+    }
+}
+
 static void compress_roundtrip(void **state)
 {
     (void)state;
@@ -220,6 +247,17 @@ static void compress_roundtrip(void **state)
     assert_string_equal(t->unit, "MB/s");
     double ratio = atof(kv_get(&r.facts, "compress.ratio"));
     assert_true(ratio > 0.05 && ratio < 0.9); /* text-like: compressible, not trivially */
+    /* the whole output is checked: one bit flipped in the middle fails it
+     * (the old check decoded the first MiB only) */
+    const char *const big[] = {"input-size", "12M", "block-size", "1M", NULL};
+    setenv("ISOBENCH_FAILPOINT", "compress-output", 1);
+    rc = run_wl("compress", big, &r, &e);
+    unsetenv("ISOBENCH_FAILPOINT");
+    assert_int_equal(rc, -1);
+    assert_int_equal(e.code, ERR_FAIL);
+    assert_non_null(strstr(e.msg, "compress: round trip"));
+    e.code = 0;
+    assert_int_equal(run_wl("compress", big, &r, &e), 0);
 }
 
 /* Balanced blocks: whole rounds of one block per thread, none above xz's. */
@@ -355,6 +393,7 @@ int main(void)
         cmocka_unit_test(randomaccess_stream_and_run),
         cmocka_unit_test(randomaccess_prefetch_same_updates),
         cmocka_unit_test(randomaccess_tables),
+        cmocka_unit_test(randomaccess_verification_can_fail),
         cmocka_unit_test(compress_roundtrip),
         cmocka_unit_test(compress_blocks),
         cmocka_unit_test(bigmem_pages),
