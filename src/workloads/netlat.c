@@ -4,7 +4,12 @@
  * half in the peer namespace (the runner starts both); each is pinned to
  * one CPU. Latency per transaction goes into a fixed-size log-bucketed
  * histogram (core/hist.h). The first 100 transactions of each mode warm
- * the path and are not counted. */
+ * the path and are not counted.
+ *
+ * UDP can lose a datagram: each request carries its sequence number in its
+ * first 8 bytes and the server echoes them, so a reply is matched to its
+ * own request; a late reply to an earlier one (its request timed out) is
+ * dropped and counted, a reply of the wrong size fails the sample. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +24,7 @@
 #define NETLAT_WARM 100
 #define NETLAT_MAXMSG 65000
 #define NETLAT_ACCEPT_S 60.0
+#define NETLAT_SEQ 8 /* bytes of a UDP request's sequence number, echoed in its reply */
 
 static const struct wl_opt netlat_opts[] = {
     {"duration", "seconds per mode", {"1", "5", "10"}},
@@ -50,6 +56,10 @@ static int netlat_params(const struct wl_ctx *ctx, struct netlat_cfg *c, struct 
         return -1;
     if (c->req < 2 || c->resp < 2 || c->req > NETLAT_MAXMSG || c->resp > NETLAT_MAXMSG)
         return err_set(e, ERR_USAGE, "netlat: req-size and resp-size must be 2..%d", NETLAT_MAXMSG);
+    if (c->udp && (c->req < NETLAT_SEQ || c->resp < NETLAT_SEQ))
+        return err_set(e, ERR_USAGE,
+                       "netlat: udp needs req-size and resp-size >= %d (the sequence number)",
+                       NETLAT_SEQ);
     return 0;
 }
 
@@ -63,7 +73,8 @@ static int netlat_check(const struct wl_ctx *ctx, struct kvlist *resolved, struc
     return net_check_cpus(ctx, &workload_netlat, e);
 }
 
-/* UDP end of the run: a 1-byte datagram "E", answered by "E". */
+/* UDP end of the run: a 1-byte datagram "E", answered by "E". A reply is
+ * the request's buffer, so it starts with the request's sequence number. */
 static int netlat_serve_udp(int ufd, const struct netlat_cfg *c, char *buf, struct err *e)
 {
     net_timeouts(ufd, c->duration + NETLAT_ACCEPT_S); /* bounds the wait for each datagram */
@@ -114,6 +125,33 @@ static int netlat_server(const struct wl_ctx *ctx, const struct netlat_cfg *c, s
     return c->udp ? netlat_serve_udp(ufd, c, buf, e) : 0;
 }
 
+/* Waits (0.2 s a recv) for the reply to request seq: 1 when it came, 0
+ * when none did (lost), -1 on an error or a reply of the wrong size. A
+ * reply to an earlier request - late, its request counted lost - is
+ * dropped and counted in *late. */
+int netlat_udp_reply(int fd, uint64_t seq, uint64_t resp, char *rbuf, uint64_t *late,
+                     struct err *e); /* exported for the unit test */
+int netlat_udp_reply(int fd, uint64_t seq, uint64_t resp, char *rbuf, uint64_t *late, struct err *e)
+{
+    for (;;) {
+        ssize_t k = recv(fd, rbuf, NETLAT_MAXMSG, 0);
+        if (k < 0) {
+            if (errno == EAGAIN || errno == EINTR) return 0;
+            return err_set(e, ERR_FAIL, "netlat client: recv: %s", strerror(errno));
+        }
+        if ((uint64_t)k != resp)
+            return err_set(e, ERR_FAIL, "netlat client: udp reply of %zd bytes, not %llu", k,
+                           (unsigned long long)resp);
+        uint64_t got;
+        memcpy(&got, rbuf, NETLAT_SEQ);
+        if (got == seq) return 1;
+        if (got > seq)
+            return err_set(e, ERR_FAIL, "netlat client: udp reply to request %llu, not yet sent",
+                           (unsigned long long)got);
+        (*late)++;
+    }
+}
+
 /* One mode's transactions; adds <mode>_* metrics. */
 static int netlat_client_mode(const struct wl_ctx *ctx, const struct netlat_cfg *c, int udp,
                               struct result *r, struct err *e)
@@ -125,11 +163,12 @@ static int netlat_client_mode(const struct wl_ctx *ctx, const struct netlat_cfg 
         return err_wrap(e, "netlat client (%s)", mode);
     if (udp) net_timeouts(fd, 0.2);
     char *buf cleanup_free = malloc(NETLAT_MAXMSG);
+    char *rbuf cleanup_free = malloc(NETLAT_MAXMSG);
     struct hist *h cleanup_free = malloc(sizeof(*h));
-    if (!buf || !h) return err_set(e, ERR_FAIL, "out of memory");
+    if (!buf || !rbuf || !h) return err_set(e, ERR_FAIL, "out of memory");
     memset(buf, 'q', NETLAT_MAXMSG);
     hist_init(h);
-    uint64_t lost = 0, n = 0;
+    uint64_t lost = 0, late = 0, n = 0;
     double t_end = 0, t_start = 0, deadline = util_now() + c->duration + NETLAT_ACCEPT_S;
     for (;; n++) {
         if (n == NETLAT_WARM) {
@@ -139,11 +178,12 @@ static int netlat_client_mode(const struct wl_ctx *ctx, const struct netlat_cfg 
         double t0 = util_now();
         if (n > NETLAT_WARM && t0 >= t_end) break;
         if (udp) {
+            memcpy(buf, &n, NETLAT_SEQ);
             if (send(fd, buf, c->req, 0) < 0)
                 return err_set(e, ERR_FAIL, "netlat client: send: %s", strerror(errno));
-            if (recv(fd, buf, NETLAT_MAXMSG, 0) < 0) { /* 0.2 s timeout: lost, go on */
-                if (errno != EAGAIN && errno != EINTR)
-                    return err_set(e, ERR_FAIL, "netlat client: recv: %s", strerror(errno));
+            int got = netlat_udp_reply(fd, n, c->resp, rbuf, &late, e);
+            if (got < 0) return -1;
+            if (!got) { /* 0.2 s timeout: lost, go on */
                 if (++lost > 1000) return err_set(e, ERR_FAIL, "netlat client: udp: no replies");
                 continue;
             }
@@ -165,6 +205,8 @@ static int netlat_client_mode(const struct wl_ctx *ctx, const struct netlat_cfg 
         char v[32];
         snprintf(v, sizeof(v), "%llu", (unsigned long long)lost);
         kv_set(&r->facts, "netlat.udp_lost", v, NULL);
+        snprintf(v, sizeof(v), "%llu", (unsigned long long)late);
+        kv_set(&r->facts, "netlat.udp_late", v, NULL);
     }
     char name[48];
     const struct {

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/time.h>
+#include <sys/socket.h>
 
 #include "core/bigmem.h"
 #include "workloads/corpus.h"
@@ -15,6 +18,8 @@
 uint64_t ra_starts(int64_t n);
 void ra_update(uint64_t *table, uint64_t size, uint64_t nupdate, int threads, int prefetch);
 uint64_t compress_balanced_block(uint64_t size, uint64_t threads, uint64_t xzb);
+int netlat_udp_reply(int fd, uint64_t seq, uint64_t resp, char *rbuf, uint64_t *late,
+                     struct err *e);
 
 static int run_wl(const char *name, const char *const *kvs, struct result *r, struct err *e)
 {
@@ -372,6 +377,40 @@ static void null_fails_on_request(void **state)
     assert_int_equal(e.code, ERR_FAIL);
 }
 
+/* UDP_RR pairs each reply with its own request: a late reply to an
+ * earlier (lost) request is dropped and counted, a timeout is a loss, a
+ * reply of the wrong size fails. */
+static void netlat_udp_sequence(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+    struct timeval tv = {.tv_usec = 100000};
+    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char *rbuf = malloc(65000), msg[200] = {0};
+    struct err e = {0};
+    uint64_t late = 0, seq;
+    seq = 6; /* reply to request 6 arrives late, after 7 was sent */
+    memcpy(msg, &seq, 8);
+    assert_int_equal(send(sv[1], msg, 200, 0), 200);
+    seq = 7;
+    memcpy(msg, &seq, 8);
+    assert_int_equal(send(sv[1], msg, 200, 0), 200);
+    assert_int_equal(netlat_udp_reply(sv[0], 7, 200, rbuf, &late, &e), 1);
+    assert_int_equal(late, 1);
+    assert_int_equal(netlat_udp_reply(sv[0], 8, 200, rbuf, &late, &e), 0); /* lost */
+    assert_int_equal(send(sv[1], msg, 150, 0), 150);                       /* wrong size */
+    assert_int_equal(netlat_udp_reply(sv[0], 7, 200, rbuf, &late, &e), -1);
+    assert_non_null(strstr(e.msg, "150 bytes"));
+    seq = 9; /* a reply to a request not sent yet: nonsense */
+    memcpy(msg, &seq, 8);
+    assert_int_equal(send(sv[1], msg, 200, 0), 200);
+    assert_int_equal(netlat_udp_reply(sv[0], 8, 200, rbuf, &late, &e), -1);
+    free(rbuf);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 static void options_are_checked(void **state)
 {
     (void)state;
@@ -400,6 +439,7 @@ int main(void)
         cmocka_unit_test(corpus_is_deterministic_text),
         cmocka_unit_test(linpack_solves),
         cmocka_unit_test(null_fails_on_request),
+        cmocka_unit_test(netlat_udp_sequence),
         cmocka_unit_test(options_are_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
