@@ -329,17 +329,36 @@ int store_run_env(struct store *st, int64_t run_id, int idx, const char *spec,
     IN_TX(st, e, run_env_body(st, run_id, idx, spec, facts, e));
 }
 
+/* "k=v;k=v" of opts into buf (sized for any kvlist). */
+static void opts_string(const struct kvlist *opts, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < opts->n; i++) {
+        size_t off = strlen(buf);
+        snprintf(buf + off, len - off, "%s%s=%s", i ? ";" : "", opts->v[i].key, opts->v[i].val);
+    }
+}
+
+#define OPTS_MAX (KV_MAX * (sizeof(((struct kvlist *)0)->v[0]) + 1) + 1)
+
 int store_run_workload(struct store *st, int64_t run_id, int idx, const char *workload,
                        const struct kvlist *opts, struct err *e)
 {
-    char buf[KV_MAX * (sizeof(opts->v[0].key) + sizeof(opts->v[0].val) + 1) + 1] = "";
-    for (int i = 0; i < opts->n; i++) {
-        size_t off = strlen(buf);
-        snprintf(buf + off, sizeof(buf) - off, "%s%s=%s", i ? ";" : "", opts->v[i].key,
-                 opts->v[i].val);
-    }
+    char *buf cleanup_free = malloc(OPTS_MAX);
+    if (!buf) return err_set(e, ERR_FAIL, "out of memory");
+    opts_string(opts, buf, OPTS_MAX);
     return run_stmt(st, e, "INSERT INTO run_workloads VALUES(?,?,?,?)", "iitt", run_id,
                     (int64_t)idx, workload, buf);
+}
+
+int store_run_workload_update(struct store *st, int64_t run_id, int idx, const struct kvlist *opts,
+                              struct err *e)
+{
+    char *buf cleanup_free = malloc(OPTS_MAX);
+    if (!buf) return err_set(e, ERR_FAIL, "out of memory");
+    opts_string(opts, buf, OPTS_MAX);
+    return run_stmt(st, e, "UPDATE run_workloads SET options=? WHERE run_id=? AND idx=?", "tii",
+                    buf, run_id, (int64_t)idx);
 }
 
 int store_run_na(struct store *st, int64_t run_id, const char *workload, const char *env,

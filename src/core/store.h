@@ -27,6 +27,9 @@ int store_run_env(struct store *st, int64_t run_id, int idx, const char *spec,
                   const struct kvlist *facts, struct err *e);
 int store_run_workload(struct store *st, int64_t run_id, int idx, const char *workload,
                        const struct kvlist *opts, struct err *e);
+/* The workload's options once the run's first sample settled some. */
+int store_run_workload_update(struct store *st, int64_t run_id, int idx,
+                              const struct kvlist *opts, struct err *e);
 /* A workload x environment pair the run does not measure by design (the
  * environment lacks what the workload needs): shown as "n/a: reason". */
 int store_run_na(struct store *st, int64_t run_id, const char *workload, const char *env,

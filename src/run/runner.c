@@ -338,6 +338,26 @@ static int measure_net(struct env_ctx *ctx, struct job *j, struct reply *r, stru
     return 0;
 }
 
+/* The run's first successful sample of workload w settles the options it
+ * reports as "<name>.resolve.<option>" facts (the client half's come
+ * prefixed "client."): wlopts[w] and the stored options take them. */
+static int runner_settle(struct run_plan *p, int w, struct store *st, int64_t run_id,
+                         const struct kvlist *facts, struct err *e)
+{
+    char pre[64];
+    snprintf(pre, sizeof(pre), "%s.resolve.", p->wl[w]->name);
+    size_t pl = strlen(pre);
+    for (int i = 0; i < facts->n; i++) {
+        const char *k = facts->v[i].key;
+        if (!strncmp(k, "client.", 7)) k += 7;
+        if (strncmp(k, pre, pl)) continue;
+        if (kv_set(&p->wlopts[w], k + pl, facts->v[i].val, e) < 0)
+            return err_wrap(e, "%s: settling %s", p->wl[w]->name, k + pl);
+    }
+    p->settled[w] = 1;
+    return store_run_workload_update(st, run_id, w, &p->wlopts[w], e);
+}
+
 /* Runs one measurement and commits it; returns -1 only when the
  * environment failed or we were interrupted. */
 static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store *st, int64_t run_id,
@@ -377,6 +397,7 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     }
     int warm = rep == 0;
     if (!r->ok) (*failed)++;
+    if (r->ok && !p->settled[w] && runner_settle(p, w, st, run_id, &r->res.facts, e) < 0) return -1;
     if (store_measurement(st, run_id, j.workload, ctx->spec.text, rep, warm, wall, r, e) < 0)
         return -1;
     if (p->ndjson) emit_ndjson(p->ndjson, uuid, j.workload, ctx->spec.text, rep, warm, wall, r);

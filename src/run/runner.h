@@ -41,6 +41,7 @@ struct run_plan {
     /* why workload w is not measured in environment i by design (the
      * environment lacks a capability it needs), NULL when it is */
     const char *na[LIM_WORKLOADS][LIM_ENVS];
+    int settled[LIM_WORKLOADS]; /* the first sample's resolve facts were applied */
     struct peer peer; /* the peer netns, when a network workload is planned */
     struct kvlist peer_facts;
 };

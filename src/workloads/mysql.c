@@ -13,8 +13,12 @@
  * always ends the server with `mariadb-admin shutdown`. Per thread count:
  * t<N>_tps, t<N>_lat_avg, t<N>_lat_p95 and t<N>_host_cpu (host CPU busy %, from
  * /proc/stat: the client runs on the host, so QEMU's threads count). The
- * sweep stops early once throughput stops rising (stop-gain). Every
- * sysbench report is kept raw with the sample. */
+ * sweep stops early once throughput stops rising (stop-gain) - in the
+ * run's first sample only: that sample reports the thread counts it ran
+ * as mysql.resolve.threads (and stop-gain 0), which the runner makes the
+ * list of every later sample in every environment, so no thread count is
+ * measured in some samples and missing from others. Every sysbench report
+ * is kept raw with the sample. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -355,8 +359,16 @@ static int mysql_sweep(const struct wl_ctx *ctx, const struct mysql_cfg *c, int 
         if (mysql_add(r, c->counts[i], &s, pct, e) < 0) return -1;
         int rising = s.tps >= best * (1.0 + (double)c->stop_gain / 100.0);
         if (s.tps > best) best = s.tps, best_n = c->counts[i];
-        if (c->stop_gain > 0 && i >= 1 && !rising) break; /* throughput stopped rising */
+        if (c->stop_gain > 0 && i >= 1 && !rising) { /* throughput stopped rising */
+            char list[256] = "";
+            for (int k = 0; k <= i; k++)
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", k ? "," : "",
+                         c->counts[k]);
+            kv_set(&r->facts, "mysql.resolve.threads", list, NULL);
+            break;
+        }
     }
+    if (c->stop_gain > 0) kv_set(&r->facts, "mysql.resolve.stop-gain", "0", NULL);
     kv_set(&r->facts, "mysql.sysbench_version", s.version, NULL);
     if (result_add(r, "peak_tps", "trans/s", BETTER_HIGHER, best, e) < 0) return -1;
     char v[16];

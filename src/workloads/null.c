@@ -12,6 +12,10 @@ static const struct wl_opt null_opts[] = {
      "seconds to sleep, fractions allowed, counted in elapsed (tests timeouts, cancellation and "
      "compare's detection of a slowdown)",
      {"0", "0", "0"}},
+    {"settle",
+     "seconds: the run's first sample settles sleep= to this for every later one (tests how a "
+     "workload settles an option, as mysql's stop-gain does)",
+     {NULL, NULL, NULL}},
     {NULL, NULL, {NULL, NULL, NULL}},
 };
 
@@ -48,6 +52,8 @@ static int null_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
     }
     double t1 = util_now();
     if (fail) return err_set(e, ERR_FAIL, "null workload failed on request (fail=1)");
+    const char *settle = wl_opt_str(ctx, &workload_null, "settle");
+    if (settle) kv_set(&r->facts, "null.resolve.sleep", settle, NULL);
     return result_add(r, "elapsed", "s", BETTER_LOWER, t1 - t0, e);
 }
 

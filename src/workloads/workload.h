@@ -65,7 +65,10 @@ struct workload {
      * caller). */
     int (*check)(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                  struct err *e);
-    /* Measures once and fills r; fails with ERR_FAIL if the self-check fails. */
+    /* Measures once and fills r; fails with ERR_FAIL if the self-check fails.
+     * A fact "<name>.resolve.<option>" in the run's first successful sample
+     * of the workload settles that option for the rest of the run (mysql's
+     * stop-gain fixes its thread list this way). */
     int (*run)(const struct wl_ctx *ctx, struct result *r, struct err *e);
 };
 

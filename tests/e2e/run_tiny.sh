@@ -46,4 +46,9 @@ if grep -Eiq 'nan|inf[^o]' "$dir/run.json"; then echo "NaN/inf in JSON"; exit 1;
 "$bin" report 1 --db "$db" --format csv >"$dir/run.csv"
 test "$(wc -l <"$dir/run.csv")" = 9
 "$bin" show-runs --db "$db" | grep -q complete
+# A workload's first sample may settle an option for the rest of the run
+# (mysql's stop-gain fixes its thread list so): null's test hook settles sleep.
+"$bin" run -w null -e native -r 3 --db "$dir/s.db" -o settle=0.02 >/dev/null 2>&1
+test "$(sqlite3 "$dir/s.db" "SELECT options FROM run_workloads")" = "settle=0.02;sleep=0.02"
+test "$(sqlite3 "$dir/s.db" "SELECT count(*) FROM metrics x JOIN measurements m ON m.id = x.measurement_id WHERE m.rep > 0 AND x.value >= 0.02")" = 3
 echo "e2e native tiny: ok"
