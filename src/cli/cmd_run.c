@@ -22,6 +22,9 @@ static const char run_help[] =
     "                        order (6: the fewest whose intervals reach 95 %)\n"
     "      --no-warmup       skip the unmeasured warm-up round\n"
     "      --seed N          seed of the rounds' order (default: random; stored as order_seed)\n"
+    "      --target-ci PCT   after -r rounds, more until every headline metric's median\n"
+    "                        interval is within PCT % of the median (says which did not)\n"
+    "      --max-repetitions N  at most N rounds with --target-ci (30)\n"
     "  -s, --size PRESET     tiny | small | full (small)\n"
     "  -o, --opt KEY=VALUE   workload option, KEY or WORKLOAD.KEY (repeatable)\n"
     "  -N N                  linpack matrix order (same as -o linpack.n=N)\n"
@@ -45,6 +48,8 @@ int cmd_run(int argc, char **argv)
         {"no-warmup", 0, 0, 'W'},
         {"help", 0, 0, 'h'},
         {"seed", 1, 0, 'S'},
+        {"target-ci", 1, 0, 'C'},
+        {"max-repetitions", 1, 0, 'M'},
         {0, 0, 0, 0},
     };
     struct run_plan *p cleanup_free = calloc(1, sizeof(*p));
@@ -106,6 +111,16 @@ int cmd_run(int argc, char **argv)
         case 'W':
             p->warmup = 0;
             break;
+        case 'C':
+            if (util_parse_double(optarg, &d, &e) < 0 || !(d > 0 && d < 100))
+                return cli_usage("run", "--target-ci takes a percentage between 0 and 100");
+            p->target_ci = d;
+            break;
+        case 'M':
+            if (util_parse_u64(optarg, &u, &e) < 0 || u < 1 || u > 1000)
+                return cli_usage("run", "--max-repetitions takes 1..1000");
+            p->max_reps = (int)u;
+            break;
         case 'S':
             if (util_parse_u64(optarg, &u, &e) < 0 || u == 0)
                 return cli_usage("run", "--seed takes a number >= 1");
@@ -124,6 +139,11 @@ int cmd_run(int argc, char **argv)
     for (int i = 0; i < argc && off < (int)sizeof(p->command) - 1; i++)
         off += snprintf(p->command + off, sizeof(p->command) - (size_t)off, "%s%s",
                         i ? " " : "isobench ", argv[i]);
+    if (p->max_reps && !p->target_ci)
+        return cli_usage("run", "--max-repetitions needs --target-ci");
+    if (p->target_ci && !p->max_reps) p->max_reps = p->reps > 30 ? p->reps : 30;
+    if (p->max_reps && p->max_reps < p->reps)
+        return cli_usage("run", "--max-repetitions is below --repetitions");
     if (runner_plan(p, wls, envs_s, opts, &e) < 0) return cli_die(&e);
     p->ndjson = json ? stdout : NULL;
     p->progress = isatty(STDERR_FILENO);

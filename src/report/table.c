@@ -197,6 +197,13 @@ static int table_emit(const struct report *rep, FILE *out, struct err *e)
             "distribution-free and reach %s; ~ within noise (the interval holds 0); ! CoV > 5%%\n",
             levels);
     table_pages_note(rv, out);
+    for (int i = 0; i < rv->host.n; i++) { /* --target-ci's outcome */
+        const struct kv *f = &rv->host.v[i];
+        if (!strncmp(f->key, "rounds.", 7))
+            fprintf(out, "note: %s ran %s rounds (--target-ci)\n", f->key + 7, f->val);
+        else if (!strncmp(f->key, "not_converged.", 14))
+            fprintf(out, "note: %s did not converge: %s\n", f->key + 14, f->val);
+    }
     for (int i = 0; i < rv->nna; i++)
         fprintf(out, "n/a: %s on %s: %s\n", rv->workloads[rv->na[i].wl], rv->envs[rv->na[i].env],
                 rv->na[i].reason);

@@ -8,6 +8,7 @@
 
 #include "core/host.h"
 #include "core/json.h"
+#include "run/converge.h"
 
 static int plan_workloads(struct run_plan *p, const char *list, struct err *e)
 {
@@ -358,10 +359,33 @@ static int runner_settle(struct run_plan *p, int w, struct store *st, int64_t ru
     return store_run_workload_update(st, run_id, w, &p->wlopts[w], e);
 }
 
+static void converge_freep(struct converge **c)
+{
+    converge_free(*c);
+}
+#define cleanup_converge __attribute__((cleanup(converge_freep)))
+
+/* --target-ci's outcome for workload w, as run facts: the rounds it took
+ * and, when it did not converge within --max-repetitions, which metrics. */
+static int runner_converged(struct run_plan *p, int w, struct store *st, int64_t run_id, int rounds,
+                            const char *why, struct err *e)
+{
+    char k[64], v[320];
+    snprintf(k, sizeof(k), "rounds.%s", p->wl[w]->name);
+    snprintf(v, sizeof(v), "%d", rounds);
+    if (store_run_fact(st, run_id, k, v, e) < 0) return -1;
+    if (!why[0]) return 0;
+    snprintf(k, sizeof(k), "not_converged.%s", p->wl[w]->name);
+    snprintf(v, sizeof(v), "interval half-width above %g %% after %d rounds: %s", p->target_ci,
+             rounds, why);
+    return store_run_fact(st, run_id, k, v, e);
+}
+
 /* Runs one measurement and commits it; returns -1 only when the
  * environment failed or we were interrupted. */
 static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store *st, int64_t run_id,
-                   const char *uuid, int rep, int pos, int *failed, struct err *e)
+                   const char *uuid, int rep, int pos, struct converge *cv, int *failed,
+                   struct err *e)
 {
     struct job j = {.size = p->size};
     snprintf(j.workload, sizeof(j.workload), "%s", p->wl[w]->name);
@@ -398,6 +422,8 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     int warm = rep == 0;
     if (!r->ok) (*failed)++;
     if (r->ok && !p->settled[w] && runner_settle(p, w, st, run_id, &r->res.facts, e) < 0) return -1;
+    if (cv && r->ok && !warm && converge_add(cv, ctx->idx, &r->res, p->wl[w]->headline) < 0)
+        return err_set(e, ERR_FAIL, "out of memory");
     if (store_measurement(st, run_id, j.workload, ctx->spec.text, rep, warm, wall, r, e) < 0)
         return -1;
     if (p->ndjson) emit_ndjson(p->ndjson, uuid, j.workload, ctx->spec.text, rep, warm, wall, r);
@@ -494,18 +520,34 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct journal *j, 
     double started = util_now();
     uint64_t rng = p->seed;
     int order[LIM_ENVS];
-    for (int w = 0; w < p->nwl; w++)
-        for (int rep = first; rep <= p->reps; rep++) {
+    struct converge *cv cleanup_converge = p->target_ci > 0 ? converge_new() : NULL;
+    if (p->target_ci > 0 && !cv) return err_set(e, ERR_FAIL, "out of memory");
+    const char *names[LIM_ENVS];
+    for (int i = 0; i < p->nenv; i++)
+        names[i] = p->spec[i].text;
+    for (int w = 0; w < p->nwl; w++) {
+        if (cv) converge_reset(cv);
+        char why[240] = "";
+        int rep;
+        for (rep = first;; rep++) {
+            /* the planned rounds, then (--target-ci) more until it converges */
+            if (rep > p->reps && (!cv || rep > p->max_reps ||
+                                  converge_done(cv, p->target_ci, names, why, sizeof(why))))
+                break;
+            for (int i = 0; rep > p->reps && i < p->nenv; i++) /* one more round */
+                total += !p->na[w][i];
             runner_round_order(&rng, p->nenv, order);
             for (int k = 0; k < p->nenv; k++) {
                 int i = order[k];
                 if (p->na[w][i]) continue;
                 if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
                 progress(p, p->wl[w]->name, p->spec[i].text, rep, done, total, started);
-                if (measure(p, &ctx[i], w, st, run_id, uuid, rep, k, failed, e) < 0) return -1;
+                if (measure(p, &ctx[i], w, st, run_id, uuid, rep, k, cv, failed, e) < 0) return -1;
                 done++;
             }
         }
+        if (cv && runner_converged(p, w, st, run_id, rep - 1, why, e) < 0) return -1;
+    }
     if (p->progress) fprintf(stderr, "\r\033[K");
     return 0;
 }

@@ -24,6 +24,11 @@ struct run_plan {
     struct kvlist wlopts[LIM_WORKLOADS]; /* user options plus resolved sizes */
     int nwl;
     int size, reps, warmup;
+    /* --target-ci: after reps rounds, more until every headline metric's
+     * median interval is within target_ci % of its median, at most
+     * max_reps rounds (0: off) */
+    double target_ci;
+    int max_reps;
     /* The order of the environments inside each round is shuffled with
      * this seed (0: drawn at random; the one used is stored as the run's
      * order_seed fact), so no environment always runs right after another. */
@@ -42,7 +47,7 @@ struct run_plan {
      * environment lacks a capability it needs), NULL when it is */
     const char *na[LIM_WORKLOADS][LIM_ENVS];
     int settled[LIM_WORKLOADS]; /* the first sample's resolve facts were applied */
-    struct peer peer; /* the peer netns, when a network workload is planned */
+    struct peer peer;           /* the peer netns, when a network workload is planned */
     struct kvlist peer_facts;
 };
 

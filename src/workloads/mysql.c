@@ -420,12 +420,15 @@ static int mysql_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 
 static const char *const mysql_files[] = {MARIADBD, MYSQL_SHARE, NULL};
 
+static const char *const mysql_headline[] = {"peak_tps", NULL};
+
 const struct workload workload_mysql = {
     .name = "mysql",
     .unavailable = mysql_unavailable,
     .summary = "real MariaDB server in the environment, sysbench oltp_read_write from the peer",
     .opts = mysql_opts,
     .net = 1,
+    .headline = mysql_headline,
     .data = 1,
     .guest_files = mysql_files,
     .check = mysql_check,

@@ -199,12 +199,15 @@ static int netbw_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
     return rc < 0 ? err_wrap(e, "netbw %s", server ? "server" : "client") : 0;
 }
 
+static const char *const netbw_headline[] = {"tx_goodput", "rx_goodput", NULL};
+
 const struct workload workload_netbw = {
     .name = "netbw",
     .unavailable = net_unavailable,
     .summary = "bulk TCP goodput both ways + host CPU per GB (nuttcp-like)",
     .opts = netbw_opts,
     .net = 1,
+    .headline = netbw_headline,
     .check = netbw_check,
     .run = netbw_run,
 };

@@ -243,12 +243,15 @@ static int netlat_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
     return c.udp ? netlat_client_mode(ctx, &c, 1, r, e) : 0;
 }
 
+static const char *const netlat_headline[] = {"tcp_rr_p50", "udp_rr_p50", NULL};
+
 const struct workload workload_netlat = {
     .name = "netlat",
     .unavailable = net_unavailable,
     .summary = "TCP_RR / UDP_RR latency (netperf-like), client in the peer namespace",
     .opts = netlat_opts,
     .net = 1,
+    .headline = netlat_headline,
     .check = netlat_check,
     .run = netlat_run,
 };

@@ -231,12 +231,15 @@ static int redis_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 
 static const char *const redis_files[] = {REDIS_BIN, NULL};
 
+static const char *const redis_headline[] = {"peak_rps", NULL};
+
 const struct workload workload_redis = {
     .name = "redis",
     .unavailable = redis_unavailable,
     .summary = "real redis-server in the environment, isobench's load generator in the peer",
     .opts = redis_opts,
     .net = 1,
+    .headline = redis_headline,
     .data = 1,
     .guest_files = redis_files,
     .check = redis_check,

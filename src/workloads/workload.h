@@ -55,6 +55,8 @@ struct workload {
     const struct wl_opt *opts;        /* terminated by {NULL} */
     int net;                          /* client/server: the runner drives both sides */
     unsigned needs;                   /* WL_NEEDS_*: what an environment must offer */
+    /* the metrics --target-ci waits for (NULL-terminated; NULL: all) */
+    const char *const *headline;
     int data;                         /* writes files in the environment's data dir */
     /* Host programs (with their libraries) and data directories the
      * workload runs inside the environment, NULL-terminated, or NULL. */

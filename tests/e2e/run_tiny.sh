@@ -46,6 +46,17 @@ if grep -Eiq 'nan|inf[^o]' "$dir/run.json"; then echo "NaN/inf in JSON"; exit 1;
 "$bin" report 1 --db "$db" --format csv >"$dir/run.csv"
 test "$(wc -l <"$dir/run.csv")" = 9
 "$bin" show-runs --db "$db" | grep -q complete
+# --target-ci: more rounds until the intervals are narrow enough, or the
+# limit, saying which metrics did not converge.
+"$bin" run -w null -e native -r 2 --db "$dir/a.db" -o sleep=0.002 --target-ci 50 --max-repetitions 5 >/dev/null 2>&1
+test "$(sqlite3 "$dir/a.db" "SELECT value FROM run_facts WHERE key='rounds.null'")" = 2
+"$bin" run -w null -e native -r 2 --db "$dir/a.db" -o sleep=0.002 --target-ci 0.0001 --max-repetitions 4 2>"$dir/a.txt" >/dev/null
+test "$(sqlite3 "$dir/a.db" "SELECT value FROM run_facts WHERE key='rounds.null' AND run_id=2")" = 4
+test "$(sqlite3 "$dir/a.db" "SELECT count(*) FROM measurements WHERE run_id=2 AND rep>0")" = 4
+grep -q "note: null did not converge: interval half-width above 0.0001 % after 4 rounds: elapsed@native" "$dir/a.txt"
+for bad in "--max-repetitions 4" "--target-ci 0" "--target-ci 5 --max-repetitions 1 -r 2"; do
+    if "$bin" run -w null --db "$dir/a.db" $bad >/dev/null 2>&1; then echo "accepted: $bad"; exit 1; fi
+done
 # A workload's first sample may settle an option for the rest of the run
 # (mysql's stop-gain fixes its thread list so): null's test hook settles sleep.
 "$bin" run -w null -e native -r 3 --db "$dir/s.db" -o settle=0.02 >/dev/null 2>&1
