@@ -264,6 +264,13 @@ int store_mark_dead(struct store *st, int *marked, struct err *e)
     return 0;
 }
 
+int store_env_fact(struct store *st, int64_t run_id, int idx, const char *key, const char *value,
+                   struct err *e)
+{
+    return run_stmt(st, e, "INSERT OR REPLACE INTO env_facts VALUES(?,?,?,?)", "iitt", run_id,
+                    (int64_t)idx, key, value);
+}
+
 int store_run_fact(struct store *st, int64_t run_id, const char *key, const char *value,
                    struct err *e)
 {

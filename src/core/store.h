@@ -28,8 +28,8 @@ int store_run_env(struct store *st, int64_t run_id, int idx, const char *spec,
 int store_run_workload(struct store *st, int64_t run_id, int idx, const char *workload,
                        const struct kvlist *opts, struct err *e);
 /* The workload's options once the run's first sample settled some. */
-int store_run_workload_update(struct store *st, int64_t run_id, int idx,
-                              const struct kvlist *opts, struct err *e);
+int store_run_workload_update(struct store *st, int64_t run_id, int idx, const struct kvlist *opts,
+                              struct err *e);
 /* A workload x environment pair the run does not measure by design (the
  * environment lacks what the workload needs): shown as "n/a: reason". */
 int store_run_na(struct store *st, int64_t run_id, const char *workload, const char *env,
@@ -37,6 +37,9 @@ int store_run_na(struct store *st, int64_t run_id, const char *workload, const c
 int store_measurement(struct store *st, int64_t run_id, const char *workload, const char *env,
                       int rep, int warmup, double wall_s, const struct reply *rep_, struct err *e);
 int store_run_end(struct store *st, int64_t run_id, const char *status, struct err *e);
+/* One more fact of environment idx (replacing one of the same key). */
+int store_env_fact(struct store *st, int64_t run_id, int idx, const char *key, const char *value,
+                   struct err *e);
 /* One more run fact (replacing one of the same key). */
 int store_run_fact(struct store *st, int64_t run_id, const char *key, const char *value,
                    struct err *e);

@@ -53,7 +53,8 @@ struct env_ctx {
     const char *guest_files[ENV_MAX_GUEST_FILES + 1];
     /* Watched while exec() waits for its reply (NULL: nothing); see below. */
     struct env_watch *watch;
-    void *priv; /* owned by the environment, freed by down() */
+    void *priv;   /* owned by the environment, freed by down() */
+    int restarts; /* times the runner brought it up again after it failed */
 };
 
 /* While an environment runs a job, its caller may watch one more fd: the

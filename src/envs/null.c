@@ -3,6 +3,8 @@
  * Its numbers say nothing about isolation. */
 #include "agent/agent.h"
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "envs/env.h"
 
@@ -17,6 +19,12 @@ static int null_up(struct env_ctx *ctx, struct err *e)
 static int null_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
 {
     (void)ctx;
+    /* test hook: the environment itself fails on its 2nd job (once), as a
+     * crashed agent would; the runner must restart it and go on */
+    static int jobs;
+    const char *fp = getenv("ISOBENCH_FAILPOINT");
+    if (fp && !strcmp(fp, "null-env-exec") && ++jobs == 2)
+        return err_set(e, ERR_FAIL, "the null environment failed on request (failpoint)");
     char *buf cleanup_free = malloc(PROTO_MAX);
     char *out cleanup_free = malloc(PROTO_MAX);
     if (!buf || !out) return err_set(e, ERR_FAIL, "out of memory");

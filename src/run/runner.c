@@ -367,6 +367,8 @@ static void converge_freep(struct converge **c)
 
 /* --target-ci's outcome for workload w, as run facts: the rounds it took
  * and, when it did not converge within --max-repetitions, which metrics. */
+#define RUNNER_RESTARTS 3 /* an environment that fails more often ends the run */
+
 static int runner_converged(struct run_plan *p, int w, struct store *st, int64_t run_id, int rounds,
                             const char *why, struct err *e)
 {
@@ -379,6 +381,30 @@ static int runner_converged(struct run_plan *p, int w, struct store *st, int64_t
     snprintf(v, sizeof(v), "interval half-width above %g %% after %d rounds: %s", p->target_ci,
              rounds, why);
     return store_run_fact(st, run_id, k, v, e);
+}
+
+/* After the environment itself failed (a dead channel, a crashed agent):
+ * down and up again, so the samples after the failed one can run, at most
+ * RUNNER_RESTARTS times; each restart is stored (env facts restarts and
+ * restart.N with the error that caused it). -1 when it cannot come back. */
+static int runner_restart(struct env_ctx *ctx, struct store *st, int64_t run_id,
+                          const struct err *why, struct err *e)
+{
+    char k[32], v[32];
+    if (ctx->restarts >= RUNNER_RESTARTS)
+        return err_set(e, ERR_FAIL, "%s failed %d times: %s", ctx->spec.text, RUNNER_RESTARTS + 1,
+                       why->msg);
+    ctx->env->down(ctx);
+    ctx->priv = NULL;
+    ctx->reach_addr[0] = ctx->no_reach[0] = ctx->serve_addr[0] = ctx->datadir[0] = '\0';
+    ctx->restarts++;
+    snprintf(k, sizeof(k), "restart.%d", ctx->restarts);
+    snprintf(v, sizeof(v), "%d", ctx->restarts);
+    if (store_env_fact(st, run_id, ctx->idx, k, why->msg, e) < 0 ||
+        store_env_fact(st, run_id, ctx->idx, "restarts", v, e) < 0)
+        return -1;
+    if (ctx->env->up(ctx, e) < 0) return err_wrap(e, "restarting %s", ctx->spec.text);
+    return 0;
 }
 
 /* Runs one measurement and commits it; returns -1 only when the
@@ -427,6 +453,7 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     if (store_measurement(st, run_id, j.workload, ctx->spec.text, rep, warm, wall, r, e) < 0)
         return -1;
     if (p->ndjson) emit_ndjson(p->ndjson, uuid, j.workload, ctx->spec.text, rep, warm, wall, r);
+    if (rc < 0) return runner_restart(ctx, st, run_id, &r->err, e);
     return 0;
 }
 

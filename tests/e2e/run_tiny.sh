@@ -57,6 +57,12 @@ grep -q "note: null did not converge: interval half-width above 0.0001 % after 4
 for bad in "--max-repetitions 4" "--target-ci 0" "--target-ci 5 --max-repetitions 1 -r 2"; do
     if "$bin" run -w null --db "$dir/a.db" $bad >/dev/null 2>&1; then echo "accepted: $bad"; exit 1; fi
 done
+# An environment that fails mid-run (the null environment's failpoint, once)
+# is brought up again and the run goes on: one failed sample, a restart.
+ISOBENCH_FAILPOINT=null-env-exec "$bin" run -w null -e null -r 3 --no-warmup --db "$dir/f.db" >/dev/null 2>&1 && { echo "failpoint run exit 0"; exit 1; }
+test "$(sqlite3 "$dir/f.db" "SELECT count(*) FROM measurements WHERE ok=1")" = 5
+test "$(sqlite3 "$dir/f.db" "SELECT value FROM env_facts WHERE key='restarts'")" = 1
+sqlite3 "$dir/f.db" "SELECT value FROM env_facts WHERE key='restart.1'" | grep -q "failed on request"
 # A workload's first sample may settle an option for the rest of the run
 # (mysql's stop-gain fixes its thread list so): null's test hook settles sleep.
 "$bin" run -w null -e native -r 3 --db "$dir/s.db" -o settle=0.02 >/dev/null 2>&1
