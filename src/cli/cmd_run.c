@@ -25,6 +25,8 @@ static const char run_help[] =
     "      --target-ci PCT   after -r rounds, more until every headline metric's median\n"
     "                        interval is within PCT % of the median (says which did not)\n"
     "      --max-repetitions N  at most N rounds with --target-ci (30)\n"
+    "      --resume RUN      continue an interrupted run to its planned rounds (same\n"
+    "                        workloads, resolved options, environments and seed)\n"
     "  -s, --size PRESET     tiny | small | full (small)\n"
     "  -o, --opt KEY=VALUE   workload option, KEY or WORKLOAD.KEY (repeatable)\n"
     "  -N N                  linpack matrix order (same as -o linpack.n=N)\n"
@@ -49,13 +51,14 @@ int cmd_run(int argc, char **argv)
         {"help", 0, 0, 'h'},
         {"seed", 1, 0, 'S'},
         {"target-ci", 1, 0, 'C'},
+        {"resume", 1, 0, 'R'},
         {"max-repetitions", 1, 0, 'M'},
         {0, 0, 0, 0},
     };
     struct run_plan *p cleanup_free = calloc(1, sizeof(*p));
     struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
     if (!p || !opts) return ERR_FAIL;
-    const char *wls = NULL, *envs_s = "native";
+    const char *wls = NULL, *envs_s = "native", *resume = NULL;
     char db[4096];
     store_default_path(db, sizeof(db));
     p->size = SIZE_SMALL;
@@ -65,7 +68,9 @@ int cmd_run(int argc, char **argv)
     int json = 0, c;
     struct err e = {0};
     optind = 1;
+    int by_hand = 0;
     while ((c = getopt_long(argc, argv, "w:e:r:s:o:N:h", lo, NULL)) != -1) {
+        by_hand |= c > 0 && strchr("wersoNISCM", c) != NULL;
         uint64_t u;
         double d;
         char *eq;
@@ -121,6 +126,9 @@ int cmd_run(int argc, char **argv)
                 return cli_usage("run", "--max-repetitions takes 1..1000");
             p->max_reps = (int)u;
             break;
+        case 'R':
+            resume = optarg;
+            break;
         case 'S':
             if (util_parse_u64(optarg, &u, &e) < 0 || u == 0)
                 return cli_usage("run", "--seed takes a number >= 1");
@@ -134,7 +142,9 @@ int cmd_run(int argc, char **argv)
         }
     }
     if (optind < argc) return cli_usage("run", "unexpected argument");
-    if (!wls) return cli_usage("run", "no workload given (-w)");
+    if (resume && by_hand) /* the run's own plan, not a new one */
+        return cli_usage("run", "--resume continues the run's own plan: no -w, -e, -o, -r, -s");
+    if (!wls && !resume) return cli_usage("run", "no workload given (-w)");
     int off = 0;
     for (int i = 0; i < argc && off < (int)sizeof(p->command) - 1; i++)
         off += snprintf(p->command + off, sizeof(p->command) - (size_t)off, "%s%s",
@@ -144,11 +154,19 @@ int cmd_run(int argc, char **argv)
     if (p->target_ci && !p->max_reps) p->max_reps = p->reps > 30 ? p->reps : 30;
     if (p->max_reps && p->max_reps < p->reps)
         return cli_usage("run", "--max-repetitions is below --repetitions");
-    if (runner_plan(p, wls, envs_s, opts, &e) < 0) return cli_die(&e);
+    struct store *st;
+    if (resume) {
+        if (store_open(db, 0, &st, &e) < 0) return cli_die(&e);
+        if (runner_plan_resume(p, st, resume, &e) < 0) {
+            store_close(st);
+            return cli_die(&e);
+        }
+    } else {
+        if (runner_plan(p, wls, envs_s, opts, &e) < 0) return cli_die(&e);
+        if (store_open(db, 1, &st, &e) < 0) return cli_die(&e);
+    }
     p->ndjson = json ? stdout : NULL;
     p->progress = isatty(STDERR_FILENO);
-    struct store *st;
-    if (store_open(db, 1, &st, &e) < 0) return cli_die(&e);
     cli_install_signals();
     int64_t run_id = 0;
     int failed = 0;

@@ -264,6 +264,40 @@ int store_mark_dead(struct store *st, int *marked, struct err *e)
     return 0;
 }
 
+int store_run_resume(struct store *st, int64_t run_id, const struct kvlist *host, struct err *e)
+{
+    static const char *const keys[] = {"runner_pid", "runner_start", NULL};
+    if (run_stmt(st, e, "UPDATE runs SET status='running', finished=NULL WHERE id=?", "i", run_id) <
+        0)
+        return -1;
+    for (int i = 0; keys[i]; i++) {
+        const char *v = kv_get(host, keys[i]);
+        if (v && store_run_fact(st, run_id, keys[i], v, e) < 0) return -1;
+    }
+    return run_stmt(st, e,
+                    "INSERT INTO run_facts VALUES(?, 'resumed', 1) ON CONFLICT(run_id, key)"
+                    " DO UPDATE SET value = value + 1",
+                    "i", run_id);
+}
+
+int store_has_sample(struct store *st, int64_t run_id, const char *workload, const char *env,
+                     int rep)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT 1 FROM measurements WHERE run_id=? AND workload=? AND env=?"
+                           " AND rep=? LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(s, 1, run_id);
+    sqlite3_bind_text(s, 2, workload, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, env, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 4, rep);
+    int found = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return found;
+}
+
 int store_env_fact(struct store *st, int64_t run_id, int idx, const char *key, const char *value,
                    struct err *e)
 {
@@ -323,8 +357,8 @@ int store_run_begin(struct store *st, const char *uuid, const char *command, int
 static int run_env_body(struct store *st, int64_t run_id, int idx, const char *spec,
                         const struct kvlist *facts, struct err *e)
 {
-    if (run_stmt(st, e, "INSERT INTO run_envs VALUES(?,?,?)", "iit", run_id, (int64_t)idx, spec) <
-        0)
+    if (run_stmt(st, e, "INSERT OR REPLACE INTO run_envs VALUES(?,?,?)", "iit", run_id,
+                 (int64_t)idx, spec) < 0)
         return -1;
     return put_facts(st, "INSERT OR REPLACE INTO env_facts VALUES(?,?,?,?)", run_id, idx, 1, facts,
                      e);

@@ -37,6 +37,12 @@ int store_run_na(struct store *st, int64_t run_id, const char *workload, const c
 int store_measurement(struct store *st, int64_t run_id, const char *workload, const char *env,
                       int rep, int warmup, double wall_s, const struct reply *rep_, struct err *e);
 int store_run_end(struct store *st, int64_t run_id, const char *status, struct err *e);
+/* --resume: the run is running again (status, no finish time) under this
+ * process; host gets the new runner facts and resumed=N. */
+int store_run_resume(struct store *st, int64_t run_id, const struct kvlist *host, struct err *e);
+/* 1 when the run has a measurement of workload on env in round rep. */
+int store_has_sample(struct store *st, int64_t run_id, const char *workload, const char *env,
+                     int rep);
 /* One more fact of environment idx (replacing one of the same key). */
 int store_env_fact(struct store *st, int64_t run_id, int idx, const char *key, const char *value,
                    struct err *e);

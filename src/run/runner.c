@@ -147,6 +147,50 @@ int runner_plan(struct run_plan *p, const char *wl_list, const char *envlist,
     return 0;
 }
 
+int runner_plan_resume(struct run_plan *p, struct store *st, const char *which, struct err *e)
+{
+    struct run_view *rv = calloc(1, sizeof(*rv));
+    struct kvlist *opts = calloc(1, sizeof(*opts));
+    char *wls = malloc(LIM_WORKLOADS * LIM_WORKLOAD_NAME), *envl = malloc(LIM_ENVS * 257);
+    int rc = rv && opts && wls && envl ? store_load_run(st, which, rv, e)
+                                       : err_set(e, ERR_FAIL, "out of memory");
+    if (rc == 0 && !strcmp(rv->status, "complete"))
+        rc = err_set(e, ERR_USAGE, "run %lld is complete: nothing to resume", (long long)rv->id);
+    else if (rc == 0 && !strcmp(rv->status, "running"))
+        rc = err_set(e, ERR_USAGE, "run %lld is still running (isobench cleanup marks dead runs)",
+                     (long long)rv->id);
+    if (rc == 0) {
+        wls[0] = envl[0] = '\0';
+        for (int w = 0; w < rv->nwl; w++) {
+            snprintf(wls + strlen(wls), LIM_WORKLOADS * LIM_WORKLOAD_NAME - strlen(wls), "%s%s",
+                     w ? "," : "", rv->workloads[w]);
+            for (int k = 0; rc == 0 && k < rv->wl_opts[w].n; k++) {
+                char key[160];
+                snprintf(key, sizeof(key), "%s.%s", rv->workloads[w], rv->wl_opts[w].v[k].key);
+                rc = kv_set(opts, key, rv->wl_opts[w].v[k].val, e);
+            }
+        }
+        /* canonical specs joined by commas split back the same way (a
+         * token with '=' continues its spec); native is among them */
+        for (int i = 0; i < rv->nenv; i++)
+            snprintf(envl + strlen(envl), LIM_ENVS * 257 - strlen(envl), "%s%s", i ? "," : "",
+                     rv->envs[i]);
+        const char *seed = kv_get(&rv->host, "order_seed");
+        p->size = rv->size;
+        p->reps = rv->reps;
+        p->seed = seed ? strtoull(seed, NULL, 10) : 0;
+        p->resume_id = rv->id;
+        snprintf(p->command, sizeof(p->command), "%s", rv->command);
+    }
+    if (rc == 0) rc = runner_plan(p, wls, envl, opts, e);
+    if (rv) store_free_run(rv);
+    free(rv);
+    free(opts);
+    free(wls);
+    free(envl);
+    return rc;
+}
+
 static void make_uuid(char *buf, size_t len)
 {
     unsigned short r = 0;
@@ -567,6 +611,9 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct journal *j, 
             for (int k = 0; k < p->nenv; k++) {
                 int i = order[k];
                 if (p->na[w][i]) continue;
+                if (rep > 0 && p->resume_id > 0 && /* --resume: what is stored stays */
+                    store_has_sample(st, run_id, p->wl[w]->name, p->spec[i].text, rep))
+                    continue;
                 if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
                 progress(p, p->wl[w]->name, p->spec[i].text, rep, done, total, started);
                 if (measure(p, &ctx[i], w, st, run_id, uuid, rep, k, cv, failed, e) < 0) return -1;
@@ -597,9 +644,15 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
     snprintf(seed, sizeof(seed), "%llu", journal_starttime(getpid()));
     kv_set(&host, "runner_start", seed, NULL);
     *failed = 0;
-    if (store_run_begin(st, uuid, p->command, p->size, p->reps, &host, run_id, e) < 0) return -1;
-    for (int w = 0; w < p->nwl; w++)
-        if (store_run_workload(st, *run_id, w, p->wl[w]->name, &p->wlopts[w], e) < 0) return -1;
+    if (p->resume_id > 0) { /* the same run goes on: its row, workloads and options stay */
+        *run_id = p->resume_id;
+        if (store_run_resume(st, *run_id, &host, e) < 0) return -1;
+    } else {
+        if (store_run_begin(st, uuid, p->command, p->size, p->reps, &host, run_id, e) < 0)
+            return -1;
+        for (int w = 0; w < p->nwl; w++)
+            if (store_run_workload(st, *run_id, w, p->wl[w]->name, &p->wlopts[w], e) < 0) return -1;
+    }
     struct env_ctx *ctx = calloc(LIM_ENVS, sizeof(*ctx));
     if (!ctx) return err_set(e, ERR_FAIL, "out of memory");
     /* The journal is best effort for environments that create nothing

@@ -33,6 +33,9 @@ struct run_plan {
      * this seed (0: drawn at random; the one used is stored as the run's
      * order_seed fact), so no environment always runs right after another. */
     uint64_t seed;
+    /* --resume: the stored run this plan continues (0: a new run); samples
+     * it has are not measured again, environments get a fresh warm-up */
+    int64_t resume_id;
     double timeout_s;
     int progress; /* progress line on stderr */
     FILE *ndjson; /* NULL, or where to write one JSON line per measurement */
@@ -67,6 +70,12 @@ int runner_plan(struct run_plan *plan, const char *wl_list, const char *env_list
 /* The order of one round: a permutation of 0..n-1 drawn from *state
  * (advanced), the same for the same seed. */
 void runner_round_order(uint64_t *state, int n, int *order);
+
+/* For --resume: rebuilds plan from stored run `which` - its workloads
+ * with their resolved options, its environments, size, repetitions and
+ * order seed - and checks it like a new one. ERR_USAGE when the run is
+ * complete, still running, or cannot be planned here. */
+int runner_plan_resume(struct run_plan *plan, struct store *st, const char *which, struct err *e);
 
 int runner_execute(struct run_plan *plan, struct store *st, int64_t *run_id, int *failed,
                    struct err *e);
