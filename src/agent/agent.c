@@ -109,7 +109,8 @@ void agent_run_job(const struct job *j, struct reply *rep)
                              .role = j->role,
                              .addr = j->addr,
                              .port = j->port,
-                             .datadir = j->data};
+                             .datadir = j->data,
+                             .hostcpu = j->hostcpu};
         rep->ok = workload_check_opts(w, &j->opts, &rep->err) == 0 &&
                   w->run(&ctx, &rep->res, &rep->err) == 0;
     }

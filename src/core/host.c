@@ -108,6 +108,21 @@ void host_caps_probe(struct host_caps *c)
     c->data_free = statvfs(HOST_DATA_DIR, &sv) == 0 ? (uint64_t)sv.f_bavail * sv.f_frsize : 0;
 }
 
+int host_cpu_read(const char *src, double *seconds)
+{
+    char buf[2048];
+    if (!src || strlen(src) < 4 || src[2] != ':' || util_read_file(src + 3, buf, sizeof(buf)) < 0)
+        return -1;
+    if (!strncmp(src, "v1", 2)) {
+        *seconds = (double)strtoull(buf, NULL, 10) / 1e9;
+        return 0;
+    }
+    const char *u = strstr(buf, "usage_usec ");
+    if (strncmp(src, "v2", 2) || !u) return -1;
+    *seconds = (double)strtoull(u + 11, NULL, 10) / 1e6;
+    return 0;
+}
+
 void host_facts(struct kvlist *l)
 {
     char buf[256];

@@ -33,6 +33,11 @@ void host_caps_probe(struct host_caps *c);
  * *instances gets the count. Returns the bytes, 0 when nothing is listed. */
 uint64_t host_llc_scan(const char *cpu_root, int *instances);
 
+/* CPU seconds read from a source an environment names ("v1:FILE" is a
+ * cgroup v1 cpuacct.usage in ns, "v2:FILE" a cgroup v2 cpu.stat's
+ * usage_usec): 0, or -1 when it cannot be read. */
+int host_cpu_read(const char *src, double *seconds);
+
 void host_facts(struct kvlist *l);
 
 #endif

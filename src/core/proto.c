@@ -52,9 +52,11 @@ int proto_encode_job(const struct job *j, char *buf, size_t len, struct err *e)
         return err_set(e, ERR_FAIL, "request too large");
     if ((j->role[0] && put(buf, len, &off, "role %s\n", j->role)) ||
         (j->port && put(buf, len, &off, "peer %s %d\n", j->addr[0] ? j->addr : "-", j->port)) ||
-        (j->data[0] && put(buf, len, &off, "data %s\n", j->data)))
+        (j->data[0] && put(buf, len, &off, "data %s\n", j->data)) ||
+        (j->hostcpu[0] && put(buf, len, &off, "hostcpu %s\n", j->hostcpu)))
         return err_set(e, ERR_FAIL, "request too large");
-    if (has_newline(j->data) || has_newline(j->addr) || has_newline(j->role))
+    if (has_newline(j->data) || has_newline(j->addr) || has_newline(j->role) ||
+        (j->hostcpu[0] && bad_token(j->hostcpu)))
         return err_set(e, ERR_USAGE, "job field has a newline");
     for (int i = 0; i < j->opts.n; i++) {
         if (has_newline(j->opts.v[i].val) || bad_key(j->opts.v[i].key))
@@ -105,6 +107,8 @@ int proto_decode_job(const char *buf, struct job *j, struct err *e)
             snprintf(j->role, sizeof(j->role), "%s", rest);
         else if (strcmp(line, "data") == 0)
             snprintf(j->data, sizeof(j->data), "%s", rest);
+        else if (strcmp(line, "hostcpu") == 0)
+            snprintf(j->hostcpu, sizeof(j->hostcpu), "%s", rest);
         else if (strcmp(line, "peer") == 0) {
             char a[64];
             if (sscanf(rest, "%63s %d", a, &j->port) != 2 || j->port <= 0 || j->port > 65535)

@@ -7,7 +7,9 @@
  *   job:     lines "isobench V", "workload NAME", "size tiny|small|full",
  *            "opt KEY=VALUE"..., and when set: "role server|client",
  *            "peer ADDR PORT" (where the server listens / the client
- *            connects), "data DIR" (the environment's data directory)
+ *            connects), "data DIR" (the environment's data directory),
+ *            "hostcpu SRC" (a client half: where to read what the
+ *            server's environment costs the host)
  *   reply:   lines "isobench V", "status ok|error", "code N", "error MSG",
  *            "metric NAME UNIT higher|lower VALUE"..., "fact KEY=VALUE"...,
  *            "raw LINE"... (a reference tool's output, one line each)
@@ -34,6 +36,9 @@ struct job {
     char addr[64];  /* client: the server's address; server: the one to bind, "" = any */
     int port;       /* 0: none */
     char data[256]; /* the environment's data directory, "" if none */
+    /* client halves: where the server's environment's host CPU time is
+     * read (host_cpu_read's "v1:FILE"/"v2:FILE"), "" if unknown */
+    char hostcpu[300];
 };
 
 struct reply {

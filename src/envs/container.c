@@ -289,6 +289,12 @@ static const char *container_lacks(const struct spec *sp, unsigned needs)
     return ctr_lacks(sp, container_nets, needs);
 }
 
+static int container_host_cpu(struct env_ctx *ctx, char *src, size_t len)
+{
+    const struct container *c = ctx->priv;
+    return c ? cgroup_cpu_src(&c->cg, src, len) : -1;
+}
+
 const struct env env_container = {
     .name = "container",
     .summary = "isobench's own runtime: namespaces, cgroup, overlay root, Docker's confinement",
@@ -297,6 +303,7 @@ const struct env env_container = {
     .check = container_check,
     .fit = env_fit_mem_limit,
     .lacks = container_lacks,
+    .host_cpu_src = container_host_cpu,
     .up = container_up,
     .exec = container_exec,
     .down = container_down,

@@ -101,6 +101,12 @@ struct env {
      * succeeded), -1 when the environment itself failed. */
     int (*exec)(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e);
     void (*down)(struct env_ctx *ctx);
+    /* Where the host CPU time of everything the environment runs is read
+     * (host_cpu_read's "v1:FILE"/"v2:FILE": the container's cgroup, QEMU's
+     * with its vhost threads, native's agents'), so a sample is charged
+     * what it made the host spend - never the client half in the peer
+     * namespace, never steal time. NULL or -1: not known here. */
+    int (*host_cpu_src)(struct env_ctx *ctx, char *src, size_t len);
 };
 
 #define ENV_LIST(X) X(native) X(container) X(runc) X(podman) X(docker) X(runsc) X(vm) X(null)

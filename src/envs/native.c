@@ -2,8 +2,11 @@
  * isobench in the host's namespaces and cgroup. Creates only a data
  * directory on the host's disk when a workload writes (journaled). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
+#include "envs/container/cgroup.h"
 #include "envs/env.h"
 
 static const char *const native_keys[] = {"data", NULL};
@@ -18,23 +21,48 @@ static int native_check(const struct spec *sp, struct err *e)
     return 0;
 }
 
+/* An accounting cgroup for the agents (no limits: the baseline isolates
+ * nothing), so native's samples are charged their CPU like the others'. */
 static int native_up(struct env_ctx *ctx, struct err *e)
 {
+    struct cgroup *cg = calloc(1, sizeof(*cg));
+    if (!cg) return err_set(e, ERR_FAIL, "out of memory");
+    ctx->priv = cg;
+    char name[128];
+    snprintf(name, sizeof(name), "isobench-%s-%d", ctx->run_id, ctx->idx);
+    if (ctx->journal && ctx->journal->fd >= 0 && cgroup_create_acct(cg, name, ctx->journal, e) < 0)
+        return err_wrap(e, "native: accounting cgroup");
     env_reach_host(ctx, 1);
     if (ctx->need_data && env_make_datadir(ctx, e) < 0) return -1;
     if (ctx->datadir[0]) kv_set(&ctx->facts, "datadir", ctx->datadir, NULL);
     return 0;
 }
 
+/* In the agent's child, before exec: joins the accounting cgroup. */
+static int native_join(void *arg)
+{
+    const struct cgroup *cg = arg;
+    struct err e = {0};
+    return cg->ndirs ? cgroup_attach(cg, getpid(), &e) : 0;
+}
+
 static int native_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
 {
-    return env_spawn_agent(j, ctx->timeout_s, NULL, NULL, ctx->watch, rep, e);
+    return env_spawn_agent(j, ctx->timeout_s, native_join, ctx->priv, ctx->watch, rep, e);
+}
+
+static int native_host_cpu(struct env_ctx *ctx, char *src, size_t len)
+{
+    const struct cgroup *cg = ctx->priv;
+    return cg && cg->ndirs ? cgroup_cpu_src(cg, src, len) : -1;
 }
 
 static void native_down(struct env_ctx *ctx)
 {
     if (ctx->datadir[0]) journal_rmtree(ctx->datadir);
     ctx->datadir[0] = '\0';
+    free(ctx->priv); /* the cgroup itself goes with the journal */
+    ctx->priv = NULL;
 }
 
 const struct env env_native = {
@@ -45,4 +73,5 @@ const struct env env_native = {
     .up = native_up,
     .exec = native_exec,
     .down = native_down,
+    .host_cpu_src = native_host_cpu,
 };

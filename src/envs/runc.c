@@ -307,6 +307,14 @@ static const char *runsc_lacks(const struct spec *sp, unsigned needs)
     return ctr_lacks(sp, runc_nets, needs);
 }
 
+/* The cgroup runc (and runsc, for its sandbox) made at cgroupsPath. */
+static int runc_host_cpu(struct env_ctx *ctx, char *src, size_t len)
+{
+    char rel[160];
+    snprintf(rel, sizeof(rel), "/isobench-%s-%d", ctx->run_id, ctx->idx);
+    return ctx->priv ? cgroup_cpu_src_at(rel, src, len) : -1;
+}
+
 const struct env env_runc = {
     .name = "runc",
     .summary = "runc running an OCI bundle written by isobench (same agent, same root)",
@@ -315,6 +323,7 @@ const struct env env_runc = {
     .check = runc_check,
     .fit = env_fit_mem_limit,
     .lacks = runc_lacks,
+    .host_cpu_src = runc_host_cpu,
     .up = runc_up,
     .exec = runc_exec,
     .down = runc_down,
@@ -328,6 +337,7 @@ const struct env env_runsc = {
     .check = runsc_check,
     .fit = env_fit_mem_limit,
     .lacks = runsc_lacks,
+    .host_cpu_src = runc_host_cpu,
     .up = runsc_up,
     .exec = runc_exec,
     .down = runc_down,

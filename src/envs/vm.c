@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/proc.h"
+#include "envs/container/cgroup.h"
 #include "envs/container/net.h"
 #include "envs/env.h"
 #include "envs/doctor.h"
@@ -45,6 +46,7 @@ struct vm {
     int tuned;
     pid_t pid;
     int chan;
+    struct cgroup acct; /* QEMU and its threads, vhost's included: what the VM costs */
 };
 
 static const char *qemu_bin(void)
@@ -410,6 +412,10 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
 #undef A
     const char *bin = qemu_bin();
     fflush(NULL);
+    char cgname[128]; /* QEMU's CPU time, its vhost threads' included, is the VM's cost */
+    snprintf(cgname, sizeof(cgname), "isobench-%s-%d", ctx->run_id, ctx->idx);
+    if (cgroup_create_acct(&v->acct, cgname, ctx->journal, e) < 0)
+        return err_wrap(e, "vm: accounting cgroup");
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
@@ -421,6 +427,8 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
             dup2(fd, 2);
         }
         if (v->tapfd >= 0 && dup2(v->tapfd, 3) < 0) _exit(126); /* dup2 clears CLOEXEC */
+        struct err ae = {0};
+        if (v->acct.ndirs && cgroup_attach(&v->acct, getpid(), &ae) < 0) _exit(125);
         execv(bin, argv);
         _exit(127);
     }
@@ -513,6 +521,12 @@ static int vm_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, 
 
 /* EOF on the channel: the guest powers off; QEMU is killed if it lingers.
  * The journal removes the state dir and the disk. */
+static int vm_host_cpu(struct env_ctx *ctx, char *src, size_t len)
+{
+    const struct vm *v = ctx->priv;
+    return v && v->acct.ndirs ? cgroup_cpu_src(&v->acct, src, len) : -1;
+}
+
 static void vm_down(struct env_ctx *ctx)
 {
     struct vm *v = ctx->priv;
@@ -533,4 +547,5 @@ const struct env env_vm = {
     .up = vm_up,
     .exec = vm_exec,
     .down = vm_down,
+    .host_cpu_src = vm_host_cpu,
 };

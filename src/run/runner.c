@@ -1,6 +1,7 @@
 #include "run/runner.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -318,7 +319,8 @@ static int client_fired(void *arg)
  * server's (prefixed "server."); facts are the server's (where it ran) and
  * the client's (prefixed "client."). Returns -1 only when the environment
  * itself failed. */
-static int measure_net(struct env_ctx *ctx, struct job *j, struct reply *r, struct err *e)
+static int measure_net(struct env_ctx *ctx, struct job *j, const char *cpusrc, struct reply *r,
+                       struct err *e)
 {
     if (!ctx->peer || !ctx->reach_addr[0]) {
         r->ok = 0;
@@ -334,6 +336,7 @@ static int measure_net(struct env_ctx *ctx, struct job *j, struct reply *r, stru
     snprintf(cj->role, sizeof(cj->role), "client");
     snprintf(cj->addr, sizeof(cj->addr), "%s", ctx->reach_addr);
     cj->port = ctx->reach_port;
+    snprintf(cj->hostcpu, sizeof(cj->hostcpu), "%s", cpusrc); /* the client reads it per phase */
     snprintf(j->role, sizeof(j->role), "server");
     snprintf(j->addr, sizeof(j->addr), "%s", ctx->serve_addr);
     j->port = ctx->port;
@@ -413,6 +416,22 @@ static void converge_freep(struct converge **c)
  * and, when it did not converge within --max-repetitions, which metrics. */
 #define RUNNER_RESTARTS 3 /* an environment that fails more often ends the run */
 
+/* The host CPU seconds the sample's environment spent (fact host_cpu_s)
+ * and, for a plain job that reported its work (wl_work), the cost metric
+ * it asked for. A network pair's client half reads the same source per
+ * phase and reports its own cost metrics. */
+static int runner_charge(struct result *res, double cpu_s, struct err *e)
+{
+    char v[64];
+    snprintf(v, sizeof(v), "%.6f", cpu_s);
+    kv_set(&res->facts, "host_cpu_s", v, NULL);
+    const char *units = kv_get(&res->facts, "work.units"),
+               *metric = kv_get(&res->facts, "work.metric");
+    const char *unit = kv_get(&res->facts, "work.unit"), *scale = kv_get(&res->facts, "work.scale");
+    if (!units || !metric || !unit || !scale || atof(units) <= 0) return 0;
+    return result_add(res, metric, unit, BETTER_LOWER, cpu_s * atof(scale) / atof(units), e);
+}
+
 static int runner_converged(struct run_plan *p, int w, struct store *st, int64_t run_id, int rounds,
                             const char *why, struct err *e)
 {
@@ -464,7 +483,15 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     struct reply *r cleanup_free = calloc(1, sizeof(*r));
     if (!r) return err_set(e, ERR_FAIL, "out of memory");
     double t0 = util_now();
-    int rc = p->wl[w]->net ? measure_net(ctx, &j, r, e) : ctx->env->exec(ctx, &j, r, e);
+    char cpusrc[400] = ""; /* what the environment costs the host, read around the sample */
+    if (ctx->env->host_cpu_src && ctx->env->host_cpu_src(ctx, cpusrc, sizeof(cpusrc)) < 0)
+        cpusrc[0] = '\0';
+    double cpu0 = 0, cpu1 = 0;
+    int have_cpu = cpusrc[0] && host_cpu_read(cpusrc, &cpu0) == 0;
+    int rc = p->wl[w]->net ? measure_net(ctx, &j, cpusrc, r, e) : ctx->env->exec(ctx, &j, r, e);
+    if (rc == 0 && r->ok && have_cpu && host_cpu_read(cpusrc, &cpu1) == 0 &&
+        runner_charge(&r->res, cpu1 - cpu0, &r->err) < 0)
+        r->ok = 0;
     if (rc < 0) {
         if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
         /* The environment failed this time: record it as a failed sample. */

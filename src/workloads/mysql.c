@@ -11,8 +11,10 @@
  * waits for the server's greeting, loads the tables (sysbench prepare),
  * runs a discarded warm-up, then one sysbench run per thread count, and
  * always ends the server with `mariadb-admin shutdown`. Per thread count:
- * t<N>_tps, t<N>_lat_avg, t<N>_lat_p95 and t<N>_host_cpu (host CPU busy %, from
- * /proc/stat: the client runs on the host, so QEMU's threads count). The
+ * t<N>_tps, t<N>_lat_avg, t<N>_lat_p95 and t<N>_cpu_ms_per_trans (what the
+ * server's environment - its cgroup: mariadbd in a container, QEMU and its
+ * threads, native's agent - cost the host per transaction in that run,
+ * read by the client outside it; steal time excluded). The
  * sweep stops early once throughput stops rising (stop-gain) - in the
  * run's first sample only: that sample reports the thread counts it ran
  * as mysql.resolve.threads (and stop-gain 0), which the runner makes the
@@ -29,6 +31,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "core/host.h"
 #include "core/journal.h"
 #include "workloads/netutil.h"
 #include "workloads/sbench.h"
@@ -296,8 +299,9 @@ static int mysql_server(const struct wl_ctx *ctx, const struct mysql_cfg *c, str
     return rc < 0 ? err_wrap(e, "mysql server") : 0;
 }
 
-/* One thread count's metrics. */
-static int mysql_add(struct result *r, int n, const struct sbench_report *s, double cpu_pct,
+/* One thread count's metrics; env_cpu_s < 0: the server environment's
+ * host CPU time is not known (no cost metric). */
+static int mysql_add(struct result *r, int n, const struct sbench_report *s, double env_cpu_s,
                      struct err *e)
 {
     char name[48];
@@ -307,8 +311,17 @@ static int mysql_add(struct result *r, int n, const struct sbench_report *s, dou
     if (result_add(r, name, "ms", BETTER_LOWER, s->lat_avg_ms, e) < 0) return -1;
     snprintf(name, sizeof(name), "t%d_lat_p95", n);
     if (result_add(r, name, "ms", BETTER_LOWER, s->lat_pct_ms, e) < 0) return -1;
-    snprintf(name, sizeof(name), "t%d_host_cpu", n);
-    return result_add(r, name, "%", BETTER_LOWER, cpu_pct, e);
+    if (env_cpu_s < 0 || s->transactions == 0) return 0;
+    snprintf(name, sizeof(name), "t%d_cpu_ms_per_trans", n);
+    return result_add(r, name, "cpu-ms/trans", BETTER_LOWER,
+                      env_cpu_s / (double)s->transactions * 1e3, e);
+}
+
+/* The server environment's host CPU seconds so far, -1 when unknown. */
+static double mysql_env_cpu(const struct wl_ctx *ctx)
+{
+    double s;
+    return ctx->hostcpu && *ctx->hostcpu && host_cpu_read(ctx->hostcpu, &s) == 0 ? s : -1;
 }
 
 static int mysql_sweep(const struct wl_ctx *ctx, const struct mysql_cfg *c, int cpu,
@@ -336,13 +349,12 @@ static int mysql_sweep(const struct wl_ctx *ctx, const struct mysql_cfg *c, int 
         result_raw_append(r, out);
         if (rc < 0) return err_wrap(e, "warm-up");
     }
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     double best = 0;
     int best_n = 0;
     for (int i = 0; i < c->ncounts; i++) {
-        double busy0 = net_cpu_busy_s(), t0 = util_now();
+        double env0 = mysql_env_cpu(ctx);
         rc = sbench_run(t, c->counts[i], (int)c->duration, cpu, out, OUT, &s, e);
-        double busy = net_cpu_busy_s() - busy0, wall = util_now() - t0;
+        double env1 = env0 < 0 ? -1 : mysql_env_cpu(ctx);
         char hdr[64];
         snprintf(hdr, sizeof(hdr), "# sysbench --threads=%d\n", c->counts[i]);
         result_raw_append(r, hdr);
@@ -355,8 +367,7 @@ static int mysql_sweep(const struct wl_ctx *ctx, const struct mysql_cfg *c, int 
                      (unsigned long long)s.ignored_errors, (unsigned long long)s.reconnects);
             kv_set(&r->facts, k, v, NULL);
         }
-        double pct = 100.0 * busy / (wall * (double)(ncpu > 0 ? ncpu : 1));
-        if (mysql_add(r, c->counts[i], &s, pct, e) < 0) return -1;
+        if (mysql_add(r, c->counts[i], &s, env1 < 0 ? -1 : env1 - env0, e) < 0) return -1;
         int rising = s.tps >= best * (1.0 + (double)c->stop_gain / 100.0);
         if (s.tps > best) best = s.tps, best_n = c->counts[i];
         if (c->stop_gain > 0 && i >= 1 && !rising) { /* throughput stopped rising */

@@ -2,9 +2,13 @@
  * (server half, in the environment) transmits to the client in the peer
  * namespace for `duration`, then receives from it for `duration`. Goodput
  * is what the receiving application got, over the receiver's own window.
- * CPU cost is host-wide busy CPU time (from /proc/stat, so softirq, vhost
- * and QEMU threads count) per GB moved, the paper's Figure 2. The client
- * reads /proc/stat: it runs on the host, in the peer netns. */
+ * CPU cost (the paper's Figure 2) is what the SUT's environment made the
+ * host spend in each phase, per GB moved: the CPU time of its cgroup
+ * (container processes; QEMU with its vCPU, I/O and vhost threads; native's
+ * agents), read by the client - which runs on the host, in the peer netns,
+ * outside that cgroup, so its own cost and steal time are not counted.
+ * Softirq work the kernel does in another task's context is not charged
+ * either. An environment without a known cgroup reports no CPU metric. */
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -13,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/host.h"
 #include "workloads/netutil.h"
 #include "workloads/workload.h"
 
@@ -125,6 +130,7 @@ static int netbw_server(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
     return 0;
 }
 
+/* cpu < 0: the environment's CPU time is not known (no metric). */
 static int netbw_add(struct result *r, const char *dir, double bytes, double secs, double cpu,
                      struct err *e)
 {
@@ -133,8 +139,21 @@ static int netbw_add(struct result *r, const char *dir, double bytes, double sec
         return err_set(e, ERR_FAIL, "netbw: nothing was transferred (%s)", dir);
     snprintf(name, sizeof(name), "%s_goodput", dir);
     if (result_add(r, name, "Gbit/s", BETTER_HIGHER, bytes * 8 / secs / 1e9, e) < 0) return -1;
+    if (cpu < 0) return 0;
     snprintf(name, sizeof(name), "%s_cpu_per_gb", dir);
     return result_add(r, name, "cpu-s/GB", BETTER_LOWER, cpu / (bytes / 1e9), e);
+}
+
+/* The SUT environment's host CPU seconds so far, -1 when unknown. */
+static double netbw_env_cpu(const struct wl_ctx *ctx)
+{
+    double s;
+    return ctx->hostcpu && host_cpu_read(ctx->hostcpu, &s) == 0 ? s : -1;
+}
+
+static double cpu_delta(double c0, double c1)
+{
+    return c0 < 0 || c1 < 0 ? -1 : c1 - c0;
 }
 
 /* Client: the SUT transmits (we read), then the SUT receives (we write). */
@@ -151,7 +170,7 @@ static int netbw_client(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
         if (fd < 0 || net_sockopts(fd, c->sndbuf, c->rcvbuf, 0, e) < 0) return -1;
         double deadline = util_now() + c->duration + NETBW_ACCEPT_S;
         if (net_write_full(fd, "T", 1, deadline, e) < 0) return -1;
-        double t0 = util_now(), c0 = net_cpu_busy_s(), end = t0 + c->duration, bytes = 0;
+        double t0 = util_now(), c0 = netbw_env_cpu(ctx), end = t0 + c->duration, bytes = 0;
         while (util_now() < end) {
             ssize_t n = recv(fd, buf, c->msg, 0);
             if (n == 0) return err_set(e, ERR_FAIL, "netbw client: server closed early");
@@ -159,7 +178,7 @@ static int netbw_client(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
             if (n < 0) return err_set(e, ERR_FAIL, "netbw client: recv: %s", strerror(errno));
             bytes += (double)n;
         }
-        double secs = util_now() - t0, cpu_s = net_cpu_busy_s() - c0;
+        double secs = util_now() - t0, cpu_s = cpu_delta(c0, netbw_env_cpu(ctx));
         if (netbw_add(r, "tx", bytes, secs, cpu_s, e) < 0) return -1;
     }
     { /* SUT receives */
@@ -167,7 +186,7 @@ static int netbw_client(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
         if (fd < 0 || net_sockopts(fd, c->sndbuf, c->rcvbuf, 0, e) < 0) return -1;
         double deadline = util_now() + c->duration + NETBW_ACCEPT_S;
         if (net_write_full(fd, "R", 1, deadline, e) < 0) return -1;
-        double t0 = util_now(), c0 = net_cpu_busy_s(), end = t0 + c->duration;
+        double t0 = util_now(), c0 = netbw_env_cpu(ctx), end = t0 + c->duration;
         while (util_now() < end)
             if (net_write_full(fd, buf, c->msg, deadline, e) < 0) return -1;
         shutdown(fd, SHUT_WR);
@@ -175,7 +194,7 @@ static int netbw_client(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
         int eof;
         if (net_read_full(fd, le, 8, deadline, &eof, e) < 0 || eof)
             return err_set(e, ERR_FAIL, "netbw client: no byte count from the server");
-        double secs = util_now() - t0, cpu_s = net_cpu_busy_s() - c0;
+        double secs = util_now() - t0, cpu_s = cpu_delta(c0, netbw_env_cpu(ctx));
         uint64_t got = 0;
         for (int i = 0; i < 8; i++)
             got |= (uint64_t)le[i] << (8 * i);

@@ -191,18 +191,6 @@ int net_sockopts(int fd, uint64_t sndbuf, uint64_t rcvbuf, int nodelay, struct e
     return 0;
 }
 
-double net_cpu_busy_s(void)
-{
-    char buf[512];
-    if (util_read_file("/proc/stat", buf, sizeof(buf)) < 0) return 0;
-    unsigned long long v[8] = {0};
-    if (sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-               &v[4], &v[5], &v[6], &v[7]) < 4)
-        return 0;
-    unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-    long hz = sysconf(_SC_CLK_TCK);
-    return (double)busy / (double)(hz > 0 ? hz : 100);
-}
 
 int net_int_list(const char *v, const char *what, int lo, int hi, int *out, int max, int *n,
                  struct err *e)

@@ -42,10 +42,6 @@ int net_write_full(int fd, const void *buf, size_t len, double deadline, struct 
 /* Sets SO_SNDBUF / SO_RCVBUF when non-zero, TCP_NODELAY when nodelay. */
 int net_sockopts(int fd, uint64_t sndbuf, uint64_t rcvbuf, int nodelay, struct err *e);
 
-/* Host-wide busy CPU seconds so far (all CPUs, /proc/stat: everything but
- * idle and iowait), so softirq, vhost and QEMU threads all count. */
-double net_cpu_busy_s(void);
-
 /* cpu-server and cpu-client are "auto" or CPU numbers (ERR_USAGE). */
 struct wl_ctx;
 struct workload;

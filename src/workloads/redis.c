@@ -179,8 +179,9 @@ static int redis_sweep(const struct wl_ctx *ctx, const struct redis_cfg *c, stru
         kv_set(&r->facts, "redis.server_version", ver, NULL);
     }
     rload_keys_init(k, c->seed);
-    double peak = 0, cpu = 0;
+    double peak = 0, cpu = 0, env_cpu = 0;
     uint64_t reqs = 0;
+    int env_known = ctx->hostcpu && *ctx->hostcpu;
     for (int i = 0; i < c->ncounts; i++) {
         struct rload_cfg lc = {.addr = ctx->addr,
                                .port = ctx->port,
@@ -189,7 +190,8 @@ static int redis_sweep(const struct wl_ctx *ctx, const struct redis_cfg *c, stru
                                .warm_s = c->warmup,
                                .duration_s = c->duration,
                                .seed = c->seed,
-                               .keyspace = c->keyspace};
+                               .keyspace = c->keyspace,
+                               .hostcpu = env_known ? ctx->hostcpu : NULL};
         if (rload_run(&lc, k, o, e) < 0) return err_wrap(e, "redis client, %d clients", lc.clients);
         if (o->requests == 0) return err_set(e, ERR_FAIL, "redis client: no request completed");
         if (redis_add(r, lc.clients, o, e) < 0) return -1;
@@ -197,8 +199,15 @@ static int redis_sweep(const struct wl_ctx *ctx, const struct redis_cfg *c, stru
         peak = rps > peak ? rps : peak;
         cpu += o->cpu_s;
         reqs += o->requests;
+        env_known = env_known && o->env_cpu_s >= 0;
+        env_cpu += o->env_cpu_s;
     }
     if (result_add(r, "peak_rps", "req/s", BETTER_HIGHER, peak, e) < 0) return -1;
+    /* what the server's environment cost the host per request, over the
+     * counted windows of the sweep (client half and steal time excluded) */
+    if (env_known && result_add(r, "cpu_us_per_req", "cpu-us/req", BETTER_LOWER,
+                                env_cpu / (double)reqs * 1e6, e) < 0)
+        return -1;
     char f[32];
     snprintf(f, sizeof(f), "%.3f", cpu / (double)reqs * 1e6);
     kv_set(&r->facts, "redis.loadgen_cpu_us_per_req", f, NULL);

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -28,6 +29,17 @@ int workload_check_opts(const struct workload *w, const struct kvlist *opts, str
                            w->name, opts->v[i].key);
     }
     return 0;
+}
+
+void wl_work(struct result *r, double units, const char *metric, const char *unit, double scale)
+{
+    char v[64];
+    snprintf(v, sizeof(v), "%.17g", units);
+    kv_set(&r->facts, "work.units", v, NULL);
+    kv_set(&r->facts, "work.metric", metric, NULL);
+    kv_set(&r->facts, "work.unit", unit, NULL);
+    snprintf(v, sizeof(v), "%.17g", scale);
+    kv_set(&r->facts, "work.scale", v, NULL);
 }
 
 uint64_t wl_ncpus(const struct wl_ctx *ctx)

@@ -1,3 +1,4 @@
+#include "core/host.h"
 #include "workloads/rload.h"
 
 #include <errno.h>
@@ -270,7 +271,8 @@ static int rload_loop(const struct rload_cfg *c, struct rload_keys *k, struct co
                       struct rload_out *o, struct err *e)
 {
     double t0 = util_now(), t_start = t0 + c->warm_s, t_end = t_start + c->duration_s;
-    double cpu0 = -1, last_progress = t0;
+    double cpu0 = -1, last_progress = t0, env0 = -1, env1 = -1;
+    o->env_cpu_s = -1;
     int live = c->clients;
     for (int i = 0; i < c->clients; i++) {
         conn_batch(&cs[i], k, c->pipeline, c->keyspace, util_now());
@@ -279,8 +281,14 @@ static int rload_loop(const struct rload_cfg *c, struct rload_keys *k, struct co
     struct epoll_event ev[64];
     while (live > 0) {
         double now = util_now();
-        if (cpu0 < 0 && now >= t_start) cpu0 = thread_cpu();
-        if (o->cpu_s == 0 && now >= t_end && cpu0 >= 0) o->cpu_s = thread_cpu() - cpu0;
+        if (cpu0 < 0 && now >= t_start) {
+            cpu0 = thread_cpu();
+            if (c->hostcpu && host_cpu_read(c->hostcpu, &env0) < 0) env0 = -1;
+        }
+        if (o->cpu_s == 0 && now >= t_end && cpu0 >= 0) {
+            o->cpu_s = thread_cpu() - cpu0;
+            if (env0 >= 0 && host_cpu_read(c->hostcpu, &env1) == 0) o->env_cpu_s = env1 - env0;
+        }
         if (now - last_progress > RLOAD_STALL_S)
             return err_set(e, ERR_FAIL, "redis load: no reply for %.0f s", RLOAD_STALL_S);
         int n = epoll_wait(ep, ev, 64, 100);
@@ -306,6 +314,8 @@ static int rload_loop(const struct rload_cfg *c, struct rload_keys *k, struct co
         }
     }
     if (o->cpu_s == 0 && cpu0 >= 0) o->cpu_s = thread_cpu() - cpu0;
+    if (o->env_cpu_s < 0 && env0 >= 0 && host_cpu_read(c->hostcpu, &env1) == 0)
+        o->env_cpu_s = env1 - env0;
     o->secs = t_end - t_start;
     return 0;
 }

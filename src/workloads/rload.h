@@ -27,7 +27,8 @@ struct rload_cfg {
     int pipeline;
     double warm_s, duration_s; /* warm-up (not counted), then the counted window */
     uint64_t seed;
-    uint64_t keyspace; /* 0: growing (the paper); N: N fixed keys (redis-benchmark -r N) */
+    uint64_t keyspace;   /* 0: growing (the paper); N: N fixed keys (redis-benchmark -r N) */
+    const char *hostcpu; /* the server environment's host CPU source (core/host.h), or NULL */
 };
 
 /* Per-client state that outlives one run, so that a sweep over client
@@ -41,6 +42,7 @@ struct rload_out {
     uint64_t requests; /* replies received in the counted window */
     double secs;       /* its length */
     double cpu_s;      /* this thread's CPU time in the window */
+    double env_cpu_s;  /* the server environment's host CPU time in it, -1: unknown */
     uint64_t hits, misses;
     struct hist lat; /* per-request latency, ns: batch sent -> its reply read */
 };

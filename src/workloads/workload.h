@@ -29,6 +29,9 @@ struct wl_ctx {
     const char *addr;
     int port;
     const char *datadir; /* where a workload may write; "" if nowhere */
+    /* a client half: where the server's environment's host CPU time is
+     * read (core/host.h host_cpu_read), "" or NULL when unknown */
+    const char *hostcpu;
 };
 
 /* What one run of a workload needs, computed by check() on the host from
@@ -57,7 +60,7 @@ struct workload {
     unsigned needs;                   /* WL_NEEDS_*: what an environment must offer */
     /* the metrics --target-ci waits for (NULL-terminated; NULL: all) */
     const char *const *headline;
-    int data;                         /* writes files in the environment's data dir */
+    int data; /* writes files in the environment's data dir */
     /* Host programs (with their libraries) and data directories the
      * workload runs inside the environment, NULL-terminated, or NULL. */
     const char *const *guest_files;
@@ -89,6 +92,12 @@ const struct workload *workload_find(const char *name);
 
 /* Rejects option keys the workload does not declare. */
 int workload_check_opts(const struct workload *w, const struct kvlist *opts, struct err *e);
+
+/* For a plain job (no client half to watch it): the units of work one run
+ * did, and the metric the runner makes of the host CPU time the sample's
+ * environment spent on them: value = cpu seconds x scale / units, lower
+ * is better (e.g. blockio: I/Os, "cpu_us_per_io", "cpu-us/IO", 1e6). */
+void wl_work(struct result *r, double units, const char *metric, const char *unit, double scale);
 
 /* CPUs an "auto" thread count means: ctx->ncpus, or this process's when
  * the caller left it 0. */

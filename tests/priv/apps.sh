@@ -36,8 +36,8 @@ for w in ("redis", "mysql"):
         if not r: bad(f"no {w} sample on {env}")
         if not r["ok"]: bad(f"{w} on {env} failed: {r.get('error')}")
         names = {m["name"] for m in r["metrics"]}
-        want = {"c1_rps", "c1_p50", "c1_p99", "c4_rps", "c4_mean", "peak_rps"} if w == "redis" else \
-               {"t1_tps", "t1_lat_avg", "t1_lat_p95", "t1_host_cpu", "t2_tps", "peak_tps"}
+        want = {"c1_rps", "c1_p50", "c1_p99", "c4_rps", "c4_mean", "peak_rps", "cpu_us_per_req"} if w == "redis" else \
+               {"t1_tps", "t1_lat_avg", "t1_lat_p95", "t1_cpu_ms_per_trans", "t2_tps", "peak_tps"}
         if not want <= names: bad(f"{w} on {env}: missing {want - names}")
         if any(m["value"] <= 0 for m in r["metrics"] if m["name"].endswith(("rps", "tps"))):
             bad(f"{w} on {env}: a zero rate")

@@ -22,8 +22,8 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 bad = lambda m: (print("FAIL:", m), sys.exit(1))
 want = {"netlat": ["tcp_rr_p50", "udp_rr_p99.9", "tcp_rr_rate"],
-        "netbw": ["tx_goodput", "rx_goodput", "tx_cpu_per_gb"],
-        "blockio": ["randread_iops", "seqwrite_bw", "randrw_lat_p99"]}
+        "netbw": ["tx_goodput", "rx_goodput", "tx_cpu_per_gb", "rx_cpu_per_gb"],
+        "blockio": ["randread_iops", "seqwrite_bw", "randrw_lat_p99", "cpu_us_per_io"]}
 envs = set()
 for r in rows:
     envs.add(r["env"])
@@ -32,6 +32,8 @@ for r in rows:
     for n in want[r["workload"]]:
         if n not in names or not names[n]["value"] > 0: bad(f"{r['workload']}/{r['env']}: no {n}")
     f = r["facts"]
+    # every sample is charged what its environment cost the host (its cgroup)
+    if not float(f.get("host_cpu_s", "-1")) > 0: bad(f"{r['workload']}/{r['env']}: host_cpu_s {f.get('host_cpu_s')}")
     if r["workload"] in ("netlat", "netbw"):
         if f.get("client.ns.net") in (None, f.get("ns.net")):
             bad(f"{r['env']}: client not in its own netns ({f.get('client.ns.net')} vs {f.get('ns.net')})")

@@ -111,11 +111,21 @@ static int make_dir(struct cgroup *cg, const char *path, struct journal *j, stru
     return 0;
 }
 
+/* 1 when v1's cpuacct is a hierarchy of its own (not co-mounted with cpu
+ * as "cpu,cpuacct", where the cpu directory has cpuacct.usage already). */
+static int cpuacct_apart(void)
+{
+    struct stat a, b;
+    if (stat(CG_ROOT "/cpuacct", &a) < 0) return 0;
+    return stat(CG_ROOT "/cpu", &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
 static int create_v1(struct cgroup *cg, const char *name, const struct cg_limits *l,
                      struct journal *j, struct err *e)
 {
-    static const char *const ctrls[] = {"cpuset", "cpu", "memory", "pids"};
-    for (int i = 0; i < 4; i++) {
+    static const char *const ctrls[] = {"cpuset", "cpu", "memory", "pids", "cpuacct"};
+    int n = cpuacct_apart() ? 5 : 4;
+    for (int i = 0; i < n; i++) {
         char own[256], dir[1024], buf[256];
         own_path(ctrls[i], own, sizeof(own));
         snprintf(dir, sizeof(dir), CG_ROOT "/%s%s%s%s", ctrls[i], own, strcmp(own, "/") ? "/" : "",
@@ -133,6 +143,7 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cg_limits
             if (util_read_file(pf, buf, sizeof(buf)) < 0) return -1;
             if (write_str(dir, "cpuset.cpus", l->cpus[0] ? l->cpus : buf, e) < 0) return -1;
         } else if (i == 1 && l->cpu_quota > 0) {
+            snprintf(cg->cpu_dir, sizeof(cg->cpu_dir), "%s", dir); /* co-mounted: cpuacct here */
             snprintf(buf, sizeof(buf), "%lld", (long long)(l->cpu_quota * 100000));
             if (write_str(dir, "cpu.cfs_period_us", "100000", e) < 0 ||
                 write_str(dir, "cpu.cfs_quota_us", buf, e) < 0)
@@ -145,6 +156,8 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cg_limits
             snprintf(buf, sizeof(buf), "%llu", (unsigned long long)l->pids);
             if (write_str(dir, "pids.max", buf, e) < 0) return -1;
         }
+        if (i == 1 && !cg->cpu_dir[0]) snprintf(cg->cpu_dir, sizeof(cg->cpu_dir), "%s", dir);
+        if (i == 4) snprintf(cg->cpu_dir, sizeof(cg->cpu_dir), "%s", dir);
     }
     return 0;
 }
@@ -160,6 +173,7 @@ static int create_v2(struct cgroup *cg, const char *name, const struct cg_limits
     snprintf(dir, sizeof(dir), CG_ROOT "/%s", name);
     if (make_dir(cg, dir, j, e) < 0) return -1;
     snprintf(cg->mem_dir, sizeof(cg->mem_dir), "%s", dir);
+    snprintf(cg->cpu_dir, sizeof(cg->cpu_dir), "%s", dir);
     if (l->cpus[0] && write_str(dir, "cpuset.cpus", l->cpus, e) < 0) return -1;
     if (l->cpu_quota > 0) {
         snprintf(buf, sizeof(buf), "%lld 100000", (long long)(l->cpu_quota * 100000));
@@ -187,6 +201,46 @@ int cgroup_attach(const struct cgroup *cg, pid_t pid, struct err *e)
     for (int i = 0; i < cg->ndirs; i++)
         if (write_str(cg->dirs[i], "cgroup.procs", buf, e) < 0) return -1;
     return 0;
+}
+
+int cgroup_create_acct(struct cgroup *cg, const char *name, struct journal *j, struct err *e)
+{
+    memset(cg, 0, sizeof(*cg));
+    cg->v2 = cgroup_is_v2();
+    char dir[1024], own[256];
+    if (cg->v2) {
+        snprintf(dir, sizeof(dir), CG_ROOT "/%s", name);
+    } else {
+        const char *ctrl = cpuacct_apart() ? "cpuacct" : "cpu";
+        own_path(ctrl, own, sizeof(own));
+        snprintf(dir, sizeof(dir), CG_ROOT "/%s%s%s%s", ctrl, own, strcmp(own, "/") ? "/" : "",
+                 name);
+    }
+    if (make_dir(cg, dir, j, e) < 0) return -1;
+    snprintf(cg->cpu_dir, sizeof(cg->cpu_dir), "%s", dir);
+    return 0;
+}
+
+static int cpu_src_dir(const char *dir, int v2, char *src, size_t len)
+{
+    if (!dir[0]) return -1;
+    int n =
+        snprintf(src, len, "%s:%s/%s", v2 ? "v2" : "v1", dir, v2 ? "cpu.stat" : "cpuacct.usage");
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int cgroup_cpu_src(const struct cgroup *cg, char *src, size_t len)
+{
+    return cpu_src_dir(cg->cpu_dir, cg->v2, src, len);
+}
+
+int cgroup_cpu_src_at(const char *rel, char *src, size_t len)
+{
+    char dir[1100];
+    int v2 = cgroup_is_v2();
+    snprintf(dir, sizeof(dir), CG_ROOT "%s%s", v2 ? "" : (cpuacct_apart() ? "/cpuacct" : "/cpu"),
+             rel);
+    return cpu_src_dir(dir, v2, src, len);
 }
 
 uint64_t cgroup_memory(const struct cgroup *cg)

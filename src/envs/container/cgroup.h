@@ -18,12 +18,13 @@ struct cg_limits {
     uint64_t pids;    /* 0 = unlimited */
 };
 
-#define CG_MAX_DIRS 4
+#define CG_MAX_DIRS 5
 struct cgroup {
     int v2;
     char dirs[CG_MAX_DIRS][1024];
     int ndirs;
     char mem_dir[1024]; /* where memory usage is read */
+    char cpu_dir[1024]; /* where CPU usage is read (v1 cpuacct; v2 the cgroup) */
 };
 
 /* 1 if /sys/fs/cgroup is cgroup2, else 0 (v1 or hybrid). */
@@ -38,6 +39,20 @@ int cgroup_create(struct cgroup *cg, const char *name, const struct cg_limits *l
 
 /* Moves pid into the cgroup (every controller). */
 int cgroup_attach(const struct cgroup *cg, pid_t pid, struct err *e);
+
+/* An accounting cgroup: no limits, only what is needed to read the CPU
+ * time of its processes (v1: a cpuacct directory; v2: a plain child of
+ * the root). For environments that isolate nothing but must be measured
+ * like the others (native's agents, the VM's QEMU). Journaled. */
+int cgroup_create_acct(struct cgroup *cg, const char *name, struct journal *j, struct err *e);
+
+/* Where the CPU time of the cgroup's processes (and, for a VM, its vhost
+ * threads) is read, as host_cpu_read takes it: "v1:FILE" or "v2:FILE".
+ * -1 when the cgroup has no CPU accounting. */
+int cgroup_cpu_src(const struct cgroup *cg, char *src, size_t len);
+
+/* The same for a cgroup a runtime made at cgroupsPath `rel` (runc). */
+int cgroup_cpu_src_at(const char *rel, char *src, size_t len);
 
 /* Current memory charged to the cgroup, bytes (0 if unknown). */
 uint64_t cgroup_memory(const struct cgroup *cg);
