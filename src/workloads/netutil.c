@@ -191,7 +191,6 @@ int net_sockopts(int fd, uint64_t sndbuf, uint64_t rcvbuf, int nodelay, struct e
     return 0;
 }
 
-
 int net_int_list(const char *v, const char *what, int lo, int hi, int *out, int max, int *n,
                  struct err *e)
 {
