@@ -25,12 +25,18 @@
 #define BLK 4096u
 #define SEQ_BS (1u << 20)
 #define ALL_JOBS "seqread,seqwrite,randread,randwrite,randrw"
+/* the paper's sequential queue depths (1 MiB reads at 1 and 2, writes at
+ * 16) beside the deep-queue ones */
+#define DEF_JOBS "seqread@1,seqread@2,seqread,seqwrite@16,seqwrite,randread,randwrite,randrw"
+#define MAX_JOBS 16
 
 static const struct wl_opt blockio_opts[] = {
-    {"jobs", "comma list of " ALL_JOBS, {ALL_JOBS, ALL_JOBS, ALL_JOBS}},
+    {"jobs",
+     "comma list of " ALL_JOBS ", each JOB or JOB@QD (its own queue depth, metrics JOB_qdQD_*)",
+     {DEF_JOBS, DEF_JOBS, DEF_JOBS}},
     {"file-size", "test file size (the paper used 16G)", {"256M", "1G", "4G"}},
     {"runtime", "seconds per job", {"1", "5", "20"}},
-    {"qd", "queue depth (I/Os in flight)", {"128", "128", "128"}},
+    {"qd", "queue depth (I/Os in flight) of a job without @QD", {"128", "128", "128"}},
     {"engine", "auto (io_uring, else native AIO), io_uring or libaio", {"auto", "auto", "auto"}},
     {NULL, NULL, {NULL, NULL, NULL}},
 };
@@ -40,8 +46,10 @@ static const char *const job_names[J_N] = {"seqread", "seqwrite", "randread", "r
                                            "randrw"};
 
 struct blockio_cfg {
-    int jobs[J_N], njobs;
-    uint64_t size, qd;
+    int jobs[MAX_JOBS], njobs;
+    unsigned jqd[MAX_JOBS];   /* each job's queue depth */
+    char jname[MAX_JOBS][24]; /* metric prefix: seqread, seqread_qd1, ... */
+    uint64_t size, qd;        /* qd: the largest of them */
     double runtime;
     const char *engine;
 };
@@ -51,14 +59,35 @@ static int blockio_params(const struct wl_ctx *ctx, struct blockio_cfg *c, struc
     const struct workload *w = &workload_blockio;
     memset(c, 0, sizeof(*c));
     char list[256];
-    snprintf(list, sizeof(list), "%s", wl_opt_str(ctx, w, "jobs"));
+    if (snprintf(list, sizeof(list), "%s", wl_opt_str(ctx, w, "jobs")) >= (int)sizeof(list))
+        return err_set(e, ERR_USAGE, "blockio: the job list is longer than %zu bytes",
+                       sizeof(list) - 1);
+    uint64_t dqd;
+    if (wl_opt_u64(ctx, w, "qd", 128, &dqd, e) < 0) return err_wrap(e, "blockio");
     char *save = NULL;
     for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *at = strchr(t, '@');
+        uint64_t q = dqd;
+        if (at) {
+            *at = '\0';
+            if (util_parse_u64(at + 1, &q, NULL) < 0 || q < 1 || q > 4096)
+                return err_set(e, ERR_USAGE, "blockio: job %s@%s: the queue depth is 1..4096", t,
+                               at + 1);
+        }
         int k = -1;
         for (int i = 0; i < J_N; i++)
             if (!strcmp(t, job_names[i])) k = i;
         if (k < 0) return err_set(e, ERR_USAGE, "blockio: unknown job '%s' (%s)", t, ALL_JOBS);
-        if (c->njobs >= J_N) return err_set(e, ERR_USAGE, "blockio: too many jobs");
+        if (c->njobs >= MAX_JOBS)
+            return err_set(e, ERR_USAGE, "blockio: at most %d jobs", MAX_JOBS);
+        c->jqd[c->njobs] = (unsigned)q;
+        if (at)
+            snprintf(c->jname[c->njobs], sizeof(c->jname[0]), "%s_qd%u", t, (unsigned)q);
+        else
+            snprintf(c->jname[c->njobs], sizeof(c->jname[0]), "%s", t);
+        for (int i = 0; i < c->njobs; i++)
+            if (!strcmp(c->jname[i], c->jname[c->njobs]))
+                return err_set(e, ERR_USAGE, "blockio: job %s is listed twice", c->jname[c->njobs]);
         c->jobs[c->njobs++] = k;
     }
     if (!c->njobs) return err_set(e, ERR_USAGE, "blockio: no job given");
@@ -67,6 +96,8 @@ static int blockio_params(const struct wl_ctx *ctx, struct blockio_cfg *c, struc
         util_parse_double(wl_opt_str(ctx, w, "runtime"), &c->runtime, e) < 0)
         return err_wrap(e, "blockio");
     if (c->qd < 1 || c->qd > 4096) return err_set(e, ERR_USAGE, "blockio: qd must be 1..4096");
+    for (int i = 0; i < c->njobs; i++) /* buffers and the ring for the deepest job */
+        if (c->jqd[i] > c->qd) c->qd = c->jqd[i];
     if (!(c->runtime > 0 && c->runtime <= 3600))
         return err_set(e, ERR_USAGE, "blockio: runtime must be in (0, 3600] seconds");
     if (c->size < 16 * (uint64_t)SEQ_BS || c->size % SEQ_BS)
@@ -189,9 +220,10 @@ static int issue(struct bio_run *b, int job, unsigned s, struct err *e)
     return bioeng_queue(b->eng, b->fd, s, w, buf, bs, off, e);
 }
 
-static int run_job(struct bio_run *b, int job, struct hist *h, struct result *r, struct err *e)
+static int run_job(struct bio_run *b, int ji, struct hist *h, struct result *r, struct err *e)
 {
-    unsigned qd = (unsigned)b->c->qd, inflight = 0, slots[256];
+    const int job = b->c->jobs[ji];
+    unsigned qd = b->c->jqd[ji], inflight = 0, slots[256];
     long res[256];
     size_t bs = job == J_SEQREAD || job == J_SEQWRITE ? SEQ_BS : BLK;
     hist_init(h);
@@ -226,7 +258,7 @@ static int run_job(struct bio_run *b, int job, struct hist *h, struct result *r,
     double secs = util_now() - t0;
     b->ios += ios;
     char name[48];
-    const char *jn = job_names[job];
+    const char *jn = b->c->jname[ji];
     snprintf(name, sizeof(name), "%s_bw", jn);
     if (result_add(r, name, "MB/s", BETTER_HIGHER, (double)ios * (double)bs / secs / 1e6, e) < 0)
         return -1;
@@ -263,7 +295,7 @@ static int blockio_body(struct bio_run *b, const char *path, char *why, size_t w
     struct hist *h cleanup_free = malloc(sizeof(*h));
     if (!h) return err_set(e, ERR_FAIL, "out of memory");
     for (int i = 0; i < b->c->njobs; i++)
-        if (run_job(b, b->c->jobs[i], h, r, e) < 0) return -1;
+        if (run_job(b, i, h, r, e) < 0) return -1;
     /* the runner charges what the whole sample (fill and jobs) cost the
      * host - the environment's cgroup, QEMU's threads for a VM - per I/O */
     wl_work(r, (double)b->ios, "cpu_us_per_io", "cpu-us/IO", 1e6);

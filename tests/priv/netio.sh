@@ -23,7 +23,8 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 bad = lambda m: (print("FAIL:", m), sys.exit(1))
 want = {"netlat": ["tcp_rr_p50", "udp_rr_p99.9", "tcp_rr_rate"],
         "netbw": ["tx_goodput", "rx_goodput", "tx_cpu_per_gb", "rx_cpu_per_gb"],
-        "blockio": ["randread_iops", "seqwrite_bw", "randrw_lat_p99", "cpu_us_per_io"]}
+        "blockio": ["randread_iops", "seqwrite_bw", "randrw_lat_p99", "cpu_us_per_io",
+                    "seqread_qd1_bw", "seqread_qd2_bw", "seqwrite_qd16_bw"]}
 envs = set()
 for r in rows:
     envs.add(r["env"])
@@ -56,7 +57,7 @@ out=$("$bin" run -w blockio -e native:data=/dev/shm -r 1 --size tiny --db "$db" 
 "$bin" run -w blockio -e native -r 1 --size tiny --db "$db" -o runtime=0.2 -o file-size=16M -o engine=libaio --json >"$dir/aio.json" 2>&1
 grep -q '"blockio.engine":"libaio"' "$dir/aio.json" || bad "engine=libaio not used"
 
-for opt in qd=0 jobs=seqread,bogus runtime=0 file-size=100T engine=spdk; do
+for opt in qd=0 jobs=seqread,bogus jobs=seqread@0 jobs=seqread@1,seqread@1 runtime=0 file-size=100T engine=spdk; do
     out=$("$bin" run -w blockio -e native --db "$db" -o "$opt" 2>&1 >/dev/null); rc=$?
     [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "blockio $opt: exit $rc: $out"
 done
