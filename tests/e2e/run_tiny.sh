@@ -50,7 +50,7 @@ test "$(wc -l <"$dir/run.csv")" = 9
 # limit, saying which metrics did not converge.
 "$bin" run -w null -e native -r 2 --db "$dir/a.db" -o sleep=0.002 --target-ci 50 --max-repetitions 5 >/dev/null 2>&1
 test "$(sqlite3 "$dir/a.db" "SELECT value FROM run_facts WHERE key='rounds.null'")" = 2
-"$bin" run -w null -e native -r 2 --db "$dir/a.db" -o sleep=0.002 --target-ci 0.0001 --max-repetitions 4 2>"$dir/a.txt" >/dev/null
+"$bin" run -w null -e native -r 2 --db "$dir/a.db" -o sleep=0.002 --target-ci 0.0001 --max-repetitions 4 >"$dir/a.txt" 2>&1
 test "$(sqlite3 "$dir/a.db" "SELECT value FROM run_facts WHERE key='rounds.null' AND run_id=2")" = 4
 test "$(sqlite3 "$dir/a.db" "SELECT count(*) FROM measurements WHERE run_id=2 AND rep>0")" = 4
 grep -q "note: null did not converge: interval half-width above 0.0001 % after 4 rounds: elapsed@native" "$dir/a.txt"
