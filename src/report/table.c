@@ -83,13 +83,14 @@ static void table_cell(const struct report_cell *c, const char *na, char *buf, s
  * e.g. "75.0 % (n=3)", or "at least 95 %" when all do. */
 static void table_levels(const struct report *rep, char *buf, size_t len)
 {
-    int seen[64] = {0}, low = 0;
+    int seen[64] = {0}, low = 0, none = 0;
     double lv[64] = {0};
     for (int i = 0; i < rep->nrows; i++)
         for (int j = 0; j < rep->rv->nenv; j++) {
             const struct report_cell *c = &rep->rows[i].cell[j];
             int ns[2] = {c->s.ci.level > 0 ? c->n : 0, c->has_overhead ? c->ov.rounds : 0};
             double ls[2] = {c->s.ci.level, c->ov.ci.level};
+            none |= c->n == 1 || (c->has_overhead && c->ov.rounds == 1);
             for (int k = 0; k < 2; k++)
                 if (ns[k] > 1 && ns[k] < 64 && ls[k] < STATS_LEVEL) {
                     seen[ns[k]] = 1;
@@ -97,11 +98,12 @@ static void table_levels(const struct report *rep, char *buf, size_t len)
                     low = 1;
                 }
         }
-    if (!low) {
+    if (!low && !none) {
         snprintf(buf, len, "at least %.0f %%", STATS_LEVEL * 100);
         return;
     }
     size_t off = 0;
+    if (none) off += (size_t)snprintf(buf, len, "nothing where there is one value (n=1)");
     for (int n = 2; n < 64 && off < len; n++)
         if (seen[n])
             off += (size_t)snprintf(buf + off, len - off, "%s%.1f %% (n=%d)", off ? ", " : "",
