@@ -67,6 +67,14 @@ for spec in container:cpus=7 container:mem=1K container:image=/nonexistent conta
     [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "$spec: exit $rc: $out"
 done
 [ "$(leftovers)" = "$before" ] || bad "bad specs left objects: $(leftovers)"
+# Bad input only the environment sees while starting (here: no place for the
+# undo journal): the run is "aborted" with the reason, exit 2, nothing measured.
+out=$(ISOBENCH_RUN_DIR=/proc/isobench-none/x "$bin" run -w null -e container -r 1 --db "$dir/ab.db" 2>&1 >/dev/null); rc=$?
+[ $rc = 2 ] && grep -q "no undo journal: cannot create /proc/isobench-none" <<<"$out" || bad "journal-less container: exit $rc: $out"
+[ "$(sqlite3 "$dir/ab.db" "SELECT status FROM runs")" = aborted ] || bad "status: $(sqlite3 "$dir/ab.db" 'SELECT status FROM runs')"
+sqlite3 "$dir/ab.db" "SELECT value FROM run_facts WHERE key='abort_reason'" | grep -q "no undo journal" || bad "no abort_reason"
+[ "$(sqlite3 "$dir/ab.db" "SELECT count(*) FROM measurements WHERE env='container'")" = 0 ] || bad "aborted run measured the container"
+[ "$(leftovers)" = "$before" ] || bad "the aborted run left objects: $(leftovers)"
 
 # SIGKILL at several points of container setup and run, then cleanup.
 priv_sigkill_loop "0.02 0.05 0.1 0.3 0.8 1.5" -w null,stream -e "container,container:userns=on,container:net=host,storage=volume$extra" \
