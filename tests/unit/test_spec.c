@@ -2,11 +2,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "core/spec.h"
 #include "envs/container/cgroup.h"
 #include "envs/container/config.h"
+#include "envs/container/confine.h"
+#include "envs/container/oci.h"
 
 static void parse_plain_and_pairs(void **state)
 {
@@ -158,6 +163,74 @@ static void kv_overflow_is_counted(void **state)
     free(l);
 }
 
+/* The strings of the JSON array after "key": in text, in order. */
+static int json_array(const char *text, const char *key, char out[][64], int max)
+{
+    char pat[64];
+    snprintf(pat, sizeof(pat), "\"%s\":[", key);
+    const char *p = strstr(text, pat);
+    if (!p) return -1;
+    p += strlen(pat);
+    int n = 0;
+    while (*p && *p != ']' && n < max) {
+        const char *q = strchr(p + 1, '"');
+        if (*p != '"' || !q) return -1;
+        snprintf(out[n++], 64, "%.*s", (int)(q - p - 1), p + 1);
+        p = q + 1;
+        if (*p == ',') p++;
+    }
+    return n;
+}
+
+/* Confinement is defined once: the OCI bundle isobench writes for runc and
+ * runsc carries exactly the capabilities, masked and read-only paths the
+ * own runtime applies (confine.h) - a list edited in one place only. */
+static void oci_bundle_confinement_matches_own_runtime(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/oci-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct ctr_config cfg = {0};
+    snprintf(cfg.net, sizeof(cfg.net), "none");
+    struct env_ctx *ctx = calloc(1, sizeof(*ctx));
+    snprintf(ctx->run_id, sizeof(ctx->run_id), "r");
+    struct err e = {0};
+    assert_int_equal(oci_write_config(dir, &cfg, "", ctx, "/", 0, &e), 0);
+    char path[128], *text = calloc(1, 1 << 20);
+    snprintf(path, sizeof(path), "%s/config.json", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t len = fread(text, 1, (1 << 20) - 1, f);
+    fclose(f);
+    text[len] = '\0';
+    char got[64][64];
+    static const char *const sets[] = {"bounding", "effective", "permitted"};
+    for (int k = 0; k < 3; k++) {
+        int n = json_array(text, sets[k], got, 64), i = 0;
+        for (const struct confine_cap *c = confine_caps; c->name; c++, i++)
+            assert_string_equal(got[i], c->name);
+        assert_int_equal(n, i);
+    }
+    int n = json_array(text, "maskedPaths", got, 64), i = 0;
+    for (const char *const *p = confine_masked_files; *p; p++)
+        assert_string_equal(got[i++], *p);
+    for (const char *const *p = confine_masked_dirs; *p; p++)
+        assert_string_equal(got[i++], *p);
+    assert_int_equal(n, i);
+    n = json_array(text, "readonlyPaths", got, 64);
+    i = 0;
+    for (const char *const *p = confine_readonly; *p; p++)
+        assert_string_equal(got[i++], *p);
+    assert_int_equal(n, i);
+    /* Docker's own lists, spot-checked: a capability it drops, a path it masks */
+    assert_null(strstr(text, "CAP_SYS_ADMIN"));
+    assert_non_null(strstr(text, "\"/proc/kcore\""));
+    free(text);
+    free(ctx);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +242,7 @@ int main(void)
         cmocka_unit_test(cpu_lists),
         cmocka_unit_test(container_config_rejects_before_creating),
         cmocka_unit_test(kv_overflow_is_counted),
+        cmocka_unit_test(oci_bundle_confinement_matches_own_runtime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

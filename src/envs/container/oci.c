@@ -1,3 +1,4 @@
+#include "envs/container/confine.h"
 #include "envs/container/oci.h"
 
 #include <errno.h>
@@ -20,6 +21,33 @@ static void json_strs(FILE *f, const char *const *v)
     fputc(']', f);
 }
 
+/* The capability names of confine_caps as a JSON array. */
+static void json_caps(FILE *f)
+{
+    fputc('[', f);
+    for (const struct confine_cap *c = confine_caps; c->name; c++) {
+        if (c != confine_caps) fputc(',', f);
+        json_str(f, c->name);
+    }
+    fputc(']', f);
+}
+
+/* Docker's masked paths: the masked files and the masked directories. */
+static void json_masked(FILE *f)
+{
+    fputc('[', f);
+    int n = 0;
+    for (const char *const *p = confine_masked_files; *p; p++, n++) {
+        if (n) fputc(',', f);
+        json_str(f, *p);
+    }
+    for (const char *const *p = confine_masked_dirs; *p; p++, n++) {
+        if (n) fputc(',', f);
+        json_str(f, *p);
+    }
+    fputc(']', f);
+}
+
 static void write_mount(FILE *f, const char *dst, const char *type, const char *src,
                         const char *const *opts)
 {
@@ -37,30 +65,10 @@ static void write_mount(FILE *f, const char *dst, const char *type, const char *
 int oci_write_config(const char *bundle, const struct ctr_config *cfg, const char *volume,
                      const struct env_ctx *ctx, const char *rootfs, int stdio, struct err *e)
 {
-    static const char *const caps[] = {"CAP_CHOWN",
-                                       "CAP_DAC_OVERRIDE",
-                                       "CAP_FSETID",
-                                       "CAP_FOWNER",
-                                       "CAP_MKNOD",
-                                       "CAP_NET_RAW",
-                                       "CAP_SETGID",
-                                       "CAP_SETUID",
-                                       "CAP_SETFCAP",
-                                       "CAP_SETPCAP",
-                                       "CAP_NET_BIND_SERVICE",
-                                       "CAP_SYS_CHROOT",
-                                       "CAP_KILL",
-                                       "CAP_AUDIT_WRITE",
-                                       NULL};
+
     static const char *const args_fd[] = {ROOTFS_AGENT, "agent", "--serve", "--fd", "3", NULL};
     static const char *const args_stdio[] = {ROOTFS_AGENT, "agent", "--serve", "--stdio", NULL};
     const char *const *args = stdio ? args_stdio : args_fd;
-    static const char *const masked[] = {
-        "/proc/acpi",          "/proc/kcore",      "/proc/keys",
-        "/proc/latency_stats", "/proc/timer_list", "/proc/sched_debug",
-        "/proc/scsi",          "/sys/firmware",    NULL};
-    static const char *const ro[] = {"/proc/bus",           "/proc/fs", "/proc/irq", "/proc/sys",
-                                     "/proc/sysrq-trigger", NULL};
     char path[800];
     snprintf(path, sizeof(path), "%s/config.json", bundle);
     FILE *f = fopen(path, "we");
@@ -79,11 +87,11 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
         json_str(f, *v);
     }
     fputs("],\"cwd\":\"/\",\"noNewPrivileges\":true,\"capabilities\":{\"bounding\":", f);
-    json_strs(f, caps);
+    json_caps(f);
     fputs(",\"effective\":", f);
-    json_strs(f, caps);
+    json_caps(f);
     fputs(",\"permitted\":", f);
-    json_strs(f, caps);
+    json_caps(f);
     /* The host's own hard limit: raising it is refused where it is lower
      * than Docker's 1048576 (as here). */
     struct rlimit rl = {0};
@@ -140,9 +148,9 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
         fprintf(f, "%s\"pids\":{\"limit\":%llu}", comma ? "," : "",
                 (unsigned long long)cfg->limits.pids);
     fputs("},\"maskedPaths\":", f);
-    json_strs(f, masked);
+    json_masked(f);
     fputs(",\"readonlyPaths\":", f);
-    json_strs(f, ro);
+    json_strs(f, confine_readonly);
     fputs("}}\n", f);
     if (fclose(f) != 0) return err_set(e, ERR_FAIL, "writing %s: %s", path, strerror(errno));
     return 0;

@@ -1,5 +1,7 @@
 #include "envs/container/rootfs.h"
 
+#include "envs/container/confine.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -106,26 +108,19 @@ static int pivot(const char *root, struct err *e)
     return 0;
 }
 
-/* Docker's masked and read-only paths (after pivot_root). */
+/* Docker's masked and read-only paths (after pivot_root): confine.h's. */
 static int mask_paths(struct err *e)
 {
-    static const char *const masked[] = {"/proc/kcore", "/proc/keys", "/proc/timer_list",
-                                         "/proc/sched_debug", "/proc/latency_stats"};
-    for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++)
-        if (access(masked[i], F_OK) == 0 &&
-            do_mount("/dev/null", masked[i], NULL, MS_BIND, NULL, e) < 0)
+    for (const char *const *p = confine_masked_files; *p; p++)
+        if (access(*p, F_OK) == 0 && do_mount("/dev/null", *p, NULL, MS_BIND, NULL, e) < 0)
             return -1;
-    static const char *const dirs[] = {"/proc/acpi", "/proc/scsi", "/sys/firmware"};
-    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-        if (access(dirs[i], F_OK) == 0 &&
-            do_mount("tmpfs", dirs[i], "tmpfs", MS_RDONLY, "size=0", e) < 0)
+    for (const char *const *p = confine_masked_dirs; *p; p++)
+        if (access(*p, F_OK) == 0 && do_mount("tmpfs", *p, "tmpfs", MS_RDONLY, "size=0", e) < 0)
             return -1;
-    static const char *const ro[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                                     "/proc/sysrq-trigger"};
-    for (size_t i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
-        if (access(ro[i], F_OK) != 0) continue;
-        if (do_mount(ro[i], ro[i], NULL, MS_BIND | MS_REC, NULL, e) < 0 ||
-            do_mount(NULL, ro[i], NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL, e) < 0)
+    for (const char *const *p = confine_readonly; *p; p++) {
+        if (access(*p, F_OK) != 0) continue;
+        if (do_mount(*p, *p, NULL, MS_BIND | MS_REC, NULL, e) < 0 ||
+            do_mount(NULL, *p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL, e) < 0)
             return -1;
     }
     return 0;
