@@ -199,6 +199,51 @@ static void compare_warnings(struct compare *c, const struct run_view *a, const 
     }
 }
 
+/* One row: metric p->metric of workload wa / environment ea of run ra
+ * against the same in run rb (wb, eb; -1 when rb lacks them), paired by
+ * round or not. -1 when out of memory (c freed). */
+static int compare_row(struct compare *c, const struct run_view *ra, int wa, int ea,
+                       const struct run_view *rb, int wb, int eb, const struct rv_point *p,
+                       struct err *e)
+{
+    struct series sa, sb;
+    memset(&sb, 0, sizeof(sb));
+    int rc = series_get(ra, wa, ea, p->metric, &sa);
+    if (rc == 0 && wb >= 0 && eb >= 0) rc = series_get(rb, wb, eb, p->metric, &sb);
+    struct compare_row *r = rc < 0 ? NULL : row_add(c, e);
+    if (r) {
+        snprintf(r->workload, sizeof(r->workload), "%s", ra->workloads[wa]);
+        snprintf(r->metric, sizeof(r->metric), "%s", p->metric);
+        snprintf(r->unit, sizeof(r->unit), "%s", p->unit);
+        if (!c->paired) snprintf(r->env, sizeof(r->env), "%s", ra->envs[ea]);
+        r->better = p->better;
+        if (c->paired) {
+            row_paired(c, r, &sa, &sb);
+        } else {
+            row_unpaired(c, r, &sa, &sb);
+            if (r->verdict == CMP_NA && sb.n == 0)
+                snprintf(r->why, sizeof(r->why), "B has no successful value");
+        }
+        row_judge(c, r);
+    }
+    series_free(&sa);
+    series_free(&sb);
+    if (r) return 0;
+    compare_free(c);
+    return rc < 0 ? err_set(e, ERR_FAIL, "out of memory") : -1;
+}
+
+/* 1 when point i is the first of its (workload, environment, metric). */
+static int first_of_kind(const struct run_view *rv, int i)
+{
+    const struct rv_point *p = &rv->points[i];
+    for (int k = 0; k < i; k++)
+        if (rv->points[k].wl == p->wl && rv->points[k].env == p->env &&
+            !strcmp(rv->points[k].metric, p->metric))
+            return 0;
+    return 1;
+}
+
 int compare_runs(const struct run_view *a, const struct run_view *b, const struct compare_opts *o,
                  struct compare *c, struct err *e)
 {
@@ -209,39 +254,9 @@ int compare_runs(const struct run_view *a, const struct run_view *b, const struc
     compare_warnings(c, a, b);
     for (int i = 0; i < a->npoints; i++) {
         const struct rv_point *p = &a->points[i];
-        int first = 1; /* one row per (workload, environment, metric) */
-        for (int k = 0; k < i && first; k++)
-            first = !(a->points[k].wl == p->wl && a->points[k].env == p->env &&
-                      !strcmp(a->points[k].metric, p->metric));
-        if (!first) continue;
+        if (!first_of_kind(a, i)) continue; /* one row per workload, environment, metric */
         int wb = wl_index(b, a->workloads[p->wl]), eb = env_index(b, a->envs[p->env]);
-        struct series sa, sb;
-        if (series_get(a, p->wl, p->env, p->metric, &sa) < 0 ||
-            (wb >= 0 && eb >= 0 ? series_get(b, wb, eb, p->metric, &sb)
-                                : (memset(&sb, 0, sizeof(sb)), 0)) < 0) {
-            series_free(&sa);
-            series_free(&sb);
-            compare_free(c);
-            return err_set(e, ERR_FAIL, "out of memory");
-        }
-        struct compare_row *r = row_add(c, e);
-        if (!r) {
-            series_free(&sa);
-            series_free(&sb);
-            compare_free(c);
-            return -1;
-        }
-        snprintf(r->workload, sizeof(r->workload), "%s", a->workloads[p->wl]);
-        snprintf(r->metric, sizeof(r->metric), "%s", p->metric);
-        snprintf(r->unit, sizeof(r->unit), "%s", p->unit);
-        snprintf(r->env, sizeof(r->env), "%s", a->envs[p->env]);
-        r->better = p->better;
-        row_unpaired(c, r, &sa, &sb);
-        if (r->verdict == CMP_NA && sb.n == 0)
-            snprintf(r->why, sizeof(r->why), "B has no successful value");
-        row_judge(c, r);
-        series_free(&sa);
-        series_free(&sb);
+        if (compare_row(c, a, p->wl, p->env, b, wb, eb, p, e) < 0) return -1;
     }
     if (c->nrows == 0) return err_set(e, ERR_USAGE, "run %s has no successful sample", c->a_label);
     return 0;
@@ -258,35 +273,8 @@ int compare_envs(const struct run_view *rv, int ea, int eb, const struct compare
     snprintf(c->b_label, sizeof(c->b_label), "%s", rv->envs[eb]);
     for (int i = 0; i < rv->npoints; i++) {
         const struct rv_point *p = &rv->points[i];
-        if (p->env != ea) continue;
-        int first = 1;
-        for (int k = 0; k < i && first; k++)
-            first = !(rv->points[k].wl == p->wl && rv->points[k].env == ea &&
-                      !strcmp(rv->points[k].metric, p->metric));
-        if (!first) continue;
-        struct series sa, sb;
-        if (series_get(rv, p->wl, ea, p->metric, &sa) < 0 ||
-            series_get(rv, p->wl, eb, p->metric, &sb) < 0) {
-            series_free(&sa);
-            series_free(&sb);
-            compare_free(c);
-            return err_set(e, ERR_FAIL, "out of memory");
-        }
-        struct compare_row *r = row_add(c, e);
-        if (!r) {
-            series_free(&sa);
-            series_free(&sb);
-            compare_free(c);
-            return -1;
-        }
-        snprintf(r->workload, sizeof(r->workload), "%s", rv->workloads[p->wl]);
-        snprintf(r->metric, sizeof(r->metric), "%s", p->metric);
-        snprintf(r->unit, sizeof(r->unit), "%s", p->unit);
-        r->better = p->better;
-        row_paired(c, r, &sa, &sb);
-        row_judge(c, r);
-        series_free(&sa);
-        series_free(&sb);
+        if (p->env != ea || !first_of_kind(rv, i)) continue;
+        if (compare_row(c, rv, p->wl, ea, rv, p->wl, eb, p, e) < 0) return -1;
     }
     if (c->nrows == 0) return err_set(e, ERR_USAGE, "%s has no successful sample", rv->envs[ea]);
     return 0;

@@ -204,8 +204,8 @@ static void make_uuid(char *buf, size_t len)
     snprintf(buf, len, "%s-%04x", ts, r);
 }
 
-static void emit_ndjson(FILE *f, const char *uuid, const char *wl, const char *env, int rep,
-                        int warmup, double wall, const struct reply *r)
+/* An NDJSON line's start: {"run":..,"workload":..,"env":.. */
+static void emit_head(FILE *f, const char *uuid, const char *wl, const char *env)
 {
     fputs("{\"run\":", f);
     json_str(f, uuid);
@@ -213,6 +213,12 @@ static void emit_ndjson(FILE *f, const char *uuid, const char *wl, const char *e
     json_str(f, wl);
     fputs(",\"env\":", f);
     json_str(f, env);
+}
+
+static void emit_ndjson(FILE *f, const char *uuid, const char *wl, const char *env, int rep,
+                        int warmup, double wall, const struct reply *r)
+{
+    emit_head(f, uuid, wl, env);
     fprintf(f, ",\"rep\":%d,\"warmup\":%s,\"ok\":%s,\"wall_s\":", rep, warmup ? "true" : "false",
             r->ok ? "true" : "false");
     json_num(f, wall);
@@ -245,12 +251,7 @@ static void emit_ndjson(FILE *f, const char *uuid, const char *wl, const char *e
 /* The NDJSON line of a pair not measured by design. */
 static void emit_na(FILE *f, const char *uuid, const char *wl, const char *env, const char *why)
 {
-    fputs("{\"run\":", f);
-    json_str(f, uuid);
-    fputs(",\"workload\":", f);
-    json_str(f, wl);
-    fputs(",\"env\":", f);
-    json_str(f, env);
+    emit_head(f, uuid, wl, env);
     fputs(",\"na\":true,\"ok\":false,\"error\":", f);
     char msg[300];
     snprintf(msg, sizeof(msg), "n/a: %s", why);
