@@ -111,8 +111,18 @@ void agent_run_job(const struct job *j, struct reply *rep)
                              .port = j->port,
                              .datadir = j->data,
                              .hostcpu = j->hostcpu};
-        rep->ok = workload_check_opts(w, &j->opts, &rep->err) == 0 &&
-                  w->run(&ctx, &rep->res, &rep->err) == 0;
+        /* a network workload's halves by the job's role, anything else run() */
+        int (*fn)(const struct wl_ctx *, struct result *, struct err *) =
+            !w->net                      ? w->run
+            : !strcmp(j->role, "server") ? w->server
+            : !strcmp(j->role, "client") ? w->client
+                                         : NULL;
+        if (!fn || (w->net && !j->port))
+            err_set(&rep->err, ERR_USAGE,
+                    "%s runs as a server/client pair (started by isobench run)", w->name);
+        else
+            rep->ok = workload_check_opts(w, &j->opts, &rep->err) == 0 &&
+                      fn(&ctx, &rep->res, &rep->err) == 0;
     }
     agent_where(&rep->res.facts);
     if (rep->ok && kv_require_all(&rep->res.facts, j->workload, &rep->err) < 0) rep->ok = 0;

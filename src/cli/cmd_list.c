@@ -23,10 +23,13 @@ int cmd_list(int argc, char **argv)
         const char *why = w->unavailable ? w->unavailable() : NULL;
         printf("  %-14s %-11s %s%s%s\n", w->name, why ? "unavailable" : "available", w->summary,
                why ? " -- " : "", why ? why : "");
-        for (const struct wl_opt *o = w->opts; verbose && o && o->name; o++)
-            printf("      %-12s %s [tiny=%s small=%s full=%s]\n", o->name, o->help,
-                   o->preset[0] ? o->preset[0] : "-", o->preset[1] ? o->preset[1] : "-",
-                   o->preset[2] ? o->preset[2] : "-");
+        for (const struct wl_opt *o = w->opts; verbose && o && o->name; o++) {
+            char type[160];
+            wl_opt_describe(o, type, sizeof(type));
+            printf("      %-12s %s [tiny=%s small=%s full=%s]\n      %-12s   (%s)\n", o->name,
+                   o->help, o->preset[0] ? o->preset[0] : "-", o->preset[1] ? o->preset[1] : "-",
+                   o->preset[2] ? o->preset[2] : "-", "", type);
+        }
     }
     puts("environments:");
     for (int i = 0; envs[i]; i++) {

@@ -16,12 +16,25 @@
 #include "workloads/workload.h"
 
 static const struct wl_opt linpack_opts[] = {
-    {"n", "matrix order N", {"1500", "5000", "15000"}},
-    {"threads", "BLAS threads; auto = CPUs of the environment", {"auto", "auto", "auto"}},
+    {"n",
+     "matrix order N",
+     {"1500", "5000", "15000"},
+     .type = WL_T_UINT,
+     .min = 2.0,
+     .max = 200000.0},
+    {"threads",
+     "BLAS threads; auto = CPUs of the environment",
+     {"auto", "auto", "auto"},
+     .type = WL_T_UINT,
+     .min = 1.0,
+     .max = 4096.0,
+     .values = "auto"},
     {"pages",
      "huge (2 MiB transparent huge pages) or normal, for A and LU",
-     {"huge", "huge", "huge"}},
-    {NULL, NULL, {NULL, NULL, NULL}},
+     {"huge", "huge", "huge"},
+     .type = WL_T_ENUM,
+     .values = "huge|normal"},
+    {.name = NULL},
 };
 
 static const char *linpack_unavailable(void)

@@ -47,19 +47,58 @@
 #define MYSQL_READY_S 300.0 /* bootstrap + start; a TCG guest is slow */
 
 static const struct wl_opt mysql_opts[] = {
-    {"threads", "sysbench thread counts swept", {"1,4", "1,2,4,8,16,32", "1,2,4,8,16,32,64,128"}},
+    {"threads",
+     "sysbench thread counts swept",
+     {"1,4", "1,2,4,8,16,32", "1,2,4,8,16,32,64,128"},
+     .type = WL_T_UINTS,
+     .min = 1.0,
+     .max = 4096.0},
     {"stop-gain",
      "stop the sweep once a thread count raises tps by less than this % (0: never)",
-     {"0", "2", "2"}},
-    {"duration", "seconds of sysbench per thread count", {"2", "10", "60"}},
-    {"warmup", "seconds of a discarded sysbench run before the sweep", {"1", "5", "30"}},
-    {"tables", "sysbench tables", {"1", "4", "8"}},
-    {"table-size", "rows per table", {"10000", "100000", "1000000"}},
-    {"buffer-pool", "InnoDB buffer pool size", {"128M", "1G", "3G"}},
-    {"log-file-size", "InnoDB redo log size", {"48M", "256M", "1G"}},
-    {"cpu-server", "CPU of mariadbd; all = not pinned", {"all", "all", "all"}},
-    {"cpu-client", "CPU of sysbench; all = not pinned", {"all", "all", "all"}},
-    {NULL, NULL, {NULL, NULL, NULL}},
+     {"0", "2", "2"},
+     .type = WL_T_UINT,
+     .min = 0.0,
+     .max = 1000.0,
+     .unit = "%"},
+    {"duration",
+     "seconds of sysbench per thread count",
+     {"2", "10", "60"},
+     .type = WL_T_UINT,
+     .min = 1.0,
+     .max = 86400.0,
+     .unit = "s"},
+    {"warmup",
+     "seconds of a discarded sysbench run before the sweep",
+     {"1", "5", "30"},
+     .type = WL_T_UINT,
+     .min = 0.0,
+     .max = 86400.0,
+     .unit = "s"},
+    {"tables", "sysbench tables", {"1", "4", "8"}, .type = WL_T_UINT, .min = 1.0, .max = 1024.0},
+    {"table-size",
+     "rows per table",
+     {"10000", "100000", "1000000"},
+     .type = WL_T_UINT,
+     .min = 1.0,
+     .max = 0x1p40,
+     .unit = "rows"},
+    {"buffer-pool",
+     "InnoDB buffer pool size",
+     {"128M", "1G", "3G"},
+     .type = WL_T_SIZE,
+     .min = 5242880.0,
+     .max = 0x1p44,
+     .unit = "bytes"},
+    {"log-file-size",
+     "InnoDB redo log size",
+     {"48M", "256M", "1G"},
+     .type = WL_T_SIZE,
+     .min = 1048576.0,
+     .max = 0x1p40,
+     .unit = "bytes"},
+    {"cpu-server", "CPU of mariadbd; all = not pinned", {"all", "all", "all"}, .type = WL_T_CPU},
+    {"cpu-client", "CPU of sysbench; all = not pinned", {"all", "all", "all"}, .type = WL_T_CPU},
+    {.name = NULL},
 };
 
 struct mysql_cfg {
@@ -104,13 +143,12 @@ static int mysql_params(const struct wl_ctx *ctx, struct mysql_cfg *c, struct er
     return 0;
 }
 
-/* A CPU option: "all" (-1) or a CPU number this process may use. */
+/* A CPU option (net_cpu_pick's meaning; "all", the preset, is -1). */
 static int mysql_cpu(const struct wl_ctx *ctx, const char *key, int *cpu, struct err *e)
 {
     const char *v = wl_opt_str(ctx, &workload_mysql, key);
-    *cpu = -1;
-    if (!v || !strcmp(v, "all")) return 0;
-    if (net_cpu_pick(v, cpu, e) < 0) return err_wrap(e, "mysql: %s", key);
+    if (net_cpu_pick(v ? v : "all", !strcmp(key, "cpu-server"), cpu, e) < 0)
+        return err_wrap(e, "mysql: %s", key);
     return 0;
 }
 
@@ -388,14 +426,16 @@ static int mysql_sweep(const struct wl_ctx *ctx, const struct mysql_cfg *c, int 
     return 0;
 }
 
-static int mysql_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
+static int mysql_serve(const struct wl_ctx *ctx, struct result *r, struct err *e)
+{
+    struct mysql_cfg c;
+    return mysql_params(ctx, &c, e) < 0 ? -1 : mysql_server(ctx, &c, r, e);
+}
+
+static int mysql_drive(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct mysql_cfg c;
     if (mysql_params(ctx, &c, e) < 0) return -1;
-    if (!ctx->role || !ctx->port)
-        return err_set(e, ERR_USAGE,
-                       "mysql runs as a server/client pair (started by isobench run)");
-    if (!strcmp(ctx->role, "server")) return mysql_server(ctx, &c, r, e);
     int cpu;
     if (mysql_cpu(ctx, "cpu-client", &cpu, e) < 0) return -1;
     struct sbench_target t = {.addr = ctx->addr,
@@ -443,5 +483,6 @@ const struct workload workload_mysql = {
     .data = 1,
     .guest_files = mysql_files,
     .check = mysql_check,
-    .run = mysql_run,
+    .server = mysql_serve,
+    .client = mysql_drive,
 };

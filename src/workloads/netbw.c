@@ -25,13 +25,43 @@
 #define NETBW_MAXMSG (4u << 20)
 
 static const struct wl_opt netbw_opts[] = {
-    {"duration", "seconds per direction", {"1", "5", "10"}},
-    {"msg-size", "bytes per send/recv call", {"128K", "128K", "128K"}},
-    {"sndbuf", "SO_SNDBUF bytes on both sides; 0 = kernel autotuning", {"0", "0", "0"}},
-    {"rcvbuf", "SO_RCVBUF bytes on both sides; 0 = kernel autotuning", {"0", "0", "0"}},
-    {"cpu-server", "CPU of the server half; auto = lowest allowed", {"auto", "auto", "auto"}},
-    {"cpu-client", "CPU of the client half; auto = highest allowed", {"auto", "auto", "auto"}},
-    {NULL, NULL, {NULL, NULL, NULL}},
+    {"duration",
+     "seconds per direction",
+     {"1", "5", "10"},
+     .type = WL_T_SECS,
+     .min = 0.0,
+     .max = 3600.0,
+     .unit = "s"},
+    {"msg-size",
+     "bytes per send/recv call",
+     {"128K", "128K", "128K"},
+     .type = WL_T_SIZE,
+     .min = 1.0,
+     .max = 67108864.0,
+     .unit = "bytes"},
+    {"sndbuf",
+     "SO_SNDBUF bytes on both sides; 0 = kernel autotuning",
+     {"0", "0", "0"},
+     .type = WL_T_SIZE,
+     .min = 0.0,
+     .max = 0x1p30,
+     .unit = "bytes"},
+    {"rcvbuf",
+     "SO_RCVBUF bytes on both sides; 0 = kernel autotuning",
+     {"0", "0", "0"},
+     .type = WL_T_SIZE,
+     .min = 0.0,
+     .max = 0x1p30,
+     .unit = "bytes"},
+    {"cpu-server",
+     "CPU of the server half; auto = the lowest allowed",
+     {"auto", "auto", "auto"},
+     .type = WL_T_CPU},
+    {"cpu-client",
+     "CPU of the client half; auto = the highest allowed",
+     {"auto", "auto", "auto"},
+     .type = WL_T_CPU},
+    {.name = NULL},
 };
 
 struct netbw_cfg {
@@ -61,24 +91,7 @@ static int netbw_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct
     struct netbw_cfg c;
     if (netbw_params(ctx, &c, e) < 0) return -1;
     need->mem_bytes = 2 * c.msg + (64u << 20);
-    return net_check_cpus(ctx, &workload_netbw, e);
-}
-
-/* Lowest CPU we may use ("auto" for the server: the client takes the
- * highest, so on a 2-CPU host the halves get one CPU each). */
-static int netbw_pin_server(const char *spec, int *cpu, struct err *e)
-{
-    if (spec && strcmp(spec, "auto")) return net_pin(spec, cpu, e);
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof(set), &set) < 0)
-        return err_set(e, ERR_FAIL, "sched_getaffinity: %s", strerror(errno));
-    for (int i = 0; i < CPU_SETSIZE; i++)
-        if (CPU_ISSET(i, &set)) {
-            char n[16];
-            snprintf(n, sizeof(n), "%d", i);
-            return net_pin(n, cpu, e);
-        }
-    return err_set(e, ERR_FAIL, "no CPU available");
+    return 0; /* cpu-server/cpu-client: typed WL_T_CPU */
 }
 
 /* Server: two connections, each opened with one command byte: 'T' = we
@@ -88,7 +101,7 @@ static int netbw_server(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
                         struct result *r, struct err *e)
 {
     int cpu;
-    if (netbw_pin_server(wl_opt_str(ctx, &workload_netbw, "cpu-server"), &cpu, e) < 0) return -1;
+    if (net_pin(wl_opt_str(ctx, &workload_netbw, "cpu-server"), 1, &cpu, e) < 0) return -1;
     char v[16];
     snprintf(v, sizeof(v), "%d", cpu);
     kv_set(&r->facts, "netbw.cpu", v, NULL);
@@ -161,7 +174,7 @@ static int netbw_client(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
                         struct result *r, struct err *e)
 {
     int cpu;
-    if (net_pin(wl_opt_str(ctx, &workload_netbw, "cpu-client"), &cpu, e) < 0) return -1;
+    if (net_pin(wl_opt_str(ctx, &workload_netbw, "cpu-client"), 0, &cpu, e) < 0) return -1;
     char v[16];
     snprintf(v, sizeof(v), "%d", cpu);
     kv_set(&r->facts, "netbw.cpu", v, NULL);
@@ -203,19 +216,26 @@ static int netbw_client(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
     return 0;
 }
 
-static int netbw_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
+/* One half, with its message buffer. */
+static int netbw_half(const struct wl_ctx *ctx, int server, struct result *r, struct err *e)
 {
     struct netbw_cfg c;
     if (netbw_params(ctx, &c, e) < 0) return -1;
-    if (!ctx->role || !ctx->port)
-        return err_set(e, ERR_USAGE,
-                       "netbw runs as a server/client pair (started by isobench run)");
     char *buf cleanup_free = malloc(c.msg);
     if (!buf) return err_set(e, ERR_FAIL, "out of memory");
     memset(buf, 0x5a, c.msg);
-    int server = !strcmp(ctx->role, "server");
     int rc = server ? netbw_server(ctx, &c, buf, r, e) : netbw_client(ctx, &c, buf, r, e);
     return rc < 0 ? err_wrap(e, "netbw %s", server ? "server" : "client") : 0;
+}
+
+static int netbw_serve(const struct wl_ctx *ctx, struct result *r, struct err *e)
+{
+    return netbw_half(ctx, 1, r, e);
+}
+
+static int netbw_drive(const struct wl_ctx *ctx, struct result *r, struct err *e)
+{
+    return netbw_half(ctx, 0, r, e);
 }
 
 static const char *const netbw_headline[] = {"tx_goodput", "rx_goodput", NULL};
@@ -228,5 +248,6 @@ const struct workload workload_netbw = {
     .net = 1,
     .headline = netbw_headline,
     .check = netbw_check,
-    .run = netbw_run,
+    .server = netbw_serve,
+    .client = netbw_drive,
 };

@@ -27,13 +27,41 @@
 #define NETLAT_SEQ 8 /* bytes of a UDP request's sequence number, echoed in its reply */
 
 static const struct wl_opt netlat_opts[] = {
-    {"duration", "seconds per mode", {"1", "5", "10"}},
-    {"modes", "tcp, udp or tcp,udp (TCP_RR then UDP_RR)", {"tcp,udp", "tcp,udp", "tcp,udp"}},
-    {"req-size", "request bytes", {"100", "100", "100"}},
-    {"resp-size", "response bytes", {"200", "200", "200"}},
-    {"cpu-server", "CPU of the server half; auto = highest allowed", {"auto", "auto", "auto"}},
-    {"cpu-client", "CPU of the client half; auto = highest allowed", {"auto", "auto", "auto"}},
-    {NULL, NULL, {NULL, NULL, NULL}},
+    {"duration",
+     "seconds per mode",
+     {"1", "5", "10"},
+     .type = WL_T_SECS,
+     .min = 0.0,
+     .max = 3600.0,
+     .unit = "s"},
+    {"modes",
+     "tcp, udp or tcp,udp (TCP_RR then UDP_RR)",
+     {"tcp,udp", "tcp,udp", "tcp,udp"},
+     .type = WL_T_ENUM,
+     .values = "tcp|udp|tcp,udp|udp,tcp"},
+    {"req-size",
+     "request bytes",
+     {"100", "100", "100"},
+     .type = WL_T_UINT,
+     .min = 2.0,
+     .max = 65000.0,
+     .unit = "bytes"},
+    {"resp-size",
+     "response bytes",
+     {"200", "200", "200"},
+     .type = WL_T_UINT,
+     .min = 2.0,
+     .max = 65000.0,
+     .unit = "bytes"},
+    {"cpu-server",
+     "CPU of the server half; high: the client's CPU (the only stable setting on a 2-CPU host)",
+     {"high", "high", "high"},
+     .type = WL_T_CPU},
+    {"cpu-client",
+     "CPU of the client half; auto = the highest allowed",
+     {"auto", "auto", "auto"},
+     .type = WL_T_CPU},
+    {.name = NULL},
 };
 
 struct netlat_cfg {
@@ -70,7 +98,7 @@ static int netlat_check(const struct wl_ctx *ctx, struct kvlist *resolved, struc
     struct netlat_cfg c;
     need->mem_bytes = 1 << 20;
     if (netlat_params(ctx, &c, e) < 0) return -1;
-    return net_check_cpus(ctx, &workload_netlat, e);
+    return 0; /* cpu-server/cpu-client: typed WL_T_CPU */
 }
 
 /* UDP end of the run: a 1-byte datagram "E", answered by "E". A reply is
@@ -98,7 +126,7 @@ static int netlat_server(const struct wl_ctx *ctx, const struct netlat_cfg *c, s
                          struct err *e)
 {
     int cpu;
-    if (net_pin(wl_opt_str(ctx, &workload_netlat, "cpu-server"), &cpu, e) < 0)
+    if (net_pin(wl_opt_str(ctx, &workload_netlat, "cpu-server"), 1, &cpu, e) < 0)
         return err_wrap(e, "netlat server");
     char v[16];
     snprintf(v, sizeof(v), "%d", cpu);
@@ -225,16 +253,18 @@ static int netlat_client_mode(const struct wl_ctx *ctx, const struct netlat_cfg 
     return 0;
 }
 
-static int netlat_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
+static int netlat_serve(const struct wl_ctx *ctx, struct result *r, struct err *e)
+{
+    struct netlat_cfg c;
+    return netlat_params(ctx, &c, e) < 0 ? -1 : netlat_server(ctx, &c, r, e);
+}
+
+static int netlat_drive(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct netlat_cfg c;
     if (netlat_params(ctx, &c, e) < 0) return -1;
-    if (!ctx->role || !ctx->port)
-        return err_set(e, ERR_USAGE,
-                       "netlat runs as a server/client pair (started by isobench run)");
-    if (!strcmp(ctx->role, "server")) return netlat_server(ctx, &c, r, e);
     int cpu;
-    if (net_pin(wl_opt_str(ctx, &workload_netlat, "cpu-client"), &cpu, e) < 0)
+    if (net_pin(wl_opt_str(ctx, &workload_netlat, "cpu-client"), 0, &cpu, e) < 0)
         return err_wrap(e, "netlat client");
     char v[16];
     snprintf(v, sizeof(v), "%d", cpu);
@@ -253,5 +283,6 @@ const struct workload workload_netlat = {
     .net = 1,
     .headline = netlat_headline,
     .check = netlat_check,
-    .run = netlat_run,
+    .server = netlat_serve,
+    .client = netlat_drive,
 };

@@ -16,14 +16,17 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-int net_cpu_pick(const char *spec, int *cpu, struct err *e)
+int net_cpu_pick(const char *spec, int server, int *cpu, struct err *e)
 {
+    *cpu = -1;
+    if (spec && !strcmp(spec, "all")) return 0;
     cpu_set_t set;
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof(set), &set) < 0)
         return err_set(e, ERR_FAIL, "sched_getaffinity: %s", strerror(errno));
+    if (!spec || !strcmp(spec, "auto")) spec = server ? "low" : "high";
     int c = -1;
-    if (!spec || !strcmp(spec, "auto")) {
+    if (!strcmp(spec, "high")) {
         for (int i = CPU_SETSIZE - 1; i >= 0 && c < 0; i--)
             if (CPU_ISSET(i, &set)) c = i;
     } else if (!strcmp(spec, "low")) {
@@ -42,16 +45,15 @@ int net_cpu_pick(const char *spec, int *cpu, struct err *e)
     return 0;
 }
 
-int net_pin(const char *spec, int *cpu, struct err *e)
+int net_pin(const char *spec, int server, int *cpu, struct err *e)
 {
-    int c;
-    if (net_cpu_pick(spec, &c, e) < 0) return -1;
+    if (net_cpu_pick(spec, server, cpu, e) < 0) return -1;
+    if (*cpu < 0) return 0; /* all: not pinned */
     cpu_set_t set;
     CPU_ZERO(&set);
-    CPU_SET(c, &set);
+    CPU_SET(*cpu, &set);
     if (sched_setaffinity(0, sizeof(set), &set) < 0)
-        return err_set(e, ERR_FAIL, "pinning to CPU %d: %s", c, strerror(errno));
-    *cpu = c;
+        return err_set(e, ERR_FAIL, "pinning to CPU %d: %s", *cpu, strerror(errno));
     return 0;
 }
 
@@ -216,18 +218,6 @@ int net_duration(const char *v, const char *wl, double *out, struct err *e)
 {
     if (!v || util_parse_double(v, out, e) < 0 || !isfinite(*out) || *out <= 0 || *out > 3600)
         return err_set(e, ERR_USAGE, "%s: duration must be a number of seconds in (0, 3600]", wl);
-    return 0;
-}
-
-int net_check_cpus(const struct wl_ctx *ctx, const struct workload *w, struct err *e)
-{
-    static const char *const keys[] = {"cpu-server", "cpu-client"};
-    for (int i = 0; i < 2; i++) {
-        const char *v = wl_opt_str(ctx, w, keys[i]);
-        uint64_t n;
-        if (v && strcmp(v, "auto") && strcmp(v, "low") && util_parse_u64(v, &n, e) < 0)
-            return err_wrap(e, "%s: %s", w->name, keys[i]);
-    }
     return 0;
 }
 

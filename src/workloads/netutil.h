@@ -11,11 +11,15 @@
 #include "core/err.h"
 #include "core/util.h"
 
-/* Picks one CPU this process may use. spec: a CPU number, "auto" (the
- * highest) or "low" (the lowest). */
-int net_cpu_pick(const char *spec, int *cpu, struct err *e);
-/* Pins the calling thread to the CPU net_cpu_pick chooses (-> *cpu). */
-int net_pin(const char *spec, int *cpu, struct err *e);
+/* Picks one CPU this process may use for a server (server = 1) or client
+ * half. spec (a WL_T_CPU option): a CPU number, "low" (the lowest allowed),
+ * "high" (the highest), "auto" - one meaning everywhere: a server half the
+ * lowest, a client half the highest, so on two CPUs each half has its own -
+ * or "all", which pins nothing (*cpu = -1). */
+int net_cpu_pick(const char *spec, int server, int *cpu, struct err *e);
+/* Pins the calling thread to the CPU net_cpu_pick chooses (-> *cpu; -1 and
+ * no pinning for "all"). */
+int net_pin(const char *spec, int server, int *cpu, struct err *e);
 
 /* A socket of type (SOCK_STREAM/SOCK_DGRAM) bound to addr:port (addr NULL
  * or "": every address); stream sockets listen. */
@@ -41,11 +45,6 @@ int net_write_full(int fd, const void *buf, size_t len, double deadline, struct 
 
 /* Sets SO_SNDBUF / SO_RCVBUF when non-zero, TCP_NODELAY when nodelay. */
 int net_sockopts(int fd, uint64_t sndbuf, uint64_t rcvbuf, int nodelay, struct err *e);
-
-/* cpu-server and cpu-client are "auto" or CPU numbers (ERR_USAGE). */
-struct wl_ctx;
-struct workload;
-int net_check_cpus(const struct wl_ctx *ctx, const struct workload *w, struct err *e);
 
 /* Why a network workload cannot run here (the peer namespace, veth and
  * nftables need root), or NULL. */

@@ -7,16 +7,28 @@
 #include "workloads/workload.h"
 
 static const struct wl_opt null_opts[] = {
-    {"fail", "1: fail the measurement on purpose (tests error paths)", {"0", "0", "0"}},
+    {"fail",
+     "1: fail the measurement on purpose (tests error paths)",
+     {"0", "0", "0"},
+     .type = WL_T_ENUM,
+     .values = "0|1"},
     {"sleep",
      "seconds to sleep, fractions allowed, counted in elapsed (tests timeouts, cancellation and "
      "compare's detection of a slowdown)",
-     {"0", "0", "0"}},
+     {"0", "0", "0"},
+     .type = WL_T_SECS,
+     .min = -1.0,
+     .max = 86400.0,
+     .unit = "s"},
     {"settle",
      "seconds: the run's first sample settles sleep= to this for every later one (tests how a "
      "workload settles an option, as mysql's stop-gain does)",
-     {NULL, NULL, NULL}},
-    {NULL, NULL, {NULL, NULL, NULL}},
+     {NULL, NULL, NULL},
+     .type = WL_T_SECS,
+     .min = -1.0,
+     .max = 86400.0,
+     .unit = "s"},
+    {.name = NULL},
 };
 
 static int null_params(const struct wl_ctx *ctx, uint64_t *fail, double *sleep_s, struct err *e)

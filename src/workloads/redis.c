@@ -24,17 +24,53 @@
 static const struct wl_opt redis_opts[] = {
     {"clients",
      "client counts swept (one connection each)",
-     {"1,8,32", "1,2,4,8,16,32,64,128", "1,2,4,8,16,32,64,128"}},
-    {"duration", "seconds measured per client count", {"1", "3", "10"}},
-    {"warmup", "seconds of load per client count before measuring", {"0.3", "1", "2"}},
-    {"pipeline", "requests in flight per client (redis-benchmark -P)", {"10", "10", "10"}},
+     {"1,8,32", "1,2,4,8,16,32,64,128", "1,2,4,8,16,32,64,128"},
+     .type = WL_T_UINTS,
+     .min = 1.0,
+     .max = 4096.0},
+    {"duration",
+     "seconds measured per client count",
+     {"1", "3", "10"},
+     .type = WL_T_SECS,
+     .min = 0.0,
+     .max = 3600.0,
+     .unit = "s"},
+    {"warmup",
+     "seconds of load per client count before measuring",
+     {"0.3", "1", "2"},
+     .type = WL_T_SECS,
+     .min = -1.0,
+     .max = 3600.0,
+     .unit = "s"},
+    {"pipeline",
+     "requests in flight per client (redis-benchmark -P)",
+     {"10", "10", "10"},
+     .type = WL_T_UINT,
+     .min = 1.0,
+     .max = 4096.0},
     {"keyspace",
      "grow (SETs make new keys, GETs read set ones: the paper) or N fixed keys",
-     {"grow", "grow", "grow"}},
-    {"seed", "seed of the operation sequence (the same in every environment)", {"1", "1", "1"}},
-    {"cpu-server", "CPU of redis-server; low = lowest allowed", {"low", "low", "low"}},
-    {"cpu-client", "CPU of the load generator; auto = highest allowed", {"auto", "auto", "auto"}},
-    {NULL, NULL, {NULL, NULL, NULL}},
+     {"grow", "grow", "grow"},
+     .type = WL_T_UINT,
+     .min = 1.0,
+     .max = 0x1p40,
+     .values = "grow",
+     .unit = "keys"},
+    {"seed",
+     "seed of the operation sequence (the same in every environment)",
+     {"1", "1", "1"},
+     .type = WL_T_UINT,
+     .min = 0.0,
+     .max = 0x1p62},
+    {"cpu-server",
+     "CPU of redis-server; low = lowest allowed",
+     {"low", "low", "low"},
+     .type = WL_T_CPU},
+    {"cpu-client",
+     "CPU of the load generator; auto = highest allowed",
+     {"auto", "auto", "auto"},
+     .type = WL_T_CPU},
+    {.name = NULL},
 };
 
 struct redis_cfg {
@@ -86,7 +122,7 @@ static int redis_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct
     struct redis_cfg c;
     if (redis_params(ctx, &c, e) < 0) return -1;
     need->mem_bytes = 256ull << 20; /* the keyspace a sweep grows stays well below this */
-    return net_check_cpus(ctx, &workload_redis, e);
+    return 0;                       /* cpu-server/cpu-client: typed WL_T_CPU */
 }
 
 static int redis_server(const struct wl_ctx *ctx, const struct redis_cfg *c, struct result *r,
@@ -95,7 +131,7 @@ static int redis_server(const struct wl_ctx *ctx, const struct redis_cfg *c, str
     if (!ctx->datadir || !ctx->datadir[0])
         return err_set(e, ERR_USAGE, "redis: the environment gave no data directory");
     int cpu;
-    if (net_cpu_pick(wl_opt_str(ctx, &workload_redis, "cpu-server"), &cpu, e) < 0)
+    if (net_cpu_pick(wl_opt_str(ctx, &workload_redis, "cpu-server"), 1, &cpu, e) < 0)
         return err_wrap(e, "redis server");
     char port[16], log[512], scpu[16], ver[128];
     snprintf(port, sizeof(port), "%d", ctx->port);
@@ -214,16 +250,18 @@ static int redis_sweep(const struct wl_ctx *ctx, const struct redis_cfg *c, stru
     return 0;
 }
 
-static int redis_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
+static int redis_serve(const struct wl_ctx *ctx, struct result *r, struct err *e)
+{
+    struct redis_cfg c;
+    return redis_params(ctx, &c, e) < 0 ? -1 : redis_server(ctx, &c, r, e);
+}
+
+static int redis_drive(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct redis_cfg c;
     if (redis_params(ctx, &c, e) < 0) return -1;
-    if (!ctx->role || !ctx->port)
-        return err_set(e, ERR_USAGE,
-                       "redis runs as a server/client pair (started by isobench run)");
-    if (!strcmp(ctx->role, "server")) return redis_server(ctx, &c, r, e);
     int cpu;
-    if (net_pin(wl_opt_str(ctx, &workload_redis, "cpu-client"), &cpu, e) < 0)
+    if (net_pin(wl_opt_str(ctx, &workload_redis, "cpu-client"), 0, &cpu, e) < 0)
         return err_wrap(e, "redis client");
     char v[16];
     snprintf(v, sizeof(v), "%d", cpu);
@@ -252,5 +290,6 @@ const struct workload workload_redis = {
     .data = 1,
     .guest_files = redis_files,
     .check = redis_check,
-    .run = redis_run,
+    .server = redis_serve,
+    .client = redis_drive,
 };

@@ -18,15 +18,124 @@ const struct workload *workload_find(const char *name)
     return NULL;
 }
 
+/* 1 when v is one of the '|'-separated words of list. */
+static int word_in(const char *v, const char *list)
+{
+    size_t n = strlen(v);
+    for (const char *p = list; p && *p;) {
+        size_t k = strcspn(p, "|");
+        if (k == n && !strncmp(p, v, n)) return 1;
+        p += k + (p[k] == '|');
+    }
+    return 0;
+}
+
+/* A byte count as 64M, 1T, 4096 (exact multiples of 1024 only). */
+static void fmt_bytes(double v, char *buf, size_t len)
+{
+    static const char sfx[] = "KMGTP";
+    int k = -1;
+    while (k < 4 && v >= 1024 && v == (double)(uint64_t)(v / 1024) * 1024) {
+        v /= 1024;
+        k++;
+    }
+    if (k < 0)
+        snprintf(buf, len, "%.0f", v);
+    else
+        snprintf(buf, len, "%.0f%c", v, sfx[k]);
+}
+
+void wl_opt_describe(const struct wl_opt *o, char *buf, size_t len)
+{
+    const char *u = o->unit ? o->unit : "";
+    char lo[32], hi[32];
+    switch (o->type) {
+    case WL_T_UINT:
+        snprintf(buf, len, "uint %.0f..%.0f%s%s%s%s", o->min, o->max, *u ? " " : "", u,
+                 o->values ? " or " : "", o->values ? o->values : "");
+        break;
+    case WL_T_SIZE:
+        fmt_bytes(o->min, lo, sizeof(lo));
+        fmt_bytes(o->max, hi, sizeof(hi));
+        snprintf(buf, len, "size %s..%s%s%s", lo, hi, o->values ? " or " : "",
+                 o->values ? o->values : "");
+        break;
+    case WL_T_SECS:
+        if (o->min < 0)
+            snprintf(buf, len, "seconds 0..%g", o->max);
+        else
+            snprintf(buf, len, "seconds above %g, at most %g", o->min, o->max);
+        break;
+    case WL_T_ENUM:
+        snprintf(buf, len, "one of %s", o->values);
+        break;
+    case WL_T_CPU:
+        snprintf(buf, len, "cpu: auto|low|high|all|N");
+        break;
+    case WL_T_UINTS:
+        snprintf(buf, len, "list of uint %.0f..%.0f, ascending", o->min, o->max);
+        break;
+    default:
+        snprintf(buf, len, "text%s%s", *u ? " " : "", u);
+    }
+}
+
+/* ERR_USAGE unless v fits o's type. */
+static int opt_check(const struct workload *w, const struct wl_opt *o, const char *v, struct err *e)
+{
+    char want[160];
+    wl_opt_describe(o, want, sizeof(want));
+    uint64_t u;
+    double d;
+    int ok = 1;
+    switch (o->type) {
+    case WL_T_UINT:
+        ok = (o->values && word_in(v, o->values)) ||
+             (util_parse_u64(v, &u, NULL) == 0 && (double)u >= o->min && (double)u <= o->max);
+        break;
+    case WL_T_SIZE:
+        ok = (o->values && word_in(v, o->values)) ||
+             (util_parse_size(v, &u, NULL) == 0 && (double)u >= o->min && (double)u <= o->max);
+        break;
+    case WL_T_SECS:
+        ok = util_parse_double(v, &d, NULL) == 0 && d > o->min && d >= 0 && d <= o->max;
+        break;
+    case WL_T_ENUM:
+        ok = word_in(v, o->values);
+        break;
+    case WL_T_CPU:
+        ok = word_in(v, "auto|low|high|all") ||
+             (util_parse_u64(v, &u, NULL) == 0 && u < 4096 && *v != '\0');
+        break;
+    case WL_T_UINTS: {
+        char buf[256], *save = NULL;
+        double prev = -1;
+        ok = snprintf(buf, sizeof(buf), "%s", v) < (int)sizeof(buf) && *v;
+        for (char *t = strtok_r(buf, ",", &save); ok && t; t = strtok_r(NULL, ",", &save)) {
+            ok = util_parse_u64(t, &u, NULL) == 0 && (double)u >= o->min && (double)u <= o->max &&
+                 (double)u > prev;
+            prev = (double)u;
+        }
+        ok = ok && v[strlen(v) - 1] != ',' && !strstr(v, ",,");
+        break;
+    }
+    default:
+        break;
+    }
+    if (ok) return 0;
+    return err_set(e, ERR_USAGE, "%s: %s must be %s, not '%s'", w->name, o->name, want, v);
+}
+
 int workload_check_opts(const struct workload *w, const struct kvlist *opts, struct err *e)
 {
     for (int i = 0; i < opts->n; i++) {
-        int ok = 0;
+        const struct wl_opt *found = NULL;
         for (const struct wl_opt *o = w->opts; o && o->name; o++)
-            if (strcmp(o->name, opts->v[i].key) == 0) ok = 1;
-        if (!ok)
+            if (strcmp(o->name, opts->v[i].key) == 0) found = o;
+        if (!found)
             return err_set(e, ERR_USAGE, "workload %s has no option '%s' (see isobench list -v)",
                            w->name, opts->v[i].key);
+        if (opt_check(w, found, opts->v[i].val, e) < 0) return -1;
     }
     return 0;
 }

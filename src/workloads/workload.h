@@ -9,13 +9,35 @@
 
 #include "core/result.h"
 
-/* One option; preset[] holds its tiny/small/full defaults ("auto": the
- * workload computes it, NULL: no default, i.e. optional). */
+/* Option types, checked for every workload by workload_check_opts (at
+ * plan time and again in the agent) and printed by `isobench list -v`. */
+enum wl_type {
+    WL_T_STR = 0, /* anything (the workload checks it) */
+    WL_T_UINT,    /* a whole number in [min, max] */
+    WL_T_SIZE,    /* a size with K/M/G/T suffixes, in [min, max] bytes */
+    WL_T_SECS,    /* seconds, a number in (min, max] */
+    WL_T_ENUM,    /* one of values ("a|b|c") */
+    WL_T_CPU,     /* CPU placement: auto (a server half the lowest allowed CPU, a client half
+                     the highest), low, high, all (not pinned) or a CPU number */
+    WL_T_UINTS,   /* a comma list of whole numbers in [min, max], ascending, no repeats */
+};
+
+/* One option: its name, help, tiny/small/full defaults (preset[]: "auto"
+ * the workload computes it, NULL no default, i.e. optional) and its type.
+ * values: an ENUM's choices, or the words besides numbers a UINT or SIZE
+ * takes ("auto", "grow"). unit: shown by list -v. */
 struct wl_opt {
     const char *name;
     const char *help;
     const char *preset[3];
+    int type;
+    double min, max;
+    const char *values;
+    const char *unit;
 };
+
+/* "uint 2..200000", "one of huge|normal", ... for option o (list -v). */
+void wl_opt_describe(const struct wl_opt *o, char *buf, size_t len);
 
 struct wl_ctx {
     int size;                  /* enum size_preset */
@@ -70,6 +92,11 @@ struct workload {
      * caller). */
     int (*check)(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                  struct err *e);
+    /* A network workload's halves (net = 1): the agent runs server() in the
+     * environment and client() in the peer namespace, by the job's role;
+     * run is then unused. */
+    int (*server)(const struct wl_ctx *ctx, struct result *r, struct err *e);
+    int (*client)(const struct wl_ctx *ctx, struct result *r, struct err *e);
     /* Measures once and fills r; fails with ERR_FAIL if the self-check fails.
      * A fact "<name>.resolve.<option>" in the run's first successful sample
      * of the workload settles that option for the rest of the run (mysql's
@@ -90,7 +117,8 @@ extern const struct workload *const workloads[];
 
 const struct workload *workload_find(const char *name);
 
-/* Rejects option keys the workload does not declare. */
+/* Rejects option keys the workload does not declare, and values (the
+ * user's or, at `size`, the preset's) that do not fit the option's type. */
 int workload_check_opts(const struct workload *w, const struct kvlist *opts, struct err *e);
 
 /* For a plain job (no client half to watch it): the units of work one run

@@ -28,7 +28,8 @@ expect 2 "are available" -- "$bin" run -w randomaccess -o table-size=64T --db "$
 expect 2 "tiny, small or full" -- "$bin" run -w null --size huge --db "$db"
 expect 2 "repetitions" -- "$bin" run -w null -r 0 --db "$db"
 expect 2 "not a readable file" -- "$bin" run -w compress --input "$dir/missing" --db "$db"
-expect 2 "array-size must be >= 1M" -- "$bin" run -w stream -o array-size=512K --db "$db"
+expect 2 "array-size must be size 1M..1T or auto, not .512K." -- "$bin" run -w stream -o array-size=512K --db "$db"
+expect 2 "cpu-server must be cpu: auto.low.high.all.N" -- "$bin" run -w netlat -o cpu-server=fast --db "$db"
 expect 2 "unknown command" -- "$bin" frobnicate
 expect 2 "no run '42'" -- "$bin" report 42 --db "$db"
 expect 2 "no database" -- "$bin" report --db "$dir/none.db"
