@@ -266,11 +266,11 @@ static int container_up(struct env_ctx *ctx, struct err *e)
     return 0;
 }
 
-static int container_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep,
-                          struct err *e)
+static int container_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w,
+                          struct reply *rep, struct err *e)
 {
     struct container *c = ctx->priv;
-    return env_chan_exec(&c->chan, ctx->timeout_s, ctx->watch, j, rep, e);
+    return env_chan_exec(&c->chan, ctx->timeout_s, w, j, rep, e);
 }
 
 /* Stops pid 1 (EOF on its channel); the runner's journal unwinds the

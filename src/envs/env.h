@@ -16,6 +16,7 @@
 #include "workloads/workload.h"
 
 struct env;
+struct env_watch;
 
 #define ENV_MAX_GUEST_FILES 16
 
@@ -51,8 +52,6 @@ struct env_ctx {
      * environment (NULL-terminated): what an environment whose root is not
      * the host's (the VM) must bring along. */
     const char *guest_files[ENV_MAX_GUEST_FILES + 1];
-    /* Watched while exec() waits for its reply (NULL: nothing); see below. */
-    struct env_watch *watch;
     void *priv;   /* owned by the environment, freed by down() */
     int restarts; /* times the runner brought it up again after it failed */
 };
@@ -97,9 +96,11 @@ struct env {
      * "n/a: why", by design, not a failure (NULL hook: offers all). */
     const char *(*lacks)(const struct spec *sp, unsigned needs);
     int (*up)(struct env_ctx *ctx, struct err *e);
-    /* Returns 0 when the agent answered (rep says whether the workload
-     * succeeded), -1 when the environment itself failed. */
-    int (*exec)(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e);
+    /* Runs j, watching w while it waits (NULL: nothing; see struct
+     * env_watch). Returns 0 when the agent answered (rep says whether the
+     * workload succeeded), -1 when the environment itself failed. */
+    int (*exec)(struct env_ctx *ctx, const struct job *j, struct env_watch *w, struct reply *rep,
+                struct err *e);
     void (*down)(struct env_ctx *ctx);
     /* Where the host CPU time of everything the environment runs is read
      * (host_cpu_read's "v1:FILE"/"v2:FILE": the container's cgroup, QEMU's

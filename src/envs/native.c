@@ -46,9 +46,10 @@ static int native_join(void *arg)
     return cg->ndirs ? cgroup_attach(cg, getpid(), &e) : 0;
 }
 
-static int native_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
+static int native_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w,
+                       struct reply *rep, struct err *e)
 {
-    return env_spawn_agent(j, ctx->timeout_s, native_join, ctx->priv, ctx->watch, rep, e);
+    return env_spawn_agent(j, ctx->timeout_s, native_join, ctx->priv, w, rep, e);
 }
 
 static int native_host_cpu(struct env_ctx *ctx, char *src, size_t len)

@@ -16,9 +16,11 @@ static int null_up(struct env_ctx *ctx, struct err *e)
     return 0;
 }
 
-static int null_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
+static int null_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w,
+                     struct reply *rep, struct err *e)
 {
     (void)ctx;
+    (void)w; /* in-process: nothing to watch while it runs */
     /* test hook: the environment itself fails on its 2nd job (once), as a
      * crashed agent would; the runner must restart it and go on */
     static int jobs;

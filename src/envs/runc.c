@@ -275,10 +275,11 @@ static int runsc_up(struct env_ctx *ctx, struct err *e)
     return oci_up(ctx, &rt_runsc, e);
 }
 
-static int runc_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
+static int runc_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w,
+                     struct reply *rep, struct err *e)
 {
     struct runc *r = ctx->priv;
-    return env_chan_exec(&r->chan, ctx->timeout_s, ctx->watch, j, rep, e);
+    return env_chan_exec(&r->chan, ctx->timeout_s, w, j, rep, e);
 }
 
 /* The agent exits on EOF and `runc run` returns; the journal's `runc

@@ -508,10 +508,11 @@ static int vm_up(struct env_ctx *ctx, struct err *e)
     return 0;
 }
 
-static int vm_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
+static int vm_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w, struct reply *rep,
+                   struct err *e)
 {
     struct vm *v = ctx->priv;
-    int rc = env_chan_exec(&v->chan, ctx->timeout_s, ctx->watch, j, rep, e);
+    int rc = env_chan_exec(&v->chan, ctx->timeout_s, w, j, rep, e);
     if (rc == 0 && rep->ok) {
         kv_set(&rep->res.facts, "accel", v->accel, NULL);
         if (strcmp(v->accel, "kvm")) kv_set(&rep->res.facts, "emulated", "1", NULL);

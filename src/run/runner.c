@@ -349,9 +349,7 @@ static int measure_net(struct env_ctx *ctx, struct job *j, const char *cpusrc, s
         return 0;
     }
     struct env_watch w = {.fd = c.fd, .fired = client_fired, .arg = &c};
-    ctx->watch = &w;
-    int src = ctx->env->exec(ctx, j, r, e);
-    ctx->watch = NULL;
+    int src = ctx->env->exec(ctx, j, &w, r, e);
     if (w.cancelled) { /* the client failed first: its error is the one that matters */
         r->ok = 0;
         r->err = c.rc < 0 ? c.err : cr->err;
@@ -489,7 +487,8 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
         cpusrc[0] = '\0';
     double cpu0 = 0, cpu1 = 0;
     int have_cpu = cpusrc[0] && host_cpu_read(cpusrc, &cpu0) == 0;
-    int rc = p->wl[w]->net ? measure_net(ctx, &j, cpusrc, r, e) : ctx->env->exec(ctx, &j, r, e);
+    int rc =
+        p->wl[w]->net ? measure_net(ctx, &j, cpusrc, r, e) : ctx->env->exec(ctx, &j, NULL, r, e);
     if (rc == 0 && r->ok && have_cpu && host_cpu_read(cpusrc, &cpu1) == 0 &&
         runner_charge(&r->res, cpu1 - cpu0, &r->err) < 0)
         r->ok = 0;

@@ -84,10 +84,11 @@ void engine_stop(struct engine_run *r)
     env_chan_stop(&r->chan, &r->pid, 10.0);
 }
 
-int engine_env_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e)
+int engine_env_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w,
+                    struct reply *rep, struct err *e)
 {
     struct engine_run *r = ctx->priv;
-    return env_chan_exec(&r->chan, ctx->timeout_s, ctx->watch, j, rep, e);
+    return env_chan_exec(&r->chan, ctx->timeout_s, w, j, rep, e);
 }
 
 void engine_env_down(struct env_ctx *ctx)

@@ -49,7 +49,8 @@ void engine_stop(struct engine_run *r);
 
 /* env->exec and env->down of an engine driver whose ctx->priv is its
  * struct engine_run (allocated with calloc). */
-int engine_env_exec(struct env_ctx *ctx, const struct job *j, struct reply *rep, struct err *e);
+int engine_env_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w,
+                    struct reply *rep, struct err *e);
 void engine_env_down(struct env_ctx *ctx);
 
 /* The journal's undo for a container: "NAME" (podman) or "HOST NAME"

@@ -44,9 +44,7 @@ static int nested_relay(int fd, struct env_ctx *ctx, struct err *e)
         if (proto_decode_job(buf, j, &rep->err) == 0) {
             struct err xe = {0};
             struct env_watch w = {.fd = fd, .fired = nested_fired, .arg = &fd};
-            ctx->watch = &w;
-            int rc = env_container.exec(ctx, j, rep, &xe);
-            ctx->watch = NULL;
+            int rc = env_container.exec(ctx, j, &w, rep, &xe);
             if (rc < 0) {
                 rep->ok = 0;
                 rep->err = xe;
