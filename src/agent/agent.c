@@ -254,14 +254,14 @@ int agent_serve_io(int rfd, int wfd, struct err *e)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN); /* a runner gone mid-reply: the write fails instead */
     if (chld_pipe[0] < 0 && pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-        return err_set(e, ERR_FAIL, "agent: pipe: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "agent: pipe");
     struct sigaction sc = {0};
     sc.sa_handler = serve_chld;
     sc.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigaction(SIGCHLD, &sc, NULL);
     /* claim_for()'s word, shared with the job processes */
     int *claim = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (claim == MAP_FAILED) return err_set(e, ERR_FAIL, "agent: mmap: %s", strerror(errno));
+    if (claim == MAP_FAILED) return err_sys(e, ERR_FAIL, errno, "agent: mmap");
     char *req cleanup_free = malloc(PROTO_MAX);
     char *out cleanup_free = malloc(PROTO_MAX);
     if (!req || !out) return err_set(e, ERR_FAIL, "agent: out of memory");
@@ -296,7 +296,7 @@ int agent_serve_io(int rfd, int wfd, struct err *e)
         }
         serve_child = pid > 0 ? pid : 0;
         sigprocmask(SIG_SETMASK, &old, NULL);
-        if (pid < 0) return err_set(e, ERR_FAIL, "agent: fork: %s", strerror(errno));
+        if (pid < 0) return err_sys(e, ERR_FAIL, errno, "agent: fork");
         int gone = 0;
         int st = serve_wait_job(pid, rfd, claim, &gone);
         serve_child = 0;

@@ -13,6 +13,7 @@ enum err_code {
 
 struct err {
     int code;
+    int errnum; /* the errno that caused it, kept as data (0: none) */
     char msg[1024];
 };
 
@@ -20,7 +21,14 @@ struct err {
  * so callers can write `return err_set(e, ERR_USAGE, "...")`. */
 int err_set(struct err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Prefixes e->msg with "what: " to add context on the way up. */
+/* As err_set, for a failed system call: keeps errnum in e->errnum and ends
+ * the message with ": " and its strerror (crun's crun_make_error keeps
+ * errno the same way). */
+int err_sys(struct err *e, int code, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Prefixes e->msg with "what: " to add context on the way up; a message
+ * that would not fit ends in "..." (cut, and said so). */
 int err_wrap(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

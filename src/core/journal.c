@@ -43,14 +43,14 @@ int journal_open(struct journal *j, const char *run_id, struct err *e)
     j->fd = -1;
     const char *root = journal_root();
     if (mkdir(root, 0700) < 0 && errno != EEXIST)
-        return err_set(e, ERR_USAGE, "cannot create %s: %s", root, strerror(errno));
+        return err_sys(e, ERR_USAGE, errno, "cannot create %s", root);
     snprintf(j->dir, sizeof(j->dir), "%s/%s", root, run_id);
     if (mkdir(j->dir, 0700) < 0 && errno != EEXIST)
-        return err_set(e, ERR_USAGE, "cannot create %s: %s", j->dir, strerror(errno));
+        return err_sys(e, ERR_USAGE, errno, "cannot create %s", j->dir);
     char path[600];
     snprintf(path, sizeof(path), "%s/journal", j->dir);
     j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (j->fd < 0) return err_set(e, ERR_FAIL, "cannot create %s: %s", path, strerror(errno));
+    if (j->fd < 0) return err_sys(e, ERR_FAIL, errno, "cannot create %s", path);
     char owner[64];
     snprintf(owner, sizeof(owner), "%d %llu", (int)getpid(), journal_starttime(getpid()));
     return journal_add(j, "owner", owner, e);
@@ -70,7 +70,7 @@ int journal_add(struct journal *j, const char *type, const char *arg, struct err
     if (n < 0 || (size_t)n >= sizeof(line) || strchr(arg, '\n'))
         return err_set(e, ERR_FAIL, "journal: bad entry");
     if (util_write_all(j->fd, line, (size_t)n) < 0 || fsync(j->fd) < 0)
-        return err_set(e, ERR_FAIL, "journal: write failed: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "journal: write failed");
     return 0;
 }
 
@@ -231,7 +231,7 @@ int journal_cleanup_dead(int *cleaned, int *live, struct err *e)
     *cleaned = *live = 0;
     const char *root = journal_root();
     DIR *d = opendir(root);
-    if (!d) return errno == ENOENT ? 0 : err_set(e, ERR_FAIL, "%s: %s", root, strerror(errno));
+    if (!d) return errno == ENOENT ? 0 : err_sys(e, ERR_FAIL, errno, "%s", root);
     struct dirent *de;
     int failed = 0;
     char first[300] = "";

@@ -71,14 +71,14 @@ int proc_run(char *const argv[], const struct proc_opts *o, char *out, size_t ca
     if (truncated) *truncated = 0;
     if (!argv || !argv[0]) return err_set(e, ERR_FAIL, "proc_run: no program");
     int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) return err_set(e, ERR_FAIL, "pipe: %s", strerror(errno));
+    if (pipe2(p, O_CLOEXEC) < 0) return err_sys(e, ERR_FAIL, errno, "pipe");
     fflush(NULL);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         close(p[0]);
         close(p[1]);
-        return err_set(e, ERR_FAIL, "fork for %s: %s", argv[0], strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "fork for %s", argv[0]);
     }
     if (pid == 0) proc_child(argv, o, p[1], parent);
     close(p[1]);
@@ -90,7 +90,7 @@ int proc_run(char *const argv[], const struct proc_opts *o, char *out, size_t ca
         if (timed_out) kill(pid, SIGKILL);
         pid_t r = waitpid(pid, &st, timed_out || !deadline ? 0 : WNOHANG);
         if (r == pid) break;
-        if (r < 0 && errno != EINTR) return err_set(e, ERR_FAIL, "waitpid: %s", strerror(errno));
+        if (r < 0 && errno != EINTR) return err_sys(e, ERR_FAIL, errno, "waitpid");
         if (r == 0 && util_now() >= deadline) timed_out = 1;
         if (r == 0 && !timed_out) usleep(10000);
     }

@@ -257,7 +257,7 @@ int proto_send(int fd, const char *payload, struct err *e)
     size_t len = strlen(payload);
     int n = snprintf(hdr, sizeof(hdr), "%zu\n", len);
     if (util_write_all(fd, hdr, (size_t)n) < 0 || util_write_all(fd, payload, len) < 0)
-        return err_set(e, ERR_FAIL, "protocol: write failed: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "protocol: write failed");
     return 0;
 }
 
@@ -275,11 +275,11 @@ static int read_full(int fd, char *buf, size_t len, double deadline, struct err 
         struct pollfd p = {.fd = fd, .events = POLLIN};
         int pr = poll(&p, 1, ms);
         if (pr < 0 && errno == EINTR) return err_set(e, ERR_FAIL, "interrupted");
-        if (pr < 0) return err_set(e, ERR_FAIL, "poll: %s", strerror(errno));
+        if (pr < 0) return err_sys(e, ERR_FAIL, errno, "poll");
         if (pr == 0) continue;
         ssize_t n = read(fd, buf + got, len - got);
         if (n < 0 && errno == EINTR) return err_set(e, ERR_FAIL, "interrupted");
-        if (n < 0) return err_set(e, ERR_FAIL, "protocol: read failed: %s", strerror(errno));
+        if (n < 0) return err_sys(e, ERR_FAIL, errno, "protocol: read failed");
         if (n == 0) return err_set(e, ERR_FAIL, "the agent closed the channel without a reply");
         got += (size_t)n;
     }

@@ -155,7 +155,7 @@ int store_open(const char *path, int create, struct store **out, struct err *e)
         return err_set(e, ERR_USAGE, "no database at %s (nothing has been run yet?)", path);
     }
     if (!exists && mkdir_parents(path) < 0) {
-        err_set(e, ERR_USAGE, "cannot create the directory of %s: %s", path, strerror(errno));
+        err_sys(e, ERR_USAGE, errno, "cannot create the directory of %s", path);
         free(st);
         return -1;
     }

@@ -83,10 +83,10 @@ static int userns_prepare(struct container *c, const struct env_ctx *ctx, struct
 {
     const char *own[] = {c->state, c->volume, c->data_ovl, NULL};
     if (chmod(journal_root(), 0711) < 0 || chmod(ctx->journal->dir, 0711) < 0)
-        return err_set(e, ERR_FAIL, "chmod %s: %s", ctx->journal->dir, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "chmod %s", ctx->journal->dir);
     for (int i = 0; own[i]; i++)
         if (own[i][0] && chown(own[i], USERNS_BASE, USERNS_BASE) < 0)
-            return err_set(e, ERR_FAIL, "chown %s: %s", own[i], strerror(errno));
+            return err_sys(e, ERR_FAIL, errno, "chown %s", own[i]);
     if (strcmp(c->cfg.image, "/")) return 0;
     /* overlayfs in a user namespace refuses a lower layer with mounts
      * beneath it (the host's / has /proc, /sys, ...: "failed to clone
@@ -94,10 +94,10 @@ static int userns_prepare(struct container *c, const struct env_ctx *ctx, struct
     char lower[700];
     snprintf(lower, sizeof(lower), "%s-lower", c->state);
     if (journal_add(ctx->journal, "dir", lower, e) < 0) return -1;
-    if (mkdir(lower, 0755) < 0) return err_set(e, ERR_FAIL, "mkdir %s: %s", lower, strerror(errno));
+    if (mkdir(lower, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", lower);
     if (journal_add(ctx->journal, "mount", lower, e) < 0) return -1;
     if (mount("/", lower, NULL, MS_BIND, NULL) < 0)
-        return err_set(e, ERR_FAIL, "bind / on %s: %s", lower, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "bind / on %s", lower);
     snprintf(c->cfg.image, sizeof(c->cfg.image), "%.511s", lower);
     return 0;
 }
@@ -113,7 +113,7 @@ static int userns_map(pid_t pid, struct err *e)
         int fd = open(path, O_WRONLY | O_CLOEXEC);
         ssize_t n = fd < 0 ? -1 : write(fd, map, strlen(map));
         if (fd >= 0) close(fd);
-        if (n != (ssize_t)strlen(map)) return err_set(e, ERR_FAIL, "%s: %s", path, strerror(errno));
+        if (n != (ssize_t)strlen(map)) return err_sys(e, ERR_FAIL, errno, "%s", path);
     }
     return 0;
 }
@@ -129,7 +129,7 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
     if (read(syncfd, &ok, 1) != 1) _exit(1);
     /* userns=on: the maps are written now; become the namespace's root */
     if (c->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-        err_set(&e, ERR_FAIL, "becoming root in the user namespace: %s", strerror(errno));
+        err_sys(&e, ERR_FAIL, errno, "becoming root in the user namespace");
         if (write(errfd, e.msg, strlen(e.msg)) < 0) _exit(2);
         _exit(1);
     }
@@ -143,19 +143,19 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
                             .own_netns = strcmp(c->cfg.net, "host") != 0,
                             .userns = c->userns};
     if (unshare(CLONE_NEWCGROUP) < 0)
-        err_set(&e, ERR_FAIL, "unshare(cgroup): %s", strerror(errno));
+        err_sys(&e, ERR_FAIL, errno, "unshare(cgroup)");
     else if (sethostname(host, strlen(host)) < 0)
-        err_set(&e, ERR_FAIL, "sethostname: %s", strerror(errno));
+        err_sys(&e, ERR_FAIL, errno, "sethostname");
     if (!e.msg[0] && !strcmp(c->cfg.net, "nat"))
         net_nat_guest(&c->nat, &e);
     else if (!e.msg[0] && r.own_netns)
         net_loopback_up(&e);
     if (!e.msg[0] && rootfs_setup(&r, &e) == 0 && security_apply(&e) == 0) {
         if (dup2(chan, 3) < 0)
-            err_set(&e, ERR_FAIL, "dup2: %s", strerror(errno));
+            err_sys(&e, ERR_FAIL, errno, "dup2");
         else {
             execl(ROOTFS_AGENT, "isobench", "agent", "--serve", "--fd", "3", (char *)NULL);
-            err_set(&e, ERR_FAIL, "exec %s: %s", ROOTFS_AGENT, strerror(errno));
+            err_sys(&e, ERR_FAIL, errno, "exec %s", ROOTFS_AGENT);
         }
     }
     if (write(errfd, e.msg, strlen(e.msg)) < 0) _exit(2);
@@ -169,8 +169,7 @@ static int container_prepare(struct container *c, struct env_ctx *ctx, struct er
 {
     snprintf(c->state, sizeof(c->state), "%s/c%d", ctx->journal->dir, ctx->idx);
     if (journal_add(ctx->journal, "dir", c->state, e) < 0) return -1;
-    if (mkdir(c->state, 0700) < 0)
-        return err_set(e, ERR_FAIL, "mkdir %s: %s", c->state, strerror(errno));
+    if (mkdir(c->state, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", c->state);
     if (ctr_data_dir(&c->cfg, ctx, c->volume, c->data_ovl, sizeof(c->volume), e) < 0) return -1;
     char name[128];
     snprintf(name, sizeof(name), "isobench-%s-%d", ctx->run_id, ctx->idx);
@@ -181,9 +180,9 @@ static int container_start(struct container *c, struct env_ctx *ctx, double t0, 
 {
     int sv[2], sync[2], errp[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-        return err_set(e, ERR_FAIL, "socketpair: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "socketpair");
     if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
-        return err_set(e, ERR_FAIL, "pipe: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "pipe");
     const char *self = env_self_exe();
     if (!strcmp(c->cfg.net, "nat")) net_nat_plan(&c->nat, ctx->run_id, ctx->idx);
     struct isob_clone_args args = {0};
@@ -206,7 +205,7 @@ static int container_start(struct container *c, struct env_ctx *ctx, double t0, 
     if (pid < 0) {
         close(sync[1]);
         close(errp[0]);
-        return err_set(e, ERR_FAIL, "clone3: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "clone3");
     }
     c->pid = pid;
     int rc = journal_add_pid(ctx->journal, pid, e);
@@ -216,8 +215,7 @@ static int container_start(struct container *c, struct env_ctx *ctx, double t0, 
         rc = net_nat_host(&c->nat, ctx->run_id, pid, ctx->journal, e);
     if (rc == 0 && !strcmp(c->cfg.net, "nat") && ctx->peer)
         rc = net_nat_publish(&c->nat, ctx->run_id, ctx->peer->host_if, ctx->port, e);
-    if (rc == 0 && write(sync[1], "g", 1) != 1)
-        rc = err_set(e, ERR_FAIL, "sync: %s", strerror(errno));
+    if (rc == 0 && write(sync[1], "g", 1) != 1) rc = err_sys(e, ERR_FAIL, errno, "sync");
     close(sync[1]);
     char msg[sizeof(e->msg)] = "";
     ssize_t n = rc == 0 ? read(errp[0], msg, sizeof(msg) - 1) : 0;

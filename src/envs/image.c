@@ -132,7 +132,7 @@ static int run_debootstrap(const char *suite, const char *dir, const char *mirro
     char *const argv[] = {"debootstrap", "--variant=minbase", inc, (char *)suite,
                           (char *)dir,   (char *)mirror,      NULL};
     int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return err_set(e, ERR_FAIL, "image: %s: %s", log, strerror(errno));
+    if (fd < 0) return err_sys(e, ERR_FAIL, errno, "image: %s", log);
     fflush(NULL);
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -144,10 +144,10 @@ static int run_debootstrap(const char *suite, const char *dir, const char *mirro
         _exit(127);
     }
     close(fd);
-    if (pid < 0) return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
+    if (pid < 0) return err_sys(e, ERR_FAIL, errno, "fork");
     int st;
     while (waitpid(pid, &st, 0) < 0) {
-        if (errno != EINTR) return err_set(e, ERR_FAIL, "waitpid: %s", strerror(errno));
+        if (errno != EINTR) return err_sys(e, ERR_FAIL, errno, "waitpid");
         if (env_interrupted) kill(pid, SIGTERM);
     }
     if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
@@ -235,7 +235,7 @@ int image_build(const char *name, const char *packages, const char *mirror, cons
     }
     journal_rmtree(partial); /* what an earlier, killed build left */
     if (rc == 0 && (mkdir(partial, 0755) < 0 || mkdir(rootfs, 0755) < 0))
-        rc = err_set(e, ERR_FAIL, "mkdir %s: %s", rootfs, strerror(errno));
+        rc = err_sys(e, ERR_FAIL, errno, "mkdir %s", rootfs);
     if (rc == 0) rc = run_debootstrap(suite, rootfs, mirror, include, log, e);
     if (rc == 0) {
         char p[800], info[5000], when[32];
@@ -248,8 +248,7 @@ int image_build(const char *name, const char *packages, const char *mirror, cons
                  when, suite, mirror, include, (unsigned long long)bytes);
         snprintf(p, sizeof(p), "%s/info", partial);
         write_text(p, info);
-        if (rename(partial, final) < 0)
-            rc = err_set(e, ERR_FAIL, "rename %s: %s", partial, strerror(errno));
+        if (rename(partial, final) < 0) rc = err_sys(e, ERR_FAIL, errno, "rename %s", partial);
         snprintf(p, sizeof(p), "%s/debootstrap.log", final);
         if (rc == 0 && rename(log, p) == 0) snprintf(log, loglen, "%s", p);
     }
@@ -267,8 +266,7 @@ int image_list(struct image_info **out, int *n, struct err *e)
     *out = NULL;
     *n = 0;
     DIR *d = opendir(image_root());
-    if (!d)
-        return errno == ENOENT ? 0 : err_set(e, ERR_FAIL, "%s: %s", image_root(), strerror(errno));
+    if (!d) return errno == ENOENT ? 0 : err_sys(e, ERR_FAIL, errno, "%s", image_root());
     struct dirent *de;
     int cap = 0;
     while ((de = readdir(d))) {

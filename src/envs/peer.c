@@ -35,7 +35,7 @@ static void peer_plan(struct peer *p, const char *run_id, const struct journal *
 static int peer_make_ns(const char *path, struct err *e)
 {
     pid_t pid = fork();
-    if (pid < 0) return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
+    if (pid < 0) return err_sys(e, ERR_FAIL, errno, "fork");
     if (pid == 0) {
         if (unshare(CLONE_NEWNET) < 0) _exit(1);
         _exit(mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0 ? 2 : 0);
@@ -53,14 +53,14 @@ static int peer_make_ns(const char *path, struct err *e)
 static int peer_configure(const struct peer *p, uint32_t addr, uint32_t gw, struct err *e)
 {
     int pfd[2];
-    if (pipe2(pfd, O_CLOEXEC) < 0) return err_set(e, ERR_FAIL, "pipe: %s", strerror(errno));
+    if (pipe2(pfd, O_CLOEXEC) < 0) return err_sys(e, ERR_FAIL, errno, "pipe");
     pid_t pid = fork();
-    if (pid < 0) return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
+    if (pid < 0) return err_sys(e, ERR_FAIL, errno, "fork");
     if (pid == 0) {
         struct err ce = {0};
         close(pfd[0]);
         if (peer_enter(p) < 0)
-            err_set(&ce, ERR_FAIL, "setns: %s", strerror(errno));
+            err_sys(&ce, ERR_FAIL, errno, "setns");
         else if (net_loopback_up(&ce) == 0 && nl_addr_add("eth0", addr, 30, &ce) == 0 &&
                  nl_link_set("eth0", 1, NULL, &ce) == 0 && nl_route_default("eth0", gw, &ce) == 0)
             _exit(0);
@@ -88,11 +88,11 @@ int peer_up(struct peer *p, const char *run_id, struct journal *j, struct err *e
     peer_plan(p, run_id, j, &host, &guest);
     if (journal_add(j, "file", p->nspath, e) < 0) return -1;
     int fd = open(p->nspath, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-    if (fd < 0) return err_set(e, ERR_FAIL, "creating %s: %s", p->nspath, strerror(errno));
+    if (fd < 0) return err_sys(e, ERR_FAIL, errno, "creating %s", p->nspath);
     close(fd);
     if (journal_add(j, "mount", p->nspath, e) < 0 || peer_make_ns(p->nspath, e) < 0) return -1;
     p->nsfd = open(p->nspath, O_RDONLY | O_CLOEXEC);
-    if (p->nsfd < 0) return err_set(e, ERR_FAIL, "open %s: %s", p->nspath, strerror(errno));
+    if (p->nsfd < 0) return err_sys(e, ERR_FAIL, errno, "open %s", p->nspath);
     if (journal_add(j, "link", p->host_if, e) < 0 ||
         nl_veth_add(p->host_if, "eth0", 0, p->nsfd, e) < 0 ||
         nl_addr_add(p->host_if, host, 30, e) < 0 || nl_link_set(p->host_if, 1, NULL, e) < 0)

@@ -157,12 +157,11 @@ static int runc_bundle(struct runc *r, struct env_ctx *ctx, struct err *e)
     snprintf(r->bundle, sizeof(r->bundle), "%s/bundle", r->state);
     snprintf(r->id, sizeof(r->id), "isobench-%s-%d", ctx->run_id, ctx->idx);
     if (journal_add(ctx->journal, "rmtree", r->state, e) < 0) return -1; /* write-ahead */
-    if (mkdir(r->state, 0700) < 0)
-        return err_set(e, ERR_FAIL, "mkdir %s: %s", r->state, strerror(errno));
+    if (mkdir(r->state, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", r->state);
     char fs[700], merged[1024];
     snprintf(fs, sizeof(fs), "%s/fs", r->state);
     if (mkdir(fs, 0700) < 0 || mkdir(r->bundle, 0700) < 0)
-        return err_set(e, ERR_FAIL, "mkdir in %s: %s", r->state, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "mkdir in %s", r->state);
     if (rootfs_overlay(fs, r->cfg.image, NULL, merged, sizeof(merged), ctx->journal, e) < 0)
         return -1;
     if (ctr_data_dir(&r->cfg, ctx, r->volume, r->data_ovl, sizeof(r->volume), e) < 0) return -1;
@@ -185,7 +184,7 @@ static int journal_runc_cgroups(const char *id, struct journal *j, struct err *e
         return journal_add(j, "cgroup", path, e);
     }
     DIR *d = opendir("/sys/fs/cgroup");
-    if (!d) return err_set(e, ERR_FAIL, "cannot list /sys/fs/cgroup: %s", strerror(errno));
+    if (!d) return err_sys(e, ERR_FAIL, errno, "cannot list /sys/fs/cgroup");
     struct dirent *de;
     int rc = 0;
     while (rc == 0 && (de = readdir(d))) {

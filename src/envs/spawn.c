@@ -33,14 +33,14 @@ int env_agent_start(const struct job *j, int (*setup)(void *), void *arg, pid_t 
     const char *self = env_self_exe(); /* resolve before fork */
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-        return err_set(e, ERR_FAIL, "socketpair: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "socketpair");
     int parent_fd cleanup_close = sv[0];
     fflush(NULL);
     pid_t parent = getpid();
     pid_t pid cleanup_child = fork();
     if (pid < 0) {
         close(sv[1]);
-        return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "fork");
     }
     if (pid == 0) {
         util_die_with_parent(parent); /* a killed runner leaves no agent behind */
@@ -77,7 +77,7 @@ static int env_await(int fd, double timeout_s, struct env_watch *w, void (*cance
         }
         int pr = poll(p, 2, ms);
         if (pr < 0 && errno == EINTR) return err_set(e, ERR_FAIL, "interrupted");
-        if (pr < 0) return err_set(e, ERR_FAIL, "poll: %s", strerror(errno));
+        if (pr < 0) return err_sys(e, ERR_FAIL, errno, "poll");
         if (p[0].revents) break; /* the reply (or EOF) is here */
         if (!p[1].revents) continue;
         watching = 0;
@@ -160,7 +160,7 @@ int env_make_datadir(struct env_ctx *ctx, struct err *e)
     if (ctx->journal && ctx->journal->fd >= 0 && journal_add(ctx->journal, "rmtree", dir, e) < 0)
         return -1;
     if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-        return err_set(e, ERR_FAIL, "mkdir %s: %s", dir, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "mkdir %s", dir);
     snprintf(ctx->datadir, sizeof(ctx->datadir), "%s", dir);
     return 0;
 }
@@ -204,7 +204,7 @@ int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-        return err_set(e, ERR_FAIL, "socketpair: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "socketpair");
     fflush(NULL);
     pid_t parent = getpid();
     pid_t p = fork();
@@ -221,7 +221,7 @@ int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx
     }
     close(sv[1]);
     *chan = sv[0];
-    if (p < 0) return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
+    if (p < 0) return err_sys(e, ERR_FAIL, errno, "fork");
     *pid = p;
     if (journal_add_pid(ctx->journal, p, e) < 0) return -1;
     if (proto_wait_ready(*chan, 60, e) < 0)

@@ -241,8 +241,7 @@ static int vm_prepare(struct vm *v, struct env_ctx *ctx, struct err *e)
     if (k) snprintf(v->kernel, sizeof(v->kernel), "%s", k);
     snprintf(v->state, sizeof(v->state), "%s/vm%d", ctx->journal->dir, ctx->idx);
     if (journal_add(ctx->journal, "rmtree", v->state, e) < 0) return -1;
-    if (mkdir(v->state, 0700) < 0)
-        return err_set(e, ERR_FAIL, "mkdir %s: %s", v->state, strerror(errno));
+    if (mkdir(v->state, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", v->state);
     snprintf(v->initrd, sizeof(v->initrd), "%s/initrd.cpio", v->state);
     snprintf(v->sock, sizeof(v->sock), "%s/agent.sock", v->state);
     snprintf(v->console, sizeof(v->console), "%s/console.log", v->state);
@@ -264,7 +263,7 @@ static int vm_prepare(struct vm *v, struct env_ctx *ctx, struct err *e)
     int fd = open(v->disk, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
         if (fd >= 0) close(fd);
-        return err_set(e, ERR_FAIL, "creating %s: %s", v->disk, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "creating %s", v->disk);
     }
     close(fd);
     char log[720];
@@ -298,7 +297,7 @@ static int vm_connect(const char *path, pid_t qemu, double timeout_s, struct err
     while (util_now() < deadline) {
         if (waitpid(qemu, NULL, WNOHANG) == qemu) return err_set(e, ERR_FAIL, "QEMU exited");
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) return err_set(e, ERR_FAIL, "socket: %s", strerror(errno));
+        if (fd < 0) return err_sys(e, ERR_FAIL, errno, "socket");
         if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) return fd;
         close(fd);
         usleep(10000);
@@ -418,7 +417,7 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
         return err_wrap(e, "vm: accounting cgroup");
     pid_t parent = getpid();
     pid_t pid = fork();
-    if (pid < 0) return err_set(e, ERR_FAIL, "fork: %s", strerror(errno));
+    if (pid < 0) return err_sys(e, ERR_FAIL, errno, "fork");
     if (pid == 0) {
         util_die_with_parent(parent);
         int fd = open(v->console, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

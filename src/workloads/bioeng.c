@@ -27,7 +27,7 @@ static int aio_open(struct bioeng *b, struct err *e)
     if (!b->cbs || !b->todo || !b->ev) return err_set(e, ERR_FAIL, "out of memory");
     if (syscall(SYS_io_setup, b->qd, &b->aio) < 0) {
         b->aio = 0;
-        return err_set(e, ERR_FAIL, "io_setup(%u): %s", b->qd, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "io_setup(%u)", b->qd);
     }
     return 0;
 }
@@ -132,7 +132,7 @@ int bioeng_reap(struct bioeng *b, unsigned min, unsigned max, unsigned *slots, l
     while (done < b->pending) {
         long rc = syscall(SYS_io_submit, b->aio, (long)(b->pending - done), b->todo + done);
         if (rc < 0 && errno == EINTR) continue;
-        if (rc <= 0) return err_set(e, ERR_FAIL, "io_submit: %s", strerror(errno));
+        if (rc <= 0) return err_sys(e, ERR_FAIL, errno, "io_submit");
         done += (unsigned)rc;
     }
     b->pending = 0;
@@ -141,7 +141,7 @@ int bioeng_reap(struct bioeng *b, unsigned min, unsigned max, unsigned *slots, l
         n = syscall(SYS_io_getevents, b->aio, (long)min, (long)(max < b->qd ? max : b->qd), b->ev,
                     NULL);
     } while (n < 0 && errno == EINTR);
-    if (n < 0) return err_set(e, ERR_FAIL, "io_getevents: %s", strerror(errno));
+    if (n < 0) return err_sys(e, ERR_FAIL, errno, "io_getevents");
     for (long i = 0; i < n; i++) {
         slots[i] = (unsigned)b->ev[i].data;
         res[i] = (long)b->ev[i].res;

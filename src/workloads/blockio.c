@@ -178,7 +178,7 @@ static int blockio_storage(const char *dir, uint64_t size, struct err *e)
     struct statfs sf;
     struct statvfs sv;
     if (statfs(dir, &sf) < 0 || statvfs(dir, &sv) < 0)
-        return err_set(e, ERR_USAGE, "blockio: data storage %s: %s", dir, strerror(errno));
+        return err_sys(e, ERR_USAGE, errno, "blockio: data storage %s", dir);
     if (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC)
         return err_set(e, ERR_USAGE,
                        "blockio: data storage %s is in RAM (tmpfs): O_DIRECT is refused there "
@@ -320,7 +320,7 @@ static int fill(struct bio_run *b, struct err *e)
     for (uint64_t off = 0; off < b->c->size; off += SEQ_BS) {
         stamp(b->bufs, SEQ_BS, off);
         if (pwrite(b->fd, b->bufs, SEQ_BS, (off_t)off) != (ssize_t)SEQ_BS)
-            return err_set(e, ERR_FAIL, "blockio: filling the file: %s", strerror(errno));
+            return err_sys(e, ERR_FAIL, errno, "blockio: filling the file");
     }
     return fsync(b->fd) < 0 ? err_set(e, ERR_FAIL, "fsync: %s", strerror(errno)) : 0;
 }

@@ -129,7 +129,7 @@ static int netbw_server(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
                 ssize_t n = recv(fd, buf, c->msg, 0);
                 if (n == 0) break;
                 if (n < 0 && errno == EINTR) continue;
-                if (n < 0) return err_set(e, ERR_FAIL, "netbw server: recv: %s", strerror(errno));
+                if (n < 0) return err_sys(e, ERR_FAIL, errno, "netbw server: recv");
                 got += (uint64_t)n;
             }
             unsigned char le[8];
@@ -188,7 +188,7 @@ static int netbw_client(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
             ssize_t n = recv(fd, buf, c->msg, 0);
             if (n == 0) return err_set(e, ERR_FAIL, "netbw client: server closed early");
             if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return err_set(e, ERR_FAIL, "netbw client: recv: %s", strerror(errno));
+            if (n < 0) return err_sys(e, ERR_FAIL, errno, "netbw client: recv");
             bytes += (double)n;
         }
         double secs = util_now() - t0, cpu_s = cpu_delta(c0, netbw_env_cpu(ctx));

@@ -113,11 +113,11 @@ static int netlat_serve_udp(int ufd, const struct netlat_cfg *c, char *buf, stru
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN) return err_set(e, ERR_FAIL, "netlat server (udp): no client");
-            return err_set(e, ERR_FAIL, "netlat server: recvfrom: %s", strerror(errno));
+            return err_sys(e, ERR_FAIL, errno, "netlat server: recvfrom");
         }
         size_t out = n == 1 && buf[0] == 'E' ? 1 : c->resp;
         if (sendto(ufd, buf, out, 0, (struct sockaddr *)&from, fl) < 0)
-            return err_set(e, ERR_FAIL, "netlat server: sendto: %s", strerror(errno));
+            return err_sys(e, ERR_FAIL, errno, "netlat server: sendto");
         if (out == 1) return 0;
     }
 }
@@ -165,7 +165,7 @@ int netlat_udp_reply(int fd, uint64_t seq, uint64_t resp, char *rbuf, uint64_t *
         ssize_t k = recv(fd, rbuf, NETLAT_MAXMSG, 0);
         if (k < 0) {
             if (errno == EAGAIN || errno == EINTR) return 0;
-            return err_set(e, ERR_FAIL, "netlat client: recv: %s", strerror(errno));
+            return err_sys(e, ERR_FAIL, errno, "netlat client: recv");
         }
         if ((uint64_t)k != resp)
             return err_set(e, ERR_FAIL, "netlat client: udp reply of %zd bytes, not %llu", k,
@@ -208,7 +208,7 @@ static int netlat_client_mode(const struct wl_ctx *ctx, const struct netlat_cfg 
         if (udp) {
             memcpy(buf, &n, NETLAT_SEQ);
             if (send(fd, buf, c->req, 0) < 0)
-                return err_set(e, ERR_FAIL, "netlat client: send: %s", strerror(errno));
+                return err_sys(e, ERR_FAIL, errno, "netlat client: send");
             int got = netlat_udp_reply(fd, n, c->resp, rbuf, &late, e);
             if (got < 0) return -1;
             if (!got) { /* 0.2 s timeout: lost, go on */

@@ -23,7 +23,7 @@ int net_cpu_pick(const char *spec, int server, int *cpu, struct err *e)
     cpu_set_t set;
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof(set), &set) < 0)
-        return err_set(e, ERR_FAIL, "sched_getaffinity: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "sched_getaffinity");
     if (!spec || !strcmp(spec, "auto")) spec = server ? "low" : "high";
     int c = -1;
     if (!strcmp(spec, "high")) {
@@ -53,14 +53,14 @@ int net_pin(const char *spec, int server, int *cpu, struct err *e)
     CPU_ZERO(&set);
     CPU_SET(*cpu, &set);
     if (sched_setaffinity(0, sizeof(set), &set) < 0)
-        return err_set(e, ERR_FAIL, "pinning to CPU %d: %s", *cpu, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "pinning to CPU %d", *cpu);
     return 0;
 }
 
 int net_listen(int type, const char *addr, int port, struct err *e)
 {
     int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-    if (fd < 0) return err_set(e, ERR_FAIL, "socket: %s", strerror(errno));
+    if (fd < 0) return err_sys(e, ERR_FAIL, errno, "socket");
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -85,7 +85,7 @@ int net_wait(int fd, int out, double deadline, struct err *e)
         struct pollfd p = {.fd = fd, .events = out ? POLLOUT : POLLIN};
         int n = poll(&p, 1, (int)(left * 1000) + 1);
         if (n > 0) return 0;
-        if (n < 0 && errno != EINTR) return err_set(e, ERR_FAIL, "poll: %s", strerror(errno));
+        if (n < 0 && errno != EINTR) return err_sys(e, ERR_FAIL, errno, "poll");
     }
 }
 
@@ -94,7 +94,7 @@ int net_accept(int lfd, double timeout_s, struct err *e)
     if (net_wait(lfd, 0, util_now() + timeout_s, e) < 0)
         return err_wrap(e, "no client connected within %.0f s", timeout_s);
     int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-    if (fd < 0) return err_set(e, ERR_FAIL, "accept: %s", strerror(errno));
+    if (fd < 0) return err_sys(e, ERR_FAIL, errno, "accept");
     net_timeouts(fd, NET_IO_TIMEOUT_S);
     return fd;
 }
@@ -107,7 +107,7 @@ int net_connect(int type, const char *addr, int port, double timeout_s, struct e
     double deadline = util_now() + timeout_s;
     for (;;) {
         int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-        if (fd < 0) return err_set(e, ERR_FAIL, "socket: %s", strerror(errno));
+        if (fd < 0) return err_sys(e, ERR_FAIL, errno, "socket");
         if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
             net_timeouts(fd, NET_IO_TIMEOUT_S);
             return fd;
@@ -152,7 +152,7 @@ int net_read_full(int fd, void *buf, size_t len, double deadline, int *eof, stru
         if (errno == EINTR && util_now() < deadline) continue;
         if (errno == EAGAIN || errno == EINTR)
             return err_set(e, ERR_FAIL, "timed out waiting for the peer");
-        return err_set(e, ERR_FAIL, "recv: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "recv");
     }
     return 0;
 }
@@ -169,7 +169,7 @@ int net_write_full(int fd, const void *buf, size_t len, double deadline, struct 
         if (n < 0 && errno == EINTR && util_now() < deadline) continue;
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             return err_set(e, ERR_FAIL, "timed out waiting for the peer");
-        return err_set(e, ERR_FAIL, "send: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "send");
     }
     return 0;
 }
@@ -180,16 +180,16 @@ int net_sockopts(int fd, uint64_t sndbuf, uint64_t rcvbuf, int nodelay, struct e
     if (sndbuf) {
         v = (int)sndbuf;
         if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) < 0)
-            return err_set(e, ERR_FAIL, "SO_SNDBUF: %s", strerror(errno));
+            return err_sys(e, ERR_FAIL, errno, "SO_SNDBUF");
     }
     if (rcvbuf) {
         v = (int)rcvbuf;
         if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0)
-            return err_set(e, ERR_FAIL, "SO_RCVBUF: %s", strerror(errno));
+            return err_sys(e, ERR_FAIL, errno, "SO_RCVBUF");
     }
     v = 1;
     if (nodelay && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)) < 0)
-        return err_set(e, ERR_FAIL, "TCP_NODELAY: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "TCP_NODELAY");
     return 0;
 }
 

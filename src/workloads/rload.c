@@ -139,13 +139,13 @@ static int conn_flush(struct conn *cn, int ep, struct err *e)
             stuck = 1;
             break;
         }
-        return err_set(e, ERR_FAIL, "redis load: send: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "redis load: send");
     }
     if (stuck != cn->want_out) {
         struct epoll_event ev = {.events = EPOLLIN | (stuck ? EPOLLOUT : 0),
                                  .data.u32 = (uint32_t)cn->id};
         if (epoll_ctl(ep, EPOLL_CTL_MOD, cn->fd, &ev) < 0)
-            return err_set(e, ERR_FAIL, "epoll_ctl: %s", strerror(errno));
+            return err_sys(e, ERR_FAIL, errno, "epoll_ctl");
         cn->want_out = stuck;
     }
     return stuck;
@@ -231,7 +231,7 @@ static int conn_read(struct conn *cn, double now, double t_start, double t_end, 
         if (n == 0) return err_set(e, ERR_FAIL, "redis load: the server closed the connection");
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR) return 0;
-            return err_set(e, ERR_FAIL, "redis load: recv: %s", strerror(errno));
+            return err_sys(e, ERR_FAIL, errno, "redis load: recv");
         }
         cn->rlen += (size_t)n;
         size_t off = 0, used;
@@ -292,7 +292,7 @@ static int rload_loop(const struct rload_cfg *c, struct rload_keys *k, struct co
         if (now - last_progress > RLOAD_STALL_S)
             return err_set(e, ERR_FAIL, "redis load: no reply for %.0f s", RLOAD_STALL_S);
         int n = epoll_wait(ep, ev, 64, 100);
-        if (n < 0 && errno != EINTR) return err_set(e, ERR_FAIL, "epoll_wait: %s", strerror(errno));
+        if (n < 0 && errno != EINTR) return err_sys(e, ERR_FAIL, errno, "epoll_wait");
         now = util_now();
         for (int i = 0; i < n; i++) {
             struct conn *cn = &cs[ev[i].data.u32];
@@ -333,7 +333,7 @@ int rload_run(const struct rload_cfg *c, struct rload_keys *k, struct rload_out 
     int ep cleanup_close = epoll_create1(EPOLL_CLOEXEC);
     if (!cs || ep < 0) {
         free(cs);
-        return err_set(e, ERR_FAIL, "redis load: out of memory or epoll: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "redis load: out of memory or epoll");
     }
     for (int i = 0; i < c->clients; i++)
         cs[i].fd = -1;
@@ -352,7 +352,7 @@ int rload_run(const struct rload_cfg *c, struct rload_keys *k, struct rload_out 
         if (net_sockopts(cn->fd, 0, 0, 1, e) < 0 ||
             fcntl(cn->fd, F_SETFL, fcntl(cn->fd, F_GETFL) | O_NONBLOCK) < 0 ||
             epoll_ctl(ep, EPOLL_CTL_ADD, cn->fd, &ev) < 0)
-            rc = err_set(e, ERR_FAIL, "redis load: socket setup: %s", strerror(errno));
+            rc = err_sys(e, ERR_FAIL, errno, "redis load: socket setup");
     }
     if (rc == 0) rc = rload_loop(c, k, cs, ep, o, e);
     conns_free(cs, c->clients);
@@ -389,7 +389,7 @@ int rload_command(const char *addr, int port, double timeout_s, const char *cons
         if (n == 0) return 1; /* closed without a reply (SHUTDOWN does that) */
         if (n < 0) {
             if (errno == EINTR) continue;
-            return err_set(e, ERR_FAIL, "redis: recv: %s", strerror(errno));
+            return err_sys(e, ERR_FAIL, errno, "redis: recv");
         }
         got += (size_t)n;
     }

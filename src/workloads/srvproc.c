@@ -45,13 +45,13 @@ int srv_start(struct srv *s, const char *name, char *const argv[], int cpu, cons
     if (access(argv[0], X_OK) != 0)
         return err_set(e, ERR_FAIL, "%s: %s not found in this environment", name, argv[0]);
     int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (lfd < 0) return err_set(e, ERR_FAIL, "%s: log %s: %s", name, log, strerror(errno));
+    if (lfd < 0) return err_sys(e, ERR_FAIL, errno, "%s: log %s", name, log);
     fflush(NULL);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         close(lfd);
-        return err_set(e, ERR_FAIL, "%s: fork: %s", name, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "%s: fork", name);
     }
     if (pid == 0) srv_child(argv, parent, cpu, in_fd, lfd);
     close(lfd);

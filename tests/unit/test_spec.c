@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -163,6 +164,28 @@ static void kv_overflow_is_counted(void **state)
     free(l);
 }
 
+/* errno is kept as data; a message that does not fit says it was cut. */
+static void errors_keep_errno_and_mark_cuts(void **state)
+{
+    (void)state;
+    struct err e = {0};
+    assert_int_equal(err_sys(&e, ERR_FAIL, ENOENT, "open %s", "/x"), -1);
+    assert_int_equal(e.errnum, ENOENT);
+    assert_string_equal(e.msg, "open /x: No such file or directory");
+    err_wrap(&e, "loading");
+    assert_int_equal(e.errnum, ENOENT); /* context added, cause kept */
+    char big[2000];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    err_set(&e, ERR_FAIL, "%s", big);
+    assert_int_equal(e.errnum, 0);
+    assert_int_equal(strlen(e.msg), sizeof(e.msg) - 1);
+    assert_string_equal(e.msg + sizeof(e.msg) - 4, "...");
+    err_set(&e, ERR_FAIL, "short");
+    err_wrap(&e, "%s", big); /* a cut prefix is marked too */
+    assert_non_null(strstr(e.msg, "xxx...: short"));
+}
+
 /* The strings of the JSON array after "key": in text, in order. */
 static int json_array(const char *text, const char *key, char out[][64], int max)
 {
@@ -242,6 +265,7 @@ int main(void)
         cmocka_unit_test(cpu_lists),
         cmocka_unit_test(container_config_rejects_before_creating),
         cmocka_unit_test(kv_overflow_is_counted),
+        cmocka_unit_test(errors_keep_errno_and_mark_cuts),
         cmocka_unit_test(oci_bundle_confinement_matches_own_runtime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -73,11 +73,10 @@ static int write_str(const char *dir, const char *file, const char *val, struct 
     char path[1200];
     snprintf(path, sizeof(path), "%s/%s", dir, file);
     FILE *f = fopen(path, "we");
-    if (!f) return err_set(e, ERR_FAIL, "cgroup: open %s: %s", path, strerror(errno));
+    if (!f) return err_sys(e, ERR_FAIL, errno, "cgroup: open %s", path);
     int ok = fputs(val, f) >= 0;
     ok &= fclose(f) == 0;
-    if (!ok)
-        return err_set(e, ERR_FAIL, "cgroup: write '%s' to %s: %s", val, path, strerror(errno));
+    if (!ok) return err_sys(e, ERR_FAIL, errno, "cgroup: write '%s' to %s", val, path);
     return 0;
 }
 
@@ -105,8 +104,7 @@ static void own_path(const char *ctrl, char *out, size_t len)
 static int make_dir(struct cgroup *cg, const char *path, struct journal *j, struct err *e)
 {
     if (journal_add(j, "cgroup", path, e) < 0) return -1; /* write-ahead */
-    if (mkdir(path, 0755) < 0)
-        return err_set(e, ERR_FAIL, "cgroup: mkdir %s: %s", path, strerror(errno));
+    if (mkdir(path, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "cgroup: mkdir %s", path);
     snprintf(cg->dirs[cg->ndirs++], sizeof(cg->dirs[0]), "%s", path);
     return 0;
 }

@@ -61,7 +61,7 @@ int ctr_data_dir(const struct ctr_config *c, struct env_ctx *ctx, char *volume, 
     char *dir = vol ? volume : ovl;
     snprintf(dir, len, "/var/tmp/isobench-%s-%d-%s", ctx->run_id, ctx->idx, vol ? "vol" : "ovl");
     if (journal_add(ctx->journal, "rmtree", dir, e) < 0) return -1;
-    if (mkdir(dir, 0755) < 0) return err_set(e, ERR_FAIL, "mkdir %s: %s", dir, strerror(errno));
+    if (mkdir(dir, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", dir);
     snprintf(ctx->datadir, sizeof(ctx->datadir), "/data");
     kv_set(&ctx->facts, "datadir", vol ? volume : ovl, NULL);
     return 0;

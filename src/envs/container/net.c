@@ -111,12 +111,12 @@ int net_nat_tap(const struct net_nat *n, const char *run_id, int idx, struct jou
     snprintf(name, len, "isob%.6st%d", tag, idx);
     if (journal_add(j, "link", name, e) < 0) return -1;
     *fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-    if (*fd < 0) return err_set(e, ERR_FAIL, "/dev/net/tun: %s", strerror(errno));
+    if (*fd < 0) return err_sys(e, ERR_FAIL, errno, "/dev/net/tun");
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
     snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
     if (ioctl(*fd, TUNSETIFF, &ifr) < 0)
-        return err_set(e, ERR_FAIL, "creating tap %s: %s", name, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "creating tap %s", name);
     return nl_link_set(name, 1, n->bridge, e);
 }

@@ -59,8 +59,7 @@ int nl_bridge_add(const char *name, struct err *e)
     struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
     mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
     mnl_attr_nest_end(nlh, li);
-    if (nl_talk(nlh) < 0)
-        return err_set(e, ERR_FAIL, "creating bridge %s: %s", name, strerror(errno));
+    if (nl_talk(nlh) < 0) return err_sys(e, ERR_FAIL, errno, "creating bridge %s", name);
     return 0;
 }
 
@@ -83,8 +82,7 @@ int nl_veth_add(const char *name, const char *peer, pid_t pid, int nsfd, struct 
     mnl_attr_nest_end(nlh, p);
     mnl_attr_nest_end(nlh, data);
     mnl_attr_nest_end(nlh, li);
-    if (nl_talk(nlh) < 0)
-        return err_set(e, ERR_FAIL, "creating veth %s: %s", name, strerror(errno));
+    if (nl_talk(nlh) < 0) return err_sys(e, ERR_FAIL, errno, "creating veth %s", name);
     return 0;
 }
 
@@ -104,7 +102,7 @@ int nl_link_set(const char *name, int up, const char *master, struct err *e)
         if (!m) return err_set(e, ERR_FAIL, "no link %s", master);
         mnl_attr_put_u32(nlh, IFLA_MASTER, m);
     }
-    if (nl_talk(nlh) < 0) return err_set(e, ERR_FAIL, "configuring %s: %s", name, strerror(errno));
+    if (nl_talk(nlh) < 0) return err_sys(e, ERR_FAIL, errno, "configuring %s", name);
     return 0;
 }
 
@@ -122,7 +120,7 @@ int nl_addr_add(const char *name, uint32_t addr, int prefix, struct err *e)
     ifa->ifa_index = idx;
     mnl_attr_put_u32(nlh, IFA_LOCAL, addr);
     mnl_attr_put_u32(nlh, IFA_ADDRESS, addr);
-    if (nl_talk(nlh) < 0) return err_set(e, ERR_FAIL, "address on %s: %s", name, strerror(errno));
+    if (nl_talk(nlh) < 0) return err_sys(e, ERR_FAIL, errno, "address on %s", name);
     return 0;
 }
 
@@ -140,7 +138,7 @@ int nl_route_default(const char *dev, uint32_t gw, struct err *e)
     rtm->rtm_type = RTN_UNICAST;
     mnl_attr_put_u32(nlh, RTA_GATEWAY, gw);
     mnl_attr_put_u32(nlh, RTA_OIF, if_nametoindex(dev));
-    if (nl_talk(nlh) < 0) return err_set(e, ERR_FAIL, "default route: %s", strerror(errno));
+    if (nl_talk(nlh) < 0) return err_sys(e, ERR_FAIL, errno, "default route");
     return 0;
 }
 

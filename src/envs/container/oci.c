@@ -72,7 +72,7 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
     char path[800];
     snprintf(path, sizeof(path), "%s/config.json", bundle);
     FILE *f = fopen(path, "we");
-    if (!f) return err_set(e, ERR_FAIL, "cannot write %s: %s", path, strerror(errno));
+    if (!f) return err_sys(e, ERR_FAIL, errno, "cannot write %s", path);
     fputs(
         "{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},"
         "\"args\":",
@@ -152,6 +152,6 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
     fputs(",\"readonlyPaths\":", f);
     json_strs(f, confine_readonly);
     fputs("}}\n", f);
-    if (fclose(f) != 0) return err_set(e, ERR_FAIL, "writing %s: %s", path, strerror(errno));
+    if (fclose(f) != 0) return err_sys(e, ERR_FAIL, errno, "writing %s", path);
     return 0;
 }

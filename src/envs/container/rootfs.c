@@ -15,8 +15,8 @@ static int do_mount(const char *src, const char *dst, const char *type, unsigned
                     const char *data, struct err *e)
 {
     if (mount(src, dst, type, flags, data) < 0)
-        return err_set(e, ERR_FAIL, "mount %s on %s (%s): %s", src ? src : "-", dst,
-                       type ? type : "bind", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "mount %s on %s (%s)", src ? src : "-", dst,
+                       type ? type : "bind");
     return 0;
 }
 
@@ -47,14 +47,14 @@ static int bind_in(const char *src, const char *root, const char *dst, int ro, s
     char target[1024];
     snprintf(target, sizeof(target), "%s%s", root, dst);
     struct stat st;
-    if (stat(src, &st) < 0) return err_set(e, ERR_FAIL, "bind source %s: %s", src, strerror(errno));
+    if (stat(src, &st) < 0) return err_sys(e, ERR_FAIL, errno, "bind source %s", src);
     char parent[1024];
     snprintf(parent, sizeof(parent), "%s", target);
     *strrchr(parent, '/') = '\0';
     if (!S_ISDIR(st.st_mode) && mkdir_p(parent, 0755) < 0)
-        return err_set(e, ERR_FAIL, "cannot create %s: %s", parent, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "cannot create %s", parent);
     if (S_ISDIR(st.st_mode) ? mkdir_p(target, 0755) : touch(target))
-        return err_set(e, ERR_FAIL, "cannot create %s: %s", target, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "cannot create %s", target);
     if (do_mount(src, target, NULL, MS_BIND | MS_REC, NULL, e) < 0) return -1;
     if (ro &&
         do_mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, NULL, e) < 0)
@@ -66,7 +66,7 @@ static int setup_dev(const char *root, struct err *e)
 {
     char dev[1100];
     snprintf(dev, sizeof(dev), "%.1000s/dev", root);
-    if (mkdir_p(dev, 0755) < 0) return err_set(e, ERR_FAIL, "mkdir %s: %s", dev, strerror(errno));
+    if (mkdir_p(dev, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", dev);
     if (do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", e) < 0)
         return -1;
     static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
@@ -80,7 +80,7 @@ static int setup_dev(const char *root, struct err *e)
     snprintf(shm, sizeof(shm), "%s/shm", dev);
     if (mkdir(shm, 01777) < 0 || do_mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                                           "mode=1777,size=65536k", e) < 0)
-        return e->msg[0] ? -1 : err_set(e, ERR_FAIL, "mkdir %s: %s", shm, strerror(errno));
+        return e->msg[0] ? -1 : err_sys(e, ERR_FAIL, errno, "mkdir %s", shm);
     static const char *const links[][2] = {{"/proc/self/fd", "fd"},
                                            {"/proc/self/fd/0", "stdin"},
                                            {"/proc/self/fd/1", "stdout"},
@@ -88,8 +88,7 @@ static int setup_dev(const char *root, struct err *e)
     for (size_t i = 0; i < 4; i++) {
         char l[1200];
         snprintf(l, sizeof(l), "%s/%s", dev, links[i][1]);
-        if (symlink(links[i][0], l) < 0)
-            return err_set(e, ERR_FAIL, "symlink %s: %s", l, strerror(errno));
+        if (symlink(links[i][0], l) < 0) return err_sys(e, ERR_FAIL, errno, "symlink %s", l);
     }
     return 0;
 }
@@ -99,11 +98,11 @@ static int pivot(const char *root, struct err *e)
     char old[1100];
     snprintf(old, sizeof(old), "%s/.oldroot", root);
     if (mkdir(old, 0700) < 0 && errno != EEXIST)
-        return err_set(e, ERR_FAIL, "mkdir %s: %s", old, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "mkdir %s", old);
     if (chdir(root) < 0 || syscall(SYS_pivot_root, ".", ".oldroot") < 0)
-        return err_set(e, ERR_FAIL, "pivot_root to %s: %s", root, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "pivot_root to %s", root);
     if (chdir("/") < 0 || umount2("/.oldroot", MNT_DETACH) < 0)
-        return err_set(e, ERR_FAIL, "detaching the old root: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "detaching the old root");
     rmdir("/.oldroot");
     return 0;
 }
@@ -138,7 +137,7 @@ int rootfs_overlay(const char *state, const char *lower, const char *extra, char
     snprintf(work, sizeof(work), "%s/work", state);
     snprintf(merged, len, "%s/merged", state);
     if (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0 || mkdir(merged, 0755) < 0)
-        return err_set(e, ERR_FAIL, "mkdir in %s: %s", state, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "mkdir in %s", state);
     snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s", lower, upper, work,
              extra ? extra : "");
     if (j && journal_add(j, "mount", merged, e) < 0) return -1;
@@ -154,10 +153,9 @@ int rootfs_data_overlay(const char *dir, const char *target, const char *extra, 
     for (int i = 0; i < 3; i++) {
         snprintf(sub[i], sizeof(sub[i]), "%s/%s", dir, names[i]);
         if (mkdir(sub[i], 0755) < 0 && errno != EEXIST)
-            return err_set(e, ERR_FAIL, "mkdir %s: %s", sub[i], strerror(errno));
+            return err_sys(e, ERR_FAIL, errno, "mkdir %s", sub[i]);
     }
-    if (mkdir_p(target, 0755) < 0)
-        return err_set(e, ERR_FAIL, "mkdir %s: %s", target, strerror(errno));
+    if (mkdir_p(target, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", target);
     snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s", sub[0], sub[1], sub[2],
              extra ? extra : "");
     if (j && journal_add(j, "mount", target, e) < 0) return -1;
@@ -179,15 +177,14 @@ int rootfs_setup(const struct rootfs_spec *r, struct err *e)
     } else {
         char data[1100];
         snprintf(data, sizeof(data), "%s/data", merged);
-        if (mkdir_p(data, 0755) < 0)
-            return err_set(e, ERR_FAIL, "mkdir %s: %s", data, strerror(errno));
+        if (mkdir_p(data, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", data);
     }
     if (bind_in(r->self, merged, ROOTFS_AGENT, 1, e) < 0) return -1;
     char proc[1100], sys[1100];
     snprintf(proc, sizeof(proc), "%s/proc", merged);
     snprintf(sys, sizeof(sys), "%s/sys", merged);
     if (mkdir_p(proc, 0555) < 0 || mkdir_p(sys, 0555) < 0)
-        return err_set(e, ERR_FAIL, "mkdir /proc or /sys: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "mkdir /proc or /sys");
     if (do_mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, e) < 0) return -1;
     if (setup_dev(merged, e) < 0) return -1;
     unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;

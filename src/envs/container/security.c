@@ -19,10 +19,10 @@ int security_apply(struct err *e)
 {
     for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
         if (!keep(cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-            return err_set(e, ERR_FAIL, "dropping capability %d: %s", cap, strerror(errno));
+            return err_sys(e, ERR_FAIL, errno, "dropping capability %d", cap);
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return err_set(e, ERR_FAIL, "no_new_privs: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "no_new_privs");
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (!ctx) return err_set(e, ERR_FAIL, "seccomp_init failed");
     for (const char *const *d = confine_denied_syscalls; *d; d++) {

@@ -46,7 +46,7 @@ int tar_write_base(const char *path, int *merged, struct err *e)
         if (n < 0 || strncmp(target, "usr/", 4) != 0) *merged = 0;
     }
     FILE *f = fopen(path, "we");
-    if (!f) return err_set(e, ERR_FAIL, "%s: %s", path, strerror(errno));
+    if (!f) return err_sys(e, ERR_FAIL, errno, "%s", path);
     int rc = 0;
     for (int i = 0; rc == 0 && dirs[i]; i++)
         rc = tar_header(f, dirs[i], '5', NULL);

@@ -70,8 +70,7 @@ static int cpio_file(struct cpio *c, const char *src, const char *dst, unsigned 
     if (c->nfiles < CPIO_MAX_FILES) snprintf(c->files[c->nfiles++], 256, "%s", dst);
     int fd cleanup_close = open(src, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0)
-        return err_set(e, ERR_FAIL, "initramfs: %s: %s", src, strerror(errno));
+    if (fd < 0 || fstat(fd, &st) < 0) return err_sys(e, ERR_FAIL, errno, "initramfs: %s", src);
     char *buf cleanup_free = malloc((size_t)st.st_size + 1);
     if (!buf) return err_set(e, ERR_FAIL, "out of memory");
     size_t got = 0;
@@ -81,7 +80,7 @@ static int cpio_file(struct cpio *c, const char *src, const char *dst, unsigned 
         got += (size_t)n;
     }
     if (cpio_dirs(c, dst) < 0 || cpio_entry(c, dst, 0100000 | mode, buf, got) < 0)
-        return err_set(e, ERR_FAIL, "initramfs: writing: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "initramfs: writing");
     return 0;
 }
 
@@ -124,7 +123,7 @@ static int add_path(struct cpio *c, const char *path, int depth, struct err *e)
     if (S_ISDIR(st.st_mode)) {
         if (depth > 8) return 0;
         DIR *d = opendir(path);
-        if (!d) return err_set(e, ERR_FAIL, "initramfs: %s: %s", path, strerror(errno));
+        if (!d) return err_sys(e, ERR_FAIL, errno, "initramfs: %s", path);
         struct dirent *de;
         int rc = 0;
         while (rc == 0 && (de = readdir(d))) {
@@ -150,13 +149,13 @@ int initramfs_build(const char *self, const char *kver, const char *const *extra
     c.f = c.files ? fopen(out, "we") : NULL;
     if (!c.f) {
         free(c.files);
-        return err_set(e, ERR_FAIL, "initramfs: %s: %s", out, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "initramfs: %s", out);
     }
     int rc = 0;
     static const char *const dirs[] = {"/dev", "/proc", "/sys", "/tmp", "/data", "/run"};
     for (size_t i = 0; rc == 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++)
         if (cpio_entry(&c, dirs[i], 040755, NULL, 0) < 0)
-            rc = err_set(e, ERR_FAIL, "initramfs: writing: %s", strerror(errno));
+            rc = err_sys(e, ERR_FAIL, errno, "initramfs: writing");
     if (rc == 0) rc = cpio_file(&c, self, "/init", 0755, e);
     if (rc == 0) rc = add_libs(&c, self, e);
     for (int i = 0; rc == 0 && extra && extra[i]; i++)
@@ -175,8 +174,8 @@ int initramfs_build(const char *self, const char *kver, const char *const *extra
         rc = cpio_file(&c, path, dst, 0644, e);
     }
     if (rc == 0 && cpio_entry(&c, "TRAILER!!!", 0, NULL, 0) < 0)
-        rc = err_set(e, ERR_FAIL, "initramfs: writing: %s", strerror(errno));
-    if (fclose(c.f) != 0 && rc == 0) rc = err_set(e, ERR_FAIL, "initramfs: %s", strerror(errno));
+        rc = err_sys(e, ERR_FAIL, errno, "initramfs: writing");
+    if (fclose(c.f) != 0 && rc == 0) rc = err_sys(e, ERR_FAIL, errno, "initramfs");
     free(c.files);
     return rc;
 }

@@ -28,7 +28,7 @@ int vm_root_disk(const char *image, struct env_ctx *ctx, char *disk, size_t len,
     if (rootfs_check_image(rootfs, e) < 0) return -1;
     uint64_t bytes, inodes;
     if (image_tree_bytes(rootfs, &bytes, &inodes) < 0)
-        return err_set(e, ERR_FAIL, "reading image %s: %s", rootfs, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "reading image %s", rootfs);
     bytes += inodes * 4096; /* an inode's worth each */
     uint64_t size = bytes + bytes / 4 + (256ull << 20);
     snprintf(disk, len, "/var/tmp/isobench-%s-%d-root.raw", ctx->run_id, ctx->idx);
@@ -36,7 +36,7 @@ int vm_root_disk(const char *image, struct env_ctx *ctx, char *disk, size_t len,
     int fd = open(disk, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
         if (fd >= 0) close(fd);
-        return err_set(e, ERR_FAIL, "creating %s: %s", disk, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "creating %s", disk);
     }
     close(fd);
     char out[400] = "";

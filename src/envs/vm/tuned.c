@@ -45,7 +45,7 @@ int vm_hugepages_reserve(uint64_t mb, struct journal *j, struct err *e)
 static int qmp_talk(int fd, const char *cmd, char *buf, size_t len, struct err *e)
 {
     if (cmd && util_write_all(fd, cmd, strlen(cmd)) < 0)
-        return err_set(e, ERR_FAIL, "QMP: write: %s", strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "QMP: write");
     size_t got = 0;
     double deadline = util_now() + 10;
     buf[0] = '\0';
@@ -68,7 +68,7 @@ int vm_pin_vcpus(const char *qmp, char *desc, size_t len, struct err *e)
     memcpy(a.sun_path, qmp, strlen(qmp) + 1);
     int fd cleanup_close = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
-        return err_set(e, ERR_FAIL, "QMP connect %s: %s", qmp, strerror(errno));
+        return err_sys(e, ERR_FAIL, errno, "QMP connect %s", qmp);
     struct timeval tv = {.tv_sec = 10};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     char *buf cleanup_free = malloc(65536);
