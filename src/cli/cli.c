@@ -18,6 +18,14 @@ int cli_usage(const char *cmd, const char *msg)
     return ERR_USAGE;
 }
 
+int cli_copy_arg(char *dst, size_t size, const char *arg)
+{
+    size_t n = strlen(arg);
+    if (n >= size) return -1;
+    memcpy(dst, arg, n + 1);
+    return 0;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;

@@ -6,12 +6,17 @@
 #ifndef ISOBENCH_CLI_H
 #define ISOBENCH_CLI_H
 
+#include <stddef.h>
+
 #include "core/err.h"
 
 /* Prints "isobench: MSG" and returns the exit code e asks for. */
 int cli_die(const struct err *e);
 /* Prints a usage error of cmd and returns ERR_USAGE. */
 int cli_usage(const char *cmd, const char *msg);
+/* Copies an option's argument into dst; 0, or -1 when it does not fit
+ * (truncating a path would quietly use another file). */
+int cli_copy_arg(char *dst, size_t size, const char *arg);
 /* SIGINT/TERM/HUP set env_interrupted (no SA_RESTART); SIGPIPE ignored. */
 void cli_install_signals(void);
 

@@ -63,7 +63,8 @@ int cmd_compare(int argc, char **argv)
             format = optarg;
             break;
         case 'D':
-            snprintf(db, sizeof(db), "%s", optarg);
+            if (cli_copy_arg(db, sizeof(db), optarg) < 0)
+                return cli_usage("compare", "--db path too long");
             break;
         case 'e':
             if (nenvs == 2) return cli_usage("compare", "--env is given twice, not more");

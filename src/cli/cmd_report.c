@@ -1,35 +1,64 @@
 /* cmd_report.c - isobench report and show-runs: render stored runs. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/store.h"
 #include "report/report.h"
 
+/* Emits into a temporary file beside path, then renames it into place: a
+ * reader never sees half a report, and a failure leaves no file. */
+static int report_to_file(const struct reporter *r, const struct report *rep, const char *path,
+                          struct err *e)
+{
+    char tmp[4200];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+        return err_set(e, ERR_USAGE, "output path too long");
+    FILE *f = fopen(tmp, "we");
+    if (!f) return err_sys(e, ERR_USAGE, errno, "cannot write %s", tmp);
+    int rc = r->emit(rep, f, e);
+    if (fclose(f) != 0 && rc == 0) rc = err_sys(e, ERR_FAIL, errno, "writing %s", tmp);
+    if (rc == 0 && rename(tmp, path) < 0) rc = err_sys(e, ERR_FAIL, errno, "renaming to %s", path);
+    if (rc < 0) unlink(tmp);
+    return rc;
+}
+
 int cmd_report(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"format", 1, 0, 'f'}, {"db", 1, 0, 'D'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option lo[] = {{"format", 1, 0, 'f'},
+                                       {"db", 1, 0, 'D'},
+                                       {"output", 1, 0, 'o'},
+                                       {"help", 0, 0, 'h'},
+                                       {0, 0, 0, 0}};
+    const char *output = NULL;
     const struct reporter *r = &reporter_table;
     char db[4096];
     store_default_path(db, sizeof(db));
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:o:h", lo, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (!(r = reporter_find(optarg)))
-                return cli_usage("report", "--format takes table, json or csv");
+                return cli_usage("report", "--format takes table, json, csv, html or markdown");
             break;
         case 'D':
-            snprintf(db, sizeof(db), "%s", optarg);
+            if (cli_copy_arg(db, sizeof(db), optarg) < 0)
+                return cli_usage("report", "--db path too long");
+            break;
+        case 'o':
+            output = optarg;
             break;
         case 'h':
-            puts("usage: isobench report [RUN] [--format table|json|csv] [--db PATH]\n"
-                 "  RUN is a run id, a run uuid or 'latest' (default)");
+            puts("usage: isobench report [RUN] [--format table|json|csv|html|markdown] [-o FILE]"
+                 " [--db PATH]\n"
+                 "  RUN is a run id, a run uuid or 'latest' (default); -o writes FILE whole or not"
+                 " at all\n  (a temporary file renamed into place), instead of stdout");
             return 0;
         default:
             return cli_usage("report", "bad option");
@@ -46,7 +75,9 @@ int cmd_report(int argc, char **argv)
     if (rc == 0) {
         rc = report_build(&rv, &rep, &e);
         if (rc == 0) {
-            rc = r->emit(&rep, stdout, &e);
+            rc = output ? report_to_file(r, &rep, output, &e) : r->emit(&rep, stdout, &e);
+            if (rc == 0 && !output && fflush(stdout) != 0)
+                rc = err_sys(&e, ERR_FAIL, errno, "writing the report");
             report_free(&rep);
         }
         store_free_run(&rv);
@@ -76,7 +107,8 @@ int cmd_show_runs(int argc, char **argv)
             limit = atoi(optarg);
             break;
         case 'D':
-            snprintf(db, sizeof(db), "%s", optarg);
+            if (cli_copy_arg(db, sizeof(db), optarg) < 0)
+                return cli_usage("show-runs", "--db path too long");
             break;
         case 'h':
             puts("usage: isobench show-runs [-n N] [--db PATH]");

@@ -111,7 +111,8 @@ int cmd_run(int argc, char **argv)
             json = 1;
             break;
         case 'D':
-            snprintf(db, sizeof(db), "%s", optarg);
+            if (cli_copy_arg(db, sizeof(db), optarg) < 0)
+                return cli_usage("run", "--db path too long");
             break;
         case 'W':
             p->warmup = 0;

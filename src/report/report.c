@@ -122,3 +122,78 @@ void report_free(struct report *rep)
     rep->rows = NULL;
     rep->nrows = 0;
 }
+
+static void fmt_value(char *buf, size_t len, double v)
+{
+    double a = v < 0 ? -v : v;
+    if (a >= 1000)
+        snprintf(buf, len, "%.0f", v);
+    else if (a >= 100)
+        snprintf(buf, len, "%.1f", v);
+    else if (a >= 1)
+        snprintf(buf, len, "%.2f", v);
+    else
+        snprintf(buf, len, "%.3g", v);
+}
+
+/* One cell's text: "median [lo, hi] [!]" and, against native,
+ * "overhead% [lo,hi] [~]"; an interval that does not exist (one value)
+ * is left out, never shown as a zero-width one. */
+void report_cell_text(const struct report_row *r, int j, const char *na, char *buf, size_t len)
+{
+    const struct report_cell *c = &r->cell[j];
+    char v[32], lo[32], hi[32];
+    if (c->n == 0) {
+        snprintf(buf, len, "%s", na ? "n/a (see below)" : "failed");
+        return;
+    }
+    fmt_value(v, sizeof(v), c->s.median);
+    int off;
+    if (c->s.ci.level > 0) {
+        fmt_value(lo, sizeof(lo), c->s.ci.lo);
+        fmt_value(hi, sizeof(hi), c->s.ci.hi);
+        off = snprintf(buf, len, "%s [%s, %s]%s", v, lo, hi, c->s.noisy ? " !" : "");
+    } else {
+        off = snprintf(buf, len, "%s%s", v, c->s.noisy ? " !" : "");
+    }
+    if (!c->has_overhead || off < 0 || (size_t)off >= len) return;
+    if (c->ov.ci.level > 0)
+        snprintf(buf + off, len - (size_t)off, "  %+.1f%% [%+.1f,%+.1f]%s", c->ov.pct, c->ov.ci.lo,
+                 c->ov.ci.hi, c->ov.within_noise ? " ~" : "");
+    else
+        snprintf(buf + off, len - (size_t)off, "  %+.1f%% [n/a] ~", c->ov.pct);
+}
+
+/* The legend's level: what the intervals reach, per number of values,
+ * e.g. "75.0 % (n=3)", or "at least 95 %" when all do. */
+void report_levels(const struct report *rep, char *buf, size_t len)
+{
+    int seen[64] = {0}, low = 0, none = 0;
+    double lv[64] = {0};
+    for (int i = 0; i < rep->nrows; i++)
+        for (int j = 0; j < rep->rv->nenv; j++) {
+            const struct report_cell *c = &rep->rows[i].cell[j];
+            int ns[2] = {c->s.ci.level > 0 ? c->n : 0, c->has_overhead ? c->ov.rounds : 0};
+            double ls[2] = {c->s.ci.level, c->ov.ci.level};
+            none |= c->n == 1 || (c->has_overhead && c->ov.rounds == 1);
+            for (int k = 0; k < 2; k++)
+                if (ns[k] > 1 && ns[k] < 64 && ls[k] < STATS_LEVEL) {
+                    seen[ns[k]] = 1;
+                    lv[ns[k]] = ls[k];
+                    low = 1;
+                }
+        }
+    if (!low && !none) {
+        snprintf(buf, len, "at least %.0f %%", STATS_LEVEL * 100);
+        return;
+    }
+    size_t off = 0;
+    if (none) off += (size_t)snprintf(buf, len, "nothing where there is one value (n=1)");
+    for (int n = 2; n < 64 && off < len; n++)
+        if (seen[n])
+            off += (size_t)snprintf(buf + off, len - off, "%s%.1f %% (n=%d)", off ? ", " : "",
+                                    lv[n] * 100, n);
+    if (off < len)
+        snprintf(buf + off, len - off, " - %.0f %% needs %d repetitions", STATS_LEVEL * 100,
+                 stats_reps_for_level(STATS_LEVEL));
+}

@@ -39,13 +39,20 @@ struct report {
 int report_build(const struct run_view *rv, struct report *rep, struct err *e);
 void report_free(struct report *rep);
 
+/* A cell as the table prints it: "median [lo, hi] [!]" and, against
+ * native, "overhead% [lo,hi] [~]"; "n/a (see below)" (na: the reason it
+ * was not measured) or "failed" without values. */
+void report_cell_text(const struct report_row *r, int j, const char *na, char *buf, size_t len);
+/* The legend's level: what the report's intervals reach. */
+void report_levels(const struct report *rep, char *buf, size_t len);
+
 struct reporter {
     const char *name;
     const char *summary;
     int (*emit)(const struct report *rep, FILE *out, struct err *e);
 };
 
-#define REPORT_LIST(X) X(table) X(json) X(csv)
+#define REPORT_LIST(X) X(table) X(json) X(csv) X(html) X(markdown)
 #define X(n) extern const struct reporter reporter_##n;
 REPORT_LIST(X)
 #undef X

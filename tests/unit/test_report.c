@@ -3,11 +3,13 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include "near.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report/report.h"
+#include "report/svg.h"
 
 static void add_point(struct run_view *rv, int wl, int env, const char *metric, int better,
                       double v, int rep)
@@ -223,6 +225,68 @@ static void no_native_no_overhead(void **state)
     free(rv);
 }
 
+/* The SVG writer: the axis says unit and direction, a bar's interval is an
+ * error bar (none without one), n/a is written as such, names are escaped,
+ * the axis ends at a round number above the largest value or interval. */
+static void svg_chart(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    const struct svg_bar bars[] = {
+        {.label = "native", .value = 10, .lo = 9, .hi = 11},
+        {.label = "vm:<tuned>&\"x\"", .value = 8, .lo = 1, .hi = 0, .note = "emulated"},
+        {.label = "runsc", .na = 1, .note = "n/a"},
+    };
+    svg_bars(f, "stream triad", "GB/s", "higher", bars, 3);
+    fclose(f);
+    assert_non_null(strstr(buf, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert_non_null(strstr(buf, "GB/s (higher is better)"));
+    assert_non_null(strstr(buf, "vm:&lt;tuned&gt;&amp;&quot;x&quot; (emulated)"));
+    assert_null(strstr(buf, "<tuned>"));
+    int ci = 0;
+    for (const char *p = buf; (p = strstr(p, "class=\"ci\"")); p++)
+        ci++;
+    assert_int_equal(ci, 1); /* native's interval only */
+    assert_non_null(strstr(buf, "fill=\"#900\">n/a</text>"));
+    assert_non_null(strstr(buf, ">12</text>")); /* the axis: 11 rounds up to 12 */
+    free(buf);
+    assert_true(svg_nice_max(11) == 12);
+    assert_true(fabs(svg_nice_max(0.07) - 0.08) < 1e-12);
+    assert_true(svg_nice_max(1e6) == 1e6);
+    assert_true(svg_nice_max(0) == 1);
+}
+
+/* html and markdown render the same cells as the table. */
+static void html_and_markdown(void **state)
+{
+    (void)state;
+    struct run_view *rv = make_view(1);
+    struct report rep;
+    struct err e = {0};
+    assert_int_equal(report_build(rv, &rep, &e), 0);
+    char *h = render(&reporter_html, &rep);
+    assert_non_null(strstr(h, "<!DOCTYPE html>"));
+    assert_null(strstr(h, "<script"));
+    assert_null(strstr(h, "http://") == NULL ? NULL
+                                             : strstr(h, "src=\"http")); /* nothing fetched */
+    assert_non_null(strstr(h, "<svg"));
+    assert_non_null(strstr(h, "+20.0 [+19.8, +20.2]"));
+    assert_non_null(strstr(h, "it broke, &quot;badly&quot;"));
+    free(h);
+    char *m = render(&reporter_markdown, &rep);
+    char cell[160];
+    report_cell_text(&rep.rows[0], 1, NULL, cell, sizeof(cell));
+    assert_non_null(strstr(m, cell)); /* the table's cell, verbatim */
+    assert_non_null(strstr(m, "| triad | GB/s | higher |"));
+    assert_non_null(strstr(m, "FAILED stream on `container:net=nat`"));
+    free(m);
+    report_free(&rep);
+    store_free_run(rv);
+    free(rv);
+}
+
 static void json_escapes(void **state)
 {
     (void)state;
@@ -247,6 +311,8 @@ int main(void)
         cmocka_unit_test(not_measured_by_design),
         cmocka_unit_test(no_native_no_overhead),
         cmocka_unit_test(json_escapes),
+        cmocka_unit_test(svg_chart),
+        cmocka_unit_test(html_and_markdown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

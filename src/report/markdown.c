@@ -1,0 +1,88 @@
+/* markdown - the run's numbers as Markdown tables, for pasting into an
+ * issue or a paper: per workload a table of metric x environment with the
+ * same cells as the terminal table (median [interval], overhead [interval]),
+ * then the notes. */
+#include <string.h>
+
+#include "report/report.h"
+
+/* A table cell: | is escaped, newlines folded. */
+static void md_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '|')
+            fputs("\\|", f);
+        else
+            fputc(*s == '\n' ? ' ' : *s, f);
+    }
+}
+
+static int md_emit(const struct report *rep, FILE *out, struct err *e)
+{
+    (void)e;
+    const struct run_view *rv = rep->rv;
+    fprintf(out, "## isobench run %lld (%s)\n\nstatus %s, size %s, %d repetitions; host: ",
+            (long long)rv->id, rv->uuid, rv->status, size_str(rv->size), rv->reps);
+    md_text(out, kv_get(&rv->host, "cpu_model") ? kv_get(&rv->host, "cpu_model") : "?");
+    fprintf(out, ", %s CPUs, kernel %s\n\n",
+            kv_get(&rv->host, "cpus_online") ? kv_get(&rv->host, "cpus_online") : "?",
+            kv_get(&rv->host, "kernel") ? kv_get(&rv->host, "kernel") : "?");
+    for (int j = 0; j < rv->nenv; j++) {
+        const char *l = kv_get(&rv->env_facts[j], "label");
+        if (!l) continue;
+        fputs("- `", out);
+        md_text(out, rv->envs[j]);
+        fputs("`: ", out);
+        md_text(out, l);
+        fputc('\n', out);
+    }
+    for (int w = 0; w < rv->nwl; w++) {
+        fprintf(out, "\n### %s\n\n| metric | unit | better |", rv->workloads[w]);
+        for (int j = 0; j < rv->nenv; j++) {
+            fputc(' ', out);
+            md_text(out, rv->envs[j]);
+            fputs(" |", out);
+        }
+        fputs("\n|---|---|---|", out);
+        for (int j = 0; j < rv->nenv; j++)
+            fputs("---|", out);
+        fputc('\n', out);
+        for (int i = 0; i < rep->nrows; i++) {
+            const struct report_row *r = &rep->rows[i];
+            if (r->wl != w) continue;
+            fprintf(out, "| %s | %s | %s |", r->metric, r->unit, better_str(r->better));
+            for (int j = 0; j < rv->nenv; j++) {
+                char cell[160];
+                report_cell_text(r, j, store_na_reason(rv, r->wl, j), cell, sizeof(cell));
+                fputc(' ', out);
+                md_text(out, cell);
+                fputs(" |", out);
+            }
+            fputc('\n', out);
+        }
+    }
+    char levels[256];
+    report_levels(rep, levels, sizeof(levels));
+    fprintf(out,
+            "\nmedian [interval] over repetitions; overhead %% = median over paired rounds of how "
+            "much worse than native (+ worse, - better) [interval]; intervals are "
+            "distribution-free and reach %s; ~ within noise; ! CoV > 5%%\n",
+            levels);
+    for (int i = 0; i < rv->nna; i++)
+        fprintf(out, "\n- n/a: %s on `%s`: %s", rv->workloads[rv->na[i].wl],
+                rv->envs[rv->na[i].env], rv->na[i].reason);
+    for (int i = 0; i < rv->ncaveats; i++)
+        fprintf(out, "\n- note: %s: %s", rv->workloads[rv->caveats[i].wl], rv->caveats[i].text);
+    for (int i = 0; i < rv->nfailures; i++)
+        fprintf(out, "\n- FAILED %s on `%s`, %s %d: %s", rv->workloads[rv->failures[i].wl],
+                rv->envs[rv->failures[i].env], rv->failures[i].warmup ? "warm-up" : "repetition",
+                rv->failures[i].rep, rv->failures[i].error);
+    fputc('\n', out);
+    return 0;
+}
+
+const struct reporter reporter_markdown = {
+    .name = "markdown",
+    .summary = "Markdown tables (the table reporter's numbers), for issues and papers",
+    .emit = md_emit,
+};
