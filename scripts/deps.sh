@@ -20,6 +20,7 @@ PKGS=(
     redis-server redis-tools                        # redis workload (+ redis-benchmark, the reference)
     docker.io runsc                                 # docker driver (dockerd started by its test), gVisor driver
     mariadb-server mariadb-client sysbench          # mysql workload: mariadbd, mariadb-admin, sysbench
+    chromium                                        # tests: the HTML report rendered headless
 )
 missing=()
 for p in "${PKGS[@]}"; do

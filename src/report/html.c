@@ -145,6 +145,48 @@ static void html_row(const struct report *rep, const struct report_row *r, FILE 
     fputs("</table></figcaption>\n</figure>\n", out);
 }
 
+static void html_cell(FILE *out, const char *s)
+{
+    fputs("<td>", out);
+    svg_text(out, s);
+    fputs("</td>", out);
+}
+
+/* The paper's numbers beside this host's, with each number's source as a
+ * tooltip and in the last column. */
+static void html_paper(const struct report *rep, FILE *out)
+{
+    struct paper_cmp cmp[PAPER_MAX];
+    int n = paper_compare(rep, cmp, PAPER_MAX);
+    if (n == 0) return;
+    fputs("<h2>The paper beside this host</h2>\n<p class=\"note\">Felter et al., \"An Updated "
+          "Performance Comparison of Virtual Machines and Linux Containers\", IBM RC25482 "
+          "(2014). Overheads in this report's convention: + worse than native. Verdict: "
+          "<i>same</i> when the paper's number is inside this host's interval, else which side "
+          "of it this host lies on.</p>\n<table><tr><th>workload</th><th>metric</th>"
+          "<th>environment</th><th>the paper</th><th>paper %</th><th>this host % [interval] "
+          "(level)</th><th>verdict</th><th>known reason</th><th>source</th></tr>\n",
+          out);
+    for (int i = 0; i < n; i++) {
+        const struct paper_cmp *c = &cmp[i];
+        char here[200], pct[32];
+        paper_host_text(rep, c, here, sizeof(here));
+        snprintf(pct, sizeof(pct), "%+.1f", c->num->pct);
+        fputs("<tr>", out);
+        html_cell(out, c->num->workload);
+        html_cell(out, c->row >= 0 ? rep->rows[c->row].metric : c->num->metric);
+        html_cell(out, c->env >= 0 ? rep->rv->envs[c->env] : c->num->role);
+        html_cell(out, c->num->text);
+        html_cell(out, pct);
+        html_cell(out, here);
+        html_cell(out, c->verdict ? c->verdict : "-");
+        html_cell(out, c->reason);
+        html_cell(out, c->num->source);
+        fputs("</tr>\n", out);
+    }
+    fputs("</table>\n", out);
+}
+
 static int html_emit(const struct report *rep, FILE *out, struct err *e)
 {
     (void)e;
@@ -186,6 +228,7 @@ static int html_emit(const struct report *rep, FILE *out, struct err *e)
                 fputs("</p>\n", out);
             }
     }
+    html_paper(rep, out);
     if (rep->native < 0) fputs("<p>No native environment in this run: no overhead.</p>\n", out);
     fputs("</body></html>\n", out);
     return 0;

@@ -17,6 +17,36 @@ static void md_text(FILE *f, const char *s)
     }
 }
 
+/* The paper beside this host, when the run measured any of its workloads. */
+static void md_paper(const struct report *rep, FILE *out)
+{
+    struct paper_cmp cmp[PAPER_MAX];
+    int n = paper_compare(rep, cmp, PAPER_MAX);
+    if (n == 0) return;
+    fputs("\n### The paper beside this host\n\n| workload | metric | environment | paper | paper "
+          "overhead % | this host % [interval] (level) | verdict | known reason |\n"
+          "|---|---|---|---|---|---|---|---|\n",
+          out);
+    for (int i = 0; i < n; i++) {
+        const struct paper_cmp *c = &cmp[i];
+        char here[200];
+        paper_host_text(rep, c, here, sizeof(here));
+        fprintf(out, "| %s | %s | ", c->num->workload,
+                c->row >= 0 ? rep->rows[c->row].metric : c->num->metric);
+        md_text(out, c->env >= 0 ? rep->rv->envs[c->env] : c->num->role);
+        fputs(" | ", out);
+        md_text(out, c->num->text);
+        fprintf(out, " | %+.1f | ", c->num->pct);
+        md_text(out, here);
+        fprintf(out, " | %s | ", c->verdict ? c->verdict : "-");
+        md_text(out, c->reason);
+        fputs(" |\n", out);
+    }
+    fputs("\nPaper: Felter et al., IBM RC25482 (2014); each number's source is in "
+          "src/report/felter2015.def.\n",
+          out);
+}
+
 static int md_emit(const struct report *rep, FILE *out, struct err *e)
 {
     (void)e;
@@ -78,6 +108,7 @@ static int md_emit(const struct report *rep, FILE *out, struct err *e)
                 rv->envs[rv->failures[i].env], rv->failures[i].warmup ? "warm-up" : "repetition",
                 rv->failures[i].rep, rv->failures[i].error);
     fputc('\n', out);
+    md_paper(rep, out);
     return 0;
 }
 

@@ -46,6 +46,30 @@ void report_cell_text(const struct report_row *r, int j, const char *na, char *b
 /* The legend's level: what the report's intervals reach. */
 void report_levels(const struct report *rep, char *buf, size_t len);
 
+/* The paper beside the host (paper.c, data in felter2015.def). */
+#define PAPER_MAX 64
+struct paper_number {
+    const char *workload, *metric; /* metric: an fnmatch pattern */
+    const char *role;              /* container, container-host, vm, vm-tuned */
+    double pct;                    /* the paper's overhead, + worse */
+    const char *text, *source;     /* as the paper puts it; where it comes from */
+};
+struct paper_cmp {
+    const struct paper_number *num;
+    int env, row;        /* -1: not in this run (why says so) */
+    const char *verdict; /* same, smaller, larger, opposite */
+    char reason[160];    /* a known reason the hosts differ, or "" */
+    char why[160];
+};
+const struct paper_number *paper_numbers(int *n);
+/* 1 when env spec plays the paper's role. */
+int paper_role_match(const char *spec, const char *role);
+/* The paper's numbers for the workloads the run measured, into out[]
+ * (at most max); returns how many. */
+int paper_compare(const struct report *rep, struct paper_cmp *out, int max);
+/* This host's side of c as text: overhead [interval] (level), or why not. */
+void paper_host_text(const struct report *rep, const struct paper_cmp *c, char *buf, size_t len);
+
 struct reporter {
     const char *name;
     const char *summary;

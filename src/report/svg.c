@@ -99,7 +99,8 @@ void svg_bars(FILE *f, const char *title, const char *unit, const char *better,
         }
         double bw = b->value / max * PLOT_W;
         fprintf(f,
-                "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>%g</title>"
+                "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+                "fill=\"%s\"><title>%g</title>"
                 "</rect>\n",
                 LABEL_W, y + 5, bw < 0 ? 0 : bw, ROW_H - 10, svg_colour(i), b->value);
         if (b->lo <= b->hi) { /* the interval as an error bar */

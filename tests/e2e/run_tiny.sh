@@ -45,6 +45,25 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]=
 if grep -Eiq 'nan|inf[^o]' "$dir/run.json"; then echo "NaN/inf in JSON"; exit 1; fi
 "$bin" report 1 --db "$db" --format csv >"$dir/run.csv"
 test "$(wc -l <"$dir/run.csv")" = 9
+# html: one page, a chart per metric (8), parsed without error, written whole.
+"$bin" report 1 --db "$db" --format html -o "$dir/run.html"
+python3 -c '
+import sys, html.parser
+t = open(sys.argv[1]).read()
+class P(html.parser.HTMLParser):
+    def __init__(s): super().__init__(); s.stack = []; s.svgs = 0
+    def handle_starttag(s, tag, a):
+        if tag == "svg": s.svgs += 1
+        if tag not in ("meta", "br", "line", "rect", "path"): s.stack.append(tag)
+    def handle_endtag(s, tag):
+        assert s.stack and s.stack.pop() == tag, (tag, s.stack[-3:])
+p = P(); p.feed(t); p.close()
+assert p.svgs == 8 and not p.stack, (p.svgs, p.stack)
+assert "<script" not in t and "http://" not in t.replace("http://www.w3.org/2000/svg", "")
+assert "GB/s (higher is better)" in t and "gflops" in t' "$dir/run.html"
+ls "$dir" | grep -q tmp && { echo "temporary report file left"; exit 1; }
+if "$bin" report 1 --db "$db" --format html -o "$dir/no/such/dir/r.html" 2>/dev/null; then echo "-o into a missing dir"; exit 1; fi
+"$bin" report 1 --db "$db" --format markdown | grep -q '^| triad | GB/s | higher |'
 "$bin" show-runs --db "$db" | grep -q complete
 # --target-ci: more rounds until the intervals are narrow enough, or the
 # limit, saying which metrics did not converge.

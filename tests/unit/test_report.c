@@ -287,6 +287,81 @@ static void html_and_markdown(void **state)
     free(rv);
 }
 
+/* The paper's roles: which environment spec stands for which column. */
+static void paper_roles(void **state)
+{
+    (void)state;
+    assert_true(paper_role_match("container", "container"));
+    assert_true(paper_role_match("docker", "container"));
+    assert_false(paper_role_match("container:net=host", "container"));
+    assert_true(paper_role_match("container:net=host,storage=volume", "container-host"));
+    assert_true(paper_role_match("podman:storage=volume,net=host", "container-host"));
+    assert_false(paper_role_match("container:net=host", "container-host"));
+    assert_true(paper_role_match("vm", "vm"));
+    assert_true(paper_role_match("vm:image=deb12", "vm"));
+    assert_false(paper_role_match("vm:tuned", "vm"));
+    assert_true(paper_role_match("vm:tuned", "vm-tuned"));
+    assert_false(paper_role_match("vm:image=deb12,nested=container", "vm"));
+    assert_false(paper_role_match("vmx", "vm"));
+    assert_false(paper_role_match("native", "container"));
+    int n;
+    const struct paper_number *p = paper_numbers(&n);
+    assert_true(n > 10 && n <= PAPER_MAX);
+    for (int i = 0; i < n; i++) { /* every number names its source and a known role */
+        assert_true(strlen(p[i].source) > 10);
+        assert_true(!strcmp(p[i].role, "container") || !strcmp(p[i].role, "container-host") ||
+                    !strcmp(p[i].role, "vm") || !strcmp(p[i].role, "vm-tuned"));
+    }
+}
+
+/* STREAM triad: the paper saw the container within 1.4 %; the verdict
+ * follows where this host's interval lies. */
+static const char *paper_triad_verdict(const double con[3], char *why, size_t len)
+{
+    struct run_view *rv = calloc(1, sizeof(*rv));
+    rv->reps = 3;
+    rv->nenv = 2;
+    strcpy(rv->envs[0], "native");
+    strcpy(rv->envs[1], "container");
+    rv->nwl = 1;
+    strcpy(rv->workloads[0], "stream");
+    const double nat[] = {10, 10.1, 9.9};
+    for (int i = 0; i < 3; i++) {
+        add_point(rv, 0, 0, "triad", BETTER_HIGHER, nat[i], i + 1);
+        add_point(rv, 0, 1, "triad", BETTER_HIGHER, con[i], i + 1);
+    }
+    struct report rep;
+    struct err e = {0};
+    assert_int_equal(report_build(rv, &rep, &e), 0);
+    struct paper_cmp cmp[PAPER_MAX];
+    int n = paper_compare(&rep, cmp, PAPER_MAX);
+    assert_int_equal(n, 2); /* stream's container and vm numbers */
+    assert_int_equal(cmp[1].env, -1);
+    snprintf(why, len, "%s", cmp[1].why);
+    const char *v = cmp[0].verdict;
+    char *m = render(&reporter_markdown, &rep);
+    assert_non_null(strstr(m, "### The paper beside this host"));
+    assert_non_null(strstr(m, "| stream | triad | container | all three within 1.4 % | +1.4 |"));
+    free(m);
+    report_free(&rep);
+    store_free_run(rv);
+    free(rv);
+    return v;
+}
+
+static void paper_verdicts(void **state)
+{
+    (void)state;
+    char why[160];
+    const double same[] = {9.88, 9.94, 9.78}, slower[] = {8, 8.1, 7.9},
+                 faster[] = {10.1, 10.2, 10.0}, between[] = {9.99, 10.09, 9.89};
+    assert_string_equal(paper_triad_verdict(same, why, sizeof(why)), "same");
+    assert_string_equal(why, "no vm environment in this run");
+    assert_string_equal(paper_triad_verdict(slower, why, sizeof(why)), "larger");
+    assert_string_equal(paper_triad_verdict(faster, why, sizeof(why)), "opposite");
+    assert_string_equal(paper_triad_verdict(between, why, sizeof(why)), "smaller");
+}
+
 static void json_escapes(void **state)
 {
     (void)state;
@@ -313,6 +388,8 @@ int main(void)
         cmocka_unit_test(json_escapes),
         cmocka_unit_test(svg_chart),
         cmocka_unit_test(html_and_markdown),
+        cmocka_unit_test(paper_roles),
+        cmocka_unit_test(paper_verdicts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
