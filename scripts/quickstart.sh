@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds an optimised isobench and runs the quick
 # suite (memory, network latency, block I/O and Redis, tiny preset) on
-# every environment available here, printing the overhead table. compress
-# and linpack are left out: the vm's initramfs does not carry their
-# dlopen'd libraries yet; mysql too, for time (see README for its command).
+# every environment available here, printing the overhead table. compress,
+# linpack and mysql are left out for time (see README for their commands).
 # runc and runsc get net=host (their bundles have no NAT network; the network
 # workloads need a path from the peer namespace). docker is used when a
 # dockerd answers (DOCKER_HOST or /var/run/docker.sock). Extra arguments go

@@ -115,6 +115,7 @@ static int is_elf(const char *path)
 }
 
 /* A host file or directory tree at the same path in the guest; a program
+ * or a shared library (a dlopen'd one: ldd of isobench does not name it)
  * brings its shared-library closure along. Symlinks are followed. */
 static int add_path(struct cpio *c, const char *path, int depth, struct err *e)
 {
@@ -138,7 +139,8 @@ static int add_path(struct cpio *c, const char *path, int depth, struct err *e)
     if (!S_ISREG(st.st_mode)) return 0;
     int exe = (st.st_mode & 0111) != 0;
     if (cpio_file(c, path, path, exe ? 0755 : 0644, e) < 0) return -1;
-    return exe && is_elf(path) ? add_libs(c, path, e) : 0;
+    int lib = strstr(path, ".so") != NULL;
+    return (exe || lib) && is_elf(path) ? add_libs(c, path, e) : 0;
 }
 
 int initramfs_build(const char *self, const char *kver, const char *const *extra, const char *out,
