@@ -7,6 +7,7 @@
 #define ISOBENCH_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 
@@ -20,7 +21,18 @@ int cli_copy_arg(char *dst, size_t size, const char *arg);
 /* SIGINT/TERM/HUP set env_interrupted (no SA_RESTART); SIGPIPE ignored. */
 void cli_install_signals(void);
 
+struct run_plan;
+struct store;
+/* Executes a planned run (cmd_run.c); see there. */
+int cli_run_execute(struct run_plan *p, struct store *st, const char *db, int json,
+                    int64_t *run_id);
+/* Renders run `which` of db with reporter name into path, whole or not at
+ * all (cmd_report.c). */
+int cli_report_file(const char *db, const char *which, const char *reporter, const char *path,
+                    struct err *e);
+
 int cmd_run(int argc, char **argv);
+int cmd_paper(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

@@ -28,6 +28,28 @@ static int report_to_file(const struct reporter *r, const struct report *rep, co
     return rc;
 }
 
+int cli_report_file(const char *db, const char *which, const char *reporter, const char *path,
+                    struct err *e)
+{
+    const struct reporter *r = reporter_find(reporter);
+    if (!r) return err_set(e, ERR_USAGE, "no reporter %s", reporter);
+    struct store *st;
+    if (store_open(db, 0, &st, e) < 0) return -1;
+    struct run_view rv;
+    struct report rep;
+    int rc = store_load_run(st, which, &rv, e);
+    if (rc == 0) {
+        rc = report_build(&rv, &rep, e);
+        if (rc == 0) {
+            rc = report_to_file(r, &rep, path, e);
+            report_free(&rep);
+        }
+        store_free_run(&rv);
+    }
+    store_close(st);
+    return rc;
+}
+
 int cmd_report(int argc, char **argv)
 {
     static const struct option lo[] = {{"format", 1, 0, 'f'},

@@ -35,6 +35,47 @@ static const char run_help[] =
     "      --json            NDJSON, one line per measurement, on stdout (table on stderr)\n"
     "      --db PATH         result database (default $XDG_DATA_HOME/isobench/results.db)\n";
 
+/* Executes plan p into st (which it closes), prints the run's table (to
+ * stderr when json puts NDJSON on stdout) and where it is stored; sets
+ * *run_id. Returns the exit code: 0, 1 when a measurement failed, 130
+ * interrupted. Shared by run and paper. */
+int cli_run_execute(struct run_plan *p, struct store *st, const char *db, int json, int64_t *run_id)
+{
+    p->ndjson = json ? stdout : NULL;
+    p->progress = isatty(STDERR_FILENO);
+    cli_install_signals();
+    struct err e = {0};
+    int failed = 0;
+    int rc = runner_execute(p, st, run_id, &failed, &e);
+    struct err e2 = {0};
+    struct run_view rv;
+    if (*run_id > 0) {
+        char which[32];
+        snprintf(which, sizeof(which), "%lld", (long long)*run_id);
+        struct report rep;
+        if (store_load_run(st, which, &rv, &e2) == 0) {
+            if (report_build(&rv, &rep, &e2) == 0) {
+                reporter_table.emit(&rep, json ? stderr : stdout, &e2);
+                report_free(&rep);
+            }
+            store_free_run(&rv);
+        }
+    }
+    store_close(st);
+    fflush(stdout);
+    fprintf(stderr, "isobench: results stored in %s (run %lld)\n", db, (long long)*run_id);
+    if (rc < 0 && env_interrupted) {
+        fprintf(stderr, "isobench: interrupted; finished samples are stored\n");
+        return 130;
+    }
+    if (rc < 0) return cli_die(&e);
+    if (failed) {
+        fprintf(stderr, "isobench: %d measurement(s) failed (see the table)\n", failed);
+        return ERR_FAIL;
+    }
+    return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -166,37 +207,6 @@ int cmd_run(int argc, char **argv)
         if (runner_plan(p, wls, envs_s, opts, &e) < 0) return cli_die(&e);
         if (store_open(db, 1, &st, &e) < 0) return cli_die(&e);
     }
-    p->ndjson = json ? stdout : NULL;
-    p->progress = isatty(STDERR_FILENO);
-    cli_install_signals();
     int64_t run_id = 0;
-    int failed = 0;
-    int rc = runner_execute(p, st, &run_id, &failed, &e);
-    struct err e2 = {0};
-    struct run_view rv;
-    if (run_id > 0) {
-        char which[32];
-        snprintf(which, sizeof(which), "%lld", (long long)run_id);
-        struct report rep;
-        if (store_load_run(st, which, &rv, &e2) == 0) {
-            if (report_build(&rv, &rep, &e2) == 0) {
-                reporter_table.emit(&rep, json ? stderr : stdout, &e2);
-                report_free(&rep);
-            }
-            store_free_run(&rv);
-        }
-    }
-    store_close(st);
-    fflush(stdout);
-    fprintf(stderr, "isobench: results stored in %s (run %lld)\n", db, (long long)run_id);
-    if (rc < 0 && env_interrupted) {
-        fprintf(stderr, "isobench: interrupted; finished samples are stored\n");
-        return 130;
-    }
-    if (rc < 0) return cli_die(&e);
-    if (failed) {
-        fprintf(stderr, "isobench: %d measurement(s) failed (see the table)\n", failed);
-        return ERR_FAIL;
-    }
-    return 0;
+    return cli_run_execute(p, st, db, json, &run_id);
 }

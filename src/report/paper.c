@@ -37,7 +37,7 @@ int paper_role_match(const char *spec, const char *role)
         if (strlen(engines[i]) == nl && !strncmp(spec, engines[i], nl)) engine = 1;
     int host = strstr(opts, "net=host") != NULL, vol = strstr(opts, "storage=volume") != NULL;
     int vm = nl == 2 && !strncmp(spec, "vm", 2), nested = strstr(opts, "nested=") != NULL;
-    int tuned = strstr(opts, "tuned") != NULL;
+    int tuned = strstr(opts, "tuned") != NULL && strstr(opts, "tuned=off") == NULL;
     if (!strcmp(role, "container")) return engine && !host && !vol;
     if (!strcmp(role, "container-host")) return engine && host && vol;
     if (!strcmp(role, "vm")) return vm && !tuned && !nested;

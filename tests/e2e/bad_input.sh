@@ -34,6 +34,16 @@ expect 2 "unknown command" -- "$bin" frobnicate
 expect 2 "no run '42'" -- "$bin" report 42 --db "$db"
 expect 2 "no database" -- "$bin" report --db "$dir/none.db"
 test ! -e "$dir/none.db" || { echo "FAIL: report created a database"; fail=1; }
+expect 2 "report: --format takes" -- "$bin" report --format pdf --db "$db"
+expect 2 "db path too long" -- "$bin" report --db "$(printf 'x%.0s' $(seq 5000))"
+expect 2 "container, docker, podman, runc or runsc" -- "$bin" paper --container lxd --db "$db"
+expect 2 "tiny, small or full" -- "$bin" paper --size huge --db "$db"
+expect 2 "unknown environment 'mars'" -- "$bin" paper --extra-envs mars --db "$db"
+if [ "$(id -u)" = 0 ]; then
+    expect 2 "cannot write into the report's directory" -- "$bin" paper -o "$dir/no/such/r.html" --db "$db"
+else
+    expect 2 "needs root" -- "$bin" paper --db "$db"
+fi
 
 after=$(sqlite3 "$db" 'SELECT count(*) FROM measurements'):$(sqlite3 "$db" 'SELECT count(*) FROM runs')
 [ "$before" = "$after" ] || { echo "FAIL: store changed $before -> $after"; fail=1; }

@@ -301,6 +301,8 @@ static void paper_roles(void **state)
     assert_true(paper_role_match("vm:image=deb12", "vm"));
     assert_false(paper_role_match("vm:tuned", "vm"));
     assert_true(paper_role_match("vm:tuned", "vm-tuned"));
+    assert_true(paper_role_match("vm:tuned=on", "vm-tuned"));
+    assert_true(paper_role_match("vm:tuned=off", "vm"));
     assert_false(paper_role_match("vm:image=deb12,nested=container", "vm"));
     assert_false(paper_role_match("vmx", "vm"));
     assert_false(paper_role_match("native", "container"));

@@ -1,0 +1,153 @@
+/* cmd_paper.c - isobench paper: Felter et al.'s matrix on this host in one
+ * command, then its HTML report with the paper's numbers beside this
+ * host's. The matrix is an ordinary run (stored, resumable, comparable);
+ * this command only chooses it and renders the result. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/store.h"
+#include "envs/env.h"
+#include "run/runner.h"
+
+/* The paper's workloads, in its order. */
+static const char paper_workloads[] =
+    "compress,linpack,stream,randomaccess,netbw,netlat,blockio,redis,mysql";
+
+static const char paper_help[] =
+    "usage: isobench paper [options]   (as root: containers and VMs)\n"
+    "  Runs Felter et al.'s matrix - native; a container with NAT and its layered root\n"
+    "  (Docker's defaults); one with net=host and a volume; one with NAT and a volume (MySQL's\n"
+    "  Table III); a stock vm; a tuned vm - over compress, linpack, stream, randomaccess,\n"
+    "  netbw, netlat, blockio, redis and mysql, stores it as a run, and writes the HTML report\n"
+    "  with the paper's numbers beside this host's. Pairs that cannot run here are n/a.\n"
+    "  -o, --output FILE     the report (isobench-paper.html)\n"
+    "      --container ENGINE  the container columns' engine: container (isobench's own),\n"
+    "                        docker (as in the paper), podman, runc, runsc\n"
+    "      --extra-envs LIST  more environment specs as extra columns (e.g. runsc:net=host)\n"
+    "  -s, --size PRESET     tiny | small | full (small; full is the paper's parameters)\n"
+    "  -r, --repetitions N   rounds (6)\n"
+    "      --dry-run         print the run it would make and exit\n"
+    "      --db PATH         result database\n";
+
+/* The environment list for engine, extras appended; ERR_USAGE when the
+ * engine is not a container engine isobench has. */
+static int paper_envs(const char *engine, const char *extra, char *buf, size_t len, struct err *e)
+{
+    static const char *const engines[] = {"container", "docker", "podman", "runc", "runsc", NULL};
+    int ok = 0;
+    for (int i = 0; engines[i]; i++)
+        if (!strcmp(engine, engines[i])) ok = 1;
+    if (!ok)
+        return err_set(e, ERR_USAGE, "--container takes container, docker, podman, runc or runsc");
+    /* runc and runsc bundles have no NAT network: their "default" column is
+     * net=none, which the network workloads report as n/a. */
+    int n =
+        snprintf(buf, len, "native,%s,%s:net=host,storage=volume,%s:storage=volume,vm,vm:tuned%s%s",
+                 engine, engine, engine, extra ? "," : "", extra ? extra : "");
+    if (n < 0 || (size_t)n >= len) return err_set(e, ERR_USAGE, "--extra-envs is too long");
+    return 0;
+}
+
+int cmd_paper(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"output", 1, 0, 'o'}, {"container", 1, 0, 'c'},   {"extra-envs", 1, 0, 'x'},
+        {"size", 1, 0, 's'},   {"repetitions", 1, 0, 'r'}, {"dry-run", 0, 0, 'n'},
+        {"db", 1, 0, 'D'},     {"help", 0, 0, 'h'},        {0, 0, 0, 0},
+    };
+    const char *output = "isobench-paper.html", *engine = "container", *extra = NULL;
+    char db[4096];
+    store_default_path(db, sizeof(db));
+    int size = SIZE_SMALL, reps = 6, dry = 0, c;
+    struct err e = {0};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:s:r:h", lo, NULL)) != -1) {
+        uint64_t u;
+        switch (c) {
+        case 'o':
+            output = optarg;
+            break;
+        case 'c':
+            engine = optarg;
+            break;
+        case 'x':
+            extra = optarg;
+            break;
+        case 's':
+            if ((size = size_parse(optarg)) < 0)
+                return cli_usage("paper", "--size takes tiny, small or full");
+            break;
+        case 'r':
+            if (util_parse_u64(optarg, &u, &e) < 0 || u < 1 || u > 1000)
+                return cli_usage("paper", "--repetitions takes 1..1000");
+            reps = (int)u;
+            break;
+        case 'n':
+            dry = 1;
+            break;
+        case 'D':
+            if (cli_copy_arg(db, sizeof(db), optarg) < 0)
+                return cli_usage("paper", "--db path too long");
+            break;
+        case 'h':
+            fputs(paper_help, stdout);
+            return 0;
+        default:
+            return cli_usage("paper", "bad option");
+        }
+    }
+    if (optind < argc) return cli_usage("paper", "unexpected argument");
+    char env_list[2048];
+    if (paper_envs(engine, extra, env_list, sizeof(env_list), &e) < 0) return cli_die(&e);
+    if (!dry && geteuid() != 0)
+        return cli_usage("paper", "needs root: its containers and VMs (sudo isobench paper)");
+    /* The report's directory must exist before an hour of measuring. */
+    char dir[4096];
+    if (cli_copy_arg(dir, sizeof(dir), output) < 0) return cli_usage("paper", "-o path too long");
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    if (!dry && access(slash ? (dir[0] ? dir : "/") : ".", W_OK) != 0)
+        return cli_usage("paper", "-o: cannot write into the report's directory");
+
+    struct run_plan *p cleanup_free = calloc(1, sizeof(*p));
+    struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
+    if (!p || !opts) return ERR_FAIL;
+    p->size = size;
+    p->reps = reps;
+    p->warmup = 1;
+    p->timeout_s = 600;
+    int off = 0;
+    for (int i = 0; i < argc && off < (int)sizeof(p->command) - 1; i++)
+        off += snprintf(p->command + off, sizeof(p->command) - (size_t)off, "%s%s",
+                        i ? " " : "isobench ", argv[i]);
+    if (runner_plan(p, paper_workloads, env_list, opts, &e) < 0) return cli_die(&e);
+    printf("isobench paper: -w %s -e %s --size %s -r %d (+1 warm-up round)\n", paper_workloads,
+           env_list, size_str(size), reps);
+    int measured = 0;
+    for (int w = 0; w < p->nwl; w++)
+        for (int j = 0; j < p->nenv; j++) {
+            if (!p->na[w][j]) {
+                measured++;
+                continue;
+            }
+            printf("  n/a: %s on %s: %s\n", p->wl[w]->name, p->spec[j].text, p->na[w][j]);
+        }
+    printf("  %d of %d workload x environment pairs measured, %d rounds each; report: %s\n",
+           measured, p->nwl * p->nenv, reps + 1, output);
+    if (dry) return 0;
+    struct store *st;
+    if (store_open(db, 1, &st, &e) < 0) return cli_die(&e);
+    int64_t run_id = 0;
+    int rc = cli_run_execute(p, st, db, 0, &run_id);
+    if (run_id <= 0) return rc;
+    char which[32];
+    snprintf(which, sizeof(which), "%lld", (long long)run_id);
+    if (cli_report_file(db, which, "html", output, &e) < 0) return cli_die(&e);
+    fprintf(stderr, "isobench: the report is in %s (isobench report %s --format html)\n", output,
+            which);
+    return rc;
+}
