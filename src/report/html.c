@@ -131,7 +131,7 @@ static void html_row(const struct report *rep, const struct report_row *r, FILE 
         fputs("</td><td>", out);
         if (!c->n) {
             fputs("<span class=\"warn\">", out);
-            svg_text(out, na ? "n/a (see below)" : "failed");
+            svg_text(out, na ? "n/a (see below)" : c->unreported ? "not reported" : "failed");
             fputs("</span>", out);
         } else {
             svg_text(out, v);

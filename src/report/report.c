@@ -103,6 +103,16 @@ int report_build(const struct run_view *rv, struct report *rep, struct err *e)
             if (report_overhead(c, &r->cell[rep->native], r->better) < 0) goto nomem;
         }
     }
+    /* No value although the environment failed no sample of the workload:
+     * it does not produce this metric (not a failure). */
+    for (int i = 0; i < rep->nrows; i++)
+        for (int j = 0; j < rv->nenv; j++) {
+            struct report_cell *c = &rep->rows[i].cell[j];
+            int failed = 0;
+            for (int k = 0; k < rv->nfailures; k++)
+                failed |= rv->failures[k].wl == rep->rows[i].wl && rv->failures[k].env == j;
+            c->unreported = c->n == 0 && !failed;
+        }
     return 0;
 nomem:
     err_set(e, ERR_FAIL, "out of memory");
@@ -144,7 +154,10 @@ void report_cell_text(const struct report_row *r, int j, const char *na, char *b
     const struct report_cell *c = &r->cell[j];
     char v[32], lo[32], hi[32];
     if (c->n == 0) {
-        snprintf(buf, len, "%s", na ? "n/a (see below)" : "failed");
+        snprintf(buf, len, "%s",
+                 na              ? "n/a (see below)"
+                 : c->unreported ? "not reported"
+                                 : "failed");
         return;
     }
     fmt_value(v, sizeof(v), c->s.median);

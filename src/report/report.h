@@ -16,6 +16,7 @@ struct report_cell {
     int *reps;      /* the round of each value */
     struct summary s;
     int has_overhead; /* against native; 0 for native itself or when a side failed */
+    int unreported;   /* no value, yet no sample of the workload failed there */
     struct overhead ov;
 };
 

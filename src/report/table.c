@@ -125,6 +125,13 @@ static int table_emit(const struct report *rep, FILE *out, struct err *e)
             "distribution-free and reach %s; ~ within noise (the interval holds 0); ! CoV > 5%%\n",
             levels);
     table_pages_note(rv, out);
+    for (int i = 0, done = 0; i < rep->nrows && !done; i++)
+        for (int j = 0; j < rv->nenv && !done; j++)
+            if (rep->rows[i].cell[j].unreported) {
+                fprintf(out, "note: not reported = the environment's samples succeeded without "
+                             "that metric (podman and docker: their host CPU cost is not read)\n");
+                done = 1;
+            }
     for (int i = 0; i < rv->host.n; i++) { /* --target-ci's outcome */
         const struct kv *f = &rv->host.v[i];
         if (!strncmp(f->key, "rounds.", 7))

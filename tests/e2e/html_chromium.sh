@@ -6,7 +6,7 @@
 # as a test artifact in ARTIFACTS) must not be blank.
 set -uo pipefail
 bin=$1
-artifacts=${2:-$PWD}
+artifacts=${2:-/tmp/isobench-artifacts}
 chrome=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$chrome" ]; then
     echo "chromium not installed (scripts/deps.sh installs it)"

@@ -54,7 +54,9 @@ class P(html.parser.HTMLParser):
     def __init__(s): super().__init__(); s.stack = []; s.svgs = 0
     def handle_starttag(s, tag, a):
         if tag == "svg": s.svgs += 1
-        if tag not in ("meta", "br", "line", "rect", "path"): s.stack.append(tag)
+        if tag not in ("meta", "br"): s.stack.append(tag)
+    def handle_startendtag(s, tag, a):
+        if tag == "svg": s.svgs += 1
     def handle_endtag(s, tag):
         assert s.stack and s.stack.pop() == tag, (tag, s.stack[-3:])
 p = P(); p.feed(t); p.close()

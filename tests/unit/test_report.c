@@ -80,6 +80,7 @@ static void overhead_only_against_native(void **state)
     /* lat: no container values, so no overhead */
     assert_false(rep.rows[1].cell[1].has_overhead);
     assert_int_equal(rep.rows[1].cell[1].n, 0);
+    assert_false(rep.rows[1].cell[1].unreported); /* the container failed a sample */
 
     char *t = render(&reporter_table, &rep);
     assert_null(strstr(t, "huge pages")); /* no shares reported: no note */
@@ -364,6 +365,35 @@ static void paper_verdicts(void **state)
     assert_string_equal(paper_triad_verdict(between, why, sizeof(why)), "smaller");
 }
 
+/* A metric an environment does not produce (podman's CPU cost) is "not
+ * reported", not "failed": none of its samples failed. */
+static void unreported_is_not_failed(void **state)
+{
+    (void)state;
+    struct run_view *rv = calloc(1, sizeof(*rv));
+    rv->nenv = 2;
+    strcpy(rv->envs[0], "native");
+    strcpy(rv->envs[1], "podman");
+    rv->nwl = 1;
+    strcpy(rv->workloads[0], "blockio");
+    for (int i = 1; i <= 3; i++) {
+        add_point(rv, 0, 0, "randread_iops", BETTER_HIGHER, 1000, i);
+        add_point(rv, 0, 1, "randread_iops", BETTER_HIGHER, 990, i);
+        add_point(rv, 0, 0, "cpu_us_per_io", BETTER_LOWER, 3, i);
+    }
+    struct report rep;
+    struct err e = {0};
+    assert_int_equal(report_build(rv, &rep, &e), 0);
+    char *t = render(&reporter_table, &rep);
+    assert_null(strstr(t, "failed"));
+    assert_non_null(strstr(t, "not reported"));
+    assert_non_null(strstr(t, "note: not reported = "));
+    free(t);
+    report_free(&rep);
+    store_free_run(rv);
+    free(rv);
+}
+
 static void json_escapes(void **state)
 {
     (void)state;
@@ -391,6 +421,7 @@ int main(void)
         cmocka_unit_test(svg_chart),
         cmocka_unit_test(html_and_markdown),
         cmocka_unit_test(paper_roles),
+        cmocka_unit_test(unreported_is_not_failed),
         cmocka_unit_test(paper_verdicts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
