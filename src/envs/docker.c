@@ -168,6 +168,7 @@ const struct env env_docker = {
     .check = docker_check,
     .fit = env_fit_mem_limit,
     .lacks = docker_lacks,
+    .host_cpu_src = engine_host_cpu,
     .up = docker_up,
     .exec = engine_env_exec,
     .down = engine_env_down,

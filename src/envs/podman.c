@@ -130,6 +130,7 @@ const struct env env_podman = {
     .check = podman_check,
     .fit = env_fit_mem_limit,
     .lacks = podman_lacks,
+    .host_cpu_src = engine_host_cpu,
     .up = podman_up,
     .exec = engine_env_exec,
     .down = engine_env_down,

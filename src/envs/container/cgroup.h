@@ -53,6 +53,9 @@ int cgroup_cpu_src(const struct cgroup *cg, char *src, size_t len);
 
 /* The same for a cgroup a runtime made at cgroupsPath `rel` (runc). */
 int cgroup_cpu_src_at(const char *rel, char *src, size_t len);
+/* The same for the cgroup process pid is in (a container an engine made:
+ * podman, docker); -1 when pid is gone or sits in the root cgroup. */
+int cgroup_cpu_src_of_pid(int pid, char *src, size_t len);
 
 /* Current memory charged to the cgroup, bytes (0 if unknown). */
 uint64_t cgroup_memory(const struct cgroup *cg);

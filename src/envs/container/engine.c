@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/proc.h"
+#include "envs/container/cgroup.h"
 
 void engine_arg(struct engine_run *r, const char *fmt, ...)
 {
@@ -98,6 +99,29 @@ void engine_env_down(struct env_ctx *ctx)
     engine_stop(r);
     free(r);
     ctx->priv = NULL;
+}
+
+int engine_host_cpu(struct env_ctx *ctx, char *src, size_t len)
+{
+    struct engine_run *r = ctx->priv;
+    if (!r) return -1;
+    if (r->ctr_pid <= 0) {
+        char h[320], out[64] = "";
+        snprintf(h, sizeof(h), "--host=%s", r->host);
+        char *argv[8];
+        int n = 0;
+        argv[n++] = (char *)r->bin;
+        if (r->host[0]) argv[n++] = h;
+        argv[n++] = "inspect";
+        argv[n++] = "--format";
+        argv[n++] = "{{.State.Pid}}";
+        argv[n++] = r->name;
+        argv[n] = NULL;
+        int trunc = 0;
+        if (proc_run(argv, NULL, out, sizeof(out), &trunc, NULL) != 0 || trunc) return -1;
+        r->ctr_pid = atoi(out);
+    }
+    return cgroup_cpu_src_of_pid(r->ctr_pid, src, len);
 }
 
 /* One `podman rm -f -t 0 --ignore NAME` or `docker --host=H rm -f NAME`;

@@ -27,6 +27,7 @@ struct engine_run {
     int argc, nbuf;
     pid_t pid;
     int chan;
+    int ctr_pid; /* the container's first process on the host, once asked */
 };
 
 /* Parses the spec, makes the data dir (volume) or points ctx->datadir at
@@ -52,6 +53,11 @@ void engine_stop(struct engine_run *r);
 int engine_env_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w,
                     struct reply *rep, struct err *e);
 void engine_env_down(struct env_ctx *ctx);
+/* host_cpu_src for podman and docker: the cgroup of the container's first
+ * process (the engine's inspect, asked once). Not counted: the engine's
+ * own processes outside it (conmon, dockerd, containerd-shim,
+ * docker-proxy). */
+int engine_host_cpu(struct env_ctx *ctx, char *src, size_t len);
 
 /* The journal's undo for a container: "NAME" (podman) or "HOST NAME"
  * (docker), `rm -f`, retried while the engine still holds it busy. */
