@@ -26,6 +26,20 @@ int cli_copy_arg(char *dst, size_t size, const char *arg)
     return 0;
 }
 
+void cli_command_line(char *buf, size_t len, int argc, char **argv)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        int n = snprintf(buf + off, len - off, "%s%s", i ? " " : "isobench ", argv[i]);
+        if (n < 0 || (size_t)n >= len - off) { /* cut: say so */
+            if (len > 4) memcpy(buf + len - 4, "...", 4);
+            return;
+        }
+        off += (size_t)n;
+    }
+}
+
 static void on_signal(int sig)
 {
     (void)sig;

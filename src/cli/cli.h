@@ -18,6 +18,9 @@ int cli_usage(const char *cmd, const char *msg);
 /* Copies an option's argument into dst; 0, or -1 when it does not fit
  * (truncating a path would quietly use another file). */
 int cli_copy_arg(char *dst, size_t size, const char *arg);
+/* "isobench ARGV..." into buf (the run's stored command); a line cut to
+ * fit ends in "...". */
+void cli_command_line(char *buf, size_t len, int argc, char **argv);
 /* SIGINT/TERM/HUP set env_interrupted (no SA_RESTART); SIGPIPE ignored. */
 void cli_install_signals(void);
 

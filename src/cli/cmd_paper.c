@@ -120,10 +120,7 @@ int cmd_paper(int argc, char **argv)
     p->reps = reps;
     p->warmup = 1;
     p->timeout_s = 600;
-    int off = 0;
-    for (int i = 0; i < argc && off < (int)sizeof(p->command) - 1; i++)
-        off += snprintf(p->command + off, sizeof(p->command) - (size_t)off, "%s%s",
-                        i ? " " : "isobench ", argv[i]);
+    cli_command_line(p->command, sizeof(p->command), argc, argv);
     if (runner_plan(p, paper_workloads, env_list, opts, &e) < 0) return cli_die(&e);
     printf("isobench paper: -w %s -e %s --size %s -r %d (+1 warm-up round)\n", paper_workloads,
            env_list, size_str(size), reps);

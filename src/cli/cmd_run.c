@@ -187,10 +187,7 @@ int cmd_run(int argc, char **argv)
     if (resume && by_hand) /* the run's own plan, not a new one */
         return cli_usage("run", "--resume continues the run's own plan: no -w, -e, -o, -r, -s");
     if (!wls && !resume) return cli_usage("run", "no workload given (-w)");
-    int off = 0;
-    for (int i = 0; i < argc && off < (int)sizeof(p->command) - 1; i++)
-        off += snprintf(p->command + off, sizeof(p->command) - (size_t)off, "%s%s",
-                        i ? " " : "isobench ", argv[i]);
+    cli_command_line(p->command, sizeof(p->command), argc, argv);
     if (p->max_reps && !p->target_ci)
         return cli_usage("run", "--max-repetitions needs --target-ci");
     if (p->target_ci && !p->max_reps) p->max_reps = p->reps > 30 ? p->reps : 30;
