@@ -254,10 +254,35 @@ static void oci_bundle_confinement_matches_own_runtime(void **state)
     rmdir(dir);
 }
 
+/* The cgroup an engine's container sits in, from /proc/PID/cgroup text:
+ * v1's cpuacct line in a hybrid host, v2's unified line; the root is no
+ * answer (it would charge the whole host). */
+static void cgroup_rel_from_proc(void **state)
+{
+    (void)state;
+    char rel[256];
+    char v1[] = "12:pids:/docker/abc\n4:cpu,cpuacct:/docker/abc\n0::/system.slice/x.scope\n";
+    assert_int_equal(cgroup_cpu_rel(v1, 0, rel, sizeof(rel)), 0);
+    assert_string_equal(rel, "/docker/abc");
+    char v2[] = "4:cpu,cpuacct:/docker/abc\n0::/machine.slice/libpod-1.scope\n";
+    assert_int_equal(cgroup_cpu_rel(v2, 1, rel, sizeof(rel)), 0);
+    assert_string_equal(rel, "/machine.slice/libpod-1.scope");
+    char root[] = "0::/\n";
+    assert_int_equal(cgroup_cpu_rel(root, 1, rel, sizeof(rel)), -1);
+    char none[] = "3:memory:/x\n";
+    assert_int_equal(cgroup_cpu_rel(none, 0, rel, sizeof(rel)), -1);
+    char apart[] = "5:cpuacct:/isobench-x\n";
+    assert_int_equal(cgroup_cpu_rel(apart, 0, rel, sizeof(rel)), 0);
+    char small[8];
+    char longer[] = "0::/a-much-longer-path\n";
+    assert_int_equal(cgroup_cpu_rel(longer, 1, small, sizeof(small)), -1); /* never cut */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_plain_and_pairs),
+        cmocka_unit_test(cgroup_rel_from_proc),
         cmocka_unit_test(parse_rejects_malformed),
         cmocka_unit_test(split_list_continues_pairs),
         cmocka_unit_test(check_keys),

@@ -241,24 +241,32 @@ int cgroup_cpu_src_at(const char *rel, char *src, size_t len)
     return cpu_src_dir(dir, v2, src, len);
 }
 
-int cgroup_cpu_src_of_pid(int pid, char *src, size_t len)
+int cgroup_cpu_rel(char *text, int v2, char *rel, size_t len)
 {
-    char path[64], buf[4096];
-    snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-    if (pid <= 0 || util_read_file(path, buf, sizeof(buf)) < 0) return -1;
-    int v2 = cgroup_is_v2();
     char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
         if (!c2) continue;
-        *c2 = '\0';
-        const char *ctrl = c1 + 1, *rel = c2 + 1;
+        *c1 = *c2 = '\0';
+        const char *ctrl = c1 + 1, *path = c2 + 1;
         int match = v2 ? !strcmp(line, "0") && ctrl[0] == '\0'
                        : !strcmp(ctrl, "cpu,cpuacct") || !strcmp(ctrl, "cpuacct,cpu") ||
                              !strcmp(ctrl, "cpuacct");
-        if (match) return rel[0] == '/' && rel[1] ? cgroup_cpu_src_at(rel, src, len) : -1;
+        if (!match) continue;
+        if (path[0] != '/' || !path[1] || strlen(path) >= len) return -1;
+        memcpy(rel, path, strlen(path) + 1);
+        return 0;
     }
     return -1;
+}
+
+int cgroup_cpu_src_of_pid(int pid, char *src, size_t len)
+{
+    char path[64], buf[4096], rel[1024];
+    snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+    if (pid <= 0 || util_read_file(path, buf, sizeof(buf)) < 0) return -1;
+    if (cgroup_cpu_rel(buf, cgroup_is_v2(), rel, sizeof(rel)) < 0) return -1;
+    return cgroup_cpu_src_at(rel, src, len);
 }
 
 uint64_t cgroup_memory(const struct cgroup *cg)

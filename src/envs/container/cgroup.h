@@ -56,6 +56,10 @@ int cgroup_cpu_src_at(const char *rel, char *src, size_t len);
 /* The same for the cgroup process pid is in (a container an engine made:
  * podman, docker); -1 when pid is gone or sits in the root cgroup. */
 int cgroup_cpu_src_of_pid(int pid, char *src, size_t len);
+/* The CPU-accounting cgroup in text, a /proc/PID/cgroup (changed in
+ * place): v2's "0::PATH" or v1's cpuacct line; -1 when there is none or
+ * it is the root. */
+int cgroup_cpu_rel(char *text, int v2, char *rel, size_t len);
 
 /* Current memory charged to the cgroup, bytes (0 if unknown). */
 uint64_t cgroup_memory(const struct cgroup *cg);
