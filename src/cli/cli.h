@@ -30,7 +30,7 @@ struct store;
 int cli_run_execute(struct run_plan *p, struct store *st, const char *db, int json,
                     int64_t *run_id);
 /* Renders run `which` of db with reporter name into path, whole or not at
- * all (cmd_report.c). */
+ * all, or to stdout when path is NULL (cmd_report.c). */
 int cli_report_file(const char *db, const char *which, const char *reporter, const char *path,
                     struct err *e);
 

@@ -41,7 +41,9 @@ int cli_report_file(const char *db, const char *which, const char *reporter, con
     if (rc == 0) {
         rc = report_build(&rv, &rep, e);
         if (rc == 0) {
-            rc = report_to_file(r, &rep, path, e);
+            rc = path ? report_to_file(r, &rep, path, e) : r->emit(&rep, stdout, e);
+            if (rc == 0 && !path && fflush(stdout) != 0)
+                rc = err_sys(e, ERR_FAIL, errno, "writing the report");
             report_free(&rep);
         }
         store_free_run(&rv);
@@ -89,23 +91,7 @@ int cmd_report(int argc, char **argv)
     if (argc - optind > 1) return cli_usage("report", "at most one run");
     const char *which = optind < argc ? argv[optind] : "latest";
     struct err e = {0};
-    struct store *st;
-    if (store_open(db, 0, &st, &e) < 0) return cli_die(&e);
-    struct run_view rv;
-    struct report rep;
-    int rc = store_load_run(st, which, &rv, &e);
-    if (rc == 0) {
-        rc = report_build(&rv, &rep, &e);
-        if (rc == 0) {
-            rc = output ? report_to_file(r, &rep, output, &e) : r->emit(&rep, stdout, &e);
-            if (rc == 0 && !output && fflush(stdout) != 0)
-                rc = err_sys(&e, ERR_FAIL, errno, "writing the report");
-            report_free(&rep);
-        }
-        store_free_run(&rv);
-    }
-    store_close(st);
-    return rc < 0 ? cli_die(&e) : 0;
+    return cli_report_file(db, which, r->name, output, &e) < 0 ? cli_die(&e) : 0;
 }
 
 static void print_run(void *arg, int64_t id, const char *uuid, const char *started,
