@@ -11,6 +11,9 @@
 #define LIM_METRIC_NAME 48   /* bytes of a metric's name, NUL included */
 #define LIM_METRIC_UNIT 24   /* bytes of a metric's unit, NUL included */
 #define LIM_WORKLOAD_NAME 32 /* bytes of a workload's name, NUL included */
+#define LIM_TENANT_NAME 24   /* bytes of a scenario tenant's name ("victim", "t12") */
+#define LIM_STEP_NAME 32     /* bytes of a scenario step's name ("membw", "4") */
+#define LIM_TENANTS 32       /* environment instances live at once in a scenario */
 
 _Static_assert(LIM_ENVS >= 2, "a run needs native and one more environment");
 _Static_assert(LIM_WORKLOADS >= 1, "a run needs a workload");

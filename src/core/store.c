@@ -12,7 +12,14 @@
 #include <unistd.h>
 
 #define STORE_APP_ID 0x69736f62 /* "isob" */
-#define STORE_VERSION 3
+#define STORE_VERSION 4
+
+/* Version 4: scenarios - a sample's tenant (which of the several live
+ * environment instances measured it) and step (the swept parameter's
+ * value); '' for a plain run's samples. */
+#define STORE_V4_SQL                                                                               \
+    "ALTER TABLE measurements ADD COLUMN tenant TEXT NOT NULL DEFAULT '';"                         \
+    "ALTER TABLE measurements ADD COLUMN step TEXT NOT NULL DEFAULT '';"
 
 /* Version 3: pairs a run does not measure by design ("n/a: reason"). */
 #define STORE_V3_SQL                                                                               \
@@ -43,7 +50,9 @@ static const char schema[] =
     " output TEXT NOT NULL);"
     "CREATE INDEX metrics_meas ON metrics(measurement_id);"
     /* version 3 */
-    STORE_V3_SQL;
+    STORE_V3_SQL
+        /* version 4 */
+        STORE_V4_SQL;
 
 static int db_fail(struct store *st, struct err *e, const char *what)
 {
@@ -124,6 +133,13 @@ static int store_verify(struct store *st, struct err *e)
             return err_wrap(e, "upgrading the schema from version 2");
         }
         ver = 3;
+    }
+    if (ver == 3) { /* v4 adds two columns with defaults: old samples are plain ones */
+        if (exec_sql(st, "BEGIN; " STORE_V4_SQL " PRAGMA user_version=4; COMMIT;", e) < 0) {
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            return err_wrap(e, "upgrading the schema from version 3");
+        }
+        ver = 4;
     }
     if (ver != STORE_VERSION)
         return err_set(e, ERR_USAGE, "%s has schema version %d, this isobench knows %d", st->path,
@@ -409,17 +425,17 @@ int store_run_na(struct store *st, int64_t run_id, const char *workload, const c
                     workload, env, reason);
 }
 
-static int measurement_body(struct store *st, int64_t run_id, const char *workload, const char *env,
-                            int rep, int warmup, double wall_s, const struct reply *r,
-                            struct err *e)
+static int measurement_body(struct store *st, int64_t run_id, const struct store_where *at, int rep,
+                            int warmup, double wall_s, const struct reply *r, struct err *e)
 {
     char now[32];
     util_iso_time(now, sizeof(now));
     if (run_stmt(st, e,
                  "INSERT INTO measurements(run_id, workload, env, rep, warmup, ok, error, measured,"
-                 " wall_s) VALUES(?,?,?,?,?,?,?,?,?)",
-                 "ittiiittd", run_id, workload, env, (int64_t)rep, (int64_t)warmup, (int64_t)r->ok,
-                 r->ok ? "" : r->err.msg, now, wall_s) < 0)
+                 " wall_s, tenant, step) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                 "ittiiittdtt", run_id, at->workload, at->env, (int64_t)rep, (int64_t)warmup,
+                 (int64_t)r->ok, r->ok ? "" : r->err.msg, now, wall_s, at->tenant ? at->tenant : "",
+                 at->step ? at->step : "") < 0)
         return -1;
     int64_t mid = sqlite3_last_insert_rowid(st->db);
     for (int i = 0; r->ok && i < r->res.n; i++) {
@@ -438,7 +454,14 @@ static int measurement_body(struct store *st, int64_t run_id, const char *worklo
 int store_measurement(struct store *st, int64_t run_id, const char *workload, const char *env,
                       int rep, int warmup, double wall_s, const struct reply *r, struct err *e)
 {
-    IN_TX(st, e, measurement_body(st, run_id, workload, env, rep, warmup, wall_s, r, e));
+    struct store_where at = {.workload = workload, .env = env};
+    IN_TX(st, e, measurement_body(st, run_id, &at, rep, warmup, wall_s, r, e));
+}
+
+int store_measurement_at(struct store *st, int64_t run_id, const struct store_where *at, int rep,
+                         double wall_s, const struct reply *r, struct err *e)
+{
+    IN_TX(st, e, measurement_body(st, run_id, at, rep, 0, wall_s, r, e));
 }
 
 int store_run_end(struct store *st, int64_t run_id, const char *status, struct err *e)

@@ -36,6 +36,15 @@ int store_run_na(struct store *st, int64_t run_id, const char *workload, const c
                  const char *reason, struct err *e);
 int store_measurement(struct store *st, int64_t run_id, const char *workload, const char *env,
                       int rep, int warmup, double wall_s, const struct reply *rep_, struct err *e);
+/* Where a scenario's sample was measured: the workload, the environment
+ * spec, the tenant (instance) and the step (swept value) it belongs to. */
+struct store_where {
+    const char *workload, *env, *tenant, *step;
+};
+/* A scenario's sample (never a warm-up): the same rows as
+ * store_measurement plus its tenant and step. */
+int store_measurement_at(struct store *st, int64_t run_id, const struct store_where *at, int rep,
+                         double wall_s, const struct reply *r, struct err *e);
 int store_run_end(struct store *st, int64_t run_id, const char *status, struct err *e);
 /* --resume: the run is running again (status, no finish time) under this
  * process; host gets the new runner facts and resumed=N. */
@@ -64,10 +73,12 @@ struct rv_point { /* one metric value of one successful, non-warm-up repetition 
     int better;
     double value;
     int rep; /* the round it was measured in (1..repetitions) */
+    char tenant[LIM_TENANT_NAME], step[LIM_STEP_NAME]; /* a scenario's; "" in a plain run */
 };
 struct rv_failure {
     int wl, env, rep, warmup;
     char error[512];
+    char tenant[LIM_TENANT_NAME], step[LIM_STEP_NAME];
 };
 #define RV_CAVEATS 16
 struct run_view {

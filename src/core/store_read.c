@@ -143,11 +143,12 @@ static int load_header(struct store *st, struct run_view *rv, struct err *e)
 static int load_points(struct store *st, struct run_view *rv, struct err *e)
 {
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT m.workload, m.env, x.name, x.unit, x.better, x.value, m.rep"
-                           " FROM measurements m JOIN metrics x ON x.measurement_id = m.id"
-                           " WHERE m.run_id=? AND m.ok=1 AND m.warmup=0 ORDER BY m.id, x.rowid",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            st->db,
+            "SELECT m.workload, m.env, x.name, x.unit, x.better, x.value, m.rep, m.tenant, m.step"
+            " FROM measurements m JOIN metrics x ON x.measurement_id = m.id"
+            " WHERE m.run_id=? AND m.ok=1 AND m.warmup=0 ORDER BY m.id, x.rowid",
+            -1, &s, NULL) != SQLITE_OK)
         return read_fail(st, e);
     sqlite3_bind_int64(s, 1, rv->id);
     int cap = 0;
@@ -174,13 +175,16 @@ static int load_points(struct store *st, struct run_view *rv, struct err *e)
         p->better = better_parse(better);
         p->value = sqlite3_column_double(s, 5);
         p->rep = sqlite3_column_int(s, 6);
+        col_text(s, 7, p->tenant, sizeof(p->tenant));
+        col_text(s, 8, p->step, sizeof(p->step));
     }
     sqlite3_finalize(s);
 
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT workload, env, rep, warmup, error FROM measurements"
-                           " WHERE run_id=? AND ok=0 ORDER BY id",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            st->db,
+            "SELECT workload, env, rep, warmup, error, tenant, step FROM measurements"
+            " WHERE run_id=? AND ok=0 ORDER BY id",
+            -1, &s, NULL) != SQLITE_OK)
         return read_fail(st, e);
     sqlite3_bind_int64(s, 1, rv->id);
     cap = 0;
@@ -199,6 +203,8 @@ static int load_points(struct store *st, struct run_view *rv, struct err *e)
         f->rep = sqlite3_column_int(s, 2);
         f->warmup = sqlite3_column_int(s, 3);
         col_text(s, 4, f->error, sizeof(f->error));
+        col_text(s, 5, f->tenant, sizeof(f->tenant));
+        col_text(s, 6, f->step, sizeof(f->step));
         if (f->wl >= 0 && f->env >= 0) rv->nfailures++;
     }
     sqlite3_finalize(s);
