@@ -21,6 +21,7 @@ PKGS=(
     docker.io runsc                                 # docker driver (dockerd started by its test), gVisor driver
     mariadb-server mariadb-client sysbench          # mysql workload: mariadbd, mariadb-admin, sysbench
     chromium                                        # tests: the HTML report rendered headless
+    stress-ng                                       # scenarios: host and tenant stressors (cpu, vm, stream, hdd, sock)
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -81,7 +81,7 @@ void wl_opt_describe(const struct wl_opt *o, char *buf, size_t len)
 }
 
 /* ERR_USAGE unless v fits o's type. */
-static int opt_check(const struct workload *w, const struct wl_opt *o, const char *v, struct err *e)
+static int opt_check(const char *owner, const struct wl_opt *o, const char *v, struct err *e)
 {
     char want[160];
     wl_opt_describe(o, want, sizeof(want));
@@ -123,21 +123,39 @@ static int opt_check(const struct workload *w, const struct wl_opt *o, const cha
         break;
     }
     if (ok) return 0;
-    return err_set(e, ERR_USAGE, "%s: %s must be %s, not '%s'", w->name, o->name, want, v);
+    return err_set(e, ERR_USAGE, "%s: %s must be %s, not '%s'", owner, o->name, want, v);
+}
+
+int wl_opts_check(const char *owner, const struct wl_opt *opts, const struct kvlist *given,
+                  struct err *e)
+{
+    for (int i = 0; i < given->n; i++) {
+        const struct wl_opt *found = NULL;
+        for (const struct wl_opt *o = opts; o && o->name; o++)
+            if (strcmp(o->name, given->v[i].key) == 0) found = o;
+        if (!found)
+            return err_set(e, ERR_USAGE, "%s has no option '%s' (see isobench list -v)", owner,
+                           given->v[i].key);
+        if (opt_check(owner, found, given->v[i].val, e) < 0) return -1;
+    }
+    return 0;
 }
 
 int workload_check_opts(const struct workload *w, const struct kvlist *opts, struct err *e)
 {
-    for (int i = 0; i < opts->n; i++) {
-        const struct wl_opt *found = NULL;
-        for (const struct wl_opt *o = w->opts; o && o->name; o++)
-            if (strcmp(o->name, opts->v[i].key) == 0) found = o;
-        if (!found)
-            return err_set(e, ERR_USAGE, "workload %s has no option '%s' (see isobench list -v)",
-                           w->name, opts->v[i].key);
-        if (opt_check(w, found, opts->v[i].val, e) < 0) return -1;
-    }
-    return 0;
+    char owner[64];
+    snprintf(owner, sizeof(owner), "workload %s", w->name);
+    return wl_opts_check(owner, w->opts, opts, e);
+}
+
+const char *wl_opts_value(const struct wl_opt *opts, const struct kvlist *given, int size,
+                          const char *name)
+{
+    const char *v = given ? kv_get(given, name) : NULL;
+    if (v) return v;
+    for (const struct wl_opt *o = opts; o && o->name; o++)
+        if (strcmp(o->name, name) == 0) return o->preset[size];
+    return NULL;
 }
 
 void wl_work(struct result *r, double units, const char *metric, const char *unit, double scale)
@@ -158,11 +176,7 @@ uint64_t wl_ncpus(const struct wl_ctx *ctx)
 
 const char *wl_opt_str(const struct wl_ctx *ctx, const struct workload *w, const char *name)
 {
-    const char *v = ctx->opts ? kv_get(ctx->opts, name) : NULL;
-    if (v) return v;
-    for (const struct wl_opt *o = w->opts; o && o->name; o++)
-        if (strcmp(o->name, name) == 0) return o->preset[ctx->size];
-    return NULL;
+    return wl_opts_value(w->opts, ctx->opts, ctx->size, name);
 }
 
 int wl_opt_u64(const struct wl_ctx *ctx, const struct workload *w, const char *name, uint64_t def,

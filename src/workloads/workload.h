@@ -106,7 +106,8 @@ struct workload {
 
 #define WORKLOAD_LIST(X)                                                                           \
     X(null)                                                                                        \
-    X(stream) X(randomaccess) X(compress) X(linpack) X(netbw) X(netlat) X(blockio) X(redis) X(mysql)
+    X(stream) X(randomaccess) X(compress) X(linpack) X(netbw) X(netlat) X(blockio) X(redis) X(mysql) \
+        X(stress)
 
 #define X(n) extern const struct workload workload_##n;
 WORKLOAD_LIST(X)
@@ -120,6 +121,13 @@ const struct workload *workload_find(const char *name);
 /* Rejects option keys the workload does not declare, and values (the
  * user's or, at `size`, the preset's) that do not fit the option's type. */
 int workload_check_opts(const struct workload *w, const struct kvlist *opts, struct err *e);
+/* The same for any typed option table (a scenario's): owner names it in
+ * the error ("workload stream", "scenario density"). */
+int wl_opts_check(const char *owner, const struct wl_opt *opts, const struct kvlist *given,
+                  struct err *e);
+/* given's value of name, else the table's preset at size; NULL if neither. */
+const char *wl_opts_value(const struct wl_opt *opts, const struct kvlist *given, int size,
+                          const char *name);
 
 /* For a plain job (no client half to watch it): the units of work one run
  * did, and the metric the runner makes of the host CPU time the sample's
