@@ -295,6 +295,7 @@ static int container_host_cpu(struct env_ctx *ctx, char *src, size_t len)
 
 const struct env env_container = {
     .name = "container",
+    .slice = ENV_SLICE_CPUSET,
     .summary = "isobench's own runtime: namespaces, cgroup, overlay root, Docker's confinement",
     .unavailable = container_unavailable,
     .keys = container_keys,

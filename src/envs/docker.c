@@ -162,6 +162,7 @@ static const char *docker_lacks(const struct spec *sp, unsigned needs)
 
 const struct env env_docker = {
     .name = "docker",
+    .slice = ENV_SLICE_CPUSET,
     .summary = "docker run against a running dockerd, host userland bound read-only",
     .unavailable = docker_unavailable,
     .keys = docker_keys,

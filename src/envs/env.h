@@ -81,9 +81,18 @@ struct env_needs {
     const struct host_caps *host;
 };
 
+/* How an environment takes a slice (--slice cpus=N,mem=SIZE): which of
+ * its spec keys carry it and what cpus= means there. */
+enum env_slice {
+    ENV_SLICE_NONE = 0, /* it cannot be sized (null) */
+    ENV_SLICE_CPUSET,   /* cpus= a host CPU list (a cgroup's cpuset), mem= a limit */
+    ENV_SLICE_VCPUS,    /* cpus= a count of virtual CPUs, mem= the guest's RAM */
+};
+
 struct env {
     const char *name;
     const char *summary;
+    enum env_slice slice;
     const char *(*unavailable)(void); /* NULL if it can run here, else why not */
     const char *const *keys;          /* spec keys it accepts, NULL-terminated */
     /* Checks the spec's values before anything is created (NULL: keys only). */

@@ -124,6 +124,7 @@ static const char *podman_lacks(const struct spec *sp, unsigned needs)
 
 const struct env env_podman = {
     .name = "podman",
+    .slice = ENV_SLICE_CPUSET,
     .summary = "podman (runc) over the host's root as an overlay, agent on stdin/stdout",
     .unavailable = podman_unavailable,
     .keys = podman_keys,

@@ -317,6 +317,7 @@ static int runc_host_cpu(struct env_ctx *ctx, char *src, size_t len)
 
 const struct env env_runc = {
     .name = "runc",
+    .slice = ENV_SLICE_CPUSET,
     .summary = "runc running an OCI bundle written by isobench (same agent, same root)",
     .unavailable = runc_unavailable,
     .keys = runc_keys,
@@ -331,6 +332,7 @@ const struct env env_runc = {
 
 const struct env env_runsc = {
     .name = "runsc",
+    .slice = ENV_SLICE_CPUSET,
     .summary = "gVisor's runsc running the same OCI bundle (a user-space kernel: the sandbox)",
     .unavailable = runsc_unavailable,
     .keys = runsc_keys,
