@@ -16,6 +16,7 @@ static const char main_help[] =
     "  list        workloads, environments and reporters, with availability\n"
     "  report      render a stored run (table, json, csv, html, markdown)\n"
     "  paper       Felter et al.'s matrix on this host, as an HTML report beside the paper\n"
+    "  scenario    several environments at once: noisy-neighbour, density (list, run)\n"
     "  compare     A/B two runs, or two environments of a run (exit 3 on a regression)\n"
     "  show-runs   list stored runs\n"
     "  version     print the version and build flags\n"
@@ -41,7 +42,7 @@ int main(int argc, char **argv)
         {"run", cmd_run},         {"list", cmd_list},           {"report", cmd_report},
         {"compare", cmd_compare}, {"show-runs", cmd_show_runs}, {"agent", cmd_agent},
         {"cleanup", cmd_cleanup}, {"doctor", cmd_doctor},       {"image", cmd_image},
-        {"corpus", cmd_corpus},   {"paper", cmd_paper},
+        {"corpus", cmd_corpus},   {"paper", cmd_paper},         {"scenario", cmd_scenario},
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);

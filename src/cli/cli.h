@@ -36,6 +36,7 @@ int cli_report_file(const char *db, const char *which, const char *reporter, con
 
 int cmd_run(int argc, char **argv);
 int cmd_paper(int argc, char **argv);
+int cmd_scenario(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

@@ -71,6 +71,11 @@ int paper_compare(const struct report *rep, struct paper_cmp *out, int max);
 /* This host's side of c as text: overhead [interval] (level), or why not. */
 void paper_host_text(const struct report *rep, const struct paper_cmp *c, char *buf, size_t len);
 
+/* The table of a scenario run (one with a "scenario" fact): the loss
+ * matrix of noisy-neighbour, the per-tenant costs of density. ERR_USAGE
+ * for a plain run or a scenario without a table. */
+int report_scenario_table(const struct run_view *rv, FILE *out, struct err *e);
+
 struct reporter {
     const char *name;
     const char *summary;

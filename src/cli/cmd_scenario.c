@@ -1,0 +1,169 @@
+/* cmd_scenario.c - isobench scenario list | run: several environments
+ * live at once (run/scenario.h), stored like any run, printed as the
+ * scenario's table. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/store.h"
+#include "report/report.h"
+#include "run/scenario.h"
+
+static const char scenario_help[] =
+    "usage: isobench scenario list [-v]\n"
+    "       isobench scenario run NAME -e ENVS [options]\n"
+    "  -e, --env LIST        environment specs; each gets its own tenants\n"
+    "  -s, --size PRESET     tiny | small | full (small)\n"
+    "  -o, --opt KEY=VALUE   scenario option, KEY or NAME.KEY (scenario list -v)\n"
+    "  -r, --repetitions N   rounds (3)\n"
+    "      --slice cpus=N,mem=SIZE  the same budget for every tenant: a cpuset of N CPUs\n"
+    "                        (tenant k the N from k*N on) and a memory limit for native\n"
+    "                        and containers, N vCPUs and SIZE of RAM for VMs\n"
+    "      --seed N          seed of the steps' order in each round\n"
+    "      --timeout SEC     per job (600)\n"
+    "      --db PATH         result database\n";
+
+static int scenario_list(int verbose)
+{
+    printf("scenarios:\n");
+    for (int i = 0; scenarios[i]; i++) {
+        const struct scenario *s = scenarios[i];
+        const char *why = s->unavailable ? s->unavailable() : NULL;
+        printf("  %-16s %-11s %s%s%s\n", s->name, why ? "unavailable" : "available", s->summary,
+               why ? " -- " : "", why ? why : "");
+        for (const struct wl_opt *o = s->opts; verbose && o && o->name; o++) {
+            char d[160];
+            wl_opt_describe(o, d, sizeof(d));
+            printf("      %-12s %s; tiny %s, small %s, full %s\n        %s\n", o->name, d,
+                   o->preset[0] ? o->preset[0] : "-", o->preset[1] ? o->preset[1] : "-",
+                   o->preset[2] ? o->preset[2] : "-", o->help);
+        }
+    }
+    return 0;
+}
+
+/* Prints the stored run's table, or says why not. */
+static void scenario_print(struct store *st, int64_t id)
+{
+    char which[32];
+    snprintf(which, sizeof(which), "%lld", (long long)id);
+    struct run_view rv;
+    struct err e = {0};
+    if (store_load_run(st, which, &rv, &e) < 0) {
+        fprintf(stderr, "isobench: %s\n", e.msg);
+        return;
+    }
+    if (report_scenario_table(&rv, stdout, &e) < 0) fprintf(stderr, "isobench: %s\n", e.msg);
+    store_free_run(&rv);
+}
+
+static int scenario_run(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"env", 1, 0, 'e'},     {"size", 1, 0, 's'},
+        {"opt", 1, 0, 'o'},     {"repetitions", 1, 0, 'r'},
+        {"slice", 1, 0, 'L'},   {"seed", 1, 0, 'S'},
+        {"timeout", 1, 0, 'T'}, {"db", 1, 0, 'D'},
+        {"help", 0, 0, 'h'},    {0, 0, 0, 0},
+    };
+    struct scenario_plan *p cleanup_free = calloc(1, sizeof(*p));
+    struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
+    if (!p || !opts) return ERR_FAIL;
+    const char *envs_s = NULL, *slice = NULL;
+    char db[4096];
+    store_default_path(db, sizeof(db));
+    p->size = SIZE_SMALL;
+    p->reps = 3;
+    p->timeout_s = 600;
+    struct err e = {0};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "e:s:o:r:h", lo, NULL)) != -1) {
+        uint64_t u;
+        double d;
+        char *eq;
+        switch (c) {
+        case 'e':
+            envs_s = optarg;
+            break;
+        case 's':
+            if ((p->size = size_parse(optarg)) < 0)
+                return cli_usage("scenario", "--size takes tiny, small or full");
+            break;
+        case 'o':
+            if (!(eq = strchr(optarg, '=')) || eq == optarg)
+                return cli_usage("scenario", "--opt takes KEY=VALUE");
+            *eq = '\0';
+            if (kv_set(opts, optarg, eq + 1, &e) < 0) return cli_die(&e);
+            break;
+        case 'r':
+            if (util_parse_u64(optarg, &u, &e) < 0 || u < 1 || u > 1000)
+                return cli_usage("scenario", "--repetitions takes 1..1000");
+            p->reps = (int)u;
+            break;
+        case 'L':
+            slice = optarg;
+            break;
+        case 'S':
+            if (util_parse_u64(optarg, &p->seed, &e) < 0 || p->seed == 0)
+                return cli_usage("scenario", "--seed takes a number > 0");
+            break;
+        case 'T':
+            if (util_parse_double(optarg, &d, &e) < 0 || d <= 0)
+                return cli_usage("scenario", "--timeout takes seconds > 0");
+            p->timeout_s = d;
+            break;
+        case 'D':
+            if (cli_copy_arg(db, sizeof(db), optarg) < 0)
+                return cli_usage("scenario", "--db path too long");
+            break;
+        case 'h':
+            fputs(scenario_help, stdout);
+            return 0;
+        default:
+            return cli_usage("scenario", "bad option");
+        }
+    }
+    if (optind + 1 != argc) return cli_usage("scenario", "run takes one scenario name");
+    if (!envs_s) return cli_usage("scenario", "no environment given (-e)");
+    if (geteuid() != 0)
+        return cli_usage("scenario", "scenarios make cgroups and tenants: run as root");
+    if (scenario_plan(p, argv[optind], envs_s, opts, slice, &e) < 0) return cli_die(&e);
+    cli_command_line(p->command, sizeof(p->command), argc + 1, argv - 1);
+    struct store *st;
+    if (store_open(db, 1, &st, &e) < 0) return cli_die(&e);
+    p->progress = isatty(STDERR_FILENO);
+    cli_install_signals();
+    int64_t id = 0;
+    int failed = 0;
+    int rc = scenario_execute(p, st, &id, &failed, &e);
+    if (id > 0) scenario_print(st, id);
+    store_close(st);
+    fflush(stdout);
+    if (id > 0) fprintf(stderr, "isobench: results stored in %s (run %lld)\n", db, (long long)id);
+    if (rc < 0 && env_interrupted) {
+        fprintf(stderr, "isobench: interrupted; finished samples are stored\n");
+        return 130;
+    }
+    if (rc < 0) return cli_die(&e);
+    if (failed) {
+        fprintf(stderr, "isobench: %d sample(s) failed (see the table)\n", failed);
+        return ERR_FAIL;
+    }
+    return 0;
+}
+
+int cmd_scenario(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        fputs(scenario_help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? ERR_USAGE : 0;
+    }
+    if (!strcmp(argv[1], "list"))
+        return scenario_list(argc > 2 && (!strcmp(argv[2], "-v") || !strcmp(argv[2], "--verbose")));
+    if (!strcmp(argv[1], "run")) return scenario_run(argc - 1, argv + 1);
+    return cli_usage("scenario", "takes list or run");
+}

@@ -1,0 +1,257 @@
+/* scenario.c - the tables of scenario runs (the run's "scenario" fact
+ * names which). noisy-neighbour: per environment and victim metric, the
+ * median alone and, per aggressor, the victim's loss against alone -
+ * the median over rounds of the paired change, with its distribution-free
+ * interval - plus the aggressor's own rate, so a stressor that did not
+ * stress shows. density: per environment and n-th tenant, the median of
+ * each cost over rounds. Like every reporter it uses core only. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/stats.h"
+#include "report/report.h"
+
+#define SC_MAX_STEPS 16
+#define SC_MAX_ROUNDS 1000
+
+/* The values of the points matching (env, wl, tenant, step, metric), in
+ * round order into v[] and their rounds into rounds[]; returns the count. */
+static int sc_values(const struct run_view *rv, int env, const char *wl, const char *tenant,
+                     const char *step, const char *metric, double *v, int *rounds, int max)
+{
+    int n = 0;
+    for (int i = 0; i < rv->npoints && n < max; i++) {
+        const struct rv_point *p = &rv->points[i];
+        if (p->env != env || strcmp(rv->workloads[p->wl], wl) || strcmp(p->tenant, tenant) ||
+            strcmp(p->step, step) || strcmp(p->metric, metric))
+            continue;
+        v[n] = p->value;
+        rounds[n++] = p->rep;
+    }
+    return n;
+}
+
+/* The distinct steps of tenant's points: "alone" first, then the
+ * stressors in their canonical order, then any other in first-seen order
+ * (density's tenant counts). */
+static int sc_steps(const struct run_view *rv, const char *tenant, char steps[][LIM_STEP_NAME],
+                    int max)
+{
+    static const char *const order[] = {"alone", "cpu", "vm", "stream", "hdd", "sock", NULL};
+    int n = 0;
+    for (int pass = 0; pass <= 6; pass++)
+        for (int i = 0; i < rv->npoints; i++) {
+            const char *s = rv->points[i].step;
+            int known = 0;
+            for (int k = 0; order[k]; k++)
+                known |= !strcmp(s, order[k]);
+            if (strcmp(rv->points[i].tenant, tenant) ||
+                (pass < 6 ? strcmp(s, order[pass]) != 0 : known))
+                continue;
+            int seen = 0;
+            for (int k = 0; k < n; k++)
+                seen |= !strcmp(steps[k], s);
+            if (!seen && n < max) snprintf(steps[n++], LIM_STEP_NAME, "%s", s);
+        }
+    return n;
+}
+
+static void sc_median_text(const double *v, int n, char *buf, size_t len)
+{
+    if (n == 0) {
+        snprintf(buf, len, "failed");
+        return;
+    }
+    struct summary sm;
+    stats_summarize(v, n, &sm);
+    if (sm.ci.level > 0)
+        snprintf(buf, len, "%.3g [%.3g, %.3g]%s", sm.median, sm.ci.lo, sm.ci.hi,
+                 sm.noisy ? " !" : "");
+    else
+        snprintf(buf, len, "%.3g", sm.median);
+}
+
+static void sc_header(const struct run_view *rv, FILE *out)
+{
+    fprintf(out, "run %lld (%s)  scenario=%s  size=%s  rounds=%d  status=%s\n", (long long)rv->id,
+            rv->uuid, kv_get(&rv->host, "scenario"), size_str(rv->size), rv->reps, rv->status);
+    const char *cpu = kv_get(&rv->host, "cpu_model"), *k = kv_get(&rv->host, "kernel");
+    fprintf(out, "host: %s, %s CPUs, kernel %s; isobench %s (%s)\n", cpu ? cpu : "?",
+            kv_get(&rv->host, "cpus_online") ?: "?", k ? k : "?",
+            kv_get(&rv->host, "isobench_version") ?: "?", kv_get(&rv->host, "build_flags") ?: "?");
+    const char *sl = kv_get(&rv->host, "slice");
+    fprintf(out, "slice: %s\n", sl ? sl : "none (tenants unlimited; --slice cpus=N,mem=SIZE)");
+    for (int i = 0; i < rv->host.n; i++)
+        if (!strncmp(rv->host.v[i].key, "scenario.", 9) ||
+            !strncmp(rv->host.v[i].key, "stopped.", 8))
+            fprintf(out, "%s = %s\n", rv->host.v[i].key, rv->host.v[i].val);
+    for (int i = 0; i < rv->nenv; i++) {
+        const char *label = kv_get(&rv->env_facts[i], "label");
+        if (label) fprintf(out, "env %s: %s\n", rv->envs[i], label);
+    }
+    fputc('\n', out);
+}
+
+static void sc_failures(const struct run_view *rv, FILE *out)
+{
+    for (int i = 0; i < rv->nfailures; i++) {
+        const struct rv_failure *f = &rv->failures[i];
+        fprintf(out, "failed: %s @ %s, tenant %s, step %s, round %d: %s\n", rv->workloads[f->wl],
+                rv->envs[f->env], f->tenant, f->step, f->rep, f->error);
+    }
+}
+
+/* The distinct metrics of (wl, tenant) points, with unit and direction. */
+static int sc_metrics(const struct run_view *rv, const char *wl, const char *tenant,
+                      const struct rv_point **out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < rv->npoints; i++) {
+        const struct rv_point *p = &rv->points[i];
+        if (strcmp(rv->workloads[p->wl], wl) || strcmp(p->tenant, tenant)) continue;
+        int seen = 0;
+        for (int k = 0; k < n; k++)
+            seen |= !strcmp(out[k]->metric, p->metric);
+        if (!seen && n < max) out[n++] = p;
+    }
+    return n;
+}
+
+static int noisy_table(const struct run_view *rv, FILE *out, struct err *e)
+{
+    char steps[SC_MAX_STEPS][LIM_STEP_NAME];
+    int ns = sc_steps(rv, "victim", steps, SC_MAX_STEPS);
+    double *a = malloc(sizeof(double) * SC_MAX_ROUNDS * 4);
+    int *ra = malloc(sizeof(int) * SC_MAX_ROUNDS * 2);
+    if (!a || !ra) {
+        free(a);
+        free(ra);
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
+    double *b = a + SC_MAX_ROUNDS, *pa = b + SC_MAX_ROUNDS, *pb = pa + SC_MAX_ROUNDS;
+    int *rb = ra + SC_MAX_ROUNDS;
+    fprintf(out, "victim's loss beside each aggressor vs alone, %% (+ worse): median over paired "
+                 "rounds [interval]\n");
+    fprintf(out, "%-12s %-12s %-22s %-8s", "env", "workload", "metric", "better");
+    for (int s = 0; s < ns; s++)
+        fprintf(out, " | %-26s", steps[s]);
+    fputc('\n', out);
+    for (int w = 0; w < rv->nwl; w++) {
+        if (!strcmp(rv->workloads[w], "stress")) continue;
+        const struct rv_point *ms[64];
+        int nm = sc_metrics(rv, rv->workloads[w], "victim", ms, 64);
+        for (int env = 0; env < rv->nenv; env++)
+            for (int m = 0; m < nm; m++) {
+                fprintf(out, "%-12s %-12s %-22s %-8s", rv->envs[env], rv->workloads[w],
+                        ms[m]->metric, better_str(ms[m]->better));
+                int na = sc_values(rv, env, rv->workloads[w], "victim", "alone", ms[m]->metric, a,
+                                   ra, SC_MAX_ROUNDS);
+                for (int s = 0; s < ns; s++) {
+                    char cell[96];
+                    if (!strcmp(steps[s], "alone")) {
+                        sc_median_text(a, na, cell, sizeof(cell));
+                    } else {
+                        int nb = sc_values(rv, env, rv->workloads[w], "victim", steps[s],
+                                           ms[m]->metric, b, rb, SC_MAX_ROUNDS);
+                        int np = 0; /* pair by round */
+                        for (int i = 0; i < nb; i++)
+                            for (int k = 0; k < na; k++)
+                                if (rb[i] == ra[k]) {
+                                    pb[np] = b[i];
+                                    pa[np++] = a[k];
+                                    break;
+                                }
+                        struct overhead ov;
+                        if (np == 0 || stats_overhead_paired(pb, pa, np, ms[m]->better, &ov) < 0)
+                            snprintf(cell, sizeof(cell), "%s", nb ? "no alone pair" : "failed");
+                        else if (ov.ci.level > 0)
+                            snprintf(cell, sizeof(cell), "%+.1f%% [%+.1f,%+.1f]%s", ov.pct,
+                                     ov.ci.lo, ov.ci.hi, ov.within_noise ? " ~" : "");
+                        else
+                            snprintf(cell, sizeof(cell), "%+.1f%% [n/a] ~", ov.pct);
+                    }
+                    fprintf(out, " | %-26s", cell);
+                }
+                fputc('\n', out);
+            }
+    }
+    fprintf(out, "\naggressor's own rate (stress-ng bogo ops/s, median over rounds):\n");
+    for (int env = 0; env < rv->nenv; env++) {
+        fprintf(out, "%-12s", rv->envs[env]);
+        for (int s = 0; s < ns; s++) {
+            if (!strcmp(steps[s], "alone")) continue;
+            int nb = sc_values(rv, env, "stress", "aggressor", steps[s], "bogo_ops_per_s", b, rb,
+                               SC_MAX_ROUNDS);
+            char cell[96];
+            sc_median_text(b, nb, cell, sizeof(cell));
+            fprintf(out, "  %s %s", steps[s], cell);
+        }
+        fputc('\n', out);
+    }
+    free(a);
+    free(ra);
+    return 0;
+}
+
+static int density_table(const struct run_view *rv, FILE *out, struct err *e)
+{
+    static const char *const metrics[] = {"start_s", "host_mem_mib", "pss_mib", "kernel_mib", NULL};
+    double *v = malloc(sizeof(double) * SC_MAX_ROUNDS);
+    int *r = malloc(sizeof(int) * SC_MAX_ROUNDS);
+    if (!v || !r) {
+        free(v);
+        free(r);
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
+    fprintf(out, "per tenant, the n-th started one after another: median over rounds [interval]\n");
+    fprintf(out, "%-12s %-4s", "env", "n");
+    for (int m = 0; metrics[m]; m++)
+        fprintf(out, " | %-28s", metrics[m]);
+    fputc('\n', out);
+    for (int env = 0; env < rv->nenv; env++)
+        for (int n = 1; n <= LIM_TENANTS; n++) {
+            char step[LIM_STEP_NAME], tenant[LIM_TENANT_NAME];
+            snprintf(step, sizeof(step), "%d", n);
+            snprintf(tenant, sizeof(tenant), "t%d", n);
+            int any = 0;
+            char cells[4][96];
+            for (int m = 0; metrics[m]; m++) {
+                int k = sc_values(rv, env, "null", tenant, step, metrics[m], v, r, SC_MAX_ROUNDS);
+                any |= k > 0;
+                if (k == 0)
+                    snprintf(cells[m], sizeof(cells[m]), "-");
+                else
+                    sc_median_text(v, k, cells[m], sizeof(cells[m]));
+            }
+            if (!any) continue;
+            fprintf(out, "%-12s %-4d", rv->envs[env], n);
+            for (int m = 0; metrics[m]; m++)
+                fprintf(out, " | %-28s", cells[m]);
+            fputc('\n', out);
+        }
+    fprintf(out, "\nstart_s: up() until the tenant's agent answered a null job; host_mem_mib: "
+                 "MemTotal - MemAvailable added, after the settle; kernel_mib: its Slab + "
+                 "KernelStack + PageTables part; pss_mib: PSS of the processes in the tenant's "
+                 "cgroup (agent, container init, QEMU)\n");
+    free(v);
+    free(r);
+    return 0;
+}
+
+int report_scenario_table(const struct run_view *rv, FILE *out, struct err *e)
+{
+    const char *sc = kv_get(&rv->host, "scenario");
+    if (!sc) return err_set(e, ERR_USAGE, "run %lld is not a scenario run", (long long)rv->id);
+    sc_header(rv, out);
+    int rc = !strcmp(sc, "noisy-neighbour") ? noisy_table(rv, out, e)
+             : !strcmp(sc, "density")       ? density_table(rv, out, e)
+                                            : err_set(e, ERR_USAGE, "no table for scenario %s", sc);
+    if (rc == 0) {
+        fputc('\n', out);
+        sc_failures(rv, out);
+        fprintf(out, "intervals are distribution-free (the median's); with few rounds they reach "
+                     "less than 95 %% (3 rounds: 75 %%) and \"[n/a]\" marks one value; ~ the "
+                     "interval holds 0; ! CoV > 5%%\n");
+    }
+    return rc;
+}

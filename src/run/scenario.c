@@ -1,0 +1,431 @@
+/* scenario.c - the scenario engine: planning, tenants, jobs run side by
+ * side in threads, samples stored with their tenant and step. */
+#include "run/scenario.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+#define X(n) &scenario_##n,
+const struct scenario *const scenarios[] = {SCENARIO_LIST(X) NULL};
+#undef X
+
+const struct scenario *scenario_find(const char *name)
+{
+    char norm[64];
+    if (snprintf(norm, sizeof(norm), "%s", name) >= (int)sizeof(norm)) return NULL;
+    for (char *c = norm; *c; c++)
+        if (*c == '_') *c = '-';
+    for (int i = 0; scenarios[i]; i++)
+        if (!strcmp(scenarios[i]->name, norm)) return scenarios[i];
+    return NULL;
+}
+
+int slice_parse(const char *text, struct slice *s, struct err *e)
+{
+    memset(s, 0, sizeof(*s));
+    struct spec sp;
+    char buf[300];
+    if (snprintf(buf, sizeof(buf), "slice:%s", text) >= (int)sizeof(buf))
+        return err_set(e, ERR_USAGE, "--slice: too long");
+    if (spec_parse(buf, &sp, e) < 0) return err_wrap(e, "--slice");
+    static const char *const keys[] = {"cpus", "mem", NULL};
+    if (spec_check_keys(&sp, keys, e) < 0) return err_wrap(e, "--slice takes cpus=N,mem=SIZE");
+    const char *v;
+    uint64_t n;
+    if ((v = kv_get(&sp.kv, "cpus")) && (util_parse_u64(v, &n, NULL) < 0 || n < 1 || n > 1024))
+        return err_set(e, ERR_USAGE, "--slice: cpus must be a count of CPUs, 1..1024 (not '%s')",
+                       v);
+    if (v) s->cpus = (int)n;
+    if ((v = kv_get(&sp.kv, "mem")) &&
+        (util_parse_size(v, &s->mem, NULL) < 0 || s->mem < (128u << 20)))
+        return err_set(e, ERR_USAGE, "--slice: mem must be a size of at least 128M (not '%s')", v);
+    if (!s->cpus && !s->mem) return err_set(e, ERR_USAGE, "--slice: give cpus=N and/or mem=SIZE");
+    return 0;
+}
+
+int slice_apply(const struct slice *s, const struct env *env, int k, int host_cpus, struct spec *sp,
+                struct err *e)
+{
+    if (!s->cpus && !s->mem) return 0;
+    if (env->slice == ENV_SLICE_NONE)
+        return err_set(e, ERR_USAGE, "%s cannot be given a slice", sp->text);
+    if ((s->cpus && kv_get(&sp->kv, "cpus")) || (s->mem && kv_get(&sp->kv, "mem")))
+        return err_set(e, ERR_USAGE, "%s sets cpus= or mem= itself: drop it or --slice", sp->text);
+    if (s->cpus > host_cpus)
+        return err_set(e, ERR_USAGE, "--slice cpus=%d: this host has %d CPUs", s->cpus, host_cpus);
+    char v[256] = "";
+    if (s->cpus && env->slice == ENV_SLICE_VCPUS) snprintf(v, sizeof(v), "%d", s->cpus);
+    if (s->cpus && env->slice == ENV_SLICE_CPUSET) {
+        /* N CPUs from k*N on, wrapping: ascending list of their numbers */
+        unsigned char on[1024] = {0};
+        for (int c = 0; c < s->cpus; c++)
+            on[(k * s->cpus + c) % host_cpus] = 1;
+        for (int c = 0; c < host_cpus && c < 1024; c++) {
+            size_t l = strlen(v);
+            if (on[c] && l + 8 < sizeof(v)) snprintf(v + l, sizeof(v) - l, "%s%d", l ? "," : "", c);
+        }
+    }
+    if (v[0] && kv_set(&sp->kv, "cpus", v, e) < 0) return -1;
+    if (s->mem) {
+        snprintf(v, sizeof(v), "%lluM", (unsigned long long)(s->mem >> 20));
+        if (kv_set(&sp->kv, "mem", v, e) < 0) return -1;
+    }
+    return 0;
+}
+
+const char *scen_opt(const struct scenario_plan *p, const char *name)
+{
+    return wl_opts_value(p->sc->opts, &p->opts, p->size, name);
+}
+
+int scen_wl_index(const struct scenario_plan *p, const char *name)
+{
+    for (int i = 0; i < p->nwl; i++)
+        if (!strcmp(p->wl[i]->name, name)) return i;
+    return -1;
+}
+
+int scen_plan_workload(struct scenario_plan *p, const char *name, const struct kvlist *opts,
+                       struct err *e)
+{
+    const struct workload *w = workload_find(name);
+    if (!w) return err_set(e, ERR_USAGE, "%s: unknown workload '%s'", p->sc->name, name);
+    const char *why = w->unavailable ? w->unavailable() : NULL;
+    if (why)
+        return err_set(e, ERR_USAGE, "%s: workload %s is unavailable: %s", p->sc->name, name, why);
+    int i = scen_wl_index(p, name);
+    if (i >= 0) return i;
+    if (p->nwl >= LIM_WORKLOADS)
+        return err_set(e, ERR_USAGE, "%s: too many workloads", p->sc->name);
+    i = p->nwl;
+    if (opts) p->wlopts[i] = *opts;
+    struct wl_ctx ctx = {.size = p->size,
+                         .opts = &p->wlopts[i],
+                         .ncpus = p->host.ncpus,
+                         .llc_bytes = p->host.llc_bytes,
+                         .role = "",
+                         .addr = "",
+                         .datadir = HOST_DATA_DIR};
+    struct wl_needs *need cleanup_free = calloc(1, sizeof(*need));
+    if (!need) return err_set(e, ERR_FAIL, "out of memory");
+    if (workload_check_opts(w, &p->wlopts[i], e) < 0 || w->check(&ctx, &p->wlopts[i], need, e) < 0)
+        return err_wrap(e, "%s", p->sc->name);
+    p->plan_facts[i] = need->facts;
+    p->wl_mem[i] = need->mem_bytes;
+    p->wl_disk[i] = need->disk_bytes;
+    p->wl[p->nwl++] = w;
+    return i;
+}
+
+int scenario_plan(struct scenario_plan *p, const char *name, const char *env_list,
+                  const struct kvlist *opts, const char *slice, struct err *e)
+{
+    p->sc = scenario_find(name);
+    if (!p->sc)
+        return err_set(e, ERR_USAGE, "unknown scenario '%s' (see isobench scenario list)", name);
+    const char *why = p->sc->unavailable ? p->sc->unavailable() : NULL;
+    if (why) return err_set(e, ERR_USAGE, "scenario %s is unavailable: %s", p->sc->name, why);
+    if (!env_list || !env_list[0]) return err_set(e, ERR_USAGE, "no environment given (-e)");
+    p->nenv = spec_split_list(env_list, p->spec, LIM_ENVS, e);
+    if (p->nenv < 0) return -1;
+    if (p->host.ncpus == 0) host_caps_probe(&p->host);
+    if (slice && slice_parse(slice, &p->slice, e) < 0) return -1;
+    for (int i = 0; i < p->nenv; i++) {
+        for (int k = 0; k < i; k++)
+            if (!strcmp(p->spec[k].text, p->spec[i].text))
+                return err_set(e, ERR_USAGE, "environment %s listed twice", p->spec[i].text);
+        if (env_resolve(&p->spec[i], &p->env[i], e) < 0) return -1;
+        why = p->env[i]->unavailable ? p->env[i]->unavailable() : NULL;
+        if (why)
+            return err_set(e, ERR_USAGE, "environment %s is unavailable: %s", p->spec[i].text, why);
+        struct spec probe = p->spec[i]; /* the slice must fit every environment */
+        if (slice_apply(&p->slice, p->env[i], 0, p->host.ncpus, &probe, e) < 0 ||
+            (p->env[i]->check && p->env[i]->check(&probe, e) < 0))
+            return -1;
+    }
+    p->opts.n = 0;
+    char owner[80];
+    snprintf(owner, sizeof(owner), "scenario %s", p->sc->name);
+    for (int i = 0; opts && i < opts->n; i++) { /* NAME.KEY=VALUE, or KEY=VALUE */
+        const char *k = opts->v[i].key, *dot = strchr(k, '.');
+        if (dot) {
+            char pre[64];
+            snprintf(pre, sizeof(pre), "%.*s", (int)(dot - k), k);
+            if (scenario_find(pre) != p->sc)
+                return err_set(e, ERR_USAGE, "option %s is not one of scenario %s's", k,
+                               p->sc->name);
+            k = dot + 1;
+        }
+        if (kv_set(&p->opts, k, opts->v[i].val, e) < 0) return -1;
+    }
+    if (wl_opts_check(owner, p->sc->opts, &p->opts, e) < 0) return -1;
+    if (p->reps < 1) return err_set(e, ERR_USAGE, "repetitions must be >= 1");
+    p->nwl = 0;
+    if (p->sc->check(p, e) < 0) return -1;
+    uint64_t mem = 0, disk = 0;
+    for (int w = 0; w < p->nwl; w++) {
+        if (p->wl_mem[w] > mem) mem = p->wl_mem[w];
+        if (p->wl_disk[w] > disk) disk = p->wl_disk[w];
+    }
+    struct env_needs needs = {.mem_bytes = mem, .disk_bytes = disk, .host = &p->host};
+    for (int i = 0; i < p->nenv; i++) {
+        struct spec probe = p->spec[i];
+        if (slice_apply(&p->slice, p->env[i], 0, p->host.ncpus, &probe, e) < 0) return -1;
+        if (p->env[i]->fit && p->env[i]->fit(&probe, &needs, e) < 0) return -1;
+    }
+    return 0;
+}
+
+static int scen_needs_data(const struct scenario_plan *p)
+{
+    for (int w = 0; w < p->nwl; w++)
+        if (p->wl[w]->data) return 1;
+    return 0;
+}
+
+int scen_tenant_up(struct scen_run *r, int spec, const char *name, int slot, struct err *e)
+{
+    struct scenario_plan *p = r->p;
+    if (r->nt >= LIM_TENANTS) return err_set(e, ERR_USAGE, "more than %d tenants", LIM_TENANTS);
+    int t = r->nt++;
+    struct tenant *tn = &r->t[t];
+    memset(tn, 0, sizeof(*tn));
+    snprintf(tn->name, sizeof(tn->name), "%s", name);
+    tn->spec = spec;
+    struct env_ctx *c = &tn->ctx;
+    c->env = p->env[spec];
+    c->spec = p->spec[spec];
+    if (slice_apply(&p->slice, c->env, slot, p->host.ncpus, &c->spec, e) < 0) return -1;
+    snprintf(c->run_id, sizeof(c->run_id), "%s", r->uuid);
+    c->idx = r->serial++;
+    c->journal = &r->j;
+    c->timeout_s = p->timeout_s;
+    c->need_data = scen_needs_data(p);
+    int nf = 0;
+    for (int w = 0; w < p->nwl; w++) {
+        if (p->wl_mem[w] > c->mem_needed) c->mem_needed = p->wl_mem[w];
+        if (p->wl_disk[w] > c->disk_needed) c->disk_needed = p->wl_disk[w];
+        for (int k = 0; p->wl[w]->guest_files && p->wl[w]->guest_files[k]; k++)
+            if (nf < ENV_MAX_GUEST_FILES) c->guest_files[nf++] = p->wl[w]->guest_files[k];
+    }
+    c->guest_files[nf] = NULL;
+    tn->up = 1; /* from here on down() owns whatever up() made */
+    if (c->env->up(c, e) < 0) return err_wrap(e, "bringing up tenant %s (%s)", name, c->spec.text);
+    int first = 1; /* the first tenant of a spec: its facts are the environment's */
+    for (int k = 0; k < t; k++)
+        first &= r->t[k].spec != spec;
+    for (int k = 0; first && k < c->facts.n; k++)
+        if (store_env_fact(r->st, r->run_id, spec, c->facts.v[k].key, c->facts.v[k].val, e) < 0)
+            return -1;
+    return t;
+}
+
+void scen_tenant_down(struct scen_run *r, int t)
+{
+    if (t < 0 || t >= r->nt || !r->t[t].up) return;
+    r->t[t].ctx.env->down(&r->t[t].ctx);
+    r->t[t].ctx.priv = NULL;
+    r->t[t].up = 0;
+}
+
+struct job_thread {
+    struct scen_run *r;
+    struct scen_job *j;
+};
+
+/* One job: waits its delay, reads the tenant's host CPU time around the
+ * exec. A failed environment is a failed sample here; the scenario goes
+ * on with its other tenants. */
+static void *job_main(void *arg)
+{
+    struct job_thread *jt = arg;
+    struct scen_job *sj = jt->j;
+    struct tenant *tn = &jt->r->t[sj->tenant];
+    if (sj->delay_s > 0) {
+        struct timespec ts = {.tv_sec = (time_t)sj->delay_s,
+                              .tv_nsec = (long)((sj->delay_s - (double)(time_t)sj->delay_s) * 1e9)};
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !env_interrupted) {
+        }
+    }
+    struct job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        sj->rc = -1;
+        err_set(&sj->rep->err, ERR_FAIL, "out of memory");
+        return NULL;
+    }
+    j->size = jt->r->p->size;
+    snprintf(j->workload, sizeof(j->workload), "%s", sj->wl->name);
+    j->opts = sj->opts;
+    snprintf(j->data, sizeof(j->data), "%s", tn->ctx.datadir);
+    char src[400] = "";
+    double c0 = 0, c1 = 0;
+    int have = tn->ctx.env->host_cpu_src &&
+               tn->ctx.env->host_cpu_src(&tn->ctx, src, sizeof(src)) == 0 &&
+               host_cpu_read(src, &c0) == 0;
+    struct err e = {0};
+    sj->t0 = util_now();
+    sj->rc = tn->ctx.env->exec(&tn->ctx, j, NULL, sj->rep, &e);
+    sj->t1 = util_now();
+    sj->cpu_s = have && host_cpu_read(src, &c1) == 0 ? c1 - c0 : -1;
+    if (sj->rc < 0) {
+        sj->rep->ok = 0;
+        sj->rep->err = e;
+        err_wrap(&sj->rep->err, "tenant %s (%s)", tn->name, tn->ctx.spec.text);
+    }
+    free(j);
+    return NULL;
+}
+
+int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *e)
+{
+    pthread_t th[LIM_TENANTS];
+    struct job_thread jt[LIM_TENANTS];
+    if (n > LIM_TENANTS) return err_set(e, ERR_FAIL, "too many jobs at once");
+    int started = 0, rc = 0;
+    for (int i = 0; i < n; i++) {
+        jobs[i].rep = calloc(1, sizeof(*jobs[i].rep));
+        if (!jobs[i].rep) {
+            rc = err_set(e, ERR_FAIL, "out of memory");
+            break;
+        }
+        jt[i] = (struct job_thread){.r = r, .j = &jobs[i]};
+        int pe = pthread_create(&th[i], NULL, job_main, &jt[i]);
+        if (pe) {
+            rc = err_sys(e, ERR_FAIL, pe, "starting a tenant's job");
+            break;
+        }
+        started++;
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    return rc;
+}
+
+void scen_jobs_free(struct scen_job *jobs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(jobs[i].rep);
+        jobs[i].rep = NULL;
+    }
+}
+
+int scen_store(struct scen_run *r, const struct scen_job *j, const char *step, int rep,
+               struct err *e)
+{
+    struct reply *rp = j->rep;
+    const struct tenant *tn = &r->t[j->tenant];
+    char v[64];
+    if (j->cpu_s >= 0) {
+        snprintf(v, sizeof(v), "%.6f", j->cpu_s);
+        kv_set(&rp->res.facts, "host_cpu_s", v, NULL);
+    }
+    snprintf(v, sizeof(v), "%d", rep);
+    kv_set(&rp->res.facts, "round", v, NULL);
+    kv_set(&rp->res.facts, "tenant.spec", tn->ctx.spec.text, NULL); /* with its slice */
+    int w = scen_wl_index(r->p, j->wl->name);
+    for (int k = 0; w >= 0 && k < r->p->plan_facts[w].n; k++) {
+        const struct kv *f = &r->p->plan_facts[w].v[k];
+        if (!kv_get(&rp->res.facts, f->key)) kv_set(&rp->res.facts, f->key, f->val, NULL);
+    }
+    if (!rp->ok) r->failed++;
+    struct store_where at = {.workload = j->wl->name,
+                             .env = r->p->spec[tn->spec].text,
+                             .tenant = tn->name,
+                             .step = step};
+    return store_measurement_at(r->st, r->run_id, &at, rep, j->t1 - j->t0, rp, e);
+}
+
+void scen_progress(const struct scen_run *r, const char *fmt, ...)
+{
+    if (!r->p->progress) return;
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    int el = (int)(util_now() - r->started);
+    fprintf(stderr, "\r\033[K[%d:%02d] %s", el / 60, el % 60, msg);
+    fflush(stderr);
+}
+
+static void scen_uuid(char *buf, size_t len)
+{
+    unsigned short x = 0;
+    if (getrandom(&x, sizeof(x), GRND_NONBLOCK) != sizeof(x)) x = (unsigned short)getpid();
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char ts[32];
+    strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", &tm);
+    snprintf(buf, len, "%s-%04x", ts, x);
+}
+
+int scenario_execute(struct scenario_plan *p, struct store *st, int64_t *run_id, int *failed,
+                     struct err *e)
+{
+    struct scen_run r = {.p = p, .st = st, .j = {.fd = -1}, .started = util_now()};
+    scen_uuid(r.uuid, sizeof(r.uuid));
+    struct kvlist host = {0};
+    host_facts(&host);
+    while (!p->seed && getrandom(&p->seed, sizeof(p->seed), GRND_NONBLOCK) != sizeof(p->seed))
+        p->seed = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull;
+    char v[64];
+    snprintf(v, sizeof(v), "%llu", (unsigned long long)p->seed);
+    kv_set(&host, "order_seed", v, NULL);
+    kv_set(&host, "scenario", p->sc->name, NULL);
+    for (int i = 0; i < p->opts.n; i++) {
+        char k[96];
+        snprintf(k, sizeof(k), "scenario.%s", p->opts.v[i].key);
+        kv_set(&host, k, p->opts.v[i].val, NULL);
+    }
+    if (p->slice.cpus || p->slice.mem) {
+        snprintf(v, sizeof(v), "cpus=%d,mem=%lluM", p->slice.cpus,
+                 (unsigned long long)(p->slice.mem >> 20));
+        kv_set(&host, "slice", v, NULL);
+    }
+    snprintf(v, sizeof(v), "%d", (int)getpid());
+    kv_set(&host, "runner_pid", v, NULL);
+    snprintf(v, sizeof(v), "%llu", journal_starttime(getpid()));
+    kv_set(&host, "runner_start", v, NULL);
+    *failed = 0;
+    if (store_run_begin(st, r.uuid, p->command, p->size, p->reps, &host, run_id, e) < 0) return -1;
+    r.run_id = *run_id;
+    for (int w = 0; w < p->nwl; w++)
+        if (store_run_workload(st, *run_id, w, p->wl[w]->name, &p->wlopts[w], e) < 0) return -1;
+    struct kvlist none = {0};
+    for (int i = 0; i < p->nenv; i++)
+        if (store_run_env(st, *run_id, i, p->spec[i].text, &none, e) < 0) return -1;
+    r.t = calloc(LIM_TENANTS, sizeof(*r.t));
+    if (!r.t) return err_set(e, ERR_FAIL, "out of memory");
+    struct err je = {0};
+    if (journal_open(&r.j, r.uuid, &je) < 0) {
+        if (r.j.fd >= 0) close(r.j.fd);
+        r.j.fd = -1;
+        snprintf(r.j.why, sizeof(r.j.why), "%s", je.msg);
+    }
+    int rc = p->sc->run(&r, e);
+    for (int t = r.nt - 1; t >= 0; t--)
+        scen_tenant_down(&r, t);
+    free(r.t);
+    if (r.j.fd >= 0 && journal_unwind(&r.j) > 0 && rc == 0)
+        rc =
+            err_set(e, ERR_FAIL, "some objects of the run could not be removed (isobench cleanup)");
+    if (p->progress) fprintf(stderr, "\r\033[K");
+    *failed = r.failed;
+    const char *status = rc < 0 ? (env_interrupted        ? "interrupted"
+                                   : e->code == ERR_USAGE ? "aborted"
+                                                          : "error")
+                                : (r.failed ? "failed" : "complete");
+    struct err e2 = {0};
+    if (rc < 0) store_run_fact(st, *run_id, "abort_reason", e->msg, &e2);
+    store_run_end(st, *run_id, status, &e2);
+    return rc;
+}

@@ -1,0 +1,178 @@
+/* scenario.h - several environments live at once. A scenario brings up
+ * tenants (instances of the environments given with -e, each with its own
+ * ctx, journal entries, channel and facts), gives them roles, runs steps
+ * (a parameter swept) and stores every tenant's sample with its tenant and
+ * step in the same store as a plain run. The scenarios themselves
+ * (noisy-neighbour, density) are plug-ins on this engine, in one list. */
+#ifndef ISOBENCH_SCENARIO_H
+#define ISOBENCH_SCENARIO_H
+
+#include <stdio.h>
+
+#include "core/host.h"
+#include "core/limits.h"
+#include "core/spec.h"
+#include "core/store.h"
+#include "envs/env.h"
+#include "workloads/workload.h"
+
+/* --slice cpus=N,mem=SIZE: the same budget for every tenant. */
+struct slice {
+    int cpus;     /* 0: not sliced */
+    uint64_t mem; /* bytes; 0: not limited */
+};
+
+struct scenario;
+
+struct scenario_plan {
+    const struct scenario *sc;
+    struct spec spec[LIM_ENVS];
+    const struct env *env[LIM_ENVS];
+    int nenv;
+    struct kvlist opts; /* the scenario's options (NAME.KEY=VALUE without NAME.) */
+    struct slice slice;
+    int size, reps;
+    double timeout_s;
+    uint64_t seed; /* order of the steps in each round (0: drawn) */
+    int progress;
+    char command[1024];
+    struct host_caps host; /* probed when ncpus is 0 */
+    /* The workloads the scenario runs (its check() adds them with
+     * scen_plan_workload): their resolved options and plan facts. */
+    const struct workload *wl[LIM_WORKLOADS];
+    struct kvlist wlopts[LIM_WORKLOADS];
+    struct kvlist plan_facts[LIM_WORKLOADS];
+    uint64_t wl_mem[LIM_WORKLOADS], wl_disk[LIM_WORKLOADS];
+    int nwl;
+};
+
+/* One tenant: an environment instance of plan spec `spec`. */
+struct tenant {
+    char name[LIM_TENANT_NAME];
+    int spec;
+    struct env_ctx ctx;
+    int up;
+};
+
+/* A scenario being executed; owned by scenario_execute, handed to the
+ * scenario's run(). */
+struct scen_run {
+    struct scenario_plan *p;
+    struct store *st;
+    int64_t run_id;
+    char uuid[64];
+    struct journal j;
+    struct tenant *t; /* LIM_TENANTS of them */
+    int nt;
+    int serial; /* tenants brought up so far: each one's ctx.idx, for unique names */
+    int failed; /* failed samples */
+    double started;
+};
+
+/* A job for one tenant, run beside others by scen_run_jobs. */
+struct scen_job {
+    int tenant;
+    const struct workload *wl;
+    struct kvlist opts;
+    double delay_s;    /* start this long after the others (an aggressor's ramp) */
+    struct reply *rep; /* allocated by scen_run_jobs, freed by scen_jobs_free */
+    double t0, t1;     /* when exec started and returned (util_now) */
+    int rc;            /* exec's: -1 the environment failed (rep then holds why) */
+    double cpu_s;      /* host CPU the tenant spent, -1 unknown */
+};
+
+struct scenario {
+    const char *name;
+    const char *summary;
+    const char *(*unavailable)(void); /* NULL if it can run here, else why not */
+    const struct wl_opt *opts;        /* typed options, {NULL}-terminated */
+    /* At plan time: every option and size checked against the host,
+     * nothing created; ERR_USAGE on bad input. */
+    int (*check)(struct scenario_plan *p, struct err *e);
+    /* Brings up its tenants, runs its steps, stores samples; returns -1
+     * only on an environment failure or interrupt. */
+    int (*run)(struct scen_run *r, struct err *e);
+};
+
+#define SCENARIO_LIST(X) X(noisy_neighbour) X(density)
+
+#define X(n) extern const struct scenario scenario_##n;
+SCENARIO_LIST(X)
+#undef X
+
+extern const struct scenario *const scenarios[];
+
+/* "noisy-neighbour" or "noisy_neighbour". */
+const struct scenario *scenario_find(const char *name);
+
+/* Parses "cpus=N,mem=SIZE" (either may be absent). ERR_USAGE on bad input. */
+int slice_parse(const char *text, struct slice *s, struct err *e);
+
+/* Gives sp the slice of tenant k (k-th of the run's tenants): an
+ * ENV_SLICE_CPUSET environment the N host CPUs from k*N on (wrapping), a
+ * VCPUS one N virtual CPUs; mem= as given. ERR_USAGE when the spec sets
+ * cpus= or mem= itself, the environment cannot be sized or N exceeds the
+ * host's CPUs. */
+int slice_apply(const struct slice *s, const struct env *env, int k, int host_cpus, struct spec *sp,
+                struct err *e);
+
+/* Checks the command line (scenario name, environments, options, slice)
+ * into p; nothing is created. ERR_USAGE on bad input. */
+int scenario_plan(struct scenario_plan *p, const char *name, const char *env_list,
+                  const struct kvlist *opts, const char *slice, struct err *e);
+
+/* Runs the plan into st; *run_id is set as soon as the run exists. */
+int scenario_execute(struct scenario_plan *p, struct store *st, int64_t *run_id, int *failed,
+                     struct err *e);
+
+/* ---- for the scenarios ---- */
+
+/* For check(): adds workload name with options opts (NULL: presets) to the
+ * plan, checked and sized like a plain run's; returns its index or -1
+ * (ERR_USAGE). The same workload added twice with other options is two
+ * entries only if tag differs - each entry is stored under its name. */
+int scen_plan_workload(struct scenario_plan *p, const char *name, const struct kvlist *opts,
+                       struct err *e);
+
+/* The index of workload name in the plan, -1 if absent. */
+int scen_wl_index(const struct scenario_plan *p, const char *name);
+
+/* The scenario's option name at the plan's size. */
+const char *scen_opt(const struct scenario_plan *p, const char *name);
+
+/* Adds a tenant of spec `spec` named name, sliced (when the plan has a
+ * slice) as tenant number `slot`, and brings it up with room for every
+ * workload of the plan (guest files, memory and data needs). Returns its
+ * index, or -1 (the tenant stays listed: scen_tenant_down handles it). */
+int scen_tenant_up(struct scen_run *r, int spec, const char *name, int slot, struct err *e);
+
+/* Takes tenant t down (idempotent). */
+void scen_tenant_down(struct scen_run *r, int t);
+
+/* Runs the n jobs at once, one thread each, each after its delay_s;
+ * returns when all have answered. -1 only when a thread could not start. */
+int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *e);
+
+void scen_jobs_free(struct scen_job *jobs, int n);
+
+/* Commits job's sample as round rep of step `step` (tenant, env, facts of
+ * where it ran). Counts a failed one. */
+int scen_store(struct scen_run *r, const struct scen_job *j, const char *step, int rep,
+               struct err *e);
+
+/* Progress on stderr when the plan asks for it. */
+void scen_progress(const struct scen_run *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- for tests ---- */
+
+/* /proc/meminfo's fields, in KiB. */
+struct meminfo {
+    double total, avail, kernel; /* kernel: Slab + KernelStack + PageTables */
+};
+
+/* Reads MemTotal, MemAvailable and the kernel's share from a
+ * /proc/meminfo text; -1 when one is missing. */
+int density_meminfo_parse(const char *text, struct meminfo *m);
+
+#endif
