@@ -2,8 +2,8 @@
  * names which). noisy-neighbour: per environment and victim metric, the
  * median alone and, per aggressor, the victim's loss against alone -
  * the median over rounds of the paired change, with its distribution-free
- * interval - plus the aggressor's own rate, so a stressor that did not
- * stress shows. density: per environment and n-th tenant, the median of
+ * interval - plus the host CPU its aggressor tenant used meanwhile, so
+ * a stressor that did not stress shows. density: per environment and n-th tenant, the median of
  * each cost over rounds. Like every reporter it uses core only. */
 #include <stdlib.h>
 #include <string.h>
@@ -56,10 +56,25 @@ static int sc_steps(const struct run_view *rv, const char *tenant, char steps[][
     return n;
 }
 
-static void sc_median_text(const double *v, int n, char *buf, size_t len)
+/* 1 when a sample of (env, wl, tenant, step) failed. */
+static int sc_failed(const struct run_view *rv, int env, const char *wl, const char *tenant,
+                     const char *step)
+{
+    for (int i = 0; i < rv->nfailures; i++) {
+        const struct rv_failure *f = &rv->failures[i];
+        if (f->env == env && !strcmp(rv->workloads[f->wl], wl) && !strcmp(f->tenant, tenant) &&
+            !strcmp(f->step, step))
+            return 1;
+    }
+    return 0;
+}
+
+/* "median [lo, hi]" of n values; with none, "failed" when failed says a
+ * sample did, else "-" (not measured: an interrupted run). */
+static void sc_median_text(const double *v, int n, int failed, char *buf, size_t len)
 {
     if (n == 0) {
-        snprintf(buf, len, "failed");
+        snprintf(buf, len, "%s", failed ? "failed" : "-");
         return;
     }
     struct summary sm;
@@ -149,7 +164,9 @@ static int noisy_table(const struct run_view *rv, FILE *out, struct err *e)
                 for (int s = 0; s < ns; s++) {
                     char cell[96];
                     if (!strcmp(steps[s], "alone")) {
-                        sc_median_text(a, na, cell, sizeof(cell));
+                        sc_median_text(a, na,
+                                       sc_failed(rv, env, rv->workloads[w], "victim", "alone"),
+                                       cell, sizeof(cell));
                     } else {
                         int nb = sc_values(rv, env, rv->workloads[w], "victim", steps[s],
                                            ms[m]->metric, b, rb, SC_MAX_ROUNDS);
@@ -162,8 +179,12 @@ static int noisy_table(const struct run_view *rv, FILE *out, struct err *e)
                                     break;
                                 }
                         struct overhead ov;
+                        int fl = sc_failed(rv, env, rv->workloads[w], "victim", steps[s]);
                         if (np == 0 || stats_overhead_paired(pb, pa, np, ms[m]->better, &ov) < 0)
-                            snprintf(cell, sizeof(cell), "%s", nb ? "no alone pair" : "failed");
+                            snprintf(cell, sizeof(cell), "%s",
+                                     nb   ? "no alone pair"
+                                     : fl ? "failed"
+                                          : "-");
                         else if (ov.ci.level > 0)
                             snprintf(cell, sizeof(cell), "%+.1f%% [%+.1f,%+.1f]%s", ov.pct,
                                      ov.ci.lo, ov.ci.hi, ov.within_noise ? " ~" : "");
@@ -175,15 +196,17 @@ static int noisy_table(const struct run_view *rv, FILE *out, struct err *e)
                 fputc('\n', out);
             }
     }
-    fprintf(out, "\naggressor's own rate (stress-ng bogo ops/s, median over rounds):\n");
+    fprintf(out, "\naggressor's host CPU use while the victim ran (CPUs busy, median over rounds; "
+                 "everything its tenant made the host spend):\n");
     for (int env = 0; env < rv->nenv; env++) {
         fprintf(out, "%-12s", rv->envs[env]);
         for (int s = 0; s < ns; s++) {
             if (!strcmp(steps[s], "alone")) continue;
-            int nb = sc_values(rv, env, "stress", "aggressor", steps[s], "bogo_ops_per_s", b, rb,
+            int nb = sc_values(rv, env, "stress", "aggressor", steps[s], "host_cpus_busy", b, rb,
                                SC_MAX_ROUNDS);
             char cell[96];
-            sc_median_text(b, nb, cell, sizeof(cell));
+            sc_median_text(b, nb, sc_failed(rv, env, "stress", "aggressor", steps[s]), cell,
+                           sizeof(cell));
             fprintf(out, "  %s %s", steps[s], cell);
         }
         fputc('\n', out);
@@ -218,10 +241,7 @@ static int density_table(const struct run_view *rv, FILE *out, struct err *e)
             for (int m = 0; metrics[m]; m++) {
                 int k = sc_values(rv, env, "null", tenant, step, metrics[m], v, r, SC_MAX_ROUNDS);
                 any |= k > 0;
-                if (k == 0)
-                    snprintf(cells[m], sizeof(cells[m]), "-");
-                else
-                    sc_median_text(v, k, cells[m], sizeof(cells[m]));
+                sc_median_text(v, k, 0, cells[m], sizeof(cells[m]));
             }
             if (!any) continue;
             fprintf(out, "%-12s %-4d", rv->envs[env], n);

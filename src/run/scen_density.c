@@ -44,6 +44,9 @@ static const struct wl_opt density_opts[] = {
 
 static int density_check(struct scenario_plan *p, struct err *e)
 {
+    uint64_t n = 0;
+    util_parse_u64(scen_opt(p, "tenants"), &n, NULL);
+    if (scen_fit_tenants(p, (int)n, e) < 0) return -1;
     return scen_plan_workload(p, "null", NULL, e) < 0 ? -1 : 0;
 }
 

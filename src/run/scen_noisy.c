@@ -32,9 +32,10 @@ static const struct wl_opt noisy_opts[] = {
      .max = 600.0,
      .unit = "s"},
     {"factor",
-     "the aggressor runs ramp + factor x the victim's time alone + 2 s; a victim that outlasts it "
-     "fails its sample (it was not contended throughout)",
-     {"3", "3", "3"},
+     "the aggressor is stopped when the victim ends, and runs at most ramp + factor x the "
+     "victim's time alone + 2 s; a victim that outlasts that fails its sample (it was not "
+     "contended throughout)",
+     {"10", "10", "10"},
      .type = WL_T_SECS,
      .min = 1.0,
      .max = 100.0},
@@ -74,6 +75,7 @@ static int split_words(const char *list, char *buf, size_t len, char **out, int 
 
 static int noisy_check(struct scenario_plan *p, struct err *e)
 {
+    if (scen_fit_tenants(p, 2, e) < 0) return -1; /* victim and aggressor */
     char buf[256], *w[LIM_WORKLOADS];
     int n = split_words(scen_opt(p, "victims"), buf, sizeof(buf), w, LIM_WORKLOADS - 1);
     if (n <= 0) return err_set(e, ERR_USAGE, "noisy-neighbour: victims must be a workload list");
@@ -129,7 +131,10 @@ static int noisy_step(struct scen_run *r, int v, int a, int w, const char *step,
         int si = scen_wl_index(p, "stress");
         jobs[1] = jobs[0];
         jobs[1].delay_s = ramp;
-        jobs[0] = (struct scen_job){.tenant = a, .wl = p->wl[si], .opts = p->wlopts[si]};
+        /* the aggressor runs until the victim ends (stop_after), its
+         * seconds only a cap */
+        jobs[0] =
+            (struct scen_job){.tenant = a, .wl = p->wl[si], .opts = p->wlopts[si], .stop_after = 2};
         char s[32];
         snprintf(s, sizeof(s), "%.0f", ceil(secs));
         if (kv_set(&jobs[0].opts, "stressor", step, e) < 0 ||
@@ -142,11 +147,22 @@ static int noisy_step(struct scen_run *r, int v, int a, int w, const char *step,
         return -1;
     }
     struct scen_job *vj = &jobs[n - 1], *aj = n == 2 ? &jobs[0] : NULL;
-    if (aj && vj->rep->ok && !aj->rep->ok) {
+    if (aj && aj->stopped) { /* as planned: what it made the host spend is its rate */
+        struct reply *ar = aj->rep;
+        double active = aj->t1 - aj->t0;
+        memset(ar, 0, sizeof(*ar));
+        ar->ok = 1;
+        kv_set(&ar->res.facts, "stress.stressor", step, NULL);
+        if (result_add(&ar->res, "active_s", "s", BETTER_LOWER, active, &ar->err) < 0 ||
+            (aj->cpu_s >= 0 && active > 0 &&
+             result_add(&ar->res, "host_cpus_busy", "CPUs", BETTER_HIGHER, aj->cpu_s / active,
+                        &ar->err) < 0))
+            ar->ok = 0;
+    } else if (aj && vj->rep->ok && !aj->rep->ok) {
         vj->rep->ok = 0;
         vj->rep->err = aj->rep->err;
         err_wrap(&vj->rep->err, "the aggressor failed, so this was no contended sample");
-    } else if (aj && vj->rep->ok && aj->t1 < vj->t1) {
+    } else if (aj && vj->rep->ok) {
         vj->rep->ok = 0;
         err_set(&vj->rep->err, ERR_FAIL,
                 "the aggressor (stress-ng --%s, %.0f s) ended %.1f s before the victim: not "
@@ -156,10 +172,10 @@ static int noisy_step(struct scen_run *r, int v, int a, int w, const char *step,
     if (aj) {
         kv_set(&vj->rep->res.facts, "aggressor", step, NULL);
         for (int m = 0; aj->rep->ok && m < aj->rep->res.n; m++)
-            if (!strcmp(aj->rep->res.m[m].name, "bogo_ops_per_s")) {
+            if (!strcmp(aj->rep->res.m[m].name, "host_cpus_busy")) {
                 char val[64];
-                snprintf(val, sizeof(val), "%.6g", aj->rep->res.m[m].value);
-                kv_set(&vj->rep->res.facts, "aggressor.bogo_ops_per_s", val, NULL);
+                snprintf(val, sizeof(val), "%.4g", aj->rep->res.m[m].value);
+                kv_set(&vj->rep->res.facts, "aggressor.host_cpus_busy", val, NULL);
             }
     }
     if (alone && vj->rep->ok && alone_s) *alone_s = vj->t1 - vj->t0;
@@ -174,7 +190,7 @@ static int noisy_step(struct scen_run *r, int v, int a, int w, const char *step,
 static int noisy_env(struct scen_run *r, int i, char **steps, int nsteps, struct err *e)
 {
     struct scenario_plan *p = r->p;
-    double ramp = 0, factor = 3;
+    double ramp = 0, factor = 10;
     util_parse_double(scen_opt(p, "ramp"), &ramp, NULL);
     util_parse_double(scen_opt(p, "factor"), &factor, NULL);
     int t0 = r->nt;

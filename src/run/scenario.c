@@ -3,6 +3,7 @@
 #include "run/scenario.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -86,6 +87,17 @@ const char *scen_opt(const struct scenario_plan *p, const char *name)
     return wl_opts_value(p->sc->opts, &p->opts, p->size, name);
 }
 
+int scen_fit_tenants(const struct scenario_plan *p, int n, struct err *e)
+{
+    if (p->slice.mem && p->host.mem_avail && p->slice.mem * (uint64_t)n > p->host.mem_avail)
+        return err_set(e, ERR_USAGE,
+                       "%s: %d tenants of a %llu MiB slice take more memory than the %llu MiB "
+                       "available",
+                       p->sc->name, n, (unsigned long long)(p->slice.mem >> 20),
+                       (unsigned long long)(p->host.mem_avail >> 20));
+    return 0;
+}
+
 int scen_wl_index(const struct scenario_plan *p, const char *name)
 {
     for (int i = 0; i < p->nwl; i++)
@@ -118,6 +130,15 @@ int scen_plan_workload(struct scenario_plan *p, const char *name, const struct k
     if (!need) return err_set(e, ERR_FAIL, "out of memory");
     if (workload_check_opts(w, &p->wlopts[i], e) < 0 || w->check(&ctx, &p->wlopts[i], need, e) < 0)
         return err_wrap(e, "%s", p->sc->name);
+    if (p->host.mem_avail && need->mem_bytes > p->host.mem_avail)
+        return err_set(e, ERR_USAGE,
+                       "%s: %s at this size needs %llu MiB but %llu MiB are available", p->sc->name,
+                       name, (unsigned long long)(need->mem_bytes >> 20),
+                       (unsigned long long)(p->host.mem_avail >> 20));
+    if (p->host.data_free && need->disk_bytes > p->host.data_free)
+        return err_set(e, ERR_USAGE, "%s: %s at this size writes %llu MiB but %s has %llu MiB free",
+                       p->sc->name, name, (unsigned long long)(need->disk_bytes >> 20),
+                       HOST_DATA_DIR, (unsigned long long)(p->host.data_free >> 20));
     p->plan_facts[i] = need->facts;
     p->wl_mem[i] = need->mem_bytes;
     p->wl_disk[i] = need->disk_bytes;
@@ -239,7 +260,15 @@ void scen_tenant_down(struct scen_run *r, int t)
 struct job_thread {
     struct scen_run *r;
     struct scen_job *j;
+    int watch_fd;  /* readable when the job this one stops after has ended, or -1 */
+    int signal_fd; /* written when this job ends (its followers stop), or -1 */
 };
+
+static int job_stop(void *arg)
+{
+    (void)arg;
+    return 1; /* the job it follows ended: cancel this one */
+}
 
 /* One job: waits its delay, reads the tenant's host CPU time around the
  * exec. A failed environment is a failed sample here; the scenario goes
@@ -271,9 +300,13 @@ static void *job_main(void *arg)
                tn->ctx.env->host_cpu_src(&tn->ctx, src, sizeof(src)) == 0 &&
                host_cpu_read(src, &c0) == 0;
     struct err e = {0};
+    struct env_watch w = {.fd = jt->watch_fd, .fired = job_stop};
     sj->t0 = util_now();
-    sj->rc = tn->ctx.env->exec(&tn->ctx, j, NULL, sj->rep, &e);
+    sj->rc = tn->ctx.env->exec(&tn->ctx, j, jt->watch_fd >= 0 ? &w : NULL, sj->rep, &e);
     sj->t1 = util_now();
+    sj->stopped = w.cancelled;
+    if (jt->signal_fd >= 0 && write(jt->signal_fd, "x", 1) < 0) {
+    }
     sj->cpu_s = have && host_cpu_read(src, &c1) == 0 ? c1 - c0 : -1;
     if (sj->rc < 0) {
         sj->rep->ok = 0;
@@ -288,15 +321,30 @@ int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *
 {
     pthread_t th[LIM_TENANTS];
     struct job_thread jt[LIM_TENANTS];
+    int pipes[LIM_TENANTS][2];
     if (n > LIM_TENANTS) return err_set(e, ERR_FAIL, "too many jobs at once");
     int started = 0, rc = 0;
     for (int i = 0; i < n; i++) {
+        jt[i] = (struct job_thread){.r = r, .j = &jobs[i], .watch_fd = -1, .signal_fd = -1};
+        pipes[i][0] = pipes[i][1] = -1;
+    }
+    for (int i = 0; i < n && rc == 0; i++) {
+        int k = jobs[i].stop_after - 1;
+        if (k < 0) continue;
+        if (k >= n || k == i) return err_set(e, ERR_FAIL, "job %d stops after no job", i);
+        if (pipe2(pipes[i], O_CLOEXEC) < 0) {
+            rc = err_sys(e, ERR_FAIL, errno, "pipe");
+            break;
+        }
+        jt[i].watch_fd = pipes[i][0];
+        jt[k].signal_fd = pipes[i][1]; /* one follower per job is all a scenario needs */
+    }
+    for (int i = 0; i < n && rc == 0; i++) {
         jobs[i].rep = calloc(1, sizeof(*jobs[i].rep));
         if (!jobs[i].rep) {
             rc = err_set(e, ERR_FAIL, "out of memory");
             break;
         }
-        jt[i] = (struct job_thread){.r = r, .j = &jobs[i]};
         int pe = pthread_create(&th[i], NULL, job_main, &jt[i]);
         if (pe) {
             rc = err_sys(e, ERR_FAIL, pe, "starting a tenant's job");
@@ -304,8 +352,16 @@ int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *
         }
         started++;
     }
+    if (rc < 0) /* what started must not wait for a job that never will end */
+        for (int i = 0; i < n; i++)
+            if (pipes[i][1] >= 0 && write(pipes[i][1], "x", 1) < 0) {
+            }
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
+    for (int i = 0; i < n; i++) {
+        if (pipes[i][0] >= 0) close(pipes[i][0]);
+        if (pipes[i][1] >= 0) close(pipes[i][1]);
+    }
     return rc;
 }
 

@@ -74,7 +74,12 @@ struct scen_job {
     int tenant;
     const struct workload *wl;
     struct kvlist opts;
-    double delay_s;    /* start this long after the others (an aggressor's ramp) */
+    double delay_s; /* start this long after the others (an aggressor's ramp) */
+    /* 1 + the index of the job whose end stops this one (0: none): an
+     * aggressor runs exactly as long as its victim; it is cancelled
+     * through the agent then (env_watch) and `stopped` set. */
+    int stop_after;
+    int stopped;
     struct reply *rep; /* allocated by scen_run_jobs, freed by scen_jobs_free */
     double t0, t1;     /* when exec started and returned (util_now) */
     int rc;            /* exec's: -1 the environment failed (rep then holds why) */
@@ -134,6 +139,10 @@ int scenario_execute(struct scenario_plan *p, struct store *st, int64_t *run_id,
 int scen_plan_workload(struct scenario_plan *p, const char *name, const struct kvlist *opts,
                        struct err *e);
 
+/* For check(): ERR_USAGE when n tenants live at once, each of the plan's
+ * slice, would not fit the memory available. */
+int scen_fit_tenants(const struct scenario_plan *p, int n, struct err *e);
+
 /* The index of workload name in the plan, -1 if absent. */
 int scen_wl_index(const struct scenario_plan *p, const char *name);
 
@@ -149,8 +158,9 @@ int scen_tenant_up(struct scen_run *r, int spec, const char *name, int slot, str
 /* Takes tenant t down (idempotent). */
 void scen_tenant_down(struct scen_run *r, int t);
 
-/* Runs the n jobs at once, one thread each, each after its delay_s;
- * returns when all have answered. -1 only when a thread could not start. */
+/* Runs the n jobs at once, one thread each, each after its delay_s,
+ * stopping those with stop_after when theirs ends; returns when all have
+ * answered. -1 only when a thread or pipe could not be made. */
 int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *e);
 
 void scen_jobs_free(struct scen_job *jobs, int n);

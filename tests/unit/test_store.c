@@ -130,22 +130,28 @@ static void raw_output_and_v1_upgrade(void **state)
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_non_null(strstr((const char *)sqlite3_column_text(s, 0), "\n\n    transactions: 47"));
     sqlite3_finalize(s);
-    /* make it look like version 1 (no raw table, no n/a table) */
-    assert_int_equal(
-        sqlite3_exec(db, "DROP TABLE measurement_raw; DROP TABLE run_na; PRAGMA user_version=1;",
-                     NULL, NULL, NULL),
-        SQLITE_OK);
+    /* make it look like version 1 (no raw table, no n/a table, no tenant
+     * and step columns) */
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE measurement_raw; DROP TABLE run_na;"
+                                  " ALTER TABLE measurements DROP COLUMN tenant;"
+                                  " ALTER TABLE measurements DROP COLUMN step;"
+                                  " PRAGMA user_version=1;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(store_open(path, 0, &st, &e), 0);
     struct run_view rv;
     assert_int_equal(store_load_run(st, "uuid-raw", &rv, &e), 0);
     assert_int_equal(rv.npoints, 1);
+    assert_string_equal(rv.points[0].tenant, ""); /* an old sample is a plain run's */
+    assert_string_equal(rv.points[0].step, "");
     store_free_run(&rv);
     store_close(st);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 3); /* upgraded through 2 to 3 */
+    assert_int_equal(sqlite3_column_int(s, 0), 4); /* upgraded through 2 and 3 to 4 */
     sqlite3_finalize(s);
     assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM measurement_raw", NULL, NULL, NULL),
                      SQLITE_OK);

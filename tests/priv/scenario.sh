@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Root only: scenarios keep several tenants live at once and leave nothing.
+#  1. bad input: one line, exit 2, no run stored;
+#  2. noisy-neighbour at tiny on native and container, each tenant a slice
+#     of one CPU: per round a victim sample alone and beside each
+#     aggressor, the aggressor's own sample with a rate, tenant and step in
+#     the store, the loss matrix in the table; the victim's CPUs are not
+#     the aggressor's;
+#  3. density at tiny on native, container and vm: per tenant its start
+#     time and the host memory it added; a VM tenant's PSS holds QEMU's RAM;
+#  4. SIGKILL while the aggressor's stress-ng runs, then `isobench
+#     cleanup`: no tenant, stressor, cgroup, data dir or journal is left.
+set -uo pipefail
+bin=$1
+. "$(dirname "$0")/lib.sh"
+priv_init "tenants' cgroups and namespaces"
+priv_need_env "$bin" container
+priv_need_env "$bin" vm
+before=$(leftovers)
+runs() { sqlite3 "$db" "SELECT count(*) FROM runs" 2>/dev/null || echo 0; }
+
+# 1. bad input
+"$bin" scenario list | grep -q "noisy-neighbour .*available" || bad "scenario list: $("$bin" scenario list)"
+"$bin" scenario run density -e native -r 1 --size tiny -o tenants=1 --db "$db" >/dev/null 2>&1 ||
+    bad "a one-tenant density run failed"
+n0=$(runs)
+for args in "nosuch -e native" "density" "density -e native -o bogus=1" "density -e nosuchenv" \
+    "density -e native --slice cpus=999" "density -e native --slice mem=1K" \
+    "noisy-neighbour -e native -o victims=netlat" "noisy-neighbour -e native -o aggressors=fork" \
+    "density -e native -o tenants=4 --slice mem=100T" "density -e native -s huge"; do
+    # shellcheck disable=SC2086
+    out=$("$bin" scenario run $args --db "$db" 2>&1 >/dev/null); rc=$?
+    [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "scenario run $args: exit $rc: $out"
+done
+[ "$(runs)" = "$n0" ] || bad "bad input stored a run"
+
+# 2. noisy-neighbour
+"$bin" scenario run noisy-neighbour -e native,container --size tiny -r 2 --slice cpus=1,mem=1G \
+    -o victims=compress -o aggressors=cpu,vm -o bytes=64M -o workers=1 --db "$db" \
+    >"$dir/nn.txt" 2>"$dir/nn.err" || { cat "$dir/nn.txt" "$dir/nn.err"; bad "noisy-neighbour failed"; }
+id=$(sqlite3 "$db" "SELECT max(id) FROM runs")
+for env in native container; do
+    for step in alone cpu vm; do
+        n=$(sqlite3 "$db" "SELECT count(*) FROM measurements WHERE run_id=$id AND env='$env' AND tenant='victim' AND step='$step' AND ok=1")
+        [ "$n" = 2 ] || bad "noisy-neighbour: $n victim samples of $env/$step, want 2"
+    done
+    n=$(sqlite3 "$db" "SELECT count(*) FROM measurements m JOIN metrics x ON x.measurement_id=m.id WHERE run_id=$id AND env='$env' AND tenant='aggressor' AND x.name='host_cpus_busy' AND x.value>0.3")
+    [ "$n" = 4 ] || bad "noisy-neighbour: $n aggressor samples in $env that kept a CPU busy, want 4"
+    # a slice each: the victim on CPU 0, the aggressor on CPU 1
+    v=$(sqlite3 "$db" "SELECT DISTINCT f.value FROM measurements m JOIN measurement_facts f ON f.measurement_id=m.id WHERE run_id=$id AND env='$env' AND tenant='victim' AND f.key='tenant.spec'")
+    a=$(sqlite3 "$db" "SELECT DISTINCT f.value FROM measurements m JOIN measurement_facts f ON f.measurement_id=m.id WHERE run_id=$id AND env='$env' AND tenant='aggressor' AND f.key='tenant.spec'")
+    grep -q "cpus=0" <<<"$v" && grep -q "cpus=1" <<<"$a" && grep -q "mem=1024M" <<<"$a" ||
+        bad "noisy-neighbour slices in $env: victim '$v' aggressor '$a'"
+done
+grep -Eq "^native +compress +throughput +higher +\| [0-9.]+.* \| [+-][0-9.]+% .* \| [+-][0-9.]+%" "$dir/nn.txt" ||
+    bad "no loss matrix row: $(cat "$dir/nn.txt")"
+grep -q "slice: cpus=1,mem=1024M" "$dir/nn.txt" || bad "the table does not state the slice"
+"$bin" report "$id" --db "$db" | grep -q "victim's loss" || bad "report does not render the scenario run"
+out=$("$bin" report "$id" --format json --db "$db" 2>&1 >/dev/null); rc=$?
+[ $rc = 2 ] || bad "report --format json of a scenario run: exit $rc: $out"
+now=$(leftovers)
+[ "$now" = "$before" ] || bad "noisy-neighbour left: $now"
+
+# 3. density
+"$bin" scenario run density -e native,container,vm:mem=512M --size tiny -r 1 -o tenants=2 --db "$db" \
+    >"$dir/d.txt" 2>"$dir/d.err" || { cat "$dir/d.txt" "$dir/d.err"; bad "density failed"; }
+id=$(sqlite3 "$db" "SELECT max(id) FROM runs")
+for env in native container vm:mem=512M; do
+    for m in start_s host_mem_mib; do
+        n=$(sqlite3 "$db" "SELECT count(*) FROM measurements m JOIN metrics x ON x.measurement_id=m.id WHERE run_id=$id AND env='$env' AND x.name='$m'")
+        [ "$n" = 2 ] || bad "density: $n $m values in $env, want 2"
+    done
+done
+pss=$(sqlite3 "$db" "SELECT min(x.value) FROM measurements m JOIN metrics x ON x.measurement_id=m.id WHERE run_id=$id AND env='vm:mem=512M' AND x.name='pss_mib'")
+python3 -c "import sys; sys.exit(0 if float('${pss:-0}') > 50 else 1)" || bad "a VM tenant's PSS is ${pss:-none} MiB"
+grep -Eq "^vm:mem=512M +2 +\| [0-9.]+" "$dir/d.txt" || bad "density table: $(cat "$dir/d.txt")"
+now=$(leftovers)
+[ "$now" = "$before" ] || bad "density left: $now"
+
+# 4. SIGKILL while stress-ng runs in the aggressor tenant
+for env in native container; do
+    "$bin" scenario run noisy-neighbour -e "$env" --size tiny -r 3 -o victims=compress \
+        -o aggressors=vm -o bytes=64M -o workers=1 --db "$db" >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 600); do pgrep -x stress-ng >/dev/null && break; sleep 0.1; done
+    pgrep -f "^(/usr/bin/)?stress-ng" >/dev/null || bad "$env: no stress-ng seen within 60 s"
+    sleep 1
+    kill -KILL $pid
+    wait $pid 2>/dev/null
+    sleep 0.5
+    "$bin" cleanup --db "$db" >/dev/null || bad "cleanup failed after SIGKILL ($env)"
+    sleep 0.5
+    now=$(leftovers)
+    [ "$now" = "$before" ] || bad "after SIGKILL mid-step ($env) and cleanup, left: $now"
+    st=$(sqlite3 "$db" "SELECT status FROM runs ORDER BY id DESC LIMIT 1")
+    [ "$st" != running ] || bad "a killed scenario run is still 'running'"
+done
+exit $fail

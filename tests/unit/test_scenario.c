@@ -1,0 +1,236 @@
+/* The scenario engine's bookkeeping, without running anything: slices,
+ * plans refused on bad input, the parsers the scenarios read the host
+ * with, and the noisy-neighbour table's pairing of tenants, steps and
+ * rounds from samples stored with their tenant and step. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/store.h"
+#include "report/report.h"
+#include "run/scenario.h"
+#include "workloads/stress.h"
+
+static void slices(void **state)
+{
+    (void)state;
+    struct slice s;
+    struct err e = {0};
+    assert_int_equal(slice_parse("cpus=1,mem=1G", &s, &e), 0);
+    assert_int_equal(s.cpus, 1);
+    assert_true(s.mem == (1ull << 30));
+    assert_int_equal(slice_parse("mem=512M", &s, &e), 0);
+    assert_int_equal(s.cpus, 0);
+    const char *bad[] = {"cpus=0", "cpus=x", "mem=1K", "disk=1G", "", "cpus=1,cpus=2", NULL};
+    for (int i = 0; bad[i]; i++) {
+        e.code = 0;
+        assert_int_equal(slice_parse(bad[i], &s, &e), -1);
+        assert_int_equal(e.code, ERR_USAGE);
+    }
+    /* tenant k of a cpuset environment gets the N CPUs from k*N on, wrapping */
+    struct spec sp;
+    assert_int_equal(slice_parse("cpus=2,mem=256M", &s, &e), 0);
+    const char *want[] = {"0,1", "2,3", "0,1", "2,3"};
+    for (int k = 0; k < 4; k++) {
+        spec_parse("container", &sp, &e);
+        assert_int_equal(slice_apply(&s, &env_container, k, 4, &sp, &e), 0);
+        assert_string_equal(kv_get(&sp.kv, "cpus"), want[k]);
+        assert_string_equal(kv_get(&sp.kv, "mem"), "256M");
+    }
+    assert_int_equal(slice_parse("cpus=2", &s, &e), 0);
+    spec_parse("native", &sp, &e);
+    assert_int_equal(slice_apply(&s, &env_native, 1, 3, &sp, &e), 0);
+    assert_string_equal(kv_get(&sp.kv, "cpus"), "0,2"); /* CPUs 2 and 0 of 3 */
+    spec_parse("vm", &sp, &e);                          /* a VM: a count of vCPUs */
+    assert_int_equal(slice_apply(&s, &env_vm, 5, 4, &sp, &e), 0);
+    assert_string_equal(kv_get(&sp.kv, "cpus"), "2");
+    spec_parse("container:cpus=0", &sp, &e); /* the spec sizes itself: conflict */
+    assert_int_equal(slice_apply(&s, &env_container, 0, 4, &sp, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    spec_parse("vm", &sp, &e); /* more CPUs than the host has */
+    assert_int_equal(slice_apply(&s, &env_vm, 0, 1, &sp, &e), -1);
+    spec_parse("null", &sp, &e); /* cannot be sized */
+    assert_int_equal(slice_apply(&s, &env_null, 0, 4, &sp, &e), -1);
+}
+
+/* Plans for a simulated 4-CPU host with room; bad input is ERR_USAGE. */
+static int plan(const char *name, const char *envlist, const char *opt, const char *slice,
+                struct err *e)
+{
+    struct scenario_plan *p = calloc(1, sizeof(*p));
+    struct kvlist opts = {0};
+    if (opt) {
+        char k[64];
+        const char *eq = strchr(opt, '=');
+        snprintf(k, sizeof(k), "%.*s", (int)(eq - opt), opt);
+        kv_set(&opts, k, eq + 1, e);
+    }
+    p->size = SIZE_TINY;
+    p->reps = 1;
+    p->host = (struct host_caps){.ncpus = 4,
+                                 .llc_bytes = 32u << 20,
+                                 .mem_total = 16ull << 30,
+                                 .mem_avail = 12ull << 30,
+                                 .data_free = 100ull << 30};
+    int rc = scenario_plan(p, name, envlist, &opts, slice, e);
+    free(p);
+    return rc;
+}
+
+static void plans(void **state)
+{
+    (void)state;
+    struct err e = {0};
+    assert_int_equal(plan("density", "native", NULL, NULL, &e), 0);
+    assert_int_equal(plan("noisy_neighbour", "native", "victims=compress", "cpus=2", &e), 0);
+    assert_int_equal(plan("noisy-neighbour", "native", "noisy-neighbour.aggressors=cpu", NULL, &e),
+                     0);
+    struct {
+        const char *name, *envs, *opt, *slice, *msg;
+    } bad[] = {
+        {"nosuch", "native", NULL, NULL, "unknown scenario"},
+        {"density", "native", "bogus=1", NULL, "no option 'bogus'"},
+        {"density", "native", "tenants=0", NULL, "tenants must be"},
+        {"density", "native", "tenants=33", NULL, "tenants must be"},
+        {"density", "native", "density.tenants=x", NULL, "tenants must be"},
+        {"density", "native", "noisy-neighbour.ramp=1", NULL, "not one of scenario density"},
+        {"density", "nosuchenv", NULL, NULL, "nosuchenv"},
+        {"density", "native,native", NULL, NULL, "listed twice"},
+        {"density", "native", NULL, "cpus=8", "this host has 4 CPUs"},
+        {"density", "native", NULL, "mem=1K", "at least 128M"},
+        {"noisy-neighbour", "native", "victims=netlat", NULL, "not a plain suite workload"},
+        {"noisy-neighbour", "native", "victims=nosuch", NULL, "unknown workload"},
+        {"noisy-neighbour", "native", "aggressors=cpu,fork", NULL, "'fork' is not one of"},
+        {"noisy-neighbour", "native", "aggressors=cpu,cpu", NULL, "listed twice"},
+        {"noisy-neighbour", "native", "bytes=512G", NULL, "needs"},
+        {"noisy-neighbour", "native", NULL, "mem=8G", "more memory than"},
+        {"density", "native", "tenants=4", "mem=4G", "more memory than"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&e, 0, sizeof(e));
+        if (plan(bad[i].name, bad[i].envs, bad[i].opt, bad[i].slice, &e) != -1 ||
+            e.code != ERR_USAGE || !strstr(e.msg, bad[i].msg))
+            fail_msg("%s %s %s %s: code %d '%s'", bad[i].name, bad[i].envs,
+                     bad[i].opt ? bad[i].opt : "", bad[i].slice ? bad[i].slice : "", e.code, e.msg);
+    }
+}
+
+static void parsers(void **state)
+{
+    (void)state;
+    struct meminfo m;
+    const char *mi = "MemTotal:       24000000 kB\nMemFree:  100 kB\nMemAvailable:   20000000 kB\n"
+                     "Slab:  1000 kB\nKernelStack:  200 kB\nPageTables: 30 kB\n";
+    assert_int_equal(density_meminfo_parse(mi, &m), 0);
+    assert_true(m.total == 24000000 && m.avail == 20000000 && m.kernel == 1230);
+    assert_int_equal(density_meminfo_parse("MemTotal: 1 kB\n", &m), -1);
+    const char *out =
+        "stress-ng: info:  [77] dispatching hogs: 2 vm\n"
+        "stress-ng: metrc: [77] stressor       bogo ops real time  usr time  sys time   bogo "
+        "ops/s\n"
+        "stress-ng: metrc: [77]                           (secs)    (secs)    (secs)   (real "
+        "time)\n"
+        "stress-ng: metrc: [77] vm               176548      5.00      4.10      5.80     "
+        "35309.32     17833.13\n";
+    double ops, real_s, cpu_s;
+    assert_int_equal(stress_parse_metrics(out, "vm", &ops, &real_s, &cpu_s), 0);
+    assert_true(ops == 176548 && real_s == 5.0 && cpu_s > 9.89 && cpu_s < 9.91);
+    assert_int_equal(stress_parse_metrics(out, "cpu", &ops, &real_s, &cpu_s), -1);
+    assert_int_equal(stress_parse_metrics("", "vm", &ops, &real_s, &cpu_s), -1);
+}
+
+static char dir[256];
+
+static void add(struct store *st, int64_t id, const char *wl, const char *env, const char *tenant,
+                const char *step, int rep, const char *metric, int better, double v)
+{
+    struct reply *r = calloc(1, sizeof(*r));
+    struct err e = {0};
+    r->ok = v >= 0;
+    if (r->ok)
+        result_add(&r->res, metric, "x", better, v, &e);
+    else
+        err_set(&r->err, ERR_FAIL, "aggressor ended first");
+    struct store_where at = {.workload = wl, .env = env, .tenant = tenant, .step = step};
+    assert_int_equal(store_measurement_at(st, id, &at, rep, 1.0, r, &e), 0);
+    free(r);
+}
+
+/* The victim's loss is paired by round within one environment: alone
+ * 100/200/300 against cpu 50/100/150 is +50 % whatever the drift between
+ * rounds; the aggressor's rate is its own row; a failed sample is listed
+ * with its tenant and step. */
+static void noisy_table_pairs(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/isobench-test-scen-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char path[300];
+    snprintf(path, sizeof(path), "%s/r.db", dir);
+    struct store *st;
+    struct err e = {0};
+    assert_int_equal(store_open(path, 1, &st, &e), 0);
+    struct kvlist host = {0};
+    kv_set(&host, "scenario", "noisy-neighbour", &e);
+    int64_t id;
+    assert_int_equal(
+        store_run_begin(st, "u-scen", "isobench scenario run", SIZE_TINY, 3, &host, &id, &e), 0);
+    assert_int_equal(store_run_env(st, id, 0, "native", NULL, &e), 0);
+    assert_int_equal(store_run_env(st, id, 1, "container", NULL, &e), 0);
+    assert_int_equal(store_run_workload(st, id, 0, "compress", &host, &e), 0);
+    assert_int_equal(store_run_workload(st, id, 1, "stress", &host, &e), 0);
+    for (int rep = 1; rep <= 3; rep++) {
+        add(st, id, "compress", "native", "victim", "alone", rep, "throughput", BETTER_HIGHER,
+            100.0 * rep);
+        add(st, id, "compress", "native", "victim", "cpu", rep, "throughput", BETTER_HIGHER,
+            50.0 * rep);
+        add(st, id, "stress", "native", "aggressor", "cpu", rep, "host_cpus_busy", BETTER_HIGHER,
+            0.98);
+        /* the container's victim is not slowed at all */
+        add(st, id, "compress", "container", "victim", "alone", rep, "throughput", BETTER_HIGHER,
+            80);
+        add(st, id, "compress", "container", "victim", "cpu", rep, "throughput", BETTER_HIGHER,
+            rep == 2 ? -1 : 80);
+    }
+    store_run_end(st, id, "failed", &e);
+    struct run_view rv;
+    assert_int_equal(store_load_run(st, "latest", &rv, &e), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(report_scenario_table(&rv, f, &e), 0);
+    fclose(f);
+    const char *native = strstr(buf, "\nnative       compress");
+    const char *cont = strstr(buf, "\ncontainer    compress");
+    assert_non_null(native);
+    assert_non_null(cont);
+    const char *nl = strchr(native + 1, '\n');
+    if (!strstr(native, "+50.0% [+50.0,+50.0]") || strstr(native, "+50.0%") > nl)
+        fail_msg("native's loss is not +50 %%:\n%s", buf);
+    if (!strstr(cont, "+0.0%")) fail_msg("container's loss is not 0:\n%s", buf);
+    assert_non_null(strstr(buf, "cpu 0.98"));
+    assert_non_null(strstr(buf, "failed: compress @ container, tenant victim, step cpu, round 2"));
+    free(buf);
+    /* a plain reporter is refused for a scenario run, not misgrouped */
+    store_free_run(&rv);
+    store_close(st);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(slices),
+        cmocka_unit_test(plans),
+        cmocka_unit_test(parsers),
+        cmocka_unit_test(noisy_table_pairs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
