@@ -22,6 +22,9 @@ static const char scenario_help[] =
     "      --slice cpus=N,mem=SIZE  the same budget for every tenant: a cpuset of N CPUs\n"
     "                        (tenant k the N from k*N on) and a memory limit for native\n"
     "                        and containers, N vCPUs and SIZE of RAM for VMs\n"
+    "      --host-mem SIZE   every tenant and stressor under one memory cgroup of SIZE (an\n"
+    "                        emulated host; cgroup v1; native, container and vm)\n"
+    "      --swap SIZE       a swap file for the run (turned off and removed at its end)\n"
     "      --seed N          seed of the steps' order in each round\n"
     "      --timeout SEC     per job (600)\n"
     "      --db PATH         result database\n";
@@ -106,6 +109,14 @@ static int scenario_run(int argc, char **argv)
             break;
         case 'L':
             slice = optarg;
+            break;
+        case 'M':
+            if (util_parse_size(optarg, &p->host_mem, NULL) < 0 || p->host_mem == 0)
+                return cli_usage("scenario", "--host-mem takes a size (e.g. 8G)");
+            break;
+        case 'W':
+            if (util_parse_size(optarg, &p->swap, NULL) < 0 || p->swap == 0)
+                return cli_usage("scenario", "--swap takes a size (e.g. 4G)");
             break;
         case 'S':
             if (util_parse_u64(optarg, &p->seed, &e) < 0 || p->seed == 0)

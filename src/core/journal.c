@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/swap.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -152,6 +153,13 @@ static int undo_cgroup(const char *path)
     return -1;
 }
 
+/* Turns a swap file off (it may never have been on), then removes it. */
+static int undo_swap(const char *path)
+{
+    if (swapoff(path) < 0 && errno != EINVAL && errno != ENOENT) return -1;
+    return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
 static const struct journal_undo *undo_ext;
 
 void journal_set_undo(const struct journal_undo *table)
@@ -171,6 +179,7 @@ static int undo_line(char *line)
     if (!strcmp(type, "dir")) return rmdir(arg) < 0 && errno != ENOENT ? -1 : 0;
     if (!strcmp(type, "rmtree")) return journal_rmtree(arg);
     if (!strcmp(type, "file")) return unlink(arg) < 0 && errno != ENOENT ? -1 : 0;
+    if (!strcmp(type, "swap")) return undo_swap(arg);
     if (!strcmp(type, "mount"))
         return umount2(arg, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT ? -1 : 0;
     for (const struct journal_undo *u = undo_ext; u && u->type; u++)

@@ -36,7 +36,7 @@ const char *journal_root(void);
 /* Creates <root>/<run_id>/journal owned by this process. */
 int journal_open(struct journal *j, const char *run_id, struct err *e);
 
-/* Appends "type arg" and fsyncs. type: dir, rmtree, cgroup, pid, file, mount. */
+/* Appends "type arg" and fsyncs. type: dir, rmtree, cgroup, pid, file, mount, swap. */
 int journal_add(struct journal *j, const char *type, const char *arg, struct err *e);
 /* Records a live process by pid and start time, so a recycled pid is never killed. */
 int journal_add_pid(struct journal *j, pid_t pid, struct err *e);

@@ -5,6 +5,7 @@
  * interval - plus the host CPU its aggressor tenant used meanwhile, so
  * a stressor that did not stress shows. density: per environment and n-th tenant, the median of
  * each cost over rounds. Like every reporter it uses core only. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,14 +259,118 @@ static int density_table(const struct run_view *rv, FILE *out, struct err *e)
     return 0;
 }
 
+/* The steps of memory-pressure (stressor counts) in ascending order. */
+static int mp_steps(const struct run_view *rv, char steps[][LIM_STEP_NAME], int max)
+{
+    int n = sc_steps(rv, "client", steps, max);
+    for (int i = 1; i < n; i++) /* numeric insertion sort */
+        for (int j = i; j > 0 && atoi(steps[j - 1]) > atoi(steps[j]); j--) {
+            char t[LIM_STEP_NAME];
+            memcpy(t, steps[j], sizeof(t));
+            memcpy(steps[j], steps[j - 1], sizeof(t));
+            memcpy(steps[j - 1], t, sizeof(t));
+        }
+    return n;
+}
+
+/* The median of metric over the rounds of (env, step), NAN when none. */
+static double mp_median(const struct run_view *rv, int env, const char *step, const char *metric,
+                        double *v, int *r)
+{
+    int n = sc_values(rv, env, "filetask", "client", step, metric, v, r, SC_MAX_ROUNDS);
+    return n ? stats_median(v, n) : NAN;
+}
+
+static int mp_table(const struct run_view *rv, FILE *out, struct err *e)
+{
+    char steps[SC_MAX_STEPS][LIM_STEP_NAME];
+    int ns = mp_steps(rv, steps, SC_MAX_STEPS), native = -1;
+    for (int i = 0; i < rv->nenv; i++)
+        if (!strcmp(rv->envs[i], "native")) native = i;
+    double *v = malloc(sizeof(double) * SC_MAX_ROUNDS * 4);
+    int *r = malloc(sizeof(int) * SC_MAX_ROUNDS * 2);
+    if (!v || !r) {
+        free(v);
+        free(r);
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
+    double *b = v + SC_MAX_ROUNDS, *pa = b + SC_MAX_ROUNDS, *pb = pa + SC_MAX_ROUNDS;
+    int *rb = r + SC_MAX_ROUNDS;
+    fprintf(out, "per system model and step (stress-ng --vm workers on the host): medians over "
+                 "rounds\n");
+    fprintf(out, "%-22s %-5s | %-10s %-10s %-16s %-7s %-7s %-10s %-10s %-10s\n", "model", "vm",
+            "task ms", "p95 ms", "vs native", "spread", "CoV %", "swap-in", "swap-out", "majflt");
+    for (int env = 0; env < rv->nenv; env++) {
+        double first = NAN;
+        const char *doubles = NULL;
+        for (int s = 0; s < ns; s++) {
+            double t = mp_median(rv, env, steps[s], "task_ms", v, r);
+            char ratio[40] = "-";
+            if (native >= 0 && env != native) { /* paired by round at the same step */
+                int na = sc_values(rv, env, "filetask", "client", steps[s], "task_ms", v, r,
+                                   SC_MAX_ROUNDS);
+                int nb = sc_values(rv, native, "filetask", "client", steps[s], "task_ms", b, rb,
+                                   SC_MAX_ROUNDS);
+                int np = 0;
+                for (int i = 0; i < na; i++)
+                    for (int k = 0; k < nb; k++)
+                        if (r[i] == rb[k] && b[k] > 0) {
+                            pa[np] = v[i] / b[k];
+                            pb[np++] = 0;
+                            break;
+                        }
+                if (np) {
+                    struct summary sm;
+                    stats_summarize(pa, np, &sm);
+                    if (sm.ci.level > 0)
+                        snprintf(ratio, sizeof(ratio), "%.2fx [%.2f,%.2f]", sm.median, sm.ci.lo,
+                                 sm.ci.hi);
+                    else
+                        snprintf(ratio, sizeof(ratio), "%.2fx", sm.median);
+                }
+            }
+            if (s == 0) first = t;
+            if (!doubles && s > 0 && t >= 2 * first) doubles = steps[s];
+            char cells[7][24];
+            const char *ms[] = {"task_p95_ms",   "spread",         "servers_cov_pct",
+                                "swap_in_pages", "swap_out_pages", "major_faults"};
+            snprintf(cells[0], sizeof(cells[0]), "%.1f", t);
+            if (t != t)
+                snprintf(cells[0], sizeof(cells[0]), "%s",
+                         sc_failed(rv, env, "filetask", "client", steps[s]) ? "failed" : "-");
+            for (int m = 0; m < 6; m++) {
+                double x = mp_median(rv, env, steps[s], ms[m], v, r);
+                if (x != x)
+                    snprintf(cells[m + 1], sizeof(cells[m + 1]), "-");
+                else
+                    snprintf(cells[m + 1], sizeof(cells[m + 1]), m < 3 ? "%.2f" : "%.0f", x);
+            }
+            fprintf(out, "%-22s %-5s | %-10s %-10s %-16s %-7s %-7s %-10s %-10s %-10s\n",
+                    rv->envs[env], steps[s], cells[0], cells[1], ratio, cells[2], cells[3],
+                    cells[4], cells[5], cells[6]);
+        }
+        fprintf(out, "%-22s task time doubles: %s%s\n", rv->envs[env],
+                doubles ? "at " : "not within the steps", doubles ? doubles : "");
+        if (doubles) fprintf(out, "%-22s   (stressors, vs its first step)\n", "");
+    }
+    fprintf(out, "\ntask ms: the servers' own time to write the file, mean over servers and "
+                 "rounds; vs native: this model's over native's, paired by round; spread: the "
+                 "slowest server's mean over the fastest's (the study's imbalance); swap and "
+                 "major faults: the host's, during the step (/proc/vmstat)\n");
+    free(v);
+    free(r);
+    return 0;
+}
+
 int report_scenario_table(const struct run_view *rv, FILE *out, struct err *e)
 {
     const char *sc = kv_get(&rv->host, "scenario");
     if (!sc) return err_set(e, ERR_USAGE, "run %lld is not a scenario run", (long long)rv->id);
     sc_header(rv, out);
-    int rc = !strcmp(sc, "noisy-neighbour") ? noisy_table(rv, out, e)
-             : !strcmp(sc, "density")       ? density_table(rv, out, e)
-                                            : err_set(e, ERR_USAGE, "no table for scenario %s", sc);
+    int rc = !strcmp(sc, "memory-pressure")   ? mp_table(rv, out, e)
+             : !strcmp(sc, "noisy-neighbour") ? noisy_table(rv, out, e)
+             : !strcmp(sc, "density")         ? density_table(rv, out, e)
+                                      : err_set(e, ERR_USAGE, "no table for scenario %s", sc);
     if (rc == 0) {
         fputc('\n', out);
         sc_failures(rv, out);

@@ -528,8 +528,7 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     return 0;
 }
 
-/* A base port whose next n ports are free for TCP and UDP on the host. */
-static int pick_ports(int n, struct err *e)
+int runner_pick_ports(int n, struct err *e)
 {
     unsigned short r = 0;
     for (int attempt = 0; attempt < 50; attempt++) {
@@ -569,7 +568,7 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct journal *j, 
     if (need_net) {
         if (peer_up(&p->peer, uuid, j, e) < 0)
             return err_wrap(e, "making the peer network namespace");
-        if ((base = pick_ports(p->nenv, e)) < 0) return -1;
+        if ((base = runner_pick_ports(p->nenv, e)) < 0) return -1;
         kv_set(&p->peer_facts, "peer.netns", p->peer.nspath, NULL);
         kv_set(&p->peer_facts, "peer.link", p->peer.host_if, NULL);
         kv_set(&p->peer_facts, "peer.host_addr", p->peer.host_addr, NULL);

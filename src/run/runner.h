@@ -77,6 +77,9 @@ void runner_round_order(uint64_t *state, int n, int *order);
  * complete, still running, or cannot be planned here. */
 int runner_plan_resume(struct run_plan *plan, struct store *st, const char *which, struct err *e);
 
+/* A base port whose next n ports are free for TCP and UDP on the host. */
+int runner_pick_ports(int n, struct err *e);
+
 int runner_execute(struct run_plan *plan, struct store *st, int64_t *run_id, int *failed,
                    struct err *e);
 

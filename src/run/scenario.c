@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/swapfile.h"
 #include "core/util.h"
+#include "run/runner.h"
 
 #define X(n) &scenario_##n,
 const struct scenario *const scenarios[] = {SCENARIO_LIST(X) NULL};
@@ -159,6 +161,17 @@ int scenario_plan(struct scenario_plan *p, const char *name, const char *env_lis
     if (p->nenv < 0) return -1;
     if (p->host.ncpus == 0) host_caps_probe(&p->host);
     if (slice && slice_parse(slice, &p->slice, e) < 0) return -1;
+    if (p->host_mem &&
+        (p->host_mem < (256u << 20) || (p->host.mem_total && p->host_mem > p->host.mem_total)))
+        return err_set(e, ERR_USAGE, "--host-mem must be 256M..the host's %llu MiB",
+                       (unsigned long long)(p->host.mem_total >> 20));
+    if (p->host_mem && cgroup_is_v2())
+        return err_set(e, ERR_USAGE,
+                       "--host-mem needs cgroup v1 here so far (on v2 isobench's "
+                       "cgroups sit at the root, outside any parent)");
+    if (p->swap && (p->swap < (64u << 20) || (p->host.data_free && p->swap > p->host.data_free)))
+        return err_set(e, ERR_USAGE, "--swap must be 64M..the %llu MiB free in " HOST_DATA_DIR,
+                       (unsigned long long)(p->host.data_free >> 20));
     for (int i = 0; i < p->nenv; i++) {
         for (int k = 0; k < i; k++)
             if (!strcmp(p->spec[k].text, p->spec[i].text))
@@ -212,24 +225,25 @@ static int scen_needs_data(const struct scenario_plan *p)
     return 0;
 }
 
-int scen_tenant_up(struct scen_run *r, int spec, const char *name, int slot, struct err *e)
+/* Brings tenant slot t up as env with spec sp: the ctx every run gives an
+ * environment, plus the peer link when the scenario is net. */
+static int tenant_up(struct scen_run *r, int t, const struct env *env, const struct spec *sp,
+                     struct err *e)
 {
     struct scenario_plan *p = r->p;
-    if (r->nt >= LIM_TENANTS) return err_set(e, ERR_USAGE, "more than %d tenants", LIM_TENANTS);
-    int t = r->nt++;
     struct tenant *tn = &r->t[t];
-    memset(tn, 0, sizeof(*tn));
-    snprintf(tn->name, sizeof(tn->name), "%s", name);
-    tn->spec = spec;
     struct env_ctx *c = &tn->ctx;
-    c->env = p->env[spec];
-    c->spec = p->spec[spec];
-    if (slice_apply(&p->slice, c->env, slot, p->host.ncpus, &c->spec, e) < 0) return -1;
+    c->env = env;
+    c->spec = *sp;
     snprintf(c->run_id, sizeof(c->run_id), "%s", r->uuid);
     c->idx = r->serial++;
     c->journal = &r->j;
     c->timeout_s = p->timeout_s;
     c->need_data = scen_needs_data(p);
+    if (p->sc->net) {
+        c->peer = &r->peer;
+        c->port = r->port_base + t;
+    }
     int nf = 0;
     for (int w = 0; w < p->nwl; w++) {
         if (p->wl_mem[w] > c->mem_needed) c->mem_needed = p->wl_mem[w];
@@ -239,7 +253,33 @@ int scen_tenant_up(struct scen_run *r, int spec, const char *name, int slot, str
     }
     c->guest_files[nf] = NULL;
     tn->up = 1; /* from here on down() owns whatever up() made */
-    if (c->env->up(c, e) < 0) return err_wrap(e, "bringing up tenant %s (%s)", name, c->spec.text);
+    if (c->env->up(c, e) < 0)
+        return err_wrap(e, "bringing up tenant %s (%s)", tn->name, c->spec.text);
+    return t;
+}
+
+/* A new tenant slot named name, or -1. */
+static int tenant_slot(struct scen_run *r, const char *name, int spec, int label, struct err *e)
+{
+    if (r->nt >= LIM_TENANTS) return err_set(e, ERR_USAGE, "more than %d tenants", LIM_TENANTS);
+    int t = r->nt++;
+    struct tenant *tn = &r->t[t];
+    memset(tn, 0, sizeof(*tn));
+    snprintf(tn->name, sizeof(tn->name), "%s", name);
+    tn->spec = spec;
+    tn->label = label;
+    return t;
+}
+
+int scen_tenant_up(struct scen_run *r, int spec, const char *name, int slot, struct err *e)
+{
+    struct scenario_plan *p = r->p;
+    int t = tenant_slot(r, name, spec, spec, e);
+    if (t < 0) return -1;
+    struct spec sp = p->spec[spec];
+    if (slice_apply(&p->slice, p->env[spec], slot, p->host.ncpus, &sp, e) < 0) return -1;
+    if (tenant_up(r, t, p->env[spec], &sp, e) < 0) return -1;
+    const struct env_ctx *c = &r->t[t].ctx;
     int first = 1; /* the first tenant of a spec: its facts are the environment's */
     for (int k = 0; k < t; k++)
         first &= r->t[k].spec != spec;
@@ -247,6 +287,14 @@ int scen_tenant_up(struct scen_run *r, int spec, const char *name, int slot, str
         if (store_env_fact(r->st, r->run_id, spec, c->facts.v[k].key, c->facts.v[k].val, e) < 0)
             return -1;
     return t;
+}
+
+int scen_host_tenant_up(struct scen_run *r, int label, const char *name, struct err *e)
+{
+    int t = tenant_slot(r, name, SCEN_HOST, label, e);
+    struct spec sp;
+    if (t < 0 || spec_parse("native", &sp, e) < 0) return -1;
+    return tenant_up(r, t, &env_native, &sp, e);
 }
 
 void scen_tenant_down(struct scen_run *r, int t)
@@ -264,6 +312,11 @@ struct job_thread {
     int signal_fd; /* written when this job ends (its followers stop), or -1 */
 };
 
+static int peer_join(void *arg)
+{
+    return peer_enter(arg);
+}
+
 static int job_stop(void *arg)
 {
     (void)arg;
@@ -277,7 +330,7 @@ static void *job_main(void *arg)
 {
     struct job_thread *jt = arg;
     struct scen_job *sj = jt->j;
-    struct tenant *tn = &jt->r->t[sj->tenant];
+    struct tenant *tn = sj->tenant == SCEN_PEER ? NULL : &jt->r->t[sj->tenant];
     if (sj->delay_s > 0) {
         struct timespec ts = {.tv_sec = (time_t)sj->delay_s,
                               .tv_nsec = (long)((sj->delay_s - (double)(time_t)sj->delay_s) * 1e9)};
@@ -293,32 +346,86 @@ static void *job_main(void *arg)
     j->size = jt->r->p->size;
     snprintf(j->workload, sizeof(j->workload), "%s", sj->wl->name);
     j->opts = sj->opts;
-    snprintf(j->data, sizeof(j->data), "%s", tn->ctx.datadir);
-    char src[400] = "";
-    double c0 = 0, c1 = 0;
-    int have = tn->ctx.env->host_cpu_src &&
-               tn->ctx.env->host_cpu_src(&tn->ctx, src, sizeof(src)) == 0 &&
-               host_cpu_read(src, &c0) == 0;
     struct err e = {0};
     struct env_watch w = {.fd = jt->watch_fd, .fired = job_stop};
-    sj->t0 = util_now();
-    sj->rc = tn->ctx.env->exec(&tn->ctx, j, jt->watch_fd >= 0 ? &w : NULL, sj->rep, &e);
-    sj->t1 = util_now();
+    struct env_watch *wp = jt->watch_fd >= 0 ? &w : NULL;
+    sj->cpu_s = -1;
+    if (!tn) { /* a client half in the peer namespace: charged to nobody */
+        snprintf(j->role, sizeof(j->role), "client");
+        sj->t0 = util_now();
+        sj->rc = env_spawn_agent(j, jt->r->p->timeout_s, peer_join, &jt->r->peer, wp, sj->rep, &e);
+        sj->t1 = util_now();
+    } else if (!tn->up) { /* it could not be brought back */
+        sj->rc = err_set(&e, ERR_FAIL, "%s", tn->why);
+        sj->t0 = sj->t1 = util_now();
+    } else {
+        snprintf(j->data, sizeof(j->data), "%s", tn->ctx.datadir);
+        if (sj->role) {
+            snprintf(j->role, sizeof(j->role), "%s", sj->role);
+            snprintf(j->addr, sizeof(j->addr), "%s", tn->ctx.serve_addr);
+            j->port = tn->ctx.port;
+        }
+        char src[400] = "";
+        double c0 = 0, c1 = 0;
+        int have = tn->ctx.env->host_cpu_src &&
+                   tn->ctx.env->host_cpu_src(&tn->ctx, src, sizeof(src)) == 0 &&
+                   host_cpu_read(src, &c0) == 0;
+        sj->t0 = util_now();
+        sj->rc = tn->ctx.env->exec(&tn->ctx, j, wp, sj->rep, &e);
+        sj->t1 = util_now();
+        if (have && host_cpu_read(src, &c1) == 0) sj->cpu_s = c1 - c0;
+    }
     sj->stopped = w.cancelled;
     if (jt->signal_fd >= 0 && write(jt->signal_fd, "x", 1) < 0) {
     }
-    sj->cpu_s = have && host_cpu_read(src, &c1) == 0 ? c1 - c0 : -1;
+    if (sj->rc < 0 && tn && !sj->stopped) { /* the environment, not the workload */
+        tn->broken = 1;
+        snprintf(tn->why, sizeof(tn->why), "%s", e.msg);
+    }
     if (sj->rc < 0) {
         sj->rep->ok = 0;
         sj->rep->err = e;
-        err_wrap(&sj->rep->err, "tenant %s (%s)", tn->name, tn->ctx.spec.text);
+        err_wrap(&sj->rep->err, "tenant %s (%s)", tn ? tn->name : "client",
+                 tn ? tn->ctx.spec.text : "peer namespace");
     }
     free(j);
     return NULL;
 }
 
+/* A tenant whose environment failed (a dead channel, a crashed agent):
+ * down and up again with the same spec, at most SCEN_RESTARTS times, each
+ * stored as a run fact with the error that caused it. */
+static int tenant_heal(struct scen_run *r, int t, const char *why, struct err *e)
+{
+    struct tenant *tn = &r->t[t];
+    if (tn->restarts >= SCEN_RESTARTS)
+        return err_set(e, ERR_FAIL, "tenant %s failed %d times: %s", tn->name, SCEN_RESTARTS + 1,
+                       why);
+    char k[96];
+    snprintf(k, sizeof(k), "restart.%s.%s.%d", r->p->spec[tn->label].text, tn->name,
+             ++tn->restarts);
+    if (store_run_fact(r->st, r->run_id, k, why, e) < 0) return -1;
+    struct spec sp = tn->ctx.spec;
+    const struct env *env = tn->ctx.env;
+    scen_tenant_down(r, t);
+    memset(&tn->ctx, 0, sizeof(tn->ctx));
+    tn->broken = 0;
+    return tenant_up(r, t, env, &sp, e);
+}
+
 int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *e)
 {
+    for (int i = 0; i < n; i++) { /* bring back what failed in an earlier job */
+        int t = jobs[i].tenant;
+        if (t < 0 || !r->t[t].broken) continue;
+        struct err he = {0};
+        if (tenant_heal(r, t, r->t[t].why, &he) < 0) {
+            if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
+            scen_tenant_down(r, t); /* down for good: its jobs fail without an environment */
+            r->t[t].broken = 1;
+            snprintf(r->t[t].why, sizeof(r->t[t].why), "%s", he.msg);
+        }
+    }
     pthread_t th[LIM_TENANTS];
     struct job_thread jt[LIM_TENANTS];
     int pipes[LIM_TENANTS][2];
@@ -377,7 +484,7 @@ int scen_store(struct scen_run *r, const struct scen_job *j, const char *step, i
                struct err *e)
 {
     struct reply *rp = j->rep;
-    const struct tenant *tn = &r->t[j->tenant];
+    const struct tenant *tn = j->tenant == SCEN_PEER ? NULL : &r->t[j->tenant];
     char v[64];
     if (j->cpu_s >= 0) {
         snprintf(v, sizeof(v), "%.6f", j->cpu_s);
@@ -385,7 +492,7 @@ int scen_store(struct scen_run *r, const struct scen_job *j, const char *step, i
     }
     snprintf(v, sizeof(v), "%d", rep);
     kv_set(&rp->res.facts, "round", v, NULL);
-    kv_set(&rp->res.facts, "tenant.spec", tn->ctx.spec.text, NULL); /* with its slice */
+    if (tn) kv_set(&rp->res.facts, "tenant.spec", tn->ctx.spec.text, NULL); /* with its slice */
     int w = scen_wl_index(r->p, j->wl->name);
     for (int k = 0; w >= 0 && k < r->p->plan_facts[w].n; k++) {
         const struct kv *f = &r->p->plan_facts[w].v[k];
@@ -393,8 +500,8 @@ int scen_store(struct scen_run *r, const struct scen_job *j, const char *step, i
     }
     if (!rp->ok) r->failed++;
     struct store_where at = {.workload = j->wl->name,
-                             .env = r->p->spec[tn->spec].text,
-                             .tenant = tn->name,
+                             .env = r->p->spec[tn ? tn->label : j->label].text,
+                             .tenant = tn ? tn->name : "client",
                              .step = step};
     return store_measurement_at(r->st, r->run_id, &at, rep, j->t1 - j->t0, rp, e);
 }
@@ -410,6 +517,36 @@ void scen_progress(const struct scen_run *r, const char *fmt, ...)
     int el = (int)(util_now() - r->started);
     fprintf(stderr, "\r\033[K[%d:%02d] %s", el / 60, el % 60, msg);
     fflush(stderr);
+}
+
+/* What the whole scenario shares: the peer netns and ports (net
+ * scenarios), the --host-mem cgroup this process joins, the --swap file
+ * (a refusal is stored as a fact and the run goes on without it). */
+static int scen_host_setup(struct scen_run *r, struct err *e)
+{
+    struct scenario_plan *p = r->p;
+    char name[128];
+    if (p->host_mem) {
+        snprintf(name, sizeof(name), "isobench-%s-host", r->uuid);
+        if (cgroup_host_mem(&r->hostmem, name, p->host_mem, &r->j, e) < 0)
+            return err_wrap(e, "--host-mem");
+    }
+    if (p->swap) {
+        snprintf(r->swapfile, sizeof(r->swapfile), HOST_DATA_DIR "/isobench-%s.swap", r->uuid);
+        struct err se = {0};
+        if (swapfile_add(r->swapfile, p->swap, &r->j, &se) < 0) {
+            r->swapfile[0] = '\0';
+            if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
+            if (store_run_fact(r->st, r->run_id, "swap", se.msg, e) < 0) return -1;
+        } else if (store_run_fact(r->st, r->run_id, "swap", r->swapfile, e) < 0) {
+            return -1;
+        }
+    }
+    if (!p->sc->net) return 0;
+    if (peer_up(&r->peer, r->uuid, &r->j, e) < 0)
+        return err_wrap(e, "making the peer network namespace");
+    if ((r->port_base = runner_pick_ports(LIM_TENANTS, e)) < 0) return -1;
+    return 0;
 }
 
 static void scen_uuid(char *buf, size_t len)
@@ -447,6 +584,10 @@ int scenario_execute(struct scenario_plan *p, struct store *st, int64_t *run_id,
                  (unsigned long long)(p->slice.mem >> 20));
         kv_set(&host, "slice", v, NULL);
     }
+    if (p->host_mem) {
+        snprintf(v, sizeof(v), "%lluM", (unsigned long long)(p->host_mem >> 20));
+        kv_set(&host, "host_mem", v, NULL);
+    }
     snprintf(v, sizeof(v), "%d", (int)getpid());
     kv_set(&host, "runner_pid", v, NULL);
     snprintf(v, sizeof(v), "%llu", journal_starttime(getpid()));
@@ -467,10 +608,16 @@ int scenario_execute(struct scenario_plan *p, struct store *st, int64_t *run_id,
         r.j.fd = -1;
         snprintf(r.j.why, sizeof(r.j.why), "%s", je.msg);
     }
-    int rc = p->sc->run(&r, e);
+    r.peer.nsfd = -1;
+    int rc = scen_host_setup(&r, e);
+    if (rc == 0) rc = p->sc->run(&r, e);
     for (int t = r.nt - 1; t >= 0; t--)
         scen_tenant_down(&r, t);
     free(r.t);
+    peer_down(&r.peer);
+    struct err le = {0};
+    if (r.hostmem.ndirs && cgroup_leave(&r.hostmem, &le) < 0 && rc == 0) /* before the unwind */
+        rc = err_wrap(&le, "leaving the --host-mem cgroup"), *e = le;
     if (r.j.fd >= 0 && journal_unwind(&r.j) > 0 && rc == 0)
         rc =
             err_set(e, ERR_FAIL, "some objects of the run could not be removed (isobench cleanup)");

@@ -13,7 +13,9 @@
 #include "core/limits.h"
 #include "core/spec.h"
 #include "core/store.h"
+#include "envs/container/cgroup.h"
 #include "envs/env.h"
+#include "envs/peer.h"
 #include "workloads/workload.h"
 
 /* --slice cpus=N,mem=SIZE: the same budget for every tenant. */
@@ -31,6 +33,10 @@ struct scenario_plan {
     int nenv;
     struct kvlist opts; /* the scenario's options (NAME.KEY=VALUE without NAME.) */
     struct slice slice;
+    /* --host-mem: every tenant and stressor under one memory cgroup of
+     * this size (an emulated host); --swap: a swap file for the run (0:
+     * none) */
+    uint64_t host_mem, swap;
     int size, reps;
     double timeout_s;
     uint64_t seed; /* order of the steps in each round (0: drawn) */
@@ -46,10 +52,17 @@ struct scenario_plan {
     int nwl;
 };
 
-/* One tenant: an environment instance of plan spec `spec`. */
+/* One tenant: an environment instance of plan spec `spec` (SCEN_HOST:
+ * a native process on the host, such as a host stressor). */
+#define SCEN_HOST (-1)
+#define SCEN_RESTARTS 3
 struct tenant {
     char name[LIM_TENANT_NAME];
     int spec;
+    int label;    /* the plan spec its samples are stored under */
+    int broken;   /* its environment failed in the last job: restarted before the next */
+    int restarts; /* how often (at most SCEN_RESTARTS, then its jobs fail) */
+    char why[sizeof(((struct err *)0)->msg)]; /* the failure that broke it */
     struct env_ctx ctx;
     int up;
 };
@@ -67,11 +80,18 @@ struct scen_run {
     int serial; /* tenants brought up so far: each one's ctx.idx, for unique names */
     int failed; /* failed samples */
     double started;
+    struct peer peer;      /* the peer netns, when the scenario is net */
+    int port_base;         /* tenant slot t serves on port_base + t */
+    struct cgroup hostmem; /* --host-mem's cgroup (this process is in it while ndirs) */
+    char swapfile[512];    /* --swap's file, "" when none */
 };
 
 /* A job for one tenant, run beside others by scen_run_jobs. */
+#define SCEN_PEER (-1) /* tenant: the peer namespace (a network workload's client half) */
 struct scen_job {
     int tenant;
+    const char *role; /* NULL: a plain job; "server": the tenant's server half */
+    int label;        /* SCEN_PEER's: the plan spec its sample is stored under */
     const struct workload *wl;
     struct kvlist opts;
     double delay_s; /* start this long after the others (an aggressor's ramp) */
@@ -91,6 +111,7 @@ struct scenario {
     const char *summary;
     const char *(*unavailable)(void); /* NULL if it can run here, else why not */
     const struct wl_opt *opts;        /* typed options, {NULL}-terminated */
+    int net;                          /* tenants serve a client in the peer namespace */
     /* At plan time: every option and size checked against the host,
      * nothing created; ERR_USAGE on bad input. */
     int (*check)(struct scenario_plan *p, struct err *e);
@@ -99,7 +120,7 @@ struct scenario {
     int (*run)(struct scen_run *r, struct err *e);
 };
 
-#define SCENARIO_LIST(X) X(noisy_neighbour) X(density)
+#define SCENARIO_LIST(X) X(memory_pressure) X(noisy_neighbour) X(density)
 
 #define X(n) extern const struct scenario scenario_##n;
 SCENARIO_LIST(X)
@@ -121,8 +142,9 @@ int slice_parse(const char *text, struct slice *s, struct err *e);
 int slice_apply(const struct slice *s, const struct env *env, int k, int host_cpus, struct spec *sp,
                 struct err *e);
 
-/* Checks the command line (scenario name, environments, options, slice)
- * into p; nothing is created. ERR_USAGE on bad input. */
+/* Checks the command line (scenario name, environments, options, slice,
+ * p->host_mem and p->swap as the caller set them) into p; nothing is
+ * created. ERR_USAGE on bad input. */
 int scenario_plan(struct scenario_plan *p, const char *name, const char *env_list,
                   const struct kvlist *opts, const char *slice, struct err *e);
 
@@ -149,11 +171,13 @@ int scen_wl_index(const struct scenario_plan *p, const char *name);
 /* The scenario's option name at the plan's size. */
 const char *scen_opt(const struct scenario_plan *p, const char *name);
 
-/* Adds a tenant of spec `spec` named name, sliced (when the plan has a
+/* Adds a tenant of spec `spec` (SCEN_HOST: native on the host, stored
+ * under plan spec `label`) named name, sliced (when the plan has a
  * slice) as tenant number `slot`, and brings it up with room for every
  * workload of the plan (guest files, memory and data needs). Returns its
  * index, or -1 (the tenant stays listed: scen_tenant_down handles it). */
 int scen_tenant_up(struct scen_run *r, int spec, const char *name, int slot, struct err *e);
+int scen_host_tenant_up(struct scen_run *r, int label, const char *name, struct err *e);
 
 /* Takes tenant t down (idempotent). */
 void scen_tenant_down(struct scen_run *r, int t);

@@ -14,6 +14,7 @@
 #include "core/store.h"
 #include "report/report.h"
 #include "run/scenario.h"
+#include "workloads/filetask.h"
 #include "workloads/stress.h"
 
 static void slices(void **state)
@@ -144,6 +145,44 @@ static void parsers(void **state)
     assert_int_equal(stress_parse_metrics("", "vm", &ops, &real_s, &cpu_s), -1);
 }
 
+/* filetask: targets parsed strictly; a task writes exactly bytes in
+ * writes calls and leaves nothing; the summary's spread and p95. */
+static void filetask_parts(void **state)
+{
+    (void)state;
+    struct ft_target t[FT_MAX_TARGETS];
+    struct err e = {0};
+    assert_int_equal(ft_parse_targets("10.0.0.1:80,10.214.3.1:20001", t, FT_MAX_TARGETS, &e), 2);
+    assert_string_equal(t[1].addr, "10.214.3.1");
+    assert_int_equal(t[1].port, 20001);
+    const char *bad[] = {"", "10.0.0.1", "10.0.0.1:0", "10.0.0.1:70000", ":80", "a:b", NULL};
+    for (int i = 0; bad[i]; i++)
+        assert_int_equal(ft_parse_targets(bad[i], t, FT_MAX_TARGETS, &e), -1);
+    assert_int_equal(ft_parse_targets("a:1,b:2,c:3", t, 2, &e), -1); /* more than max */
+    char d[] = "/tmp/isobench-test-ft-XXXXXX";
+    assert_non_null(mkdtemp(d));
+    double secs = ft_task(d, 1000003, 1000, &e); /* 1000 bytes a write, 3 one more */
+    assert_true(secs >= 0);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rmdir %s", d); /* empty: the file is gone */
+    assert_int_equal(system(cmd), 0);
+    assert_true(ft_task("/nonexistent-dir", 100, 10, &e) < 0);
+    /* 2 servers x 10 rounds: server 1 takes 1 s, server 2 takes 3 s */
+    double task[20], resp[20];
+    for (int k = 0; k < 10; k++) {
+        task[k * 2] = 1;
+        task[k * 2 + 1] = 3;
+        resp[k * 2] = resp[k * 2 + 1] = 3.5;
+    }
+    struct result r = {0};
+    assert_int_equal(ft_summarize(task, resp, 10, 2, &r, &e), 0);
+    double want[] = {2000, 3000, 3500, 3, 70.710678}; /* mean, p95, resp, spread, CoV */
+    for (int m = 0; m < 5; m++)
+        if (r.m[m].value < want[m] * 0.999 || r.m[m].value > want[m] * 1.001)
+            fail_msg("%s = %g, want %g", r.m[m].name, r.m[m].value, want[m]);
+    assert_string_equal(kv_get(&r.facts, "filetask.server2.task_ms"), "3000.000");
+}
+
 static char dir[256];
 
 static void add(struct store *st, int64_t id, const char *wl, const char *env, const char *tenant,
@@ -230,6 +269,7 @@ int main(void)
         cmocka_unit_test(slices),
         cmocka_unit_test(plans),
         cmocka_unit_test(parsers),
+        cmocka_unit_test(filetask_parts),
         cmocka_unit_test(noisy_table_pairs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

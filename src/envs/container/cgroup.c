@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sys/vfs.h>
 
 #include "core/util.h"
@@ -181,6 +182,39 @@ static int create_v2(struct cgroup *cg, const char *name, const struct cg_limits
     if (l->mem && write_str(dir, "memory.max", buf, e) < 0) return -1;
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)l->pids);
     if (l->pids && write_str(dir, "pids.max", buf, e) < 0) return -1;
+    return 0;
+}
+
+int cgroup_host_mem(struct cgroup *cg, const char *name, uint64_t limit, struct journal *j,
+                    struct err *e)
+{
+    memset(cg, 0, sizeof(*cg));
+    if (cgroup_is_v2())
+        return err_set(
+            e, ERR_USAGE,
+            "--host-mem needs cgroup v1 here so far (on v2 isobench's cgroups sit at the "
+            "root, outside any parent)");
+    char own[256], dir[1024], buf[32];
+    own_path("memory", own, sizeof(own));
+    snprintf(dir, sizeof(dir), CG_ROOT "/memory%s%s%s", own, strcmp(own, "/") ? "/" : "", name);
+    if (make_dir(cg, dir, j, e) < 0) return -1;
+    snprintf(cg->mem_dir, sizeof(cg->mem_dir), "%s", dir);
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)limit);
+    if (write_str(dir, "memory.limit_in_bytes", buf, e) < 0) return -1;
+    snprintf(buf, sizeof(buf), "%d", (int)getpid());
+    return write_str(dir, "cgroup.procs", buf, e);
+}
+
+int cgroup_leave(const struct cgroup *cg, struct err *e)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%d", (int)getpid());
+    for (int i = 0; i < cg->ndirs; i++) {
+        char parent[1024];
+        snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(cg->dirs[i], '/') - cg->dirs[i]),
+                 cg->dirs[i]);
+        if (write_str(parent, "cgroup.procs", buf, e) < 0) return -1;
+    }
     return 0;
 }
 

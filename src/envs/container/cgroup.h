@@ -37,6 +37,16 @@ int cgroup_check(const struct cg_limits *l, struct err *e);
 int cgroup_create(struct cgroup *cg, const char *name, const struct cg_limits *l, struct journal *j,
                   struct err *e);
 
+/* --host-mem (v1): a memory cgroup `name` under this process's own with
+ * limit bytes (swap not limited), journaled, and this process moved into
+ * it, so every tenant made after - a container's cgroups nest under it, a
+ * native agent or QEMU inherits it - shares the limit. ERR_USAGE on v2. */
+int cgroup_host_mem(struct cgroup *cg, const char *name, uint64_t limit, struct journal *j,
+                    struct err *e);
+/* Moves this process back to the parent of each of cg's directories
+ * (before the journal's unwind kills what is left in them). */
+int cgroup_leave(const struct cgroup *cg, struct err *e);
+
 /* Moves pid into the cgroup (every controller). */
 int cgroup_attach(const struct cgroup *cg, pid_t pid, struct err *e);
 
