@@ -248,6 +248,7 @@ int agent_serve_loop(int fd, struct err *e)
 
 int agent_serve_io(int rfd, int wfd, struct err *e)
 {
+    proto_eintr_retry(1); /* SIGCHLD of reaped orphans must not end the loop */
     struct sigaction sa = {0};
     sa.sa_handler = serve_forward;
     sigaction(SIGTERM, &sa, NULL);

@@ -262,6 +262,13 @@ int proto_send(int fd, const char *payload, struct err *e)
 }
 
 /* Reads exactly len bytes before the deadline (monotonic seconds, 0: none). */
+static int eintr_retry;
+
+void proto_eintr_retry(int on)
+{
+    eintr_retry = on;
+}
+
 static int read_full(int fd, char *buf, size_t len, double deadline, struct err *e)
 {
     size_t got = 0;
@@ -274,10 +281,12 @@ static int read_full(int fd, char *buf, size_t len, double deadline, struct err 
         }
         struct pollfd p = {.fd = fd, .events = POLLIN};
         int pr = poll(&p, 1, ms);
+        if (pr < 0 && errno == EINTR && eintr_retry) continue;
         if (pr < 0 && errno == EINTR) return err_set(e, ERR_FAIL, "interrupted");
         if (pr < 0) return err_sys(e, ERR_FAIL, errno, "poll");
         if (pr == 0) continue;
         ssize_t n = read(fd, buf + got, len - got);
+        if (n < 0 && errno == EINTR && eintr_retry) continue;
         if (n < 0 && errno == EINTR) return err_set(e, ERR_FAIL, "interrupted");
         if (n < 0) return err_sys(e, ERR_FAIL, errno, "protocol: read failed");
         if (n == 0) return err_set(e, ERR_FAIL, "the agent closed the channel without a reply");

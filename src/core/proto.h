@@ -68,7 +68,14 @@ int proto_wait_ready(int fd, double timeout_s, struct err *e);
 /* Sends one frame (a payload built by the functions above). */
 int proto_send(int fd, const char *payload, struct err *e);
 /* Receives one frame into buf (NUL-terminated); waits at most timeout_s
- * seconds in total (<= 0: forever). */
+ * seconds in total (<= 0: forever). A signal ends the wait ("interrupted":
+ * the runner's Ctrl-C) unless proto_eintr_retry(1) was called. */
 int proto_recv(int fd, char *buf, size_t cap, double timeout_s, struct err *e);
+/* For the agent: a signal during proto_recv is retried, never taken for
+ * the end of the channel. An agent that is pid 1 of a container or guest
+ * reaps orphans - a stressor's workers outliving their master, a killed
+ * server's children - and each SIGCHLD would otherwise end its serve loop
+ * as if the runner had gone. */
+void proto_eintr_retry(int on);
 
 #endif
