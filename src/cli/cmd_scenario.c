@@ -66,11 +66,10 @@ static void scenario_print(struct store *st, int64_t id)
 static int scenario_run(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"env", 1, 0, 'e'},     {"size", 1, 0, 's'},
-        {"opt", 1, 0, 'o'},     {"repetitions", 1, 0, 'r'},
-        {"slice", 1, 0, 'L'},   {"seed", 1, 0, 'S'},
-        {"timeout", 1, 0, 'T'}, {"db", 1, 0, 'D'},
-        {"help", 0, 0, 'h'},    {0, 0, 0, 0},
+        {"env", 1, 0, 'e'},         {"size", 1, 0, 's'},  {"opt", 1, 0, 'o'},
+        {"repetitions", 1, 0, 'r'}, {"slice", 1, 0, 'L'}, {"seed", 1, 0, 'S'},
+        {"host-mem", 1, 0, 'M'},    {"swap", 1, 0, 'W'},  {"timeout", 1, 0, 'T'},
+        {"db", 1, 0, 'D'},          {"help", 0, 0, 'h'},  {0, 0, 0, 0},
     };
     struct scenario_plan *p cleanup_free = calloc(1, sizeof(*p));
     struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));

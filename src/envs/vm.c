@@ -314,7 +314,8 @@ static const char *mem_str(uint64_t mb)
 
 static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
 {
-    char smp[64], mem[24], append[1024], chardev[800], serial[720], drive[800], accel[40];
+    char smp[64], mem[24], append[1024], chardev[800], serial[720], drive[800], accel[40],
+        nic[80] = "";
     char rootdrive[800];
     const char *c = kv_get(&ctx->spec.kv, "cpus"), *m = kv_get(&ctx->spec.kv, "mem");
     snprintf(smp, sizeof(smp), "%s", c ? c : "0");
@@ -364,6 +365,11 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
         int vhost = access("/dev/vhost-net", R_OK | W_OK) == 0;
         snprintf(netdev, sizeof(netdev), "tap,id=n0,fd=3,vhost=%s", vhost ? "on" : "off");
         kv_set(&ctx->facts, "vhost", vhost ? "on" : "off (no /dev/vhost-net)", NULL);
+        /* a MAC of its own from its address: QEMU's one default MAC for
+         * every guest on the run's bridge would send replies to the wrong VM */
+        uint32_t ga = ntohl(v->nat.addr);
+        snprintf(nic, sizeof(nic), "virtio-net-pci,netdev=n0,mac=52:54:%02x:%02x:%02x:%02x",
+                 ga >> 24, (ga >> 16) & 255, (ga >> 8) & 255, ga & 255);
     }
     snprintf(chardev, sizeof(chardev), "socket,id=ch,path=%s,server=on,wait=on", v->sock);
     snprintf(serial, sizeof(serial), "file:%s", v->console);
@@ -406,7 +412,7 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
                  v->root);
         A("-drive"), A(rootdrive), A("-device"), A("virtio-blk-pci,drive=r0");
     }
-    if (ctx->peer) A("-netdev"), A(netdev), A("-device"), A("virtio-net-pci,netdev=n0");
+    if (ctx->peer) A("-netdev"), A(netdev), A("-device"), A(nic);
     A(NULL);
 #undef A
     const char *bin = qemu_bin();

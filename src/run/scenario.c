@@ -352,6 +352,7 @@ static void *job_main(void *arg)
     sj->cpu_s = -1;
     if (!tn) { /* a client half in the peer namespace: charged to nobody */
         snprintf(j->role, sizeof(j->role), "client");
+        j->port = jt->r->port_base; /* a pair's client: its options name the servers */
         sj->t0 = util_now();
         sj->rc = env_spawn_agent(j, jt->r->p->timeout_s, peer_join, &jt->r->peer, wp, sj->rep, &e);
         sj->t1 = util_now();
