@@ -24,6 +24,10 @@ void cli_command_line(char *buf, size_t len, int argc, char **argv);
 /* SIGINT/TERM/HUP set env_interrupted (no SA_RESTART); SIGPIPE ignored. */
 void cli_install_signals(void);
 
+struct wl_opt;
+/* The typed options of a workload or scenario, as list -v prints them. */
+void cli_print_opts(const struct wl_opt *opts);
+
 struct run_plan;
 struct store;
 /* Executes a planned run (cmd_run.c); see there. */

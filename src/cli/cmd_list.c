@@ -1,11 +1,23 @@
-/* cmd_list.c - isobench list: workloads, environments, reporters. */
+/* cmd_list.c - isobench list: workloads, environments, scenarios, reporters. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "envs/env.h"
 #include "report/report.h"
+#include "run/scenario.h"
 #include "workloads/workload.h"
+
+void cli_print_opts(const struct wl_opt *opts)
+{
+    for (const struct wl_opt *o = opts; o && o->name; o++) {
+        char type[160];
+        wl_opt_describe(o, type, sizeof(type));
+        printf("      %-12s %s [tiny=%s small=%s full=%s]\n      %-12s   (%s)\n", o->name, o->help,
+               o->preset[0] ? o->preset[0] : "-", o->preset[1] ? o->preset[1] : "-",
+               o->preset[2] ? o->preset[2] : "-", "", type);
+    }
+}
 
 int cmd_list(int argc, char **argv)
 {
@@ -23,13 +35,7 @@ int cmd_list(int argc, char **argv)
         const char *why = w->unavailable ? w->unavailable() : NULL;
         printf("  %-14s %-11s %s%s%s\n", w->name, why ? "unavailable" : "available", w->summary,
                why ? " -- " : "", why ? why : "");
-        for (const struct wl_opt *o = w->opts; verbose && o && o->name; o++) {
-            char type[160];
-            wl_opt_describe(o, type, sizeof(type));
-            printf("      %-12s %s [tiny=%s small=%s full=%s]\n      %-12s   (%s)\n", o->name,
-                   o->help, o->preset[0] ? o->preset[0] : "-", o->preset[1] ? o->preset[1] : "-",
-                   o->preset[2] ? o->preset[2] : "-", "", type);
-        }
+        if (verbose) cli_print_opts(w->opts);
     }
     puts("environments:");
     for (int i = 0; envs[i]; i++) {
@@ -43,6 +49,14 @@ int cmd_list(int argc, char **argv)
                 printf(" %s", *k);
             putchar('\n');
         }
+    }
+    puts("scenarios (isobench scenario run NAME):");
+    for (int i = 0; scenarios[i]; i++) {
+        const struct scenario *sc = scenarios[i];
+        const char *why = sc->unavailable ? sc->unavailable() : NULL;
+        printf("  %-16s %-11s %s%s%s\n", sc->name, why ? "unavailable" : "available", sc->summary,
+               why ? " -- " : "", why ? why : "");
+        if (verbose) cli_print_opts(sc->opts);
     }
     puts("reporters:");
     for (int i = 0; reporters[i]; i++)

@@ -37,13 +37,7 @@ static int scenario_list(int verbose)
         const char *why = s->unavailable ? s->unavailable() : NULL;
         printf("  %-16s %-11s %s%s%s\n", s->name, why ? "unavailable" : "available", s->summary,
                why ? " -- " : "", why ? why : "");
-        for (const struct wl_opt *o = s->opts; verbose && o && o->name; o++) {
-            char d[160];
-            wl_opt_describe(o, d, sizeof(d));
-            printf("      %-12s %s; tiny %s, small %s, full %s\n        %s\n", o->name, d,
-                   o->preset[0] ? o->preset[0] : "-", o->preset[1] ? o->preset[1] : "-",
-                   o->preset[2] ? o->preset[2] : "-", o->help);
-        }
+        if (verbose) cli_print_opts(s->opts);
     }
     return 0;
 }

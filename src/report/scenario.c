@@ -97,6 +97,9 @@ static void sc_header(const struct run_view *rv, FILE *out)
             kv_get(&rv->host, "isobench_version") ?: "?", kv_get(&rv->host, "build_flags") ?: "?");
     const char *sl = kv_get(&rv->host, "slice");
     fprintf(out, "slice: %s\n", sl ? sl : "none (tenants unlimited; --slice cpus=N,mem=SIZE)");
+    const char *hm = kv_get(&rv->host, "host_mem"), *sw = kv_get(&rv->host, "swap");
+    if (hm) fprintf(out, "emulated host: every tenant and stressor under one %s memory cgroup\n", hm);
+    if (sw) fprintf(out, "swap: %s\n", sw);
     for (int i = 0; i < rv->host.n; i++)
         if (!strncmp(rv->host.v[i].key, "scenario.", 9) ||
             !strncmp(rv->host.v[i].key, "stopped.", 8))

@@ -30,7 +30,7 @@ static const struct wl_opt mempress_opts[] = {
      {"0,4,8", "0,4,8,12,16", "0,4,8,12,16,20,24,28,32"},
      .type = WL_T_UINTS,
      .min = 0,
-     .max = 1024},
+     .max = 256}, /* the stress workload's most workers */
     {"bytes",
      "bytes each stress-ng --vm worker holds (the study: 256 MB)",
      {"256M", "256M", "256M"},

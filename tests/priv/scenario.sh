@@ -8,7 +8,11 @@
 #     the aggressor's;
 #  3. density at tiny on native, container and vm: per tenant its start
 #     time and the host memory it added; a VM tenant's PSS holds QEMU's RAM;
-#  4. SIGKILL while the aggressor's stress-ng runs, then `isobench
+#  4. memory-pressure on native, container and vm under an emulated 2 GiB
+#     host with a swap file: per model and step the client's task times,
+#     spread and swap counts, each server's own sample; the cgroup and the
+#     swap file are gone afterwards;
+#  5. SIGKILL while the aggressor's stress-ng runs, then `isobench
 #     cleanup`: no tenant, stressor, cgroup, data dir or journal is left.
 set -uo pipefail
 bin=$1
@@ -77,7 +81,28 @@ grep -Eq "^vm:mem=512M +2 +\| [0-9.]+" "$dir/d.txt" || bad "density table: $(cat
 now=$(leftovers)
 [ "$now" = "$before" ] || bad "density left: $now"
 
-# 4. SIGKILL while stress-ng runs in the aggressor tenant
+# 4. memory-pressure
+"$bin" scenario run memory-pressure -e native,container,vm:mem=512M --size tiny -r 1 -o servers=2 \
+    -o workers=0,2 --host-mem 2G --swap 512M --db "$db" >"$dir/mp.txt" 2>"$dir/mp.err" ||
+    { cat "$dir/mp.txt" "$dir/mp.err"; bad "memory-pressure failed"; }
+id=$(sqlite3 "$db" "SELECT max(id) FROM runs")
+for env in native container vm:mem=512M; do
+    for step in 0 2; do
+        n=$(sqlite3 "$db" "SELECT count(*) FROM measurements m JOIN metrics x ON x.measurement_id=m.id WHERE run_id=$id AND env='$env' AND tenant='client' AND step='$step' AND ok=1 AND ((x.name='task_ms' AND x.value>0) OR (x.name='spread' AND x.value>=1) OR x.name='swap_out_pages')")
+        [ "$n" = 3 ] || bad "memory-pressure: $env step $step: $n of task_ms, spread, swap_out_pages"
+        n=$(sqlite3 "$db" "SELECT count(*) FROM measurements WHERE run_id=$id AND env='$env' AND tenant IN ('s1','s2') AND step='$step' AND ok=1")
+        [ "$n" = 2 ] || bad "memory-pressure: $env step $step: $n server samples, want 2"
+    done
+done
+grep -Eq "^native +2 +\| [0-9.]+ " "$dir/mp.txt" || bad "memory-pressure table: $(cat "$dir/mp.txt")"
+grep -q "under one 2048M memory cgroup" "$dir/mp.txt" || bad "the table does not state --host-mem"
+sw=$(sqlite3 "$db" "SELECT value FROM run_facts WHERE run_id=$id AND key='swap'")
+[ -n "$sw" ] || bad "no swap fact (the file, or why the kernel refused it)"
+swapon --show=NAME --noheadings | grep -q isobench && bad "the run's swap file is still on"
+now=$(leftovers)
+[ "$now" = "$before" ] || bad "memory-pressure left: $now"
+
+# 5. SIGKILL while stress-ng runs in the aggressor tenant
 for env in native container; do
     "$bin" scenario run noisy-neighbour -e "$env" --size tiny -r 3 -o victims=compress \
         -o aggressors=vm -o bytes=64M -o workers=1 --db "$db" >/dev/null 2>&1 &

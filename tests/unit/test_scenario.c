@@ -60,6 +60,8 @@ static void slices(void **state)
 }
 
 /* Plans for a simulated 4-CPU host with room; bad input is ERR_USAGE. */
+static uint64_t plan_host_mem, plan_swap; /* --host-mem, --swap of the next plan */
+
 static int plan(const char *name, const char *envlist, const char *opt, const char *slice,
                 struct err *e)
 {
@@ -73,6 +75,8 @@ static int plan(const char *name, const char *envlist, const char *opt, const ch
     }
     p->size = SIZE_TINY;
     p->reps = 1;
+    p->host_mem = plan_host_mem;
+    p->swap = plan_swap;
     p->host = (struct host_caps){.ncpus = 4,
                                  .llc_bytes = 32u << 20,
                                  .mem_total = 16ull << 30,
@@ -109,9 +113,30 @@ static void plans(void **state)
         {"noisy-neighbour", "native", "aggressors=cpu,fork", NULL, "'fork' is not one of"},
         {"noisy-neighbour", "native", "aggressors=cpu,cpu", NULL, "listed twice"},
         {"noisy-neighbour", "native", "bytes=512G", NULL, "needs"},
+        {"memory-pressure", "native", "workers=4,2", NULL, "workers must be"},
+        {"memory-pressure", "native", "servers=17", NULL, "servers must be"},
+        {"memory-pressure", "native", NULL, "mem=4G", "more memory than"},
         {"noisy-neighbour", "native", NULL, "mem=8G", "more memory than"},
         {"density", "native", "tenants=4", "mem=4G", "more memory than"},
     };
+    /* memory-pressure: what its stressors may take, where --host-mem holds */
+    assert_int_equal(plan("memory-pressure", "native,container,vm", NULL, NULL, &e), 0);
+    plan_host_mem = 4ull << 30;
+    assert_int_equal(plan("memory-pressure", "native,container,vm", NULL, NULL, &e), 0);
+    assert_int_equal(plan("memory-pressure", "podman", NULL, NULL, &e), -1);
+    assert_non_null(strstr(e.msg, "outside --host-mem"));
+    assert_int_equal(plan("memory-pressure", "native", "workers=0,100", NULL, &e), -1);
+    assert_non_null(strstr(e.msg, "exceed 1.5 x"));
+    plan_swap = 8ull << 30; /* room with the swap file */
+    assert_int_equal(plan("memory-pressure", "native", "workers=0,40", NULL, &e), 0);
+    plan_host_mem = 64ull << 30; /* more than the simulated 16 GiB */
+    assert_int_equal(plan("memory-pressure", "native", NULL, NULL, &e), -1);
+    assert_non_null(strstr(e.msg, "--host-mem must be"));
+    plan_host_mem = 0;
+    plan_swap = 1ull << 40; /* more than the free disk */
+    assert_int_equal(plan("memory-pressure", "native", NULL, NULL, &e), -1);
+    assert_non_null(strstr(e.msg, "--swap must be"));
+    plan_swap = 0;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         memset(&e, 0, sizeof(e));
         if (plan(bad[i].name, bad[i].envs, bad[i].opt, bad[i].slice, &e) != -1 ||
