@@ -1,5 +1,6 @@
 /* cli.c - what every command shares: error printing and signals. */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,4 +58,26 @@ void cli_install_signals(void)
     /* A reader that goes away (`isobench run --json | head`) must not kill
      * the run before it unwinds what it made: writes just fail instead. */
     signal(SIGPIPE, SIG_IGN);
+}
+
+int cli_run_outcome(const char *db, int64_t id, int rc, int failed, const struct err *e)
+{
+    fflush(stdout);
+    if (id > 0) fprintf(stderr, "isobench: results stored in %s (run %lld)\n", db, (long long)id);
+    if (rc < 0 && env_interrupted) {
+        fprintf(stderr, "isobench: interrupted; finished samples are stored\n");
+        return 130;
+    }
+    if (rc < 0) return cli_die(e);
+    if (failed) {
+        fprintf(stderr, "isobench: %d measurement(s) failed (see the table)\n", failed);
+        return ERR_FAIL;
+    }
+    return 0;
+}
+
+void cli_print_entry(const char *name, const char *why, const char *summary)
+{
+    printf("  %-16s %-11s %s%s%s\n", name, why ? "unavailable" : "available", summary,
+           why ? " -- " : "", why ? why : "");
 }

@@ -24,6 +24,12 @@ void cli_command_line(char *buf, size_t len, int argc, char **argv);
 /* SIGINT/TERM/HUP set env_interrupted (no SA_RESTART); SIGPIPE ignored. */
 void cli_install_signals(void);
 
+/* After a run or scenario: says where it is stored and how it ended;
+ * returns the exit code (0, 1 a sample failed, 130 interrupted, e's). */
+int cli_run_outcome(const char *db, int64_t id, int rc, int failed, const struct err *e);
+/* One line of a list: name, availability (why not, or NULL), summary. */
+void cli_print_entry(const char *name, const char *why, const char *summary);
+
 struct wl_opt;
 /* The typed options of a workload or scenario, as list -v prints them. */
 void cli_print_opts(const struct wl_opt *opts);

@@ -32,17 +32,13 @@ int cmd_list(int argc, char **argv)
     puts("workloads:");
     for (int i = 0; workloads[i]; i++) {
         const struct workload *w = workloads[i];
-        const char *why = w->unavailable ? w->unavailable() : NULL;
-        printf("  %-14s %-11s %s%s%s\n", w->name, why ? "unavailable" : "available", w->summary,
-               why ? " -- " : "", why ? why : "");
+        cli_print_entry(w->name, w->unavailable ? w->unavailable() : NULL, w->summary);
         if (verbose) cli_print_opts(w->opts);
     }
     puts("environments:");
     for (int i = 0; envs[i]; i++) {
         const struct env *v = envs[i];
-        const char *why = v->unavailable ? v->unavailable() : NULL;
-        printf("  %-14s %-11s %s%s%s\n", v->name, why ? "unavailable" : "available", v->summary,
-               why ? " -- " : "", why ? why : "");
+        cli_print_entry(v->name, v->unavailable ? v->unavailable() : NULL, v->summary);
         if (verbose && v->keys) {
             printf("      keys:");
             for (const char *const *k = v->keys; *k; k++)
@@ -53,9 +49,7 @@ int cmd_list(int argc, char **argv)
     puts("scenarios (isobench scenario run NAME):");
     for (int i = 0; scenarios[i]; i++) {
         const struct scenario *sc = scenarios[i];
-        const char *why = sc->unavailable ? sc->unavailable() : NULL;
-        printf("  %-16s %-11s %s%s%s\n", sc->name, why ? "unavailable" : "available", sc->summary,
-               why ? " -- " : "", why ? why : "");
+        cli_print_entry(sc->name, sc->unavailable ? sc->unavailable() : NULL, sc->summary);
         if (verbose) cli_print_opts(sc->opts);
     }
     puts("reporters:");

@@ -62,18 +62,7 @@ int cli_run_execute(struct run_plan *p, struct store *st, const char *db, int js
         }
     }
     store_close(st);
-    fflush(stdout);
-    fprintf(stderr, "isobench: results stored in %s (run %lld)\n", db, (long long)*run_id);
-    if (rc < 0 && env_interrupted) {
-        fprintf(stderr, "isobench: interrupted; finished samples are stored\n");
-        return 130;
-    }
-    if (rc < 0) return cli_die(&e);
-    if (failed) {
-        fprintf(stderr, "isobench: %d measurement(s) failed (see the table)\n", failed);
-        return ERR_FAIL;
-    }
-    return 0;
+    return cli_run_outcome(db, *run_id, rc, failed, &e);
 }
 
 int cmd_run(int argc, char **argv)

@@ -34,9 +34,7 @@ static int scenario_list(int verbose)
     printf("scenarios:\n");
     for (int i = 0; scenarios[i]; i++) {
         const struct scenario *s = scenarios[i];
-        const char *why = s->unavailable ? s->unavailable() : NULL;
-        printf("  %-16s %-11s %s%s%s\n", s->name, why ? "unavailable" : "available", s->summary,
-               why ? " -- " : "", why ? why : "");
+        cli_print_entry(s->name, s->unavailable ? s->unavailable() : NULL, s->summary);
         if (verbose) cli_print_opts(s->opts);
     }
     return 0;
@@ -146,18 +144,7 @@ static int scenario_run(int argc, char **argv)
     int rc = scenario_execute(p, st, &id, &failed, &e);
     if (id > 0) scenario_print(st, id);
     store_close(st);
-    fflush(stdout);
-    if (id > 0) fprintf(stderr, "isobench: results stored in %s (run %lld)\n", db, (long long)id);
-    if (rc < 0 && env_interrupted) {
-        fprintf(stderr, "isobench: interrupted; finished samples are stored\n");
-        return 130;
-    }
-    if (rc < 0) return cli_die(&e);
-    if (failed) {
-        fprintf(stderr, "isobench: %d sample(s) failed (see the table)\n", failed);
-        return ERR_FAIL;
-    }
-    return 0;
+    return cli_run_outcome(db, id, rc, failed, &e);
 }
 
 int cmd_scenario(int argc, char **argv)

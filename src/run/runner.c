@@ -192,7 +192,7 @@ int runner_plan_resume(struct run_plan *p, struct store *st, const char *which, 
     return rc;
 }
 
-static void make_uuid(char *buf, size_t len)
+void runner_make_uuid(char *buf, size_t len)
 {
     unsigned short r = 0;
     if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) r = (unsigned short)getpid();
@@ -656,7 +656,7 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
                    struct err *e)
 {
     char uuid[64];
-    make_uuid(uuid, sizeof(uuid));
+    runner_make_uuid(uuid, sizeof(uuid));
     struct kvlist host = {0};
     host_facts(&host);
     while (!p->seed && getrandom(&p->seed, sizeof(p->seed), GRND_NONBLOCK) != sizeof(p->seed))

@@ -77,6 +77,9 @@ void runner_round_order(uint64_t *state, int n, int *order);
  * complete, still running, or cannot be planned here. */
 int runner_plan_resume(struct run_plan *plan, struct store *st, const char *which, struct err *e);
 
+/* A run's uuid: UTC time and 16 random bits ("20261129-093815-8174"). */
+void runner_make_uuid(char *buf, size_t len);
+
 /* A base port whose next n ports are free for TCP and UDP on the host. */
 int runner_pick_ports(int n, struct err *e);
 

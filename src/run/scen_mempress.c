@@ -173,17 +173,7 @@ static int mp_step(struct scen_run *r, int i, const int *srv, int ns, int stress
                     &cr->err) < 0))
         cr->ok = 0;
     if (workers && jobs[n - 1].stopped) { /* as planned: its host CPU is its sample */
-        struct scen_job *sj = &jobs[n - 1];
-        double active = sj->t1 - sj->t0;
-        memset(sj->rep, 0, sizeof(*sj->rep));
-        sj->rep->ok = 1;
-        kv_set(&sj->rep->res.facts, "stress.workers", step, NULL);
-        if (result_add(&sj->rep->res, "active_s", "s", BETTER_LOWER, active, &sj->rep->err) < 0)
-            sj->rep->ok = 0;
-        if (sj->cpu_s >= 0 && active > 0 &&
-            result_add(&sj->rep->res, "host_cpus_busy", "CPUs", BETTER_HIGHER, sj->cpu_s / active,
-                       &sj->rep->err) < 0)
-            sj->rep->ok = 0;
+        scen_stopped_sample(&jobs[n - 1], "stress.workers", step);
     } else if (workers && cr->ok) { /* the pressure was gone before the client finished */
         cr->ok = 0;
         cr->err = jobs[n - 1].rep->err;

@@ -148,16 +148,7 @@ static int noisy_step(struct scen_run *r, int v, int a, int w, const char *step,
     }
     struct scen_job *vj = &jobs[n - 1], *aj = n == 2 ? &jobs[0] : NULL;
     if (aj && aj->stopped) { /* as planned: what it made the host spend is its rate */
-        struct reply *ar = aj->rep;
-        double active = aj->t1 - aj->t0;
-        memset(ar, 0, sizeof(*ar));
-        ar->ok = 1;
-        kv_set(&ar->res.facts, "stress.stressor", step, NULL);
-        if (result_add(&ar->res, "active_s", "s", BETTER_LOWER, active, &ar->err) < 0 ||
-            (aj->cpu_s >= 0 && active > 0 &&
-             result_add(&ar->res, "host_cpus_busy", "CPUs", BETTER_HIGHER, aj->cpu_s / active,
-                        &ar->err) < 0))
-            ar->ok = 0;
+        scen_stopped_sample(aj, "stress.stressor", step);
     } else if (aj && vj->rep->ok && !aj->rep->ok) {
         vj->rep->ok = 0;
         vj->rep->err = aj->rep->err;

@@ -242,7 +242,10 @@ static int tenant_up(struct scen_run *r, int t, const struct env *env, const str
     c->need_data = scen_needs_data(p);
     if (p->sc->net) {
         c->peer = &r->peer;
-        c->port = r->port_base + t;
+        /* never a port an earlier tenant had: a published port's forward
+         * stays until the run's unwind, and would send the new tenant's
+         * clients to the old, gone address */
+        c->port = r->port_base + c->idx % SCEN_PORTS;
     }
     int nf = 0;
     for (int w = 0; w < p->nwl; w++) {
@@ -546,27 +549,29 @@ static int scen_host_setup(struct scen_run *r, struct err *e)
     if (!p->sc->net) return 0;
     if (peer_up(&r->peer, r->uuid, &r->j, e) < 0)
         return err_wrap(e, "making the peer network namespace");
-    if ((r->port_base = runner_pick_ports(LIM_TENANTS, e)) < 0) return -1;
+    if ((r->port_base = runner_pick_ports(SCEN_PORTS, e)) < 0) return -1;
     return 0;
 }
 
-static void scen_uuid(char *buf, size_t len)
+void scen_stopped_sample(struct scen_job *sj, const char *key, const char *val)
 {
-    unsigned short x = 0;
-    if (getrandom(&x, sizeof(x), GRND_NONBLOCK) != sizeof(x)) x = (unsigned short)getpid();
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char ts[32];
-    strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", &tm);
-    snprintf(buf, len, "%s-%04x", ts, x);
+    struct reply *rp = sj->rep;
+    double active = sj->t1 - sj->t0;
+    memset(rp, 0, sizeof(*rp));
+    rp->ok = 1;
+    kv_set(&rp->res.facts, key, val, NULL);
+    if (result_add(&rp->res, "active_s", "s", BETTER_LOWER, active, &rp->err) < 0 ||
+        (sj->cpu_s >= 0 && active > 0 &&
+         result_add(&rp->res, "host_cpus_busy", "CPUs", BETTER_HIGHER, sj->cpu_s / active,
+                    &rp->err) < 0))
+        rp->ok = 0;
 }
 
 int scenario_execute(struct scenario_plan *p, struct store *st, int64_t *run_id, int *failed,
                      struct err *e)
 {
     struct scen_run r = {.p = p, .st = st, .j = {.fd = -1}, .started = util_now()};
-    scen_uuid(r.uuid, sizeof(r.uuid));
+    runner_make_uuid(r.uuid, sizeof(r.uuid));
     struct kvlist host = {0};
     host_facts(&host);
     while (!p->seed && getrandom(&p->seed, sizeof(p->seed), GRND_NONBLOCK) != sizeof(p->seed))

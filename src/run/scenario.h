@@ -56,6 +56,7 @@ struct scenario_plan {
  * a native process on the host, such as a host stressor). */
 #define SCEN_HOST (-1)
 #define SCEN_RESTARTS 3
+#define SCEN_PORTS 512 /* ports a net scenario reserves: one per tenant it brings up */
 struct tenant {
     char name[LIM_TENANT_NAME];
     int spec;
@@ -81,7 +82,7 @@ struct scen_run {
     int failed; /* failed samples */
     double started;
     struct peer peer;      /* the peer netns, when the scenario is net */
-    int port_base;         /* tenant slot t serves on port_base + t */
+    int port_base;         /* tenant number idx (ctx.idx) serves on port_base + idx % SCEN_PORTS */
     struct cgroup hostmem; /* --host-mem's cgroup (this process is in it while ndirs) */
     char swapfile[512];    /* --swap's file, "" when none */
 };
@@ -193,6 +194,12 @@ void scen_jobs_free(struct scen_job *jobs, int n);
  * where it ran). Counts a failed one. */
 int scen_store(struct scen_run *r, const struct scen_job *j, const char *step, int rep,
                struct err *e);
+
+/* A job stopped as planned (stop_after: a stressor or aggressor) has no
+ * reply of its own: its sample becomes what its tenant made the host
+ * spend while it ran - active_s and host_cpus_busy (CPU seconds per
+ * second, from its cgroup) - with fact key=val. */
+void scen_stopped_sample(struct scen_job *sj, const char *key, const char *val);
 
 /* Progress on stderr when the plan asks for it. */
 void scen_progress(const struct scen_run *r, const char *fmt, ...)
