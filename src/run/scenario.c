@@ -311,8 +311,9 @@ void scen_tenant_down(struct scen_run *r, int t)
 struct job_thread {
     struct scen_run *r;
     struct scen_job *j;
-    int watch_fd;  /* readable when the job this one stops after has ended, or -1 */
-    int signal_fd; /* written when this job ends (its followers stop), or -1 */
+    int watch_fd;  /* readable when the job this one stops after has ended, or on Ctrl-C */
+    int signal_fd; /* written when this job ends (its follower stops), or -1 */
+    int done;      /* set (atomically) as the thread's last act */
 };
 
 static int peer_join(void *arg)
@@ -340,10 +341,11 @@ static void *job_main(void *arg)
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !env_interrupted) {
         }
     }
-    struct job *j = calloc(1, sizeof(*j));
+    struct job *j = env_interrupted ? NULL : calloc(1, sizeof(*j));
     if (!j) {
         sj->rc = -1;
-        err_set(&sj->rep->err, ERR_FAIL, "out of memory");
+        err_set(&sj->rep->err, ERR_FAIL, "%s", env_interrupted ? "interrupted" : "out of memory");
+        __atomic_store_n(&jt->done, 1, __ATOMIC_SEQ_CST);
         return NULL;
     }
     j->size = jt->r->p->size;
@@ -393,6 +395,7 @@ static void *job_main(void *arg)
                  tn ? tn->ctx.spec.text : "peer namespace");
     }
     free(j);
+    __atomic_store_n(&jt->done, 1, __ATOMIC_SEQ_CST);
     return NULL;
 }
 
@@ -439,17 +442,19 @@ int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *
         jt[i] = (struct job_thread){.r = r, .j = &jobs[i], .watch_fd = -1, .signal_fd = -1};
         pipes[i][0] = pipes[i][1] = -1;
     }
+    /* every job watches a pipe of its own: written when the job it stops
+     * after ends, or by the loop below on Ctrl-C (a cancel for all) */
     for (int i = 0; i < n && rc == 0; i++) {
         int k = jobs[i].stop_after - 1;
-        if (k < 0) continue;
-        if (k >= n || k == i) return err_set(e, ERR_FAIL, "job %d stops after no job", i);
-        if (pipe2(pipes[i], O_CLOEXEC) < 0) {
+        if (k >= n || k == i)
+            rc = err_set(e, ERR_FAIL, "job %d stops after no job", i);
+        else if (pipe2(pipes[i], O_CLOEXEC) < 0)
             rc = err_sys(e, ERR_FAIL, errno, "pipe");
-            break;
-        }
         jt[i].watch_fd = pipes[i][0];
-        jt[k].signal_fd = pipes[i][1]; /* one follower per job is all a scenario needs */
     }
+    for (int i = 0; i < n && rc == 0; i++)
+        if (jobs[i].stop_after > 0) /* one follower per job is all a scenario needs */
+            jt[jobs[i].stop_after - 1].signal_fd = pipes[i][1];
     for (int i = 0; i < n && rc == 0; i++) {
         jobs[i].rep = calloc(1, sizeof(*jobs[i].rep));
         if (!jobs[i].rep) {
@@ -463,16 +468,29 @@ int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *
         }
         started++;
     }
-    if (rc < 0) /* what started must not wait for a job that never will end */
-        for (int i = 0; i < n; i++)
-            if (pipes[i][1] >= 0 && write(pipes[i][1], "x", 1) < 0) {
-            }
+    /* wait for all; a Ctrl-C (or a failed start) cancels every job at once,
+     * whichever thread the signal happened to interrupt */
+    for (int cancelled = 0;;) {
+        int running = 0;
+        for (int i = 0; i < started; i++)
+            running += !__atomic_load_n(&jt[i].done, __ATOMIC_SEQ_CST);
+        if (!running) break;
+        if (!cancelled && (rc < 0 || env_interrupted)) {
+            cancelled = 1;
+            for (int i = 0; i < n; i++)
+                if (pipes[i][1] >= 0 && write(pipes[i][1], "x", 1) < 0) {
+                }
+        }
+        struct timespec ts = {.tv_nsec = 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     for (int i = 0; i < n; i++) {
         if (pipes[i][0] >= 0) close(pipes[i][0]);
         if (pipes[i][1] >= 0) close(pipes[i][1]);
     }
+    if (rc == 0 && env_interrupted) rc = err_set(e, ERR_FAIL, "interrupted");
     return rc;
 }
 
