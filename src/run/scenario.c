@@ -77,10 +77,18 @@ int slice_apply(const struct slice *s, const struct env *env, int k, int host_cp
         }
     }
     if (v[0] && kv_set(&sp->kv, "cpus", v, e) < 0) return -1;
+    char m[32] = "";
     if (s->mem) {
-        snprintf(v, sizeof(v), "%lluM", (unsigned long long)(s->mem >> 20));
-        if (kv_set(&sp->kv, "mem", v, e) < 0) return -1;
+        snprintf(m, sizeof(m), "%lluM", (unsigned long long)(s->mem >> 20));
+        if (kv_set(&sp->kv, "mem", m, e) < 0) return -1;
     }
+    /* the text says it too: it labels the tenant in facts and messages */
+    size_t l = strlen(sp->text);
+    int n = snprintf(sp->text + l, sizeof(sp->text) - l, "%s%s%s%s%s%s",
+                     strchr(sp->text, ':') ? "," : ":", v[0] ? "cpus=" : "", v,
+                     v[0] && m[0] ? "," : "", m[0] ? "mem=" : "", m);
+    if (n < 0 || (size_t)n >= sizeof(sp->text) - l)
+        return err_set(e, ERR_USAGE, "%s: the spec with its slice is too long", sp->text);
     return 0;
 }
 

@@ -8,7 +8,7 @@
 #     the aggressor's;
 #  3. density at tiny on native, container and vm: per tenant its start
 #     time and the host memory it added; a VM tenant's PSS holds QEMU's RAM;
-#  4. memory-pressure on native, container and vm under an emulated 2 GiB
+#  4. memory-pressure on native, container and vm under an emulated 3 GiB
 #     host with a swap file: per model and step the client's task times,
 #     spread and swap counts, each server's own sample; the cgroup and the
 #     swap file are gone afterwards;
@@ -82,11 +82,11 @@ now=$(leftovers)
 [ "$now" = "$before" ] || bad "density left: $now"
 
 # 4. memory-pressure
-"$bin" scenario run memory-pressure -e native,container,vm:mem=512M --size tiny -r 1 -o servers=2 \
-    -o workers=0,2 --host-mem 2G --swap 512M --db "$db" >"$dir/mp.txt" 2>"$dir/mp.err" ||
+"$bin" scenario run memory-pressure -e native,container,vm:mem=1G --size tiny -r 1 -o servers=2 \
+    -o workers=0,2 --host-mem 3G --swap 512M --db "$db" >"$dir/mp.txt" 2>"$dir/mp.err" ||
     { cat "$dir/mp.txt" "$dir/mp.err"; bad "memory-pressure failed"; }
 id=$(sqlite3 "$db" "SELECT max(id) FROM runs")
-for env in native container vm:mem=512M; do
+for env in native container vm:mem=1G; do
     for step in 0 2; do
         n=$(sqlite3 "$db" "SELECT count(*) FROM measurements m JOIN metrics x ON x.measurement_id=m.id WHERE run_id=$id AND env='$env' AND tenant='client' AND step='$step' AND ok=1 AND ((x.name='task_ms' AND x.value>0) OR (x.name='spread' AND x.value>=1) OR x.name='swap_out_pages')")
         [ "$n" = 3 ] || bad "memory-pressure: $env step $step: $n of task_ms, spread, swap_out_pages"
@@ -95,7 +95,7 @@ for env in native container vm:mem=512M; do
     done
 done
 grep -Eq "^native +2 +\| [0-9.]+ " "$dir/mp.txt" || bad "memory-pressure table: $(cat "$dir/mp.txt")"
-grep -q "under one 2048M memory cgroup" "$dir/mp.txt" || bad "the table does not state --host-mem"
+grep -q "under one 3072M memory cgroup" "$dir/mp.txt" || bad "the table does not state --host-mem"
 sw=$(sqlite3 "$db" "SELECT value FROM run_facts WHERE run_id=$id AND key='swap'")
 [ -n "$sw" ] || bad "no swap fact (the file, or why the kernel refused it)"
 swapon --show=NAME --noheadings | grep -q isobench && bad "the run's swap file is still on"
@@ -105,10 +105,10 @@ now=$(leftovers)
 # 5. SIGKILL while stress-ng runs in the aggressor tenant
 for env in native container; do
     "$bin" scenario run noisy-neighbour -e "$env" --size tiny -r 3 -o victims=compress \
-        -o aggressors=vm -o bytes=64M -o workers=1 --db "$db" >/dev/null 2>&1 &
+        -o aggressors=vm -o bytes=64M -o workers=1 --db "$db" >"$dir/kill.txt" 2>&1 &
     pid=$!
-    for _ in $(seq 600); do pgrep -x stress-ng >/dev/null && break; sleep 0.1; done
-    pgrep -f "^(/usr/bin/)?stress-ng" >/dev/null || bad "$env: no stress-ng seen within 60 s"
+    for _ in $(seq 600); do pgrep -r D,R,S,T,t -f "^(/usr/bin/)?stress-ng" >/dev/null && break; sleep 0.1; done
+    pgrep -r D,R,S,T,t -f "^(/usr/bin/)?stress-ng" >/dev/null || bad "$env: no stress-ng seen within 60 s: $(cat "$dir/kill.txt")"
     sleep 1
     kill -KILL $pid
     wait $pid 2>/dev/null

@@ -42,6 +42,9 @@ static void slices(void **state)
         assert_int_equal(slice_apply(&s, &env_container, k, 4, &sp, &e), 0);
         assert_string_equal(kv_get(&sp.kv, "cpus"), want[k]);
         assert_string_equal(kv_get(&sp.kv, "mem"), "256M");
+        char want_text[64];
+        snprintf(want_text, sizeof(want_text), "container:cpus=%s,mem=256M", want[k]);
+        assert_string_equal(sp.text, want_text);
     }
     assert_int_equal(slice_parse("cpus=2", &s, &e), 0);
     spec_parse("native", &sp, &e);
