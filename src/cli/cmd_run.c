@@ -31,6 +31,9 @@ static const char run_help[] =
     "  -o, --opt KEY=VALUE   workload option, KEY or WORKLOAD.KEY (repeatable)\n"
     "  -N N                  linpack matrix order (same as -o linpack.n=N)\n"
     "      --input FILE      compress input (same as -o compress.input=FILE)\n"
+    "      --slice cpus=N,mem=SIZE  the same budget for every environment, native included:\n"
+    "                        a cpuset of N CPUs and a memory limit (containers, native), N\n"
+    "                        vCPUs and SIZE of RAM (VMs); stated in the table\n"
     "      --timeout SEC     per measurement (600)\n"
     "      --json            NDJSON, one line per measurement, on stdout (table on stderr)\n"
     "      --db PATH         result database (default $XDG_DATA_HOME/isobench/results.db)\n";
@@ -68,22 +71,12 @@ int cli_run_execute(struct run_plan *p, struct store *st, const char *db, int js
 int cmd_run(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"workload", 1, 0, 'w'},
-        {"env", 1, 0, 'e'},
-        {"repetitions", 1, 0, 'r'},
-        {"size", 1, 0, 's'},
-        {"opt", 1, 0, 'o'},
-        {"input", 1, 0, 'I'},
-        {"timeout", 1, 0, 'T'},
-        {"json", 0, 0, 'J'},
-        {"db", 1, 0, 'D'},
-        {"no-warmup", 0, 0, 'W'},
-        {"help", 0, 0, 'h'},
-        {"seed", 1, 0, 'S'},
-        {"target-ci", 1, 0, 'C'},
-        {"resume", 1, 0, 'R'},
-        {"max-repetitions", 1, 0, 'M'},
-        {0, 0, 0, 0},
+        {"workload", 1, 0, 'w'},  {"env", 1, 0, 'e'},    {"repetitions", 1, 0, 'r'},
+        {"size", 1, 0, 's'},      {"opt", 1, 0, 'o'},    {"input", 1, 0, 'I'},
+        {"timeout", 1, 0, 'T'},   {"json", 0, 0, 'J'},   {"db", 1, 0, 'D'},
+        {"no-warmup", 0, 0, 'W'}, {"help", 0, 0, 'h'},   {"seed", 1, 0, 'S'},
+        {"target-ci", 1, 0, 'C'}, {"resume", 1, 0, 'R'}, {"max-repetitions", 1, 0, 'M'},
+        {"slice", 1, 0, 'L'},     {0, 0, 0, 0},
     };
     struct run_plan *p cleanup_free = calloc(1, sizeof(*p));
     struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
@@ -100,7 +93,7 @@ int cmd_run(int argc, char **argv)
     optind = 1;
     int by_hand = 0;
     while ((c = getopt_long(argc, argv, "w:e:r:s:o:N:h", lo, NULL)) != -1) {
-        by_hand |= c > 0 && strchr("wersoNISCM", c) != NULL;
+        by_hand |= c > 0 && strchr("wersoNISCML", c) != NULL;
         uint64_t u;
         double d;
         char *eq;
@@ -159,6 +152,9 @@ int cmd_run(int argc, char **argv)
             break;
         case 'R':
             resume = optarg;
+            break;
+        case 'L':
+            if (slice_parse(optarg, &p->slice, &e) < 0) return cli_die(&e);
             break;
         case 'S':
             if (util_parse_u64(optarg, &u, &e) < 0 || u == 0)

@@ -19,6 +19,8 @@ static void table_header(const struct report *rep, FILE *out)
     const char *n = kv_get(&rv->host, "cpus_online"), *b = kv_get(&rv->host, "build_flags");
     fprintf(out, "host: %s, %s CPUs, kernel %s; isobench %s (%s)\n", cpu ? cpu : "?", n ? n : "?",
             k ? k : "?", kv_get(&rv->host, "isobench_version") ?: "?", b ? b : "?");
+    const char *slice = kv_get(&rv->host, "slice");
+    if (slice) fprintf(out, "slice: %s for every environment (--slice)\n", slice);
     for (int i = 0; i < rv->nenv; i++) {
         const struct kvlist *f = &rv->env_facts[i];
         const char *label = kv_get(f, "label"), *st = kv_get(f, "startup_s");

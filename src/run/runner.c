@@ -123,14 +123,18 @@ int runner_plan(struct run_plan *p, const char *wl_list, const char *envlist,
     if (!has_native) spec_parse("native", &p->spec[p->nenv++], e);
     for (int i = 0; i < n; i++)
         p->spec[p->nenv++] = specs[i];
+    if (p->host.ncpus == 0) host_caps_probe(&p->host);
     for (int i = 0; i < p->nenv; i++) {
         if (env_resolve(&p->spec[i], &p->env[i], e) < 0) return -1;
         const char *why = p->env[i]->unavailable ? p->env[i]->unavailable() : NULL;
         if (why)
             return err_set(e, ERR_USAGE, "environment %s is unavailable: %s", p->spec[i].text, why);
+        if ((p->slice.cpus || p->slice.mem) &&
+            (slice_apply(&p->slice, p->env[i], 0, p->host.ncpus, 0, &p->spec[i], e) < 0 ||
+             (p->env[i]->check && p->env[i]->check(&p->spec[i], e) < 0)))
+            return -1;
     }
     if (plan_options(p, user_opts, e) < 0) return -1;
-    if (p->host.ncpus == 0) host_caps_probe(&p->host);
     p->mem_needed = p->disk_needed = 0;
     for (int w = 0; w < p->nwl; w++) {
         if (plan_workload(p, w, e) < 0) return -1;
@@ -177,6 +181,8 @@ int runner_plan_resume(struct run_plan *p, struct store *st, const char *which, 
             snprintf(envl + strlen(envl), LIM_ENVS * 257 - strlen(envl), "%s%s", i ? "," : "",
                      rv->envs[i]);
         const char *seed = kv_get(&rv->host, "order_seed");
+        const char *sl = kv_get(&rv->host, "slice"); /* the specs are stored without it */
+        if (sl) rc = slice_parse(sl, &p->slice, e);
         p->size = rv->size;
         p->reps = rv->reps;
         p->seed = seed ? strtoull(seed, NULL, 10) : 0;
@@ -664,6 +670,11 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
     char seed[24];
     snprintf(seed, sizeof(seed), "%llu", (unsigned long long)p->seed);
     kv_set(&host, "order_seed", seed, NULL);
+    if (p->slice.cpus || p->slice.mem) {
+        char sl[64];
+        slice_text(&p->slice, sl, sizeof(sl));
+        kv_set(&host, "slice", sl, NULL);
+    }
     /* who runs it, so a SIGKILLed run is found dead later (store_mark_dead) */
     snprintf(seed, sizeof(seed), "%d", (int)getpid());
     kv_set(&host, "runner_pid", seed, NULL);

@@ -14,6 +14,7 @@
 #include "core/spec.h"
 #include "core/store.h"
 #include "envs/env.h"
+#include "run/slice.h"
 #include "workloads/workload.h"
 
 struct run_plan {
@@ -24,6 +25,9 @@ struct run_plan {
     struct kvlist wlopts[LIM_WORKLOADS]; /* user options plus resolved sizes */
     int nwl;
     int size, reps, warmup;
+    /* --slice: every environment, native included, gets this budget (the
+     * specs' keys; the texts stay, the run's "slice" fact states it) */
+    struct slice slice;
     /* --target-ci: after reps rounds, more until every headline metric's
      * median interval is within target_ci % of its median, at most
      * max_reps rounds (0: off) */

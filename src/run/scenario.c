@@ -31,67 +31,6 @@ const struct scenario *scenario_find(const char *name)
     return NULL;
 }
 
-int slice_parse(const char *text, struct slice *s, struct err *e)
-{
-    memset(s, 0, sizeof(*s));
-    struct spec sp;
-    char buf[300];
-    if (snprintf(buf, sizeof(buf), "slice:%s", text) >= (int)sizeof(buf))
-        return err_set(e, ERR_USAGE, "--slice: too long");
-    if (spec_parse(buf, &sp, e) < 0) return err_wrap(e, "--slice");
-    static const char *const keys[] = {"cpus", "mem", NULL};
-    if (spec_check_keys(&sp, keys, e) < 0) return err_wrap(e, "--slice takes cpus=N,mem=SIZE");
-    const char *v;
-    uint64_t n;
-    if ((v = kv_get(&sp.kv, "cpus")) && (util_parse_u64(v, &n, NULL) < 0 || n < 1 || n > 1024))
-        return err_set(e, ERR_USAGE, "--slice: cpus must be a count of CPUs, 1..1024 (not '%s')",
-                       v);
-    if (v) s->cpus = (int)n;
-    if ((v = kv_get(&sp.kv, "mem")) &&
-        (util_parse_size(v, &s->mem, NULL) < 0 || s->mem < (128u << 20)))
-        return err_set(e, ERR_USAGE, "--slice: mem must be a size of at least 128M (not '%s')", v);
-    if (!s->cpus && !s->mem) return err_set(e, ERR_USAGE, "--slice: give cpus=N and/or mem=SIZE");
-    return 0;
-}
-
-int slice_apply(const struct slice *s, const struct env *env, int k, int host_cpus, struct spec *sp,
-                struct err *e)
-{
-    if (!s->cpus && !s->mem) return 0;
-    if (env->slice == ENV_SLICE_NONE)
-        return err_set(e, ERR_USAGE, "%s cannot be given a slice", sp->text);
-    if ((s->cpus && kv_get(&sp->kv, "cpus")) || (s->mem && kv_get(&sp->kv, "mem")))
-        return err_set(e, ERR_USAGE, "%s sets cpus= or mem= itself: drop it or --slice", sp->text);
-    if (s->cpus > host_cpus)
-        return err_set(e, ERR_USAGE, "--slice cpus=%d: this host has %d CPUs", s->cpus, host_cpus);
-    char v[256] = "";
-    if (s->cpus && env->slice == ENV_SLICE_VCPUS) snprintf(v, sizeof(v), "%d", s->cpus);
-    if (s->cpus && env->slice == ENV_SLICE_CPUSET) {
-        /* N CPUs from k*N on, wrapping: ascending list of their numbers */
-        unsigned char on[1024] = {0};
-        for (int c = 0; c < s->cpus; c++)
-            on[(k * s->cpus + c) % host_cpus] = 1;
-        for (int c = 0; c < host_cpus && c < 1024; c++) {
-            size_t l = strlen(v);
-            if (on[c] && l + 8 < sizeof(v)) snprintf(v + l, sizeof(v) - l, "%s%d", l ? "," : "", c);
-        }
-    }
-    if (v[0] && kv_set(&sp->kv, "cpus", v, e) < 0) return -1;
-    char m[32] = "";
-    if (s->mem) {
-        snprintf(m, sizeof(m), "%lluM", (unsigned long long)(s->mem >> 20));
-        if (kv_set(&sp->kv, "mem", m, e) < 0) return -1;
-    }
-    /* the text says it too: it labels the tenant in facts and messages */
-    size_t l = strlen(sp->text);
-    int n = snprintf(sp->text + l, sizeof(sp->text) - l, "%s%s%s%s%s%s",
-                     strchr(sp->text, ':') ? "," : ":", v[0] ? "cpus=" : "", v,
-                     v[0] && m[0] ? "," : "", m[0] ? "mem=" : "", m);
-    if (n < 0 || (size_t)n >= sizeof(sp->text) - l)
-        return err_set(e, ERR_USAGE, "%s: the spec with its slice is too long", sp->text);
-    return 0;
-}
-
 const char *scen_opt(const struct scenario_plan *p, const char *name)
 {
     return wl_opts_value(p->sc->opts, &p->opts, p->size, name);
@@ -189,7 +128,7 @@ int scenario_plan(struct scenario_plan *p, const char *name, const char *env_lis
         if (why)
             return err_set(e, ERR_USAGE, "environment %s is unavailable: %s", p->spec[i].text, why);
         struct spec probe = p->spec[i]; /* the slice must fit every environment */
-        if (slice_apply(&p->slice, p->env[i], 0, p->host.ncpus, &probe, e) < 0 ||
+        if (slice_apply(&p->slice, p->env[i], 0, p->host.ncpus, 1, &probe, e) < 0 ||
             (p->env[i]->check && p->env[i]->check(&probe, e) < 0))
             return -1;
     }
@@ -220,7 +159,7 @@ int scenario_plan(struct scenario_plan *p, const char *name, const char *env_lis
     struct env_needs needs = {.mem_bytes = mem, .disk_bytes = disk, .host = &p->host};
     for (int i = 0; i < p->nenv; i++) {
         struct spec probe = p->spec[i];
-        if (slice_apply(&p->slice, p->env[i], 0, p->host.ncpus, &probe, e) < 0) return -1;
+        if (slice_apply(&p->slice, p->env[i], 0, p->host.ncpus, 1, &probe, e) < 0) return -1;
         if (p->env[i]->fit && p->env[i]->fit(&probe, &needs, e) < 0) return -1;
     }
     return 0;
@@ -288,7 +227,7 @@ int scen_tenant_up(struct scen_run *r, int spec, const char *name, int slot, str
     int t = tenant_slot(r, name, spec, spec, e);
     if (t < 0) return -1;
     struct spec sp = p->spec[spec];
-    if (slice_apply(&p->slice, p->env[spec], slot, p->host.ncpus, &sp, e) < 0) return -1;
+    if (slice_apply(&p->slice, p->env[spec], slot, p->host.ncpus, 1, &sp, e) < 0) return -1;
     if (tenant_up(r, t, p->env[spec], &sp, e) < 0) return -1;
     const struct env_ctx *c = &r->t[t].ctx;
     int first = 1; /* the first tenant of a spec: its facts are the environment's */
@@ -612,8 +551,7 @@ int scenario_execute(struct scenario_plan *p, struct store *st, int64_t *run_id,
         kv_set(&host, k, p->opts.v[i].val, NULL);
     }
     if (p->slice.cpus || p->slice.mem) {
-        snprintf(v, sizeof(v), "cpus=%d,mem=%lluM", p->slice.cpus,
-                 (unsigned long long)(p->slice.mem >> 20));
+        slice_text(&p->slice, v, sizeof(v));
         kv_set(&host, "slice", v, NULL);
     }
     if (p->host_mem) {

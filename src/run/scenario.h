@@ -16,13 +16,8 @@
 #include "envs/container/cgroup.h"
 #include "envs/env.h"
 #include "envs/peer.h"
+#include "run/slice.h"
 #include "workloads/workload.h"
-
-/* --slice cpus=N,mem=SIZE: the same budget for every tenant. */
-struct slice {
-    int cpus;     /* 0: not sliced */
-    uint64_t mem; /* bytes; 0: not limited */
-};
 
 struct scenario;
 
@@ -131,17 +126,6 @@ extern const struct scenario *const scenarios[];
 
 /* "noisy-neighbour" or "noisy_neighbour". */
 const struct scenario *scenario_find(const char *name);
-
-/* Parses "cpus=N,mem=SIZE" (either may be absent). ERR_USAGE on bad input. */
-int slice_parse(const char *text, struct slice *s, struct err *e);
-
-/* Gives sp the slice of tenant k (k-th of the run's tenants): an
- * ENV_SLICE_CPUSET environment the N host CPUs from k*N on (wrapping), a
- * VCPUS one N virtual CPUs; mem= as given. ERR_USAGE when the spec sets
- * cpus= or mem= itself, the environment cannot be sized or N exceeds the
- * host's CPUs. */
-int slice_apply(const struct slice *s, const struct env *env, int k, int host_cpus, struct spec *sp,
-                struct err *e);
 
 /* Checks the command line (scenario name, environments, options, slice,
  * p->host_mem and p->swap as the caller set them) into p; nothing is

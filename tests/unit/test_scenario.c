@@ -39,7 +39,7 @@ static void slices(void **state)
     const char *want[] = {"0,1", "2,3", "0,1", "2,3"};
     for (int k = 0; k < 4; k++) {
         spec_parse("container", &sp, &e);
-        assert_int_equal(slice_apply(&s, &env_container, k, 4, &sp, &e), 0);
+        assert_int_equal(slice_apply(&s, &env_container, k, 4, 1, &sp, &e), 0);
         assert_string_equal(kv_get(&sp.kv, "cpus"), want[k]);
         assert_string_equal(kv_get(&sp.kv, "mem"), "256M");
         char want_text[64];
@@ -48,18 +48,18 @@ static void slices(void **state)
     }
     assert_int_equal(slice_parse("cpus=2", &s, &e), 0);
     spec_parse("native", &sp, &e);
-    assert_int_equal(slice_apply(&s, &env_native, 1, 3, &sp, &e), 0);
+    assert_int_equal(slice_apply(&s, &env_native, 1, 3, 1, &sp, &e), 0);
     assert_string_equal(kv_get(&sp.kv, "cpus"), "0,2"); /* CPUs 2 and 0 of 3 */
     spec_parse("vm", &sp, &e);                          /* a VM: a count of vCPUs */
-    assert_int_equal(slice_apply(&s, &env_vm, 5, 4, &sp, &e), 0);
+    assert_int_equal(slice_apply(&s, &env_vm, 5, 4, 1, &sp, &e), 0);
     assert_string_equal(kv_get(&sp.kv, "cpus"), "2");
     spec_parse("container:cpus=0", &sp, &e); /* the spec sizes itself: conflict */
-    assert_int_equal(slice_apply(&s, &env_container, 0, 4, &sp, &e), -1);
+    assert_int_equal(slice_apply(&s, &env_container, 0, 4, 1, &sp, &e), -1);
     assert_int_equal(e.code, ERR_USAGE);
     spec_parse("vm", &sp, &e); /* more CPUs than the host has */
-    assert_int_equal(slice_apply(&s, &env_vm, 0, 1, &sp, &e), -1);
+    assert_int_equal(slice_apply(&s, &env_vm, 0, 1, 1, &sp, &e), -1);
     spec_parse("null", &sp, &e); /* cannot be sized */
-    assert_int_equal(slice_apply(&s, &env_null, 0, 4, &sp, &e), -1);
+    assert_int_equal(slice_apply(&s, &env_null, 0, 4, 1, &sp, &e), -1);
 }
 
 /* Plans for a simulated 4-CPU host with room; bad input is ERR_USAGE. */
