@@ -98,7 +98,8 @@ static void sc_header(const struct run_view *rv, FILE *out)
     const char *sl = kv_get(&rv->host, "slice");
     fprintf(out, "slice: %s\n", sl ? sl : "none (tenants unlimited; --slice cpus=N,mem=SIZE)");
     const char *hm = kv_get(&rv->host, "host_mem"), *sw = kv_get(&rv->host, "swap");
-    if (hm) fprintf(out, "emulated host: every tenant and stressor under one %s memory cgroup\n", hm);
+    if (hm)
+        fprintf(out, "emulated host: every tenant and stressor under one %s memory cgroup\n", hm);
     if (sw) fprintf(out, "swap: %s\n", sw);
     for (int i = 0; i < rv->host.n; i++)
         if (!strncmp(rv->host.v[i].key, "scenario.", 9) ||
@@ -301,7 +302,10 @@ static int mp_table(const struct run_view *rv, FILE *out, struct err *e)
     int *rb = r + SC_MAX_ROUNDS;
     fprintf(out, "per system model and step (stress-ng --vm workers on the host): medians over "
                  "rounds\n");
-    fprintf(out, "%-22s %-5s | %-10s %-10s %-16s %-7s %-7s %-10s %-10s %-10s\n", "model", "vm",
+    int wm = 5; /* the model column fits the longest spec */
+    for (int i = 0; i < rv->nenv; i++)
+        if ((int)strlen(rv->envs[i]) > wm) wm = (int)strlen(rv->envs[i]);
+    fprintf(out, "%-*s %-5s | %-10s %-10s %-20s %-7s %-7s %-10s %-10s %-10s\n", wm, "model", "vm",
             "task ms", "p95 ms", "vs native", "spread", "CoV %", "swap-in", "swap-out", "majflt");
     for (int env = 0; env < rv->nenv; env++) {
         double first = NAN;
@@ -348,13 +352,12 @@ static int mp_table(const struct run_view *rv, FILE *out, struct err *e)
                 else
                     snprintf(cells[m + 1], sizeof(cells[m + 1]), m < 3 ? "%.2f" : "%.0f", x);
             }
-            fprintf(out, "%-22s %-5s | %-10s %-10s %-16s %-7s %-7s %-10s %-10s %-10s\n",
+            fprintf(out, "%-*s %-5s | %-10s %-10s %-20s %-7s %-7s %-10s %-10s %-10s\n", wm,
                     rv->envs[env], steps[s], cells[0], cells[1], ratio, cells[2], cells[3],
                     cells[4], cells[5], cells[6]);
         }
-        fprintf(out, "%-22s task time doubles: %s%s\n", rv->envs[env],
-                doubles ? "at " : "not within the steps", doubles ? doubles : "");
-        if (doubles) fprintf(out, "%-22s   (stressors, vs its first step)\n", "");
+        fprintf(out, "%-*s task time doubles (vs its first step): %s%s\n", wm, rv->envs[env],
+                doubles ? doubles : "not within the steps", doubles ? " stressors" : "");
     }
     fprintf(out, "\ntask ms: the servers' own time to write the file, mean over servers and "
                  "rounds; vs native: this model's over native's, paired by round; spread: the "
