@@ -106,8 +106,17 @@ struct workload {
 
 #define WORKLOAD_LIST(X)                                                                           \
     X(null)                                                                                        \
-    X(stream) X(randomaccess) X(compress) X(linpack) X(netbw) X(netlat) X(blockio) X(redis) X(mysql) \
-        X(stress) X(filetask)
+    X(stream)                                                                                      \
+    X(randomaccess)                                                                                \
+    X(compress)                                                                                    \
+    X(linpack)                                                                                     \
+    X(netbw)                                                                                       \
+    X(netlat)                                                                                      \
+    X(blockio)                                                                                     \
+    X(redis)                                                                                       \
+    X(mysql)                                                                                       \
+    X(stress)                                                                                      \
+    X(filetask)
 
 #define X(n) extern const struct workload workload_##n;
 WORKLOAD_LIST(X)
