@@ -150,7 +150,7 @@ static int density_round(struct scen_run *r, int i, int rep, struct err *e)
         /* a tenant costs about what the last one did: stop before the budget */
         double last = k > 1 ? (m0.avail - prev.avail) / (double)(k - 1) : 0;
         if (k > 1 && prev.avail - last < floor_kb) {
-            char key[64], v[200];
+            char key[sizeof(p->spec[i].text) + 32], v[200];
             snprintf(key, sizeof(key), "stopped.%s.round%d", p->spec[i].text, rep);
             snprintf(v, sizeof(v), "%llu tenants: the next would cross the %llu %% memory budget",
                      (unsigned long long)(k - 1), (unsigned long long)budget);

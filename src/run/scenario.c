@@ -355,7 +355,7 @@ static int tenant_heal(struct scen_run *r, int t, const char *why, struct err *e
     if (tn->restarts >= SCEN_RESTARTS)
         return err_set(e, ERR_FAIL, "tenant %s failed %d times: %s", tn->name, SCEN_RESTARTS + 1,
                        why);
-    char k[96];
+    char k[sizeof(tn->ctx.spec.text) + LIM_TENANT_NAME + 32];
     snprintf(k, sizeof(k), "restart.%s.%s.%d", r->p->spec[tn->label].text, tn->name,
              ++tn->restarts);
     if (store_run_fact(r->st, r->run_id, k, why, e) < 0) return -1;
