@@ -24,7 +24,7 @@ static const struct wl_opt mempress_opts[] = {
      {"4", "4", "4"},
      .type = WL_T_UINT,
      .min = 1,
-     .max = 16},
+     .max = 12}, /* their ADDR:PORT list must fit one option value (255 bytes) */
     {"workers",
      "stress-ng --vm workers on the host, one step each (ascending)",
      {"0,4,8", "0,4,8,12,16", "0,4,8,12,16,20,24,28,32"},
@@ -193,7 +193,7 @@ static int mp_model(struct scen_run *r, int i, int rep, struct err *e)
     struct scenario_plan *p = r->p;
     uint64_t servers = 4, w[MP_MAX_STEPS];
     util_parse_u64(scen_opt(p, "servers"), &servers, NULL);
-    int nsteps = mp_steps(p, w, MP_MAX_STEPS), base = r->nt, srv[16], ns = 0, rc = 0;
+    int nsteps = mp_steps(p, w, MP_MAX_STEPS), base = r->nt, srv[12], ns = 0, rc = 0;
     for (uint64_t k = 0; k < servers && rc == 0; k++) {
         char name[LIM_TENANT_NAME];
         snprintf(name, sizeof(name), "s%llu", (unsigned long long)k + 1);

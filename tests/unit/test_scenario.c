@@ -117,7 +117,7 @@ static void plans(void **state)
         {"noisy-neighbour", "native", "aggressors=cpu,cpu", NULL, "listed twice"},
         {"noisy-neighbour", "native", "bytes=512G", NULL, "needs"},
         {"memory-pressure", "native", "workers=4,2", NULL, "workers must be"},
-        {"memory-pressure", "native", "servers=17", NULL, "servers must be"},
+        {"memory-pressure", "native", "servers=13", NULL, "servers must be"},
         {"memory-pressure", "native", NULL, "mem=4G", "more memory than"},
         {"noisy-neighbour", "native", NULL, "mem=8G", "more memory than"},
         {"density", "native", "tenants=4", "mem=4G", "more memory than"},
