@@ -88,6 +88,10 @@ int cmd_compare(int argc, char **argv)
     int loaded = 0;
     for (int i = 0; rc == 0 && i < nruns; i++, loaded++)
         rc = store_load_run(st, argv[optind + i], &rv[i], &e);
+    for (int i = 0; rc == 0 && i < nruns; i++) /* its samples are per tenant and step */
+        if (kv_get(&rv[i].host, "scenario"))
+            rc = err_set(&e, ERR_USAGE, "run %lld is a scenario run (%s): compare takes plain runs",
+                         (long long)rv[i].id, kv_get(&rv[i].host, "scenario"));
     if (rc == 0 && nenvs == 2) {
         int ea = env_of(&rv[0], envs[0], &e), eb = ea < 0 ? -1 : env_of(&rv[0], envs[1], &e);
         rc = ea < 0 || eb < 0 ? -1 : compare_envs(&rv[0], ea, eb, &o, &cmp, &e);

@@ -62,6 +62,8 @@ grep -q "slice: cpus=1,mem=1024M" "$dir/nn.txt" || bad "the table does not state
 "$bin" report "$id" --db "$db" | grep -q "victim's loss" || bad "report does not render the scenario run"
 out=$("$bin" report "$id" --format json --db "$db" 2>&1 >/dev/null); rc=$?
 [ $rc = 2 ] || bad "report --format json of a scenario run: exit $rc: $out"
+out=$("$bin" compare "$id" "$id" --db "$db" 2>&1 >/dev/null); rc=$?
+[ $rc = 2 ] && grep -q "scenario run" <<<"$out" || bad "compare of a scenario run: exit $rc: $out"
 now=$(leftovers)
 [ "$now" = "$before" ] || bad "noisy-neighbour left: $now"
 
