@@ -77,36 +77,45 @@ static int plan_uses_data_dir(const struct run_plan *p)
     return 0;
 }
 
+int runner_size_workload(const struct workload *w, struct kvlist *opts, int size,
+                         const struct host_caps *host, int uses_data_dir, struct wl_needs *need,
+                         struct err *e)
+{
+    struct wl_ctx ctx = {.size = size,
+                         .opts = opts,
+                         .ncpus = host->ncpus,
+                         .llc_bytes = host->llc_bytes,
+                         .role = "",
+                         .addr = "",
+                         .datadir = HOST_DATA_DIR};
+    memset(need, 0, sizeof(*need));
+    if (workload_check_opts(w, opts, e) < 0) return -1;
+    if (w->check(&ctx, opts, need, e) < 0) return -1;
+    uint64_t avail = host->mem_avail;
+    if (avail && need->mem_bytes > avail)
+        return err_set(
+            e, ERR_USAGE, "%s at this size needs %llu MiB but only %llu MiB are available", w->name,
+            (unsigned long long)(need->mem_bytes >> 20), (unsigned long long)(avail >> 20));
+    uint64_t room = host->data_free;
+    if (room && need->disk_bytes > room && uses_data_dir)
+        return err_set(e, ERR_USAGE, "%s at this size writes %llu MiB but %s has %llu MiB free",
+                       w->name, (unsigned long long)(need->disk_bytes >> 20), HOST_DATA_DIR,
+                       (unsigned long long)(room >> 20));
+    return 0;
+}
+
 /* Checks workload w against the plan's host: resolves its sizes into
  * wlopts[w], keeps its plan facts and the largest needs. */
 static int plan_workload(struct run_plan *p, int w, struct err *e)
 {
-    struct wl_ctx ctx = {.size = p->size,
-                         .opts = &p->wlopts[w],
-                         .ncpus = p->host.ncpus,
-                         .llc_bytes = p->host.llc_bytes,
-                         .role = "",
-                         .addr = "",
-                         .datadir = HOST_DATA_DIR};
     struct wl_needs *need cleanup_free = calloc(1, sizeof(*need));
     if (!need) return err_set(e, ERR_FAIL, "out of memory");
-    if (workload_check_opts(p->wl[w], &p->wlopts[w], e) < 0) return -1;
-    if (p->wl[w]->check(&ctx, &p->wlopts[w], need, e) < 0) return -1;
+    int rc = runner_size_workload(p->wl[w], &p->wlopts[w], p->size, &p->host, plan_uses_data_dir(p),
+                                  need, e);
     p->plan_facts[w] = need->facts;
     if (need->mem_bytes > p->mem_needed) p->mem_needed = need->mem_bytes;
     if (need->disk_bytes > p->disk_needed) p->disk_needed = need->disk_bytes;
-    uint64_t avail = p->host.mem_avail;
-    if (avail && need->mem_bytes > avail)
-        return err_set(e, ERR_USAGE,
-                       "%s at this size needs %llu MiB but only %llu MiB are available",
-                       p->wl[w]->name, (unsigned long long)(need->mem_bytes >> 20),
-                       (unsigned long long)(avail >> 20));
-    uint64_t room = p->host.data_free;
-    if (room && need->disk_bytes > room && plan_uses_data_dir(p))
-        return err_set(e, ERR_USAGE, "%s at this size writes %llu MiB but %s has %llu MiB free",
-                       p->wl[w]->name, (unsigned long long)(need->disk_bytes >> 20), HOST_DATA_DIR,
-                       (unsigned long long)(room >> 20));
-    return 0;
+    return rc;
 }
 
 int runner_plan(struct run_plan *p, const char *wl_list, const char *envlist,

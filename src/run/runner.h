@@ -81,6 +81,14 @@ void runner_round_order(uint64_t *state, int n, int *order);
  * complete, still running, or cannot be planned here. */
 int runner_plan_resume(struct run_plan *plan, struct store *st, const char *which, struct err *e);
 
+/* Checks workload w's options (opts, which gets every size it resolves)
+ * at preset size against host, filling *need (zeroed first); ERR_USAGE
+ * when its memory, or its data when uses_data_dir, does not fit the host.
+ * Shared by the runner's and the scenarios' plans. */
+int runner_size_workload(const struct workload *w, struct kvlist *opts, int size,
+                         const struct host_caps *host, int uses_data_dir, struct wl_needs *need,
+                         struct err *e);
+
 /* A run's uuid: UTC time and 16 random bits ("20261129-093815-8174"). */
 void runner_make_uuid(char *buf, size_t len);
 

@@ -68,26 +68,10 @@ int scen_plan_workload(struct scenario_plan *p, const char *name, const struct k
         return err_set(e, ERR_USAGE, "%s: too many workloads", p->sc->name);
     i = p->nwl;
     if (opts) p->wlopts[i] = *opts;
-    struct wl_ctx ctx = {.size = p->size,
-                         .opts = &p->wlopts[i],
-                         .ncpus = p->host.ncpus,
-                         .llc_bytes = p->host.llc_bytes,
-                         .role = "",
-                         .addr = "",
-                         .datadir = HOST_DATA_DIR};
     struct wl_needs *need cleanup_free = calloc(1, sizeof(*need));
     if (!need) return err_set(e, ERR_FAIL, "out of memory");
-    if (workload_check_opts(w, &p->wlopts[i], e) < 0 || w->check(&ctx, &p->wlopts[i], need, e) < 0)
+    if (runner_size_workload(w, &p->wlopts[i], p->size, &p->host, 1, need, e) < 0)
         return err_wrap(e, "%s", p->sc->name);
-    if (p->host.mem_avail && need->mem_bytes > p->host.mem_avail)
-        return err_set(e, ERR_USAGE,
-                       "%s: %s at this size needs %llu MiB but %llu MiB are available", p->sc->name,
-                       name, (unsigned long long)(need->mem_bytes >> 20),
-                       (unsigned long long)(p->host.mem_avail >> 20));
-    if (p->host.data_free && need->disk_bytes > p->host.data_free)
-        return err_set(e, ERR_USAGE, "%s: %s at this size writes %llu MiB but %s has %llu MiB free",
-                       p->sc->name, name, (unsigned long long)(need->disk_bytes >> 20),
-                       HOST_DATA_DIR, (unsigned long long)(p->host.data_free >> 20));
     p->plan_facts[i] = need->facts;
     p->wl_mem[i] = need->mem_bytes;
     p->wl_disk[i] = need->disk_bytes;
