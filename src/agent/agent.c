@@ -110,7 +110,8 @@ void agent_run_job(const struct job *j, struct reply *rep)
                              .addr = j->addr,
                              .port = j->port,
                              .datadir = j->data,
-                             .hostcpu = j->hostcpu};
+                             .hostcpu = j->hostcpu,
+                             .secret = j->secret};
         /* a network workload's halves by the job's role, anything else run() */
         int (*fn)(const struct wl_ctx *, struct result *, struct err *) =
             !w->net                      ? w->run

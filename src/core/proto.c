@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/util.h"
+
 /* Appends a formatted line; fails when the buffer is full. */
 __attribute__((format(printf, 4, 5))) static int put(char *buf, size_t len, size_t *off,
                                                      const char *fmt, ...)
@@ -53,8 +55,11 @@ int proto_encode_job(const struct job *j, char *buf, size_t len, struct err *e)
     if ((j->role[0] && put(buf, len, &off, "role %s\n", j->role)) ||
         (j->port && put(buf, len, &off, "peer %s %d\n", j->addr[0] ? j->addr : "-", j->port)) ||
         (j->data[0] && put(buf, len, &off, "data %s\n", j->data)) ||
-        (j->hostcpu[0] && put(buf, len, &off, "hostcpu %s\n", j->hostcpu)))
+        (j->hostcpu[0] && put(buf, len, &off, "hostcpu %s\n", j->hostcpu)) ||
+        (j->secret[0] && put(buf, len, &off, "secret %s\n", j->secret)))
         return err_set(e, ERR_FAIL, "request too large");
+    if (j->secret[0] && !util_is_secret(j->secret))
+        return err_set(e, ERR_USAGE, "job: the secret is not 16..64 hex digits");
     if (has_newline(j->data) || has_newline(j->addr) || has_newline(j->role) ||
         (j->hostcpu[0] && bad_token(j->hostcpu)))
         return err_set(e, ERR_USAGE, "job field has a newline");
@@ -109,7 +114,11 @@ int proto_decode_job(const char *buf, struct job *j, struct err *e)
             snprintf(j->data, sizeof(j->data), "%s", rest);
         else if (strcmp(line, "hostcpu") == 0)
             snprintf(j->hostcpu, sizeof(j->hostcpu), "%s", rest);
-        else if (strcmp(line, "peer") == 0) {
+        else if (strcmp(line, "secret") == 0) {
+            if (!util_is_secret(rest))
+                return err_set(e, ERR_FAIL, "protocol: the secret is not 16..64 hex digits");
+            snprintf(j->secret, sizeof(j->secret), "%s", rest);
+        } else if (strcmp(line, "peer") == 0) {
             char a[64];
             if (sscanf(rest, "%63s %d", a, &j->port) != 2 || j->port <= 0 || j->port > 65535)
                 return err_set(e, ERR_FAIL, "protocol: bad peer line '%s'", rest);

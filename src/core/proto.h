@@ -9,7 +9,9 @@
  *            "peer ADDR PORT" (where the server listens / the client
  *            connects), "data DIR" (the environment's data directory),
  *            "hostcpu SRC" (a client half: where to read what the
- *            server's environment costs the host)
+ *            server's environment costs the host), "secret HEX" (the
+ *            password a server half sets and its client half uses; fresh
+ *            per measurement, never printed or stored)
  *   reply:   lines "isobench V", "status ok|error", "code N", "error MSG",
  *            "metric NAME UNIT higher|lower VALUE"..., "fact KEY=VALUE"...,
  *            "raw LINE"... (a reference tool's output, one line each)
@@ -39,6 +41,7 @@ struct job {
     /* client halves: where the server's environment's host CPU time is
      * read (host_cpu_read's "v1:FILE"/"v2:FILE"), "" if unknown */
     char hostcpu[300];
+    char secret[65]; /* "" or util_random_hex digits (util_is_secret) */
 };
 
 struct reply {

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -221,4 +222,33 @@ int util_port_free(int port)
         if (!ok) return 0;
     }
     return 1;
+}
+
+int util_random_hex(char *out, size_t len, struct err *e)
+{
+    unsigned char raw[64];
+    size_t n = (len - 1) / 2;
+    if (len < 17 || len > 2 * sizeof(raw) + 1 || (len - 1) % 2)
+        return err_set(e, ERR_FAIL, "secret: %zu bytes is not a valid length", len);
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = getrandom(raw + got, n - got, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return err_sys(e, ERR_FAIL, errno, "getrandom");
+        got += (size_t)r;
+    }
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[2 * n] = '\0';
+    explicit_bzero(raw, sizeof(raw));
+    return 0;
+}
+
+int util_is_secret(const char *s)
+{
+    size_t n = strspn(s, "0123456789abcdef");
+    return s[n] == '\0' && n >= 16 && n <= 64;
 }

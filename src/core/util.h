@@ -76,4 +76,12 @@ int util_write_all(int fd, const void *buf, size_t len);
 /* 1 when port can be bound on every IPv4 address for both TCP and UDP. */
 int util_port_free(int port);
 
+/* A fresh secret from the kernel's random source: len - 1 lowercase hex
+ * digits and a NUL (len 33: 128 bits). For server passwords that live
+ * only in the run's memory and its job frames - never printed, never
+ * stored. */
+int util_random_hex(char *out, size_t len, struct err *e);
+/* 1 when s is 16..64 lowercase hex digits (a util_random_hex secret). */
+int util_is_secret(const char *s);
+
 #endif

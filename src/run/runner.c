@@ -347,6 +347,7 @@ static int measure_net(struct env_ctx *ctx, struct job *j, const char *cpusrc, s
     struct job *cj cleanup_free = malloc(sizeof(*cj));
     struct reply *cr cleanup_free = calloc(1, sizeof(*cr));
     if (!cj || !cr) return err_set(e, ERR_FAIL, "out of memory");
+    if (util_random_hex(j->secret, 33, e) < 0) return -1; /* this measurement's password */
     *cj = *j;
     cj->data[0] = '\0';
     snprintf(cj->role, sizeof(cj->role), "client");

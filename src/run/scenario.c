@@ -282,6 +282,7 @@ static void *job_main(void *arg)
     j->size = jt->r->p->size;
     snprintf(j->workload, sizeof(j->workload), "%s", sj->wl->name);
     j->opts = sj->opts;
+    snprintf(j->secret, sizeof(j->secret), "%s", jt->r->secret);
     struct err e = {0};
     struct env_watch w = {.fd = jt->watch_fd, .fired = job_stop};
     struct env_watch *wp = jt->watch_fd >= 0 ? &w : NULL;
@@ -498,7 +499,9 @@ static int scen_host_setup(struct scen_run *r, struct err *e)
     if (!p->sc->net) return 0;
     if (peer_up(&r->peer, r->uuid, &r->j, e) < 0)
         return err_wrap(e, "making the peer network namespace");
-    if ((r->port_base = runner_pick_ports(SCEN_PORTS, e)) < 0) return -1;
+    if ((r->port_base = runner_pick_ports(SCEN_PORTS, e)) < 0 ||
+        util_random_hex(r->secret, sizeof(r->secret), e) < 0)
+        return -1;
     return 0;
 }
 

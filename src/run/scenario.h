@@ -78,6 +78,7 @@ struct scen_run {
     double started;
     struct peer peer;      /* the peer netns, when the scenario is net */
     int port_base;         /* tenant number idx (ctx.idx) serves on port_base + idx % SCEN_PORTS */
+    char secret[33];       /* servers' password for this run (proto.h "secret") */
     struct cgroup hostmem; /* --host-mem's cgroup (this process is in it while ndirs) */
     char swapfile[512];    /* --swap's file, "" when none */
 };

@@ -5,9 +5,14 @@
  * oltp_read_write from the peer namespace, sweeping --threads.
  *
  * Server half: initialises a fresh datadir (mariadbd --bootstrap fed the
- * system tables from /usr/share/mysql and a `sbtest` account), starts
- * mariadbd bound to the environment's address with the preset's InnoDB
- * buffer pool, waits for it to exit, removes the datadir. Client half:
+ * system tables from /usr/share/mysql and a `sbtest` account whose
+ * password is the job's secret and whose grants are the benchmark schema
+ * and SHUTDOWN - no FILE, no SUPER), starts mariadbd as uid 65534 where
+ * the environment lets it (srv_unpriv_dir; root otherwise, said in the
+ * facts), bound to the environment's address, --secure-file-priv on its
+ * datadir, with the preset's InnoDB buffer pool, waits for it to exit,
+ * removes the datadir. The password reaches sysbench and mariadb-admin in
+ * memfd option files, never on a command line. Client half:
  * waits for the server's greeting, loads the tables (sysbench prepare),
  * runs a discarded warm-up, then one sysbench run per thread count, and
  * always ends the server with `mariadb-admin shutdown`. Per thread count:
@@ -42,7 +47,6 @@
 #define MARIADB_ADMIN "/usr/bin/mariadb-admin"
 #define MYSQL_SHARE "/usr/share/mysql"
 #define MYSQL_USER "sbtest"
-#define MYSQL_PASSWORD "isobench"
 #define MYSQL_MAX_COUNTS 12
 #define MYSQL_READY_S 300.0 /* bootstrap + start; a TCG guest is slow */
 
@@ -181,8 +185,10 @@ static int mysql_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct
 
 /* Feeds the bootstrap SQL to `mariadbd --bootstrap` on fd: the system
  * tables as mariadb-install-db does, then the benchmark's database and
- * account (CREATE USER is refused in bootstrap mode: a global_priv row). */
-static int mysql_boot_sql(int fd, struct err *e)
+ * account (CREATE USER and GRANT are refused in bootstrap mode: rows in
+ * global_priv - SHUTDOWN only, 128 - and in db, the schema's privileges
+ * sysbench needs). password is the job's secret (hex: no quoting). */
+static int mysql_boot_sql(int fd, const char *password, struct err *e)
 {
     static const char *const files[] = {"mysql_system_tables.sql", "mysql_performance_tables.sql",
                                         "mysql_system_tables_data.sql"};
@@ -205,14 +211,17 @@ static int mysql_boot_sql(int fd, struct err *e)
     }
     fprintf(f,
             "CREATE DATABASE sbtest;\nINSERT INTO mysql.global_priv (Host,User,Priv) VALUES "
-            "('%%','%s',JSON_OBJECT('access',18446744073709551615,'plugin','mysql_native_password',"
-            "'authentication_string',PASSWORD('%s')));\n",
-            MYSQL_USER, MYSQL_PASSWORD);
+            "('%%','%s',JSON_OBJECT('access',128,'plugin','mysql_native_password',"
+            "'authentication_string',PASSWORD('%s')));\n"
+            "INSERT INTO mysql.db (Host,Db,User,Select_priv,Insert_priv,Update_priv,Delete_priv,"
+            "Create_priv,Drop_priv,Index_priv,Alter_priv) VALUES "
+            "('%%','sbtest','%s','Y','Y','Y','Y','Y','Y','Y','Y');\n",
+            MYSQL_USER, password, MYSQL_USER);
     return fclose(f) == 0 ? 0 : err_set(e, ERR_FAIL, "mysql: feeding the bootstrap: %m");
 }
 
 static int mysql_bootstrap(const char *dir, const struct mysql_cfg *c, int cpu, const char *log,
-                           struct err *e)
+                           const char *password, int unpriv, struct err *e)
 {
     char dd[600], lf[64];
     snprintf(dd, sizeof(dd), "--datadir=%s", dir);
@@ -221,24 +230,24 @@ static int mysql_bootstrap(const char *dir, const struct mysql_cfg *c, int cpu, 
                     "--no-defaults",
                     "--bootstrap",
                     dd,
-                    "--user=root",
                     "--log-warnings=0",
                     "--enforce-storage-engine=",
                     "--max_allowed_packet=8M",
                     "--net_buffer_length=16K",
                     "--lc-messages-dir=" MYSQL_SHARE,
                     lf,
+                    unpriv ? NULL : "--user=root", /* mariadbd refuses root without it */
                     NULL};
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) return err_set(e, ERR_FAIL, "pipe: %m");
     struct srv s cleanup_srv = {0};
-    int rc = srv_start(&s, "mariadbd --bootstrap", argv, cpu, log, p[0], e);
+    int rc = srv_start_as(&s, "mariadbd --bootstrap", argv, cpu, log, p[0], unpriv, e);
     close(p[0]);
     if (rc < 0) {
         close(p[1]);
         return -1;
     }
-    if (mysql_boot_sql(p[1], e) < 0) return -1;
+    if (mysql_boot_sql(p[1], password, e) < 0) return -1;
     return srv_wait(&s, util_now() + MYSQL_READY_S, e);
 }
 
@@ -265,6 +274,8 @@ static int mysql_server(const struct wl_ctx *ctx, const struct mysql_cfg *c, str
 {
     if (!ctx->datadir || !ctx->datadir[0])
         return err_set(e, ERR_USAGE, "mysql: the environment gave no data directory");
+    if (!ctx->secret || !ctx->secret[0])
+        return err_set(e, ERR_USAGE, "mysql: the job carries no secret for the server's account");
     int cpu;
     if (mysql_cpu(ctx, "cpu-server", &cpu, e) < 0) return -1;
     signal(SIGPIPE, SIG_IGN);
@@ -279,10 +290,14 @@ static int mysql_server(const struct wl_ctx *ctx, const struct mysql_cfg *c, str
         return err_set(e, ERR_FAIL, "mysql: the datadir needs about %llu MiB, %s has %llu MiB free",
                        (unsigned long long)(mysql_disk_need(c) >> 20), ctx->datadir,
                        (unsigned long long)((uint64_t)vfs.f_bavail * vfs.f_frsize >> 20));
-    if (mkdir(dir, 0700) < 0) return err_set(e, ERR_FAIL, "mysql: mkdir %s: %m", dir);
-    int rc = mysql_bootstrap(dir, c, cpu, log, e);
+    char why[160] = "";
+    int unpriv = srv_unpriv_dir(dir, why, sizeof(why), e);
+    if (unpriv < 0) return err_wrap(e, "mysql");
+    kv_set(&r->facts, "mysql.user", unpriv ? "65534" : "root", NULL);
+    if (!unpriv) kv_set(&r->facts, "mysql.user.why", why, NULL);
+    int rc = mysql_bootstrap(dir, c, cpu, log, ctx->secret, unpriv, e);
     if (rc == 0) {
-        char dd[600], port[32], bind[96], sock[450], pid[450], pool[64], lf[64];
+        char dd[600], port[32], bind[96], sock[450], pid[450], pool[64], lf[64], sfp[620];
         const char *addr = ctx->addr && ctx->addr[0] ? ctx->addr : "0.0.0.0";
         snprintf(dd, sizeof(dd), "--datadir=%s", dir);
         snprintf(port, sizeof(port), "--port=%d", ctx->port);
@@ -291,10 +306,11 @@ static int mysql_server(const struct wl_ctx *ctx, const struct mysql_cfg *c, str
         snprintf(pid, sizeof(pid), "--pid-file=%s/mysqld.pid", dir);
         snprintf(pool, sizeof(pool), "--innodb-buffer-pool-size=%llu", (unsigned long long)c->pool);
         snprintf(lf, sizeof(lf), "--innodb-log-file-size=%llu", (unsigned long long)c->logsize);
+        snprintf(sfp, sizeof(sfp), "--secure-file-priv=%s", dir);
         char *argv[] = {MARIADBD,
                         "--no-defaults",
                         dd,
-                        "--user=root",
+                        sfp,
                         port,
                         bind,
                         sock,
@@ -304,9 +320,10 @@ static int mysql_server(const struct wl_ctx *ctx, const struct mysql_cfg *c, str
                         "--skip-name-resolve",
                         "--max-connections=2000",
                         "--lc-messages-dir=" MYSQL_SHARE,
+                        unpriv ? NULL : "--user=root",
                         NULL};
         struct srv s cleanup_srv = {0};
-        rc = srv_start(&s, "mariadbd", argv, cpu, log, -1, e);
+        rc = srv_start_as(&s, "mariadbd", argv, cpu, log, -1, unpriv, e);
         const char *at = addr[0] == '0' ? "127.0.0.1" : addr;
         char ver[128] = "";
         double until = util_now() + MYSQL_READY_S;
@@ -438,26 +455,36 @@ static int mysql_drive(const struct wl_ctx *ctx, struct result *r, struct err *e
     if (mysql_params(ctx, &c, e) < 0) return -1;
     int cpu;
     if (mysql_cpu(ctx, "cpu-client", &cpu, e) < 0) return -1;
+    if (!ctx->secret || !ctx->secret[0])
+        return err_set(e, ERR_USAGE, "mysql: the job carries no secret for the server's account");
+    /* the password in option files only this process's children read:
+     * sysbench's --config-file and mariadb-admin's --defaults-file */
+    char line[128], sbconf[48], myconf[48];
+    snprintf(line, sizeof(line), "mysql-password=%s\n", ctx->secret);
+    int sfd cleanup_close = srv_secret_file(line, sbconf, sizeof(sbconf), e);
+    snprintf(line, sizeof(line), "[client]\npassword=%s\n", ctx->secret);
+    int mfd cleanup_close = sfd < 0 ? -1 : srv_secret_file(line, myconf, sizeof(myconf), e);
+    explicit_bzero(line, sizeof(line));
+    if (mfd < 0) return err_wrap(e, "mysql client");
     struct sbench_target t = {.addr = ctx->addr,
                               .port = ctx->port,
                               .user = MYSQL_USER,
-                              .password = MYSQL_PASSWORD,
+                              .conf = sbconf,
                               .db = "sbtest",
                               .tables = (int)c.tables,
                               .table_size = c.table_size};
     int rc = mysql_sweep(ctx, &c, cpu, &t, r, e);
     /* Always end the server, so its half returns now. */
-    char port[16], host[96], pw[64], out[1024];
+    char port[16], host[96], defs[64], out[1024];
     snprintf(port, sizeof(port), "--port=%d", ctx->port);
     snprintf(host, sizeof(host), "--host=%s", ctx->addr);
-    snprintf(pw, sizeof(pw), "--password=%s", MYSQL_PASSWORD);
+    snprintf(defs, sizeof(defs), "--defaults-file=%s", myconf);
     char *argv[] = {MARIADB_ADMIN,
-                    "--no-defaults",
+                    defs,
                     "--protocol=tcp",
                     host,
                     port,
                     "--user=" MYSQL_USER,
-                    pw,
                     "--connect-timeout=10",
                     "shutdown",
                     NULL};

@@ -6,12 +6,17 @@
  * server half starts redis-server and waits for it to exit; the client
  * half sweeps, then ends the server with SHUTDOWN NOSAVE (also after a
  * failure), so the server half returns. The curve is the result: per
- * client count c<N>_rps, c<N>_mean, c<N>_p50, c<N>_p99. */
+ * client count c<N>_rps, c<N>_mean, c<N>_p50, c<N>_p99. The server needs
+ * the job's secret (requirepass, read from its stdin) and runs as uid
+ * 65534 where the environment lets it (srv_unpriv_dir). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/journal.h"
 #include "workloads/netutil.h"
 #include "workloads/rload.h"
 #include "workloads/srvproc.h"
@@ -133,39 +138,52 @@ static int redis_server(const struct wl_ctx *ctx, const struct redis_cfg *c, str
     int cpu;
     if (net_cpu_pick(wl_opt_str(ctx, &workload_redis, "cpu-server"), 1, &cpu, e) < 0)
         return err_wrap(e, "redis server");
-    char port[16], log[512], scpu[16], ver[128];
+    if (!ctx->secret || !ctx->secret[0])
+        return err_set(e, ERR_USAGE, "redis: the job carries no secret for requirepass");
+    char port[16], log[512], dir[512], scpu[16], ver[128], why[160] = "";
     snprintf(port, sizeof(port), "%d", ctx->port);
     snprintf(log, sizeof(log), "%s/redis-%d.log", ctx->datadir, ctx->port);
+    snprintf(dir, sizeof(dir), "%s/redis-%d", ctx->datadir, ctx->port);
+    journal_rmtree(dir); /* one a killed repetition left */
+    int unpriv = srv_unpriv_dir(dir, why, sizeof(why), e);
+    if (unpriv < 0) return err_wrap(e, "redis server");
     const char *bind = ctx->addr && ctx->addr[0] ? ctx->addr : "0.0.0.0";
-    char *argv[] = {REDIS_BIN,
-                    "--port",
-                    port,
-                    "--bind",
-                    (char *)bind,
-                    "--protected-mode",
-                    "no",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--dir",
-                    (char *)ctx->datadir,
-                    "--daemonize",
-                    "no",
-                    "--logfile",
-                    "",
-                    NULL};
+    /* the password comes on stdin ("-": config from stdin), never argv */
+    char *argv[] = {REDIS_BIN, "--port",       port, "--bind", (char *)bind, "--save",
+                    "",        "--appendonly", "no", "--dir",  dir,          "--daemonize",
+                    "no",      "--logfile",    "",   "-",      NULL};
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return err_sys(e, ERR_FAIL, errno, "redis server: pipe");
     struct srv s cleanup_srv = {0};
-    if (srv_start(&s, "redis-server", argv, cpu, log, -1, e) < 0) return -1;
+    int rc = srv_start_as(&s, "redis-server", argv, cpu, log, p[0], unpriv, e);
+    close(p[0]);
+    char conf[128];
+    int n = snprintf(conf, sizeof(conf), "requirepass %s\n", ctx->secret);
+    if (rc == 0 && util_write_all(p[1], conf, (size_t)n) < 0)
+        rc = err_sys(e, ERR_FAIL, errno, "redis server: writing its configuration");
+    explicit_bzero(conf, sizeof(conf));
+    close(p[1]);
+    if (rc < 0) {
+        journal_rmtree(dir);
+        return -1;
+    }
+    kv_set(&r->facts, "redis.user", unpriv ? "65534" : "root", NULL);
+    if (!unpriv) kv_set(&r->facts, "redis.user.why", why, NULL);
     /* ready when it answers PING where it listens */
     const char *at = bind[0] == '0' ? "127.0.0.1" : bind;
     const char *ping[] = {"PING", NULL};
     char out[64];
     struct err pe = {0};
     double until = util_now() + REDIS_START_S;
-    while (rload_command(at, ctx->port, 1.0, ping, out, sizeof(out), &pe) != 0) {
-        if (!srv_running(&s)) return srv_fail(&s, e, "exited while starting");
-        if (util_now() > until) return srv_fail(&s, e, "no answer to PING: %s", pe.msg);
+    while (rload_command(at, ctx->port, ctx->secret, 1.0, ping, out, sizeof(out), &pe) != 0) {
+        if (!srv_running(&s))
+            rc = srv_fail(&s, e, "exited while starting");
+        else if (util_now() > until)
+            rc = srv_fail(&s, e, "no answer to PING: %s", pe.msg);
+        if (rc < 0) {
+            journal_rmtree(dir);
+            return -1;
+        }
         usleep(20000);
     }
     snprintf(scpu, sizeof(scpu), "%d", cpu);
@@ -173,7 +191,9 @@ static int redis_server(const struct wl_ctx *ctx, const struct redis_cfg *c, str
     srv_version(REDIS_BIN, "--version", ver, sizeof(ver));
     kv_set(&r->facts, "redis.version", ver, NULL);
     kv_set(&r->facts, "redis.bind", bind, NULL);
-    if (srv_wait(&s, util_now() + redis_budget(c), e) < 0) return err_wrap(e, "redis server");
+    rc = srv_wait(&s, util_now() + redis_budget(c), e);
+    journal_rmtree(dir);
+    if (rc < 0) return err_wrap(e, "redis server");
     char v[32];
     snprintf(v, sizeof(v), "%.3f",
              (double)s.ru.ru_utime.tv_sec + (double)s.ru.ru_utime.tv_usec / 1e6 +
@@ -206,7 +226,7 @@ static int redis_sweep(const struct wl_ctx *ctx, const struct redis_cfg *c, stru
     struct rload_keys *k cleanup_free = malloc(sizeof(*k));
     struct rload_out *o cleanup_free = malloc(sizeof(*o));
     if (!buf || !k || !o) return err_set(e, ERR_FAIL, "out of memory");
-    if (rload_command(ctx->addr, ctx->port, 60.0, info, buf, 8192, e) != 0)
+    if (rload_command(ctx->addr, ctx->port, ctx->secret, 60.0, info, buf, 8192, e) != 0)
         return err_wrap(e, "redis client: the server did not answer");
     const char *v = strstr(buf, "redis_version:");
     if (v) {
@@ -227,7 +247,8 @@ static int redis_sweep(const struct wl_ctx *ctx, const struct redis_cfg *c, stru
                                .duration_s = c->duration,
                                .seed = c->seed,
                                .keyspace = c->keyspace,
-                               .hostcpu = env_known ? ctx->hostcpu : NULL};
+                               .hostcpu = env_known ? ctx->hostcpu : NULL,
+                               .password = ctx->secret};
         if (rload_run(&lc, k, o, e) < 0) return err_wrap(e, "redis client, %d clients", lc.clients);
         if (o->requests == 0) return err_set(e, ERR_FAIL, "redis client: no request completed");
         if (redis_add(r, lc.clients, o, e) < 0) return -1;
@@ -272,7 +293,7 @@ static int redis_drive(const struct wl_ctx *ctx, struct result *r, struct err *e
     const char *shut[] = {"SHUTDOWN", "NOSAVE", NULL};
     char out[64];
     struct err se = {0};
-    rload_command(ctx->addr, ctx->port, 5.0, shut, out, sizeof(out), &se);
+    rload_command(ctx->addr, ctx->port, ctx->secret, 5.0, shut, out, sizeof(out), &se);
     return rc;
 }
 

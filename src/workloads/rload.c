@@ -320,6 +320,61 @@ static int rload_loop(const struct rload_cfg *c, struct rload_keys *k, struct co
     return 0;
 }
 
+/* One command on a connected blocking socket and its whole reply (as
+ * rload_command); 1 when the server closed without replying. */
+static int rload_call(int fd, double deadline, const char *const *argv, char *out, size_t len,
+                      struct err *e)
+{
+    char req[512];
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    size_t off = (size_t)snprintf(req, sizeof(req), "*%d\r\n", argc);
+    for (int i = 0; i < argc && off < sizeof(req); i++)
+        off += (size_t)snprintf(req + off, sizeof(req) - off, "$%zu\r\n%s\r\n", strlen(argv[i]),
+                                argv[i]);
+    int bad = off >= sizeof(req) || net_write_full(fd, req, off, deadline, e) < 0;
+    explicit_bzero(req, sizeof(req)); /* an AUTH carries the password */
+    if (bad) return off >= sizeof(req) ? err_set(e, ERR_FAIL, "redis: command too long") : -1;
+    char *buf cleanup_free = malloc(RLOAD_RBUF);
+    if (!buf) return err_set(e, ERR_FAIL, "out of memory");
+    size_t got = 0, used;
+    char kind;
+    const char *pl;
+    long plen;
+    for (;;) {
+        int rc = resp_parse(buf, got, &used, &kind, &pl, &plen);
+        if (rc < 0) return err_set(e, ERR_FAIL, "redis: malformed reply");
+        if (rc == 1) break;
+        if (got == RLOAD_RBUF) return err_set(e, ERR_FAIL, "redis: reply too large");
+        ssize_t n = recv(fd, buf + got, RLOAD_RBUF - got, 0);
+        if (n == 0) return 1; /* closed without a reply (SHUTDOWN does that) */
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return err_sys(e, ERR_FAIL, errno, "redis: recv");
+        }
+        got += (size_t)n;
+    }
+    if (kind == '-')
+        return err_set(e, ERR_FAIL, "redis: %s: %.*s", argv[0], (int)(plen > 200 ? 200 : plen), pl);
+    size_t n = plen < 0 ? 0 : (size_t)plen < len ? (size_t)plen : len - 1;
+    memcpy(out, pl ? pl : "", n);
+    out[n] = '\0';
+    return 0;
+}
+
+/* AUTH with the run's password on a fresh connection (nothing when NULL). */
+static int rload_auth(int fd, const char *password, double deadline, struct err *e)
+{
+    if (!password || !password[0]) return 0;
+    const char *auth[] = {"AUTH", password, NULL};
+    char out[16];
+    int rc = rload_call(fd, deadline, auth, out, sizeof(out), e);
+    return rc == 0  ? 0
+           : rc < 0 ? err_wrap(e, "redis: AUTH")
+                    : err_set(e, ERR_FAIL, "redis: AUTH: closed");
+}
+
 int rload_run(const struct rload_cfg *c, struct rload_keys *k, struct rload_out *o, struct err *e)
 {
     if (c->clients < 1 || c->clients > RLOAD_MAX_CLIENTS || c->pipeline < 1 ||
@@ -348,6 +403,10 @@ int rload_run(const struct rload_cfg *c, struct rload_keys *k, struct rload_out 
             rc = cn->fd < 0 ? err_wrap(e, "redis load") : err_set(e, ERR_FAIL, "out of memory");
             break;
         }
+        if (rload_auth(cn->fd, c->password, util_now() + 10.0, e) < 0) {
+            rc = err_wrap(e, "redis load, client %d", i);
+            break;
+        }
         struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
         if (net_sockopts(cn->fd, 0, 0, 1, e) < 0 ||
             fcntl(cn->fd, F_SETFL, fcntl(cn->fd, F_GETFL) | O_NONBLOCK) < 0 ||
@@ -359,44 +418,12 @@ int rload_run(const struct rload_cfg *c, struct rload_keys *k, struct rload_out 
     return rc;
 }
 
-int rload_command(const char *addr, int port, double timeout_s, const char *const *argv, char *out,
-                  size_t len, struct err *e)
+int rload_command(const char *addr, int port, const char *password, double timeout_s,
+                  const char *const *argv, char *out, size_t len, struct err *e)
 {
     int fd cleanup_close = net_connect(SOCK_STREAM, addr, port, timeout_s, e);
     if (fd < 0) return -1;
-    char req[512];
-    int argc = 0;
-    while (argv[argc])
-        argc++;
-    size_t off = (size_t)snprintf(req, sizeof(req), "*%d\r\n", argc);
-    for (int i = 0; i < argc && off < sizeof(req); i++)
-        off += (size_t)snprintf(req + off, sizeof(req) - off, "$%zu\r\n%s\r\n", strlen(argv[i]),
-                                argv[i]);
     double deadline = util_now() + timeout_s;
-    if (off >= sizeof(req) || net_write_full(fd, req, off, deadline, e) < 0) return -1;
-    char *buf cleanup_free = malloc(RLOAD_RBUF);
-    if (!buf) return err_set(e, ERR_FAIL, "out of memory");
-    size_t got = 0, used;
-    char kind;
-    const char *pl;
-    long plen;
-    for (;;) {
-        int rc = resp_parse(buf, got, &used, &kind, &pl, &plen);
-        if (rc < 0) return err_set(e, ERR_FAIL, "redis: malformed reply");
-        if (rc == 1) break;
-        if (got == RLOAD_RBUF) return err_set(e, ERR_FAIL, "redis: reply too large");
-        ssize_t n = recv(fd, buf + got, RLOAD_RBUF - got, 0);
-        if (n == 0) return 1; /* closed without a reply (SHUTDOWN does that) */
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return err_sys(e, ERR_FAIL, errno, "redis: recv");
-        }
-        got += (size_t)n;
-    }
-    if (kind == '-')
-        return err_set(e, ERR_FAIL, "redis: %s: %.*s", argv[0], (int)(plen > 200 ? 200 : plen), pl);
-    size_t n = plen < 0 ? 0 : (size_t)plen < len ? (size_t)plen : len - 1;
-    memcpy(out, pl ? pl : "", n);
-    out[n] = '\0';
-    return 0;
+    if (rload_auth(fd, password, deadline, e) < 0) return -1;
+    return rload_call(fd, deadline, argv, out, len, e);
 }

@@ -27,8 +27,9 @@ struct rload_cfg {
     int pipeline;
     double warm_s, duration_s; /* warm-up (not counted), then the counted window */
     uint64_t seed;
-    uint64_t keyspace;   /* 0: growing (the paper); N: N fixed keys (redis-benchmark -r N) */
-    const char *hostcpu; /* the server environment's host CPU source (core/host.h), or NULL */
+    uint64_t keyspace;    /* 0: growing (the paper); N: N fixed keys (redis-benchmark -r N) */
+    const char *hostcpu;  /* the server environment's host CPU source (core/host.h), or NULL */
+    const char *password; /* every connection AUTHs with it first (NULL: none) */
 };
 
 /* Per-client state that outlives one run, so that a sweep over client
@@ -53,10 +54,12 @@ void rload_keys_init(struct rload_keys *k, uint64_t seed);
  * connection or a reply that does not match its request fails the run. */
 int rload_run(const struct rload_cfg *c, struct rload_keys *k, struct rload_out *o, struct err *e);
 
-/* Sends one command (argv) on a fresh blocking connection and reads its
- * whole reply into out (NUL-terminated, the RESP payload of a bulk reply
- * or the line of a simple one). Used for PING, INFO and SHUTDOWN. */
-int rload_command(const char *addr, int port, double timeout_s, const char *const *argv, char *out,
-                  size_t len, struct err *e);
+/* Sends one command (argv) on a fresh blocking connection - after an
+ * AUTH with password unless it is NULL - and reads its whole reply into
+ * out (NUL-terminated, the RESP payload of a bulk reply or the line of a
+ * simple one). 1: the server closed without a reply (SHUTDOWN). Used for
+ * PING, INFO and SHUTDOWN. */
+int rload_command(const char *addr, int port, const char *password, double timeout_s,
+                  const char *const *argv, char *out, size_t len, struct err *e);
 
 #endif

@@ -56,7 +56,7 @@ static int sbench_argv(const struct sbench_target *t, char bufs[][128], char **a
     snprintf(bufs[b], 128, "--mysql-host=%s", t->addr), argv[n++] = bufs[b++];
     snprintf(bufs[b], 128, "--mysql-port=%d", t->port), argv[n++] = bufs[b++];
     snprintf(bufs[b], 128, "--mysql-user=%s", t->user), argv[n++] = bufs[b++];
-    snprintf(bufs[b], 128, "--mysql-password=%s", t->password), argv[n++] = bufs[b++];
+    snprintf(bufs[b], 128, "--config-file=%s", t->conf), argv[n++] = bufs[b++];
     snprintf(bufs[b], 128, "--mysql-db=%s", t->db), argv[n++] = bufs[b++];
     snprintf(bufs[b], 128, "--tables=%d", t->tables), argv[n++] = bufs[b++];
     snprintf(bufs[b], 128, "--table-size=%llu", (unsigned long long)t->table_size),

@@ -16,7 +16,8 @@
 struct sbench_target {
     const char *addr;
     int port;
-    const char *user, *password, *db;
+    const char *user, *db;
+    const char *conf; /* sysbench --config-file holding mysql-password (srv_secret_file) */
     int tables;
     uint64_t table_size;
 };

@@ -8,20 +8,35 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/proc.h"
 #include "core/util.h"
 
+/* Drops to SRV_UNPRIV: no groups, its gid, its uid, no new privileges. */
+static int srv_drop(void)
+{
+    if (setgroups(0, NULL) < 0 || setgid(SRV_UNPRIV) < 0 || setuid(SRV_UNPRIV) < 0) return -1;
+    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
 /* In the child: dies with the parent (also when the parent died before
  * the death signal was armed: a cancelled job is killed just as it starts
  * its server), stdin from in_fd (-1: /dev/null), stdout and stderr to
- * out_fd, pinned to cpu (-1: not), then exec. */
+ * out_fd, pinned to cpu (-1: not), drops root when unpriv, then exec. */
 __attribute__((noreturn)) static void srv_child(char *const argv[], pid_t parent, int cpu,
-                                                int in_fd, int out_fd)
+                                                int in_fd, int out_fd, int unpriv)
 {
     util_die_with_parent(parent);
+    if (unpriv && srv_drop() < 0) {
+        dprintf(out_fd, "dropping root for uid %d: %s\n", SRV_UNPRIV, strerror(errno));
+        _exit(126);
+    }
     int in = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
     if (in < 0 || dup2(in, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0) _exit(126);
     if (cpu >= 0) {
@@ -39,6 +54,12 @@ __attribute__((noreturn)) static void srv_child(char *const argv[], pid_t parent
 int srv_start(struct srv *s, const char *name, char *const argv[], int cpu, const char *log,
               int in_fd, struct err *e)
 {
+    return srv_start_as(s, name, argv, cpu, log, in_fd, 0, e);
+}
+
+int srv_start_as(struct srv *s, const char *name, char *const argv[], int cpu, const char *log,
+                 int in_fd, int unpriv, struct err *e)
+{
     memset(s, 0, sizeof(*s));
     snprintf(s->name, sizeof(s->name), "%s", name);
     snprintf(s->log, sizeof(s->log), "%s", log);
@@ -53,10 +74,55 @@ int srv_start(struct srv *s, const char *name, char *const argv[], int cpu, cons
         close(lfd);
         return err_sys(e, ERR_FAIL, errno, "%s: fork", name);
     }
-    if (pid == 0) srv_child(argv, parent, cpu, in_fd, lfd);
+    if (pid == 0) srv_child(argv, parent, cpu, in_fd, lfd, unpriv);
     close(lfd);
     s->pid = pid;
     return 0;
+}
+
+int srv_unpriv_dir(const char *dir, char *why, size_t len, struct err *e)
+{
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return err_sys(e, ERR_FAIL, errno, "mkdir %s", dir);
+    if (geteuid() != 0) {
+        snprintf(why, len, "not root here (uid %d)", (int)geteuid());
+        return 0;
+    }
+    if (chown(dir, SRV_UNPRIV, SRV_UNPRIV) < 0) {
+        snprintf(why, len, "chown %s to %d: %s", dir, SRV_UNPRIV, strerror(errno));
+        return 0;
+    }
+    pid_t pid = fork();
+    if (pid < 0) return err_sys(e, ERR_FAIL, errno, "fork");
+    if (pid == 0) _exit(srv_drop() < 0 ? 1 : access(dir, R_OK | W_OK | X_OK) < 0 ? 2 : 0);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : 3;
+    if (code == 0) return 1;
+    snprintf(why, len, "%s",
+             code == 1   ? "uid 65534 cannot be taken here (not mapped in this user namespace?)"
+             : code == 2 ? "uid 65534 cannot reach the data directory (an ancestor is not "
+                           "traversable)"
+                         : "the probe child died");
+    return 0;
+}
+
+int srv_secret_file(const char *content, char *path, size_t len, struct err *e)
+{
+    int fd = memfd_create("isobench-secret", 0); /* inherited: the child reads it */
+    if (fd < 0) return err_sys(e, ERR_FAIL, errno, "memfd_create");
+    /* 0600: a memfd starts 0777, and MariaDB's clients ignore a
+     * world-writable option file */
+    if (fchmod(fd, 0600) < 0 || util_write_all(fd, content, strlen(content)) < 0) {
+        close(fd);
+        return err_sys(e, ERR_FAIL, errno, "writing a secret file");
+    }
+    if ((size_t)snprintf(path, len, "/proc/self/fd/%d", fd) >= len) {
+        close(fd);
+        return err_set(e, ERR_FAIL, "secret file: path buffer too small");
+    }
+    return fd;
 }
 
 static int srv_reap(struct srv *s, int flags)

@@ -24,6 +24,27 @@ struct srv {
  * stdout and stderr appended to log, stdin from in_fd (-1: /dev/null). */
 int srv_start(struct srv *s, const char *name, char *const argv[], int cpu, const char *log,
               int in_fd, struct err *e);
+/* The same, run as uid:gid SRV_UNPRIV (no supplementary groups, no new
+ * privileges) when unpriv is set - srv_unpriv_dir said it may. */
+int srv_start_as(struct srv *s, const char *name, char *const argv[], int cpu, const char *log,
+                 int in_fd, int unpriv, struct err *e);
+
+/* The account a server drops root for ("nobody" on Debian; by number, so
+ * that a guest or image without a passwd entry works alike). */
+#define SRV_UNPRIV 65534
+/* Makes dir (created 0700 if missing) the server's own: owned by
+ * SRV_UNPRIV when this process is root, and checks - in a child that
+ * drops to that account - that the account can use it. 1: the server may
+ * drop root (srv_start_as unpriv=1); 0: it must stay as it is, why says
+ * so (not root, the uid unmapped in this user namespace, an ancestor
+ * that the account cannot traverse); -1: dir could not be made (e). */
+int srv_unpriv_dir(const char *dir, char *why, size_t len, struct err *e);
+
+/* A file with content that only this process and its children can read,
+ * on no file system (a memfd, inherited across exec): returns its fd and
+ * its path for the child ("/proc/self/fd/N") in path. For a client's
+ * password, never on a command line. The caller closes the fd. */
+int srv_secret_file(const char *content, char *path, size_t len, struct err *e);
 
 /* 1 if the server is still running, 0 if it has exited (and was reaped). */
 int srv_running(struct srv *s);

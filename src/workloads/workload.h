@@ -54,6 +54,10 @@ struct wl_ctx {
     /* a client half: where the server's environment's host CPU time is
      * read (core/host.h host_cpu_read), "" or NULL when unknown */
     const char *hostcpu;
+    /* a network job's halves: the password the server sets and the client
+     * uses (hex, fresh per measurement; "" or NULL: none). Never a fact,
+     * a log line or a command-line argument. */
+    const char *secret;
 };
 
 /* What one run of a workload needs, computed by check() on the host from

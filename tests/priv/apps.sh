@@ -23,8 +23,10 @@ done
 before=$(leftovers)
 opts=(-o redis.clients=1,4 -o redis.duration=0.5 -o redis.warmup=0.2
       -o mysql.threads=1,2 -o mysql.duration=1 -o mysql.warmup=0)
+priv_listen_start
 "$bin" run -w redis,mysql -e native,container -r 1 --no-warmup --size tiny --db "$db" "${opts[@]}" \
     --json >"$dir/out.json" 2>"$dir/err" || { cat "$dir/err"; bad "apps run failed"; }
+priv_listen_check "redis, mysql on native, container"
 python3 - "$dir/out.json" <<'PY' || fail=1
 import json, re, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]

@@ -10,6 +10,31 @@ priv_init() {
     fail=0
 }
 bad() { echo "FAIL: $*"; fail=1; }
+# The listening-socket audit: priv_listen_start samples the host netns's
+# listening TCP and UDP sockets every 0.1 s while a run goes on;
+# priv_listen_check fails on any socket that appeared meanwhile bound to an
+# address other than a peer link's host side (10.214.N.1): a server of the
+# run reachable from outside the run's own namespaces and peer link.
+priv_listen_start() {
+    ss -Hltun | awk '{print $5}' | sort -u >"$dir/listen.before"
+    (while :; do ss -Hltunp; sleep 0.1; done) >"$dir/listen.log" 2>/dev/null &
+    listen_pid=$!
+}
+priv_listen_check() {
+    kill "$listen_pid" 2>/dev/null; wait "$listen_pid" 2>/dev/null
+    local n
+    n=$(awk '{print $5}' "$dir/listen.log" | sort -u | grep -c .)
+    awk '{print $5, $7}' "$dir/listen.log" | sort -u | while read -r addr proc; do
+        grep -qxF "$addr" "$dir/listen.before" && continue
+        case "$addr" in 10.214.*.1:*) continue ;; esac
+        echo "$addr $proc"
+    done >"$dir/listen.bad"
+    if [ -s "$dir/listen.bad" ]; then
+        bad "$1: servers listen outside the run's namespaces and peer link: $(head -5 "$dir/listen.bad" | tr '\n' ';')"
+    else
+        echo "listening-socket audit ($1): ok ($n addresses seen)"
+    fi
+}
 leftovers() {
     {
         find /sys/fs/cgroup -maxdepth 4 -name 'isobench-*' 2>/dev/null

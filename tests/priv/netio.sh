@@ -15,8 +15,10 @@ before=$(leftovers)
 short=(-o duration=0.3 -o runtime=0.3 -o file-size=32M -o netlat.duration=0.3)
 
 envs=native,container,container:net=host,storage=volume
+priv_listen_start
 "$bin" run -w netlat,netbw,blockio -e $envs -r 1 --size tiny --db "$db" "${short[@]}" --json >"$dir/out.json" 2>"$dir/err" ||
     { cat "$dir/err"; bad "network/blockio run failed"; }
+priv_listen_check "netlat, netbw on native, container, container:net=host"
 python3 - "$dir/out.json" <<'PY' || fail=1
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]

@@ -14,9 +14,11 @@ bin=$1
 priv_init "gVisor sandboxes (runsc)"
 priv_need_env "$bin" runsc
 before=$(leftovers)
+priv_listen_start
 "$bin" run -w null,netlat,redis -e native,runsc:net=host,storage=volume,runsc -r 1 --no-warmup \
     --size tiny --db "$db" -o duration=0.3 -o redis.clients=1,4 -o redis.warmup=0.1 \
     --json >"$dir/out.json" 2>"$dir/err"
+priv_listen_check "netlat, redis on native, runsc"
 # gVisor serves O_DIRECT from its page cache: blockio must refuse, plainly
 "$bin" run -w blockio -e runsc -r 1 --no-warmup --size tiny --db "$db" -o runtime=0.3 \
     -o file-size=32M -o jobs=randread --json >>"$dir/out.json" 2>>"$dir/err"

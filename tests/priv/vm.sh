@@ -15,8 +15,10 @@ priv_need_env "$bin" vm
 before=$(leftovers)
 export GOTO_ISOBENCH_TEST=marker # a harmless tuning variable: it must reach the guest too
 
+priv_listen_start
 "$bin" run -w null,stream,blockio,netlat -e native,vm:cpus=1,mem=1G -r 1 --size tiny --db "$db" -o duration=0.3 \
     -o runtime=0.3 -o file-size=32M --json >"$dir/out.json" 2>"$dir/err" || { cat "$dir/err"; bad "vm run failed"; }
+priv_listen_check "netlat on native, vm"
 python3 - "$dir/out.json" <<'PY' || fail=1
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,8 +117,10 @@ static void raw_output_crosses_the_protocol(void **state)
     free(a), free(b), free(buf);
 }
 
-/* rload against a real redis-server: every GET hit is checked against its
- * SET inside rload, so a run that passes proves the whole RESP path. */
+/* rload against a real redis-server with a password (as the workload
+ * starts it: requirepass on stdin): every GET hit is checked against its
+ * SET inside rload, so a run that passes proves the whole RESP path; a
+ * command without the password or with another one is refused. */
 static void redis_load_against_real_server(void **state)
 {
     (void)state;
@@ -133,26 +136,58 @@ static void redis_load_against_real_server(void **state)
         if (util_port_free(41000 + i)) p = 41000 + i;
     assert_true(p > 0);
     snprintf(port, sizeof(port), "%d", p);
-    char *argv[] = {
-        "/usr/bin/redis-server", "--port", port,    "--bind", "127.0.0.1", "--save", "",
-        "--appendonly",          "no",     "--dir", dir,      "--logfile", "",       NULL};
+    char *argv[] = {"/usr/bin/redis-server",
+                    "--port",
+                    port,
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    dir,
+                    "--logfile",
+                    "",
+                    "-",
+                    NULL};
     struct srv s;
     struct err e = {0};
-    assert_int_equal(srv_start(&s, "redis-server", argv, -1, log, -1, &e), 0);
+    char pw[33], conf[64];
+    assert_int_equal(util_random_hex(pw, sizeof(pw), &e), 0);
+    assert_true(util_is_secret(pw) && strlen(pw) == 32);
+    int pp[2];
+    assert_int_equal(pipe2(pp, O_CLOEXEC), 0); /* EOF ends the configuration */
+    assert_int_equal(srv_start(&s, "redis-server", argv, -1, log, pp[0], &e), 0);
+    close(pp[0]);
+    snprintf(conf, sizeof(conf), "requirepass %s\n", pw);
+    assert_int_equal(util_write_all(pp[1], conf, strlen(conf)), 0);
+    close(pp[1]);
     const char *ping[] = {"PING", NULL};
     char out[64];
     int up = 0;
     for (int i = 0; i < 200 && !up; i++) {
-        up = rload_command("127.0.0.1", p, 1.0, ping, out, sizeof(out), &e) == 0;
+        up = rload_command("127.0.0.1", p, pw, 1.0, ping, out, sizeof(out), &e) == 0;
         if (!up) usleep(20000);
     }
     assert_true(up);
     assert_string_equal(out, "PONG");
+    /* no password, or another one: refused */
+    assert_int_equal(rload_command("127.0.0.1", p, NULL, 1.0, ping, out, sizeof(out), &e), -1);
+    assert_non_null(strstr(e.msg, "NOAUTH"));
+    char other[33];
+    assert_int_equal(util_random_hex(other, sizeof(other), &e), 0);
+    assert_int_equal(rload_command("127.0.0.1", p, other, 1.0, ping, out, sizeof(out), &e), -1);
+    struct rload_cfg bad = {
+        .addr = "127.0.0.1", .port = p, .clients = 1, .pipeline = 1, .duration_s = 0.1};
     struct rload_keys *k = malloc(sizeof(*k));
     struct rload_out *o = malloc(sizeof(*o));
     assert_true(k && o);
     rload_keys_init(k, 7);
+    assert_int_equal(rload_run(&bad, k, o, &e), -1); /* the load without AUTH fails at once */
+    rload_keys_init(k, 7);
     struct rload_cfg c = {.addr = "127.0.0.1",
+                          .password = pw,
                           .port = p,
                           .clients = 3,
                           .pipeline = 10,
@@ -167,17 +202,17 @@ static void redis_load_against_real_server(void **state)
     assert_int_equal(o->lat.count, o->requests);
     assert_true(k->nset[0] > 0 && k->nset[2] > 0 && k->nset[3] == 0);
     const char *dbsize[] = {"DBSIZE", NULL};
-    assert_int_equal(rload_command("127.0.0.1", p, 5.0, dbsize, out, sizeof(out), &e), 0);
+    assert_int_equal(rload_command("127.0.0.1", p, pw, 5.0, dbsize, out, sizeof(out), &e), 0);
     assert_true(strtoull(out, NULL, 10) == k->nset[0] + k->nset[1] + k->nset[2]);
     /* a fixed keyspace (redis-benchmark -r): every client on the same keys */
     unsigned long long before = strtoull(out, NULL, 10);
     c.keyspace = 4;
     assert_int_equal(rload_run(&c, k, o, &e), 0);
     assert_true(o->requests > 100 && o->hits > 0);
-    assert_int_equal(rload_command("127.0.0.1", p, 5.0, dbsize, out, sizeof(out), &e), 0);
+    assert_int_equal(rload_command("127.0.0.1", p, pw, 5.0, dbsize, out, sizeof(out), &e), 0);
     assert_true(strtoull(out, NULL, 10) > before && strtoull(out, NULL, 10) <= before + 4);
     const char *shut[] = {"SHUTDOWN", "NOSAVE", NULL};
-    rload_command("127.0.0.1", p, 5.0, shut, out, sizeof(out), &e);
+    rload_command("127.0.0.1", p, pw, 5.0, shut, out, sizeof(out), &e);
     assert_int_equal(srv_wait(&s, util_now() + 10, &e), 0);
     free(k), free(o);
     char cmd[400];

@@ -11,6 +11,7 @@
 
 #include "agent/agent.h"
 #include "core/proto.h"
+#include "core/util.h"
 #include "envs/vm/cmdline.h"
 
 static void job_roundtrip(void **state)
@@ -28,6 +29,21 @@ static void job_roundtrip(void **state)
     assert_string_equal(kv_get(&back.opts, "input"), "/tmp/a b");
     assert_int_equal(proto_decode_job("workload x\nsize tiny\n", &back, &e), -1);
     assert_int_equal(proto_decode_job("isobench 1\nbogus 1\n", &back, &e), -1);
+    assert_string_equal(back.secret, ""); /* none unless the runner set one */
+    /* a network job's password: hex digits cross, anything else is refused
+     * both ways (it lands in a server's configuration) */
+    assert_int_equal(util_random_hex(j.secret, 33, &e), 0);
+    assert_int_equal(proto_encode_job(&j, buf, sizeof(buf), &e), 0);
+    assert_int_equal(proto_decode_job(buf, &back, &e), 0);
+    assert_string_equal(back.secret, j.secret);
+    snprintf(j.secret, sizeof(j.secret), "abc' OR 1=1 --x");
+    assert_int_equal(proto_encode_job(&j, buf, sizeof(buf), &e), -1);
+    assert_int_equal(
+        proto_decode_job("isobench 1\nworkload redis\nsize tiny\nsecret 12ab\n", &back, &e), -1);
+    assert_int_equal(
+        proto_decode_job("isobench 1\nworkload redis\nsize tiny\nsecret 0123456789abcdeX\n", &back,
+                         &e),
+        -1);
 }
 
 static void reply_roundtrip_keeps_precision(void **state)

@@ -55,9 +55,11 @@ int engine_prepare(struct engine_run *r, struct env_ctx *ctx, const char *const 
      * a fixed, stated value (podman's own default is 4096 too) */
     engine_arg(r, "--ulimit=nproc=4096:4096");
     engine_arg(r, "--network=%s", !strcmp(r->cfg.net, "nat") ? "bridge" : r->cfg.net);
-    if (!strcmp(r->cfg.net, "nat") && ctx->peer) { /* Docker's -p P:P */
-        engine_arg(r, "--publish=%d:%d/tcp", ctx->port, ctx->port);
-        engine_arg(r, "--publish=%d:%d/udp", ctx->port, ctx->port);
+    if (!strcmp(r->cfg.net, "nat") && ctx->peer) {
+        /* Docker's -p, on the peer-facing host address only: a bare P:P
+         * listens on every host interface (conmon, docker-proxy) */
+        engine_arg(r, "--publish=%s:%d:%d/tcp", ctx->peer->host_addr, ctx->port, ctx->port);
+        engine_arg(r, "--publish=%s:%d:%d/udp", ctx->peer->host_addr, ctx->port, ctx->port);
     }
     if (r->volume[0]) engine_arg(r, "--volume=%s:/data", r->volume);
     const struct cg_limits *l = &r->cfg.limits;
