@@ -3,7 +3,9 @@
 #  1. redis and mysql on native and container (NAT + overlay): every client
 #     and thread count of the sweep measured, the servers bound where they
 #     should be (native: the peer-facing host address only), the container
-#     samples from another netns, every sysbench report stored raw;
+#     samples from another netns, every sysbench report stored raw; both
+#     servers ran as uid 65534, no listening socket of the run on the host
+#     outside the peer link, no password in the store;
 #  2. bad options exit 2 with one line; a datadir that does not fit fails
 #     the sample with a clear error and leaves nothing running;
 #  3. a client half that fails ends its server half within seconds;
@@ -49,7 +51,15 @@ for w in ("redis", "mysql"):
     bind = n["facts"].get(f"{w}.bind")
     if not re.fullmatch(r"10\.214\.\d+\.1", bind or ""): bad(f"{w} native server bound to {bind}, not the peer-facing host address")
     if c["facts"].get(f"{w}.bind") != "0.0.0.0": bad(f"{w} container server bound to {c['facts'].get(w + '.bind')}")
+    for r in (n, c):  # least privilege: the server dropped root for uid 65534
+        if r["facts"].get(f"{w}.user") != "65534":
+            bad(f"{w} on {r['env']} ran as {r['facts'].get(w + '.user')}: {r['facts'].get(w + '.user.why')}")
 PY
+# The run's passwords (32 hex digits, fresh per measurement) never reach
+# the store: not in a fact, an error, a raw report or an option (a run of
+# 32 hex digits after a '/' is a cgroup path of the host's, not one).
+leak=$(sqlite3 "$db" .dump | grep -oE '(^|[^0-9a-f/])[0-9a-f]{32}([^0-9a-f]|$)' | head -3)
+[ -z "$leak" ] || bad "the store holds what looks like a secret: $leak"
 raws=$(sqlite3 "$db" "select count(*) from measurement_raw r join measurements m on m.id=r.measurement_id where m.workload='mysql' and r.output like '%transactions:%'")
 [ "$raws" = 2 ] || bad "expected 2 raw sysbench reports in the store, found $raws"
 for o in redis.clients=0 redis.clients=4,2 mysql.threads=1,1 mysql.buffer-pool=1K redis.pipeline=0 mysql.duration=0.5; do
