@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/bigmem.h"
+#include "core/sandbox.h"
 #include "workloads/workload.h"
 
 void agent_where(struct kvlist *l)
@@ -82,6 +83,7 @@ void agent_where(struct kvlist *l)
     }
     snprintf(buf, sizeof(buf), "%d", (int)getpid());
     kv_set(l, "pid", buf, NULL);
+    sandbox_probe(l); /* the confinement this agent runs under, seen from inside */
 }
 
 void agent_run_job(const struct job *j, struct reply *rep)

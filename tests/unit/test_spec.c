@@ -235,14 +235,14 @@ static void oci_bundle_confinement_matches_own_runtime(void **state)
         assert_int_equal(n, i);
     }
     int n = json_array(text, "maskedPaths", got, 64), i = 0;
-    for (const char *const *p = confine_masked_files; *p; p++)
+    for (const char *const *p = sandbox_masked_files; *p; p++)
         assert_string_equal(got[i++], *p);
-    for (const char *const *p = confine_masked_dirs; *p; p++)
+    for (const char *const *p = sandbox_masked_dirs; *p; p++)
         assert_string_equal(got[i++], *p);
     assert_int_equal(n, i);
     n = json_array(text, "readonlyPaths", got, 64);
     i = 0;
-    for (const char *const *p = confine_readonly; *p; p++)
+    for (const char *const *p = sandbox_readonly; *p; p++)
         assert_string_equal(got[i++], *p);
     assert_int_equal(n, i);
     /* Docker's own lists, spot-checked: a capability it drops, a path it masks */

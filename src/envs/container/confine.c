@@ -21,13 +21,6 @@ const struct confine_cap confine_caps[] = {
     {0, NULL},
 };
 
-const char *const confine_masked_files[] = {"/proc/kcore",         "/proc/keys",
-                                            "/proc/timer_list",    "/proc/sched_debug",
-                                            "/proc/latency_stats", NULL};
-const char *const confine_masked_dirs[] = {"/proc/acpi", "/proc/scsi", "/sys/firmware", NULL};
-const char *const confine_readonly[] = {"/proc/bus",           "/proc/fs", "/proc/irq", "/proc/sys",
-                                        "/proc/sysrq-trigger", NULL};
-
 const char *const confine_denied_syscalls[] = {
     "acct",
     "add_key",

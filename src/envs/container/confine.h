@@ -9,6 +9,8 @@
 #ifndef ISOBENCH_CONFINE_H
 #define ISOBENCH_CONFINE_H
 
+#include "core/sandbox.h"
+
 struct confine_cap {
     int cap;          /* CAP_* number */
     const char *name; /* "CAP_CHOWN", as OCI spells it */
@@ -17,11 +19,8 @@ struct confine_cap {
 /* Docker's default capability set; {0, NULL}-terminated. */
 extern const struct confine_cap confine_caps[];
 
-/* Files bound over by /dev/null, directories covered by an empty
- * read-only tmpfs, and trees remounted read-only; NULL-terminated. */
-extern const char *const confine_masked_files[];
-extern const char *const confine_masked_dirs[];
-extern const char *const confine_readonly[];
+/* The masked and read-only paths: core/sandbox.h (the agent checks them
+ * from inside every environment). */
 
 /* Syscalls Docker's default seccomp profile refuses (without extra
  * capabilities); NULL-terminated. */

@@ -37,11 +37,11 @@ static void json_masked(FILE *f)
 {
     fputc('[', f);
     int n = 0;
-    for (const char *const *p = confine_masked_files; *p; p++, n++) {
+    for (const char *const *p = sandbox_masked_files; *p; p++, n++) {
         if (n) fputc(',', f);
         json_str(f, *p);
     }
-    for (const char *const *p = confine_masked_dirs; *p; p++, n++) {
+    for (const char *const *p = sandbox_masked_dirs; *p; p++, n++) {
         if (n) fputc(',', f);
         json_str(f, *p);
     }
@@ -109,7 +109,6 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
     static const char *const shm_o[] = {"nosuid",    "noexec",      "nodev",
                                         "mode=1777", "size=65536k", NULL};
     static const char *const sys_o[] = {"nosuid", "noexec", "nodev", "ro", NULL};
-    static const char *const rbind_ro[] = {"rbind", "ro", "nosuid", "noexec", "nodev", NULL};
     static const char *const bind_ro[] = {"bind", "ro", NULL};
     static const char *const rbind[] = {"rbind", NULL};
     fputs("{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\",\"options\":", f);
@@ -118,10 +117,10 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
     write_mount(f, "/dev", "tmpfs", "tmpfs", dev_o);
     write_mount(f, "/dev/pts", "devpts", "devpts", pts_o);
     write_mount(f, "/dev/shm", "tmpfs", "shm", shm_o);
-    if (strcmp(cfg->net, "host"))
-        write_mount(f, "/sys", "sysfs", "sysfs", sys_o);
-    else
-        write_mount(f, "/sys", "bind", "/sys", rbind_ro);
+    /* a fresh read-only sysfs with net=host too (no user namespace here):
+     * a recursive bind of the host's /sys made read-only at the top left
+     * /sys/fs/cgroup's hierarchies writable */
+    write_mount(f, "/sys", "sysfs", "sysfs", sys_o);
     write_mount(f, ROOTFS_AGENT, "bind", env_self_exe(), bind_ro);
     if (volume[0]) write_mount(f, "/data", "bind", volume, rbind);
     fputs("],\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
@@ -150,7 +149,7 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
     fputs("},\"maskedPaths\":", f);
     json_masked(f);
     fputs(",\"readonlyPaths\":", f);
-    json_strs(f, confine_readonly);
+    json_strs(f, sandbox_readonly);
     fputs("}}\n", f);
     if (fclose(f) != 0) return err_sys(e, ERR_FAIL, errno, "writing %s", path);
     return 0;

@@ -41,7 +41,19 @@ static int touch(const char *path)
     return 0;
 }
 
-/* Binds a host file or dir at root/dst, read-only when ro. */
+/* Makes the mount at path and every mount below it read-only, nosuid.
+ * A bind remount (MS_REMOUNT|MS_RDONLY) changes the top mount only: what
+ * was mounted under a recursive bind (/sys/fs/cgroup under /sys) would
+ * stay writable. mount_setattr(AT_RECURSIVE) takes the whole tree. */
+static int ro_tree(const char *path, struct err *e)
+{
+    struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID};
+    if (mount_setattr(AT_FDCWD, path, AT_RECURSIVE, &a, sizeof(a)) < 0)
+        return err_sys(e, ERR_FAIL, errno, "making %s read-only (mount_setattr)", path);
+    return 0;
+}
+
+/* Binds a host file or dir at root/dst, read-only (the whole tree) when ro. */
 static int bind_in(const char *src, const char *root, const char *dst, int ro, struct err *e)
 {
     char target[1024];
@@ -56,10 +68,7 @@ static int bind_in(const char *src, const char *root, const char *dst, int ro, s
     if (S_ISDIR(st.st_mode) ? mkdir_p(target, 0755) : touch(target))
         return err_sys(e, ERR_FAIL, errno, "cannot create %s", target);
     if (do_mount(src, target, NULL, MS_BIND | MS_REC, NULL, e) < 0) return -1;
-    if (ro &&
-        do_mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, NULL, e) < 0)
-        return -1;
-    return 0;
+    return ro ? ro_tree(target, e) : 0;
 }
 
 static int setup_dev(const char *root, struct err *e)
@@ -110,17 +119,15 @@ static int pivot(const char *root, struct err *e)
 /* Docker's masked and read-only paths (after pivot_root): confine.h's. */
 static int mask_paths(struct err *e)
 {
-    for (const char *const *p = confine_masked_files; *p; p++)
+    for (const char *const *p = sandbox_masked_files; *p; p++)
         if (access(*p, F_OK) == 0 && do_mount("/dev/null", *p, NULL, MS_BIND, NULL, e) < 0)
             return -1;
-    for (const char *const *p = confine_masked_dirs; *p; p++)
+    for (const char *const *p = sandbox_masked_dirs; *p; p++)
         if (access(*p, F_OK) == 0 && do_mount("tmpfs", *p, "tmpfs", MS_RDONLY, "size=0", e) < 0)
             return -1;
-    for (const char *const *p = confine_readonly; *p; p++) {
+    for (const char *const *p = sandbox_readonly; *p; p++) {
         if (access(*p, F_OK) != 0) continue;
-        if (do_mount(*p, *p, NULL, MS_BIND | MS_REC, NULL, e) < 0 ||
-            do_mount(NULL, *p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL, e) < 0)
-            return -1;
+        if (do_mount(*p, *p, NULL, MS_BIND | MS_REC, NULL, e) < 0 || ro_tree(*p, e) < 0) return -1;
     }
     return 0;
 }
@@ -187,11 +194,17 @@ int rootfs_setup(const struct rootfs_spec *r, struct err *e)
         return err_sys(e, ERR_FAIL, errno, "mkdir /proc or /sys");
     if (do_mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, e) < 0) return -1;
     if (setup_dev(merged, e) < 0) return -1;
+    /* A fresh read-only sysfs, as runc: with net=host too (it then shows
+     * the host's network devices, read-only), which needs CAP_SYS_ADMIN
+     * over the host netns - a user namespace lacks it, and gets the host's
+     * /sys bound with every mount under it (cgroups) read-only instead.
+     * No cgroup view is mounted (/sys/fs/cgroup stays an empty directory
+     * of a read-only sysfs): nothing in the agent needs one. */
     unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    if (r->own_netns) {
-        if (do_mount("sysfs", sys, "sysfs", ro, NULL, e) < 0) return -1;
-    } else if (bind_in("/sys", merged, "/sys", 1, e) < 0) {
-        return -1;
+    if (mount("sysfs", sys, "sysfs", ro, NULL) < 0) {
+        if (r->own_netns || (errno != EPERM && errno != EACCES))
+            return err_sys(e, ERR_FAIL, errno, "mount sysfs on %s", sys);
+        if (bind_in("/sys", merged, "/sys", 1, e) < 0) return -1;
     }
     if (pivot(merged, e) < 0) return -1;
     return mask_paths(e);

@@ -1,0 +1,36 @@
+/* sandbox.h - what a container must not see or change, as Docker's
+ * defaults have it, and what a process can tell of its own confinement.
+ * The path lists are defined once, here: the own runtime applies them
+ * (envs/container/rootfs.c), the OCI bundle hands them to runc and runsc
+ * (oci.c), and the agent checks them from inside every environment
+ * (sandbox_probe) - so "as tight as Docker" is a measured fact of every
+ * sample, compared across runtimes by tests/priv/sandbox.sh. */
+#ifndef ISOBENCH_SANDBOX_H
+#define ISOBENCH_SANDBOX_H
+
+#include "core/result.h"
+
+/* Files bound over by /dev/null, directories covered by an empty
+ * read-only tmpfs, and trees made read-only; NULL-terminated. */
+extern const char *const sandbox_masked_files[];
+extern const char *const sandbox_masked_dirs[];
+extern const char *const sandbox_readonly[];
+
+/* Adds what this process can see of its own confinement to facts:
+ *   sandbox.cap_eff, sandbox.cap_bnd  hex masks from /proc/self/status
+ *   sandbox.no_new_privs              0 or 1
+ *   sandbox.seccomp                   0 none, 1 strict, 2 filter
+ *   sandbox.seccomp_filters           filters stacked on this process
+ *   sandbox.masked                    "N/M" of the masked paths masked
+ *                                     or absent, and sandbox.unmasked
+ *                                     naming the others
+ *   sandbox.readonly                  "N/M" of the read-only paths that
+ *                                     are, and sandbox.writable the others
+ *   sandbox.sys                       ro or rw (/sys)
+ *   sandbox.cgroup                    ro, rw or none (/sys/fs/cgroup: rw
+ *                                     when this process could write there,
+ *                                     sandbox.cgroup_rw naming where)
+ * Nothing is changed; a value that cannot be read is left out. */
+void sandbox_probe(struct kvlist *facts);
+
+#endif

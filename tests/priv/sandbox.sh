@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Root only: "as tight as Docker's defaults" as a checked statement. The
+# null workload runs in every container runtime here; the agent reports,
+# from inside, the confinement it runs under (core/sandbox.h: CapEff and
+# CapBnd, NoNewPrivs, seccomp mode and filters, which of Docker's masked
+# and read-only paths are, /sys read-only, the cgroup view writable). Then:
+#  1. the own runtime (NAT, net=host, userns), runc (NAT, net=host) and
+#     docker: Docker's 14 capabilities exactly, every masked path masked,
+#     every read-only path read-only, /sys read-only, no writable cgroup
+#     hierarchy (net=host used to bind the host's /sys with only its top
+#     read-only: /sys/fs/cgroup stayed writable); a seccomp filter in all
+#     but runc (runc has no default profile; isobench passes none, and the
+#     label says so);
+#  2. podman: its own defaults, a subset of Docker's capabilities (it
+#     drops NET_RAW, MKNOD and AUDIT_WRITE), the rest as 1;
+#  3. runsc: a subset of Docker's capabilities; gVisor's own kernel
+#     emulates /proc and /sys, so paths are printed, not asserted;
+#  4. the table of every fact side by side, for the record.
+set -uo pipefail
+bin=$1
+. "$(dirname "$0")/lib.sh"
+priv_init "container runtimes"
+priv_need_env "$bin" container
+priv_need_env "$bin" runc
+priv_need_env "$bin" podman
+priv_need_env "$bin" runsc
+if [ -z "${DOCKER_HOST:-}" ] && [ ! -S /var/run/docker.sock ] && command -v dockerd >/dev/null; then
+    priv_dockerd || { echo "FAIL: could not start dockerd: $(tail -3 "$priv_dockerd_dir/log")"; exit 1; }
+fi
+priv_need_env "$bin" docker
+before=$(leftovers)
+envs=container,container:net=host,storage=volume,container:userns=on,runc,runc:net=host,podman,docker,runsc
+"$bin" run -w null -e "$envs" -r 1 --no-warmup --size tiny --db "$db" --json >"$dir/out.json" 2>"$dir/err" ||
+    { cat "$dir/err"; bad "sandbox run failed"; }
+python3 - "$dir/out.json" <<'PY' || fail=1
+import json, sys
+rows = {r["env"]: r for r in map(json.loads, open(sys.argv[1]))}
+fail = []
+def bad(m): fail.append(m)
+DOCKER_CAPS = 0xa80425fb  # Docker's default set (core/sandbox.h's peers: envs/container/confine.c)
+keys = ["cap_eff", "cap_bnd", "no_new_privs", "seccomp", "seccomp_filters", "masked", "readonly", "sys", "cgroup"]
+print("%-34s " % "environment" + " ".join("%-16s" % k for k in keys))
+for env, r in rows.items():
+    f = r["facts"]
+    print("%-34s " % env + " ".join("%-16s" % f.get("sandbox." + k, "-") for k in keys))
+    for k in ("unmasked", "writable", "cgroup_rw"):
+        if "sandbox." + k in f: print("%-34s   %s=%s" % ("", k, f["sandbox." + k]))
+for env, r in rows.items():
+    if not r["ok"]: bad(f"{env}: {r.get('error')}"); continue
+    f = {k[8:]: v for k, v in r["facts"].items() if k.startswith("sandbox.")}
+    if env == "native": continue
+    caps = int(f.get("cap_eff", "ffffffffff"), 16)
+    if caps & ~DOCKER_CAPS: bad(f"{env}: capabilities beyond Docker's: {caps & ~DOCKER_CAPS:#x}")
+    if f.get("cgroup") == "rw": bad(f"{env}: a writable cgroup hierarchy: {f.get('cgroup_rw')}")
+    if env == "runsc": continue
+    if f.get("masked") != "8/8": bad(f"{env}: masked {f.get('masked')}: {f.get('unmasked')} visible")
+    if f.get("readonly") != "5/5": bad(f"{env}: read-only {f.get('readonly')}: {f.get('writable')} writable")
+    if f.get("sys") != "ro": bad(f"{env}: /sys is writable")
+    if env.startswith("podman"): continue
+    if caps != DOCKER_CAPS or f.get("cap_bnd") != f.get("cap_eff"):
+        bad(f"{env}: capabilities {f.get('cap_eff')}/{f.get('cap_bnd')}, not Docker's {DOCKER_CAPS:08x}")
+    want_seccomp = "0" if env.startswith("runc") else "2"
+    if f.get("seccomp") != want_seccomp: bad(f"{env}: seccomp mode {f.get('seccomp')}, want {want_seccomp}")
+if len(rows) != 9: bad(f"expected 9 environments (native first), got {sorted(rows)}")
+for m in fail: print("FAIL:", m)
+sys.exit(1 if fail else 0)
+PY
+[ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
+[ $fail = 0 ] && echo "priv sandbox: ok"
+exit $fail
