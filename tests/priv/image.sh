@@ -11,7 +11,10 @@
 #     native none; vm:image=NAME,nested=container (container-in-VM) runs
 #     in a container inside the guest: other pid namespace than the plain
 #     guest's;
-#  3. SIGKILL during a build, then `isobench cleanup`: no partial tree, no
+#  3. a hostile image whose mount targets (/.isobench, /data, /proc) are
+#     symlinks to host paths: nothing is written or mounted on the host
+#     (refused, or contained in the image);
+#  4. SIGKILL during a build, then `isobench cleanup`: no partial tree, no
 #     mount, no journal left; `image rm` removes the image.
 set -uo pipefail
 bin=$1
@@ -61,6 +64,24 @@ for r in rows:
     if r["facts"].get("image") != want: bad(f"{r['env']} ran on image {r['facts'].get('image')}, not {want}")
 PY
 [ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
+# A hostile image (a hard-linked copy of the built one): its mount targets
+# are symlinks to host paths. Every mount must stay inside the container's
+# root: refused, or made inside it - never a file or mount on the host.
+hostile=$dir/hostile
+cp -al "$ISOBENCH_IMAGE_DIR/$img/rootfs" "$hostile"
+mkdir -p "$dir/escape" "$hostile/tmp/inside"
+rm -rf "$hostile/.isobench" "$hostile/data" "$hostile/proc"
+ln -s "$dir/escape" "$hostile/.isobench" # the agent's bind target
+ln -s "$dir/escape" "$hostile/data"      # the data dir
+ln -s /tmp/inside "$hostile/proc"        # exists inside the image: contained there
+for spec in "container:image=$hostile" "container:image=$hostile,storage=volume" "runc:image=$hostile"; do
+    out=$("$bin" run -w null -e "$spec" -r 1 --no-warmup --size tiny --db "$db" 2>&1); rc=$?
+    [ -z "$(ls -A "$dir/escape")" ] || bad "$spec: the image made isobench write on the host: $(ls -A "$dir/escape")"
+    [ $rc = 0 ] || grep -q "refused\|ordinary directory" <<<"$out" ||
+        bad "$spec: exit $rc without saying why: $(tail -2 <<<"$out")"
+done
+grep -q "$dir/escape" /proc/mounts && bad "a mount landed on the host: $(grep "$dir/escape" /proc/mounts)"
+[ "$(leftovers)" = "$before" ] || bad "hostile image runs left objects: $(leftovers)"
 "$bin" image build killed --packages none >/dev/null 2>&1 &
 pid=$!
 sleep 4

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -33,11 +34,76 @@ static int mkdir_p(const char *path, mode_t mode)
     return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int touch(const char *path)
+/* openat2 with RESOLVE_IN_ROOT: every symlink on the way, absolute ones
+ * included, is resolved as if dirfd were "/" - never outside it. */
+static int open_in_root(int rootfd, const char *rel)
 {
-    int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    return (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+}
+
+/* The host path of root/dst for a mount target, resolved inside root: an
+ * image's symlinks (a /data or /.isobench/isobench pointing at a host
+ * path) are followed as if root were "/", so a mount can never land
+ * outside the container's tree. What is missing is made: directories on
+ * the way, and dst itself as a directory (dir) or an empty file. out gets
+ * the real path (no symlinks left in it: mount() follows none). Fails when
+ * a component cannot be made inside root (a dangling link, a file where a
+ * directory is needed). */
+static int root_path(const char *root, const char *dst, int dir, char *out, size_t len,
+                     struct err *e)
+{
+    int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rfd < 0) return err_sys(e, ERR_FAIL, errno, "open %s", root);
+    char rel[512];
+    if ((size_t)snprintf(rel, sizeof(rel), "%s", dst + strspn(dst, "/")) >= sizeof(rel)) {
+        close(rfd);
+        return err_set(e, ERR_FAIL, "mount target %s: too long", dst);
+    }
+    int fd = -1, pfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    for (char *p = rel; pfd >= 0;) {
+        char *slash = strchr(p, '/');
+        if (slash) *slash = '\0';
+        fd = open_in_root(rfd, rel);
+        if (fd < 0 && errno == ENOENT) { /* make it in its resolved parent */
+            int leaf = !slash;
+            int r = leaf && !dir
+                        ? openat(pfd, p, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644)
+                        : mkdirat(pfd, p, 0755);
+            if (r >= 0 && leaf && !dir) close(r);
+            fd = open_in_root(rfd, rel);
+        }
+        if (fd < 0) {
+            err_sys(e, ERR_FAIL, errno,
+                    "mount target %s: refused, it cannot be made inside the container's root "
+                    "(a symlink in the image leading out of it or nowhere?)",
+                    dst);
+            break;
+        }
+        close(pfd);
+        pfd = -1;
+        if (!slash) break;
+        *slash = '/';
+        p = slash + 1;
+        pfd = fd;
+        fd = -1;
+    }
+    if (pfd >= 0) close(pfd);
+    close(rfd);
     if (fd < 0) return -1;
+    char link[64];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, out, len - 1);
+    struct stat st;
+    int ok = n > 0 && (size_t)n < len - 1 && fstat(fd, &st) == 0;
     close(fd);
+    if (!ok)
+        return err_set(e, ERR_FAIL, "mount target %s: its path is unreadable or too long", dst);
+    out[n] = '\0';
+    if (dir != !!S_ISDIR(st.st_mode))
+        return err_set(e, ERR_FAIL, "mount target %s: the image has a %s there", dst,
+                       dir ? "file" : "directory");
     return 0;
 }
 
@@ -57,25 +123,17 @@ static int ro_tree(const char *path, struct err *e)
 static int bind_in(const char *src, const char *root, const char *dst, int ro, struct err *e)
 {
     char target[1024];
-    snprintf(target, sizeof(target), "%s%s", root, dst);
     struct stat st;
     if (stat(src, &st) < 0) return err_sys(e, ERR_FAIL, errno, "bind source %s", src);
-    char parent[1024];
-    snprintf(parent, sizeof(parent), "%s", target);
-    *strrchr(parent, '/') = '\0';
-    if (!S_ISDIR(st.st_mode) && mkdir_p(parent, 0755) < 0)
-        return err_sys(e, ERR_FAIL, errno, "cannot create %s", parent);
-    if (S_ISDIR(st.st_mode) ? mkdir_p(target, 0755) : touch(target))
-        return err_sys(e, ERR_FAIL, errno, "cannot create %s", target);
+    if (root_path(root, dst, S_ISDIR(st.st_mode), target, sizeof(target), e) < 0) return -1;
     if (do_mount(src, target, NULL, MS_BIND | MS_REC, NULL, e) < 0) return -1;
     return ro ? ro_tree(target, e) : 0;
 }
 
 static int setup_dev(const char *root, struct err *e)
 {
-    char dev[1100];
-    snprintf(dev, sizeof(dev), "%.1000s/dev", root);
-    if (mkdir_p(dev, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", dev);
+    char dev[1024];
+    if (root_path(root, "/dev", 1, dev, sizeof(dev), e) < 0) return -1;
     if (do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", e) < 0)
         return -1;
     static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
@@ -177,21 +235,16 @@ int rootfs_setup(const struct rootfs_spec *r, struct err *e)
     if (rootfs_overlay(r->state, r->lower, extra, merged, sizeof(merged), NULL, e) < 0) return -1;
     if (r->volume) {
         if (bind_in(r->volume, merged, "/data", 0, e) < 0) return -1;
-    } else if (r->data_ovl) {
-        char data[1100];
-        snprintf(data, sizeof(data), "%s/data", merged);
-        if (rootfs_data_overlay(r->data_ovl, data, extra, NULL, e) < 0) return -1;
     } else {
-        char data[1100];
-        snprintf(data, sizeof(data), "%s/data", merged);
-        if (mkdir_p(data, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", data);
+        char data[1024];
+        if (root_path(merged, "/data", 1, data, sizeof(data), e) < 0) return -1;
+        if (r->data_ovl && rootfs_data_overlay(r->data_ovl, data, extra, NULL, e) < 0) return -1;
     }
     if (bind_in(r->self, merged, ROOTFS_AGENT, 1, e) < 0) return -1;
-    char proc[1100], sys[1100];
-    snprintf(proc, sizeof(proc), "%s/proc", merged);
-    snprintf(sys, sizeof(sys), "%s/sys", merged);
-    if (mkdir_p(proc, 0555) < 0 || mkdir_p(sys, 0555) < 0)
-        return err_sys(e, ERR_FAIL, errno, "mkdir /proc or /sys");
+    char proc[1024], sys[1024];
+    if (root_path(merged, "/proc", 1, proc, sizeof(proc), e) < 0 ||
+        root_path(merged, "/sys", 1, sys, sizeof(sys), e) < 0)
+        return -1;
     if (do_mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, e) < 0) return -1;
     if (setup_dev(merged, e) < 0) return -1;
     /* A fresh read-only sysfs, as runc: with net=host too (it then shows
