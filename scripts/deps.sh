@@ -22,6 +22,7 @@ PKGS=(
     mariadb-server mariadb-client sysbench          # mysql workload: mariadbd, mariadb-admin, sysbench
     chromium                                        # tests: the HTML report rendered headless
     stress-ng                                       # scenarios: host and tenant stressors (cpu, vm, stream, hdd, sock)
+    clang libclang-rt-14-dev                        # tests/fuzz: libFuzzer targets (scripts/fuzz.sh)
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds with -Werror, runs every test, then builds
-# the tests again under ASan+UBSan and runs them too. Exit non-zero on any
-# failure. (Sanitizer builds are for tests only, never for benchmarking.)
+# the tests again under ASan+UBSan and runs them too, then runs every
+# libFuzzer target for a bounded time (scripts/fuzz.sh). Exit non-zero on
+# any failure. (Sanitizer builds are for tests only, never for benchmarking.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
@@ -30,4 +31,7 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DISOBENCH_SANITIZE=ON -DISOBE
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --output-on-failure -j1)
+
+echo "== fuzz: the parsers under libFuzzer + ASan/UBSan (${ISOBENCH_FUZZ_SECONDS:-45} s per target)"
+./scripts/fuzz.sh "${ISOBENCH_FUZZ_SECONDS:-45}"
 echo "== all tests passed"

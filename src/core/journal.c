@@ -66,10 +66,15 @@ int journal_require(const struct journal *j, struct err *e)
 
 int journal_add(struct journal *j, const char *type, const char *arg, struct err *e)
 {
-    char line[1200];
+    char line[1200], check[1200];
     int n = snprintf(line, sizeof(line), "%s %s\n", type, arg);
-    if (n < 0 || (size_t)n >= sizeof(line) || strchr(arg, '\n'))
-        return err_set(e, ERR_FAIL, "journal: bad entry");
+    if (n < 0 || (size_t)n >= sizeof(line))
+        return err_set(e, ERR_FAIL, "journal: entry '%s' too long", type);
+    memcpy(check, line, (size_t)n - 1); /* only what journal_parse_line reads back */
+    check[n - 1] = '\0';
+    const char *t, *a;
+    if (journal_parse_line(check, &t, &a) < 0)
+        return err_set(e, ERR_FAIL, "journal: malformed entry '%s %.200s'", type, arg);
     if (util_write_all(j->fd, line, (size_t)n) < 0 || fsync(j->fd) < 0)
         return err_sys(e, ERR_FAIL, errno, "journal: write failed");
     return 0;
@@ -167,12 +172,28 @@ void journal_set_undo(const struct journal_undo *table)
     undo_ext = table;
 }
 
+int journal_parse_line(char *line, const char **type, const char **arg)
+{
+    static const char *const paths[] = {"dir", "rmtree", "file", "mount", "cgroup", "swap"};
+    char *sp = strchr(line, ' ');
+    if (!sp || sp == line || strspn(line, "abcdefghijklmnopqrstuvwxyz0123456789_-") != (size_t)(sp - line))
+        return -1;
+    *sp = '\0';
+    *type = line;
+    *arg = sp + 1;
+    if (!**arg) return -1;
+    for (const unsigned char *p = (const unsigned char *)*arg; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) return -1;
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+        if (!strcmp(*type, paths[i]) && (*arg)[0] != '/') return -1;
+    return 0;
+}
+
 static int undo_line(char *line)
 {
-    char *sp = strchr(line, ' ');
-    if (!sp) return 0;
-    *sp = '\0';
-    const char *type = line, *arg = sp + 1;
+    const char *type, *arg;
+    if (!line[0]) return 0; /* an empty line: nothing was journaled there */
+    if (journal_parse_line(line, &type, &arg) < 0) return -1;
     if (!strcmp(type, "owner")) return 0;
     if (!strcmp(type, "pid")) return undo_pid(arg);
     if (!strcmp(type, "cgroup")) return undo_cgroup(arg);
@@ -196,19 +217,26 @@ static int unwind_dir(const char *dir, char *first, size_t firstn)
     FILE *f = fopen(path, "re");
     int failed = 0;
     if (f) {
-        char **lines = NULL;
-        size_t n = 0;
-        char buf[1200];
-        while (fgets(buf, sizeof(buf), f)) {
-            buf[strcspn(buf, "\n")] = '\0';
+        char **lines = NULL, *buf = NULL;
+        size_t n = 0, cap = 0;
+        ssize_t got;
+        /* whole lines, however long: a line cut in two would be two steps */
+        while ((got = getline(&buf, &cap, f)) >= 0) {
+            if (got > 0 && buf[got - 1] == '\n') buf[got - 1] = '\0';
             char **nl = realloc(lines, sizeof(*lines) * (n + 1));
-            if (!nl) break;
+            if (!nl) {
+                failed++; /* the rest is not undone: keep the journal */
+                break;
+            }
             lines = nl;
             lines[n++] = strdup(buf);
         }
+        free(buf);
         fclose(f);
         for (size_t i = n; i-- > 0;) {
-            if (lines[i]) {
+            if (!lines[i]) {
+                failed++;
+            } else {
                 char step[300];
                 snprintf(step, sizeof(step), "%s", lines[i]);
                 if (undo_line(lines[i]) < 0 && failed++ == 0 && first)

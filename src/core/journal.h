@@ -61,6 +61,15 @@ struct journal_undo {
 };
 void journal_set_undo(const struct journal_undo *table);
 
+/* Splits one journal line "type arg" in place (the newline already cut):
+ * 0 with *type and *arg pointing into line when type is one word of
+ * [a-z0-9_-] and arg is non-empty, without control characters, and - for the
+ * kinds core undoes on a path (dir, rmtree, file, mount, cgroup, swap) -
+ * an absolute path; -1 otherwise. `cleanup` reads journals left by dead
+ * runs: a malformed line is a failed step (the journal is kept for a
+ * human), never an action on a guessed argument. */
+int journal_parse_line(char *line, const char **type, const char **arg);
+
 /* Removes a directory tree (no symlinks followed); 0 when it is gone. */
 int journal_rmtree(const char *path);
 

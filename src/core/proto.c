@@ -92,6 +92,16 @@ static int kv_line(struct kvlist *l, char *rest, struct err *e)
     return kv_set(l, rest, eq + 1, e);
 }
 
+/* Copies a request field; one that does not fit is an error, never cut. */
+static int field(char *dst, size_t cap, const char *src, const char *name, struct err *e)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        return err_set(e, ERR_FAIL, "protocol: %s of %zu bytes (at most %zu)", name, n, cap - 1);
+    memcpy(dst, src, n + 1);
+    return 0;
+}
+
 int proto_decode_job(const char *buf, struct job *j, struct err *e)
 {
     memset(j, 0, sizeof(*j));
@@ -102,31 +112,34 @@ int proto_decode_job(const char *buf, struct job *j, struct err *e)
     char *save = NULL;
     for (char *line = strtok_r(tmp, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *rest = split_line(line);
+        int rc = 0;
         if (strcmp(line, "isobench") == 0)
             version = atoi(rest);
         else if (strcmp(line, "workload") == 0)
-            snprintf(j->workload, sizeof(j->workload), "%s", rest);
+            rc = field(j->workload, sizeof(j->workload), rest, "workload", e);
         else if (strcmp(line, "size") == 0)
             j->size = size_parse(rest);
         else if (strcmp(line, "role") == 0)
-            snprintf(j->role, sizeof(j->role), "%s", rest);
+            rc = field(j->role, sizeof(j->role), rest, "role", e);
         else if (strcmp(line, "data") == 0)
-            snprintf(j->data, sizeof(j->data), "%s", rest);
+            rc = field(j->data, sizeof(j->data), rest, "data", e);
         else if (strcmp(line, "hostcpu") == 0)
-            snprintf(j->hostcpu, sizeof(j->hostcpu), "%s", rest);
+            rc = field(j->hostcpu, sizeof(j->hostcpu), rest, "hostcpu", e);
         else if (strcmp(line, "secret") == 0) {
             if (!util_is_secret(rest))
                 return err_set(e, ERR_FAIL, "protocol: the secret is not 16..64 hex digits");
-            snprintf(j->secret, sizeof(j->secret), "%s", rest);
+            rc = field(j->secret, sizeof(j->secret), rest, "secret", e);
         } else if (strcmp(line, "peer") == 0) {
             char a[64];
             if (sscanf(rest, "%63s %d", a, &j->port) != 2 || j->port <= 0 || j->port > 65535)
                 return err_set(e, ERR_FAIL, "protocol: bad peer line '%s'", rest);
             snprintf(j->addr, sizeof(j->addr), "%s", strcmp(a, "-") ? a : "");
         } else if (strcmp(line, "opt") == 0) {
-            if (kv_line(&j->opts, rest, e) < 0) return -1;
-        } else
-            return err_set(e, ERR_FAIL, "protocol: unknown request line '%s'", line);
+            rc = kv_line(&j->opts, rest, e);
+        } else {
+            return err_set(e, ERR_FAIL, "protocol: unknown request line '%.40s'", line);
+        }
+        if (rc < 0) return -1;
     }
     if (version != PROTO_VERSION)
         return err_set(e, ERR_FAIL, "protocol: not an isobench v%d request", PROTO_VERSION);
@@ -197,8 +210,14 @@ int proto_decode_reply(const char *buf, struct reply *r, struct err *e)
         } else if (strcmp(line, "metric") == 0) {
             char name[48], unit[24], better[8];
             double v;
-            if (sscanf(rest, "%47s %23s %7s %lf", name, unit, better, &v) != 4)
-                return err_set(e, ERR_FAIL, "protocol: malformed metric '%s'", rest);
+            int end = 0, nl = 0, ul = 0, bl = 0;
+            /* each word whole (a longer one is refused, never cut), then
+             * nothing but the value */
+            if (sscanf(rest, "%47s%n %23s%n %7s%n %lf %n", name, &nl, unit, &ul, better, &bl, &v,
+                       &end) != 4 ||
+                rest[end] || (rest[nl] && rest[nl] != ' ') || (rest[ul] && rest[ul] != ' ') ||
+                (rest[bl] && rest[bl] != ' '))
+                return err_set(e, ERR_FAIL, "protocol: malformed metric '%.80s'", rest);
             if (result_add(&r->res, name, unit, better_parse(better), v, e) < 0) return -1;
         } else if (strcmp(line, "fact") == 0) {
             if (kv_line(&r->res.facts, rest, e) < 0) return -1;
@@ -206,7 +225,7 @@ int proto_decode_reply(const char *buf, struct reply *r, struct err *e)
             result_raw_append(&r->res, rest);
             result_raw_append(&r->res, "\n");
         } else {
-            return err_set(e, ERR_FAIL, "protocol: unknown reply line '%s'", line);
+            return err_set(e, ERR_FAIL, "protocol: unknown reply line '%.40s'", line);
         }
     }
     if (version != PROTO_VERSION)

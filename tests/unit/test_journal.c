@@ -160,6 +160,33 @@ static void undo_table(void **state)
 
 /* An environment that needs the journal reports why it could not be made
  * (the runner keeps journal_open's error), not a guess. */
+/* What cleanup reads from a dead run's journal: only well-formed steps are
+ * acted on; the writer refuses what the reader would not read back. */
+static void lines_parsed_strictly(void **state)
+{
+    (void)state;
+    const char *type, *arg;
+    char ok1[] = "rmtree /var/tmp/isobench-x", ok2[] = "docker-image isobench-abc:1",
+         ok3[] = "pid 123 456";
+    assert_int_equal(journal_parse_line(ok1, &type, &arg), 0);
+    assert_string_equal(type, "rmtree");
+    assert_string_equal(arg, "/var/tmp/isobench-x");
+    assert_int_equal(journal_parse_line(ok2, &type, &arg), 0);
+    assert_int_equal(journal_parse_line(ok3, &type, &arg), 0);
+    assert_string_equal(arg, "123 456");
+    char bad1[] = "rmtree relative/path", bad2[] = "rmtree", bad3[] = "rmtree ", bad4[] = " /x",
+         bad5[] = "Dir /x", bad6[] = "file /a\tb", bad7[] = "mount x/../y";
+    char *bads[] = {bad1, bad2, bad3, bad4, bad5, bad6, bad7};
+    for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++)
+        assert_int_equal(journal_parse_line(bads[i], &type, &arg), -1);
+    /* the writer: a relative path for a path kind, a control character */
+    struct journal j = {.fd = -1};
+    struct err e = {0};
+    assert_int_equal(journal_add(&j, "rmtree", "relative", &e), -1);
+    assert_non_null(strstr(e.msg, "malformed"));
+    assert_int_equal(journal_add(&j, "link", "a\nrmtree /", &e), -1);
+}
+
 static void require_keeps_the_reason(void **state)
 {
     (void)state;
@@ -186,6 +213,7 @@ int main(void)
         cmocka_unit_test(unwind_in_reverse),
         cmocka_unit_test(cleanup_only_dead_owners),
         cmocka_unit_test(require_keeps_the_reason),
+        cmocka_unit_test(lines_parsed_strictly),
         cmocka_unit_test(undo_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -30,6 +30,18 @@ static void job_roundtrip(void **state)
     assert_int_equal(proto_decode_job("workload x\nsize tiny\n", &back, &e), -1);
     assert_int_equal(proto_decode_job("isobench 1\nbogus 1\n", &back, &e), -1);
     assert_string_equal(back.secret, ""); /* none unless the runner set one */
+    /* a field longer than its slot is refused, never cut */
+    char big[600];
+    snprintf(big, sizeof(big), "isobench 1\nworkload null\nsize tiny\ndata /%0300d\n", 0);
+    assert_int_equal(proto_decode_job(big, &back, &e), -1);
+    assert_non_null(strstr(e.msg, "data of 301 bytes"));
+    struct reply rb;
+    snprintf(big, sizeof(big), "isobench 1\nstatus ok\nmetric %060d u higher 1.5\n", 0);
+    assert_int_equal(proto_decode_reply(big, &rb, &e), -1);
+    assert_int_equal(
+        proto_decode_reply("isobench 1\nstatus ok\nmetric a u higher 1.5 junk\n", &rb, &e), -1);
+    assert_int_equal(proto_decode_reply("isobench 1\nstatus ok\nmetric a u higher 1.5\n", &rb, &e),
+                     0);
     /* a network job's password: hex digits cross, anything else is refused
      * both ways (it lands in a server's configuration) */
     assert_int_equal(util_random_hex(j.secret, 33, &e), 0);

@@ -43,6 +43,13 @@ static void parse_rejects_malformed(void **state)
     assert_int_equal(spec_parse("container:net=host,net=nat", &sp, &e), -1);
     assert_non_null(strstr(e.msg, "twice"));
     assert_int_equal(spec_parse("bad name", &sp, &e), -1);
+    /* fits as written, not once its flags read "=on" (found by fuzz_spec):
+     * refused, never stored cut */
+    char many[256] = "a:k0";
+    for (int i = 1; strlen(many) < 240; i++)
+        snprintf(many + strlen(many), sizeof(many) - strlen(many), ",k%d", i);
+    assert_int_equal(spec_parse(many, &sp, &e), -1);
+    assert_non_null(strstr(e.msg, "once written out"));
 }
 
 static void split_list_continues_pairs(void **state)
