@@ -176,7 +176,8 @@ int journal_parse_line(char *line, const char **type, const char **arg)
 {
     static const char *const paths[] = {"dir", "rmtree", "file", "mount", "cgroup", "swap"};
     char *sp = strchr(line, ' ');
-    if (!sp || sp == line || strspn(line, "abcdefghijklmnopqrstuvwxyz0123456789_-") != (size_t)(sp - line))
+    if (!sp || sp == line ||
+        strspn(line, "abcdefghijklmnopqrstuvwxyz0123456789_-") != (size_t)(sp - line))
         return -1;
     *sp = '\0';
     *type = line;
