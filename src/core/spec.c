@@ -42,11 +42,11 @@ int spec_parse(const char *s, struct spec *out, struct err *e)
      * and parsed again: one that does not fit is refused, never cut */
     size_t off = (size_t)snprintf(out->text, sizeof(out->text), "%s", out->name);
     for (int i = 0; i < out->kv.n && off < sizeof(out->text); i++)
-        off += (size_t)snprintf(out->text + off, sizeof(out->text) - off, "%c%s=%s",
-                                i ? ',' : ':', out->kv.v[i].key, out->kv.v[i].val);
+        off += (size_t)snprintf(out->text + off, sizeof(out->text) - off, "%c%s=%s", i ? ',' : ':',
+                                out->kv.v[i].key, out->kv.v[i].val);
     if (off >= sizeof(out->text))
-        return err_set(e, ERR_USAGE, "spec '%.40s...' is too long once written out (%zu bytes)",
-                       s, sizeof(out->text) - 1);
+        return err_set(e, ERR_USAGE, "spec '%.40s...' is too long once written out (%zu bytes)", s,
+                       sizeof(out->text) - 1);
     return 0;
 }
 
