@@ -10,7 +10,7 @@ PKGS=(
     libseccomp-dev libmnl-dev libnftables-dev       # container: seccomp, rtnetlink, nftables
     libcmocka-dev python3                           # unit tests, JSON checks
     runc iproute2 nftables procps                   # runc driver; leak checks in tests (ip, nft, pgrep)
-    podman                                          # podman driver (with runc)
+    podman golang-github-containers-common          # podman driver (with runc); seccomp.json: the containers' filter
     liburing-dev                                    # blockio: io_uring
     qemu-system-x86 linux-image-cloud-amd64 e2fsprogs kmod  # vm: QEMU, guest kernel + modules, mke2fs, modinfo
     hpcc openmpi-bin xz-utils                       # bench/fidelity-cpu.sh references

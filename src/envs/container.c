@@ -24,6 +24,7 @@
 
 #include "envs/container/cgroup.h"
 #include "envs/container/config.h"
+#include "envs/container/confine.h"
 #include "envs/container/net.h"
 #include "envs/container/rootfs.h"
 #include "envs/env.h"
@@ -252,13 +253,14 @@ static int container_up(struct env_ctx *ctx, struct err *e)
     if (container_prepare(c, ctx, e) < 0 || (c->userns && userns_prepare(c, ctx, e) < 0) ||
         container_start(c, ctx, t0, e) < 0)
         return -1;
-    char label[512];
+    char label[640], sc[160];
+    confine_profile_summary(sc, sizeof(sc));
     snprintf(label, sizeof(label),
              "own runtime: ns mnt,pid,uts,ipc,cgroup%s%s; net=%s; storage=%s; image=%.80s; "
-             "cgroup %s",
+             "cgroup %s; %s",
              strcmp(c->cfg.net, "host") ? ",net" : "",
              c->userns ? ",user (root = host uid 100000)" : "", c->cfg.net, c->cfg.storage,
-             c->cfg.image, c->cg.v2 ? "v2" : "v1");
+             c->cfg.image, c->cg.v2 ? "v2" : "v1", sc);
     kv_set(&ctx->facts, "label", label, NULL);
     ctr_reach(&c->cfg, ctx);
     return 0;

@@ -22,6 +22,7 @@
 #include "envs/undo.h"
 #include "envs/container/oci.h"
 #include "envs/container/config.h"
+#include "envs/container/confine.h"
 #include "envs/container/rootfs.h"
 #include "envs/env.h"
 
@@ -245,7 +246,8 @@ static int oci_up(struct env_ctx *ctx, const struct oci_rt *rt, struct err *e)
     oci_argv(r, bin, plat, netf, argv);
     if (env_start_cli(argv, rt->stdio, 0, ctx, t0, &r->pid, &r->chan, e) < 0)
         return err_wrap(e, "%s run %s", rt->name, r->id);
-    char buf[700];
+    char buf[700], sc[160];
+    confine_profile_summary(sc, sizeof(sc));
     if (rt == &rt_runsc)
         snprintf(buf, sizeof(buf),
                  "gVisor runsc (platform=%s) OCI bundle: ns mnt,pid,uts,ipc,cgroup%s; net=%s "
@@ -256,9 +258,9 @@ static int oci_up(struct env_ctx *ctx, const struct oci_rt *rt, struct err *e)
     else
         snprintf(buf, sizeof(buf),
                  "runc OCI bundle: ns mnt,pid,uts,ipc,cgroup%s; net=%s; storage=%s; "
-                 "image=%.80s; no seccomp (runc has no default profile)",
-                 strcmp(r->cfg.net, "host") ? ",net" : "", r->cfg.net, r->cfg.storage,
-                 r->cfg.image);
+                 "image=%.80s; %s",
+                 strcmp(r->cfg.net, "host") ? ",net" : "", r->cfg.net, r->cfg.storage, r->cfg.image,
+                 sc);
     kv_set(&ctx->facts, "label", buf, NULL);
     ctr_reach(&r->cfg, ctx);
     return 0;

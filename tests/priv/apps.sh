@@ -83,6 +83,6 @@ for env in native container; do
         bad "failing client on $env: exit $rc after ${took}s: $out"
 done
 [ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
-priv_sigkill_loop "1.5 4" -w mysql -e container,native -r 2 --size tiny "${opts[@]:6}"
+priv_sigkill_loop 10 4 run -w mysql -e container,native -r 2 --size tiny "${opts[@]:6}"
 [ $fail = 0 ] && echo "priv apps: ok"
 exit $fail

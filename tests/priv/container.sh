@@ -77,7 +77,7 @@ sqlite3 "$dir/ab.db" "SELECT value FROM run_facts WHERE key='abort_reason'" | gr
 [ "$(leftovers)" = "$before" ] || bad "the aborted run left objects: $(leftovers)"
 
 # SIGKILL at several points of container setup and run, then cleanup.
-priv_sigkill_loop "0.02 0.05 0.1 0.3 0.8 1.5" -w null,stream -e "container,container:userns=on,container:net=host,storage=volume$extra" \
+priv_sigkill_loop 10 1.5 run -w null,stream -e "container,container:userns=on,container:net=host,storage=volume$extra" \
     -r 3 --size tiny
 [ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$fwd_before" ] || bad "ip_forward not restored"
 [ $fail = 0 ] && echo "priv container: ok"

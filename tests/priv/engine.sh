@@ -46,6 +46,6 @@ for spec in $eng:net=bogus $eng:image=/ $eng:storage=aufs $eng:cpus=99; do
     [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "$spec: exit $rc: $out"
 done
 [ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
-priv_sigkill_loop "0.1 0.6 2" -w null,netlat -e "$eng,$eng:storage=volume" -r 3 --size tiny -o duration=0.5
+priv_sigkill_loop 10 2.5 run -w null,netlat -e "$eng,$eng:storage=volume" -r 3 --size tiny -o duration=0.5
 [ $fail = 0 ] && echo "priv $eng: ok"
 exit $fail

@@ -115,21 +115,44 @@ priv_dockerd_stop() {
 # cleanup` and checks that nothing the run made is left (against
 # $before, taken before the test's first run).
 #   priv_sigkill_loop "DELAYS" ARGS...   (uses $bin, $db)
+# The kill drill: ROUNDS runs of `isobench CMD...` (run, scenario run), each SIGKILLed
+# after a delay drawn uniformly from [0.02, MAX] s (setup, mid-sample,
+# teardown alike), then `isobench cleanup`. After every round: nothing of
+# the run is left (leftovers), the database passes PRAGMA
+# integrity_check, every sample the run had reported (a plain run: its
+# NDJSON lines, written after each commit) is still stored, and the run is marked
+# interrupted (or complete, when it ended before the kill). Seeded: the
+# seed is printed, and ISOBENCH_DRILL_SEED=S replays the same delays.
+#   priv_sigkill_loop ROUNDS MAX CMD...
 priv_sigkill_loop() {
-    local delays=$1 delay pid now
-    shift
-    for delay in $delays; do
-        "$bin" run "$@" --db "$db" >/dev/null 2>&1 &
+    local rounds=$1 max=$2 seed=${ISOBENCH_DRILL_SEED:-$((RANDOM * 32768 + RANDOM))} i delay pid
+    shift 2
+    local json=()
+    [ "$1" = run ] && json=(--json)
+    echo "kill drill: $rounds rounds of $*, delays up to ${max}s, ISOBENCH_DRILL_SEED=$seed"
+    for i in $(seq "$rounds"); do
+        delay=$(awk -v s="$seed" -v i="$i" -v m="$max" 'BEGIN{srand(s + i); printf "%.3f", 0.02 + rand() * (m - 0.02)}')
+        "$bin" "$@" --db "$db" "${json[@]}" >"$dir/drill.json" 2>/dev/null &
         pid=$!
         sleep "$delay"
         kill -KILL $pid 2>/dev/null
         wait $pid 2>/dev/null
         sleep 0.5
-        "$bin" cleanup --db "$db" >/dev/null || bad "cleanup failed after SIGKILL at ${delay}s"
-        st=$(sqlite3 "$db" "SELECT status FROM runs ORDER BY id DESC LIMIT 1" 2>/dev/null)
-        # a killed run is interrupted, never left "running" (one that ended first keeps its status)
-        [ "$st" != running ] || bad "after SIGKILL at ${delay}s and cleanup the run is still 'running'"
+        local at="round $i (SIGKILL at ${delay}s, seed $seed)"
+        "$bin" cleanup --db "$db" >/dev/null || bad "$at: cleanup failed"
+        [ "$(sqlite3 "$db" 'PRAGMA integrity_check' 2>&1)" = ok ] || bad "$at: integrity_check: $(sqlite3 "$db" 'PRAGMA integrity_check' 2>&1 | head -3)"
+        local uuid st seen kept
+        uuid=$(grep -o -m1 '"run":"[^"]*"' "$dir/drill.json" | cut -d'"' -f4)
+        if [ -n "$uuid" ]; then
+            seen=$(grep -c '"rep":' "$dir/drill.json")
+            kept=$(sqlite3 "$db" "SELECT count(*) FROM measurements m JOIN runs r ON r.id = m.run_id WHERE r.uuid = '$uuid'")
+            [ "$kept" -ge "$seen" ] || bad "$at: the run reported $seen samples, the store keeps $kept"
+            st=$(sqlite3 "$db" "SELECT status FROM runs WHERE uuid = '$uuid'")
+        else # killed before the first sample: the newest run, if it got that far
+            st=$(sqlite3 "$db" "SELECT status FROM runs ORDER BY id DESC LIMIT 1" 2>/dev/null)
+        fi
+        case "$st" in interrupted | complete | "") ;; *) bad "$at: the run is '$st' after cleanup, not interrupted" ;; esac
         now=$(leftovers)
-        [ "$now" = "$before" ] || bad "after SIGKILL at ${delay}s and cleanup, left: $now"
+        [ "$now" = "$before" ] || bad "$at: left: $now"
     done
 }

@@ -71,7 +71,7 @@ out=$("$bin" run -w blockio -e native:data=relative --db "$db" 2>&1 >/dev/null);
 [ $rc = 2 ] || bad "native:data=relative: exit $rc: $out"
 [ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
 
-priv_sigkill_loop "0.05 0.3 1.0" -w netlat,blockio -e native,container -r 2 --size tiny -o duration=1 \
+priv_sigkill_loop 10 1.2 run -w netlat,blockio -e native,container -r 2 --size tiny -o duration=1 \
     -o runtime=0.5 -o file-size=32M
 [ $fail = 0 ] && echo "priv netio: ok"
 exit $fail

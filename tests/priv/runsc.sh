@@ -43,7 +43,7 @@ for spec in runsc:platform=bogus runsc:net=nat runsc:storage=aufs runsc:cpus=99;
     [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "$spec: exit $rc: $out"
 done
 [ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
-priv_sigkill_loop "0.1 0.5 1.5" -w null,netlat -e runsc,runsc:net=host,storage=volume -r 3 --size tiny \
+priv_sigkill_loop 10 1.5 run -w null,netlat -e runsc,runsc:net=host,storage=volume -r 3 --size tiny \
     -o duration=0.3
 [ $fail = 0 ] && echo "priv runsc: ok"
 exit $fail

@@ -122,4 +122,9 @@ for env in native container; do
     st=$(sqlite3 "$db" "SELECT status FROM runs ORDER BY id DESC LIMIT 1")
     [ "$st" != running ] || bad "a killed scenario run is still 'running'"
 done
+# the kill drill over the scenario engine: ten seeded moments (tenants
+# starting, stressors running, samples committing, teardown)
+priv_sigkill_loop 10 5 scenario run noisy-neighbour -e native,container --size tiny -r 2 \
+    -o victims=compress -o aggressors=vm -o bytes=64M -o workers=1
+[ $fail = 0 ] && echo "priv scenario: ok"
 exit $fail

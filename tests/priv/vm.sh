@@ -63,6 +63,6 @@ out=$(ISOBENCH_FAILPOINT=guest-init "$bin" run -w null -e vm:mem=1G -r 1 --size 
 [ $rc = 1 ] && grep -q "the guest failed before it was ready: init failed on request (isobench.failpoint=init)" <<<"$out" ||
     bad "guest init failpoint: exit $rc: $out"
 [ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
-priv_sigkill_loop "0.5 3 8" -w null,blockio,netlat -e vm -r 2 --size tiny -o runtime=0.5 -o file-size=32M
+priv_sigkill_loop 10 8 run -w null,blockio,netlat -e vm -r 2 --size tiny -o runtime=0.5 -o file-size=32M
 [ $fail = 0 ] && echo "priv vm: ok"
 exit $fail

@@ -4,6 +4,8 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <stdio.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "envs/container/config.h"
 #include "envs/container/confine.h"
 #include "envs/container/oci.h"
+#include "envs/container/rootfs.h"
 
 static void parse_plain_and_pairs(void **state)
 {
@@ -212,6 +215,43 @@ static int json_array(const char *text, const char *key, char out[][64], int max
     return n;
 }
 
+static int count_rules(const struct confine_sc_rule *r, void *arg)
+{
+    int *n = arg;
+    n[0]++;
+    n[1] += r->errno_ret < 0;
+    return 0;
+}
+
+/* The filter the own runtime loads, in a child that drops what a container
+ * drops: what the profile allows works, what it refuses by name fails with
+ * its errno (EPERM), what it does not name with the default (ENOSYS). */
+static void seccomp_profile_enforced(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        fprintf(stderr, "SKIP: dropping capabilities needs root\n");
+        skip();
+    }
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct err e = {0};
+        if (security_apply(&e) < 0) _exit(10);
+        if (getppid() <= 0) _exit(11); /* allowed */
+        errno = 0;
+        if (syscall(SYS_kexec_load, 0, 0, NULL, 0) == 0 || errno != EPERM) _exit(12); /* named */
+        errno = 0;
+        if (syscall(SYS_add_key, NULL, NULL, NULL, 0, 0) == 0 || errno != ENOSYS) _exit(13);
+        _exit(0);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    if (WEXITSTATUS(st)) fprintf(stderr, "the filtered child failed check %d\n", WEXITSTATUS(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* Confinement is defined once: the OCI bundle isobench writes for runc and
  * runsc carries exactly the capabilities, masked and read-only paths the
  * own runtime applies (confine.h) - a list edited in one place only. */
@@ -255,6 +295,25 @@ static void oci_bundle_confinement_matches_own_runtime(void **state)
     /* Docker's own lists, spot-checked: a capability it drops, a path it masks */
     assert_null(strstr(text, "CAP_SYS_ADMIN"));
     assert_non_null(strstr(text, "\"/proc/kcore\""));
+    /* the seccomp filter: the profile's, deny by default, one entry per
+     * rule that applies to Docker's capabilities */
+    assert_non_null(strstr(text, "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\""));
+    int rules = 0;
+    for (const char *p = text; (p = strstr(p, "{\"names\":[")); p++)
+        rules++;
+    int counted[2] = {0, 0};
+    confine_profile_each(count_rules, counted);
+    assert_int_equal(rules, counted[0]);
+    assert_true(counted[1] > 300); /* the allowlist */
+    assert_non_null(strstr(text, "{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}"));
+    /* named and refused (EPERM); not named at all: the default's errno */
+    assert_non_null(strstr(text, "{\"names\":[\"kexec_load\"],\"action\":\"SCMP_ACT_ERRNO\""));
+    assert_null(strstr(text, "\"io_uring_setup\""));
+    /* what needs a capability the container lacks is refused (bpf) */
+    assert_null(strstr(text, "{\"names\":[\"bpf\"],\"action\":\"SCMP_ACT_ALLOW\""));
+    /* personality: allowed for listed values only (an argument filter) */
+    assert_non_null(strstr(text, "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\","
+                                 "\"args\":[{\"index\":0,"));
     free(text);
     free(ctx);
     unlink(path);
@@ -299,6 +358,7 @@ int main(void)
         cmocka_unit_test(kv_overflow_is_counted),
         cmocka_unit_test(errors_keep_errno_and_mark_cuts),
         cmocka_unit_test(oci_bundle_confinement_matches_own_runtime),
+        cmocka_unit_test(seccomp_profile_enforced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

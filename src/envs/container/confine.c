@@ -1,6 +1,10 @@
 #include "envs/container/confine.h"
 
 #include <linux/capability.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
 #include <stddef.h>
 
 const struct confine_cap confine_caps[] = {
@@ -21,57 +25,57 @@ const struct confine_cap confine_caps[] = {
     {0, NULL},
 };
 
-const char *const confine_denied_syscalls[] = {
-    "acct",
-    "add_key",
-    "bpf",
-    "clock_adjtime",
-    "clock_settime",
-    "create_module",
-    "delete_module",
-    "finit_module",
-    "get_kernel_syms",
-    "init_module",
-    "ioperm",
-    "iopl",
-    "kcmp",
-    "kexec_file_load",
-    "kexec_load",
-    "keyctl",
-    "lookup_dcookie",
-    "mount",
-    "move_mount",
-    "open_tree",
-    "fsopen",
-    "fsmount",
-    "fsconfig",
-    "fspick",
-    "name_to_handle_at",
-    "nfsservctl",
-    "open_by_handle_at",
-    "perf_event_open",
-    "pivot_root",
-    "process_vm_readv",
-    "process_vm_writev",
-    "ptrace",
-    "query_module",
-    "quotactl",
-    "reboot",
-    "request_key",
-    "setns",
-    "settimeofday",
-    "stime",
-    "swapon",
-    "swapoff",
-    "sysfs",
-    "_sysctl",
-    "umount",
-    "umount2",
-    "unshare",
-    "uselib",
-    "userfaultfd",
-    "ustat",
-    "vm86",
-    "vm86old",
-    NULL,
-};
+#include "seccomp_profile.h" /* generated: confine_profile_rules[] */
+
+const char confine_profile_source[] = CONFINE_PROFILE_SOURCE;
+const int confine_profile_default_errno = CONFINE_PROFILE_DEFAULT_ERRNO;
+const char *const confine_profile_arches[] = CONFINE_PROFILE_ARCHES;
+
+static int cap_kept(const char *name)
+{
+    for (const struct confine_cap *c = confine_caps; c->name; c++)
+        if (!strcmp(c->name, name)) return 1;
+    return 0;
+}
+
+/* The running kernel is at least "major.minor". */
+static int kernel_at_least(const char *min)
+{
+    struct utsname u;
+    int want_maj = 0, want_min = 0, maj = 0, mnr = 0;
+    if (!min[0]) return 1;
+    if (sscanf(min, "%d.%d", &want_maj, &want_min) < 1 || uname(&u) < 0 ||
+        sscanf(u.release, "%d.%d", &maj, &mnr) < 1)
+        return 0;
+    return maj > want_maj || (maj == want_maj && mnr >= want_min);
+}
+
+int confine_profile_each(int (*fn)(const struct confine_sc_rule *r, void *arg), void *arg)
+{
+    for (const struct confine_sc_rule *r = confine_profile_rules; r->name; r++) {
+        int applies = kernel_at_least(r->min_kernel);
+        for (int i = 0; applies && r->inc_caps[i]; i++)
+            applies = cap_kept(r->inc_caps[i]);
+        for (int i = 0; applies && r->exc_caps[i]; i++)
+            applies = !cap_kept(r->exc_caps[i]);
+        int rc = applies ? fn(r, arg) : 0;
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int count_rule(const struct confine_sc_rule *r, void *arg)
+{
+    int *n = arg;
+    n[0]++;
+    n[1] += r->errno_ret < 0;
+    return 0;
+}
+
+void confine_profile_summary(char *buf, size_t len)
+{
+    int n[2] = {0, 0};
+    confine_profile_each(count_rule, n);
+    snprintf(buf, len, "seccomp %s: %d rules (%d allow), others errno %d", confine_profile_source,
+             n[0], n[1], confine_profile_default_errno);
+}

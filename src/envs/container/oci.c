@@ -2,6 +2,7 @@
 #include "envs/container/oci.h"
 
 #include <errno.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -60,6 +61,53 @@ static void write_mount(FILE *f, const char *dst, const char *type, const char *
     fputs(",\"options\":", f);
     json_strs(f, opts);
     fputc('}', f);
+}
+
+struct sc_json {
+    FILE *f;
+    int n; /* entries written */
+};
+
+/* One profile rule as an OCI seccomp entry. */
+static int json_sc_rule(const struct confine_sc_rule *r, void *arg)
+{
+    struct sc_json *j = arg;
+    FILE *f = j->f;
+    static const char *const ops[] = {[SCMP_CMP_NE] = "SCMP_CMP_NE",
+                                      [SCMP_CMP_LT] = "SCMP_CMP_LT",
+                                      [SCMP_CMP_LE] = "SCMP_CMP_LE",
+                                      [SCMP_CMP_EQ] = "SCMP_CMP_EQ",
+                                      [SCMP_CMP_GE] = "SCMP_CMP_GE",
+                                      [SCMP_CMP_GT] = "SCMP_CMP_GT",
+                                      [SCMP_CMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ"};
+    fputs(j->n++ ? ",{\"names\":[" : "{\"names\":[", f);
+    json_str(f, r->name);
+    if (r->errno_ret < 0)
+        fputs("],\"action\":\"SCMP_ACT_ALLOW\"", f);
+    else
+        fprintf(f, "],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":%d", r->errno_ret);
+    if (r->nargs) fputs(",\"args\":[", f);
+    for (int i = 0; i < r->nargs; i++)
+        fprintf(f, "%s{\"index\":%u,\"value\":%llu,\"valueTwo\":%llu,\"op\":\"%s\"}", i ? "," : "",
+                r->args[i].idx, r->args[i].a, r->args[i].b, ops[r->args[i].op]);
+    if (r->nargs) fputc(']', f);
+    fputc('}', f);
+    return 0;
+}
+
+/* linux.seccomp: the same profile the own runtime loads (confine.h), so
+ * runc's containers are filtered as Docker's are. */
+static void json_seccomp(FILE *f)
+{
+    fprintf(f,
+            ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":%d,"
+            "\"architectures\":",
+            confine_profile_default_errno);
+    json_strs(f, confine_profile_arches);
+    fputs(",\"syscalls\":[", f);
+    struct sc_json j = {.f = f};
+    confine_profile_each(json_sc_rule, &j);
+    fputs("]}", f);
 }
 
 int oci_write_config(const char *bundle, const struct ctr_config *cfg, const char *volume,
@@ -150,6 +198,7 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
     json_masked(f);
     fputs(",\"readonlyPaths\":", f);
     json_strs(f, sandbox_readonly);
+    json_seccomp(f);
     fputs("}}\n", f);
     if (fclose(f) != 0) return err_sys(e, ERR_FAIL, errno, "writing %s", path);
     return 0;
