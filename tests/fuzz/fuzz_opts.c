@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
+
 #include "run/slice.h"
 #include "workloads/workload.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct wl_opt opts[] = {
     {"n", "a count", {"1", "2", "3"}, .type = WL_T_UINT, .min = 1, .max = 4096, .values = "auto"},
@@ -25,10 +25,8 @@ static const struct wl_opt opts[] = {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
+    char *s = fuzz_cstr(data, size);
     if (!s) return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
     struct err e = {0};
     struct kvlist given = {0};
     char *save = NULL;

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/proto.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "core/proto.h"
 
 static char buf[PROTO_MAX];
 
@@ -43,10 +43,8 @@ static void reply_roundtrip(const char *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size >= PROTO_MAX) return 0; /* proto_recv refuses larger frames */
-    char *s = malloc(size + 1);
+    char *s = fuzz_cstr(data, size);
     if (!s) return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
     job_roundtrip(s);
     reply_roundtrip(s);
     proto_is_cancel(s);

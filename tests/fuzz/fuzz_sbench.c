@@ -6,16 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workloads/sbench.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "workloads/sbench.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
+    char *s = fuzz_cstr(data, size);
     if (!s) return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
     struct sbench_report r;
     struct err e = {0};
     if (sbench_parse(s, &r, &e) == 0 &&

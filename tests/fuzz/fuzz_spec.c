@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/spec.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "core/spec.h"
 
 /* A parsed spec's canonical text parses again to the same spec. */
 static void roundtrip(const struct spec *sp)
@@ -24,10 +24,8 @@ static void roundtrip(const struct spec *sp)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
+    char *s = fuzz_cstr(data, size);
     if (!s) return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
     struct err e = {0};
     static struct spec list[16];
     int n = spec_split_list(s, list, 16, &e);
