@@ -22,6 +22,7 @@ before=$(sqlite3 "$db" 'SELECT count(*) FROM measurements'):$(sqlite3 "$db" 'SEL
 expect 2 "unknown workload 'nope'" -- "$bin" run -w nope --db "$db"
 expect 2 "unknown environment 'mars'" -- "$bin" run -w null -e mars --db "$db"
 expect 2 "unknown key 'foo'" -- "$bin" run -w null -e native:foo=1 --db "$db"
+expect 2 "environment xen is unavailable: needs a Xen dom0" -- "$bin" run -w null -e xen --db "$db"
 expect 2 "no option 'bogus'" -- "$bin" run -w null -o null.bogus=1 --db "$db"
 expect 2 "matches no selected workload" -- "$bin" run -w null -o ntimes=3 --db "$db"
 expect 2 "are available" -- "$bin" run -w randomaccess -o table-size=64T --db "$db"

@@ -74,6 +74,8 @@ rm -rf "$hostile/.isobench" "$hostile/data" "$hostile/proc"
 ln -s "$dir/escape" "$hostile/.isobench" # the agent's bind target
 ln -s "$dir/escape" "$hostile/data"      # the data dir
 ln -s /tmp/inside "$hostile/proc"        # exists inside the image: contained there
+truncate -s 1T "$hostile/huge"           # a huge (sparse) file: the overlay's lower, never copied
+cp /usr/bin/id "$hostile/usr/local/bin/suid-id" && chmod 4755 "$hostile/usr/local/bin/suid-id"
 for spec in "container:image=$hostile" "container:image=$hostile,storage=volume" "runc:image=$hostile"; do
     out=$("$bin" run -w null -e "$spec" -r 1 --no-warmup --size tiny --db "$db" 2>&1); rc=$?
     [ -z "$(ls -A "$dir/escape")" ] || bad "$spec: the image made isobench write on the host: $(ls -A "$dir/escape")"
@@ -81,6 +83,17 @@ for spec in "container:image=$hostile" "container:image=$hostile,storage=volume"
         bad "$spec: exit $rc without saying why: $(tail -2 <<<"$out")"
 done
 grep -q "$dir/escape" /proc/mounts && bad "a mount landed on the host: $(grep "$dir/escape" /proc/mounts)"
+# fixed up so it runs: the huge file and the setuid binary stay contained -
+# no_new_privs holds (setuid raises nothing), and the host's disk did not
+# take the huge file's terabyte
+rm -f "$hostile/.isobench" "$hostile/data"
+mkdir -p "$hostile/data"
+used0=$(df -k --output=used /var/lib /run | tail -n +2 | awk '{s += $1} END {print s}')
+"$bin" run -w null -e "container:image=$hostile" -r 1 --no-warmup --size tiny --db "$db" --json >"$dir/hostile.json" 2>"$dir/hostile.err" ||
+    { cat "$dir/hostile.err"; bad "the fixed-up hostile image did not run"; }
+grep -q '"sandbox.no_new_privs":"1"' "$dir/hostile.json" || bad "no_new_privs is not set in the image's container"
+used1=$(df -k --output=used /var/lib /run | tail -n +2 | awk '{s += $1} END {print s}')
+[ $((used1 - used0)) -lt 1048576 ] || bad "the host's disk grew by $((used1 - used0)) KiB running an image with a huge file"
 [ "$(leftovers)" = "$before" ] || bad "hostile image runs left objects: $(leftovers)"
 "$bin" image build killed --packages none >/dev/null 2>&1 &
 pid=$!

@@ -83,10 +83,12 @@ grep -Eq "^vm:mem=512M +2 +\| [0-9.]+" "$dir/d.txt" || bad "density table: $(cat
 now=$(leftovers)
 [ "$now" = "$before" ] || bad "density left: $now"
 
-# 4. memory-pressure
+# 4. memory-pressure (its file-task servers audited for where they listen)
+priv_listen_start
 "$bin" scenario run memory-pressure -e native,container,vm:mem=1G --size tiny -r 1 -o servers=2 \
     -o workers=0,2 --host-mem 3G --swap 512M --db "$db" >"$dir/mp.txt" 2>"$dir/mp.err" ||
     { cat "$dir/mp.txt" "$dir/mp.err"; bad "memory-pressure failed"; }
+priv_listen_check "memory-pressure file-task servers on native, container, vm"
 id=$(sqlite3 "$db" "SELECT max(id) FROM runs")
 for env in native container vm:mem=1G; do
     for step in 0 2; do
