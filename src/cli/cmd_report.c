@@ -11,16 +11,26 @@
 #include "core/store.h"
 #include "report/report.h"
 
-/* Emits run rv with r (a plain run) or as a scenario's table: the
- * reporters' one entry point for stored runs. */
+/* 1 when reporter r can render a scenario run (its table, its samples
+ * as JSON or CSV); html and markdown cannot yet. */
+static int scenario_format(const struct reporter *r)
+{
+    return !strcmp(r->name, "table") || !strcmp(r->name, "json") || !strcmp(r->name, "csv");
+}
+
+/* Emits run rv with r (a plain run) or as a scenario's table or samples:
+ * the reporters' one entry point for stored runs. */
 static int report_emit(const struct reporter *r, const struct run_view *rv, FILE *f, struct err *e)
 {
     if (kv_get(&rv->host, "scenario")) {
-        if (strcmp(r->name, "table"))
+        if (!scenario_format(r))
             return err_set(e, ERR_USAGE,
-                           "run %lld is a scenario run (%s): it renders as a table only so far",
+                           "run %lld is a scenario run (%s): it renders as table, json or csv "
+                           "only so far",
                            (long long)rv->id, kv_get(&rv->host, "scenario"));
-        return report_scenario_table(rv, f, e);
+        return !strcmp(r->name, "json")  ? report_scenario_json(rv, f, e)
+               : !strcmp(r->name, "csv") ? report_scenario_csv(rv, f, e)
+                                         : report_scenario_table(rv, f, e);
     }
     struct report rep;
     if (report_build(rv, &rep, e) < 0) return -1;
@@ -37,7 +47,7 @@ static int report_to_file(const struct reporter *r, const struct run_view *rv, c
     char tmp[4200];
     if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
         return err_set(e, ERR_USAGE, "output path too long");
-    if (kv_get(&rv->host, "scenario") && strcmp(r->name, "table")) /* before any file exists */
+    if (kv_get(&rv->host, "scenario") && !scenario_format(r)) /* before any file exists */
         return report_emit(r, rv, NULL, e);
     FILE *f = fopen(tmp, "we");
     if (!f) return err_sys(e, ERR_USAGE, errno, "cannot write %s", tmp);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "report/report.h"
 
 /* The values of one (workload, environment, metric) of a run, in
  * measurement order, with their rounds. */
@@ -388,12 +389,6 @@ static void emit_json(const struct compare *c, FILE *out)
     fprintf(out, "],\"regressions\":%d,\"improvements\":%d}\n", c->regressions, c->improvements);
 }
 
-static void csv_num(FILE *f, double v)
-{
-    fputc(',', f);
-    if (isfinite(v)) fprintf(f, "%.10g", v);
-}
-
 static void emit_csv(const struct compare *c, FILE *out)
 {
     fputs("workload,metric,unit,better,env,n_a,n_b,median_a,median_b,change_pct,"
@@ -407,14 +402,14 @@ static void emit_csv(const struct compare *c, FILE *out)
         for (const char *q = r->env; *q; q++)
             fputs(*q == '"' ? "\"\"" : (char[]){*q, 0}, out);
         fprintf(out, "\",%d,%d", r->na, r->nb);
-        csv_num(out, r->median_a);
-        csv_num(out, r->median_b);
-        csv_num(out, ok ? r->change_pct : NAN);
-        csv_num(out, ok && r->ci.level > 0 ? r->ci.lo : NAN);
-        csv_num(out, ok && r->ci.level > 0 ? r->ci.hi : NAN);
-        csv_num(out, ok ? r->ci.level : NAN);
-        csv_num(out, ok ? r->p : NAN);
-        csv_num(out, ok ? r->p_min : NAN);
+        report_csv_num(out, r->median_a);
+        report_csv_num(out, r->median_b);
+        report_csv_num(out, ok ? r->change_pct : NAN);
+        report_csv_num(out, ok && r->ci.level > 0 ? r->ci.lo : NAN);
+        report_csv_num(out, ok && r->ci.level > 0 ? r->ci.hi : NAN);
+        report_csv_num(out, ok ? r->ci.level : NAN);
+        report_csv_num(out, ok ? r->p : NAN);
+        report_csv_num(out, ok ? r->p_min : NAN);
         fprintf(out, ",%s\n", verdict_str(r->verdict));
     }
 }

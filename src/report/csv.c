@@ -5,7 +5,7 @@
 
 #include "report/report.h"
 
-static void csv_field(FILE *f, const char *s)
+void report_csv_field(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\n")) {
         fputs(s, f);
@@ -19,7 +19,7 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void csv_num(FILE *f, double v)
+void report_csv_num(FILE *f, double v)
 {
     fputc(',', f);
     if (isfinite(v)) fprintf(f, "%.10g", v);
@@ -39,27 +39,27 @@ static int csv_emit(const struct report *rep, FILE *out, struct err *e)
             const struct report_cell *c = &r->cell[j];
             if (c->n == 0) continue;
             fprintf(out, "%lld,%s,", (long long)rv->id, rv->uuid);
-            csv_field(out, rv->workloads[r->wl]);
+            report_csv_field(out, rv->workloads[r->wl]);
             fputc(',', out);
-            csv_field(out, r->metric);
+            report_csv_field(out, r->metric);
             fputc(',', out);
-            csv_field(out, r->unit);
+            report_csv_field(out, r->unit);
             fprintf(out, ",%s,", better_str(r->better));
-            csv_field(out, rv->envs[j]);
+            report_csv_field(out, rv->envs[j]);
             fprintf(out, ",%d", c->n);
-            csv_num(out, c->s.median);
-            csv_num(out, c->s.mean);
-            csv_num(out, c->s.stddev);
-            csv_num(out, c->s.cov);
-            csv_num(out, c->s.ci.level > 0 ? c->s.ci.lo : NAN);
-            csv_num(out, c->s.ci.level > 0 ? c->s.ci.hi : NAN);
-            csv_num(out, c->s.ci.level);
+            report_csv_num(out, c->s.median);
+            report_csv_num(out, c->s.mean);
+            report_csv_num(out, c->s.stddev);
+            report_csv_num(out, c->s.cov);
+            report_csv_num(out, c->s.ci.level > 0 ? c->s.ci.lo : NAN);
+            report_csv_num(out, c->s.ci.level > 0 ? c->s.ci.hi : NAN);
+            report_csv_num(out, c->s.ci.level);
             fprintf(out, ",%d", c->s.noisy);
             if (c->has_overhead) {
-                csv_num(out, c->ov.pct);
-                csv_num(out, c->ov.ci.level > 0 ? c->ov.ci.lo : NAN);
-                csv_num(out, c->ov.ci.level > 0 ? c->ov.ci.hi : NAN);
-                csv_num(out, c->ov.ci.level);
+                report_csv_num(out, c->ov.pct);
+                report_csv_num(out, c->ov.ci.level > 0 ? c->ov.ci.lo : NAN);
+                report_csv_num(out, c->ov.ci.level > 0 ? c->ov.ci.hi : NAN);
+                report_csv_num(out, c->ov.ci.level);
                 fprintf(out, ",%d,%d\n", c->ov.rounds, c->ov.within_noise);
             } else {
                 fputs(",,,,,,\n", out);

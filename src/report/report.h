@@ -75,6 +75,18 @@ void paper_host_text(const struct report *rep, const struct paper_cmp *c, char *
  * matrix of noisy-neighbour, the per-tenant costs of density. ERR_USAGE
  * for a plain run or a scenario without a table. */
 int report_scenario_table(const struct run_view *rv, FILE *out, struct err *e);
+/* Every sample of a scenario run, for other tools: JSON (schema
+ * "isobench.scenario/1": run, host, environments, workloads, samples with
+ * their tenant, step and round, failures) or CSV (one line per metric
+ * value; failures as lines with an error and no value). Raw values, no
+ * statistics: the tables compute those. ERR_USAGE for a plain run. */
+int report_scenario_json(const struct run_view *rv, FILE *out, struct err *e);
+int report_scenario_csv(const struct run_view *rv, FILE *out, struct err *e);
+
+/* A CSV field, quoted when it holds a comma, quote or newline; and ","
+ * then a number (empty when not finite). */
+void report_csv_field(FILE *f, const char *s);
+void report_csv_num(FILE *f, double v);
 
 struct reporter {
     const char *name;

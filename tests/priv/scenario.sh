@@ -60,8 +60,22 @@ grep -Eq "^native +compress +throughput +higher +\| [0-9.]+.* \| [+-][0-9.]+% .*
     bad "no loss matrix row: $(cat "$dir/nn.txt")"
 grep -q "slice: cpus=1,mem=1024M" "$dir/nn.txt" || bad "the table does not state the slice"
 "$bin" report "$id" --db "$db" | grep -q "victim's loss" || bad "report does not render the scenario run"
-out=$("$bin" report "$id" --format json --db "$db" 2>&1 >/dev/null); rc=$?
-[ $rc = 2 ] || bad "report --format json of a scenario run: exit $rc: $out"
+# every sample as JSON and CSV, with its tenant, step and round
+"$bin" report "$id" --format json --db "$db" >"$dir/nn.json" || bad "report --format json of a scenario run failed"
+python3 - "$dir/nn.json" "$id" <<'PY' || fail=1
+import json, sys
+d = json.load(open(sys.argv[1]))
+def bad(m): print("FAIL:", m); sys.exit(1)
+if d["schema"] != "isobench.scenario/1" or d["run"]["scenario"] != "noisy-neighbour": bad(f"json head: {d['run']}")
+if d["run"]["id"] != int(sys.argv[2]): bad("json of another run")
+tenants = {(s["tenant"], s["step"]) for s in d["samples"]}
+if not any(t == "victim" for t, _ in tenants) or not any(t == "aggressor" for t, _ in tenants): bad(f"tenants {tenants}")
+if not all(s["round"] >= 1 and s["unit"] and s["better"] in ("higher", "lower") for s in d["samples"]): bad("a sample lacks round, unit or direction")
+PY
+n=$("$bin" report "$id" --format csv --db "$db" | grep -c ",victim,")
+[ "$n" -ge 2 ] || bad "report --format csv of a scenario run: $n victim lines"
+out=$("$bin" report "$id" --format html --db "$db" 2>&1 >/dev/null); rc=$?
+[ $rc = 2 ] || bad "report --format html of a scenario run: exit $rc: $out"
 out=$("$bin" compare "$id" "$id" --db "$db" 2>&1 >/dev/null); rc=$?
 [ $rc = 2 ] && grep -q "scenario run" <<<"$out" || bad "compare of a scenario run: exit $rc: $out"
 now=$(leftovers)

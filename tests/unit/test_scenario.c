@@ -283,7 +283,35 @@ static void noisy_table_pairs(void **state)
     assert_non_null(strstr(buf, "cpu 0.98"));
     assert_non_null(strstr(buf, "failed: compress @ container, tenant victim, step cpu, round 2"));
     free(buf);
-    /* a plain reporter is refused for a scenario run, not misgrouped */
+    /* every sample exported with its tenant, step and round; the failure
+     * with its error; a plain run is refused */
+    f = open_memstream(&buf, &len);
+    assert_int_equal(report_scenario_json(&rv, f, &e), 0);
+    fclose(f);
+    assert_non_null(strstr(buf, "\"schema\":\"isobench.scenario/1\""));
+    assert_non_null(strstr(buf,
+                           "{\"workload\":\"compress\",\"env\":\"native\",\"tenant\":"
+                           "\"victim\",\"step\":\"cpu\",\"round\":3,\"metric\":"
+                           "\"throughput\",\"unit\":\"x\",\"better\":\"higher\",\"value\":150}"));
+    assert_non_null(strstr(buf, "\"tenant\":\"victim\",\"step\":\"cpu\",\"round\":2,\"error\":"));
+    free(buf);
+    f = open_memstream(&buf, &len);
+    assert_int_equal(report_scenario_csv(&rv, f, &e), 0);
+    fclose(f);
+    assert_non_null(strstr(buf,
+                           "\n1,noisy-neighbour,stress,native,aggressor,cpu,1,host_cpus_busy,x,"
+                           "higher,0.98,\n"));
+    assert_non_null(strstr(buf, ",container,victim,cpu,2,,,,,aggressor ended first\n"));
+    int lines = 0;
+    for (const char *p = buf; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 1 + 14 + 1); /* header, 14 values, 1 failure */
+    free(buf);
+    rv.host.n = 0; /* no "scenario" fact: a plain run */
+    f = open_memstream(&buf, &len);
+    assert_int_equal(report_scenario_json(&rv, f, &e), -1);
+    fclose(f);
+    free(buf);
     store_free_run(&rv);
     store_close(st);
     char cmd[300];

@@ -61,7 +61,11 @@ static int root_path(const char *root, const char *dst, int dir, char *out, size
         close(rfd);
         return err_set(e, ERR_FAIL, "mount target %s: too long", dst);
     }
-    int fd = -1, pfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = -1, pfd = fcntl(rfd, F_DUPFD_CLOEXEC, 0);
+    if (pfd < 0) {
+        close(rfd);
+        return err_sys(e, ERR_FAIL, errno, "dup");
+    }
     for (char *p = rel; pfd >= 0;) {
         char *slash = strchr(p, '/');
         if (slash) *slash = '\0';

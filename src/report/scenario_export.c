@@ -1,0 +1,133 @@
+/* scenario_export - a scenario run's samples for other tools, as JSON and
+ * CSV: every metric value with the tenant, step and round it belongs to,
+ * and every failed sample with its error. No statistics (the scenario's
+ * table computes them, report/scenario.c): a tool that reads this file
+ * gets what was measured, not a summary of it. */
+#include <string.h>
+
+#include "report/report.h"
+
+static int is_scenario(const struct run_view *rv, struct err *e)
+{
+    if (kv_get(&rv->host, "scenario")) return 1;
+    err_set(e, ERR_USAGE, "run %lld is not a scenario run", (long long)rv->id);
+    return 0;
+}
+
+int report_scenario_json(const struct run_view *rv, FILE *out, struct err *e)
+{
+    if (!is_scenario(rv, e)) return -1;
+    fprintf(out, "{\"schema\":\"isobench.scenario/1\",\"run\":{\"id\":%lld,\"uuid\":",
+            (long long)rv->id);
+    json_str(out, rv->uuid);
+    fputs(",\"scenario\":", out);
+    json_str(out, kv_get(&rv->host, "scenario"));
+    fputs(",\"started\":", out);
+    json_str(out, rv->started);
+    fputs(",\"finished\":", out);
+    json_str(out, rv->finished);
+    fputs(",\"status\":", out);
+    json_str(out, rv->status);
+    fputs(",\"size\":", out);
+    json_str(out, size_str(rv->size));
+    fprintf(out, ",\"rounds\":%d,\"command\":", rv->reps);
+    json_str(out, rv->command);
+    fputs("},\"host\":", out);
+    json_kvlist(out, &rv->host);
+    fputs(",\"environments\":[", out);
+    for (int j = 0; j < rv->nenv; j++) {
+        fputs(j ? ",{\"spec\":" : "{\"spec\":", out);
+        json_str(out, rv->envs[j]);
+        fputs(",\"facts\":", out);
+        json_kvlist(out, &rv->env_facts[j]);
+        fputc('}', out);
+    }
+    fputs("],\"workloads\":[", out);
+    for (int w = 0; w < rv->nwl; w++) {
+        fputs(w ? ",{\"name\":" : "{\"name\":", out);
+        json_str(out, rv->workloads[w]);
+        fputs(",\"options\":", out);
+        json_kvlist(out, &rv->wl_opts[w]);
+        fputc('}', out);
+    }
+    fputs("],\"samples\":[", out);
+    for (int i = 0; i < rv->npoints; i++) {
+        const struct rv_point *p = &rv->points[i];
+        fputs(i ? ",{\"workload\":" : "{\"workload\":", out);
+        json_str(out, rv->workloads[p->wl]);
+        fputs(",\"env\":", out);
+        json_str(out, rv->envs[p->env]);
+        fputs(",\"tenant\":", out);
+        json_str(out, p->tenant);
+        fputs(",\"step\":", out);
+        json_str(out, p->step);
+        fprintf(out, ",\"round\":%d,\"metric\":", p->rep);
+        json_str(out, p->metric);
+        fputs(",\"unit\":", out);
+        json_str(out, p->unit);
+        fputs(",\"better\":", out);
+        json_str(out, better_str(p->better));
+        fputs(",\"value\":", out);
+        json_num(out, p->value);
+        fputc('}', out);
+    }
+    fputs("],\"failures\":[", out);
+    for (int i = 0; i < rv->nfailures; i++) {
+        const struct rv_failure *f = &rv->failures[i];
+        fputs(i ? ",{\"workload\":" : "{\"workload\":", out);
+        json_str(out, rv->workloads[f->wl]);
+        fputs(",\"env\":", out);
+        json_str(out, rv->envs[f->env]);
+        fputs(",\"tenant\":", out);
+        json_str(out, f->tenant);
+        fputs(",\"step\":", out);
+        json_str(out, f->step);
+        fprintf(out, ",\"round\":%d,\"error\":", f->rep);
+        json_str(out, f->error);
+        fputc('}', out);
+    }
+    fputs("]}\n", out);
+    return 0;
+}
+
+/* The columns every line starts with: run, scenario, workload, env,
+ * tenant, step, round. */
+static void csv_head(const struct run_view *rv, FILE *out, int wl, int env, const char *tenant,
+                     const char *step, int round)
+{
+    fprintf(out, "%lld,", (long long)rv->id);
+    report_csv_field(out, kv_get(&rv->host, "scenario"));
+    fputc(',', out);
+    report_csv_field(out, rv->workloads[wl]);
+    fputc(',', out);
+    report_csv_field(out, rv->envs[env]);
+    fputc(',', out);
+    report_csv_field(out, tenant);
+    fputc(',', out);
+    report_csv_field(out, step);
+    fprintf(out, ",%d,", round);
+}
+
+int report_scenario_csv(const struct run_view *rv, FILE *out, struct err *e)
+{
+    if (!is_scenario(rv, e)) return -1;
+    fputs("run_id,scenario,workload,env,tenant,step,round,metric,unit,better,value,error\n", out);
+    for (int i = 0; i < rv->npoints; i++) {
+        const struct rv_point *p = &rv->points[i];
+        csv_head(rv, out, p->wl, p->env, p->tenant, p->step, p->rep);
+        report_csv_field(out, p->metric);
+        fputc(',', out);
+        report_csv_field(out, p->unit);
+        fprintf(out, ",%s", better_str(p->better));
+        report_csv_num(out, p->value);
+        fputs(",\n", out);
+    }
+    for (int i = 0; i < rv->nfailures; i++) {
+        const struct rv_failure *f = &rv->failures[i];
+        csv_head(rv, out, f->wl, f->env, f->tenant, f->step, f->rep);
+        fputs(",,,,", out);
+        report_csv_field(out, f->error);
+        fputc('\n', out);
+    }
+    return 0;
+}
