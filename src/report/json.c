@@ -57,13 +57,18 @@ static void json_cell(const struct report *rep, const struct report_row *r, int 
     fputc('}', out);
 }
 
-static int json_emit(const struct report *rep, FILE *out, struct err *e)
+void report_json_head(const struct run_view *rv, FILE *out, const char *schema,
+                      const char *count_key)
 {
-    (void)e;
-    const struct run_view *rv = rep->rv;
-    fprintf(out,
-            "{\"schema\":\"isobench.run/2\",\"run\":{\"id\":%lld,\"uuid\":", (long long)rv->id);
+    fputs("{\"schema\":", out);
+    json_str(out, schema);
+    fprintf(out, ",\"run\":{\"id\":%lld,\"uuid\":", (long long)rv->id);
     json_str(out, rv->uuid);
+    const char *scenario = kv_get(&rv->host, "scenario");
+    if (scenario) {
+        fputs(",\"scenario\":", out);
+        json_str(out, scenario);
+    }
     fputs(",\"started\":", out);
     json_str(out, rv->started);
     fputs(",\"finished\":", out);
@@ -72,7 +77,7 @@ static int json_emit(const struct report *rep, FILE *out, struct err *e)
     json_str(out, rv->status);
     fputs(",\"size\":", out);
     json_str(out, size_str(rv->size));
-    fprintf(out, ",\"repetitions\":%d,\"command\":", rv->reps);
+    fprintf(out, ",\"%s\":%d,\"command\":", count_key, rv->reps);
     json_str(out, rv->command);
     fputs("},\"host\":", out);
     json_kvlist(out, &rv->host);
@@ -98,7 +103,15 @@ static int json_emit(const struct report *rep, FILE *out, struct err *e)
         }
         fputs("]}", out);
     }
-    fputs("],\"results\":[", out);
+    fputc(']', out);
+}
+
+static int json_emit(const struct report *rep, FILE *out, struct err *e)
+{
+    (void)e;
+    const struct run_view *rv = rep->rv;
+    report_json_head(rv, out, "isobench.run/2", "repetitions");
+    fputs(",\"results\":[", out);
     int first = 1;
     for (int i = 0; i < rep->nrows; i++)
         for (int j = 0; j < rv->nenv; j++) {

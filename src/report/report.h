@@ -83,6 +83,13 @@ int report_scenario_table(const struct run_view *rv, FILE *out, struct err *e);
 int report_scenario_json(const struct run_view *rv, FILE *out, struct err *e);
 int report_scenario_csv(const struct run_view *rv, FILE *out, struct err *e);
 
+/* A JSON document's common head, through the workloads: {"schema":..,
+ * "run":{id, uuid, scenario (a scenario run), started, finished, status,
+ * size, <count_key>, command}, "host":{..}, "environments":[..],
+ * "workloads":[{name, options, caveats}] - the caller goes on with ",". */
+void report_json_head(const struct run_view *rv, FILE *out, const char *schema,
+                      const char *count_key);
+
 /* A CSV field, quoted when it holds a comma, quote or newline; and ","
  * then a number (empty when not finite). */
 void report_csv_field(FILE *f, const char *s);

@@ -17,40 +17,8 @@ static int is_scenario(const struct run_view *rv, struct err *e)
 int report_scenario_json(const struct run_view *rv, FILE *out, struct err *e)
 {
     if (!is_scenario(rv, e)) return -1;
-    fprintf(out, "{\"schema\":\"isobench.scenario/1\",\"run\":{\"id\":%lld,\"uuid\":",
-            (long long)rv->id);
-    json_str(out, rv->uuid);
-    fputs(",\"scenario\":", out);
-    json_str(out, kv_get(&rv->host, "scenario"));
-    fputs(",\"started\":", out);
-    json_str(out, rv->started);
-    fputs(",\"finished\":", out);
-    json_str(out, rv->finished);
-    fputs(",\"status\":", out);
-    json_str(out, rv->status);
-    fputs(",\"size\":", out);
-    json_str(out, size_str(rv->size));
-    fprintf(out, ",\"rounds\":%d,\"command\":", rv->reps);
-    json_str(out, rv->command);
-    fputs("},\"host\":", out);
-    json_kvlist(out, &rv->host);
-    fputs(",\"environments\":[", out);
-    for (int j = 0; j < rv->nenv; j++) {
-        fputs(j ? ",{\"spec\":" : "{\"spec\":", out);
-        json_str(out, rv->envs[j]);
-        fputs(",\"facts\":", out);
-        json_kvlist(out, &rv->env_facts[j]);
-        fputc('}', out);
-    }
-    fputs("],\"workloads\":[", out);
-    for (int w = 0; w < rv->nwl; w++) {
-        fputs(w ? ",{\"name\":" : "{\"name\":", out);
-        json_str(out, rv->workloads[w]);
-        fputs(",\"options\":", out);
-        json_kvlist(out, &rv->wl_opts[w]);
-        fputc('}', out);
-    }
-    fputs("],\"samples\":[", out);
+    report_json_head(rv, out, "isobench.scenario/1", "rounds");
+    fputs(",\"samples\":[", out);
     for (int i = 0; i < rv->npoints; i++) {
         const struct rv_point *p = &rv->points[i];
         fputs(i ? ",{\"workload\":" : "{\"workload\":", out);
