@@ -6,7 +6,11 @@
  * is podman's bridge with the server port published (`-p`), as Docker's
  * `-p`; storage=volume a bind mount; overlay the container's own upper
  * layer (podman's storage, on disk). The container is journaled by name
- * before it exists; undo is `podman rm -f`. */
+ * before it exists; undo is `podman rm -f`, then any conmon still
+ * monitoring that name is killed. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +46,45 @@ static int podman_check(const struct spec *sp, struct err *e)
     return ctr_config_parse(sp, podman_nets, &c, e);
 }
 
+/* 1 when /proc/PID/cmdline is conmon's for container name ("-n NAME"). */
+static int conmon_of(const char *pid, const char *name)
+{
+    char path[64], buf[16384];
+    snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = '\0';
+    const char *argv0 = strrchr(buf, '/') ? strrchr(buf, '/') + 1 : buf;
+    if (strcmp(argv0, "conmon")) return 0;
+    for (const char *a = buf; a < buf + n; a += strlen(a) + 1)
+        if (!strcmp(a, "-n") && a + 3 < buf + n && !strcmp(a + 3, name)) return 1;
+    return 0;
+}
+
+/* Kills the conmon still monitoring container name once podman has
+ * removed it: a `podman run` SIGKILLed at the wrong moment leaves its
+ * conmon behind for good (seen in the kill drills), holding nothing but
+ * itself. */
+static void podman_kill_conmon(const char *name)
+{
+    DIR *d = opendir("/proc");
+    if (!d) return;
+    for (struct dirent *de; (de = readdir(d));)
+        if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && conmon_of(de->d_name, name))
+            kill(atoi(de->d_name), SIGKILL);
+    closedir(d);
+}
+
 int podman_undo(const char *arg)
 {
     const char *bin = podman_bin();
-    return bin ? engine_undo_rm(bin, arg) : 0;
+    if (!bin) return 0;
+    int rc = engine_undo_rm(bin, arg);
+    if (rc == 0) podman_kill_conmon(arg);
+    return rc;
 }
 
 /* "PORT": removes the port-forwarding rules podman's netavark left for

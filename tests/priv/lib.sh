@@ -55,6 +55,7 @@ leftovers() {
         ls /run/runc 2>/dev/null | grep isob
         pgrep -f "runsc.*isobench-"
         if command -v podman >/dev/null; then podman ps -a --format '{{.Names}}' | grep isobench; fi
+        pgrep -f "conmon .*-n isobench-" # a killed podman run's monitor, once its container is gone
         if [ -n "${DOCKER_HOST:-}" ] || [ -S /var/run/docker.sock ]; then
             timeout 20 docker ps -a --format '{{.Names}}' | grep isobench
             timeout 20 docker images --format '{{.Repository}}' | grep isobench
