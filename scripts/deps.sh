@@ -20,6 +20,7 @@ PKGS=(
     redis-server redis-tools                        # redis workload (+ redis-benchmark, the reference)
     docker.io runsc                                 # docker driver (dockerd started by its test), gVisor driver
     mariadb-server mariadb-client sysbench          # mysql workload: mariadbd, mariadb-admin, sysbench
+    apache2 wrk                                     # http workload's server; bench/fidelity-http.sh reference
     chromium                                        # tests: the HTML report rendered headless
     stress-ng                                       # scenarios: host and tenant stressors (cpu, vm, stream, hdd, sock)
     clang libclang-rt-14-dev                        # tests/fuzz: libFuzzer targets (scripts/fuzz.sh)

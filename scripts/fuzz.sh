@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} = 0 ] && targets=(spec proto sbench journal opts)
+[ ${#targets[@]} = 0 ] && targets=(spec proto sbench journal opts http)
 out=build-fuzz
 CC=clang cmake -S tests/fuzz -B "$out" -DCMAKE_BUILD_TYPE=Debug >/dev/null || exit 1
 cmake --build "$out" -j"$(nproc)" >/dev/null || { cmake --build "$out" 2>&1 | tail -20; exit 1; }

@@ -23,6 +23,7 @@ static const char main_help[] =
     "  cleanup     remove what dead runs left behind (from their undo journals)\n"
     "  image       build, list or remove the root filesystem images containers run on\n"
     "  doctor      the host's isolation facts and why a vm gets KVM or TCG\n"
+    "  load        the http workload's load generator against a server you name\n"
     "  corpus      write the compress workload's generated input to stdout\n"
     "  agent       (internal) serve one job inside an environment\n";
 
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
         {"compare", cmd_compare}, {"show-runs", cmd_show_runs}, {"agent", cmd_agent},
         {"cleanup", cmd_cleanup}, {"doctor", cmd_doctor},       {"image", cmd_image},
         {"corpus", cmd_corpus},   {"paper", cmd_paper},         {"scenario", cmd_scenario},
+        {"load", cmd_load},
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);

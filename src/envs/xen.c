@@ -41,7 +41,7 @@ static void xen_down(struct env_ctx *ctx)
 
 const struct env env_xen = {
     .name = "xen",
-    .summary = "Xen guests (the Xen-vs-LXC study's hypervisor): needs a Xen dom0",
+    .summary = "Xen guests (the Xen-vs-LXC study's hypervisor)",
     .unavailable = xen_unavailable,
     .up = xen_up,
     .exec = xen_exec,

@@ -118,6 +118,7 @@ struct workload {
     X(netlat)                                                                                      \
     X(blockio)                                                                                     \
     X(redis)                                                                                       \
+    X(http)                                                                                        \
     X(mysql)                                                                                       \
     X(stress)                                                                                      \
     X(filetask)

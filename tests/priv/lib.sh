@@ -49,6 +49,7 @@ leftovers() {
         # init reaps it, a moment later
         pgrep -r D,R,S,T,t -f "mariadbd --no-defaults"; pgrep -r D,R,S,T,t -x redis-server
         pgrep -f "sysbench oltp_read_write"
+        pgrep -r D,R,S,T,t -f "^/usr/sbin/apache2 -DFOREGROUND" # the http workload's Apache and its workers
         pgrep -r D,R,S,T,t -f "^(/usr/bin/)?stress-ng" # live: a scenario's stressors and their workers
         swapon --show=NAME --noheadings | grep isobench # a scenario's --swap file, still on
         nft list table ip nat 2>/dev/null | grep -o "dnat to 10.88[^ ]*" # podman's port forwards

@@ -1,0 +1,447 @@
+/* http - a web server under an HTTP load: Debian's Apache 2 (event MPM,
+ * the package's own MPM sizes) runs inside the environment serving one
+ * static page, pinned to one CPU, and isobench's HTTP/1.1 load generator
+ * (hload.c) drives it from the peer namespace: `users` keep-alive users,
+ * grown linearly from 1 over `ramp` seconds (the Xen-vs-LXC study's
+ * ramp; 0: all at once, as wrk), every response checked for status 200
+ * and the page's marker. The server half starts Apache and waits for the
+ * client half's stop request (a path with a token derived from the job's
+ * secret: Apache logs the 404 to its error log file, which the server
+ * half watches - nothing is added to the path of a served request); Apache
+ * drops root for
+ * uid 65534 (srv_unpriv_dir). Results: rps, latency mean/p50/p95/p99,
+ * failures by cause, and with a ramp the users at which latency doubled
+ * and failures began; the latency-vs-time series is the sample's raw
+ * text (CSV). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/journal.h"
+#include "workloads/hload.h"
+#include "workloads/netutil.h"
+#include "workloads/srvproc.h"
+#include "workloads/workload.h"
+
+#define APACHE_BIN "/usr/sbin/apache2"
+#define APACHE_MODS "/usr/lib/apache2/modules"
+#define HTTP_MARKER "<!-- isobench page end -->"
+#define HTTP_PAGE "/index.html"
+#define HTTP_START_S 20.0
+
+static const struct wl_opt http_opts[] = {
+    {"users",
+     "concurrent users at the end of the ramp (one keep-alive connection each)",
+     {"8", "32", "100"},
+     .type = WL_T_UINT,
+     .min = 1.0,
+     .max = HLOAD_MAX_USERS},
+    {"ramp",
+     "seconds over which users grow from 1 (0: all from the start)",
+     {"0", "0", "720"},
+     .type = WL_T_SECS,
+     .min = -1.0,
+     .max = 86400.0,
+     .unit = "s"},
+    {"duration",
+     "seconds measured",
+     {"2", "5", "800"},
+     .type = WL_T_SECS,
+     .min = 0.0,
+     .max = 86400.0,
+     .unit = "s"},
+    {"warmup",
+     "seconds of load before measuring (with a ramp: part of it)",
+     {"0.5", "1", "0"},
+     .type = WL_T_SECS,
+     .min = -1.0,
+     .max = 3600.0,
+     .unit = "s"},
+    {"timeout",
+     "seconds a request may take before it counts as failed",
+     {"5", "5", "10"},
+     .type = WL_T_SECS,
+     .min = 0.0,
+     .max = 600.0,
+     .unit = "s"},
+    {"page-size",
+     "bytes of the static page",
+     {"8K", "8K", "8K"},
+     .type = WL_T_SIZE,
+     .min = 64.0,
+     .max = 4194304.0},
+    {"cpu-server", "CPU of Apache; low = lowest allowed", {"low", "low", "low"}, .type = WL_T_CPU},
+    {"cpu-client",
+     "CPU of the load generator; auto = highest allowed",
+     {"auto", "auto", "auto"},
+     .type = WL_T_CPU},
+    {.name = NULL},
+};
+
+struct http_cfg {
+    uint64_t users, page;
+    double ramp, duration, warmup, timeout;
+};
+
+static const char *http_unavailable(void)
+{
+    if (access(APACHE_BIN, X_OK) != 0) return "apache2 is not installed (apt-get install apache2)";
+    return net_unavailable();
+}
+
+static int secs_opt(const struct wl_ctx *ctx, const char *name, double lo, double *out,
+                    struct err *e)
+{
+    const char *v = wl_opt_str(ctx, &workload_http, name);
+    if (util_parse_double(v, out, e) < 0 || !(*out >= lo))
+        return err_set(e, ERR_USAGE, "http: %s must be at least %g seconds (got '%s')", name, lo,
+                       v);
+    return 0;
+}
+
+static int http_params(const struct wl_ctx *ctx, struct http_cfg *c, struct err *e)
+{
+    const struct workload *w = &workload_http;
+    if (wl_opt_u64(ctx, w, "users", 8, &c->users, e) < 0 ||
+        wl_opt_size(ctx, w, "page-size", 8192, &c->page, e) < 0 ||
+        secs_opt(ctx, "ramp", 0, &c->ramp, e) < 0 ||
+        net_duration(wl_opt_str(ctx, w, "duration"), "http", &c->duration, e) < 0 ||
+        secs_opt(ctx, "warmup", 0, &c->warmup, e) < 0 ||
+        net_duration(wl_opt_str(ctx, w, "timeout"), "http", &c->timeout, e) < 0)
+        return -1;
+    if (c->ramp > 0 && c->users < 2)
+        return err_set(e, ERR_USAGE, "http: a ramp needs users of at least 2");
+    if (c->ramp >= c->warmup + c->duration && c->ramp > 0)
+        return err_set(e, ERR_USAGE,
+                       "http: the ramp (%g s) must end before the run does (warmup + duration = "
+                       "%g s)",
+                       c->ramp, c->warmup + c->duration);
+    return 0;
+}
+
+/* The longest one load may take: what the server half waits for. */
+static double http_budget(const struct http_cfg *c)
+{
+    return c->warmup + c->duration + c->timeout + 120.0;
+}
+
+static int http_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
+                      struct err *e)
+{
+    (void)resolved;
+    struct http_cfg c;
+    if (http_params(ctx, &c, e) < 0) return -1;
+    need->mem_bytes = (64ull << 20) + c.users * (128ull << 10); /* Apache + generator buffers */
+    need->disk_bytes = c.page + 65536;
+    return 0;
+}
+
+/* The page: printable bytes that depend on their offset, the marker last. */
+static int http_page(const char *path, uint64_t size, struct err *e)
+{
+    int fd cleanup_close = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return err_sys(e, ERR_FAIL, errno, "http: %s", path);
+    char *p cleanup_free = malloc(size);
+    if (!p) return err_set(e, ERR_FAIL, "out of memory");
+    size_t m = strlen(HTTP_MARKER);
+    for (uint64_t i = 0; i < size; i++)
+        p[i] = (i + 1) % 80 == 0 ? '\n' : (char)('a' + (i * 7 + i / 80) % 26);
+    memcpy(p + size - m - 1, HTTP_MARKER "\n", m + 1);
+    if (util_write_all(fd, p, size) < 0) return err_sys(e, ERR_FAIL, errno, "http: %s", path);
+    return 0;
+}
+
+/* The stop path: "/isobench-stop-" and 64 bits mixed from the job's
+ * secret (splitmix64's finaliser over each byte), so the secret itself is
+ * in no log; both halves compute it. */
+static void http_stop_path(const char *secret, char *out, size_t len)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (const char *p = secret ? secret : ""; *p; p++) {
+        h ^= (uint8_t)*p;
+        h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+        h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+        h ^= h >> 31;
+    }
+    snprintf(out, len, "/isobench-stop-%016llx", (unsigned long long)h);
+}
+
+/* 1 once the log at path holds needle; *off: how far it was read. */
+static int http_log_has(const char *path, const char *needle, off_t *off)
+{
+    int fd cleanup_close = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char buf[16384];
+    size_t nl = strlen(needle);
+    off_t at = *off > (off_t)nl ? *off - (off_t)nl : 0; /* a line cut at the last read */
+    ssize_t n;
+    while ((n = pread(fd, buf, sizeof(buf), at)) > 0) {
+        if (memmem(buf, (size_t)n, needle, nl)) return 1;
+        at += n;
+        *off = at;
+        if ((size_t)n > nl) at -= (off_t)nl;
+    }
+    return 0;
+}
+
+/* Apache's whole configuration: only what serving one file needs, no
+ * access log; 404s logged (core:info) to the error log, for the stop
+ * request. */
+static int http_conf(const char *dir, const char *bind, int port, struct err *e)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/httpd.conf", dir);
+    int fd cleanup_close = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return err_sys(e, ERR_FAIL, errno, "http: %s", path);
+    char conf[4096];
+    int n = snprintf(conf, sizeof(conf),
+                     "ServerRoot %s\nListen %s:%d\nServerName isobench\nPidFile %s/apache.pid\n"
+                     "DefaultRuntimeDir %s\nMutex file:%s default\n"
+                     "LoadModule mpm_event_module " APACHE_MODS "/mod_mpm_event.so\n"
+                     "LoadModule authz_core_module " APACHE_MODS "/mod_authz_core.so\n"
+                     "User #%d\nGroup #%d\nErrorLog %s/error.log\nLogLevel warn core:info\n"
+                     "StartServers 2\nMinSpareThreads 25\nMaxSpareThreads 75\nThreadLimit 64\n"
+                     "ThreadsPerChild 25\nMaxRequestWorkers 150\nMaxConnectionsPerChild 0\n"
+                     "KeepAlive On\nMaxKeepAliveRequests 0\nKeepAliveTimeout 30\nTimeout 60\n"
+                     "DocumentRoot %s/www\n<Directory />\n  Require all denied\n</Directory>\n"
+                     "<Directory %s/www>\n  Require all granted\n</Directory>\n",
+                     dir, bind, port, dir, dir, dir, SRV_UNPRIV, SRV_UNPRIV, dir, dir, dir);
+    if (n < 0 || (size_t)n >= sizeof(conf))
+        return err_set(e, ERR_FAIL, "http: Apache's configuration does not fit");
+    if (util_write_all(fd, conf, (size_t)n) < 0)
+        return err_sys(e, ERR_FAIL, errno, "http: %s", path);
+    return 0;
+}
+
+/* Sets up dir (the page, the configuration) and starts Apache in it. */
+static int http_start(const struct wl_ctx *ctx, const struct http_cfg *c, const char *dir,
+                      struct srv *s, struct result *r, struct err *e)
+{
+    int cpu;
+    if (net_cpu_pick(wl_opt_str(ctx, &workload_http, "cpu-server"), 1, &cpu, e) < 0) return -1;
+    char why[160] = "", www[600], path[700], log[600], conf[600];
+    int unpriv = srv_unpriv_dir(dir, why, sizeof(why), e);
+    if (unpriv < 0) return -1;
+    if (!unpriv) /* Apache refuses to serve as root, and so does isobench */
+        return err_set(e, ERR_FAIL, "http: Apache cannot drop root here: %s", why);
+    snprintf(www, sizeof(www), "%s/www", dir);
+    snprintf(path, sizeof(path), "%s" HTTP_PAGE, www);
+    if (mkdir(www, 0755) < 0 && errno != EEXIST)
+        return err_sys(e, ERR_FAIL, errno, "http: %s", www);
+    const char *bind = ctx->addr && ctx->addr[0] ? ctx->addr : "0.0.0.0";
+    if (http_page(path, c->page, e) < 0 || http_conf(dir, bind, ctx->port, e) < 0) return -1;
+    snprintf(conf, sizeof(conf), "%s/httpd.conf", dir);
+    snprintf(log, sizeof(log), "%s/apache.log", dir);
+    char *argv[] = {APACHE_BIN, "-DFOREGROUND", "-f", conf, "-d", (char *)dir, NULL};
+    if (srv_start(s, "apache2", argv, cpu, log, -1, e) < 0) return -1;
+    const char *at = bind[0] == '0' ? "127.0.0.1" : bind;
+    char body[64], server[64] = "";
+    int status = 0;
+    struct err ge = {0};
+    double until = util_now() + HTTP_START_S;
+    while (hload_get(at, ctx->port, HTTP_PAGE, 1.0, &status, body, sizeof(body), server,
+                     sizeof(server), &ge) != 0 ||
+           status != 200) {
+        if (!srv_running(s)) return srv_fail(s, e, "exited while starting");
+        if (util_now() > until)
+            return srv_fail(s, e, "no 200 for " HTTP_PAGE ": %s",
+                            ge.msg[0] ? ge.msg : "another status");
+        usleep(20000);
+    }
+    char v[64];
+    snprintf(v, sizeof(v), "%d", cpu);
+    kv_set(&r->facts, "http.cpu", v, NULL);
+    char desc[160];
+    snprintf(desc, sizeof(desc), "%s, event MPM: 2 x 25 threads, at most 150", server);
+    kv_set(&r->facts, "http.server", desc, NULL);
+    kv_set(&r->facts, "http.user", "65534", NULL);
+    kv_set(&r->facts, "http.bind", bind, NULL);
+    return 0;
+}
+
+static int http_server(const struct wl_ctx *ctx, const struct http_cfg *c, struct result *r,
+                       struct err *e)
+{
+    if (!ctx->datadir || !ctx->datadir[0])
+        return err_set(e, ERR_USAGE, "http: the environment gave no data directory");
+    if (!ctx->secret || !ctx->secret[0])
+        return err_set(e, ERR_USAGE, "http: the job carries no secret for its stop path");
+    char dir[512], log[600], stop[64];
+    snprintf(dir, sizeof(dir), "%s/http-%d", ctx->datadir, ctx->port);
+    snprintf(log, sizeof(log), "%s/error.log", dir);
+    http_stop_path(ctx->secret, stop, sizeof(stop));
+    journal_rmtree(dir); /* one a killed repetition left */
+    struct srv s cleanup_srv = {0};
+    int rc = http_start(ctx, c, dir, &s, r, e);
+    /* serve until the client's stop request is logged, Apache dies or the
+     * budget is spent */
+    double until = util_now() + http_budget(c);
+    off_t off = 0;
+    while (rc == 0 && !http_log_has(log, stop, &off)) {
+        if (!srv_running(&s))
+            rc = srv_fail(&s, e, "exited while serving");
+        else if (util_now() > until)
+            rc = err_set(e, ERR_FAIL, "http: no stop request within %.0f s", http_budget(c));
+        else
+            usleep(50000);
+    }
+    srv_stop(&s, 10.0); /* SIGTERM: Apache stops its children and reaps them */
+    journal_rmtree(dir);
+    if (rc < 0) return err_wrap(e, "http server");
+    char v[32];
+    snprintf(v, sizeof(v), "%.3f",
+             (double)s.ru.ru_utime.tv_sec + (double)s.ru.ru_utime.tv_usec / 1e6 +
+                 (double)s.ru.ru_stime.tv_sec + (double)s.ru.ru_stime.tv_usec / 1e6);
+    kv_set(&r->facts, "http.server_cpu_s", v, NULL);
+    return 0;
+}
+
+static int http_serve(const struct wl_ctx *ctx, struct result *r, struct err *e)
+{
+    struct http_cfg c;
+    return http_params(ctx, &c, e) < 0 ? -1 : http_server(ctx, &c, r, e);
+}
+
+/* The latency-vs-time series as CSV, into the sample's raw text. */
+static void http_series(struct result *r, const struct hload_out *o)
+{
+    char line[256];
+    result_raw_append(r, "t_s,users,ok,fail_5xx,fail_status,fail_content,fail_timeout,"
+                         "fail_reset,fail_connect,p50_us,p95_us,p99_us\n");
+    for (int i = 0; i < o->nb; i++) {
+        const struct hload_bucket *b = &o->b[i];
+        int q = b->ok > 0;
+        snprintf(line, sizeof(line), "%.2f,%d,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.1f,%.1f,%.1f\n",
+                 b->t_s, b->users, (unsigned long long)b->ok, (unsigned long long)b->fail[0],
+                 (unsigned long long)b->fail[1], (unsigned long long)b->fail[2],
+                 (unsigned long long)b->fail[3], (unsigned long long)b->fail[4],
+                 (unsigned long long)b->fail[5], q ? hist_quantile(&b->lat, 0.5) / 1e3 : 0,
+                 q ? hist_quantile(&b->lat, 0.95) / 1e3 : 0,
+                 q ? hist_quantile(&b->lat, 0.99) / 1e3 : 0);
+        result_raw_append(r, line);
+    }
+}
+
+/* With a ramp: the users at the first bucket whose median latency is
+ * twice the first settled bucket's (>= 20 answers), and at the first
+ * bucket with a failure; facts say "never" when neither happened. */
+static int http_knees(struct result *r, const struct hload_out *o, struct err *e)
+{
+    double base = 0;
+    int x2 = -1, fail = -1;
+    for (int i = 0; i < o->nb; i++) {
+        const struct hload_bucket *b = &o->b[i];
+        uint64_t nf = 0;
+        for (int k = 0; k < HLOAD_F_N; k++)
+            nf += b->fail[k];
+        if (fail < 0 && nf > 0) fail = b->users;
+        if (b->ok < 20) continue;
+        double p50 = hist_quantile(&b->lat, 0.5);
+        if (base == 0)
+            base = p50;
+        else if (x2 < 0 && p50 >= 2 * base)
+            x2 = b->users;
+    }
+    if (x2 >= 0 && result_add(r, "users_at_2x_latency", "users", BETTER_HIGHER, x2, e) < 0)
+        return -1;
+    if (fail >= 0 && result_add(r, "users_at_first_failure", "users", BETTER_HIGHER, fail, e) < 0)
+        return -1;
+    if (x2 < 0 || fail < 0)
+        kv_set(&r->facts, "http.ramp",
+               x2 < 0 && fail < 0 ? "latency never doubled, no failure"
+               : x2 < 0           ? "latency never doubled"
+                                  : "no failure",
+               NULL);
+    return 0;
+}
+
+static int http_results(const struct wl_ctx *ctx, const struct http_cfg *c,
+                        const struct hload_out *o, struct result *r, struct err *e)
+{
+    uint64_t nf = 0;
+    char v[256];
+    size_t off = 0;
+    for (int i = 0; i < HLOAD_F_N; i++) { /* "5xx=0 status=0 ..." */
+        nf += o->fail[i];
+        off += (size_t)snprintf(v + off, sizeof(v) - off, "%s%s=%llu", i ? " " : "",
+                                hload_fail_names[i], (unsigned long long)o->fail[i]);
+    }
+    kv_set(&r->facts, "http.failures", v, NULL);
+    if (o->ok == 0)
+        return err_set(e, ERR_FAIL, "http client: no request succeeded (%llu failed: %s)",
+                       (unsigned long long)nf, v);
+    if (result_add(r, "rps", "req/s", BETTER_HIGHER, (double)o->ok / o->secs, e) < 0 ||
+        result_add(r, "mean", "us", BETTER_LOWER, hist_mean(&o->lat) / 1e3, e) < 0 ||
+        result_add(r, "p50", "us", BETTER_LOWER, hist_quantile(&o->lat, 0.5) / 1e3, e) < 0 ||
+        result_add(r, "p95", "us", BETTER_LOWER, hist_quantile(&o->lat, 0.95) / 1e3, e) < 0 ||
+        result_add(r, "p99", "us", BETTER_LOWER, hist_quantile(&o->lat, 0.99) / 1e3, e) < 0 ||
+        result_add(r, "fail_pct", "%", BETTER_LOWER, 100.0 * (double)nf / (double)(o->ok + nf), e) <
+            0)
+        return -1;
+    if (o->env_cpu_s >= 0 && ctx->hostcpu && ctx->hostcpu[0] &&
+        result_add(r, "cpu_us_per_req", "cpu-us/req", BETTER_LOWER,
+                   o->env_cpu_s / (double)o->ok * 1e6, e) < 0)
+        return -1;
+    if (c->ramp > 0 && http_knees(r, o, e) < 0) return -1;
+    snprintf(v, sizeof(v), "%.3f", o->cpu_s / (double)(o->ok + nf) * 1e6);
+    kv_set(&r->facts, "http.loadgen_cpu_us_per_req", v, NULL);
+    http_series(r, o);
+    return 0;
+}
+
+static int http_drive(const struct wl_ctx *ctx, struct result *r, struct err *e)
+{
+    struct http_cfg c;
+    if (http_params(ctx, &c, e) < 0) return -1;
+    int cpu;
+    if (net_pin(wl_opt_str(ctx, &workload_http, "cpu-client"), 0, &cpu, e) < 0)
+        return err_wrap(e, "http client");
+    char v[16];
+    snprintf(v, sizeof(v), "%d", cpu);
+    kv_set(&r->facts, "http.client_cpu", v, NULL);
+    struct hload_cfg lc = {.addr = ctx->addr,
+                           .port = ctx->port,
+                           .path = HTTP_PAGE,
+                           .marker = HTTP_MARKER,
+                           .users = (int)c.users,
+                           .ramp_s = c.ramp,
+                           .warm_s = c.warmup,
+                           .duration_s = c.duration,
+                           .timeout_s = c.timeout,
+                           .hostcpu = ctx->hostcpu && ctx->hostcpu[0] ? ctx->hostcpu : NULL};
+    struct hload_out o;
+    int rc = hload_run(&lc, &o, e);
+    if (rc == 0) rc = http_results(ctx, &c, &o, r, e);
+    hload_out_free(&o);
+    /* Always end the server, so its half returns now. */
+    char stop[64], body[8];
+    int status;
+    struct err se = {0};
+    http_stop_path(ctx->secret, stop, sizeof(stop));
+    hload_get(ctx->addr, ctx->port, stop, 5.0, &status, body, sizeof(body), NULL, 0, &se);
+    return rc;
+}
+
+static const char *const http_files[] = {APACHE_BIN, APACHE_MODS "/mod_mpm_event.so",
+                                         APACHE_MODS "/mod_authz_core.so", NULL};
+
+static const char *const http_headline[] = {"rps", NULL};
+
+const struct workload workload_http = {
+    .name = "http",
+    .unavailable = http_unavailable,
+    .summary = "Apache 2 serving a static page in the environment, isobench's HTTP load generator "
+               "in the peer",
+    .opts = http_opts,
+    .net = 1,
+    .headline = http_headline,
+    .data = 1,
+    .guest_files = http_files,
+    .check = http_check,
+    .server = http_serve,
+    .client = http_drive,
+};
