@@ -57,6 +57,7 @@ leftovers() {
         pgrep -f "runsc.*isobench-"
         if command -v podman >/dev/null; then podman ps -a --format '{{.Names}}' | grep isobench; fi
         pgrep -f "conmon .*-n isobench-" # a killed podman run's monitor, once its container is gone
+        ip netns list | grep -o '^netns-[0-9a-f-]*' # podman's (netavark's) network namespaces
         if [ -n "${DOCKER_HOST:-}" ] || [ -S /var/run/docker.sock ]; then
             timeout 20 docker ps -a --format '{{.Names}}' | grep isobench
             timeout 20 docker images --format '{{.Repository}}' | grep isobench
