@@ -1,15 +1,12 @@
-/* http - a web server under an HTTP load: Debian's Apache 2 (event MPM,
- * the package's own MPM sizes) runs inside the environment serving one
- * static page, pinned to one CPU, and isobench's HTTP/1.1 load generator
- * (hload.c) drives it from the peer namespace: `users` keep-alive users,
- * grown linearly from 1 over `ramp` seconds (the Xen-vs-LXC study's
- * ramp; 0: all at once, as wrk), every response checked for status 200
- * and the page's marker. The server half starts Apache and waits for the
- * client half's stop request (a path with a token derived from the job's
- * secret: Apache logs the 404 to its error log file, which the server
- * half watches - nothing is added to the path of a served request); Apache
- * drops root for
- * uid 65534 (srv_unpriv_dir). Results: rps, latency mean/p50/p95/p99,
+/* http - a web server under an HTTP load: Debian's Apache 2 (event MPM
+ * by default, `mpm` picks another; the package's own MPM sizes) runs inside the environment serving
+ * one static page, pinned to one CPU, and isobench's HTTP/1.1 load generator (hload.c) drives it
+ * from the peer namespace: `users` keep-alive users, grown linearly from 1 over `ramp` seconds (the
+ * Xen-vs-LXC study's ramp; 0: all at once, as wrk), every response checked for status 200 and the
+ * page's marker. The server half starts Apache and waits for the client half's stop request (a path
+ * with a token derived from the job's secret: Apache logs the 404 to its error log - the server's
+ * log file, which the server half watches - nothing is added to the path of a served request);
+ * Apache drops root for uid 65534 (srv_unpriv_dir). Results: rps, latency mean/p50/p95/p99,
  * failures by cause, and with a ramp the users at which latency doubled
  * and failures began; the latency-vs-time series is the sample's raw
  * text (CSV). */
@@ -31,7 +28,7 @@
 #define APACHE_MODS "/usr/lib/apache2/modules"
 #define HTTP_MARKER "<!-- isobench page end -->"
 #define HTTP_PAGE "/index.html"
-#define HTTP_START_S 20.0
+#define HTTP_START_S 60.0 /* a TCG guest starts Apache's workers slowly */
 
 static const struct wl_opt http_opts[] = {
     {"users",
@@ -74,6 +71,11 @@ static const struct wl_opt http_opts[] = {
      .type = WL_T_SIZE,
      .min = 64.0,
      .max = 4194304.0},
+    {"mpm",
+     "Apache's multi-processing module, with the Debian package's sizes",
+     {"event", "event", "event"},
+     .type = WL_T_ENUM,
+     .values = "event|worker|prefork"},
     {"cpu-server", "CPU of Apache; low = lowest allowed", {"low", "low", "low"}, .type = WL_T_CPU},
     {"cpu-client",
      "CPU of the load generator; auto = highest allowed",
@@ -85,7 +87,33 @@ static const struct wl_opt http_opts[] = {
 struct http_cfg {
     uint64_t users, page;
     double ramp, duration, warmup, timeout;
+    const char *mpm; /* event, worker or prefork */
 };
+
+/* Each MPM with the sizes of Debian's mods-available/mpm_*.conf. */
+static const struct {
+    const char *name, *conf, *desc;
+} http_mpms[] = {
+    {"event",
+     "StartServers 2\nMinSpareThreads 25\nMaxSpareThreads 75\nThreadLimit 64\n"
+     "ThreadsPerChild 25\nMaxRequestWorkers 150\nMaxConnectionsPerChild 0\n",
+     "event MPM: 2 x 25 threads, at most 150"},
+    {"worker",
+     "StartServers 2\nMinSpareThreads 25\nMaxSpareThreads 75\nThreadLimit 64\n"
+     "ThreadsPerChild 25\nMaxRequestWorkers 150\nMaxConnectionsPerChild 0\n",
+     "worker MPM: 2 x 25 threads, at most 150"},
+    {"prefork",
+     "StartServers 5\nMinSpareServers 5\nMaxSpareServers 10\nMaxRequestWorkers 150\n"
+     "MaxConnectionsPerChild 0\n",
+     "prefork MPM: 5 processes, at most 150"},
+};
+
+static int http_mpm(const char *name)
+{
+    for (size_t i = 0; i < sizeof(http_mpms) / sizeof(http_mpms[0]); i++)
+        if (!strcmp(http_mpms[i].name, name)) return (int)i;
+    return 0; /* the option is typed: an enum of these */
+}
 
 static const char *http_unavailable(void)
 {
@@ -113,6 +141,7 @@ static int http_params(const struct wl_ctx *ctx, struct http_cfg *c, struct err 
         secs_opt(ctx, "warmup", 0, &c->warmup, e) < 0 ||
         net_duration(wl_opt_str(ctx, w, "timeout"), "http", &c->timeout, e) < 0)
         return -1;
+    c->mpm = wl_opt_str(ctx, w, "mpm");
     if (c->ramp > 0 && c->users < 2)
         return err_set(e, ERR_USAGE, "http: a ramp needs users of at least 2");
     if (c->ramp >= c->warmup + c->duration && c->ramp > 0)
@@ -191,8 +220,9 @@ static int http_log_has(const char *path, const char *needle, off_t *off)
 /* Apache's whole configuration: only what serving one file needs, no
  * access log; 404s logged (core:info) to the error log, for the stop
  * request. */
-static int http_conf(const char *dir, const char *bind, int port, struct err *e)
+static int http_conf(const char *dir, const char *bind, int port, const char *mpm, struct err *e)
 {
+    int m = http_mpm(mpm);
     char path[600];
     snprintf(path, sizeof(path), "%s/httpd.conf", dir);
     int fd cleanup_close = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -201,15 +231,15 @@ static int http_conf(const char *dir, const char *bind, int port, struct err *e)
     int n = snprintf(conf, sizeof(conf),
                      "ServerRoot %s\nListen %s:%d\nServerName isobench\nPidFile %s/apache.pid\n"
                      "DefaultRuntimeDir %s\nMutex file:%s default\n"
-                     "LoadModule mpm_event_module " APACHE_MODS "/mod_mpm_event.so\n"
+                     "LoadModule mpm_%s_module " APACHE_MODS "/mod_mpm_%s.so\n"
                      "LoadModule authz_core_module " APACHE_MODS "/mod_authz_core.so\n"
-                     "User #%d\nGroup #%d\nErrorLog %s/error.log\nLogLevel warn core:info\n"
-                     "StartServers 2\nMinSpareThreads 25\nMaxSpareThreads 75\nThreadLimit 64\n"
-                     "ThreadsPerChild 25\nMaxRequestWorkers 150\nMaxConnectionsPerChild 0\n"
+                     "User #%d\nGroup #%d\nErrorLog %s/apache.log\nLogLevel warn core:info\n"
+                     "%s"
                      "KeepAlive On\nMaxKeepAliveRequests 0\nKeepAliveTimeout 30\nTimeout 60\n"
                      "DocumentRoot %s/www\n<Directory />\n  Require all denied\n</Directory>\n"
                      "<Directory %s/www>\n  Require all granted\n</Directory>\n",
-                     dir, bind, port, dir, dir, dir, SRV_UNPRIV, SRV_UNPRIV, dir, dir, dir);
+                     dir, bind, port, dir, dir, dir, http_mpms[m].name, http_mpms[m].name,
+                     SRV_UNPRIV, SRV_UNPRIV, dir, http_mpms[m].conf, dir, dir);
     if (n < 0 || (size_t)n >= sizeof(conf))
         return err_set(e, ERR_FAIL, "http: Apache's configuration does not fit");
     if (util_write_all(fd, conf, (size_t)n) < 0)
@@ -233,7 +263,8 @@ static int http_start(const struct wl_ctx *ctx, const struct http_cfg *c, const 
     if (mkdir(www, 0755) < 0 && errno != EEXIST)
         return err_sys(e, ERR_FAIL, errno, "http: %s", www);
     const char *bind = ctx->addr && ctx->addr[0] ? ctx->addr : "0.0.0.0";
-    if (http_page(path, c->page, e) < 0 || http_conf(dir, bind, ctx->port, e) < 0) return -1;
+    if (http_page(path, c->page, e) < 0 || http_conf(dir, bind, ctx->port, c->mpm, e) < 0)
+        return -1;
     snprintf(conf, sizeof(conf), "%s/httpd.conf", dir);
     snprintf(log, sizeof(log), "%s/apache.log", dir);
     char *argv[] = {APACHE_BIN, "-DFOREGROUND", "-f", conf, "-d", (char *)dir, NULL};
@@ -243,7 +274,7 @@ static int http_start(const struct wl_ctx *ctx, const struct http_cfg *c, const 
     int status = 0;
     struct err ge = {0};
     double until = util_now() + HTTP_START_S;
-    while (hload_get(at, ctx->port, HTTP_PAGE, 1.0, &status, body, sizeof(body), server,
+    while (hload_get(at, ctx->port, HTTP_PAGE, 5.0, &status, body, sizeof(body), server,
                      sizeof(server), &ge) != 0 ||
            status != 200) {
         if (!srv_running(s)) return srv_fail(s, e, "exited while starting");
@@ -252,15 +283,34 @@ static int http_start(const struct wl_ctx *ctx, const struct http_cfg *c, const 
                             ge.msg[0] ? ge.msg : "another status");
         usleep(20000);
     }
-    char v[64];
-    snprintf(v, sizeof(v), "%d", cpu);
-    kv_set(&r->facts, "http.cpu", v, NULL);
-    char desc[160];
-    snprintf(desc, sizeof(desc), "%s, event MPM: 2 x 25 threads, at most 150", server);
+    char desc[200];
+    snprintf(desc, sizeof(desc), "%s on CPU %d, %s", server, cpu, http_mpms[http_mpm(c->mpm)].desc);
     kv_set(&r->facts, "http.server", desc, NULL);
     kv_set(&r->facts, "http.user", "65534", NULL);
     kv_set(&r->facts, "http.bind", bind, NULL);
     return 0;
+}
+
+/* What Apache said above notice level (a child that crashed, workers
+ * running out) - the server's own account of a slow or failed run: a
+ * fact with the count and the last such line, none when it said nothing. */
+static void http_log_facts(const char *path, struct result *r)
+{
+    FILE *f cleanup_fclose = fopen(path, "re");
+    char line[1024], last[200] = "";
+    int n = 0;
+    while (f && fgets(line, sizeof(line), f)) {
+        if (!strstr(line, ":warn]") && !strstr(line, ":error]") && !strstr(line, ":crit]") &&
+            !strstr(line, ":alert]") && !strstr(line, ":emerg]"))
+            continue;
+        n++;
+        line[strcspn(line, "\n")] = '\0';
+        snprintf(last, sizeof(last), "%.180s", line);
+    }
+    if (n == 0) return;
+    char v[256];
+    snprintf(v, sizeof(v), "%d line(s) at warn or above; the last: %s", n, last);
+    kv_set(&r->facts, "http.server_log", v, NULL);
 }
 
 static int http_server(const struct wl_ctx *ctx, const struct http_cfg *c, struct result *r,
@@ -272,7 +322,7 @@ static int http_server(const struct wl_ctx *ctx, const struct http_cfg *c, struc
         return err_set(e, ERR_USAGE, "http: the job carries no secret for its stop path");
     char dir[512], log[600], stop[64];
     snprintf(dir, sizeof(dir), "%s/http-%d", ctx->datadir, ctx->port);
-    snprintf(log, sizeof(log), "%s/error.log", dir);
+    snprintf(log, sizeof(log), "%s/apache.log", dir); /* its error log, srv's log too */
     http_stop_path(ctx->secret, stop, sizeof(stop));
     journal_rmtree(dir); /* one a killed repetition left */
     struct srv s cleanup_srv = {0};
@@ -290,6 +340,7 @@ static int http_server(const struct wl_ctx *ctx, const struct http_cfg *c, struc
             usleep(50000);
     }
     srv_stop(&s, 10.0); /* SIGTERM: Apache stops its children and reaps them */
+    http_log_facts(log, r);
     journal_rmtree(dir);
     if (rc < 0) return err_wrap(e, "http server");
     char v[32];
@@ -413,6 +464,20 @@ static int http_drive(const struct wl_ctx *ctx, struct result *r, struct err *e)
                            .duration_s = c.duration,
                            .timeout_s = c.timeout,
                            .hostcpu = ctx->hostcpu && ctx->hostcpu[0] ? ctx->hostcpu : NULL};
+    /* the server half may still be starting (a TCG guest takes seconds):
+     * the load begins once the page is served */
+    char page[64];
+    int st = 0;
+    double until = util_now() + HTTP_START_S;
+    struct err ge = {0};
+    while (hload_get(ctx->addr, ctx->port, HTTP_PAGE, 10.0, &st, page, sizeof(page), NULL, 0,
+                     &ge) != 0 ||
+           st != 200) {
+        if (util_now() > until)
+            return err_set(e, ERR_FAIL, "http client: the server never served %s: %s", HTTP_PAGE,
+                           ge.msg[0] ? ge.msg : "another status");
+        usleep(50000);
+    }
     struct hload_out o;
     int rc = hload_run(&lc, &o, e);
     if (rc == 0) rc = http_results(ctx, &c, &o, r, e);
@@ -422,12 +487,19 @@ static int http_drive(const struct wl_ctx *ctx, struct result *r, struct err *e)
     int status;
     struct err se = {0};
     http_stop_path(ctx->secret, stop, sizeof(stop));
-    hload_get(ctx->addr, ctx->port, stop, 5.0, &status, body, sizeof(body), NULL, 0, &se);
+    for (int i = 0; i < 3; i++) /* a request dropped unread never reaches the log: retry */
+        if (hload_get(ctx->addr, ctx->port, stop, 20.0, &status, body, sizeof(body), NULL, 0,
+                      &se) == 0)
+            break;
     return rc;
 }
 
-static const char *const http_files[] = {APACHE_BIN, APACHE_MODS "/mod_mpm_event.so",
-                                         APACHE_MODS "/mod_authz_core.so", NULL};
+static const char *const http_files[] = {APACHE_BIN,
+                                         APACHE_MODS "/mod_mpm_event.so",
+                                         APACHE_MODS "/mod_mpm_worker.so",
+                                         APACHE_MODS "/mod_mpm_prefork.so",
+                                         APACHE_MODS "/mod_authz_core.so",
+                                         NULL};
 
 static const char *const http_headline[] = {"rps", NULL};
 

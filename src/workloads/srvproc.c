@@ -33,6 +33,10 @@ __attribute__((noreturn)) static void srv_child(char *const argv[], pid_t parent
                                                 int in_fd, int out_fd, int unpriv)
 {
     util_die_with_parent(parent);
+    /* its own process group: a server that signals its group on stop
+     * (Apache's prefork MPM: killpg(getpgrp(), SIGTERM)) reaches only its
+     * own processes, never the agent, isobench or the shell above it */
+    setpgid(0, 0);
     if (unpriv && srv_drop() < 0) {
         dprintf(out_fd, "dropping root for uid %d: %s\n", SRV_UNPRIV, strerror(errno));
         _exit(126);
@@ -194,16 +198,20 @@ int srv_wait(struct srv *s, double deadline, struct err *e)
 void srv_stop(struct srv *s, double grace_s)
 {
     if (!s->pid) return;
+    pid_t group = s->pid;
     kill(s->pid, SIGTERM);
     double end = util_now() + grace_s;
     while (!srv_reap(s, WNOHANG)) {
         if (util_now() >= end) {
-            kill(s->pid, SIGKILL);
+            kill(-group, SIGKILL);
             srv_reap(s, 0);
             break;
         }
         usleep(10000);
     }
+    /* workers the server did not take down with it (its own group, see
+     * srv_child; ESRCH when none is left) */
+    kill(-group, SIGKILL);
 }
 
 void srv_cleanup(struct srv *s)

@@ -54,7 +54,9 @@ int srv_running(struct srv *s);
  * when it exited with a failure; the error carries the log tail. */
 int srv_wait(struct srv *s, double deadline, struct err *e);
 
-/* Kills (SIGTERM, then SIGKILL after grace_s) and reaps; idempotent. */
+/* Kills (SIGTERM, then SIGKILL after grace_s) and reaps; idempotent.
+ * The server runs in a process group of its own: whatever of it is left
+ * after the main process (a multi-process server's workers) gets SIGKILL. */
 void srv_stop(struct srv *s, double grace_s);
 
 /* Appends " (log: ...<last lines>)" of the server's log to e's message. */

@@ -158,6 +158,15 @@ int initramfs_build(const char *self, const char *kver, const char *const *extra
     for (size_t i = 0; rc == 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++)
         if (cpio_entry(&c, dirs[i], 040755, NULL, 0) < 0)
             rc = err_sys(e, ERR_FAIL, errno, "initramfs: writing");
+    /* the accounts servers look up by number (Apache's workers, uid 65534
+     * as srvproc.h's SRV_UNPRIV, want a passwd entry, as on the host) */
+    static const char passwd[] = "root:x:0:0:root:/:/bin/sh\n"
+                                 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+    static const char group[] = "root:x:0:\nnogroup:x:65534:\n";
+    if (rc == 0 && (cpio_dirs(&c, "/etc/passwd") < 0 ||
+                    cpio_entry(&c, "/etc/passwd", 0100644, passwd, sizeof(passwd) - 1) < 0 ||
+                    cpio_entry(&c, "/etc/group", 0100644, group, sizeof(group) - 1) < 0))
+        rc = err_sys(e, ERR_FAIL, errno, "initramfs: writing");
     if (rc == 0) rc = cpio_file(&c, self, "/init", 0755, e);
     if (rc == 0) rc = add_libs(&c, self, e);
     for (int i = 0; rc == 0 && extra && extra[i]; i++)
