@@ -18,7 +18,7 @@ void util_fclosep(FILE **f);
 #define cleanup_close __attribute__((cleanup(util_closep)))
 #define cleanup_fclose __attribute__((cleanup(util_fclosep)))
 
-#define KV_MAX 64
+#define KV_MAX 96 /* a VM sample carries ~45 facts of its environment before the workload's */
 struct kv {
     char key[64];
     char val[256];

@@ -170,7 +170,7 @@ static void kv_overflow_is_counted(void **state)
     assert_non_null(strstr(e.msg, "too long"));
     assert_int_equal(l->dropped, 2);
     assert_int_equal(kv_require_all(l, "sample", &e), -1);
-    assert_string_equal(e.msg, "sample: 2 facts did not fit (max 64 of < 256 bytes each)");
+    assert_string_equal(e.msg, "sample: 2 facts did not fit (max 96 of < 256 bytes each)");
     free(l);
 }
 
