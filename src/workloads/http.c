@@ -362,24 +362,27 @@ static void http_series(struct result *r, const struct hload_out *o)
 {
     char line[256];
     result_raw_append(r, "t_s,users,ok,fail_5xx,fail_status,fail_content,fail_timeout,"
-                         "fail_reset,fail_connect,p50_us,p95_us,p99_us\n");
+                         "fail_reset,fail_connect,mean_us,p50_us,p95_us,p99_us\n");
     for (int i = 0; i < o->nb; i++) {
         const struct hload_bucket *b = &o->b[i];
         int q = b->ok > 0;
-        snprintf(line, sizeof(line), "%.2f,%d,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.1f,%.1f,%.1f\n",
-                 b->t_s, b->users, (unsigned long long)b->ok, (unsigned long long)b->fail[0],
-                 (unsigned long long)b->fail[1], (unsigned long long)b->fail[2],
-                 (unsigned long long)b->fail[3], (unsigned long long)b->fail[4],
-                 (unsigned long long)b->fail[5], q ? hist_quantile(&b->lat, 0.5) / 1e3 : 0,
-                 q ? hist_quantile(&b->lat, 0.95) / 1e3 : 0,
-                 q ? hist_quantile(&b->lat, 0.99) / 1e3 : 0);
+        snprintf(
+            line, sizeof(line), "%.2f,%d,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.1f,%.1f,%.1f,%.1f\n",
+            b->t_s, b->users, (unsigned long long)b->ok, (unsigned long long)b->fail[0],
+            (unsigned long long)b->fail[1], (unsigned long long)b->fail[2],
+            (unsigned long long)b->fail[3], (unsigned long long)b->fail[4],
+            (unsigned long long)b->fail[5], q ? hist_mean(&b->lat) / 1e3 : 0,
+            q ? hist_quantile(&b->lat, 0.5) / 1e3 : 0, q ? hist_quantile(&b->lat, 0.95) / 1e3 : 0,
+            q ? hist_quantile(&b->lat, 0.99) / 1e3 : 0);
         result_raw_append(r, line);
     }
 }
 
-/* With a ramp: the users at the first bucket whose median latency is
- * twice the first settled bucket's (>= 20 answers), and at the first
- * bucket with a failure; facts say "never" when neither happened. */
+/* With a ramp: the users at the first bucket whose mean latency is twice
+ * the first settled bucket's (>= 20 answers; the mean, as Little's law
+ * ties it to users / rate: Apache's per-interval median is bimodal - a
+ * connection a worker still holds is answered at once), and at the first
+ * bucket with a failure; a fact says which never happened. */
 static int http_knees(struct result *r, const struct hload_out *o, struct err *e)
 {
     double base = 0;
@@ -391,10 +394,10 @@ static int http_knees(struct result *r, const struct hload_out *o, struct err *e
             nf += b->fail[k];
         if (fail < 0 && nf > 0) fail = b->users;
         if (b->ok < 20) continue;
-        double p50 = hist_quantile(&b->lat, 0.5);
+        double mean = hist_mean(&b->lat);
         if (base == 0)
-            base = p50;
-        else if (x2 < 0 && p50 >= 2 * base)
+            base = mean;
+        else if (x2 < 0 && mean >= 2 * base)
             x2 = b->users;
     }
     if (x2 >= 0 && result_add(r, "users_at_2x_latency", "users", BETTER_HIGHER, x2, e) < 0)
