@@ -57,14 +57,6 @@ int hload_users_at(const struct hload_cfg *c, double t)
     return 1 + (int)((double)(c->users - 1) * t / c->ramp_s);
 }
 
-static double thread_cpu(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_THREAD, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
 /* The series bucket of a moment, or NULL outside the counted window. */
 static struct hload_bucket *bucket_at(struct hrun *run, double now)
 {
@@ -190,6 +182,7 @@ static int conn_done(struct hrun *run, struct hconn *cn, double now, size_t used
     }
     cn->reused++;
     cn->woff = 0;
+    if (now >= run->t_end) return 0; /* the window is over: no new request */
     if (h->close || eof || used != cn->rlen) { /* bytes nobody asked for: start over */
         if (used != cn->rlen) count_fail(run, now, HLOAD_F_CONTENT);
         conn_close(run, cn);
@@ -281,7 +274,7 @@ static int hload_loop(struct hrun *run, struct err *e)
     for (;;) {
         double now = util_now();
         if (cpu0 < 0 && now >= run->t_start) {
-            cpu0 = thread_cpu();
+            cpu0 = net_thread_cpu();
             if (c->hostcpu && host_cpu_read(c->hostcpu, &env0) < 0) env0 = -1;
         }
         if (now >= run->t_end) break;
@@ -297,7 +290,7 @@ static int hload_loop(struct hrun *run, struct err *e)
         for (int i = 0; i < n; i++)
             if (conn_event(run, &run->cs[ev[i].data.u32], ev[i].events, now, e) < 0) return -1;
     }
-    o->cpu_s = cpu0 >= 0 ? thread_cpu() - cpu0 : 0;
+    o->cpu_s = cpu0 >= 0 ? net_thread_cpu() - cpu0 : 0;
     if (env0 >= 0 && host_cpu_read(c->hostcpu, &env1) == 0) o->env_cpu_s = env1 - env0;
     o->secs = run->t_end - run->t_start;
     for (int i = 0; i < o->nb; i++) {

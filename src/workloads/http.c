@@ -344,9 +344,7 @@ static int http_server(const struct wl_ctx *ctx, const struct http_cfg *c, struc
     journal_rmtree(dir);
     if (rc < 0) return err_wrap(e, "http server");
     char v[32];
-    snprintf(v, sizeof(v), "%.3f",
-             (double)s.ru.ru_utime.tv_sec + (double)s.ru.ru_utime.tv_usec / 1e6 +
-                 (double)s.ru.ru_stime.tv_sec + (double)s.ru.ru_stime.tv_usec / 1e6);
+    snprintf(v, sizeof(v), "%.3f", srv_cpu_s(&s));
     kv_set(&r->facts, "http.server_cpu_s", v, NULL);
     return 0;
 }

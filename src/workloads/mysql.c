@@ -343,9 +343,7 @@ static int mysql_server(const struct wl_ctx *ctx, const struct mysql_cfg *c, str
         }
         if (rc == 0) {
             char v[32];
-            snprintf(v, sizeof(v), "%.3f",
-                     (double)s.ru.ru_utime.tv_sec + (double)s.ru.ru_utime.tv_usec / 1e6 +
-                         (double)s.ru.ru_stime.tv_sec + (double)s.ru.ru_stime.tv_usec / 1e6);
+            snprintf(v, sizeof(v), "%.3f", srv_cpu_s(&s));
             kv_set(&r->facts, "mysql.server_cpu_s", v, NULL);
         }
     }

@@ -43,6 +43,10 @@ int net_wait(int fd, int out, double deadline, struct err *e);
 int net_read_full(int fd, void *buf, size_t len, double deadline, int *eof, struct err *e);
 int net_write_full(int fd, const void *buf, size_t len, double deadline, struct err *e);
 
+/* The calling thread's CPU time (user + system), seconds: what a load
+ * generator spent. */
+double net_thread_cpu(void);
+
 /* Sets SO_SNDBUF / SO_RCVBUF when non-zero, TCP_NODELAY when nodelay. */
 int net_sockopts(int fd, uint64_t sndbuf, uint64_t rcvbuf, int nodelay, struct err *e);
 

@@ -195,9 +195,7 @@ static int redis_server(const struct wl_ctx *ctx, const struct redis_cfg *c, str
     journal_rmtree(dir);
     if (rc < 0) return err_wrap(e, "redis server");
     char v[32];
-    snprintf(v, sizeof(v), "%.3f",
-             (double)s.ru.ru_utime.tv_sec + (double)s.ru.ru_utime.tv_usec / 1e6 +
-                 (double)s.ru.ru_stime.tv_sec + (double)s.ru.ru_stime.tv_usec / 1e6);
+    snprintf(v, sizeof(v), "%.3f", srv_cpu_s(&s));
     kv_set(&r->facts, "redis.server_cpu_s", v, NULL);
     return 0;
 }

@@ -213,14 +213,6 @@ static int reply_check(struct conn *cn, char kind, const char *pl, long plen, st
     return 0;
 }
 
-static double thread_cpu(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_THREAD, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
 /* Reads what is there (one recv; level-triggered readiness brings the
  * rest) and handles every complete reply. */
 static int conn_read(struct conn *cn, double now, double t_start, double t_end, struct rload_out *o,
@@ -282,11 +274,11 @@ static int rload_loop(const struct rload_cfg *c, struct rload_keys *k, struct co
     while (live > 0) {
         double now = util_now();
         if (cpu0 < 0 && now >= t_start) {
-            cpu0 = thread_cpu();
+            cpu0 = net_thread_cpu();
             if (c->hostcpu && host_cpu_read(c->hostcpu, &env0) < 0) env0 = -1;
         }
         if (o->cpu_s == 0 && now >= t_end && cpu0 >= 0) {
-            o->cpu_s = thread_cpu() - cpu0;
+            o->cpu_s = net_thread_cpu() - cpu0;
             if (env0 >= 0 && host_cpu_read(c->hostcpu, &env1) == 0) o->env_cpu_s = env1 - env0;
         }
         if (now - last_progress > RLOAD_STALL_S)
@@ -313,7 +305,7 @@ static int rload_loop(const struct rload_cfg *c, struct rload_keys *k, struct co
             }
         }
     }
-    if (o->cpu_s == 0 && cpu0 >= 0) o->cpu_s = thread_cpu() - cpu0;
+    if (o->cpu_s == 0 && cpu0 >= 0) o->cpu_s = net_thread_cpu() - cpu0;
     if (o->env_cpu_s < 0 && env0 >= 0 && host_cpu_read(c->hostcpu, &env1) == 0)
         o->env_cpu_s = env1 - env0;
     o->secs = t_end - t_start;

@@ -214,6 +214,12 @@ void srv_stop(struct srv *s, double grace_s)
     kill(-group, SIGKILL);
 }
 
+double srv_cpu_s(const struct srv *s)
+{
+    return (double)s->ru.ru_utime.tv_sec + (double)s->ru.ru_utime.tv_usec / 1e6 +
+           (double)s->ru.ru_stime.tv_sec + (double)s->ru.ru_stime.tv_usec / 1e6;
+}
+
 void srv_cleanup(struct srv *s)
 {
     srv_stop(s, 5.0);

@@ -59,6 +59,10 @@ int srv_wait(struct srv *s, double deadline, struct err *e);
  * after the main process (a multi-process server's workers) gets SIGKILL. */
 void srv_stop(struct srv *s, double grace_s);
 
+/* The server's CPU time (user + system, its reaped children included),
+ * seconds, once it was reaped; 0 before. */
+double srv_cpu_s(const struct srv *s);
+
 /* Appends " (log: ...<last lines>)" of the server's log to e's message. */
 int srv_fail(struct srv *s, struct err *e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
