@@ -182,7 +182,7 @@ static int conn_done(struct hrun *run, struct hconn *cn, double now, size_t used
     }
     cn->reused++;
     cn->woff = 0;
-    if (now >= run->t_end) return 0; /* the window is over: no new request */
+    if (now >= run->t_end) return 0;           /* the window is over: no new request */
     if (h->close || eof || used != cn->rlen) { /* bytes nobody asked for: start over */
         if (used != cn->rlen) count_fail(run, now, HLOAD_F_CONTENT);
         conn_close(run, cn);
