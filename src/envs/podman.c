@@ -7,13 +7,15 @@
  * `-p`; storage=volume a bind mount; overlay the container's own upper
  * layer (podman's storage, on disk). The container is journaled by name
  * before it exists; undo is `podman rm -f`, then any conmon still
- * monitoring that name is killed. */
+ * monitoring that name is killed; with net=nat, netavark's DNATs for the
+ * port and network namespaces nothing owns (podman_netns.c) after it. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "envs/undo.h"
@@ -129,7 +131,12 @@ static int podman_up(struct env_ctx *ctx, struct err *e)
     r->bin = podman_bin();
     double t0 = util_now();
     if (engine_prepare(r, ctx, podman_nets, e) < 0) return -1;
-    if (!strcmp(r->cfg.net, "nat") && ctx->peer) { /* unwound after the container's rm */
+    if (!strcmp(r->cfg.net, "nat")) { /* netavark's leftovers, unwound after the rm */
+        char since[32];
+        snprintf(since, sizeof(since), "%lld", (long long)time(NULL));
+        if (journal_add(ctx->journal, "podman-netns", since, e) < 0) return -1;
+    }
+    if (!strcmp(r->cfg.net, "nat") && ctx->peer) {
         char port[16];
         snprintf(port, sizeof(port), "%d", ctx->port);
         if (journal_add(ctx->journal, "podman-port", port, e) < 0) return -1;

@@ -52,9 +52,15 @@ const char *env_self_exe(void)
 }
 
 const struct journal_undo env_undo_handlers[] = {
-    {"runc", runc_undo},         {"runsc", runsc_undo},
-    {"docker", docker_undo},     {"docker-image", docker_undo_image},
-    {"podman", podman_undo},     {"podman-port", podman_undo_port},
-    {"link", net_undo_link},     {"nft", net_undo_nft},
-    {"sysctl", net_undo_sysctl}, {NULL, NULL},
+    {"runc", runc_undo},
+    {"runsc", runsc_undo},
+    {"docker", docker_undo},
+    {"docker-image", docker_undo_image},
+    {"podman", podman_undo},
+    {"podman-port", podman_undo_port},
+    {"podman-netns", podman_undo_netns},
+    {"link", net_undo_link},
+    {"nft", net_undo_nft},
+    {"sysctl", net_undo_sysctl},
+    {NULL, NULL},
 };

@@ -15,6 +15,7 @@ int docker_undo(const char *arg);       /* "docker": a container of the run's do
 int docker_undo_image(const char *arg); /* "docker-image": the base image imported */
 int podman_undo(const char *arg);       /* "podman": a podman container */
 int podman_undo_port(const char *arg);  /* "podman-port": netavark DNATs left for a port */
+int podman_undo_netns(const char *arg); /* "podman-netns": netavark netns nothing owns, since */
 int net_undo_link(const char *name);    /* "link": a veth or bridge */
 int net_undo_nft(const char *table);    /* "nft": an nftables table */
 int net_undo_sysctl(const char *arg);   /* "sysctl": a value to restore */
