@@ -76,8 +76,12 @@ int podman_undo_netns(const char *arg)
         if (known < 0) known = podman_sandboxes(used, 64 * 1024) == 0;
         if (!known) break;                /* podman cannot say what it still uses: keep them all */
         if (strstr(used, path)) continue; /* a container of podman's still names it */
-        if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL) rc = -1;
-        if (unlink(path) < 0 && errno != ENOENT) rc = -1;
+        /* podman's own cleanup may be removing it at this very moment
+         * (EINVAL: unmounted already, ENOENT: gone): only one still there
+         * after a failure counts as one */
+        int um = umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT;
+        int ul = unlink(path) < 0 && errno != ENOENT;
+        if ((um || ul) && access(path, F_OK) == 0) rc = -1;
     }
     closedir(d);
     free(used);
