@@ -14,6 +14,22 @@ static int is_scenario(const struct run_view *rv, struct err *e)
     return 0;
 }
 
+/* Opens a sample's or a failure's object (the i-th of its array) with
+ * where it was measured: workload, env, tenant, step, round. */
+static void where_json(FILE *out, int i, const struct run_view *rv, int wl, int env,
+                       const char *tenant, const char *step, int rep)
+{
+    fputs(i ? ",{\"workload\":" : "{\"workload\":", out);
+    json_str(out, rv->workloads[wl]);
+    fputs(",\"env\":", out);
+    json_str(out, rv->envs[env]);
+    fputs(",\"tenant\":", out);
+    json_str(out, tenant);
+    fputs(",\"step\":", out);
+    json_str(out, step);
+    fprintf(out, ",\"round\":%d", rep);
+}
+
 int report_scenario_json(const struct run_view *rv, FILE *out, struct err *e)
 {
     if (!is_scenario(rv, e)) return -1;
@@ -21,15 +37,8 @@ int report_scenario_json(const struct run_view *rv, FILE *out, struct err *e)
     fputs(",\"samples\":[", out);
     for (int i = 0; i < rv->npoints; i++) {
         const struct rv_point *p = &rv->points[i];
-        fputs(i ? ",{\"workload\":" : "{\"workload\":", out);
-        json_str(out, rv->workloads[p->wl]);
-        fputs(",\"env\":", out);
-        json_str(out, rv->envs[p->env]);
-        fputs(",\"tenant\":", out);
-        json_str(out, p->tenant);
-        fputs(",\"step\":", out);
-        json_str(out, p->step);
-        fprintf(out, ",\"round\":%d,\"metric\":", p->rep);
+        where_json(out, i, rv, p->wl, p->env, p->tenant, p->step, p->rep);
+        fputs(",\"metric\":", out);
         json_str(out, p->metric);
         fputs(",\"unit\":", out);
         json_str(out, p->unit);
@@ -42,15 +51,8 @@ int report_scenario_json(const struct run_view *rv, FILE *out, struct err *e)
     fputs("],\"failures\":[", out);
     for (int i = 0; i < rv->nfailures; i++) {
         const struct rv_failure *f = &rv->failures[i];
-        fputs(i ? ",{\"workload\":" : "{\"workload\":", out);
-        json_str(out, rv->workloads[f->wl]);
-        fputs(",\"env\":", out);
-        json_str(out, rv->envs[f->env]);
-        fputs(",\"tenant\":", out);
-        json_str(out, f->tenant);
-        fputs(",\"step\":", out);
-        json_str(out, f->step);
-        fprintf(out, ",\"round\":%d,\"error\":", f->rep);
+        where_json(out, i, rv, f->wl, f->env, f->tenant, f->step, f->rep);
+        fputs(",\"error\":", out);
         json_str(out, f->error);
         fputc('}', out);
     }
