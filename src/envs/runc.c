@@ -7,7 +7,6 @@
  * delete --force` is journaled before the container starts, so a killed
  * run leaves no container behind. Networking: none (own netns, loopback)
  * or host. */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -157,44 +156,12 @@ static int runc_bundle(struct runc *r, struct env_ctx *ctx, struct err *e)
     snprintf(r->root, sizeof(r->root), "%s/%s", ctx->journal->dir, r->rt->name);
     snprintf(r->bundle, sizeof(r->bundle), "%s/bundle", r->state);
     snprintf(r->id, sizeof(r->id), "isobench-%s-%d", ctx->run_id, ctx->idx);
-    if (journal_add(ctx->journal, "rmtree", r->state, e) < 0) return -1; /* write-ahead */
-    if (mkdir(r->state, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", r->state);
-    char fs[700], merged[1024];
-    snprintf(fs, sizeof(fs), "%s/fs", r->state);
-    if (mkdir(fs, 0700) < 0 || mkdir(r->bundle, 0700) < 0)
-        return err_sys(e, ERR_FAIL, errno, "mkdir in %s", r->state);
-    if (rootfs_overlay(fs, r->cfg.image, NULL, merged, sizeof(merged), ctx->journal, e) < 0)
+    char merged[1024];
+    if (ctr_root_make(&r->cfg, ctx, r->state, merged, sizeof(merged), r->volume, r->data_ovl,
+                      sizeof(r->volume), e) < 0)
         return -1;
-    if (ctr_data_dir(&r->cfg, ctx, r->volume, r->data_ovl, sizeof(r->volume), e) < 0) return -1;
-    if (r->data_ovl[0]) { /* /data's own overlay, on disk, inside the root overlay */
-        char data[1100];
-        snprintf(data, sizeof(data), "%s/data", merged);
-        if (rootfs_data_overlay(r->data_ovl, data, NULL, ctx->journal, e) < 0) return -1;
-    }
+    if (mkdir(r->bundle, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", r->bundle);
     return oci_write_config(r->bundle, &r->cfg, r->volume, ctx, merged, r->rt->stdio, e);
-}
-
-/* Journals every cgroup directory runc will make for cgroupsPath
- * /<id>, before runc runs: killed early, runc leaves them without state
- * that `runc delete` could find. */
-static int journal_runc_cgroups(const char *id, struct journal *j, struct err *e)
-{
-    char path[1200];
-    if (cgroup_is_v2()) {
-        snprintf(path, sizeof(path), "/sys/fs/cgroup/%s", id);
-        return journal_add(j, "cgroup", path, e);
-    }
-    DIR *d = opendir("/sys/fs/cgroup");
-    if (!d) return err_sys(e, ERR_FAIL, errno, "cannot list /sys/fs/cgroup");
-    struct dirent *de;
-    int rc = 0;
-    while (rc == 0 && (de = readdir(d))) {
-        if (de->d_name[0] == '.') continue;
-        snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/%s", de->d_name, id);
-        rc = journal_add(j, "cgroup", path, e);
-    }
-    closedir(d);
-    return rc;
 }
 
 /* The runtime's command line: `runc --root R run --bundle B
@@ -238,7 +205,7 @@ static int oci_up(struct env_ctx *ctx, const struct oci_rt *rt, struct err *e)
     if (oci_find(rt->name, bin, sizeof(bin)) < 0)
         return err_set(e, ERR_USAGE, "%s not found", rt->name);
     snprintf(arg, sizeof(arg), "%s %s", r->root, r->id);
-    if (journal_runc_cgroups(r->id, ctx->journal, e) < 0 ||
+    if (cgroup_journal_at(r->id, ctx->journal, e) < 0 ||
         journal_add(ctx->journal, rt->name, arg, e) < 0)
         return -1;
     snprintf(plat, sizeof(plat), "--platform=%s", r->platform);

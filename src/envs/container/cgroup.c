@@ -1,5 +1,6 @@
 #include "envs/container/cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <linux/magic.h>
 #include <stdio.h>
@@ -311,4 +312,27 @@ uint64_t cgroup_memory(const struct cgroup *cg)
              cg->v2 ? "memory.current" : "memory.usage_in_bytes");
     if (!cg->mem_dir[0] || util_read_file(path, buf, sizeof(buf)) < 0) return 0;
     return strtoull(buf, NULL, 10);
+}
+
+int cgroup_journal_at(const char *rel, struct journal *j, struct err *e)
+{
+    char path[1200];
+    if (cgroup_is_v2()) {
+        snprintf(path, sizeof(path), "/sys/fs/cgroup/%s", rel);
+        return journal_add(j, "cgroup", path, e);
+    }
+    DIR *d = opendir("/sys/fs/cgroup");
+    if (!d) return err_sys(e, ERR_FAIL, errno, "cannot list /sys/fs/cgroup");
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;
+        if (snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/%s", de->d_name, rel) >=
+            (int)sizeof(path))
+            rc = err_set(e, ERR_FAIL, "cgroup path too long: %s", rel);
+        else
+            rc = journal_add(j, "cgroup", path, e);
+    }
+    closedir(d);
+    return rc;
 }

@@ -47,6 +47,14 @@ int cgroup_host_mem(struct cgroup *cg, const char *name, uint64_t limit, struct 
  * (before the journal's unwind kills what is left in them). */
 int cgroup_leave(const struct cgroup *cg, struct err *e);
 
+/* Journals the directory rel (relative to each hierarchy's root: every
+ * v1 hierarchy mounted under /sys/fs/cgroup, or the v2 root) that a
+ * runtime is about to make for a container (runc's cgroupsPath, lxc's
+ * lxc.cgroup.dir): killed early, a runtime leaves them without state its
+ * own cleanup could find. A directory that never appears undoes as a
+ * no-op. Journal a parent before its children: undo runs in reverse. */
+int cgroup_journal_at(const char *rel, struct journal *j, struct err *e);
+
 /* Moves pid into the cgroup (every controller). */
 int cgroup_attach(const struct cgroup *cg, pid_t pid, struct err *e);
 

@@ -67,6 +67,24 @@ int ctr_data_dir(const struct ctr_config *c, struct env_ctx *ctx, char *volume, 
     return 0;
 }
 
+int ctr_root_make(const struct ctr_config *c, struct env_ctx *ctx, const char *state, char *merged,
+                  size_t mlen, char *volume, char *ovl, size_t len, struct err *e)
+{
+    volume[0] = ovl[0] = '\0';
+    if (journal_add(ctx->journal, "rmtree", state, e) < 0) return -1; /* write-ahead */
+    if (mkdir(state, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", state);
+    char fs[1024];
+    if (snprintf(fs, sizeof(fs), "%s/fs", state) >= (int)sizeof(fs))
+        return err_set(e, ERR_FAIL, "state path too long: %s", state);
+    if (mkdir(fs, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", fs);
+    if (rootfs_overlay(fs, c->image, NULL, merged, mlen, ctx->journal, e) < 0) return -1;
+    if (ctr_data_dir(c, ctx, volume, ovl, len, e) < 0) return -1;
+    if (!ovl[0]) return 0;
+    char data[1100]; /* /data's own overlay, on disk, inside the root overlay */
+    snprintf(data, sizeof(data), "%s/data", merged);
+    return rootfs_data_overlay(ovl, data, NULL, ctx->journal, e);
+}
+
 void ctr_reach(const struct ctr_config *c, struct env_ctx *ctx)
 {
     if (!ctx->peer) return;

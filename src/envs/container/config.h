@@ -31,6 +31,15 @@ struct env_ctx;
 int ctr_data_dir(const struct ctr_config *c, struct env_ctx *ctx, char *volume, char *ovl,
                  size_t len, struct err *e);
 
+/* The root of a container a runtime (runc, runsc, lxc) mounts from the
+ * host's mount namespace: makes state (journaled "rmtree", write-ahead),
+ * state/fs with an overlay of the image on it (rootfs_overlay, its mounts
+ * journaled), whose path goes into merged, and the data dir of
+ * ctr_data_dir; with storage=overlay, /data's own on-disk overlay mounted
+ * at merged/data. */
+int ctr_root_make(const struct ctr_config *c, struct env_ctx *ctx, const char *state, char *merged,
+                  size_t mlen, char *volume, char *ovl, size_t len, struct err *e);
+
 /* Where the peer reaches a server in this container: the host address for
  * net=host and net=nat (published port), nothing for net=none. */
 void ctr_reach(const struct ctr_config *c, struct env_ctx *ctx);

@@ -23,8 +23,7 @@ void net_run_tag(const char *run_id, char *out)
     snprintf(out, 9, "%08x", h);
 }
 
-static int bridge_ensure(const struct net_nat *n, const char *tag, uint32_t subnet,
-                         struct journal *j, struct err *e)
+int net_nat_bridge(const struct net_nat *n, const char *run_id, struct journal *j, struct err *e)
 {
     if (if_nametoindex(n->bridge)) return 0; /* an earlier container of this run made it */
     if (journal_add(j, "link", n->bridge, e) < 0 || nl_bridge_add(n->bridge, e) < 0) return -1;
@@ -40,8 +39,9 @@ static int bridge_ensure(const struct net_nat *n, const char *tag, uint32_t subn
         if (!f || fputs("1", f) < 0 || fclose(f) != 0)
             return err_set(e, ERR_FAIL, "cannot enable ip_forward");
     }
-    char table[32], cmd[1024], net[INET_ADDRSTRLEN];
-    struct in_addr a = {.s_addr = subnet};
+    char tag[9], table[32], cmd[1024], net[INET_ADDRSTRLEN];
+    net_run_tag(run_id, tag);
+    struct in_addr a = {.s_addr = htonl(ntohl(n->gw) & 0xFFFFFF00u)};
     inet_ntop(AF_INET, &a, net, sizeof(net));
     snprintf(table, sizeof(table), "ip isob_%s", tag);
     snprintf(cmd, sizeof(cmd),
@@ -70,10 +70,7 @@ void net_nat_plan(struct net_nat *n, const char *run_id, int idx)
 int net_nat_host(const struct net_nat *n, const char *run_id, pid_t pid, struct journal *j,
                  struct err *e)
 {
-    char tag[9];
-    net_run_tag(run_id, tag);
-    uint32_t subnet = htonl(ntohl(n->gw) & 0xFFFFFF00u);
-    if (bridge_ensure(n, tag, subnet, j, e) < 0) return -1;
+    if (net_nat_bridge(n, run_id, j, e) < 0) return -1;
     if (journal_add(j, "link", n->veth, e) < 0 || nl_veth_add(n->veth, "eth0", pid, -1, e) < 0)
         return -1;
     return nl_link_set(n->veth, 1, n->bridge, e);
@@ -106,8 +103,7 @@ int net_nat_tap(const struct net_nat *n, const char *run_id, int idx, struct jou
 {
     char tag[9];
     net_run_tag(run_id, tag);
-    uint32_t subnet = htonl(ntohl(n->gw) & 0xFFFFFF00u);
-    if (bridge_ensure(n, tag, subnet, j, e) < 0) return -1;
+    if (net_nat_bridge(n, run_id, j, e) < 0) return -1;
     snprintf(name, len, "isob%.6st%d", tag, idx);
     if (journal_add(j, "link", name, e) < 0) return -1;
     *fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);

@@ -25,6 +25,12 @@ struct net_nat {
 /* Names and addresses for container idx of the run; creates nothing. */
 void net_nat_plan(struct net_nat *n, const char *run_id, int idx);
 
+/* On the host: the run's bridge (gateway address, up), ip_forward on and
+ * the run's NAT table, each journaled as it is made; nothing when an
+ * earlier container of the run made them. For runtimes that make the veth
+ * themselves (lxc: lxc.net.0.link names this bridge). */
+int net_nat_bridge(const struct net_nat *n, const char *run_id, struct journal *j, struct err *e);
+
 /* On the host, after the container (pid) exists in its own netns: makes
  * the run's bridge and NAT table if needed, then this container's veth. */
 int net_nat_host(const struct net_nat *n, const char *run_id, pid_t pid, struct journal *j,
