@@ -19,6 +19,7 @@ PKGS=(
     debootstrap                                     # isobench image build
     redis-server redis-tools                        # redis workload (+ redis-benchmark, the reference)
     docker.io runsc                                 # docker driver (dockerd started by its test), gVisor driver
+    lxc                                             # lxc driver: lxc-start, lxc-stop (LXC 5)
     mariadb-server mariadb-client sysbench          # mysql workload: mariadbd, mariadb-admin, sysbench
     apache2 wrk                                     # http workload's server; bench/fidelity-http.sh reference
     chromium                                        # tests: the HTML report rendered headless

@@ -119,7 +119,8 @@ struct env {
     int (*host_cpu_src)(struct env_ctx *ctx, char *src, size_t len);
 };
 
-#define ENV_LIST(X) X(native) X(container) X(runc) X(podman) X(docker) X(runsc) X(vm) X(xen) X(null)
+#define ENV_LIST(X)                                                                                \
+    X(native) X(container) X(runc) X(podman) X(docker) X(runsc) X(lxc) X(vm) X(xen) X(null)
 
 #define X(n) extern const struct env env_##n;
 ENV_LIST(X)

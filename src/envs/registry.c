@@ -54,6 +54,7 @@ const char *env_self_exe(void)
 const struct journal_undo env_undo_handlers[] = {
     {"runc", runc_undo},
     {"runsc", runsc_undo},
+    {"lxc", lxc_undo},
     {"docker", docker_undo},
     {"docker-image", docker_undo_image},
     {"podman", podman_undo},

@@ -11,6 +11,7 @@
 
 int runc_undo(const char *arg);         /* "runc": a runc container (state root, id) */
 int runsc_undo(const char *arg);        /* "runsc": the same, gVisor's */
+int lxc_undo(const char *arg);          /* "lxc": an LXC container (lxcpath, name) */
 int docker_undo(const char *arg);       /* "docker": a container of the run's dockerd */
 int docker_undo_image(const char *arg); /* "docker-image": the base image imported */
 int podman_undo(const char *arg);       /* "podman": a podman container */
