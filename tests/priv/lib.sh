@@ -55,6 +55,7 @@ leftovers() {
         nft list table ip nat 2>/dev/null | grep -o "dnat to 10.88[^ ]*" # podman's port forwards
         ls /run/runc 2>/dev/null | grep isob
         pgrep -f "runsc.*isobench-"
+        pgrep -f "lxc-start .*isobench-" # an lxc container's monitor
         if command -v podman >/dev/null; then podman ps -a --format '{{.Names}}' | grep isobench; fi
         pgrep -f "conmon .*-n isobench-" # a killed podman run's monitor, once its container is gone
         ip netns list | grep -o '^netns-[0-9a-f-]*' # podman's (netavark's) network namespaces

@@ -4,8 +4,8 @@
 # from inside, the confinement it runs under (core/sandbox.h: CapEff and
 # CapBnd, NoNewPrivs, seccomp mode and filters, which of Docker's masked
 # and read-only paths are, /sys read-only, the cgroup view writable). Then:
-#  1. the own runtime (NAT, net=host, userns), runc (NAT, net=host) and
-#     docker: Docker's 14 capabilities exactly, every masked path masked,
+#  1. the own runtime (NAT, net=host, userns), runc (NAT, net=host),
+#     lxc (NAT, net=host; LXC's config written by isobench) and docker: Docker's 14 capabilities exactly, every masked path masked,
 #     every read-only path read-only, /sys read-only, no writable cgroup
 #     hierarchy (net=host used to bind the host's /sys with only its top
 #     read-only: /sys/fs/cgroup stayed writable); a seccomp filter in all
@@ -24,12 +24,13 @@ priv_need_env "$bin" container
 priv_need_env "$bin" runc
 priv_need_env "$bin" podman
 priv_need_env "$bin" runsc
+priv_need_env "$bin" lxc
 if [ -z "${DOCKER_HOST:-}" ] && [ ! -S /var/run/docker.sock ] && command -v dockerd >/dev/null; then
     priv_dockerd || { echo "FAIL: could not start dockerd: $(tail -3 "$priv_dockerd_dir/log")"; exit 1; }
 fi
 priv_need_env "$bin" docker
 before=$(leftovers)
-envs=container,container:net=host,storage=volume,container:userns=on,runc,runc:net=host,podman,docker,runsc
+envs=container,container:net=host,storage=volume,container:userns=on,runc,runc:net=host,podman,docker,runsc,lxc,lxc:net=host
 "$bin" run -w null -e "$envs" -r 1 --no-warmup --size tiny --db "$db" --json >"$dir/out.json" 2>"$dir/err" ||
     { cat "$dir/err"; bad "sandbox run failed"; }
 python3 - "$dir/out.json" <<'PY' || fail=1
@@ -60,7 +61,7 @@ for env, r in rows.items():
     if caps != DOCKER_CAPS or f.get("cap_bnd") != f.get("cap_eff"):
         bad(f"{env}: capabilities {f.get('cap_eff')}/{f.get('cap_bnd')}, not Docker's {DOCKER_CAPS:08x}")
     if f.get("seccomp") != "2": bad(f"{env}: seccomp mode {f.get('seccomp')}, want 2 (a filter)")
-if len(rows) != 9: bad(f"expected 9 environments (native first), got {sorted(rows)}")
+if len(rows) != 11: bad(f"expected 11 environments (native first), got {sorted(rows)}")
 for m in fail: print("FAIL:", m)
 sys.exit(1 if fail else 0)
 PY

@@ -14,6 +14,8 @@
 #include "envs/container/cgroup.h"
 #include "envs/container/config.h"
 #include "envs/container/confine.h"
+#include "envs/container/lxcconf.h"
+#include "envs/container/net.h"
 #include "envs/container/oci.h"
 #include "envs/container/rootfs.h"
 
@@ -320,6 +322,112 @@ static void oci_bundle_confinement_matches_own_runtime(void **state)
     rmdir(dir);
 }
 
+/* Reads a whole small file into a malloc'd string. */
+static char *slurp(const char *path)
+{
+    char *text = calloc(1, 1 << 20);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t len = fread(text, 1, (1 << 20) - 1, f);
+    fclose(f);
+    text[len] = '\0';
+    return text;
+}
+
+/* The lxc driver's config and seccomp policy carry the same confinement:
+ * Docker's capabilities (LXC's lower-case names, nothing else kept), every
+ * masked and read-only path, no_new_privs, the policy file, devices
+ * denied but Docker's list, the veth on the run's bridge; the policy is
+ * an allowlist with the profile's errno and one line per applicable rule,
+ * argument conditions included. */
+static void lxc_config_confinement_matches_own_runtime(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lxc-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char conf[128], pol[128];
+    snprintf(conf, sizeof(conf), "%s/config", dir);
+    snprintf(pol, sizeof(pol), "%s/seccomp", dir);
+    struct ctr_config cfg = {0};
+    snprintf(cfg.net, sizeof(cfg.net), "nat");
+    cfg.limits.mem = 256 << 20;
+    snprintf(cfg.limits.cpus, sizeof(cfg.limits.cpus), "0");
+    struct net_nat nat;
+    net_nat_plan(&nat, "r", 3);
+    struct lxc_conf_in in = {.cfg = &cfg,
+                             .rootfs = "/var/tmp/root",
+                             .volume = "",
+                             .cgdir = "isobench-r-3",
+                             .seccomp = pol,
+                             .nat = &nat,
+                             .idx = 3};
+    struct err e = {0};
+    assert_int_equal(lxc_write_seccomp(pol, &e), 0);
+    assert_int_equal(lxc_write_config(conf, &in, &e), 0);
+    char *text = slurp(conf);
+    char want[256] = "lxc.cap.keep =";
+    for (const struct confine_cap *c = confine_caps; c->name; c++) {
+        size_t n = strlen(want);
+        want[n++] = ' ';
+        for (const char *p = c->name + 4; *p; p++)
+            want[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+        want[n] = '\0';
+    }
+    strcat(want, "\n");
+    assert_non_null(strstr(text, want));
+    assert_null(strstr(text, "sys_admin"));
+    char line[256];
+    for (const char *const *p = sandbox_masked_files; *p; p++) {
+        snprintf(line, sizeof(line), "lxc.mount.entry = /dev/null %s none bind,optional", *p + 1);
+        assert_non_null(strstr(text, line));
+    }
+    for (const char *const *p = sandbox_masked_dirs; *p; p++) {
+        snprintf(line, sizeof(line), "lxc.mount.entry = tmpfs %s tmpfs ro,", *p + 1);
+        assert_non_null(strstr(text, line));
+    }
+    for (const char *const *p = sandbox_readonly; *p; p++) {
+        snprintf(line, sizeof(line), "lxc.mount.entry = %s %s none bind,ro,", *p, *p + 1);
+        assert_non_null(strstr(text, line));
+    }
+    assert_non_null(strstr(text, "lxc.no_new_privs = 1\n"));
+    snprintf(line, sizeof(line), "lxc.seccomp.profile = %s\n", pol);
+    assert_non_null(strstr(text, line));
+    assert_non_null(strstr(text, "lxc.init.cmd = " ROOTFS_AGENT " agent --serve --stdio\n"));
+    assert_non_null(strstr(text, "lxc.console.path = none\n"));
+    assert_non_null(strstr(text, "devices.deny = a\n"));
+    assert_non_null(strstr(text, "devices.allow = c 1:3 rwm\n"));
+    assert_non_null(strstr(text, "cpuset.cpus = 0\n"));
+    assert_non_null(strstr(text, cgroup_is_v2() ? "memory.max = 268435456\n"
+                                                : "memory.limit_in_bytes = 268435456\n"));
+    snprintf(line, sizeof(line), "lxc.net.0.link = %s\nlxc.net.0.veth.pair = %s\n", nat.bridge,
+             nat.veth);
+    assert_non_null(strstr(text, line));
+    assert_non_null(strstr(text, "lxc.net.0.ipv4.address = 10.213."));
+    free(text);
+    text = slurp(pol);
+    snprintf(line, sizeof(line), "2\nallowlist errno %d\n[all]\n", confine_profile_default_errno);
+    assert_int_equal(strncmp(text, line, strlen(line)), 0);
+    int rules = -3; /* the head's three lines */
+    for (const char *p = text; (p = strchr(p, '\n')); p++)
+        rules++;
+    int counted[2] = {0, 0};
+    confine_profile_each(count_rules, counted);
+    assert_int_equal(rules, counted[0]);
+    assert_non_null(strstr(text, "\nread allow\n"));
+    assert_non_null(strstr(text, "\nkexec_load errno 1\n"));
+    assert_null(strstr(text, "\nio_uring_setup "));
+    assert_null(strstr(text, "\nbpf allow"));
+    assert_non_null(strstr(text, "\npersonality allow [0,"));
+    free(text);
+    /* a path LXC would read as two values is refused, not cut */
+    in.rootfs = "/var/tmp/a root";
+    assert_int_equal(lxc_write_config(conf, &in, &e), -1);
+    assert_non_null(strstr(e.msg, "a root"));
+    unlink(conf);
+    unlink(pol);
+    rmdir(dir);
+}
+
 /* The cgroup an engine's container sits in, from /proc/PID/cgroup text:
  * v1's cpuacct line in a hybrid host, v2's unified line; the root is no
  * answer (it would charge the whole host). */
@@ -358,6 +466,7 @@ int main(void)
         cmocka_unit_test(kv_overflow_is_counted),
         cmocka_unit_test(errors_keep_errno_and_mark_cuts),
         cmocka_unit_test(oci_bundle_confinement_matches_own_runtime),
+        cmocka_unit_test(lxc_config_confinement_matches_own_runtime),
         cmocka_unit_test(seccomp_profile_enforced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
