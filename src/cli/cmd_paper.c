@@ -26,7 +26,7 @@ static const char paper_help[] =
     "  with the paper's numbers beside this host's. Pairs that cannot run here are n/a.\n"
     "  -o, --output FILE     the report (isobench-paper.html)\n"
     "      --container ENGINE  the container columns' engine: container (isobench's own),\n"
-    "                        docker (as in the paper), podman, runc, runsc\n"
+    "                        docker (as in the paper), podman, runc, runsc, lxc\n"
     "      --extra-envs LIST  more environment specs as extra columns (e.g. runsc:net=host)\n"
     "  -s, --size PRESET     tiny | small | full (small; full is the paper's parameters)\n"
     "  -r, --repetitions N   rounds (6)\n"
@@ -37,12 +37,14 @@ static const char paper_help[] =
  * engine is not a container engine isobench has. */
 static int paper_envs(const char *engine, const char *extra, char *buf, size_t len, struct err *e)
 {
-    static const char *const engines[] = {"container", "docker", "podman", "runc", "runsc", NULL};
+    static const char *const engines[] = {"container", "docker", "podman", "runc",
+                                          "runsc",     "lxc",    NULL};
     int ok = 0;
     for (int i = 0; engines[i]; i++)
         if (!strcmp(engine, engines[i])) ok = 1;
     if (!ok)
-        return err_set(e, ERR_USAGE, "--container takes container, docker, podman, runc or runsc");
+        return err_set(e, ERR_USAGE,
+                       "--container takes container, docker, podman, runc, runsc or lxc");
     /* runc and runsc bundles have no NAT network: their "default" column is
      * net=none, which the network workloads report as n/a. */
     int n =

@@ -31,7 +31,7 @@ int paper_role_match(const char *spec, const char *role)
 {
     size_t nl = strcspn(spec, ":");
     const char *opts = spec[nl] ? spec + nl + 1 : "";
-    static const char *const engines[] = {"container", "docker", "podman", "runc", "lxc"};
+    static const char *const engines[] = {"container", "docker", "podman", "runc", "runsc", "lxc"};
     int engine = 0;
     for (size_t i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
         if (strlen(engines[i]) == nl && !strncmp(spec, engines[i], nl)) engine = 1;

@@ -44,7 +44,7 @@ expect 2 "no database" -- "$bin" report --db "$dir/none.db"
 test ! -e "$dir/none.db" || { echo "FAIL: report created a database"; fail=1; }
 expect 2 "report: --format takes" -- "$bin" report --format pdf --db "$db"
 expect 2 "db path too long" -- "$bin" report --db "$(printf 'x%.0s' $(seq 5000))"
-expect 2 "container, docker, podman, runc or runsc" -- "$bin" paper --container lxd --db "$db"
+expect 2 "container, docker, podman, runc, runsc or lxc" -- "$bin" paper --container lxd --db "$db"
 expect 2 "tiny, small or full" -- "$bin" paper --size huge --db "$db"
 expect 2 "unknown environment 'mars'" -- "$bin" paper --extra-envs mars --db "$db"
 if [ "$(id -u)" = 0 ]; then

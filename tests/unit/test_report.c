@@ -298,6 +298,11 @@ static void paper_roles(void **state)
     assert_true(paper_role_match("container:net=host,storage=volume", "container-host"));
     assert_true(paper_role_match("podman:storage=volume,net=host", "container-host"));
     assert_false(paper_role_match("container:net=host", "container-host"));
+    /* every engine `isobench paper --container` takes plays the columns */
+    assert_true(paper_role_match("runsc", "container"));
+    assert_true(paper_role_match("lxc", "container"));
+    assert_true(paper_role_match("lxc:net=host,storage=volume", "container-host"));
+    assert_false(paper_role_match("lxcx", "container"));
     assert_true(paper_role_match("vm", "vm"));
     assert_true(paper_role_match("vm:image=deb12", "vm"));
     assert_false(paper_role_match("vm:tuned", "vm"));
