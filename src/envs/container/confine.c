@@ -79,3 +79,16 @@ void confine_profile_summary(char *buf, size_t len)
     snprintf(buf, len, "seccomp %s: %d rules (%d allow), others errno %d", confine_profile_source,
              n[0], n[1], confine_profile_default_errno);
 }
+
+const char *confine_sc_op_name(int op)
+{
+    static const char *const ops[] = {[SCMP_CMP_NE] = "SCMP_CMP_NE",
+                                      [SCMP_CMP_LT] = "SCMP_CMP_LT",
+                                      [SCMP_CMP_LE] = "SCMP_CMP_LE",
+                                      [SCMP_CMP_EQ] = "SCMP_CMP_EQ",
+                                      [SCMP_CMP_GE] = "SCMP_CMP_GE",
+                                      [SCMP_CMP_GT] = "SCMP_CMP_GT",
+                                      [SCMP_CMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ"};
+    if (op < 0 || (size_t)op >= sizeof(ops) / sizeof(ops[0]) || !ops[op]) return "?";
+    return ops[op];
+}

@@ -54,6 +54,9 @@ extern const char *const confine_profile_arches[];
  * keeps confine_caps on the running kernel, in the profile's order; stops
  * at and returns the first non-zero fn result. */
 int confine_profile_each(int (*fn)(const struct confine_sc_rule *r, void *arg), void *arg);
+/* libseccomp's name of a comparison ("SCMP_CMP_EQ"), as OCI bundles and
+ * LXC policies spell it; "?" for a value that is none. */
+const char *confine_sc_op_name(int op);
 /* "seccomp <source>: N rules (A allowed), others errno E" for a label. */
 void confine_profile_summary(char *buf, size_t len);
 

@@ -18,13 +18,6 @@ extern char **environ;
 static int lxc_sc_rule(const struct confine_sc_rule *r, void *arg)
 {
     FILE *f = arg;
-    static const char *const ops[] = {[SCMP_CMP_NE] = "SCMP_CMP_NE",
-                                      [SCMP_CMP_LT] = "SCMP_CMP_LT",
-                                      [SCMP_CMP_LE] = "SCMP_CMP_LE",
-                                      [SCMP_CMP_EQ] = "SCMP_CMP_EQ",
-                                      [SCMP_CMP_GE] = "SCMP_CMP_GE",
-                                      [SCMP_CMP_GT] = "SCMP_CMP_GT",
-                                      [SCMP_CMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ"};
     if (r->errno_ret < 0)
         fprintf(f, "%s allow", r->name);
     else
@@ -32,9 +25,9 @@ static int lxc_sc_rule(const struct confine_sc_rule *r, void *arg)
     for (int i = 0; i < r->nargs; i++) {
         const struct confine_sc_arg *a = &r->args[i];
         if (a->op == SCMP_CMP_MASKED_EQ)
-            fprintf(f, " [%u,%llu,%s,%llu]", a->idx, a->a, ops[a->op], a->b);
+            fprintf(f, " [%u,%llu,%s,%llu]", a->idx, a->a, confine_sc_op_name(a->op), a->b);
         else
-            fprintf(f, " [%u,%llu,%s]", a->idx, a->a, ops[a->op]);
+            fprintf(f, " [%u,%llu,%s]", a->idx, a->a, confine_sc_op_name(a->op));
     }
     fputc('\n', f);
     return 0;

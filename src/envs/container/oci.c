@@ -73,13 +73,6 @@ static int json_sc_rule(const struct confine_sc_rule *r, void *arg)
 {
     struct sc_json *j = arg;
     FILE *f = j->f;
-    static const char *const ops[] = {[SCMP_CMP_NE] = "SCMP_CMP_NE",
-                                      [SCMP_CMP_LT] = "SCMP_CMP_LT",
-                                      [SCMP_CMP_LE] = "SCMP_CMP_LE",
-                                      [SCMP_CMP_EQ] = "SCMP_CMP_EQ",
-                                      [SCMP_CMP_GE] = "SCMP_CMP_GE",
-                                      [SCMP_CMP_GT] = "SCMP_CMP_GT",
-                                      [SCMP_CMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ"};
     fputs(j->n++ ? ",{\"names\":[" : "{\"names\":[", f);
     json_str(f, r->name);
     if (r->errno_ret < 0)
@@ -89,7 +82,7 @@ static int json_sc_rule(const struct confine_sc_rule *r, void *arg)
     if (r->nargs) fputs(",\"args\":[", f);
     for (int i = 0; i < r->nargs; i++)
         fprintf(f, "%s{\"index\":%u,\"value\":%llu,\"valueTwo\":%llu,\"op\":\"%s\"}", i ? "," : "",
-                r->args[i].idx, r->args[i].a, r->args[i].b, ops[r->args[i].op]);
+                r->args[i].idx, r->args[i].a, r->args[i].b, confine_sc_op_name(r->args[i].op));
     if (r->nargs) fputc(']', f);
     fputc('}', f);
     return 0;
