@@ -115,6 +115,16 @@ priv_dockerd_stop() {
     rm -rf "$priv_dockerd_dir"
     return 0
 }
+# Each SPEC must be refused before anything starts: `run -w null -e SPEC`
+# exits 2 with one line.
+priv_bad_specs() {
+    local spec out rc
+    for spec in "$@"; do
+        out=$("$bin" run -w null -e "$spec" --db "$db" 2>&1 >/dev/null); rc=$?
+        [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "$spec: exit $rc: $out"
+    done
+}
+
 # SIGKILLs `isobench run ARGS...` after each delay, runs `isobench
 # cleanup` and checks that nothing the run made is left (against
 # $before, taken before the test's first run).

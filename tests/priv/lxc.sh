@@ -52,10 +52,7 @@ PY
 # the environment's facts (label) are stored with the run
 sqlite3 "$db" "SELECT value FROM env_facts WHERE key = 'label'" | grep -q "^LXC [0-9.]* (lxc-start -F" ||
     bad "no environment labelled LXC in the store"
-for spec in lxc:net=bogus lxc:storage=aufs lxc:cpus=99 lxc:platform=kvm lxc:mem=1T; do
-    out=$("$bin" run -w null -e "$spec" --db "$db" 2>&1 >/dev/null); rc=$?
-    [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "$spec: exit $rc: $out"
-done
+priv_bad_specs lxc:net=bogus lxc:storage=aufs lxc:cpus=99 lxc:platform=kvm lxc:mem=1T
 [ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
 priv_sigkill_loop 10 1.5 run -w null,netlat -e lxc,lxc:net=host,storage=volume -r 3 --size tiny \
     -o duration=0.3

@@ -38,10 +38,7 @@ for w, env, why in (("netlat", "runsc", "net=none"), ("blockio", "runsc", "does 
     r = got.get((w, env))
     if not r or r["ok"] or why not in (r.get("error") or ""): bad(f"{w} on {env} should fail with '{why}': {r and r.get('error')}")
 PY
-for spec in runsc:platform=bogus runsc:net=nat runsc:storage=aufs runsc:cpus=99; do
-    out=$("$bin" run -w null -e "$spec" --db "$db" 2>&1 >/dev/null); rc=$?
-    [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "$spec: exit $rc: $out"
-done
+priv_bad_specs runsc:platform=bogus runsc:net=nat runsc:storage=aufs runsc:cpus=99
 [ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
 priv_sigkill_loop 10 1.5 run -w null,netlat -e runsc,runsc:net=host,storage=volume -r 3 --size tiny \
     -o duration=0.3
