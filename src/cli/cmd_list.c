@@ -38,7 +38,12 @@ int cmd_list(int argc, char **argv)
     puts("environments:");
     for (int i = 0; envs[i]; i++) {
         const struct env *v = envs[i];
-        cli_print_entry(v->name, v->unavailable ? v->unavailable() : NULL, v->summary);
+        cli_print_entry(v->name, env_unavailable(v), v->summary);
+        if (verbose) {
+            char caps[96];
+            env_caps_text(v->caps, caps, sizeof(caps));
+            printf("      caps: %s\n", caps);
+        }
         if (verbose && v->keys) {
             printf("      keys:");
             for (const char *const *k = v->keys; *k; k++)

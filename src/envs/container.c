@@ -44,18 +44,15 @@ static const char *const container_keys[] = {"net", "storage", "image",  "cpus",
 static const char *const container_nets[] = {"nat", "host", "none", NULL};
 
 struct container {
-    struct ctr_config cfg;
+    struct ctr_config cfg; /* the request's, with the image a userns lower may replace */
     int userns;
     struct cgroup cg;
     struct net_nat nat;
     char state[600], volume[600], data_ovl[600];
-    pid_t pid;
-    int chan;
 };
 
 static const char *container_unavailable(void)
 {
-    if (geteuid() != 0) return "needs root (namespaces, cgroups, mounts)";
     if (access("/proc/self/ns/pid", F_OK) != 0) return "no namespace support in this kernel";
     return NULL;
 }
@@ -70,11 +67,11 @@ static int userns_parse(const struct spec *sp, int *on, struct err *e)
     return 0;
 }
 
-static int container_check(const struct spec *sp, struct err *e)
+static int container_check(const struct spec *sp, void *conf, struct err *e)
 {
-    struct ctr_config c;
-    int u;
-    return userns_parse(sp, &u, e) < 0 ? -1 : ctr_config_parse(sp, container_nets, &c, e);
+    struct ctr_config *c = conf;
+    if (ctr_config_parse(sp, container_nets, c, e) < 0) return -1;
+    return userns_parse(sp, &c->userns, e);
 }
 
 /* userns=on, host side: the container's root is host uid/gid
@@ -83,8 +80,8 @@ static int container_check(const struct spec *sp, struct err *e)
 static int userns_prepare(struct container *c, const struct env_ctx *ctx, struct err *e)
 {
     const char *own[] = {c->state, c->volume, c->data_ovl, NULL};
-    if (chmod(journal_root(), 0711) < 0 || chmod(ctx->journal->dir, 0711) < 0)
-        return err_sys(e, ERR_FAIL, errno, "chmod %s", ctx->journal->dir);
+    if (chmod(journal_root(), 0711) < 0 || chmod(ctx->rq->journal->dir, 0711) < 0)
+        return err_sys(e, ERR_FAIL, errno, "chmod %s", ctx->rq->journal->dir);
     for (int i = 0; own[i]; i++)
         if (own[i][0] && chown(own[i], USERNS_BASE, USERNS_BASE) < 0)
             return err_sys(e, ERR_FAIL, errno, "chown %s", own[i]);
@@ -94,9 +91,9 @@ static int userns_prepare(struct container *c, const struct env_ctx *ctx, struct
      * lowerpath"): the lower is a non-recursive bind of /, journaled */
     char lower[700];
     snprintf(lower, sizeof(lower), "%s-lower", c->state);
-    if (journal_add(ctx->journal, "dir", lower, e) < 0) return -1;
+    if (journal_add(ctx->rq->journal, "dir", lower, e) < 0) return -1;
     if (mkdir(lower, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", lower);
-    if (journal_add(ctx->journal, "mount", lower, e) < 0) return -1;
+    if (journal_add(ctx->rq->journal, "mount", lower, e) < 0) return -1;
     if (mount("/", lower, NULL, MS_BIND, NULL) < 0)
         return err_sys(e, ERR_FAIL, errno, "bind / on %s", lower);
     snprintf(c->cfg.image, sizeof(c->cfg.image), "%.511s", lower);
@@ -135,7 +132,7 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
         _exit(1);
     }
     char host[64];
-    snprintf(host, sizeof(host), "isobench-%d", ctx->idx);
+    snprintf(host, sizeof(host), "isobench-%d", ctx->rq->idx);
     struct rootfs_spec r = {.state = c->state,
                             .lower = c->cfg.image,
                             .volume = c->volume[0] ? c->volume : NULL,
@@ -168,24 +165,25 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
  * object that was never made is a no-op). */
 static int container_prepare(struct container *c, struct env_ctx *ctx, struct err *e)
 {
-    snprintf(c->state, sizeof(c->state), "%s/c%d", ctx->journal->dir, ctx->idx);
-    if (journal_add(ctx->journal, "dir", c->state, e) < 0) return -1;
+    snprintf(c->state, sizeof(c->state), "%s/c%d", ctx->rq->journal->dir, ctx->rq->idx);
+    if (journal_add(ctx->rq->journal, "dir", c->state, e) < 0) return -1;
     if (mkdir(c->state, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", c->state);
     if (ctr_data_dir(&c->cfg, ctx, c->volume, c->data_ovl, sizeof(c->volume), e) < 0) return -1;
     char name[128];
-    snprintf(name, sizeof(name), "isobench-%s-%d", ctx->run_id, ctx->idx);
-    return cgroup_create(&c->cg, name, &c->cfg.limits, ctx->journal, e);
+    snprintf(name, sizeof(name), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
+    return cgroup_create(&c->cg, name, &c->cfg.limits, ctx->rq->journal, e);
 }
 
 static int container_start(struct container *c, struct env_ctx *ctx, double t0, struct err *e)
 {
+    int *chan = &ctx->agent_chan;
     int sv[2], sync[2], errp[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return err_sys(e, ERR_FAIL, errno, "socketpair");
     if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
         return err_sys(e, ERR_FAIL, errno, "pipe");
     const char *self = env_self_exe();
-    if (!strcmp(c->cfg.net, "nat")) net_nat_plan(&c->nat, ctx->run_id, ctx->idx);
+    if (!strcmp(c->cfg.net, "nat")) net_nat_plan(&c->nat, ctx->rq->run_id, ctx->rq->idx);
     struct isob_clone_args args = {0};
     args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
     if (strcmp(c->cfg.net, "host")) args.flags |= CLONE_NEWNET;
@@ -202,20 +200,20 @@ static int container_start(struct container *c, struct env_ctx *ctx, double t0, 
     close(sv[1]);
     close(sync[0]);
     close(errp[1]);
-    c->chan = sv[0];
+    *chan = sv[0];
     if (pid < 0) {
         close(sync[1]);
         close(errp[0]);
         return err_sys(e, ERR_FAIL, errno, "clone3");
     }
-    c->pid = pid;
-    int rc = journal_add_pid(ctx->journal, pid, e);
+    ctx->agent_pid = pid;
+    int rc = journal_add_pid(ctx->rq->journal, pid, e);
     if (rc == 0 && c->userns) rc = userns_map(pid, e);
     if (rc == 0) rc = cgroup_attach(&c->cg, pid, e);
     if (rc == 0 && !strcmp(c->cfg.net, "nat"))
-        rc = net_nat_host(&c->nat, ctx->run_id, pid, ctx->journal, e);
-    if (rc == 0 && !strcmp(c->cfg.net, "nat") && ctx->peer)
-        rc = net_nat_publish(&c->nat, ctx->run_id, ctx->peer->host_if, ctx->port, e);
+        rc = net_nat_host(&c->nat, ctx->rq->run_id, pid, ctx->rq->journal, e);
+    if (rc == 0 && !strcmp(c->cfg.net, "nat") && ctx->rq->peer)
+        rc = net_nat_publish(&c->nat, ctx->rq->run_id, ctx->rq->peer->host_if, ctx->rq->port, e);
     if (rc == 0 && write(sync[1], "g", 1) != 1) rc = err_sys(e, ERR_FAIL, errno, "sync");
     close(sync[1]);
     char msg[sizeof(e->msg)] = "";
@@ -226,16 +224,14 @@ static int container_start(struct container *c, struct env_ctx *ctx, double t0, 
         msg[n] = '\0';
         return err_set(e, ERR_FAIL, "container setup: %s", msg);
     }
-    if (proto_wait_ready(c->chan, 60, e) < 0)
+    if (proto_wait_ready(*chan, 60, e) < 0)
         return err_wrap(e, "waiting for the agent in the container");
+    ctx->info.startup_s = util_now() - t0;
+    ctx->info.footprint_bytes = cgroup_memory(&c->cg);
     char buf[64];
-    snprintf(buf, sizeof(buf), "%.6f", util_now() - t0);
-    kv_set(&ctx->facts, "startup_s", buf, NULL);
-    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)cgroup_memory(&c->cg));
-    kv_set(&ctx->facts, "footprint_bytes", buf, NULL);
     snprintf(buf, sizeof(buf), "%d", (int)pid);
-    kv_set(&ctx->facts, "init_pid", buf, NULL);
-    kv_set(&ctx->facts, "cgroup", c->cg.dirs[0], NULL);
+    kv_set(&ctx->info.facts, "init_pid", buf, NULL);
+    kv_set(&ctx->info.facts, "cgroup", c->cg.dirs[0], NULL);
     return 0;
 }
 
@@ -243,12 +239,10 @@ static int container_up(struct env_ctx *ctx, struct err *e)
 {
     struct container *c = calloc(1, sizeof(*c));
     if (!c) return err_set(e, ERR_FAIL, "out of memory");
-    c->chan = -1;
     ctx->priv = c;
-    if (ctr_config_parse(&ctx->spec, container_nets, &c->cfg, e) < 0 ||
-        userns_parse(&ctx->spec, &c->userns, e) < 0)
-        return -1;
-    if (journal_require(ctx->journal, e) < 0) return -1;
+    c->cfg = *ctr_conf(ctx);
+    c->userns = c->cfg.userns;
+    if (journal_require(ctx->rq->journal, e) < 0) return -1;
     double t0 = util_now(); /* create -> agent ready, host-side setup included */
     if (container_prepare(c, ctx, e) < 0 || (c->userns && userns_prepare(c, ctx, e) < 0) ||
         container_start(c, ctx, t0, e) < 0)
@@ -261,27 +255,9 @@ static int container_up(struct env_ctx *ctx, struct err *e)
              strcmp(c->cfg.net, "host") ? ",net" : "",
              c->userns ? ",user (root = host uid 100000)" : "", c->cfg.net, c->cfg.storage,
              c->cfg.image, c->cg.v2 ? "v2" : "v1", sc);
-    kv_set(&ctx->facts, "label", label, NULL);
+    kv_set(&ctx->info.facts, "label", label, NULL);
     ctr_reach(&c->cfg, ctx);
     return 0;
-}
-
-static int container_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w,
-                          struct reply *rep, struct err *e)
-{
-    struct container *c = ctx->priv;
-    return env_chan_exec(&c->chan, ctx->timeout_s, w, j, rep, e);
-}
-
-/* Stops pid 1 (EOF on its channel); the runner's journal unwinds the
- * cgroups and directories after. */
-static void container_down(struct env_ctx *ctx)
-{
-    struct container *c = ctx->priv;
-    if (!c) return;
-    env_chan_stop(&c->chan, &c->pid, 1.0);
-    free(c);
-    ctx->priv = NULL;
 }
 
 static const char *container_lacks(const struct spec *sp, unsigned needs)
@@ -299,6 +275,10 @@ const struct env env_container = {
     .name = "container",
     .slice = ENV_SLICE_CPUSET,
     .summary = "isobench's own runtime: namespaces, cgroup, overlay root, Docker's confinement",
+    /* exec, down: env_exec/env_down drive pid 1's channel; EOF stops it and
+     * the run's journal unwinds the cgroups and directories after */
+    .caps = ENV_CAP_ROOT | ENV_CAP_ODIRECT,
+    .stop_grace_s = 1.0,
     .unavailable = container_unavailable,
     .keys = container_keys,
     .check = container_check,
@@ -306,6 +286,4 @@ const struct env env_container = {
     .lacks = container_lacks,
     .host_cpu_src = container_host_cpu,
     .up = container_up,
-    .exec = container_exec,
-    .down = container_down,
 };

@@ -48,7 +48,6 @@ static const char *docker_unavailable(void)
     static char why[400];
     char host[300], sock[300];
     if (!docker_bin()) return "docker is not installed (apt-get install docker.io)";
-    if (geteuid() != 0) return "needs root (the docker socket, host binds)";
     docker_host(host, sizeof(host), sock, sizeof(sock));
     struct stat st;
     if (!sock[0]) return "DOCKER_HOST must be a unix:// socket on this host";
@@ -62,12 +61,11 @@ static const char *docker_unavailable(void)
     return NULL;
 }
 
-static int docker_check(const struct spec *sp, struct err *e)
+static int docker_check(const struct spec *sp, void *conf, struct err *e)
 {
-    struct ctr_config c;
     if (kv_get(&sp->kv, "image"))
         return err_set(e, ERR_USAGE, "%s: docker runs the host's userland only", sp->text);
-    return ctr_config_parse(sp, docker_nets, &c, e);
+    return ctr_config_parse(sp, docker_nets, conf, e);
 }
 
 int docker_undo(const char *arg)
@@ -96,11 +94,11 @@ static int docker_import(struct engine_run *r, struct env_ctx *ctx, char *image,
 {
     char tarp[700], arg[600], hostopt[310];
     snprintf(image, len, "%s:base", r->name);
-    snprintf(tarp, sizeof(tarp), "%s/docker-base-%d.tar", ctx->journal->dir, ctx->idx);
-    if (journal_add(ctx->journal, "file", tarp, e) < 0) return -1;
+    snprintf(tarp, sizeof(tarp), "%s/docker-base-%d.tar", ctx->rq->journal->dir, ctx->rq->idx);
+    if (journal_add(ctx->rq->journal, "file", tarp, e) < 0) return -1;
     if (tar_write_base(tarp, merged, e) < 0) return -1;
     snprintf(arg, sizeof(arg), "%s %s", r->host, image);
-    if (journal_add(ctx->journal, "docker-image", arg, e) < 0) return -1;
+    if (journal_add(ctx->rq->journal, "docker-image", arg, e) < 0) return -1;
     snprintf(hostopt, sizeof(hostopt), "--host=%s", r->host);
     char *const argv[] = {(char *)r->bin, hostopt, "import", tarp, image, NULL};
     const struct proc_opts po = {.with_stderr = 1};
@@ -122,7 +120,7 @@ static int docker_up(struct env_ctx *ctx, struct err *e)
     char sock[300];
     docker_host(r->host, sizeof(r->host), sock, sizeof(sock));
     double t0 = util_now();
-    if (engine_prepare(r, ctx, docker_nets, e) < 0) return -1;
+    if (engine_prepare(r, ctx, e) < 0) return -1;
     char image[200];
     int merged;
     if (docker_import(r, ctx, image, sizeof(image), &merged, e) < 0) return -1;
@@ -150,7 +148,7 @@ static int docker_up(struct env_ctx *ctx, struct err *e)
              "net=%s%s; storage=%s; Docker's default seccomp and capabilities",
              r->host, r->cfg.net,
              !strcmp(r->cfg.net, "nat") ? " (docker0 bridge, -p published)" : "", r->cfg.storage);
-    kv_set(&ctx->facts, "label", label, NULL);
+    kv_set(&ctx->info.facts, "label", label, NULL);
     ctr_reach(&r->cfg, ctx);
     return 0;
 }
@@ -164,6 +162,8 @@ const struct env env_docker = {
     .name = "docker",
     .slice = ENV_SLICE_CPUSET,
     .summary = "docker run against a running dockerd, host userland bound read-only",
+    .caps = ENV_CAP_ROOT | ENV_CAP_ODIRECT, /* root: the docker socket, host binds */
+    .stop_grace_s = 10.0,
     .unavailable = docker_unavailable,
     .keys = docker_keys,
     .check = docker_check,
@@ -171,6 +171,4 @@ const struct env env_docker = {
     .lacks = docker_lacks,
     .host_cpu_src = engine_host_cpu,
     .up = docker_up,
-    .exec = engine_env_exec,
-    .down = engine_env_down,
 };

@@ -7,6 +7,7 @@
 
 #include "core/journal.h"
 #include "core/proto.h"
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -20,40 +21,68 @@ struct env_watch;
 
 #define ENV_MAX_GUEST_FILES 16
 
-struct env_ctx {
+/* The spec parsed into the environment's own typed values by its check()
+ * at plan time (a struct of the environment's, at most ENV_CONF_MAX bytes,
+ * checked by a _Static_assert beside it): up() reads these and never the
+ * spec's text again. */
+#define ENV_CONF_MAX 2048
+struct env_conf {
+    _Alignas(max_align_t) unsigned char b[ENV_CONF_MAX];
+};
+
+/* What the runner (or the scenario engine) asks of one environment
+ * instance. Filled before up() and owned by the caller; the environment
+ * only reads it (struct env_ctx holds it as a pointer to const). */
+struct env_req {
     const struct env *env;
-    struct spec spec;
+    struct spec spec;     /* as the user wrote it (with a slice applied) */
+    struct env_conf conf; /* spec parsed once, by env->check */
     char run_id[64];
     int idx;                 /* position in the run, for names */
     struct journal *journal; /* the run's undo journal (fd < 0 when unavailable) */
     double timeout_s;        /* per exec */
-    struct kvlist facts;     /* what up() learned: stored with the run */
-    /* Network path, set by the runner before up() when a network workload
-     * is planned (peer NULL otherwise): the server listens on `port` inside
-     * the environment; up() says where the peer reaches it (reach_addr,
-     * reach_port), or leaves reach_addr empty and says why in no_reach. */
+    /* Network path, when a network workload is planned (peer NULL
+     * otherwise): the server listens on `port` inside the environment. */
     const struct peer *peer;
     int port;
-    char reach_addr[64];
-    int reach_port;
-    char no_reach[128];
-    /* The address a server binds inside the environment: set by up() for
-     * environments that share the host's netns (the peer-facing host
-     * address, so no server ever listens on the host's other interfaces);
-     * empty = any address of the environment's own, private netns. */
-    char serve_addr[64];
-    /* Where workloads may write inside the environment; set by up() when
-     * the runner sets need_data (a planned workload writes). */
-    int need_data;
-    char datadir[256];
+    int need_data;        /* a planned workload writes: up() makes info.datadir */
     uint64_t mem_needed;  /* the largest planned workload's memory need (bytes) */
     uint64_t disk_needed; /* the largest planned workload's data-dir need (bytes) */
     /* Host programs and data the planned workloads run inside the
      * environment (NULL-terminated): what an environment whose root is not
      * the host's (the VM) must bring along. */
     const char *guest_files[ENV_MAX_GUEST_FILES + 1];
-    void *priv;   /* owned by the environment, freed by down() */
-    int restarts; /* times the runner brought it up again after it failed */
+};
+
+/* What up() reports about the instance it made. */
+struct env_info {
+    struct kvlist facts; /* stored with the run */
+    /* Where the peer reaches the server (reach_addr:reach_port), or empty
+     * reach_addr and why in no_reach. */
+    char reach_addr[64];
+    int reach_port;
+    char no_reach[128];
+    /* The address a server binds inside the environment: set for
+     * environments that share the host's netns (the peer-facing host
+     * address, so no server ever listens on the host's other interfaces);
+     * empty = any address of the environment's own, private netns. */
+    char serve_addr[64];
+    char datadir[256];        /* where workloads write inside it (need_data) */
+    double startup_s;         /* create -> agent ready (0: not measured) */
+    uint64_t footprint_bytes; /* memory charged to it once ready (0: unknown) */
+};
+
+/* One environment instance: the request it was made for, what it reported,
+ * and the agent that serves the whole run on one channel (pid 1 of a
+ * container, a runtime's CLI, QEMU) - env_exec and env_down drive that
+ * agent for every environment that leaves exec/down NULL. */
+struct env_ctx {
+    const struct env_req *rq;
+    struct env_info info;
+    pid_t agent_pid; /* 0: none */
+    int agent_chan;  /* -1: none */
+    void *priv;      /* owned by the environment, freed by down() (or free()) */
+    int restarts;    /* times the runner brought it up again after it failed */
 };
 
 /* While an environment runs a job, its caller may watch one more fd: the
@@ -89,14 +118,27 @@ enum env_slice {
     ENV_SLICE_VCPUS,    /* cpus= a count of virtual CPUs, mem= the guest's RAM */
 };
 
+/* Static capabilities (as fio's engine flags), checked at plan time by
+ * the runner and the scenario engine, listed by `isobench list -v` and
+ * stored with every environment as its `caps` fact. */
+#define ENV_CAP_ROOT 1u       /* needs root: refused (exit 2) before anything starts */
+#define ENV_CAP_HOST_NETNS 2u /* shares the host's network namespace (always, not by a key) */
+#define ENV_CAP_OWN_KERNEL 4u /* its workloads' system calls are served by a kernel of its own */
+#define ENV_CAP_ODIRECT 8u    /* O_DIRECT reaches the disk; without it blockio is n/a */
+#define ENV_CAP_NEST 16u      /* can run a container inside it (nested=container) */
+
 struct env {
     const char *name;
     const char *summary;
     enum env_slice slice;
-    const char *(*unavailable)(void); /* NULL if it can run here, else why not */
+    unsigned caps;                    /* ENV_CAP_* */
+    double stop_grace_s;              /* env_down: the agent's time to exit on EOF (0: 1 s) */
+    const char *(*unavailable)(void); /* NULL if it can run here, else why not (root aside) */
     const char *const *keys;          /* spec keys it accepts, NULL-terminated */
-    /* Checks the spec's values before anything is created (NULL: keys only). */
-    int (*check)(const struct spec *sp, struct err *e);
+    /* Checks the spec's values before anything is created and parses them
+     * into conf (ENV_CONF_MAX bytes, the environment's own struct), which
+     * up() then reads as ctx->rq->conf (NULL hook: keys only). */
+    int (*check)(const struct spec *sp, void *conf, struct err *e);
     /* At plan time, once the workloads' needs are known: ERR_USAGE when
      * the spec's sizes cannot hold them or exceed the host (NULL: none). */
     int (*fit)(const struct spec *sp, const struct env_needs *n, struct err *e);
@@ -104,12 +146,18 @@ struct env {
      * capability in needs (WL_NEEDS_*), else why not - the pair is then
      * "n/a: why", by design, not a failure (NULL hook: offers all). */
     const char *(*lacks)(const struct spec *sp, unsigned needs);
+    /* Brings up an instance of ctx->rq: journals every object it makes,
+     * fills ctx->info, sets ctx->priv and, for an agent serving the whole
+     * run, ctx->agent_pid/agent_chan. Called through env_up only. */
     int (*up)(struct env_ctx *ctx, struct err *e);
     /* Runs j, watching w while it waits (NULL: nothing; see struct
      * env_watch). Returns 0 when the agent answered (rep says whether the
-     * workload succeeded), -1 when the environment itself failed. */
+     * workload succeeded), -1 when the environment itself failed. NULL:
+     * the job goes to the run's agent on ctx->agent_chan. */
     int (*exec)(struct env_ctx *ctx, const struct job *j, struct env_watch *w, struct reply *rep,
                 struct err *e);
+    /* Frees what up() kept in ctx->priv, after env_down has stopped the
+     * agent (NULL: free(ctx->priv)). Must cope with a half-made up(). */
     void (*down)(struct env_ctx *ctx);
     /* Where the host CPU time of everything the environment runs is read
      * (host_cpu_read's "v1:FILE"/"v2:FILE": the container's cgroup, QEMU's
@@ -130,8 +178,38 @@ extern const struct env *const envs[];
 
 const struct env *env_find(const char *name);
 
-/* Resolves a parsed spec to its environment and checks its keys. */
+/* Resolves a parsed spec to its environment and checks its keys and
+ * values (nothing is kept). */
 int env_resolve(const struct spec *sp, const struct env **out, struct err *e);
+
+/* Checks sp's keys for env and parses it into conf (env->check). */
+int env_conf_parse(const struct env *env, const struct spec *sp, struct env_conf *conf,
+                   struct err *e);
+
+/* Why env cannot run here (its own reason, or "needs root" for an
+ * ENV_CAP_ROOT environment run by another user), NULL when it can. */
+const char *env_unavailable(const struct env *env);
+
+/* At plan time: why the environment spec sp makes cannot offer what a
+ * workload needs (WL_NEEDS_*): the static capabilities first (no O_DIRECT),
+ * then its lacks() hook; NULL when it offers all. */
+const char *env_lacks(const struct env *env, const struct spec *sp, unsigned needs);
+
+/* "root,odirect,..." for env's capabilities, into buf. */
+void env_caps_text(unsigned caps, char *buf, size_t len);
+
+/* The lifecycle every caller uses (runner, scenarios, the nested guest):
+ * env_up points ctx at rq (which must outlive it), clears what an earlier
+ * instance reported and calls rq->env->up; the startup_s, footprint_bytes
+ * and caps facts are written from ctx->info here, once for every
+ * environment. env_exec runs one job (the default: the run's agent on
+ * ctx->agent_chan). env_down stops the agent (EOF, then SIGKILL after the
+ * environment's grace), frees priv and clears the network info;
+ * idempotent. */
+int env_up(struct env_ctx *ctx, const struct env_req *rq, struct err *e);
+int env_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w, struct reply *rep,
+             struct err *e);
+void env_down(struct env_ctx *ctx);
 
 /* Path of the running isobench binary (for spawning agents); the
  * ISOBENCH_SELF environment variable overrides it (unit tests). */
@@ -158,11 +236,6 @@ int env_agent_finish(pid_t *pid, int *fd, double timeout_s, struct env_watch *w,
  * server at the peer link's host address, on the same port. */
 void env_reach_host(struct env_ctx *ctx, int shares_netns);
 
-/* For environments that write on the host's disk (native): makes
- * <data>/isobench-<run>-<idx>-data (journaled; data= from the spec,
- * default /var/tmp) and sets ctx->datadir. */
-int env_make_datadir(struct env_ctx *ctx, struct err *e);
-
 /* For environments whose agent serves a whole run on one channel (pid 1
  * of a container or guest): sends j on *chan and waits for the reply,
  * watching w (a cancel is a "cancel" frame to the agent). On a
@@ -173,11 +246,12 @@ int env_chan_exec(int *chan, double timeout_s, struct env_watch *w, const struct
 /* Starts a runtime's CLI (argv[0] an absolute path: `runc run`, `podman
  * run`, ...) whose container runs the agent, the channel being the CLI's
  * stdin+stdout (stdio) or its fd 3 (runc --preserve-fds; stdio then on
- * /dev/null); pdeath: the CLI dies with isobench. Journals the CLI's pid,
- * waits up to 60 s for the agent's "ready" and sets the startup_s fact
- * from t0. *pid and *chan belong to the caller even on failure. */
+ * /dev/null); pdeath: the CLI dies with isobench. Journals the CLI's pid
+ * into ctx->agent_pid, its channel into ctx->agent_chan (both env_down's
+ * even on failure), waits up to 60 s for the agent's "ready" and sets
+ * info.startup_s from t0. */
 int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx, double t0,
-                  pid_t *pid, int *chan, struct err *e);
+                  struct err *e);
 
 /* Stops such an agent: closes *chan (the agent exits on EOF), gives *pid
  * grace_s to exit, then SIGKILLs and reaps it. Idempotent. */

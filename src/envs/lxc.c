@@ -30,11 +30,9 @@ static const char *const lxc_keys[] = {"net",       "storage", "image", "cpus",
 static const char *const lxc_nets[] = {"nat", "host", "none", NULL};
 
 struct lxcctr {
-    struct ctr_config cfg;
+    const struct ctr_config *cfg; /* the request's */
     struct net_nat nat;
     char state[600], lxcpath[700], conf[700], log[700], name[128], volume[600], data_ovl[600];
-    pid_t pid;
-    int chan;
 };
 
 #define LXC_START "/usr/bin/lxc-start"
@@ -44,14 +42,12 @@ static const char *lxc_unavailable(void)
 {
     if (access(LXC_START, X_OK) != 0 || access(LXC_STOP, X_OK) != 0)
         return "lxc-start not found (apt-get install lxc)";
-    if (geteuid() != 0) return "needs root";
     return NULL;
 }
 
-static int lxc_check(const struct spec *sp, struct err *e)
+static int lxc_check(const struct spec *sp, void *conf, struct err *e)
 {
-    struct ctr_config c;
-    return ctr_config_parse(sp, lxc_nets, &c, e);
+    return ctr_config_parse(sp, lxc_nets, conf, e);
 }
 
 /* "LXCPATH NAME": stops the container at once (its init killed), which
@@ -103,37 +99,37 @@ static void lxc_log_error(const char *log, char *out, size_t len)
  * the seccomp policy. */
 static int lxc_prepare(struct lxcctr *c, struct env_ctx *ctx, struct err *e)
 {
-    snprintf(c->state, sizeof(c->state), "%s/l%d", ctx->journal->dir, ctx->idx);
+    snprintf(c->state, sizeof(c->state), "%s/l%d", ctx->rq->journal->dir, ctx->rq->idx);
     snprintf(c->lxcpath, sizeof(c->lxcpath), "%s/lxc", c->state);
     snprintf(c->conf, sizeof(c->conf), "%s/config", c->state);
     snprintf(c->log, sizeof(c->log), "%s/lxc.log", c->state);
-    snprintf(c->name, sizeof(c->name), "isobench-%s-%d", ctx->run_id, ctx->idx);
+    snprintf(c->name, sizeof(c->name), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
     char merged[1024], seccomp[700], pivot[200];
-    if (ctr_root_make(&c->cfg, ctx, c->state, merged, sizeof(merged), c->volume, c->data_ovl,
+    if (ctr_root_make(c->cfg, ctx, c->state, merged, sizeof(merged), c->volume, c->data_ovl,
                       sizeof(c->volume), e) < 0)
         return -1;
     if (mkdir(c->lxcpath, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", c->lxcpath);
     snprintf(pivot, sizeof(pivot), "%s/lxc.pivot", c->name);
-    if (cgroup_journal_at(c->name, ctx->journal, e) < 0 ||
-        cgroup_journal_at(pivot, ctx->journal, e) < 0)
+    if (cgroup_journal_at(c->name, ctx->rq->journal, e) < 0 ||
+        cgroup_journal_at(pivot, ctx->rq->journal, e) < 0)
         return -1;
-    if (!strcmp(c->cfg.net, "nat")) {
-        net_nat_plan(&c->nat, ctx->run_id, ctx->idx);
-        if (net_nat_bridge(&c->nat, ctx->run_id, ctx->journal, e) < 0 ||
-            journal_add(ctx->journal, "link", c->nat.veth, e) < 0)
+    if (!strcmp(c->cfg->net, "nat")) {
+        net_nat_plan(&c->nat, ctx->rq->run_id, ctx->rq->idx);
+        if (net_nat_bridge(&c->nat, ctx->rq->run_id, ctx->rq->journal, e) < 0 ||
+            journal_add(ctx->rq->journal, "link", c->nat.veth, e) < 0)
             return -1;
-        if (ctx->peer &&
-            net_nat_publish(&c->nat, ctx->run_id, ctx->peer->host_if, ctx->port, e) < 0)
+        if (ctx->rq->peer &&
+            net_nat_publish(&c->nat, ctx->rq->run_id, ctx->rq->peer->host_if, ctx->rq->port, e) < 0)
             return -1;
     }
     snprintf(seccomp, sizeof(seccomp), "%s/seccomp", c->state);
-    struct lxc_conf_in in = {.cfg = &c->cfg,
+    struct lxc_conf_in in = {.cfg = c->cfg,
                              .rootfs = merged,
                              .volume = c->volume,
                              .cgdir = c->name,
                              .seccomp = seccomp,
                              .nat = &c->nat,
-                             .idx = ctx->idx};
+                             .idx = ctx->rq->idx};
     return lxc_write_seccomp(seccomp, e) < 0 ? -1 : lxc_write_config(c->conf, &in, e);
 }
 
@@ -141,18 +137,17 @@ static int lxc_up(struct env_ctx *ctx, struct err *e)
 {
     struct lxcctr *c = calloc(1, sizeof(*c));
     if (!c) return err_set(e, ERR_FAIL, "out of memory");
-    c->chan = -1;
+    c->cfg = ctr_conf(ctx);
     ctx->priv = c;
-    if (ctr_config_parse(&ctx->spec, lxc_nets, &c->cfg, e) < 0) return -1;
-    if (journal_require(ctx->journal, e) < 0) return -1;
+    if (journal_require(ctx->rq->journal, e) < 0) return -1;
     double t0 = util_now(); /* config written -> agent ready */
     if (lxc_prepare(c, ctx, e) < 0) return -1;
     char arg[900];
     snprintf(arg, sizeof(arg), "%s %s", c->lxcpath, c->name);
-    if (journal_add(ctx->journal, "lxc", arg, e) < 0) return -1;
+    if (journal_add(ctx->rq->journal, "lxc", arg, e) < 0) return -1;
     char *const argv[] = {LXC_START, "-F", "-n",   c->name, "-P",   c->lxcpath, "-f",
                           c->conf,   "-o", c->log, "-l",    "INFO", NULL};
-    if (env_start_cli(argv, 1, 0, ctx, t0, &c->pid, &c->chan, e) < 0) {
+    if (env_start_cli(argv, 1, 0, ctx, t0, e) < 0) {
         char why[400];
         lxc_log_error(c->log, why, sizeof(why));
         return why[0] ? err_wrap(e, "lxc-start %s (LXC: %s)", c->name, why)
@@ -167,30 +162,12 @@ static int lxc_up(struct env_ctx *ctx, struct err *e)
     snprintf(buf, sizeof(buf),
              "LXC %s (lxc-start -F, config by isobench): ns mnt,pid,uts,ipc,cgroup%s; net=%s; "
              "storage=%s; image=%.80s; cgroup %s; %s",
-             ver, strcmp(c->cfg.net, "host") ? ",net" : "", c->cfg.net, c->cfg.storage,
-             c->cfg.image, cgroup_is_v2() ? "v2" : "v1", sc);
-    kv_set(&ctx->facts, "label", buf, NULL);
-    if (ver[0]) kv_set(&ctx->facts, "lxc.version", ver, NULL);
-    ctr_reach(&c->cfg, ctx);
+             ver, strcmp(c->cfg->net, "host") ? ",net" : "", c->cfg->net, c->cfg->storage,
+             c->cfg->image, cgroup_is_v2() ? "v2" : "v1", sc);
+    kv_set(&ctx->info.facts, "label", buf, NULL);
+    if (ver[0]) kv_set(&ctx->info.facts, "lxc.version", ver, NULL);
+    ctr_reach(c->cfg, ctx);
     return 0;
-}
-
-static int lxc_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w,
-                    struct reply *rep, struct err *e)
-{
-    struct lxcctr *c = ctx->priv;
-    return env_chan_exec(&c->chan, ctx->timeout_s, w, j, rep, e);
-}
-
-/* The agent exits on EOF; lxc-start then takes the container down (veth,
- * cgroups) and returns. The journal's lxc-stop entry covers the rest. */
-static void lxc_down(struct env_ctx *ctx)
-{
-    struct lxcctr *c = ctx->priv;
-    if (!c) return;
-    env_chan_stop(&c->chan, &c->pid, 5.0);
-    free(c);
-    ctx->priv = NULL;
 }
 
 static const char *lxc_lacks(const struct spec *sp, unsigned needs)
@@ -203,7 +180,7 @@ static const char *lxc_lacks(const struct spec *sp, unsigned needs)
 static int lxc_host_cpu(struct env_ctx *ctx, char *src, size_t len)
 {
     char rel[160];
-    snprintf(rel, sizeof(rel), "/isobench-%s-%d", ctx->run_id, ctx->idx);
+    snprintf(rel, sizeof(rel), "/isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
     return ctx->priv ? cgroup_cpu_src_at(rel, src, len) : -1;
 }
 
@@ -211,6 +188,11 @@ const struct env env_lxc = {
     .name = "lxc",
     .slice = ENV_SLICE_CPUSET,
     .summary = "Debian's LXC (lxc-start) with a config written by isobench (same agent, same root)",
+    /* exec, down: env_exec/env_down drive the agent; on EOF lxc-start takes
+     * the container down (veth, cgroups) and returns; the journal's
+     * lxc-stop entry covers the rest */
+    .caps = ENV_CAP_ROOT | ENV_CAP_ODIRECT,
+    .stop_grace_s = 5.0,
     .unavailable = lxc_unavailable,
     .keys = lxc_keys,
     .check = lxc_check,
@@ -218,6 +200,4 @@ const struct env env_lxc = {
     .lacks = lxc_lacks,
     .host_cpu_src = lxc_host_cpu,
     .up = lxc_up,
-    .exec = lxc_exec,
-    .down = lxc_down,
 };

@@ -1,6 +1,7 @@
 /* native - the baseline: the agent runs as a plain child process of
  * isobench in the host's namespaces and cgroup. Creates only a data
  * directory on the host's disk when a workload writes (journaled). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,30 +14,49 @@
 
 static const char *const native_keys[] = {"data", "cpus", "mem", NULL};
 
-/* A slice (cpus= a cpuset list, mem= a size): the limits of the cgroup
- * the agents run in; zero limits when the spec has none. */
-static int native_limits(const struct spec *sp, struct cg_limits *l, struct err *e)
-{
-    memset(l, 0, sizeof(*l));
-    const char *v = kv_get(&sp->kv, "cpus");
-    if (v && snprintf(l->cpus, sizeof(l->cpus), "%s", v) >= (int)sizeof(l->cpus))
-        return err_set(e, ERR_USAGE, "%s: cpus list too long", sp->text);
-    if ((v = kv_get(&sp->kv, "mem")) &&
-        (util_parse_size(v, &l->mem, e) < 0 || l->mem < (16u << 20)))
-        return err_set(e, ERR_USAGE, "%s: mem must be a size of at least 16M", sp->text);
-    return cgroup_check(l, e);
-}
+/* native's spec, parsed: where workloads write, and a slice's limits. */
+struct native_conf {
+    char data[200];
+    struct cg_limits limits;
+};
+_Static_assert(sizeof(struct native_conf) <= ENV_CONF_MAX, "native_conf fits env_conf");
 
 /* data=DIR: the filesystem the writing workloads measure; cpus=, mem=: a
- * slice (the fair sizing scenarios give every tenant). */
-static int native_check(const struct spec *sp, struct err *e)
+ * slice (the fair sizing scenarios give every tenant): the limits of the
+ * cgroup the agents run in, none when the spec has none. */
+static int native_check(const struct spec *sp, void *conf, struct err *e)
 {
-    const char *d = kv_get(&sp->kv, "data");
+    struct native_conf *c = conf;
+    const char *v = kv_get(&sp->kv, "data");
     struct stat st;
-    if (d && (d[0] != '/' || stat(d, &st) < 0 || !S_ISDIR(st.st_mode)))
+    if (v && (v[0] != '/' || stat(v, &st) < 0 || !S_ISDIR(st.st_mode)))
         return err_set(e, ERR_USAGE, "%s: data must be an existing absolute directory", sp->text);
-    struct cg_limits l;
-    return native_limits(sp, &l, e);
+    if (snprintf(c->data, sizeof(c->data), "%s", v ? v : "/var/tmp") >= (int)sizeof(c->data))
+        return err_set(e, ERR_USAGE, "%s: data path too long", sp->text);
+    v = kv_get(&sp->kv, "cpus");
+    if (v &&
+        snprintf(c->limits.cpus, sizeof(c->limits.cpus), "%s", v) >= (int)sizeof(c->limits.cpus))
+        return err_set(e, ERR_USAGE, "%s: cpus list too long", sp->text);
+    if ((v = kv_get(&sp->kv, "mem")) &&
+        (util_parse_size(v, &c->limits.mem, e) < 0 || c->limits.mem < (16u << 20)))
+        return err_set(e, ERR_USAGE, "%s: mem must be a size of at least 16M", sp->text);
+    return cgroup_check(&c->limits, e);
+}
+
+/* Makes <data>/isobench-<run>-<idx>-data (journaled) as info.datadir. */
+static int native_datadir(struct env_ctx *ctx, const char *base, struct err *e)
+{
+    char dir[sizeof(ctx->info.datadir)];
+    if (snprintf(dir, sizeof(dir), "%s/isobench-%s-%d-data", base, ctx->rq->run_id, ctx->rq->idx) >=
+        (int)sizeof(dir))
+        return err_set(e, ERR_USAGE, "%s: data path too long", ctx->rq->spec.text);
+    if (ctx->rq->journal && ctx->rq->journal->fd >= 0 &&
+        journal_add(ctx->rq->journal, "rmtree", dir, e) < 0)
+        return -1;
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return err_sys(e, ERR_FAIL, errno, "mkdir %s", dir);
+    snprintf(ctx->info.datadir, sizeof(ctx->info.datadir), "%s", dir);
+    return 0;
 }
 
 /* A cgroup for the agents, so native's samples are charged their CPU like
@@ -44,23 +64,22 @@ static int native_check(const struct spec *sp, struct err *e)
  * slice's cpuset and memory limit when the spec gives one. */
 static int native_up(struct env_ctx *ctx, struct err *e)
 {
+    const struct native_conf *c = (const void *)ctx->rq->conf.b;
     struct cgroup *cg = calloc(1, sizeof(*cg));
     if (!cg) return err_set(e, ERR_FAIL, "out of memory");
     ctx->priv = cg;
     char name[128];
-    snprintf(name, sizeof(name), "isobench-%s-%d", ctx->run_id, ctx->idx);
-    struct cg_limits l;
-    if (native_limits(&ctx->spec, &l, e) < 0) return -1;
-    int sliced = l.cpus[0] || l.mem;
-    if (sliced && journal_require(ctx->journal, e) < 0) return err_wrap(e, "native: a slice");
-    if (sliced && cgroup_create(cg, name, &l, ctx->journal, e) < 0)
+    snprintf(name, sizeof(name), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
+    int sliced = c->limits.cpus[0] || c->limits.mem;
+    if (sliced && journal_require(ctx->rq->journal, e) < 0) return err_wrap(e, "native: a slice");
+    if (sliced && cgroup_create(cg, name, &c->limits, ctx->rq->journal, e) < 0)
         return err_wrap(e, "native: the slice's cgroup");
-    if (!sliced && ctx->journal && ctx->journal->fd >= 0 &&
-        cgroup_create_acct(cg, name, ctx->journal, e) < 0)
+    if (!sliced && ctx->rq->journal && ctx->rq->journal->fd >= 0 &&
+        cgroup_create_acct(cg, name, ctx->rq->journal, e) < 0)
         return err_wrap(e, "native: accounting cgroup");
     env_reach_host(ctx, 1);
-    if (ctx->need_data && env_make_datadir(ctx, e) < 0) return -1;
-    if (ctx->datadir[0]) kv_set(&ctx->facts, "datadir", ctx->datadir, NULL);
+    if (ctx->rq->need_data && native_datadir(ctx, c->data, e) < 0) return -1;
+    if (ctx->info.datadir[0]) kv_set(&ctx->info.facts, "datadir", ctx->info.datadir, NULL);
     return 0;
 }
 
@@ -72,10 +91,11 @@ static int native_join(void *arg)
     return cg->ndirs ? cgroup_attach(cg, getpid(), &e) : 0;
 }
 
+/* native has no agent serving the run: every job is a fresh agent. */
 static int native_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w,
                        struct reply *rep, struct err *e)
 {
-    return env_spawn_agent(j, ctx->timeout_s, native_join, ctx->priv, w, rep, e);
+    return env_spawn_agent(j, ctx->rq->timeout_s, native_join, ctx->priv, w, rep, e);
 }
 
 static int native_host_cpu(struct env_ctx *ctx, char *src, size_t len)
@@ -86,15 +106,14 @@ static int native_host_cpu(struct env_ctx *ctx, char *src, size_t len)
 
 static void native_down(struct env_ctx *ctx)
 {
-    if (ctx->datadir[0]) journal_rmtree(ctx->datadir);
-    ctx->datadir[0] = '\0';
+    if (ctx->info.datadir[0]) journal_rmtree(ctx->info.datadir);
     free(ctx->priv); /* the cgroup itself goes with the journal */
-    ctx->priv = NULL;
 }
 
 const struct env env_native = {
     .name = "native",
     .slice = ENV_SLICE_CPUSET,
+    .caps = ENV_CAP_HOST_NETNS | ENV_CAP_ODIRECT,
     .summary = "the host itself: agent as a child process (the baseline)",
     .keys = native_keys,
     .check = native_check,

@@ -11,7 +11,7 @@
 static int null_up(struct env_ctx *ctx, struct err *e)
 {
     (void)e;
-    snprintf(ctx->no_reach, sizeof(ctx->no_reach),
+    snprintf(ctx->info.no_reach, sizeof(ctx->info.no_reach),
              "the null environment runs jobs inside the runner: no server there");
     return 0;
 }
@@ -43,16 +43,11 @@ static const char *null_lacks(const struct spec *sp, unsigned needs)
                : NULL;
 }
 
-static void null_down(struct env_ctx *ctx)
-{
-    (void)ctx;
-}
-
 const struct env env_null = {
     .name = "null",
     .summary = "in-process agent, no isolation; tests the runner",
+    .caps = ENV_CAP_HOST_NETNS | ENV_CAP_ODIRECT,
     .lacks = null_lacks,
     .up = null_up,
     .exec = null_exec,
-    .down = null_down,
 };

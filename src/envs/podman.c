@@ -34,18 +34,16 @@ static const char *podman_bin(void)
 static const char *podman_unavailable(void)
 {
     if (!podman_bin()) return "podman is not installed (apt-get install podman)";
-    if (geteuid() != 0) return "needs root (rootful podman with runc)";
     if (access("/usr/sbin/runc", X_OK) != 0 && access("/usr/bin/runc", X_OK) != 0)
         return "runc is not installed (apt-get install runc)";
     return NULL;
 }
 
-static int podman_check(const struct spec *sp, struct err *e)
+static int podman_check(const struct spec *sp, void *conf, struct err *e)
 {
-    struct ctr_config c;
     if (kv_get(&sp->kv, "image"))
         return err_set(e, ERR_USAGE, "%s: podman runs over the host's root only", sp->text);
-    return ctr_config_parse(sp, podman_nets, &c, e);
+    return ctr_config_parse(sp, podman_nets, conf, e);
 }
 
 /* 1 when /proc/PID/cmdline is conmon's for container name ("-n NAME"). */
@@ -130,16 +128,16 @@ static int podman_up(struct env_ctx *ctx, struct err *e)
     r->kind = "podman";
     r->bin = podman_bin();
     double t0 = util_now();
-    if (engine_prepare(r, ctx, podman_nets, e) < 0) return -1;
+    if (engine_prepare(r, ctx, e) < 0) return -1;
     if (!strcmp(r->cfg.net, "nat")) { /* netavark's leftovers, unwound after the rm */
         char since[32];
         snprintf(since, sizeof(since), "%lld", (long long)time(NULL));
-        if (journal_add(ctx->journal, "podman-netns", since, e) < 0) return -1;
+        if (journal_add(ctx->rq->journal, "podman-netns", since, e) < 0) return -1;
     }
-    if (!strcmp(r->cfg.net, "nat") && ctx->peer) {
+    if (!strcmp(r->cfg.net, "nat") && ctx->rq->peer) {
         char port[16];
-        snprintf(port, sizeof(port), "%d", ctx->port);
-        if (journal_add(ctx->journal, "podman-port", port, e) < 0) return -1;
+        snprintf(port, sizeof(port), "%d", ctx->rq->port);
+        if (journal_add(ctx->rq->journal, "podman-port", port, e) < 0) return -1;
     }
     engine_arg(r, "--runtime=runc");
     engine_arg(r, "--env-host");
@@ -158,7 +156,7 @@ static int podman_up(struct env_ctx *ctx, struct err *e)
              "podman's default seccomp and capabilities",
              r->cfg.net, !strcmp(r->cfg.net, "nat") ? " (podman bridge, -p published)" : "",
              r->cfg.storage);
-    kv_set(&ctx->facts, "label", label, NULL);
+    kv_set(&ctx->info.facts, "label", label, NULL);
     ctr_reach(&r->cfg, ctx);
     return 0;
 }
@@ -172,6 +170,8 @@ const struct env env_podman = {
     .name = "podman",
     .slice = ENV_SLICE_CPUSET,
     .summary = "podman (runc) over the host's root as an overlay, agent on stdin/stdout",
+    .caps = ENV_CAP_ROOT | ENV_CAP_ODIRECT, /* rootful podman with runc */
+    .stop_grace_s = 10.0,
     .unavailable = podman_unavailable,
     .keys = podman_keys,
     .check = podman_check,
@@ -179,6 +179,4 @@ const struct env env_podman = {
     .lacks = podman_lacks,
     .host_cpu_src = engine_host_cpu,
     .up = podman_up,
-    .exec = engine_env_exec,
-    .down = engine_env_down,
 };

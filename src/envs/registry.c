@@ -22,15 +22,99 @@ const struct env *env_find(const char *name)
     return NULL;
 }
 
+int env_conf_parse(const struct env *env, const struct spec *sp, struct env_conf *conf,
+                   struct err *e)
+{
+    memset(conf, 0, sizeof(*conf));
+    if (spec_check_keys(sp, env->keys, e) < 0) return -1;
+    return env->check ? env->check(sp, conf->b, e) : 0;
+}
+
 int env_resolve(const struct spec *sp, const struct env **out, struct err *e)
 {
     const struct env *env = env_find(sp->name);
     if (!env)
         return err_set(e, ERR_USAGE, "unknown environment '%s' (see isobench list)", sp->name);
-    if (spec_check_keys(sp, env->keys, e) < 0) return -1;
-    if (env->check && env->check(sp, e) < 0) return -1;
+    struct env_conf *scratch cleanup_free = malloc(sizeof(*scratch));
+    if (!scratch) return err_set(e, ERR_FAIL, "out of memory");
+    if (env_conf_parse(env, sp, scratch, e) < 0) return -1;
     *out = env;
     return 0;
+}
+
+const char *env_unavailable(const struct env *env)
+{
+    const char *why = env->unavailable ? env->unavailable() : NULL;
+    if (!why && (env->caps & ENV_CAP_ROOT) && geteuid() != 0) return "needs root";
+    return why;
+}
+
+const char *env_lacks(const struct env *env, const struct spec *sp, unsigned needs)
+{
+    if ((needs & WL_NEEDS_ODIRECT) && !(env->caps & ENV_CAP_ODIRECT))
+        return "does not honour O_DIRECT: its file I/O goes through a page cache of its own "
+               "(its numbers would not be disk numbers)";
+    return env->lacks ? env->lacks(sp, needs) : NULL;
+}
+
+void env_caps_text(unsigned caps, char *buf, size_t len)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {{ENV_CAP_ROOT, "root"},
+                 {ENV_CAP_HOST_NETNS, "host-netns"},
+                 {ENV_CAP_OWN_KERNEL, "own-kernel"},
+                 {ENV_CAP_ODIRECT, "odirect"},
+                 {ENV_CAP_NEST, "nest"}};
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (caps & names[i].bit)
+            snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? "," : "",
+                     names[i].name);
+    if (!buf[0]) snprintf(buf, len, "none");
+}
+
+int env_up(struct env_ctx *ctx, const struct env_req *rq, struct err *e)
+{
+    int restarts = ctx->restarts;
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->rq = rq;
+    ctx->restarts = restarts;
+    ctx->agent_chan = -1;
+    if (rq->env->up(ctx, e) < 0) return -1;
+    char v[64];
+    if (ctx->info.startup_s > 0) {
+        snprintf(v, sizeof(v), "%.6f", ctx->info.startup_s);
+        if (kv_set(&ctx->info.facts, "startup_s", v, e) < 0) return -1;
+    }
+    if (ctx->info.footprint_bytes) {
+        snprintf(v, sizeof(v), "%llu", (unsigned long long)ctx->info.footprint_bytes);
+        if (kv_set(&ctx->info.facts, "footprint_bytes", v, e) < 0) return -1;
+    }
+    env_caps_text(rq->env->caps, v, sizeof(v));
+    return kv_set(&ctx->info.facts, "caps", v, e);
+}
+
+int env_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w, struct reply *rep,
+             struct err *e)
+{
+    if (ctx->rq->env->exec) return ctx->rq->env->exec(ctx, j, w, rep, e);
+    return env_chan_exec(&ctx->agent_chan, ctx->rq->timeout_s, w, j, rep, e);
+}
+
+void env_down(struct env_ctx *ctx)
+{
+    if (!ctx->rq) return;
+    const struct env *env = ctx->rq->env;
+    env_chan_stop(&ctx->agent_chan, &ctx->agent_pid, env->stop_grace_s > 0 ? env->stop_grace_s : 1);
+    if (env->down)
+        env->down(ctx);
+    else
+        free(ctx->priv);
+    ctx->priv = NULL;
+    ctx->info.reach_addr[0] = ctx->info.no_reach[0] = ctx->info.serve_addr[0] = '\0';
+    ctx->info.datadir[0] = '\0';
 }
 
 const char *env_self_exe(void)

@@ -41,10 +41,8 @@ static const struct oci_rt rt_runsc = {"runsc", "runsc", 1};
 
 struct runc {
     const struct oci_rt *rt;
-    struct ctr_config cfg;
-    char state[600], root[700], bundle[700], id[128], volume[600], data_ovl[600], platform[16];
-    pid_t pid;
-    int chan;
+    const struct ctr_config *cfg; /* the request's */
+    char state[600], root[700], bundle[700], id[128], volume[600], data_ovl[600];
 };
 
 /* Runs argv to completion with stdio on /dev/null; returns its exit status. */
@@ -85,7 +83,6 @@ static const char *oci_unavailable(const struct oci_rt *rt)
         snprintf(w, sizeof(why[0]), "%s not found (apt-get install %s)", rt->name, rt->pkg);
         return w;
     }
-    if (geteuid() != 0) return "needs root";
     return NULL;
 }
 
@@ -99,10 +96,9 @@ static const char *runsc_unavailable(void)
     return oci_unavailable(&rt_runsc);
 }
 
-static int runc_check(const struct spec *sp, struct err *e)
+static int runc_check(const struct spec *sp, void *conf, struct err *e)
 {
-    struct ctr_config c;
-    return ctr_config_parse(sp, runc_nets, &c, e);
+    return ctr_config_parse(sp, runc_nets, conf, e);
 }
 
 /* gVisor's platform: how the sandbox's kernel (the Sentry) traps the
@@ -118,10 +114,11 @@ static int runsc_platform(const struct spec *sp, char *out, size_t len, struct e
     return 0;
 }
 
-static int runsc_check(const struct spec *sp, struct err *e)
+static int runsc_check(const struct spec *sp, void *conf, struct err *e)
 {
-    char p[16];
-    return runsc_platform(sp, p, sizeof(p), e) < 0 ? -1 : runc_check(sp, e);
+    struct ctr_config *c = conf;
+    if (runc_check(sp, conf, e) < 0) return -1;
+    return runsc_platform(sp, c->platform, sizeof(c->platform), e);
 }
 
 /* "ROOT ID": force-deletes the container (kills it, removes its cgroup). */
@@ -152,16 +149,16 @@ int runsc_undo(const char *arg)
 /* Makes the bundle: state dir, overlay root, volume, config.json. */
 static int runc_bundle(struct runc *r, struct env_ctx *ctx, struct err *e)
 {
-    snprintf(r->state, sizeof(r->state), "%s/r%d", ctx->journal->dir, ctx->idx);
-    snprintf(r->root, sizeof(r->root), "%s/%s", ctx->journal->dir, r->rt->name);
+    snprintf(r->state, sizeof(r->state), "%s/r%d", ctx->rq->journal->dir, ctx->rq->idx);
+    snprintf(r->root, sizeof(r->root), "%s/%s", ctx->rq->journal->dir, r->rt->name);
     snprintf(r->bundle, sizeof(r->bundle), "%s/bundle", r->state);
-    snprintf(r->id, sizeof(r->id), "isobench-%s-%d", ctx->run_id, ctx->idx);
+    snprintf(r->id, sizeof(r->id), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
     char merged[1024];
-    if (ctr_root_make(&r->cfg, ctx, r->state, merged, sizeof(merged), r->volume, r->data_ovl,
+    if (ctr_root_make(r->cfg, ctx, r->state, merged, sizeof(merged), r->volume, r->data_ovl,
                       sizeof(r->volume), e) < 0)
         return -1;
     if (mkdir(r->bundle, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", r->bundle);
-    return oci_write_config(r->bundle, &r->cfg, r->volume, ctx, merged, r->rt->stdio, e);
+    return oci_write_config(r->bundle, r->cfg, r->volume, ctx, merged, r->rt->stdio, e);
 }
 
 /* The runtime's command line: `runc --root R run --bundle B
@@ -192,26 +189,23 @@ static int oci_up(struct env_ctx *ctx, const struct oci_rt *rt, struct err *e)
 {
     struct runc *r = calloc(1, sizeof(*r));
     if (!r) return err_set(e, ERR_FAIL, "out of memory");
-    r->chan = -1;
     r->rt = rt;
+    r->cfg = ctr_conf(ctx);
     ctx->priv = r;
-    if (ctr_config_parse(&ctx->spec, runc_nets, &r->cfg, e) < 0) return -1;
-    if (rt == &rt_runsc && runsc_platform(&ctx->spec, r->platform, sizeof(r->platform), e) < 0)
-        return -1;
-    if (journal_require(ctx->journal, e) < 0) return -1;
+    if (journal_require(ctx->rq->journal, e) < 0) return -1;
     double t0 = util_now(); /* create -> agent ready, bundle included */
     if (runc_bundle(r, ctx, e) < 0) return -1;
     char bin[512], arg[900], plat[40], netf[40], *argv[16];
     if (oci_find(rt->name, bin, sizeof(bin)) < 0)
         return err_set(e, ERR_USAGE, "%s not found", rt->name);
     snprintf(arg, sizeof(arg), "%s %s", r->root, r->id);
-    if (cgroup_journal_at(r->id, ctx->journal, e) < 0 ||
-        journal_add(ctx->journal, rt->name, arg, e) < 0)
+    if (cgroup_journal_at(r->id, ctx->rq->journal, e) < 0 ||
+        journal_add(ctx->rq->journal, rt->name, arg, e) < 0)
         return -1;
-    snprintf(plat, sizeof(plat), "--platform=%s", r->platform);
-    snprintf(netf, sizeof(netf), "--network=%s", r->cfg.net);
+    snprintf(plat, sizeof(plat), "--platform=%s", r->cfg->platform);
+    snprintf(netf, sizeof(netf), "--network=%s", r->cfg->net);
     oci_argv(r, bin, plat, netf, argv);
-    if (env_start_cli(argv, rt->stdio, 0, ctx, t0, &r->pid, &r->chan, e) < 0)
+    if (env_start_cli(argv, rt->stdio, 0, ctx, t0, e) < 0)
         return err_wrap(e, "%s run %s", rt->name, r->id);
     char buf[700], sc[160];
     confine_profile_summary(sc, sizeof(sc));
@@ -219,17 +213,17 @@ static int oci_up(struct env_ctx *ctx, const struct oci_rt *rt, struct err *e)
         snprintf(buf, sizeof(buf),
                  "gVisor runsc (platform=%s) OCI bundle: ns mnt,pid,uts,ipc,cgroup%s; net=%s "
                  "(gVisor's own network stack%s); storage=%s; image=%.80s",
-                 r->platform, strcmp(r->cfg.net, "host") ? ",net" : "", r->cfg.net,
-                 strcmp(r->cfg.net, "host") ? ", loopback only" : " over the host's",
-                 r->cfg.storage, r->cfg.image);
+                 r->cfg->platform, strcmp(r->cfg->net, "host") ? ",net" : "", r->cfg->net,
+                 strcmp(r->cfg->net, "host") ? ", loopback only" : " over the host's",
+                 r->cfg->storage, r->cfg->image);
     else
         snprintf(buf, sizeof(buf),
                  "runc OCI bundle: ns mnt,pid,uts,ipc,cgroup%s; net=%s; storage=%s; "
                  "image=%.80s; %s",
-                 strcmp(r->cfg.net, "host") ? ",net" : "", r->cfg.net, r->cfg.storage, r->cfg.image,
-                 sc);
-    kv_set(&ctx->facts, "label", buf, NULL);
-    ctr_reach(&r->cfg, ctx);
+                 strcmp(r->cfg->net, "host") ? ",net" : "", r->cfg->net, r->cfg->storage,
+                 r->cfg->image, sc);
+    kv_set(&ctx->info.facts, "label", buf, NULL);
+    ctr_reach(r->cfg, ctx);
     return 0;
 }
 
@@ -243,36 +237,8 @@ static int runsc_up(struct env_ctx *ctx, struct err *e)
     return oci_up(ctx, &rt_runsc, e);
 }
 
-static int runc_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w,
-                     struct reply *rep, struct err *e)
-{
-    struct runc *r = ctx->priv;
-    return env_chan_exec(&r->chan, ctx->timeout_s, w, j, rep, e);
-}
-
-/* The agent exits on EOF and `runc run` returns; the journal's `runc
- * delete` entry removes whatever is left. */
-static void runc_down(struct env_ctx *ctx)
-{
-    struct runc *r = ctx->priv;
-    if (!r) return;
-    env_chan_stop(&r->chan, &r->pid, 2.0);
-    free(r);
-    ctx->priv = NULL;
-}
-
 static const char *runc_lacks(const struct spec *sp, unsigned needs)
 {
-    return ctr_lacks(sp, runc_nets, needs);
-}
-
-/* gVisor accepts O_DIRECT but serves it from the sandbox's page cache:
- * runsc showed 2.6x the host disk's random-read IOPS here. */
-static const char *runsc_lacks(const struct spec *sp, unsigned needs)
-{
-    if (needs & WL_NEEDS_ODIRECT)
-        return "gVisor (runsc) does not honour O_DIRECT: its file I/O goes through the "
-               "sandbox's page cache, whose numbers are not disk numbers";
     return ctr_lacks(sp, runc_nets, needs);
 }
 
@@ -280,7 +246,7 @@ static const char *runsc_lacks(const struct spec *sp, unsigned needs)
 static int runc_host_cpu(struct env_ctx *ctx, char *src, size_t len)
 {
     char rel[160];
-    snprintf(rel, sizeof(rel), "/isobench-%s-%d", ctx->run_id, ctx->idx);
+    snprintf(rel, sizeof(rel), "/isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
     return ctx->priv ? cgroup_cpu_src_at(rel, src, len) : -1;
 }
 
@@ -288,6 +254,10 @@ const struct env env_runc = {
     .name = "runc",
     .slice = ENV_SLICE_CPUSET,
     .summary = "runc running an OCI bundle written by isobench (same agent, same root)",
+    /* exec, down: env_exec/env_down drive the agent; on EOF it exits and
+     * `runc run` returns; the journal's `runc delete` removes the rest */
+    .caps = ENV_CAP_ROOT | ENV_CAP_ODIRECT,
+    .stop_grace_s = 2.0,
     .unavailable = runc_unavailable,
     .keys = runc_keys,
     .check = runc_check,
@@ -295,21 +265,22 @@ const struct env env_runc = {
     .lacks = runc_lacks,
     .host_cpu_src = runc_host_cpu,
     .up = runc_up,
-    .exec = runc_exec,
-    .down = runc_down,
 };
 
 const struct env env_runsc = {
     .name = "runsc",
     .slice = ENV_SLICE_CPUSET,
     .summary = "gVisor's runsc running the same OCI bundle (a user-space kernel: the sandbox)",
+    /* no ENV_CAP_ODIRECT: gVisor accepts O_DIRECT but serves it from the
+     * sandbox's page cache (runsc showed 2.6x the host disk's random-read
+     * IOPS here), so blockio is n/a there */
+    .caps = ENV_CAP_ROOT | ENV_CAP_OWN_KERNEL,
+    .stop_grace_s = 2.0,
     .unavailable = runsc_unavailable,
     .keys = runsc_keys,
     .check = runsc_check,
     .fit = env_fit_mem_limit,
-    .lacks = runsc_lacks,
+    .lacks = runc_lacks,
     .host_cpu_src = runc_host_cpu,
     .up = runsc_up,
-    .exec = runc_exec,
-    .down = runc_down,
 };

@@ -144,25 +144,12 @@ int env_spawn_agent(const struct job *j, double timeout_s, int (*setup)(void *),
 
 void env_reach_host(struct env_ctx *ctx, int shares_netns)
 {
-    if (!ctx->peer) return;
-    snprintf(ctx->reach_addr, sizeof(ctx->reach_addr), "%s", ctx->peer->host_addr);
-    ctx->reach_port = ctx->port;
+    if (!ctx->rq->peer) return;
+    snprintf(ctx->info.reach_addr, sizeof(ctx->info.reach_addr), "%s", ctx->rq->peer->host_addr);
+    ctx->info.reach_port = ctx->rq->port;
     if (shares_netns)
-        snprintf(ctx->serve_addr, sizeof(ctx->serve_addr), "%s", ctx->peer->host_addr);
-}
-
-int env_make_datadir(struct env_ctx *ctx, struct err *e)
-{
-    char dir[sizeof(ctx->datadir)];
-    const char *base = kv_get(&ctx->spec.kv, "data");
-    snprintf(dir, sizeof(dir), "%s/isobench-%s-%d-data", base ? base : "/var/tmp", ctx->run_id,
-             ctx->idx);
-    if (ctx->journal && ctx->journal->fd >= 0 && journal_add(ctx->journal, "rmtree", dir, e) < 0)
-        return -1;
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-        return err_sys(e, ERR_FAIL, errno, "mkdir %s", dir);
-    snprintf(ctx->datadir, sizeof(ctx->datadir), "%s", dir);
-    return 0;
+        snprintf(ctx->info.serve_addr, sizeof(ctx->info.serve_addr), "%s",
+                 ctx->rq->peer->host_addr);
 }
 
 int env_chan_exec(int *chan, double timeout_s, struct env_watch *w, const struct job *j,
@@ -200,8 +187,10 @@ void env_chan_stop(int *chan, pid_t *pid, double grace_s)
 }
 
 int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx, double t0,
-                  pid_t *pid, int *chan, struct err *e)
+                  struct err *e)
 {
+    pid_t *pid = &ctx->agent_pid;
+    int *chan = &ctx->agent_chan;
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return err_sys(e, ERR_FAIL, errno, "socketpair");
@@ -223,12 +212,10 @@ int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx
     *chan = sv[0];
     if (p < 0) return err_sys(e, ERR_FAIL, errno, "fork");
     *pid = p;
-    if (journal_add_pid(ctx->journal, p, e) < 0) return -1;
+    if (journal_add_pid(ctx->rq->journal, p, e) < 0) return -1;
     if (proto_wait_ready(*chan, 60, e) < 0)
         return err_wrap(e, "%s failed (see its message above)", argv[0]);
-    char v[64];
-    snprintf(v, sizeof(v), "%.6f", util_now() - t0);
-    kv_set(&ctx->facts, "startup_s", v, NULL);
+    ctx->info.startup_s = util_now() - t0;
     return 0;
 }
 

@@ -44,8 +44,6 @@ struct vm {
     int nested;                 /* vm:nested=container */
     char accel[8], qmp[700];
     int tuned;
-    pid_t pid;
-    int chan;
     struct cgroup acct; /* QEMU and its threads, vhost's included: what the VM costs */
 };
 
@@ -86,7 +84,6 @@ static const char *vm_unavailable(void)
     if (vm_find_kernel(k, sizeof(k), v, sizeof(v)) < 0)
         return "no kernel with modules in /boot (apt-get install linux-image-cloud-amd64)";
     if (access("/usr/sbin/mke2fs", X_OK) != 0) return "no mke2fs (apt-get install e2fsprogs)";
-    if (geteuid() != 0) return "needs root (undo journal, guest files)";
     return NULL;
 }
 
@@ -113,30 +110,48 @@ const char *vm_accel_detect(char *why, size_t len)
     return "tcg";
 }
 
-static int vm_check(const struct spec *sp, struct err *e)
+/* The VM's spec, parsed: 0 / "" where the key is absent (derived). */
+struct vm_conf {
+    char accel[8]; /* auto, kvm, tcg */
+    uint64_t cpus, mem, disk;
+    int tuned, nested;
+    char kernel[300], image[512];
+};
+_Static_assert(sizeof(struct vm_conf) <= ENV_CONF_MAX, "vm_conf fits env_conf");
+
+static int vm_check(const struct spec *sp, void *conf, struct err *e)
 {
+    struct vm_conf *c = conf;
     const char *v;
-    uint64_t n;
-    if ((v = kv_get(&sp->kv, "accel")) && strcmp(v, "auto") && strcmp(v, "kvm") && strcmp(v, "tcg"))
+    snprintf(c->accel, sizeof(c->accel), "%.7s", (v = kv_get(&sp->kv, "accel")) ? v : "auto");
+    if (v && strcmp(v, "auto") && strcmp(v, "kvm") && strcmp(v, "tcg"))
         return err_set(e, ERR_USAGE, "%s: accel must be auto, kvm or tcg", sp->text);
-    if ((v = kv_get(&sp->kv, "cpus")) && (util_parse_u64(v, &n, e) < 0 || n < 1))
+    if ((v = kv_get(&sp->kv, "cpus")) && (util_parse_u64(v, &c->cpus, e) < 0 || c->cpus < 1))
         return err_set(e, ERR_USAGE, "%s: cpus must be a number >= 1", sp->text);
-    if ((v = kv_get(&sp->kv, "mem")) && (util_parse_size(v, &n, e) < 0 || n < (128u << 20)))
+    if ((v = kv_get(&sp->kv, "mem")) &&
+        (util_parse_size(v, &c->mem, e) < 0 || c->mem < (128u << 20)))
         return err_set(e, ERR_USAGE, "%s: mem must be a size >= 128M", sp->text);
-    if ((v = kv_get(&sp->kv, "disk")) && (util_parse_size(v, &n, e) < 0 || n < (64u << 20)))
+    if ((v = kv_get(&sp->kv, "disk")) &&
+        (util_parse_size(v, &c->disk, e) < 0 || c->disk < (64u << 20)))
         return err_set(e, ERR_USAGE, "%s: disk must be a size >= 64M", sp->text);
-    if ((v = kv_get(&sp->kv, "tuned")) && strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "1") &&
-        strcmp(v, "0") && strcmp(v, "yes") && strcmp(v, "no"))
+    c->tuned = (v = kv_get(&sp->kv, "tuned")) &&
+               (!strcmp(v, "on") || !strcmp(v, "1") || !strcmp(v, "yes"));
+    if (v && !c->tuned && strcmp(v, "off") && strcmp(v, "0") && strcmp(v, "no"))
         return err_set(e, ERR_USAGE, "%s: tuned is on or off", sp->text);
     if ((v = kv_get(&sp->kv, "kernel")) && access(v, R_OK) != 0)
         return err_set(e, ERR_USAGE, "%s: cannot read kernel %s", sp->text, v);
+    if (v && snprintf(c->kernel, sizeof(c->kernel), "%s", v) >= (int)sizeof(c->kernel))
+        return err_set(e, ERR_USAGE, "%s: kernel path too long", sp->text);
     if ((v = kv_get(&sp->kv, "image"))) {
+        if (snprintf(c->image, sizeof(c->image), "%s", v) >= (int)sizeof(c->image))
+            return err_set(e, ERR_USAGE, "%s: image path too long", sp->text);
         char root[600];
         if (!strchr(v, '/') && image_path(v, root, sizeof(root), e) < 0)
             return err_wrap(e, "%s", sp->text);
         if (strchr(v, '/') && rootfs_check_image(v, e) < 0) return err_wrap(e, "%s", sp->text);
     }
     if ((v = kv_get(&sp->kv, "nested"))) {
+        c->nested = 1;
         if (strcmp(v, "container"))
             return err_set(e, ERR_USAGE, "%s: nested must be container", sp->text);
         if (!kv_get(&sp->kv, "image")) /* pivot_root needs a real root, not the initramfs */
@@ -233,33 +248,36 @@ static void console_tail(const char *path, char *out, size_t len)
     snprintf(out, len, "%.*s", (int)(len - 1), buf);
 }
 
+#define vm_conf_of(ctx) ((const struct vm_conf *)(const void *)(ctx)->rq->conf.b)
+
 static int vm_prepare(struct vm *v, struct env_ctx *ctx, struct err *e)
 {
-    const char *k = kv_get(&ctx->spec.kv, "kernel");
+    const struct vm_conf *c = vm_conf_of(ctx);
     if (vm_find_kernel(v->kernel, sizeof(v->kernel), v->kver, sizeof(v->kver)) < 0)
         return err_set(e, ERR_FAIL, "no kernel with modules in /boot");
-    if (k) snprintf(v->kernel, sizeof(v->kernel), "%s", k);
-    snprintf(v->state, sizeof(v->state), "%s/vm%d", ctx->journal->dir, ctx->idx);
-    if (journal_add(ctx->journal, "rmtree", v->state, e) < 0) return -1;
+    if (c->kernel[0]) snprintf(v->kernel, sizeof(v->kernel), "%s", c->kernel);
+    snprintf(v->state, sizeof(v->state), "%s/vm%d", ctx->rq->journal->dir, ctx->rq->idx);
+    if (journal_add(ctx->rq->journal, "rmtree", v->state, e) < 0) return -1;
     if (mkdir(v->state, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", v->state);
     snprintf(v->initrd, sizeof(v->initrd), "%s/initrd.cpio", v->state);
     snprintf(v->sock, sizeof(v->sock), "%s/agent.sock", v->state);
     snprintf(v->console, sizeof(v->console), "%s/console.log", v->state);
-    const char *img = kv_get(&ctx->spec.kv, "image");
+    const char *img = c->image[0] ? c->image : NULL;
     /* with an image the workloads' programs come from it, not the initramfs */
-    if (initramfs_build(env_self_exe(), v->kver, img ? NULL : ctx->guest_files, v->initrd, e) < 0)
+    if (initramfs_build(env_self_exe(), v->kver, img ? NULL : ctx->rq->guest_files, v->initrd, e) <
+        0)
         return -1;
     if (img && vm_root_disk(img, ctx, v->root, sizeof(v->root), v->image, sizeof(v->image), e) < 0)
         return -1;
-    v->nested = kv_get(&ctx->spec.kv, "nested") != NULL;
-    if (!ctx->need_data && !v->nested) return 0; /* nested: the container's volume lives there */
+    v->nested = c->nested;
+    if (!ctx->rq->need_data && !v->nested)
+        return 0; /* nested: the container's volume lives there */
     /* The data disk: a raw ext4 image on the host's disk (not in /run: a
      * tmpfs), journaled before it exists. */
-    uint64_t size = vm_disk_bytes(ctx->disk_needed);
-    const char *d = kv_get(&ctx->spec.kv, "disk");
-    if (d && util_parse_size(d, &size, e) < 0) return -1;
-    snprintf(v->disk, sizeof(v->disk), "/var/tmp/isobench-%s-%d-disk.raw", ctx->run_id, ctx->idx);
-    if (journal_add(ctx->journal, "file", v->disk, e) < 0) return -1;
+    uint64_t size = c->disk ? c->disk : vm_disk_bytes(ctx->rq->disk_needed);
+    snprintf(v->disk, sizeof(v->disk), "/var/tmp/isobench-%s-%d-disk.raw", ctx->rq->run_id,
+             ctx->rq->idx);
+    if (journal_add(ctx->rq->journal, "file", v->disk, e) < 0) return -1;
     int fd = open(v->disk, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
         if (fd >= 0) close(fd);
@@ -271,8 +289,8 @@ static int vm_prepare(struct vm *v, struct env_ctx *ctx, struct err *e)
     char *argv[] = {"/usr/sbin/mke2fs",   "-q",    "-F", "-t", "ext4", "-E",
                     "lazy_itable_init=0", v->disk, NULL};
     if (run_tool(argv, log, e) < 0) return -1;
-    snprintf(ctx->datadir, sizeof(ctx->datadir), "/data");
-    kv_set(&ctx->facts, "datadir", v->disk, NULL);
+    snprintf(ctx->info.datadir, sizeof(ctx->info.datadir), "/data");
+    kv_set(&ctx->info.facts, "datadir", v->disk, NULL);
     return 0;
 }
 
@@ -317,17 +335,12 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
     char smp[64], mem[24], append[1024], chardev[800], serial[720], drive[800], accel[40],
         nic[80] = "";
     char rootdrive[800];
-    const char *c = kv_get(&ctx->spec.kv, "cpus"), *m = kv_get(&ctx->spec.kv, "mem");
-    snprintf(smp, sizeof(smp), "%s", c ? c : "0");
-    if (!c) snprintf(smp, sizeof(smp), "%d", util_ncpus());
+    const struct vm_conf *c = vm_conf_of(ctx);
+    snprintf(smp, sizeof(smp), "%llu",
+             c->cpus ? (unsigned long long)c->cpus : (unsigned long long)util_ncpus());
     /* guest RAM: given, or derived from the plan (vm_fit checked both) */
-    uint64_t mb = vm_guest_mib(ctx->mem_needed);
-    if (m) {
-        uint64_t b;
-        if (util_parse_size(m, &b, e) < 0) return -1;
-        mb = b >> 20;
-    }
-    kv_set(&ctx->facts, "guest_mem_mib", mem_str(mb), NULL);
+    uint64_t mb = c->mem ? c->mem >> 20 : vm_guest_mib(ctx->rq->mem_needed);
+    kv_set(&ctx->info.facts, "guest_mem_mib", mem_str(mb), NULL);
     snprintf(mem, sizeof(mem), "%llu", (unsigned long long)mb);
     snprintf(append, sizeof(append), "console=ttyS0 panic=-1 quiet rdinit=/init tsc_early_khz=%u",
              host_khz());
@@ -341,18 +354,18 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
         struct err ce = {0};
         if (strchr(val, '"') || strchr(k, '.') || !*val ||
             vm_cmdline_add(append, sizeof(append), k, val, &ce) < 0)
-            kv_set(&ctx->facts, "env_not_passed", k, NULL);
+            kv_set(&ctx->info.facts, "env_not_passed", k, NULL);
     }
     const char *fp = getenv("ISOBENCH_FAILPOINT"); /* test hook: init fails before ready */
     if (fp && !strcmp(fp, "guest-init") &&
         vm_cmdline_add(append, sizeof(append), VMK_FAILPOINT, "init", e) < 0)
         return -1;
     char netdev[80];
-    if (ctx->peer) { /* a tap on the run's bridge, the server port published */
-        net_nat_plan(&v->nat, ctx->run_id, ctx->idx);
-        if (net_nat_tap(&v->nat, ctx->run_id, ctx->idx, ctx->journal, &v->tapfd, v->tap,
+    if (ctx->rq->peer) { /* a tap on the run's bridge, the server port published */
+        net_nat_plan(&v->nat, ctx->rq->run_id, ctx->rq->idx);
+        if (net_nat_tap(&v->nat, ctx->rq->run_id, ctx->rq->idx, ctx->rq->journal, &v->tapfd, v->tap,
                         sizeof(v->tap), e) < 0 ||
-            net_nat_publish(&v->nat, ctx->run_id, ctx->peer->host_if, ctx->port, e) < 0)
+            net_nat_publish(&v->nat, ctx->rq->run_id, ctx->rq->peer->host_if, ctx->rq->port, e) < 0)
             return err_wrap(e, "vm network");
         char a[16], g[16];
         inet_ntop(AF_INET, &v->nat.addr, a, sizeof(a));
@@ -364,7 +377,7 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
             return -1;
         int vhost = access("/dev/vhost-net", R_OK | W_OK) == 0;
         snprintf(netdev, sizeof(netdev), "tap,id=n0,fd=3,vhost=%s", vhost ? "on" : "off");
-        kv_set(&ctx->facts, "vhost", vhost ? "on" : "off (no /dev/vhost-net)", NULL);
+        kv_set(&ctx->info.facts, "vhost", vhost ? "on" : "off (no /dev/vhost-net)", NULL);
         /* a MAC of its own from its address: QEMU's one default MAC for
          * every guest on the run's bridge would send replies to the wrong VM */
         uint32_t ga = ntohl(v->nat.addr);
@@ -381,7 +394,7 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
     A("qemu-system-x86_64"), A("-nodefaults"), A("-no-user-config"), A("-no-reboot");
     char machine[64] = "q35", backend[160], qmp[760];
     if (v->tuned) { /* host CPU model, host-like topology, hugepage RAM, QMP for pinning */
-        if (vm_hugepages_reserve(mb, ctx->journal, e) < 0) return -1;
+        if (vm_hugepages_reserve(mb, ctx->rq->journal, e) < 0) return -1;
         snprintf(machine, sizeof(machine), "q35,memory-backend=ram");
         snprintf(backend, sizeof(backend),
                  "memory-backend-memfd,id=ram,size=%sM,hugetlb=on,hugetlbsize=2M,prealloc=on", mem);
@@ -412,14 +425,14 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
                  v->root);
         A("-drive"), A(rootdrive), A("-device"), A("virtio-blk-pci,drive=r0");
     }
-    if (ctx->peer) A("-netdev"), A(netdev), A("-device"), A(nic);
+    if (ctx->rq->peer) A("-netdev"), A(netdev), A("-device"), A(nic);
     A(NULL);
 #undef A
     const char *bin = qemu_bin();
     fflush(NULL);
     char cgname[128]; /* QEMU's CPU time, its vhost threads' included, is the VM's cost */
-    snprintf(cgname, sizeof(cgname), "isobench-%s-%d", ctx->run_id, ctx->idx);
-    if (cgroup_create_acct(&v->acct, cgname, ctx->journal, e) < 0)
+    snprintf(cgname, sizeof(cgname), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
+    if (cgroup_create_acct(&v->acct, cgname, ctx->rq->journal, e) < 0)
         return err_wrap(e, "vm: accounting cgroup");
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -439,33 +452,29 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
     }
     if (v->tapfd >= 0) close(v->tapfd); /* QEMU holds the tap now */
     v->tapfd = -1;
-    v->pid = pid;
-    if (journal_add_pid(ctx->journal, pid, e) < 0) return -1;
-    v->chan = vm_connect(v->sock, pid, 30, e);
-    int ready = v->chan < 0 ? -1 : proto_wait_ready(v->chan, 180, e);
+    ctx->agent_pid = pid; /* QEMU: env_down closes the channel, the guest powers off */
+    if (journal_add_pid(ctx->rq->journal, pid, e) < 0) return -1;
+    ctx->agent_chan = vm_connect(v->sock, pid, 30, e);
+    int ready = ctx->agent_chan < 0 ? -1 : proto_wait_ready(ctx->agent_chan, 180, e);
     if (ready == -2) return err_wrap(e, "the guest failed before it was ready");
     if (ready < 0) {
         char tail[700];
         console_tail(v->console, tail, sizeof(tail));
         return err_wrap(e, "guest did not reach agent ready (console: ...%s)", tail);
     }
-    char buf[64];
-    snprintf(buf, sizeof(buf), "%.6f", util_now() - t0);
-    kv_set(&ctx->facts, "startup_s", buf, NULL);
+    ctx->info.startup_s = util_now() - t0;
     if (v->tuned) {
         char pins[256];
         if (vm_pin_vcpus(v->qmp, pins, sizeof(pins), e) < 0) return err_wrap(e, "vm tuned");
-        kv_set(&ctx->facts, "vcpu_pinning", pins, NULL);
-        kv_set(&ctx->facts, "memory", "2 MiB hugepages, preallocated", NULL);
+        kv_set(&ctx->info.facts, "vcpu_pinning", pins, NULL);
+        kv_set(&ctx->info.facts, "memory", "2 MiB hugepages, preallocated", NULL);
     }
     char status[64], path[64], line[256];
     snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
     FILE *f = fopen(path, "re");
     while (f && fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmRSS: %63s", status) == 1) {
-            snprintf(buf, sizeof(buf), "%llu", strtoull(status, NULL, 10) * 1024ull);
-            kv_set(&ctx->facts, "footprint_bytes", buf, NULL);
-        }
+        if (sscanf(line, "VmRSS: %63s", status) == 1)
+            ctx->info.footprint_bytes = strtoull(status, NULL, 10) * 1024ull;
     if (f) fclose(f);
     return 0;
 }
@@ -474,24 +483,22 @@ static int vm_up(struct env_ctx *ctx, struct err *e)
 {
     struct vm *v = calloc(1, sizeof(*v));
     if (!v) return err_set(e, ERR_FAIL, "out of memory");
-    v->chan = -1;
     v->tapfd = -1;
     ctx->priv = v;
-    if (journal_require(ctx->journal, e) < 0) return -1;
+    if (journal_require(ctx->rq->journal, e) < 0) return -1;
+    const struct vm_conf *c = vm_conf_of(ctx);
     char why[200];
-    const char *want = kv_get(&ctx->spec.kv, "accel");
     const char *det = vm_accel_detect(why, sizeof(why));
-    if (want && !strcmp(want, "kvm") && strcmp(det, "kvm"))
-        return err_set(e, ERR_USAGE, "%s: KVM is not usable here: %s", ctx->spec.text, why);
-    snprintf(v->accel, sizeof(v->accel), "%s", want && strcmp(want, "auto") ? want : det);
-    const char *t = kv_get(&ctx->spec.kv, "tuned");
-    v->tuned = t && (!strcmp(t, "on") || !strcmp(t, "1") || !strcmp(t, "yes"));
-    kv_set(&ctx->facts, "profile", v->tuned ? "tuned" : "stock", NULL);
+    if (!strcmp(c->accel, "kvm") && strcmp(det, "kvm"))
+        return err_set(e, ERR_USAGE, "%s: KVM is not usable here: %s", ctx->rq->spec.text, why);
+    snprintf(v->accel, sizeof(v->accel), "%s", strcmp(c->accel, "auto") ? c->accel : det);
+    v->tuned = c->tuned;
+    kv_set(&ctx->info.facts, "profile", v->tuned ? "tuned" : "stock", NULL);
     double t0 = util_now();
     if (vm_prepare(v, ctx, e) < 0 || vm_start(v, ctx, t0, e) < 0) return -1;
-    kv_set(&ctx->facts, "accel", v->accel, NULL);
-    kv_set(&ctx->facts, "accel_reason", why, NULL);
-    kv_set(&ctx->facts, "kernel", v->kernel, NULL);
+    kv_set(&ctx->info.facts, "accel", v->accel, NULL);
+    kv_set(&ctx->info.facts, "accel_reason", why, NULL);
+    kv_set(&ctx->info.facts, "kernel", v->kernel, NULL);
     char label[400];
     snprintf(
         label, sizeof(label), "%sQEMU q35 %s %s, kernel %s, %s userland, virtio-serial agent%s",
@@ -501,14 +508,14 @@ static int vm_up(struct env_ctx *ctx, struct err *e)
                  : "stock (default CPU model, no pinning, 4 KiB pages)",
         v->kver, v->root[0] ? "image (root disk)" : "initramfs",
         v->disk[0] ? ", ext4 data disk on virtio-blk cache=none" : "");
-    if (v->root[0]) kv_set(&ctx->facts, "image", v->image, NULL);
+    if (v->root[0]) kv_set(&ctx->info.facts, "image", v->image, NULL);
     if (v->nested) {
         size_t l = strlen(label);
         snprintf(label + l, sizeof(label) - l,
                  "; container-in-VM: own runtime in the guest, net=host, /data on the data disk");
-        kv_set(&ctx->facts, "nested", "container", NULL);
+        kv_set(&ctx->info.facts, "nested", "container", NULL);
     }
-    kv_set(&ctx->facts, "label", label, NULL);
+    kv_set(&ctx->info.facts, "label", label, NULL);
     env_reach_host(ctx, 0); /* through the published port */
     return 0;
 }
@@ -517,7 +524,7 @@ static int vm_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w
                    struct err *e)
 {
     struct vm *v = ctx->priv;
-    int rc = env_chan_exec(&v->chan, ctx->timeout_s, w, j, rep, e);
+    int rc = env_chan_exec(&ctx->agent_chan, ctx->rq->timeout_s, w, j, rep, e);
     if (rc == 0 && rep->ok) {
         kv_set(&rep->res.facts, "accel", v->accel, NULL);
         if (strcmp(v->accel, "kvm")) kv_set(&rep->res.facts, "emulated", "1", NULL);
@@ -525,28 +532,28 @@ static int vm_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w
     return rc;
 }
 
-/* EOF on the channel: the guest powers off; QEMU is killed if it lingers.
- * The journal removes the state dir and the disk. */
 static int vm_host_cpu(struct env_ctx *ctx, char *src, size_t len)
 {
     const struct vm *v = ctx->priv;
     return v && v->acct.ndirs ? cgroup_cpu_src(&v->acct, src, len) : -1;
 }
 
+/* After env_down's EOF on the channel (the guest powers off; QEMU is
+ * killed if it lingers): a tap not yet handed to QEMU. The journal
+ * removes the state dir and the disk. */
 static void vm_down(struct env_ctx *ctx)
 {
     struct vm *v = ctx->priv;
-    if (!v) return;
-    env_chan_stop(&v->chan, &v->pid, 5.0);
-    if (v->tapfd >= 0) close(v->tapfd);
+    if (v && v->tapfd >= 0) close(v->tapfd);
     free(v);
-    ctx->priv = NULL;
 }
 
 const struct env env_vm = {
     .name = "vm",
     .slice = ENV_SLICE_VCPUS,
     .summary = "QEMU guest built by isobench (KVM, or TCG labelled emulated)",
+    .caps = ENV_CAP_ROOT | ENV_CAP_OWN_KERNEL | ENV_CAP_ODIRECT | ENV_CAP_NEST,
+    .stop_grace_s = 5.0,
     .unavailable = vm_unavailable,
     .keys = vm_keys,
     .check = vm_check,

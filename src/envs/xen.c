@@ -34,16 +34,11 @@ static int xen_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *
     return xen_up(ctx, e);
 }
 
-static void xen_down(struct env_ctx *ctx)
-{
-    (void)ctx;
-}
-
 const struct env env_xen = {
     .name = "xen",
     .summary = "Xen guests (the Xen-vs-LXC study's hypervisor)",
+    .caps = ENV_CAP_ROOT | ENV_CAP_OWN_KERNEL | ENV_CAP_ODIRECT,
     .unavailable = xen_unavailable,
     .up = xen_up,
     .exec = xen_exec,
-    .down = xen_down,
 };

@@ -135,13 +135,13 @@ int runner_plan(struct run_plan *p, const char *wl_list, const char *envlist,
     if (p->host.ncpus == 0) host_caps_probe(&p->host);
     for (int i = 0; i < p->nenv; i++) {
         if (env_resolve(&p->spec[i], &p->env[i], e) < 0) return -1;
-        const char *why = p->env[i]->unavailable ? p->env[i]->unavailable() : NULL;
+        const char *why = env_unavailable(p->env[i]);
         if (why)
             return err_set(e, ERR_USAGE, "environment %s is unavailable: %s", p->spec[i].text, why);
         if ((p->slice.cpus || p->slice.mem) &&
-            (slice_apply(&p->slice, p->env[i], 0, p->host.ncpus, 0, &p->spec[i], e) < 0 ||
-             (p->env[i]->check && p->env[i]->check(&p->spec[i], e) < 0)))
+            slice_apply(&p->slice, p->env[i], 0, p->host.ncpus, 0, &p->spec[i], e) < 0)
             return -1;
+        if (env_conf_parse(p->env[i], &p->spec[i], &p->conf[i], e) < 0) return -1;
     }
     if (plan_options(p, user_opts, e) < 0) return -1;
     p->mem_needed = p->disk_needed = 0;
@@ -151,7 +151,7 @@ int runner_plan(struct run_plan *p, const char *wl_list, const char *envlist,
     for (int w = 0; w < p->nwl; w++) /* by design, not failures: n/a with the reason */
         for (int i = 0; i < p->nenv; i++) {
             unsigned need = p->wl[w]->needs | (p->wl[w]->net ? WL_NEEDS_NET : 0u);
-            p->na[w][i] = p->env[i]->lacks ? p->env[i]->lacks(&p->spec[i], need) : NULL;
+            p->na[w][i] = env_lacks(p->env[i], &p->spec[i], need);
         }
     struct env_needs needs = {
         .mem_bytes = p->mem_needed, .disk_bytes = p->disk_needed, .host = &p->host};
@@ -338,10 +338,11 @@ static int client_fired(void *arg)
 static int measure_net(struct env_ctx *ctx, struct job *j, const char *cpusrc, struct reply *r,
                        struct err *e)
 {
-    if (!ctx->peer || !ctx->reach_addr[0]) {
+    if (!ctx->rq->peer || !ctx->info.reach_addr[0]) {
         r->ok = 0;
-        err_set(&r->err, ERR_FAIL, "%s: %s", ctx->spec.text,
-                ctx->no_reach[0] ? ctx->no_reach : "no network path from the peer namespace");
+        err_set(&r->err, ERR_FAIL, "%s: %s", ctx->rq->spec.text,
+                ctx->info.no_reach[0] ? ctx->info.no_reach
+                                      : "no network path from the peer namespace");
         return 0;
     }
     struct job *cj cleanup_free = malloc(sizeof(*cj));
@@ -351,21 +352,21 @@ static int measure_net(struct env_ctx *ctx, struct job *j, const char *cpusrc, s
     *cj = *j;
     cj->data[0] = '\0';
     snprintf(cj->role, sizeof(cj->role), "client");
-    snprintf(cj->addr, sizeof(cj->addr), "%s", ctx->reach_addr);
-    cj->port = ctx->reach_port;
+    snprintf(cj->addr, sizeof(cj->addr), "%s", ctx->info.reach_addr);
+    cj->port = ctx->info.reach_port;
     snprintf(cj->hostcpu, sizeof(cj->hostcpu), "%s", cpusrc); /* the client reads it per phase */
     snprintf(j->role, sizeof(j->role), "server");
-    snprintf(j->addr, sizeof(j->addr), "%s", ctx->serve_addr);
-    j->port = ctx->port;
+    snprintf(j->addr, sizeof(j->addr), "%s", ctx->info.serve_addr);
+    j->port = ctx->rq->port;
     struct client_half c = {.rep = cr};
-    if (env_agent_start(cj, peer_setup, (void *)ctx->peer, &c.pid, &c.fd, &c.err) < 0) {
+    if (env_agent_start(cj, peer_setup, (void *)ctx->rq->peer, &c.pid, &c.fd, &c.err) < 0) {
         r->ok = 0;
         r->err = c.err;
         err_wrap(&r->err, "starting the client in the peer namespace");
         return 0;
     }
     struct env_watch w = {.fd = c.fd, .fired = client_fired, .arg = &c};
-    int src = ctx->env->exec(ctx, j, &w, r, e);
+    int src = env_exec(ctx, j, &w, r, e);
     if (w.cancelled) { /* the client failed first: its error is the one that matters */
         r->ok = 0;
         r->err = c.rc < 0 ? c.err : cr->err;
@@ -376,7 +377,7 @@ static int measure_net(struct env_ctx *ctx, struct job *j, const char *cpusrc, s
     }
     /* A server that failed leaves a client retrying its connect: short wait. */
     if (!c.done)
-        c.rc = env_agent_finish(&c.pid, &c.fd, src < 0 || !r->ok ? 5 : ctx->timeout_s, NULL, cr,
+        c.rc = env_agent_finish(&c.pid, &c.fd, src < 0 || !r->ok ? 5 : ctx->rq->timeout_s, NULL, cr,
                                 &c.err);
     if (src < 0) return -1;
     if (!r->ok) return 0;
@@ -470,18 +471,16 @@ static int runner_restart(struct env_ctx *ctx, struct store *st, int64_t run_id,
 {
     char k[32], v[32];
     if (ctx->restarts >= RUNNER_RESTARTS)
-        return err_set(e, ERR_FAIL, "%s failed %d times: %s", ctx->spec.text, RUNNER_RESTARTS + 1,
-                       why->msg);
-    ctx->env->down(ctx);
-    ctx->priv = NULL;
-    ctx->reach_addr[0] = ctx->no_reach[0] = ctx->serve_addr[0] = ctx->datadir[0] = '\0';
+        return err_set(e, ERR_FAIL, "%s failed %d times: %s", ctx->rq->spec.text,
+                       RUNNER_RESTARTS + 1, why->msg);
+    env_down(ctx);
     ctx->restarts++;
     snprintf(k, sizeof(k), "restart.%d", ctx->restarts);
     snprintf(v, sizeof(v), "%d", ctx->restarts);
-    if (store_env_fact(st, run_id, ctx->idx, k, why->msg, e) < 0 ||
-        store_env_fact(st, run_id, ctx->idx, "restarts", v, e) < 0)
+    if (store_env_fact(st, run_id, ctx->rq->idx, k, why->msg, e) < 0 ||
+        store_env_fact(st, run_id, ctx->rq->idx, "restarts", v, e) < 0)
         return -1;
-    if (ctx->env->up(ctx, e) < 0) return err_wrap(e, "restarting %s", ctx->spec.text);
+    if (env_up(ctx, ctx->rq, e) < 0) return err_wrap(e, "restarting %s", ctx->rq->spec.text);
     return 0;
 }
 
@@ -494,17 +493,16 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     struct job j = {.size = p->size};
     snprintf(j.workload, sizeof(j.workload), "%s", p->wl[w]->name);
     j.opts = p->wlopts[w];
-    snprintf(j.data, sizeof(j.data), "%s", ctx->datadir);
+    snprintf(j.data, sizeof(j.data), "%s", ctx->info.datadir);
     struct reply *r cleanup_free = calloc(1, sizeof(*r));
     if (!r) return err_set(e, ERR_FAIL, "out of memory");
     double t0 = util_now();
     char cpusrc[400] = ""; /* what the environment costs the host, read around the sample */
-    if (ctx->env->host_cpu_src && ctx->env->host_cpu_src(ctx, cpusrc, sizeof(cpusrc)) < 0)
+    if (ctx->rq->env->host_cpu_src && ctx->rq->env->host_cpu_src(ctx, cpusrc, sizeof(cpusrc)) < 0)
         cpusrc[0] = '\0';
     double cpu0 = 0, cpu1 = 0;
     int have_cpu = cpusrc[0] && host_cpu_read(cpusrc, &cpu0) == 0;
-    int rc =
-        p->wl[w]->net ? measure_net(ctx, &j, cpusrc, r, e) : ctx->env->exec(ctx, &j, NULL, r, e);
+    int rc = p->wl[w]->net ? measure_net(ctx, &j, cpusrc, r, e) : env_exec(ctx, &j, NULL, r, e);
     if (rc == 0 && r->ok && have_cpu && host_cpu_read(cpusrc, &cpu1) == 0 &&
         runner_charge(&r->res, cpu1 - cpu0, &r->err) < 0)
         r->ok = 0;
@@ -513,10 +511,10 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
         /* The environment failed this time: record it as a failed sample. */
         r->ok = 0;
         r->err = *e;
-        err_wrap(&r->err, "%s", ctx->spec.text);
+        err_wrap(&r->err, "%s", ctx->rq->spec.text);
     }
     double wall = util_now() - t0;
-    if (r->ok && kv_require_all(&r->res.facts, ctx->spec.text, &r->err) < 0) r->ok = 0;
+    if (r->ok && kv_require_all(&r->res.facts, ctx->rq->spec.text, &r->err) < 0) r->ok = 0;
     char rp[24];
     snprintf(rp, sizeof(rp), "%d", rep);
     kv_set(&r->res.facts, "round", rp, NULL);
@@ -529,17 +527,17 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
             r->ok) {
             r->ok = 0; /* a sample without its caveat would pass for a clean one */
             r->err = fe;
-            err_wrap(&r->err, "%s: the plan's fact %s does not fit", ctx->spec.text, f->key);
+            err_wrap(&r->err, "%s: the plan's fact %s does not fit", ctx->rq->spec.text, f->key);
         }
     }
     int warm = rep == 0;
     if (!r->ok) (*failed)++;
     if (r->ok && !p->settled[w] && runner_settle(p, w, st, run_id, &r->res.facts, e) < 0) return -1;
-    if (cv && r->ok && !warm && converge_add(cv, ctx->idx, &r->res, p->wl[w]->headline) < 0)
+    if (cv && r->ok && !warm && converge_add(cv, ctx->rq->idx, &r->res, p->wl[w]->headline) < 0)
         return err_set(e, ERR_FAIL, "out of memory");
-    if (store_measurement(st, run_id, j.workload, ctx->spec.text, rep, warm, wall, r, e) < 0)
+    if (store_measurement(st, run_id, j.workload, ctx->rq->spec.text, rep, warm, wall, r, e) < 0)
         return -1;
-    if (p->ndjson) emit_ndjson(p->ndjson, uuid, j.workload, ctx->spec.text, rep, warm, wall, r);
+    if (p->ndjson) emit_ndjson(p->ndjson, uuid, j.workload, ctx->rq->spec.text, rep, warm, wall, r);
     if (rc < 0) return runner_restart(ctx, st, run_id, &r->err, e);
     return 0;
 }
@@ -573,8 +571,8 @@ void runner_round_order(uint64_t *state, int n, int *order)
     }
 }
 
-static int run_body(struct run_plan *p, struct env_ctx *ctx, struct journal *j, struct store *st,
-                    int64_t run_id, const char *uuid, int *failed, struct err *e)
+static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq, struct journal *j,
+                    struct store *st, int64_t run_id, const char *uuid, int *failed, struct err *e)
 {
     int need_net = 0, need_data = 0, base = 0;
     for (int w = 0; w < p->nwl; w++) {
@@ -591,32 +589,35 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct journal *j, 
         kv_set(&p->peer_facts, "peer.addr", p->peer.peer_addr, NULL);
     }
     for (int i = 0; i < p->nenv; i++) {
-        ctx[i].peer = need_net ? &p->peer : NULL;
-        ctx[i].port = need_net ? base + i : 0;
-        ctx[i].need_data = need_data;
-        ctx[i].mem_needed = p->mem_needed;
-        ctx[i].disk_needed = p->disk_needed;
+        struct env_req *r = &rq[i];
+        r->peer = need_net ? &p->peer : NULL;
+        r->port = need_net ? base + i : 0;
+        r->need_data = need_data;
+        r->mem_needed = p->mem_needed;
+        r->disk_needed = p->disk_needed;
         int nf = 0;
         for (int w = 0; w < p->nwl; w++)
             for (int k = 0; p->wl[w]->guest_files && p->wl[w]->guest_files[k]; k++)
-                if (nf < ENV_MAX_GUEST_FILES) ctx[i].guest_files[nf++] = p->wl[w]->guest_files[k];
-        ctx[i].guest_files[nf] = NULL;
-        ctx[i].env = p->env[i];
-        ctx[i].spec = p->spec[i];
-        ctx[i].timeout_s = p->timeout_s;
-        ctx[i].idx = i;
-        ctx[i].journal = j;
-        snprintf(ctx[i].run_id, sizeof(ctx[i].run_id), "%s", uuid);
-        if (p->env[i]->up(&ctx[i], e) < 0) return err_wrap(e, "bringing up %s", p->spec[i].text);
-        if (ctx[i].peer) {
+                if (nf < ENV_MAX_GUEST_FILES) r->guest_files[nf++] = p->wl[w]->guest_files[k];
+        r->guest_files[nf] = NULL;
+        r->env = p->env[i];
+        r->spec = p->spec[i];
+        r->conf = p->conf[i];
+        r->timeout_s = p->timeout_s;
+        r->idx = i;
+        r->journal = j;
+        snprintf(r->run_id, sizeof(r->run_id), "%s", uuid);
+        if (env_up(&ctx[i], r, e) < 0) return err_wrap(e, "bringing up %s", p->spec[i].text);
+        struct env_info *in = &ctx[i].info;
+        if (r->peer) {
             char v[96];
-            snprintf(v, sizeof(v), "%s:%d", ctx[i].reach_addr[0] ? ctx[i].reach_addr : "-",
-                     ctx[i].reach_port);
-            kv_set(&ctx[i].facts, "net.reach", ctx[i].reach_addr[0] ? v : ctx[i].no_reach, NULL);
+            snprintf(v, sizeof(v), "%s:%d", in->reach_addr[0] ? in->reach_addr : "-",
+                     in->reach_port);
+            kv_set(&in->facts, "net.reach", in->reach_addr[0] ? v : in->no_reach, NULL);
             for (int k = 0; k < p->peer_facts.n; k++)
-                kv_set(&ctx[i].facts, p->peer_facts.v[k].key, p->peer_facts.v[k].val, NULL);
+                kv_set(&in->facts, p->peer_facts.v[k].key, p->peer_facts.v[k].val, NULL);
         }
-        if (store_run_env(st, run_id, i, p->spec[i].text, &ctx[i].facts, e) < 0) return -1;
+        if (store_run_env(st, run_id, i, p->spec[i].text, &in->facts, e) < 0) return -1;
     }
     int first = p->warmup ? 0 : 1, pairs = 0, done = 0;
     for (int w = 0; w < p->nwl; w++)
@@ -701,7 +702,12 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
             if (store_run_workload(st, *run_id, w, p->wl[w]->name, &p->wlopts[w], e) < 0) return -1;
     }
     struct env_ctx *ctx = calloc(LIM_ENVS, sizeof(*ctx));
-    if (!ctx) return err_set(e, ERR_FAIL, "out of memory");
+    struct env_req *rq = calloc(LIM_ENVS, sizeof(*rq)); /* each instance's, outlives it */
+    if (!ctx || !rq) {
+        free(ctx);
+        free(rq);
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
     /* The journal is best effort for environments that create nothing
      * (native, null); those that do refuse to start without it. */
     struct journal j = {.fd = -1};
@@ -712,11 +718,12 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
         snprintf(j.why, sizeof(j.why), "%s", je.msg); /* journal_require reports it */
     }
     p->peer.nsfd = -1;
-    int rc = run_body(p, ctx, &j, st, *run_id, uuid, failed, e);
+    int rc = run_body(p, ctx, rq, &j, st, *run_id, uuid, failed, e);
     for (int i = p->nenv - 1; i >= 0; i--)
-        if (ctx[i].env) ctx[i].env->down(&ctx[i]);
+        env_down(&ctx[i]);
     peer_down(&p->peer);
     free(ctx);
+    free(rq);
     if (j.fd >= 0 && journal_unwind(&j) > 0 && rc == 0)
         rc =
             err_set(e, ERR_FAIL, "some objects of the run could not be removed (isobench cleanup)");

@@ -20,6 +20,7 @@
 struct run_plan {
     struct spec spec[LIM_ENVS];
     const struct env *env[LIM_ENVS];
+    struct env_conf conf[LIM_ENVS]; /* spec[i] parsed by env[i]'s check, once */
     int nenv;
     const struct workload *wl[LIM_WORKLOADS];
     struct kvlist wlopts[LIM_WORKLOADS]; /* user options plus resolved sizes */

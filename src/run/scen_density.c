@@ -110,7 +110,8 @@ static double cgroup_pss_kb(const char *dir, int depth)
 static double tenant_pss_mib(struct env_ctx *c)
 {
     char src[400];
-    if (!c->env->host_cpu_src || c->env->host_cpu_src(c, src, sizeof(src)) < 0 || strlen(src) < 4)
+    if (!c->rq->env->host_cpu_src || c->rq->env->host_cpu_src(c, src, sizeof(src)) < 0 ||
+        strlen(src) < 4)
         return -1;
     char *slash = strrchr(src + 3, '/');
     if (!slash) return -1;

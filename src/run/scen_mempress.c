@@ -133,8 +133,8 @@ static int mp_step(struct scen_run *r, int i, const int *srv, int ns, int stress
     for (int k = 0; k < ns; k++) {
         const struct env_ctx *c = &r->t[srv[k]].ctx;
         size_t l = strlen(targets);
-        snprintf(targets + l, sizeof(targets) - l, "%s%s:%d", l ? "," : "", c->reach_addr,
-                 c->reach_port);
+        snprintf(targets + l, sizeof(targets) - l, "%s%s:%d", l ? "," : "", c->info.reach_addr,
+                 c->info.reach_port);
         jobs[n++] = (struct scen_job){
             .tenant = srv[k], .role = "server", .wl = p->wl[fw], .opts = p->wlopts[fw]};
     }
@@ -202,9 +202,9 @@ static int mp_model(struct scen_run *r, int i, int rep, struct err *e)
         int t = scen_tenant_up(r, i, name, (int)k, e);
         if (t < 0)
             rc = -1;
-        else if (!r->t[t].ctx.reach_addr[0])
+        else if (!r->t[t].ctx.info.reach_addr[0])
             rc = err_set(e, ERR_FAIL, "server %s: %s", name,
-                         r->t[t].ctx.no_reach[0] ? r->t[t].ctx.no_reach : "unreachable");
+                         r->t[t].ctx.info.no_reach[0] ? r->t[t].ctx.info.no_reach : "unreachable");
         else
             srv[ns++] = t;
     }

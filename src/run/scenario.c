@@ -108,12 +108,14 @@ int scenario_plan(struct scenario_plan *p, const char *name, const char *env_lis
             if (!strcmp(p->spec[k].text, p->spec[i].text))
                 return err_set(e, ERR_USAGE, "environment %s listed twice", p->spec[i].text);
         if (env_resolve(&p->spec[i], &p->env[i], e) < 0) return -1;
-        why = p->env[i]->unavailable ? p->env[i]->unavailable() : NULL;
+        why = env_unavailable(p->env[i]);
         if (why)
             return err_set(e, ERR_USAGE, "environment %s is unavailable: %s", p->spec[i].text, why);
         struct spec probe = p->spec[i]; /* the slice must fit every environment */
+        struct env_conf *conf cleanup_free = malloc(sizeof(*conf));
+        if (!conf) return err_set(e, ERR_FAIL, "out of memory");
         if (slice_apply(&p->slice, p->env[i], 0, p->host.ncpus, 1, &probe, e) < 0 ||
-            (p->env[i]->check && p->env[i]->check(&probe, e) < 0))
+            env_conf_parse(p->env[i], &probe, conf, e) < 0)
             return -1;
     }
     p->opts.n = 0;
@@ -156,16 +158,19 @@ static int scen_needs_data(const struct scenario_plan *p)
     return 0;
 }
 
-/* Brings tenant slot t up as env with spec sp: the ctx every run gives an
- * environment, plus the peer link when the scenario is net. */
+/* Brings tenant slot t up as env with spec sp (its tenant slice applied,
+ * parsed here): the request every run gives an environment, plus the peer
+ * link when the scenario is net. */
 static int tenant_up(struct scen_run *r, int t, const struct env *env, const struct spec *sp,
                      struct err *e)
 {
     struct scenario_plan *p = r->p;
     struct tenant *tn = &r->t[t];
-    struct env_ctx *c = &tn->ctx;
+    struct env_req *c = &tn->req;
+    memset(c, 0, sizeof(*c));
     c->env = env;
     c->spec = *sp;
+    if (env_conf_parse(env, sp, &c->conf, e) < 0) return -1;
     snprintf(c->run_id, sizeof(c->run_id), "%s", r->uuid);
     c->idx = r->serial++;
     c->journal = &r->j;
@@ -187,7 +192,7 @@ static int tenant_up(struct scen_run *r, int t, const struct env *env, const str
     }
     c->guest_files[nf] = NULL;
     tn->up = 1; /* from here on down() owns whatever up() made */
-    if (c->env->up(c, e) < 0)
+    if (env_up(&tn->ctx, c, e) < 0)
         return err_wrap(e, "bringing up tenant %s (%s)", tn->name, c->spec.text);
     return t;
 }
@@ -213,13 +218,12 @@ int scen_tenant_up(struct scen_run *r, int spec, const char *name, int slot, str
     struct spec sp = p->spec[spec];
     if (slice_apply(&p->slice, p->env[spec], slot, p->host.ncpus, 1, &sp, e) < 0) return -1;
     if (tenant_up(r, t, p->env[spec], &sp, e) < 0) return -1;
-    const struct env_ctx *c = &r->t[t].ctx;
+    const struct kvlist *f = &r->t[t].ctx.info.facts;
     int first = 1; /* the first tenant of a spec: its facts are the environment's */
     for (int k = 0; k < t; k++)
         first &= r->t[k].spec != spec;
-    for (int k = 0; first && k < c->facts.n; k++)
-        if (store_env_fact(r->st, r->run_id, spec, c->facts.v[k].key, c->facts.v[k].val, e) < 0)
-            return -1;
+    for (int k = 0; first && k < f->n; k++)
+        if (store_env_fact(r->st, r->run_id, spec, f->v[k].key, f->v[k].val, e) < 0) return -1;
     return t;
 }
 
@@ -234,8 +238,7 @@ int scen_host_tenant_up(struct scen_run *r, int label, const char *name, struct 
 void scen_tenant_down(struct scen_run *r, int t)
 {
     if (t < 0 || t >= r->nt || !r->t[t].up) return;
-    r->t[t].ctx.env->down(&r->t[t].ctx);
-    r->t[t].ctx.priv = NULL;
+    env_down(&r->t[t].ctx);
     r->t[t].up = 0;
 }
 
@@ -297,19 +300,19 @@ static void *job_main(void *arg)
         sj->rc = err_set(&e, ERR_FAIL, "%s", tn->why);
         sj->t0 = sj->t1 = util_now();
     } else {
-        snprintf(j->data, sizeof(j->data), "%s", tn->ctx.datadir);
+        snprintf(j->data, sizeof(j->data), "%s", tn->ctx.info.datadir);
         if (sj->role) {
             snprintf(j->role, sizeof(j->role), "%s", sj->role);
-            snprintf(j->addr, sizeof(j->addr), "%s", tn->ctx.serve_addr);
-            j->port = tn->ctx.port;
+            snprintf(j->addr, sizeof(j->addr), "%s", tn->ctx.info.serve_addr);
+            j->port = tn->req.port;
         }
         char src[400] = "";
         double c0 = 0, c1 = 0;
-        int have = tn->ctx.env->host_cpu_src &&
-                   tn->ctx.env->host_cpu_src(&tn->ctx, src, sizeof(src)) == 0 &&
+        int have = tn->req.env->host_cpu_src &&
+                   tn->req.env->host_cpu_src(&tn->ctx, src, sizeof(src)) == 0 &&
                    host_cpu_read(src, &c0) == 0;
         sj->t0 = util_now();
-        sj->rc = tn->ctx.env->exec(&tn->ctx, j, wp, sj->rep, &e);
+        sj->rc = env_exec(&tn->ctx, j, wp, sj->rep, &e);
         sj->t1 = util_now();
         if (have && host_cpu_read(src, &c1) == 0) sj->cpu_s = c1 - c0;
     }
@@ -324,7 +327,7 @@ static void *job_main(void *arg)
         sj->rep->ok = 0;
         sj->rep->err = e;
         err_wrap(&sj->rep->err, "tenant %s (%s)", tn ? tn->name : "client",
-                 tn ? tn->ctx.spec.text : "peer namespace");
+                 tn ? tn->req.spec.text : "peer namespace");
     }
     free(j);
     __atomic_store_n(&jt->done, 1, __ATOMIC_SEQ_CST);
@@ -340,12 +343,12 @@ static int tenant_heal(struct scen_run *r, int t, const char *why, struct err *e
     if (tn->restarts >= SCEN_RESTARTS)
         return err_set(e, ERR_FAIL, "tenant %s failed %d times: %s", tn->name, SCEN_RESTARTS + 1,
                        why);
-    char k[sizeof(tn->ctx.spec.text) + LIM_TENANT_NAME + 32];
+    char k[sizeof(tn->req.spec.text) + LIM_TENANT_NAME + 32];
     snprintf(k, sizeof(k), "restart.%s.%s.%d", r->p->spec[tn->label].text, tn->name,
              ++tn->restarts);
     if (store_run_fact(r->st, r->run_id, k, why, e) < 0) return -1;
-    struct spec sp = tn->ctx.spec;
-    const struct env *env = tn->ctx.env;
+    struct spec sp = tn->req.spec;
+    const struct env *env = tn->req.env;
     scen_tenant_down(r, t);
     memset(&tn->ctx, 0, sizeof(tn->ctx));
     tn->broken = 0;
@@ -446,7 +449,7 @@ int scen_store(struct scen_run *r, const struct scen_job *j, const char *step, i
     }
     snprintf(v, sizeof(v), "%d", rep);
     kv_set(&rp->res.facts, "round", v, NULL);
-    if (tn) kv_set(&rp->res.facts, "tenant.spec", tn->ctx.spec.text, NULL); /* with its slice */
+    if (tn) kv_set(&rp->res.facts, "tenant.spec", tn->req.spec.text, NULL); /* with its slice */
     int w = scen_wl_index(r->p, j->wl->name);
     for (int k = 0; w >= 0 && k < r->p->plan_facts[w].n; k++) {
         const struct kv *f = &r->p->plan_facts[w].v[k];

@@ -59,6 +59,7 @@ struct tenant {
     int broken;   /* its environment failed in the last job: restarted before the next */
     int restarts; /* how often (at most SCEN_RESTARTS, then its jobs fail) */
     char why[sizeof(((struct err *)0)->msg)]; /* the failure that broke it */
+    struct env_req req; /* what its environment instance was asked for (ctx.rq) */
     struct env_ctx ctx;
     int up;
 };
@@ -73,11 +74,11 @@ struct scen_run {
     struct journal j;
     struct tenant *t; /* LIM_TENANTS of them */
     int nt;
-    int serial; /* tenants brought up so far: each one's ctx.idx, for unique names */
+    int serial; /* tenants brought up so far: each one's req.idx, for unique names */
     int failed; /* failed samples */
     double started;
     struct peer peer;      /* the peer netns, when the scenario is net */
-    int port_base;         /* tenant number idx (ctx.idx) serves on port_base + idx % SCEN_PORTS */
+    int port_base;         /* tenant number idx (req.idx) serves on port_base + idx % SCEN_PORTS */
     char secret[33];       /* servers' password for this run (proto.h "secret") */
     struct cgroup hostmem; /* --host-mem's cgroup (this process is in it while ndirs) */
     char swapfile[512];    /* --swap's file, "" when none */

@@ -142,9 +142,9 @@ static void whole_tiny_plan_on_a_small_host(void **state)
         if (list[0]) strcat(list, ",");
         strcat(list, workloads[wi]->name);
     }
-    const char *specs =
-        env_vm.unavailable && env_vm.unavailable() ? "native" : "native,vm:cpus=1,mem=1G";
-    if (strcmp(specs, "native") == 0) fprintf(stderr, "vm unavailable: %s\n", env_vm.unavailable());
+    const char *specs = env_unavailable(&env_vm) ? "native" : "native,vm:cpus=1,mem=1G";
+    if (strcmp(specs, "native") == 0)
+        fprintf(stderr, "vm unavailable: %s\n", env_unavailable(&env_vm));
     for (size_t a = 0; a < N(llcs); a++) {
         struct run_plan *p = calloc(1, sizeof(*p));
         assert_non_null(p);
@@ -249,18 +249,32 @@ static void lacks_by_design(void **state)
     struct spec sp;
     struct err e = {0};
     assert_int_equal(spec_parse("runsc", &sp, &e), 0);
-    assert_non_null(strstr(env_runsc.lacks(&sp, WL_NEEDS_ODIRECT), "does not honour O_DIRECT"));
-    assert_non_null(strstr(env_runsc.lacks(&sp, WL_NEEDS_NET), "net=none")); /* runsc's default */
+    /* O_DIRECT comes from the static capability, not a hook of runsc's */
+    assert_false(env_runsc.caps & ENV_CAP_ODIRECT);
+    assert_non_null(
+        strstr(env_lacks(&env_runsc, &sp, WL_NEEDS_ODIRECT), "does not honour O_DIRECT"));
+    assert_non_null(strstr(env_lacks(&env_runsc, &sp, WL_NEEDS_NET), "net=none")); /* default */
     assert_int_equal(spec_parse("runsc:net=host", &sp, &e), 0);
-    assert_null(env_runsc.lacks(&sp, WL_NEEDS_NET));
+    assert_null(env_lacks(&env_runsc, &sp, WL_NEEDS_NET));
     assert_int_equal(spec_parse("container", &sp, &e), 0);
-    assert_null(env_container.lacks(&sp, WL_NEEDS_NET | WL_NEEDS_ODIRECT));
+    assert_null(env_lacks(&env_container, &sp, WL_NEEDS_NET | WL_NEEDS_ODIRECT));
     assert_int_equal(spec_parse("container:net=none", &sp, &e), 0);
-    assert_non_null(env_container.lacks(&sp, WL_NEEDS_NET));
-    assert_null(env_container.lacks(&sp, WL_NEEDS_ODIRECT));
+    assert_non_null(env_lacks(&env_container, &sp, WL_NEEDS_NET));
+    assert_null(env_lacks(&env_container, &sp, WL_NEEDS_ODIRECT));
     assert_int_equal(spec_parse("null", &sp, &e), 0);
-    assert_non_null(env_null.lacks(&sp, WL_NEEDS_NET));
+    assert_non_null(env_lacks(&env_null, &sp, WL_NEEDS_NET));
     assert_null(env_native.lacks);
+    assert_null(env_lacks(&env_native, &sp, WL_NEEDS_NET | WL_NEEDS_ODIRECT));
+    /* an environment is only what its flags say: the same native without
+     * ENV_CAP_ODIRECT is refused blockio, and names its capabilities so */
+    struct env bare = env_native;
+    bare.caps &= ~ENV_CAP_ODIRECT;
+    assert_non_null(env_lacks(&bare, &sp, WL_NEEDS_ODIRECT));
+    char caps[96];
+    env_caps_text(env_vm.caps, caps, sizeof(caps));
+    assert_string_equal(caps, "root,own-kernel,odirect,nest");
+    env_caps_text(0, caps, sizeof(caps));
+    assert_string_equal(caps, "none");
     assert_true(workload_blockio.needs & WL_NEEDS_ODIRECT);
     /* the planner records it per pair */
     struct run_plan *p = calloc(1, sizeof(*p));

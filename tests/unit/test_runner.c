@@ -274,6 +274,56 @@ static void spawned_agent_cancelled(void **state)
     free(rep);
 }
 
+/* An environment with only up(): the agent it starts serves the run on
+ * ctx->agent_chan, and env_exec/env_down are the defaults every
+ * run-long-agent environment now shares. */
+static int served_up(struct env_ctx *ctx, struct err *e)
+{
+    (void)e;
+    assert_int_equal(ctx->agent_chan, -1); /* env_up cleared what came before */
+    ctx->agent_chan = agent_on_socketpair(&ctx->agent_pid);
+    ctx->info.startup_s = 0.25;
+    ctx->priv = malloc(16); /* freed by env_down (no down hook) */
+    return 0;
+}
+
+static void default_exec_and_down(void **state)
+{
+    (void)state;
+    const struct env served = {.name = "served", .caps = ENV_CAP_ODIRECT, .up = served_up};
+    struct env_req *rq = calloc(1, sizeof(*rq));
+    struct env_ctx *ctx = calloc(1, sizeof(*ctx));
+    rq->env = &served;
+    rq->timeout_s = 30;
+    struct err e = {0};
+    assert_int_equal(env_up(ctx, rq, &e), 0);
+    assert_ptr_equal(ctx->rq, rq);
+    assert_string_equal(kv_get(&ctx->info.facts, "startup_s"), "0.250000");
+    assert_string_equal(kv_get(&ctx->info.facts, "caps"), "odirect");
+    assert_null(kv_get(&ctx->info.facts, "footprint_bytes")); /* not measured: not claimed */
+    struct job *j = null_job("0");
+    struct reply *rep = calloc(1, sizeof(*rep));
+    for (int i = 0; i < 2; i++) {
+        memset(rep, 0, sizeof(*rep));
+        assert_int_equal(env_exec(ctx, j, NULL, rep, &e), 0);
+        assert_int_equal(rep->ok, 1);
+    }
+    pid_t pid = ctx->agent_pid;
+    env_down(ctx);
+    assert_int_equal(ctx->agent_chan, -1);
+    assert_int_equal(ctx->agent_pid, 0);
+    assert_null(ctx->priv);
+    assert_int_equal(kill(pid, 0), -1); /* stopped and reaped */
+    env_down(ctx);                      /* idempotent */
+    memset(rep, 0, sizeof(*rep));
+    assert_int_equal(env_exec(ctx, j, NULL, rep, &e), -1); /* no agent any more */
+    assert_non_null(strstr(e.msg, "not running"));
+    free(j);
+    free(rep);
+    free(ctx);
+    free(rq);
+}
+
 int main(void)
 {
     journal_set_undo(env_undo_handlers); /* as main does */
@@ -284,6 +334,7 @@ int main(void)
         cmocka_unit_test(agent_cancels_a_job),
         cmocka_unit_test(agent_next_request_before_reap),
         cmocka_unit_test(spawned_agent_cancelled),
+        cmocka_unit_test(default_exec_and_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

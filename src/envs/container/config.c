@@ -10,6 +10,8 @@
 #include "envs/env.h"
 #include "envs/image.h"
 
+_Static_assert(sizeof(struct ctr_config) <= ENV_CONF_MAX, "ctr_config fits env_conf");
+
 const char *ctr_lacks(const struct spec *sp, const char *const *nets, unsigned needs)
 {
     const char *v = kv_get(&sp->kv, "net");
@@ -50,7 +52,6 @@ int ctr_config_parse(const struct spec *sp, const char *const *nets, struct ctr_
     if ((v = kv_get(&sp->kv, "pids")) && util_parse_u64(v, &c->limits.pids, e) < 0)
         return err_wrap(e, "%s: pids", sp->text);
     if (cgroup_check(&c->limits, e) < 0) return err_wrap(e, "%s", sp->text);
-    if (geteuid() != 0) return err_set(e, ERR_USAGE, "%s needs root", sp->text);
     return 0;
 }
 
@@ -59,11 +60,12 @@ int ctr_data_dir(const struct ctr_config *c, struct env_ctx *ctx, char *volume, 
 {
     int vol = !strcmp(c->storage, "volume");
     char *dir = vol ? volume : ovl;
-    snprintf(dir, len, "/var/tmp/isobench-%s-%d-%s", ctx->run_id, ctx->idx, vol ? "vol" : "ovl");
-    if (journal_add(ctx->journal, "rmtree", dir, e) < 0) return -1;
+    snprintf(dir, len, "/var/tmp/isobench-%s-%d-%s", ctx->rq->run_id, ctx->rq->idx,
+             vol ? "vol" : "ovl");
+    if (journal_add(ctx->rq->journal, "rmtree", dir, e) < 0) return -1;
     if (mkdir(dir, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", dir);
-    snprintf(ctx->datadir, sizeof(ctx->datadir), "/data");
-    kv_set(&ctx->facts, "datadir", vol ? volume : ovl, NULL);
+    snprintf(ctx->info.datadir, sizeof(ctx->info.datadir), "/data");
+    kv_set(&ctx->info.facts, "datadir", vol ? volume : ovl, NULL);
     return 0;
 }
 
@@ -71,25 +73,25 @@ int ctr_root_make(const struct ctr_config *c, struct env_ctx *ctx, const char *s
                   size_t mlen, char *volume, char *ovl, size_t len, struct err *e)
 {
     volume[0] = ovl[0] = '\0';
-    if (journal_add(ctx->journal, "rmtree", state, e) < 0) return -1; /* write-ahead */
+    if (journal_add(ctx->rq->journal, "rmtree", state, e) < 0) return -1; /* write-ahead */
     if (mkdir(state, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", state);
     char fs[1024];
     if (snprintf(fs, sizeof(fs), "%s/fs", state) >= (int)sizeof(fs))
         return err_set(e, ERR_FAIL, "state path too long: %s", state);
     if (mkdir(fs, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", fs);
-    if (rootfs_overlay(fs, c->image, NULL, merged, mlen, ctx->journal, e) < 0) return -1;
+    if (rootfs_overlay(fs, c->image, NULL, merged, mlen, ctx->rq->journal, e) < 0) return -1;
     if (ctr_data_dir(c, ctx, volume, ovl, len, e) < 0) return -1;
     if (!ovl[0]) return 0;
     char data[1100]; /* /data's own overlay, on disk, inside the root overlay */
     snprintf(data, sizeof(data), "%s/data", merged);
-    return rootfs_data_overlay(ovl, data, NULL, ctx->journal, e);
+    return rootfs_data_overlay(ovl, data, NULL, ctx->rq->journal, e);
 }
 
 void ctr_reach(const struct ctr_config *c, struct env_ctx *ctx)
 {
-    if (!ctx->peer) return;
+    if (!ctx->rq->peer) return;
     if (!strcmp(c->net, "none")) {
-        snprintf(ctx->no_reach, sizeof(ctx->no_reach),
+        snprintf(ctx->info.no_reach, sizeof(ctx->info.no_reach),
                  "net=none: no network path from the peer namespace");
         return;
     }

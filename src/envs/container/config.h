@@ -9,16 +9,24 @@
 #include "core/spec.h"
 #include "envs/container/cgroup.h"
 
+/* A container driver's spec, parsed once by its check() into the
+ * request's env_conf (see ctr_conf): up() reads it from there. */
 struct ctr_config {
     char net[8], storage[8], image[512];
     struct cg_limits limits;
+    int userns;        /* the own runtime's userns=on */
+    char platform[16]; /* runsc's platform= */
 };
 
-/* nets: the net= values this environment supports, first is the default. */
+/* The parsed spec in a request (ctx->rq->conf), for a container driver. */
+#define ctr_conf(ctx) ((const struct ctr_config *)(const void *)(ctx)->rq->conf.b)
+
 /* lacks() of the container drivers: net=none (or a default of none) has
  * no network path. nets: the driver's network modes, default first. */
 const char *ctr_lacks(const struct spec *sp, const char *const *nets, unsigned needs);
 
+/* Parses the keys every container driver shares into c; nets: the net=
+ * values this environment supports, first is the default. */
 int ctr_config_parse(const struct spec *sp, const char *const *nets, struct ctr_config *c,
                      struct err *e);
 
@@ -27,7 +35,7 @@ struct env_ctx;
 /* Host-side data storage, journaled before it exists: storage=volume makes
  * /var/tmp/isobench-<run>-<idx>-vol (bound at /data, path into volume);
  * storage=overlay makes /var/tmp/isobench-<run>-<idx>-ovl for /data's
- * overlay layers (path into ovl). Sets ctx->datadir to "/data". */
+ * overlay layers (path into ovl). Sets ctx->info.datadir to "/data". */
 int ctr_data_dir(const struct ctr_config *c, struct env_ctx *ctx, char *volume, char *ovl,
                  size_t len, struct err *e);
 

@@ -27,18 +27,16 @@ void engine_arg(struct engine_run *r, const char *fmt, ...)
     r->argv[r->argc] = NULL;
 }
 
-int engine_prepare(struct engine_run *r, struct env_ctx *ctx, const char *const *nets,
-                   struct err *e)
+int engine_prepare(struct engine_run *r, struct env_ctx *ctx, struct err *e)
 {
-    r->chan = -1;
-    if (ctr_config_parse(&ctx->spec, nets, &r->cfg, e) < 0) return -1;
-    if (journal_require(ctx->journal, e) < 0) return -1;
-    snprintf(r->name, sizeof(r->name), "isobench-%s-%d", ctx->run_id, ctx->idx);
+    r->cfg = *ctr_conf(ctx);
+    if (journal_require(ctx->rq->journal, e) < 0) return -1;
+    snprintf(r->name, sizeof(r->name), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
     if (!strcmp(r->cfg.storage, "volume")) {
         if (ctr_data_dir(&r->cfg, ctx, r->volume, r->ovl_unused, sizeof(r->volume), e) < 0)
             return -1;
     } else {
-        snprintf(ctx->datadir, sizeof(ctx->datadir), "/data");
+        snprintf(ctx->info.datadir, sizeof(ctx->info.datadir), "/data");
     }
     engine_arg(r, "%s", r->bin);
     if (r->host[0]) engine_arg(r, "--host=%s", r->host);
@@ -46,7 +44,7 @@ int engine_prepare(struct engine_run *r, struct env_ctx *ctx, const char *const 
     engine_arg(r, "--rm");
     engine_arg(r, "-i");
     engine_arg(r, "--name=%s", r->name);
-    engine_arg(r, "--hostname=isobench-%d", ctx->idx);
+    engine_arg(r, "--hostname=isobench-%d", ctx->rq->idx);
     struct rlimit nf;
     getrlimit(RLIMIT_NOFILE, &nf);
     engine_arg(r, "--ulimit=nofile=%llu:%llu", (unsigned long long)nf.rlim_cur,
@@ -55,11 +53,13 @@ int engine_prepare(struct engine_run *r, struct env_ctx *ctx, const char *const 
      * a fixed, stated value (podman's own default is 4096 too) */
     engine_arg(r, "--ulimit=nproc=4096:4096");
     engine_arg(r, "--network=%s", !strcmp(r->cfg.net, "nat") ? "bridge" : r->cfg.net);
-    if (!strcmp(r->cfg.net, "nat") && ctx->peer) {
+    if (!strcmp(r->cfg.net, "nat") && ctx->rq->peer) {
         /* Docker's -p, on the peer-facing host address only: a bare P:P
          * listens on every host interface (conmon, docker-proxy) */
-        engine_arg(r, "--publish=%s:%d:%d/tcp", ctx->peer->host_addr, ctx->port, ctx->port);
-        engine_arg(r, "--publish=%s:%d:%d/udp", ctx->peer->host_addr, ctx->port, ctx->port);
+        engine_arg(r, "--publish=%s:%d:%d/tcp", ctx->rq->peer->host_addr, ctx->rq->port,
+                   ctx->rq->port);
+        engine_arg(r, "--publish=%s:%d:%d/udp", ctx->rq->peer->host_addr, ctx->rq->port,
+                   ctx->rq->port);
     }
     if (r->volume[0]) engine_arg(r, "--volume=%s:/data", r->volume);
     const struct cg_limits *l = &r->cfg.limits;
@@ -76,31 +76,10 @@ int engine_start(struct engine_run *r, struct env_ctx *ctx, double t0, struct er
         return err_set(e, ERR_FAIL, "%s: too many arguments", r->kind);
     char arg[500];
     snprintf(arg, sizeof(arg), "%s%s%s", r->host, r->host[0] ? " " : "", r->name);
-    if (journal_add(ctx->journal, r->kind, arg, e) < 0) return -1; /* write-ahead */
-    if (env_start_cli(r->argv, 1, 1, ctx, t0, &r->pid, &r->chan, e) < 0)
+    if (journal_add(ctx->rq->journal, r->kind, arg, e) < 0) return -1; /* write-ahead */
+    if (env_start_cli(r->argv, 1, 1, ctx, t0, e) < 0)
         return err_wrap(e, "%s run %s", r->kind, r->name);
     return 0;
-}
-
-void engine_stop(struct engine_run *r)
-{
-    env_chan_stop(&r->chan, &r->pid, 10.0);
-}
-
-int engine_env_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w,
-                    struct reply *rep, struct err *e)
-{
-    struct engine_run *r = ctx->priv;
-    return env_chan_exec(&r->chan, ctx->timeout_s, w, j, rep, e);
-}
-
-void engine_env_down(struct env_ctx *ctx)
-{
-    struct engine_run *r = ctx->priv;
-    if (!r) return;
-    engine_stop(r);
-    free(r);
-    ctx->priv = NULL;
 }
 
 int engine_host_cpu(struct env_ctx *ctx, char *src, size_t len)

@@ -25,34 +25,23 @@ struct engine_run {
     char *argv[ENGINE_ARGV_MAX];
     char buf[40][700];
     int argc, nbuf;
-    pid_t pid;
-    int chan;
     int ctr_pid; /* the container's first process on the host, once asked */
 };
 
-/* Parses the spec, makes the data dir (volume) or points ctx->datadir at
+/* Copies the request's parsed spec, makes the data dir (volume) or points ctx->info.datadir at
  * /data (overlay: in the container's own writable layer), names the
  * container, and starts argv with `BIN [-H HOST] run --rm -i --name N` and
  * the flags both engines take alike. */
-int engine_prepare(struct engine_run *r, struct env_ctx *ctx, const char *const *nets,
-                   struct err *e);
+int engine_prepare(struct engine_run *r, struct env_ctx *ctx, struct err *e);
 
 /* Appends one argument (copied) to r->argv. */
 void engine_arg(struct engine_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Journals the container, starts the CLI with the argv built so far and
- * waits for the agent's "ready"; sets the startup_s fact from t0. */
+/* Journals the container, starts the CLI with the argv built so far as
+ * the run's agent (ctx->agent_pid/agent_chan: env_exec and env_down drive
+ * it; EOF ends `run --rm`, the journal's rm catches whatever is left) and
+ * waits for its "ready"; info.startup_s from t0. */
 int engine_start(struct engine_run *r, struct env_ctx *ctx, double t0, struct err *e);
-
-/* Ends the agent (EOF), which ends `run --rm`; the journal's rm catches
- * whatever is left. */
-void engine_stop(struct engine_run *r);
-
-/* env->exec and env->down of an engine driver whose ctx->priv is its
- * struct engine_run (allocated with calloc). */
-int engine_env_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w,
-                    struct reply *rep, struct err *e);
-void engine_env_down(struct env_ctx *ctx);
 /* host_cpu_src for podman and docker: the cgroup of the container's first
  * process (the engine's inspect, asked once). Not counted: the engine's
  * own processes outside it (conmon, dockerd, containerd-shim,

@@ -142,7 +142,7 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
             "\"root\":{\"path\":",
             (unsigned long long)rl.rlim_max, (unsigned long long)rl.rlim_max);
     json_str(f, rootfs);
-    fprintf(f, ",\"readonly\":false},\"hostname\":\"isobench-%d\",\"mounts\":[", ctx->idx);
+    fprintf(f, ",\"readonly\":false},\"hostname\":\"isobench-%d\",\"mounts\":[", ctx->rq->idx);
     static const char *const proc_o[] = {"nosuid", "noexec", "nodev", NULL};
     static const char *const dev_o[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
     static const char *const pts_o[] = {"nosuid",        "noexec",    "newinstance",
@@ -168,7 +168,8 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
           "{\"type\":\"mount\"},{\"type\":\"cgroup\"}",
           f);
     if (strcmp(cfg->net, "host")) fputs(",{\"type\":\"network\"}", f);
-    fprintf(f, "],\"cgroupsPath\":\"/isobench-%s-%d\",\"resources\":{", ctx->run_id, ctx->idx);
+    fprintf(f, "],\"cgroupsPath\":\"/isobench-%s-%d\",\"resources\":{", ctx->rq->run_id,
+            ctx->rq->idx);
     int comma = 0;
     if (cfg->limits.cpus[0] || cfg->limits.cpu_quota > 0) {
         fputs("\"cpu\":{", f);

@@ -44,7 +44,7 @@ static int nested_relay(int fd, struct env_ctx *ctx, struct err *e)
         if (proto_decode_job(buf, j, &rep->err) == 0) {
             struct err xe = {0};
             struct env_watch w = {.fd = fd, .fired = nested_fired, .arg = &fd};
-            int rc = env_container.exec(ctx, j, &w, rep, &xe);
+            int rc = env_exec(ctx, j, &w, rep, &xe);
             if (rc < 0) {
                 rep->ok = 0;
                 rep->err = xe;
@@ -67,21 +67,23 @@ int vm_guest_nested(int fd, const char *self, struct err *e)
     mkdir("/run", 0755);
     struct journal jn = {.fd = -1};
     struct env_ctx *ctx cleanup_free = calloc(1, sizeof(*ctx));
-    if (!ctx) return err_set(e, ERR_FAIL, "out of memory");
+    struct env_req *rq cleanup_free = calloc(1, sizeof(*rq));
+    if (!ctx || !rq) return err_set(e, ERR_FAIL, "out of memory");
     if (journal_open(&jn, "guest", e) < 0) return -1;
-    ctx->env = &env_container;
-    ctx->journal = &jn;
-    ctx->need_data = 1;
-    ctx->timeout_s = 3600 * 24;
-    snprintf(ctx->run_id, sizeof(ctx->run_id), "guest");
-    int rc = spec_parse("container:net=host,storage=volume", &ctx->spec, e);
-    if (rc == 0) rc = env_container.up(ctx, e);
+    rq->env = &env_container;
+    rq->journal = &jn;
+    rq->need_data = 1;
+    rq->timeout_s = 3600 * 24;
+    snprintf(rq->run_id, sizeof(rq->run_id), "guest");
+    int rc = spec_parse("container:net=host,storage=volume", &rq->spec, e);
+    if (rc == 0) rc = env_conf_parse(rq->env, &rq->spec, &rq->conf, e);
+    if (rc == 0) rc = env_up(ctx, rq, e);
     if (rc == 0) rc = nested_relay(fd, ctx, e);
     if (rc < 0) { /* tell the host why, in place of "ready" or of a reply */
         struct err se = {0};
         proto_send_fatal(fd, e->msg, &se);
     }
-    env_container.down(ctx);
+    env_down(ctx);
     journal_unwind(&jn);
     return rc;
 }
