@@ -1,6 +1,7 @@
 #include "core/host.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -108,18 +109,61 @@ void host_caps_probe(struct host_caps *c)
     c->data_free = statvfs(HOST_DATA_DIR, &sv) == 0 ? (uint64_t)sv.f_bavail * sv.f_frsize : 0;
 }
 
-int host_cpu_read(const char *src, double *seconds)
+/* utime + stime + cutime + cstime of /proc/PID/stat, in seconds. */
+static int host_pid_cpu(const char *pid, double *seconds)
 {
-    char buf[2048];
-    if (!src || strlen(src) < 4 || src[2] != ':' || util_read_file(src + 3, buf, sizeof(buf)) < 0)
+    char path[64], buf[2048];
+    char *end;
+    long p = strtol(pid, &end, 10);
+    if (p <= 0 || *end) return -1;
+    snprintf(path, sizeof(path), "/proc/%ld/stat", p);
+    if (util_read_file(path, buf, sizeof(buf)) < 0) return -1;
+    const char *f = strrchr(buf, ')'); /* comm may hold spaces and parens */
+    if (!f) return -1;
+    /* after ") ": state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+     * utime(14) stime cutime cstime */
+    unsigned long long t[4];
+    if (sscanf(f + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &t[0],
+               &t[1], &t[2], &t[3]) != 4)
         return -1;
-    if (!strncmp(src, "v1", 2)) {
+    long hz = sysconf(_SC_CLK_TCK);
+    *seconds = (double)(t[0] + t[1] + t[2] + t[3]) / (double)(hz > 0 ? hz : 100);
+    return 0;
+}
+
+/* One source of host_cpu_read (len bytes of src). */
+static int host_cpu_one(const char *src, size_t len, double *seconds)
+{
+    char one[1024], buf[2048];
+    if (len >= sizeof(one) || len < 4) return -1;
+    memcpy(one, src, len);
+    one[len] = '\0';
+    if (!strncmp(one, "pid:", 4)) return host_pid_cpu(one + 4, seconds);
+    if (one[2] != ':' || util_read_file(one + 3, buf, sizeof(buf)) < 0) return -1;
+    if (!strncmp(one, "v1", 2)) {
         *seconds = (double)strtoull(buf, NULL, 10) / 1e9;
         return 0;
     }
     const char *u = strstr(buf, "usage_usec ");
-    if (strncmp(src, "v2", 2) || !u) return -1;
+    if (strncmp(one, "v2", 2) || !u) return -1;
     *seconds = (double)strtoull(u + 11, NULL, 10) / 1e6;
+    return 0;
+}
+
+int host_cpu_read(const char *src, double *seconds)
+{
+    if (!src || !*src) return -1;
+    double sum = 0;
+    for (const char *p = src;;) {
+        const char *plus = strchr(p, '+');
+        size_t len = plus ? (size_t)(plus - p) : strlen(p);
+        double s;
+        if (host_cpu_one(p, len, &s) < 0) return -1;
+        sum += s;
+        if (!plus) break;
+        p = plus + 1;
+    }
+    *seconds = sum;
     return 0;
 }
 

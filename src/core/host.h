@@ -33,9 +33,14 @@ void host_caps_probe(struct host_caps *c);
  * *instances gets the count. Returns the bytes, 0 when nothing is listed. */
 uint64_t host_llc_scan(const char *cpu_root, int *instances);
 
-/* CPU seconds read from a source an environment names ("v1:FILE" is a
+/* CPU seconds read from a source an environment names: "v1:FILE" is a
  * cgroup v1 cpuacct.usage in ns, "v2:FILE" a cgroup v2 cpu.stat's
- * usage_usec): 0, or -1 when it cannot be read. */
+ * usage_usec, "pid:PID" a process's user + system time with its reaped
+ * children's (/proc/PID/stat, every thread, in clock ticks) - for the
+ * engine processes outside a container's cgroup (conmon, containerd-shim,
+ * dockerd). Several sources joined by '+' are summed. 0, or -1 when any
+ * part cannot be read (a process that is gone: the sample is then not
+ * charged rather than charged less). */
 int host_cpu_read(const char *src, double *seconds);
 
 void host_facts(struct kvlist *l);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -370,6 +371,51 @@ static void llc_scan_sums_instances(void **state)
     rm_tree(root);
 }
 
+/* What an environment costs the host can be several sources summed: a
+ * cgroup's counter and engine processes outside it (conmon, dockerd). */
+static void cpu_sources_summed(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/isobench-cpu-XXXXXX", f1[64], f2[64], src[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(f1, sizeof(f1), "%s/cpuacct.usage", dir);
+    snprintf(f2, sizeof(f2), "%s/cpu.stat", dir);
+    FILE *f = fopen(f1, "w");
+    fputs("2500000000\n", f); /* 2.5 s in ns */
+    fclose(f);
+    f = fopen(f2, "w");
+    fputs("usage_usec 1500000\nuser_usec 1\n", f); /* 1.5 s */
+    fclose(f);
+    double s = 0;
+    snprintf(src, sizeof(src), "v1:%s", f1);
+    assert_int_equal(host_cpu_read(src, &s), 0);
+    assert_true(s > 2.4999 && s < 2.5001);
+    snprintf(src, sizeof(src), "v1:%s+v2:%s", f1, f2);
+    assert_int_equal(host_cpu_read(src, &s), 0);
+    assert_true(s > 3.9999 && s < 4.0001);
+    /* a process's own time: burn some CPU and see it counted */
+    double own0, own1;
+    snprintf(src, sizeof(src), "pid:%d", (int)getpid());
+    assert_int_equal(host_cpu_read(src, &own0), 0);
+    volatile unsigned long x = 0;
+    for (double t0 = (double)clock() / CLOCKS_PER_SEC; (double)clock() / CLOCKS_PER_SEC - t0 < 0.1;)
+        x++;
+    assert_int_equal(host_cpu_read(src, &own1), 0);
+    assert_true(own1 - own0 >= 0.05);
+    snprintf(src, sizeof(src), "v1:%s+pid:%d", f1, (int)getpid());
+    assert_int_equal(host_cpu_read(src, &s), 0);
+    assert_true(s >= 2.5 + own1);
+    /* any part unreadable: the whole is, never a smaller sum */
+    snprintf(src, sizeof(src), "v1:%s+pid:999999999", f1);
+    assert_int_equal(host_cpu_read(src, &s), -1);
+    assert_int_equal(host_cpu_read("pid:12x", &s), -1);
+    assert_int_equal(host_cpu_read("v1:/nonexistent", &s), -1);
+    assert_int_equal(host_cpu_read("", &s), -1);
+    unlink(f1);
+    unlink(f2);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +427,7 @@ int main(void)
         cmocka_unit_test(container_mem_limit_checked_at_plan_time),
         cmocka_unit_test(round_order_is_a_seeded_shuffle),
         cmocka_unit_test(lacks_by_design),
+        cmocka_unit_test(cpu_sources_summed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 #include "envs/container/engine.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,13 +81,21 @@ int engine_start(struct engine_run *r, struct env_ctx *ctx, double t0, struct er
     if (journal_add(ctx->rq->journal, r->kind, arg, e) < 0) return -1; /* write-ahead */
     if (env_start_cli(r->argv, 1, 1, ctx, t0, e) < 0)
         return err_wrap(e, "%s run %s", r->kind, r->name);
+    engine_cpu_sources(r, ctx);
     return 0;
 }
 
 int engine_host_cpu(struct env_ctx *ctx, char *src, size_t len)
 {
-    struct engine_run *r = ctx->priv;
-    if (!r) return -1;
+    const struct engine_run *r = ctx->priv;
+    if (!r || !r->cpusrc[0] || strlen(r->cpusrc) >= len) return -1;
+    snprintf(src, len, "%s", r->cpusrc);
+    return 0;
+}
+
+/* The container's first process on the host, from the engine's inspect. */
+static int engine_ctr_pid(struct engine_run *r)
+{
     if (r->ctr_pid <= 0) {
         char h[320], out[64] = "";
         snprintf(h, sizeof(h), "--host=%s", r->host);
@@ -102,7 +112,79 @@ int engine_host_cpu(struct env_ctx *ctx, char *src, size_t len)
         if (proc_run(argv, NULL, out, sizeof(out), &trunc, NULL) != 0 || trunc) return -1;
         r->ctr_pid = atoi(out);
     }
-    return cgroup_cpu_src_of_pid(r->ctr_pid, src, len);
+    return r->ctr_pid > 0 ? 0 : -1;
+}
+
+/* A process's comm and parent, from /proc/PID/stat; -1 when it is gone. */
+static int engine_proc(int pid, char *comm, size_t len, int *ppid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    if (util_read_file(path, buf, sizeof(buf)) < 0) return -1;
+    const char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+    if (!open || !close || close < open) return -1;
+    snprintf(comm, len, "%.*s", (int)(close - open - 1), open + 1);
+    return sscanf(close + 2, "%*c %d", ppid) == 1 ? 0 : -1;
+}
+
+/* Appends "+pid:PID" to src and "NAME PID" to what (both bounded). */
+static void engine_add_pid(char *src, size_t slen, char *what, size_t wlen, const char *name,
+                           int pid)
+{
+    size_t s = strlen(src), w = strlen(what);
+    if (snprintf(src + s, slen - s, "+pid:%d", pid) >= (int)(slen - s)) {
+        src[s] = '\0'; /* not charged is stated below, never a source cut in half */
+        snprintf(what + w, wlen - w, ", %s %d (not charged: no room)", name, pid);
+        return;
+    }
+    snprintf(what + w, wlen - w, ", %s %d", name, pid);
+}
+
+/* 1 when /proc/PID/cmdline holds the argument arg. */
+static int engine_cmdline_has(int pid, const char *arg)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+    if (fd >= 0) close(fd);
+    if (n <= 0) return 0;
+    buf[n] = '\0';
+    for (const char *a = buf; a < buf + n; a += strlen(a) + 1)
+        if (!strcmp(a, arg)) return 1;
+    return 0;
+}
+
+void engine_cpu_sources(struct engine_run *r, struct env_ctx *ctx)
+{
+    char what[400] = "";
+    r->cpusrc[0] = '\0';
+    if (engine_ctr_pid(r) < 0 ||
+        cgroup_cpu_src_of_pid(r->ctr_pid, r->cpusrc, sizeof(r->cpusrc)) < 0) {
+        r->cpusrc[0] = '\0';
+        kv_set(&ctx->info.facts, "cpu.charged", "nothing: the container's cgroup was not found",
+               NULL);
+        return;
+    }
+    snprintf(what, sizeof(what), "the container's cgroup");
+    char comm[64];
+    int ppid = 0, docker = !strcmp(r->kind, "docker");
+    if (engine_proc(r->ctr_pid, comm, sizeof(comm), &ppid) == 0 && ppid > 1 &&
+        engine_proc(ppid, comm, sizeof(comm), &(int){0}) == 0 &&
+        (!strcmp(comm, "conmon") || !strncmp(comm, "containerd-shim", 15)))
+        engine_add_pid(r->cpusrc, sizeof(r->cpusrc), what, sizeof(what), comm, ppid);
+    DIR *d = docker ? opendir("/proc") : NULL;
+    char port[16];
+    snprintf(port, sizeof(port), "%d", ctx->rq->port);
+    for (struct dirent *de; d && (de = readdir(d));) {
+        int pid = atoi(de->d_name), pp;
+        if (pid <= 0 || engine_proc(pid, comm, sizeof(comm), &pp) < 0) continue;
+        if (!strcmp(comm, "dockerd") || !strcmp(comm, "containerd") ||
+            (!strcmp(comm, "docker-proxy") && ctx->rq->peer && engine_cmdline_has(pid, port)))
+            engine_add_pid(r->cpusrc, sizeof(r->cpusrc), what, sizeof(what), comm, pid);
+    }
+    if (d) closedir(d);
+    kv_set(&ctx->info.facts, "cpu.charged", what, NULL);
 }
 
 /* One `podman rm -f -t 0 --ignore NAME` or `docker --host=H rm -f NAME`;

@@ -25,7 +25,11 @@ struct engine_run {
     char *argv[ENGINE_ARGV_MAX];
     char buf[40][700];
     int argc, nbuf;
-    int ctr_pid; /* the container's first process on the host, once asked */
+    int ctr_pid; /* the container's first process on the host */
+    char cpusrc[400];
+        /* host_cpu_read's sources: its cgroup + the engine's processes */ /* the container's first
+                                                                              process on the host,
+                                                                              once asked */
 };
 
 /* Copies the request's parsed spec, makes the data dir (volume) or points ctx->info.datadir at
@@ -42,11 +46,19 @@ void engine_arg(struct engine_run *r, const char *fmt, ...) __attribute__((forma
  * it; EOF ends `run --rm`, the journal's rm catches whatever is left) and
  * waits for its "ready"; info.startup_s from t0. */
 int engine_start(struct engine_run *r, struct env_ctx *ctx, double t0, struct err *e);
-/* host_cpu_src for podman and docker: the cgroup of the container's first
- * process (the engine's inspect, asked once). Not counted: the engine's
- * own processes outside it (conmon, dockerd, containerd-shim,
- * docker-proxy). */
+/* host_cpu_src for podman and docker, settled by engine_start: the cgroup
+ * of the container's first process (the engine's inspect) plus the
+ * engine's processes outside it that work for this container - its
+ * monitor (podman's conmon, docker's containerd-shim: the parent of the
+ * container's first process; they relay the agent's stdio), and for docker
+ * the daemons dockerd and containerd (the `run -i` attach stream passes
+ * through them; their whole CPU time during a sample is charged, which
+ * over-counts on a host where other containers keep them busy) and a
+ * docker-proxy of the published port. Stated in the env fact cpu.charged. */
 int engine_host_cpu(struct env_ctx *ctx, char *src, size_t len);
+
+/* Settles r->cpusrc and the cpu.charged fact (engine_host_cpu's). */
+void engine_cpu_sources(struct engine_run *r, struct env_ctx *ctx);
 
 /* The journal's undo for a container: "NAME" (podman) or "HOST NAME"
  * (docker), `rm -f`, retried while the engine still holds it busy. */
