@@ -22,6 +22,7 @@ PKGS=(
     lxc                                             # lxc driver: lxc-start, lxc-stop (LXC 5)
     mariadb-server mariadb-client sysbench          # mysql workload: mariadbd, mariadb-admin, sysbench
     apache2 wrk                                     # http workload's server; bench/fidelity-http.sh reference
+    wordpress libapache2-mod-php php-mysql          # two-tier scenario: the app tier (WordPress, mod_php, mysqli)
     chromium                                        # tests: the HTML report rendered headless
     stress-ng                                       # scenarios: host and tenant stressors (cpu, vm, stream, hdd, sock)
     clang libclang-rt-14-dev                        # tests/fuzz: libFuzzer targets (scripts/fuzz.sh)

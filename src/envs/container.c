@@ -257,6 +257,8 @@ static int container_up(struct env_ctx *ctx, struct err *e)
              c->cfg.image, c->cg.v2 ? "v2" : "v1", sc);
     kv_set(&ctx->info.facts, "label", label, NULL);
     ctr_reach(&c->cfg, ctx);
+    if (!strcmp(c->cfg.net, "nat"))
+        net_nat_addr_text(&c->nat, ctx->info.local_addr, sizeof(ctx->info.local_addr));
     return 0;
 }
 

@@ -19,7 +19,7 @@
 struct env;
 struct env_watch;
 
-#define ENV_MAX_GUEST_FILES 16
+#define ENV_MAX_GUEST_FILES 48
 
 /* The spec parsed into the environment's own typed values by its check()
  * at plan time (a struct of the environment's, at most ENV_CONF_MAX bytes,
@@ -67,6 +67,11 @@ struct env_info {
      * address, so no server ever listens on the host's other interfaces);
      * empty = any address of the environment's own, private netns. */
     char serve_addr[64];
+    /* Its own address on the run's bridge (NAT containers, lxc, VMs):
+     * where another tenant of the run reaches its servers, on rq->port,
+     * without the peer's published path (the two-tier scenario's DB
+     * tier); empty when it has none. */
+    char local_addr[64];
     char datadir[256];        /* where workloads write inside it (need_data) */
     double startup_s;         /* create -> agent ready (0: not measured) */
     uint64_t footprint_bytes; /* memory charged to it once ready (0: unknown) */
@@ -185,6 +190,10 @@ int env_resolve(const struct spec *sp, const struct env **out, struct err *e);
 /* Checks sp's keys for env and parses it into conf (env->check). */
 int env_conf_parse(const struct env *env, const struct spec *sp, struct env_conf *conf,
                    struct err *e);
+
+/* Adds a workload's guest files (NULL-terminated, NULL: none) to rq's
+ * list, each once; ERR_FAIL when they do not fit (never dropped). */
+int env_req_add_guest_files(struct env_req *rq, const char *const *files, struct err *e);
 
 /* Why env cannot run here (its own reason, or "needs root" for an
  * ENV_CAP_ROOT environment run by another user), NULL when it can. */

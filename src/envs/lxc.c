@@ -167,6 +167,8 @@ static int lxc_up(struct env_ctx *ctx, struct err *e)
     kv_set(&ctx->info.facts, "label", buf, NULL);
     if (ver[0]) kv_set(&ctx->info.facts, "lxc.version", ver, NULL);
     ctr_reach(c->cfg, ctx);
+    if (!strcmp(c->cfg->net, "nat"))
+        net_nat_addr_text(&c->nat, ctx->info.local_addr, sizeof(ctx->info.local_addr));
     return 0;
 }
 

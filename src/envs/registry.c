@@ -42,6 +42,25 @@ int env_resolve(const struct spec *sp, const struct env **out, struct err *e)
     return 0;
 }
 
+int env_req_add_guest_files(struct env_req *rq, const char *const *files, struct err *e)
+{
+    int n = 0;
+    while (rq->guest_files[n])
+        n++;
+    for (int k = 0; files && files[k]; k++) {
+        int seen = 0;
+        for (int i = 0; i < n; i++)
+            seen |= !strcmp(rq->guest_files[i], files[k]);
+        if (seen) continue;
+        if (n >= ENV_MAX_GUEST_FILES)
+            return err_set(e, ERR_FAIL, "more than %d guest files for %s (ENV_MAX_GUEST_FILES)",
+                           ENV_MAX_GUEST_FILES, rq->spec.text);
+        rq->guest_files[n++] = files[k];
+        rq->guest_files[n] = NULL;
+    }
+    return 0;
+}
+
 const char *env_unavailable(const struct env *env)
 {
     const char *why = env->unavailable ? env->unavailable() : NULL;
@@ -114,6 +133,7 @@ void env_down(struct env_ctx *ctx)
         free(ctx->priv);
     ctx->priv = NULL;
     ctx->info.reach_addr[0] = ctx->info.no_reach[0] = ctx->info.serve_addr[0] = '\0';
+    ctx->info.local_addr[0] = '\0';
     ctx->info.datadir[0] = '\0';
 }
 

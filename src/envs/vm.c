@@ -517,6 +517,8 @@ static int vm_up(struct env_ctx *ctx, struct err *e)
     }
     kv_set(&ctx->info.facts, "label", label, NULL);
     env_reach_host(ctx, 0); /* through the published port */
+    if (ctx->rq->peer)      /* its NIC is on the run's bridge */
+        net_nat_addr_text(&v->nat, ctx->info.local_addr, sizeof(ctx->info.local_addr));
     return 0;
 }
 

@@ -368,6 +368,135 @@ static int mp_table(const struct run_view *rv, FILE *out, struct err *e)
     return 0;
 }
 
+/* A row of medians: label, then per metric the median over rounds of
+ * (env, wl, tenant, step) [interval]; nothing when no metric has a value. */
+static void sc_row(const struct run_view *rv, FILE *out, int env, const char *wl,
+                   const char *tenant, const char *step, const char *const *metrics, double *v,
+                   int *r)
+{
+    char cells[16][96];
+    int any = 0, m;
+    for (m = 0; metrics[m] && m < 16; m++) {
+        int k = sc_values(rv, env, wl, tenant, step, metrics[m], v, r, SC_MAX_ROUNDS);
+        any |= k > 0;
+        sc_median_text(v, k, sc_failed(rv, env, wl, tenant, step), cells[m], sizeof(cells[m]));
+    }
+    if (!any && !sc_failed(rv, env, wl, tenant, step)) return;
+    fprintf(out, "%-12s %-20s", rv->envs[env], tenant);
+    for (int k = 0; k < m; k++)
+        fprintf(out, " | %-24s", cells[k]);
+    fputc('\n', out);
+}
+
+static void sc_head(FILE *out, const char *first, const char *const *metrics)
+{
+    fprintf(out, "%-12s %-20s", "env", first);
+    for (int m = 0; metrics[m]; m++)
+        fprintf(out, " | %-24s", metrics[m]);
+    fputc('\n', out);
+}
+
+/* two-tier: each tier idle, the client's numbers alone (the ramped load,
+ * the inter-tier probe), the INSERTs beside the aggressor against alone
+ * paired by round, and what each tier spent while it served. */
+static int twotier_table(const struct run_view *rv, FILE *out, struct err *e)
+{
+    static const char *const idle[] = {"start_s", "host_mem_mib", "pss_mib", NULL};
+    static const char *const load[] = {
+        "rps", "mean", "p95", "fail_pct", "users_at_2x_latency", "users_at_first_failure", NULL};
+    static const char *const probe[] = {"select_p50", "select_p99", "insert_s", NULL};
+    static const char *const busy[] = {"host_cpus_busy", "active_s", NULL};
+    static const char *const tiers[][2] = {
+        {"app", "wordpress"}, {"db", "mysql"}, {"aggressor", "stress"}};
+    double *v = malloc(sizeof(double) * SC_MAX_ROUNDS * 4);
+    int *r = malloc(sizeof(int) * SC_MAX_ROUNDS * 2);
+    if (!v || !r) {
+        free(v);
+        free(r);
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
+    fprintf(out, "each tier idle, once up and before its servers start (its footprint):\n");
+    sc_head(out, "tier", idle);
+    for (int env = 0; env < rv->nenv; env++)
+        for (int t = 0; t < 3; t++)
+            sc_row(rv, out, env, "null", tiers[t][0], "idle", idle, v, r);
+    fprintf(out, "\nalone: the front page under users ramped 1 -> U (client in the peer "
+                 "namespace; latency in us), median over rounds [interval]:\n");
+    sc_head(out, "", load);
+    for (int env = 0; env < rv->nenv; env++)
+        sc_row(rv, out, env, "wordpress", "client", "alone", load, v, r);
+    fprintf(out, "\ninter-tier: PHP in the app tier against the DB tier (SELECT latency in us, "
+                 "the INSERTs' time in s):\n");
+    sc_head(out, "", probe);
+    for (int env = 0; env < rv->nenv; env++)
+        sc_row(rv, out, env, "wordpress", "client", "alone", probe, v, r);
+    fprintf(out, "\nINSERTs beside the aggressor (stress-ng cpu+vm, the DB tier's environment "
+                 "and slice) vs alone, paired by round:\n");
+    fprintf(out, "%-12s | %-24s | %-24s | %-30s\n", "env", "alone insert_s", "aggressor insert_s",
+            "slower by, % [interval]");
+    double *a = v, *b = v + SC_MAX_ROUNDS, *pa = b + SC_MAX_ROUNDS, *pb = pa + SC_MAX_ROUNDS;
+    int *ra = r, *rb = r + SC_MAX_ROUNDS;
+    for (int env = 0; env < rv->nenv; env++) {
+        int na =
+            sc_values(rv, env, "wordpress", "client", "alone", "insert_s", a, ra, SC_MAX_ROUNDS);
+        int nb = sc_values(rv, env, "wordpress", "client", "aggressor", "insert_s", b, rb,
+                           SC_MAX_ROUNDS);
+        int fa = sc_failed(rv, env, "wordpress", "client", "alone"),
+            fb = sc_failed(rv, env, "wordpress", "client", "aggressor");
+        if (!na && !nb && !fa && !fb) continue;
+        char ca[96], cb[96], cr[96];
+        sc_median_text(a, na, fa, ca, sizeof(ca));
+        sc_median_text(b, nb, fb, cb, sizeof(cb));
+        int np = 0;
+        for (int i = 0; i < nb; i++)
+            for (int k = 0; k < na; k++)
+                if (rb[i] == ra[k]) {
+                    pb[np] = b[i];
+                    pa[np++] = a[k];
+                    break;
+                }
+        struct overhead ov;
+        if (np == 0 || stats_overhead_paired(pb, pa, np, BETTER_LOWER, &ov) < 0)
+            snprintf(cr, sizeof(cr), "-");
+        else if (ov.ci.level > 0)
+            snprintf(cr, sizeof(cr), "%+.1f%% [%+.1f,%+.1f]%s", ov.pct, ov.ci.lo, ov.ci.hi,
+                     ov.within_noise ? " ~" : "");
+        else
+            snprintf(cr, sizeof(cr), "%+.1f%% [n/a] ~", ov.pct);
+        fprintf(out, "%-12s | %-24s | %-24s | %-30s\n", rv->envs[env], ca, cb, cr);
+    }
+    fprintf(out, "\neach tier's host CPU while it served (CPUs busy, everything its tenant made "
+                 "the host spend):\n");
+    sc_head(out, "tier@step", busy);
+    for (int env = 0; env < rv->nenv; env++)
+        for (int t = 0; t < 3; t++)
+            for (int s = 0; s < 2; s++) {
+                const char *step = s ? "aggressor" : "alone";
+                char label[LIM_TENANT_NAME + 16];
+                snprintf(label, sizeof(label), "%s@%s", tiers[t][0], step);
+                int k = sc_values(rv, env, tiers[t][1], tiers[t][0], step, busy[0], v, r,
+                                  SC_MAX_ROUNDS);
+                int k2 = sc_values(rv, env, tiers[t][1], tiers[t][0], step, busy[1], v, r,
+                                   SC_MAX_ROUNDS);
+                if (!k && !k2 && !sc_failed(rv, env, tiers[t][1], tiers[t][0], step)) continue;
+                char c0[96], c1[96];
+                k = sc_values(rv, env, tiers[t][1], tiers[t][0], step, busy[0], v, r,
+                              SC_MAX_ROUNDS);
+                sc_median_text(v, k, 0, c0, sizeof(c0));
+                k2 = sc_values(rv, env, tiers[t][1], tiers[t][0], step, busy[1], v, r,
+                               SC_MAX_ROUNDS);
+                sc_median_text(v, k2, 0, c1, sizeof(c1));
+                fprintf(out, "%-12s %-20s | %-24s | %-24s\n", rv->envs[env], label, c0, c1);
+            }
+    fprintf(out,
+            "\nthe latency-vs-time series of each load is in the client's samples: "
+            "isobench report %lld --format json (raw)\n",
+            (long long)rv->id);
+    free(v);
+    free(r);
+    return 0;
+}
+
 int report_scenario_table(const struct run_view *rv, FILE *out, struct err *e)
 {
     const char *sc = kv_get(&rv->host, "scenario");
@@ -376,7 +505,8 @@ int report_scenario_table(const struct run_view *rv, FILE *out, struct err *e)
     int rc = !strcmp(sc, "memory-pressure")   ? mp_table(rv, out, e)
              : !strcmp(sc, "noisy-neighbour") ? noisy_table(rv, out, e)
              : !strcmp(sc, "density")         ? density_table(rv, out, e)
-                                      : err_set(e, ERR_USAGE, "no table for scenario %s", sc);
+             : !strcmp(sc, "two-tier")        ? twotier_table(rv, out, e)
+                                       : err_set(e, ERR_USAGE, "no table for scenario %s", sc);
     if (rc == 0) {
         fputc('\n', out);
         sc_failures(rv, out);

@@ -20,6 +20,10 @@ static int plan_workloads(struct run_plan *p, const char *list, struct err *e)
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         const struct workload *w = workload_find(t);
         if (!w) return err_set(e, ERR_USAGE, "unknown workload '%s' (see isobench list)", t);
+        if (w->only_in)
+            return err_set(e, ERR_USAGE,
+                           "workload %s is a part of scenario %s (isobench scenario run %s)", t,
+                           w->only_in, w->only_in);
         for (int i = 0; i < p->nwl; i++)
             if (p->wl[i] == w) return err_set(e, ERR_USAGE, "workload '%s' listed twice", t);
         const char *why = w->unavailable ? w->unavailable() : NULL;
@@ -595,11 +599,9 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq,
         r->need_data = need_data;
         r->mem_needed = p->mem_needed;
         r->disk_needed = p->disk_needed;
-        int nf = 0;
+        r->guest_files[0] = NULL;
         for (int w = 0; w < p->nwl; w++)
-            for (int k = 0; p->wl[w]->guest_files && p->wl[w]->guest_files[k]; k++)
-                if (nf < ENV_MAX_GUEST_FILES) r->guest_files[nf++] = p->wl[w]->guest_files[k];
-        r->guest_files[nf] = NULL;
+            if (env_req_add_guest_files(r, p->wl[w]->guest_files, e) < 0) return -1;
         r->env = p->env[i];
         r->spec = p->spec[i];
         r->conf = p->conf[i];

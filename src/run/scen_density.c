@@ -66,7 +66,7 @@ int density_meminfo_parse(const char *text, struct meminfo *m)
     return seen == 7 ? 0 : -1;
 }
 
-static int meminfo_read(struct meminfo *m, struct err *e)
+int scen_meminfo_read(struct meminfo *m, struct err *e)
 {
     char *buf cleanup_free = malloc(16384);
     if (!buf) return err_set(e, ERR_FAIL, "out of memory");
@@ -105,9 +105,7 @@ static double cgroup_pss_kb(const char *dir, int depth)
     return sum;
 }
 
-/* The PSS of a tenant's processes: its CPU-accounting cgroup holds them
- * all (the agent, a container's init, QEMU); -1 when it has none. */
-static double tenant_pss_mib(struct env_ctx *c)
+double scen_tenant_pss_mib(struct env_ctx *c)
 {
     char src[400];
     if (!c->rq->env->host_cpu_src || c->rq->env->host_cpu_src(c, src, sizeof(src)) < 0 ||
@@ -139,7 +137,7 @@ static int density_round(struct scen_run *r, int i, int rep, struct err *e)
     sync();
     settle(settle_s);
     struct meminfo m0, prev, now;
-    if (meminfo_read(&m0, e) < 0) return -1;
+    if (scen_meminfo_read(&m0, e) < 0) return -1;
     prev = m0;
     double floor_kb = m0.avail * (1.0 - (double)budget / 100.0);
     int rc = 0;
@@ -178,14 +176,14 @@ static int density_round(struct scen_run *r, int i, int rep, struct err *e)
         if (j.rep->ok) {
             settle(settle_s);
             struct err me = {0};
-            if (meminfo_read(&now, &me) < 0) {
+            if (scen_meminfo_read(&now, &me) < 0) {
                 j.rep->ok = 0;
                 j.rep->err = me;
             }
         }
         struct result *res = &j.rep->res;
         if (j.rep->ok) {
-            double pss = tenant_pss_mib(&r->t[t].ctx);
+            double pss = scen_tenant_pss_mib(&r->t[t].ctx);
             if (result_add(res, "start_s", "s", BETTER_LOWER, start_s, &j.rep->err) < 0 ||
                 result_add(res, "host_mem_mib", "MiB", BETTER_LOWER,
                            (prev.avail - now.avail) / 1024.0, &j.rep->err) < 0 ||

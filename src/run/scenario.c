@@ -183,14 +183,11 @@ static int tenant_up(struct scen_run *r, int t, const struct env *env, const str
          * clients to the old, gone address */
         c->port = r->port_base + c->idx % SCEN_PORTS;
     }
-    int nf = 0;
     for (int w = 0; w < p->nwl; w++) {
         if (p->wl_mem[w] > c->mem_needed) c->mem_needed = p->wl_mem[w];
         if (p->wl_disk[w] > c->disk_needed) c->disk_needed = p->wl_disk[w];
-        for (int k = 0; p->wl[w]->guest_files && p->wl[w]->guest_files[k]; k++)
-            if (nf < ENV_MAX_GUEST_FILES) c->guest_files[nf++] = p->wl[w]->guest_files[k];
+        if (env_req_add_guest_files(c, p->wl[w]->guest_files, e) < 0) return -1;
     }
-    c->guest_files[nf] = NULL;
     tn->up = 1; /* from here on down() owns whatever up() made */
     if (env_up(&tn->ctx, c, e) < 0)
         return err_wrap(e, "bringing up tenant %s (%s)", tn->name, c->spec.text);
@@ -212,11 +209,17 @@ static int tenant_slot(struct scen_run *r, const char *name, int spec, int label
 
 int scen_tenant_up(struct scen_run *r, int spec, const char *name, int slot, struct err *e)
 {
+    return scen_tenant_up_sized(r, spec, name, slot, &r->p->slice, e);
+}
+
+int scen_tenant_up_sized(struct scen_run *r, int spec, const char *name, int slot,
+                         const struct slice *sl, struct err *e)
+{
     struct scenario_plan *p = r->p;
     int t = tenant_slot(r, name, spec, spec, e);
     if (t < 0) return -1;
     struct spec sp = p->spec[spec];
-    if (slice_apply(&p->slice, p->env[spec], slot, p->host.ncpus, 1, &sp, e) < 0) return -1;
+    if (slice_apply(sl, p->env[spec], slot, p->host.ncpus, 1, &sp, e) < 0) return -1;
     if (tenant_up(r, t, p->env[spec], &sp, e) < 0) return -1;
     const struct kvlist *f = &r->t[t].ctx.info.facts;
     int first = 1; /* the first tenant of a spec: its facts are the environment's */
@@ -245,9 +248,9 @@ void scen_tenant_down(struct scen_run *r, int t)
 struct job_thread {
     struct scen_run *r;
     struct scen_job *j;
-    int watch_fd;  /* readable when the job this one stops after has ended, or on Ctrl-C */
-    int signal_fd; /* written when this job ends (its follower stops), or -1 */
-    int done;      /* set (atomically) as the thread's last act */
+    int watch_fd; /* readable when the job this one stops after has ended, or on Ctrl-C */
+    double end;   /* util_now() when it ended, written before done */
+    int done;     /* set (atomically) as the thread's last act */
 };
 
 static int peer_join(void *arg)
@@ -317,8 +320,6 @@ static void *job_main(void *arg)
         if (have && host_cpu_read(src, &c1) == 0) sj->cpu_s = c1 - c0;
     }
     sj->stopped = w.cancelled;
-    if (jt->signal_fd >= 0 && write(jt->signal_fd, "x", 1) < 0) {
-    }
     if (sj->rc < 0 && tn && !sj->stopped) { /* the environment, not the workload */
         tn->broken = 1;
         snprintf(tn->why, sizeof(tn->why), "%s", e.msg);
@@ -330,6 +331,7 @@ static void *job_main(void *arg)
                  tn ? tn->req.spec.text : "peer namespace");
     }
     free(j);
+    jt->end = util_now();
     __atomic_store_n(&jt->done, 1, __ATOMIC_SEQ_CST);
     return NULL;
 }
@@ -374,7 +376,7 @@ int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *
     if (n > LIM_TENANTS) return err_set(e, ERR_FAIL, "too many jobs at once");
     int started = 0, rc = 0;
     for (int i = 0; i < n; i++) {
-        jt[i] = (struct job_thread){.r = r, .j = &jobs[i], .watch_fd = -1, .signal_fd = -1};
+        jt[i] = (struct job_thread){.r = r, .j = &jobs[i], .watch_fd = -1};
         pipes[i][0] = pipes[i][1] = -1;
     }
     /* every job watches a pipe of its own: written when the job it stops
@@ -387,9 +389,6 @@ int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *
             rc = err_sys(e, ERR_FAIL, errno, "pipe");
         jt[i].watch_fd = pipes[i][0];
     }
-    for (int i = 0; i < n && rc == 0; i++)
-        if (jobs[i].stop_after > 0) /* one follower per job is all a scenario needs */
-            jt[jobs[i].stop_after - 1].signal_fd = pipes[i][1];
     for (int i = 0; i < n && rc == 0; i++) {
         jobs[i].rep = calloc(1, sizeof(*jobs[i].rep));
         if (!jobs[i].rep) {
@@ -403,13 +402,25 @@ int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *
         }
         started++;
     }
-    /* wait for all; a Ctrl-C (or a failed start) cancels every job at once,
+    /* wait for all, stopping each follower stop_delay_s after its leader
+     * ended; a Ctrl-C (or a failed start) cancels every job at once,
      * whichever thread the signal happened to interrupt */
+    int stopped[LIM_TENANTS] = {0};
     for (int cancelled = 0;;) {
         int running = 0;
         for (int i = 0; i < started; i++)
             running += !__atomic_load_n(&jt[i].done, __ATOMIC_SEQ_CST);
         if (!running) break;
+        for (int i = 0; i < started; i++) {
+            int k = jobs[i].stop_after - 1;
+            if (k < 0 || k >= started || stopped[i] ||
+                !__atomic_load_n(&jt[k].done, __ATOMIC_SEQ_CST) ||
+                util_now() - jt[k].end < jobs[i].stop_delay_s)
+                continue;
+            stopped[i] = 1;
+            if (write(pipes[i][1], "x", 1) < 0) {
+            }
+        }
         if (!cancelled && (rc < 0 || env_interrupted)) {
             cancelled = 1;
             for (int i = 0; i < n; i++)

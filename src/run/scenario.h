@@ -47,6 +47,11 @@ struct scenario_plan {
     int nwl;
 };
 
+/* /proc/meminfo's fields, in KiB. */
+struct meminfo {
+    double total, avail, kernel; /* kernel: Slab + KernelStack + PageTables */
+};
+
 /* One tenant: an environment instance of plan spec `spec` (SCEN_HOST:
  * a native process on the host, such as a host stressor). */
 #define SCEN_HOST (-1)
@@ -97,6 +102,10 @@ struct scen_job {
      * aggressor runs exactly as long as its victim; it is cancelled
      * through the agent then (env_watch) and `stopped` set. */
     int stop_after;
+    /* how long after that job ended it is stopped (0: at once): a server
+     * that ends by itself on its client's stop request keeps its own
+     * sample, the stop only a backstop */
+    double stop_delay_s;
     int stopped;
     struct reply *rep; /* allocated by scen_run_jobs, freed by scen_jobs_free */
     double t0, t1;     /* when exec started and returned (util_now) */
@@ -118,7 +127,7 @@ struct scenario {
     int (*run)(struct scen_run *r, struct err *e);
 };
 
-#define SCENARIO_LIST(X) X(memory_pressure) X(noisy_neighbour) X(density)
+#define SCENARIO_LIST(X) X(memory_pressure) X(noisy_neighbour) X(density) X(two_tier)
 
 #define X(n) extern const struct scenario scenario_##n;
 SCENARIO_LIST(X)
@@ -166,6 +175,18 @@ const char *scen_opt(const struct scenario_plan *p, const char *name);
 int scen_tenant_up(struct scen_run *r, int spec, const char *name, int slot, struct err *e);
 int scen_host_tenant_up(struct scen_run *r, int label, const char *name, struct err *e);
 
+/* The same with a slice of its own (a tier's size) instead of the plan's. */
+int scen_tenant_up_sized(struct scen_run *r, int spec, const char *name, int slot,
+                         const struct slice *sl, struct err *e);
+
+/* /proc/meminfo now (for a tenant's footprint: MemAvailable before and
+ * after it came up). */
+int scen_meminfo_read(struct meminfo *m, struct err *e);
+
+/* The PSS of a tenant's processes in MiB: its CPU-accounting cgroup holds
+ * them all (the agent, a container's init, QEMU); -1 when it has none. */
+double scen_tenant_pss_mib(struct env_ctx *c);
+
 /* Takes tenant t down (idempotent). */
 void scen_tenant_down(struct scen_run *r, int t);
 
@@ -192,11 +213,6 @@ void scen_progress(const struct scen_run *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* ---- for tests ---- */
-
-/* /proc/meminfo's fields, in KiB. */
-struct meminfo {
-    double total, avail, kernel; /* kernel: Slab + KernelStack + PageTables */
-};
 
 /* Reads MemTotal, MemAvailable and the kernel's share from a
  * /proc/meminfo text; -1 when one is missing. */

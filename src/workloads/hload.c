@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/host.h"
+#include "core/result.h"
 #include "core/util.h"
 #include "workloads/hparse.h"
 #include "workloads/netutil.h"
@@ -361,15 +362,27 @@ void hload_out_free(struct hload_out *o)
 int hload_get(const char *addr, int port, const char *path, double timeout_s, int *status,
               char *body, size_t len, char *server, size_t slen, struct err *e)
 {
+    return hload_request(addr, port, path, NULL, timeout_s, status, body, len, server, slen, e);
+}
+
+int hload_request(const char *addr, int port, const char *path, const char *form, double timeout_s,
+                  int *status, char *body, size_t len, char *server, size_t slen, struct err *e)
+{
     double deadline = util_now() + timeout_s;
     int fd cleanup_close = net_connect(SOCK_STREAM, addr, port, timeout_s, e);
     if (fd < 0) return -1;
-    char req[512];
-    int n = snprintf(req, sizeof(req),
-                     "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: isobench\r\n"
-                     "Connection: close\r\n\r\n",
-                     path, addr, port);
-    if (n < 0 || (size_t)n >= sizeof(req)) return err_set(e, ERR_USAGE, "http: path too long");
+    char req[4096];
+    int n = form ? snprintf(req, sizeof(req),
+                            "POST %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: isobench\r\n"
+                            "Content-Type: application/x-www-form-urlencoded\r\n"
+                            "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                            path, addr, port, strlen(form), form)
+                 : snprintf(req, sizeof(req),
+                            "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: isobench\r\n"
+                            "Connection: close\r\n\r\n",
+                            path, addr, port);
+    if (n < 0 || (size_t)n >= sizeof(req))
+        return err_set(e, ERR_USAGE, "http: request to %s too long", path);
     if (net_write_full(fd, req, (size_t)n, deadline, e) < 0) return -1;
     size_t cap = 1 << 20, got = 0, used;
     char *buf cleanup_free = malloc(cap);
@@ -378,20 +391,118 @@ int hload_get(const char *addr, int port, const char *path, double timeout_s, in
     hresp_init(&h);
     const char *why;
     for (;;) {
-        if (net_wait(fd, 0, deadline, e) < 0) return err_wrap(e, "http: GET %s", path);
+        if (net_wait(fd, 0, deadline, e) < 0) return err_wrap(e, "http: %s", path);
         ssize_t r = recv(fd, buf + got, cap - got, 0);
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return err_sys(e, ERR_FAIL, errno, "http: GET %s", path);
+        if (r < 0) return err_sys(e, ERR_FAIL, errno, "http: %s", path);
         got += (size_t)r;
         int rc = hresp_feed(&h, buf, got, r == 0, &used, &why);
-        if (rc < 0) return err_set(e, ERR_FAIL, "http: GET %s: %s", path, why);
+        if (rc < 0) return err_set(e, ERR_FAIL, "http: %s: %s", path, why);
         if (rc == 1) break;
-        if (got == cap) return err_set(e, ERR_FAIL, "http: GET %s: response over 1 MiB", path);
+        if (got == cap) return err_set(e, ERR_FAIL, "http: %s: response over 1 MiB", path);
     }
     *status = h.status;
     size_t bl = h.body_len < len - 1 ? h.body_len : len - 1;
     memcpy(body, buf + h.body_at, bl);
     body[bl] = '\0';
     if (server) snprintf(server, slen, "%s", h.server);
+    return 0;
+}
+
+/* "PREFIX.NAME" into buf. */
+static const char *hload_key(const char *prefix, const char *name, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s.%s", prefix, name);
+    return buf;
+}
+
+/* The latency-vs-time series as CSV, into the sample's raw text. */
+static void hload_series(struct result *r, const struct hload_out *o)
+{
+    char line[256];
+    result_raw_append(r, "t_s,users,ok,fail_5xx,fail_status,fail_content,fail_timeout,"
+                         "fail_reset,fail_connect,mean_us,p50_us,p95_us,p99_us\n");
+    for (int i = 0; i < o->nb; i++) {
+        const struct hload_bucket *b = &o->b[i];
+        int q = b->ok > 0;
+        snprintf(
+            line, sizeof(line), "%.2f,%d,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.1f,%.1f,%.1f,%.1f\n",
+            b->t_s, b->users, (unsigned long long)b->ok, (unsigned long long)b->fail[0],
+            (unsigned long long)b->fail[1], (unsigned long long)b->fail[2],
+            (unsigned long long)b->fail[3], (unsigned long long)b->fail[4],
+            (unsigned long long)b->fail[5], q ? hist_mean(&b->lat) / 1e3 : 0,
+            q ? hist_quantile(&b->lat, 0.5) / 1e3 : 0, q ? hist_quantile(&b->lat, 0.95) / 1e3 : 0,
+            q ? hist_quantile(&b->lat, 0.99) / 1e3 : 0);
+        result_raw_append(r, line);
+    }
+}
+
+/* With a ramp: the users at the first bucket whose mean latency is twice
+ * the first settled bucket's (>= 20 answers; the mean, as Little's law
+ * ties it to users / rate: Apache's per-interval median is bimodal - a
+ * connection a worker still holds is answered at once), and at the first
+ * bucket with a failure; a fact says which never happened. */
+static int hload_knees(struct result *r, const struct hload_out *o, const char *prefix,
+                       struct err *e)
+{
+    double base = 0;
+    int x2 = -1, fail = -1;
+    for (int i = 0; i < o->nb; i++) {
+        const struct hload_bucket *b = &o->b[i];
+        uint64_t nf = 0;
+        for (int k = 0; k < HLOAD_F_N; k++)
+            nf += b->fail[k];
+        if (fail < 0 && nf > 0) fail = b->users;
+        if (b->ok < 20) continue;
+        double mean = hist_mean(&b->lat);
+        if (base == 0)
+            base = mean;
+        else if (x2 < 0 && mean >= 2 * base)
+            x2 = b->users;
+    }
+    if (x2 >= 0 && result_add(r, "users_at_2x_latency", "users", BETTER_HIGHER, x2, e) < 0)
+        return -1;
+    if (fail >= 0 && result_add(r, "users_at_first_failure", "users", BETTER_HIGHER, fail, e) < 0)
+        return -1;
+    char k[64];
+    if (x2 < 0 || fail < 0)
+        kv_set(&r->facts, hload_key(prefix, "ramp", k, sizeof(k)),
+               x2 < 0 && fail < 0 ? "latency never doubled, no failure"
+               : x2 < 0           ? "latency never doubled"
+                                  : "no failure",
+               NULL);
+    return 0;
+}
+
+int hload_report(const struct hload_out *o, double ramp_s, const char *prefix, struct result *r,
+                 struct err *e)
+{
+    uint64_t nf = 0;
+    char v[256], k[64];
+    size_t off = 0;
+    for (int i = 0; i < HLOAD_F_N; i++) { /* "5xx=0 status=0 ..." */
+        nf += o->fail[i];
+        off += (size_t)snprintf(v + off, sizeof(v) - off, "%s%s=%llu", i ? " " : "",
+                                hload_fail_names[i], (unsigned long long)o->fail[i]);
+    }
+    kv_set(&r->facts, hload_key(prefix, "failures", k, sizeof(k)), v, NULL);
+    if (o->ok == 0)
+        return err_set(e, ERR_FAIL, "%s client: no request succeeded (%llu failed: %s)", prefix,
+                       (unsigned long long)nf, v);
+    if (result_add(r, "rps", "req/s", BETTER_HIGHER, (double)o->ok / o->secs, e) < 0 ||
+        result_add(r, "mean", "us", BETTER_LOWER, hist_mean(&o->lat) / 1e3, e) < 0 ||
+        result_add(r, "p50", "us", BETTER_LOWER, hist_quantile(&o->lat, 0.5) / 1e3, e) < 0 ||
+        result_add(r, "p95", "us", BETTER_LOWER, hist_quantile(&o->lat, 0.95) / 1e3, e) < 0 ||
+        result_add(r, "p99", "us", BETTER_LOWER, hist_quantile(&o->lat, 0.99) / 1e3, e) < 0 ||
+        result_add(r, "fail_pct", "%", BETTER_LOWER, 100.0 * (double)nf / (double)(o->ok + nf), e) <
+            0)
+        return -1;
+    if (o->env_cpu_s >= 0 && result_add(r, "cpu_us_per_req", "cpu-us/req", BETTER_LOWER,
+                                        o->env_cpu_s / (double)o->ok * 1e6, e) < 0)
+        return -1;
+    if (ramp_s > 0 && hload_knees(r, o, prefix, e) < 0) return -1;
+    snprintf(v, sizeof(v), "%.3f", o->cpu_s / (double)(o->ok + nf) * 1e6);
+    kv_set(&r->facts, hload_key(prefix, "loadgen_cpu_us_per_req", k, sizeof(k)), v, NULL);
+    hload_series(r, o);
     return 0;
 }

@@ -79,4 +79,21 @@ void hload_out_free(struct hload_out *o);
 int hload_get(const char *addr, int port, const char *path, double timeout_s, int *status,
               char *body, size_t len, char *server, size_t slen, struct err *e);
 
+/* The same for a POST of form (application/x-www-form-urlencoded, the
+ * caller encodes it) when form is not NULL; a GET otherwise. For an
+ * installer's form (WordPress's install.php). */
+int hload_request(const char *addr, int port, const char *path, const char *form, double timeout_s,
+                  int *status, char *body, size_t len, char *server, size_t slen, struct err *e);
+
+struct result;
+
+/* A load's results into r: rps, mean/p50/p95/p99 latency (us), fail_pct,
+ * cpu_us_per_req (the server environment's, when o has it); with a ramp
+ * the users at which mean latency doubled and failures began; facts
+ * PREFIX.failures, PREFIX.loadgen_cpu_us_per_req (and PREFIX.ramp); the
+ * latency-vs-time series as CSV in the raw text. ERR_FAIL when no
+ * request succeeded. */
+int hload_report(const struct hload_out *o, double ramp_s, const char *prefix, struct result *r,
+                 struct err *e);
+
 #endif

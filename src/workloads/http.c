@@ -22,10 +22,9 @@
 #include "workloads/hload.h"
 #include "workloads/netutil.h"
 #include "workloads/srvproc.h"
+#include "workloads/apache.h"
 #include "workloads/workload.h"
 
-#define APACHE_BIN "/usr/sbin/apache2"
-#define APACHE_MODS "/usr/lib/apache2/modules"
 #define HTTP_MARKER "<!-- isobench page end -->"
 #define HTTP_PAGE "/index.html"
 #define HTTP_START_S 60.0 /* a TCG guest starts Apache's workers slowly */
@@ -184,39 +183,6 @@ static int http_page(const char *path, uint64_t size, struct err *e)
     return 0;
 }
 
-/* The stop path: "/isobench-stop-" and 64 bits mixed from the job's
- * secret (splitmix64's finaliser over each byte), so the secret itself is
- * in no log; both halves compute it. */
-static void http_stop_path(const char *secret, char *out, size_t len)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull;
-    for (const char *p = secret ? secret : ""; *p; p++) {
-        h ^= (uint8_t)*p;
-        h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
-        h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
-        h ^= h >> 31;
-    }
-    snprintf(out, len, "/isobench-stop-%016llx", (unsigned long long)h);
-}
-
-/* 1 once the log at path holds needle; *off: how far it was read. */
-static int http_log_has(const char *path, const char *needle, off_t *off)
-{
-    int fd cleanup_close = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    char buf[16384];
-    size_t nl = strlen(needle);
-    off_t at = *off > (off_t)nl ? *off - (off_t)nl : 0; /* a line cut at the last read */
-    ssize_t n;
-    while ((n = pread(fd, buf, sizeof(buf), at)) > 0) {
-        if (memmem(buf, (size_t)n, needle, nl)) return 1;
-        at += n;
-        *off = at;
-        if ((size_t)n > nl) at -= (off_t)nl;
-    }
-    return 0;
-}
-
 /* Apache's whole configuration: only what serving one file needs, no
  * access log; 404s logged (core:info) to the error log, for the stop
  * request. */
@@ -291,28 +257,6 @@ static int http_start(const struct wl_ctx *ctx, const struct http_cfg *c, const 
     return 0;
 }
 
-/* What Apache said above notice level (a child that crashed, workers
- * running out) - the server's own account of a slow or failed run: a
- * fact with the count and the last such line, none when it said nothing. */
-static void http_log_facts(const char *path, struct result *r)
-{
-    FILE *f cleanup_fclose = fopen(path, "re");
-    char line[1024], last[200] = "";
-    int n = 0;
-    while (f && fgets(line, sizeof(line), f)) {
-        if (!strstr(line, ":warn]") && !strstr(line, ":error]") && !strstr(line, ":crit]") &&
-            !strstr(line, ":alert]") && !strstr(line, ":emerg]"))
-            continue;
-        n++;
-        line[strcspn(line, "\n")] = '\0';
-        snprintf(last, sizeof(last), "%.180s", line);
-    }
-    if (n == 0) return;
-    char v[256];
-    snprintf(v, sizeof(v), "%d line(s) at warn or above; the last: %s", n, last);
-    kv_set(&r->facts, "http.server_log", v, NULL);
-}
-
 static int http_server(const struct wl_ctx *ctx, const struct http_cfg *c, struct result *r,
                        struct err *e)
 {
@@ -323,7 +267,7 @@ static int http_server(const struct wl_ctx *ctx, const struct http_cfg *c, struc
     char dir[512], log[600], stop[64];
     snprintf(dir, sizeof(dir), "%s/http-%d", ctx->datadir, ctx->port);
     snprintf(log, sizeof(log), "%s/apache.log", dir); /* its error log, srv's log too */
-    http_stop_path(ctx->secret, stop, sizeof(stop));
+    net_secret_path(ctx->secret, "stop", stop, sizeof(stop));
     journal_rmtree(dir); /* one a killed repetition left */
     struct srv s cleanup_srv = {0};
     int rc = http_start(ctx, c, dir, &s, r, e);
@@ -331,7 +275,7 @@ static int http_server(const struct wl_ctx *ctx, const struct http_cfg *c, struc
      * budget is spent */
     double until = util_now() + http_budget(c);
     off_t off = 0;
-    while (rc == 0 && !http_log_has(log, stop, &off)) {
+    while (rc == 0 && !apache_log_has(log, stop, &off)) {
         if (!srv_running(&s))
             rc = srv_fail(&s, e, "exited while serving");
         else if (util_now() > until)
@@ -340,7 +284,7 @@ static int http_server(const struct wl_ctx *ctx, const struct http_cfg *c, struc
             usleep(50000);
     }
     srv_stop(&s, 10.0); /* SIGTERM: Apache stops its children and reaps them */
-    http_log_facts(log, r);
+    apache_log_facts(log, "http", r);
     journal_rmtree(dir);
     if (rc < 0) return err_wrap(e, "http server");
     char v[32];
@@ -353,96 +297,6 @@ static int http_serve(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct http_cfg c;
     return http_params(ctx, &c, e) < 0 ? -1 : http_server(ctx, &c, r, e);
-}
-
-/* The latency-vs-time series as CSV, into the sample's raw text. */
-static void http_series(struct result *r, const struct hload_out *o)
-{
-    char line[256];
-    result_raw_append(r, "t_s,users,ok,fail_5xx,fail_status,fail_content,fail_timeout,"
-                         "fail_reset,fail_connect,mean_us,p50_us,p95_us,p99_us\n");
-    for (int i = 0; i < o->nb; i++) {
-        const struct hload_bucket *b = &o->b[i];
-        int q = b->ok > 0;
-        snprintf(
-            line, sizeof(line), "%.2f,%d,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.1f,%.1f,%.1f,%.1f\n",
-            b->t_s, b->users, (unsigned long long)b->ok, (unsigned long long)b->fail[0],
-            (unsigned long long)b->fail[1], (unsigned long long)b->fail[2],
-            (unsigned long long)b->fail[3], (unsigned long long)b->fail[4],
-            (unsigned long long)b->fail[5], q ? hist_mean(&b->lat) / 1e3 : 0,
-            q ? hist_quantile(&b->lat, 0.5) / 1e3 : 0, q ? hist_quantile(&b->lat, 0.95) / 1e3 : 0,
-            q ? hist_quantile(&b->lat, 0.99) / 1e3 : 0);
-        result_raw_append(r, line);
-    }
-}
-
-/* With a ramp: the users at the first bucket whose mean latency is twice
- * the first settled bucket's (>= 20 answers; the mean, as Little's law
- * ties it to users / rate: Apache's per-interval median is bimodal - a
- * connection a worker still holds is answered at once), and at the first
- * bucket with a failure; a fact says which never happened. */
-static int http_knees(struct result *r, const struct hload_out *o, struct err *e)
-{
-    double base = 0;
-    int x2 = -1, fail = -1;
-    for (int i = 0; i < o->nb; i++) {
-        const struct hload_bucket *b = &o->b[i];
-        uint64_t nf = 0;
-        for (int k = 0; k < HLOAD_F_N; k++)
-            nf += b->fail[k];
-        if (fail < 0 && nf > 0) fail = b->users;
-        if (b->ok < 20) continue;
-        double mean = hist_mean(&b->lat);
-        if (base == 0)
-            base = mean;
-        else if (x2 < 0 && mean >= 2 * base)
-            x2 = b->users;
-    }
-    if (x2 >= 0 && result_add(r, "users_at_2x_latency", "users", BETTER_HIGHER, x2, e) < 0)
-        return -1;
-    if (fail >= 0 && result_add(r, "users_at_first_failure", "users", BETTER_HIGHER, fail, e) < 0)
-        return -1;
-    if (x2 < 0 || fail < 0)
-        kv_set(&r->facts, "http.ramp",
-               x2 < 0 && fail < 0 ? "latency never doubled, no failure"
-               : x2 < 0           ? "latency never doubled"
-                                  : "no failure",
-               NULL);
-    return 0;
-}
-
-static int http_results(const struct wl_ctx *ctx, const struct http_cfg *c,
-                        const struct hload_out *o, struct result *r, struct err *e)
-{
-    uint64_t nf = 0;
-    char v[256];
-    size_t off = 0;
-    for (int i = 0; i < HLOAD_F_N; i++) { /* "5xx=0 status=0 ..." */
-        nf += o->fail[i];
-        off += (size_t)snprintf(v + off, sizeof(v) - off, "%s%s=%llu", i ? " " : "",
-                                hload_fail_names[i], (unsigned long long)o->fail[i]);
-    }
-    kv_set(&r->facts, "http.failures", v, NULL);
-    if (o->ok == 0)
-        return err_set(e, ERR_FAIL, "http client: no request succeeded (%llu failed: %s)",
-                       (unsigned long long)nf, v);
-    if (result_add(r, "rps", "req/s", BETTER_HIGHER, (double)o->ok / o->secs, e) < 0 ||
-        result_add(r, "mean", "us", BETTER_LOWER, hist_mean(&o->lat) / 1e3, e) < 0 ||
-        result_add(r, "p50", "us", BETTER_LOWER, hist_quantile(&o->lat, 0.5) / 1e3, e) < 0 ||
-        result_add(r, "p95", "us", BETTER_LOWER, hist_quantile(&o->lat, 0.95) / 1e3, e) < 0 ||
-        result_add(r, "p99", "us", BETTER_LOWER, hist_quantile(&o->lat, 0.99) / 1e3, e) < 0 ||
-        result_add(r, "fail_pct", "%", BETTER_LOWER, 100.0 * (double)nf / (double)(o->ok + nf), e) <
-            0)
-        return -1;
-    if (o->env_cpu_s >= 0 && ctx->hostcpu && ctx->hostcpu[0] &&
-        result_add(r, "cpu_us_per_req", "cpu-us/req", BETTER_LOWER,
-                   o->env_cpu_s / (double)o->ok * 1e6, e) < 0)
-        return -1;
-    if (c->ramp > 0 && http_knees(r, o, e) < 0) return -1;
-    snprintf(v, sizeof(v), "%.3f", o->cpu_s / (double)(o->ok + nf) * 1e6);
-    kv_set(&r->facts, "http.loadgen_cpu_us_per_req", v, NULL);
-    http_series(r, o);
-    return 0;
 }
 
 static int http_drive(const struct wl_ctx *ctx, struct result *r, struct err *e)
@@ -481,13 +335,13 @@ static int http_drive(const struct wl_ctx *ctx, struct result *r, struct err *e)
     }
     struct hload_out o;
     int rc = hload_run(&lc, &o, e);
-    if (rc == 0) rc = http_results(ctx, &c, &o, r, e);
+    if (rc == 0) rc = hload_report(&o, c.ramp, "http", r, e);
     hload_out_free(&o);
     /* Always end the server, so its half returns now. */
     char stop[64], body[8];
     int status;
     struct err se = {0};
-    http_stop_path(ctx->secret, stop, sizeof(stop));
+    net_secret_path(ctx->secret, "stop", stop, sizeof(stop));
     for (int i = 0; i < 3; i++) /* a request dropped unread never reaches the log: retry */
         if (hload_get(ctx->addr, ctx->port, stop, 20.0, &status, body, sizeof(body), NULL, 0,
                       &se) == 0)

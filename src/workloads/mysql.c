@@ -100,6 +100,11 @@ static const struct wl_opt mysql_opts[] = {
      .min = 1048576.0,
      .max = 0x1p40,
      .unit = "bytes"},
+    {"schema",
+     "the database the account may use: sysbench's, or a WordPress site's (the two-tier DB tier)",
+     {"sbtest", "sbtest", "sbtest"},
+     .type = WL_T_ENUM,
+     .values = "sbtest|wordpress"},
     {"cpu-server", "CPU of mariadbd; all = not pinned", {"all", "all", "all"}, .type = WL_T_CPU},
     {"cpu-client", "CPU of sysbench; all = not pinned", {"all", "all", "all"}, .type = WL_T_CPU},
     {.name = NULL},
@@ -108,6 +113,7 @@ static const struct wl_opt mysql_opts[] = {
 struct mysql_cfg {
     int counts[MYSQL_MAX_COUNTS], ncounts;
     uint64_t stop_gain, duration, warmup, tables, table_size, pool, logsize;
+    const char *schema; /* sbtest or wordpress (a typed enum: no quoting needed) */
 };
 
 static const char *mysql_unavailable(void)
@@ -134,6 +140,8 @@ static int mysql_params(const struct wl_ctx *ctx, struct mysql_cfg *c, struct er
         wl_opt_size(ctx, w, "buffer-pool", 1ull << 30, &c->pool, e) < 0 ||
         wl_opt_size(ctx, w, "log-file-size", 256ull << 20, &c->logsize, e) < 0)
         return -1;
+    c->schema = wl_opt_str(ctx, w, "schema");
+    if (!c->schema) c->schema = "sbtest";
     if (c->duration < 1 || c->duration > 3600)
         return err_set(e, ERR_USAGE,
                        "mysql: duration must be 1..3600 seconds (sysbench counts whole seconds)");
@@ -188,7 +196,7 @@ static int mysql_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct
  * account (CREATE USER and GRANT are refused in bootstrap mode: rows in
  * global_priv - SHUTDOWN only, 128 - and in db, the schema's privileges
  * sysbench needs). password is the job's secret (hex: no quoting). */
-static int mysql_boot_sql(int fd, const char *password, struct err *e)
+static int mysql_boot_sql(int fd, const char *schema, const char *password, struct err *e)
 {
     static const char *const files[] = {"mysql_system_tables.sql", "mysql_performance_tables.sql",
                                         "mysql_system_tables_data.sql"};
@@ -210,13 +218,13 @@ static int mysql_boot_sql(int fd, const char *password, struct err *e)
         fclose(in);
     }
     fprintf(f,
-            "CREATE DATABASE sbtest;\nINSERT INTO mysql.global_priv (Host,User,Priv) VALUES "
+            "CREATE DATABASE %s;\nINSERT INTO mysql.global_priv (Host,User,Priv) VALUES "
             "('%%','%s',JSON_OBJECT('access',128,'plugin','mysql_native_password',"
             "'authentication_string',PASSWORD('%s')));\n"
             "INSERT INTO mysql.db (Host,Db,User,Select_priv,Insert_priv,Update_priv,Delete_priv,"
             "Create_priv,Drop_priv,Index_priv,Alter_priv) VALUES "
-            "('%%','sbtest','%s','Y','Y','Y','Y','Y','Y','Y','Y');\n",
-            MYSQL_USER, password, MYSQL_USER);
+            "('%%','%s','%s','Y','Y','Y','Y','Y','Y','Y','Y');\n",
+            schema, MYSQL_USER, password, schema, MYSQL_USER);
     return fclose(f) == 0 ? 0 : err_set(e, ERR_FAIL, "mysql: feeding the bootstrap: %m");
 }
 
@@ -247,7 +255,7 @@ static int mysql_bootstrap(const char *dir, const struct mysql_cfg *c, int cpu, 
         close(p[1]);
         return -1;
     }
-    if (mysql_boot_sql(p[1], password, e) < 0) return -1;
+    if (mysql_boot_sql(p[1], c->schema, password, e) < 0) return -1;
     return srv_wait(&s, util_now() + MYSQL_READY_S, e);
 }
 
@@ -468,7 +476,7 @@ static int mysql_drive(const struct wl_ctx *ctx, struct result *r, struct err *e
                               .port = ctx->port,
                               .user = MYSQL_USER,
                               .conf = sbconf,
-                              .db = "sbtest",
+                              .db = c.schema,
                               .tables = (int)c.tables,
                               .table_size = c.table_size};
     int rc = mysql_sweep(ctx, &c, cpu, &t, r, e);

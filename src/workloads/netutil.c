@@ -234,3 +234,15 @@ double net_thread_cpu(void)
     return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
+
+void net_secret_path(const char *secret, const char *what, char *out, size_t len)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (const char *p = secret ? secret : ""; *p; p++) {
+        h ^= (uint8_t)*p;
+        h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+        h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+        h ^= h >> 31;
+    }
+    snprintf(out, len, "/isobench-%s-%016llx", what, (unsigned long long)h);
+}

@@ -18,6 +18,38 @@
 #include "core/proc.h"
 #include "core/util.h"
 
+/* The process groups of this process's live servers, for a SIGTERM that
+ * ends the job (the agent's cancel): the job dies, and with it every
+ * process of its servers - PR_SET_PDEATHSIG reaches only a server's main
+ * process, and a multi-process server's workers (Apache prefork's) would
+ * outlive it. Written before the handler can see a slot; read by it. */
+#define SRV_GROUPS 16
+static volatile pid_t srv_groups[SRV_GROUPS];
+
+static void srv_on_term(int sig)
+{
+    for (int i = 0; i < SRV_GROUPS; i++)
+        if (srv_groups[i] > 0) kill(-srv_groups[i], SIGKILL);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Remembers group g (0: forgets `forget`); the handler is installed the
+ * first time, where SIGTERM has its default action (a job process). */
+static void srv_group_track(pid_t g, pid_t forget)
+{
+    for (int i = 0; i < SRV_GROUPS; i++)
+        if (g ? srv_groups[i] == 0 : srv_groups[i] == forget) {
+            srv_groups[i] = g;
+            break;
+        }
+    struct sigaction old;
+    if (g && sigaction(SIGTERM, NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
+        struct sigaction sa = {.sa_handler = srv_on_term};
+        sigaction(SIGTERM, &sa, NULL);
+    }
+}
+
 /* Drops to SRV_UNPRIV: no groups, its gid, its uid, no new privileges. */
 static int srv_drop(void)
 {
@@ -41,6 +73,9 @@ __attribute__((noreturn)) static void srv_child(char *const argv[], pid_t parent
         dprintf(out_fd, "dropping root for uid %d: %s\n", SRV_UNPRIV, strerror(errno));
         _exit(126);
     }
+    /* changing credentials clears the death signal (prctl(2)): armed again,
+     * or a server that dropped root outlives a job killed outright */
+    if (unpriv) util_die_with_parent(parent);
     int in = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
     if (in < 0 || dup2(in, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0) _exit(126);
     if (cpu >= 0) {
@@ -81,6 +116,8 @@ int srv_start_as(struct srv *s, const char *name, char *const argv[], int cpu, c
     if (pid == 0) srv_child(argv, parent, cpu, in_fd, lfd, unpriv);
     close(lfd);
     s->pid = pid;
+    s->group = pid; /* srv_child's setpgid(0, 0) */
+    srv_group_track(pid, 0);
     return 0;
 }
 
@@ -197,9 +234,10 @@ int srv_wait(struct srv *s, double deadline, struct err *e)
 
 void srv_stop(struct srv *s, double grace_s)
 {
-    if (!s->pid) return;
-    pid_t group = s->pid;
-    kill(s->pid, SIGTERM);
+    if (!s->group) return;
+    pid_t group = s->group;
+    s->group = 0;
+    if (s->pid > 0) kill(s->pid, SIGTERM); /* never kill(0): it is reaped already */
     double end = util_now() + grace_s;
     while (!srv_reap(s, WNOHANG)) {
         if (util_now() >= end) {
@@ -210,8 +248,10 @@ void srv_stop(struct srv *s, double grace_s)
         usleep(10000);
     }
     /* workers the server did not take down with it (its own group, see
-     * srv_child; ESRCH when none is left) */
+     * srv_child; ESRCH when none is left) - also when the main process had
+     * exited by itself before */
     kill(-group, SIGKILL);
+    srv_group_track(0, group);
 }
 
 double srv_cpu_s(const struct srv *s)

@@ -13,7 +13,8 @@
 #include "core/err.h"
 
 struct srv {
-    pid_t pid; /* 0 once reaped */
+    pid_t pid;   /* 0 once reaped */
+    pid_t group; /* its process group, until srv_stop took it down (0: none) */
     char name[32];
     char log[512];
     int status;       /* wait status once reaped */

@@ -83,7 +83,10 @@ struct workload {
     const char *(*unavailable)(void); /* NULL if it can run here, else why not */
     const struct wl_opt *opts;        /* terminated by {NULL} */
     int net;                          /* client/server: the runner drives both sides */
-    unsigned needs;                   /* WL_NEEDS_*: what an environment must offer */
+    /* the scenario it is a part of (a tier that needs another: wordpress
+     * needs a DB tier), refused in a plain run; NULL: runs anywhere */
+    const char *only_in;
+    unsigned needs; /* WL_NEEDS_*: what an environment must offer */
     /* the metrics --target-ci waits for (NULL-terminated; NULL: all) */
     const char *const *headline;
     int data; /* writes files in the environment's data dir */
@@ -121,7 +124,8 @@ struct workload {
     X(http)                                                                                        \
     X(mysql)                                                                                       \
     X(stress)                                                                                      \
-    X(filetask)
+    X(filetask)                                                                                    \
+    X(wordpress)
 
 #define X(n) extern const struct workload workload_##n;
 WORKLOAD_LIST(X)

@@ -16,11 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/journal.h"
 #include "workloads/hload.h"
 #include "workloads/hparse.h"
 #include "workloads/netutil.h"
+#include "workloads/wpsite.h"
 
 /* Feeds resp in pieces of step bytes (0: all at once); returns what the
  * last feed returned, the decoded body in body. */
@@ -321,6 +324,85 @@ static void test_ramp(void **state)
     hload_out_free(&o);
 }
 
+/* The probe's answers: exactly the count it promised, or no answer. */
+static void test_probe_parse(void **state)
+{
+    (void)state;
+    double ns[8];
+    int n = 0;
+    assert_int_equal(
+        wp_probe_parse_select("x isobench-probe select n=3 ns: 100 250 90 \n", ns, 8, &n), 0);
+    assert_int_equal(n, 3);
+    assert_true(ns[1] == 250);
+    /* a cut answer (fewer latencies than n), too many, garbage */
+    assert_int_equal(wp_probe_parse_select("isobench-probe select n=4 ns: 1 2 3 ", ns, 8, &n), -1);
+    assert_int_equal(wp_probe_parse_select("isobench-probe select n=2 ns: 1 2 3 ", ns, 8, &n), -1);
+    assert_int_equal(wp_probe_parse_select("isobench-probe select n=9 ns: 1", ns, 8, &n), -1);
+    assert_int_equal(wp_probe_parse_select("<html>Error establishing a database", ns, 8, &n), -1);
+    long rows;
+    double t;
+    assert_int_equal(
+        wp_probe_parse_insert("isobench-probe insert n=10000 ns=16000000000\n", &rows, &t), 0);
+    assert_int_equal(rows, 10000);
+    assert_true(t == 16e9);
+    assert_int_equal(wp_probe_parse_insert("isobench-probe insert n=10 ns=0", &rows, &t), -1);
+    assert_int_equal(wp_probe_parse_insert("insert: Access denied", &rows, &t), -1);
+}
+
+/* The site's files: the DB tier and secret in WordPress's configuration
+ * and the probe only (0400, the server's account), the tree linked, the
+ * probe behind its secret path, nothing but mysqli loaded. */
+static void test_site_files(void **state)
+{
+    (void)state;
+    if (access(WP_TREE "/wp-settings.php", R_OK) != 0 || geteuid() != 0) {
+        fprintf(stderr, "skip: needs Debian's wordpress and root (the files' owner)\n");
+        skip();
+    }
+    char dir[] = "/tmp/isobench-wp-XXXXXX", path[256], *text = calloc(1, 1 << 16);
+    assert_non_null(mkdtemp(dir));
+    struct wp_site s = {.dir = dir,
+                        .bind = "10.0.0.2",
+                        .port = 8080,
+                        .secret = "0123456789abcdef0123456789abcdef",
+                        .db_addr = "10.213.1.3",
+                        .db_port = 3306,
+                        .probe_path = "/isobench-probe-1234.php"};
+    struct err e = {0};
+    assert_int_equal(wp_site_write(&s, &e), 0);
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/wproot/wp-config.php", dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0400);
+    assert_int_equal(st.st_uid, 65534);
+    FILE *f = fopen(path, "r");
+    text[fread(text, 1, (1 << 16) - 1, f)] = '\0';
+    fclose(f);
+    assert_non_null(strstr(text, "define('DB_HOST', '10.213.1.3:3306')"));
+    assert_non_null(strstr(text, "0123456789abcdef0123456789abcdef"));
+    assert_non_null(strstr(text, "WP_HTTP_BLOCK_EXTERNAL', true")); /* no request leaves */
+    snprintf(path, sizeof(path), "%s/wproot/wp-settings.php", dir);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    snprintf(path, sizeof(path), "%s/httpd.conf", dir);
+    f = fopen(path, "r");
+    text[fread(text, 1, (1 << 16) - 1, f)] = '\0';
+    fclose(f);
+    assert_non_null(strstr(text, "Listen 10.0.0.2:8080"));
+    assert_non_null(strstr(text, "Alias /isobench-probe-1234.php"));
+    assert_null(strstr(text, "0123456789abcdef")); /* the password is in no other file */
+    snprintf(path, sizeof(path), "%s/php.ini", dir);
+    f = fopen(path, "r");
+    text[fread(text, 1, (1 << 16) - 1, f)] = '\0';
+    fclose(f);
+    assert_non_null(strstr(text, "extension = mysqli.so"));
+    assert_null(strstr(text, "0123456789abcdef"));
+    char rm[300];
+    snprintf(rm, sizeof(rm), "%s", dir);
+    journal_rmtree(rm);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +413,8 @@ int main(void)
         cmocka_unit_test(test_load_ok),
         cmocka_unit_test(test_load_failures),
         cmocka_unit_test(test_ramp),
+        cmocka_unit_test(test_probe_parse),
+        cmocka_unit_test(test_site_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -139,7 +139,7 @@ static void whole_tiny_plan_on_a_small_host(void **state)
     (void)state;
     char list[512] = "";
     for (int wi = 0; workloads[wi]; wi++) {
-        if (!wl_usable(workloads[wi])) continue;
+        if (!wl_usable(workloads[wi]) || workloads[wi]->only_in) continue; /* a scenario's part */
         if (list[0]) strcat(list, ",");
         strcat(list, workloads[wi]->name);
     }
@@ -158,6 +158,17 @@ static void whole_tiny_plan_on_a_small_host(void **state)
             fail_msg("llc %llu MiB: %s", (unsigned long long)(llcs[a] >> 20), e.msg);
         free(p);
     }
+    /* a scenario's part is refused in a plain run, with where it belongs */
+    struct run_plan *p = calloc(1, sizeof(*p));
+    struct kvlist opts = {0};
+    struct err e = {0};
+    p->size = SIZE_TINY;
+    p->reps = 1;
+    p->host = sim_host(llcs[0], 1, 2ull << 30);
+    assert_int_equal(runner_plan(p, "null,wordpress", "native", &opts, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    assert_non_null(strstr(e.msg, "scenario two-tier"));
+    free(p);
 }
 
 /* The VM's sizes are checked at plan time: a guest too small for stream at

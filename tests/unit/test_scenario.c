@@ -121,7 +121,20 @@ static void plans(void **state)
         {"memory-pressure", "native", NULL, "mem=4G", "more memory than"},
         {"noisy-neighbour", "native", NULL, "mem=8G", "more memory than"},
         {"density", "native", "tenants=4", "mem=4G", "more memory than"},
+        {"two-tier", "native,container,vm", NULL, NULL, "takes one environment"},
+        {"two-tier", "container:net=none", NULL, NULL, "cannot host a tier"},
+        {"two-tier", "native", "app-mem=12G", NULL, "take more than"},
+        {"two-tier", "native", "db-cpus=8", NULL, "a tier of 8 CPUs"},
+        {"two-tier", "native", "ramp=60", NULL, "must end before"},
+        {"two-tier", "native", "users=0", NULL, "users must be"},
+        {"two-tier", "native", "inserts=0", NULL, "inserts must be"},
+        {"two-tier", "vm:mem=256M", NULL, NULL, "the app tier"},
     };
+    /* two-tier: one environment for both tiers, or app,db */
+    if (!workload_wordpress.unavailable()) {
+        assert_int_equal(plan("two-tier", "native", NULL, NULL, &e), 0);
+        assert_int_equal(plan("two_tier", "container,native", "two-tier.users=20", NULL, &e), 0);
+    }
     /* memory-pressure: what its stressors may take, where --host-mem holds */
     assert_int_equal(plan("memory-pressure", "native,container,vm", NULL, NULL, &e), 0);
     plan_host_mem = 4ull << 30;

@@ -27,9 +27,9 @@ struct engine_run {
     int argc, nbuf;
     int ctr_pid; /* the container's first process on the host */
     char cpusrc[400];
-        /* host_cpu_read's sources: its cgroup + the engine's processes */ /* the container's first
-                                                                              process on the host,
-                                                                              once asked */
+    /* host_cpu_read's sources: its cgroup + the engine's processes */ /* the container's first
+                                                                          process on the host,
+                                                                          once asked */
 };
 
 /* Copies the request's parsed spec, makes the data dir (volume) or points ctx->info.datadir at

@@ -67,6 +67,12 @@ void net_nat_plan(struct net_nat *n, const char *run_id, int idx)
     n->addr = htonl(ntohl(subnet) | (uint32_t)(idx + 2));
 }
 
+void net_nat_addr_text(const struct net_nat *n, char *buf, size_t len)
+{
+    struct in_addr a = {.s_addr = n->addr};
+    if (!inet_ntop(AF_INET, &a, buf, (socklen_t)len)) buf[0] = '\0';
+}
+
 int net_nat_host(const struct net_nat *n, const char *run_id, pid_t pid, struct journal *j,
                  struct err *e)
 {

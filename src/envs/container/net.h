@@ -25,6 +25,9 @@ struct net_nat {
 /* Names and addresses for container idx of the run; creates nothing. */
 void net_nat_plan(struct net_nat *n, const char *run_id, int idx);
 
+/* n's address on the run's bridge, as text (env_info.local_addr). */
+void net_nat_addr_text(const struct net_nat *n, char *buf, size_t len);
+
 /* On the host: the run's bridge (gateway address, up), ip_forward on and
  * the run's NAT table, each journaled as it is made; nothing when an
  * earlier container of the run made them. For runtimes that make the veth

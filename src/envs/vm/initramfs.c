@@ -13,7 +13,7 @@
 #include "core/util.h"
 
 #define CPIO_MAX_DIRS 512
-#define CPIO_MAX_FILES 1024
+#define CPIO_MAX_FILES 8192 /* WordPress alone brings 2,700 */
 
 struct cpio {
     FILE *f;
