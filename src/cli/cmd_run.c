@@ -48,6 +48,13 @@ int cli_run_execute(struct run_plan *p, struct store *st, const char *db, int js
     p->progress = isatty(STDERR_FILENO);
     cli_install_signals();
     struct err e = {0};
+    struct run_estimate est;
+    if (!p->resume_id && runner_estimate(p, st, &est, &e) == 0) {
+        char line[400];
+        runner_estimate_text(&est, line, sizeof(line));
+        fprintf(stderr, "isobench: %s\n", line);
+    }
+    memset(&e, 0, sizeof(e));
     int failed = 0;
     int rc = runner_execute(p, st, run_id, &failed, &e);
     struct err e2 = {0};

@@ -314,6 +314,36 @@ int store_has_sample(struct store *st, int64_t run_id, const char *workload, con
     return found;
 }
 
+int store_wall_history(struct store *st, const char *workload, const char *env, int size,
+                       const char *cpu_model, double *median_s, int *n, struct err *e)
+{
+    *median_s = 0;
+    *n = 0;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT m.wall_s FROM measurements m JOIN runs r ON r.id = m.run_id"
+                           " JOIN run_facts f ON f.run_id = r.id AND f.key = 'cpu_model'"
+                           " WHERE m.workload = ? AND m.env = ? AND r.size = ? AND f.value = ?"
+                           " AND m.ok = 1 AND m.warmup = 0 AND m.tenant = '' AND m.wall_s > 0"
+                           " ORDER BY m.wall_s LIMIT 4096",
+                           -1, &s, NULL) != SQLITE_OK)
+        return err_set(e, ERR_FAIL, "store: %s", sqlite3_errmsg(st->db));
+    sqlite3_bind_text(s, 1, workload, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, env, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, size_str(size), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, cpu_model ? cpu_model : "", -1, SQLITE_TRANSIENT);
+    static double v[4096]; /* one run at a time: the CLI thread only */
+    int k = 0, rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && k < 4096)
+        v[k++] = sqlite3_column_double(s, 0);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return err_set(e, ERR_FAIL, "store: %s", sqlite3_errmsg(st->db));
+    *n = k;
+    if (k) *median_s = k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+    return 0;
+}
+
 int store_env_fact(struct store *st, int64_t run_id, int idx, const char *key, const char *value,
                    struct err *e)
 {

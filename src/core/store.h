@@ -52,6 +52,12 @@ int store_run_resume(struct store *st, int64_t run_id, const struct kvlist *host
 /* 1 when the run has a measurement of workload on env in round rep. */
 int store_has_sample(struct store *st, int64_t run_id, const char *workload, const char *env,
                      int rep);
+/* What one sample of workload on env (a spec's text) took before: the
+ * median wall time of the stored, successful, counted samples of runs at
+ * preset size on a host whose CPU model is cpu_model (plain runs only).
+ * *n: how many there were (0: never measured here; *median_s then 0). */
+int store_wall_history(struct store *st, const char *workload, const char *env, int size,
+                       const char *cpu_model, double *median_s, int *n, struct err *e);
 /* One more fact of environment idx (replacing one of the same key). */
 int store_env_fact(struct store *st, int64_t run_id, int idx, const char *key, const char *value,
                    struct err *e);

@@ -741,3 +741,52 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
     store_run_end(st, *run_id, status, &e2);
     return rc;
 }
+
+int runner_estimate(const struct run_plan *p, struct store *st, struct run_estimate *est,
+                    struct err *e)
+{
+    memset(est, 0, sizeof(*est));
+    struct kvlist *host cleanup_free = calloc(1, sizeof(*host));
+    if (!host) return err_set(e, ERR_FAIL, "out of memory");
+    host_facts(host);
+    const char *cpu = kv_get(host, "cpu_model");
+    est->rounds = p->reps + (p->warmup ? 1 : 0);
+    for (int w = 0; w < p->nwl; w++)
+        for (int i = 0; i < p->nenv; i++) {
+            if (p->na[w][i]) continue;
+            est->pairs++;
+            double med;
+            int n;
+            if (store_wall_history(st, p->wl[w]->name, p->spec[i].text, p->size, cpu, &med, &n, e) <
+                0)
+                return -1;
+            if (!n) continue;
+            est->known++;
+            est->secs += med * est->rounds;
+        }
+    return 0;
+}
+
+void runner_estimate_text(const struct run_estimate *est, char *buf, size_t len)
+{
+    char t[32];
+    if (est->secs >= 90)
+        snprintf(t, sizeof(t), "%.0f min", est->secs / 60);
+    else
+        snprintf(t, sizeof(t), "%.*f s", est->secs < 10 ? 1 : 0, est->secs);
+    if (est->known == 0)
+        snprintf(buf, len,
+                 "%d pairs x %d rounds; duration unknown: none was measured at this size on a host "
+                 "like this one before",
+                 est->pairs, est->rounds);
+    else if (est->known < est->pairs)
+        snprintf(buf, len,
+                 "%d pairs x %d rounds; at least %s (the %d pairs measured here before; the other "
+                 "%d never were)",
+                 est->pairs, est->rounds, t, est->known, est->pairs - est->known);
+    else
+        snprintf(buf, len,
+                 "%d pairs x %d rounds; about %s (every pair's earlier samples on a host like this "
+                 "one; environments' start-up not included)",
+                 est->pairs, est->rounds, t);
+}

@@ -76,6 +76,21 @@ int runner_plan(struct run_plan *plan, const char *wl_list, const char *env_list
  * (advanced), the same for the same seed. */
 void runner_round_order(uint64_t *state, int n, int *order);
 
+/* What executing the plan will take, from the store's history: for every
+ * pair measured (not n/a) the median wall time of its earlier samples at
+ * this size on a host of this CPU model, times the rounds. known of pairs
+ * had a history; secs covers only those (a lower bound when known <
+ * pairs). */
+struct run_estimate {
+    double secs;
+    int known, pairs, rounds;
+};
+int runner_estimate(const struct run_plan *p, struct store *st, struct run_estimate *est,
+                    struct err *e);
+
+/* "about 14 min (...)" for est, into buf. */
+void runner_estimate_text(const struct run_estimate *est, char *buf, size_t len);
+
 /* For --resume: rebuilds plan from stored run `which` - its workloads
  * with their resolved options, its environments, size, repetitions and
  * order seed - and checks it like a new one. ERR_USAGE when the run is

@@ -291,7 +291,14 @@ static int tt_step(struct scen_run *r, int app, int db, int aggr, int rep, struc
                         ac->info.no_reach[0] ? ac->info.no_reach : "no path") == 0;
     snprintf(appt, sizeof(appt), "%s:%d", ac->info.reach_addr, ac->info.reach_port);
     struct scen_job jobs[4] = {
-        {.tenant = SCEN_PEER, .label = tt_app(p), .wl = p->wl[ww], .opts = p->wlopts[ww]},
+        /* the client waits for the site for up to half an hour (an emulated
+         * guest installing WordPress): an app tier that failed ends it */
+        {.tenant = SCEN_PEER,
+         .label = tt_app(p),
+         .wl = p->wl[ww],
+         .opts = p->wlopts[ww],
+         .stop_after = 3,
+         .stop_delay_s = 10}, /* not while it reports, after its stop request */
         {.tenant = db, .role = "server", .wl = p->wl[mw], .opts = p->wlopts[mw], .stop_after = 1},
         {.tenant = app,
          .role = "server",
@@ -322,6 +329,11 @@ static int tt_step(struct scen_run *r, int app, int db, int aggr, int rep, struc
     }
     for (int k = 1; reach && k < n; k++)
         tt_tier_sample(&jobs[k]);
+    if (reach && jobs[0].stopped) { /* the app tier ended before its client */
+        jobs[0].rep->ok = 0;
+        err_set(&jobs[0].rep->err, ERR_FAIL, "the app tier ended before its client: %s",
+                jobs[2].rep->ok ? "without an error" : jobs[2].rep->err.msg);
+    }
     if (aggr >= 0 && reach && jobs[0].rep->ok && !jobs[3].stopped) {
         jobs[0].rep->ok = 0; /* the aggressor ended first: not contended throughout */
         jobs[0].rep->err = jobs[3].rep->err;

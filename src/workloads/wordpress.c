@@ -450,6 +450,7 @@ static const char *const wp_files[] = {APACHE_BIN,
                                        WP_PHP_EXT "/mysqli.so",
                                        WP_PHP_EXT "/opcache.so",
                                        WP_TREE,
+                                       "/usr/share/zoneinfo", /* Debian's PHP: system tzdata */
                                        NULL};
 
 static const char *const wp_headline[] = {"rps", "insert_s", NULL};

@@ -157,10 +157,10 @@ static int wp_config(const struct wp_site *s, struct err *e)
                   "define('WP_SITEURL', WP_HOME);\n"
                   "define('DISABLE_WP_CRON', true);\ndefine('AUTOMATIC_UPDATER_DISABLED', true);\n"
                   "define('WP_AUTO_UPDATE_CORE', false);\ndefine('WP_HTTP_BLOCK_EXTERNAL', true);\n"
-                  "define('WP_DEBUG', false);\n"
+                  "define('WP_DEBUG', false);\ndefine('WPMU_PLUGIN_DIR', '%s/mu');\n"
                   "require_once ABSPATH . 'wp-settings.php';\n",
                   WP_DB_USER, s->secret, s->db_addr, s->db_port, keys[0], keys[1], keys[2], keys[3],
-                  keys[4], keys[5], keys[6], keys[7]);
+                  keys[4], keys[5], keys[6], keys[7], s->dir);
     explicit_bzero(keys, sizeof(keys));
     return c ? wp_write(path, c, 1, 0, e) : -1;
 }
@@ -215,6 +215,24 @@ static int wp_probe(const struct wp_site *s, struct err *e)
     return p ? wp_write(path, p, 1, 0, e) : -1;
 }
 
+/* A must-use plugin: WordPress mails nobody (the installer's "new site"
+ * notice included). The run reaches no mail server, and PHPMailer fails
+ * differently per environment (no sendmail; no time zone data in a guest),
+ * which would make the install, not the environment, the measurement. */
+static int wp_nomail(const struct wp_site *s, struct err *e)
+{
+    char dir[600], path[700];
+    snprintf(dir, sizeof(dir), "%s/mu", s->dir);
+    snprintf(path, sizeof(path), "%s/isobench-nomail.php", dir);
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return err_sys(e, ERR_FAIL, errno, "wordpress: %s", dir);
+    return wp_write(path,
+                    "<?php\n/* isobench: no mail leaves the run */\n"
+                    "function wp_mail($to, $subject, $message, $headers = '', $attachments = []) "
+                    "{ return true; }\n",
+                    1, 0, e);
+}
+
 int wp_site_write(const struct wp_site *s, struct err *e)
 {
     char root[600];
@@ -223,7 +241,7 @@ int wp_site_write(const struct wp_site *s, struct err *e)
         return err_sys(e, ERR_FAIL, errno, "wordpress: %s", root);
     if (chown(root, SRV_UNPRIV, SRV_UNPRIV) < 0)
         return err_sys(e, ERR_FAIL, errno, "wordpress: chown %s", root);
-    if (wp_links(root, e) < 0 || wp_config(s, e) < 0 || wp_probe(s, e) < 0 ||
+    if (wp_links(root, e) < 0 || wp_config(s, e) < 0 || wp_nomail(s, e) < 0 || wp_probe(s, e) < 0 ||
         wp_php_conf(s, e) < 0 || wp_apache_conf(s, e) < 0)
         return -1;
     return 0;

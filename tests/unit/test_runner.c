@@ -113,6 +113,21 @@ static void execute_into_store(void **state)
     assert_string_equal(rv.status, "complete");
     assert_int_equal(rv.npoints, 4); /* 2 reps x 2 envs, warm-ups excluded */
     store_free_run(&rv);
+    /* the same plan again: its duration is known from these samples */
+    struct run_estimate est;
+    assert_int_equal(runner_estimate(p, st, &est, &e), 0);
+    assert_int_equal(est.pairs, 2);
+    assert_int_equal(est.known, 2);
+    assert_true(est.secs > 0);
+    char line[400];
+    runner_estimate_text(&est, line, sizeof(line));
+    assert_non_null(strstr(line, "about"));
+    /* ... and not at another size, nor for a workload never run here */
+    p->size = SIZE_FULL;
+    assert_int_equal(runner_estimate(p, st, &est, &e), 0);
+    assert_int_equal(est.known, 0);
+    runner_estimate_text(&est, line, sizeof(line));
+    assert_non_null(strstr(line, "unknown"));
     free(p);
 
     /* A failing workload: samples stored as failures, run marked failed. */
