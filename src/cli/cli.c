@@ -81,3 +81,13 @@ void cli_print_entry(const char *name, const char *why, const char *summary)
     printf("  %-16s %-11s %s%s%s\n", name, why ? "unavailable" : "available", summary,
            why ? " -- " : "", why ? why : "");
 }
+
+int cli_opt_pair(const char *arg, struct kvlist *opts, struct err *e)
+{
+    const char *eq = strchr(arg, '=');
+    char key[sizeof(((struct kv *)0)->key)];
+    if (!eq || (size_t)(eq - arg) >= sizeof(key))
+        return err_set(e, ERR_USAGE, "--opt: '%.60s' is no KEY=VALUE with a short key", arg);
+    snprintf(key, sizeof(key), "%.*s", (int)(eq - arg), arg);
+    return kv_set(opts, key, eq + 1, e);
+}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/util.h" /* struct kvlist */
 
 /* Prints "isobench: MSG" and returns the exit code e asks for. */
 int cli_die(const struct err *e);
@@ -21,6 +22,10 @@ int cli_copy_arg(char *dst, size_t size, const char *arg);
 /* "isobench ARGV..." into buf (the run's stored command); a line cut to
  * fit ends in "...". */
 void cli_command_line(char *buf, size_t len, int argc, char **argv);
+
+/* -o KEY=VALUE (arg holds a '=' after its first character) into opts,
+ * leaving arg as it is: the stored command line keeps the value. */
+int cli_opt_pair(const char *arg, struct kvlist *opts, struct err *e);
 /* SIGINT/TERM/HUP set env_interrupted (no SA_RESTART); SIGPIPE ignored. */
 void cli_install_signals(void);
 

@@ -12,10 +12,11 @@
 #include "report/report.h"
 
 /* 1 when reporter r can render a scenario run (its table, its samples
- * as JSON or CSV); html and markdown cannot yet. */
+ * as JSON or CSV, a page with its charts, its table as Markdown). */
 static int scenario_format(const struct reporter *r)
 {
-    return !strcmp(r->name, "table") || !strcmp(r->name, "json") || !strcmp(r->name, "csv");
+    return !strcmp(r->name, "table") || !strcmp(r->name, "json") || !strcmp(r->name, "csv") ||
+           !strcmp(r->name, "html") || !strcmp(r->name, "markdown");
 }
 
 /* Emits run rv with r (a plain run) or as a scenario's table or samples:
@@ -28,9 +29,11 @@ static int report_emit(const struct reporter *r, const struct run_view *rv, FILE
                            "run %lld is a scenario run (%s): it renders as table, json or csv "
                            "only so far",
                            (long long)rv->id, kv_get(&rv->host, "scenario"));
-        return !strcmp(r->name, "json")  ? report_scenario_json(rv, f, e)
-               : !strcmp(r->name, "csv") ? report_scenario_csv(rv, f, e)
-                                         : report_scenario_table(rv, f, e);
+        return !strcmp(r->name, "json")       ? report_scenario_json(rv, f, e)
+               : !strcmp(r->name, "csv")      ? report_scenario_csv(rv, f, e)
+               : !strcmp(r->name, "html")     ? report_scenario_html(rv, f, e)
+               : !strcmp(r->name, "markdown") ? report_scenario_markdown(rv, f, e)
+                                              : report_scenario_table(rv, f, e);
     }
     struct report rep;
     if (report_build(rv, &rep, e) < 0) return -1;

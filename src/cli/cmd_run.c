@@ -123,8 +123,7 @@ int cmd_run(int argc, char **argv)
         case 'o':
             if (!(eq = strchr(optarg, '=')) || eq == optarg)
                 return cli_usage("run", "--opt takes KEY=VALUE");
-            *eq = '\0';
-            if (kv_set(opts, optarg, eq + 1, &e) < 0) return cli_die(&e);
+            if (cli_opt_pair(optarg, opts, &e) < 0) return cli_die(&e);
             break;
         case 'N':
             if (kv_set(opts, "linpack.n", optarg, &e) < 0) return cli_die(&e);

@@ -90,8 +90,7 @@ static int scenario_run(int argc, char **argv)
         case 'o':
             if (!(eq = strchr(optarg, '=')) || eq == optarg)
                 return cli_usage("scenario", "--opt takes KEY=VALUE");
-            *eq = '\0';
-            if (kv_set(opts, optarg, eq + 1, &e) < 0) return cli_die(&e);
+            if (cli_opt_pair(optarg, opts, &e) < 0) return cli_die(&e);
             break;
         case 'r':
             if (util_parse_u64(optarg, &u, &e) < 0 || u < 1 || u > 1000)

@@ -114,6 +114,14 @@ struct run_view {
         char text[256];
     } caveats[RV_CAVEATS];
     int ncaveats, caveats_left;
+    /* a scenario run's samples' raw texts (a load's latency-vs-time series,
+     * a host's memory during it): loaded for scenario runs only */
+    struct rv_raw {
+        int wl, env, rep;
+        char tenant[LIM_TENANT_NAME], step[LIM_STEP_NAME];
+        char *text; /* owned */
+    } * raws;
+    int nraws;
     /* pairs not measured by design, with the reason (store_run_na) */
     struct rv_na {
         int wl, env;

@@ -301,12 +301,53 @@ const char *store_na_reason(const struct run_view *rv, int wl, int env)
     return NULL;
 }
 
+/* A scenario run's raw texts (a plain run's are in its NDJSON lines). */
+static int load_raws(struct store *st, struct run_view *rv, struct err *e)
+{
+    if (!kv_get(&rv->host, "scenario")) return 0;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT m.workload, m.env, m.rep, m.tenant, m.step, r.output FROM "
+                           "measurements m JOIN measurement_raw r ON r.measurement_id = m.id"
+                           " WHERE m.run_id=? AND m.ok=1 AND r.output != '' ORDER BY m.id",
+                           -1, &s, NULL) != SQLITE_OK)
+        return read_fail(st, e);
+    sqlite3_bind_int64(s, 1, rv->id);
+    int cap = 0, rc = 0;
+    while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+        if (rv->nraws == cap) {
+            cap = cap ? cap * 2 : 8;
+            struct rv_raw *nr = realloc(rv->raws, sizeof(*nr) * (size_t)cap);
+            if (!nr) {
+                rc = err_set(e, ERR_FAIL, "out of memory");
+                break;
+            }
+            rv->raws = nr;
+        }
+        struct rv_raw *r = &rv->raws[rv->nraws];
+        row_indices(rv, s, &r->wl, &r->env);
+        r->rep = sqlite3_column_int(s, 2);
+        col_text(s, 3, r->tenant, sizeof(r->tenant));
+        col_text(s, 4, r->step, sizeof(r->step));
+        const unsigned char *t = sqlite3_column_text(s, 5);
+        r->text = strdup(t ? (const char *)t : "");
+        if (!r->text)
+            rc = err_set(e, ERR_FAIL, "out of memory");
+        else if (r->wl >= 0 && r->env >= 0)
+            rv->nraws++;
+        else
+            free(r->text);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
 int store_load_run(struct store *st, const char *which, struct run_view *rv, struct err *e)
 {
     memset(rv, 0, sizeof(*rv));
     if (find_run(st, which, &rv->id, e) < 0) return -1;
     if (load_header(st, rv, e) < 0 || load_points(st, rv, e) < 0 || load_huge(st, rv, e) < 0 ||
-        load_caveats(st, rv, e) < 0 || load_na(st, rv, e) < 0) {
+        load_caveats(st, rv, e) < 0 || load_na(st, rv, e) < 0 || load_raws(st, rv, e) < 0) {
         store_free_run(rv);
         return -1;
     }
@@ -315,6 +356,11 @@ int store_load_run(struct store *st, const char *which, struct run_view *rv, str
 
 void store_free_run(struct run_view *rv)
 {
+    for (int i = 0; i < rv->nraws; i++)
+        free(rv->raws[i].text);
+    free(rv->raws);
+    rv->raws = NULL;
+    rv->nraws = 0;
     free(rv->points);
     free(rv->failures);
     free(rv->na);

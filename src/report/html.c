@@ -18,7 +18,7 @@ static const char style[] =
     "text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
     ".warn{color:#900;font-weight:bold}.note{color:#555}figure{margin:1em 0;"
     "page-break-inside:avoid}figcaption{font-size:90%;color:#444}"
-    "@media print{body{max-width:none}}";
+    "pre{overflow-x:auto}@media print{body{max-width:none}pre{white-space:pre-wrap}}";
 
 static int env_emulated(const struct run_view *rv, int j)
 {
@@ -37,7 +37,7 @@ static void html_fact(FILE *out, const struct kvlist *l, const char *key, const 
     fputs("</td></tr>\n", out);
 }
 
-static void html_head(const struct run_view *rv, FILE *out)
+void report_html_head(const struct run_view *rv, FILE *out)
 {
     fprintf(out,
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -191,7 +191,7 @@ static int html_emit(const struct report *rep, FILE *out, struct err *e)
 {
     (void)e;
     const struct run_view *rv = rep->rv;
-    html_head(rv, out);
+    report_html_head(rv, out);
     fputs("<h2>Results</h2>\n<p class=\"note\">Each bar is the median over the repetitions, its "
           "whisker the distribution-free interval of the median; the tables give the level that "
           "interval reaches (95 % needs 6 repetitions) and the overhead against native: the "

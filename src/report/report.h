@@ -81,6 +81,17 @@ int report_scenario_table(const struct run_view *rv, FILE *out, struct err *e);
  * value; failures as lines with an error and no value). Raw values, no
  * statistics: the tables compute those. ERR_USAGE for a plain run. */
 int report_scenario_json(const struct run_view *rv, FILE *out, struct err *e);
+
+/* A scenario run as one self-contained HTML page (the html reporter's
+ * head: host, environments; the scenario's table; a chart per tenant and
+ * metric, a bar per environment and step with its interval, and a table
+ * of the same numbers; failures), or as Markdown (its table). */
+int report_scenario_html(const struct run_view *rv, FILE *out, struct err *e);
+int report_scenario_markdown(const struct run_view *rv, FILE *out, struct err *e);
+
+/* The html reporter's page head: style, title, the run, the host facts
+ * and each environment with its label (emulated VMs marked). */
+void report_html_head(const struct run_view *rv, FILE *out);
 int report_scenario_csv(const struct run_view *rv, FILE *out, struct err *e);
 
 /* A JSON document's common head, through the workloads: {"schema":..,

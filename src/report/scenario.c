@@ -402,8 +402,15 @@ static void sc_head(FILE *out, const char *first, const char *const *metrics)
 static int twotier_table(const struct run_view *rv, FILE *out, struct err *e)
 {
     static const char *const idle[] = {"start_s", "host_mem_mib", "pss_mib", NULL};
-    static const char *const load[] = {
-        "rps", "mean", "p95", "fail_pct", "users_at_2x_latency", "users_at_first_failure", NULL};
+    static const char *const load[] = {"requests",
+                                       "rps",
+                                       "mean",
+                                       "p95",
+                                       "fail_pct",
+                                       "users_at_2x_latency",
+                                       "users_at_first_failure",
+                                       "swap_out_pages",
+                                       NULL};
     static const char *const probe[] = {"select_p50", "select_p99", "insert_s", NULL};
     static const char *const busy[] = {"host_cpus_busy", "active_s", NULL};
     static const char *const tiers[][2] = {
@@ -489,8 +496,8 @@ static int twotier_table(const struct run_view *rv, FILE *out, struct err *e)
                 fprintf(out, "%-12s %-20s | %-24s | %-24s\n", rv->envs[env], label, c0, c1);
             }
     fprintf(out,
-            "\nthe latency-vs-time series of each load is in the client's samples: "
-            "isobench report %lld --format json (raw)\n",
+            "\neach load's latency-vs-time series and the host's memory and swapping during it: "
+            "isobench report %lld --format json (\"raw\")\n",
             (long long)rv->id);
     free(v);
     free(r);

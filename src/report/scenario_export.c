@@ -56,6 +56,14 @@ int report_scenario_json(const struct run_view *rv, FILE *out, struct err *e)
         json_str(out, f->error);
         fputc('}', out);
     }
+    fputs("],\"raw\":[", out); /* the series (CSV text) the samples kept */
+    for (int i = 0; i < rv->nraws; i++) {
+        const struct rv_raw *r = &rv->raws[i];
+        where_json(out, i, rv, r->wl, r->env, r->tenant, r->step, r->rep);
+        fputs(",\"text\":", out);
+        json_str(out, r->text);
+        fputc('}', out);
+    }
     fputs("]}\n", out);
     return 0;
 }

@@ -12,6 +12,7 @@
  * and the ramped load on the front page (hload.c: users 1 -> U over the
  * ramp, every response checked for status 200 and the site's title). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #include "core/hist.h"
 #include "core/journal.h"
+#include "core/swapfile.h"
 #include "workloads/hload.h"
 #include "workloads/netutil.h"
 #include "workloads/srvproc.h"
@@ -318,6 +320,60 @@ static int wp_server(const struct wl_ctx *ctx, struct result *r, struct err *e)
     return 0;
 }
 
+/* The host's memory and swapping while the load runs, once a second (the
+ * study's swap point: when the host started swapping as users grew). The
+ * client half runs in the peer namespace, on the host: these are the
+ * host's, every tier's included. */
+#define WP_MEM_MAX 128 /* rows: the sample's raw text holds both series */
+struct wp_memwatch {
+    volatile int stop;
+    double every_s; /* the duration / 100, at least 1 s */
+    int n;
+    double t[WP_MEM_MAX];
+    uint64_t avail[WP_MEM_MAX], in[WP_MEM_MAX], out[WP_MEM_MAX];
+};
+
+static void *wp_memwatch_main(void *arg)
+{
+    struct wp_memwatch *m = arg;
+    double t0 = util_now();
+    while (!m->stop && m->n < WP_MEM_MAX) {
+        uint64_t mf;
+        m->t[m->n] = util_now() - t0;
+        m->avail[m->n] = util_mem_available();
+        if (swapfile_vmstat(&m->in[m->n], &m->out[m->n], &mf) < 0) m->in[m->n] = m->out[m->n] = 0;
+        m->n++;
+        for (double w = 0; w < m->every_s && !m->stop; w += 0.1)
+            usleep(100000);
+    }
+    return NULL;
+}
+
+/* The watch's metrics and its series (CSV, after the load's). */
+static int wp_memwatch_report(const struct wp_memwatch *m, struct result *r, struct err *e)
+{
+    if (m->n < 2) return 0;
+    uint64_t lo = m->avail[0];
+    for (int i = 1; i < m->n; i++)
+        if (m->avail[i] < lo) lo = m->avail[i];
+    if (result_add(r, "host_mem_used_mib", "MiB", BETTER_LOWER,
+                   ((double)m->avail[0] - (double)lo) / 1048576.0, e) < 0 ||
+        result_add(r, "swap_in_pages", "pages", BETTER_LOWER, (double)(m->in[m->n - 1] - m->in[0]),
+                   e) < 0 ||
+        result_add(r, "swap_out_pages", "pages", BETTER_LOWER,
+                   (double)(m->out[m->n - 1] - m->out[0]), e) < 0)
+        return -1;
+    char line[128];
+    result_raw_append(r, "# host memory during the load\nt_s,mem_available_mib,pswpin,pswpout\n");
+    for (int i = 0; i < m->n; i++) {
+        snprintf(line, sizeof(line), "%.1f,%.1f,%llu,%llu\n", m->t[i],
+                 (double)m->avail[i] / 1048576.0, (unsigned long long)(m->in[i] - m->in[0]),
+                 (unsigned long long)(m->out[i] - m->out[0]));
+        result_raw_append(r, line);
+    }
+    return 0;
+}
+
 /* The probe: GET PATH?op=OP&n=N on the app tier, within timeout_s. */
 static int wp_probe_get(const char *addr, int port, const char *path, const char *op, uint64_t n,
                         char *body, size_t len, struct err *e)
@@ -429,8 +485,20 @@ static int wp_client(const struct wl_ctx *ctx, struct result *r, struct err *e)
                                .timeout_s = c.timeout,
                                .hostcpu = ctx->hostcpu && ctx->hostcpu[0] ? ctx->hostcpu : NULL};
         struct hload_out o;
+        struct wp_memwatch *mw = calloc(1, sizeof(*mw));
+        pthread_t th;
+        if (mw) mw->every_s = c.duration / 100 > 1 ? c.duration / 100 : 1;
+        int watching = mw && pthread_create(&th, NULL, wp_memwatch_main, mw) == 0;
         rc = hload_run(&lc, &o, e);
+        if (watching) {
+            mw->stop = 1;
+            pthread_join(th, NULL);
+        }
         if (rc == 0) rc = hload_report(&o, c.ramp, "wordpress", r, e);
+        /* the study's Figure 4: requests that succeeded within the run */
+        if (rc == 0) rc = result_add(r, "requests", "requests", BETTER_HIGHER, (double)o.ok, e);
+        if (rc == 0 && watching) rc = wp_memwatch_report(mw, r, e);
+        free(mw);
         hload_out_free(&o);
     }
     char body[8]; /* always end the server, so its half returns now */

@@ -8,8 +8,12 @@ trap 'rm -rf "$dir"' EXIT
 db=$dir/r.db
 
 "$bin" run -w null,stream,randomaccess,compress,linpack -e native --size tiny -r 2 \
-    --db "$db" --json >"$dir/samples.ndjson" 2>"$dir/table.txt"
+    -o null.sleep=0.001 --db "$db" --json >"$dir/samples.ndjson" 2>"$dir/table.txt"
 cat "$dir/table.txt"
+# the stored command keeps an option's value (it was cut at the '=')
+sqlite3 "$db" "SELECT command FROM runs" | grep -q -- "-o null.sleep=0.001 "
+# no history yet: the plan's duration is unknown, and said so
+grep -q "duration unknown" "$dir/table.txt"
 
 # 5 workloads x (warm-up + 2) samples, all ok, one JSON line each.
 test "$(sqlite3 "$db" 'SELECT count(*) FROM measurements WHERE ok=1')" = 15

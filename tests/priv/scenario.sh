@@ -74,8 +74,14 @@ if not all(s["round"] >= 1 and s["unit"] and s["better"] in ("higher", "lower") 
 PY
 n=$("$bin" report "$id" --format csv --db "$db" | grep -c ",victim,")
 [ "$n" -ge 2 ] || bad "report --format csv of a scenario run: $n victim lines"
-out=$("$bin" report "$id" --format html --db "$db" 2>&1 >/dev/null); rc=$?
-[ $rc = 2 ] || bad "report --format html of a scenario run: exit $rc: $out"
+# the page: self-contained, a chart per tenant and metric; markdown: the table
+"$bin" report "$id" --format html -o "$dir/nn.html" --db "$db" || bad "report --format html of a scenario run"
+charts=$(grep -o "<svg" "$dir/nn.html" | wc -l)
+groups=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(len({(s['workload'],s['tenant'],s['metric']) for s in d['samples']}))" "$dir/nn.json")
+[ "$charts" = "$groups" ] || bad "scenario html: $charts charts for $groups tenant x metric groups"
+grep -qi "<script\|src=\"http" "$dir/nn.html" && bad "scenario html fetches or runs something"
+"$bin" report "$id" --format markdown --db "$db" | grep -q "^victim's loss beside each aggressor" ||
+    bad "report --format markdown of a scenario run lacks its table"
 out=$("$bin" compare "$id" "$id" --db "$db" 2>&1 >/dev/null); rc=$?
 [ $rc = 2 ] && grep -q "scenario run" <<<"$out" || bad "compare of a scenario run: exit $rc: $out"
 now=$(leftovers)
