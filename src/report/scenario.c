@@ -137,6 +137,31 @@ static int sc_metrics(const struct run_view *rv, const char *wl, const char *ten
     return n;
 }
 
+/* The change of b over a, paired by round (b's rounds rb with a's ra;
+ * pa and pb: room for the pairs), as "+x% [lo,hi]" into cell; empty when
+ * no round pairs (the caller says why). Returns the pairs. */
+static int sc_paired_cell(const double *a, const int *ra, int na, const double *b, const int *rb,
+                          int nb, int better, double *pa, double *pb, char *cell, size_t len)
+{
+    int np = 0;
+    for (int i = 0; i < nb; i++)
+        for (int k = 0; k < na; k++)
+            if (rb[i] == ra[k]) {
+                pb[np] = b[i];
+                pa[np++] = a[k];
+                break;
+            }
+    struct overhead ov;
+    cell[0] = '\0';
+    if (np == 0 || stats_overhead_paired(pb, pa, np, better, &ov) < 0) return 0;
+    if (ov.ci.level > 0)
+        snprintf(cell, len, "%+.1f%% [%+.1f,%+.1f]%s", ov.pct, ov.ci.lo, ov.ci.hi,
+                 ov.within_noise ? " ~" : "");
+    else
+        snprintf(cell, len, "%+.1f%% [n/a] ~", ov.pct);
+    return np;
+}
+
 static int noisy_table(const struct run_view *rv, FILE *out, struct err *e)
 {
     char steps[SC_MAX_STEPS][LIM_STEP_NAME];
@@ -175,26 +200,13 @@ static int noisy_table(const struct run_view *rv, FILE *out, struct err *e)
                     } else {
                         int nb = sc_values(rv, env, rv->workloads[w], "victim", steps[s],
                                            ms[m]->metric, b, rb, SC_MAX_ROUNDS);
-                        int np = 0; /* pair by round */
-                        for (int i = 0; i < nb; i++)
-                            for (int k = 0; k < na; k++)
-                                if (rb[i] == ra[k]) {
-                                    pb[np] = b[i];
-                                    pa[np++] = a[k];
-                                    break;
-                                }
-                        struct overhead ov;
                         int fl = sc_failed(rv, env, rv->workloads[w], "victim", steps[s]);
-                        if (np == 0 || stats_overhead_paired(pb, pa, np, ms[m]->better, &ov) < 0)
+                        if (!sc_paired_cell(a, ra, na, b, rb, nb, ms[m]->better, pa, pb, cell,
+                                            sizeof(cell)))
                             snprintf(cell, sizeof(cell), "%s",
                                      nb   ? "no alone pair"
                                      : fl ? "failed"
                                           : "-");
-                        else if (ov.ci.level > 0)
-                            snprintf(cell, sizeof(cell), "%+.1f%% [%+.1f,%+.1f]%s", ov.pct,
-                                     ov.ci.lo, ov.ci.hi, ov.within_noise ? " ~" : "");
-                        else
-                            snprintf(cell, sizeof(cell), "%+.1f%% [n/a] ~", ov.pct);
                     }
                     fprintf(out, " | %-26s", cell);
                 }
@@ -454,22 +466,8 @@ static int twotier_table(const struct run_view *rv, FILE *out, struct err *e)
         char ca[96], cb[96], cr[96];
         sc_median_text(a, na, fa, ca, sizeof(ca));
         sc_median_text(b, nb, fb, cb, sizeof(cb));
-        int np = 0;
-        for (int i = 0; i < nb; i++)
-            for (int k = 0; k < na; k++)
-                if (rb[i] == ra[k]) {
-                    pb[np] = b[i];
-                    pa[np++] = a[k];
-                    break;
-                }
-        struct overhead ov;
-        if (np == 0 || stats_overhead_paired(pb, pa, np, BETTER_LOWER, &ov) < 0)
+        if (!sc_paired_cell(a, ra, na, b, rb, nb, BETTER_LOWER, pa, pb, cr, sizeof(cr)))
             snprintf(cr, sizeof(cr), "-");
-        else if (ov.ci.level > 0)
-            snprintf(cr, sizeof(cr), "%+.1f%% [%+.1f,%+.1f]%s", ov.pct, ov.ci.lo, ov.ci.hi,
-                     ov.within_noise ? " ~" : "");
-        else
-            snprintf(cr, sizeof(cr), "%+.1f%% [n/a] ~", ov.pct);
         fprintf(out, "%-12s | %-24s | %-24s | %-30s\n", rv->envs[env], ca, cb, cr);
     }
     fprintf(out, "\neach tier's host CPU while it served (CPUs busy, everything its tenant made "

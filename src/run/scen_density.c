@@ -133,7 +133,7 @@ static int density_round(struct scen_run *r, int i, int rep, struct err *e)
     util_parse_u64(scen_opt(p, "tenants"), &n, NULL);
     util_parse_u64(scen_opt(p, "budget"), &budget, NULL);
     util_parse_double(scen_opt(p, "settle"), &settle_s, NULL);
-    int base = r->nt, w = scen_wl_index(p, "null");
+    int base = r->nt;
     sync();
     settle(settle_s);
     struct meminfo m0, prev, now;
@@ -159,19 +159,9 @@ static int density_round(struct scen_run *r, int i, int rep, struct err *e)
         scen_progress(r, "density @ %s: round %d/%d, tenant %llu/%llu", p->spec[i].text, rep,
                       p->reps, (unsigned long long)k, (unsigned long long)n);
         double t0 = util_now();
-        struct err ue = {0};
-        int t = scen_tenant_up(r, i, name, (int)k - 1, &ue);
-        struct scen_job j = {.tenant = t < 0 ? r->nt - 1 : t, .wl = p->wl[w], .opts = p->wlopts[w]};
-        if (t >= 0 && scen_run_jobs(r, &j, 1, e) < 0) return -1;
-        if (t < 0) {
-            if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
-            j.rep = calloc(1, sizeof(*j.rep));
-            if (!j.rep) return err_set(e, ERR_FAIL, "out of memory");
-            j.rep->err = ue;
-            j.t0 = t0;
-            j.t1 = util_now();
-            j.cpu_s = -1;
-        }
+        struct scen_job j;
+        int t = scen_tenant_probe(r, i, name, (int)k - 1, &p->slice, &j, e);
+        if (t == -1) return -1;
         double start_s = util_now() - t0;
         if (j.rep->ok) {
             settle(settle_s);

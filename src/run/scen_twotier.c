@@ -201,24 +201,12 @@ static int twotier_check(struct scenario_plan *p, struct err *e)
 static int tt_tier_up(struct scen_run *r, int i, const char *name, int slot, const struct slice *sl,
                       struct err *e)
 {
-    struct scenario_plan *p = r->p;
     struct meminfo m0, m1;
     if (scen_meminfo_read(&m0, e) < 0) return -1;
     double t0 = util_now();
-    struct err ue = {0};
-    int t = scen_tenant_up_sized(r, i, name, slot, sl, &ue);
-    int w = scen_wl_index(p, "null");
-    struct scen_job j = {.tenant = t < 0 ? r->nt - 1 : t, .wl = p->wl[w], .opts = p->wlopts[w]};
-    if (t >= 0 && scen_run_jobs(r, &j, 1, e) < 0) return -1;
-    if (t < 0) { /* its samples fail; the caller ends the round */
-        if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
-        j.rep = calloc(1, sizeof(*j.rep));
-        if (!j.rep) return err_set(e, ERR_FAIL, "out of memory");
-        j.rep->err = ue;
-        j.t0 = t0;
-        j.t1 = util_now();
-        j.cpu_s = -1;
-    }
+    struct scen_job j;
+    int t = scen_tenant_probe(r, i, name, slot, sl, &j, e);
+    if (t == -1) return -1;
     double start_s = util_now() - t0;
     struct result *res = &j.rep->res;
     if (j.rep->ok && scen_meminfo_read(&m1, &j.rep->err) < 0) j.rep->ok = 0;

@@ -230,6 +230,26 @@ int scen_tenant_up_sized(struct scen_run *r, int spec, const char *name, int slo
     return t;
 }
 
+int scen_tenant_probe(struct scen_run *r, int spec, const char *name, int slot,
+                      const struct slice *sl, struct scen_job *j, struct err *e)
+{
+    double t0 = util_now();
+    struct err ue = {0};
+    int t = scen_tenant_up_sized(r, spec, name, slot, sl, &ue);
+    int w = scen_wl_index(r->p, "null");
+    *j = (struct scen_job){
+        .tenant = t < 0 ? r->nt - 1 : t, .wl = r->p->wl[w], .opts = r->p->wlopts[w]};
+    if (t >= 0) return scen_run_jobs(r, j, 1, e) < 0 ? -1 : t;
+    if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
+    j->rep = calloc(1, sizeof(*j->rep));
+    if (!j->rep) return err_set(e, ERR_FAIL, "out of memory");
+    j->rep->err = ue;
+    j->t0 = t0;
+    j->t1 = util_now();
+    j->cpu_s = -1;
+    return -2;
+}
+
 int scen_host_tenant_up(struct scen_run *r, int label, const char *name, struct err *e)
 {
     int t = tenant_slot(r, name, SCEN_HOST, label, e);

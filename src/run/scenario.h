@@ -179,6 +179,13 @@ int scen_host_tenant_up(struct scen_run *r, int label, const char *name, struct 
 int scen_tenant_up_sized(struct scen_run *r, int spec, const char *name, int slot,
                          const struct slice *sl, struct err *e);
 
+/* Brings up a tenant (as scen_tenant_up_sized) and has it answer one job
+ * of the plan's null workload into *j - up and serving. Returns the
+ * tenant; -2 when it did not come up (j then holds a failed reply with
+ * why, its sample to store); -1 on an interrupt or out of memory. */
+int scen_tenant_probe(struct scen_run *r, int spec, const char *name, int slot,
+                      const struct slice *sl, struct scen_job *j, struct err *e);
+
 /* /proc/meminfo now (for a tenant's footprint: MemAvailable before and
  * after it came up). */
 int scen_meminfo_read(struct meminfo *m, struct err *e);
