@@ -32,6 +32,6 @@ cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --output-on-failure -j1)
 
-echo "== fuzz: the parsers under libFuzzer + ASan/UBSan (${ISOBENCH_FUZZ_SECONDS:-45} s per target)"
-./scripts/fuzz.sh "${ISOBENCH_FUZZ_SECONDS:-45}"
+echo "== fuzz: the parsers under libFuzzer + ASan/UBSan (${ISOBENCH_FUZZ_SECONDS:-30} s per target)"
+./scripts/fuzz.sh "${ISOBENCH_FUZZ_SECONDS:-30}"
 echo "== all tests passed"

@@ -165,8 +165,9 @@ struct env {
      * agent (NULL: free(ctx->priv)). Must cope with a half-made up(). */
     void (*down)(struct env_ctx *ctx);
     /* Where the host CPU time of everything the environment runs is read
-     * (host_cpu_read's "v1:FILE"/"v2:FILE": the container's cgroup, QEMU's
-     * with its vhost threads, native's agents'), so a sample is charged
+     * (host_cpu_read's "v1:FILE", "v2:FILE", "pid:PID", joined by '+': the
+     * container's cgroup and an engine's processes outside it, QEMU's with
+     * its vhost threads, native's agents'), so a sample is charged
      * what it made the host spend - never the client half in the peer
      * namespace, never steal time. NULL or -1: not known here. */
     int (*host_cpu_src)(struct env_ctx *ctx, char *src, size_t len);

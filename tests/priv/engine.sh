@@ -41,6 +41,18 @@ for r in list(nat.values()) + list(host.values()):
 if nat["netlat"]["facts"]["ns.net"] == native["netlat"]["facts"]["ns.net"]: bad(f"{eng} NAT shares the host netns")
 if host["netlat"]["facts"]["ns.net"] != native["netlat"]["facts"]["ns.net"]: bad(f"{eng} net=host has its own netns")
 PY
+# what a sample costs the host includes the engine's processes outside the
+# container's cgroup: podman's conmon; docker's containerd-shim, dockerd, containerd
+charged=$(sqlite3 "$db" "SELECT value FROM env_facts WHERE key='cpu.charged' AND run_id=(SELECT max(id) FROM runs)" | head -1)
+case "$eng:$charged" in
+podman:*"the container's cgroup"*conmon*) ;;
+docker:*"the container's cgroup"*containerd-shim*dockerd*) ;;
+docker:*"the container's cgroup"*containerd-shim*containerd*dockerd*) ;;
+*) bad "$eng: cpu.charged is '$charged'" ;;
+esac
+cost=$(sqlite3 "$db" "SELECT x.value FROM metrics x JOIN measurements m ON m.id = x.measurement_id
+    WHERE m.env='$eng' AND m.workload='blockio' AND x.name='cpu_us_per_io' ORDER BY m.id DESC LIMIT 1")
+awk -v v="$cost" 'BEGIN{exit !(v > 0)}' || bad "$eng: no cpu_us_per_io ('$cost')"
 for spec in $eng:net=bogus $eng:image=/ $eng:storage=aufs $eng:cpus=99; do
     out=$("$bin" run -w null -e "$spec" --db "$db" 2>&1 >/dev/null); rc=$?
     [ $rc = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] || bad "$spec: exit $rc: $out"

@@ -99,7 +99,7 @@ check_run "two-tier container app, native DB"
 check_run "two-tier on lxc"
 
 # 5. SIGKILL anywhere in a run of about 25 s
-priv_sigkill_loop 5 25 scenario run two-tier -e container --size tiny -r 1 -o duration=10 \
+priv_sigkill_loop 4 20 scenario run two-tier -e container --size tiny -r 1 -o duration=10 \
     -o ramp=5 -o selects=50 -o inserts=200
 
 [ "$fail" = 0 ] && echo "ok"
