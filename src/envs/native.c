@@ -77,7 +77,7 @@ static int native_up(struct env_ctx *ctx, struct err *e)
     if (!sliced && ctx->rq->journal && ctx->rq->journal->fd >= 0 &&
         cgroup_create_acct(cg, name, ctx->rq->journal, e) < 0)
         return err_wrap(e, "native: accounting cgroup");
-    env_reach_host(ctx, 1);
+    env_reach_host(ctx, (ctx->rq->env->caps & ENV_CAP_HOST_NETNS) != 0);
     if (ctx->rq->need_data && native_datadir(ctx, c->data, e) < 0) return -1;
     if (ctx->info.datadir[0]) kv_set(&ctx->info.facts, "datadir", ctx->info.datadir, NULL);
     return 0;
