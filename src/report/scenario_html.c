@@ -42,7 +42,7 @@ static void sh_group(const struct run_view *rv, int g, double *v, FILE *out)
 {
     const struct rv_point *p = &rv->points[g];
     struct svg_bar bars[SH_MAX_BARS];
-    char labels[SH_MAX_BARS][LIM_STEP_NAME + 80];
+    char labels[SH_MAX_BARS][sizeof(rv->envs[0]) + LIM_STEP_NAME + 2];
     int nb = 0;
     for (int i = 0; i < rv->npoints && nb < SH_MAX_BARS; i++) {
         const struct rv_point *q = &rv->points[i];
