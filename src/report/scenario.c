@@ -380,11 +380,11 @@ static int mp_table(const struct run_view *rv, FILE *out, struct err *e)
     return 0;
 }
 
-/* A row of medians: label, then per metric the median over rounds of
+/* A row of medians: label (NULL: the tenant), then per metric the median over rounds of
  * (env, wl, tenant, step) [interval]; nothing when no metric has a value. */
 static void sc_row(const struct run_view *rv, FILE *out, int env, const char *wl,
                    const char *tenant, const char *step, const char *const *metrics, double *v,
-                   int *r)
+                   int *r, const char *label)
 {
     char cells[16][96];
     int any = 0, m;
@@ -394,7 +394,7 @@ static void sc_row(const struct run_view *rv, FILE *out, int env, const char *wl
         sc_median_text(v, k, sc_failed(rv, env, wl, tenant, step), cells[m], sizeof(cells[m]));
     }
     if (!any && !sc_failed(rv, env, wl, tenant, step)) return;
-    fprintf(out, "%-12s %-20s", rv->envs[env], tenant);
+    fprintf(out, "%-12s %-20s", rv->envs[env], label ? label : tenant);
     for (int k = 0; k < m; k++)
         fprintf(out, " | %-24s", cells[k]);
     fputc('\n', out);
@@ -438,17 +438,17 @@ static int twotier_table(const struct run_view *rv, FILE *out, struct err *e)
     sc_head(out, "tier", idle);
     for (int env = 0; env < rv->nenv; env++)
         for (int t = 0; t < 3; t++)
-            sc_row(rv, out, env, "null", tiers[t][0], "idle", idle, v, r);
+            sc_row(rv, out, env, "null", tiers[t][0], "idle", idle, v, r, NULL);
     fprintf(out, "\nalone: the front page under users ramped 1 -> U (client in the peer "
                  "namespace; latency in us), median over rounds [interval]:\n");
     sc_head(out, "", load);
     for (int env = 0; env < rv->nenv; env++)
-        sc_row(rv, out, env, "wordpress", "client", "alone", load, v, r);
+        sc_row(rv, out, env, "wordpress", "client", "alone", load, v, r, NULL);
     fprintf(out, "\ninter-tier: PHP in the app tier against the DB tier (SELECT latency in us, "
                  "the INSERTs' time in s):\n");
     sc_head(out, "", probe);
     for (int env = 0; env < rv->nenv; env++)
-        sc_row(rv, out, env, "wordpress", "client", "alone", probe, v, r);
+        sc_row(rv, out, env, "wordpress", "client", "alone", probe, v, r, NULL);
     fprintf(out, "\nINSERTs beside the aggressor (stress-ng cpu+vm, the DB tier's environment "
                  "and slice) vs alone, paired by round:\n");
     fprintf(out, "%-12s | %-24s | %-24s | %-30s\n", "env", "alone insert_s", "aggressor insert_s",
@@ -479,19 +479,7 @@ static int twotier_table(const struct run_view *rv, FILE *out, struct err *e)
                 const char *step = s ? "aggressor" : "alone";
                 char label[LIM_TENANT_NAME + 16];
                 snprintf(label, sizeof(label), "%s@%s", tiers[t][0], step);
-                int k = sc_values(rv, env, tiers[t][1], tiers[t][0], step, busy[0], v, r,
-                                  SC_MAX_ROUNDS);
-                int k2 = sc_values(rv, env, tiers[t][1], tiers[t][0], step, busy[1], v, r,
-                                   SC_MAX_ROUNDS);
-                if (!k && !k2 && !sc_failed(rv, env, tiers[t][1], tiers[t][0], step)) continue;
-                char c0[96], c1[96];
-                k = sc_values(rv, env, tiers[t][1], tiers[t][0], step, busy[0], v, r,
-                              SC_MAX_ROUNDS);
-                sc_median_text(v, k, 0, c0, sizeof(c0));
-                k2 = sc_values(rv, env, tiers[t][1], tiers[t][0], step, busy[1], v, r,
-                               SC_MAX_ROUNDS);
-                sc_median_text(v, k2, 0, c1, sizeof(c1));
-                fprintf(out, "%-12s %-20s | %-24s | %-24s\n", rv->envs[env], label, c0, c1);
+                sc_row(rv, out, env, tiers[t][1], tiers[t][0], step, busy, v, r, label);
             }
     fprintf(out,
             "\neach load's latency-vs-time series and the host's memory and swapping during it: "
