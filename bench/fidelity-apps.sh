@@ -13,7 +13,13 @@
 # Path: the references run from a twin of the peer namespace made here
 # (netns + veth, bench/lib.sh) against servers started here with the same
 # options isobench uses: redis-server pinned to CPU 0 and the load to the
-# highest CPU; mariadbd and sysbench unpinned (the workload's defaults).
+# highest CPU. mariadbd and sysbench are placed alike on both sides, by
+# PIN: split (default: mariadbd on CPU 0, sysbench on the highest, as
+# isobench's -o cpu-server=0 -o cpu-client=N), same (both on CPU 0) or
+# none (unpinned, the workload's defaults). Unpinned, one sysbench thread
+# runs about twice as fast when the scheduler happens to put it on the
+# CPU of the server thread it talks to, so an unpinned comparison
+# measures placement, not the tools (docs/workloads.md, "mysql").
 # Usage: bench/fidelity-apps.sh [SECONDS per client/thread count, default 5].
 # ROUNDS (default 1) repeats everything; medians. Root.
 set -euo pipefail
@@ -22,8 +28,15 @@ D=${1:-5}
 ROUNDS=${ROUNDS:-1}
 CLIENTS=${CLIENTS:-1,2,4,8,16,32,64,128}
 THREADS=${THREADS:-1,4,16}
+PIN=${PIN:-split}
 . bench/lib.sh
 bench_init redis-server redis-benchmark mariadbd sysbench mariadb-admin
+case $PIN in
+split) srv_pin=(taskset -c 0) cli_pin=(taskset -c "$hi") iso_pin=(-o cpu-server=0 -o cpu-client="$hi") ;;
+same) srv_pin=(taskset -c 0) cli_pin=(taskset -c 0) iso_pin=(-o cpu-server=0 -o cpu-client=0) ;;
+none) srv_pin=() cli_pin=() iso_pin=() ;;
+*) echo "PIN must be split, same or none" >&2; exit 2 ;;
+esac
 RPORT=5397
 MPORT=5396
 bench_stop() {
@@ -71,7 +84,7 @@ n=int(sys.argv[2]); print(2*n/sum(n/float(r[1]) for r in rows))' "$work/rb.csv" 
 # ---- mysql: isobench's sweep, and the same by hand (the order alternates
 # between rounds, so drift does not favour either)
 mysql_iso() {
-    iso mysql -o threads="$THREADS" -o duration="$D" -o warmup=2 -o stop-gain=0 >"$work/mysql.json"
+    iso mysql -o threads="$THREADS" -o duration="$D" -o warmup=2 -o stop-gain=0 "${iso_pin[@]}" >"$work/mysql.json"
     for t in ${THREADS//,/ }; do
         metric "t${t}_tps" <"$work/mysql.json" >>"$work/iso_mysql_t$t"
         echo "  mysql t=$t: isobench $(metric "t${t}_tps" <"$work/mysql.json") tps" >&2
@@ -88,7 +101,7 @@ mysql_by_hand() {
     } | mariadbd --no-defaults --bootstrap --datadir="$dd" --user=root --log-warnings=0 \
         --enforce-storage-engine= --lc-messages-dir=/usr/share/mysql --innodb-log-file-size=256M \
         >"$work/boot.log" 2>&1
-    mariadbd --no-defaults --datadir="$dd" --user=root --port=$MPORT --bind-address=10.215.0.1 \
+    "${srv_pin[@]}" mariadbd --no-defaults --datadir="$dd" --user=root --port=$MPORT --bind-address=10.215.0.1 \
         --socket="$dd/sock" --pid-file="$dd/pid" --innodb-buffer-pool-size=1G \
         --innodb-log-file-size=256M --skip-name-resolve --max-connections=2000 \
         --lc-messages-dir=/usr/share/mysql >"$work/mysqld.log" 2>&1 &
@@ -96,7 +109,7 @@ mysql_by_hand() {
         inns mariadb-admin --no-defaults --protocol=tcp -h 10.215.0.1 -P $MPORT -u sbtest -pisobench ping >/dev/null 2>&1 && break
         sleep 0.1
     done
-    local sb=(sysbench oltp_read_write --db-driver=mysql --mysql-host=10.215.0.1 --mysql-port=$MPORT
+    local sb=("${cli_pin[@]}" sysbench oltp_read_write --db-driver=mysql --mysql-host=10.215.0.1 --mysql-port=$MPORT
         --mysql-user=sbtest --mysql-password=isobench --mysql-db=sbtest --tables=4 --table-size=100000)
     inns "${sb[@]}" --threads=4 prepare >/dev/null
     inns "${sb[@]}" --threads=8 --time=2 --rand-seed=1 run >/dev/null # isobench's warm-up
@@ -116,7 +129,7 @@ for r in $(seq "$ROUNDS"); do
     redis_round
     if [ $((r % 2)) = 1 ]; then mysql_iso; mysql_by_hand; else mysql_by_hand; mysql_iso; fi
 done
-echo "fidelity-apps: ${D}s per client/thread count, $ROUNDS round(s), medians"
+echo "fidelity-apps: ${D}s per client/thread count, $ROUNDS round(s), medians; mysql placement $PIN"
 ratio "redis peak req/s vs redis-benchmark" iso_redis_peak ref_redis_peak ">= 1.00"
 ratio "redis load CPU us/req vs redis-benchmark" iso_redis_cpu ref_redis_cpu "<= 1.00"
 for t in ${THREADS//,/ }; do
