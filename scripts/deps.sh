@@ -25,6 +25,7 @@ PKGS=(
     wordpress libapache2-mod-php php-mysql          # two-tier scenario: the app tier (WordPress, mod_php, mysqli)
     chromium                                        # tests: the HTML report rendered headless
     stress-ng                                       # scenarios: host and tenant stressors (cpu, vm, stream, hdd, sock)
+    nodejs node-express                             # memory-pressure server=node: the study's Node.js + Express server
     clang libclang-rt-14-dev                        # tests/fuzz: libFuzzer targets (scripts/fuzz.sh)
 )
 missing=()

@@ -171,7 +171,9 @@ static int container_prepare(struct container *c, struct env_ctx *ctx, struct er
     if (ctr_data_dir(&c->cfg, ctx, c->volume, c->data_ovl, sizeof(c->volume), e) < 0) return -1;
     char name[128];
     snprintf(name, sizeof(name), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
-    return cgroup_create(&c->cg, name, &c->cfg.limits, ctx->rq->journal, e);
+    if (cgroup_create(&c->cg, name, &c->cfg.limits, ctx->rq->journal, e) < 0) return -1;
+    memcpy(ctx->info.mem_dir, c->cg.mem_dir, sizeof(ctx->info.mem_dir));
+    return 0;
 }
 
 static int container_start(struct container *c, struct env_ctx *ctx, double t0, struct err *e)

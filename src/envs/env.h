@@ -72,7 +72,9 @@ struct env_info {
      * without the peer's published path (the two-tier scenario's DB
      * tier); empty when it has none. */
     char local_addr[64];
-    char datadir[256];        /* where workloads write inside it (need_data) */
+    char datadir[256]; /* where workloads write inside it (need_data) */
+    /* its memory cgroup (memory.stat: its own faults and swap), "" none */
+    char mem_dir[1024];       /* as long as struct cgroup's: copied whole */
     double startup_s;         /* create -> agent ready (0: not measured) */
     uint64_t footprint_bytes; /* memory charged to it once ready (0: unknown) */
 };
@@ -131,6 +133,10 @@ enum env_slice {
 #define ENV_CAP_OWN_KERNEL 4u /* its workloads' system calls are served by a kernel of its own */
 #define ENV_CAP_ODIRECT 8u    /* O_DIRECT reaches the disk; without it blockio is n/a */
 #define ENV_CAP_NEST 16u      /* can run a container inside it (nested=container) */
+/* up() may run in a thread beside other instances' up() once one instance
+ * of the run is up (it made the run's shared objects: the bridge, the
+ * nft table): it keeps no static state and forks only to exec */
+#define ENV_CAP_PARALLEL_UP 32u
 
 struct env {
     const char *name;

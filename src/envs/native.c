@@ -77,6 +77,7 @@ static int native_up(struct env_ctx *ctx, struct err *e)
     if (!sliced && ctx->rq->journal && ctx->rq->journal->fd >= 0 &&
         cgroup_create_acct(cg, name, ctx->rq->journal, e) < 0)
         return err_wrap(e, "native: accounting cgroup");
+    memcpy(ctx->info.mem_dir, cg->mem_dir, sizeof(ctx->info.mem_dir));
     env_reach_host(ctx, (ctx->rq->env->caps & ENV_CAP_HOST_NETNS) != 0);
     if (ctx->rq->need_data && native_datadir(ctx, c->data, e) < 0) return -1;
     if (ctx->info.datadir[0]) kv_set(&ctx->info.facts, "datadir", ctx->info.datadir, NULL);
@@ -113,7 +114,7 @@ static void native_down(struct env_ctx *ctx)
 const struct env env_native = {
     .name = "native",
     .slice = ENV_SLICE_CPUSET,
-    .caps = ENV_CAP_HOST_NETNS | ENV_CAP_ODIRECT,
+    .caps = ENV_CAP_HOST_NETNS | ENV_CAP_ODIRECT | ENV_CAP_PARALLEL_UP,
     .summary = "the host itself: agent as a child process (the baseline)",
     .keys = native_keys,
     .check = native_check,

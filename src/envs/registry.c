@@ -85,7 +85,8 @@ void env_caps_text(unsigned caps, char *buf, size_t len)
                  {ENV_CAP_HOST_NETNS, "host-netns"},
                  {ENV_CAP_OWN_KERNEL, "own-kernel"},
                  {ENV_CAP_ODIRECT, "odirect"},
-                 {ENV_CAP_NEST, "nest"}};
+                 {ENV_CAP_NEST, "nest"},
+                 {ENV_CAP_PARALLEL_UP, "parallel-up"}};
     buf[0] = '\0';
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (caps & names[i].bit)
@@ -135,6 +136,7 @@ void env_down(struct env_ctx *ctx)
     ctx->info.reach_addr[0] = ctx->info.no_reach[0] = ctx->info.serve_addr[0] = '\0';
     ctx->info.local_addr[0] = '\0';
     ctx->info.datadir[0] = '\0';
+    ctx->info.mem_dir[0] = '\0';
 }
 
 const char *env_self_exe(void)

@@ -323,13 +323,6 @@ static int vm_connect(const char *path, pid_t qemu, double timeout_s, struct err
     return err_set(e, ERR_FAIL, "QEMU's agent socket did not appear");
 }
 
-static const char *mem_str(uint64_t mb)
-{
-    static char buf[32];
-    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)mb);
-    return buf;
-}
-
 static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
 {
     char smp[64], mem[24], append[1024], chardev[800], serial[720], drive[800], accel[40],
@@ -340,8 +333,8 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
              c->cpus ? (unsigned long long)c->cpus : (unsigned long long)util_ncpus());
     /* guest RAM: given, or derived from the plan (vm_fit checked both) */
     uint64_t mb = c->mem ? c->mem >> 20 : vm_guest_mib(ctx->rq->mem_needed);
-    kv_set(&ctx->info.facts, "guest_mem_mib", mem_str(mb), NULL);
     snprintf(mem, sizeof(mem), "%llu", (unsigned long long)mb);
+    kv_set(&ctx->info.facts, "guest_mem_mib", mem, NULL);
     snprintf(append, sizeof(append), "console=ttyS0 panic=-1 quiet rdinit=/init tsc_early_khz=%u",
              host_khz());
     /* The tuning variables (OPENBLAS_*, OMP_*, ...) reach the guest's init
@@ -434,6 +427,7 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
     snprintf(cgname, sizeof(cgname), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
     if (cgroup_create_acct(&v->acct, cgname, ctx->rq->journal, e) < 0)
         return err_wrap(e, "vm: accounting cgroup");
+    memcpy(ctx->info.mem_dir, v->acct.mem_dir, sizeof(ctx->info.mem_dir)); /* QEMU's */
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) return err_sys(e, ERR_FAIL, errno, "fork");
@@ -444,7 +438,10 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
             dup2(fd, 1);
             dup2(fd, 2);
         }
-        if (v->tapfd >= 0 && dup2(v->tapfd, 3) < 0) _exit(126); /* dup2 clears CLOEXEC */
+        /* QEMU's fd 3: dup2 clears CLOEXEC, but not when the tap is fd 3
+         * already (another tenant's thread closed its own) - then fcntl */
+        if (v->tapfd == 3 && fcntl(3, F_SETFD, 0) < 0) _exit(126);
+        if (v->tapfd >= 0 && v->tapfd != 3 && dup2(v->tapfd, 3) < 0) _exit(126);
         struct err ae = {0};
         if (v->acct.ndirs && cgroup_attach(&v->acct, getpid(), &ae) < 0) _exit(125);
         execv(bin, argv);
@@ -554,7 +551,8 @@ const struct env env_vm = {
     .name = "vm",
     .slice = ENV_SLICE_VCPUS,
     .summary = "QEMU guest built by isobench (KVM, or TCG labelled emulated)",
-    .caps = ENV_CAP_ROOT | ENV_CAP_OWN_KERNEL | ENV_CAP_ODIRECT | ENV_CAP_NEST,
+    .caps =
+        ENV_CAP_ROOT | ENV_CAP_OWN_KERNEL | ENV_CAP_ODIRECT | ENV_CAP_NEST | ENV_CAP_PARALLEL_UP,
     .stop_grace_s = 5.0,
     .unavailable = vm_unavailable,
     .keys = vm_keys,

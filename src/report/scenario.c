@@ -317,8 +317,9 @@ static int mp_table(const struct run_view *rv, FILE *out, struct err *e)
     int wm = 5; /* the model column fits the longest spec */
     for (int i = 0; i < rv->nenv; i++)
         if ((int)strlen(rv->envs[i]) > wm) wm = (int)strlen(rv->envs[i]);
-    fprintf(out, "%-*s %-5s | %-10s %-10s %-20s %-7s %-7s %-10s %-10s %-10s\n", wm, "model", "vm",
-            "task ms", "p95 ms", "vs native", "spread", "CoV %", "swap-in", "swap-out", "majflt");
+    fprintf(out, "%-*s %-5s | %-10s %-10s %-20s %-7s %-7s %-10s %-10s %-10s | %-10s %-10s\n", wm,
+            "model", "vm", "task ms", "p95 ms", "vs native", "spread", "CoV %", "swap-in",
+            "swap-out", "majflt", "srv majflt", "srv swapMiB");
     for (int env = 0; env < rv->nenv; env++) {
         double first = NAN;
         const char *doubles = NULL;
@@ -350,23 +351,26 @@ static int mp_table(const struct run_view *rv, FILE *out, struct err *e)
             }
             if (s == 0) first = t;
             if (!doubles && s > 0 && t >= 2 * first) doubles = steps[s];
-            char cells[7][24];
-            const char *ms[] = {"task_p95_ms",   "spread",         "servers_cov_pct",
-                                "swap_in_pages", "swap_out_pages", "major_faults"};
+            char cells[9][24];
+            const char *ms[] = {"task_p95_ms",          "spread",          "servers_cov_pct",
+                                "swap_in_pages",        "swap_out_pages",  "major_faults",
+                                "tenants_major_faults", "tenants_swap_mib"};
             snprintf(cells[0], sizeof(cells[0]), "%.1f", t);
             if (t != t)
                 snprintf(cells[0], sizeof(cells[0]), "%s",
                          sc_failed(rv, env, "filetask", "client", steps[s]) ? "failed" : "-");
-            for (int m = 0; m < 6; m++) {
+            for (int m = 0; m < 8; m++) {
                 double x = mp_median(rv, env, steps[s], ms[m], v, r);
                 if (x != x)
                     snprintf(cells[m + 1], sizeof(cells[m + 1]), "-");
                 else
-                    snprintf(cells[m + 1], sizeof(cells[m + 1]), m < 3 ? "%.2f" : "%.0f", x);
+                    snprintf(cells[m + 1], sizeof(cells[m + 1]), m < 3 || m == 7 ? "%.2f" : "%.0f",
+                             x);
             }
-            fprintf(out, "%-*s %-5s | %-10s %-10s %-20s %-7s %-7s %-10s %-10s %-10s\n", wm,
+            fprintf(out,
+                    "%-*s %-5s | %-10s %-10s %-20s %-7s %-7s %-10s %-10s %-10s | %-10s %-10s\n", wm,
                     rv->envs[env], steps[s], cells[0], cells[1], ratio, cells[2], cells[3],
-                    cells[4], cells[5], cells[6]);
+                    cells[4], cells[5], cells[6], cells[7], cells[8]);
         }
         fprintf(out, "%-*s task time doubles (vs its first step): %s%s\n", wm, rv->envs[env],
                 doubles ? doubles : "not within the steps", doubles ? " stressors" : "");
@@ -374,7 +378,10 @@ static int mp_table(const struct run_view *rv, FILE *out, struct err *e)
     fprintf(out, "\ntask ms: the servers' own time to write the file, mean over servers and "
                  "rounds; vs native: this model's over native's, paired by round; spread: the "
                  "slowest server's mean over the fastest's (the study's imbalance); swap and "
-                 "major faults: the host's, during the step (/proc/vmstat)\n");
+                 "major faults: the host's, during the step (/proc/vmstat); srv majflt: the "
+                 "servers' own major faults during the step, srv swapMiB: their memory in swap "
+                 "at its end, summed over the servers (each tenant's memory cgroup; \"-\" where "
+                 "a server has none, e.g. an engine's container)\n");
     free(v);
     free(r);
     return 0;

@@ -391,6 +391,12 @@ static int measure_net(struct env_ctx *ctx, struct job *j, const char *cpusrc, s
         err_wrap(&r->err, "client in the peer namespace");
         return 0;
     }
+    runner_pair_merge(r, cr);
+    return 0;
+}
+
+void runner_pair_merge(struct reply *r, const struct reply *cr)
+{
     struct result server = r->res;
     r->res = cr->res;
     r->res.facts.n = 0;
@@ -403,7 +409,6 @@ static int measure_net(struct env_ctx *ctx, struct job *j, const char *cpusrc, s
     struct result client = cr->res;
     client.n = 0;
     merge_result(&r->res, &client, "client.");
-    return 0;
 }
 
 /* The run's first successful sample of workload w settles the options it

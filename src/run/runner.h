@@ -108,6 +108,12 @@ int runner_size_workload(const struct workload *w, struct kvlist *opts, int size
 /* A run's uuid: UTC time and 16 random bits ("20261129-093815-8174"). */
 void runner_make_uuid(char *buf, size_t len);
 
+/* A network pair's one sample, into r (the server half's reply): the
+ * client's metrics, then the server's prefixed "server."; the server's
+ * facts (where it ran) unprefixed, the client's prefixed "client.".
+ * Both replies must be ok. */
+void runner_pair_merge(struct reply *r, const struct reply *cr);
+
 /* A base port whose next n ports are free for TCP and UDP on the host. */
 int runner_pick_ports(int n, struct err *e);
 

@@ -64,6 +64,13 @@ static const struct wl_opt mempress_opts[] = {
      .type = WL_T_UINT,
      .min = 1,
      .max = 1e9},
+    {"server",
+     "the API server: c (isobench's endpoint, write(2)) or node (Node.js + Express with "
+     "fs.writeSync, the study's; needs nodejs and node-express in every model: a VM only with "
+     "an image that has them)",
+     {"c", "c", "c"},
+     .type = WL_T_ENUM,
+     .values = "c|node"},
     {.name = NULL},
 };
 
@@ -91,8 +98,20 @@ static int mempress_check(struct scenario_plan *p, struct err *e)
     struct kvlist fo = {0};
     if (kv_set(&fo, "bytes", scen_opt(p, "task-bytes"), e) < 0 ||
         kv_set(&fo, "writes", scen_opt(p, "task-writes"), e) < 0 ||
-        kv_set(&fo, "rounds", scen_opt(p, "rounds"), e) < 0)
+        kv_set(&fo, "rounds", scen_opt(p, "rounds"), e) < 0 ||
+        kv_set(&fo, "server", scen_opt(p, "server"), e) < 0)
         return -1;
+    if (!strcmp(scen_opt(p, "server"), "node")) {
+        const char *why = ft_node_unavailable(); /* the host's: native's and containers' root */
+        if (why) return err_set(e, ERR_USAGE, "memory-pressure: server=node: %s", why);
+        for (int i = 0; i < p->nenv; i++)
+            if (!strcmp(p->env[i]->name, "vm") && !kv_get(&p->spec[i].kv, "image"))
+                return err_set(e, ERR_USAGE,
+                               "memory-pressure: server=node: %s boots an initramfs without "
+                               "Node.js (give it an image that has nodejs and node-express: "
+                               "vm:image=NAME)",
+                               p->spec[i].text);
+    }
     if (scen_plan_workload(p, "filetask", &fo, e) < 0) return -1;
     struct kvlist so = {0};
     if (kv_set(&so, "stressor", "vm", e) < 0 || kv_set(&so, "workers", "1", e) < 0 ||
@@ -116,6 +135,53 @@ static int mempress_check(struct scenario_plan *p, struct err *e)
                            "memory-pressure: %s makes its cgroups outside --host-mem's (native, "
                            "container and vm nest under it)",
                            p->spec[i].text);
+    return 0;
+}
+
+/* Each server tenant's own memory counters over the step (m0: before;
+ * major_faults UINT64_MAX where it has none), from its memory cgroup:
+ * into its own sample major_faults and swap_mib (swapped out at the end),
+ * on kernels that count them swap_in/out_pages; into the client's the
+ * sums over the servers, prefixed "tenants_". A model whose servers lack
+ * a memory cgroup (an engine's containers) gets a fact saying so. */
+static int mp_tenant_counts(struct scen_run *r, struct scen_job *jobs, const int *srv, int ns,
+                            const struct cg_memcount *m0, struct reply *cr)
+{
+    double mf = 0, swap = 0, sin = 0, sout = 0;
+    int all = 1, io = 1;
+    for (int k = 0; k < ns; k++) {
+        struct cg_memcount m1;
+        if (m0[k].major_faults == UINT64_MAX ||
+            cgroup_memcount_read(r->t[srv[k]].ctx.info.mem_dir, &m1) < 0) {
+            all = 0;
+            continue;
+        }
+        double d = (double)(m1.major_faults - m0[k].major_faults), s = m1.swap_bytes / 1048576.0;
+        double di = (double)(m1.swap_in - m0[k].swap_in),
+               dout = (double)(m1.swap_out - m0[k].swap_out);
+        mf += d, swap += s, sin += di, sout += dout;
+        io &= m1.has_swap_io;
+        struct reply *sr = jobs[k].rep;
+        if (sr->ok &&
+            (result_add(&sr->res, "major_faults", "faults", BETTER_LOWER, d, &sr->err) < 0 ||
+             result_add(&sr->res, "swap_mib", "MiB", BETTER_LOWER, s, &sr->err) < 0 ||
+             (m1.has_swap_io &&
+              (result_add(&sr->res, "swap_in_pages", "pages", BETTER_LOWER, di, &sr->err) < 0 ||
+               result_add(&sr->res, "swap_out_pages", "pages", BETTER_LOWER, dout, &sr->err) < 0))))
+            sr->ok = 0;
+    }
+    if (!all) {
+        kv_set(&cr->res.facts, "tenants.memcount",
+               "not every server has a memory cgroup isobench reads: no per-tenant counts", NULL);
+        return 0;
+    }
+    if (result_add(&cr->res, "tenants_major_faults", "faults", BETTER_LOWER, mf, &cr->err) < 0 ||
+        result_add(&cr->res, "tenants_swap_mib", "MiB", BETTER_LOWER, swap, &cr->err) < 0)
+        return -1;
+    if (io &&
+        (result_add(&cr->res, "tenants_swap_in_pages", "pages", BETTER_LOWER, sin, &cr->err) < 0 ||
+         result_add(&cr->res, "tenants_swap_out_pages", "pages", BETTER_LOWER, sout, &cr->err) < 0))
+        return -1;
     return 0;
 }
 
@@ -157,13 +223,18 @@ static int mp_step(struct scen_run *r, int i, const int *srv, int ns, int stress
             return -1;
     }
     uint64_t in0 = 0, out0 = 0, mf0 = 0, in1 = 0, out1 = 0, mf1 = 0;
+    struct cg_memcount m0[FT_MAX_TARGETS];
     int vm = swapfile_vmstat(&in0, &out0, &mf0) == 0;
+    for (int k = 0; k < ns; k++)
+        if (cgroup_memcount_read(r->t[srv[k]].ctx.info.mem_dir, &m0[k]) < 0)
+            m0[k].major_faults = UINT64_MAX; /* none: no per-tenant counts */
     if (scen_run_jobs(r, jobs, n, e) < 0) {
         scen_jobs_free(jobs, n);
         return -1;
     }
     vm = vm && swapfile_vmstat(&in1, &out1, &mf1) == 0;
     struct reply *cr = jobs[client].rep;
+    if (cr->ok && mp_tenant_counts(r, jobs, srv, ns, m0, cr) < 0) cr->ok = 0;
     if (cr->ok && vm &&
         (result_add(&cr->res, "swap_in_pages", "pages", BETTER_LOWER, (double)(in1 - in0),
                     &cr->err) < 0 ||
@@ -193,21 +264,20 @@ static int mp_model(struct scen_run *r, int i, int rep, struct err *e)
     struct scenario_plan *p = r->p;
     uint64_t servers = 4, w[MP_MAX_STEPS];
     util_parse_u64(scen_opt(p, "servers"), &servers, NULL);
-    int nsteps = mp_steps(p, w, MP_MAX_STEPS), base = r->nt, srv[12], ns = 0, rc = 0;
-    for (uint64_t k = 0; k < servers && rc == 0; k++) {
-        char name[LIM_TENANT_NAME];
-        snprintf(name, sizeof(name), "s%llu", (unsigned long long)k + 1);
-        scen_progress(r, "memory-pressure @ %s: bringing up server %llu/%llu", p->spec[i].text,
-                      (unsigned long long)k + 1, (unsigned long long)servers);
-        int t = scen_tenant_up(r, i, name, (int)k, e);
-        if (t < 0)
-            rc = -1;
-        else if (!r->t[t].ctx.info.reach_addr[0])
-            rc = err_set(e, ERR_FAIL, "server %s: %s", name,
-                         r->t[t].ctx.info.no_reach[0] ? r->t[t].ctx.info.no_reach : "unreachable");
-        else
-            srv[ns++] = t;
+    int nsteps = mp_steps(p, w, MP_MAX_STEPS), base = r->nt, srv[12], ns = (int)servers, rc = 0;
+    char names[12][LIM_TENANT_NAME];
+    const char *np[12];
+    for (int k = 0; k < ns; k++) {
+        snprintf(names[k], sizeof(names[k]), "s%d", k + 1);
+        np[k] = names[k];
     }
+    scen_progress(r, "memory-pressure @ %s: bringing up %d servers", p->spec[i].text, ns);
+    rc = scen_tenants_up(r, i, np, ns, srv, e);
+    for (int k = 0; k < ns && rc == 0; k++)
+        if (!r->t[srv[k]].ctx.info.reach_addr[0])
+            rc = err_set(e, ERR_FAIL, "server %s: %s", names[k],
+                         r->t[srv[k]].ctx.info.no_reach[0] ? r->t[srv[k]].ctx.info.no_reach
+                                                           : "unreachable");
     int stressor = rc == 0 ? scen_host_tenant_up(r, i, "stressor", e) : -1;
     if (rc == 0 && stressor < 0) rc = -1;
     if (rc < 0) { /* the model's samples fail; the others go on */

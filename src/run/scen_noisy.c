@@ -81,13 +81,15 @@ static int noisy_check(struct scenario_plan *p, struct err *e)
     if (n <= 0) return err_set(e, ERR_USAGE, "noisy-neighbour: victims must be a workload list");
     for (int i = 0; i < n; i++) {
         const struct workload *wl = workload_find(w[i]);
-        if (wl && (wl->net || !strcmp(wl->name, "stress") || !strcmp(wl->name, "null")))
+        if (wl && (!strcmp(wl->name, "stress") || !strcmp(wl->name, "null") ||
+                   !strcmp(wl->name, "filetask") || wl->only_in))
             return err_set(e, ERR_USAGE,
-                           "noisy-neighbour: victim %s is not a plain suite workload (stream, "
-                           "randomaccess, compress, linpack, blockio; network victims are not "
-                           "built yet)",
+                           "noisy-neighbour: victim %s is not a suite workload (stream, "
+                           "randomaccess, compress, linpack, blockio, netlat, netbw, redis, "
+                           "mysql, http)",
                            w[i]);
         if (scen_plan_workload(p, w[i], NULL, e) < 0) return -1;
+        if (wl && wl->net) p->net = 1; /* its client runs in the peer namespace */
     }
     char abuf[256], *a[NOISY_MAX_STEPS];
     int na = split_words(scen_opt(p, "aggressors"), abuf, sizeof(abuf), a, NOISY_MAX_STEPS - 1);
@@ -117,36 +119,75 @@ static int noisy_check(struct scenario_plan *p, struct err *e)
     return 0;
 }
 
+/* A network victim's two halves as one sample, as a plain run stores it:
+ * the client's metrics, then the server's prefixed "server." (runner's
+ * pair merge), in the server job's reply; a failed half fails it with
+ * that half's error. The job then spans the client's time. */
+static void noisy_pair(struct scen_job *srv, const struct scen_job *cli)
+{
+    struct reply *r = srv->rep, *cr = cli->rep;
+    if (r->ok && !cr->ok) {
+        r->ok = 0;
+        r->err = cr->err;
+        err_wrap(&r->err, "client in the peer namespace");
+    } else if (r->ok) {
+        runner_pair_merge(r, cr);
+    }
+    srv->t0 = cli->t0;
+    srv->t1 = cli->t1;
+}
+
 /* One step of one victim workload: alone, or beside the aggressor running
- * stressor for secs. Stores the victim's sample (and the aggressor's);
- * a victim not contended throughout fails its sample. */
+ * stressor for secs. A network victim is its server half in the victim
+ * tenant and its client half in the peer namespace, started together
+ * (the client retries its connect until the server listens); the server
+ * ends on the client's stop, stop_after only a backstop. Stores the
+ * victim's sample (and the aggressor's); a victim not contended
+ * throughout fails its sample. */
 static int noisy_step(struct scen_run *r, int v, int a, int w, const char *step, double secs,
                       double ramp, int rep, double *alone_s, struct err *e)
 {
     struct scenario_plan *p = r->p;
-    int alone = !strcmp(step, "alone");
-    struct scen_job jobs[2] = {{.tenant = v, .wl = p->wl[w], .opts = p->wlopts[w]}};
-    int n = 1;
+    int alone = !strcmp(step, "alone"), net = p->wl[w]->net;
+    struct scen_job jobs[3];
+    int n = 0;
     if (!alone) {
         int si = scen_wl_index(p, "stress");
-        jobs[1] = jobs[0];
-        jobs[1].delay_s = ramp;
         /* the aggressor runs until the victim ends (stop_after), its
          * seconds only a cap */
-        jobs[0] =
-            (struct scen_job){.tenant = a, .wl = p->wl[si], .opts = p->wlopts[si], .stop_after = 2};
+        jobs[n++] = (struct scen_job){
+            .tenant = a, .wl = p->wl[si], .opts = p->wlopts[si], .stop_after = net ? 3 : 2};
         char s[32];
         snprintf(s, sizeof(s), "%.0f", ceil(secs));
         if (kv_set(&jobs[0].opts, "stressor", step, e) < 0 ||
             kv_set(&jobs[0].opts, "seconds", s, e) < 0)
             return -1;
-        n = 2;
+    }
+    double delay = alone ? 0 : ramp;
+    int vi = n; /* the victim's job; a network victim's client right after it */
+    jobs[vi] = (struct scen_job){.tenant = v,
+                                 .role = net ? "server" : NULL,
+                                 .wl = p->wl[w],
+                                 .opts = p->wlopts[w],
+                                 .delay_s = delay,
+                                 .stop_after = net ? vi + 2 : 0,
+                                 .stop_delay_s = 10};
+    n++;
+    if (net) {
+        jobs[n] = (struct scen_job){.tenant = SCEN_PEER,
+                                    .label = r->t[v].label,
+                                    .target = v + 1,
+                                    .wl = p->wl[w],
+                                    .opts = p->wlopts[w],
+                                    .delay_s = delay};
+        n++;
     }
     if (scen_run_jobs(r, jobs, n, e) < 0) {
         scen_jobs_free(jobs, n);
         return -1;
     }
-    struct scen_job *vj = &jobs[n - 1], *aj = n == 2 ? &jobs[0] : NULL;
+    struct scen_job *vj = &jobs[vi], *aj = alone ? NULL : &jobs[0];
+    if (net) noisy_pair(vj, &jobs[n - 1]);
     if (aj && aj->stopped) { /* as planned: what it made the host spend is its rate */
         scen_stopped_sample(aj, "stress.stressor", step);
     } else if (aj && vj->rep->ok && !aj->rep->ok) {
@@ -184,16 +225,17 @@ static int noisy_env(struct scen_run *r, int i, char **steps, int nsteps, struct
     double ramp = 0, factor = 10;
     util_parse_double(scen_opt(p, "ramp"), &ramp, NULL);
     util_parse_double(scen_opt(p, "factor"), &factor, NULL);
-    int t0 = r->nt;
-    int v = scen_tenant_up(r, i, "victim", 0, e);
-    int a = v < 0 ? -1 : scen_tenant_up(r, i, "aggressor", 1, e);
-    if (v < 0 || a < 0) { /* this environment's samples fail; the others go on */
+    int t0 = r->nt, ta[2];
+    static const char *const names[] = {"victim", "aggressor"};
+    int rc = scen_tenants_up(r, i, names, 2, ta, e);
+    int v = ta[0], a = ta[1];
+    if (rc < 0) { /* this environment's samples fail; the others go on */
         if (env_interrupted) return -1;
         struct reply *rp = calloc(1, sizeof(*rp));
         if (!rp) return err_set(e, ERR_FAIL, "out of memory");
         rp->err = *e;
         struct scen_job fj = {.tenant = t0, .wl = p->wl[0], .rep = rp};
-        int rc = scen_store(r, &fj, "alone", 1, e);
+        rc = scen_store(r, &fj, "alone", 1, e);
         free(rp);
         for (int t = r->nt - 1; t >= t0; t--)
             scen_tenant_down(r, t);

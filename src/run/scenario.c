@@ -96,10 +96,6 @@ int scenario_plan(struct scenario_plan *p, const char *name, const char *env_lis
         (p->host_mem < (256u << 20) || (p->host.mem_total && p->host_mem > p->host.mem_total)))
         return err_set(e, ERR_USAGE, "--host-mem must be 256M..the host's %llu MiB",
                        (unsigned long long)(p->host.mem_total >> 20));
-    if (p->host_mem && cgroup_is_v2())
-        return err_set(e, ERR_USAGE,
-                       "--host-mem needs cgroup v1 here so far (on v2 isobench's "
-                       "cgroups sit at the root, outside any parent)");
     if (p->swap && (p->swap < (64u << 20) || (p->host.data_free && p->swap > p->host.data_free)))
         return err_set(e, ERR_USAGE, "--swap must be 64M..the %llu MiB free in " HOST_DATA_DIR,
                        (unsigned long long)(p->host.data_free >> 20));
@@ -136,6 +132,7 @@ int scenario_plan(struct scenario_plan *p, const char *name, const char *env_lis
     if (wl_opts_check(owner, p->sc->opts, &p->opts, e) < 0) return -1;
     if (p->reps < 1) return err_set(e, ERR_USAGE, "repetitions must be >= 1");
     p->nwl = 0;
+    p->net = p->sc->net;
     if (p->sc->check(p, e) < 0) return -1;
     uint64_t mem = 0, disk = 0;
     for (int w = 0; w < p->nwl; w++) {
@@ -158,11 +155,11 @@ static int scen_needs_data(const struct scenario_plan *p)
     return 0;
 }
 
-/* Brings tenant slot t up as env with spec sp (its tenant slice applied,
- * parsed here): the request every run gives an environment, plus the peer
- * link when the scenario is net. */
-static int tenant_up(struct scen_run *r, int t, const struct env *env, const struct spec *sp,
-                     struct err *e)
+/* Fills tenant slot t's request as env with spec sp (its tenant slice
+ * applied, parsed here): the request every run gives an environment, plus
+ * the peer link when the scenario is net. Nothing is created yet. */
+static int tenant_prep(struct scen_run *r, int t, const struct env *env, const struct spec *sp,
+                       struct err *e)
 {
     struct scenario_plan *p = r->p;
     struct tenant *tn = &r->t[t];
@@ -176,7 +173,7 @@ static int tenant_up(struct scen_run *r, int t, const struct env *env, const str
     c->journal = &r->j;
     c->timeout_s = p->timeout_s;
     c->need_data = scen_needs_data(p);
-    if (p->sc->net) {
+    if (p->net) {
         c->peer = &r->peer;
         /* never a port an earlier tenant had: a published port's forward
          * stays until the run's unwind, and would send the new tenant's
@@ -189,9 +186,22 @@ static int tenant_up(struct scen_run *r, int t, const struct env *env, const str
         if (env_req_add_guest_files(c, p->wl[w]->guest_files, e) < 0) return -1;
     }
     tn->up = 1; /* from here on down() owns whatever up() made */
-    if (env_up(&tn->ctx, c, e) < 0)
-        return err_wrap(e, "bringing up tenant %s (%s)", tn->name, c->spec.text);
     return t;
+}
+
+/* Starts tenant t's environment (tenant_prep filled its request). */
+static int tenant_start(struct scen_run *r, int t, struct err *e)
+{
+    struct tenant *tn = &r->t[t];
+    if (env_up(&tn->ctx, &tn->req, e) < 0)
+        return err_wrap(e, "bringing up tenant %s (%s)", tn->name, tn->req.spec.text);
+    return t;
+}
+
+static int tenant_up(struct scen_run *r, int t, const struct env *env, const struct spec *sp,
+                     struct err *e)
+{
+    return tenant_prep(r, t, env, sp, e) < 0 ? -1 : tenant_start(r, t, e);
 }
 
 /* A new tenant slot named name, or -1. */
@@ -201,6 +211,7 @@ static int tenant_slot(struct scen_run *r, const char *name, int spec, int label
     int t = r->nt++;
     struct tenant *tn = &r->t[t];
     memset(tn, 0, sizeof(*tn));
+    tn->keeper_fd = -1;
     snprintf(tn->name, sizeof(tn->name), "%s", name);
     tn->spec = spec;
     tn->label = label;
@@ -212,7 +223,9 @@ int scen_tenant_up(struct scen_run *r, int spec, const char *name, int slot, str
     return scen_tenant_up_sized(r, spec, name, slot, &r->p->slice, e);
 }
 
-int scen_tenant_up_sized(struct scen_run *r, int spec, const char *name, int slot,
+/* A new slot for tenant `name` of plan spec `spec`, sliced as tenant
+ * number `slot`, its request filled; nothing started. */
+static int tenant_sliced(struct scen_run *r, int spec, const char *name, int slot,
                          const struct slice *sl, struct err *e)
 {
     struct scenario_plan *p = r->p;
@@ -220,14 +233,103 @@ int scen_tenant_up_sized(struct scen_run *r, int spec, const char *name, int slo
     if (t < 0) return -1;
     struct spec sp = p->spec[spec];
     if (slice_apply(sl, p->env[spec], slot, p->host.ncpus, 1, &sp, e) < 0) return -1;
-    if (tenant_up(r, t, p->env[spec], &sp, e) < 0) return -1;
+    return tenant_prep(r, t, p->env[spec], &sp, e);
+}
+
+/* The first tenant of a spec that is up: its facts are the environment's. */
+static int tenant_facts(struct scen_run *r, int t, struct err *e)
+{
     const struct kvlist *f = &r->t[t].ctx.info.facts;
-    int first = 1; /* the first tenant of a spec: its facts are the environment's */
+    int spec = r->t[t].spec, first = 1;
     for (int k = 0; k < t; k++)
         first &= r->t[k].spec != spec;
     for (int k = 0; first && k < f->n; k++)
         if (store_env_fact(r->st, r->run_id, spec, f->v[k].key, f->v[k].val, e) < 0) return -1;
     return t;
+}
+
+int scen_tenant_up_sized(struct scen_run *r, int spec, const char *name, int slot,
+                         const struct slice *sl, struct err *e)
+{
+    int t = tenant_sliced(r, spec, name, slot, sl, e);
+    if (t < 0 || tenant_start(r, t, e) < 0) return -1;
+    return tenant_facts(r, t, e);
+}
+
+/* A tenant coming up in a thread of its own: the thread starts it, says
+ * so on done_fd, then - when it came up - stays until keep_fd reads EOF
+ * (scen_tenant_down closes the other end), so the children it forked
+ * (QEMU) keep their parent-death signal's thread. Owned by the tenant
+ * (keeper_arg), freed by scen_tenant_down. */
+struct up_thread {
+    struct scen_run *r;
+    int t, done_fd, keep_fd, rc;
+    struct err e;
+};
+
+static void *up_main(void *arg)
+{
+    struct up_thread *u = arg;
+    u->rc = tenant_start(u->r, u->t, &u->e) < 0 ? -1 : 0;
+    int rc = u->rc, keep = u->keep_fd;
+    if (write(u->done_fd, "x", 1) < 0) { /* a pipe of ours: cannot fail */
+    }
+    char c;
+    while (rc == 0 && (read(keep, &c, 1) > 0 || errno == EINTR)) {
+    }
+    close(keep);
+    return NULL;
+}
+
+int scen_tenants_up(struct scen_run *r, int spec, const char *const *names, int n, int *out,
+                    struct err *e)
+{
+    struct scenario_plan *p = r->p;
+    for (int k = 0; k < n; k++) /* every slot first: tenant numbers in order */
+        if ((out[k] = tenant_sliced(r, spec, names[k], k, &p->slice, e)) < 0) return -1;
+    /* the first alone: it makes the run's shared objects, if not yet made */
+    if (n == 0 || tenant_start(r, out[0], e) < 0 || tenant_facts(r, out[0], e) < 0)
+        return n == 0 ? 0 : -1;
+    int par = (p->env[spec]->caps & ENV_CAP_PARALLEL_UP) != 0, rc = 0, threads = 0;
+    int done[2] = {-1, -1};
+    if (par && n > 1 && pipe2(done, O_CLOEXEC) < 0) par = 0;
+    for (int k = 1; k < n; k++) {
+        struct tenant *tn = &r->t[out[k]];
+        struct up_thread *u = par ? calloc(1, sizeof(*u)) : NULL;
+        int kp[2] = {-1, -1};
+        if (u && pipe2(kp, O_CLOEXEC) == 0) {
+            *u = (struct up_thread){.r = r, .t = out[k], .done_fd = done[1], .keep_fd = kp[0]};
+            tn->keeper_arg = u;
+            tn->keeper_fd = kp[1];
+            if (pthread_create(&tn->keeper, NULL, up_main, u) == 0) {
+                threads++;
+                continue;
+            }
+            close(kp[0]);
+            close(kp[1]);
+            tn->keeper_fd = -1;
+            tn->keeper_arg = NULL;
+        }
+        free(u);
+        /* one after another: the environment's up() is not thread-safe */
+        if (rc == 0 && tenant_start(r, out[k], e) < 0) rc = -1;
+    }
+    for (int k = 0; k < threads; k++) { /* every thread has answered */
+        char c;
+        while (read(done[0], &c, 1) < 0 && errno == EINTR) {
+        }
+    }
+    if (done[0] >= 0) close(done[0]), close(done[1]);
+    for (int k = 1; k < n; k++) {
+        const struct up_thread *u = r->t[out[k]].keeper_arg;
+        if (u && u->rc < 0 && rc == 0) {
+            *e = u->e;
+            rc = -1;
+        }
+    }
+    for (int k = 1; k < n && rc == 0; k++)
+        if (tenant_facts(r, out[k], e) < 0) rc = -1;
+    return rc;
 }
 
 int scen_tenant_probe(struct scen_run *r, int spec, const char *name, int slot,
@@ -260,9 +362,17 @@ int scen_host_tenant_up(struct scen_run *r, int label, const char *name, struct 
 
 void scen_tenant_down(struct scen_run *r, int t)
 {
-    if (t < 0 || t >= r->nt || !r->t[t].up) return;
-    env_down(&r->t[t].ctx);
-    r->t[t].up = 0;
+    if (t < 0 || t >= r->nt) return;
+    struct tenant *tn = &r->t[t];
+    if (tn->up) env_down(&tn->ctx);
+    tn->up = 0;
+    if (tn->keeper_fd >= 0) { /* its up thread may go now: what it forked is down */
+        close(tn->keeper_fd);
+        pthread_join(tn->keeper, NULL);
+        free(tn->keeper_arg);
+        tn->keeper_fd = -1;
+        tn->keeper_arg = NULL;
+    }
 }
 
 struct job_thread {
@@ -313,9 +423,19 @@ static void *job_main(void *arg)
     struct env_watch w = {.fd = jt->watch_fd, .fired = job_stop};
     struct env_watch *wp = jt->watch_fd >= 0 ? &w : NULL;
     sj->cpu_s = -1;
-    if (!tn) { /* a client half in the peer namespace: charged to nobody */
+    const struct env_info *to = sj->target > 0 ? &jt->r->t[sj->target - 1].ctx.info : NULL;
+    if (!tn && to && !to->reach_addr[0]) { /* its server cannot be reached from here */
+        sj->rc =
+            err_set(&e, ERR_FAIL, "%s",
+                    to->no_reach[0] ? to->no_reach : "no network path from the peer namespace");
+        sj->t0 = sj->t1 = util_now();
+    } else if (!tn) { /* a client half in the peer namespace: charged to nobody */
         snprintf(j->role, sizeof(j->role), "client");
         j->port = jt->r->port_base; /* a pair's client: its options name the servers */
+        if (to) {                   /* the client of one tenant's server half */
+            snprintf(j->addr, sizeof(j->addr), "%s", to->reach_addr);
+            j->port = to->reach_port;
+        }
         sj->t0 = util_now();
         sj->rc = env_spawn_agent(j, jt->r->p->timeout_s, peer_join, &jt->r->peer, wp, sj->rep, &e);
         sj->t1 = util_now();
@@ -530,7 +650,7 @@ static int scen_host_setup(struct scen_run *r, struct err *e)
             return -1;
         }
     }
-    if (!p->sc->net) return 0;
+    if (!p->net) return 0;
     if (peer_up(&r->peer, r->uuid, &r->j, e) < 0)
         return err_wrap(e, "making the peer network namespace");
     if ((r->port_base = runner_pick_ports(SCEN_PORTS, e)) < 0 ||

@@ -7,6 +7,7 @@
 #ifndef ISOBENCH_SCENARIO_H
 #define ISOBENCH_SCENARIO_H
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "core/host.h"
@@ -32,6 +33,9 @@ struct scenario_plan {
      * this size (an emulated host); --swap: a swap file for the run (0:
      * none) */
     uint64_t host_mem, swap;
+    /* tenants serve clients in the peer namespace: the scenario's own
+     * `net`, or set by its check() (a network victim) */
+    int net;
     int size, reps;
     double timeout_s;
     uint64_t seed; /* order of the steps in each round (0: drawn) */
@@ -67,6 +71,14 @@ struct tenant {
     struct env_req req; /* what its environment instance was asked for (ctx.rq) */
     struct env_ctx ctx;
     int up;
+    /* A tenant brought up in a thread of its own (scen_tenants_up) keeps
+     * that thread until it is taken down: a child's PR_SET_PDEATHSIG
+     * fires when the thread that forked it ends, not the process, so
+     * QEMU would die with a thread that returned. Closing keeper_fd (-1:
+     * none) ends the thread; scen_tenant_down joins it. */
+    int keeper_fd;
+    pthread_t keeper;
+    void *keeper_arg;
 };
 
 /* A scenario being executed; owned by scenario_execute, handed to the
@@ -95,6 +107,9 @@ struct scen_job {
     int tenant;
     const char *role; /* NULL: a plain job; "server": the tenant's server half */
     int label;        /* SCEN_PEER's: the plan spec its sample is stored under */
+    /* SCEN_PEER's: 1 + the tenant whose server half it is the client of
+     * (its reach address and port; 0: the job's options name servers) */
+    int target;
     const struct workload *wl;
     struct kvlist opts;
     double delay_s; /* start this long after the others (an aggressor's ramp) */
@@ -174,6 +189,15 @@ const char *scen_opt(const struct scenario_plan *p, const char *name);
  * index, or -1 (the tenant stays listed: scen_tenant_down handles it). */
 int scen_tenant_up(struct scen_run *r, int spec, const char *name, int slot, struct err *e);
 int scen_host_tenant_up(struct scen_run *r, int label, const char *name, struct err *e);
+
+/* Adds n tenants of spec `spec` named names[k], sliced as tenants 0..n-1,
+ * their indexes into out[]. The first comes up alone (it makes the run's
+ * shared objects); the others then come up in parallel threads when the
+ * environment allows (ENV_CAP_PARALLEL_UP), else one after another.
+ * -1 with the first failure's error; every tenant stays listed
+ * (scen_tenant_down takes each down, up or not). */
+int scen_tenants_up(struct scen_run *r, int spec, const char *const *names, int n, int *out,
+                    struct err *e);
 
 /* The same with a slice of its own (a tier's size) instead of the plan's. */
 int scen_tenant_up_sized(struct scen_run *r, int spec, const char *name, int slot,

@@ -43,6 +43,12 @@ static const struct wl_opt filetask_opts[] = {
      .type = WL_T_UINT,
      .min = 1,
      .max = 100000},
+    {"server",
+     "the server half: c (isobench's HTTP endpoint doing write(2)) or node (Node.js + Express "
+     "with fs.writeSync, the study's kind of server; where the environment has them)",
+     {"c", "c", "c"},
+     .type = WL_T_ENUM,
+     .values = "c|node"},
     {"targets",
      "the servers as ADDR:PORT,... (set by the memory-pressure scenario; default: the run's one "
      "server)",
@@ -53,6 +59,7 @@ static const struct wl_opt filetask_opts[] = {
 
 struct ft_cfg {
     uint64_t bytes, writes, rounds;
+    int node; /* server=node */
 };
 
 static int ft_params(const struct wl_ctx *ctx, struct ft_cfg *c, struct err *e)
@@ -62,6 +69,8 @@ static int ft_params(const struct wl_ctx *ctx, struct ft_cfg *c, struct err *e)
         wl_opt_u64(ctx, w, "writes", 2000000, &c->writes, e) < 0 ||
         wl_opt_u64(ctx, w, "rounds", 10, &c->rounds, e) < 0)
         return -1;
+    const char *srv = wl_opt_str(ctx, w, "server");
+    c->node = srv && !strcmp(srv, "node");
     if (c->writes > c->bytes)
         return err_set(e, ERR_USAGE, "filetask: writes (%llu) must not exceed bytes (%llu)",
                        (unsigned long long)c->writes, (unsigned long long)c->bytes);
@@ -166,6 +175,7 @@ static int ft_server(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct ft_cfg c;
     if (ft_params(ctx, &c, e) < 0) return -1;
+    if (c.node) return ft_node_server(ctx, c.bytes, c.writes, r, e);
     int lfd cleanup_close = net_listen(SOCK_STREAM, ctx->addr, ctx->port, e);
     if (lfd < 0) return err_wrap(e, "filetask server");
     int fd cleanup_close = net_accept(lfd, FT_ACCEPT_S, e);

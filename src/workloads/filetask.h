@@ -3,6 +3,7 @@
 #ifndef ISOBENCH_FILETASK_H
 #define ISOBENCH_FILETASK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/result.h"
@@ -27,5 +28,20 @@ double ft_task(const char *dir, uint64_t bytes, uint64_t writes, struct err *e);
  * servers_cov_pct, plus each server's mean as a fact. */
 int ft_summarize(const double *task, const double *resp, int rounds, int n, struct result *r,
                  struct err *e);
+
+/* server=node: NULL when Node.js and Debian's Express are here, else why
+ * not. */
+const char *ft_node_unavailable(void);
+
+/* The server half as a Node.js + Express app (ftnode.c): serves the same
+ * endpoints until /quit or the client's close; tasks and task_ms from
+ * the app's log. */
+struct wl_ctx;
+int ft_node_server(const struct wl_ctx *ctx, uint64_t bytes, uint64_t writes, struct result *r,
+                   struct err *e);
+
+/* The app's log: "node vX express Y" into versions (may be NULL), the
+ * task count and the sum of task seconds; -1 without the count line. */
+int ft_node_parse_log(const char *log, char *versions, size_t vlen, double *tasks, double *sum);
 
 #endif

@@ -30,7 +30,7 @@ runs() { sqlite3 "$db" "SELECT count(*) FROM runs" 2>/dev/null || echo 0; }
 n0=$(runs)
 for args in "nosuch -e native" "density" "density -e native -o bogus=1" "density -e nosuchenv" \
     "density -e native --slice cpus=999" "density -e native --slice mem=1K" \
-    "noisy-neighbour -e native -o victims=netlat" "noisy-neighbour -e native -o aggressors=fork" \
+    "noisy-neighbour -e native -o victims=stress" "noisy-neighbour -e native -o aggressors=fork" \
     "density -e native -o tenants=4 --slice mem=100T" "density -e native -s huge"; do
     # shellcheck disable=SC2086
     out=$("$bin" scenario run $args --db "$db" 2>&1 >/dev/null); rc=$?
@@ -87,6 +87,26 @@ out=$("$bin" compare "$id" "$id" --db "$db" 2>&1 >/dev/null); rc=$?
 now=$(leftovers)
 [ "$now" = "$before" ] || bad "noisy-neighbour left: $now"
 
+# 2b. a network victim: netlat's server half in the victim tenant, its client
+# in the peer namespace, beside a network (sock) aggressor
+priv_listen_start
+"$bin" scenario run noisy-neighbour -e native,container --size tiny -r 2 --slice cpus=1,mem=1G \
+    -o victims=netlat -o aggressors=sock -o workers=1 --db "$db" \
+    >"$dir/nnn.txt" 2>"$dir/nnn.err" || { cat "$dir/nnn.txt" "$dir/nnn.err"; bad "noisy-neighbour netlat failed"; }
+priv_listen_check "noisy-neighbour's netlat victims on native, container"
+id=$(sqlite3 "$db" "SELECT max(id) FROM runs")
+for env in native container; do
+    for step in alone sock; do
+        # the client's latency and the server half's own metrics in one sample
+        n=$(sqlite3 "$db" "SELECT count(DISTINCT m.id) FROM measurements m JOIN metrics x ON x.measurement_id=m.id WHERE run_id=$id AND env='$env' AND tenant='victim' AND step='$step' AND ok=1 AND x.name LIKE '%rr%' AND x.value>0")
+        [ "$n" = 2 ] || bad "noisy-neighbour netlat: $n victim samples of $env/$step with a latency, want 2"
+    done
+done
+grep -Eq "^native +netlat +[a-z0-9_]+ +(higher|lower) +\| [0-9.]+.* \| [+-][0-9.]+%" "$dir/nnn.txt" ||
+    bad "no netlat loss row: $(cat "$dir/nnn.txt")"
+now=$(leftovers)
+[ "$now" = "$before" ] || bad "noisy-neighbour netlat left: $now"
+
 # 3. density
 "$bin" scenario run density -e native,container,vm:mem=512M --size tiny -r 1 -o tenants=2 --db "$db" \
     >"$dir/d.txt" 2>"$dir/d.err" || { cat "$dir/d.txt" "$dir/d.err"; bad "density failed"; }
@@ -116,6 +136,11 @@ for env in native container vm:mem=1G; do
         [ "$n" = 3 ] || bad "memory-pressure: $env step $step: $n of task_ms, spread, swap_out_pages"
         n=$(sqlite3 "$db" "SELECT count(*) FROM measurements WHERE run_id=$id AND env='$env' AND tenant IN ('s1','s2') AND step='$step' AND ok=1")
         [ "$n" = 2 ] || bad "memory-pressure: $env step $step: $n server samples, want 2"
+        # each server's own faults and swap, from its memory cgroup, and their sums
+        n=$(sqlite3 "$db" "SELECT count(*) FROM measurements m JOIN metrics x ON x.measurement_id=m.id WHERE run_id=$id AND env='$env' AND tenant IN ('s1','s2') AND step='$step' AND x.name IN ('major_faults','swap_mib') AND x.value>=0")
+        [ "$n" = 4 ] || bad "memory-pressure: $env step $step: $n per-server fault/swap counts, want 4"
+        n=$(sqlite3 "$db" "SELECT count(*) FROM measurements m JOIN metrics x ON x.measurement_id=m.id WHERE run_id=$id AND env='$env' AND tenant='client' AND step='$step' AND x.name IN ('tenants_major_faults','tenants_swap_mib')")
+        [ "$n" = 2 ] || bad "memory-pressure: $env step $step: $n summed tenant counts, want 2"
     done
 done
 grep -Eq "^native +2 +\| [0-9.]+ " "$dir/mp.txt" || bad "memory-pressure table: $(cat "$dir/mp.txt")"
@@ -125,6 +150,24 @@ sw=$(sqlite3 "$db" "SELECT value FROM run_facts WHERE run_id=$id AND key='swap'"
 swapon --show=NAME --noheadings | grep -q isobench && bad "the run's swap file is still on"
 now=$(leftovers)
 [ "$now" = "$before" ] || bad "memory-pressure left: $now"
+
+# 4b. the study's kind of server: Node.js + Express, as uid 65534, on the run's addresses
+priv_listen_start
+"$bin" scenario run memory-pressure -e native,container --size tiny -r 1 -o servers=2 -o workers=0 \
+    -o server=node --db "$db" >"$dir/mpn.txt" 2>"$dir/mpn.err" ||
+    { cat "$dir/mpn.txt" "$dir/mpn.err"; bad "memory-pressure server=node failed"; }
+priv_listen_check "memory-pressure's Node.js servers on native, container"
+id=$(sqlite3 "$db" "SELECT max(id) FROM runs")
+for env in native container; do
+    n=$(sqlite3 "$db" "SELECT count(*) FROM measurements m JOIN measurement_facts f ON f.measurement_id=m.id JOIN metrics x ON x.measurement_id=m.id WHERE run_id=$id AND env='$env' AND tenant IN ('s1','s2') AND ok=1 AND f.key='filetask.server' AND f.value LIKE 'node v% express %' AND x.name='task_ms' AND x.value>0")
+    [ "$n" = 2 ] || bad "memory-pressure server=node: $n Node.js server samples in $env, want 2"
+    n=$(sqlite3 "$db" "SELECT count(*) FROM measurements m JOIN measurement_facts f ON f.measurement_id=m.id WHERE run_id=$id AND env='$env' AND tenant IN ('s1','s2') AND f.key='filetask.user' AND f.value='65534'")
+    [ "$n" = 2 ] || bad "memory-pressure server=node: $n servers in $env ran as 65534, want 2"
+done
+out=$("$bin" scenario run memory-pressure -e native,vm -o server=node --db "$db" 2>&1 >/dev/null); rc=$?
+[ $rc = 2 ] && grep -q "without Node.js" <<<"$out" || bad "server=node with a plain vm: exit $rc: $out"
+now=$(leftovers)
+[ "$now" = "$before" ] || bad "memory-pressure server=node left: $now"
 
 # 5. SIGKILL while stress-ng runs in the aggressor tenant
 for env in native container; do

@@ -284,7 +284,7 @@ static void lacks_by_design(void **state)
     assert_non_null(env_lacks(&bare, &sp, WL_NEEDS_ODIRECT));
     char caps[96];
     env_caps_text(env_vm.caps, caps, sizeof(caps));
-    assert_string_equal(caps, "root,own-kernel,odirect,nest");
+    assert_string_equal(caps, "root,own-kernel,odirect,nest,parallel-up");
     env_caps_text(0, caps, sizeof(caps));
     assert_string_equal(caps, "none");
     assert_true(workload_blockio.needs & WL_NEEDS_ODIRECT);

@@ -65,6 +65,8 @@ static void slices(void **state)
 /* Plans for a simulated 4-CPU host with room; bad input is ERR_USAGE. */
 static uint64_t plan_host_mem, plan_swap; /* --host-mem, --swap of the next plan */
 
+static int plan_net; /* the last plan's net flag */
+
 static int plan(const char *name, const char *envlist, const char *opt, const char *slice,
                 struct err *e)
 {
@@ -86,6 +88,7 @@ static int plan(const char *name, const char *envlist, const char *opt, const ch
                                  .mem_avail = 12ull << 30,
                                  .data_free = 100ull << 30};
     int rc = scenario_plan(p, name, envlist, &opts, slice, e);
+    plan_net = p->net;
     free(p);
     return rc;
 }
@@ -98,6 +101,12 @@ static void plans(void **state)
     assert_int_equal(plan("noisy_neighbour", "native", "victims=compress", "cpus=2", &e), 0);
     assert_int_equal(plan("noisy-neighbour", "native", "noisy-neighbour.aggressors=cpu", NULL, &e),
                      0);
+    assert_int_equal(plan_net, 0); /* plain victims: no peer namespace */
+    /* a network victim: its client runs in the peer namespace */
+    assert_int_equal(plan("noisy-neighbour", "native", "victims=compress,netlat", NULL, &e), 0);
+    assert_int_equal(plan_net, 1);
+    assert_int_equal(plan("noisy-neighbour", "native", "victims=redis", NULL, &e), 0);
+    assert_int_equal(plan_net, 1);
     struct {
         const char *name, *envs, *opt, *slice, *msg;
     } bad[] = {
@@ -111,13 +120,17 @@ static void plans(void **state)
         {"density", "native,native", NULL, NULL, "listed twice"},
         {"density", "native", NULL, "cpus=8", "this host has 4 CPUs"},
         {"density", "native", NULL, "mem=1K", "at least 128M"},
-        {"noisy-neighbour", "native", "victims=netlat", NULL, "not a plain suite workload"},
+        {"noisy-neighbour", "native", "victims=stress", NULL, "not a suite workload"},
+        {"noisy-neighbour", "native", "victims=compress,null", NULL, "not a suite workload"},
+        {"noisy-neighbour", "native", "victims=filetask", NULL, "not a suite workload"},
         {"noisy-neighbour", "native", "victims=nosuch", NULL, "unknown workload"},
         {"noisy-neighbour", "native", "aggressors=cpu,fork", NULL, "'fork' is not one of"},
         {"noisy-neighbour", "native", "aggressors=cpu,cpu", NULL, "listed twice"},
         {"noisy-neighbour", "native", "bytes=512G", NULL, "needs"},
         {"memory-pressure", "native", "workers=4,2", NULL, "workers must be"},
         {"memory-pressure", "native", "servers=13", NULL, "servers must be"},
+        {"memory-pressure", "native", "server=java", NULL, "server must be"},
+        {"memory-pressure", "native,vm", "server=node", NULL, "server=node"},
         {"memory-pressure", "native", NULL, "mem=4G", "more memory than"},
         {"noisy-neighbour", "native", NULL, "mem=8G", "more memory than"},
         {"density", "native", "tenants=4", "mem=4G", "more memory than"},
@@ -222,6 +235,19 @@ static void filetask_parts(void **state)
         if (r.m[m].value < want[m] * 0.999 || r.m[m].value > want[m] * 1.001)
             fail_msg("%s = %g, want %g", r.m[m].name, r.m[m].value, want[m]);
     assert_string_equal(kv_get(&r.facts, "filetask.server2.task_ms"), "3000.000");
+    /* server=node: its count and sum from the app's log, or no sample */
+    char ver[96];
+    double n = 0, sum = 0;
+    assert_int_equal(ft_node_parse_log("isobench-filetask node v20.1.0 express 4.18.2\n"
+                                       "isobench-filetask tasks 3 sum 1.500000000\n",
+                                       ver, sizeof(ver), &n, &sum),
+                     0);
+    assert_string_equal(ver, "node v20.1.0 express 4.18.2");
+    assert_true(n == 3 && sum == 1.5);
+    assert_int_equal(ft_node_parse_log("isobench-filetask node v20.1.0 express 4.18.2\n"
+                                       "Error: listen EADDRINUSE\n",
+                                       ver, sizeof(ver), &n, &sum),
+                     -1);
 }
 
 static char dir[256];

@@ -468,6 +468,31 @@ static void cgroup_rel_from_proc(void **state)
     assert_int_equal(cgroup_cpu_rel(longer, 1, small, sizeof(small)), -1); /* never cut */
 }
 
+/* A tenant's faults and swap from its memory.stat: v1's hierarchical
+ * totals (not the cgroup's own lines), v2's keys with and without the
+ * swap-in/out counters of 6.12+. */
+static void memstat_counts(void **state)
+{
+    (void)state;
+    struct cg_memcount c;
+    const char *v1 = "cache 1\nswap 4096\npgmajfault 3\ntotal_swap 1048576\n"
+                     "total_pgmajfault 42\n";
+    assert_int_equal(cgroup_memstat_parse(v1, 0, &c), 0);
+    assert_int_equal(c.major_faults, 42);
+    assert_int_equal(c.swap_bytes, 1048576);
+    assert_int_equal(c.has_swap_io, 0);
+    assert_int_equal(cgroup_memstat_parse("total_pgmajfault 5\n", 0, &c), -1); /* no swap */
+    const char *v2 = "anon 10\npgmajfault 7\npswpin 11\npswpout 13\n";
+    assert_int_equal(cgroup_memstat_parse(v2, 1, &c), 0);
+    assert_int_equal(c.major_faults, 7);
+    assert_int_equal(c.swap_in, 11);
+    assert_int_equal(c.swap_out, 13);
+    assert_int_equal(c.has_swap_io, 1);
+    assert_int_equal(cgroup_memstat_parse("anon 10\npgmajfault 7\n", 1, &c), 0);
+    assert_int_equal(c.has_swap_io, 0);
+    assert_int_equal(cgroup_memstat_parse("anon 10\n", 1, &c), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -484,6 +509,7 @@ int main(void)
         cmocka_unit_test(oci_bundle_confinement_matches_own_runtime),
         cmocka_unit_test(lxc_config_confinement_matches_own_runtime),
         cmocka_unit_test(seccomp_profile_enforced),
+        cmocka_unit_test(memstat_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

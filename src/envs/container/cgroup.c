@@ -13,6 +13,12 @@
 
 #define CG_ROOT "/sys/fs/cgroup"
 
+/* v2: the --host-mem cgroup ("/NAME") every later cgroup of this run is
+ * made under, "" = the root. Set by cgroup_host_mem before any tenant
+ * exists, cleared by cgroup_leave; tenants read it (in parallel threads
+ * too) only while it stands still. */
+static char v2_parent[256];
+
 int cgroup_is_v2(void)
 {
     struct statfs sf;
@@ -105,9 +111,13 @@ static void own_path(const char *ctrl, char *out, size_t len)
 
 static int make_dir(struct cgroup *cg, const char *path, struct journal *j, struct err *e)
 {
+    size_t n = strlen(path);
+    if (n >= sizeof(cg->dirs[0]) || cg->ndirs >= CG_MAX_DIRS)
+        return err_set(e, ERR_FAIL, "cgroup: %s: %.200s",
+                       n >= sizeof(cg->dirs[0]) ? "path too long" : "too many directories", path);
     if (journal_add(j, "cgroup", path, e) < 0) return -1; /* write-ahead */
     if (mkdir(path, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "cgroup: mkdir %s", path);
-    snprintf(cg->dirs[cg->ndirs++], sizeof(cg->dirs[0]), "%s", path);
+    memcpy(cg->dirs[cg->ndirs++], path, n + 1);
     return 0;
 }
 
@@ -170,7 +180,7 @@ static int create_v2(struct cgroup *cg, const char *name, const struct cg_limits
      * controllers (the "no internal processes" rule). */
     if (write_str(CG_ROOT, "cgroup.subtree_control", "+cpuset +cpu +memory +pids", e) < 0)
         return -1;
-    snprintf(dir, sizeof(dir), CG_ROOT "/%s", name);
+    snprintf(dir, sizeof(dir), CG_ROOT "%s/%s", v2_parent, name);
     if (make_dir(cg, dir, j, e) < 0) return -1;
     snprintf(cg->mem_dir, sizeof(cg->mem_dir), "%s", dir);
     snprintf(cg->cpu_dir, sizeof(cg->cpu_dir), "%s", dir);
@@ -186,16 +196,44 @@ static int create_v2(struct cgroup *cg, const char *name, const struct cg_limits
     return 0;
 }
 
+/* v2's --host-mem: "no internal processes" means the limited parent
+ * cannot hold isobench itself once it delegates controllers to the
+ * tenants' cgroups, so isobench moves into a leaf of it (NAME/isobench)
+ * and every later cgroup is made beside that leaf (v2_parent). Its own
+ * cgroup before is kept in cg->home for cgroup_leave. */
+static int host_mem_v2(struct cgroup *cg, const char *name, uint64_t limit, struct journal *j,
+                       struct err *e)
+{
+    char dir[1000], leaf[1024], buf[32];
+    own_path(NULL, cg->home, sizeof(cg->home));
+    if (write_str(CG_ROOT, "cgroup.subtree_control", "+cpuset +cpu +memory +pids", e) < 0)
+        return -1;
+    snprintf(dir, sizeof(dir), CG_ROOT "/%s", name);
+    if (make_dir(cg, dir, j, e) < 0) return -1;
+    snprintf(cg->mem_dir, sizeof(cg->mem_dir), "%s", dir);
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)limit);
+    if (write_str(dir, "memory.max", buf, e) < 0 ||
+        write_str(dir, "cgroup.subtree_control", "+cpuset +cpu +memory +pids", e) < 0)
+        return -1;
+    snprintf(leaf, sizeof(leaf), "%s/isobench", dir); /* dir < 1000: it fits */
+    if (make_dir(cg, leaf, j, e) < 0) return -1;
+    snprintf(buf, sizeof(buf), "%d", (int)getpid());
+    if (write_str(leaf, "cgroup.procs", buf, e) < 0) return -1;
+    snprintf(v2_parent, sizeof(v2_parent), "/%s", name);
+    return 0;
+}
+
 int cgroup_host_mem(struct cgroup *cg, const char *name, uint64_t limit, struct journal *j,
                     struct err *e)
 {
     memset(cg, 0, sizeof(*cg));
-    if (cgroup_is_v2())
-        return err_set(
-            e, ERR_USAGE,
-            "--host-mem needs cgroup v1 here so far (on v2 isobench's cgroups sit at the "
-            "root, outside any parent)");
     char own[256], dir[1024], buf[32];
+    if (cgroup_is_v2()) {
+        cg->v2 = 1;
+        if (strlen(name) + 2 > sizeof(v2_parent))
+            return err_set(e, ERR_USAGE, "--host-mem: cgroup name too long");
+        return host_mem_v2(cg, name, limit, j, e);
+    }
     own_path("memory", own, sizeof(own));
     snprintf(dir, sizeof(dir), CG_ROOT "/memory%s%s%s", own, strcmp(own, "/") ? "/" : "", name);
     if (make_dir(cg, dir, j, e) < 0) return -1;
@@ -210,6 +248,12 @@ int cgroup_leave(const struct cgroup *cg, struct err *e)
 {
     char buf[32];
     snprintf(buf, sizeof(buf), "%d", (int)getpid());
+    if (cg->v2) { /* back where it was: the parent holds no process on v2 */
+        char home[1200];
+        v2_parent[0] = '\0';
+        snprintf(home, sizeof(home), CG_ROOT "%s", strcmp(cg->home, "/") ? cg->home : "");
+        return cg->ndirs ? write_str(home[0] ? home : CG_ROOT, "cgroup.procs", buf, e) : 0;
+    }
     for (int i = 0; i < cg->ndirs; i++) {
         char parent[1024];
         snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(cg->dirs[i], '/') - cg->dirs[i]),
@@ -242,7 +286,7 @@ int cgroup_create_acct(struct cgroup *cg, const char *name, struct journal *j, s
     cg->v2 = cgroup_is_v2();
     char dir[1024], own[256];
     if (cg->v2) {
-        snprintf(dir, sizeof(dir), CG_ROOT "/%s", name);
+        snprintf(dir, sizeof(dir), CG_ROOT "%s/%s", v2_parent, name);
     } else {
         const char *ctrl = cpuacct_apart() ? "cpuacct" : "cpu";
         own_path(ctrl, own, sizeof(own));
@@ -251,6 +295,57 @@ int cgroup_create_acct(struct cgroup *cg, const char *name, struct journal *j, s
     }
     if (make_dir(cg, dir, j, e) < 0) return -1;
     snprintf(cg->cpu_dir, sizeof(cg->cpu_dir), "%s", dir);
+    if (cg->v2) { /* memory.stat there when the root delegates memory */
+        snprintf(cg->mem_dir, sizeof(cg->mem_dir), "%s", dir);
+        return 0;
+    }
+    /* v1: a memory directory too (no limit), so the tenant's faults and
+     * swap are its own; under --host-mem it nests in that cgroup */
+    own_path("memory", own, sizeof(own));
+    snprintf(dir, sizeof(dir), CG_ROOT "/memory%s%s%s", own, strcmp(own, "/") ? "/" : "", name);
+    if (make_dir(cg, dir, j, e) < 0) return -1;
+    snprintf(cg->mem_dir, sizeof(cg->mem_dir), "%s", dir);
+    return 0;
+}
+
+int cgroup_memstat_parse(const char *text, int v2, struct cg_memcount *c)
+{
+    memset(c, 0, sizeof(*c));
+    int have = 0;
+    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        char key[64];
+        unsigned long long v;
+        if (sscanf(l, "%63s %llu", key, &v) != 2) continue;
+        if (!strcmp(key, v2 ? "pgmajfault" : "total_pgmajfault")) {
+            c->major_faults = v;
+            have |= 1;
+        } else if (!v2 && !strcmp(key, "total_swap")) {
+            c->swap_bytes = v;
+            have |= 2;
+        } else if (v2 && !strcmp(key, "pswpin")) {
+            c->swap_in = v;
+            c->has_swap_io = 1;
+        } else if (v2 && !strcmp(key, "pswpout")) {
+            c->swap_out = v;
+        }
+    }
+    return (have & 1) && (v2 || (have & 2)) ? 0 : -1;
+}
+
+int cgroup_memcount_read(const char *mem_dir, struct cg_memcount *c)
+{
+    char path[1200], buf[8192];
+    int v2 = cgroup_is_v2();
+    snprintf(path, sizeof(path), "%s/memory.stat", mem_dir);
+    if (!mem_dir[0] || util_read_file(path, buf, sizeof(buf)) < 0 ||
+        cgroup_memstat_parse(buf, v2, c) < 0)
+        return -1;
+    if (v2) { /* swapped-out bytes: a file of its own on v2 */
+        char sw[64];
+        snprintf(path, sizeof(path), "%s/memory.swap.current", mem_dir);
+        if (util_read_file(path, sw, sizeof(sw)) < 0) return -1;
+        c->swap_bytes = strtoull(sw, NULL, 10);
+    }
     return 0;
 }
 

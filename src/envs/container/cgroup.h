@@ -25,6 +25,7 @@ struct cgroup {
     int ndirs;
     char mem_dir[1024]; /* where memory usage is read */
     char cpu_dir[1024]; /* where CPU usage is read (v1 cpuacct; v2 the cgroup) */
+    char home[512];     /* v2 --host-mem: this process's cgroup before it moved */
 };
 
 /* 1 if /sys/fs/cgroup is cgroup2, else 0 (v1 or hybrid). */
@@ -37,14 +38,18 @@ int cgroup_check(const struct cg_limits *l, struct err *e);
 int cgroup_create(struct cgroup *cg, const char *name, const struct cg_limits *l, struct journal *j,
                   struct err *e);
 
-/* --host-mem (v1): a memory cgroup `name` under this process's own with
- * limit bytes (swap not limited), journaled, and this process moved into
- * it, so every tenant made after - a container's cgroups nest under it, a
- * native agent or QEMU inherits it - shares the limit. ERR_USAGE on v2. */
+/* --host-mem: a memory cgroup `name` with limit bytes (swap not
+ * limited), journaled, and this process moved into it, so every tenant
+ * made after - a container's cgroups nest under it, a native agent or
+ * QEMU inherits it - shares the limit. v1: under this process's own
+ * memory cgroup. v2: under the root, with the controllers delegated, this
+ * process in its leaf `name`/isobench, and every later cgroup of the
+ * process made in `name` (the no-internal-processes rule). */
 int cgroup_host_mem(struct cgroup *cg, const char *name, uint64_t limit, struct journal *j,
                     struct err *e);
-/* Moves this process back to the parent of each of cg's directories
- * (before the journal's unwind kills what is left in them). */
+/* Moves this process back (v1: to the parent of each of cg's
+ * directories; v2: to its cgroup before) - before the journal's unwind
+ * kills what is left in them. */
 int cgroup_leave(const struct cgroup *cg, struct err *e);
 
 /* Journals the directory rel (relative to each hierarchy's root: every
@@ -59,9 +64,9 @@ int cgroup_journal_at(const char *rel, struct journal *j, struct err *e);
 int cgroup_attach(const struct cgroup *cg, pid_t pid, struct err *e);
 
 /* An accounting cgroup: no limits, only what is needed to read the CPU
- * time of its processes (v1: a cpuacct directory; v2: a plain child of
- * the root). For environments that isolate nothing but must be measured
- * like the others (native's agents, the VM's QEMU). Journaled. */
+ * time and memory counters of its processes (v1: a cpuacct and a memory
+ * directory; v2: a plain child of the root). For environments that isolate nothing but must be
+ * measured like the others (native's agents, the VM's QEMU). Journaled. */
 int cgroup_create_acct(struct cgroup *cg, const char *name, struct journal *j, struct err *e);
 
 /* Where the CPU time of the cgroup's processes (and, for a VM, its vhost
@@ -78,6 +83,22 @@ int cgroup_cpu_src_of_pid(int pid, char *src, size_t len);
  * place): v2's "0::PATH" or v1's cpuacct line; -1 when there is none or
  * it is the root. */
 int cgroup_cpu_rel(char *text, int v2, char *rel, size_t len);
+
+/* A memory cgroup's counters: major faults (events, cumulative), bytes
+ * swapped out now, and on v2 kernels that count them (6.12+) the pages
+ * swapped in and out (cumulative; has_swap_io 0 where they are not). */
+struct cg_memcount {
+    uint64_t major_faults, swap_bytes, swap_in, swap_out;
+    int has_swap_io;
+};
+
+/* From a memory.stat text: v1's hierarchical total_pgmajfault and
+ * total_swap, v2's pgmajfault (pswpin/pswpout when present; v2's swap
+ * bytes come from memory.swap.current). -1 when a needed key is absent. */
+int cgroup_memstat_parse(const char *text, int v2, struct cg_memcount *c);
+
+/* The counters of the memory cgroup at mem_dir (-1: none, or unreadable). */
+int cgroup_memcount_read(const char *mem_dir, struct cg_memcount *c);
 
 /* Current memory charged to the cgroup, bytes (0 if unknown). */
 uint64_t cgroup_memory(const struct cgroup *cg);
