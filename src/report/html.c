@@ -20,7 +20,7 @@ static const char style[] =
     "page-break-inside:avoid}figcaption{font-size:90%;color:#444}"
     "pre{overflow-x:auto}@media print{body{max-width:none}pre{white-space:pre-wrap}}";
 
-static int env_emulated(const struct run_view *rv, int j)
+int report_env_emulated(const struct run_view *rv, int j)
 {
     const char *l = kv_get(&rv->env_facts[j], "label");
     return l && strstr(l, "EMULATED");
@@ -71,7 +71,7 @@ void report_html_head(const struct run_view *rv, FILE *out)
         svg_text(out, rv->envs[j]);
         fputs("</b>", out);
         if (l) {
-            fprintf(out, ": <span%s>", env_emulated(rv, j) ? " class=\"warn\"" : "");
+            fprintf(out, ": <span%s>", report_env_emulated(rv, j) ? " class=\"warn\"" : "");
             svg_text(out, l);
             fputs("</span>", out);
         }
@@ -90,8 +90,7 @@ static void html_num(char *buf, size_t len, double v, const struct interval *iv)
         snprintf(buf, len, "%.4g", v);
 }
 
-/* One metric: its chart and, beside it, its numbers. */
-static void html_row(const struct report *rep, const struct report_row *r, FILE *out)
+void report_html_metric(const struct report *rep, const struct report_row *r, FILE *out)
 {
     const struct run_view *rv = rep->rv;
     struct svg_bar bars[LIM_ENVS];
@@ -105,9 +104,9 @@ static void html_row(const struct report *rep, const struct report_row *r, FILE 
                                    .lo = c->s.ci.level > 0 ? c->s.ci.lo : 1,
                                    .hi = c->s.ci.level > 0 ? c->s.ci.hi : 0,
                                    .na = c->n == 0,
-                                   .note = na                    ? "n/a"
-                                           : env_emulated(rv, j) ? "emulated"
-                                                                 : NULL};
+                                   .note = na                           ? "n/a"
+                                           : report_env_emulated(rv, j) ? "emulated"
+                                                                        : NULL};
     }
     fputs("<figure>\n", out);
     svg_bars(out, title, r->unit, better_str(r->better), bars, rv->nenv);
@@ -192,6 +191,8 @@ static int html_emit(const struct report *rep, FILE *out, struct err *e)
     (void)e;
     const struct run_view *rv = rep->rv;
     report_html_head(rv, out);
+    report_figures_html(rep, out);
+    html_paper(rep, out);
     fputs("<h2>Results</h2>\n<p class=\"note\">Each bar is the median over the repetitions, its "
           "whisker the distribution-free interval of the median; the tables give the level that "
           "interval reaches (95 % needs 6 repetitions) and the overhead against native: the "
@@ -209,7 +210,7 @@ static int html_emit(const struct report *rep, FILE *out, struct err *e)
                 fputs("</p>\n", out);
             }
         for (int i = 0; i < rep->nrows; i++)
-            if (rep->rows[i].wl == w) html_row(rep, &rep->rows[i], out);
+            if (rep->rows[i].wl == w) report_html_metric(rep, &rep->rows[i], out);
         for (int i = 0; i < rv->nna; i++)
             if (rv->na[i].wl == w) {
                 fputs("<p class=\"note\">n/a on ", out);
@@ -228,7 +229,6 @@ static int html_emit(const struct report *rep, FILE *out, struct err *e)
                 fputs("</p>\n", out);
             }
     }
-    html_paper(rep, out);
     if (rep->native < 0) fputs("<p>No native environment in this run: no overhead.</p>\n", out);
     fputs("</body></html>\n", out);
     return 0;

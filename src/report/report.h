@@ -119,4 +119,18 @@ REPORT_LIST(X)
 extern const struct reporter *const reporters[];
 const struct reporter *reporter_find(const char *name);
 
+/* ---- the HTML report's parts (html.c, figures.c) ---- */
+
+/* 1 when environment j's label says it is emulated (TCG). */
+int report_env_emulated(const struct run_view *rv, int j);
+
+/* One metric of the HTML report: its bar chart (a bar per environment
+ * with its interval) and, beside it, the table of its numbers. */
+void report_html_metric(const struct report *rep, const struct report_row *r, FILE *out);
+
+/* The paper's tables and figures, where the run measured their
+ * workloads: Table I-III and Figures 2, 3, 5-13 as charts with their
+ * numbers (figures.c); nothing for a run without any of them. */
+void report_figures_html(const struct report *rep, FILE *out);
+
 #endif

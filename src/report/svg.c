@@ -47,6 +47,118 @@ double svg_nice_max(double v)
     return 10 * p;
 }
 
+/* Line charts: the plot with margins for the axes, the legend below. */
+enum { LX = 70, LW = 520, LTOP = 30, LH = 260, LLEG = 18 };
+
+static double line_x(double x, double xmin, double xmax, int logx)
+{
+    if (logx) {
+        double a = log2(xmin), b = log2(xmax);
+        return LX + (b > a ? (log2(x) - a) / (b - a) : 0.5) * LW;
+    }
+    return LX + (xmax > 0 ? x / xmax : 0) * LW;
+}
+
+void svg_lines(FILE *f, const char *title, const char *xunit, const char *yunit, const char *better,
+               const struct svg_series *s, int ns, int logx)
+{
+    double xmin = INFINITY, xmax = 0, ymax = 0;
+    int points = 0;
+    for (int i = 0; i < ns; i++)
+        for (int k = 0; k < s[i].n; k++) {
+            double y = s[i].lo[k] <= s[i].hi[k] && s[i].hi[k] > s[i].y[k] ? s[i].hi[k] : s[i].y[k];
+            if (!isfinite(s[i].x[k]) || !isfinite(y) || (logx && s[i].x[k] <= 0)) continue;
+            points++;
+            if (s[i].x[k] < xmin) xmin = s[i].x[k];
+            if (s[i].x[k] > xmax) xmax = s[i].x[k];
+            if (y > ymax) ymax = y;
+        }
+    if (!logx) xmax = svg_nice_max(xmax);
+    double ymx = svg_nice_max(ymax);
+    int h = LTOP + LH + 44 + LLEG * ns, w = LX + LW + 30;
+    fprintf(f,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"%d\" height=\"%d\" "
+            "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\"><title>",
+            w, h, w, h);
+    svg_text(f, title);
+    fputs("</title>\n<text x=\"4\" y=\"18\" font-weight=\"bold\">", f);
+    svg_text(f, title);
+    fputs("</text>\n", f);
+    if (!points) {
+        fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#900\">no value measured</text></svg>\n", LX,
+                LTOP + LH / 2);
+        return;
+    }
+    for (int t = 0; t <= 4; t++) { /* y grid */
+        double y = LTOP + LH - LH * t / 4.0;
+        fprintf(f,
+                "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
+                LX, y, LX + LW, y, LX - 4, y + 4, ymx * t / 4.0);
+    }
+    if (logx) { /* a tick per power of two in range */
+        for (double x = exp2(floor(log2(xmin))); x <= xmax * 1.0001; x *= 2) {
+            if (x < xmin * 0.9999) continue;
+            double px = line_x(x, xmin, xmax, 1);
+            fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%g</text>\n", px,
+                    LTOP + LH + 14, x);
+        }
+    } else {
+        for (int t = 0; t <= 4; t++)
+            fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%g</text>\n",
+                    LX + LW * t / 4.0, LTOP + LH + 14, xmax * t / 4.0);
+    }
+    fprintf(f,
+            "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000\"/>"
+            "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000\"/>\n",
+            LX, LTOP, LX, LTOP + LH, LX, LTOP + LH, LX + LW, LTOP + LH);
+    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", LX + LW / 2, LTOP + LH + 30);
+    svg_text(f, xunit);
+    fprintf(f,
+            "%s</text>\n<text x=\"12\" y=\"%d\" transform=\"rotate(-90 12 %d)\" "
+            "text-anchor=\"middle\">",
+            logx ? " (log scale)" : "", LTOP + LH / 2, LTOP + LH / 2);
+    svg_text(f, yunit);
+    fprintf(f, " (%s is better)</text>\n", better);
+    for (int i = 0; i < ns; i++) {
+        const struct svg_series *sr = &s[i];
+        const char *c = svg_colour(sr->colour);
+        fprintf(f, "<g class=\"series\"><polyline fill=\"none\" stroke=\"%s\" points=\"", c);
+        for (int k = 0; k < sr->n; k++)
+            if (isfinite(sr->x[k]) && isfinite(sr->y[k]) && (!logx || sr->x[k] > 0))
+                fprintf(f, "%.1f,%.1f ", line_x(sr->x[k], xmin, xmax, logx),
+                        LTOP + LH - sr->y[k] / ymx * LH);
+        fputs("\"/>\n", f);
+        for (int k = 0; k < sr->n; k++) {
+            if (!isfinite(sr->x[k]) || !isfinite(sr->y[k]) || (logx && sr->x[k] <= 0)) continue;
+            double px = line_x(sr->x[k], xmin, xmax, logx), py = LTOP + LH - sr->y[k] / ymx * LH;
+            fprintf(f,
+                    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%g, %g</title>"
+                    "</circle>\n",
+                    px, py, c, sr->x[k], sr->y[k]);
+            if (sr->lo[k] <= sr->hi[k]) /* the interval */
+                fprintf(f,
+                        "<line class=\"ci\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                        "stroke=\"%s\"/>\n",
+                        px, LTOP + LH - sr->lo[k] / ymx * LH, px, LTOP + LH - sr->hi[k] / ymx * LH,
+                        c);
+        }
+        int ly = LTOP + LH + 44 + LLEG * i;
+        fprintf(f,
+                "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"4\" fill=\"%s\"/>"
+                "<text x=\"%d\" y=\"%d\">",
+                LX, ly - 6, c, LX + 20, ly);
+        svg_text(f, sr->label);
+        if (sr->note) {
+            fputs(" (", f);
+            svg_text(f, sr->note);
+            fputc(')', f);
+        }
+        fputs("</text></g>\n", f);
+    }
+    fputs("</svg>\n", f);
+}
+
 /* Geometry: a label column, the plot, a row per bar. */
 enum { LABEL_W = 260, PLOT_W = 420, ROW_H = 26, TOP = 30, AXIS_H = 40 };
 

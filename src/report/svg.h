@@ -21,6 +21,24 @@ struct svg_bar {
 void svg_bars(FILE *f, const char *title, const char *unit, const char *better,
               const struct svg_bar *bars, int n);
 
+/* One line of a line chart: an environment's points (x ascending for a
+ * sweep; any order for a curve such as throughput against latency), each
+ * with its interval (lo > hi: none), in the colour of environment
+ * `colour`. */
+struct svg_series {
+    const char *label, *note; /* note: "emulated", or NULL */
+    int colour;
+    int n;
+    const double *x, *y, *lo, *hi;
+};
+
+/* Writes one line chart: both axes from 0 to a nice maximum (x on a log2
+ * scale when logx: client and thread counts double), the units on the
+ * axes, "better" on the y axis, a polyline with a dot and an error bar
+ * per point, and a legend. A chart without a point says so. */
+void svg_lines(FILE *f, const char *title, const char *xunit, const char *yunit, const char *better,
+               const struct svg_series *s, int ns, int logx);
+
 /* The colour of environment i, as "#rrggbb". */
 const char *svg_colour(int i);
 

@@ -58,6 +58,9 @@ req=$(page_requests "$dir/net.json") || bad "cannot read the NetLog"
 sed 's|<body>|<body><img src="http://192.0.2.1/x.png">|' "$dir/run.html" >"$dir/leak.html"
 chromium_run --log-net-log="$dir/leak.json" --dump-dom "file://$dir/leak.html" >/dev/null 2>&1
 page_requests "$dir/leak.json" | grep -q '^http://192.0.2.1/x.png$' || bad "a page that fetches an image was not caught"
+# The paper's layout for what this run measured (stream): Tables I and II.
+grep -q "Table I: results of CPU- and memory-bound benchmarks" "$dir/dom.html" &&
+    grep -q "Table II: STREAM components" "$dir/dom.html" || bad "the rendered page lacks Tables I and II"
 # A console message is logged as CONSOLE(line) "text"; the page has no
 # script, so any error there is the page's fault.
 if grep -h 'CONSOLE' "$dir/dom.log" "$dir/shot.log" | grep -qi 'error'; then

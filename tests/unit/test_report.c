@@ -259,6 +259,61 @@ static void svg_chart(void **state)
     assert_true(svg_nice_max(0) == 1);
 }
 
+/* The line writer: a polyline per series, a dot per point, an error bar
+ * per interval only, names escaped, log2 ticks for a sweep, both units
+ * and the direction on the axes, the y axis to a round number; a chart
+ * with no finite point says so instead of drawing. */
+static void svg_line_chart(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    const double x[] = {1, 2, 4, 8}, y[] = {10, 20, 30, 45}, lo[] = {9, 1, 29, 44},
+                 hi[] = {11, 0, 31, 46}, y2[] = {5, NAN, 7, 8};
+    const struct svg_series s[] = {
+        {.label = "native", .colour = 0, .n = 4, .x = x, .y = y, .lo = lo, .hi = hi},
+        {.label = "vm:<t>&",
+         .note = "emulated",
+         .colour = 1,
+         .n = 4,
+         .x = x,
+         .y = y2,
+         .lo = lo,
+         .hi = hi},
+    };
+    svg_lines(f, "redis <rps>", "clients", "req/s", "higher", s, 2, 1);
+    fclose(f);
+    assert_ptr_equal(strstr(buf, "<svg xmlns=\"http://www.w3.org/2000/svg\""), buf);
+    assert_non_null(strstr(buf, "redis &lt;rps&gt;"));
+    assert_non_null(strstr(buf, "clients (log scale)"));
+    assert_non_null(strstr(buf, "req/s (higher is better)"));
+    assert_non_null(strstr(buf, "vm:&lt;t&gt;&amp; (emulated)"));
+    assert_null(strstr(buf, "<t>"));
+    int dots = 0, ci = 0, lines = 0;
+    for (const char *p = buf; (p = strstr(p, "<circle")); p++)
+        dots++;
+    for (const char *p = buf; (p = strstr(p, "class=\"ci\"")); p++)
+        ci++;
+    for (const char *p = buf; (p = strstr(p, "<polyline")); p++)
+        lines++;
+    assert_int_equal(lines, 2);
+    assert_int_equal(dots, 7);                  /* the NaN point is left out */
+    assert_int_equal(ci, 6);                    /* 3 each: the second point has none (lo > hi) */
+    assert_non_null(strstr(buf, ">8</text>"));  /* the last power of two */
+    assert_non_null(strstr(buf, ">50</text>")); /* 46 rounds up to 50 */
+    free(buf);
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    const double none[] = {NAN};
+    const struct svg_series e1 = {.label = "x", .n = 1, .x = x, .y = none, .lo = lo, .hi = hi};
+    svg_lines(f, "empty", "threads", "trans/s", "higher", &e1, 1, 1);
+    fclose(f);
+    assert_non_null(strstr(buf, "no value measured"));
+    assert_null(strstr(buf, "<polyline"));
+    free(buf);
+}
+
 /* html and markdown render the same cells as the table. */
 static void html_and_markdown(void **state)
 {
@@ -275,6 +330,11 @@ static void html_and_markdown(void **state)
     assert_non_null(strstr(h, "<svg"));
     assert_non_null(strstr(h, "+20.0 [+19.8, +20.2]"));
     assert_non_null(strstr(h, "it broke, &quot;badly&quot;"));
+    /* the paper's layout for what the run measured: STREAM's tables only */
+    assert_non_null(strstr(h, "Table I: results of CPU- and memory-bound benchmarks"));
+    assert_non_null(strstr(h, "Table II: STREAM components"));
+    assert_null(strstr(h, "Table III"));
+    assert_null(strstr(h, "Figure 8"));
     free(h);
     char *m = render(&reporter_markdown, &rep);
     char cell[160];
@@ -425,6 +485,7 @@ int main(void)
         cmocka_unit_test(json_escapes),
         cmocka_unit_test(svg_chart),
         cmocka_unit_test(html_and_markdown),
+        cmocka_unit_test(svg_line_chart),
         cmocka_unit_test(paper_roles),
         cmocka_unit_test(unreported_is_not_failed),
         cmocka_unit_test(paper_verdicts),
