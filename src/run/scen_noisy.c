@@ -180,6 +180,14 @@ static int noisy_step(struct scen_run *r, int v, int a, int w, const char *step,
                                     .wl = p->wl[w],
                                     .opts = p->wlopts[w],
                                     .delay_s = delay};
+        /* sliced, the client half sits on the victim's first CPU (the
+         * victim is slot 0: CPUs from 0), never on the aggressor's: the
+         * loss is then the victim's, not its measuring client's */
+        int pinnable = 0;
+        for (const struct wl_opt *o = p->wl[w]->opts; o && o->name; o++)
+            pinnable |= !strcmp(o->name, "cpu-client");
+        if (p->slice.cpus && pinnable && kv_set(&jobs[n].opts, "cpu-client", "low", e) < 0)
+            return -1;
         n++;
     }
     if (scen_run_jobs(r, jobs, n, e) < 0) {
