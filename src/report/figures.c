@@ -44,7 +44,7 @@ static void fig_cell_text(FILE *out, const char *s)
     fputs("</td>", out);
 }
 
-/* One table cell pair for row r, environment j: "median [lo, hi]" and the
+/* The table cell of row r, environment j: "median [lo, hi]" over the
  * overhead with its interval; why not where there is none. */
 static void fig_cells(const struct report *rep, const struct report_row *r, int j, FILE *out)
 {
@@ -63,25 +63,22 @@ static void fig_cells(const struct report *rep, const struct report_row *r, int 
                  c->ov.within_noise ? " ~" : "");
     else if (c->has_overhead)
         snprintf(ov, sizeof(ov), "%+.1f%%", c->ov.pct);
-    fig_cell_text(out, v);
-    fig_cell_text(out, ov);
+    fputs("<td>", out);
+    svg_text(out, v);
+    fputs("<br><span class=\"note\">", out);
+    svg_text(out, ov);
+    fputs("</span></td>", out);
 }
 
-/* The environments' header cells, then (after the row's end and `lead`
- * empty cells) a second row naming each pair's columns. */
-static void fig_env_head(const struct run_view *rv, int lead, FILE *out)
+/* The environments' header cells, and the row's end. */
+static void fig_env_head(const struct run_view *rv, FILE *out)
 {
     for (int j = 0; j < rv->nenv; j++) {
-        fputs("<th colspan=\"2\">", out);
+        fputs("<th>", out);
         svg_text(out, rv->envs[j]);
         if (report_env_emulated(rv, j)) fputs(" (emulated)", out);
         fputs("</th>", out);
     }
-    fputs("</tr>\n<tr>", out);
-    for (int i = 0; i < lead; i++)
-        fputs("<th></th>", out);
-    for (int j = 0; j < rv->nenv; j++)
-        fputs("<th>median [interval]</th><th>vs native</th>", out);
     fputs("</tr>\n", out);
 }
 
@@ -98,16 +95,18 @@ static void fig_table(const struct report *rep, FILE *out, const char *title, co
     svg_text(out, title);
     fputs("</h3>\n<p class=\"note\">", out);
     svg_text(out, caption);
-    fputs("</p>\n<table><tr><th>benchmark</th><th>unit</th>", out);
-    fig_env_head(rep->rv, 2, out);
+    fputs("</p>\n<table class=\"fig\"><tr><th>benchmark<br><span class=\"note\">median "
+          "[interval]<br>vs native [interval]</span></th>",
+          out);
+    fig_env_head(rep->rv, out);
     for (int i = 0; i < n; i++) {
         int r = fig_row(rep, items[i][0], items[i][1]);
         if (r < 0) continue;
         const struct report_row *row = &rep->rows[r];
         fputs("<tr>", out);
-        fig_cell_text(out, items[i][2]);
-        char u[96];
-        snprintf(u, sizeof(u), "%s, %s is better", row->unit, better_str(row->better));
+        char u[160];
+        snprintf(u, sizeof(u), "%s (%s, %s is better)", items[i][2], row->unit,
+                 better_str(row->better));
         fig_cell_text(out, u);
         for (int j = 0; j < rep->rv->nenv; j++)
             fig_cells(rep, row, j, out);
@@ -225,8 +224,10 @@ static void fig_lines(const struct report *rep, FILE *out, const char *title, co
     svg_text(out, caption);
     fputs("</p>\n<figure>\n", out);
     svg_lines(out, title, xunit, ylabel, better_str(r0->better), s, rv->nenv, xfmt == NULL);
-    fputs("<figcaption><table><tr><th>metric</th>", out);
-    fig_env_head(rv, 1, out);
+    fputs("<figcaption><table class=\"fig\"><tr><th>metric<br><span class=\"note\">median "
+          "[interval]<br>vs native [interval]</span></th>",
+          out);
+    fig_env_head(rv, out);
     for (int k = 0; k < n; k++) {
         for (int which = 0; which < (xfmt && xrow[k] >= 0 ? 2 : 1); which++) {
             const struct report_row *row = &rep->rows[which ? xrow[k] : yrow[k]];

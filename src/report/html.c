@@ -18,7 +18,8 @@ static const char style[] =
     "text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
     ".warn{color:#900;font-weight:bold}.note{color:#555}figure{margin:1em 0;"
     "page-break-inside:avoid}figcaption{font-size:90%;color:#444}"
-    "pre{overflow-x:auto}@media print{body{max-width:none}pre{white-space:pre-wrap}}";
+    "pre{overflow-x:auto}table.fig td,table.fig th{font-size:90%}"
+    "@media print{body{max-width:none}pre{white-space:pre-wrap}}";
 
 int report_env_emulated(const struct run_view *rv, int j)
 {
