@@ -275,8 +275,8 @@ static void *up_main(void *arg)
     if (write(u->done_fd, "x", 1) < 0) { /* a pipe of ours: cannot fail */
     }
     char c;
-    while (rc == 0 && (read(keep, &c, 1) > 0 || errno == EINTR)) {
-    }
+    for (ssize_t k = 1; rc == 0 && (k > 0 || (k < 0 && errno == EINTR));)
+        k = read(keep, &c, 1); /* until EOF; errno only after a failed read */
     close(keep);
     return NULL;
 }
