@@ -47,6 +47,30 @@ double svg_nice_max(double v)
     return 10 * p;
 }
 
+/* An environment's name and, in brackets, its note ("emulated"). */
+static void svg_label(FILE *f, const char *label, const char *note)
+{
+    svg_text(f, label);
+    if (note) {
+        fputs(" (", f);
+        svg_text(f, note);
+        fputc(')', f);
+    }
+}
+
+/* The <svg> element's opening, its title and the title drawn at the top. */
+static void svg_open(FILE *f, int w, int h, const char *title)
+{
+    fprintf(f,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"%d\" height=\"%d\" "
+            "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\"><title>",
+            w, h, w, h);
+    svg_text(f, title);
+    fputs("</title>\n<text x=\"4\" y=\"18\" font-weight=\"bold\">", f);
+    svg_text(f, title);
+    fputs("</text>\n", f);
+}
+
 /* Line charts: the plot with margins for the axes, the legend below. */
 enum { LX = 70, LW = 520, LTOP = 30, LH = 260, LLEG = 18 };
 
@@ -75,15 +99,7 @@ void svg_lines(FILE *f, const char *title, const char *xunit, const char *yunit,
         }
     if (!logx) xmax = svg_nice_max(xmax);
     double ymx = svg_nice_max(ymax);
-    int h = LTOP + LH + 44 + LLEG * ns, w = LX + LW + 30;
-    fprintf(f,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"%d\" height=\"%d\" "
-            "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\"><title>",
-            w, h, w, h);
-    svg_text(f, title);
-    fputs("</title>\n<text x=\"4\" y=\"18\" font-weight=\"bold\">", f);
-    svg_text(f, title);
-    fputs("</text>\n", f);
+    svg_open(f, LX + LW + 30, LTOP + LH + 44 + LLEG * ns, title);
     if (!points) {
         fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#900\">no value measured</text></svg>\n", LX,
                 LTOP + LH / 2);
@@ -148,12 +164,7 @@ void svg_lines(FILE *f, const char *title, const char *xunit, const char *yunit,
                 "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"4\" fill=\"%s\"/>"
                 "<text x=\"%d\" y=\"%d\">",
                 LX, ly - 6, c, LX + 20, ly);
-        svg_text(f, sr->label);
-        if (sr->note) {
-            fputs(" (", f);
-            svg_text(f, sr->note);
-            fputc(')', f);
-        }
+        svg_label(f, sr->label, sr->note);
         fputs("</text></g>\n", f);
     }
     fputs("</svg>\n", f);
@@ -173,16 +184,7 @@ void svg_bars(FILE *f, const char *title, const char *unit, const char *better,
         if (v > top) top = v;
     }
     double max = svg_nice_max(top);
-    int h = TOP + n * ROW_H + AXIS_H, w = LABEL_W + PLOT_W + 40;
-    fprintf(f,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"%d\" height=\"%d\" "
-            "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\"><title>",
-            w, h, w, h);
-    svg_text(f, title);
-    fputs("</title>\n", f);
-    fprintf(f, "<text x=\"4\" y=\"18\" font-weight=\"bold\">");
-    svg_text(f, title);
-    fputs("</text>\n", f);
+    svg_open(f, LABEL_W + PLOT_W + 40, TOP + n * ROW_H + AXIS_H, title);
     for (int t = 0; t <= 4; t++) { /* grid and tick labels */
         double x = LABEL_W + PLOT_W * t / 4.0;
         fprintf(f,
@@ -198,12 +200,7 @@ void svg_bars(FILE *f, const char *title, const char *unit, const char *better,
         const struct svg_bar *b = &bars[i];
         int y = TOP + i * ROW_H;
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", LABEL_W - 6, y + 17);
-        svg_text(f, b->label);
-        if (b->note) {
-            fputs(" (", f);
-            svg_text(f, b->note);
-            fputc(')', f);
-        }
+        svg_label(f, b->label, b->note);
         fputs("</text>\n", f);
         if (b->na) {
             fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#900\">n/a</text>\n", LABEL_W + 4, y + 17);
