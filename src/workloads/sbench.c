@@ -1,5 +1,6 @@
 #include "workloads/sbench.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,6 +43,9 @@ int sbench_parse(const char *out, struct sbench_report *r, struct err *e)
     if (ig && sscanf(ig, " %llu", &n) == 1) r->ignored_errors = n;
     if (rc && sscanf(rc, " %llu", &n) == 1) r->reconnects = n;
     if (r->transactions == 0) return err_set(e, ERR_FAIL, "sysbench: no transaction completed");
+    if (!isfinite(r->tps) || r->tps < 0 || !isfinite(r->lat_avg_ms) || r->lat_avg_ms < 0 ||
+        !isfinite(r->lat_pct_ms) || r->lat_pct_ms < 0) /* "8e312" overflows to inf */
+        return err_set(e, ERR_FAIL, "sysbench: a rate or latency in its report is not a number");
     return 0;
 }
 

@@ -67,6 +67,12 @@ static void sysbench_failures_named(void **state)
     assert_non_null(strstr(e.msg, "unable to connect to MySQL server"));
     assert_int_equal(sbench_parse("sysbench 1.0.20\nThreads started!\n", &r, &e), -1);
     assert_non_null(strstr(e.msg, "transactions"));
+    /* the fuzzer's find: a rate that overflows to infinity is no number */
+    assert_int_equal(sbench_parse("    transactions: 6 ( 8e312 per sec.)\n    avg: 1.5\n"
+                                  "    95th percentile: 2.0\n",
+                                  &r, &e),
+                     -1);
+    assert_non_null(strstr(e.msg, "not a number"));
     char *noavg = strdup(report);
     *strstr(noavg, "avg:") = 'x';
     assert_int_equal(sbench_parse(noavg, &r, &e), -1);
