@@ -122,11 +122,12 @@ static int noisy_check(struct scenario_plan *p, struct err *e)
 /* A network victim's two halves as one sample, as a plain run stores it:
  * the client's metrics, then the server's prefixed "server." (runner's
  * pair merge), in the server job's reply; a failed half fails it with
- * that half's error. The job then spans the client's time. */
+ * that half's error (the client's first: a server whose client never came
+ * times out after it). The job then spans the client's time. */
 static void noisy_pair(struct scen_job *srv, const struct scen_job *cli)
 {
     struct reply *r = srv->rep, *cr = cli->rep;
-    if (r->ok && !cr->ok) {
+    if (!cr->ok) { /* the measuring half's error, also when the server then timed out */
         r->ok = 0;
         r->err = cr->err;
         err_wrap(&r->err, "client in the peer namespace");
