@@ -110,6 +110,9 @@ static int parse_chunks(struct hresp *h, char *buf, size_t len, const char **why
         const char *nl = memchr(buf + h->raw, '\n', len - h->raw);
         if (!nl) return len - h->raw > 1024 ? (*why = "chunk line too long", -1) : 0;
         size_t n = (size_t)(nl - (buf + h->raw)), next = h->raw + n + 1;
+        /* the same limit when the line came whole: a response's verdict
+         * must not depend on how its bytes were split into reads */
+        if (n > 1024) return *why = "chunk line too long", -1;
         if (n && buf[h->raw + n - 1] == '\r') n--;
         if (h->chunk_left == HP_DATA_END) {
             if (n != 0) return *why = "no CRLF after chunk data", -1;
