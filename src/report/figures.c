@@ -189,7 +189,6 @@ static void fig_lines(const struct report *rep, FILE *out, const char *title, co
     int w = fig_wl(rv, wl), cnt[FIG_POINTS], yrow[FIG_POINTS], xrow[FIG_POINTS];
     int n = w < 0 ? 0 : fig_points(rep, w, pre, ysuf, cnt, yrow);
     if (!n) return;
-    const char *xfmt = xsuf;
     for (int k = 0; k < n; k++) {
         char name[LIM_METRIC_NAME];
         snprintf(name, sizeof(name), "%s%d%s", pre, cnt[k], xsuf ? xsuf : "");
@@ -201,10 +200,10 @@ static void fig_lines(const struct report *rep, FILE *out, const char *title, co
         double *x = buf[j][0], *y = buf[j][1], *lo = buf[j][2], *hi = buf[j][3], *d = buf[j][4];
         for (int k = 0; k < n; k++) {
             fig_point(rep, yrow[k], j, &y[k], &lo[k], &hi[k]);
-            if (xfmt && xrow[k] >= 0)
+            if (xsuf && xrow[k] >= 0)
                 fig_point(rep, xrow[k], j, &x[k], &d[k], &d[k]);
             else
-                x[k] = xfmt ? NAN : cnt[k];
+                x[k] = xsuf ? NAN : cnt[k];
         }
         s[j] = (struct svg_series){.label = rv->envs[j],
                                    .note = report_env_emulated(rv, j) ? "emulated" : NULL,
@@ -223,13 +222,13 @@ static void fig_lines(const struct report *rep, FILE *out, const char *title, co
     fputs("</h3>\n<p class=\"note\">", out);
     svg_text(out, caption);
     fputs("</p>\n<figure>\n", out);
-    svg_lines(out, title, xunit, ylabel, better_str(r0->better), s, rv->nenv, xfmt == NULL);
+    svg_lines(out, title, xunit, ylabel, better_str(r0->better), s, rv->nenv, xsuf == NULL);
     fputs("<figcaption><table class=\"fig\"><tr><th>metric<br><span class=\"note\">median "
           "[interval]<br>vs native [interval]</span></th>",
           out);
     fig_env_head(rv, out);
     for (int k = 0; k < n; k++) {
-        for (int which = 0; which < (xfmt && xrow[k] >= 0 ? 2 : 1); which++) {
+        for (int which = 0; which < (xsuf && xrow[k] >= 0 ? 2 : 1); which++) {
             const struct report_row *row = &rep->rows[which ? xrow[k] : yrow[k]];
             fputs("<tr>", out);
             fig_cell_text(out, row->metric);
