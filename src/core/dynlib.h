@@ -24,9 +24,17 @@ struct lapack_api {
                          const lapack_int *, double *, lapack_int);
     void (*set_num_threads)(int); /* openblas_set_num_threads, NULL if not OpenBLAS */
     char *(*get_config)(void);    /* openblas_get_config, NULL if not OpenBLAS */
+    const char *coretype_why;     /* why OPENBLAS_CORETYPE was set before loading, or NULL */
 };
 
 const char *dynlib_lzma(const struct lzma_api **api);
 const char *dynlib_lapack(const struct lapack_api **api);
+
+/* The OpenBLAS core type to force on a CPU OpenBLAS <= 0.3.30 misreads, or
+ * NULL. vendor: CPUID 0's 12 bytes; family: the display family (base +
+ * extended); ext_edx: CPUID 0x80000001 EDX; ecx1: CPUID 1 ECX. Pure, so the
+ * unit tests feed it real CPUs' values. */
+const char *dynlib_blas_coretype(const char *vendor, unsigned family, unsigned ext_edx,
+                                 unsigned ecx1);
 
 #endif

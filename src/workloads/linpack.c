@@ -144,6 +144,7 @@ static int linpack_run(const struct wl_ctx *ctx, struct result *r, struct err *e
     kv_set(&r->facts, "linpack.pages", huge ? "huge" : "normal", NULL);
     bigmem_fact(&r->facts, "linpack.huge_share", share);
     if (lp->get_config) kv_set(&r->facts, "linpack.blas", lp->get_config(), NULL);
+    if (lp->coretype_why) kv_set(&r->facts, "linpack.blas_coretype", lp->coretype_why, NULL);
     return 0;
 }
 

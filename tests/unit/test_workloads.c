@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "core/bigmem.h"
+#include "core/dynlib.h"
 #include "workloads/corpus.h"
 #include "workloads/workload.h"
 
@@ -367,6 +368,23 @@ static void linpack_solves(void **state)
     assert_true(atof(kv_get(&r.facts, "linpack.residual")) < 16);
 }
 
+/* CPUID values of real CPUs and of QEMU's models: only TCG's qemu64 (AMD,
+ * family 15, no 3DNow!, SSE3) gets OpenBLAS's Prescott kernels forced. */
+static void blas_coretype_only_for_qemu64_amd(void **state)
+{
+    (void)state;
+    const unsigned sse3 = 1u, now3d = 1u << 31, lm = 1u << 29;
+    assert_string_equal(dynlib_blas_coretype("AuthenticAMD", 15, lm, sse3), "Prescott");
+    /* a real K8 Opteron has 3DNow!; Zen (0x17/0x19) is another family */
+    assert_null(dynlib_blas_coretype("AuthenticAMD", 15, lm | now3d, sse3));
+    assert_null(dynlib_blas_coretype("AuthenticAMD", 0x19, lm, sse3));
+    /* qemu64 under KVM on an Intel host, and this host */
+    assert_null(dynlib_blas_coretype("GenuineIntel", 15, lm, sse3));
+    assert_null(dynlib_blas_coretype("GenuineIntel", 6, lm, sse3));
+    /* no SSE3: Prescott's kernels would not run either */
+    assert_null(dynlib_blas_coretype("AuthenticAMD", 15, lm, 0));
+}
+
 static void null_fails_on_request(void **state)
 {
     (void)state;
@@ -438,6 +456,7 @@ int main(void)
         cmocka_unit_test(bigmem_pages),
         cmocka_unit_test(corpus_is_deterministic_text),
         cmocka_unit_test(linpack_solves),
+        cmocka_unit_test(blas_coretype_only_for_qemu64_amd),
         cmocka_unit_test(null_fails_on_request),
         cmocka_unit_test(netlat_udp_sequence),
         cmocka_unit_test(options_are_checked),
