@@ -55,7 +55,7 @@ static const struct wl_opt blockio_opts[] = {
      .unit = "bytes"},
     {"runtime",
      "seconds per job",
-     {"1", "5", "20"},
+     {"0.5", "5", "20"},
      .type = WL_T_SECS,
      .min = 0.0,
      .max = 3600.0,

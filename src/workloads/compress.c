@@ -41,7 +41,7 @@ static const struct wl_opt compress_opts[] = {
      .unit = "path"},
     {"input-size",
      "bytes of generated text (ignored with input; full: the paper's enwik9 size, 1 GB)",
-     {"16M", "64M", "1G"},
+     {"8M", "64M", "1G"},
      .type = WL_T_SIZE,
      .min = 1.0,
      .max = 0x1p40,

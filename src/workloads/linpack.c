@@ -18,7 +18,7 @@
 static const struct wl_opt linpack_opts[] = {
     {"n",
      "matrix order N",
-     {"1500", "5000", "15000"},
+     {"1000", "5000", "15000"},
      .type = WL_T_UINT,
      .min = 2.0,
      .max = 200000.0},
@@ -44,7 +44,7 @@ static const char *linpack_unavailable(void)
 
 static int linpack_params(const struct wl_ctx *ctx, uint64_t *n, uint64_t *threads, struct err *e)
 {
-    if (wl_opt_u64(ctx, &workload_linpack, "n", 1500, n, e) < 0 ||
+    if (wl_opt_u64(ctx, &workload_linpack, "n", 1000, n, e) < 0 ||
         wl_opt_u64(ctx, &workload_linpack, "threads", wl_ncpus(ctx), threads, e) < 0)
         return -1;
     if (*n < 2 || *n > 200000) return err_set(e, ERR_USAGE, "linpack: n must be 2..200000");

@@ -66,7 +66,7 @@ static const struct wl_opt mysql_opts[] = {
      .unit = "%"},
     {"duration",
      "seconds of sysbench per thread count",
-     {"2", "10", "60"},
+     {"1", "10", "60"},
      .type = WL_T_UINT,
      .min = 1.0,
      .max = 86400.0,

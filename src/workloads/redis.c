@@ -35,7 +35,7 @@ static const struct wl_opt redis_opts[] = {
      .max = 4096.0},
     {"duration",
      "seconds measured per client count",
-     {"1", "3", "10"},
+     {"0.5", "3", "10"},
      .type = WL_T_SECS,
      .min = 0.0,
      .max = 3600.0,
