@@ -279,12 +279,28 @@ static void emit_na(FILE *f, const char *uuid, const char *wl, const char *env, 
     fflush(f);
 }
 
+/* How much of the run one sample of pair (w, i) is, for the ETA: its
+ * expected wall time when the store has history, else the mean of the
+ * known ones (all 1 when none is known: the ETA then counts samples). */
+static double sample_weight(const struct run_plan *p, int w, int i)
+{
+    if (p->est_s[w][i] > 0) return p->est_s[w][i];
+    double sum = 0;
+    int n = 0;
+    for (int a = 0; a < p->nwl; a++)
+        for (int b = 0; b < p->nenv; b++)
+            if (!p->na[a][b] && p->est_s[a][b] > 0) sum += p->est_s[a][b], n++;
+    return n ? sum / n : 1.0;
+}
+
+/* done/total: samples; w_done/w_total: their weights (sample_weight), so
+ * the ETA assumes the rest goes as fast, relative to history, as so far. */
 static void progress(const struct run_plan *p, const char *wl, const char *env, int rep, int done,
-                     int total, double started)
+                     int total, double w_done, double w_total, double started)
 {
     if (!p->progress) return;
     double el = util_now() - started;
-    int eta = done > 0 ? (int)(el / done * (total - done)) : -1;
+    int eta = w_done > 0 ? (int)(el / w_done * (w_total - w_done)) : -1;
     char etabuf[32] = "?";
     if (eta >= 0) snprintf(etabuf, sizeof(etabuf), "%d:%02d", eta / 60, eta % 60);
     char what[32] = "warm-up";
@@ -638,6 +654,10 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq,
             if (p->ndjson) emit_na(p->ndjson, uuid, p->wl[w]->name, p->spec[i].text, p->na[w][i]);
         }
     int total = pairs * (p->reps + 1 - first);
+    double w_total = 0, w_done = 0;
+    for (int w = 0; w < p->nwl; w++)
+        for (int i = 0; i < p->nenv; i++)
+            if (!p->na[w][i]) w_total += sample_weight(p, w, i) * (p->reps + 1 - first);
     double started = util_now();
     uint64_t rng = p->seed;
     int order[LIM_ENVS];
@@ -656,18 +676,22 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq,
                                   converge_done(cv, p->target_ci, names, why, sizeof(why))))
                 break;
             for (int i = 0; rep > p->reps && i < p->nenv; i++) /* one more round */
-                total += !p->na[w][i];
+                if (!p->na[w][i]) total++, w_total += sample_weight(p, w, i);
             runner_round_order(&rng, p->nenv, order);
             for (int k = 0; k < p->nenv; k++) {
                 int i = order[k];
                 if (p->na[w][i]) continue;
                 if (rep > 0 && p->resume_id > 0 && /* --resume: what is stored stays */
-                    store_has_sample(st, run_id, p->wl[w]->name, p->spec[i].text, rep))
+                    store_has_sample(st, run_id, p->wl[w]->name, p->spec[i].text, rep)) {
+                    total--, w_total -= sample_weight(p, w, i); /* not part of what is left */
                     continue;
+                }
                 if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
-                progress(p, p->wl[w]->name, p->spec[i].text, rep, done, total, started);
+                progress(p, p->wl[w]->name, p->spec[i].text, rep, done, total, w_done, w_total,
+                         started);
                 if (measure(p, &ctx[i], w, st, run_id, uuid, rep, k, cv, failed, e) < 0) return -1;
                 done++;
+                w_done += sample_weight(p, w, i);
             }
         }
         if (cv && runner_converged(p, w, st, run_id, rep - 1, why, e) < 0) return -1;
@@ -747,8 +771,7 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
     return rc;
 }
 
-int runner_estimate(const struct run_plan *p, struct store *st, struct run_estimate *est,
-                    struct err *e)
+int runner_estimate(struct run_plan *p, struct store *st, struct run_estimate *est, struct err *e)
 {
     memset(est, 0, sizeof(*est));
     struct kvlist *host cleanup_free = calloc(1, sizeof(*host));
@@ -765,6 +788,7 @@ int runner_estimate(const struct run_plan *p, struct store *st, struct run_estim
             if (store_wall_history(st, p->wl[w]->name, p->spec[i].text, p->size, cpu, &med, &n, e) <
                 0)
                 return -1;
+            p->est_s[w][i] = n ? med : 0;
             if (!n) continue;
             est->known++;
             est->secs += med * est->rounds;

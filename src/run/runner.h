@@ -54,6 +54,9 @@ struct run_plan {
     /* why workload w is not measured in environment i by design (the
      * environment lacks a capability it needs), NULL when it is */
     const char *na[LIM_WORKLOADS][LIM_ENVS];
+    /* a sample's expected wall time from the store's history, seconds (0:
+     * no history), set by runner_estimate; weighs the progress line's ETA */
+    double est_s[LIM_WORKLOADS][LIM_ENVS];
     int settled[LIM_WORKLOADS]; /* the first sample's resolve facts were applied */
     struct peer peer;           /* the peer netns, when a network workload is planned */
     struct kvlist peer_facts;
@@ -80,13 +83,13 @@ void runner_round_order(uint64_t *state, int n, int *order);
  * pair measured (not n/a) the median wall time of its earlier samples at
  * this size on a host of this CPU model, times the rounds. known of pairs
  * had a history; secs covers only those (a lower bound when known <
- * pairs). */
+ * pairs). Also sets p->est_s, which the progress line's ETA weighs
+ * samples by. */
 struct run_estimate {
     double secs;
     int known, pairs, rounds;
 };
-int runner_estimate(const struct run_plan *p, struct store *st, struct run_estimate *est,
-                    struct err *e);
+int runner_estimate(struct run_plan *p, struct store *st, struct run_estimate *est, struct err *e);
 
 /* "about 14 min (...)" for est, into buf. */
 void runner_estimate_text(const struct run_estimate *est, char *buf, size_t len);

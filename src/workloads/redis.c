@@ -29,7 +29,7 @@
 static const struct wl_opt redis_opts[] = {
     {"clients",
      "client counts swept (one connection each)",
-     {"1,8,32", "1,2,4,8,16,32,64,128", "1,2,4,8,16,32,64,128"},
+     {"1,4,128", "1,2,4,8,16,32,64,128", "1,2,4,8,16,32,64,128"},
      .type = WL_T_UINTS,
      .min = 1.0,
      .max = 4096.0},

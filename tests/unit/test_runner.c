@@ -119,6 +119,9 @@ static void execute_into_store(void **state)
     assert_int_equal(est.pairs, 2);
     assert_int_equal(est.known, 2);
     assert_true(est.secs > 0);
+    /* each pair's expected sample time, which the ETA weighs by */
+    assert_true(p->est_s[0][0] > 0 && p->est_s[0][1] > 0);
+    assert_true(est.secs >= (p->est_s[0][0] + p->est_s[0][1]) * est.rounds * 0.999);
     char line[400];
     runner_estimate_text(&est, line, sizeof(line));
     assert_non_null(strstr(line, "about"));
@@ -126,6 +129,7 @@ static void execute_into_store(void **state)
     p->size = SIZE_FULL;
     assert_int_equal(runner_estimate(p, st, &est, &e), 0);
     assert_int_equal(est.known, 0);
+    assert_true(p->est_s[0][0] == 0 && p->est_s[0][1] == 0);
     runner_estimate_text(&est, line, sizeof(line));
     assert_non_null(strstr(line, "unknown"));
     free(p);
