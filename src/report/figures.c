@@ -178,6 +178,25 @@ static void fig_point(const struct report *rep, int r, int j, double *y, double 
     *hi = c->n && c->s.ci.level > 0 ? c->s.ci.hi : 0;
 }
 
+/* The figure's table: rows' medians and overheads per environment, then
+ * the end of the figure fig_lines or fig_cdf opened. */
+static void fig_numbers(const struct report *rep, FILE *out, const int *rows, int n)
+{
+    fputs("<figcaption><table class=\"fig\"><tr><th>metric<br><span class=\"note\">median "
+          "[interval]<br>vs native [interval]</span></th>",
+          out);
+    fig_env_head(rep->rv, out);
+    for (int k = 0; k < n; k++) {
+        const struct report_row *r = &rep->rows[rows[k]];
+        fputs("<tr>", out);
+        fig_cell_text(out, r->metric);
+        for (int j = 0; j < rep->rv->nenv; j++)
+            fig_cells(rep, r, j, out);
+        fputs("</tr>\n", out);
+    }
+    fputs("</table></figcaption>\n</figure>\n", out);
+}
+
 /* A line chart of wl's metrics pre N ysuf against pre N xsuf per count
  * N (a sweep when xsuf is NULL: x is N itself, on a log scale), a line
  * per environment, and the table of its numbers. */
@@ -223,21 +242,65 @@ static void fig_lines(const struct report *rep, FILE *out, const char *title, co
     svg_text(out, caption);
     fputs("</p>\n<figure>\n", out);
     svg_lines(out, title, xunit, ylabel, better_str(r0->better), s, rv->nenv, xsuf == NULL);
-    fputs("<figcaption><table class=\"fig\"><tr><th>metric<br><span class=\"note\">median "
-          "[interval]<br>vs native [interval]</span></th>",
-          out);
-    fig_env_head(rv, out);
+    int rows[2 * FIG_POINTS], nr = 0;
     for (int k = 0; k < n; k++) {
-        for (int which = 0; which < (xsuf && xrow[k] >= 0 ? 2 : 1); which++) {
-            const struct report_row *row = &rep->rows[which ? xrow[k] : yrow[k]];
-            fputs("<tr>", out);
-            fig_cell_text(out, row->metric);
-            for (int j = 0; j < rv->nenv; j++)
-                fig_cells(rep, row, j, out);
-            fputs("</tr>\n", out);
-        }
+        rows[nr++] = yrow[k];
+        if (xsuf && xrow[k] >= 0) rows[nr++] = xrow[k];
     }
-    fputs("</table></figcaption>\n</figure>\n", out);
+    fig_numbers(rep, out, rows, nr);
+}
+
+/* Figure 7 as the paper draws it: the cumulative share of random reads
+ * against their latency, a line per environment through the first
+ * randread job's latency quantiles (blockio's randread*_lat_pQ: x the
+ * median latency at Q with its interval as a horizontal bar, y Q %), and
+ * the table of its numbers. */
+static void fig_cdf(const struct report *rep, FILE *out, const char *title, const char *caption)
+{
+    const struct run_view *rv = rep->rv;
+    int w = fig_wl(rv, "blockio");
+    char pre[LIM_METRIC_NAME] = "";
+    for (int i = 0; w >= 0 && i < rep->nrows && !pre[0]; i++) {
+        const char *m = rep->rows[i].metric;
+        size_t l = strlen(m);
+        if (rep->rows[i].wl == w && !strncmp(m, "randread", 8) && l > 8 &&
+            !strcmp(m + l - 8, "_lat_p50"))
+            snprintf(pre, sizeof(pre), "%.*s", (int)(l - 2), m); /* "randread..._lat_p" */
+    }
+    int q[FIG_POINTS], row[FIG_POINTS];
+    int n = pre[0] ? fig_points(rep, w, pre, "", q, row) : 0;
+    if (!n) return;
+    static double buf[LIM_ENVS][6][FIG_POINTS];
+    struct svg_series s[LIM_ENVS];
+    for (int j = 0; j < rv->nenv; j++) {
+        double *x = buf[j][0], *y = buf[j][1], *lo = buf[j][2], *hi = buf[j][3];
+        double *xlo = buf[j][4], *xhi = buf[j][5];
+        for (int k = 0; k < n; k++) {
+            fig_point(rep, row[k], j, &x[k], &xlo[k], &xhi[k]);
+            y[k] = q[k];
+            lo[k] = 1, hi[k] = 0; /* Q is exact: the interval is latency's */
+        }
+        s[j] = (struct svg_series){.label = rv->envs[j],
+                                   .note = report_env_emulated(rv, j) ? "emulated" : NULL,
+                                   .colour = j,
+                                   .n = n,
+                                   .x = x,
+                                   .y = y,
+                                   .lo = lo,
+                                   .hi = hi,
+                                   .xlo = xlo,
+                                   .xhi = xhi};
+    }
+    char xunit[LIM_METRIC_NAME + 40]; /* the job's name: pre without "_lat_p" */
+    snprintf(xunit, sizeof(xunit), "%.*s latency (%s)", (int)strlen(pre) - 6, pre,
+             rep->rows[row[0]].unit);
+    fputs("<h3>", out);
+    svg_text(out, title);
+    fputs("</h3>\n<p class=\"note\">", out);
+    svg_text(out, caption);
+    fputs("</p>\n<figure>\n", out);
+    svg_lines(out, title, xunit, "% of reads done", "higher", s, rv->nenv, 0);
+    fig_numbers(rep, out, row, n);
 }
 
 void report_figures_html(const struct report *rep, FILE *out)
@@ -290,9 +353,9 @@ void report_figures_html(const struct report *rep, FILE *out)
              "4 KiB O_DIRECT random reads, writes "
              "and a 70/30 mix.",
              "blockio", f6);
-    static const char *const f7[] = {"randread*_lat_p50", "randread*_lat_p99", NULL};
-    fig_bars(rep, out, "Figure 7: random read latency",
-             "The paper's CDF at two points: the median and the 99th percentile.", "blockio", f7);
+    fig_cdf(rep, out, "Figure 7: random read latency CDF",
+            "4 KiB O_DIRECT random reads: the share done within each latency, from the "
+            "quantiles of the first randread job; bars are the latency's intervals.");
     fig_lines(rep, out, "Figure 8: Redis throughput against clients",
               "GET/SET, 50-byte values; the paper ran clients from 1 to over 100.", "redis", "c",
               NULL, "_rps", "clients");

@@ -93,8 +93,13 @@ void svg_lines(FILE *f, const char *title, const char *xunit, const char *yunit,
             double y = s[i].lo[k] <= s[i].hi[k] && s[i].hi[k] > s[i].y[k] ? s[i].hi[k] : s[i].y[k];
             if (!isfinite(s[i].x[k]) || !isfinite(y) || (logx && s[i].x[k] <= 0)) continue;
             points++;
-            if (s[i].x[k] < xmin) xmin = s[i].x[k];
-            if (s[i].x[k] > xmax) xmax = s[i].x[k];
+            double x = s[i].x[k], xl = x; /* the reach of x's interval too */
+            if (s[i].xlo && s[i].xlo[k] <= s[i].xhi[k] && isfinite(s[i].xhi[k])) {
+                if (s[i].xhi[k] > x) x = s[i].xhi[k];
+                if (s[i].xlo[k] < xl && (!logx || s[i].xlo[k] > 0)) xl = s[i].xlo[k];
+            }
+            if (xl < xmin) xmin = xl;
+            if (x > xmax) xmax = x;
             if (y > ymax) ymax = y;
         }
     if (!logx) xmax = svg_nice_max(xmax);
@@ -158,6 +163,12 @@ void svg_lines(FILE *f, const char *title, const char *xunit, const char *yunit,
                         "stroke=\"%s\"/>\n",
                         px, LTOP + LH - sr->lo[k] / ymx * LH, px, LTOP + LH - sr->hi[k] / ymx * LH,
                         c);
+            if (sr->xlo && sr->xlo[k] <= sr->xhi[k] && (!logx || sr->xlo[k] > 0)) /* x's */
+                fprintf(f,
+                        "<line class=\"ci\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                        "stroke=\"%s\"/>\n",
+                        line_x(sr->xlo[k], xmin, xmax, logx), py,
+                        line_x(sr->xhi[k], xmin, xmax, logx), py, c);
         }
         int ly = LTOP + LH + 44 + LLEG * i;
         fprintf(f,

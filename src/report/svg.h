@@ -29,13 +29,15 @@ struct svg_series {
     const char *label, *note; /* note: "emulated", or NULL */
     int colour;
     int n;
-    const double *x, *y, *lo, *hi;
+    const double *x, *y, *lo, *hi; /* lo > hi: no interval on that y */
+    const double *xlo, *xhi;       /* x's interval (a horizontal bar), or NULL */
 };
 
 /* Writes one line chart: both axes from 0 to a nice maximum (x on a log2
  * scale when logx: client and thread counts double), the units on the
  * axes, "better" on the y axis, a polyline with a dot and an error bar
- * per point, and a legend. A chart without a point says so. */
+ * per point (vertical for y's interval, horizontal for x's when the
+ * series has one), and a legend. A chart without a point says so. */
 void svg_lines(FILE *f, const char *title, const char *xunit, const char *yunit, const char *better,
                const struct svg_series *s, int ns, int logx);
 

@@ -52,7 +52,10 @@ static struct run_view *make_view(int with_native)
     return rv;
 }
 
-static char *render(const struct reporter *r, const struct report *rep)
+/* noinline: inlined at -O3, GCC 12 takes pointers into the returned text
+ * for pointers to render's local `buf` (-Wdangling-pointer, a false
+ * positive around open_memstream). */
+__attribute__((noinline)) static char *render(const struct reporter *r, const struct report *rep)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -312,6 +315,80 @@ static void svg_line_chart(void **state)
     assert_non_null(strstr(buf, "no value measured"));
     assert_null(strstr(buf, "<polyline"));
     free(buf);
+    /* x's interval: a horizontal bar at the point's height, and the axis
+     * reaches its end (xhi 90 -> an x axis to 100) */
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    const double cx[] = {20, 60}, cy[] = {50, 99}, cxlo[] = {18, 55}, cxhi[] = {22, 90},
+                 noy[] = {1, 1}, noyh[] = {0, 0};
+    const struct svg_series c1 = {.label = "native",
+                                  .n = 2,
+                                  .x = cx,
+                                  .y = cy,
+                                  .lo = noy,
+                                  .hi = noyh,
+                                  .xlo = cxlo,
+                                  .xhi = cxhi};
+    svg_lines(f, "cdf", "latency (us)", "% of reads done", "higher", &c1, 1, 0);
+    fclose(f);
+    ci = 0;
+    for (const char *p = buf; (p = strstr(p, "class=\"ci\"")); p++)
+        ci++;
+    assert_int_equal(ci, 2); /* the x bars only: no y interval */
+    const char *bar = strstr(buf, "class=\"ci\"");
+    double x1, y1, x2, yb;
+    assert_int_equal(
+        sscanf(bar, "class=\"ci\" x1=\"%lf\" y1=\"%lf\" x2=\"%lf\" y2=\"%lf\"", &x1, &y1, &x2, &yb),
+        4);
+    assert_true(y1 == yb && x2 > x1); /* horizontal */
+    assert_non_null(strstr(buf, ">100</text>"));
+    free(buf);
+}
+
+/* Figure 7: a blockio run's randread quantiles become the paper's CDF, a
+ * line per environment with latency on x and the share on y. */
+static void paper_cdf_figure(void **state)
+{
+    (void)state;
+    struct run_view *rv = calloc(1, sizeof(*rv));
+    rv->reps = 3;
+    rv->nenv = 2;
+    strcpy(rv->envs[0], "native");
+    strcpy(rv->envs[1], "vm");
+    rv->nwl = 1;
+    strcpy(rv->workloads[0], "blockio");
+    static const int q[] = {10, 25, 50, 75, 90, 95, 99};
+    for (int k = 0; k < 7; k++)
+        for (int r = 1; r <= 3; r++) {
+            char m[48];
+            snprintf(m, sizeof(m), "randread_lat_p%d", q[k]);
+            add_point(rv, 0, 0, m, BETTER_LOWER, 100 + 10 * k + r, r);
+            add_point(rv, 0, 1, m, BETTER_LOWER, 300 + 30 * k + r, r);
+        }
+    add_point(rv, 0, 0, "randread_lat_p99.9", BETTER_LOWER, 5000, 1); /* not a CDF point */
+    struct report rep;
+    struct err e = {0};
+    assert_int_equal(report_build(rv, &rep, &e), 0);
+    char *h = render(&reporter_html, &rep);
+    const char *f7 = strstr(h, "<h3>Figure 7: random read latency CDF</h3>");
+    assert_non_null(f7);
+    const char *end = strstr(f7, "</figure>");
+    assert_non_null(end);
+    int lines = 0, dots = 0;
+    for (const char *p = f7; (p = strstr(p, "<polyline")) && p < end; p++)
+        lines++;
+    for (const char *p = f7; (p = strstr(p, "<circle")) && p < end; p++)
+        dots++;
+    assert_int_equal(lines, 2);
+    assert_int_equal(dots, 14); /* 7 quantiles x 2 environments, p99.9 left out */
+    assert_non_null(strstr(f7, "randread latency (us)"));
+    assert_non_null(strstr(f7, "% of reads done (higher is better)"));
+    /* the vm's median read: its point's title is "x, y" */
+    assert_non_null(strstr(f7, "<title>362, 50</title>"));
+    free(h);
+    report_free(&rep);
+    store_free_run(rv);
+    free(rv);
 }
 
 /* html and markdown render the same cells as the table. */
@@ -486,6 +563,7 @@ int main(void)
         cmocka_unit_test(svg_chart),
         cmocka_unit_test(html_and_markdown),
         cmocka_unit_test(svg_line_chart),
+        cmocka_unit_test(paper_cdf_figure),
         cmocka_unit_test(paper_roles),
         cmocka_unit_test(unreported_is_not_failed),
         cmocka_unit_test(paper_verdicts),
