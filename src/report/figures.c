@@ -178,6 +178,30 @@ static void fig_point(const struct report *rep, int r, int j, double *y, double 
     *hi = c->n && c->s.ci.level > 0 ? c->s.ci.hi : 0;
 }
 
+/* Environment j's line over n points: its label, "emulated" and colour. */
+static struct svg_series fig_series(const struct run_view *rv, int j, int n, const double *x,
+                                    const double *y, const double *lo, const double *hi)
+{
+    return (struct svg_series){.label = rv->envs[j],
+                               .note = report_env_emulated(rv, j) ? "emulated" : NULL,
+                               .colour = j,
+                               .n = n,
+                               .x = x,
+                               .y = y,
+                               .lo = lo,
+                               .hi = hi};
+}
+
+/* A line figure's heading, caption and opening; fig_numbers closes it. */
+static void fig_open(FILE *out, const char *title, const char *caption)
+{
+    fputs("<h3>", out);
+    svg_text(out, title);
+    fputs("</h3>\n<p class=\"note\">", out);
+    svg_text(out, caption);
+    fputs("</p>\n<figure>\n", out);
+}
+
 /* The figure's table: rows' medians and overheads per environment, then
  * the end of the figure fig_lines or fig_cdf opened. */
 static void fig_numbers(const struct report *rep, FILE *out, const int *rows, int n)
@@ -224,23 +248,12 @@ static void fig_lines(const struct report *rep, FILE *out, const char *title, co
             else
                 x[k] = xsuf ? NAN : cnt[k];
         }
-        s[j] = (struct svg_series){.label = rv->envs[j],
-                                   .note = report_env_emulated(rv, j) ? "emulated" : NULL,
-                                   .colour = j,
-                                   .n = n,
-                                   .x = x,
-                                   .y = y,
-                                   .lo = lo,
-                                   .hi = hi};
+        s[j] = fig_series(rv, j, n, x, y, lo, hi);
     }
     const struct report_row *r0 = &rep->rows[yrow[0]];
     char ylabel[96];
     snprintf(ylabel, sizeof(ylabel), "%s", r0->unit);
-    fputs("<h3>", out);
-    svg_text(out, title);
-    fputs("</h3>\n<p class=\"note\">", out);
-    svg_text(out, caption);
-    fputs("</p>\n<figure>\n", out);
+    fig_open(out, title, caption);
     svg_lines(out, title, xunit, ylabel, better_str(r0->better), s, rv->nenv, xsuf == NULL);
     int rows[2 * FIG_POINTS], nr = 0;
     for (int k = 0; k < n; k++) {
@@ -280,25 +293,13 @@ static void fig_cdf(const struct report *rep, FILE *out, const char *title, cons
             y[k] = q[k];
             lo[k] = 1, hi[k] = 0; /* Q is exact: the interval is latency's */
         }
-        s[j] = (struct svg_series){.label = rv->envs[j],
-                                   .note = report_env_emulated(rv, j) ? "emulated" : NULL,
-                                   .colour = j,
-                                   .n = n,
-                                   .x = x,
-                                   .y = y,
-                                   .lo = lo,
-                                   .hi = hi,
-                                   .xlo = xlo,
-                                   .xhi = xhi};
+        s[j] = fig_series(rv, j, n, x, y, lo, hi);
+        s[j].xlo = xlo, s[j].xhi = xhi;
     }
     char xunit[LIM_METRIC_NAME + 40]; /* the job's name: pre without "_lat_p" */
     snprintf(xunit, sizeof(xunit), "%.*s latency (%s)", (int)strlen(pre) - 6, pre,
              rep->rows[row[0]].unit);
-    fputs("<h3>", out);
-    svg_text(out, title);
-    fputs("</h3>\n<p class=\"note\">", out);
-    svg_text(out, caption);
-    fputs("</p>\n<figure>\n", out);
+    fig_open(out, title, caption);
     svg_lines(out, title, xunit, "% of reads done", "higher", s, rv->nenv, 0);
     fig_numbers(rep, out, row, n);
 }
