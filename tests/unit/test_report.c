@@ -66,6 +66,15 @@ __attribute__((noinline)) static char *render(const struct reporter *r, const st
     return buf;
 }
 
+/* How many times needle occurs in s before end (NULL: to its end). */
+static int count_in(const char *s, const char *end, const char *needle)
+{
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, needle)) && (!end || p < end); p++)
+        n++;
+    return n;
+}
+
 static void overhead_only_against_native(void **state)
 {
     (void)state;
@@ -249,10 +258,7 @@ static void svg_chart(void **state)
     assert_non_null(strstr(buf, "GB/s (higher is better)"));
     assert_non_null(strstr(buf, "vm:&lt;tuned&gt;&amp;&quot;x&quot; (emulated)"));
     assert_null(strstr(buf, "<tuned>"));
-    int ci = 0;
-    for (const char *p = buf; (p = strstr(p, "class=\"ci\"")); p++)
-        ci++;
-    assert_int_equal(ci, 1); /* native's interval only */
+    assert_int_equal(count_in(buf, NULL, "class=\"ci\""), 1); /* native's interval only */
     assert_non_null(strstr(buf, "fill=\"#900\">n/a</text>"));
     assert_non_null(strstr(buf, ">12</text>")); /* the axis: 11 rounds up to 12 */
     free(buf);
@@ -293,13 +299,8 @@ static void svg_line_chart(void **state)
     assert_non_null(strstr(buf, "req/s (higher is better)"));
     assert_non_null(strstr(buf, "vm:&lt;t&gt;&amp; (emulated)"));
     assert_null(strstr(buf, "<t>"));
-    int dots = 0, ci = 0, lines = 0;
-    for (const char *p = buf; (p = strstr(p, "<circle")); p++)
-        dots++;
-    for (const char *p = buf; (p = strstr(p, "class=\"ci\"")); p++)
-        ci++;
-    for (const char *p = buf; (p = strstr(p, "<polyline")); p++)
-        lines++;
+    int dots = count_in(buf, NULL, "<circle"), ci = count_in(buf, NULL, "class=\"ci\""),
+        lines = count_in(buf, NULL, "<polyline");
     assert_int_equal(lines, 2);
     assert_int_equal(dots, 7);                  /* the NaN point is left out */
     assert_int_equal(ci, 6);                    /* 3 each: the second point has none (lo > hi) */
@@ -331,10 +332,7 @@ static void svg_line_chart(void **state)
                                   .xhi = cxhi};
     svg_lines(f, "cdf", "latency (us)", "% of reads done", "higher", &c1, 1, 0);
     fclose(f);
-    ci = 0;
-    for (const char *p = buf; (p = strstr(p, "class=\"ci\"")); p++)
-        ci++;
-    assert_int_equal(ci, 2); /* the x bars only: no y interval */
+    assert_int_equal(count_in(buf, NULL, "class=\"ci\""), 2); /* x bars only: no y interval */
     const char *bar = strstr(buf, "class=\"ci\"");
     double x1, y1, x2, yb;
     assert_int_equal(
@@ -374,13 +372,9 @@ static void paper_cdf_figure(void **state)
     assert_non_null(f7);
     const char *end = strstr(f7, "</figure>");
     assert_non_null(end);
-    int lines = 0, dots = 0;
-    for (const char *p = f7; (p = strstr(p, "<polyline")) && p < end; p++)
-        lines++;
-    for (const char *p = f7; (p = strstr(p, "<circle")) && p < end; p++)
-        dots++;
-    assert_int_equal(lines, 2);
-    assert_int_equal(dots, 14); /* 7 quantiles x 2 environments, p99.9 left out */
+    assert_int_equal(count_in(f7, end, "<polyline"), 2);
+    assert_int_equal(count_in(f7, end, "<circle"),
+                     14); /* 7 quantiles x 2 environments, p99.9 left out */
     assert_non_null(strstr(f7, "randread latency (us)"));
     assert_non_null(strstr(f7, "% of reads done (higher is better)"));
     /* the vm's median read: its point's title is "x, y" */
