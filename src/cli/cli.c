@@ -1,8 +1,11 @@
 /* cli.c - what every command shares: error printing and signals. */
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "envs/env.h"
@@ -90,4 +93,23 @@ int cli_opt_pair(const char *arg, struct kvlist *opts, struct err *e)
         return err_set(e, ERR_USAGE, "--opt: '%.60s' is no KEY=VALUE with a short key", arg);
     snprintf(key, sizeof(key), "%.*s", (int)(eq - arg), arg);
     return kv_set(opts, key, eq + 1, e);
+}
+
+int cli_check_output(const char *path, struct err *e)
+{
+    char dir[4096];
+    if (cli_copy_arg(dir, sizeof(dir), path) < 0 || !path[0])
+        return err_set(e, ERR_USAGE, "output path empty or too long");
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return err_set(e, ERR_USAGE, "%s is a directory", path);
+    if (access(dir, W_OK) < 0) return err_sys(e, ERR_USAGE, errno, "cannot write into %s", dir);
+    return 0;
 }

@@ -23,6 +23,11 @@ int cli_copy_arg(char *dst, size_t size, const char *arg);
  * fit ends in "...". */
 void cli_command_line(char *buf, size_t len, int argc, char **argv);
 
+/* ERR_USAGE unless a report can be written to path: its directory
+ * exists and is writable, and path is no directory (checked before a run
+ * starts, so that bad input starts nothing). */
+int cli_check_output(const char *path, struct err *e);
+
 /* -o KEY=VALUE (arg holds a '=' after its first character) into opts,
  * leaving arg as it is: the stored command line keeps the value. */
 int cli_opt_pair(const char *arg, struct kvlist *opts, struct err *e);

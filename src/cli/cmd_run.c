@@ -17,7 +17,10 @@ static const char run_help[] =
     "usage: isobench run -w WORKLOADS [-e ENVS] [options]\n"
     "  -w, --workload LIST   comma list of workloads (isobench list)\n"
     "  -e, --env LIST        comma list of environment specs NAME[:key=value,...];\n"
-    "                        native is added first when missing (the baseline)\n"
+    "                        native is added first when missing (the baseline); the item\n"
+    "                        'available' stands for every environment that can run here,\n"
+    "                        each as `isobench list --json` picks it (those left out are\n"
+    "                        named, with why, before the run starts)\n"
     "  -r, --repetitions N   rounds: each measures every environment once, in a shuffled\n"
     "                        order (6: the fewest whose intervals reach 95 %)\n"
     "      --no-warmup       skip the unmeasured warm-up round\n"
@@ -36,6 +39,7 @@ static const char run_help[] =
     "                        vCPUs and SIZE of RAM (VMs); stated in the table\n"
     "      --timeout SEC     per measurement (600)\n"
     "      --json            NDJSON, one line per measurement, on stdout (table on stderr)\n"
+    "      --html FILE       also write the run's HTML report to FILE when it ends\n"
     "      --db PATH         result database (default $XDG_DATA_HOME/isobench/results.db)\n";
 
 /* Executes plan p into st (which it closes), prints the run's table (to
@@ -83,12 +87,12 @@ int cmd_run(int argc, char **argv)
         {"timeout", 1, 0, 'T'},   {"json", 0, 0, 'J'},   {"db", 1, 0, 'D'},
         {"no-warmup", 0, 0, 'W'}, {"help", 0, 0, 'h'},   {"seed", 1, 0, 'S'},
         {"target-ci", 1, 0, 'C'}, {"resume", 1, 0, 'R'}, {"max-repetitions", 1, 0, 'M'},
-        {"slice", 1, 0, 'L'},     {0, 0, 0, 0},
+        {"slice", 1, 0, 'L'},     {"html", 1, 0, 'H'},   {0, 0, 0, 0},
     };
     struct run_plan *p cleanup_free = calloc(1, sizeof(*p));
     struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
     if (!p || !opts) return ERR_FAIL;
-    const char *wls = NULL, *envs_s = "native", *resume = NULL;
+    const char *wls = NULL, *envs_s = "native", *resume = NULL, *html = NULL;
     char db[4096];
     store_default_path(db, sizeof(db));
     p->size = SIZE_SMALL;
@@ -139,6 +143,9 @@ int cmd_run(int argc, char **argv)
         case 'J':
             json = 1;
             break;
+        case 'H':
+            html = optarg;
+            break;
         case 'D':
             if (cli_copy_arg(db, sizeof(db), optarg) < 0)
                 return cli_usage("run", "--db path too long");
@@ -184,6 +191,15 @@ int cmd_run(int argc, char **argv)
     if (p->target_ci && !p->max_reps) p->max_reps = p->reps > 30 ? p->reps : 30;
     if (p->max_reps && p->max_reps < p->reps)
         return cli_usage("run", "--max-repetitions is below --repetitions");
+    if (html && cli_check_output(html, &e) < 0) return cli_die(&e);
+    char expanded[1024], left[2048] = "";
+    int picked = 0;
+    if (!resume) {
+        if (env_expand_available(envs_s, expanded, sizeof(expanded), left, sizeof(left), &e) < 0)
+            return cli_die(&e);
+        picked = strcmp(expanded, envs_s) != 0 || left[0];
+        envs_s = expanded;
+    }
     struct store *st;
     if (resume) {
         if (store_open(db, 0, &st, &e) < 0) return cli_die(&e);
@@ -194,7 +210,18 @@ int cmd_run(int argc, char **argv)
     } else {
         if (runner_plan(p, wls, envs_s, opts, &e) < 0) return cli_die(&e);
         if (store_open(db, 1, &st, &e) < 0) return cli_die(&e);
+        if (picked) /* -e available: what it stands for here, and what it left out */
+            fprintf(stderr, "isobench: environments available here: %s%s%s\n", envs_s,
+                    left[0] ? "; left out: " : "", left);
     }
     int64_t run_id = 0;
-    return cli_run_execute(p, st, db, json, &run_id);
+    int rc = cli_run_execute(p, st, db, json, &run_id);
+    if (html && run_id > 0) {
+        char which[32];
+        snprintf(which, sizeof(which), "%lld", (long long)run_id);
+        struct err e2 = {0};
+        if (cli_report_file(db, which, "html", html, &e2) < 0) return cli_die(&e2);
+        fprintf(stderr, "isobench: HTML report: %s\n", html);
+    }
+    return rc;
 }

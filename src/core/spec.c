@@ -73,6 +73,7 @@ int spec_split_list(const char *list, struct spec *out, int max, struct err *e)
 {
     char buf[1024], cur[256] = "";
     if (strlen(list) >= sizeof(buf)) return err_set(e, ERR_USAGE, "list is too long");
+    if (util_list_check(list, "environment", e) < 0) return -1;
     strcpy(buf, list);
     int n = 0;
     char *save = NULL;

@@ -252,3 +252,12 @@ int util_is_secret(const char *s)
     size_t n = strspn(s, "0123456789abcdef");
     return s[n] == '\0' && n >= 16 && n <= 64;
 }
+
+int util_list_check(const char *list, const char *what, struct err *e)
+{
+    size_t n = strlen(list);
+    if (n == 0) return err_set(e, ERR_USAGE, "empty %s list", what);
+    if (list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,"))
+        return err_set(e, ERR_USAGE, "empty item in the %s list '%.200s'", what, list);
+    return 0;
+}

@@ -61,6 +61,11 @@ int util_parse_size(const char *s, uint64_t *out, struct err *e);
 int util_parse_u64(const char *s, uint64_t *out, struct err *e);
 int util_parse_double(const char *s, double *out, struct err *e);
 
+/* ERR_USAGE naming what ("workload", "environment") when the comma list
+ * is empty or has an empty item ("a,,b", ",a", "a,"): a typo, never
+ * skipped. */
+int util_list_check(const char *list, const char *what, struct err *e);
+
 /* Bytes of MemAvailable from /proc/meminfo, 0 if unknown. */
 uint64_t util_mem_available(void);
 /* Number of CPUs this process may run on. */

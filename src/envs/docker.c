@@ -160,6 +160,7 @@ static const char *docker_lacks(const struct spec *sp, unsigned needs)
 
 const struct env env_docker = {
     .name = "docker",
+    .pick = "docker",
     .slice = ENV_SLICE_CPUSET,
     .summary = "docker run against a running dockerd, host userland bound read-only",
     .caps = ENV_CAP_ROOT | ENV_CAP_ODIRECT, /* root: the docker socket, host binds */

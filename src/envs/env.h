@@ -146,6 +146,10 @@ struct env {
     double stop_grace_s;              /* env_down: the agent's time to exit on EOF (0: 1 s) */
     const char *(*unavailable)(void); /* NULL if it can run here, else why not (root aside) */
     const char *const *keys;          /* spec keys it accepts, NULL-terminated */
+    /* The spec `-e available` runs it with: its name and the keys the
+     * suite's network workloads need where its default has no path from
+     * the peer (runc:net=host); NULL: never picked (null isolates nothing). */
+    const char *pick;
     /* Checks the spec's values before anything is created and parses them
      * into conf (ENV_CONF_MAX bytes, the environment's own struct), which
      * up() then reads as ctx->rq->conf (NULL hook: keys only). */
@@ -210,6 +214,13 @@ const char *env_unavailable(const struct env *env);
  * workload needs (WL_NEEDS_*): the static capabilities first (no O_DIRECT),
  * then its lacks() hook; NULL when it offers all. */
 const char *env_lacks(const struct env *env, const struct spec *sp, unsigned needs);
+
+/* Replaces each item "available" of the comma list in by the pick spec of
+ * every environment that can run here (env_unavailable), in list order,
+ * into out; names the ones left out, "NAME: why; ...", into left ("" none).
+ * Other items are copied as written. ERR_USAGE when the result does not fit. */
+int env_expand_available(const char *in, char *out, size_t outlen, char *left, size_t leftlen,
+                         struct err *e);
 
 /* "root,odirect,..." for env's capabilities, into buf. */
 void env_caps_text(unsigned caps, char *buf, size_t len);

@@ -188,6 +188,7 @@ static int lxc_host_cpu(struct env_ctx *ctx, char *src, size_t len)
 
 const struct env env_lxc = {
     .name = "lxc",
+    .pick = "lxc",
     .slice = ENV_SLICE_CPUSET,
     .summary = "Debian's LXC (lxc-start) with a config written by isobench (same agent, same root)",
     /* exec, down: env_exec/env_down drive the agent; on EOF lxc-start takes

@@ -168,6 +168,7 @@ static const char *podman_lacks(const struct spec *sp, unsigned needs)
 
 const struct env env_podman = {
     .name = "podman",
+    .pick = "podman",
     .slice = ENV_SLICE_CPUSET,
     .summary = "podman (runc) over the host's root as an overlay, agent on stdin/stdout",
     .caps = ENV_CAP_ROOT | ENV_CAP_ODIRECT, /* rootful podman with runc */

@@ -252,6 +252,7 @@ static int runc_host_cpu(struct env_ctx *ctx, char *src, size_t len)
 
 const struct env env_runc = {
     .name = "runc",
+    .pick = "runc:net=host", /* its bundle has no NAT network */
     .slice = ENV_SLICE_CPUSET,
     .summary = "runc running an OCI bundle written by isobench (same agent, same root)",
     /* exec, down: env_exec/env_down drive the agent; on EOF it exits and
@@ -269,6 +270,7 @@ const struct env env_runc = {
 
 const struct env env_runsc = {
     .name = "runsc",
+    .pick = "runsc:net=host",
     .slice = ENV_SLICE_CPUSET,
     .summary = "gVisor's runsc running the same OCI bundle (a user-space kernel: the sandbox)",
     /* no ENV_CAP_ODIRECT: gVisor accepts O_DIRECT but serves it from the

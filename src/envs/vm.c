@@ -549,6 +549,7 @@ static void vm_down(struct env_ctx *ctx)
 
 const struct env env_vm = {
     .name = "vm",
+    .pick = "vm",
     .slice = ENV_SLICE_VCPUS,
     .summary = "QEMU guest built by isobench (KVM, or TCG labelled emulated)",
     .caps =

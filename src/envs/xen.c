@@ -36,6 +36,7 @@ static int xen_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *
 
 const struct env env_xen = {
     .name = "xen",
+    .pick = "xen",
     .summary = "Xen guests (the Xen-vs-LXC study's hypervisor)",
     .caps = ENV_CAP_ROOT | ENV_CAP_OWN_KERNEL | ENV_CAP_ODIRECT,
     .unavailable = xen_unavailable,

@@ -17,7 +17,7 @@ eng=$2
 priv_init "rootful $eng"
 if [ "$eng" = docker ] && [ -z "${DOCKER_HOST:-}" ] && [ ! -S /var/run/docker.sock ] &&
     command -v dockerd >/dev/null; then
-    priv_dockerd || { echo "FAIL: could not start dockerd: $(tail -3 "$priv_dockerd_dir/log")"; exit 1; }
+    priv_dockerd || { echo "FAIL: could not start dockerd: $(tail -3 "$dockerd_dir/log")"; exit 1; }
 fi
 priv_need_env "$bin" "$eng"
 before=$(leftovers)
