@@ -88,27 +88,53 @@ int journal_add_pid(struct journal *j, pid_t pid, struct err *e)
 }
 
 /* Removes a directory tree without following symlinks or crossing mounts. */
-int journal_rmtree(const char *path)
+/* Empties the directory open at dfd (dev: its device) by fd only:
+ * every entry opened with O_NOFOLLOW relative to its parent, so a link or
+ * a rename planted meanwhile can never lead the removal out of the tree;
+ * a mount point (another device) is never descended. Closes dfd. */
+static int rmtree_fd(int dfd, dev_t dev, int depth)
 {
-    struct stat st;
-    if (lstat(path, &st) < 0) return errno == ENOENT ? 0 : -1;
-    if (!S_ISDIR(st.st_mode)) return unlink(path);
-    DIR *d = opendir(path);
-    if (!d) return -1;
-    struct dirent *de;
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return -1;
+    }
     int rc = 0;
-    while ((de = readdir(d))) {
+    for (struct dirent *de; (de = readdir(d));) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-        char sub[4096];
-        snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-        struct stat s2;
-        if (lstat(sub, &s2) == 0 && S_ISDIR(s2.st_mode) && s2.st_dev != st.st_dev) {
-            rc = -1; /* a mount point: never descend */
+        if (unlinkat(dfd, de->d_name, 0) == 0 || errno == ENOENT) continue;
+        if (errno != EISDIR && errno != EPERM) {
+            rc = -1;
             continue;
         }
-        if (journal_rmtree(sub) < 0) rc = -1;
+        int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (sub < 0 || fstat(sub, &st) < 0 || st.st_dev != dev || depth > 256) {
+            if (sub >= 0) close(sub);
+            rc = -1; /* a mount point, or too deep: never descend */
+            continue;
+        }
+        if (rmtree_fd(sub, dev, depth + 1) < 0) rc = -1;
+        if (unlinkat(dfd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT) rc = -1;
     }
     closedir(d);
+    return rc;
+}
+
+int journal_rmtree(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return 0;
+        if (errno != ENOTDIR && errno != ELOOP) return -1;
+        return unlink(path) < 0 && errno != ENOENT ? -1 : 0; /* a file or a link itself */
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return -1;
+    }
+    int rc = rmtree_fd(fd, st.st_dev, 0);
     if (rmdir(path) < 0 && errno != ENOENT) rc = -1;
     return rc;
 }

@@ -1,6 +1,14 @@
 #include "core/sandbox.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -155,4 +163,165 @@ void sandbox_probe(struct kvlist *facts)
     char rw[256];
     kv_set(facts, "sandbox.cgroup", cgroup_view(rw, sizeof(rw)), NULL);
     if (rw[0]) kv_set(facts, "sandbox.cgroup_rw", rw, NULL);
+}
+
+/* ---- the hostile drill (null's hostile=1): what root in an image that
+ * means harm would try. Each attempt's outcome is a fact, "refused: WHY"
+ * or "DONE: WHAT"; nothing is written anywhere but the probe's own node. */
+
+/* A block device of this host, the disk a hostile root would read: the
+ * first /sys/dev/block entry that is no ram, loop or cd-rom device (else
+ * the first, else 8:0). */
+static void some_block_dev(unsigned *maj, unsigned *min)
+{
+    unsigned a, b, found = 0;
+    *maj = 8;
+    *min = 0;
+    DIR *d = opendir("/sys/dev/block");
+    for (struct dirent *de; d && (de = readdir(d));) {
+        if (sscanf(de->d_name, "%u:%u", &a, &b) != 2) continue;
+        int disk = a != 1 && a != 7 && a != 11;
+        if (found && !(disk && found == 1)) continue;
+        *maj = a;
+        *min = b;
+        found = disk ? 2 : 1;
+    }
+    if (d) closedir(d);
+}
+
+/* key = "refused: ACTION WHAT: strerror(err)". */
+static void put(struct kvlist *f, const char *key, const char *action, const char *what, int err)
+{
+    char v[200];
+    snprintf(v, sizeof(v), "refused: %s%s%.100s: %s", action, *action ? " " : "", what,
+             strerror(err));
+    kv_set(f, key, v, NULL);
+}
+
+/* mknod b MAJ:MIN (dev, or else a disk of this host), then open it:
+ * Docker's device policy must refuse one. */
+static void try_blockdev(struct kvlist *f, const char *dev)
+{
+    unsigned maj, min;
+    if (!dev || sscanf(dev, "%u:%u", &maj, &min) != 2) some_block_dev(&maj, &min);
+    char node[] = "/.isobench-hostile-blk", what[64];
+    snprintf(what, sizeof(what), "b %u:%u", maj, min);
+    unlink(node);
+    if (mknod(node, S_IFBLK | 0600, makedev(maj, min)) < 0) {
+        put(f, "hostile.blockdev", "mknod", what, errno);
+        return;
+    }
+    int fd = open(node, O_RDONLY | O_CLOEXEC);
+    int err = errno;
+    char buf[512];
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+    if (fd >= 0) close(fd);
+    unlink(node);
+    if (fd < 0) {
+        put(f, "hostile.blockdev", "open", what, err);
+        return;
+    }
+    snprintf(buf, sizeof(buf), "DONE: opened %s and read %zd bytes", what, n);
+    kv_set(f, "hostile.blockdev", buf, NULL);
+}
+
+/* TIOCSTI (one NUL byte) on every tty it holds or can open: stdio, /dev/tty,
+ * /dev/console, /dev/pts/N. "refused: no tty reachable" when none opens. */
+static void try_tiocsti(struct kvlist *f)
+{
+    char names[21][32] = {"fd0", "fd1", "fd2", "/dev/tty", "/dev/console"};
+    int n = 5;
+    DIR *d = opendir("/dev/pts");
+    for (struct dirent *de; d && (de = readdir(d)) && n < 21;)
+        if (de->d_name[0] >= '0' && de->d_name[0] <= '9')
+            snprintf(names[n++], sizeof(names[0]), "/dev/pts/%.20s", de->d_name);
+    if (d) closedir(d);
+    char done[256] = "", tried[256] = "";
+    for (int i = 0; i < n; i++) {
+        int fd = i < 3 ? i : open(names[i], O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0 && isatty(fd)) {
+            char c = 0;
+            int rc = ioctl(fd, TIOCSTI, &c), err = errno;
+            char *out = rc == 0 ? done : tried;
+            size_t off = strlen(out);
+            snprintf(out + off, sizeof(done) - off, "%s%s%s%s", off ? ", " : "", names[i],
+                     rc ? ": " : "", rc ? strerror(err) : "");
+        }
+        if (i >= 3 && fd >= 0) close(fd);
+    }
+    char v[300];
+    if (done[0])
+        snprintf(v, sizeof(v), "DONE: injected into %.200s", done);
+    else
+        snprintf(v, sizeof(v), "refused: %.250s", tried[0] ? tried : "no tty reachable");
+    kv_set(f, "hostile.tiocsti", v, NULL);
+}
+
+/* Opens for writing what must stay read-only (nothing is written). */
+static void try_write(struct kvlist *f, const char *key, const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        put(f, key, "", path, errno);
+        return;
+    }
+    close(fd);
+    char v[200];
+    snprintf(v, sizeof(v), "DONE: %s open for writing", path);
+    kv_set(f, key, v, NULL);
+}
+
+/* A TCP connect to addr ("IP:PORT", outside the run), 2 s at most. */
+static void try_reach(struct kvlist *f, const char *addr)
+{
+    char ip[64];
+    int port;
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    if (sscanf(addr, "%63[0-9.]:%d", ip, &port) != 2 || inet_pton(AF_INET, ip, &sa.sin_addr) != 1) {
+        put(f, "hostile.reach", "", addr, EINVAL);
+        return;
+    }
+    sa.sin_port = htons((uint16_t)port);
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+        put(f, "hostile.reach", "socket for", addr, errno);
+        return;
+    }
+    int rc = connect(s, (struct sockaddr *)&sa, sizeof(sa)), err = errno;
+    if (rc < 0 && err == EINPROGRESS) {
+        struct pollfd p = {.fd = s, .events = POLLOUT};
+        socklen_t l = sizeof(err);
+        rc = poll(&p, 1, 2000);
+        if (rc == 0)
+            err = ETIMEDOUT, rc = -1;
+        else if (rc > 0 && getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &l) == 0)
+            rc = err ? -1 : 0;
+    }
+    close(s);
+    if (rc < 0) {
+        put(f, "hostile.reach", "", addr, err);
+        return;
+    }
+    char v[120];
+    snprintf(v, sizeof(v), "DONE: connected to %s", addr);
+    kv_set(f, "hostile.reach", v, NULL);
+}
+
+int sandbox_hostile(const char *reach, const char *blockdev, struct kvlist *facts)
+{
+    char status[8192], bnd[32] = "";
+    if (util_read_file("/proc/self/status", status, sizeof(status)) == 0)
+        status_field(status, "CapBnd", bnd, sizeof(bnd));
+    unsigned long long caps = strtoull(bnd, NULL, 16);
+    if (!bnd[0] || (caps >> 21) & 1) { /* CAP_SYS_ADMIN: the host itself, or a guest's root */
+        kv_set(facts, "hostile", "skipped: not confined (CAP_SYS_ADMIN held)", NULL);
+        return 0;
+    }
+    kv_set(facts, "hostile", "tried", NULL);
+    try_blockdev(facts, blockdev);
+    try_tiocsti(facts);
+    try_write(facts, "hostile.proc_sys", "/proc/sys/kernel/hostname");
+    try_write(facts, "hostile.sysfs", "/sys/kernel/mm/transparent_hugepage/enabled");
+    if (reach && *reach) try_reach(facts, reach);
+    return 0;
 }

@@ -33,4 +33,18 @@ extern const char *const sandbox_readonly[];
  * Nothing is changed; a value that cannot be read is left out. */
 void sandbox_probe(struct kvlist *facts);
 
+/* The hostile drill, run only by a process without CAP_SYS_ADMIN in its
+ * bounding set (a container's; the host itself and a guest's root are
+ * "hostile: skipped"): as root of an image that means harm, it tries
+ *   hostile.blockdev   mknod of blockdev ("MAJ:MIN"; NULL: one of the
+ *                      host's disks), then open
+ *   hostile.tiocsti    TIOCSTI on every tty it holds or can open
+ *   hostile.proc_sys   opening /proc/sys/kernel/hostname for writing
+ *   hostile.sysfs      opening /sys/kernel/mm/transparent_hugepage/enabled
+ *                      for writing
+ *   hostile.reach      a TCP connect to reach ("IP:PORT"), when given
+ * each fact "refused: why" or "DONE: what" (a hole). Nothing is written
+ * but its own device node (removed) and one NUL byte where TIOCSTI works. */
+int sandbox_hostile(const char *reach, const char *blockdev, struct kvlist *facts);
+
 #endif

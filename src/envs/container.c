@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -37,9 +38,10 @@ struct isob_clone_args {
 static const char *const container_keys[] = {"net", "storage", "image",  "cpus", "cpu-quota",
                                              "mem", "pids",    "userns", NULL};
 
-/* userns=on: root in the container is this host uid/gid range. */
-#define USERNS_BASE 100000
+/* userns=on: root in the container is the first of USERNS_SIZE host ids
+ * reserved for isobench in /etc/subuid and /etc/subgid (userns_range). */
 #define USERNS_SIZE 65536
+#define USERNS_HINT "isobench:2147483648:65536"
 
 static const char *const container_nets[] = {"nat", "host", "none", NULL};
 
@@ -67,23 +69,91 @@ static int userns_parse(const struct spec *sp, int *on, struct err *e)
     return 0;
 }
 
+/* The "isobench" entry of a subordinate-id file (path): its start into
+ * *start when it holds at least USERNS_SIZE ids and overlaps no other
+ * entry; else why into why and -1. */
+static int subid_range(const char *path, unsigned *start, char *why, size_t len)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        snprintf(why, len, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[256], name[128];
+    unsigned long long s, n, lo[256], hi[256], ms = 0, mn = 0;
+    int k = 0, found = 0;
+    while (fgets(line, sizeof(line), f) && k < 256) {
+        if (sscanf(line, "%127[^:]:%llu:%llu", name, &s, &n) != 3) continue;
+        if (!strcmp(name, "isobench") && !found) {
+            found = 1;
+            ms = s;
+            mn = n;
+        } else {
+            lo[k] = s;
+            hi[k++] = s + n;
+        }
+    }
+    fclose(f);
+    const char *bad = !found                                        ? "has no isobench entry"
+                      : mn < USERNS_SIZE || ms + mn > 0xffffffffull ? "gives isobench too few ids"
+                                                                    : NULL;
+    for (int i = 0; !bad && i < k; i++)
+        if (lo[i] < ms + USERNS_SIZE && ms < hi[i]) bad = "gives isobench ids of another entry";
+    if (bad) {
+        snprintf(why, len, "%s %s", path, bad);
+        return -1;
+    }
+    *start = (unsigned)ms;
+    return 0;
+}
+
+/* userns=on's host ids: isobench's own range, the same in /etc/subuid and
+ * /etc/subgid, never a fixed base a user of this host may own. */
+static int userns_range(unsigned *base, struct err *e)
+{
+    unsigned u = 0, g = 0;
+    char why[200] = "", fu[300], fg[300];
+    const char *d = getenv("ISOBENCH_SUBID_DIR"); /* tests: files of their own */
+    snprintf(fu, sizeof(fu), "%.280s/subuid", d && *d ? d : "/etc");
+    snprintf(fg, sizeof(fg), "%.280s/subgid", d && *d ? d : "/etc");
+    if (subid_range(fu, &u, why, sizeof(why)) == 0 && subid_range(fg, &g, why, sizeof(why)) == 0 &&
+        u != g)
+        snprintf(why, sizeof(why), "its ranges in /etc/subuid and /etc/subgid start apart");
+    if (why[0])
+        return err_set(e, ERR_USAGE,
+                       "userns=on needs host ids of its own: %s (add a line like '" USERNS_HINT
+                       "' to both files, on ids no user has)",
+                       why);
+    *base = u;
+    return 0;
+}
+
 static int container_check(const struct spec *sp, void *conf, struct err *e)
 {
     struct ctr_config *c = conf;
     if (ctr_config_parse(sp, container_nets, c, e) < 0) return -1;
-    return userns_parse(sp, &c->userns, e);
+    if (userns_parse(sp, &c->userns, e) < 0) return -1;
+    return c->userns ? userns_range(&c->userns_base, e) : 0;
 }
 
 /* userns=on, host side: the container's root is host uid/gid
- * USERNS_BASE, which must reach (search) its state dir and own its data
- * dirs; files owned by the host's root stay readable, never writable. */
+ * userns_base, which must reach (search) its state dir and own its data
+ * dirs; files owned by the host's root stay readable, never writable.
+ * /run/isobench's mode, opened for it, is journaled to be restored. */
 static int userns_prepare(struct container *c, const struct env_ctx *ctx, struct err *e)
 {
     const char *own[] = {c->state, c->volume, c->data_ovl, NULL};
+    struct stat st;
+    char arg[600];
+    if (stat(journal_root(), &st) < 0) return err_sys(e, ERR_FAIL, errno, "%s", journal_root());
+    snprintf(arg, sizeof(arg), "%s %o", journal_root(), (unsigned)(st.st_mode & 07777));
+    if ((st.st_mode & 07777) != 0711 && journal_add(ctx->rq->journal, "mode", arg, e) < 0)
+        return -1;
     if (chmod(journal_root(), 0711) < 0 || chmod(ctx->rq->journal->dir, 0711) < 0)
         return err_sys(e, ERR_FAIL, errno, "chmod %s", ctx->rq->journal->dir);
+    unsigned base = c->cfg.userns_base;
     for (int i = 0; own[i]; i++)
-        if (own[i][0] && chown(own[i], USERNS_BASE, USERNS_BASE) < 0)
+        if (own[i][0] && chown(own[i], base, base) < 0)
             return err_sys(e, ERR_FAIL, errno, "chown %s", own[i]);
     if (strcmp(c->cfg.image, "/")) return 0;
     /* overlayfs in a user namespace refuses a lower layer with mounts
@@ -100,12 +170,12 @@ static int userns_prepare(struct container *c, const struct env_ctx *ctx, struct
     return 0;
 }
 
-/* Writes the child's uid and gid maps (0 -> USERNS_BASE, USERNS_SIZE ids). */
-static int userns_map(pid_t pid, struct err *e)
+/* Writes the child's uid and gid maps (0 -> base, USERNS_SIZE ids). */
+static int userns_map(pid_t pid, unsigned base, struct err *e)
 {
     static const char *const files[] = {"uid_map", "gid_map"};
     char path[64], map[64];
-    snprintf(map, sizeof(map), "0 %d %d\n", USERNS_BASE, USERNS_SIZE);
+    snprintf(map, sizeof(map), "0 %u %d\n", base, USERNS_SIZE);
     for (int i = 0; i < 2; i++) {
         snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
         int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -125,6 +195,16 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
     char ok;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (read(syncfd, &ok, 1) != 1) _exit(1);
+    /* No way back to the operator's terminal: a session of its own (no
+     * controlling tty: /dev/tty is ENXIO, TIOCSTI is EPERM on any tty it
+     * might hold) and stdio on /dev/null. */
+    int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (setsid() < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0) {
+        err_sys(&e, ERR_FAIL, errno, "setsid and stdio on /dev/null");
+        if (write(errfd, e.msg, strlen(e.msg)) < 0) _exit(2);
+        _exit(1);
+    }
+    close(nul);
     /* userns=on: the maps are written now; become the namespace's root */
     if (c->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
         err_sys(&e, ERR_FAIL, errno, "becoming root in the user namespace");
@@ -171,6 +251,7 @@ static int container_prepare(struct container *c, struct env_ctx *ctx, struct er
     if (ctr_data_dir(&c->cfg, ctx, c->volume, c->data_ovl, sizeof(c->volume), e) < 0) return -1;
     char name[128];
     snprintf(name, sizeof(name), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
+    c->cfg.limits.devices = 1; /* Docker's device policy (devices.h) */
     if (cgroup_create(&c->cg, name, &c->cfg.limits, ctx->rq->journal, e) < 0) return -1;
     memcpy(ctx->info.mem_dir, c->cg.mem_dir, sizeof(ctx->info.mem_dir));
     return 0;
@@ -210,7 +291,7 @@ static int container_start(struct container *c, struct env_ctx *ctx, double t0, 
     }
     ctx->agent_pid = pid;
     int rc = journal_add_pid(ctx->rq->journal, pid, e);
-    if (rc == 0 && c->userns) rc = userns_map(pid, e);
+    if (rc == 0 && c->userns) rc = userns_map(pid, c->cfg.userns_base, e);
     if (rc == 0) rc = cgroup_attach(&c->cg, pid, e);
     if (rc == 0 && !strcmp(c->cfg.net, "nat"))
         rc = net_nat_host(&c->nat, ctx->rq->run_id, pid, ctx->rq->journal, e);
@@ -249,14 +330,14 @@ static int container_up(struct env_ctx *ctx, struct err *e)
     if (container_prepare(c, ctx, e) < 0 || (c->userns && userns_prepare(c, ctx, e) < 0) ||
         container_start(c, ctx, t0, e) < 0)
         return -1;
-    char label[640], sc[160];
+    char label[640], sc[160], user[64];
     confine_profile_summary(sc, sizeof(sc));
+    snprintf(user, sizeof(user), ",user (root = host uid %u)", c->cfg.userns_base);
     snprintf(label, sizeof(label),
              "own runtime: ns mnt,pid,uts,ipc,cgroup%s%s; net=%s; storage=%s; image=%.80s; "
              "cgroup %s; %s",
-             strcmp(c->cfg.net, "host") ? ",net" : "",
-             c->userns ? ",user (root = host uid 100000)" : "", c->cfg.net, c->cfg.storage,
-             c->cfg.image, c->cg.v2 ? "v2" : "v1", sc);
+             strcmp(c->cfg.net, "host") ? ",net" : "", c->userns ? user : "", c->cfg.net,
+             c->cfg.storage, c->cfg.image, c->cg.v2 ? "v2" : "v1", sc);
     kv_set(&ctx->info.facts, "label", label, NULL);
     ctr_reach(&c->cfg, ctx);
     if (!strcmp(c->cfg.net, "nat"))
@@ -277,6 +358,7 @@ static int container_host_cpu(struct env_ctx *ctx, char *src, size_t len)
 
 const struct env env_container = {
     .name = "container",
+    .pick = "container",
     .slice = ENV_SLICE_CPUSET,
     .summary = "isobench's own runtime: namespaces, cgroup, overlay root, Docker's confinement",
     /* exec, down: env_exec/env_down drive pid 1's channel; EOF stops it and

@@ -53,8 +53,15 @@ static int native_datadir(struct env_ctx *ctx, const char *base, struct err *e)
     if (ctx->rq->journal && ctx->rq->journal->fd >= 0 &&
         journal_add(ctx->rq->journal, "rmtree", dir, e) < 0)
         return -1;
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-        return err_sys(e, ERR_FAIL, errno, "mkdir %s", dir);
+    if (mkdir(dir, 0755) < 0) {
+        /* EEXIST only from an earlier instance of this run (a restart):
+         * a real directory of ours that no one else may write */
+        int er = errno;
+        struct stat st;
+        if (er != EEXIST || lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+            (st.st_mode & 022))
+            return err_sys(e, ERR_FAIL, er, "mkdir %s", dir);
+    }
     snprintf(ctx->info.datadir, sizeof(ctx->info.datadir), "%s", dir);
     return 0;
 }
@@ -113,6 +120,7 @@ static void native_down(struct env_ctx *ctx)
 
 const struct env env_native = {
     .name = "native",
+    .pick = "native",
     .slice = ENV_SLICE_CPUSET,
     .caps = ENV_CAP_HOST_NETNS | ENV_CAP_ODIRECT | ENV_CAP_PARALLEL_UP,
     .summary = "the host itself: agent as a child process (the baseline)",

@@ -18,13 +18,8 @@
 static void peer_plan(struct peer *p, const char *run_id, const struct journal *j, uint32_t *host,
                       uint32_t *guest)
 {
-    char tag[9];
-    net_run_tag(run_id, tag);
-    snprintf(p->host_if, sizeof(p->host_if), "isob%.6sp", tag);
+    net_peer_plan(run_id, p->host_if, host, guest);
     snprintf(p->nspath, sizeof(p->nspath), "%s/peer.net", j->dir);
-    uint32_t k = (uint32_t)strtoul(tag + 6, NULL, 16) % 250;
-    *host = htonl((10u << 24) | (214u << 16) | (k << 8) | 1);
-    *guest = htonl((10u << 24) | (214u << 16) | (k << 8) | 2);
     struct in_addr a = {.s_addr = *host};
     inet_ntop(AF_INET, &a, p->host_addr, sizeof(p->host_addr));
     a.s_addr = *guest;
@@ -97,6 +92,7 @@ int peer_up(struct peer *p, const char *run_id, struct journal *j, struct err *e
         nl_veth_add(p->host_if, "eth0", 0, p->nsfd, e) < 0 ||
         nl_addr_add(p->host_if, host, 30, e) < 0 || nl_link_set(p->host_if, 1, NULL, e) < 0)
         return err_wrap(e, "peer link");
+    if (net_peer_guard(run_id, j, e) < 0) return err_wrap(e, "peer link's fence");
     return peer_configure(p, guest, host, e);
 }
 

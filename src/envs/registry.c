@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 #include "envs/env.h"
 #include "envs/undo.h"
@@ -74,6 +76,55 @@ const char *env_lacks(const struct env *env, const struct spec *sp, unsigned nee
         return "does not honour O_DIRECT: its file I/O goes through a page cache of its own "
                "(its numbers would not be disk numbers)";
     return env->lacks ? env->lacks(sp, needs) : NULL;
+}
+
+/* Appends "SEP TEXT" to buf (SEP only when buf is not empty); -1 when it
+ * does not fit. */
+static int append(char *buf, size_t len, const char *sep, const char *text)
+{
+    size_t off = strlen(buf);
+    int n = snprintf(buf + off, len - off, "%s%s", off ? sep : "", text);
+    return n < 0 || (size_t)n >= len - off ? -1 : 0;
+}
+
+/* 1 when item is one of the comma list's items. */
+static int has_item(const char *list, const char *item)
+{
+    size_t n = strlen(item);
+    for (const char *p = list; *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == n && !strncmp(p, item, n)) return 1;
+        p += k + (p[k] == ',');
+    }
+    return 0;
+}
+
+int env_expand_available(const char *in, char *out, size_t outlen, char *left, size_t leftlen,
+                         struct err *e)
+{
+    char buf[1024];
+    if (strlen(in) >= sizeof(buf)) return err_set(e, ERR_USAGE, "environment list too long");
+    if (util_list_check(in, "environment", e) < 0) return -1;
+    strcpy(buf, in);
+    out[0] = left[0] = '\0';
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (strcmp(t, "available") != 0) {
+            if (append(out, outlen, ",", t) < 0) goto too_long;
+            continue;
+        }
+        for (int i = 0; envs[i]; i++) {
+            if (!envs[i]->pick || has_item(out, envs[i]->pick)) continue;
+            const char *why = env_unavailable(envs[i]);
+            char item[400];
+            snprintf(item, sizeof(item), "%s: %s", envs[i]->name, why ? why : "");
+            if (why ? append(left, leftlen, "; ", item) : append(out, outlen, ",", envs[i]->pick))
+                goto too_long;
+        }
+    }
+    return 0;
+too_long:
+    return err_set(e, ERR_USAGE, "the expanded environment list is too long");
 }
 
 void env_caps_text(unsigned caps, char *buf, size_t len)
@@ -169,5 +220,17 @@ const struct journal_undo env_undo_handlers[] = {
     {"link", net_undo_link},
     {"nft", net_undo_nft},
     {"sysctl", net_undo_sysctl},
+    {"mode", env_undo_mode},
     {NULL, NULL},
 };
+
+int env_undo_mode(const char *arg)
+{
+    char path[512];
+    unsigned mode;
+    struct stat st;
+    if (sscanf(arg, "%511s %o", path, &mode) != 2 || mode > 07777) return -1;
+    if (lstat(path, &st) < 0) return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode)) return -1; /* a directory isobench opened, never a link */
+    return chmod(path, mode);
+}

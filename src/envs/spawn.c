@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -186,20 +187,56 @@ void env_chan_stop(int *chan, pid_t *pid, double grace_s)
     *pid = 0;
 }
 
+/* The last non-empty line of the file at path into out ("" when none). */
+static void last_line(const char *path, char *out, size_t len)
+{
+    char buf[4096];
+    out[0] = '\0';
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return;
+    off_t end = lseek(fd, 0, SEEK_END);
+    off_t from = end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0;
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, from);
+    close(fd);
+    if (n <= 0) return;
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        n--;
+    buf[n] = '\0';
+    const char *line = strrchr(buf, '\n') ? strrchr(buf, '\n') + 1 : buf;
+    size_t k = strlen(line);
+    if (k >= len) { /* keep its end, marked */
+        memcpy(out, "...", 3);
+        line += k - (len - 4);
+        out += 3;
+    }
+    memcpy(out, line, strlen(line) + 1);
+}
+
 int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx, double t0,
                   struct err *e)
 {
     pid_t *pid = &ctx->agent_pid;
     int *chan = &ctx->agent_chan;
+    /* The CLI's stderr (and so its container's, which inherit it) goes to
+     * a log in the run's directory, never to the operator's terminal: a
+     * process in the container must reach no host tty (TIOCSTI, escape
+     * sequences). Its last line is the error when the agent never answers. */
+    char log[700];
+    snprintf(log, sizeof(log), "%s/cli%d.log", ctx->rq->journal->dir, ctx->rq->idx);
+    int logfd = open(log, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (logfd < 0) return err_sys(e, ERR_FAIL, errno, "creating %s", log);
     int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        close(logfd);
         return err_sys(e, ERR_FAIL, errno, "socketpair");
+    }
     fflush(NULL);
     pid_t parent = getpid();
     pid_t p = fork();
     if (p == 0) {
         if (pdeath) util_die_with_parent(parent);
         if (stdio ? dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0 : dup2(sv[1], 3) < 0) _exit(127);
+        if (dup2(logfd, 2) < 0) _exit(127);
         if (!stdio) {
             FILE *n = freopen("/dev/null", "r", stdin);
             n = freopen("/dev/null", "w", stdout);
@@ -209,12 +246,17 @@ int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx
         _exit(127);
     }
     close(sv[1]);
+    close(logfd);
     *chan = sv[0];
     if (p < 0) return err_sys(e, ERR_FAIL, errno, "fork");
     *pid = p;
     if (journal_add_pid(ctx->rq->journal, p, e) < 0) return -1;
-    if (proto_wait_ready(*chan, 60, e) < 0)
-        return err_wrap(e, "%s failed (see its message above)", argv[0]);
+    if (proto_wait_ready(*chan, 60, e) < 0) {
+        char why[300];
+        last_line(log, why, sizeof(why));
+        return why[0] ? err_wrap(e, "%s failed: %s", argv[0], why)
+                      : err_wrap(e, "%s failed (it said nothing: %s)", argv[0], log);
+    }
     ctx->info.startup_s = util_now() - t0;
     return 0;
 }

@@ -15,6 +15,7 @@ static int plan_workloads(struct run_plan *p, const char *list, struct err *e)
 {
     char buf[1024];
     if (strlen(list) >= sizeof(buf)) return err_set(e, ERR_USAGE, "workload list too long");
+    if (util_list_check(list, "workload", e) < 0) return -1;
     strcpy(buf, list);
     char *save = NULL;
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -213,14 +214,17 @@ int runner_plan_resume(struct run_plan *p, struct store *st, const char *which, 
 
 void runner_make_uuid(char *buf, size_t len)
 {
-    unsigned short r = 0;
-    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) r = (unsigned short)getpid();
+    /* 64 random bits: the run's names on the host (its data and state
+     * dirs, cgroups) cannot be guessed ahead to plant something there */
+    unsigned long long r = 0;
+    while (getrandom(&r, sizeof(r), 0) != sizeof(r)) {
+    }
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
     char ts[32];
     strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", &tm);
-    snprintf(buf, len, "%s-%04x", ts, r);
+    snprintf(buf, len, "%s-%016llx", ts, r);
 }
 
 /* An NDJSON line's start: {"run":..,"workload":..,"env":.. */
@@ -433,15 +437,24 @@ void runner_pair_merge(struct reply *r, const struct reply *cr)
 static int runner_settle(struct run_plan *p, int w, struct store *st, int64_t run_id,
                          const struct kvlist *facts, struct err *e)
 {
+    const struct workload *wl = p->wl[w];
     char pre[64];
-    snprintf(pre, sizeof(pre), "%s.resolve.", p->wl[w]->name);
+    snprintf(pre, sizeof(pre), "%s%s.resolve.", wl->net ? "client." : "", wl->name);
     size_t pl = strlen(pre);
     for (int i = 0; i < facts->n; i++) {
-        const char *k = facts->v[i].key;
-        if (!strncmp(k, "client.", 7)) k += 7;
-        if (strncmp(k, pre, pl)) continue;
-        if (kv_set(&p->wlopts[w], k + pl, facts->v[i].val, e) < 0)
-            return err_wrap(e, "%s: settling %s", p->wl[w]->name, k + pl);
+        const char *k = facts->v[i].key, *opt = k + pl;
+        if (strncmp(k, pre, pl)) continue; /* a server half's is never taken */
+        int allowed = 0;
+        for (const char *const *a = wl->settles; a && *a && !allowed; a++)
+            allowed = !strcmp(*a, opt);
+        struct kvlist *one cleanup_free = calloc(1, sizeof(*one));
+        if (!one) return err_set(e, ERR_FAIL, "out of memory");
+        if (!allowed || kv_set(one, opt, facts->v[i].val, e) < 0 ||
+            wl_opts_check(wl->name, wl->opts, one, e) < 0)
+            return err_set(e, ERR_FAIL, "%s: a sample tried to settle %.60s=%.60s: refused",
+                           wl->name, opt, facts->v[i].val);
+        if (kv_set(&p->wlopts[w], opt, facts->v[i].val, e) < 0)
+            return err_wrap(e, "%s: settling %s", wl->name, opt);
     }
     p->settled[w] = 1;
     return store_run_workload_update(st, run_id, w, &p->wlopts[w], e);

@@ -124,7 +124,8 @@ double ft_task(const char *dir, uint64_t bytes, uint64_t writes, struct err *e)
                        (unsigned long long)each + 1, sizeof(chunk));
     memset(chunk, 'x', sizeof(chunk));
     double t0 = util_now();
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    unlink(path); /* one a killed repetition left; never a link followed */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return err_sys(e, ERR_FAIL, errno, "filetask: open %s", path);
     for (uint64_t i = 0; i < writes; i++) {
         size_t len = (size_t)each + (i < extra ? 1 : 0); /* bytes in all, exactly */

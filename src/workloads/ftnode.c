@@ -105,7 +105,7 @@ int ft_node_server(const struct wl_ctx *ctx, uint64_t bytes, uint64_t writes, st
     unlink(log);
     int unpriv = srv_unpriv_dir(dir, ub, sizeof(ub), e);
     if (unpriv < 0) return err_wrap(e, "filetask server=node");
-    FILE *f = fopen(app, "we");
+    FILE *f = fopen(app, "wex"); /* O_EXCL: never through a link */
     if (!f || fputs(ft_node_app, f) < 0 || fclose(f) != 0) {
         journal_rmtree(dir);
         return err_set(e, ERR_FAIL, "filetask server=node: writing %s", app);

@@ -171,7 +171,7 @@ static int http_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct 
 /* The page: printable bytes that depend on their offset, the marker last. */
 static int http_page(const char *path, uint64_t size, struct err *e)
 {
-    int fd cleanup_close = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd cleanup_close = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) return err_sys(e, ERR_FAIL, errno, "http: %s", path);
     char *p cleanup_free = malloc(size);
     if (!p) return err_set(e, ERR_FAIL, "out of memory");
@@ -191,7 +191,7 @@ static int http_conf(const char *dir, const char *bind, int port, const char *mp
     int m = http_mpm(mpm);
     char path[600];
     snprintf(path, sizeof(path), "%s/httpd.conf", dir);
-    int fd cleanup_close = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd cleanup_close = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return err_sys(e, ERR_FAIL, errno, "http: %s", path);
     char conf[4096];
     int n = snprintf(conf, sizeof(conf),
@@ -226,8 +226,7 @@ static int http_start(const struct wl_ctx *ctx, const struct http_cfg *c, const 
         return err_set(e, ERR_FAIL, "http: Apache cannot drop root here: %s", why);
     snprintf(www, sizeof(www), "%s/www", dir);
     snprintf(path, sizeof(path), "%s" HTTP_PAGE, www);
-    if (mkdir(www, 0755) < 0 && errno != EEXIST)
-        return err_sys(e, ERR_FAIL, errno, "http: %s", www);
+    if (mkdir(www, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "http: %s", www);
     const char *bind = ctx->addr && ctx->addr[0] ? ctx->addr : "0.0.0.0";
     if (http_page(path, c->page, e) < 0 || http_conf(dir, bind, ctx->port, c->mpm, e) < 0)
         return -1;

@@ -521,6 +521,7 @@ const struct workload workload_mysql = {
     .data = 1,
     .guest_files = mysql_files,
     .check = mysql_check,
+    .settles = (const char *const[]){"threads", "stop-gain", NULL},
     .server = mysql_serve,
     .client = mysql_drive,
 };

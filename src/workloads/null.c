@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <time.h>
 
+#include <string.h>
+
+#include "core/sandbox.h"
 #include "core/util.h"
 #include "workloads/workload.h"
 
@@ -28,6 +31,22 @@ static const struct wl_opt null_opts[] = {
      .min = -1.0,
      .max = 86400.0,
      .unit = "s"},
+    {"hostile",
+     "1: the hostile drill - try what root in a harmful image would (device nodes, TIOCSTI, "
+     "/proc/sys and /sys writes, reach): each attempt's outcome a hostile.* fact "
+     "(core/sandbox.h); only where CAP_SYS_ADMIN is not held (tests/priv/hostile.sh)",
+     {"0", "0", "0"},
+     .type = WL_T_ENUM,
+     .values = "0|1"},
+    {"reach",
+     "with hostile=1: an IP:PORT outside the run the drill tries to connect to",
+     {NULL, NULL, NULL},
+     .type = WL_T_STR},
+    {"blockdev",
+     "with hostile=1: the block device MAJ:MIN the drill makes a node of and opens (default: "
+     "one of the host's disks)",
+     {NULL, NULL, NULL},
+     .type = WL_T_STR},
     {.name = NULL},
 };
 
@@ -64,6 +83,10 @@ static int null_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
     }
     double t1 = util_now();
     if (fail) return err_set(e, ERR_FAIL, "null workload failed on request (fail=1)");
+    const char *hostile = wl_opt_str(ctx, &workload_null, "hostile");
+    if (hostile && !strcmp(hostile, "1"))
+        sandbox_hostile(wl_opt_str(ctx, &workload_null, "reach"),
+                        wl_opt_str(ctx, &workload_null, "blockdev"), &r->facts);
     const char *settle = wl_opt_str(ctx, &workload_null, "settle");
     if (settle) kv_set(&r->facts, "null.resolve.sleep", settle, NULL);
     return result_add(r, "elapsed", "s", BETTER_LOWER, t1 - t0, e);
@@ -73,6 +96,7 @@ const struct workload workload_null = {
     .name = "null",
     .summary = "does nothing; tests the runner",
     .opts = null_opts,
+    .settles = (const char *const[]){"sleep", NULL},
     .check = null_check,
     .run = null_run,
 };

@@ -1,5 +1,7 @@
 #include "workloads/srvproc.h"
 
+#include "core/journal.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -104,7 +106,7 @@ int srv_start_as(struct srv *s, const char *name, char *const argv[], int cpu, c
     snprintf(s->log, sizeof(s->log), "%s", log);
     if (access(argv[0], X_OK) != 0)
         return err_set(e, ERR_FAIL, "%s: %s not found in this environment", name, argv[0]);
-    int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (lfd < 0) return err_sys(e, ERR_FAIL, errno, "%s: log %s", name, log);
     fflush(NULL);
     pid_t parent = getpid();
@@ -123,14 +125,21 @@ int srv_start_as(struct srv *s, const char *name, char *const argv[], int cpu, c
 
 int srv_unpriv_dir(const char *dir, char *why, size_t len, struct err *e)
 {
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return err_sys(e, ERR_FAIL, errno, "mkdir %s", dir);
+    /* Made fresh: whatever an earlier server (as SRV_UNPRIV) left or
+     * planted there - a link to /etc - is removed by fd, never followed,
+     * and the new directory is handed over through its own fd. */
+    if (journal_rmtree(dir) < 0) return err_sys(e, ERR_FAIL, errno, "removing the old %s", dir);
+    if (mkdir(dir, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", dir);
     if (geteuid() != 0) {
         snprintf(why, len, "not root here (uid %d)", (int)geteuid());
         return 0;
     }
-    if (chown(dir, SRV_UNPRIV, SRV_UNPRIV) < 0) {
-        snprintf(why, len, "chown %s to %d: %s", dir, SRV_UNPRIV, strerror(errno));
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) return err_sys(e, ERR_FAIL, errno, "open %s", dir);
+    int rc = fchown(dfd, SRV_UNPRIV, SRV_UNPRIV), er = errno;
+    close(dfd);
+    if (rc < 0) {
+        snprintf(why, len, "chown %s to %d: %s", dir, SRV_UNPRIV, strerror(er));
         return 0;
     }
     pid_t pid = fork();

@@ -33,7 +33,9 @@ int srv_start_as(struct srv *s, const char *name, char *const argv[], int cpu, c
 /* The account a server drops root for ("nobody" on Debian; by number, so
  * that a guest or image without a passwd entry works alike). */
 #define SRV_UNPRIV 65534
-/* Makes dir (created 0700 if missing) the server's own: owned by
+/* Makes dir the server's own, made afresh (whatever was at dir is
+ * removed first, by fd: a link an earlier server planted is never
+ * followed) 0700 and handed over through its fd: owned by
  * SRV_UNPRIV when this process is root, and checks - in a child that
  * drops to that account - that the account can use it. 1: the server may
  * drop root (srv_start_as unpriv=1); 0: it must stay as it is, why says

@@ -104,10 +104,15 @@ struct workload {
      * run is then unused. */
     int (*server)(const struct wl_ctx *ctx, struct result *r, struct err *e);
     int (*client)(const struct wl_ctx *ctx, struct result *r, struct err *e);
-    /* Measures once and fills r; fails with ERR_FAIL if the self-check fails.
-     * A fact "<name>.resolve.<option>" in the run's first successful sample
-     * of the workload settles that option for the rest of the run (mysql's
-     * stop-gain fixes its thread list this way). */
+    /* The options a sample may settle (NULL-terminated, NULL: none): a
+     * fact "<name>.resolve.<option>" in the run's first successful sample
+     * settles that option for the rest of the run (mysql's stop-gain fixes
+     * its thread list this way) - taken only for an option listed here,
+     * only from the half that owns the decision (a network workload's
+     * client, which runs in the run's own peer namespace, never a server
+     * half inside a guest) and only a value the option table accepts. */
+    const char *const *settles;
+    /* Measures once and fills r; fails with ERR_FAIL if the self-check fails. */
     int (*run)(const struct wl_ctx *ctx, struct result *r, struct err *e);
 };
 

@@ -24,7 +24,7 @@
  * server's account when owner is set (its workers read it). */
 static int wp_write(const char *path, const char *text, int owner, int public, struct err *e)
 {
-    int fd cleanup_close = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd cleanup_close = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return err_sys(e, ERR_FAIL, errno, "wordpress: %s", path);
     if (util_write_all(fd, text, strlen(text)) < 0)
         return err_sys(e, ERR_FAIL, errno, "wordpress: %s", path);
@@ -174,8 +174,7 @@ static int wp_probe(const struct wp_site *s, struct err *e)
     char dir[600], path[700];
     snprintf(dir, sizeof(dir), "%s/probe", s->dir);
     snprintf(path, sizeof(path), "%s/probe.php", dir);
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-        return err_sys(e, ERR_FAIL, errno, "wordpress: %s", dir);
+    if (mkdir(dir, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "wordpress: %s", dir);
     char *p cleanup_free = wp_format(
         e, 8192,
         "<?php\nset_time_limit(0);\nmysqli_report(MYSQLI_REPORT_OFF);\n"
@@ -224,8 +223,7 @@ static int wp_nomail(const struct wp_site *s, struct err *e)
     char dir[600], path[700];
     snprintf(dir, sizeof(dir), "%s/mu", s->dir);
     snprintf(path, sizeof(path), "%s/isobench-nomail.php", dir);
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-        return err_sys(e, ERR_FAIL, errno, "wordpress: %s", dir);
+    if (mkdir(dir, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "wordpress: %s", dir);
     return wp_write(path,
                     "<?php\n/* isobench: no mail leaves the run */\n"
                     "function wp_mail($to, $subject, $message, $headers = '', $attachments = []) "
@@ -237,9 +235,9 @@ int wp_site_write(const struct wp_site *s, struct err *e)
 {
     char root[600];
     snprintf(root, sizeof(root), "%s/wproot", s->dir);
-    if (mkdir(root, 0755) < 0 && errno != EEXIST)
-        return err_sys(e, ERR_FAIL, errno, "wordpress: %s", root);
-    if (chown(root, SRV_UNPRIV, SRV_UNPRIV) < 0)
+    if (mkdir(root, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "wordpress: %s", root);
+    int rfd cleanup_close = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (rfd < 0 || fchown(rfd, SRV_UNPRIV, SRV_UNPRIV) < 0) /* through its fd: no link followed */
         return err_sys(e, ERR_FAIL, errno, "wordpress: chown %s", root);
     if (wp_links(root, e) < 0 || wp_config(s, e) < 0 || wp_nomail(s, e) < 0 || wp_probe(s, e) < 0 ||
         wp_php_conf(s, e) < 0 || wp_apache_conf(s, e) < 0)

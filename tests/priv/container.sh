@@ -9,6 +9,7 @@ set -uo pipefail
 bin=$1
 . "$(dirname "$0")/lib.sh"
 priv_init "namespaces, cgroups, mounts"
+priv_subid # userns=on's host ids
 
 # A harmless variable with a tuning prefix: it must reach the agent everywhere.
 export GOTO_ISOBENCH_TEST=marker
@@ -40,9 +41,9 @@ done
 [ "$(q container ns.net)" != "$(q native ns.net)" ] || bad "nat shares the host netns"
 grep -Eq '^lo=127.0.0.1,eth0=10\.213\.[0-9]+\.3$' <<<"$(q container ipv4)" || bad "nat container addresses: $(q container ipv4)"
 [ "$(q container:net=host,storage=volume ns.net)" = "$(q native ns.net)" ] || bad "net=host has its own netns"
-# userns=on: its own user namespace, root mapped to host uid 100000; the others share the host's
+# userns=on: its own user namespace, root mapped to isobench's range of /etc/subuid; the others share the host's
 [ "$(q container:userns=on,storage=volume ns.user)" != "$(q native ns.user)" ] || bad "userns=on shares the host's user namespace"
-[ "$(q container:userns=on,storage=volume uid_map)" = "0 100000 65536" ] || bad "userns=on uid_map: $(q container:userns=on,storage=volume uid_map)"
+[ "$(q container:userns=on,storage=volume uid_map)" = "$(awk -F: '$1=="isobench"{print 0, $2, 65536; exit}' /etc/subuid)" ] || bad "userns=on uid_map: $(q container:userns=on,storage=volume uid_map)"
 [ "$(q container ns.user)" = "$(q native ns.user)" ] || bad "the default container has its own user namespace"
 [ $have_runc = 0 ] || [ "$(q runc:cpus=0 cpus)" = 1 ] || bad "runc cpus=0 not applied"
 # Every environment runs the agent with the same tuning variables (they change results).

@@ -5,11 +5,28 @@
 priv_init() {
     if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root ($1)"; exit 77; fi
     dir=$(mktemp -d /tmp/isobench-priv-XXXXXX)
-    trap 'rm -rf "$dir"' EXIT
+    trap 'priv_subid_undo; rm -rf "$dir"' EXIT
     db=$dir/r.db
     fail=0
 }
 bad() { echo "FAIL: $*"; fail=1; }
+# userns=on's ids: isobench's own range in /etc/subuid and /etc/subgid
+# (2^31, 65536 ids: no user's), added for the test when missing and taken
+# out again on exit (priv_subid_undo, from the caller's trap).
+priv_subid_line=isobench:2147483648:65536
+priv_subid() {
+    local f
+    priv_subid_added=
+    for f in /etc/subuid /etc/subgid; do
+        grep -q '^isobench:' "$f" 2>/dev/null && continue
+        echo "$priv_subid_line" >>"$f" && priv_subid_added="$priv_subid_added $f"
+    done
+}
+priv_subid_undo() {
+    local f
+    for f in ${priv_subid_added:-}; do sed -i "/^$priv_subid_line\$/d" "$f"; done
+    priv_subid_added=
+}
 # The listening-socket audit: priv_listen_start samples the host netns's
 # listening TCP and UDP sockets every 0.1 s while a run goes on;
 # priv_listen_check fails on any socket that appeared meanwhile bound to an
@@ -74,46 +91,12 @@ priv_need_env() { # BIN ENV
     if [ "${CI:-}" = true ]; then echo "FAIL: $2 unavailable under CI (scripts/deps.sh installs it): $why"; exit 1; fi
     echo "SKIP: $why"; exit 77
 }
-# A private dockerd (Debian's docker.io) for the docker driver's test when
-# none runs: state in its own temp dir (not named isob*, so its mounts are
-# not taken for isobench's), its own socket (exported as DOCKER_HOST),
-# stopped on exit together with its mounts and the bridge it made.
+# A private dockerd for the docker driver's test when none runs
+# (scripts/lib/dockerd.sh), stopped on exit.
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/dockerd.sh"
 priv_dockerd() {
-    local i
-    priv_dockerd_dir=$(mktemp -d /tmp/dockerd-test-XXXXXX)
-    priv_docker0_new=0
-    ip link show docker0 >/dev/null 2>&1 || priv_docker0_new=1
-    priv_nft_before=$(nft list tables 2>/dev/null)
-    dockerd --data-root "$priv_dockerd_dir/root" --exec-root "$priv_dockerd_dir/exec" \
-        --pidfile "$priv_dockerd_dir/pid" -H "unix://$priv_dockerd_dir/sock" \
-        >"$priv_dockerd_dir/log" 2>&1 &
-    priv_dockerd_pid=$!
-    trap 'priv_dockerd_stop; rm -rf "$dir"' EXIT
-    export DOCKER_HOST="unix://$priv_dockerd_dir/sock"
-    for i in $(seq 150); do
-        docker version >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    return 1
-}
-priv_dockerd_stop() {
-    kill "$priv_dockerd_pid" 2>/dev/null
-    wait "$priv_dockerd_pid" 2>/dev/null
-    [ "$priv_docker0_new" = 1 ] && ip link del docker0 2>/dev/null
-    local t # the iptables-nft tables dockerd made for its chains, if they were not there before
-    nft list tables 2>/dev/null | while read -r t; do
-        grep -qxF "$t" <<<"$priv_nft_before" || nft delete table ${t#table } 2>/dev/null
-    done
-    # in tables that were there (podman's), dockerd's own rules and chains
-    for t in "ip nat" "ip filter"; do
-        nft -a list table $t 2>/dev/null | awk '/^\tchain /{c=$2} /docker0|DOCKER/ && /# handle/{print c, $NF}' |
-            while read -r c h; do nft delete rule $t "$c" handle "$h" 2>/dev/null; done
-        nft list table $t 2>/dev/null | awk '/^\tchain DOCKER/{print $2}' |
-            while read -r c; do nft flush chain $t "$c"; nft delete chain $t "$c"; done 2>/dev/null
-    done
-    grep -o " $priv_dockerd_dir[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
-    rm -rf "$priv_dockerd_dir"
-    return 0
+    trap 'dockerd_private_stop; priv_subid_undo; rm -rf "$dir"' EXIT
+    dockerd_private_start
 }
 # Each SPEC must be refused before anything starts: `run -w null -e SPEC`
 # exits 2 with one line.

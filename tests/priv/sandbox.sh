@@ -20,13 +20,14 @@ set -uo pipefail
 bin=$1
 . "$(dirname "$0")/lib.sh"
 priv_init "container runtimes"
+priv_subid # userns=on's host ids
 priv_need_env "$bin" container
 priv_need_env "$bin" runc
 priv_need_env "$bin" podman
 priv_need_env "$bin" runsc
 priv_need_env "$bin" lxc
 if [ -z "${DOCKER_HOST:-}" ] && [ ! -S /var/run/docker.sock ] && command -v dockerd >/dev/null; then
-    priv_dockerd || { echo "FAIL: could not start dockerd: $(tail -3 "$priv_dockerd_dir/log")"; exit 1; }
+    priv_dockerd || { echo "FAIL: could not start dockerd: $(tail -3 "$dockerd_dir/log")"; exit 1; }
 fi
 priv_need_env "$bin" docker
 before=$(leftovers)

@@ -147,13 +147,43 @@ static void container_config_rejects_before_creating(void **state)
     assert_string_equal(c.net, "nat");
     assert_string_equal(c.storage, "overlay");
     assert_string_equal(c.image, "/");
-    /* once, into the request's typed values: what up() reads */
+    /* once, into the request's typed values: what up() reads; userns=on
+     * takes isobench's own range of /etc/subuid and /etc/subgid */
     struct env_conf *conf = calloc(1, sizeof(*conf));
+    char sub[] = "/tmp/isobench-subid-XXXXXX";
+    assert_non_null(mkdtemp(sub));
+    setenv("ISOBENCH_SUBID_DIR", sub, 1);
     assert_int_equal(spec_parse("container:net=host,userns=on,mem=64M", &sp, &e), 0);
-    assert_int_equal(env_conf_parse(&env_container, &sp, conf, &e), 0);
+    static const char *const files[][2] = {
+        {"alice:100000:65536\n", "no isobench entry"},
+        {"alice:100000:65536\nisobench:160000:65536\n", "overlaps alice's"},
+        {"isobench:2147483648:1000\n", "too few ids"},
+        {"alice:100000:65536\nisobench:2147483648:65536\n", NULL}};
+    for (int i = 0; i < 4; i++) {
+        for (int k = 0; k < 2; k++) {
+            char path[64];
+            snprintf(path, sizeof(path), "%s/sub%cid", sub, k ? 'g' : 'u');
+            FILE *f = fopen(path, "w");
+            assert_non_null(f);
+            fputs(files[i][0], f);
+            fclose(f);
+        }
+        e.code = 0;
+        int rc = env_conf_parse(&env_container, &sp, conf, &e);
+        assert_int_equal(rc, files[i][1] ? -1 : 0);
+        if (files[i][1]) assert_int_equal(e.code, ERR_USAGE);
+    }
     const struct ctr_config *cc = (const void *)conf->b;
+    assert_int_equal(cc->userns_base, 2147483648u);
     assert_string_equal(cc->net, "host");
     assert_int_equal(cc->userns, 1);
+    for (int k = 0; k < 2; k++) {
+        char path[64];
+        snprintf(path, sizeof(path), "%s/sub%cid", sub, k ? 'g' : 'u');
+        unlink(path);
+    }
+    rmdir(sub);
+    unsetenv("ISOBENCH_SUBID_DIR");
     assert_int_equal(cc->limits.mem, 64u << 20);
     assert_int_equal(spec_parse("runsc:platform=systrap", &sp, &e), 0);
     assert_int_equal(env_conf_parse(&env_runsc, &sp, conf, &e), 0);

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <sys/vfs.h>
 
 #include "core/util.h"
+#include "envs/container/devices.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 
@@ -169,7 +171,12 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cg_limits
         if (i == 1 && !cg->cpu_dir[0]) snprintf(cg->cpu_dir, sizeof(cg->cpu_dir), "%s", dir);
         if (i == 4) snprintf(cg->cpu_dir, sizeof(cg->cpu_dir), "%s", dir);
     }
-    return 0;
+    if (!l->devices) return 0;
+    char own[256], dir[1024];
+    own_path("devices", own, sizeof(own));
+    snprintf(dir, sizeof(dir), CG_ROOT "/devices%s%s%s", own, strcmp(own, "/") ? "/" : "", name);
+    if (make_dir(cg, dir, j, e) < 0) return -1;
+    return dev_apply_v1(dir, e);
 }
 
 static int create_v2(struct cgroup *cg, const char *name, const struct cg_limits *l,
@@ -193,7 +200,12 @@ static int create_v2(struct cgroup *cg, const char *name, const struct cg_limits
     if (l->mem && write_str(dir, "memory.max", buf, e) < 0) return -1;
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)l->pids);
     if (l->pids && write_str(dir, "pids.max", buf, e) < 0) return -1;
-    return 0;
+    if (!l->devices) return 0;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return err_sys(e, ERR_FAIL, errno, "cgroup: open %s", dir);
+    int rc = dev_apply_v2(fd, e);
+    close(fd);
+    return rc;
 }
 
 /* v2's --host-mem: "no internal processes" means the limited parent

@@ -16,9 +16,10 @@ struct cg_limits {
     double cpu_quota; /* CPUs worth of time, 0 = unlimited */
     uint64_t mem;     /* bytes, 0 = unlimited */
     uint64_t pids;    /* 0 = unlimited */
+    int devices;      /* 1: Docker's device policy (devices.h), for containers */
 };
 
-#define CG_MAX_DIRS 5
+#define CG_MAX_DIRS 6
 struct cgroup {
     int v2;
     char dirs[CG_MAX_DIRS][1024];

@@ -82,9 +82,8 @@ int ctr_root_make(const struct ctr_config *c, struct env_ctx *ctx, const char *s
     if (rootfs_overlay(fs, c->image, NULL, merged, mlen, ctx->rq->journal, e) < 0) return -1;
     if (ctr_data_dir(c, ctx, volume, ovl, len, e) < 0) return -1;
     if (!ovl[0]) return 0;
-    char data[1100]; /* /data's own overlay, on disk, inside the root overlay */
-    snprintf(data, sizeof(data), "%s/data", merged);
-    return rootfs_data_overlay(ovl, data, NULL, ctx->rq->journal, e);
+    /* /data's own overlay, on disk, inside the root overlay */
+    return rootfs_data_overlay(ovl, merged, "/data", NULL, ctx->rq->journal, e);
 }
 
 void ctr_reach(const struct ctr_config *c, struct env_ctx *ctx)

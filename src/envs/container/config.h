@@ -14,8 +14,9 @@
 struct ctr_config {
     char net[8], storage[8], image[512];
     struct cg_limits limits;
-    int userns;        /* the own runtime's userns=on */
-    char platform[16]; /* runsc's platform= */
+    int userns;           /* the own runtime's userns=on */
+    unsigned userns_base; /* its host ids: isobench's range in /etc/subuid, /etc/subgid */
+    char platform[16];    /* runsc's platform= */
 };
 
 /* The parsed spec in a request (ctx->rq->conf), for a container driver. */

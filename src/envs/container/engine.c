@@ -1,5 +1,7 @@
 #include "envs/container/engine.h"
 
+#include "envs/container/net.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +74,8 @@ int engine_prepare(struct engine_run *r, struct env_ctx *ctx, struct err *e)
     return 0;
 }
 
+static int engine_fence(struct engine_run *r, struct env_ctx *ctx, struct err *e);
+
 int engine_start(struct engine_run *r, struct env_ctx *ctx, double t0, struct err *e)
 {
     if (r->argc >= ENGINE_ARGV_MAX - 1)
@@ -82,7 +86,7 @@ int engine_start(struct engine_run *r, struct env_ctx *ctx, double t0, struct er
     if (env_start_cli(r->argv, 1, 1, ctx, t0, e) < 0)
         return err_wrap(e, "%s run %s", r->kind, r->name);
     engine_cpu_sources(r, ctx);
-    return 0;
+    return engine_fence(r, ctx, e);
 }
 
 int engine_host_cpu(struct env_ctx *ctx, char *src, size_t len)
@@ -93,26 +97,47 @@ int engine_host_cpu(struct env_ctx *ctx, char *src, size_t len)
     return 0;
 }
 
+/* One field of the engine's inspect of the container (a Go template)
+ * into out, its trailing newline cut; -1 when it fails or is cut. */
+static int engine_inspect(struct engine_run *r, const char *format, char *out, size_t len)
+{
+    char h[320];
+    snprintf(h, sizeof(h), "--host=%s", r->host);
+    char *argv[8];
+    int n = 0;
+    argv[n++] = (char *)r->bin;
+    if (r->host[0]) argv[n++] = h;
+    argv[n++] = "inspect";
+    argv[n++] = "--format";
+    argv[n++] = (char *)format;
+    argv[n++] = r->name;
+    argv[n] = NULL;
+    int trunc = 0;
+    if (proc_run(argv, NULL, out, len, &trunc, NULL) != 0 || trunc) return -1;
+    out[strcspn(out, "\n")] = '\0';
+    return 0;
+}
+
 /* The container's first process on the host, from the engine's inspect. */
 static int engine_ctr_pid(struct engine_run *r)
 {
-    if (r->ctr_pid <= 0) {
-        char h[320], out[64] = "";
-        snprintf(h, sizeof(h), "--host=%s", r->host);
-        char *argv[8];
-        int n = 0;
-        argv[n++] = (char *)r->bin;
-        if (r->host[0]) argv[n++] = h;
-        argv[n++] = "inspect";
-        argv[n++] = "--format";
-        argv[n++] = "{{.State.Pid}}";
-        argv[n++] = r->name;
-        argv[n] = NULL;
-        int trunc = 0;
-        if (proc_run(argv, NULL, out, sizeof(out), &trunc, NULL) != 0 || trunc) return -1;
+    char out[64] = "";
+    if (r->ctr_pid <= 0 && engine_inspect(r, "{{.State.Pid}}", out, sizeof(out)) == 0)
         r->ctr_pid = atoi(out);
-    }
     return r->ctr_pid > 0 ? 0 : -1;
+}
+
+/* net=nat: fences the container at its address on the engine's bridge
+ * (net_fence_addr), so that it reaches nothing beyond the run. */
+static int engine_fence(struct engine_run *r, struct env_ctx *ctx, struct err *e)
+{
+    if (strcmp(r->cfg.net, "nat")) return 0;
+    char addr[64] = "";
+    if (engine_inspect(r, "{{.NetworkSettings.IPAddress}}", addr, sizeof(addr)) < 0 || !addr[0])
+        return err_set(e, ERR_FAIL, "%s inspect %s: no address to fence the container at", r->kind,
+                       r->name);
+    kv_set(&ctx->info.facts, "fence", addr, NULL);
+    return net_fence_addr(ctx->rq->run_id, ctx->rq->idx, addr, ctx->rq->journal, e);
 }
 
 /* A process's comm and parent, from /proc/PID/stat; -1 when it is gone. */

@@ -1,5 +1,7 @@
 #include "envs/container/lxcconf.h"
 
+#include "envs/container/devices.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -43,19 +45,15 @@ int lxc_write_seccomp(const char *path, struct err *e)
     return 0;
 }
 
-/* Docker's default device rules: nothing but the few character devices a
- * program needs (null, zero, full, random, urandom, tty, console, ptmx,
- * pts, tun), mknod of any. */
-static const char *const lxc_devices[] = {
-    "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm",   "c 1:7 rwm",    "c 1:8 rwm", "c 1:9 rwm",
-    "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm", NULL};
-
 static void lxc_limits(FILE *f, const struct cg_limits *l, int v2)
 {
     const char *k = v2 ? "lxc.cgroup2" : "lxc.cgroup";
-    fprintf(f, "%s.devices.deny = a\n", k);
-    for (int i = 0; lxc_devices[i]; i++)
-        fprintf(f, "%s.devices.allow = %s\n", k, lxc_devices[i]);
+    fprintf(f, "%s.devices.deny = a\n", k); /* Docker's device policy (devices.h) */
+    for (const struct dev_rule *r = dev_allowed; r->type; r++) {
+        char rule[64];
+        dev_rule_text(r, rule, sizeof(rule));
+        fprintf(f, "%s.devices.allow = %s\n", k, rule);
+    }
     if (l->cpus[0]) fprintf(f, "%s.cpuset.cpus = %s\n", k, l->cpus);
     long long q = (long long)(l->cpu_quota * 100000);
     if (l->cpu_quota > 0 && v2) fprintf(f, "%s.cpu.max = %lld 100000\n", k, q);

@@ -39,17 +39,90 @@ int net_nat_bridge(const struct net_nat *n, const char *run_id, struct journal *
         if (!f || fputs("1", f) < 0 || fclose(f) != 0)
             return err_set(e, ERR_FAIL, "cannot enable ip_forward");
     }
-    char tag[9], table[32], cmd[1024], net[INET_ADDRSTRLEN];
+    char tag[9], table[32], cmd[1400], peer_if[16], peer_host[INET_ADDRSTRLEN];
     net_run_tag(run_id, tag);
-    struct in_addr a = {.s_addr = htonl(ntohl(n->gw) & 0xFFFFFF00u)};
-    inet_ntop(AF_INET, &a, net, sizeof(net));
+    uint32_t host, guest;
+    net_peer_plan(run_id, peer_if, &host, &guest);
+    inet_ntop(AF_INET, &host, peer_host, sizeof(peer_host));
     snprintf(table, sizeof(table), "ip isob_%s", tag);
+    /* Its namespaces and guests reach each other (the bridge), the peer
+     * reaches their published servers (DNAT'ed, both ways), and a tenant
+     * reaches the run's servers on the peer-facing host address (a native
+     * DB tier): nothing else - no route out, no other host service. */
     snprintf(cmd, sizeof(cmd),
              "add table %s\n"
-             "add chain %s postrouting { type nat hook postrouting priority srcnat; }\n"
-             "add rule %s postrouting ip saddr %s/%d oifname != \"%s\" masquerade\n"
-             "add chain %s prerouting { type nat hook prerouting priority dstnat; }\n",
-             table, table, table, net, n->prefix, n->bridge, table);
+             "add chain %s prerouting { type nat hook prerouting priority dstnat; }\n"
+             "add chain %s forward { type filter hook forward priority filter; }\n"
+             "add rule %s forward iifname \"%s\" oifname \"%s\" accept\n"
+             "add rule %s forward ct status dnat accept\n"
+             "add rule %s forward iifname \"%s\" counter drop\n"
+             "add rule %s forward oifname \"%s\" counter drop\n"
+             "add chain %s input { type filter hook input priority filter; }\n"
+             "add rule %s input iifname \"%s\" ct state established,related accept\n"
+             "add rule %s input iifname \"%s\" ip daddr %s accept\n"
+             "add rule %s input iifname \"%s\" counter drop\n",
+             table, table, table, table, n->bridge, n->bridge, table, table, n->bridge, table,
+             n->bridge, table, table, n->bridge, table, n->bridge, peer_host, table, n->bridge);
+    if (journal_add(j, "nft", table, e) < 0) return -1;
+    return nl_nft_run(cmd, e);
+}
+
+void net_peer_plan(const char *run_id, char *ifname, uint32_t *host, uint32_t *guest)
+{
+    char tag[9];
+    net_run_tag(run_id, tag);
+    snprintf(ifname, 16, "isob%.6sp", tag);
+    uint32_t k = (uint32_t)strtoul(tag + 6, NULL, 16) % 250;
+    *host = htonl((10u << 24) | (214u << 16) | (k << 8) | 1);
+    *guest = htonl((10u << 24) | (214u << 16) | (k << 8) | 2);
+}
+
+int net_peer_guard(const char *run_id, struct journal *j, struct err *e)
+{
+    char tag[9], table[32], cmd[1200], ifname[16], host_s[INET_ADDRSTRLEN];
+    uint32_t host, guest;
+    net_run_tag(run_id, tag);
+    net_peer_plan(run_id, ifname, &host, &guest);
+    inet_ntop(AF_INET, &host, host_s, sizeof(host_s));
+    snprintf(table, sizeof(table), "ip isobp_%s", tag);
+    /* The peer is forwarded only on connections a published port DNAT'ed
+     * (to a container or guest); the run's servers on its host address
+     * answer the run's own interfaces (the peer link, the run's bridge, an
+     * engine's bridge, this host) - never a LAN interface. */
+    snprintf(cmd, sizeof(cmd),
+             "add table %s\n"
+             "add chain %s forward { type filter hook forward priority filter; }\n"
+             "add rule %s forward ct status dnat accept\n"
+             "add rule %s forward iifname \"%s\" counter drop\n"
+             "add rule %s forward oifname \"%s\" counter drop\n"
+             "add chain %s input { type filter hook input priority filter; }\n"
+             "add rule %s input ip daddr %s iifname != { \"%s\", \"isob%.6sbr\", \"lo\", "
+             "\"docker*\", \"podman*\", \"cni-podman*\" } counter drop\n",
+             table, table, table, table, ifname, table, ifname, table, table, host_s, ifname, tag);
+    if (journal_add(j, "nft", table, e) < 0) return -1;
+    return nl_nft_run(cmd, e);
+}
+
+int net_fence_addr(const char *run_id, int idx, const char *addr, struct journal *j, struct err *e)
+{
+    char tag[9], table[48], cmd[1000], ifname[16], host_s[INET_ADDRSTRLEN];
+    struct in_addr a;
+    if (inet_pton(AF_INET, addr, &a) != 1)
+        return err_set(e, ERR_FAIL, "fence: '%.60s' is no IPv4 address", addr);
+    uint32_t host, guest;
+    net_run_tag(run_id, tag);
+    net_peer_plan(run_id, ifname, &host, &guest);
+    inet_ntop(AF_INET, &host, host_s, sizeof(host_s));
+    snprintf(table, sizeof(table), "ip isobf_%s_%d", tag, idx);
+    snprintf(cmd, sizeof(cmd),
+             "add table %s\n"
+             "add chain %s forward { type filter hook forward priority filter; }\n"
+             "add rule %s forward ct status dnat accept\n"
+             "add rule %s forward ip saddr %s counter drop\n"
+             "add chain %s input { type filter hook input priority filter; }\n"
+             "add rule %s input ip saddr %s ct state established,related accept\n"
+             "add rule %s input ip saddr %s ip daddr != %s counter drop\n",
+             table, table, table, table, addr, table, table, addr, table, addr, host_s);
     if (journal_add(j, "nft", table, e) < 0) return -1;
     return nl_nft_run(cmd, e);
 }

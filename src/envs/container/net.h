@@ -4,7 +4,9 @@
  *   pair per container (host side isob<hash>v<idx> on the bridge, peer
  *   created directly in the container's netns as eth0, 10.213.<k>.<idx+2>,
  *   default route via the bridge), an nftables table ip isob_<hash> that
- *   masquerades the subnet, and ip_forward on — Docker's default path.
+ *   DNATs published ports and fences the bridge (forwarding only within it
+ *   and on DNAT'ed connections; no masquerade, so no route out), and
+ *   ip_forward on (restored when the run ends).
  * Every host object is journaled ("link", "nft", "sysctl") as it is made;
  * the undo handlers register themselves with the journal. */
 #ifndef ISOBENCH_NET_H
@@ -54,6 +56,26 @@ int net_nat_tap(const struct net_nat *n, const char *run_id, int idx, struct jou
  * `-p port:port`. The rule lives in the run's table (gone with it). */
 int net_nat_publish(const struct net_nat *n, const char *run_id, const char *in_if, int port,
                     struct err *e);
+
+/* The peer link's names and addresses for run_id (peer.h): the host-side
+ * interface isob<tag6>p (ifname, 16 bytes), 10.214.<k>.1 (host) and .2
+ * (guest), network byte order. */
+void net_peer_plan(const char *run_id, char *ifname, uint32_t *host, uint32_t *guest);
+
+/* The peer's fence, a table ip isobp_<tag> (journaled): the peer is
+ * forwarded only on DNAT'ed connections (published ports), and the run's
+ * servers on the peer-facing host address answer only the run's own
+ * interfaces, never a LAN one. */
+int net_peer_guard(const char *run_id, struct journal *j, struct err *e);
+
+/* The fence of a container an engine put on its own bridge at addr
+ * (podman's, docker0): a table ip isobf_<tag>_<idx> (journaled) that drops
+ * its forwarded traffic but on DNAT'ed connections (its published port)
+ * and its new connections to this host but to the run's peer-facing
+ * address - so it reaches neither the LAN nor the host's services. A
+ * source address can be forged by a root with CAP_NET_RAW (Docker's
+ * default keeps it): a forged packet passes, its replies never come back. */
+int net_fence_addr(const char *run_id, int idx, const char *addr, struct journal *j, struct err *e);
 
 /* The run's 8-hex tag for interface and table names (IFNAMSIZ is 16). */
 void net_run_tag(const char *run_id, char *out);

@@ -1,6 +1,8 @@
 #include "envs/container/confine.h"
 #include "envs/container/oci.h"
 
+#include "envs/container/devices.h"
+
 #include <errno.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -34,6 +36,19 @@ static void json_caps(FILE *f)
 }
 
 /* Docker's masked paths: the masked files and the masked directories. */
+/* Docker's device policy (devices.h): deny all, then the allow-list. */
+static void json_devices(FILE *f)
+{
+    fputs("\"devices\":[{\"allow\":false,\"access\":\"rwm\"}", f);
+    for (const struct dev_rule *r = dev_allowed; r->type; r++) {
+        fprintf(f, ",{\"allow\":true,\"type\":\"%c\"", r->type);
+        if (r->major >= 0) fprintf(f, ",\"major\":%d", r->major);
+        if (r->minor >= 0) fprintf(f, ",\"minor\":%d", r->minor);
+        fprintf(f, ",\"access\":\"%s\"}", r->access);
+    }
+    fputc(']', f);
+}
+
 static void json_masked(FILE *f)
 {
     fputc('[', f);
@@ -170,24 +185,19 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
     if (strcmp(cfg->net, "host")) fputs(",{\"type\":\"network\"}", f);
     fprintf(f, "],\"cgroupsPath\":\"/isobench-%s-%d\",\"resources\":{", ctx->rq->run_id,
             ctx->rq->idx);
-    int comma = 0;
+    json_devices(f);
     if (cfg->limits.cpus[0] || cfg->limits.cpu_quota > 0) {
-        fputs("\"cpu\":{", f);
+        fputs(",\"cpu\":{", f);
         if (cfg->limits.cpus[0]) fprintf(f, "\"cpus\":\"%s\"", cfg->limits.cpus);
         if (cfg->limits.cpu_quota > 0)
             fprintf(f, "%s\"quota\":%lld,\"period\":100000", cfg->limits.cpus[0] ? "," : "",
                     (long long)(cfg->limits.cpu_quota * 100000));
         fputc('}', f);
-        comma = 1;
     }
-    if (cfg->limits.mem) {
-        fprintf(f, "%s\"memory\":{\"limit\":%llu}", comma ? "," : "",
-                (unsigned long long)cfg->limits.mem);
-        comma = 1;
-    }
+    if (cfg->limits.mem)
+        fprintf(f, ",\"memory\":{\"limit\":%llu}", (unsigned long long)cfg->limits.mem);
     if (cfg->limits.pids)
-        fprintf(f, "%s\"pids\":{\"limit\":%llu}", comma ? "," : "",
-                (unsigned long long)cfg->limits.pids);
+        fprintf(f, ",\"pids\":{\"limit\":%llu}", (unsigned long long)cfg->limits.pids);
     fputs("},\"maskedPaths\":", f);
     json_masked(f);
     fputs(",\"readonlyPaths\":", f);

@@ -21,19 +21,6 @@ static int do_mount(const char *src, const char *dst, const char *type, unsigned
     return 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-    char tmp[1024];
-    snprintf(tmp, sizeof(tmp), "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(tmp, mode) < 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* openat2 with RESOLVE_IN_ROOT: every symlink on the way, absolute ones
  * included, is resolved as if dirfd were "/" - never outside it. */
 static int open_in_root(int rootfd, const char *rel)
@@ -43,16 +30,14 @@ static int open_in_root(int rootfd, const char *rel)
     return (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
 }
 
-/* The host path of root/dst for a mount target, resolved inside root: an
+/* An O_PATH fd of root/dst for a mount target, resolved inside root: an
  * image's symlinks (a /data or /.isobench/isobench pointing at a host
  * path) are followed as if root were "/", so a mount can never land
  * outside the container's tree. What is missing is made: directories on
- * the way, and dst itself as a directory (dir) or an empty file. out gets
- * the real path (no symlinks left in it: mount() follows none). Fails when
+ * the way, and dst itself as a directory (dir) or an empty file. Fails when
  * a component cannot be made inside root (a dangling link, a file where a
- * directory is needed). */
-static int root_path(const char *root, const char *dst, int dir, char *out, size_t len,
-                     struct err *e)
+ * directory is needed) or dst is of the other kind. Returns the fd or -1. */
+static int root_open(const char *root, const char *dst, int dir, struct err *e)
 {
     int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rfd < 0) return err_sys(e, ERR_FAIL, errno, "open %s", root);
@@ -96,18 +81,28 @@ static int root_path(const char *root, const char *dst, int dir, char *out, size
     if (pfd >= 0) close(pfd);
     close(rfd);
     if (fd < 0) return -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || dir != !!S_ISDIR(st.st_mode)) {
+        close(fd);
+        return err_set(e, ERR_FAIL, "mount target %s: the image has a %s there", dst,
+                       dir ? "file" : "directory");
+    }
+    return fd;
+}
+
+/* The real path of root/dst (root_open's, no symlink left in it) into out. */
+static int root_path(const char *root, const char *dst, int dir, char *out, size_t len,
+                     struct err *e)
+{
+    int fd = root_open(root, dst, dir, e);
+    if (fd < 0) return -1;
     char link[64];
     snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, out, len - 1);
-    struct stat st;
-    int ok = n > 0 && (size_t)n < len - 1 && fstat(fd, &st) == 0;
     close(fd);
-    if (!ok)
+    if (n <= 0 || (size_t)n >= len - 1)
         return err_set(e, ERR_FAIL, "mount target %s: its path is unreadable or too long", dst);
     out[n] = '\0';
-    if (dir != !!S_ISDIR(st.st_mode))
-        return err_set(e, ERR_FAIL, "mount target %s: the image has a %s there", dst,
-                       dir ? "file" : "directory");
     return 0;
 }
 
@@ -214,8 +209,8 @@ int rootfs_overlay(const char *state, const char *lower, const char *extra, char
     return 0;
 }
 
-int rootfs_data_overlay(const char *dir, const char *target, const char *extra, struct journal *j,
-                        struct err *e)
+int rootfs_data_overlay(const char *dir, const char *root, const char *dst, const char *extra,
+                        struct journal *j, struct err *e)
 {
     char sub[3][1100], opts[3400];
     static const char *const names[] = {"lower", "upper", "work"};
@@ -224,11 +219,25 @@ int rootfs_data_overlay(const char *dir, const char *target, const char *extra, 
         if (mkdir(sub[i], 0755) < 0 && errno != EEXIST)
             return err_sys(e, ERR_FAIL, errno, "mkdir %s", sub[i]);
     }
-    if (mkdir_p(target, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", target);
     snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s", sub[0], sub[1], sub[2],
              extra ? extra : "");
-    if (j && journal_add(j, "mount", target, e) < 0) return -1;
-    return do_mount("isobench", target, "overlay", 0, opts, e);
+    /* The target is resolved inside root and mounted on through its fd
+     * (/proc/self/fd/N names that very directory): a symlink the image put
+     * at dst, or on the way, can never send the mount out of root. */
+    int fd = root_open(root, dst, 1, e);
+    if (fd < 0) return -1;
+    char link[64], target[1024];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    int rc = 0;
+    if (n <= 0 || (size_t)n >= sizeof(target) - 1)
+        rc = err_set(e, ERR_FAIL, "mount target %s: its path is unreadable or too long", dst);
+    else
+        target[n] = '\0';
+    if (rc == 0 && j) rc = journal_add(j, "mount", target, e); /* write-ahead */
+    if (rc == 0) rc = do_mount("isobench", link, "overlay", MS_NODEV | MS_NOSUID, opts, e);
+    close(fd);
+    return rc;
 }
 
 int rootfs_setup(const struct rootfs_spec *r, struct err *e)
@@ -241,8 +250,9 @@ int rootfs_setup(const struct rootfs_spec *r, struct err *e)
         if (bind_in(r->volume, merged, "/data", 0, e) < 0) return -1;
     } else {
         char data[1024];
-        if (root_path(merged, "/data", 1, data, sizeof(data), e) < 0) return -1;
-        if (r->data_ovl && rootfs_data_overlay(r->data_ovl, data, extra, NULL, e) < 0) return -1;
+        if (!r->data_ovl && root_path(merged, "/data", 1, data, sizeof(data), e) < 0) return -1;
+        if (r->data_ovl && rootfs_data_overlay(r->data_ovl, merged, "/data", extra, NULL, e) < 0)
+            return -1;
     }
     if (bind_in(r->self, merged, ROOTFS_AGENT, 1, e) < 0) return -1;
     char proc[1024], sys[1024];

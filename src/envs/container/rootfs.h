@@ -35,12 +35,14 @@ int rootfs_setup(const struct rootfs_spec *r, struct err *e);
 int rootfs_overlay(const char *state, const char *lower, const char *extra, char *merged,
                    size_t len, struct journal *j, struct err *e);
 
-/* storage=overlay's /data: an overlayfs on target whose lower, upper and
- * work dirs are made in dir (on the host's disk, so O_DIRECT and real
- * write-back behave as in Docker's overlay2 upper layer, not a tmpfs).
- * With j the mount is journaled first (host mount namespace). */
-int rootfs_data_overlay(const char *dir, const char *target, const char *extra, struct journal *j,
-                        struct err *e);
+/* storage=overlay's /data: an overlayfs (nodev, nosuid) on root/dst, dst
+ * resolved inside root (RESOLVE_IN_ROOT: an image's symlinks never lead
+ * out) and mounted on through its fd, whose lower, upper and work dirs are
+ * made in dir (on the host's disk, so O_DIRECT and real write-back behave
+ * as in Docker's overlay2 upper layer, not a tmpfs). With j the mount is
+ * journaled first (host mount namespace). */
+int rootfs_data_overlay(const char *dir, const char *root, const char *dst, const char *extra,
+                        struct journal *j, struct err *e);
 
 /* Checks that dir looks like a root filesystem (etc/ and a shell). */
 int rootfs_check_image(const char *dir, struct err *e);
