@@ -26,6 +26,30 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DISOBENCH_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j1)
 
+echo "== the README's main command, smoke form (scripts/quickstart.sh --smoke)"
+smoke=$(mktemp -d /tmp/isobench-smoke-XXXXXX)
+./scripts/quickstart.sh --smoke --db "$smoke/r.db" >"$smoke/out" 2>&1 || { cat "$smoke/out"; exit 1; }
+tail -3 "$smoke/out"
+# every environment available here ran (docker through the quickstart's own
+# dockerd), every sample succeeded, the HTML page was written
+./build/isobench list --json >"$smoke/list.json"
+./build/isobench report latest --db "$smoke/r.db" --format json >"$smoke/run.json"
+python3 - "$smoke/list.json" "$smoke/run.json" isobench-quick.html <<'PY'
+import json, os, sys
+inv, run = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+picks = {e["pick"] for e in inv["environments"] if e["available"] and e["pick"]}
+ran = {e["spec"] for e in run["environments"]}
+bad = []
+if "docker" not in picks: bad.append("docker is not among the available environments")
+if picks != ran: bad.append(f"ran {sorted(ran)}, available {sorted(picks)}")
+failed = [f"{r['workload']} on {r['env']}" for r in run.get("failures", [])]
+if failed: bad.append(f"failed samples: {failed}")
+if os.path.getsize(sys.argv[3]) < 1000: bad.append("no HTML report")
+for b in bad: print("smoke: FAIL:", b)
+sys.exit(1 if bad else 0)
+PY
+rm -rf "$smoke"
+
 echo "== ASan+UBSan build + all tests"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DISOBENCH_SANITIZE=ON -DISOBENCH_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"

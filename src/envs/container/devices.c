@@ -111,17 +111,22 @@ int dev_apply_v2(int cgfd, struct err *e)
     struct bpf_insn prog[128];
     int n = dev_prog(prog, 128);
     if (n < 0) return err_set(e, ERR_FAIL, "devices: the rule list is too long for its program");
-    char log[2048] = "";
+    char log[8192] = "";
     union bpf_attr a;
-    memset(&a, 0, sizeof(a));
-    a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-    a.insns = (uint64_t)(uintptr_t)prog;
-    a.insn_cnt = (uint32_t)n;
-    a.license = (uint64_t)(uintptr_t) "GPL";
-    a.log_buf = (uint64_t)(uintptr_t)log;
-    a.log_size = sizeof(log);
-    a.log_level = 1;
-    int pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+    int pfd = -1;
+    for (int verbose = 0; verbose < 2 && pfd < 0; verbose++) { /* the log only to say why */
+        memset(&a, 0, sizeof(a));
+        a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+        a.insns = (uint64_t)(uintptr_t)prog;
+        a.insn_cnt = (uint32_t)n;
+        a.license = (uint64_t)(uintptr_t) "GPL";
+        if (verbose) {
+            a.log_buf = (uint64_t)(uintptr_t)log;
+            a.log_size = sizeof(log);
+            a.log_level = 1;
+        }
+        pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+    }
     if (pfd < 0)
         return err_sys(e, ERR_FAIL, errno, "devices: loading the BPF device program (%.200s)", log);
     memset(&a, 0, sizeof(a));
