@@ -40,5 +40,5 @@ echo "CPU/memory workloads, container vs native ($SIZE)..." >&2
 "$bin" run -w stream,randomaccess,compress,linpack -e native,container -r 5 --size "$SIZE" \
     --db "$work/c.db" >/dev/null 2>&1
 "$bin" report --db "$work/c.db" --format csv |
-    awk -F, 'NR>1 && $7=="container" {printf "%-44s %+9.1f%% [%+.1f, %+.1f]  %s\n", $3" "$4" overhead vs native", $16, $17, $18, ($19=="1"?"within noise":"outside noise")}'
+    awk -F, 'NR>1 {gsub(/"/, "")} NR>1 && $7=="container" {printf "%-44s %+9.1f%% [%+.1f, %+.1f]  %s\n", $3" "$4" overhead vs native", $16, $17, $18, ($19=="1"?"within noise":"outside noise")}'
 echo "(overhead: + = container slower; 95% bootstrap CI; $(nproc) CPUs, $(uname -r))"

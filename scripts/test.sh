@@ -12,6 +12,7 @@ echo "== style (clang-format)"
 git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' | xargs clang-format --dry-run -Werror
 
 echo "== layers (core <- workloads <- agent <- envs <- run <- cli; report on core only)"
+./scripts/layers.sh
 if [ -f ../shared/tools/layers.sh ]; then
     bash ../shared/tools/layers.sh .
 elif [ -n "${CI:-}" ]; then

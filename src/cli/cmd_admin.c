@@ -57,7 +57,7 @@ int cmd_cleanup(int argc, char **argv)
     printf("cleanup: %d dead run(s) unwound, %d live run(s) left alone\n", cleaned, live);
     struct store *st;
     if (rc == 0 && access(db, F_OK) == 0) { /* opening marks the dead runners' runs */
-        if (store_open(db, 0, &st, &e) < 0) return cli_die(&e);
+        if (store_open(db, STORE_RW, &st, &e) < 0) return cli_die(&e);
         printf("cleanup: %d run(s) of dead runners marked interrupted in %s\n",
                store_marked_dead(st), db);
         store_close(st);

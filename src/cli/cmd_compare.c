@@ -1,6 +1,7 @@
 /* cmd_compare.c - isobench compare: A/B of two stored runs, or of two
  * environments of one run (report/compare.h). Exit 0 when nothing
- * regressed, 3 when something did, 2 on bad input: usable as a CI gate. */
+ * regressed, 3 when something did, 4 when no row could be tested (too few
+ * values: cannot decide, never "same"), 2 on bad input: a CI gate. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,15 +12,18 @@
 #include "report/compare.h"
 
 #define COMPARE_REGRESSED 3
+#define COMPARE_UNDECIDED 4
 
 static const char compare_help[] =
     "usage: isobench compare A B [options]          two stored runs (id, uuid or 'latest')\n"
     "       isobench compare RUN --env X --env Y    two environments of one run, by round\n"
-    "  --alpha P        flag a change only when its p-value is below P (0.01)\n"
+    "  --alpha P        the family's error: flag a change only when its p-value, Holm-adjusted\n"
+    "                   over all rows, is below P (0.01)\n"
     "  --noise PCT      and only when it is larger than PCT % (5)\n"
     "  --format F       table, json or csv (table)\n"
     "  --db PATH        result database\n"
-    "exit status: 0 nothing regressed, 3 a regression, 2 bad input\n";
+    "exit status: 0 nothing regressed, 3 a regression, 4 cannot decide (no row has 2 values\n"
+    "a side), 2 bad input\n";
 
 /* An environment of rv named by its spec; ERR_USAGE naming the choices. */
 static int env_of(const struct run_view *rv, const char *spec, struct err *e)
@@ -81,7 +85,7 @@ int cmd_compare(int argc, char **argv)
     if (nenvs == 1 || (nenvs == 2 && nruns != 1) || (nenvs == 0 && nruns != 2))
         return cli_usage("compare", "give two runs, or one run and --env twice");
     struct store *st;
-    if (store_open(db, 0, &st, &e) < 0) return cli_die(&e);
+    if (store_open(db, STORE_RO, &st, &e) < 0) return cli_die(&e);
     struct run_view *rv = calloc(2, sizeof(*rv));
     struct compare cmp = {0};
     int rc = rv ? 0 : err_set(&e, ERR_FAIL, "out of memory");
@@ -99,12 +103,12 @@ int cmd_compare(int argc, char **argv)
         rc = compare_runs(&rv[0], &rv[1], &o, &cmp, &e);
     }
     if (rc == 0) rc = compare_emit(&cmp, format, stdout, &e);
-    int regressed = rc == 0 && cmp.regressions > 0;
+    int regressed = rc == 0 && cmp.regressions > 0, undecided = rc == 0 && cmp.tested == 0;
     compare_free(&cmp);
     for (int i = 0; i < loaded; i++)
         store_free_run(&rv[i]);
     free(rv);
     store_close(st);
     if (rc < 0) return cli_die(&e);
-    return regressed ? COMPARE_REGRESSED : 0;
+    return regressed ? COMPARE_REGRESSED : undecided ? COMPARE_UNDECIDED : 0;
 }

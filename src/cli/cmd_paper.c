@@ -148,7 +148,7 @@ int cmd_paper(int argc, char **argv)
            measured, p->nwl * p->nenv, reps + 1, output);
     if (dry) return 0;
     struct store *st;
-    if (store_open(db, 1, &st, &e) < 0) return cli_die(&e);
+    if (store_open(db, STORE_CREATE, &st, &e) < 0) return cli_die(&e);
     int64_t run_id = 0;
     int rc = cli_run_execute(p, st, db, 0, &run_id);
     if (run_id <= 0) return rc;

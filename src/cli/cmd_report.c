@@ -1,5 +1,6 @@
 /* cmd_report.c - isobench report and show-runs: render stored runs. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,11 +30,21 @@ static int report_emit(const struct reporter *r, const struct run_view *rv, FILE
                            "run %lld is a scenario run (%s): it renders as table, json or csv "
                            "only so far",
                            (long long)rv->id, kv_get(&rv->host, "scenario"));
-        return !strcmp(r->name, "json")       ? report_scenario_json(rv, f, e)
-               : !strcmp(r->name, "csv")      ? report_scenario_csv(rv, f, e)
-               : !strcmp(r->name, "html")     ? report_scenario_html(rv, f, e)
-               : !strcmp(r->name, "markdown") ? report_scenario_markdown(rv, f, e)
-                                              : report_scenario_table(rv, f, e);
+        if (!strcmp(r->name, "json")) return report_scenario_json(rv, f, e);
+        if (!strcmp(r->name, "csv")) return report_scenario_csv(rv, f, e);
+        if (!strcmp(r->name, "html")) return report_scenario_html(rv, f, e);
+        char *buf = NULL; /* text for a terminal: cleaned of its controls */
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        if (!m) return err_set(e, ERR_FAIL, "out of memory");
+        int rc = !strcmp(r->name, "markdown") ? report_scenario_markdown(rv, m, e)
+                                              : report_scenario_table(rv, m, e);
+        fclose(m);
+        report_text_clean(buf, len);
+        if (rc == 0 && fwrite(buf, 1, len, f) != len)
+            rc = err_sys(e, ERR_FAIL, errno, "writing the report");
+        free(buf);
+        return rc;
     }
     struct report rep;
     if (report_build(rv, &rep, e) < 0) return -1;
@@ -52,8 +63,18 @@ static int report_to_file(const struct reporter *r, const struct run_view *rv, c
         return err_set(e, ERR_USAGE, "output path too long");
     if (kv_get(&rv->host, "scenario") && !scenario_format(r)) /* before any file exists */
         return report_emit(r, rv, NULL, e);
-    FILE *f = fopen(tmp, "we");
-    if (!f) return err_sys(e, ERR_USAGE, errno, "cannot write %s", tmp);
+    /* a new file of ours (never through a link someone left at tmp), then
+     * renamed into place */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+    if (!f) {
+        int er = errno;
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+        return err_sys(e, ERR_USAGE, er, "cannot write %s", tmp);
+    }
     int rc = report_emit(r, rv, f, e);
     if (fclose(f) != 0 && rc == 0) rc = err_sys(e, ERR_FAIL, errno, "writing %s", tmp);
     if (rc == 0 && rename(tmp, path) < 0) rc = err_sys(e, ERR_FAIL, errno, "renaming to %s", path);
@@ -67,7 +88,7 @@ int cli_report_file(const char *db, const char *which, const char *reporter, con
     const struct reporter *r = reporter_find(reporter);
     if (!r) return err_set(e, ERR_USAGE, "no reporter %s", reporter);
     struct store *st;
-    if (store_open(db, 0, &st, e) < 0) return -1;
+    if (store_open(db, STORE_RO, &st, e) < 0) return -1;
     struct run_view rv;
     int rc = store_load_run(st, which, &rv, e);
     if (rc == 0) {
@@ -156,7 +177,7 @@ int cmd_show_runs(int argc, char **argv)
     if (limit <= 0 || optind < argc) return cli_usage("show-runs", "bad argument");
     struct err e = {0};
     struct store *st;
-    if (store_open(db, 0, &st, &e) < 0) return cli_die(&e);
+    if (store_open(db, STORE_RO, &st, &e) < 0) return cli_die(&e);
     printf("%-5s %-21s %-21s %-11s %-6s %5s  %s\n", "id", "uuid", "started", "status", "size",
            "meas", "command");
     int rc = store_list_runs(st, limit, print_run, NULL, &e);

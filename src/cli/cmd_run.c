@@ -202,14 +202,14 @@ int cmd_run(int argc, char **argv)
     }
     struct store *st;
     if (resume) {
-        if (store_open(db, 0, &st, &e) < 0) return cli_die(&e);
+        if (store_open(db, STORE_RW, &st, &e) < 0) return cli_die(&e);
         if (runner_plan_resume(p, st, resume, &e) < 0) {
             store_close(st);
             return cli_die(&e);
         }
     } else {
         if (runner_plan(p, wls, envs_s, opts, &e) < 0) return cli_die(&e);
-        if (store_open(db, 1, &st, &e) < 0) return cli_die(&e);
+        if (store_open(db, STORE_CREATE, &st, &e) < 0) return cli_die(&e);
         if (picked) /* -e available: what it stands for here, and what it left out */
             fprintf(stderr, "isobench: environments available here: %s%s%s\n", envs_s,
                     left[0] ? "; left out: " : "", left);

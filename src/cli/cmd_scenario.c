@@ -135,7 +135,7 @@ static int scenario_run(int argc, char **argv)
     if (scenario_plan(p, argv[optind], envs_s, opts, slice, &e) < 0) return cli_die(&e);
     cli_command_line(p->command, sizeof(p->command), argc + 1, argv - 1);
     struct store *st;
-    if (store_open(db, 1, &st, &e) < 0) return cli_die(&e);
+    if (store_open(db, STORE_CREATE, &st, &e) < 0) return cli_die(&e);
     p->progress = isatty(STDERR_FILENO);
     cli_install_signals();
     int64_t id = 0;

@@ -166,10 +166,21 @@ static int undo_pid(const char *arg)
 }
 
 /* Kills whatever is left in a cgroup, then removes it. */
-static int undo_cgroup(const char *path)
+static int undo_cgroup_depth(const char *path, int depth)
 {
     char procs[600];
     snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+    /* nested cgroups first, depth-first: a runtime's own below the run's
+     * (lxc.monitor.*, lxc.payload.* under lxc.cgroup.dir), which a killed
+     * runtime leaves with processes still in them */
+    DIR *d = depth < 16 ? opendir(path) : NULL;
+    for (struct dirent *de; d && (de = readdir(d));) {
+        if (de->d_type != DT_DIR || de->d_name[0] == '.') continue;
+        char sub[1200];
+        if (snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) < (int)sizeof(sub))
+            undo_cgroup_depth(sub, depth + 1);
+    }
+    if (d) closedir(d);
     for (int tries = 0; tries < 100; tries++) {
         if (rmdir(path) == 0 || errno == ENOENT) return 0;
         FILE *f = fopen(procs, "re");
@@ -182,6 +193,11 @@ static int undo_cgroup(const char *path)
         usleep(10000);
     }
     return -1;
+}
+
+static int undo_cgroup(const char *path)
+{
+    return undo_cgroup_depth(path, 0);
 }
 
 /* Turns a swap file off (it may never have been on), then removes it. */

@@ -139,6 +139,35 @@ static const char *cgroup_view(char *rw, size_t len)
     return rw[0] ? "rw" : "ro";
 }
 
+extern char **environ;
+
+/* sandbox.env_extra_n and sandbox.env_extra: how many of this process's
+ * environment variables are beyond what every agent gets (util_env_passed,
+ * and HOME), and their names (never values), "..." when they do not fit. */
+static void env_names(struct kvlist *facts)
+{
+    char names[250] = "", n_s[16];
+    size_t off = 0;
+    int n = 0, cut = 0;
+    for (char **v = environ; *v; v++) {
+        if (util_env_passed(*v) || !strncmp(*v, "HOME=", 5)) continue;
+        n++;
+        size_t k = strcspn(*v, "=");
+        if (cut || off + k + 5 >= sizeof(names)) {
+            cut = 1;
+            continue;
+        }
+        if (off) names[off++] = ',';
+        memcpy(names + off, *v, k);
+        off += k;
+        names[off] = '\0';
+    }
+    if (cut) memcpy(names + off, off ? ",..." : "...", off ? 5 : 4);
+    snprintf(n_s, sizeof(n_s), "%d", n);
+    kv_set(facts, "sandbox.env_extra_n", n_s, NULL);
+    kv_set(facts, "sandbox.env_extra", names, NULL);
+}
+
 void sandbox_probe(struct kvlist *facts)
 {
     char status[8192], v[64];
@@ -163,6 +192,7 @@ void sandbox_probe(struct kvlist *facts)
     char rw[256];
     kv_set(facts, "sandbox.cgroup", cgroup_view(rw, sizeof(rw)), NULL);
     if (rw[0]) kv_set(facts, "sandbox.cgroup_rw", rw, NULL);
+    env_names(facts);
 }
 
 /* ---- the hostile drill (null's hostile=1): what root in an image that

@@ -30,6 +30,10 @@ extern const char *const sandbox_readonly[];
  *   sandbox.cgroup                    ro, rw or none (/sys/fs/cgroup: rw
  *                                     when this process could write there,
  *                                     sandbox.cgroup_rw naming where)
+ *   sandbox.env_extra_n, _extra       how many environment variables it
+ *                                     has beyond what every agent gets
+ *                                     (util_env_passed, HOME), and their
+ *                                     names (never their values)
  * Nothing is changed; a value that cannot be read is left out. */
 void sandbox_probe(struct kvlist *facts);
 

@@ -30,17 +30,130 @@ double stats_median(const double *x, int n)
     return m;
 }
 
+/* The regularized incomplete beta I_x(a, b) by its continued fraction
+ * (modified Lentz), the symmetry taken where the fraction converges
+ * slowly: the Student t distribution's tail below. */
+static double betacf(double a, double b, double x)
+{
+    const double tiny = 1e-300;
+    double c = 1, d = 1 - (a + b) * x / (a + 1);
+    d = 1 / (fabs(d) < tiny ? tiny : d);
+    double h = d;
+    for (int m = 1; m <= 300; m++) {
+        double m2 = 2.0 * m, aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+        d = 1 + aa * d;
+        c = 1 + aa / c;
+        d = 1 / (fabs(d) < tiny ? tiny : d);
+        c = fabs(c) < tiny ? tiny : c;
+        h *= d * c;
+        aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+        d = 1 + aa * d;
+        c = 1 + aa / c;
+        d = 1 / (fabs(d) < tiny ? tiny : d);
+        c = fabs(c) < tiny ? tiny : c;
+        double del = d * c;
+        h *= del;
+        if (fabs(del - 1) < 1e-15) break;
+    }
+    return h;
+}
+
+static double ibeta(double a, double b, double x)
+{
+    if (x <= 0) return 0;
+    if (x >= 1) return 1;
+    double lbt = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x);
+    if (x < (a + 1) / (a + b + 2)) return exp(lbt) * betacf(a, b, x) / a;
+    return 1 - exp(lbt) * betacf(b, a, 1 - x) / b;
+}
+
+double stats_t_cdf(double t, double df)
+{
+    if (!(df > 0)) return NAN;
+    double tail = 0.5 * ibeta(df / 2, 0.5, df / (df + t * t)); /* P(T > |t|) */
+    return t >= 0 ? 1 - tail : tail;
+}
+
+double stats_t_quantile(double p, double df)
+{
+    if (!(p > 0 && p < 1) || !(df > 0)) return NAN;
+    if (p < 0.5) return -stats_t_quantile(1 - p, df);
+    double lo = 0, hi = 1;
+    while (stats_t_cdf(hi, df) < p && hi < 1e12)
+        hi *= 2;
+    for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) { /* bisection: monotone, exact */
+        double mid = (lo + hi) / 2;
+        if (stats_t_cdf(mid, df) < p)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (lo + hi) / 2;
+}
+
+double stats_digamma(double x)
+{
+    double r = 0;
+    for (; x < 12; x++)
+        r -= 1 / x;
+    double f = 1 / (x * x);
+    return r + log(x) - 0.5 / x -
+           f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f / 132))));
+}
+
+double stats_trigamma(double x)
+{
+    double r = 0;
+    for (; x < 12; x++)
+        r += 1 / (x * x);
+    double f = 1 / (x * x);
+    return r + 1 / x + f / 2 +
+           f / x * (1.0 / 6 - f * (1.0 / 30 - f * (1.0 / 42 - f * (1.0 / 30 - f * 5.0 / 66))));
+}
+
+/* The y > 0 with trigamma(y) = v (trigamma falls from infinity to 0), by
+ * bisection on log y; 1e12 when v is below trigamma's reach there. */
+static double trigamma_inverse(double v)
+{
+    double lo = log(1e-8), hi = log(1e12);
+    if (stats_trigamma(exp(hi)) >= v) return exp(hi);
+    for (int i = 0; i < 200; i++) {
+        double mid = (lo + hi) / 2;
+        if (stats_trigamma(exp(mid)) > v)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return exp((lo + hi) / 2);
+}
+
+void stats_moderate_prior(const double *s2, const double *df, int n, double *d0, double *s02)
+{
+    double e[1024], mean = 0, tri = 0;
+    int k = 0;
+    for (int i = 0; i < n && k < 1024; i++)
+        if (s2[i] > 0 && df[i] > 0) {
+            e[k] = log(s2[i]) - stats_digamma(df[i] / 2) + log(df[i] / 2);
+            mean += e[k];
+            tri += stats_trigamma(df[i] / 2);
+            k++;
+        }
+    *d0 = 0;
+    *s02 = 0;
+    if (k < 3) return; /* too few rows to learn from: plain t-tests */
+    mean /= k;
+    tri /= k;
+    double var = 0;
+    for (int i = 0; i < k; i++)
+        var += (e[i] - mean) * (e[i] - mean);
+    var = var / (k - 1) - tri;
+    *d0 = var > 0 ? 2 * trigamma_inverse(var) : 1e12;
+    *s02 = exp(mean + stats_digamma(*d0 / 2) - log(*d0 / 2));
+}
+
 double stats_t95(int df)
 {
-    static const double t[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
-                               2.306, 2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-                               2.120, 2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069,
-                               2.064, 2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
-    if (df <= 0) return 0;
-    if (df <= 30) return t[df];
-    if (df <= 60) return 2.000;
-    if (df <= 120) return 1.980;
-    return 1.960;
+    return df <= 0 ? 0 : stats_t_quantile(0.975, df);
 }
 
 double stats_median_coverage(int n, int k)

@@ -76,7 +76,28 @@ double stats_perm_p(const double *a, int m, const double *b, int n, int resample
 /* The paired version: d[i] = b_i - a_i of the same round; sign flips. */
 double stats_signflip_p(const double *d, int n, int resamples, uint64_t seed);
 
-/* Two-sided 95 % Student-t quantile for df degrees of freedom. */
+/* Student's t distribution with df degrees of freedom (df > 0, not
+ * necessarily whole: Welch's): P(T <= t), exact to ~1e-14 (the
+ * regularized incomplete beta function), and its quantile (the inverse of
+ * the cdf, by bisection); NAN outside the domain. */
+double stats_t_cdf(double t, double df);
+double stats_t_quantile(double p, double df);
+
+/* The digamma and trigamma functions (x > 0), to ~1e-12. */
+double stats_digamma(double x);
+double stats_trigamma(double x);
+
+/* The empirical-Bayes prior of many rows' variances (Smyth 2004, limma's
+ * moderated t): from each row's sample variance s2[i] on df[i] degrees of
+ * freedom, the prior's degrees of freedom *d0 and variance *s02, so that a
+ * row's moderated variance is (d0 s02 + df s2) / (d0 + df) on d0 + df
+ * degrees of freedom. Rows vary as much as chance allows: d0 large (the
+ * rows share one variance); rows that differ: d0 small. Fewer than 3 rows
+ * with a variance: *d0 = 0 (no moderation). */
+void stats_moderate_prior(const double *s2, const double *df, int n, double *d0, double *s02);
+
+/* Two-sided 95 % Student-t quantile for df degrees of freedom (exact: at
+ * 31 it is 2.0395, not a table's 2.000). */
 double stats_t95(int df);
 
 /* Median of n values (x is not modified). */

@@ -4,6 +4,8 @@
 #include "core/journal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -93,10 +95,23 @@ static int mkdir_parents(const char *path)
     return 0;
 }
 
+/* 1 when root runs isobench and dir is some other user's (sudo kept
+ * HOME or XDG_DATA_HOME): root's files do not go there. */
+static int others_dir(const char *dir)
+{
+    struct stat sb;
+    return geteuid() == 0 && stat(dir, &sb) == 0 && sb.st_uid != 0;
+}
+
 void store_default_path(char *buf, size_t len)
 {
     const char *xdg = getenv("XDG_DATA_HOME");
     const char *home = getenv("HOME");
+    if (xdg && *xdg && others_dir(xdg)) xdg = NULL;
+    if (home && *home && others_dir(home)) {
+        struct passwd *pw = getpwuid(0);
+        home = pw && pw->pw_dir ? pw->pw_dir : "/root";
+    }
     if (xdg && *xdg)
         snprintf(buf, len, "%s/isobench/results.db", xdg);
     else
@@ -116,6 +131,10 @@ static int store_verify(struct store *st, struct err *e)
     if (app != STORE_APP_ID)
         return err_set(e, ERR_USAGE, "%s is not an isobench database (left untouched)", st->path);
     pragma_int(st, "PRAGMA user_version", &ver);
+    if (st->ro && ver < STORE_VERSION) /* read-only: never upgraded */
+        return err_set(e, ERR_USAGE,
+                       "%s has schema version %d: a run with this isobench upgrades it first",
+                       st->path, ver);
     if (ver == 1) { /* v2 only adds a table: upgrade in place, nothing stored changes */
         if (exec_sql(st,
                      "BEGIN; CREATE TABLE measurement_raw(measurement_id INTEGER PRIMARY KEY"
@@ -159,36 +178,70 @@ int store_marked_dead(const struct store *st)
     return st->marked_dead;
 }
 
-int store_open(const char *path, int create, struct store **out, struct err *e)
+/* ERR_USAGE when path, its -wal or its -shm is a symbolic link (a
+ * database opened through one writes wherever it points). */
+static int refuse_links(const char *path, struct err *e)
 {
+    static const char *const sfx[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char p[4200];
+        struct stat sb;
+        snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+        if (lstat(p, &sb) == 0 && S_ISLNK(sb.st_mode))
+            return err_set(e, ERR_USAGE, "%s is a symbolic link: refused (name the file itself)",
+                           p);
+    }
+    return 0;
+}
+
+/* Makes the database file, 0600, before SQLite opens it (its -wal and
+ * -shm take the same mode): results may name this host's hardware and
+ * the commands run; only the owner reads them. */
+static int create_file(const char *path, struct err *e)
+{
+    if (mkdir_parents(path) < 0)
+        return err_sys(e, ERR_USAGE, errno, "cannot create the directory of %s", path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) return err_sys(e, ERR_USAGE, errno, "cannot create %s", path);
+    if (fd >= 0) close(fd);
+    return 0;
+}
+
+int store_open(const char *path, enum store_mode mode, struct store **out, struct err *e)
+{
+    if (refuse_links(path, e) < 0) return -1;
+    struct stat sb;
+    int exists = stat(path, &sb) == 0;
+    if (!exists && mode != STORE_CREATE)
+        return err_set(e, ERR_USAGE, "no database at %s (nothing has been run yet?)", path);
+    if (!exists && create_file(path, e) < 0) return -1;
     struct store *st = calloc(1, sizeof(*st));
     if (!st) return err_set(e, ERR_FAIL, "out of memory");
     snprintf(st->path, sizeof(st->path), "%s", path);
-    struct stat sb;
-    int exists = stat(path, &sb) == 0;
-    if (!exists && !create) {
-        free(st);
-        return err_set(e, ERR_USAGE, "no database at %s (nothing has been run yet?)", path);
-    }
-    if (!exists && mkdir_parents(path) < 0) {
-        err_sys(e, ERR_USAGE, errno, "cannot create the directory of %s", path);
-        free(st);
-        return -1;
-    }
-    int flags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE;
-    if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+    st->ro = mode == STORE_RO;
+    int flags = st->ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
         err_set(e, ERR_USAGE, "cannot open database %s: %s", path,
                 st->db ? sqlite3_errmsg(st->db) : "out of memory");
         store_close(st);
         return -1;
     }
     sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    if (exec_sql(st, "PRAGMA trusted_schema=OFF", e) < 0) {
+        store_close(st);
+        return -1;
+    }
     int fresh = store_verify(st, e);
+    if (fresh >= 0 && st->ro && fresh) {
+        fresh = err_set(e, ERR_USAGE, "%s holds no runs yet", path);
+    }
     if (fresh < 0) {
         store_close(st);
         return -1;
     }
-    if (exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
+    if (!st->ro &&
+        exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
                  e) < 0) {
         e->code = ERR_USAGE;
         store_close(st);
@@ -206,7 +259,7 @@ int store_open(const char *path, int create, struct store **out, struct err *e)
         }
     }
     struct err me = {0};
-    if (!fresh) /* best effort: a read-only copy stays as it is */
+    if (!fresh && !st->ro) /* best effort: a read-only copy stays as it is */
         store_mark_dead(st, &st->marked_dead, &me);
     *out = st;
     return 0;

@@ -12,12 +12,22 @@
 
 struct store;
 
-/* Opens (creating when create != 0, with its directories) the database at
- * path. ERR_USAGE when it is unwritable, corrupt or not ours. */
-int store_open(const char *path, int create, struct store **out, struct err *e);
+/* How store_open opens: an existing database to write (a resume, cleanup),
+ * created when missing (run, paper, scenario), or read-only (report,
+ * compare, show-runs: no upgrade, no marking of dead runs, nothing
+ * written). */
+enum store_mode { STORE_RW = 0, STORE_CREATE = 1, STORE_RO = 2 };
+
+/* Opens the database at path in mode (STORE_CREATE makes it, 0600, and its
+ * directories). The file, its -wal and its -shm are refused when they are
+ * symbolic links; the connection is SQLITE_DBCONFIG_DEFENSIVE with
+ * trusted_schema off. ERR_USAGE when it is unwritable, corrupt or not ours. */
+int store_open(const char *path, enum store_mode mode, struct store **out, struct err *e);
 void store_close(struct store *st);
 
-/* The default path: $XDG_DATA_HOME/isobench/results.db or
+/* The default path (root under sudo: never a path in the invoking user's
+ * home - a directory owned by another user is passed over for root's own
+ * home): $XDG_DATA_HOME/isobench/results.db or
  * ~/.local/share/isobench/results.db. */
 void store_default_path(char *buf, size_t len);
 

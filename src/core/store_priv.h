@@ -9,6 +9,7 @@ struct store {
     sqlite3 *db;
     char path[4096];
     int marked_dead; /* runs store_open found dead and marked interrupted */
+    int ro;          /* opened STORE_RO: nothing is written */
 };
 
 #endif

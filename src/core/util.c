@@ -194,10 +194,25 @@ int util_write_all(int fd, const void *buf, size_t len)
 
 extern char **environ;
 
+static const char *const tuning[] = {"OPENBLAS_", "OMP_",           "GOMP_", "MKL_",
+                                     "GOTO_",     "GLIBC_TUNABLES", NULL};
+
+int util_env_passed(const char *var)
+{
+    static const char *const names[] = {"PATH=", "LANG=", "TZ=", NULL};
+    static const char *const prefixes[] = {"LC_", "ISOBENCH_FAILPOINT=", "ISOBENCH_TEST_", NULL};
+    if (!strchr(var, '=')) return 0;
+    for (const char *const *n = names; *n; n++)
+        if (!strncmp(var, *n, strlen(*n))) return 1;
+    for (const char *const *p = prefixes; *p; p++)
+        if (!strncmp(var, *p, strlen(*p))) return 1;
+    for (const char *const *t = tuning; *t; t++)
+        if (!strncmp(var, *t, strlen(*t))) return 1;
+    return 0;
+}
+
 void util_tuning_env(struct kvlist *l)
 {
-    static const char *const tuning[] = {"OPENBLAS_", "OMP_",           "GOMP_", "MKL_",
-                                         "GOTO_",     "GLIBC_TUNABLES", NULL};
     for (char **v = environ; *v; v++) {
         const char *eq = strchr(*v, '=');
         if (!eq) continue;

@@ -75,6 +75,13 @@ int util_ncpus(void);
  * changes results (OPENBLAS_*, OMP_*, GOMP_*, MKL_*, GOTO_*, GLIBC_TUNABLES). */
 void util_tuning_env(struct kvlist *l);
 
+/* 1 when the environment entry var ("NAME=VALUE") goes into an
+ * environment's agent: PATH, LANG, LC_*, TZ, the tuning variables above
+ * (every environment alike) and isobench's test hooks (ISOBENCH_FAILPOINT,
+ * ISOBENCH_TEST_*) - never the rest of root's environment (tokens,
+ * SSH_AUTH_SOCK, DOCKER_HOST, ...). */
+int util_env_passed(const char *var);
+
 /* Writes all of buf / reads exactly len bytes, retrying on EINTR. */
 int util_write_all(int fd, const void *buf, size_t len);
 

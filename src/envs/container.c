@@ -30,6 +30,8 @@
 #include "envs/container/rootfs.h"
 #include "envs/env.h"
 
+extern char **environ;
+
 /* clone3's argument (linux/sched.h clashes with glibc's sched.h). */
 struct isob_clone_args {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
@@ -232,7 +234,14 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
         if (dup2(chan, 3) < 0)
             err_sys(&e, ERR_FAIL, errno, "dup2");
         else {
-            execl(ROOTFS_AGENT, "isobench", "agent", "--serve", "--fd", "3", (char *)NULL);
+            char *envp[64];
+            int ne = 0;
+            envp[ne++] = "HOME=/root";
+            for (char **v = environ; *v && ne < 63; v++) /* not root's whole environment */
+                if (util_env_passed(*v)) envp[ne++] = *v;
+            envp[ne] = NULL;
+            char *const argv[] = {"isobench", "agent", "--serve", "--fd", "3", NULL};
+            execve(ROOTFS_AGENT, argv, envp);
             err_sys(&e, ERR_FAIL, errno, "exec %s", ROOTFS_AGENT);
         }
     }

@@ -132,11 +132,8 @@ static int docker_up(struct env_ctx *ctx, struct err *e)
             if (access(top[i], F_OK) == 0) engine_arg(r, "--volume=%s:%s:ro", top[i], top[i]);
     }
     engine_arg(r, "--volume=%s:/isobench:ro", env_self_exe());
-    /* the tuning variables every environment gets (OPENBLAS_*, OMP_*, ...) */
-    struct kvlist tune = {0};
-    util_tuning_env(&tune);
-    for (int i = 0; i < tune.n; i++)
-        engine_arg(r, "--env=%s=%s", tune.v[i].key + 4, tune.v[i].val); /* key: "env.NAME" */
+    for (char **v = environ; *v; v++) /* what every agent gets (util_env_passed) */
+        if (util_env_passed(*v) && strncmp(*v, "PATH=", 5)) engine_arg(r, "--env=%s", *v);
     engine_arg(r, "%s", image);
     engine_arg(r, "/bin/sh");
     engine_arg(r, "-c");

@@ -140,7 +140,8 @@ static int podman_up(struct env_ctx *ctx, struct err *e)
         if (journal_add(ctx->rq->journal, "podman-port", port, e) < 0) return -1;
     }
     engine_arg(r, "--runtime=runc");
-    engine_arg(r, "--env-host");
+    for (char **v = environ; *v; v++) /* what every agent gets, not root's environment */
+        if (util_env_passed(*v)) engine_arg(r, "--env=%s", *v);
     /* the host's root as a throw-away overlay; /data for storage=overlay
      * is a directory in the container's upper layer */
     engine_arg(r, "--rootfs");

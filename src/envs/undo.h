@@ -21,7 +21,7 @@ int net_undo_link(const char *name);    /* "link": a veth or bridge */
 int net_undo_nft(const char *table);    /* "nft": an nftables table */
 int net_undo_sysctl(const char *arg);
 int env_undo_mode(const char *arg);
-    /* "mode": "DIR OCTAL", a directory's mode to restore */ /* "sysctl": a value to restore */
+/* "mode": "DIR OCTAL", a directory's mode to restore */ /* "sysctl": a value to restore */
 
 extern const struct journal_undo env_undo_handlers[];
 

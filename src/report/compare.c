@@ -1,9 +1,16 @@
-/* compare - see compare.h. Two runs are independent samples: the change is
- * the Hodges-Lehmann shift (median of all pairwise differences) relative
- * to A's median, with the exact Mann-Whitney interval, and the p-value
- * comes from relabelling the pooled values. Two environments of one run
- * are paired by round: the change is the median per-round change with
- * its order-statistic interval, and the p-value comes from sign flips. */
+/* compare - see compare.h. Every test is on the log scale, where a
+ * multiplicative change is a shift: two runs are independent samples (a
+ * two-sample t on the logs: the change is the ratio of geometric means,
+ * its interval from the same t), two environments of one run are paired
+ * by round (a one-sample t on the per-round log-ratios). The p-value and
+ * the interval come from one statistic. Each row's variance is moderated
+ * by the other rows' (stats_moderate_prior: with 6 rounds a row's own
+ * variance is a poor estimate, and a t on 5 degrees of freedom cannot
+ * survive 40 rows' correction); a t-test reaches any p from 2 values a
+ * side (the permutation tests before could not go below 2/64 with 6
+ * paired rounds, and so never flagged at alpha 0.01); Holm's step-down
+ * over the rows keeps the family-wise error at alpha.
+ * tests/unit/test_compare_sim.c measures all three by simulation. */
 #include "report/compare.h"
 
 #include <math.h>
@@ -58,11 +65,12 @@ static struct compare_row *row_add(struct compare *c, struct err *e)
     return &nr[c->nrows++];
 }
 
-/* The verdict: flagged only when significant AND beyond the noise. */
+/* The verdict from the row's Holm-adjusted p: flagged only when
+ * significant for the family AND beyond the noise. */
 static void row_judge(struct compare *c, struct compare_row *r)
 {
     if (r->verdict == CMP_NA) return;
-    int sig = r->p < c->opts.alpha;
+    int sig = r->p_holm < c->opts.alpha;
     if (sig && r->change_pct > c->opts.noise_pct) {
         r->verdict = CMP_REGRESSION;
         c->regressions++;
@@ -74,75 +82,173 @@ static void row_judge(struct compare *c, struct compare_row *r)
     }
 }
 
-/* Relative change of an absolute shift of B against A's median, in the
- * worse-is-positive convention. */
-static double rel(double shift, double base, int better)
+/* A log-ratio d = log(B/A) as "how much worse B is than A", in %. */
+static double worse_pct(double d, int better)
 {
-    double pct = shift / fabs(base) * 100;
-    return better == BETTER_HIGHER ? -pct : pct;
+    return better == BETTER_HIGHER ? (1 - exp(d)) * 100 : (exp(d) - 1) * 100;
+}
+
+/* Fills the row from a t statistic on the log scale: the estimate d of
+ * log(B/A), its standard error se and df; the p-value (two-sided) and the
+ * CMP_LEVEL interval come from the same t. se 0 (no spread at all): p is
+ * 0 when d differs from 0, else 1. */
+static void row_t(struct compare_row *r, double d, double se, double df)
+{
+    double lo = d, hi = d;
+    if (se > 0) {
+        double t = d / se, q = stats_t_quantile(1 - (1 - CMP_LEVEL) / 2, df);
+        r->p = 2 * stats_t_cdf(-fabs(t), df);
+        lo = d - q * se;
+        hi = d + q * se;
+    } else {
+        r->p = d != 0 ? 0 : 1;
+    }
+    r->change_pct = worse_pct(d, r->better);
+    double a = worse_pct(lo, r->better), b = worse_pct(hi, r->better);
+    r->ci.lo = a < b ? a : b;
+    r->ci.hi = a < b ? b : a;
+    r->ci.level = CMP_LEVEL;
+    r->df = df;
+}
+
+/* "needs ..." into why when the values cannot be tested: fewer than 2 a
+ * side, or a value that is not positive (no log). */
+static int untestable(const double *v, int n, const char *side, char *why, size_t len)
+{
+    if (n < 2) {
+        snprintf(why, len, "%s has %d value%s: a test needs 2 or more (more rounds)", side, n,
+                 n == 1 ? "" : "s");
+        return 1;
+    }
+    for (int i = 0; i < n; i++)
+        if (!(v[i] > 0)) {
+            snprintf(why, len, "%s has a value <= 0: no ratio to test", side);
+            return 1;
+        }
+    return 0;
+}
+
+/* Mean and sample variance of log(v). */
+static void log_moments(const double *v, int n, double *mean, double *var)
+{
+    double m = 0, q = 0;
+    for (int i = 0; i < n; i++)
+        m += log(v[i]);
+    m /= n;
+    for (int i = 0; i < n; i++)
+        q += (log(v[i]) - m) * (log(v[i]) - m);
+    *mean = m;
+    *var = n > 1 ? q / (n - 1) : 0;
 }
 
 static void row_unpaired(struct compare *c, struct compare_row *r, const struct series *a,
                          const struct series *b)
 {
+    (void)c;
     r->na = a->n;
     r->nb = b->n;
     r->median_a = stats_median(a->v, a->n);
     r->median_b = stats_median(b->v, b->n);
-    if (a->n < 1 || b->n < 1 || r->median_a == 0) {
+    if (untestable(a->v, a->n, "A", r->why, sizeof(r->why)) ||
+        untestable(b->v, b->n, "B", r->why, sizeof(r->why))) {
         r->verdict = CMP_NA;
-        snprintf(r->why, sizeof(r->why), "%s",
-                 a->n < 1 || b->n < 1 ? "a side has no value" : "A's median is 0");
         return;
     }
-    double shift;
-    struct interval iv;
-    stats_shift_interval(a->v, a->n, b->v, b->n, &shift, &iv);
-    r->change_pct = rel(shift, r->median_a, r->better);
-    double lo = rel(iv.lo, r->median_a, r->better), hi = rel(iv.hi, r->median_a, r->better);
-    r->ci.lo = lo < hi ? lo : hi;
-    r->ci.hi = lo < hi ? hi : lo;
-    r->ci.level = iv.level;
-    r->p = stats_perm_p(a->v, a->n, b->v, b->n, c->opts.resamples, c->opts.seed);
-    double ways = exp(lgamma(a->n + b->n + 1.0) - lgamma(a->n + 1.0) - lgamma(b->n + 1.0));
-    r->p_min = ways <= c->opts.resamples ? 2 / ways : 1.0 / (1 + c->opts.resamples);
-    if (r->p_min > 1) r->p_min = 1;
+    double ma, va, mb, vb;
+    log_moments(a->v, a->n, &ma, &va);
+    log_moments(b->v, b->n, &mb, &vb);
+    r->d = mb - ma; /* pooled variance of the logs on na + nb - 2 df */
+    r->df_row = a->n + b->n - 2;
+    r->s2 = ((a->n - 1) * va + (b->n - 1) * vb) / r->df_row;
+    r->k = sqrt(1.0 / a->n + 1.0 / b->n);
 }
 
 static void row_paired(struct compare *c, struct compare_row *r, const struct series *a,
                        const struct series *b)
 {
+    (void)c;
     double *x = malloc(sizeof(double) * (size_t)(b->n + 1));
     double *y = malloc(sizeof(double) * (size_t)(b->n + 1));
-    double *d = malloc(sizeof(double) * (size_t)(b->n + 1));
     int m = 0;
-    for (int i = 0; x && y && d && i < b->n; i++)
+    for (int i = 0; x && y && i < b->n; i++)
         for (int k = 0; k < a->n; k++)
             if (a->rep[k] == b->rep[i]) {
                 x[m] = a->v[k];
                 y[m] = b->v[i];
-                d[m] = y[m] - x[m];
                 m++;
                 break;
             }
     r->na = r->nb = m;
     r->median_a = stats_median(a->v, a->n);
     r->median_b = stats_median(b->v, b->n);
-    struct overhead o;
-    if (m < 1 || stats_overhead_paired(y, x, m, r->better, &o) < 0) {
+    if (!x || !y || untestable(x, m, "A's paired rounds", r->why, sizeof(r->why)) ||
+        untestable(y, m, "B's paired rounds", r->why, sizeof(r->why))) {
         r->verdict = CMP_NA;
-        snprintf(r->why, sizeof(r->why), "%s", m < 1 ? "no round both succeeded in" : "A is 0");
     } else {
-        r->change_pct = o.pct;
-        r->ci = o.ci;
-        r->p = stats_signflip_p(d, m, c->opts.resamples, c->opts.seed);
-        double ways = ldexp(1, m);
-        r->p_min = ways <= c->opts.resamples ? 2 / ways : 1.0 / (1 + c->opts.resamples);
-        if (r->p_min > 1) r->p_min = 1;
+        double md = 0, q = 0;
+        for (int i = 0; i < m; i++)
+            md += log(y[i] / x[i]);
+        md /= m;
+        for (int i = 0; i < m; i++)
+            q += (log(y[i] / x[i]) - md) * (log(y[i] / x[i]) - md);
+        r->d = md; /* the rounds' log-ratios: their variance on m - 1 df */
+        r->df_row = m - 1;
+        r->s2 = q / (m - 1);
+        r->k = 1 / sqrt(m);
     }
     free(x);
     free(y);
-    free(d);
+}
+
+/* Every tested row's t-test, its variance moderated (Smyth's empirical
+ * Bayes, limma's t: stats_moderate_prior): a row's variance from 6 rounds
+ * is itself noisy, and the rows of a comparison say what variances are
+ * usual - when they agree, each row borrows their degrees of freedom,
+ * when they differ, little. Then Holm's step-down adjustment of every
+ * tested row's p (the family: all rows of this comparison), then each
+ * verdict: the chance that any row is flagged while nothing changed stays
+ * at alpha. */
+static void judge_all(struct compare *c)
+{
+    double *s2 = malloc(sizeof(double) * (size_t)(c->nrows + 1));
+    double *dfs = malloc(sizeof(double) * (size_t)(c->nrows + 1));
+    int n = 0;
+    for (int i = 0; s2 && dfs && i < c->nrows; i++)
+        if (c->rows[i].verdict != CMP_NA) {
+            s2[n] = c->rows[i].s2;
+            dfs[n++] = c->rows[i].df_row;
+        }
+    double d0 = 0, s02 = 0;
+    if (s2 && dfs) stats_moderate_prior(s2, dfs, n, &d0, &s02);
+    free(s2);
+    free(dfs);
+    c->prior_df = d0;
+    for (int i = 0; i < c->nrows; i++) {
+        struct compare_row *r = &c->rows[i];
+        if (r->verdict == CMP_NA) continue;
+        double v = d0 > 0 ? (d0 * s02 + r->df_row * r->s2) / (d0 + r->df_row) : r->s2;
+        row_t(r, r->d, sqrt(v) * r->k, r->df_row + d0);
+    }
+    int k = 0;
+    int *idx = malloc(sizeof(int) * (size_t)(c->nrows + 1));
+    for (int i = 0; idx && i < c->nrows; i++)
+        if (c->rows[i].verdict != CMP_NA) idx[k++] = i;
+    for (int i = 1; idx && i < k; i++) /* insertion sort by p: rows are few */
+        for (int j = i; j > 0 && c->rows[idx[j]].p < c->rows[idx[j - 1]].p; j--) {
+            int t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+        }
+    double run = 0;
+    for (int j = 0; idx && j < k; j++) {
+        double adj = (k - j) * c->rows[idx[j]].p;
+        run = adj > run ? adj : run;
+        c->rows[idx[j]].p_holm = run > 1 ? 1 : run;
+    }
+    c->tested = idx ? k : 0;
+    free(idx);
+    for (int i = 0; i < c->nrows; i++)
+        row_judge(c, &c->rows[i]);
 }
 
 static int env_index(const struct run_view *rv, const char *spec)
@@ -225,7 +331,6 @@ static int compare_row(struct compare *c, const struct run_view *ra, int wa, int
             if (r->verdict == CMP_NA && sb.n == 0)
                 snprintf(r->why, sizeof(r->why), "B has no successful value");
         }
-        row_judge(c, r);
     }
     series_free(&sa);
     series_free(&sb);
@@ -260,6 +365,7 @@ int compare_runs(const struct run_view *a, const struct run_view *b, const struc
         if (compare_row(c, a, p->wl, p->env, b, wb, eb, p, e) < 0) return -1;
     }
     if (c->nrows == 0) return err_set(e, ERR_USAGE, "run %s has no successful sample", c->a_label);
+    judge_all(c);
     return 0;
 }
 
@@ -278,6 +384,7 @@ int compare_envs(const struct run_view *rv, int ea, int eb, const struct compare
         if (compare_row(c, rv, p->wl, ea, rv, p->wl, eb, p, e) < 0) return -1;
     }
     if (c->nrows == 0) return err_set(e, ERR_USAGE, "%s has no successful sample", rv->envs[ea]);
+    judge_all(c);
     return 0;
 }
 
@@ -304,7 +411,7 @@ static void emit_table(const struct compare *c, FILE *out)
         fprintf(out, "warning: %s\n", c->warnings[i]);
     fprintf(out, "\n%-10s %-16s %-8s %-6s %-28s %12s %12s  %-34s %-8s %s\n", "workload", "metric",
             "unit", "better", c->paired ? "" : "env", "A median", "B median",
-            "change % [interval] level", "p", "verdict");
+            "change % [interval] level", "p (Holm)", "verdict");
     for (int i = 0; i < c->nrows; i++) {
         const struct compare_row *r = &c->rows[i];
         char ch[80] = "", pv[24] = "";
@@ -314,28 +421,34 @@ static void emit_table(const struct compare *c, FILE *out)
                          r->ci.hi, r->ci.level * 100);
             else
                 snprintf(ch, sizeof(ch), "%+.1f [n/a]", r->change_pct);
-            snprintf(pv, sizeof(pv), "%.4f%s", r->p, r->p_min >= c->opts.alpha ? "*" : "");
+            snprintf(pv, sizeof(pv), "%.2g", r->p_holm);
         }
         fprintf(out, "%-10s %-16s %-8s %-6s %-28.28s %12.5g %12.5g  %-34s %-8s %s%s%s\n",
                 r->workload, r->metric, r->unit, better_str(r->better), r->env, r->median_a,
                 r->median_b, ch, pv, verdict_str(r->verdict), r->why[0] ? ": " : "", r->why);
     }
     fprintf(out,
-            "\nchange %% = how much worse B is than A (+ worse, - better); flagged when p < %g "
-            "and |change| > %g %%; %d regression%s, %d improvement%s",
-            c->opts.alpha, c->opts.noise_pct, c->regressions, c->regressions == 1 ? "" : "s",
-            c->improvements, c->improvements == 1 ? "" : "s");
-    int few = 0;
-    for (int i = 0; i < c->nrows; i++)
-        few |= c->rows[i].verdict != CMP_NA && c->rows[i].p_min >= c->opts.alpha;
-    fprintf(out, "%s\n",
-            few ? "; * too few repetitions for any p below alpha: such a row cannot be flagged"
-                : "");
+            "\nchange %% = how much worse B is than A (+ worse, - better), the ratio of geometric "
+            "means%s, its %.0f %% interval from the same t-test on the logs (each row's variance "
+            "moderated by the others': %.0f prior degrees of freedom); p = the test's two-sided p, "
+            "Holm-adjusted over the %d rows tested (the chance of any false flag among them "
+            "stays at %g); flagged when that p < %g and |change| > %g %%; %d regression%s, %d "
+            "improvement%s\n",
+            c->paired ? " of the rounds' ratios (paired by round)" : "", CMP_LEVEL * 100,
+            c->prior_df > 1e6 ? INFINITY : c->prior_df, c->tested, c->opts.alpha, c->opts.alpha,
+            c->opts.noise_pct, c->regressions, c->regressions == 1 ? "" : "s", c->improvements,
+            c->improvements == 1 ? "" : "s");
+    if (!c->paired)
+        fputs("note: two runs: each run's rounds are taken as draws of one experiment; what "
+              "differs between runs (boot, placement) is not estimated from one run a side, so a "
+              "change within the noise threshold is never flagged\n",
+              out);
+    if (c->tested == 0) fputs("note: no row could be tested: cannot decide (exit 4)\n", out);
 }
 
 static void emit_json(const struct compare *c, FILE *out)
 {
-    fputs("{\"schema\":\"isobench.compare/1\",\"a\":", out);
+    fputs("{\"schema\":\"isobench.compare/2\",\"a\":", out);
     json_str(out, c->a_label);
     fputs(",\"b\":", out);
     json_str(out, c->b_label);
@@ -376,8 +489,10 @@ static void emit_json(const struct compare *c, FILE *out)
         json_num(out, ok ? r->ci.level : NAN);
         fputs(",\"p\":", out);
         json_num(out, ok ? r->p : NAN);
-        fputs(",\"p_min\":", out);
-        json_num(out, ok ? r->p_min : NAN);
+        fputs(",\"p_holm\":", out);
+        json_num(out, ok ? r->p_holm : NAN);
+        fputs(",\"df\":", out);
+        json_num(out, ok ? r->df : NAN);
         fputs(",\"verdict\":", out);
         json_str(out, verdict_str(r->verdict));
         if (r->why[0]) {
@@ -386,22 +501,29 @@ static void emit_json(const struct compare *c, FILE *out)
         }
         fputc('}', out);
     }
-    fprintf(out, "],\"regressions\":%d,\"improvements\":%d}\n", c->regressions, c->improvements);
+    fputs("],\"prior_df\":", out);
+    json_num(out, c->prior_df);
+    fprintf(out, ",\"tested\":%d,\"regressions\":%d,\"improvements\":%d}\n", c->tested,
+            c->regressions, c->improvements);
 }
 
 static void emit_csv(const struct compare *c, FILE *out)
 {
     fputs("workload,metric,unit,better,env,n_a,n_b,median_a,median_b,change_pct,"
-          "change_ci_low_pct,change_ci_high_pct,change_ci_level,p,p_min,verdict\n",
+          "change_ci_low_pct,change_ci_high_pct,change_ci_level,p,p_holm,df,verdict\n",
           out);
     for (int i = 0; i < c->nrows; i++) {
         const struct compare_row *r = &c->rows[i];
         int ok = r->verdict != CMP_NA;
-        /* names and units are single words; the env spec has commas: quoted */
-        fprintf(out, "%s,%s,%s,%s,\"", r->workload, r->metric, r->unit, better_str(r->better));
-        for (const char *q = r->env; *q; q++)
-            fputs(*q == '"' ? "\"\"" : (char[]){*q, 0}, out);
-        fprintf(out, "\",%d,%d", r->na, r->nb);
+        /* every text field quoted (report_csv_field) */
+        report_csv_field(out, r->workload);
+        fputc(',', out);
+        report_csv_field(out, r->metric);
+        fputc(',', out);
+        report_csv_field(out, r->unit);
+        fprintf(out, ",%s,", better_str(r->better));
+        report_csv_field(out, r->env);
+        fprintf(out, ",%d,%d", r->na, r->nb);
         report_csv_num(out, r->median_a);
         report_csv_num(out, r->median_b);
         report_csv_num(out, ok ? r->change_pct : NAN);
@@ -409,16 +531,26 @@ static void emit_csv(const struct compare *c, FILE *out)
         report_csv_num(out, ok && r->ci.level > 0 ? r->ci.hi : NAN);
         report_csv_num(out, ok ? r->ci.level : NAN);
         report_csv_num(out, ok ? r->p : NAN);
-        report_csv_num(out, ok ? r->p_min : NAN);
+        report_csv_num(out, ok ? r->p_holm : NAN);
+        report_csv_num(out, ok ? r->df : NAN);
         fprintf(out, ",%s\n", verdict_str(r->verdict));
     }
 }
 
 int compare_emit(const struct compare *c, const char *format, FILE *out, struct err *e)
 {
-    if (!strcmp(format, "table"))
-        emit_table(c, out);
-    else if (!strcmp(format, "json"))
+    if (!strcmp(format, "table")) { /* cleaned of terminal controls, as the run's table */
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        if (!m) return err_set(e, ERR_FAIL, "out of memory");
+        emit_table(c, m);
+        fclose(m);
+        report_text_clean(buf, len);
+        size_t w = fwrite(buf, 1, len, out);
+        free(buf);
+        if (w != len) return err_set(e, ERR_FAIL, "writing the comparison");
+    } else if (!strcmp(format, "json"))
         emit_json(c, out);
     else if (!strcmp(format, "csv"))
         emit_csv(c, out);

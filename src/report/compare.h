@@ -1,8 +1,11 @@
 /* compare.h - A/B comparison of two stored runs, or of two environments of
- * one run, as a CI gate (Firecracker's A/B tool is the model): per metric
- * the relative change of B against A with its distribution-free interval
- * and a two-sided permutation p-value; a change is flagged only when
- * p < alpha AND it exceeds the noise threshold. */
+ * one run, as a CI gate: per metric the relative change of B against A (a
+ * ratio of geometric means), its interval and two-sided p-value from one
+ * t-test on the log scale (two samples for two runs, paired by round
+ * within a run), each row's variance moderated by the other rows' (an
+ * empirical-Bayes prior, as limma's); the p-values Holm-adjusted over all rows tested, so that
+ * `alpha` is the family's error; a change is flagged only when its adjusted p < alpha AND it
+ * exceeds the noise threshold. docs/results.md says it in plain words. */
 #ifndef ISOBENCH_COMPARE_H
 #define ISOBENCH_COMPARE_H
 
@@ -16,11 +19,13 @@
 struct compare_opts {
     double alpha;     /* flag only below this p-value (0.01) */
     double noise_pct; /* and only beyond this change (5 %) */
-    int resamples;    /* random relabellings when there are more (9999) */
-    uint64_t seed;    /* of those relabellings: the same runs compare the same way */
+    int resamples;    /* unused since the t-tests (kept for callers) */
+    uint64_t seed;    /* unused since the t-tests */
 };
 
 enum compare_verdict { CMP_SAME, CMP_REGRESSION, CMP_IMPROVEMENT, CMP_NA };
+
+#define CMP_LEVEL 0.95 /* the change interval's level */
 
 struct compare_row {
     char workload[LIM_WORKLOAD_NAME], metric[LIM_METRIC_NAME], unit[LIM_METRIC_UNIT];
@@ -30,10 +35,15 @@ struct compare_row {
     double median_a, median_b;
     double change_pct;  /* how much worse B is than A: + worse, - better */
     struct interval ci; /* of change_pct */
-    double p;           /* two-sided permutation p-value */
-    double p_min;       /* the smallest p these sample sizes can give */
-    int verdict;        /* enum compare_verdict */
-    char why[96];       /* for CMP_NA */
+    double p;           /* the t-test's two-sided p-value */
+    double p_holm;      /* p adjusted over the comparison's rows (Holm): what is judged */
+    double df;          /* the t-test's degrees of freedom (the prior's included) */
+    /* the test's parts before moderation: the estimate d of log(B/A), the
+     * row's own variance s2 on df_row degrees of freedom, and k, the
+     * factor from the variance's root to d's standard error */
+    double d, s2, df_row, k;
+    int verdict;  /* enum compare_verdict */
+    char why[96]; /* for CMP_NA */
 };
 
 struct compare {
@@ -45,6 +55,8 @@ struct compare {
     char warnings[8][768]; /* how the two sides differ besides what is compared */
     int nwarn;
     int regressions, improvements;
+    int tested;      /* rows with a test (the Holm family); 0: cannot decide */
+    double prior_df; /* the moderation's prior degrees of freedom (0: none) */
 };
 
 /* Every workload x metric x environment that both runs measured. */

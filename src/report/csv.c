@@ -7,12 +7,8 @@
 
 void report_csv_field(FILE *f, const char *s)
 {
-    if (!strpbrk(s, ",\"\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
+    fputc('"', f); /* every text field quoted: a value from a guest cannot end it */
+    for (; s && *s; s++) {
         if (*s == '"') fputc('"', f);
         fputc(*s, f);
     }

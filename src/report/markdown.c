@@ -47,7 +47,7 @@ static void md_paper(const struct report *rep, FILE *out)
           out);
 }
 
-static int md_emit(const struct report *rep, FILE *out, struct err *e)
+static int md_render(const struct report *rep, FILE *out, struct err *e)
 {
     (void)e;
     const struct run_view *rv = rep->rv;
@@ -110,6 +110,12 @@ static int md_emit(const struct report *rep, FILE *out, struct err *e)
     fputc('\n', out);
     md_paper(rep, out);
     return 0;
+}
+
+/* The Markdown, cleaned of terminal controls a guest's text may carry. */
+static int md_emit(const struct report *rep, FILE *out, struct err *e)
+{
+    return report_emit_clean(md_render, rep, out, e);
 }
 
 const struct reporter reporter_markdown = {

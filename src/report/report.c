@@ -1,6 +1,8 @@
 #include "report/report.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 const struct reporter *const reporters[] = {
@@ -209,4 +211,32 @@ void report_levels(const struct report *rep, char *buf, size_t len)
     if (off < len)
         snprintf(buf + off, len - off, " - %.0f %% needs %d repetitions", STATS_LEVEL * 100,
                  stats_reps_for_level(STATS_LEVEL));
+}
+
+void report_text_clean(char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) s[i] = '?';
+        if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+            (unsigned char)s[i + 1] <= 0x9f)
+            s[i] = s[i + 1] = '?';
+    }
+}
+
+int report_emit_clean(int (*emit)(const struct report *rep, FILE *out, struct err *e),
+                      const struct report *rep, FILE *out, struct err *e)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) return err_sys(e, ERR_FAIL, errno, "open_memstream");
+    int rc = emit(rep, m, e);
+    if (fclose(m) != 0 && rc == 0) rc = err_sys(e, ERR_FAIL, errno, "rendering");
+    if (rc == 0) {
+        report_text_clean(buf, len);
+        if (fwrite(buf, 1, len, out) != len) rc = err_sys(e, ERR_FAIL, errno, "writing");
+    }
+    free(buf);
+    return rc;
 }

@@ -101,8 +101,20 @@ int report_scenario_csv(const struct run_view *rv, FILE *out, struct err *e);
 void report_json_head(const struct run_view *rv, FILE *out, const char *schema,
                       const char *count_key);
 
-/* A CSV field, quoted when it holds a comma, quote or newline; and ","
- * then a number (empty when not finite). */
+/* Replaces, in place, what a terminal would take for a command - C0
+ * controls but newline and tab, DEL, and the C1 controls (UTF-8 C2 80..9F)
+ * - by '?': text from a guest (errors, facts, metric names) can neither
+ * move the cursor nor write to the terminal's title or clipboard. */
+void report_text_clean(char *s, size_t n);
+
+/* Runs emit(rep, memory) and writes its output to out cleaned
+ * (report_text_clean): the table and Markdown reporters' way out. */
+int report_emit_clean(int (*emit)(const struct report *rep, FILE *out, struct err *e),
+                      const struct report *rep, FILE *out, struct err *e);
+
+/* A CSV text field, always quoted (quotes doubled: a string from a guest
+ * can never end its field or line); and "," then a number (empty when not
+ * finite). */
 void report_csv_field(FILE *f, const char *s);
 void report_csv_num(FILE *f, double v);
 

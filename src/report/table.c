@@ -85,7 +85,57 @@ static void put_padded(FILE *out, const char *s, int width)
     fprintf(out, " | %s%*s", s, width - text_width(s), "");
 }
 
-static int table_emit(const struct report *rep, FILE *out, struct err *e)
+#define TABLE_WIDE 10.0 /* points: an overhead interval reaching further is "wide" */
+
+/* Which overheads could not be pinned down to within ±TABLE_WIDE points of
+ * their median (an interval end further away, or no interval at all):
+ * per workload, its metrics with such a cell, or how many of its cells,
+ * so that a reader knows which rows say something and which need more
+ * rounds (or a quieter host). Nothing when all are narrow. */
+static void table_wide_note(const struct report *rep, FILE *out)
+{
+    const struct run_view *rv = rep->rv;
+    char line[600] = "";
+    for (int w = 0; w < rv->nwl; w++) {
+        int cells = 0, wide = 0, rows = 0, nlist = 0;
+        char list[200] = "";
+        for (int i = 0; i < rep->nrows; i++) {
+            const struct report_row *r = &rep->rows[i];
+            if (r->wl != w) continue;
+            int row_wide = 0;
+            for (int j = 0; j < rv->nenv; j++) {
+                const struct report_cell *c = &r->cell[j];
+                if (!c->has_overhead) continue;
+                cells++;
+                int w10 = c->ov.ci.level <= 0 || c->ov.ci.lo < c->ov.pct - TABLE_WIDE ||
+                          c->ov.ci.hi > c->ov.pct + TABLE_WIDE;
+                wide += w10;
+                row_wide |= w10;
+            }
+            rows += row_wide;
+            if (row_wide && nlist++ < 3)
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+                         list[0] ? "," : "", r->metric);
+        }
+        if (!wide) continue;
+        char item[300];
+        if (rows <= 3)
+            snprintf(item, sizeof(item), "%s %s (%d of %d cells)", rv->workloads[w], list, wide,
+                     cells);
+        else
+            snprintf(item, sizeof(item), "%s %d metrics (%d of %d cells)", rv->workloads[w], rows,
+                     wide, cells);
+        snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s", line[0] ? "; " : "",
+                 item);
+    }
+    if (line[0])
+        fprintf(out,
+                "note: overheads not within ±%.0f points of their median (more rounds, a "
+                "quieter host): %s\n",
+                TABLE_WIDE, line);
+}
+
+static int table_render(const struct report *rep, FILE *out, struct err *e)
 {
     (void)e;
     const struct run_view *rv = rep->rv;
@@ -127,6 +177,7 @@ static int table_emit(const struct report *rep, FILE *out, struct err *e)
             "distribution-free and reach %s; ~ within noise (the interval holds 0); ! CoV > 5%%\n",
             levels);
     table_pages_note(rv, out);
+    table_wide_note(rep, out);
     for (int i = 0, done = 0; i < rep->nrows && !done; i++)
         for (int j = 0; j < rv->nenv && !done; j++)
             if (rep->rows[i].cell[j].unreported) {
@@ -155,6 +206,12 @@ static int table_emit(const struct report *rep, FILE *out, struct err *e)
                 f->warmup ? "warm-up" : "repetition", f->rep, f->error);
     }
     return 0;
+}
+
+/* The table, cleaned of terminal controls a guest's text may carry. */
+static int table_emit(const struct report *rep, FILE *out, struct err *e)
+{
+    return report_emit_clean(table_render, rep, out, e);
 }
 
 const struct reporter reporter_table = {

@@ -434,10 +434,9 @@ void runner_pair_merge(struct reply *r, const struct reply *cr)
 /* The run's first successful sample of workload w settles the options it
  * reports as "<name>.resolve.<option>" facts (the client half's come
  * prefixed "client."): wlopts[w] and the stored options take them. */
-static int runner_settle(struct run_plan *p, int w, struct store *st, int64_t run_id,
-                         const struct kvlist *facts, struct err *e)
+int runner_settle_take(const struct workload *wl, const struct kvlist *facts, struct kvlist *into,
+                       struct err *e)
 {
-    const struct workload *wl = p->wl[w];
     char pre[64];
     snprintf(pre, sizeof(pre), "%s%s.resolve.", wl->net ? "client." : "", wl->name);
     size_t pl = strlen(pre);
@@ -453,9 +452,16 @@ static int runner_settle(struct run_plan *p, int w, struct store *st, int64_t ru
             wl_opts_check(wl->name, wl->opts, one, e) < 0)
             return err_set(e, ERR_FAIL, "%s: a sample tried to settle %.60s=%.60s: refused",
                            wl->name, opt, facts->v[i].val);
-        if (kv_set(&p->wlopts[w], opt, facts->v[i].val, e) < 0)
+        if (kv_set(into, opt, facts->v[i].val, e) < 0)
             return err_wrap(e, "%s: settling %s", wl->name, opt);
     }
+    return 0;
+}
+
+static int runner_settle(struct run_plan *p, int w, struct store *st, int64_t run_id,
+                         const struct kvlist *facts, struct err *e)
+{
+    if (runner_settle_take(p->wl[w], facts, &p->wlopts[w], e) < 0) return -1;
     p->settled[w] = 1;
     return store_run_workload_update(st, run_id, w, &p->wlopts[w], e);
 }

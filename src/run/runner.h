@@ -108,8 +108,19 @@ int runner_size_workload(const struct workload *w, struct kvlist *opts, int size
                          const struct host_caps *host, int uses_data_dir, struct wl_needs *need,
                          struct err *e);
 
-/* A run's uuid: UTC time and 16 random bits ("20261129-093815-8174"). */
+/* A run's uuid: UTC time and 64 random bits
+ * ("20261129-093815-81740a3c9f12e6d5"): its names on the host (data and
+ * state dirs, cgroups) cannot be guessed ahead. */
 void runner_make_uuid(char *buf, size_t len);
+
+/* What the run's first successful sample of wl settles (its facts): each
+ * "<name>.resolve.<option>" - "client."-prefixed for a network workload,
+ * whose client half runs in the run's own peer namespace; a server half's
+ * is never taken - for an option wl->settles lists, with a value its option
+ * table accepts, goes into `into`. ERR_FAIL on any other such fact (a
+ * guest trying to set an option). */
+int runner_settle_take(const struct workload *wl, const struct kvlist *facts, struct kvlist *into,
+                       struct err *e);
 
 /* A network pair's one sample, into r (the server half's reply): the
  * client's metrics, then the server's prefixed "server."; the server's

@@ -20,6 +20,13 @@ expect() { # expect CODE PATTERN -- command...
 before=$(sqlite3 "$db" 'SELECT count(*) FROM measurements'):$(sqlite3 "$db" 'SELECT count(*) FROM runs')
 
 expect 2 "unknown workload 'nope'" -- "$bin" run -w nope --db "$db"
+# an empty item in a list is a typo, never skipped
+expect 2 "empty item in the workload list" -- "$bin" run -w stream,, --db "$db"
+expect 2 "empty item in the workload list" -- "$bin" run -w ,null --db "$db"
+expect 2 "empty item in the environment list" -- "$bin" run -w null -e native,,container --db "$db"
+expect 2 "empty item in the environment list" -- "$bin" run -w null -e available, --db "$db"
+expect 2 "cannot write into" -- "$bin" run -w null --html "$dir/nodir/x.html" --db "$db"
+expect 2 "already has everything" -- "$bin" list --json -v
 expect 2 "unknown environment 'mars'" -- "$bin" run -w null -e mars --db "$db"
 expect 2 "unknown key 'foo'" -- "$bin" run -w null -e native:foo=1 --db "$db"
 expect 2 "environment xen is unavailable: needs a Xen dom0" -- "$bin" run -w null -e xen --db "$db"

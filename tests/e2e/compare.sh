@@ -23,7 +23,8 @@ out=$("$bin" compare 1 3 --db "$db"); rc=$?
 [ $rc = 3 ] && grep -q "REGRESSION" <<<"$out" || bad "20 % slowdown not flagged: exit $rc: $out"
 chg=$("$bin" compare 1 3 --db "$db" --format json | python3 -c '
 import json,sys; d=json.load(sys.stdin); r=d["rows"][0]
-assert d["schema"]=="isobench.compare/1" and d["regressions"]==1, d
+assert d["schema"]=="isobench.compare/2" and d["regressions"]==1 and d["tested"]==1, d
+assert r["p_holm"] < 0.01 and r["df"] > 0, r
 assert r["p"] < 0.01 and r["change_ci_low_pct"] <= r["change_pct"] <= r["change_ci_high_pct"], r
 print(round(r["change_pct"]))')
 [ "${chg:-0}" -ge 15 ] && [ "${chg:-0}" -le 25 ] || bad "change of the 20 % slowdown: $chg"
@@ -34,6 +35,17 @@ out=$("$bin" compare 3 1 --db "$db"); rc=$?
 [ "$("$bin" compare 1 3 --db "$db" --format csv | head -1 | cut -d, -f1-3)" = "workload,metric,unit" ] || bad "csv header"
 out=$("$bin" compare 4 --env native --env null --db "$db"); rc=$?
 [ $rc = 0 ] && grep -q "paired by round" <<<"$out" || bad "two environments of a run: exit $rc: $out"
+# paired at the default 6 rounds, one side made 20 % worse in a copy of the
+# run: flagged (sign flips could not go below p = 2/64, and never flagged)
+cp "$db" "$dir/w.db"
+sqlite3 "$dir/w.db" "UPDATE metrics SET value = value * 1.2 WHERE measurement_id IN (SELECT id FROM measurements WHERE run_id=4 AND env='null')"
+out=$("$bin" compare 4 --env native --env null --db "$dir/w.db"); rc=$?
+[ $rc = 3 ] && grep -q "REGRESSION" <<<"$out" || bad "paired 20 % at 6 rounds not flagged: exit $rc: $out"
+# one round a side: nothing can be tested - cannot decide (exit 4), never "same"
+"$bin" run -w null -e native -r 1 --no-warmup --size tiny --db "$dir/w.db" -o sleep=0.01 >/dev/null 2>&1
+"$bin" run -w null -e native -r 1 --no-warmup --size tiny --db "$dir/w.db" -o sleep=0.01 >/dev/null 2>&1
+out=$("$bin" compare 5 6 --db "$dir/w.db"); rc=$?
+[ $rc = 4 ] && grep -q "cannot decide" <<<"$out" || bad "one value a side: exit $rc: $out"
 # another host: named, and the comparison still made
 sqlite3 "$db" "UPDATE run_facts SET value='Other CPU' WHERE run_id=2 AND key='cpu_model'"
 out=$("$bin" compare 1 2 --db "$db"); rc=$?

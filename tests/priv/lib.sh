@@ -136,7 +136,8 @@ priv_sigkill_loop() {
         wait $pid 2>/dev/null
         sleep 0.5
         local at="round $i (SIGKILL at ${delay}s, seed $seed)"
-        "$bin" cleanup --db "$db" >/dev/null || bad "$at: cleanup failed"
+        "$bin" cleanup --db "$db" >"$dir/cleanup.out" 2>&1 || bad "$at: cleanup failed: $(tail -2 "$dir/cleanup.out")"
+        grep -qi "failed\|kept" "$dir/cleanup.out" && bad "$at: cleanup could not undo everything: $(grep -i "failed\|kept" "$dir/cleanup.out" | head -2)"
         [ "$(sqlite3 "$db" 'PRAGMA integrity_check' 2>&1)" = ok ] || bad "$at: integrity_check: $(sqlite3 "$db" 'PRAGMA integrity_check' 2>&1 | head -3)"
         local uuid st seen kept
         uuid=$(grep -o -m1 '"run":"[^"]*"' "$dir/drill.json" | cut -d'"' -f4)

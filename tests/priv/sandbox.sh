@@ -31,6 +31,10 @@ if [ -z "${DOCKER_HOST:-}" ] && [ ! -S /var/run/docker.sock ] && command -v dock
 fi
 priv_need_env "$bin" docker
 before=$(leftovers)
+# root's environment is not the containers': a secret-looking variable set
+# for the run reaches none of them (sandbox.env_extra_n: the variables an
+# agent has beyond what every agent gets; native has root's: at least this)
+export ISOBENCH_PROBE_TOKEN=not-for-containers
 envs=container,container:net=host,storage=volume,container:userns=on,runc,runc:net=host,podman,docker,runsc,lxc,lxc:net=host
 "$bin" run -w null -e "$envs" -r 1 --no-warmup --size tiny --db "$db" --json >"$dir/out.json" 2>"$dir/err" ||
     { cat "$dir/err"; bad "sandbox run failed"; }
@@ -50,7 +54,11 @@ for env, r in rows.items():
 for env, r in rows.items():
     if not r["ok"]: bad(f"{env}: {r.get('error')}"); continue
     f = {k[8:]: v for k, v in r["facts"].items() if k.startswith("sandbox.")}
-    if env == "native": continue
+    if env == "native":
+        if int(f.get("env_extra_n", "0")) < 1: bad("native: no variable beyond the agents' set: the check could not fail")
+        continue
+    extra = f.get("env_extra", "...").split(",")  # the runtimes' own (HOSTNAME, PWD, container) only
+    if "ISOBENCH_PROBE_TOKEN" in extra or "..." in extra: bad(f"{env}: root's environment reached it: {f.get('env_extra')}")
     caps = int(f.get("cap_eff", "ffffffffff"), 16)
     if caps & ~DOCKER_CAPS: bad(f"{env}: capabilities beyond Docker's: {caps & ~DOCKER_CAPS:#x}")
     if f.get("cgroup") == "rw": bad(f"{env}: a writable cgroup hierarchy: {f.get('cgroup_rw')}")

@@ -72,7 +72,7 @@ tenants = {(s["tenant"], s["step"]) for s in d["samples"]}
 if not any(t == "victim" for t, _ in tenants) or not any(t == "aggressor" for t, _ in tenants): bad(f"tenants {tenants}")
 if not all(s["round"] >= 1 and s["unit"] and s["better"] in ("higher", "lower") for s in d["samples"]): bad("a sample lacks round, unit or direction")
 PY
-n=$("$bin" report "$id" --format csv --db "$db" | grep -c ",victim,")
+n=$("$bin" report "$id" --format csv --db "$db" | grep -c ',"victim",')
 [ "$n" -ge 2 ] || bad "report --format csv of a scenario run: $n victim lines"
 # the page: self-contained, a chart per tenant and metric; markdown: the table
 "$bin" report "$id" --format html -o "$dir/nn.html" --db "$db" || bad "report --format html of a scenario run"

@@ -50,6 +50,11 @@ for r in vm:
     if r["workload"] == "netlat" and ("10.213." not in f.get("ipv4", "") or "10.214." not in f.get("client.ipv4", "")):
         bad(f"netlat path: guest {f.get('ipv4')} client {f.get('client.ipv4')}")
 PY
+# QEMU confined, in every vm of the run: its seccomp sandbox (Seccomp: 2)
+# and, past its setup, uid 65534 (the env facts read from /proc/PID/status)
+conf=$(sqlite3 "$db" "SELECT group_concat(DISTINCT key || '=' || value) FROM env_facts WHERE key IN ('qemu.euid','qemu.seccomp')")
+[ "$conf" = "qemu.euid=65534,qemu.seccomp=2" ] || [ "$conf" = "qemu.seccomp=2,qemu.euid=65534" ] ||
+    bad "QEMU runs unconfined: $conf"
 # Apache in the guest (its workers need a passwd entry for uid 65534,
 # which the initramfs carries): every request a 200, nothing logged at warn
 # or above (prefork: the threaded MPMs stall under TCG, docs/workloads.md).

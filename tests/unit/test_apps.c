@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/proto.h"
@@ -226,6 +227,33 @@ static void redis_load_against_real_server(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* srv_unpriv_dir never follows a link planted where the server's
+ * directory goes (by an earlier server as uid 65534): the link is removed,
+ * its target keeps its owner, and a fresh directory is handed over. */
+static void unpriv_dir_never_follows(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) skip(); /* handing a directory over needs root */
+    char base[] = "/tmp/isobench-unpriv-XXXXXX", victim[128], dir[128], why[160] = "";
+    assert_non_null(mkdtemp(base));
+    assert_int_equal(chmod(base, 0755), 0);
+    snprintf(victim, sizeof(victim), "%s/victim", base);
+    snprintf(dir, sizeof(dir), "%s/srv", base);
+    assert_int_equal(mkdir(victim, 0700), 0);
+    assert_int_equal(symlink(victim, dir), 0);
+    struct err e = {0};
+    assert_true(srv_unpriv_dir(dir, why, sizeof(why), &e) >= 0);
+    struct stat sv, sd;
+    assert_int_equal(stat(victim, &sv), 0);
+    assert_int_equal(sv.st_uid, 0); /* never chowned through the link */
+    assert_int_equal(lstat(dir, &sd), 0);
+    assert_true(S_ISDIR(sd.st_mode));
+    assert_int_equal(sd.st_uid, SRV_UNPRIV);
+    rmdir(dir);
+    rmdir(victim);
+    rmdir(base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +262,7 @@ int main(void)
         cmocka_unit_test(sweep_lists),
         cmocka_unit_test(raw_output_crosses_the_protocol),
         cmocka_unit_test(redis_load_against_real_server),
+        cmocka_unit_test(unpriv_dir_never_follows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

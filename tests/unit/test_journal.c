@@ -207,6 +207,44 @@ static void require_keeps_the_reason(void **state)
     assert_int_equal(journal_unwind(&j), 0);
 }
 
+/* journal_rmtree removes a tree by fd: a link inside it - to a directory
+ * or a file outside - is removed as a link, its target survives; a link
+ * given as the tree itself is removed, not followed. */
+static void rmtree_never_follows_links(void **state)
+{
+    (void)state;
+    char base[] = "/tmp/isobench-rmtree-XXXXXX", tree[128], out[128], p[300];
+    assert_non_null(mkdtemp(base));
+    snprintf(tree, sizeof(tree), "%s/tree", base);
+    snprintf(out, sizeof(out), "%s/outside", base);
+    assert_int_equal(mkdir(tree, 0755), 0);
+    assert_int_equal(mkdir(out, 0755), 0);
+    snprintf(p, sizeof(p), "%s/keep", out);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(p, sizeof(p), "%s/sub", tree);
+    assert_int_equal(mkdir(p, 0755), 0);
+    snprintf(p, sizeof(p), "%s/sub/to-dir", tree);
+    assert_int_equal(symlink(out, p), 0);
+    snprintf(p, sizeof(p), "%s/to-file", tree);
+    char keep[300];
+    snprintf(keep, sizeof(keep), "%s/keep", out);
+    assert_int_equal(symlink(keep, p), 0);
+    assert_int_equal(journal_rmtree(tree), 0);
+    assert_int_equal(access(tree, F_OK), -1);
+    assert_int_equal(access(keep, F_OK), 0);
+    /* the tree itself a link: the link goes, its target stays */
+    assert_int_equal(symlink(out, tree), 0);
+    assert_int_equal(journal_rmtree(tree), 0);
+    assert_int_equal(access(keep, F_OK), 0);
+    struct stat sb;
+    assert_int_equal(lstat(tree, &sb), -1);
+    unlink(keep);
+    rmdir(out);
+    rmdir(base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +253,7 @@ int main(void)
         cmocka_unit_test(require_keeps_the_reason),
         cmocka_unit_test(lines_parsed_strictly),
         cmocka_unit_test(undo_table),
+        cmocka_unit_test(rmtree_never_follows_links),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

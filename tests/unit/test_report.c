@@ -137,7 +137,7 @@ static void overhead_only_against_native(void **state)
     assert_null(strstr(j, "inf"));
     free(j);
     char *c = render(&reporter_csv, &rep);
-    assert_non_null(strstr(c, "stream,triad,GB/s,higher,container:net=nat,3,8,"));
+    assert_non_null(strstr(c, "\"stream\",\"triad\",\"GB/s\",higher,\"container:net=nat\",3,8,"));
     free(c);
     report_free(&rep);
     store_free_run(rv);
@@ -546,11 +546,43 @@ static void json_escapes(void **state)
     free(buf);
 }
 
+/* A guest's text (here a metric name with an OSC title sequence, a
+ * cursor move and a C1 CSI) reaches the table and Markdown cleaned of
+ * terminal controls; newlines and tabs stay. */
+static void terminal_controls_cleaned(void **state)
+{
+    (void)state;
+    char s[] = "a\x1b]0;pwned\x07"
+               "b\tc\n\xc2\x9b"
+               "2J\x7f";
+    report_text_clean(s, strlen(s));
+    assert_string_equal(s, "a?]0;pwned?b\tc\n??2J?");
+    struct run_view *rv = calloc(1, sizeof(*rv));
+    rv->nenv = 1;
+    strcpy(rv->envs[0], "native");
+    rv->nwl = 1;
+    strcpy(rv->workloads[0], "stream");
+    add_point(rv, 0, 0, "tri\x1b[2Jad", BETTER_HIGHER, 100, 1);
+    struct report rep;
+    struct err e = {0};
+    assert_int_equal(report_build(rv, &rep, &e), 0);
+    char *t = render(&reporter_table, &rep), *m = render(&reporter_markdown, &rep);
+    assert_null(strchr(t, '\x1b'));
+    assert_null(strchr(m, '\x1b'));
+    assert_non_null(strstr(t, "tri?[2Jad"));
+    free(t);
+    free(m);
+    report_free(&rep);
+    store_free_run(rv);
+    free(rv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(overhead_only_against_native),
         cmocka_unit_test(overhead_pairs_rounds),
+        cmocka_unit_test(terminal_controls_cleaned),
         cmocka_unit_test(not_measured_by_design),
         cmocka_unit_test(no_native_no_overhead),
         cmocka_unit_test(json_escapes),

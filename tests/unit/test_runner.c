@@ -343,6 +343,53 @@ static void default_exec_and_down(void **state)
     free(rq);
 }
 
+/* Run ids: time, then 64 random bits; two never alike. */
+static void run_ids_random(void **state)
+{
+    (void)state;
+    char a[64], b[64];
+    runner_make_uuid(a, sizeof(a));
+    runner_make_uuid(b, sizeof(b));
+    assert_int_equal(strlen(a), 32);
+    assert_int_equal(strspn(a + 16, "0123456789abcdef"), 16);
+    assert_true(a[8] == '-' && a[15] == '-');
+    assert_string_not_equal(a, b);
+}
+
+/* A sample settles only what its workload lists, from the owning half,
+ * with a value the option table takes; anything else is refused. */
+static void settle_refuses_servers_and_unlisted(void **state)
+{
+    (void)state;
+    struct kvlist *facts = calloc(1, sizeof(*facts)), *into = calloc(1, sizeof(*into));
+    struct err e = {0};
+    /* null (a plain workload): sleep is listed */
+    kv_set(facts, "null.resolve.sleep", "0.25", &e);
+    assert_int_equal(runner_settle_take(&workload_null, facts, into, &e), 0);
+    assert_string_equal(kv_get(into, "sleep"), "0.25");
+    /* an option it does not list (fail), and a value the table refuses */
+    facts->n = 0;
+    kv_set(facts, "null.resolve.fail", "1", &e);
+    assert_int_equal(runner_settle_take(&workload_null, facts, into, &e), -1);
+    facts->n = 0;
+    kv_set(facts, "null.resolve.sleep", "-5", &e);
+    assert_int_equal(runner_settle_take(&workload_null, facts, into, &e), -1);
+    /* mysql (a network workload): its client's threads are taken, the
+     * server half's (unprefixed: it ran in the environment) never */
+    into->n = 0;
+    facts->n = 0;
+    kv_set(facts, "mysql.resolve.threads", "1,2,3", &e);
+    assert_int_equal(runner_settle_take(&workload_mysql, facts, into, &e), 0);
+    assert_null(kv_get(into, "threads"));
+    kv_set(facts, "client.mysql.resolve.threads", "1,2", &e);
+    assert_int_equal(runner_settle_take(&workload_mysql, facts, into, &e), 0);
+    assert_string_equal(kv_get(into, "threads"), "1,2");
+    kv_set(facts, "client.mysql.resolve.table-size", "5", &e);
+    assert_int_equal(runner_settle_take(&workload_mysql, facts, into, &e), -1);
+    free(facts);
+    free(into);
+}
+
 int main(void)
 {
     journal_set_undo(env_undo_handlers); /* as main does */
@@ -354,6 +401,8 @@ int main(void)
         cmocka_unit_test(agent_next_request_before_reap),
         cmocka_unit_test(spawned_agent_cancelled),
         cmocka_unit_test(default_exec_and_down),
+        cmocka_unit_test(run_ids_random),
+        cmocka_unit_test(settle_refuses_servers_and_unlisted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -337,10 +337,10 @@ static void noisy_table_pairs(void **state)
     f = open_memstream(&buf, &len);
     assert_int_equal(report_scenario_csv(&rv, f, &e), 0);
     fclose(f);
-    assert_non_null(strstr(buf,
-                           "\n1,noisy-neighbour,stress,native,aggressor,cpu,1,host_cpus_busy,x,"
-                           "higher,0.98,\n"));
-    assert_non_null(strstr(buf, ",container,victim,cpu,2,,,,,aggressor ended first\n"));
+    assert_non_null(strstr(buf, "\n1,\"noisy-neighbour\",\"stress\",\"native\",\"aggressor\","
+                                "\"cpu\",1,\"host_cpus_busy\",\"x\",higher,0.98,\n"));
+    assert_non_null(
+        strstr(buf, ",\"container\",\"victim\",\"cpu\",2,,,,,\"aggressor ended first\"\n"));
     int lines = 0;
     for (const char *p = buf; *p; p++)
         lines += *p == '\n';

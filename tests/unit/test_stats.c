@@ -29,8 +29,8 @@ static void summary_basics(void **state)
     assert_near(s.ci.lo, 9, 0);
     assert_near(s.ci.hi, 13, 0);
     assert_near(s.ci.level, 0.9375, 1e-12);
-    /* Student-t: 11 +- 2.776 * sqrt(2.5)/sqrt(5) */
-    assert_near(s.t_hi - s.mean, 2.776 * sqrt(2.5) / sqrt(5), 1e-9);
+    /* Student-t: 11 +- t(0.975, 4) * sqrt(2.5)/sqrt(5), t exact: 2.7764451 */
+    assert_near(s.t_hi - s.mean, 2.77644510519779 * sqrt(2.5) / sqrt(5), 1e-9);
     assert_true(s.noisy); /* CoV = 0.144 */
     const double even[] = {4, 1, 3, 2};
     assert_near(stats_median(even, 4), 2.5, 1e-12);
@@ -264,9 +264,35 @@ static void two_sample_shift_and_permutation(void **state)
 static void t_quantiles(void **state)
 {
     (void)state;
-    assert_near(stats_t95(1), 12.706, 1e-9);
-    assert_near(stats_t95(4), 2.776, 1e-9);
-    assert_near(stats_t95(1000), 1.96, 1e-9);
+    /* exact quantiles (R's qt), not a table's rounded steps */
+    assert_near(stats_t95(1), 12.7062047361747, 1e-9);
+    assert_near(stats_t95(4), 2.77644510519779, 1e-9);
+    assert_near(stats_t95(31), 2.03951344639641, 1e-9); /* a table said 2.000 */
+    assert_near(stats_t95(1000), 1.96233908082641, 1e-9);
+    assert_near(stats_t_cdf(2.5, 7.3), 0.980174882667, 1e-9); /* Welch's fractional df */
+    assert_near(stats_t_cdf(2.5, 7), 0.979503890707, 1e-9);
+    assert_near(stats_t_cdf(-1, 3), 0.195501109477885, 1e-12);
+    assert_near(stats_t_quantile(0.995, 10), 3.16927267261695, 1e-9);
+    /* digamma, trigamma (R's values) */
+    assert_near(stats_digamma(1), -0.577215664901533, 1e-12);
+    assert_near(stats_digamma(2.5), 0.703156640645243, 1e-12);
+    assert_near(stats_trigamma(1), 1.64493406684823, 1e-12);
+    assert_near(stats_trigamma(0.5), 4.93480220054468, 1e-11);
+    /* rows that share one variance: a large prior df, its variance */
+    double s2[40], df[40], d0, s02;
+    for (int i = 0; i < 40; i++) {
+        s2[i] = 0.0025 * (i % 2 ? 1.05 : 0.95);
+        df[i] = 10;
+    }
+    stats_moderate_prior(s2, df, 40, &d0, &s02);
+    assert_true(d0 > 100);
+    assert_near(s02, 0.0025, 0.0003);
+    for (int i = 0; i < 40; i++) /* variances 100x apart: little borrowed */
+        s2[i] = i % 2 ? 0.0001 : 0.01;
+    stats_moderate_prior(s2, df, 40, &d0, &s02);
+    assert_true(d0 < 2);
+    stats_moderate_prior(s2, df, 2, &d0, &s02);
+    assert_true(d0 == 0);
 }
 
 int main(void)

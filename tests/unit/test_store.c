@@ -218,6 +218,7 @@ static void unwritable_location(void **state)
 static void dead_runners_marked_interrupted(void **state)
 {
     (void)state;
+    struct run_view rv0;
     char path[512], host[256] = "", buf[64];
     snprintf(path, sizeof(path), "%s/dead.db", dir);
     gethostname(host, sizeof(host));
@@ -241,6 +242,13 @@ static void dead_runners_marked_interrupted(void **state)
         assert_int_equal(store_run_begin(st, uuid, "isobench run", SIZE_TINY, 1, &f, &id, &e), 0);
     }
     store_close(st);
+    /* read-only (report, compare) marks nothing */
+    assert_int_equal(store_open(path, STORE_RO, &st, &e), 0);
+    assert_int_equal(store_marked_dead(st), 0);
+    assert_int_equal(store_load_run(st, "u-0", &rv0, &e), 0);
+    assert_string_equal(rv0.status, "running");
+    store_free_run(&rv0);
+    store_close(st);
     assert_int_equal(store_open(path, 0, &st, &e), 0);
     assert_int_equal(store_marked_dead(st), 1);
     struct run_view rv;
@@ -254,6 +262,36 @@ static void dead_runners_marked_interrupted(void **state)
     store_close(st);
 }
 
+/* A database, -wal or -shm that is a symbolic link is refused (it would
+ * write wherever it points); a new one is made 0600. */
+static void links_refused_mode_0600(void **state)
+{
+    (void)state;
+    char path[512], target[512], side[560];
+    snprintf(path, sizeof(path), "%s/linked.db", dir);
+    snprintf(target, sizeof(target), "%s/elsewhere.db", dir);
+    struct store *st;
+    struct err e = {0};
+    assert_int_equal(store_open(target, STORE_CREATE, &st, &e), 0);
+    store_close(st);
+    struct stat sb;
+    assert_int_equal(stat(target, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(symlink(target, path), 0);
+    for (int mode = 0; mode < 3; mode++) {
+        e.code = 0;
+        assert_int_equal(store_open(path, (enum store_mode)mode, &st, &e), -1);
+        assert_int_equal(e.code, ERR_USAGE);
+    }
+    unlink(path);
+    snprintf(side, sizeof(side), "%s-wal", target);
+    assert_int_equal(symlink("/nonexistent-isobench", side), 0);
+    e.code = 0;
+    assert_int_equal(store_open(target, STORE_RW, &st, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    unlink(side);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +300,7 @@ int main(void)
         cmocka_unit_test(rejects_foreign_and_corrupt),
         cmocka_unit_test(unwritable_location),
         cmocka_unit_test(dead_runners_marked_interrupted),
+        cmocka_unit_test(links_refused_mode_0600),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "envs/container/confine.h"
 #include "envs/container/rootfs.h"
 
@@ -139,6 +140,7 @@ int lxc_write_config(const char *path, const struct lxc_conf_in *in, struct err 
      * (OPENBLAS_CORETYPE, OMP_NUM_THREADS change results). */
     int bad = 0;
     for (char **v = environ; *v; v++) {
+        if (!util_env_passed(*v)) continue; /* never root's whole environment */
         if (!lxc_value_ok(*v) || !strchr(*v, '=')) {
             bad = 1;
             break;

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "core/json.h"
+#include "core/util.h"
 #include "envs/container/rootfs.h"
 
 extern char **environ;
@@ -134,12 +135,13 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
         "\"args\":",
         f);
     json_strs(f, args);
-    /* The agent's environment is isobench's own, as in every other
-     * environment: variables such as OPENBLAS_CORETYPE or OMP_NUM_THREADS
-     * change results, so no environment may differ by them. */
-    fputs(",\"env\":[", f);
+    /* The agent's environment: what util_env_passed lets through, as in
+     * every other environment (OPENBLAS_CORETYPE or OMP_NUM_THREADS change
+     * results, so no environment may differ by them), never root's tokens. */
+    fputs(",\"env\":[\"HOME=/root\"", f);
     for (char **v = environ; *v; v++) {
-        if (v != environ) fputc(',', f);
+        if (!util_env_passed(*v)) continue;
+        fputc(',', f);
         json_str(f, *v);
     }
     fputs("],\"cwd\":\"/\",\"noNewPrivileges\":true,\"capabilities\":{\"bounding\":", f);

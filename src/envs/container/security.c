@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "envs/container/confine.h"
 #include "envs/container/rootfs.h"
@@ -52,6 +54,12 @@ int security_apply(struct err *e)
         if (!keep(cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
             return err_sys(e, ERR_FAIL, errno, "dropping capability %d", cap);
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    /* no inheritable capability either: nothing the agent execs can gain one */
+    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct d[2];
+    if (syscall(SYS_capget, &h, d) < 0) return err_sys(e, ERR_FAIL, errno, "capget");
+    d[0].inheritable = d[1].inheritable = 0;
+    if (syscall(SYS_capset, &h, d) < 0) return err_sys(e, ERR_FAIL, errno, "capset (inheritable)");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return err_sys(e, ERR_FAIL, errno, "no_new_privs");
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(confine_profile_default_errno));
