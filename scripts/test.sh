@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds with -Werror, runs every test, then builds
-# the tests again under ASan+UBSan and runs them too, then runs every
-# libFuzzer target for a bounded time (scripts/fuzz.sh). Exit non-zero on
-# any failure. (Sanitizer builds are for tests only, never for benchmarking.)
+# Installs what is needed, checks style and layers, builds with -Werror, runs
+# every test, runs the README's main command in its smoke form (the
+# quickstart's own path: discovery, every available environment, docker
+# through a private dockerd, the HTML page), then builds the tests again
+# under ASan+UBSan and runs them too, then runs every libFuzzer target for a
+# bounded time (scripts/fuzz.sh). Exit non-zero on any failure. (Sanitizer
+# builds are for tests only, never for benchmarking.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh

@@ -90,6 +90,7 @@ struct env_ctx {
     int agent_chan;  /* -1: none */
     void *priv;      /* owned by the environment, freed by down() (or free()) */
     int restarts;    /* times the runner brought it up again after it failed */
+    int cold;        /* the runner's: brought up again, its next job is an unmeasured warm-up */
 };
 
 /* While an environment runs a job, its caller may watch one more fd: the

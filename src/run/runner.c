@@ -525,7 +525,22 @@ static int runner_restart(struct env_ctx *ctx, struct store *st, int64_t run_id,
         store_env_fact(st, run_id, ctx->rq->idx, "restarts", v, e) < 0)
         return -1;
     if (env_up(ctx, ctx->rq, e) < 0) return err_wrap(e, "restarting %s", ctx->rq->spec.text);
+    ctx->cold = 1; /* a fresh instance: its next sample would be a cold one */
     return 0;
+}
+
+/* After a restart, the instance's first job is run once unmeasured (its
+ * result dropped, as the run's warm-up round's would be), so that the
+ * sample that counts is not a cold one; the sample says so. An
+ * environment failure of the warm-up is left to the measured job. */
+static void warm_after_restart(struct run_plan *p, struct env_ctx *ctx, int w, struct job *j)
+{
+    ctx->cold = 0;
+    struct reply *wr = calloc(1, sizeof(*wr));
+    struct err we = {0};
+    if (wr)
+        (void)(p->wl[w]->net ? measure_net(ctx, j, "", wr, &we) : env_exec(ctx, j, NULL, wr, &we));
+    free(wr);
 }
 
 /* Runs one measurement and commits it; returns -1 only when the
@@ -540,6 +555,8 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     snprintf(j.data, sizeof(j.data), "%s", ctx->info.datadir);
     struct reply *r cleanup_free = calloc(1, sizeof(*r));
     if (!r) return err_set(e, ERR_FAIL, "out of memory");
+    int after_restart = ctx->cold && rep > 0;
+    if (after_restart) warm_after_restart(p, ctx, w, &j);
     double t0 = util_now();
     char cpusrc[400] = ""; /* what the environment costs the host, read around the sample */
     if (ctx->rq->env->host_cpu_src && ctx->rq->env->host_cpu_src(ctx, cpusrc, sizeof(cpusrc)) < 0)
@@ -564,6 +581,7 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     kv_set(&r->res.facts, "round", rp, NULL);
     snprintf(rp, sizeof(rp), "%d", pos);
     kv_set(&r->res.facts, "position", rp, NULL);
+    if (after_restart) kv_set(&r->res.facts, "warmed_after_restart", "1", NULL);
     for (int k = 0; k < p->plan_facts[w].n; k++) { /* the plan's facts; the agent's win */
         const struct kv *f = &p->plan_facts[w].v[k];
         struct err fe = {0};

@@ -2,7 +2,8 @@
  * the server creates a file of `bytes` in `writes` write(2) calls in its
  * data directory (30 MB in 2,000,000 writes in the study), removes it and
  * answers with its own task time. The server half is a minimal HTTP/1.1
- * endpoint (keep-alive, GET /task, GET /quit); the client half connects to
+ * endpoint (keep-alive, GET <token>/task, GET <token>/quit: the token from
+ * the job's secret, a request without it refused); the client half connects to
  * every target (one, or the scenario's K servers), sends one request to
  * all at once per round and waits for all answers, as the study's client
  * did. The spread across servers is the study's imbalance. */
@@ -166,36 +167,63 @@ static int ft_respond(int fd, int status, const char *body, double deadline, str
     char out[256];
     int n = snprintf(out, sizeof(out),
                      "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s",
-                     status, status == 200 ? "OK" : "Not Found", strlen(body), body);
+                     status,
+                     status == 200   ? "OK"
+                     : status == 403 ? "Forbidden"
+                                     : "Not Found",
+                     strlen(body), body);
     return net_write_full(fd, out, (size_t)n, deadline, e);
 }
 
-/* Serves one client connection: GET /task runs the task and answers its
- * time in seconds, GET /quit ends the server. */
+/* 1 when the request line is "GET <tok><what> ". */
+static int ft_is(const char *req, const char *tok, const char *what)
+{
+    size_t t = strlen(tok), w = strlen(what);
+    return !strncmp(req, "GET ", 4) && !strncmp(req + 4, tok, t) &&
+           !strncmp(req + 4 + t, what, w) && req[4 + t + w] == ' ';
+}
+
+/* Serves the client connection: GET <token>/task runs the task and answers
+ * its time in seconds, GET <token>/quit ends the server. The token is the
+ * job's (net_secret_path of its secret): a connection whose request lacks
+ * it - anyone but the run's client - is answered 403 and dropped, and the
+ * server goes on waiting for the client (FT_ACCEPT_S in all). */
 static int ft_server(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct ft_cfg c;
     if (ft_params(ctx, &c, e) < 0) return -1;
     if (c.node) return ft_node_server(ctx, c.bytes, c.writes, r, e);
+    if (!ctx->secret || !ctx->secret[0])
+        return err_set(e, ERR_USAGE, "filetask: the job carries no secret for its token");
+    char tok[64];
+    net_secret_path(ctx->secret, "ft", tok, sizeof(tok));
     int lfd cleanup_close = net_listen(SOCK_STREAM, ctx->addr, ctx->port, e);
     if (lfd < 0) return err_wrap(e, "filetask server");
-    int fd cleanup_close = net_accept(lfd, FT_ACCEPT_S, e);
-    if (fd < 0 || net_sockopts(fd, 0, 0, 1, e) < 0) return err_wrap(e, "filetask server");
+    double until = util_now() + FT_ACCEPT_S;
+    int fd cleanup_close = -1;
     char req[FT_REQ_MAX];
     double sum = 0;
     uint64_t tasks = 0;
     for (;;) {
+        if (fd < 0) {
+            fd = net_accept(lfd, until - util_now() > 0 ? until - util_now() : 0.001, e);
+            if (fd < 0 || net_sockopts(fd, 0, 0, 1, e) < 0) return err_wrap(e, "filetask server");
+        }
         double deadline = util_now() + NET_IO_TIMEOUT_S * 10; /* a step may be long */
         int got = ft_read_request(fd, req, sizeof(req), deadline, e);
         if (got < 0) return -1;
         if (got == 0) break; /* the client closed: done */
-        if (!strncmp(req, "GET /quit ", 10)) {
+        if (!ft_is(req, tok, "/task") && !ft_is(req, tok, "/quit")) {
+            struct err ie = {0}; /* not the run's client: 403, dropped */
+            ft_respond(fd, 403, "forbidden\n", util_now() + 1, &ie);
+            close(fd);
+            fd = -1;
+            if (tasks) return err_set(e, ERR_FAIL, "filetask server: a request without the token");
+            continue;
+        }
+        if (ft_is(req, tok, "/quit")) {
             if (ft_respond(fd, 200, "bye\n", deadline, e) < 0) return -1;
             break;
-        }
-        if (strncmp(req, "GET /task ", 10)) {
-            if (ft_respond(fd, 404, "no such path\n", deadline, e) < 0) return -1;
-            continue;
         }
         double t = ft_task(ctx->datadir, c.bytes, c.writes, e);
         if (t < 0) return -1;
@@ -261,11 +289,14 @@ static int ft_client(const struct wl_ctx *ctx, struct result *r, struct err *e)
         if (fds[i] < 0 || net_sockopts(fds[i], 0, 0, 1, e) < 0)
             rc = err_wrap(e, "filetask client: server %s:%d", t[i].addr, t[i].port);
     }
-    static const char get[] = "GET /task HTTP/1.1\r\nHost: isobench\r\n\r\n";
+    char tok[64], get[160], quit[160];
+    net_secret_path(ctx->secret, "ft", tok, sizeof(tok)); /* the server asks for it */
+    snprintf(get, sizeof(get), "GET %s/task HTTP/1.1\r\nHost: isobench\r\n\r\n", tok);
+    snprintf(quit, sizeof(quit), "GET %s/quit HTTP/1.1\r\nHost: isobench\r\n\r\n", tok);
     for (uint64_t k = 0; rc == 0 && k < c.rounds; k++) {
         double t0 = util_now(), deadline = t0 + NET_IO_TIMEOUT_S * 10;
         for (int i = 0; rc == 0 && i < n; i++) /* one request to all at once */
-            rc = net_write_full(fds[i], get, sizeof(get) - 1, deadline, e);
+            rc = net_write_full(fds[i], get, strlen(get), deadline, e);
         for (int i = 0; rc == 0 && i < n; i++) {
             size_t at = (size_t)k * (size_t)n + (size_t)i;
             rc = ft_read_response(fds[i], deadline, &task[at], e);
@@ -275,12 +306,11 @@ static int ft_client(const struct wl_ctx *ctx, struct result *r, struct err *e)
                          (unsigned long long)k + 1);
         }
     }
-    static const char quit[] = "GET /quit HTTP/1.1\r\nHost: isobench\r\n\r\n";
     for (int i = 0; i < n; i++) {
         double dummy;
         struct err qe = {0};
         if (fds[i] >= 0 && rc == 0 &&
-            net_write_full(fds[i], quit, sizeof(quit) - 1, util_now() + 10, &qe) == 0)
+            net_write_full(fds[i], quit, strlen(quit), util_now() + 10, &qe) == 0)
             ft_read_response(fds[i], util_now() + 10, &dummy, &qe);
         if (fds[i] >= 0) close(fds[i]);
     }

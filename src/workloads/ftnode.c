@@ -14,16 +14,19 @@
 #include "core/journal.h"
 #include "core/util.h"
 #include "workloads/filetask.h"
+#include "workloads/netutil.h"
 #include "workloads/srvproc.h"
 #include "workloads/workload.h"
 
 #define NODE_BIN "/usr/bin/node"
 #define NODE_MODULES "/usr/share/nodejs" /* Debian's node-* packages */
 
-/* The app: argv addr port dir bytes writes. It prints one "versions"
- * line when it listens and one "tasks N sum S" line when it ends (on
- * /quit or when the client's connection closes); no client within 60 s
- * is exit 3. keepAliveTimeout 0: a step's next request may come long
+/* The app: argv addr port dir bytes writes; the job's token in dir/token
+ * (never in argv: /proc/PID/cmdline is world-readable), every path under
+ * it, any other request 403 and its connection dropped. It prints one
+ * "versions" line when it listens and one "tasks N sum S" line when it
+ * ends (on /quit or when the run's client's connection closes); no task
+ * asked for within 60 s is exit 3. keepAliveTimeout 0: a step's next request may come long
  * after the last (Node's default closes idle connections after 5 s). */
 static const char ft_node_app[] =
     "'use strict';\n"
@@ -34,9 +37,12 @@ static const char ft_node_app[] =
     "const each = Math.floor(total / n), extra = total % n;\n"
     "const chunk = Buffer.alloc(each + 1, 'x');\n"
     "const file = dir + '/filetask-' + process.pid + '.dat';\n"
+    "const tok = fs.readFileSync(dir + '/token', 'utf8').trim();\n"
     "let tasks = 0, sum = 0, ended = false;\n"
     "const app = express();\n"
-    "app.get('/task', (req, res) => {\n"
+    "app.get(tok + '/task', (req, res) => {\n"
+    "  req.socket.isobench = true;\n"
+    "  clearTimeout(idle);\n"
     "  const t0 = process.hrtime.bigint();\n"
     "  const fd = fs.openSync(file, 'w', 0o600);\n"
     "  for (let i = 0; i < n; i++) fs.writeSync(fd, chunk, 0, i < extra ? each + 1 : each);\n"
@@ -54,18 +60,18 @@ static const char ft_node_app[] =
     "  server.close();\n"
     "  setImmediate(() => process.exit(0));\n"
     "}\n"
-    "app.get('/quit', (req, res) => { res.type('text/plain').send('bye\\n'); res.on('finish', "
-    "end); "
-    "});\n"
-    "app.use((req, res) => res.status(404).type('text/plain').send('no such path\\n'));\n"
+    "app.get(tok + '/quit', (req, res) => { res.type('text/plain').send('bye\\n'); "
+    "res.on('finish', end); });\n"
+    "app.use((req, res) => { res.status(403).type('text/plain').send('forbidden\\n'); "
+    "res.on('finish', () => req.socket.destroy()); });\n"
     "const server = app.listen(Number(port), addr || undefined, () =>\n"
     "  console.log('isobench-filetask node ' + process.version + ' express ' +\n"
     "              require('express/package.json').version));\n"
     "server.keepAliveTimeout = 0;\n"
     "const idle = setTimeout(() => { console.log('isobench-filetask: no client within 60 s'); "
     "process.exit(3); }, 60000);\n"
-    "server.on('connection', (s) => { clearTimeout(idle); s.setNoDelay(true); s.on('close', end); "
-    "});\n";
+    "server.on('connection', (s) => { s.setNoDelay(true); s.on('close', () => { if (s.isobench) "
+    "end(); }); });\n";
 
 const char *ft_node_unavailable(void)
 {
@@ -105,8 +111,16 @@ int ft_node_server(const struct wl_ctx *ctx, uint64_t bytes, uint64_t writes, st
     unlink(log);
     int unpriv = srv_unpriv_dir(dir, ub, sizeof(ub), e);
     if (unpriv < 0) return err_wrap(e, "filetask server=node");
-    FILE *f = fopen(app, "wex"); /* O_EXCL: never through a link */
-    if (!f || fputs(ft_node_app, f) < 0 || fclose(f) != 0) {
+    char tokf[460], tok[64];
+    snprintf(tokf, sizeof(tokf), "%s/token", dir);
+    if (!ctx->secret || !ctx->secret[0])
+        return err_set(e, ERR_USAGE, "filetask server=node: the job carries no secret");
+    net_secret_path(ctx->secret, "ft", tok, sizeof(tok)); /* read by the app, never in argv */
+    FILE *f = fopen(app, "wex"), *g = fopen(tokf, "wex"); /* O_EXCL: never through a link */
+    int ok = f && g && fputs(ft_node_app, f) >= 0 && fputs(tok, g) >= 0;
+    if (f) ok &= fclose(f) == 0;
+    if (g) ok &= fclose(g) == 0;
+    if (!ok) {
         journal_rmtree(dir);
         return err_set(e, ERR_FAIL, "filetask server=node: writing %s", app);
     }

@@ -88,6 +88,8 @@ ISOBENCH_FAILPOINT=null-env-exec "$bin" run -w null -e null -r 3 --no-warmup --d
 test "$(sqlite3 "$dir/f.db" "SELECT count(*) FROM measurements WHERE ok=1")" = 5
 test "$(sqlite3 "$dir/f.db" "SELECT value FROM env_facts WHERE key='restarts'")" = 1
 sqlite3 "$dir/f.db" "SELECT value FROM env_facts WHERE key='restart.1'" | grep -q "failed on request"
+# the sample after the restart follows one unmeasured warm-up, and says so
+test "$(sqlite3 "$dir/f.db" "SELECT count(*) FROM measurement_facts WHERE key='warmed_after_restart'")" = 1
 # A workload's first sample may settle an option for the rest of the run
 # (mysql's stop-gain fixes its thread list so): null's test hook settles sleep.
 "$bin" run -w null -e native -r 3 --db "$dir/s.db" -o settle=0.02 >/dev/null 2>&1

@@ -11,6 +11,9 @@
 #     no write to the host's, and the host's values are checked after);
 #   - a TCP connect to "the LAN": a namespace this test makes, with a
 #     listener, reachable from the host - never from a run's namespace.
+# Then the link-planting race: redis, mysql and Apache run natively while
+# a process as uid 65534 plants links in every directory handed to that
+# account; root must never follow one (a victim directory stays as it was).
 # Every attempt must be refused (a fact "refused: ..."), none "DONE", and
 # the host unchanged: its hostname, THP setting, the checksum of /etc's
 # listing and nothing left of the runs. A failpoint run first proves the
@@ -109,6 +112,36 @@ script -qec "$(printf '%q ' "$bin" run -w null -e "$list" -r 1 --no-warmup --siz
 check "$dir/out.json" "$list" || fail=1
 [ -s "$dir/lan.count" ] && bad "the LAN was reached $(cat "$dir/lan.count") time(s) from a run"
 [ "$host0" = "$(host_state)" ] || bad "the host changed: hostname, THP setting or /etc"
+
+# The link-planting race: while redis, mysql and Apache run natively (each
+# in a directory handed to uid 65534), a process as uid 65534 keeps
+# planting links in every directory it owns under /var/tmp, named as the
+# files and directories root writes there, pointing at a victim directory
+# of root's. Samples may fail (a planted name is refused), but root never
+# follows one: the victim keeps its files, contents and owner.
+victim=$(mktemp -d /tmp/isobench-victim-XXXXXX)
+for n in httpd.conf www my.cnf redis.conf token server.js probe mu wproot data; do echo orig >"$victim/$n"; done
+vsum() { find "$victim" -printf '%p %U %G %m %s\n' | sort; cat "$victim"/*; }
+v0=$(vsum)
+setpriv --reuid 65534 --regid 65534 --clear-groups bash -c '
+    while :; do
+        for d in $(find /var/tmp -maxdepth 3 -user 65534 -type d 2>/dev/null); do
+            for n in httpd.conf www my.cnf redis.conf token server.js probe mu wproot data apache.log; do
+                ln -s "$1/$n" "$d/$n" 2>/dev/null
+            done
+        done
+        sleep 0.005
+    done' planter "$victim" &
+planter=$!
+"$bin" run -w redis,mysql,http -e native -r 2 --no-warmup --size tiny --db "$db" \
+    -o redis.clients=1 -o redis.duration=0.3 -o mysql.threads=1 -o mysql.duration=1 \
+    -o http.users=2 -o http.duration=0.3 >"$dir/plant.out" 2>&1
+rc=$?
+kill $planter 2>/dev/null; wait $planter 2>/dev/null
+[ $rc -le 1 ] || bad "the run under the planter ended with $rc: $(tail -2 "$dir/plant.out")"
+[ "$(vsum)" = "$v0" ] || bad "root followed a planted link: the victim changed: $(vsum | head -5)"
+echo "link planting: run exit $rc, the victim unchanged"
+rm -rf "$victim"
 [ "$(leftovers)" = "$before" ] || bad "runs left objects: $(leftovers)"
 [ $fail = 0 ] && echo "priv hostile: ok"
 exit $fail

@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/store.h"
@@ -16,6 +20,7 @@
 #include "run/scenario.h"
 #include "workloads/filetask.h"
 #include "workloads/stress.h"
+#include "workloads/workload.h"
 
 static void slices(void **state)
 {
@@ -358,6 +363,60 @@ static void noisy_table_pairs(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The filetask server answers only the run's client: a connection whose
+ * request lacks the job's token (here a plain GET /task, as anyone on
+ * the address could send) gets 403 and is dropped, and the run's client,
+ * which connects after it, is served. */
+static void filetask_token_required(void **state)
+{
+    (void)state;
+    struct kvlist opts = {0};
+    struct err e = {0};
+    kv_set(&opts, "rounds", "2", &e);
+    kv_set(&opts, "bytes", "4096", &e);
+    kv_set(&opts, "writes", "4", &e);
+    int port = 20000 + getpid() % 20000;
+    struct wl_ctx ctx = {.size = 0,
+                         .opts = &opts,
+                         .ncpus = 1,
+                         .addr = "127.0.0.1",
+                         .port = port,
+                         .datadir = "/tmp",
+                         .secret = "0123456789abcdef0123456789abcdef"};
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct result r = {0};
+        struct err se = {0};
+        ctx.role = "server";
+        _exit(workload_filetask.server(&ctx, &r, &se) == 0 && r.n > 0 ? 0 : 1);
+    }
+    int fd = -1;
+    for (int i = 0; i < 100 && fd < 0; i++) { /* the stranger, first */
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+        fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+            close(fd);
+            fd = -1;
+            usleep(20000);
+        }
+    }
+    assert_true(fd >= 0);
+    const char get[] = "GET /task HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_int_equal(write(fd, get, sizeof(get) - 1), (ssize_t)sizeof(get) - 1);
+    char buf[256] = "";
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    assert_true(n > 0);
+    assert_non_null(strstr(buf, " 403 "));
+    close(fd);
+    struct result r = {0};
+    ctx.role = "client";
+    assert_int_equal(workload_filetask.client(&ctx, &r, &e), 0);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +424,7 @@ int main(void)
         cmocka_unit_test(plans),
         cmocka_unit_test(parsers),
         cmocka_unit_test(filetask_parts),
+        cmocka_unit_test(filetask_token_required),
         cmocka_unit_test(noisy_table_pairs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

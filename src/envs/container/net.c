@@ -23,12 +23,23 @@ void net_run_tag(const char *run_id, char *out)
     snprintf(out, 9, "%08x", h);
 }
 
-int net_nat_bridge(const struct net_nat *n, const char *run_id, struct journal *j, struct err *e)
+/* The names a run's fences use: its tag, the peer link's host-side
+ * interface and that side's address (dotted). */
+struct fence_names {
+    char tag[9], peer_if[16], peer_host[INET_ADDRSTRLEN];
+};
+
+static void fence_names(const char *run_id, struct fence_names *f)
 {
-    if (if_nametoindex(n->bridge)) return 0; /* an earlier container of this run made it */
-    if (journal_add(j, "link", n->bridge, e) < 0 || nl_bridge_add(n->bridge, e) < 0) return -1;
-    if (nl_addr_add(n->bridge, n->gw, n->prefix, e) < 0 || nl_link_set(n->bridge, 1, NULL, e) < 0)
-        return -1;
+    uint32_t host, guest;
+    net_run_tag(run_id, f->tag);
+    net_peer_plan(run_id, f->peer_if, &host, &guest);
+    inet_ntop(AF_INET, &host, f->peer_host, sizeof(f->peer_host));
+}
+
+/* ip_forward on, its old value journaled first to be put back. */
+static int forward_on(struct journal *j, struct err *e)
+{
     char fwd[8] = "0";
     util_read_file("/proc/sys/net/ipv4/ip_forward", fwd, sizeof(fwd));
     if (strcmp(fwd, "1")) {
@@ -39,12 +50,20 @@ int net_nat_bridge(const struct net_nat *n, const char *run_id, struct journal *
         if (!f || fputs("1", f) < 0 || fclose(f) != 0)
             return err_set(e, ERR_FAIL, "cannot enable ip_forward");
     }
-    char tag[9], table[32], cmd[1400], peer_if[16], peer_host[INET_ADDRSTRLEN];
-    net_run_tag(run_id, tag);
-    uint32_t host, guest;
-    net_peer_plan(run_id, peer_if, &host, &guest);
-    inet_ntop(AF_INET, &host, peer_host, sizeof(peer_host));
-    snprintf(table, sizeof(table), "ip isob_%s", tag);
+    return 0;
+}
+
+int net_nat_bridge(const struct net_nat *n, const char *run_id, struct journal *j, struct err *e)
+{
+    if (if_nametoindex(n->bridge)) return 0; /* an earlier container of this run made it */
+    if (journal_add(j, "link", n->bridge, e) < 0 || nl_bridge_add(n->bridge, e) < 0) return -1;
+    if (nl_addr_add(n->bridge, n->gw, n->prefix, e) < 0 || nl_link_set(n->bridge, 1, NULL, e) < 0)
+        return -1;
+    if (forward_on(j, e) < 0) return -1;
+    struct fence_names f;
+    fence_names(run_id, &f);
+    char table[32], cmd[1400];
+    snprintf(table, sizeof(table), "ip isob_%s", f.tag);
     /* Its namespaces and guests reach each other (the bridge), the peer
      * reaches their published servers (DNAT'ed, both ways), and a tenant
      * reaches the run's servers on the peer-facing host address (a native
@@ -62,7 +81,7 @@ int net_nat_bridge(const struct net_nat *n, const char *run_id, struct journal *
              "add rule %s input iifname \"%s\" ip daddr %s accept\n"
              "add rule %s input iifname \"%s\" counter drop\n",
              table, table, table, table, n->bridge, n->bridge, table, table, n->bridge, table,
-             n->bridge, table, table, n->bridge, table, n->bridge, peer_host, table, n->bridge);
+             n->bridge, table, table, n->bridge, table, n->bridge, f.peer_host, table, n->bridge);
     if (journal_add(j, "nft", table, e) < 0) return -1;
     return nl_nft_run(cmd, e);
 }
@@ -79,12 +98,10 @@ void net_peer_plan(const char *run_id, char *ifname, uint32_t *host, uint32_t *g
 
 int net_peer_guard(const char *run_id, struct journal *j, struct err *e)
 {
-    char tag[9], table[32], cmd[1200], ifname[16], host_s[INET_ADDRSTRLEN];
-    uint32_t host, guest;
-    net_run_tag(run_id, tag);
-    net_peer_plan(run_id, ifname, &host, &guest);
-    inet_ntop(AF_INET, &host, host_s, sizeof(host_s));
-    snprintf(table, sizeof(table), "ip isobp_%s", tag);
+    struct fence_names f;
+    fence_names(run_id, &f);
+    char table[32], cmd[1200];
+    snprintf(table, sizeof(table), "ip isobp_%s", f.tag);
     /* The peer is forwarded only on connections a published port DNAT'ed
      * (to a container or guest); the run's servers on its host address
      * answer the run's own interfaces (the peer link, the run's bridge, an
@@ -98,22 +115,21 @@ int net_peer_guard(const char *run_id, struct journal *j, struct err *e)
              "add chain %s input { type filter hook input priority filter; }\n"
              "add rule %s input ip daddr %s iifname != { \"%s\", \"isob%.6sbr\", \"lo\", "
              "\"docker*\", \"podman*\", \"cni-podman*\" } counter drop\n",
-             table, table, table, table, ifname, table, ifname, table, table, host_s, ifname, tag);
+             table, table, table, table, f.peer_if, table, f.peer_if, table, table, f.peer_host,
+             f.peer_if, f.tag);
     if (journal_add(j, "nft", table, e) < 0) return -1;
     return nl_nft_run(cmd, e);
 }
 
 int net_fence_addr(const char *run_id, int idx, const char *addr, struct journal *j, struct err *e)
 {
-    char tag[9], table[48], cmd[1000], ifname[16], host_s[INET_ADDRSTRLEN];
     struct in_addr a;
     if (inet_pton(AF_INET, addr, &a) != 1)
         return err_set(e, ERR_FAIL, "fence: '%.60s' is no IPv4 address", addr);
-    uint32_t host, guest;
-    net_run_tag(run_id, tag);
-    net_peer_plan(run_id, ifname, &host, &guest);
-    inet_ntop(AF_INET, &host, host_s, sizeof(host_s));
-    snprintf(table, sizeof(table), "ip isobf_%s_%d", tag, idx);
+    struct fence_names f;
+    fence_names(run_id, &f);
+    char table[48], cmd[1000];
+    snprintf(table, sizeof(table), "ip isobf_%s_%d", f.tag, idx);
     snprintf(cmd, sizeof(cmd),
              "add table %s\n"
              "add chain %s forward { type filter hook forward priority filter; }\n"
@@ -122,7 +138,7 @@ int net_fence_addr(const char *run_id, int idx, const char *addr, struct journal
              "add chain %s input { type filter hook input priority filter; }\n"
              "add rule %s input ip saddr %s ct state established,related accept\n"
              "add rule %s input ip saddr %s ip daddr != %s counter drop\n",
-             table, table, table, table, addr, table, table, addr, table, addr, host_s);
+             table, table, table, table, addr, table, table, addr, table, addr, f.peer_host);
     if (journal_add(j, "nft", table, e) < 0) return -1;
     return nl_nft_run(cmd, e);
 }
