@@ -41,10 +41,12 @@ tail -3 "$smoke/out"
 python3 - "$smoke/list.json" "$smoke/run.json" isobench-quick.html <<'PY'
 import json, os, sys
 inv, run = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-picks = {e["pick"] for e in inv["environments"] if e["available"] and e["pick"]}
+# docker: available during the run through the quickstart's own dockerd,
+# which is stopped by now - so it is expected whatever list says after
+picks = {e["pick"] for e in inv["environments"] if e["available"] and e["pick"]} | {"docker"}
 ran = {e["spec"] for e in run["environments"]}
 bad = []
-if "docker" not in picks: bad.append("docker is not among the available environments")
+if "docker" not in ran: bad.append("docker did not run (the quickstart's private dockerd?)")
 if picks != ran: bad.append(f"ran {sorted(ran)}, available {sorted(picks)}")
 failed = [f"{r['workload']} on {r['env']}" for r in run.get("failures", [])]
 if failed: bad.append(f"failed samples: {failed}")

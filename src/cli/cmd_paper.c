@@ -130,10 +130,13 @@ int cmd_paper(int argc, char **argv)
     p->reps = reps;
     p->warmup = 1;
     p->timeout_s = 600;
-    if (kv_set(opts, "blockio.jobs", PAPER_FIO_JOBS, &e) < 0) return cli_die(&e);
+    if (kv_set(opts, "blockio.jobs", PAPER_FIO_JOBS, &e) < 0 ||
+        kv_set(opts, "mysql.mode", "ro", &e) < 0) /* the paper's OLTP read-only */
+        return cli_die(&e);
     cli_command_line(p->command, sizeof(p->command), argc, argv);
     if (runner_plan(p, paper_workloads, env_list, opts, &e) < 0) return cli_die(&e);
-    printf("isobench paper: -w %s -e %s -o blockio.jobs=%s --size %s -r %d (+1 warm-up round)\n",
+    printf("isobench paper: -w %s -e %s -o blockio.jobs=%s -o mysql.mode=ro --size %s -r %d (+1 "
+           "warm-up round)\n",
            paper_workloads, env_list, PAPER_FIO_JOBS, size_str(size), reps);
     int measured = 0;
     for (int w = 0; w < p->nwl; w++)

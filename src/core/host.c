@@ -220,3 +220,17 @@ void host_facts(struct kvlist *l)
      * runner must stay single-threaded (environments fork and clone3 from
      * it). The linpack workload reports linpack.blas with every sample. */
 }
+
+int host_busy_read(double *seconds)
+{
+    char buf[512];
+    unsigned long long u, n, sy, idle, io, irq, soft;
+    if (util_read_file("/proc/stat", buf, sizeof(buf)) < 0 ||
+        sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu", &u, &n, &sy, &idle, &io, &irq,
+               &soft) != 7)
+        return -1;
+    long hz = sysconf(_SC_CLK_TCK);
+    if (hz <= 0) return -1;
+    *seconds = (double)(u + n + sy + irq + soft) / (double)hz;
+    return 0;
+}

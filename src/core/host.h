@@ -43,6 +43,11 @@ uint64_t host_llc_scan(const char *cpu_root, int *instances);
  * charged rather than charged less). */
 int host_cpu_read(const char *src, double *seconds);
 
+/* The whole host's busy CPU seconds so far (/proc/stat's first line: user,
+ * nice, system, irq and softirq of every CPU; idle, iowait and steal left
+ * out) - what `perf stat -a` counts, as the paper's Figure 2 did. 0 or -1. */
+int host_busy_read(double *seconds);
+
 void host_facts(struct kvlist *l);
 
 #endif

@@ -340,7 +340,11 @@ void report_figures_html(const struct report *rep, FILE *out)
               t3, 2);
     static const char *const f2[] = {"*goodput", "*cpu_per_gb", NULL};
     fig_bars(rep, out, "Figure 2: TCP bulk transfer efficiency",
-             "Goodput both ways and what the environment cost the host per GB moved.", "netbw", f2);
+             "Goodput both ways and CPU per GB moved: what the environment's own processes cost "
+             "(*_cpu_per_gb) and the whole host's busy time as the paper's perf stat -a counted it "
+             "(*_host_cpu_per_gb; here it includes the peer's client, which the paper ran on "
+             "another machine).",
+             "netbw", f2);
     static const char *const f3[] = {"tcp_rr_mean", "udp_rr_mean", NULL};
     fig_bars(rep, out, "Figure 3: network round-trip latency",
              "TCP_RR and UDP_RR, one transaction in flight (the paper: 100-byte requests, "

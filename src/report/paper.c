@@ -45,14 +45,28 @@ int paper_role_match(const char *spec, const char *role)
     return 0;
 }
 
+/* The size of a difference "same" has to tell apart: the paper's own
+ * overhead from none, at least PAPER_SAME_MIN points (a paper that saw
+ * none: same means "none here either, within this much"). */
+#define PAPER_SAME_MIN 5.0
+
 /* The verdict of host overhead o against the paper's p (both in %, + is
- * worse). Within the interval is "same"; else the side of the paper the
- * whole interval lies on: "opposite" when it is across zero from a paper
- * number that is not zero (or below zero when the paper saw none). */
-static const char *paper_verdict(double p, const struct overhead *o)
+ * worse). Within the interval: "same" only when the interval is narrower
+ * than the difference being judged (the paper's effect against none),
+ * else "can't tell (±X)" - an interval that wide would hold "the paper's"
+ * and "none" alike. Outside it, the side of the paper the whole interval
+ * lies on: "opposite" when it is across zero from a paper number that is
+ * not zero (or below zero when the paper saw none). buf holds the text
+ * of "can't tell". */
+static const char *paper_verdict(double p, const struct overhead *o, char *buf, size_t len)
 {
     double lo = o->ci.level > 0 ? o->ci.lo : o->pct, hi = o->ci.level > 0 ? o->ci.hi : o->pct;
-    if (lo <= p && p <= hi) return "same";
+    if (lo <= p && p <= hi) {
+        double judged = fabs(p) > PAPER_SAME_MIN ? fabs(p) : PAPER_SAME_MIN;
+        if (o->ci.level > 0 && hi - lo < judged) return "same";
+        snprintf(buf, len, "can't tell (±%.0f)", o->ci.level > 0 ? (hi - lo) / 2 : INFINITY);
+        return buf;
+    }
     if (p > 0) return hi < 0 ? "opposite" : hi < p ? "smaller" : "larger";
     if (p < 0) return lo > 0 ? "opposite" : lo > p ? "smaller" : "larger";
     return lo > 0 ? "larger" : "opposite";
@@ -115,7 +129,7 @@ int paper_compare(const struct report *rep, struct paper_cmp *out, int max)
             c->row = -1;
             continue;
         }
-        c->verdict = paper_verdict(pn->pct, &cell->ov);
+        c->verdict = paper_verdict(pn->pct, &cell->ov, c->verdict_buf, sizeof(c->verdict_buf));
         paper_reason(rep, pn, c->env, c->reason, sizeof(c->reason));
     }
     return k;

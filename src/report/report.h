@@ -57,9 +57,10 @@ struct paper_number {
 };
 struct paper_cmp {
     const struct paper_number *num;
-    int env, row;        /* -1: not in this run (why says so) */
-    const char *verdict; /* same, smaller, larger, opposite */
-    char reason[160];    /* a known reason the hosts differ, or "" */
+    int env, row;         /* -1: not in this run (why says so) */
+    const char *verdict;  /* same, can't tell (±X), smaller, larger, opposite */
+    char verdict_buf[48]; /* where "can't tell (±X)" is written */
+    char reason[160];     /* a known reason the hosts differ, or "" */
     char why[160];
 };
 const struct paper_number *paper_numbers(int *n);

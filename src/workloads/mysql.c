@@ -2,7 +2,8 @@
  * real MariaDB server (Debian's mariadbd) runs inside the environment with
  * its datadir in the environment's data storage (volume, overlay upper
  * layer or the VM's virtio disk), and Debian's sysbench drives
- * oltp_read_write from the peer namespace, sweeping --threads.
+ * oltp_read_only (mode=ro, the paper's and the full preset's) or
+ * oltp_read_write (mode=rw) from the peer namespace, sweeping --threads.
  *
  * Server half: initialises a fresh datadir (mariadbd --bootstrap fed the
  * system tables from /usr/share/mysql and a `sbtest` account whose
@@ -110,6 +111,12 @@ static const struct wl_opt mysql_opts[] = {
      {"sbtest", "sbtest", "sbtest"},
      .type = WL_T_ENUM,
      .values = "sbtest|wordpress"},
+    {"mode",
+     "sysbench's OLTP test: ro = oltp_read_only (the paper's: SELECTs only), rw = "
+     "oltp_read_write",
+     {"rw", "rw", "ro"},
+     .type = WL_T_ENUM,
+     .values = "ro|rw"},
     {"cpu-server", "CPU of mariadbd; all = not pinned", {"all", "all", "all"}, .type = WL_T_CPU},
     {"cpu-client", "CPU of sysbench; all = not pinned", {"all", "all", "all"}, .type = WL_T_CPU},
     {.name = NULL},
@@ -119,6 +126,7 @@ struct mysql_cfg {
     int counts[MYSQL_MAX_COUNTS], ncounts;
     uint64_t stop_gain, duration, warmup, tables, table_size, pool, logsize;
     const char *schema; /* sbtest or wordpress (a typed enum: no quoting needed) */
+    const char *test;   /* sysbench's: oltp_read_only (mode=ro) or oltp_read_write */
 };
 
 static const char *mysql_unavailable(void)
@@ -147,6 +155,8 @@ static int mysql_params(const struct wl_ctx *ctx, struct mysql_cfg *c, struct er
         return -1;
     c->schema = wl_opt_str(ctx, w, "schema");
     if (!c->schema) c->schema = "sbtest";
+    const char *mode = wl_opt_str(ctx, w, "mode");
+    c->test = mode && !strcmp(mode, "ro") ? "oltp_read_only" : "oltp_read_write";
     if (c->duration < 1 || c->duration > 3600)
         return err_set(e, ERR_USAGE,
                        "mysql: duration must be 1..3600 seconds (sysbench counts whole seconds)");
@@ -193,7 +203,7 @@ static int mysql_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct
         return -1;
     need->mem_bytes = c.pool + (256ull << 20);
     need->disk_bytes = mysql_disk_need(&c);
-    return 0;
+    return kv_set(&need->facts, "mysql.test", c.test, e); /* what was run, in every sample */
 }
 
 /* Feeds the bootstrap SQL to `mariadbd --bootstrap` on fd: the system
@@ -483,7 +493,8 @@ static int mysql_drive(const struct wl_ctx *ctx, struct result *r, struct err *e
                               .conf = sbconf,
                               .db = c.schema,
                               .tables = (int)c.tables,
-                              .table_size = c.table_size};
+                              .table_size = c.table_size,
+                              .test = c.test};
     int rc = mysql_sweep(ctx, &c, cpu, &t, r, e);
     /* Always end the server, so its half returns now. */
     char port[16], host[96], defs[64], out[1024];
@@ -514,7 +525,8 @@ static const char *const mysql_headline[] = {"peak_tps", NULL};
 const struct workload workload_mysql = {
     .name = "mysql",
     .unavailable = mysql_unavailable,
-    .summary = "real MariaDB server in the environment, sysbench oltp_read_write from the peer",
+    .summary = "real MariaDB server in the environment, sysbench OLTP (read-only or read-write) "
+               "from the peer",
     .opts = mysql_opts,
     .net = 1,
     .headline = mysql_headline,

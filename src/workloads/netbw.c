@@ -143,18 +143,29 @@ static int netbw_server(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
     return 0;
 }
 
-/* cpu < 0: the environment's CPU time is not known (no metric). */
+/* cpu < 0: the environment's CPU time is not known (no metric); host < 0:
+ * the whole host's busy time is not (no host-wide metric). */
 static int netbw_add(struct result *r, const char *dir, double bytes, double secs, double cpu,
-                     struct err *e)
+                     double host, struct err *e)
 {
     char name[48];
     if (bytes <= 0 || secs <= 0)
         return err_set(e, ERR_FAIL, "netbw: nothing was transferred (%s)", dir);
     snprintf(name, sizeof(name), "%s_goodput", dir);
     if (result_add(r, name, "Gbit/s", BETTER_HIGHER, bytes * 8 / secs / 1e9, e) < 0) return -1;
+    snprintf(name, sizeof(name), "%s_host_cpu_per_gb", dir); /* the paper's Figure 2: perf -a */
+    if (host >= 0 && result_add(r, name, "cpu-s/GB", BETTER_LOWER, host / (bytes / 1e9), e) < 0)
+        return -1;
     if (cpu < 0) return 0;
     snprintf(name, sizeof(name), "%s_cpu_per_gb", dir);
     return result_add(r, name, "cpu-s/GB", BETTER_LOWER, cpu / (bytes / 1e9), e);
+}
+
+/* The whole host's busy CPU seconds so far, -1 when unknown. */
+static double netbw_host_cpu(void)
+{
+    double s;
+    return host_busy_read(&s) == 0 ? s : -1;
 }
 
 /* The SUT environment's host CPU seconds so far, -1 when unknown. */
@@ -183,7 +194,8 @@ static int netbw_client(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
         if (fd < 0 || net_sockopts(fd, c->sndbuf, c->rcvbuf, 0, e) < 0) return -1;
         double deadline = util_now() + c->duration + NETBW_ACCEPT_S;
         if (net_write_full(fd, "T", 1, deadline, e) < 0) return -1;
-        double t0 = util_now(), c0 = netbw_env_cpu(ctx), end = t0 + c->duration, bytes = 0;
+        double t0 = util_now(), c0 = netbw_env_cpu(ctx), h0 = netbw_host_cpu();
+        double end = t0 + c->duration, bytes = 0;
         while (util_now() < end) {
             ssize_t n = recv(fd, buf, c->msg, 0);
             if (n == 0) return err_set(e, ERR_FAIL, "netbw client: server closed early");
@@ -192,14 +204,16 @@ static int netbw_client(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
             bytes += (double)n;
         }
         double secs = util_now() - t0, cpu_s = cpu_delta(c0, netbw_env_cpu(ctx));
-        if (netbw_add(r, "tx", bytes, secs, cpu_s, e) < 0) return -1;
+        double host_s = cpu_delta(h0, netbw_host_cpu());
+        if (netbw_add(r, "tx", bytes, secs, cpu_s, host_s, e) < 0) return -1;
     }
     { /* SUT receives */
         int fd cleanup_close = net_connect(SOCK_STREAM, ctx->addr, ctx->port, NETBW_ACCEPT_S, e);
         if (fd < 0 || net_sockopts(fd, c->sndbuf, c->rcvbuf, 0, e) < 0) return -1;
         double deadline = util_now() + c->duration + NETBW_ACCEPT_S;
         if (net_write_full(fd, "R", 1, deadline, e) < 0) return -1;
-        double t0 = util_now(), c0 = netbw_env_cpu(ctx), end = t0 + c->duration;
+        double t0 = util_now(), c0 = netbw_env_cpu(ctx), h0 = netbw_host_cpu();
+        double end = t0 + c->duration;
         while (util_now() < end)
             if (net_write_full(fd, buf, c->msg, deadline, e) < 0) return -1;
         shutdown(fd, SHUT_WR);
@@ -208,10 +222,11 @@ static int netbw_client(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
         if (net_read_full(fd, le, 8, deadline, &eof, e) < 0 || eof)
             return err_set(e, ERR_FAIL, "netbw client: no byte count from the server");
         double secs = util_now() - t0, cpu_s = cpu_delta(c0, netbw_env_cpu(ctx));
+        double host_s = cpu_delta(h0, netbw_host_cpu());
         uint64_t got = 0;
         for (int i = 0; i < 8; i++)
             got |= (uint64_t)le[i] << (8 * i);
-        if (netbw_add(r, "rx", (double)got, secs, cpu_s, e) < 0) return -1;
+        if (netbw_add(r, "rx", (double)got, secs, cpu_s, host_s, e) < 0) return -1;
     }
     return 0;
 }

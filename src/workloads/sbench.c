@@ -49,13 +49,13 @@ int sbench_parse(const char *out, struct sbench_report *r, struct err *e)
     return 0;
 }
 
-/* argv for oltp_read_write against t, then the extra arguments. */
+/* argv for t's OLTP test against t, then the extra arguments. */
 static int sbench_argv(const struct sbench_target *t, char bufs[][128], char **argv,
                        const char *const *extra)
 {
     int n = 0, b = 0;
     argv[n++] = SBENCH_BIN;
-    argv[n++] = "oltp_read_write";
+    argv[n++] = (char *)(t->test ? t->test : "oltp_read_write");
     argv[n++] = "--db-driver=mysql";
     snprintf(bufs[b], 128, "--mysql-host=%s", t->addr), argv[n++] = bufs[b++];
     snprintf(bufs[b], 128, "--mysql-port=%d", t->port), argv[n++] = bufs[b++];

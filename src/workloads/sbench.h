@@ -1,4 +1,4 @@
-/* sbench.h - Debian's sysbench (oltp_read_write on the MySQL driver) run
+/* sbench.h - Debian's sysbench (an OLTP test on the MySQL driver) run
  * as a child and its report parsed. sysbench prints a human report, so the
  * parser is strict about what it needs (transactions and their rate,
  * latency avg and the percentile) and reports what went wrong otherwise:
@@ -20,6 +20,7 @@ struct sbench_target {
     const char *conf; /* sysbench --config-file holding mysql-password (srv_secret_file) */
     int tables;
     uint64_t table_size;
+    const char *test; /* "oltp_read_only" or "oltp_read_write" (NULL: read-write) */
 };
 
 struct sbench_report {
@@ -34,11 +35,11 @@ struct sbench_report {
  * missing field. */
 int sbench_parse(const char *out, struct sbench_report *r, struct err *e);
 
-/* `sysbench oltp_read_write ... prepare` (threads = tables, at most 8). */
+/* `sysbench TEST ... prepare` (threads = tables, at most 8). */
 int sbench_prepare(const struct sbench_target *t, int cpu, double timeout_s, char *out, size_t cap,
                    struct err *e);
 
-/* `sysbench oltp_read_write ... --threads=T --time=S --rand-seed=1 run`,
+/* `sysbench TEST ... --threads=T --time=S --rand-seed=1 run`,
  * parsed into r; out keeps the raw report. */
 int sbench_run(const struct sbench_target *t, int threads, int secs, int cpu, char *out, size_t cap,
                struct sbench_report *r, struct err *e);

@@ -24,7 +24,8 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 bad = lambda m: (print("FAIL:", m), sys.exit(1))
 want = {"netlat": ["tcp_rr_p50", "udp_rr_p99.9", "tcp_rr_rate"],
-        "netbw": ["tx_goodput", "rx_goodput", "tx_cpu_per_gb", "rx_cpu_per_gb"],
+        "netbw": ["tx_goodput", "rx_goodput", "tx_cpu_per_gb", "rx_cpu_per_gb",
+                  "tx_host_cpu_per_gb", "rx_host_cpu_per_gb"],  # cgroup-charged, and host-wide (perf -a)
         "blockio": ["randread_iops", "seqwrite_bw", "randrw_lat_p99", "cpu_us_per_io",
                     "seqread_qd1_bw", "seqread_qd2_bw", "seqwrite_qd16_bw"]}
 envs = set()

@@ -19,6 +19,7 @@
 #include "workloads/rload.h"
 #include "workloads/sbench.h"
 #include "workloads/srvproc.h"
+#include "workloads/workload.h"
 
 /* A real sysbench 1.0.20 report (oltp_read_write, 1 thread, in a TCG VM). */
 static const char report[] =
@@ -254,6 +255,33 @@ static void unpriv_dir_never_follows(void **state)
     rmdir(base);
 }
 
+/* mysql's mode: the full preset runs the paper's OLTP read-only, tiny the
+ * read-write mix, -o mode= either; every sample says which (mysql.test). */
+static void mysql_mode_is_the_test(void **state)
+{
+    (void)state;
+    static const struct {
+        int size;
+        const char *mode, *test;
+    } cases[] = {{2, NULL, "oltp_read_only"},
+                 {0, NULL, "oltp_read_write"},
+                 {0, "ro", "oltp_read_only"},
+                 {2, "rw", "oltp_read_write"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct kvlist opts = {0}, resolved = {0};
+        struct wl_needs need = {0};
+        struct err e = {0};
+        if (cases[i].mode) kv_set(&opts, "mode", cases[i].mode, &e);
+        struct wl_ctx ctx = {.size = cases[i].size, .opts = &opts, .ncpus = 2, .role = ""};
+        assert_int_equal(workload_mysql.check(&ctx, &resolved, &need, &e), 0);
+        assert_string_equal(kv_get(&need.facts, "mysql.test"), cases[i].test);
+    }
+    struct kvlist bad = {0};
+    struct err e = {0};
+    kv_set(&bad, "mode", "wo", &e);
+    assert_int_equal(workload_check_opts(&workload_mysql, &bad, &e), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +291,7 @@ int main(void)
         cmocka_unit_test(raw_output_crosses_the_protocol),
         cmocka_unit_test(redis_load_against_real_server),
         cmocka_unit_test(unpriv_dir_never_follows),
+        cmocka_unit_test(mysql_mode_is_the_test),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

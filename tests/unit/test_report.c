@@ -493,8 +493,11 @@ static void paper_verdicts(void **state)
     (void)state;
     char why[160];
     const double same[] = {9.88, 9.94, 9.78}, slower[] = {8, 8.1, 7.9},
-                 faster[] = {10.1, 10.2, 10.0}, between[] = {9.99, 10.09, 9.89};
+                 faster[] = {10.1, 10.2, 10.0}, between[] = {9.99, 10.09, 9.89},
+                 wide[] = {9.0, 10.6, 9.6};
     assert_string_equal(paper_triad_verdict(same, why, sizeof(why)), "same");
+    /* an interval wider than the 1.4 % (5-point floor) it has to tell apart */
+    assert_string_equal(paper_triad_verdict(wide, why, sizeof(why)), "can't tell (±7)");
     assert_string_equal(why, "no vm environment in this run");
     assert_string_equal(paper_triad_verdict(slower, why, sizeof(why)), "larger");
     assert_string_equal(paper_triad_verdict(faster, why, sizeof(why)), "opposite");
