@@ -151,34 +151,99 @@ void stats_moderate_prior(const double *s2, const double *df, int n, double *d0,
     *s02 = exp(mean + stats_digamma(*d0 / 2) - log(*d0 / 2));
 }
 
+void stats_holm(const double *p, int n, double *adj)
+{
+    int *idx = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
+    if (!idx) { /* Bonferroni: never below Holm, so never too bold */
+        for (int i = 0; i < n; i++)
+            adj[i] = p[i] * n > 1 ? 1 : p[i] * n;
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        idx[i] = i;
+    for (int i = 1; i < n; i++) /* insertion sort by p: families are small */
+        for (int j = i; j > 0 && p[idx[j]] < p[idx[j - 1]]; j--) {
+            int t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+        }
+    double run = 0;
+    for (int j = 0; j < n; j++) {
+        double a = (n - j) * p[idx[j]];
+        run = a > run ? a : run;
+        adj[idx[j]] = run > 1 ? 1 : run;
+    }
+    free(idx);
+}
+
 double stats_t95(int df)
 {
     return df <= 0 ? 0 : stats_t_quantile(0.975, df);
 }
 
+double stats_median_pair_coverage(int n, int j, int l)
+{
+    if (n < 2 || j < 1 || l > n || j >= l) return 0;
+    /* P(j <= B <= l-1) for B ~ Binomial(n, 1/2), summed in logs: exact
+     * enough for any n a run can have */
+    double c = 0;
+    for (int i = j; i < l; i++)
+        c += exp(lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0) - n * log(2.0));
+    return c > 1 ? 1 : c;
+}
+
 double stats_median_coverage(int n, int k)
 {
     if (n < 2 || k < 1 || 2 * k > n) return 0;
-    /* P(B <= k-1) for B ~ Binomial(n, 1/2), summed in logs: exact enough
-     * for any n a run can have */
-    double tail = 0;
-    for (int i = 0; i < k; i++)
-        tail += exp(lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0) - n * log(2.0));
-    double c = 1 - 2 * tail;
-    return c < 0 ? 0 : c;
+    return stats_median_pair_coverage(n, k, n + 1 - k);
 }
 
-void stats_median_interval(const double *v, int n, struct interval *iv)
+/* The order statistics (j, l) of the interval for n values at level: the
+ * smallest span l - j whose coverage reaches it; of those, the highest
+ * coverage, then the one that keeps the smallest value (an asymmetric
+ * pair drops the top: deterministic, so its coverage is exact, and on
+ * right-skewed times the narrower). None reaches it: [min, max]. The
+ * binomial's cdf once (cdf[i] = P(B <= i - 1)): O(n^2) over the pairs. */
+static void median_pair(int n, double level, int *pj, int *pl)
+{
+    *pj = 1;
+    *pl = n;
+    double *cdf = malloc(sizeof(double) * (size_t)(n + 1));
+    if (!cdf) return; /* [min, max]: its level is computed apart */
+    cdf[0] = 0;
+    for (int i = 0; i < n; i++)
+        cdf[i + 1] =
+            cdf[i] + exp(lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0) - n * log(2.0));
+    for (int span = 1; span < n; span++) {
+        double best = -1;
+        for (int j = 1; j + span <= n; j++) {
+            double c = cdf[j + span] - cdf[j]; /* P(j <= B <= j + span - 1) */
+            if (c >= level && c > best + 1e-12) {
+                best = c;
+                *pj = j;
+                *pl = j + span;
+            }
+        }
+        if (best >= 0) break;
+    }
+    free(cdf);
+}
+
+void stats_median_interval_at(const double *v, int n, double level, struct interval *iv)
 {
     iv->lo = iv->hi = n > 0 ? v[(n - 1) / 2] : 0;
     iv->level = 0;
     if (n < 2) return;
-    int k = 1;
-    while (2 * (k + 1) <= n && stats_median_coverage(n, k + 1) >= STATS_LEVEL)
-        k++;
-    iv->lo = v[k - 1];
-    iv->hi = v[n - k];
-    iv->level = stats_median_coverage(n, k);
+    int j, l;
+    median_pair(n, level, &j, &l);
+    iv->lo = v[j - 1];
+    iv->hi = v[l - 1];
+    iv->level = stats_median_pair_coverage(n, j, l);
+}
+
+void stats_median_interval(const double *v, int n, struct interval *iv)
+{
+    stats_median_interval_at(v, n, STATS_LEVEL, iv);
 }
 
 int stats_reps_for_level(double level)
@@ -225,6 +290,12 @@ static double overhead_pct(double env, double native, int better)
 int stats_overhead_paired(const double *env, const double *native, int n, int better,
                           struct overhead *o)
 {
+    return stats_overhead_paired_at(env, native, n, better, STATS_LEVEL, o);
+}
+
+int stats_overhead_paired_at(const double *env, const double *native, int n, int better,
+                             double level, struct overhead *o)
+{
     memset(o, 0, sizeof(*o));
     if (n < 1) return -1;
     double *v = malloc(sizeof(double) * (size_t)n);
@@ -238,7 +309,7 @@ int stats_overhead_paired(const double *env, const double *native, int n, int be
     }
     o->rounds = n;
     o->pct = median_inplace(v, n);
-    stats_median_interval(v, n, &o->ci);
+    stats_median_interval_at(v, n, level, &o->ci);
     free(v);
     o->within_noise = o->ci.level == 0 || (o->ci.lo <= 0 && o->ci.hi >= 0);
     return 0;

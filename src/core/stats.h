@@ -2,12 +2,17 @@
  * environment against native. Pure functions, deterministic, so a stored
  * run always renders the same report.
  *
- * Intervals are distribution-free: for the median of n values, the k-th
- * smallest and k-th largest, which hold the true median with probability
- * 1 - 2 P(Binomial(n, 1/2) <= k-1) whatever the distribution (continuous).
- * k is the largest order that reaches STATS_LEVEL; when even k = 1 does
- * not (n <= 5 for 95 %), the interval is [min, max] and its level is what
- * it reaches (n = 3: 75 %), never rounded up. n = 1 has no interval. */
+ * Intervals are distribution-free: for the median of n values, the j-th
+ * and l-th smallest, which hold the true median with probability
+ * P(j <= Binomial(n, 1/2) <= l-1) whatever the distribution (continuous).
+ * (j, l) is the pair of the smallest span l - j that reaches STATS_LEVEL
+ * (asymmetric when that is narrower: at n = 8, the 1st and 7th, 96.1 %,
+ * where the symmetric rule fell back to [min, max], 99.2 %); when no pair
+ * does (n <= 5 for 95 %), the interval is [min, max] and its level is
+ * what it reaches (n = 3: 75 %), never rounded up. n = 1 has no interval.
+ * Exact pairs cannot shrink at every n: n = 7 still needs [min, max], and
+ * the expected width rises a little at n = 10, 13, 18, 21, 26
+ * (docs/results.md). */
 #ifndef ISOBENCH_STATS_H
 #define ISOBENCH_STATS_H
 
@@ -45,8 +50,13 @@ void stats_summarize(const double *x, int n, struct summary *s);
 /* The distribution-free interval of the median of n sorted values. */
 void stats_median_interval(const double *sorted, int n, struct interval *iv);
 
-/* The coverage of [x(k), x(n+1-k)] for the median of n values. */
+/* The same at another level (a sequential design's per-look level). */
+void stats_median_interval_at(const double *sorted, int n, double level, struct interval *iv);
+
+/* The coverage of [x(k), x(n+1-k)] for the median of n values, and of
+ * [x(j), x(l)] (1 <= j < l <= n); 0 outside those. */
 double stats_median_coverage(int n, int k);
+double stats_median_pair_coverage(int n, int j, int l);
 
 /* The fewest values whose median interval reaches level (6 for 0.95). */
 int stats_reps_for_level(double level);
@@ -56,6 +66,9 @@ int stats_reps_for_level(double level);
  * Returns -1 when n < 1 or a native value is 0 (no overhead exists). */
 int stats_overhead_paired(const double *env, const double *native, int n, int better,
                           struct overhead *o);
+/* The same with its interval at level. */
+int stats_overhead_paired_at(const double *env, const double *native, int n, int better,
+                             double level, struct overhead *o);
 
 /* Two independent samples (two runs): the Hodges-Lehmann shift of b
  * against a (the median of all b_j - a_i) into *shift, and its
@@ -95,6 +108,11 @@ double stats_trigamma(double x);
  * rows share one variance); rows that differ: d0 small. Fewer than 3 rows
  * with a variance: *d0 = 0 (no moderation). */
 void stats_moderate_prior(const double *s2, const double *df, int n, double *d0, double *s02);
+
+/* Holm's step-down adjustment of n p-values into adj[] (same order): a
+ * family is flagged at alpha where adj < alpha, with the chance of any
+ * false flag at most alpha. */
+void stats_holm(const double *p, int n, double *adj);
 
 /* Two-sided 95 % Student-t quantile for df degrees of freedom (exact: at
  * 31 it is 2.0395, not a table's 2.000). */

@@ -41,7 +41,7 @@ static void json_cell(const struct report *rep, const struct report_row *r, int 
     json_num(out, c->s.t_lo);
     fputs(",\"mean_ci95_high\":", out);
     json_num(out, c->s.t_hi);
-    fprintf(out, ",\"noisy\":%s", c->s.noisy ? "true" : "false");
+    fprintf(out, ",\"noisy\":%s,\"failed\":%d", c->s.noisy ? "true" : "false", c->failed);
     if (c->has_overhead) {
         fputs(",\"overhead_pct\":", out);
         json_num(out, c->ov.pct);
@@ -53,6 +53,8 @@ static void json_cell(const struct report *rep, const struct report_row *r, int 
         json_num(out, c->ov.ci.level);
         fprintf(out, ",\"overhead_rounds\":%d", c->ov.rounds);
         fprintf(out, ",\"overhead_within_noise\":%s", c->ov.within_noise ? "true" : "false");
+        fputs(",\"overhead_p_holm\":", out); /* null: not tested */
+        json_num(out, c->p_holm);
     }
     fputc('}', out);
 }

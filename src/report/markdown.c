@@ -91,12 +91,13 @@ static int md_render(const struct report *rep, FILE *out, struct err *e)
             fputc('\n', out);
         }
     }
-    char levels[256];
+    char levels[512];
     report_levels(rep, levels, sizeof(levels));
     fprintf(out,
             "\nmedian [interval] over repetitions; overhead %% = median over paired rounds of how "
             "much worse than native (+ worse, - better) [interval]; intervals are "
-            "distribution-free and reach %s; ~ within noise; ! CoV > 5%%\n",
+            "distribution-free and reach %s; ~ within noise (the interval holds 0, or the report's "
+            "family of overheads, Holm at 5 %%, cannot tell it from 0); ! CoV > 5%%\n",
             levels);
     for (int i = 0; i < rv->nna; i++)
         fprintf(out, "\n- n/a: %s on `%s`: %s", rv->workloads[rv->na[i].wl],

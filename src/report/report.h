@@ -12,12 +12,19 @@
 
 struct report_cell {
     int n;          /* successful repetitions */
+    int failed;     /* measured samples of the workload here that failed */
     double *values; /* n values, in measurement order */
     int *reps;      /* the round of each value */
     struct summary s;
     int has_overhead; /* against native; 0 for native itself or when a side failed */
     int unreported;   /* no value, yet no sample of the workload failed there */
     struct overhead ov;
+    /* the overhead's test against 0 (a moderated t on the paired rounds'
+     * log-ratios), Holm-adjusted over every overhead cell of the report:
+     * ov.within_noise unless p_holm < 1 - STATS_LEVEL; NAN: not tested */
+    double p_holm;
+    double lr_mean, lr_var; /* the paired rounds' log-ratios env/native */
+    int lr_n;               /* how many (0: a value <= 0, no logs) */
 };
 
 struct report_row {
@@ -30,19 +37,29 @@ struct report_row {
 struct report {
     const struct run_view *rv;
     int native; /* index of the native environment, -1 if absent */
+    /* --target-ci's sequential design (run facts target_ci.looks and
+     * target_ci.level): every interval is at seq_level, so that the one
+     * the run stopped on holds at least STATS_LEVEL over all seq_looks
+     * looks; 0 looks: a fixed number of rounds, intervals at STATS_LEVEL */
+    int seq_looks;
+    double seq_level;
+    int tested; /* overhead cells in the "~" family (Holm) */
     struct report_row *rows;
     int nrows;
 };
 
-/* Groups the run's points into rows and computes statistics and overhead.
- * The levels the intervals reached go to levels[] (distinct, ascending,
- * at most REPORT_LEVELS; *nlevels counts them) for the legends. */
+/* Groups the run's points into rows and computes statistics and overhead:
+ * intervals at STATS_LEVEL (or the sequential design's level), overhead
+ * from rounds in which both sides succeeded and that were not split
+ * across a --resume (run fact split_round.<workload>.<round>), failed samples
+ * counted per cell, and the "~" marks decided for the whole family. */
 int report_build(const struct run_view *rv, struct report *rep, struct err *e);
 void report_free(struct report *rep);
 
 /* A cell as the table prints it: "median [lo, hi] [!]" and, against
- * native, "overhead% [lo,hi] [~]"; "n/a (see below)" (na: the reason it
- * was not measured) or "failed" without values. */
+ * native, "overhead% [lo,hi] [~]"; its level when below STATS_LEVEL;
+ * "(n=5/6, 1 failed)" when samples failed; "n/a (see below)" (na: the
+ * reason it was not measured) or "failed" without values. */
 void report_cell_text(const struct report_row *r, int j, const char *na, char *buf, size_t len);
 /* The legend's level: what the report's intervals reach. */
 void report_levels(const struct report *rep, char *buf, size_t len);

@@ -3,7 +3,8 @@
  * distribution-free interval [lo, hi] and, against native, the overhead
  * (median over paired rounds) with its interval. The legend says which
  * confidence the intervals reach (95 % needs 6 repetitions). Marks: "~"
- * overhead within noise (its interval contains 0, or there is none), "!"
+ * overhead within noise (its interval holds 0, or the family-wise test
+ * over every overhead cell cannot tell it from 0), "!"
  * noisy (CoV > 5 %). */
 #include <stdlib.h>
 #include <string.h>
@@ -141,7 +142,7 @@ static int table_render(const struct report *rep, FILE *out, struct err *e)
     const struct run_view *rv = rep->rv;
     table_header(rep, out);
     int ww = 8, mw = 6, uw = 4, cw[64] = {0};
-    char cellbuf[128];
+    char cellbuf[160];
     for (int j = 0; j < rv->nenv && j < 64; j++)
         cw[j] = width_max(12, rv->envs[j]);
     for (int i = 0; i < rep->nrows; i++) {
@@ -169,13 +170,16 @@ static int table_render(const struct report *rep, FILE *out, struct err *e)
         fputc('\n', out);
     }
     if (rep->native < 0) fprintf(out, "\n(no native environment in this run: no overhead)\n");
-    char levels[256];
+    char levels[512];
     report_levels(rep, levels, sizeof(levels));
-    fprintf(out,
-            "\nvalue = median [interval] over repetitions; overhead %% = median over paired rounds "
-            "of how much worse than native (+ worse, - better) [interval]; intervals are "
-            "distribution-free and reach %s; ~ within noise (the interval holds 0); ! CoV > 5%%\n",
-            levels);
+    fprintf(
+        out,
+        "\nvalue = median [interval] over repetitions; overhead %% = median over paired rounds "
+        "of how much worse than native (+ worse, - better) [interval]; intervals are "
+        "distribution-free and reach %s (a level printed in a cell: below that); ~ within noise "
+        "(the interval holds 0, or the family of %d overheads, Holm at %.0f %%, cannot tell it "
+        "from 0); ! CoV > 5%%\n",
+        levels, rep->tested, (1 - STATS_LEVEL) * 100);
     table_pages_note(rv, out);
     table_wide_note(rep, out);
     for (int i = 0, done = 0; i < rep->nrows && !done; i++)

@@ -5,40 +5,57 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/limits.h"
 #include "core/stats.h"
 
-struct series {
-    int env;
-    char metric[LIM_METRIC_NAME];
-    double *v;
-    int n;
-};
-
-struct converge {
-    struct series *s;
-    int n;
-};
-
-struct converge *converge_new(void)
+void converge_design(double pct, int reps, int max_reps, struct converge_design *d)
 {
-    return calloc(1, sizeof(struct converge));
+    memset(d, 0, sizeof(*d));
+    d->pct = pct;
+    d->reps = reps;
+    d->max_reps = max_reps < reps ? reps : max_reps;
+    for (int n = reps; d->looks < CONVERGE_LOOKS - 1 && n < d->max_reps;) {
+        d->at[d->looks++] = n;
+        int next = (int)ceil(n * 1.5);
+        n = next > n ? next : n + 1;
+    }
+    d->at[d->looks++] = d->max_reps; /* the last look: the run ends there anyway */
+    d->level = 1 - (1 - STATS_LEVEL) / d->looks;
 }
 
-void converge_reset(struct converge *c)
+int converge_is_look(const struct converge_design *d, int rounds)
 {
-    for (int i = 0; i < c->n; i++)
-        free(c->s[i].v);
-    free(c->s);
-    c->s = NULL;
-    c->n = 0;
+    for (int i = 0; i < d->looks; i++)
+        if (d->at[i] == rounds) return 1;
+    return 0;
 }
 
-void converge_free(struct converge *c)
+int converge_facts(const struct converge_design *d, struct kvlist *facts, struct err *e)
 {
-    if (!c) return;
-    converge_reset(c);
-    free(c);
+    char v[64];
+    snprintf(v, sizeof(v), "%.17g", d->pct);
+    if (kv_set(facts, "target_ci", v, e) < 0) return -1;
+    snprintf(v, sizeof(v), "%d", d->max_reps);
+    if (kv_set(facts, "target_ci.max_rounds", v, e) < 0) return -1;
+    snprintf(v, sizeof(v), "%d", d->looks);
+    if (kv_set(facts, "target_ci.looks", v, e) < 0) return -1;
+    snprintf(v, sizeof(v), "%.17g", d->level);
+    return kv_set(facts, "target_ci.level", v, e);
+}
+
+int converge_from_facts(const struct kvlist *facts, int reps, struct converge_design *d,
+                        struct err *e)
+{
+    const char *pct = kv_get(facts, "target_ci"), *max = kv_get(facts, "target_ci.max_rounds");
+    const char *looks = kv_get(facts, "target_ci.looks");
+    if (!pct || !max || !looks)
+        return err_set(e, ERR_USAGE, "the run's --target-ci design is not stored");
+    converge_design(atof(pct), reps, atoi(max), d);
+    if (d->looks != atoi(looks) || !(d->pct > 0))
+        return err_set(e, ERR_USAGE,
+                       "the run's --target-ci design (%s looks) does not fit its "
+                       "rounds (%d, at most %s)",
+                       looks, reps, max);
+    return 0;
 }
 
 static int headline_has(const char *const *h, const char *name)
@@ -49,51 +66,56 @@ static int headline_has(const char *const *h, const char *name)
     return 0;
 }
 
-int converge_add(struct converge *c, int env, const struct result *r, const char *const *headline)
+/* 1 when cell j of r is narrow enough: its overhead interval within pct
+ * points of the overhead (a run with native), else its median interval
+ * within pct % of the median (native, in a run of native alone); an interval below the design's
+ * level (too few values for it) is never narrow enough. */
+static int cell_narrow(const struct report *rep, const struct report_row *r, int j, double pct)
 {
-    for (int m = 0; m < r->n; m++) {
-        if (!headline_has(headline, r->m[m].name)) continue;
-        struct series *s = NULL;
-        for (int i = 0; i < c->n && !s; i++)
-            if (c->s[i].env == env && !strcmp(c->s[i].metric, r->m[m].name)) s = &c->s[i];
-        if (!s) {
-            struct series *ns = realloc(c->s, sizeof(*ns) * (size_t)(c->n + 1));
-            if (!ns) return -1;
-            c->s = ns;
-            s = &c->s[c->n++];
-            memset(s, 0, sizeof(*s));
-            s->env = env;
-            snprintf(s->metric, sizeof(s->metric), "%s", r->m[m].name);
-        }
-        double *nv = realloc(s->v, sizeof(double) * (size_t)(s->n + 1));
-        if (!nv) return -1;
-        s->v = nv;
-        s->v[s->n++] = r->m[m].value;
+    const struct report_cell *c = &r->cell[j];
+    const double lv = rep->seq_level - 1e-12;
+    if (j != rep->native && rep->native >= 0) {
+        if (!c->has_overhead || c->ov.ci.level < lv) return 0;
+        return c->ov.ci.hi - c->ov.pct <= pct && c->ov.pct - c->ov.ci.lo <= pct;
     }
-    return 0;
+    if (c->s.ci.level < lv) return 0;
+    double tol = pct / 100 * fabs(c->s.median);
+    return c->s.ci.hi - c->s.median <= tol && c->s.median - c->s.ci.lo <= tol;
 }
 
-int converge_done(const struct converge *c, double pct, const char *const *envs, char *out,
-                  size_t len)
+/* Appends "metric@env" to out (", " between; "..." when it is full). */
+static void name_add(char *out, size_t len, size_t *off, const char *metric, const char *env)
 {
-    int done = 1;
+    if (*off + 4 >= len) return;
+    int k = snprintf(out + *off, len - *off, "%s%s@%s", *off ? ", " : "", metric, env);
+    if (k < 0 || (size_t)k >= len - *off) {
+        snprintf(out + (len > 4 ? len - 4 : 0), len > 4 ? 4 : len, "...");
+        *off = len;
+    } else {
+        *off += (size_t)k;
+    }
+}
+
+int converge_done(const struct report *rep, int wl, double pct, const char *const *headline,
+                  char *out, size_t len)
+{
+    int done = 1, cells = 0;
     size_t off = 0;
     if (len) out[0] = '\0';
-    for (int i = 0; i < c->n; i++) {
-        const struct series *s = &c->s[i];
-        struct summary sum;
-        stats_summarize(s->v, s->n, &sum);
-        double half = (sum.ci.hi - sum.ci.lo) / 2;
-        if (sum.ci.level > 0 && half <= pct / 100 * fabs(sum.median)) continue;
-        done = 0;
-        if (off + 4 >= len) continue;
-        int k = snprintf(out + off, len - off, "%s%s@%s", off ? ", " : "", s->metric, envs[s->env]);
-        if (k < 0 || (size_t)k >= len - off) {
-            snprintf(out + (len > 4 ? len - 4 : 0), len > 4 ? 4 : len, "...");
-            off = len;
-        } else {
-            off += (size_t)k;
+    for (int i = 0; i < rep->nrows; i++) {
+        const struct report_row *r = &rep->rows[i];
+        if (r->wl != wl || !headline_has(headline, r->metric)) continue;
+        for (int j = 0; j < rep->rv->nenv; j++) { /* native alone: its medians */
+            if ((j == rep->native && rep->rv->nenv > 1) || r->cell[j].n == 0) continue;
+            cells++;
+            if (cell_narrow(rep, r, j, pct)) continue;
+            done = 0;
+            name_add(out, len, &off, r->metric, rep->rv->envs[j]);
         }
+    }
+    if (cells == 0) { /* nothing measured yet (all failed): not narrow */
+        done = 0;
+        if (len) snprintf(out, len, "no successful sample");
     }
     return done;
 }

@@ -202,6 +202,11 @@ int runner_plan_resume(struct run_plan *p, struct store *st, const char *which, 
         p->seed = seed ? strtoull(seed, NULL, 10) : 0;
         p->resume_id = rv->id;
         snprintf(p->command, sizeof(p->command), "%s", rv->command);
+        if (kv_get(&rv->host, "target_ci") && /* --target-ci goes on with its design */
+            (rc = converge_from_facts(&rv->host, rv->reps, &p->seq, e)) == 0) {
+            p->target_ci = p->seq.pct;
+            p->max_reps = p->seq.max_reps;
+        }
     }
     if (rc == 0) rc = runner_plan(p, wls, envl, opts, e);
     if (rv) store_free_run(rv);
@@ -466,14 +471,6 @@ static int runner_settle(struct run_plan *p, int w, struct store *st, int64_t ru
     return store_run_workload_update(st, run_id, w, &p->wlopts[w], e);
 }
 
-static void converge_freep(struct converge **c)
-{
-    converge_free(*c);
-}
-#define cleanup_converge __attribute__((cleanup(converge_freep)))
-
-/* --target-ci's outcome for workload w, as run facts: the rounds it took
- * and, when it did not converge within --max-repetitions, which metrics. */
 #define RUNNER_RESTARTS 3 /* an environment that fails more often ends the run */
 
 /* The host CPU seconds the sample's environment spent (fact host_cpu_s)
@@ -492,6 +489,8 @@ static int runner_charge(struct result *res, double cpu_s, struct err *e)
     return result_add(res, metric, unit, BETTER_LOWER, cpu_s * atof(scale) / atof(units), e);
 }
 
+/* --target-ci's outcome for workload w, as run facts: the rounds it took
+ * and, when it did not converge within --max-repetitions, which metrics. */
 static int runner_converged(struct run_plan *p, int w, struct store *st, int64_t run_id, int rounds,
                             const char *why, struct err *e)
 {
@@ -501,8 +500,8 @@ static int runner_converged(struct run_plan *p, int w, struct store *st, int64_t
     if (store_run_fact(st, run_id, k, v, e) < 0) return -1;
     if (!why[0]) return 0;
     snprintf(k, sizeof(k), "not_converged.%s", p->wl[w]->name);
-    snprintf(v, sizeof(v), "interval half-width above %g %% after %d rounds: %s", p->target_ci,
-             rounds, why);
+    snprintf(v, sizeof(v), "intervals wider than +-%g after %d rounds: %s", p->target_ci, rounds,
+             why);
     return store_run_fact(st, run_id, k, v, e);
 }
 
@@ -546,8 +545,7 @@ static void warm_after_restart(struct run_plan *p, struct env_ctx *ctx, int w, s
 /* Runs one measurement and commits it; returns -1 only when the
  * environment failed or we were interrupted. */
 static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store *st, int64_t run_id,
-                   const char *uuid, int rep, int pos, struct converge *cv, int *failed,
-                   struct err *e)
+                   const char *uuid, int rep, int pos, int *failed, struct err *e)
 {
     struct job j = {.size = p->size};
     snprintf(j.workload, sizeof(j.workload), "%s", p->wl[w]->name);
@@ -595,8 +593,6 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     int warm = rep == 0;
     if (!r->ok) (*failed)++;
     if (r->ok && !p->settled[w] && runner_settle(p, w, st, run_id, &r->res.facts, e) < 0) return -1;
-    if (cv && r->ok && !warm && converge_add(cv, ctx->rq->idx, &r->res, p->wl[w]->headline) < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
     if (store_measurement(st, run_id, j.workload, ctx->rq->spec.text, rep, warm, wall, r, e) < 0)
         return -1;
     if (p->ndjson) emit_ndjson(p->ndjson, uuid, j.workload, ctx->rq->spec.text, rep, warm, wall, r);
@@ -631,6 +627,51 @@ void runner_round_order(uint64_t *state, int n, int *order)
         order[i] = order[j];
         order[j] = t;
     }
+}
+
+/* --target-ci's look after the rounds stored so far for workload w: the
+ * stored run through report_build, as its report will print it, and
+ * converge_done. 1: go on (why names the cells too wide), 0: narrow
+ * enough, -1: the store failed. Reading the store, not what this process
+ * measured, makes a --resumed run look at all of its samples. */
+static int runner_look(struct run_plan *p, int w, struct store *st, int64_t run_id, char *why,
+                       size_t len, struct err *e)
+{
+    struct run_view *rv = calloc(1, sizeof(*rv));
+    if (!rv) return err_set(e, ERR_FAIL, "out of memory");
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", (long long)run_id);
+    struct report rep;
+    int rc = store_load_run(st, id, rv, e);
+    if (rc == 0) rc = report_build(rv, &rep, e);
+    if (rc == 0) {
+        int wl = -1;
+        for (int k = 0; k < rv->nwl; k++)
+            if (!strcmp(rv->workloads[k], p->wl[w]->name)) wl = k;
+        rc = wl >= 0 && converge_done(&rep, wl, p->target_ci, p->wl[w]->headline, why, len) ? 0 : 1;
+        report_free(&rep);
+    }
+    store_free_run(rv);
+    free(rv);
+    return rc;
+}
+
+/* --resume: round rep of workload w has some of its samples stored and
+ * not others - its halves are measured apart, so the report must not pair
+ * them (run fact split_round.<workload>.<round>). */
+static int runner_split_round(struct run_plan *p, int w, struct store *st, int64_t run_id, int rep,
+                              struct err *e)
+{
+    int active = 0, stored = 0;
+    for (int i = 0; i < p->nenv; i++) {
+        if (p->na[w][i]) continue;
+        active++;
+        stored += store_has_sample(st, run_id, p->wl[w]->name, p->spec[i].text, rep);
+    }
+    if (stored == 0 || stored == active) return 0;
+    char k[LIM_WORKLOAD_NAME + 32];
+    snprintf(k, sizeof(k), "split_round.%s.%d", p->wl[w]->name, rep);
+    return store_run_fact(st, run_id, k, "1", e);
 }
 
 static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq, struct journal *j,
@@ -698,22 +739,24 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq,
     double started = util_now();
     uint64_t rng = p->seed;
     int order[LIM_ENVS];
-    struct converge *cv cleanup_converge = p->target_ci > 0 ? converge_new() : NULL;
-    if (p->target_ci > 0 && !cv) return err_set(e, ERR_FAIL, "out of memory");
-    const char *names[LIM_ENVS];
-    for (int i = 0; i < p->nenv; i++)
-        names[i] = p->spec[i].text;
     for (int w = 0; w < p->nwl; w++) {
-        if (cv) converge_reset(cv);
         char why[240] = "";
         int rep;
         for (rep = first;; rep++) {
-            /* the planned rounds, then (--target-ci) more until it converges */
-            if (rep > p->reps && (!cv || rep > p->max_reps ||
-                                  converge_done(cv, p->target_ci, names, why, sizeof(why))))
-                break;
+            /* the planned rounds, then (--target-ci) more until a look
+             * finds every headline interval narrow enough */
+            int more = 0;
+            if (rep > p->reps && p->target_ci > 0 && rep - 1 < p->seq.max_reps) {
+                more = converge_is_look(&p->seq, rep - 1)
+                           ? runner_look(p, w, st, run_id, why, sizeof(why), e)
+                           : 1;
+                if (more < 0) return -1;
+            }
+            if (rep > p->reps && !more) break;
             for (int i = 0; rep > p->reps && i < p->nenv; i++) /* one more round */
                 if (!p->na[w][i]) total++, w_total += sample_weight(p, w, i);
+            if (rep > 0 && p->resume_id > 0 && runner_split_round(p, w, st, run_id, rep, e) < 0)
+                return -1;
             runner_round_order(&rng, p->nenv, order);
             for (int k = 0; k < p->nenv; k++) {
                 int i = order[k];
@@ -726,12 +769,12 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq,
                 if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
                 progress(p, p->wl[w]->name, p->spec[i].text, rep, done, total, w_done, w_total,
                          started);
-                if (measure(p, &ctx[i], w, st, run_id, uuid, rep, k, cv, failed, e) < 0) return -1;
+                if (measure(p, &ctx[i], w, st, run_id, uuid, rep, k, failed, e) < 0) return -1;
                 done++;
                 w_done += sample_weight(p, w, i);
             }
         }
-        if (cv && runner_converged(p, w, st, run_id, rep - 1, why, e) < 0) return -1;
+        if (p->target_ci > 0 && runner_converged(p, w, st, run_id, rep - 1, why, e) < 0) return -1;
     }
     if (p->progress) fprintf(stderr, "\r\033[K");
     return 0;
@@ -759,6 +802,10 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
     kv_set(&host, "runner_pid", seed, NULL);
     snprintf(seed, sizeof(seed), "%llu", journal_starttime(getpid()));
     kv_set(&host, "runner_start", seed, NULL);
+    if (p->target_ci > 0) { /* the sequential design, for the report and --resume */
+        if (!p->resume_id) converge_design(p->target_ci, p->reps, p->max_reps, &p->seq);
+        if (converge_facts(&p->seq, &host, e) < 0) return -1;
+    }
     *failed = 0;
     if (p->resume_id > 0) { /* the same run goes on: its row, workloads and options stay */
         *run_id = p->resume_id;

@@ -14,6 +14,7 @@
 #include "core/spec.h"
 #include "core/store.h"
 #include "envs/env.h"
+#include "run/converge.h"
 #include "run/slice.h"
 #include "workloads/workload.h"
 
@@ -30,10 +31,12 @@ struct run_plan {
      * specs' keys; the texts stay, the run's "slice" fact states it) */
     struct slice slice;
     /* --target-ci: after reps rounds, more until every headline metric's
-     * median interval is within target_ci % of its median, at most
-     * max_reps rounds (0: off) */
+     * printed interval is within target_ci (run/converge.h), at most
+     * max_reps rounds (0: off); seq is the sequential design, set by
+     * runner_execute (or from the run's facts on --resume) */
     double target_ci;
     int max_reps;
+    struct converge_design seq;
     /* The order of the environments inside each round is shuffled with
      * this seed (0: drawn at random; the one used is stored as the run's
      * order_seed fact), so no environment always runs right after another. */

@@ -61,6 +61,51 @@ static void coverage_by_order_statistics(void **state)
     }
 }
 
+/* The narrowest pair that reaches the level, asymmetric when narrower: at
+ * n = 8 the 1st and 7th (96.1 %), where the symmetric rule fell back to
+ * [min, max] (99.2 %), wider than at n = 6. Over n = 8..30 the span l - j
+ * never exceeds the symmetric rule's, and is narrower somewhere. */
+static void narrowest_pair(void **state)
+{
+    (void)state;
+    const double x[] = {1, 2, 3, 4, 5, 6, 7, 8};
+    struct interval iv;
+    stats_median_interval(x, 8, &iv);
+    assert_near(iv.lo, 1, 0);
+    assert_near(iv.hi, 7, 0);
+    assert_near(iv.level, 1 - 10.0 / 256, 1e-12);
+    assert_near(stats_median_pair_coverage(8, 1, 7), iv.level, 1e-12);
+    int narrower = 0;
+    for (int n = 8; n <= 30; n++) {
+        double y[30];
+        for (int i = 0; i < n; i++)
+            y[i] = i;
+        stats_median_interval(y, n, &iv);
+        int k = 1; /* the symmetric rule */
+        while (2 * (k + 1) <= n && stats_median_coverage(n, k + 1) >= STATS_LEVEL)
+            k++;
+        assert_true(iv.hi - iv.lo <= (n - k) - (k - 1));
+        narrower += iv.hi - iv.lo < (n - k) - (k - 1);
+        assert_true(iv.level >= STATS_LEVEL);
+    }
+    assert_true(narrower >= 5);
+    stats_median_interval_at(x, 8, 0.99, &iv); /* a sequential look's level */
+    assert_near(iv.lo, 1, 0);
+    assert_near(iv.hi, 8, 0);
+}
+
+static void holm_steps_down(void **state)
+{
+    (void)state;
+    const double p[] = {0.01, 0.04, 0.03, 0.005};
+    double adj[4];
+    stats_holm(p, 4, adj);
+    assert_near(adj[3], 0.02, 1e-12); /* 4 x 0.005 */
+    assert_near(adj[0], 0.03, 1e-12); /* 3 x 0.01 */
+    assert_near(adj[2], 0.06, 1e-12); /* 2 x 0.03 */
+    assert_near(adj[1], 0.06, 1e-12); /* max(1 x 0.04, 0.06): monotone */
+}
+
 static void summary_single_and_constant(void **state)
 {
     (void)state;
@@ -303,6 +348,8 @@ int main(void)
         cmocka_unit_test(summary_single_and_constant),
         cmocka_unit_test(overhead_from_paired_rounds),
         cmocka_unit_test(median_interval_covers_as_printed),
+        cmocka_unit_test(narrowest_pair),
+        cmocka_unit_test(holm_steps_down),
         cmocka_unit_test(paired_overhead_covers_as_printed),
         cmocka_unit_test(mann_whitney_exact),
         cmocka_unit_test(two_sample_shift_and_permutation),
