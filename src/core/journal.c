@@ -181,7 +181,9 @@ static int undo_cgroup_depth(const char *path, int depth)
             undo_cgroup_depth(sub, depth + 1);
     }
     if (d) closedir(d);
-    for (int tries = 0; tries < 100; tries++) {
+    /* up to ~10 s: a SIGKILLed QEMU with a gigabyte of guest RAM can take
+     * seconds to leave its cgroup on a loaded host */
+    for (int tries = 0; tries < 500; tries++) {
         if (rmdir(path) == 0 || errno == ENOENT) return 0;
         FILE *f = fopen(procs, "re");
         if (f) {
@@ -190,7 +192,7 @@ static int undo_cgroup_depth(const char *path, int depth)
                 kill(pid, SIGKILL);
             fclose(f);
         }
-        usleep(10000);
+        usleep(tries < 100 ? 10000 : 20000);
     }
     return -1;
 }

@@ -31,6 +31,8 @@
 #include "envs/vm/rootdisk.h"
 #include "envs/container/rootfs.h"
 #include "envs/image.h"
+#include "envs/vm/cpus.h"
+#include "envs/vm/qemu_argv.h"
 #include "envs/vm/tuned.h"
 
 static const char *const vm_keys[] = {"accel", "cpus",  "mem",    "kernel", "disk",
@@ -45,7 +47,8 @@ struct vm {
     int nested;                 /* vm:nested=container */
     char accel[8], qmp[700];
     int tuned;
-    struct cgroup acct; /* QEMU and its threads, vhost's included: what the VM costs */
+    struct vm_cpus cpus; /* the guest's CPUs as planned (vm/cpus.h) */
+    struct cgroup acct;  /* QEMU and its threads, vhost's included: what the VM costs */
 };
 
 static const char *qemu_bin(void)
@@ -324,115 +327,88 @@ static int vm_connect(const char *path, pid_t qemu, double timeout_s, struct err
     return err_set(e, ERR_FAIL, "QEMU's agent socket did not appear");
 }
 
-static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
+/* The guest's kernel command line: the tuning variables (OPENBLAS_*,
+ * OMP_*, ...) as parameters (unknown KEY=VALUE ones become init's
+ * environment, so every environment runs with the same ones), the test
+ * failpoint, and where its disks are. */
+static int vm_append(const struct vm *v, struct env_ctx *ctx, char *append, size_t len,
+                     struct err *e)
 {
-    char smp[64], mem[24], append[1024], chardev[800], serial[720], drive[800], accel[40],
-        nic[80] = "";
-    char rootdrive[800];
-    const struct vm_conf *c = vm_conf_of(ctx);
-    snprintf(smp, sizeof(smp), "%llu",
-             c->cpus ? (unsigned long long)c->cpus : (unsigned long long)util_ncpus());
-    /* guest RAM: given, or derived from the plan (vm_fit checked both) */
-    uint64_t mb = c->mem ? c->mem >> 20 : vm_guest_mib(ctx->rq->mem_needed);
-    snprintf(mem, sizeof(mem), "%llu", (unsigned long long)mb);
-    kv_set(&ctx->info.facts, "guest_mem_mib", mem, NULL);
-    snprintf(append, sizeof(append), "console=ttyS0 panic=-1 quiet rdinit=/init tsc_early_khz=%u",
-             host_khz());
-    /* The tuning variables (OPENBLAS_*, OMP_*, ...) reach the guest's init
-     * as kernel parameters (unknown KEY=VALUE ones become init's
-     * environment), so every environment runs with the same ones. */
+    snprintf(append, len, "console=ttyS0 panic=-1 quiet rdinit=/init tsc_early_khz=%u", host_khz());
     struct kvlist tune = {0};
     util_tuning_env(&tune);
     for (int i = 0; i < tune.n; i++) {
         const char *k = tune.v[i].key + 4, *val = tune.v[i].val; /* skip "env." */
         struct err ce = {0};
         if (strchr(val, '"') || strchr(k, '.') || !*val ||
-            vm_cmdline_add(append, sizeof(append), k, val, &ce) < 0)
+            vm_cmdline_add(append, len, k, val, &ce) < 0)
             kv_set(&ctx->info.facts, "env_not_passed", k, NULL);
     }
     const char *fp = getenv("ISOBENCH_FAILPOINT"); /* test hook: init fails before ready */
     if (fp && !strcmp(fp, "guest-init") &&
-        vm_cmdline_add(append, sizeof(append), VMK_FAILPOINT, "init", e) < 0)
+        vm_cmdline_add(append, len, VMK_FAILPOINT, "init", e) < 0)
         return -1;
-    char netdev[80];
-    if (ctx->rq->peer) { /* a tap on the run's bridge, the server port published */
-        net_nat_plan(&v->nat, ctx->rq->run_id, ctx->rq->idx);
-        if (net_nat_tap(&v->nat, ctx->rq->run_id, ctx->rq->idx, ctx->rq->journal, &v->tapfd, v->tap,
-                        sizeof(v->tap), e) < 0 ||
-            net_nat_publish(&v->nat, ctx->rq->run_id, ctx->rq->peer->host_if, ctx->rq->port, e) < 0)
-            return err_wrap(e, "vm network");
-        char a[16], g[16];
-        inet_ntop(AF_INET, &v->nat.addr, a, sizeof(a));
-        inet_ntop(AF_INET, &v->nat.gw, g, sizeof(g));
-        char ip[24];
-        snprintf(ip, sizeof(ip), "%s/%d", a, v->nat.prefix);
-        if (vm_cmdline_add(append, sizeof(append), VMK_IP, ip, e) < 0 ||
-            vm_cmdline_add(append, sizeof(append), VMK_GW, g, e) < 0)
-            return -1;
-        int vhost = access("/dev/vhost-net", R_OK | W_OK) == 0;
-        snprintf(netdev, sizeof(netdev), "tap,id=n0,fd=3,vhost=%s", vhost ? "on" : "off");
-        kv_set(&ctx->info.facts, "vhost", vhost ? "on" : "off (no /dev/vhost-net)", NULL);
-        /* a MAC of its own from its address: QEMU's one default MAC for
-         * every guest on the run's bridge would send replies to the wrong VM */
-        uint32_t ga = ntohl(v->nat.addr);
-        snprintf(nic, sizeof(nic), "virtio-net-pci,netdev=n0,mac=52:54:%02x:%02x:%02x:%02x",
-                 ga >> 24, (ga >> 16) & 255, (ga >> 8) & 255, ga & 255);
-    }
-    snprintf(chardev, sizeof(chardev), "socket,id=ch,path=%s,server=on,wait=on", v->sock);
-    snprintf(serial, sizeof(serial), "file:%s", v->console);
-    int kvm = !strcmp(v->accel, "kvm");
-    snprintf(accel, sizeof(accel), "%s", kvm ? "kvm" : "tcg,thread=multi");
-    char *argv[64];
-    int n = 0;
-#define A(x) argv[n++] = (char *)(x)
-    A("qemu-system-x86_64"), A("-nodefaults"), A("-no-user-config"), A("-no-reboot");
-    char machine[64] = "q35", backend[160], qmp[760];
-    if (v->tuned) { /* host CPU model, host-like topology, hugepage RAM, QMP for pinning */
-        if (vm_hugepages_reserve(mb, ctx->rq->journal, e) < 0) return -1;
-        snprintf(machine, sizeof(machine), "q35,memory-backend=ram");
-        snprintf(backend, sizeof(backend),
-                 "memory-backend-memfd,id=ram,size=%sM,hugetlb=on,hugetlbsize=2M,prealloc=on", mem);
-        char ncpu[16];
-        snprintf(ncpu, sizeof(ncpu), "%.15s", smp);
-        snprintf(smp, sizeof(smp), "%s,sockets=1,cores=%s,threads=1", ncpu, ncpu);
-        snprintf(v->qmp, sizeof(v->qmp), "%s/qmp.sock", v->state);
-        snprintf(qmp, sizeof(qmp), "unix:%s,server=on,wait=off", v->qmp);
-    }
-    A("-display"), A("none"), A("-machine"), A(machine), A("-accel"), A(accel);
-    /* QEMU confined: its seccomp sandbox (no obsolete syscalls, no
-     * fork/exec, no scheduler or resource changes of its own) and, past its
-     * setup (the disks, the tap, /dev/kvm and the sockets are open by
-     * then), the unprivileged account - which holds no capability to rise
-     * again. (QEMU installs the filter before -runas's setuid, so
-     * elevateprivileges=deny would kill it there: SIGSYS.) */
-    A("-sandbox"), A("on,obsolete=deny,spawn=deny,resourcecontrol=deny");
-    if (getpwnam("nobody")) A("-runas"), A("nobody");
-    if (v->tuned) A("-cpu"), A(kvm ? "host" : "max"), A("-object"), A(backend), A("-qmp"), A(qmp);
-    A("-smp"), A(smp), A("-m"), A(mem);
-    A("-kernel"), A(v->kernel), A("-initrd"), A(v->initrd), A("-append"), A(append);
-    A("-serial"), A(serial), A("-device"), A("virtio-serial-pci,id=vs");
-    A("-chardev"), A(chardev), A("-device");
-    A("virtserialport,bus=vs.0,chardev=ch,name=" VM_PORT_NAME);
-    if (v->disk[0]) {
-        if (vm_cmdline_add(append, sizeof(append), VMK_DISK, "1", e) < 0) return -1;
-        snprintf(drive, sizeof(drive), "file=%s,if=none,id=d0,format=raw,cache=none,aio=io_uring",
-                 v->disk);
-        A("-drive"), A(drive), A("-device"), A("virtio-blk-pci,drive=d0");
-    }
-    if (v->root[0]) { /* after the data disk: vdb, or vda without one */
-        if (vm_cmdline_add(append, sizeof(append), VMK_ROOT, v->disk[0] ? "vdb" : "vda", e) < 0 ||
-            (v->nested && vm_cmdline_add(append, sizeof(append), VMK_NESTED, "container", e) < 0))
-            return -1;
-        snprintf(rootdrive, sizeof(rootdrive), "file=%s,if=none,id=r0,format=raw,cache=writeback",
-                 v->root);
-        A("-drive"), A(rootdrive), A("-device"), A("virtio-blk-pci,drive=r0");
-    }
-    if (ctx->rq->peer) A("-netdev"), A(netdev), A("-device"), A(nic);
-    A(NULL);
-#undef A
+    if (v->disk[0] && vm_cmdline_add(append, len, VMK_DISK, "1", e) < 0) return -1;
+    if (v->root[0] && /* after the data disk: vdb, or vda without one */
+        (vm_cmdline_add(append, len, VMK_ROOT, v->disk[0] ? "vdb" : "vda", e) < 0 ||
+         (v->nested && vm_cmdline_add(append, len, VMK_NESTED, "container", e) < 0)))
+        return -1;
+    return 0;
+}
+
+/* A network workload's NIC: a tap on the run's bridge, the server port
+ * published, the guest's address and gateway on its command line, and a
+ * MAC of its own from its address (QEMU's one default MAC for every guest
+ * on the run's bridge would send replies to the wrong VM). */
+static int vm_net(struct vm *v, struct env_ctx *ctx, char *append, size_t len, char *mac,
+                  size_t mlen, int *vhost, struct err *e)
+{
+    net_nat_plan(&v->nat, ctx->rq->run_id, ctx->rq->idx);
+    if (net_nat_tap(&v->nat, ctx->rq->run_id, ctx->rq->idx, ctx->rq->journal, &v->tapfd, v->tap,
+                    sizeof(v->tap), e) < 0 ||
+        net_nat_publish(&v->nat, ctx->rq->run_id, ctx->rq->peer->host_if, ctx->rq->port, e) < 0)
+        return err_wrap(e, "vm network");
+    char a[16], g[16], ip[24];
+    inet_ntop(AF_INET, &v->nat.addr, a, sizeof(a));
+    inet_ntop(AF_INET, &v->nat.gw, g, sizeof(g));
+    snprintf(ip, sizeof(ip), "%s/%d", a, v->nat.prefix);
+    if (vm_cmdline_add(append, len, VMK_IP, ip, e) < 0 ||
+        vm_cmdline_add(append, len, VMK_GW, g, e) < 0)
+        return -1;
+    *vhost = access("/dev/vhost-net", R_OK | W_OK) == 0;
+    kv_set(&ctx->info.facts, "vhost", *vhost ? "on" : "off (no /dev/vhost-net)", NULL);
+    uint32_t ga = ntohl(v->nat.addr);
+    snprintf(mac, mlen, "52:54:%02x:%02x:%02x:%02x", ga >> 24, (ga >> 16) & 255, (ga >> 8) & 255,
+             ga & 255);
+    return 0;
+}
+
+/* The guest's vCPUs (vm/cpus.h): its shape, CPU model and pinning from
+ * this host's topology, stated as facts with what could not apply. */
+static int vm_cpus(struct vm *v, struct env_ctx *ctx, int kvm, struct err *e)
+{
+    const struct vm_conf *c = vm_conf_of(ctx);
+    struct host_cpus *h = malloc(sizeof(*h));
+    if (!h) return err_set(e, ERR_FAIL, "out of memory");
+    int n = c->cpus ? (int)c->cpus : util_ncpus();
+    int rc = cpus_read("/sys/devices/system/cpu", h, e);
+    if (rc == 0) rc = vm_cpus_plan(h, n, v->tuned, kvm, &v->cpus, e);
+    free(h);
+    if (rc < 0) return err_wrap(e, "vm: the guest's CPUs");
+    kv_set(&ctx->info.facts, "cpus", v->cpus.text, NULL);
+    kv_set(&ctx->info.facts, "cpus.smp", v->cpus.smp, NULL);
+    if (v->cpus.not_applied[0]) kv_set(&ctx->info.facts, "not_applied", v->cpus.not_applied, NULL);
+    return 0;
+}
+
+/* Starts QEMU with argv in the VM's accounting cgroup (its CPU time,
+ * its vhost threads' included, is the VM's cost), the tap as its fd 3,
+ * dying with isobench; journaled. */
+static int vm_spawn(struct vm *v, struct env_ctx *ctx, char **argv, struct err *e)
+{
     const char *bin = qemu_bin();
     fflush(NULL);
-    char cgname[128]; /* QEMU's CPU time, its vhost threads' included, is the VM's cost */
+    char cgname[128];
     snprintf(cgname, sizeof(cgname), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
     if (cgroup_create_acct(&v->acct, cgname, ctx->rq->journal, e) < 0)
         return err_wrap(e, "vm: accounting cgroup");
@@ -459,8 +435,64 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
     if (v->tapfd >= 0) close(v->tapfd); /* QEMU holds the tap now */
     v->tapfd = -1;
     ctx->agent_pid = pid; /* QEMU: env_down closes the channel, the guest powers off */
-    if (journal_add_pid(ctx->rq->journal, pid, e) < 0) return -1;
-    ctx->agent_chan = vm_connect(v->sock, pid, 30, e);
+    return journal_add_pid(ctx->rq->journal, pid, e);
+}
+
+/* QEMU as it runs: its resident memory, and its confinement. */
+static void vm_status_facts(struct env_ctx *ctx)
+{
+    char status[64], path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)ctx->agent_pid);
+    FILE *f = fopen(path, "re");
+    while (f && fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "VmRSS: %63s", status) == 1)
+            ctx->info.footprint_bytes = strtoull(status, NULL, 10) * 1024ull;
+        if (sscanf(line, "Uid: %*s %63s", status) == 1)
+            kv_set(&ctx->info.facts, "qemu.euid", status, NULL);
+        if (sscanf(line, "Seccomp: %63s", status) == 1)
+            kv_set(&ctx->info.facts, "qemu.seccomp", status, NULL);
+    }
+    if (f) fclose(f);
+}
+
+/* Plans and starts the guest, waits for its agent, pins a tuned guest's
+ * vCPUs. */
+static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
+{
+    const struct vm_conf *c = vm_conf_of(ctx);
+    int kvm = !strcmp(v->accel, "kvm");
+    /* guest RAM: given, or derived from the plan (vm_fit checked both) */
+    uint64_t mb = c->mem ? c->mem >> 20 : vm_guest_mib(ctx->rq->mem_needed);
+    char mem[24], append[1024], mac[24] = "";
+    snprintf(mem, sizeof(mem), "%llu", (unsigned long long)mb);
+    kv_set(&ctx->info.facts, "guest_mem_mib", mem, NULL);
+    int vhost = 0;
+    if (vm_cpus(v, ctx, kvm, e) < 0 || vm_append(v, ctx, append, sizeof(append), e) < 0 ||
+        (ctx->rq->peer && vm_net(v, ctx, append, sizeof(append), mac, sizeof(mac), &vhost, e) < 0))
+        return -1;
+    if (v->tuned) {
+        if (vm_hugepages_reserve(mb, ctx->rq->journal, e) < 0) return -1;
+        snprintf(v->qmp, sizeof(v->qmp), "%s/qmp.sock", v->state);
+    }
+    struct qemu_in in = {.kvm = kvm,
+                         .tuned = v->tuned,
+                         .runas_nobody = getpwnam("nobody") != NULL,
+                         .cpus = &v->cpus,
+                         .mem_mib = (unsigned long long)mb,
+                         .kernel = v->kernel,
+                         .initrd = v->initrd,
+                         .append = append,
+                         .sock = v->sock,
+                         .console = v->console,
+                         .qmp = v->qmp,
+                         .disk = v->disk,
+                         .root = v->root,
+                         .mac = mac,
+                         .vhost = vhost};
+    struct qemu_argv *qa cleanup_free = malloc(sizeof(*qa));
+    if (!qa) return err_set(e, ERR_FAIL, "out of memory");
+    if (qemu_argv_build(&in, qa, e) < 0 || vm_spawn(v, ctx, qa->argv, e) < 0) return -1;
+    ctx->agent_chan = vm_connect(v->sock, ctx->agent_pid, 30, e);
     int ready = ctx->agent_chan < 0 ? -1 : proto_wait_ready(ctx->agent_chan, 180, e);
     if (ready == -2) return err_wrap(e, "the guest failed before it was ready");
     if (ready < 0) {
@@ -470,23 +502,13 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
     }
     ctx->info.startup_s = util_now() - t0;
     if (v->tuned) {
-        char pins[256];
-        if (vm_pin_vcpus(v->qmp, pins, sizeof(pins), e) < 0) return err_wrap(e, "vm tuned");
+        char pins[512];
+        if (vm_pin_vcpus(v->qmp, v->cpus.pin, v->cpus.n, pins, sizeof(pins), e) < 0)
+            return err_wrap(e, "vm tuned");
         kv_set(&ctx->info.facts, "vcpu_pinning", pins, NULL);
         kv_set(&ctx->info.facts, "memory", "2 MiB hugepages, preallocated", NULL);
     }
-    char status[64], path[64], line[256];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "re");
-    while (f && fgets(line, sizeof(line), f)) {
-        if (sscanf(line, "VmRSS: %63s", status) == 1)
-            ctx->info.footprint_bytes = strtoull(status, NULL, 10) * 1024ull;
-        if (sscanf(line, "Uid: %*s %63s", status) == 1) /* its confinement, as it runs */
-            kv_set(&ctx->info.facts, "qemu.euid", status, NULL);
-        if (sscanf(line, "Seccomp: %63s", status) == 1)
-            kv_set(&ctx->info.facts, "qemu.seccomp", status, NULL);
-    }
-    if (f) fclose(f);
+    vm_status_facts(ctx);
     return 0;
 }
 
@@ -510,22 +532,20 @@ static int vm_up(struct env_ctx *ctx, struct err *e)
     kv_set(&ctx->info.facts, "accel", v->accel, NULL);
     kv_set(&ctx->info.facts, "accel_reason", why, NULL);
     kv_set(&ctx->info.facts, "kernel", v->kernel, NULL);
-    char label[400];
-    snprintf(
-        label, sizeof(label), "%sQEMU q35 %s %s, kernel %s, %s userland, virtio-serial agent%s",
-        strcmp(v->accel, "kvm") ? "EMULATED VM (TCG) - not comparable to KVM: " : "KVM guest: ",
-        v->accel,
-        v->tuned ? "tuned (host CPU model, pinned vCPUs, hugepages)"
-                 : "stock (default CPU model, no pinning, 4 KiB pages)",
-        v->kver, v->root[0] ? "image (root disk)" : "initramfs",
-        v->disk[0] ? ", ext4 data disk on virtio-blk cache=none" : "");
+    /* the environment line (a fact's 255 bytes: details are facts of their own) */
+    char label[256];
+    int k = snprintf(label, sizeof(label), "%s QEMU q35 %s %s: %s, %s; kernel %.48s, %s%s%s",
+                     strcmp(v->accel, "kvm") ? "EMULATED VM (TCG) - not comparable to KVM:"
+                                             : "KVM guest:",
+                     v->accel, v->tuned ? "tuned" : "stock", v->cpus.brief,
+                     v->tuned ? "2 MiB pages" : "4 KiB pages", v->kver,
+                     v->root[0] ? "image root disk" : "initramfs",
+                     v->disk[0] ? ", data disk: a file on the host's filesystem, cache=none" : "",
+                     v->nested ? "; container-in-VM (own runtime in the guest, net=host)" : "");
+    if (k < 0 || (size_t)k >= sizeof(label))
+        return err_set(e, ERR_FAIL, "vm: the environment line does not fit a fact");
     if (v->root[0]) kv_set(&ctx->info.facts, "image", v->image, NULL);
-    if (v->nested) {
-        size_t l = strlen(label);
-        snprintf(label + l, sizeof(label) - l,
-                 "; container-in-VM: own runtime in the guest, net=host, /data on the data disk");
-        kv_set(&ctx->info.facts, "nested", "container", NULL);
-    }
+    if (v->nested) kv_set(&ctx->info.facts, "nested", "container", NULL);
     kv_set(&ctx->info.facts, "label", label, NULL);
     env_reach_host(ctx, 0); /* through the published port */
     if (ctx->rq->peer)      /* its NIC is on the run's bridge */

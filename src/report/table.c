@@ -26,7 +26,9 @@ static void table_header(const struct report *rep, FILE *out)
         const struct kvlist *f = &rv->env_facts[i];
         const char *label = kv_get(f, "label"), *st = kv_get(f, "startup_s");
         const char *fp = kv_get(f, "footprint_bytes");
+        const char *na = kv_get(f, "not_applied");
         if (label) fprintf(out, "env %s: %s\n", rv->envs[i], label);
+        if (na) fprintf(out, "env %s: not applied here: %s\n", rv->envs[i], na);
         if (st)
             fprintf(out, "env %s: start -> agent ready %.2f ms%s", rv->envs[i], atof(st) * 1e3,
                     fp ? "" : "\n");

@@ -151,6 +151,13 @@ priv_sigkill_loop() {
         fi
         case "$st" in interrupted | complete | "") ;; *) bad "$at: the run is '$st' after cleanup, not interrupted" ;; esac
         now=$(leftovers)
-        [ "$now" = "$before" ] || bad "$at: left: $now"
+        if [ "$now" != "$before" ]; then
+            bad "$at: left: $now"
+            for cg in $(comm -13 <(echo "$before") <(echo "$now") | grep /sys/fs/cgroup/); do
+                for t in $(cat "$cg/tasks" "$cg/cgroup.threads" 2>/dev/null | sort -u); do
+                    echo "  in $cg: $(ps -o pid=,stat=,comm=,wchan= -p "$t" 2>/dev/null)"
+                done
+            done
+        fi
     done
 }

@@ -80,7 +80,19 @@ hp_before=$(cat /proc/sys/vm/nr_hugepages)
 "$bin" run -w null -e vm:tuned,mem=1G -r 1 --size tiny --db "$db" >"$dir/tuned.txt" 2>&1 || { cat "$dir/tuned.txt"; bad "vm:tuned run failed"; }
 pins=$(sqlite3 "$db" "SELECT value FROM env_facts WHERE key='vcpu_pinning' ORDER BY run_id DESC LIMIT 1")
 grep -Eq '^0->[0-9]+' <<<"$pins" || bad "vm:tuned vCPUs not pinned: '$pins'"
-grep -q "tuned (host CPU model" "$dir/tuned.txt" || bad "vm:tuned label missing"
+# the environment line states the shape as run, and what TCG could not apply
+grep -Eq "QEMU q35 (tcg|kvm) tuned: [0-9]+x[0-9]+x[0-9]+ (max|host), pinned" "$dir/tuned.txt" || bad "vm:tuned label missing: $(grep 'env vm' "$dir/tuned.txt")"
+if grep -q "EMULATED" "$dir/tuned.txt"; then
+    grep -q "not applied here: TCG: the host CPU model cannot pass through" "$dir/tuned.txt" || bad "vm:tuned under TCG does not say what did not apply"
+fi
+smp=$(sqlite3 "$db" "SELECT value FROM env_facts WHERE key='cpus.smp' ORDER BY run_id DESC LIMIT 1")
+n=$(nproc)
+[ "$smp" = "$n,sockets=1,cores=$n,threads=1" ] || [ "$(cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list)" != 0 ] || bad "vm:tuned smp '$smp' is not this host's 1x${n}x1"
+# stock (the first run's vm:cpus=1): the paper's untuned shape, N sockets of
+# one core, qemu64 named
+stock=$(sqlite3 "$db" "SELECT value FROM env_facts WHERE key='cpus.smp' AND run_id=(SELECT min(run_id) FROM env_facts WHERE key='cpus.smp')")
+[ "$stock" = "1,sockets=1,cores=1,threads=1" ] || bad "stock vm smp '$stock'"
+grep -Eq "QEMU q35 (tcg|kvm) stock: 1x1x1 qemu64" "$dir/report.txt" || bad "stock vm label: $(grep 'env vm' "$dir/report.txt")"
 [ "$(cat /proc/sys/vm/nr_hugepages)" = "$hp_before" ] || bad "nr_hugepages not restored ($(cat /proc/sys/vm/nr_hugepages) vs $hp_before)"
 for spec in vm:tuned=maybe vm:accel=xen vm:cpus=0 vm:cpus=999 vm:mem=1K vm:mem=100T vm:kernel=/nonexistent vm:bogus=1; do
     out=$("$bin" run -w null -e "$spec" --db "$db" 2>&1 >/dev/null); rc=$?

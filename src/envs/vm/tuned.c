@@ -61,7 +61,7 @@ static int qmp_talk(int fd, const char *cmd, char *buf, size_t len, struct err *
     return err_set(e, ERR_FAIL, "QMP: no reply");
 }
 
-int vm_pin_vcpus(const char *qmp, char *desc, size_t len, struct err *e)
+int vm_pin_vcpus(const char *qmp, const int *pin, int npin, char *desc, size_t len, struct err *e)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     if (strlen(qmp) >= sizeof(a.sun_path)) return err_set(e, ERR_FAIL, "QMP path too long");
@@ -77,7 +77,7 @@ int vm_pin_vcpus(const char *qmp, char *desc, size_t len, struct err *e)
         qmp_talk(fd, "{\"execute\":\"qmp_capabilities\"}\n", buf, 65536, e) < 0 ||
         qmp_talk(fd, "{\"execute\":\"query-cpus-fast\"}\n", buf, 65536, e) < 0)
         return -1;
-    int host = util_ncpus(), n = 0;
+    int n = 0;
     desc[0] = '\0';
     const char *p = strstr(buf, "\"return\"");
     p = p ? strchr(p, '[') : NULL;
@@ -96,14 +96,18 @@ int vm_pin_vcpus(const char *qmp, char *desc, size_t len, struct err *e)
         if (!t || !c) return err_set(e, ERR_FAIL, "QMP: a vCPU without thread-id/cpu-index");
         pid_t tid = (pid_t)atoi(strchr(t, ':') + 1);
         int idx = atoi(strchr(c, ':') + 1);
+        if (idx < 0 || idx >= npin || pin[idx] < 0 || pin[idx] >= CPU_SETSIZE)
+            return err_set(e, ERR_FAIL, "QMP: vCPU %d has no place in the plan", idx);
         cpu_set_t set;
         CPU_ZERO(&set);
-        CPU_SET(idx % host, &set);
+        CPU_SET(pin[idx], &set);
         if (sched_setaffinity(tid, sizeof(set), &set) < 0)
             return err_set(e, ERR_FAIL, "pinning vCPU %d (thread %d): %s", idx, (int)tid,
                            strerror(errno));
         size_t off = strlen(desc);
-        snprintf(desc + off, len - off, "%s%d->%d", off ? "," : "", idx, idx % host);
+        int k = snprintf(desc + off, len - off, "%s%d->%d", off ? "," : "", idx, pin[idx]);
+        if (k < 0 || (size_t)k >= len - off)
+            return err_set(e, ERR_FAIL, "vm tuned: the pinning's description does not fit");
         n++;
     }
     if (!n) return err_set(e, ERR_FAIL, "QMP: query-cpus-fast listed no vCPU");

@@ -14,8 +14,8 @@
  * (journaled "sysctl") when needed. */
 int vm_hugepages_reserve(uint64_t mb, struct journal *j, struct err *e);
 
-/* Pins vCPU i's thread to host CPU i % online CPUs; desc gets
- * "0->0,1->1". qmp: QEMU's QMP unix socket. */
-int vm_pin_vcpus(const char *qmp, char *desc, size_t len, struct err *e);
+/* Pins the thread of vCPU index i to host CPU pin[i] (i < n; the plan of
+ * vm/cpus.h); desc gets "0->0,1->16". qmp: QEMU's QMP unix socket. */
+int vm_pin_vcpus(const char *qmp, const int *pin, int n, char *desc, size_t len, struct err *e);
 
 #endif
