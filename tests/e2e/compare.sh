@@ -23,7 +23,7 @@ out=$("$bin" compare 1 3 --db "$db"); rc=$?
 [ $rc = 3 ] && grep -q "REGRESSION" <<<"$out" || bad "20 % slowdown not flagged: exit $rc: $out"
 chg=$("$bin" compare 1 3 --db "$db" --format json | python3 -c '
 import json,sys; d=json.load(sys.stdin); r=d["rows"][0]
-assert d["schema"]=="isobench.compare/2" and d["regressions"]==1 and d["tested"]==1, d
+assert d["schema"]=="isobench.compare/3" and d["regressions"]==1 and d["tested"]==1, d
 assert r["p_holm"] < 0.01 and r["df"] > 0, r
 assert r["p"] < 0.01 and r["change_ci_low_pct"] <= r["change_pct"] <= r["change_ci_high_pct"], r
 print(round(r["change_pct"]))')
