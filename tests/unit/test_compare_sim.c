@@ -325,6 +325,71 @@ static void one_run_under_spread(void **state)
     check("one run a side, true 3 % run spread shared by a run's rows", ONE_RUN, 11223, 500, 0);
 }
 
+/* Drops metric `metric` from run rv (as a run that lost those samples). */
+static void drop_metric(struct run_view *rv, const char *metric)
+{
+    int n = 0;
+    for (int i = 0; i < rv->npoints; i++)
+        if (strcmp(rv->points[i].metric, metric)) rv->points[n++] = rv->points[i];
+    rv->npoints = n;
+}
+
+/* The lists' rules, on fixed runs: a run lacking a row is left out of
+ * it; a row with fewer than 2 runs a side is n/a with the reason; one run
+ * against several, a run given twice, more than CMP_MAX_RUNS: ERR_USAGE. */
+static void run_lists(void **state)
+{
+    (void)state;
+    memset(&sim, 0, sizeof(sim));
+    rng_state = 4242;
+    struct run_view *rv = views;
+    struct compare_opts o = {.alpha = 0.01, .noise_pct = 5};
+    struct compare c;
+    struct err e = {0};
+    for (int j = 0; j < 2 * RUNS; j++)
+        make_run(&rv[j], 1 + j, 1, 1.0);
+    drop_metric(&rv[1], "m05"); /* A: 2 runs of 3 */
+    drop_metric(&rv[0], "m06"); /* A: 1 run */
+    drop_metric(&rv[1], "m06");
+    for (int j = RUNS; j < 2 * RUNS; j++) /* B: none */
+        drop_metric(&rv[j], "m07");
+    assert_int_equal(compare_run_sets(rv, RUNS, rv + RUNS, RUNS, &o, &c, &e), 0);
+    assert_int_equal(c.nrows, ROWS);
+    assert_int_equal(c.tested, ROWS - 2);
+    assert_int_equal(c.design, CMP_RUNS);
+    assert_string_equal(c.a_label, "3 runs: 1 (sim-1), 2 (sim-2), 3 (sim-3)");
+    int seen = 0;
+    for (int i = 0; i < c.nrows; i++) {
+        const struct compare_row *r = &c.rows[i];
+        if (!strcmp(r->metric, "m05")) {
+            assert_true(r->verdict != CMP_NA && r->ka == 2 && r->kb == 3 && r->na == 12);
+            assert_true(r->df_row == 3);
+            seen++;
+        } else if (!strcmp(r->metric, "m06")) {
+            assert_true(r->verdict == CMP_NA && r->ka == 1);
+            assert_non_null(strstr(r->why, "A has 1 run"));
+            seen++;
+        } else if (!strcmp(r->metric, "m07")) {
+            assert_true(r->verdict == CMP_NA && r->kb == 0);
+            assert_string_equal(r->why, "B has no successful value");
+            seen++;
+        } else {
+            assert_true(r->ka == 3 && r->kb == 3 && r->df_row == 4);
+        }
+    }
+    assert_int_equal(seen, 3);
+    compare_free(&c);
+    assert_int_equal(compare_run_sets(rv, 1, rv + 1, 2, &o, &c, &e), -1); /* 1 against 2 */
+    assert_int_equal(e.code, ERR_USAGE);
+    rv[4].id = rv[0].id; /* on both sides */
+    assert_int_equal(compare_run_sets(rv, RUNS, rv + RUNS, RUNS, &o, &c, &e), -1);
+    assert_non_null(strstr(e.msg, "on both sides"));
+    assert_int_equal(compare_run_sets(rv, CMP_MAX_RUNS + 1, rv, 2, &o, &c, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    for (int j = 0; j < 2 * RUNS; j++)
+        free(rv[j].points);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +400,7 @@ int main(void)
         cmocka_unit_test(several_runs_shared),
         cmocka_unit_test(pooled_runs_fail),
         cmocka_unit_test(one_run_under_spread),
+        cmocka_unit_test(run_lists),
     };
     return cmocka_run_group_tests(tests, views_alloc, views_free);
 }
