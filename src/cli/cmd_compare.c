@@ -1,7 +1,8 @@
-/* cmd_compare.c - isobench compare: A/B of two stored runs, or of two
- * environments of one run (report/compare.h). Exit 0 when nothing
- * regressed, 3 when something did, 4 when no row could be tested (too few
- * values: cannot decide, never "same"), 2 on bad input: a CI gate. */
+/* cmd_compare.c - isobench compare: A/B of stored runs (one run a side, or
+ * a comma-separated list of runs a side), or of two environments of one
+ * run (report/compare.h). Exit 0 when nothing regressed, 3 when something
+ * did, 4 when no row could be tested (too few values or runs: cannot
+ * decide, never "same"), 2 on bad input: a CI gate. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,17 +14,35 @@
 
 #define COMPARE_REGRESSED 3
 #define COMPARE_UNDECIDED 4
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define SPREAD_DEFAULT STR(CMP_RUN_SPREAD_PCT)
 
 static const char compare_help[] =
-    "usage: isobench compare A B [options]          two stored runs (id, uuid or 'latest')\n"
+    "usage: isobench compare A B [options]          one stored run a side (id, uuid or 'latest')\n"
+    "       isobench compare A1,A2,A3 B1,B2,B3      several runs a side (2 to 16 each): each row\n"
+    "                   is tested across runs, so the run-to-run spread is measured\n"
     "       isobench compare RUN --env X --env Y    two environments of one run, by round\n"
     "  --alpha P        the family's error: flag a change only when its p-value, Holm-adjusted\n"
     "                   over all rows, is below P (0.01)\n"
     "  --noise PCT      and only when it is larger than PCT % (5)\n"
+    "  --run-spread PCT one run a side only: the run-to-run spread (coefficient of variation)\n"
+    "                   assumed, as one run a side cannot measure it (" SPREAD_DEFAULT
+    "; 0: none)\n"
     "  --format F       table, json or csv (table)\n"
     "  --db PATH        result database\n"
-    "exit status: 0 nothing regressed, 3 a regression, 4 cannot decide (no row has 2 values\n"
-    "a side), 2 bad input\n";
+    "exit status: 0 nothing regressed, 3 a regression, 4 cannot decide (no row could be\n"
+    "tested: that needs 2 values a side, and 2 runs a side when several are given), 2 bad\n"
+    "input\n";
+
+struct compare_args {
+    struct compare_opts o;
+    const char *format, *envs[2];
+    int nenvs, spread_given;
+    char db[4096];
+    char *runs[2 * CMP_MAX_RUNS]; /* A's, then B's */
+    int k[2];                     /* runs a side (k[1] 0: --env) */
+};
 
 /* An environment of rv named by its spec; ERR_USAGE naming the choices. */
 static int env_of(const struct run_view *rv, const char *spec, struct err *e)
@@ -38,71 +57,154 @@ static int env_of(const struct run_view *rv, const char *spec, struct err *e)
                    spec, have);
 }
 
-int cmd_compare(int argc, char **argv)
+/* Splits list, the runs of side ("A" or "B") separated by commas, in
+ * place into items; their count, or ERR_USAGE: an empty item, more than
+ * CMP_MAX_RUNS. */
+static int run_list(char *list, const char *side, char **items, struct err *e)
 {
-    static const struct option lo[] = {
-        {"alpha", 1, 0, 'a'}, {"noise", 1, 0, 'n'}, {"format", 1, 0, 'f'}, {"db", 1, 0, 'D'},
-        {"env", 1, 0, 'e'},   {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
-    struct compare_opts o = {.alpha = 0.01, .noise_pct = 5, .resamples = 9999, .seed = 1};
-    const char *format = "table", *envs[2] = {NULL, NULL};
-    int nenvs = 0, c;
-    char db[4096];
-    store_default_path(db, sizeof(db));
+    if (util_list_check(list, "run", e) < 0) return -1;
+    int n = 1;
+    for (const char *p = list; *p; p++)
+        n += *p == ',';
+    if (n > CMP_MAX_RUNS)
+        return err_set(e, ERR_USAGE, "%s lists %d runs: at most %d a side", side, n, CMP_MAX_RUNS);
+    n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        items[n++] = t;
+    return n;
+}
+
+/* The positional arguments into a->runs and a->k: two lists of runs, or
+ * one run with --env twice. 0, or the exit status of bad input (said). */
+static int parse_runs(int nargs, char **args, struct compare_args *a)
+{
     struct err e = {0};
+    if (a->nenvs == 1 || (a->nenvs == 2 && nargs != 1) || (a->nenvs == 0 && nargs != 2))
+        return cli_usage("compare", "give two runs (or two lists of runs), or one run and --env "
+                                    "twice");
+    if (a->nenvs == 2 && strchr(args[0], ','))
+        return cli_usage("compare", "--env compares two environments of one run: give one run, "
+                                    "not a list");
+    for (int s = 0; s < nargs; s++) {
+        int n = run_list(args[s], s ? "B" : "A", a->runs + (s ? a->k[0] : 0), &e);
+        if (n < 0) return cli_usage("compare", e.msg);
+        a->k[s] = n;
+    }
+    if (nargs == 2 && (a->k[0] == 1) != (a->k[1] == 1)) {
+        snprintf(e.msg, sizeof(e.msg),
+                 "A has %d run%s and B %d: give one run a side, or 2 or more on each", a->k[0],
+                 a->k[0] == 1 ? "" : "s", a->k[1]);
+        return cli_usage("compare", e.msg);
+    }
+    if (a->spread_given && (a->nenvs || a->k[0] > 1))
+        return cli_usage("compare", "--run-spread is for one run a side (several runs a side "
+                                    "measure the spread; --env compares within one run)");
+    return 0;
+}
+
+/* One option c (its argument optarg) into a; 0, or the exit status of bad
+ * input (said). */
+static int parse_opt(int c, struct compare_args *a)
+{
+    struct err e = {0};
+    switch (c) {
+    case 'a':
+        if (util_parse_double(optarg, &a->o.alpha, &e) < 0 || !(a->o.alpha > 0 && a->o.alpha < 1))
+            return cli_usage("compare", "--alpha takes a number between 0 and 1");
+        return 0;
+    case 'n':
+        if (util_parse_double(optarg, &a->o.noise_pct, &e) < 0 ||
+            !(a->o.noise_pct >= 0 && a->o.noise_pct < 1000))
+            return cli_usage("compare", "--noise takes a percentage >= 0");
+        return 0;
+    case 's':
+        if (util_parse_double(optarg, &a->o.run_spread_pct, &e) < 0 ||
+            !(a->o.run_spread_pct >= 0 && a->o.run_spread_pct < 100))
+            return cli_usage("compare", "--run-spread takes a percentage from 0 to 100");
+        a->spread_given = 1;
+        return 0;
+    case 'f':
+        if (strcmp(optarg, "table") && strcmp(optarg, "json") && strcmp(optarg, "csv"))
+            return cli_usage("compare", "--format takes table, json or csv");
+        a->format = optarg;
+        return 0;
+    case 'D':
+        if (cli_copy_arg(a->db, sizeof(a->db), optarg) < 0)
+            return cli_usage("compare", "--db path too long");
+        return 0;
+    case 'e':
+        if (a->nenvs == 2) return cli_usage("compare", "--env is given twice, not more");
+        a->envs[a->nenvs++] = optarg;
+        return 0;
+    }
+    return cli_usage("compare", "bad option");
+}
+
+/* The command line into a: -1 to go on, else the exit status (--help: 0,
+ * bad input: said, 2). */
+static int parse_args(int argc, char **argv, struct compare_args *a)
+{
+    static const struct option lo[] = {{"alpha", 1, 0, 'a'},      {"noise", 1, 0, 'n'},
+                                       {"run-spread", 1, 0, 's'}, {"format", 1, 0, 'f'},
+                                       {"db", 1, 0, 'D'},         {"env", 1, 0, 'e'},
+                                       {"help", 0, 0, 'h'},       {0, 0, 0, 0}};
+    memset(a, 0, sizeof(*a));
+    a->o = (struct compare_opts){.alpha = 0.01,
+                                 .noise_pct = 5,
+                                 .run_spread_pct = CMP_RUN_SPREAD_PCT,
+                                 .resamples = 9999,
+                                 .seed = 1};
+    a->format = "table";
+    store_default_path(a->db, sizeof(a->db));
+    int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        switch (c) {
-        case 'a':
-            if (util_parse_double(optarg, &o.alpha, &e) < 0 || !(o.alpha > 0 && o.alpha < 1))
-                return cli_usage("compare", "--alpha takes a number between 0 and 1");
-            break;
-        case 'n':
-            if (util_parse_double(optarg, &o.noise_pct, &e) < 0 ||
-                !(o.noise_pct >= 0 && o.noise_pct < 1000))
-                return cli_usage("compare", "--noise takes a percentage >= 0");
-            break;
-        case 'f':
-            if (strcmp(optarg, "table") && strcmp(optarg, "json") && strcmp(optarg, "csv"))
-                return cli_usage("compare", "--format takes table, json or csv");
-            format = optarg;
-            break;
-        case 'D':
-            if (cli_copy_arg(db, sizeof(db), optarg) < 0)
-                return cli_usage("compare", "--db path too long");
-            break;
-        case 'e':
-            if (nenvs == 2) return cli_usage("compare", "--env is given twice, not more");
-            envs[nenvs++] = optarg;
-            break;
-        case 'h':
+        if (c == 'h') {
             fputs(compare_help, stdout);
             return 0;
-        default:
-            return cli_usage("compare", "bad option");
         }
+        if ((rc = parse_opt(c, a)) != 0) return rc;
     }
-    int nruns = argc - optind;
-    if (nenvs == 1 || (nenvs == 2 && nruns != 1) || (nenvs == 0 && nruns != 2))
-        return cli_usage("compare", "give two runs, or one run and --env twice");
-    struct store *st;
-    if (store_open(db, STORE_RO, &st, &e) < 0) return cli_die(&e);
-    struct run_view *rv = calloc(2, sizeof(*rv));
-    struct compare cmp = {0};
-    int rc = rv ? 0 : err_set(&e, ERR_FAIL, "out of memory");
-    int loaded = 0;
-    for (int i = 0; rc == 0 && i < nruns; i++, loaded++)
-        rc = store_load_run(st, argv[optind + i], &rv[i], &e);
-    for (int i = 0; rc == 0 && i < nruns; i++) /* its samples are per tenant and step */
+    rc = parse_runs(argc - optind, argv + optind, a);
+    return rc ? rc : -1;
+}
+
+/* Loads the n runs named in which into rv (plain runs only: a scenario's
+ * samples are per tenant and step); *loaded counts those to free. */
+static int load_runs(struct store *st, char **which, int n, struct run_view *rv, int *loaded,
+                     struct err *e)
+{
+    for (int i = 0; i < n; i++) {
+        if (store_load_run(st, which[i], &rv[i], e) < 0) return -1;
+        (*loaded)++;
         if (kv_get(&rv[i].host, "scenario"))
-            rc = err_set(&e, ERR_USAGE, "run %lld is a scenario run (%s): compare takes plain runs",
-                         (long long)rv[i].id, kv_get(&rv[i].host, "scenario"));
-    if (rc == 0 && nenvs == 2) {
-        int ea = env_of(&rv[0], envs[0], &e), eb = ea < 0 ? -1 : env_of(&rv[0], envs[1], &e);
-        rc = ea < 0 || eb < 0 ? -1 : compare_envs(&rv[0], ea, eb, &o, &cmp, &e);
-    } else if (rc == 0) {
-        rc = compare_runs(&rv[0], &rv[1], &o, &cmp, &e);
+            return err_set(e, ERR_USAGE,
+                           "run %lld is a scenario run (%s): compare takes plain runs",
+                           (long long)rv[i].id, kv_get(&rv[i].host, "scenario"));
     }
-    if (rc == 0) rc = compare_emit(&cmp, format, stdout, &e);
+    return 0;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    struct compare_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0) return rc;
+    struct err e = {0};
+    struct store *st;
+    if (store_open(a.db, STORE_RO, &st, &e) < 0) return cli_die(&e);
+    int n = a.k[0] + a.k[1], loaded = 0;
+    struct run_view *rv = calloc((size_t)n, sizeof(*rv));
+    struct compare cmp = {0};
+    rc = rv ? load_runs(st, a.runs, n, rv, &loaded, &e) : err_set(&e, ERR_FAIL, "out of memory");
+    if (rc == 0 && a.nenvs == 2) {
+        int ea = env_of(&rv[0], a.envs[0], &e), eb = ea < 0 ? -1 : env_of(&rv[0], a.envs[1], &e);
+        rc = ea < 0 || eb < 0 ? -1 : compare_envs(&rv[0], ea, eb, &a.o, &cmp, &e);
+    } else if (rc == 0) {
+        rc = compare_run_sets(rv, a.k[0], rv + a.k[0], a.k[1], &a.o, &cmp, &e);
+    }
+    if (rc == 0) rc = compare_emit(&cmp, a.format, stdout, &e);
     int regressed = rc == 0 && cmp.regressions > 0, undecided = rc == 0 && cmp.tested == 0;
     compare_free(&cmp);
     for (int i = 0; i < loaded; i++)

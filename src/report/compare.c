@@ -2,7 +2,8 @@
  * multiplicative change is a shift: two runs are independent samples (a
  * two-sample t on the logs: the change is the ratio of geometric means,
  * its interval from the same t), two environments of one run are paired
- * by round (a one-sample t on the per-round log-ratios). The p-value and
+ * by round (a one-sample t on the per-round log-ratios); several runs a
+ * side are tested on the runs' log-means (compare_runs.c). The p-value and
  * the interval come from one statistic. Each row's variance is moderated
  * by the other rows' (stats_moderate_prior: with 6 rounds a row's own
  * variance is a poor estimate, and a t on 5 degrees of freedom cannot
@@ -53,7 +54,8 @@ static void series_free(struct series *s)
     free(s->rep);
 }
 
-static struct compare_row *row_add(struct compare *c, struct err *e)
+/* A new zeroed row at the end of c->rows; NULL when out of memory. */
+struct compare_row *compare_row_new(struct compare *c, struct err *e)
 {
     struct compare_row *nr = realloc(c->rows, sizeof(*nr) * (size_t)(c->nrows + 1));
     if (!nr) {
@@ -89,14 +91,14 @@ static double worse_pct(double d, int better)
 }
 
 /* Fills the row from a t statistic on the log scale: the estimate d of
- * log(B/A), its standard error se and df; the p-value (two-sided) and the
- * CMP_LEVEL interval come from the same t. se 0 (no spread at all): p is
- * 0 when d differs from 0, else 1. */
-static void row_t(struct compare_row *r, double d, double se, double df)
+ * log(B/A), its standard error se and df, q the t's CMP_LEVEL quantile at
+ * df; the p-value (two-sided) and the CMP_LEVEL interval come from the
+ * same t. se 0 (no spread at all): p is 0 when d differs from 0, else 1. */
+static void row_t(struct compare_row *r, double d, double se, double df, double q)
 {
     double lo = d, hi = d;
     if (se > 0) {
-        double t = d / se, q = stats_t_quantile(1 - (1 - CMP_LEVEL) / 2, df);
+        double t = d / se;
         r->p = 2 * stats_t_cdf(-fabs(t), df);
         lo = d - q * se;
         hi = d + q * se;
@@ -207,8 +209,9 @@ static void row_paired(struct compare *c, struct compare_row *r, const struct se
  * when they differ, little. Then Holm's step-down adjustment of every
  * tested row's p (the family: all rows of this comparison), then each
  * verdict: the chance that any row is flagged while nothing changed stays
- * at alpha. */
-static void judge_all(struct compare *c)
+ * at alpha. One run a side, c->spread_var (the assumed run-to-run
+ * variance of log(B/A)) is added to each row's squared standard error. */
+void compare_judge_all(struct compare *c)
 {
     double *s2 = malloc(sizeof(double) * (size_t)(c->nrows + 1));
     double *dfs = malloc(sizeof(double) * (size_t)(c->nrows + 1));
@@ -223,11 +226,14 @@ static void judge_all(struct compare *c)
     free(s2);
     free(dfs);
     c->prior_df = d0;
+    double qdf = NAN, q = 0; /* the quantile of the last df: rows mostly share one */
     for (int i = 0; i < c->nrows; i++) {
         struct compare_row *r = &c->rows[i];
         if (r->verdict == CMP_NA) continue;
         double v = d0 > 0 ? (d0 * s02 + r->df_row * r->s2) / (d0 + r->df_row) : r->s2;
-        row_t(r, r->d, sqrt(v) * r->k, r->df_row + d0);
+        double df = r->df_row + d0;
+        if (!(df == qdf)) q = stats_t_quantile(1 - (1 - CMP_LEVEL) / 2, qdf = df);
+        row_t(r, r->d, sqrt(v * r->k * r->k + c->spread_var), df, q);
     }
     int k = 0;
     int *idx = malloc(sizeof(int) * (size_t)(c->nrows + 1));
@@ -251,79 +257,26 @@ static void judge_all(struct compare *c)
         row_judge(c, &c->rows[i]);
 }
 
-static int env_index(const struct run_view *rv, const char *spec)
-{
-    for (int i = 0; i < rv->nenv; i++)
-        if (!strcmp(rv->envs[i], spec)) return i;
-    return -1;
-}
-
-static int wl_index(const struct run_view *rv, const char *name)
-{
-    for (int i = 0; i < rv->nwl; i++)
-        if (!strcmp(rv->workloads[i], name)) return i;
-    return -1;
-}
-
-/* "the runs differ in WHAT: X vs Y" */
-static void warn(struct compare *c, const char *what, const char *x, const char *y)
-{
-    if (c->nwarn < 8)
-        snprintf(c->warnings[c->nwarn++], sizeof(c->warnings[0]), "the runs differ in %s: %s vs %s",
-                 what, x ? x : "?", y ? y : "?");
-}
-
-/* What differs between the runs besides what is compared: host, kernel,
- * isobench, preset, workload options. */
-static void compare_warnings(struct compare *c, const struct run_view *a, const struct run_view *b)
-{
-    static const char *const keys[] = {"cpu_model",   "kernel",      "isobench_version",
-                                       "build_flags", "cpus_online", NULL};
-    for (int i = 0; keys[i]; i++) {
-        const char *x = kv_get(&a->host, keys[i]), *y = kv_get(&b->host, keys[i]);
-        if ((x || y) && (!x || !y || strcmp(x, y))) warn(c, keys[i], x, y);
-    }
-    if (a->size != b->size) warn(c, "size", size_str(a->size), size_str(b->size));
-    for (int w = 0; w < a->nwl; w++) {
-        int wb = wl_index(b, a->workloads[w]);
-        if (wb < 0) continue;
-        const struct kvlist *oa = &a->wl_opts[w], *ob = &b->wl_opts[wb];
-        /* the first option that differs, either way round */
-        for (int side = 0; side < 2; side++) {
-            const struct kvlist *x = side ? ob : oa, *y = side ? oa : ob;
-            for (int i = 0; i < x->n; i++) {
-                const char *v = kv_get(y, x->v[i].key);
-                if (v && !strcmp(v, x->v[i].val)) continue;
-                char what[128], va[300], vb[300];
-                snprintf(what, sizeof(what), "%.31s option %.63s", a->workloads[w], x->v[i].key);
-                snprintf(va, sizeof(va), "%s", side ? (v ? v : "(unset)") : x->v[i].val);
-                snprintf(vb, sizeof(vb), "%s", side ? x->v[i].val : (v ? v : "(unset)"));
-                warn(c, what, va, vb);
-                side = 2;
-                break;
-            }
-        }
-    }
-}
-
 /* One row: metric p->metric of workload wa / environment ea of run ra
  * against the same in run rb (wb, eb; -1 when rb lacks them), paired by
- * round or not. -1 when out of memory (c freed). */
-static int compare_row(struct compare *c, const struct run_view *ra, int wa, int ea,
-                       const struct run_view *rb, int wb, int eb, const struct rv_point *p,
-                       struct err *e)
+ * round (c->paired) or not. -1 when out of memory (c freed). */
+int compare_row_one(struct compare *c, const struct run_view *ra, int wa, int ea,
+                    const struct run_view *rb, int wb, int eb, const struct rv_point *p,
+                    struct err *e)
 {
     struct series sa, sb;
     memset(&sb, 0, sizeof(sb));
     int rc = series_get(ra, wa, ea, p->metric, &sa);
     if (rc == 0 && wb >= 0 && eb >= 0) rc = series_get(rb, wb, eb, p->metric, &sb);
-    struct compare_row *r = rc < 0 ? NULL : row_add(c, e);
+    struct compare_row *r = rc < 0 ? NULL : compare_row_new(c, e);
     if (r) {
         snprintf(r->workload, sizeof(r->workload), "%s", ra->workloads[wa]);
         snprintf(r->metric, sizeof(r->metric), "%s", p->metric);
         snprintf(r->unit, sizeof(r->unit), "%s", p->unit);
         if (!c->paired) snprintf(r->env, sizeof(r->env), "%s", ra->envs[ea]);
         r->better = p->better;
+        r->ka = sa.n > 0;
+        r->kb = sb.n > 0;
         if (c->paired) {
             row_paired(c, r, &sa, &sb);
         } else {
@@ -340,7 +293,7 @@ static int compare_row(struct compare *c, const struct run_view *ra, int wa, int
 }
 
 /* 1 when point i is the first of its (workload, environment, metric). */
-static int first_of_kind(const struct run_view *rv, int i)
+int compare_first_of_kind(const struct run_view *rv, int i)
 {
     const struct rv_point *p = &rv->points[i];
     for (int k = 0; k < i; k++)
@@ -350,41 +303,31 @@ static int first_of_kind(const struct run_view *rv, int i)
     return 1;
 }
 
-int compare_runs(const struct run_view *a, const struct run_view *b, const struct compare_opts *o,
-                 struct compare *c, struct err *e)
-{
-    memset(c, 0, sizeof(*c));
-    c->opts = *o;
-    snprintf(c->a_label, sizeof(c->a_label), "run %lld (%s)", (long long)a->id, a->uuid);
-    snprintf(c->b_label, sizeof(c->b_label), "run %lld (%s)", (long long)b->id, b->uuid);
-    compare_warnings(c, a, b);
-    for (int i = 0; i < a->npoints; i++) {
-        const struct rv_point *p = &a->points[i];
-        if (!first_of_kind(a, i)) continue; /* one row per workload, environment, metric */
-        int wb = wl_index(b, a->workloads[p->wl]), eb = env_index(b, a->envs[p->env]);
-        if (compare_row(c, a, p->wl, p->env, b, wb, eb, p, e) < 0) return -1;
-    }
-    if (c->nrows == 0) return err_set(e, ERR_USAGE, "run %s has no successful sample", c->a_label);
-    judge_all(c);
-    return 0;
-}
-
 int compare_envs(const struct run_view *rv, int ea, int eb, const struct compare_opts *o,
                  struct compare *c, struct err *e)
 {
     memset(c, 0, sizeof(*c));
     c->opts = *o;
     c->paired = 1;
+    c->design = CMP_PAIRED;
+    snprintf(c->design_text, sizeof(c->design_text),
+             "two environments of one run, paired by round: the same run, so no run-to-run "
+             "spread enters");
+    for (int s = 0; s < 2; s++) {
+        c->side[s].n = 1;
+        c->side[s].id[0] = rv->id;
+        snprintf(c->side[s].uuid[0], sizeof(c->side[s].uuid[0]), "%s", rv->uuid);
+    }
     snprintf(c->a_label, sizeof(c->a_label), "%s in run %lld (%s)", rv->envs[ea], (long long)rv->id,
              rv->uuid);
     snprintf(c->b_label, sizeof(c->b_label), "%s", rv->envs[eb]);
     for (int i = 0; i < rv->npoints; i++) {
         const struct rv_point *p = &rv->points[i];
-        if (p->env != ea || !first_of_kind(rv, i)) continue;
-        if (compare_row(c, rv, p->wl, ea, rv, p->wl, eb, p, e) < 0) return -1;
+        if (p->env != ea || !compare_first_of_kind(rv, i)) continue;
+        if (compare_row_one(c, rv, p->wl, ea, rv, p->wl, eb, p, e) < 0) return -1;
     }
     if (c->nrows == 0) return err_set(e, ERR_USAGE, "%s has no successful sample", rv->envs[ea]);
-    judge_all(c);
+    compare_judge_all(c);
     return 0;
 }
 
@@ -403,18 +346,42 @@ static const char *verdict_str(int v)
                                   : "same";
 }
 
+/* The table's legend: what the numbers are, under which design. */
+static void emit_legend(const struct compare *c, FILE *out)
+{
+    const char *of = c->design == CMP_PAIRED ? " of the rounds' ratios (paired by round)"
+                     : c->design == CMP_RUNS ? " (each run's geometric mean, then their mean: "
+                                               "the test is across runs)"
+                                             : "";
+    char wide[96] = "";
+    if (c->spread_var > 0)
+        snprintf(wide, sizeof(wide), ", widened by the assumed %g %% run-to-run spread",
+                 c->opts.run_spread_pct);
+    fprintf(out,
+            "\nchange %% = how much worse B is than A (+ worse, - better), the ratio of geometric "
+            "means%s, its %.0f %% interval from the same t-test on the logs (each row's variance "
+            "moderated by the others': %.0f prior degrees of freedom%s); p = the test's two-sided "
+            "p, Holm-adjusted over the %d rows tested (the chance of any false flag among them "
+            "stays at %g); flagged when that p < %g and |change| > %g %%; %d regression%s, %d "
+            "improvement%s\n",
+            of, CMP_LEVEL * 100, c->prior_df > 1e6 ? INFINITY : c->prior_df, wide, c->tested,
+            c->opts.alpha, c->opts.alpha, c->opts.noise_pct, c->regressions,
+            c->regressions == 1 ? "" : "s", c->improvements, c->improvements == 1 ? "" : "s");
+    if (c->tested == 0) fputs("note: no row could be tested: cannot decide (exit 4)\n", out);
+}
+
 static void emit_table(const struct compare *c, FILE *out)
 {
-    fprintf(out, "A = %s\nB = %s%s\n", c->a_label, c->b_label,
-            c->paired ? " (same run, paired by round)" : "");
+    int runs = c->design == CMP_RUNS;
+    fprintf(out, "A = %s\nB = %s\ndesign: %s\n", c->a_label, c->b_label, c->design_text);
     for (int i = 0; i < c->nwarn; i++)
         fprintf(out, "warning: %s\n", c->warnings[i]);
-    fprintf(out, "\n%-10s %-16s %-8s %-6s %-28s %12s %12s  %-34s %-8s %s\n", "workload", "metric",
+    fprintf(out, "\n%-10s %-16s %-8s %-6s %-28s %12s %12s %s %-34s %-8s %s\n", "workload", "metric",
             "unit", "better", c->paired ? "" : "env", "A median", "B median",
-            "change % [interval] level", "p (Holm)", "verdict");
+            runs ? " runs A/B " : "", "change % [interval] level", "p (Holm)", "verdict");
     for (int i = 0; i < c->nrows; i++) {
         const struct compare_row *r = &c->rows[i];
-        char ch[80] = "", pv[24] = "";
+        char ch[80] = "", pv[24] = "", kk[24] = "";
         if (r->verdict != CMP_NA) {
             if (r->ci.level > 0)
                 snprintf(ch, sizeof(ch), "%+.1f [%+.1f,%+.1f] %.0f%%", r->change_pct, r->ci.lo,
@@ -423,35 +390,80 @@ static void emit_table(const struct compare *c, FILE *out)
                 snprintf(ch, sizeof(ch), "%+.1f [n/a]", r->change_pct);
             snprintf(pv, sizeof(pv), "%.2g", r->p_holm);
         }
-        fprintf(out, "%-10s %-16s %-8s %-6s %-28.28s %12.5g %12.5g  %-34s %-8s %s%s%s\n",
+        if (runs) snprintf(kk, sizeof(kk), " %4d/%-4d", r->ka, r->kb);
+        fprintf(out, "%-10s %-16s %-8s %-6s %-28.28s %12.5g %12.5g %s %-34s %-8s %s%s%s\n",
                 r->workload, r->metric, r->unit, better_str(r->better), r->env, r->median_a,
-                r->median_b, ch, pv, verdict_str(r->verdict), r->why[0] ? ": " : "", r->why);
+                r->median_b, kk, ch, pv, verdict_str(r->verdict), r->why[0] ? ": " : "", r->why);
     }
-    fprintf(out,
-            "\nchange %% = how much worse B is than A (+ worse, - better), the ratio of geometric "
-            "means%s, its %.0f %% interval from the same t-test on the logs (each row's variance "
-            "moderated by the others': %.0f prior degrees of freedom); p = the test's two-sided p, "
-            "Holm-adjusted over the %d rows tested (the chance of any false flag among them "
-            "stays at %g); flagged when that p < %g and |change| > %g %%; %d regression%s, %d "
-            "improvement%s\n",
-            c->paired ? " of the rounds' ratios (paired by round)" : "", CMP_LEVEL * 100,
-            c->prior_df > 1e6 ? INFINITY : c->prior_df, c->tested, c->opts.alpha, c->opts.alpha,
-            c->opts.noise_pct, c->regressions, c->regressions == 1 ? "" : "s", c->improvements,
-            c->improvements == 1 ? "" : "s");
-    if (!c->paired)
-        fputs("note: two runs: each run's rounds are taken as draws of one experiment; what "
-              "differs between runs (boot, placement) is not estimated from one run a side, so a "
-              "change within the noise threshold is never flagged\n",
-              out);
-    if (c->tested == 0) fputs("note: no row could be tested: cannot decide (exit 4)\n", out);
+    emit_legend(c, out);
+}
+
+/* "a_runs":[{"id":1,"uuid":"..."},...] for side s. */
+static void emit_json_side(const struct compare *c, int s, FILE *out)
+{
+    fprintf(out, ",\"%s_runs\":[", s ? "b" : "a");
+    for (int j = 0; j < c->side[s].n; j++) {
+        fprintf(out, "%s{\"id\":%lld,\"uuid\":", j ? "," : "", (long long)c->side[s].id[j]);
+        json_str(out, c->side[s].uuid[j]);
+        fputc('}', out);
+    }
+    fputc(']', out);
+}
+
+/* One row as a JSON object. */
+static void emit_json_row(const struct compare_row *r, FILE *out)
+{
+    fputs("{\"workload\":", out);
+    json_str(out, r->workload);
+    fputs(",\"metric\":", out);
+    json_str(out, r->metric);
+    fputs(",\"unit\":", out);
+    json_str(out, r->unit);
+    fputs(",\"better\":", out);
+    json_str(out, better_str(r->better));
+    fputs(",\"env\":", out);
+    json_str(out, r->env);
+    fprintf(out, ",\"n_a\":%d,\"n_b\":%d,\"runs_a\":%d,\"runs_b\":%d,\"median_a\":", r->na, r->nb,
+            r->ka, r->kb);
+    json_num(out, r->median_a);
+    fputs(",\"median_b\":", out);
+    json_num(out, r->median_b);
+    int ok = r->verdict != CMP_NA;
+    fputs(",\"change_pct\":", out);
+    json_num(out, ok ? r->change_pct : NAN);
+    fputs(",\"change_ci_low_pct\":", out);
+    json_num(out, ok && r->ci.level > 0 ? r->ci.lo : NAN);
+    fputs(",\"change_ci_high_pct\":", out);
+    json_num(out, ok && r->ci.level > 0 ? r->ci.hi : NAN);
+    fputs(",\"change_ci_level\":", out);
+    json_num(out, ok ? r->ci.level : NAN);
+    fputs(",\"p\":", out);
+    json_num(out, ok ? r->p : NAN);
+    fputs(",\"p_holm\":", out);
+    json_num(out, ok ? r->p_holm : NAN);
+    fputs(",\"df\":", out);
+    json_num(out, ok ? r->df : NAN);
+    fputs(",\"verdict\":", out);
+    json_str(out, verdict_str(r->verdict));
+    if (r->why[0]) {
+        fputs(",\"why\":", out);
+        json_str(out, r->why);
+    }
+    fputc('}', out);
 }
 
 static void emit_json(const struct compare *c, FILE *out)
 {
-    fputs("{\"schema\":\"isobench.compare/2\",\"a\":", out);
+    fputs("{\"schema\":\"isobench.compare/3\",\"a\":", out);
     json_str(out, c->a_label);
     fputs(",\"b\":", out);
     json_str(out, c->b_label);
+    emit_json_side(c, 0, out);
+    emit_json_side(c, 1, out);
+    fputs(",\"design\":", out);
+    json_str(out, c->design_text);
+    fputs(",\"run_spread_pct\":", out);
+    json_num(out, c->design == CMP_ONE_RUN ? c->opts.run_spread_pct : NAN);
     fprintf(out, ",\"paired\":%s,\"alpha\":", c->paired ? "true" : "false");
     json_num(out, c->opts.alpha);
     fputs(",\"noise_pct\":", out);
@@ -463,43 +475,8 @@ static void emit_json(const struct compare *c, FILE *out)
     }
     fputs("],\"rows\":[", out);
     for (int i = 0; i < c->nrows; i++) {
-        const struct compare_row *r = &c->rows[i];
-        fputs(i ? ",{\"workload\":" : "{\"workload\":", out);
-        json_str(out, r->workload);
-        fputs(",\"metric\":", out);
-        json_str(out, r->metric);
-        fputs(",\"unit\":", out);
-        json_str(out, r->unit);
-        fputs(",\"better\":", out);
-        json_str(out, better_str(r->better));
-        fputs(",\"env\":", out);
-        json_str(out, r->env);
-        fprintf(out, ",\"n_a\":%d,\"n_b\":%d,\"median_a\":", r->na, r->nb);
-        json_num(out, r->median_a);
-        fputs(",\"median_b\":", out);
-        json_num(out, r->median_b);
-        int ok = r->verdict != CMP_NA;
-        fputs(",\"change_pct\":", out);
-        json_num(out, ok ? r->change_pct : NAN);
-        fputs(",\"change_ci_low_pct\":", out);
-        json_num(out, ok && r->ci.level > 0 ? r->ci.lo : NAN);
-        fputs(",\"change_ci_high_pct\":", out);
-        json_num(out, ok && r->ci.level > 0 ? r->ci.hi : NAN);
-        fputs(",\"change_ci_level\":", out);
-        json_num(out, ok ? r->ci.level : NAN);
-        fputs(",\"p\":", out);
-        json_num(out, ok ? r->p : NAN);
-        fputs(",\"p_holm\":", out);
-        json_num(out, ok ? r->p_holm : NAN);
-        fputs(",\"df\":", out);
-        json_num(out, ok ? r->df : NAN);
-        fputs(",\"verdict\":", out);
-        json_str(out, verdict_str(r->verdict));
-        if (r->why[0]) {
-            fputs(",\"why\":", out);
-            json_str(out, r->why);
-        }
-        fputc('}', out);
+        if (i) fputc(',', out);
+        emit_json_row(&c->rows[i], out);
     }
     fputs("],\"prior_df\":", out);
     json_num(out, c->prior_df);
@@ -510,7 +487,8 @@ static void emit_json(const struct compare *c, FILE *out)
 static void emit_csv(const struct compare *c, FILE *out)
 {
     fputs("workload,metric,unit,better,env,n_a,n_b,median_a,median_b,change_pct,"
-          "change_ci_low_pct,change_ci_high_pct,change_ci_level,p,p_holm,df,verdict\n",
+          "change_ci_low_pct,change_ci_high_pct,change_ci_level,p,p_holm,df,verdict,runs_a,"
+          "runs_b\n",
           out);
     for (int i = 0; i < c->nrows; i++) {
         const struct compare_row *r = &c->rows[i];
@@ -533,7 +511,7 @@ static void emit_csv(const struct compare *c, FILE *out)
         report_csv_num(out, ok ? r->p : NAN);
         report_csv_num(out, ok ? r->p_holm : NAN);
         report_csv_num(out, ok ? r->df : NAN);
-        fprintf(out, ",%s\n", verdict_str(r->verdict));
+        fprintf(out, ",%s,%d,%d\n", verdict_str(r->verdict), r->ka, r->kb);
     }
 }
 
