@@ -234,25 +234,24 @@ void compare_judge_all(struct compare *c)
         double df = r->df_row + d0;
         if (!(df == qdf)) q = stats_t_quantile(1 - (1 - CMP_LEVEL) / 2, qdf = df);
         row_t(r, r->d, sqrt(v * r->k * r->k + c->spread_var), df, q);
+        r->p_holm = 1; /* until adjusted: never flagged without Holm */
     }
-    int k = 0;
+    int k = 0; /* Holm over the tested rows */
     int *idx = malloc(sizeof(int) * (size_t)(c->nrows + 1));
-    for (int i = 0; idx && i < c->nrows; i++)
-        if (c->rows[i].verdict != CMP_NA) idx[k++] = i;
-    for (int i = 1; idx && i < k; i++) /* insertion sort by p: rows are few */
-        for (int j = i; j > 0 && c->rows[idx[j]].p < c->rows[idx[j - 1]].p; j--) {
-            int t = idx[j];
-            idx[j] = idx[j - 1];
-            idx[j - 1] = t;
+    double *p = malloc(sizeof(double) * (size_t)(c->nrows + 1));
+    double *adj = malloc(sizeof(double) * (size_t)(c->nrows + 1));
+    for (int i = 0; idx && p && adj && i < c->nrows; i++)
+        if (c->rows[i].verdict != CMP_NA) {
+            p[k] = c->rows[i].p;
+            idx[k++] = i;
         }
-    double run = 0;
-    for (int j = 0; idx && j < k; j++) {
-        double adj = (k - j) * c->rows[idx[j]].p;
-        run = adj > run ? adj : run;
-        c->rows[idx[j]].p_holm = run > 1 ? 1 : run;
-    }
-    c->tested = idx ? k : 0;
+    if (idx && p && adj) stats_holm(p, k, adj);
+    for (int j = 0; idx && p && adj && j < k; j++)
+        c->rows[idx[j]].p_holm = adj[j];
+    c->tested = idx && p && adj ? k : 0; /* out of memory: nothing tested, cannot decide */
     free(idx);
+    free(p);
+    free(adj);
     for (int i = 0; i < c->nrows; i++)
         row_judge(c, &c->rows[i]);
 }
