@@ -31,12 +31,13 @@
 #include "envs/vm/rootdisk.h"
 #include "envs/container/rootfs.h"
 #include "envs/image.h"
+#include "envs/vm/blockdev.h"
 #include "envs/vm/cpus.h"
 #include "envs/vm/qemu_argv.h"
 #include "envs/vm/tuned.h"
 
 static const char *const vm_keys[] = {"accel", "cpus",  "mem",    "kernel", "disk",
-                                      "tuned", "image", "nested", NULL};
+                                      "tuned", "image", "nested", "net",    NULL};
 
 struct vm {
     struct net_nat nat;
@@ -119,6 +120,8 @@ struct vm_conf {
     char accel[8]; /* auto, kvm, tcg */
     uint64_t cpus, mem, disk;
     int tuned, nested;
+    int nat;            /* vm:net=nat: reached through a published port (DNAT) */
+    char disk_dev[128]; /* vm:disk=/dev/X: a whole block device as the data disk */
     char kernel[300], image[512];
 };
 _Static_assert(sizeof(struct vm_conf) <= ENV_CONF_MAX, "vm_conf fits env_conf");
@@ -135,9 +138,17 @@ static int vm_check(const struct spec *sp, void *conf, struct err *e)
     if ((v = kv_get(&sp->kv, "mem")) &&
         (util_parse_size(v, &c->mem, e) < 0 || c->mem < (128u << 20)))
         return err_set(e, ERR_USAGE, "%s: mem must be a size >= 128M", sp->text);
-    if ((v = kv_get(&sp->kv, "disk")) &&
-        (util_parse_size(v, &c->disk, e) < 0 || c->disk < (64u << 20)))
-        return err_set(e, ERR_USAGE, "%s: disk must be a size >= 64M", sp->text);
+    if ((v = kv_get(&sp->kv, "disk")) && v[0] == '/') { /* a block device (vm/blockdev.h) */
+        if (vm_blockdev_check(v, "/proc/self/mountinfo", &c->disk, e) < 0)
+            return err_wrap(e, "%s", sp->text);
+        if (snprintf(c->disk_dev, sizeof(c->disk_dev), "%s", v) >= (int)sizeof(c->disk_dev))
+            return err_set(e, ERR_USAGE, "%s: disk path too long", sp->text);
+    } else if (v && (util_parse_size(v, &c->disk, e) < 0 || c->disk < (64u << 20))) {
+        return err_set(e, ERR_USAGE, "%s: disk must be a size >= 64M or a block device", sp->text);
+    }
+    if ((v = kv_get(&sp->kv, "net")) && strcmp(v, "bridge") && strcmp(v, "nat"))
+        return err_set(e, ERR_USAGE, "%s: net must be bridge or nat", sp->text);
+    c->nat = v && !strcmp(v, "nat");
     c->tuned = (v = kv_get(&sp->kv, "tuned")) &&
                (!strcmp(v, "on") || !strcmp(v, "1") || !strcmp(v, "yes"));
     if (v && !c->tuned && strcmp(v, "off") && strcmp(v, "0") && strcmp(v, "no"))
@@ -214,8 +225,10 @@ static int vm_fit(const struct spec *sp, const struct env_needs *n, struct err *
     if (avail && (mib << 20) > avail)
         return err_set(e, ERR_USAGE, "%s: the guest's %llu MiB exceed the %llu MiB available",
                        sp->text, (unsigned long long)mib, (unsigned long long)(avail >> 20));
-    if ((v = kv_get(&sp->kv, "disk")) && util_parse_size(v, &x, e) == 0 && n->disk_bytes &&
-        x < vm_disk_min(n->disk_bytes))
+    if ((v = kv_get(&sp->kv, "disk")) &&
+        (v[0] == '/' ? vm_blockdev_check(v, "/proc/self/mountinfo", &x, e)
+                     : util_parse_size(v, &x, e)) == 0 &&
+        n->disk_bytes && x < vm_disk_min(n->disk_bytes))
         return err_set(e, ERR_USAGE,
                        "%s: disk=%s is too small: the workloads write %llu MiB (give at least "
                        "%llu MiB)",
@@ -254,6 +267,10 @@ static void console_tail(const char *path, char *out, size_t len)
 
 #define vm_conf_of(ctx) ((const struct vm_conf *)(const void *)(ctx)->rq->conf.b)
 
+static int vm_disk_file(struct vm *v, struct env_ctx *ctx, struct err *e);
+
+/* The guest's pieces on the host: its kernel, initramfs, state directory,
+ * root disk (an image) and data disk (vm_disk_file, or the user's device). */
 static int vm_prepare(struct vm *v, struct env_ctx *ctx, struct err *e)
 {
     const struct vm_conf *c = vm_conf_of(ctx);
@@ -275,9 +292,31 @@ static int vm_prepare(struct vm *v, struct env_ctx *ctx, struct err *e)
         return -1;
     v->nested = c->nested;
     if (!ctx->rq->need_data && !v->nested)
-        return 0; /* nested: the container's volume lives there */
-    /* The data disk: a raw ext4 image on the host's disk (not in /run: a
-     * tmpfs), journaled before it exists. */
+        return 0;       /* nested: the container's volume lives there */
+    if (c->disk_dev[0]) /* the user's device, formatted as it is (not journaled: not ours) */
+        snprintf(v->disk, sizeof(v->disk), "%s", c->disk_dev);
+    else if (vm_disk_file(v, ctx, e) < 0)
+        return -1;
+    char log[720];
+    snprintf(log, sizeof(log), "%s/mke2fs.log", v->state);
+    char *argv[] = {"/usr/sbin/mke2fs",   "-q",    "-F", "-t", "ext4", "-E",
+                    "lazy_itable_init=0", v->disk, NULL};
+    if (run_tool(argv, log, e) < 0) return -1;
+    snprintf(ctx->info.datadir, sizeof(ctx->info.datadir), "/data");
+    kv_set(&ctx->info.facts, "datadir", v->disk, NULL);
+    kv_set(&ctx->info.facts, "disk",
+           c->disk_dev[0] ? "a block device, virtio-blk cache=none aio=native"
+                          : "a raw file on the host's filesystem, virtio-blk cache=none "
+                            "aio=io_uring",
+           NULL);
+    return 0;
+}
+
+/* The data disk as a raw file on the host's disk (not in /run: a tmpfs),
+ * journaled before it exists. */
+static int vm_disk_file(struct vm *v, struct env_ctx *ctx, struct err *e)
+{
+    const struct vm_conf *c = vm_conf_of(ctx);
     uint64_t size = c->disk ? c->disk : vm_disk_bytes(ctx->rq->disk_needed);
     snprintf(v->disk, sizeof(v->disk), "/var/tmp/isobench-%s-%d-disk.raw", ctx->rq->run_id,
              ctx->rq->idx);
@@ -288,13 +327,6 @@ static int vm_prepare(struct vm *v, struct env_ctx *ctx, struct err *e)
         return err_sys(e, ERR_FAIL, errno, "creating %s", v->disk);
     }
     close(fd);
-    char log[720];
-    snprintf(log, sizeof(log), "%s/mke2fs.log", v->state);
-    char *argv[] = {"/usr/sbin/mke2fs",   "-q",    "-F", "-t", "ext4", "-E",
-                    "lazy_itable_init=0", v->disk, NULL};
-    if (run_tool(argv, log, e) < 0) return -1;
-    snprintf(ctx->info.datadir, sizeof(ctx->info.datadir), "/data");
-    kv_set(&ctx->info.facts, "datadir", v->disk, NULL);
     return 0;
 }
 
@@ -356,18 +388,28 @@ static int vm_append(const struct vm *v, struct env_ctx *ctx, char *append, size
     return 0;
 }
 
-/* A network workload's NIC: a tap on the run's bridge, the server port
- * published, the guest's address and gateway on its command line, and a
- * MAC of its own from its address (QEMU's one default MAC for every guest
- * on the run's bridge would send replies to the wrong VM). */
+/* A network workload's NIC: a tap on the run's bridge, the guest reached
+ * directly from the peer (routed: the paper's guests sat on a Linux bridge)
+ * or, vm:net=nat, through a published port (DNAT); the guest's address and gateway on its command
+ * line, and a MAC of its own from its address (QEMU's one default MAC for every guest on the run's
+ * bridge would send replies to the wrong VM). */
 static int vm_net(struct vm *v, struct env_ctx *ctx, char *append, size_t len, char *mac,
                   size_t mlen, int *vhost, struct err *e)
 {
+    const struct vm_conf *c = vm_conf_of(ctx);
+    const struct peer *pr = ctx->rq->peer;
     net_nat_plan(&v->nat, ctx->rq->run_id, ctx->rq->idx);
     if (net_nat_tap(&v->nat, ctx->rq->run_id, ctx->rq->idx, ctx->rq->journal, &v->tapfd, v->tap,
                     sizeof(v->tap), e) < 0 ||
-        net_nat_publish(&v->nat, ctx->rq->run_id, ctx->rq->peer->host_if, ctx->rq->port, e) < 0)
+        (c->nat ? net_nat_publish(&v->nat, ctx->rq->run_id, pr->host_if, ctx->rq->port, e)
+                : net_direct_route(&v->nat, ctx->rq->run_id, pr->host_if, pr->peer_addr,
+                                   ctx->rq->port, e)) < 0)
         return err_wrap(e, "vm network");
+    kv_set(&ctx->info.facts, "net",
+           c->nat ? "nat: a published port (DNAT) on the host's peer-facing address"
+                  : "bridge: the guest's own address on the run's bridge, routed from the peer "
+                    "directly (no NAT)",
+           NULL);
     char a[16], g[16], ip[24];
     inet_ntop(AF_INET, &v->nat.addr, a, sizeof(a));
     inet_ntop(AF_INET, &v->nat.gw, g, sizeof(g));
@@ -534,22 +576,34 @@ static int vm_up(struct env_ctx *ctx, struct err *e)
     kv_set(&ctx->info.facts, "kernel", v->kernel, NULL);
     /* the environment line (a fact's 255 bytes: details are facts of their own) */
     char label[256];
-    int k = snprintf(label, sizeof(label), "%s QEMU q35 %s %s: %s, %s; kernel %.48s, %s%s%s",
+    int k = snprintf(label, sizeof(label), "%s QEMU q35 %s %s: %s, %s; kernel %.32s; %s%s%s%s",
                      strcmp(v->accel, "kvm") ? "EMULATED VM (TCG) - not comparable to KVM:"
                                              : "KVM guest:",
                      v->accel, v->tuned ? "tuned" : "stock", v->cpus.brief,
                      v->tuned ? "2 MiB pages" : "4 KiB pages", v->kver,
                      v->root[0] ? "image root disk" : "initramfs",
-                     v->disk[0] ? ", data disk: a file on the host's filesystem, cache=none" : "",
-                     v->nested ? "; container-in-VM (own runtime in the guest, net=host)" : "");
+                     !v->disk[0]      ? ""
+                     : c->disk_dev[0] ? "; data disk: a block device"
+                                      : "; data disk: a file on the host's filesystem",
+                     !ctx->rq->peer ? ""
+                     : c->nat       ? "; net: NAT (published port)"
+                                    : "; net: bridge, direct",
+                     v->nested ? "; container-in-VM (own runtime, net=host)" : "");
     if (k < 0 || (size_t)k >= sizeof(label))
         return err_set(e, ERR_FAIL, "vm: the environment line does not fit a fact");
     if (v->root[0]) kv_set(&ctx->info.facts, "image", v->image, NULL);
     if (v->nested) kv_set(&ctx->info.facts, "nested", "container", NULL);
     kv_set(&ctx->info.facts, "label", label, NULL);
-    env_reach_host(ctx, 0); /* through the published port */
-    if (ctx->rq->peer)      /* its NIC is on the run's bridge */
+    if (ctx->rq->peer) { /* its NIC is on the run's bridge */
         net_nat_addr_text(&v->nat, ctx->info.local_addr, sizeof(ctx->info.local_addr));
+        if (c->nat) {
+            env_reach_host(ctx, 0); /* through the published port */
+        } else {                    /* the guest's own address, routed */
+            snprintf(ctx->info.reach_addr, sizeof(ctx->info.reach_addr), "%s",
+                     ctx->info.local_addr);
+            ctx->info.reach_port = ctx->rq->port;
+        }
+    }
     return 0;
 }
 

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "envs/container/net.h"
+#include "envs/vm/blockdev.h"
 #include "envs/vm/cpus.h"
 #include "envs/vm/qemu_argv.h"
 
@@ -194,13 +196,65 @@ static void reads_sysfs(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* vm:disk=DEVICE's refusals that need no root: mountinfo's device field,
+ * a path that is no block device. */
+static void blockdev_refusals(void **state)
+{
+    (void)state;
+    const char *mi = "22 1 253:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+                     "40 22 7:3 / /mnt rw - ext4 /dev/loop3 rw\n";
+    assert_true(vm_blockdev_mounted(mi, 7, 3));
+    assert_true(vm_blockdev_mounted(mi, 253, 1));
+    assert_false(vm_blockdev_mounted(mi, 7, 30));
+    assert_false(vm_blockdev_mounted(mi, 25, 3));
+    uint64_t size = 0;
+    struct err e = {0};
+    assert_int_equal(vm_blockdev_check("/etc/hostname", "/proc/self/mountinfo", &size, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    assert_non_null(strstr(e.msg, "is not a block device"));
+    assert_int_equal(vm_blockdev_check("/nonexistent/dev", "/proc/self/mountinfo", &size, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+}
+
+/* The VM's direct route from the peer: only the peer's address, only the
+ * server's port, both fences (the run's and the peer guard's), and the
+ * replies - nothing else is accepted ahead of their drops. */
+static void direct_route_rules(void **state)
+{
+    (void)state;
+    struct net_nat n;
+    net_nat_plan(&n, "run-x", 1);
+    char cmd[1400], tag[9];
+    struct err e = {0};
+    net_run_tag("run-x", tag);
+    assert_int_equal(
+        net_direct_rules(&n, "run-x", "isobXp", "10.214.9.2", 20001, cmd, sizeof(cmd), &e), 0);
+    char want[300];
+    for (int t = 0; t < 2; t++) {
+        snprintf(want, sizeof(want),
+                 "insert rule ip %s_%s forward iifname \"isobXp\" oifname \"%s\" ip saddr "
+                 "10.214.9.2 ip daddr 10.213.",
+                 t ? "isobp" : "isob", tag, n.bridge);
+        assert_non_null(strstr(cmd, want));
+    }
+    int lines = 0, dports = 0;
+    for (const char *p = cmd; (p = strchr(p, '\n')); p++)
+        lines++;
+    for (const char *p = cmd; (p = strstr(p, "th dport 20001 accept")); p++)
+        dports++;
+    assert_int_equal(lines, 4);  /* two a table: the server's port, the replies */
+    assert_int_equal(dports, 2); /* never a port range, never any port */
+    assert_null(strstr(cmd, "dnat"));
+    assert_int_equal(net_direct_rules(&n, "run-x", "p", "nope", 1, cmd, sizeof(cmd), &e), -1);
+    assert_int_equal(net_direct_rules(&n, "run-x", "p", "10.0.0.1", 1, cmd, 40, &e), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(host_2x8x2),
-        cmocka_unit_test(host_1x2x1_tcg),
-        cmocka_unit_test(host_1x64x2),
-        cmocka_unit_test(reads_sysfs),
+        cmocka_unit_test(host_2x8x2),        cmocka_unit_test(host_1x2x1_tcg),
+        cmocka_unit_test(host_1x64x2),       cmocka_unit_test(reads_sysfs),
+        cmocka_unit_test(blockdev_refusals), cmocka_unit_test(direct_route_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

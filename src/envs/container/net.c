@@ -193,6 +193,41 @@ int net_nat_publish(const struct net_nat *n, const char *run_id, const char *in_
     return nl_nft_run(cmd, e);
 }
 
+int net_direct_rules(const struct net_nat *n, const char *run_id, const char *in_if,
+                     const char *peer_addr, int port, char *cmd, size_t len, struct err *e)
+{
+    char tag[9], addr[INET_ADDRSTRLEN];
+    struct in_addr a = {.s_addr = n->addr}, pa;
+    if (inet_pton(AF_INET, peer_addr, &pa) != 1)
+        return err_set(e, ERR_FAIL, "direct route: '%.60s' is no IPv4 address", peer_addr);
+    net_run_tag(run_id, tag);
+    inet_ntop(AF_INET, &a, addr, sizeof(addr));
+    size_t off = 0;
+    /* inserted: ahead of each table's drops (a packet must pass every
+     * table's forward chain) - the run's fence and the peer guard */
+    for (int t = 0; t < 2; t++) {
+        int k = snprintf(cmd + off, len - off,
+                         "insert rule ip %s_%s forward iifname \"%s\" oifname \"%s\" ip saddr %s "
+                         "ip daddr %s meta l4proto { tcp, udp } th dport %d accept\n"
+                         "insert rule ip %s_%s forward iifname \"%s\" oifname \"%s\" ip saddr %s "
+                         "ip daddr %s ct state established,related accept\n",
+                         t ? "isobp" : "isob", tag, in_if, n->bridge, peer_addr, addr, port,
+                         t ? "isobp" : "isob", tag, n->bridge, in_if, addr, peer_addr);
+        if (k < 0 || (size_t)k >= len - off)
+            return err_set(e, ERR_FAIL, "direct route: rules too long");
+        off += (size_t)k;
+    }
+    return 0;
+}
+
+int net_direct_route(const struct net_nat *n, const char *run_id, const char *in_if,
+                     const char *peer_addr, int port, struct err *e)
+{
+    char cmd[1400];
+    if (net_direct_rules(n, run_id, in_if, peer_addr, port, cmd, sizeof(cmd), e) < 0) return -1;
+    return nl_nft_run(cmd, e);
+}
+
 int net_nat_tap(const struct net_nat *n, const char *run_id, int idx, struct journal *j, int *fd,
                 char *name, size_t len, struct err *e)
 {

@@ -57,6 +57,18 @@ int net_nat_tap(const struct net_nat *n, const char *run_id, int idx, struct jou
 int net_nat_publish(const struct net_nat *n, const char *run_id, const char *in_if, int port,
                     struct err *e);
 
+/* Routes the peer to port (tcp and udp) of the guest at n->addr directly,
+ * without NAT, as the paper's guests on a Linux bridge were reached: the
+ * peer's packets from peer_addr arriving on in_if are forwarded to the
+ * run's bridge and the replies back - that flow only, accepted in both the
+ * run's table and the peer guard's (rules in their tables, gone with
+ * them). The peer routes there already (its default route is the host). */
+int net_direct_route(const struct net_nat *n, const char *run_id, const char *in_if,
+                     const char *peer_addr, int port, struct err *e);
+/* Its nft commands into cmd (len bytes): ERR_FAIL when they do not fit. */
+int net_direct_rules(const struct net_nat *n, const char *run_id, const char *in_if,
+                     const char *peer_addr, int port, char *cmd, size_t len, struct err *e);
+
 /* The peer link's names and addresses for run_id (peer.h): the host-side
  * interface isob<tag6>p (ifname, 16 bytes), 10.214.<k>.1 (host) and .2
  * (guest), network byte order. */
