@@ -259,7 +259,7 @@ static int container_prepare(struct container *c, struct env_ctx *ctx, struct er
     if (mkdir(c->state, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", c->state);
     if (ctr_data_dir(&c->cfg, ctx, c->volume, c->data_ovl, sizeof(c->volume), e) < 0) return -1;
     char name[128];
-    snprintf(name, sizeof(name), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
+    snprintf(name, sizeof(name), "isobench-%s", env_inst(ctx));
     c->cfg.limits.devices = 1; /* Docker's device policy (devices.h) */
     if (cgroup_create(&c->cg, name, &c->cfg.limits, ctx->rq->journal, e) < 0) return -1;
     memcpy(ctx->info.mem_dir, c->cg.mem_dir, sizeof(ctx->info.mem_dir));

@@ -90,6 +90,10 @@ struct env_ctx {
     int agent_chan;  /* -1: none */
     void *priv;      /* owned by the environment, freed by down() (or free()) */
     int restarts;    /* times the runner brought it up again after it failed */
+    int instance;    /* 0 for the first env_up of this column, then 1, 2, ...: a
+                        restart or a --sizing instance names its objects apart
+                        (env_instance_name): the old ones live until the
+                        journal unwinds the run */
     int cold;        /* the runner's: brought up again, its next job is an unmeasured warm-up */
 };
 
@@ -263,6 +267,15 @@ int env_agent_finish(pid_t *pid, int *fd, double timeout_s, struct env_watch *w,
  * published ports (shares_netns = 0): the peer reaches the
  * server at the peer link's host address, on the same port. */
 void env_reach_host(struct env_ctx *ctx, int shares_netns);
+
+/* "<run>-<idx>" for a column's first instance, "<run>-<idx>-<k>" for its
+ * k-th bring-up after (ctx->instance): the part of every object name
+ * (cgroup, container id, disk file) that makes it this instance's. */
+void env_instance_name(const struct env_ctx *ctx, char *buf, size_t len);
+/* The same as a string in buf; env_inst(ctx) gives one in a buffer that
+ * lives as long as the enclosing block (a compound literal). */
+const char *env_instance_str(const struct env_ctx *ctx, char *buf, size_t len);
+#define env_inst(ctx) env_instance_str((ctx), (char[96]){0}, 96)
 
 /* For environments whose agent serves a whole run on one channel (pid 1
  * of a container or guest): sends j on *chan and waits for the reply,

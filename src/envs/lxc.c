@@ -103,7 +103,7 @@ static int lxc_prepare(struct lxcctr *c, struct env_ctx *ctx, struct err *e)
     snprintf(c->lxcpath, sizeof(c->lxcpath), "%s/lxc", c->state);
     snprintf(c->conf, sizeof(c->conf), "%s/config", c->state);
     snprintf(c->log, sizeof(c->log), "%s/lxc.log", c->state);
-    snprintf(c->name, sizeof(c->name), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
+    snprintf(c->name, sizeof(c->name), "isobench-%s", env_inst(ctx));
     char merged[1024], seccomp[700], pivot[200];
     if (ctr_root_make(c->cfg, ctx, c->state, merged, sizeof(merged), c->volume, c->data_ovl,
                       sizeof(c->volume), e) < 0)
@@ -182,7 +182,7 @@ static const char *lxc_lacks(const struct spec *sp, unsigned needs)
 static int lxc_host_cpu(struct env_ctx *ctx, char *src, size_t len)
 {
     char rel[160];
-    snprintf(rel, sizeof(rel), "/isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
+    snprintf(rel, sizeof(rel), "/isobench-%s", env_inst(ctx));
     return ctx->priv ? cgroup_cpu_src_at(rel, src, len) : -1;
 }
 

@@ -47,8 +47,7 @@ static int native_check(const struct spec *sp, void *conf, struct err *e)
 static int native_datadir(struct env_ctx *ctx, const char *base, struct err *e)
 {
     char dir[sizeof(ctx->info.datadir)];
-    if (snprintf(dir, sizeof(dir), "%s/isobench-%s-%d-data", base, ctx->rq->run_id, ctx->rq->idx) >=
-        (int)sizeof(dir))
+    if (snprintf(dir, sizeof(dir), "%s/isobench-%s-data", base, env_inst(ctx)) >= (int)sizeof(dir))
         return err_set(e, ERR_USAGE, "%s: data path too long", ctx->rq->spec.text);
     if (ctx->rq->journal && ctx->rq->journal->fd >= 0 &&
         journal_add(ctx->rq->journal, "rmtree", dir, e) < 0)
@@ -76,7 +75,7 @@ static int native_up(struct env_ctx *ctx, struct err *e)
     if (!cg) return err_set(e, ERR_FAIL, "out of memory");
     ctx->priv = cg;
     char name[128];
-    snprintf(name, sizeof(name), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
+    snprintf(name, sizeof(name), "isobench-%s", env_inst(ctx));
     int sliced = c->limits.cpus[0] || c->limits.mem;
     if (sliced && journal_require(ctx->rq->journal, e) < 0) return err_wrap(e, "native: a slice");
     if (sliced && cgroup_create(cg, name, &c->limits, ctx->rq->journal, e) < 0)

@@ -148,10 +148,11 @@ void env_caps_text(unsigned caps, char *buf, size_t len)
 
 int env_up(struct env_ctx *ctx, const struct env_req *rq, struct err *e)
 {
-    int restarts = ctx->restarts;
+    int restarts = ctx->restarts, instance = ctx->rq ? ctx->instance + 1 : 0;
     memset(ctx, 0, sizeof(*ctx));
     ctx->rq = rq;
     ctx->restarts = restarts;
+    ctx->instance = instance;
     ctx->agent_chan = -1;
     if (rq->env->up(ctx, e) < 0) return -1;
     char v[64];
@@ -172,6 +173,20 @@ int env_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w, stru
 {
     if (ctx->rq->env->exec) return ctx->rq->env->exec(ctx, j, w, rep, e);
     return env_chan_exec(&ctx->agent_chan, ctx->rq->timeout_s, w, j, rep, e);
+}
+
+void env_instance_name(const struct env_ctx *ctx, char *buf, size_t len)
+{
+    if (ctx->instance)
+        snprintf(buf, len, "%s-%d-%d", ctx->rq->run_id, ctx->rq->idx, ctx->instance);
+    else
+        snprintf(buf, len, "%s-%d", ctx->rq->run_id, ctx->rq->idx);
+}
+
+const char *env_instance_str(const struct env_ctx *ctx, char *buf, size_t len)
+{
+    env_instance_name(ctx, buf, len);
+    return buf;
 }
 
 void env_down(struct env_ctx *ctx)

@@ -152,7 +152,7 @@ static int runc_bundle(struct runc *r, struct env_ctx *ctx, struct err *e)
     snprintf(r->state, sizeof(r->state), "%s/r%d", ctx->rq->journal->dir, ctx->rq->idx);
     snprintf(r->root, sizeof(r->root), "%s/%s", ctx->rq->journal->dir, r->rt->name);
     snprintf(r->bundle, sizeof(r->bundle), "%s/bundle", r->state);
-    snprintf(r->id, sizeof(r->id), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
+    snprintf(r->id, sizeof(r->id), "isobench-%s", env_inst(ctx));
     char merged[1024];
     if (ctr_root_make(r->cfg, ctx, r->state, merged, sizeof(merged), r->volume, r->data_ovl,
                       sizeof(r->volume), e) < 0)
@@ -246,7 +246,7 @@ static const char *runc_lacks(const struct spec *sp, unsigned needs)
 static int runc_host_cpu(struct env_ctx *ctx, char *src, size_t len)
 {
     char rel[160];
-    snprintf(rel, sizeof(rel), "/isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
+    snprintf(rel, sizeof(rel), "/isobench-%s", env_inst(ctx));
     return ctx->priv ? cgroup_cpu_src_at(rel, src, len) : -1;
 }
 

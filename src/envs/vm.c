@@ -318,8 +318,7 @@ static int vm_disk_file(struct vm *v, struct env_ctx *ctx, struct err *e)
 {
     const struct vm_conf *c = vm_conf_of(ctx);
     uint64_t size = c->disk ? c->disk : vm_disk_bytes(ctx->rq->disk_needed);
-    snprintf(v->disk, sizeof(v->disk), "/var/tmp/isobench-%s-%d-disk.raw", ctx->rq->run_id,
-             ctx->rq->idx);
+    snprintf(v->disk, sizeof(v->disk), "/var/tmp/isobench-%s-disk.raw", env_inst(ctx));
     if (journal_add(ctx->rq->journal, "file", v->disk, e) < 0) return -1;
     int fd = open(v->disk, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
@@ -451,7 +450,7 @@ static int vm_spawn(struct vm *v, struct env_ctx *ctx, char **argv, struct err *
     const char *bin = qemu_bin();
     fflush(NULL);
     char cgname[128];
-    snprintf(cgname, sizeof(cgname), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
+    snprintf(cgname, sizeof(cgname), "isobench-%s", env_inst(ctx));
     if (cgroup_create_acct(&v->acct, cgname, ctx->rq->journal, e) < 0)
         return err_wrap(e, "vm: accounting cgroup");
     memcpy(ctx->info.mem_dir, v->acct.mem_dir, sizeof(ctx->info.mem_dir)); /* QEMU's */

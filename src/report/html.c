@@ -77,6 +77,19 @@ void report_html_head(const struct run_view *rv, FILE *out)
             fputs("</span>", out);
         }
         if (st) fprintf(out, "; start to agent ready %.2f ms", atof(st) * 1e3);
+        const char *na = kv_get(f, "not_applied");
+        if (na) {
+            fputs("; not applied here: ", out);
+            svg_text(out, na);
+        }
+        for (int k = 0; k < f->n; k++) /* --sizing: other instances for some workloads */
+            if (!strncmp(f->v[k].key, "sized.", 6)) {
+                fputs("; ", out);
+                svg_text(out, f->v[k].key + 6);
+                fputs(" ran as <code>", out);
+                svg_text(out, f->v[k].val);
+                fputs("</code>", out);
+            }
         fputs("</li>\n", out);
     }
     fputs("</ul>\n", out);

@@ -29,6 +29,9 @@ static void table_header(const struct report *rep, FILE *out)
         const char *na = kv_get(f, "not_applied");
         if (label) fprintf(out, "env %s: %s\n", rv->envs[i], label);
         if (na) fprintf(out, "env %s: not applied here: %s\n", rv->envs[i], na);
+        for (int x = 0; x < f->n; x++) /* --sizing: other instances for some workloads */
+            if (!strncmp(f->v[x].key, "sized.", 6))
+                fprintf(out, "env %s: %s ran as %s\n", rv->envs[i], f->v[x].key + 6, f->v[x].val);
         if (st)
             fprintf(out, "env %s: start -> agent ready %.2f ms%s", rv->envs[i], atof(st) * 1e3,
                     fp ? "" : "\n");

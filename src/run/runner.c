@@ -209,6 +209,7 @@ int runner_plan_resume(struct run_plan *p, struct store *st, const char *which, 
         }
     }
     if (rc == 0) rc = runner_plan(p, wls, envl, opts, e);
+    if (rc == 0) rc = runner_sized_restore(p, &rv->host, e);
     if (rv) store_free_run(rv);
     free(rv);
     free(opts);
@@ -580,6 +581,8 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     snprintf(rp, sizeof(rp), "%d", pos);
     kv_set(&r->res.facts, "position", rp, NULL);
     if (after_restart) kv_set(&r->res.facts, "warmed_after_restart", "1", NULL);
+    if (p->sized[w][ctx->rq->idx][0]) /* --sizing: the instance this sample ran in */
+        kv_set(&r->res.facts, "sizing", p->sized[w][ctx->rq->idx], NULL);
     for (int k = 0; k < p->plan_facts[w].n; k++) { /* the plan's facts; the agent's win */
         const struct kv *f = &p->plan_facts[w].v[k];
         struct err fe = {0};
@@ -739,9 +742,12 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq,
     double started = util_now();
     uint64_t rng = p->seed;
     int order[LIM_ENVS];
+    char(*cur)[160] cleanup_free = calloc(LIM_ENVS, 160); /* each instance's spec ("": planned) */
+    if (!cur) return err_set(e, ERR_FAIL, "out of memory");
     for (int w = 0; w < p->nwl; w++) {
         char why[240] = "";
         int rep;
+        if (runner_resize(p, ctx, rq, w, cur, st, run_id, e) < 0) return -1;
         for (rep = first;; rep++) {
             /* the planned rounds, then (--target-ci) more until a look
              * finds every headline interval narrow enough */
@@ -802,7 +808,8 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
     kv_set(&host, "runner_pid", seed, NULL);
     snprintf(seed, sizeof(seed), "%llu", journal_starttime(getpid()));
     kv_set(&host, "runner_start", seed, NULL);
-    if (p->target_ci > 0) { /* the sequential design, for the report and --resume */
+    runner_sized_facts(p, &host); /* --sizing's instances, for the report and --resume */
+    if (p->target_ci > 0) {       /* the sequential design, for the report and --resume */
         if (!p->resume_id) converge_design(p->target_ci, p->reps, p->max_reps, &p->seq);
         if (converge_facts(&p->seq, &host, e) < 0) return -1;
     }

@@ -61,7 +61,11 @@ struct run_plan {
      * no history), set by runner_estimate; weighs the progress line's ETA */
     double est_s[LIM_WORKLOADS][LIM_ENVS];
     int settled[LIM_WORKLOADS]; /* the first sample's resolve facts were applied */
-    struct peer peer;           /* the peer netns, when a network workload is planned */
+    /* --sizing (isobench paper): the spec environment i runs workload w
+     * with, when not spec[i] ("": spec[i]) - the same column, another
+     * instance brought up for that workload (run/sizing.c) */
+    char sized[LIM_WORKLOADS][LIM_ENVS][160];
+    struct peer peer; /* the peer netns, when a network workload is planned */
     struct kvlist peer_facts;
 };
 
@@ -102,6 +106,24 @@ void runner_estimate_text(const struct run_estimate *est, char *buf, size_t len)
  * order seed - and checks it like a new one. ERR_USAGE when the run is
  * complete, still running, or cannot be planned here. */
 int runner_plan_resume(struct run_plan *plan, struct store *st, const char *which, struct err *e);
+
+/* run/sizing.c. Environment driver `driver`'s columns run workload
+ * `workload` with keys added ("cpus=1,mem=1G"), unless the column's spec
+ * sets one of those keys itself; each sized spec is parsed and fitted now
+ * (ERR_USAGE naming it). Returns how many columns it sized. */
+int runner_plan_sized(struct run_plan *p, const char *workload, const char *driver,
+                      const char *keys, struct err *e);
+
+/* The sized specs as run facts (sized.<workload>.<idx>) into facts, and
+ * back into p (--resume). */
+void runner_sized_facts(const struct run_plan *p, struct kvlist *facts);
+int runner_sized_restore(struct run_plan *p, const struct kvlist *facts, struct err *e);
+
+/* Before workload w's rounds: every instance whose spec for w differs from
+ * the one running (cur[i], "": the column's) goes down and comes up sized
+ * (or back), stored as the env fact sized.<workload>. */
+int runner_resize(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq, int w,
+                  char cur[][160], struct store *st, int64_t run_id, struct err *e);
 
 /* Checks workload w's options (opts, which gets every size it resolves)
  * at preset size against host, filling *need (zeroed first); ERR_USAGE

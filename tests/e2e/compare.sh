@@ -47,20 +47,22 @@ out=$("$bin" compare 4 --env native --env null --db "$dir/w.db"); rc=$?
 "$bin" run -w null -e native -r 1 --no-warmup --size tiny --db "$dir/w.db" -o sleep=0.01 >/dev/null 2>&1
 out=$("$bin" compare 5 6 --db "$dir/w.db"); rc=$?
 [ $rc = 4 ] && grep -q "cannot decide" <<<"$out" || bad "one value a side: exit $rc: $out"
-# three runs a side, tested across runs: runs 5-8 as 1 and 2, 9-10 as 3
-for s in 0.05 0.05 0.05 0.05 0.06 0.06; do run -e native -o sleep=$s; done
+# three runs a side, tested across runs: runs 5-8 as 1 and 2, 9-11 60 %
+# slower (across runs the test has 4 degrees of freedom and the runs' own
+# spread on a busy 2-CPU host: a 20 % change is not always beyond it)
+for s in 0.05 0.05 0.05 0.05 0.08 0.08 0.08; do run -e native -o sleep=$s; done
 out=$("$bin" compare 1,2,5 6,7,8 --db "$db"); rc=$?
 [ $rc = 0 ] && grep -q "elapsed .* 3/3 .* same" <<<"$out" && grep -q "^design: several runs a side (3 vs 3)" <<<"$out" || bad "three runs a side, identical: exit $rc: $out"
-out=$("$bin" compare 1,2,5 3,9,10 --db "$db"); rc=$?
-[ $rc = 3 ] && grep -q "REGRESSION" <<<"$out" || bad "three runs a side, 20 % slowdown not flagged: exit $rc: $out"
-chg=$("$bin" compare 1,2,5 3,9,10 --db "$db" --format json | python3 -c '
+out=$("$bin" compare 1,2,5 9,10,11 --db "$db"); rc=$?
+[ $rc = 3 ] && grep -q "REGRESSION" <<<"$out" || bad "three runs a side, 60 % slowdown not flagged: exit $rc: $out"
+chg=$("$bin" compare 1,2,5 9,10,11 --db "$db" --format json | python3 -c '
 import json,sys; d=json.load(sys.stdin); r=d["rows"][0]
 assert d["schema"]=="isobench.compare/3" and d["design"].startswith("several runs a side"), d
-assert [x["id"] for x in d["a_runs"]]==[1,2,5] and [x["id"] for x in d["b_runs"]]==[3,9,10], d
+assert [x["id"] for x in d["a_runs"]]==[1,2,5] and [x["id"] for x in d["b_runs"]]==[9,10,11], d
 assert r["runs_a"]==3 and r["runs_b"]==3 and r["n_a"]==18 and r["df"]>=4, r
 assert d["run_spread_pct"] is None and d["regressions"]==1, d
 print(round(r["change_pct"]))')
-[ "${chg:-0}" -ge 15 ] && [ "${chg:-0}" -le 25 ] || bad "change of the 20 % slowdown, three runs a side: $chg"
+[ "${chg:-0}" -ge 45 ] && [ "${chg:-0}" -le 75 ] || bad "change of the 60 % slowdown, three runs a side: $chg"
 # another host: named, and the comparison still made
 sqlite3 "$db" "UPDATE run_facts SET value='Other CPU' WHERE run_id=2 AND key='cpu_model'"
 out=$("$bin" compare 1 2 --db "$db"); rc=$?

@@ -303,6 +303,36 @@ static void lacks_by_design(void **state)
     free(p);
 }
 
+/* --sizing: a column runs one workload as another instance; a column
+ * that sets the key itself is left as it is; the sized specs survive as
+ * run facts (--resume); a sized spec the driver refuses is ERR_USAGE. */
+static void sized_columns(void **state)
+{
+    (void)state;
+    if (env_unavailable(&env_container)) skip();
+    struct run_plan *p = calloc(1, sizeof(*p));
+    p->size = SIZE_TINY;
+    p->reps = 1;
+    p->host = sim_host(32u << 20, 2, 16ull << 30);
+    struct kvlist opts = {0}, facts = {0};
+    struct err e = {0};
+    assert_int_equal(runner_plan(p, "null,stream", "native,container,container:cpus=1", &opts, &e),
+                     0);
+    assert_int_equal(runner_plan_sized(p, "stream", "container", "cpus=1", &e), 1);
+    assert_string_equal(p->sized[1][1], "container:cpus=1");
+    assert_string_equal(p->sized[1][2], ""); /* it says cpus= itself */
+    assert_string_equal(p->sized[0][1], ""); /* another workload */
+    assert_int_equal(runner_plan_sized(p, "netlat", "container", "cpus=1", &e), 0); /* not run */
+    runner_sized_facts(p, &facts);
+    assert_string_equal(kv_get(&facts, "sized.stream.1"), "container:cpus=1");
+    memset(p->sized, 0, sizeof(p->sized));
+    assert_int_equal(runner_sized_restore(p, &facts, &e), 0);
+    assert_string_equal(p->sized[1][1], "container:cpus=1");
+    assert_int_equal(runner_plan_sized(p, "null", "container", "cpus=many", &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    free(p);
+}
+
 /* ---- the last-level cache scan on fake sysfs trees ---- */
 
 static void put(const char *root, int cpu, int idx, const char *file, const char *val)
@@ -430,6 +460,7 @@ static void cpu_sources_summed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sized_columns),
         cmocka_unit_test(llc_scan_sums_instances),
         cmocka_unit_test(tiny_fits_a_1g_guest_on_any_host),
         cmocka_unit_test(presets_resolve_on_any_host),

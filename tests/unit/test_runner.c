@@ -134,6 +134,26 @@ static void execute_into_store(void **state)
     assert_non_null(strstr(line, "unknown"));
     free(p);
 
+    /* --sizing: the native column runs the null workload as native:cpus=1
+     * (needs root: a cgroup), brought up for it; the env fact says so. */
+    if (geteuid() == 0) {
+        p = new_plan();
+        assert_int_equal(runner_plan(p, "null", "native,null", &opts, &e), 0);
+        assert_int_equal(runner_plan_sized(p, "null", "native", "cpus=1", &e), 1);
+        int rc_ = runner_execute(p, st, &id, &failed, &e);
+        if (rc_) fprintf(stderr, "sized run: %s\n", e.msg);
+        assert_int_equal(rc_, 0);
+        assert_int_equal(failed, 0);
+        assert_int_equal(store_load_run(st, "latest", &rv, &e), 0);
+        assert_string_equal(rv.envs[0], "native"); /* the same column */
+        assert_string_equal(kv_get(&rv.env_facts[0], "sized.null"), "native:cpus=1");
+        assert_string_equal(kv_get(&rv.host, "sized.null.0"), "native:cpus=1");
+        assert_null(kv_get(&rv.env_facts[1], "sized.null"));
+        assert_int_equal(rv.npoints, 4);
+        store_free_run(&rv);
+        free(p);
+    }
+
     /* A failing workload: samples stored as failures, run marked failed. */
     p = new_plan();
     kv_set(&opts, "fail", "1", &e);

@@ -60,8 +60,7 @@ int ctr_data_dir(const struct ctr_config *c, struct env_ctx *ctx, char *volume, 
 {
     int vol = !strcmp(c->storage, "volume");
     char *dir = vol ? volume : ovl;
-    snprintf(dir, len, "/var/tmp/isobench-%s-%d-%s", ctx->rq->run_id, ctx->rq->idx,
-             vol ? "vol" : "ovl");
+    snprintf(dir, len, "/var/tmp/isobench-%s-%s", env_inst(ctx), vol ? "vol" : "ovl");
     if (journal_add(ctx->rq->journal, "rmtree", dir, e) < 0) return -1;
     if (mkdir(dir, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", dir);
     snprintf(ctx->info.datadir, sizeof(ctx->info.datadir), "/data");

@@ -35,7 +35,7 @@ int engine_prepare(struct engine_run *r, struct env_ctx *ctx, struct err *e)
 {
     r->cfg = *ctr_conf(ctx);
     if (journal_require(ctx->rq->journal, e) < 0) return -1;
-    snprintf(r->name, sizeof(r->name), "isobench-%s-%d", ctx->rq->run_id, ctx->rq->idx);
+    snprintf(r->name, sizeof(r->name), "isobench-%s", env_inst(ctx));
     if (!strcmp(r->cfg.storage, "volume")) {
         if (ctr_data_dir(&r->cfg, ctx, r->volume, r->ovl_unused, sizeof(r->volume), e) < 0)
             return -1;

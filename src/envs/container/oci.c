@@ -185,8 +185,7 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
           "{\"type\":\"mount\"},{\"type\":\"cgroup\"}",
           f);
     if (strcmp(cfg->net, "host")) fputs(",{\"type\":\"network\"}", f);
-    fprintf(f, "],\"cgroupsPath\":\"/isobench-%s-%d\",\"resources\":{", ctx->rq->run_id,
-            ctx->rq->idx);
+    fprintf(f, "],\"cgroupsPath\":\"/isobench-%s\",\"resources\":{", env_inst(ctx));
     json_devices(f);
     if (cfg->limits.cpus[0] || cfg->limits.cpu_quota > 0) {
         fputs(",\"cpu\":{", f);

@@ -31,7 +31,7 @@ int vm_root_disk(const char *image, struct env_ctx *ctx, char *disk, size_t len,
         return err_sys(e, ERR_FAIL, errno, "reading image %s", rootfs);
     bytes += inodes * 4096; /* an inode's worth each */
     uint64_t size = bytes + bytes / 4 + (256ull << 20);
-    snprintf(disk, len, "/var/tmp/isobench-%s-%d-root.raw", ctx->rq->run_id, ctx->rq->idx);
+    snprintf(disk, len, "/var/tmp/isobench-%s-root.raw", env_inst(ctx));
     if (journal_add(ctx->rq->journal, "file", disk, e) < 0) return -1;
     int fd = open(disk, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
