@@ -22,6 +22,9 @@ static const char scenario_help[] =
     "      --slice cpus=N,mem=SIZE  the same budget for every tenant: a cpuset of N CPUs\n"
     "                        (tenant k the N from k*N on) and a memory limit for native\n"
     "                        and containers, N vCPUs and SIZE of RAM for VMs\n"
+    "      --preset NAME     a study's setup (memory-pressure: hosta, hostb - Jang et al.'s\n"
+    "                        HostA and HostB: options, --host-mem, --swap, 1-vCPU guests);\n"
+    "                        -o, --host-mem and --swap given win\n"
     "      --host-mem SIZE   every tenant and stressor under one memory cgroup of SIZE (an\n"
     "                        emulated host; cgroup v1; native, container and vm)\n"
     "      --swap SIZE       a swap file for the run (turned off and removed at its end)\n"
@@ -58,15 +61,24 @@ static void scenario_print(struct store *st, int64_t id)
 static int scenario_run(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"env", 1, 0, 'e'},         {"size", 1, 0, 's'},  {"opt", 1, 0, 'o'},
-        {"repetitions", 1, 0, 'r'}, {"slice", 1, 0, 'L'}, {"seed", 1, 0, 'S'},
-        {"host-mem", 1, 0, 'M'},    {"swap", 1, 0, 'W'},  {"timeout", 1, 0, 'T'},
-        {"db", 1, 0, 'D'},          {"help", 0, 0, 'h'},  {0, 0, 0, 0},
+        {"env", 1, 0, 'e'},
+        {"size", 1, 0, 's'},
+        {"opt", 1, 0, 'o'},
+        {"repetitions", 1, 0, 'r'},
+        {"slice", 1, 0, 'L'},
+        {"seed", 1, 0, 'S'},
+        {"host-mem", 1, 0, 'M'},
+        {"swap", 1, 0, 'W'},
+        {"timeout", 1, 0, 'T'},
+        {"db", 1, 0, 'D'},
+        {"help", 0, 0, 'h'},
+        {"preset", 1, 0, 'P'},
+        {0, 0, 0, 0},
     };
     struct scenario_plan *p cleanup_free = calloc(1, sizeof(*p));
     struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
     if (!p || !opts) return ERR_FAIL;
-    const char *envs_s = NULL, *slice = NULL;
+    const char *envs_s = NULL, *slice = NULL, *preset = NULL;
     char db[4096];
     store_default_path(db, sizeof(db));
     p->size = SIZE_SMALL;
@@ -100,6 +112,9 @@ static int scenario_run(int argc, char **argv)
         case 'L':
             slice = optarg;
             break;
+        case 'P':
+            preset = optarg;
+            break;
         case 'M':
             if (util_parse_size(optarg, &p->host_mem, NULL) < 0 || p->host_mem == 0)
                 return cli_usage("scenario", "--host-mem takes a size (e.g. 8G)");
@@ -132,6 +147,15 @@ static int scenario_run(int argc, char **argv)
     if (!envs_s) return cli_usage("scenario", "no environment given (-e)");
     if (geteuid() != 0)
         return cli_usage("scenario", "scenarios make cgroups and tenants: run as root");
+    char envs_preset[2048];
+    if (preset) { /* the study's setup: options, host size, guests */
+        const struct scenario *sc = scenario_find(argv[optind]);
+        if (!sc) return cli_usage("scenario", "unknown scenario (isobench scenario list)");
+        if (scenario_preset(sc, preset, p->size, envs_s, envs_preset, sizeof(envs_preset), opts,
+                            &p->host_mem, &p->swap, &p->preset, &e) < 0)
+            return cli_die(&e);
+        envs_s = envs_preset;
+    }
     if (scenario_plan(p, argv[optind], envs_s, opts, slice, &e) < 0) return cli_die(&e);
     cli_command_line(p->command, sizeof(p->command), argc + 1, argv - 1);
     struct store *st;

@@ -101,6 +101,8 @@ static void sc_header(const struct run_view *rv, FILE *out)
     if (hm)
         fprintf(out, "emulated host: every tenant and stressor under one %s memory cgroup\n", hm);
     if (sw) fprintf(out, "swap: %s\n", sw);
+    const char *pr = kv_get(&rv->host, "preset"), *ps = kv_get(&rv->host, "preset.summary");
+    if (pr) fprintf(out, "preset: %s (%s)\n", pr, ps ? ps : "?");
     for (int i = 0; i < rv->host.n; i++)
         if (!strncmp(rv->host.v[i].key, "scenario.", 9) ||
             !strncmp(rv->host.v[i].key, "stopped.", 8))

@@ -74,6 +74,33 @@ static const struct wl_opt mempress_opts[] = {
     {.name = NULL},
 };
 
+/* The study's two hosts (Jang, Lee, Yu, Tables 1 and 2): HostA with 8 GB
+ * and 1 GB guests, stress -m stepped by one worker; HostB with 32 GB and
+ * 2 GB guests, stepped by twenty; one-vCPU guests, the Node.js + Express
+ * server, four of them. The study names no swap size: Ubuntu 18.04's
+ * default swap file (2 GB). How far they stepped is not stated: far enough
+ * here that stressors and guests exceed the host. */
+static const struct scen_preset mempress_presets[] = {
+    {"hosta",
+     "the study's HostA: 8 GB, 1 vCPU / 1 GB guests, +1 stress worker (256 MB) a step",
+     {"server=node;servers=4;workers=0,1,2", "server=node;servers=4;workers=0,1,2,3,4,5,6,7,8",
+      "server=node;servers=4;workers=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,"
+      "23,24"},
+     "8G",
+     "2G",
+     "cpus=1,mem=1G",
+     8ull << 30},
+    {"hostb",
+     "the study's HostB: 32 GB, 1 vCPU / 2 GB guests, +20 stress workers (5 GB) a step",
+     {"server=node;servers=4;workers=0,20", "server=node;servers=4;workers=0,20,40",
+      "server=node;servers=4;workers=0,20,40,60,80,100,120"},
+     "32G",
+     "2G",
+     "cpus=1,mem=2G",
+     32ull << 30},
+    {.name = NULL},
+};
+
 #define MP_MAX_STEPS 64
 
 static int mp_steps(const struct scenario_plan *p, uint64_t *w, int max)
@@ -315,6 +342,7 @@ const struct scenario scenario_memory_pressure = {
                "docker-in-KVM study): task time, spread, swapping",
     .opts = mempress_opts,
     .net = 1,
+    .presets = mempress_presets,
     .check = mempress_check,
     .run = mempress_run,
 };

@@ -686,6 +686,10 @@ int scenario_execute(struct scenario_plan *p, struct store *st, int64_t *run_id,
     snprintf(v, sizeof(v), "%llu", (unsigned long long)p->seed);
     kv_set(&host, "order_seed", v, NULL);
     kv_set(&host, "scenario", p->sc->name, NULL);
+    if (p->preset) { /* --preset: what it stands for, stated with the run */
+        kv_set(&host, "preset", p->preset->name, NULL);
+        kv_set(&host, "preset.summary", p->preset->summary, NULL);
+    }
     for (int i = 0; i < p->opts.n; i++) {
         char k[96];
         snprintf(k, sizeof(k), "scenario.%s", p->opts.v[i].key);

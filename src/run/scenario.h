@@ -38,7 +38,8 @@ struct scenario_plan {
     int net;
     int size, reps;
     double timeout_s;
-    uint64_t seed; /* order of the steps in each round (0: drawn) */
+    uint64_t seed;                    /* order of the steps in each round (0: drawn) */
+    const struct scen_preset *preset; /* --preset: the study's setup it stands for, or NULL */
     int progress;
     char command[1024];
     struct host_caps host; /* probed when ncpus is 0 */
@@ -128,12 +129,24 @@ struct scen_job {
     double cpu_s;      /* host CPU the tenant spent, -1 unknown */
 };
 
+/* A study's setup as one name (memory-pressure --preset hosta): option
+ * values per size (KEY=VALUE;KEY=VALUE, the user's -o wins), the emulated
+ * host size (--host-mem unless given), keys every vm spec gets unless it
+ * sets cpus= or mem= itself, and the least host memory it can emulate. */
+struct scen_preset {
+    const char *name, *summary;
+    const char *opts[3];                   /* tiny, small, full */
+    const char *host_mem, *swap, *vm_keys; /* --host-mem, --swap (unless given) */
+    unsigned long long needs_ram;          /* bytes of MemTotal */
+};
+
 struct scenario {
     const char *name;
     const char *summary;
-    const char *(*unavailable)(void); /* NULL if it can run here, else why not */
-    const struct wl_opt *opts;        /* typed options, {NULL}-terminated */
-    int net;                          /* tenants serve a client in the peer namespace */
+    const char *(*unavailable)(void);  /* NULL if it can run here, else why not */
+    const struct wl_opt *opts;         /* typed options, {NULL}-terminated */
+    int net;                           /* tenants serve a client in the peer namespace */
+    const struct scen_preset *presets; /* {NULL}-terminated, or NULL */
     /* At plan time: every option and size checked against the host,
      * nothing created; ERR_USAGE on bad input. */
     int (*check)(struct scenario_plan *p, struct err *e);
@@ -152,6 +165,14 @@ extern const struct scenario *const scenarios[];
 
 /* "noisy-neighbour" or "noisy_neighbour". */
 const struct scenario *scenario_find(const char *name);
+
+/* --preset NAME of scenario sc: its options into opts (keys opts lacks),
+ * *host_mem and *swap when 0, and env_list rewritten into out (vm specs sized);
+ * ERR_USAGE for an unknown preset (naming the choices) or a host with less
+ * memory than the preset emulates. */
+int scenario_preset(const struct scenario *sc, const char *name, int size, const char *env_list,
+                    char *out, size_t len, struct kvlist *opts, uint64_t *host_mem, uint64_t *swap,
+                    const struct scen_preset **found, struct err *e);
 
 /* Checks the command line (scenario name, environments, options, slice,
  * p->host_mem and p->swap as the caller set them) into p; nothing is

@@ -417,10 +417,55 @@ static void filetask_token_required(void **state)
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/* memory-pressure --preset: the study's hosts as options, host size,
+ * swap and 1-vCPU guests; what the user gives wins; a host too small for
+ * the emulated one, or an unknown preset, is ERR_USAGE. */
+static void presets(void **state)
+{
+    (void)state;
+    const struct scenario *sc = scenario_find("memory-pressure");
+    assert_non_null(sc);
+    struct kvlist opts = {0};
+    struct err e = {0};
+    char elist[512];
+    uint64_t hm = 0, sw = 0;
+    const struct scen_preset *found = NULL;
+    kv_set(&opts, "rounds", "2", &e);
+    struct meminfo mi;
+    assert_int_equal(scen_meminfo_read(&mi, &e), 0);
+    int rc = scenario_preset(sc, "hosta", SIZE_TINY, "native,vm,vm:cpus=2,vm:image=x", elist,
+                             sizeof(elist), &opts, &hm, &sw, &found, &e);
+    if (mi.total * 1024.0 < 8.0 * (1ull << 30)) {
+        assert_int_equal(rc, -1); /* a host smaller than HostA */
+        return;
+    }
+    assert_int_equal(rc, 0);
+    assert_string_equal(found->name, "hosta");
+    assert_string_equal(elist, "native,vm:cpus=1,mem=1G,vm:cpus=2,vm:image=x,cpus=1,mem=1G");
+    assert_string_equal(kv_get(&opts, "server"), "node");
+    assert_string_equal(kv_get(&opts, "workers"), "0,1,2");
+    assert_string_equal(kv_get(&opts, "rounds"), "2"); /* the user's */
+    assert_true(hm == 8ull << 30 && sw == 2ull << 30);
+    hm = 4ull << 30; /* --host-mem given: kept */
+    assert_int_equal(scenario_preset(sc, "hosta", SIZE_FULL, "native", elist, sizeof(elist), &opts,
+                                     &hm, &sw, &found, &e),
+                     0);
+    assert_true(hm == 4ull << 30);
+    assert_int_equal(scenario_preset(sc, "hostc", SIZE_TINY, "native", elist, sizeof(elist), &opts,
+                                     &hm, &sw, &found, &e),
+                     -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    assert_non_null(strstr(e.msg, "hosta, hostb"));
+    rc = scenario_preset(sc, "hostb", SIZE_TINY, "native", elist, sizeof(elist), &opts, &hm, &sw,
+                         &found, &e);
+    assert_int_equal(rc, mi.total * 1024.0 < 32.0 * (1ull << 30) ? -1 : 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(slices),
+        cmocka_unit_test(presets),
         cmocka_unit_test(plans),
         cmocka_unit_test(parsers),
         cmocka_unit_test(filetask_parts),
