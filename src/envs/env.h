@@ -186,6 +186,10 @@ struct env {
      * what it made the host spend - never the client half in the peer
      * namespace, never steal time. NULL or -1: not known here. */
     int (*host_cpu_src)(struct env_ctx *ctx, char *src, size_t len);
+    /* Optional: what the environment looks like from the host right now,
+     * as facts (a VM's balloon and QEMU's resident memory), for scenarios
+     * that follow it step by step; NULL: nothing to read. */
+    int (*probe)(struct env_ctx *ctx, struct kvlist *out, struct err *e);
 };
 
 #define ENV_LIST(X)                                                                                \

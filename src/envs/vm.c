@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -36,8 +37,8 @@
 #include "envs/vm/qemu_argv.h"
 #include "envs/vm/tuned.h"
 
-static const char *const vm_keys[] = {"accel", "cpus",  "mem",    "kernel", "disk",
-                                      "tuned", "image", "nested", "net",    NULL};
+static const char *const vm_keys[] = {"accel", "cpus",   "mem", "kernel",  "disk", "tuned",
+                                      "image", "nested", "net", "balloon", NULL};
 
 struct vm {
     struct net_nat nat;
@@ -49,7 +50,9 @@ struct vm {
     char accel[8], qmp[700];
     int tuned;
     struct vm_cpus cpus; /* the guest's CPUs as planned (vm/cpus.h) */
-    struct cgroup acct;  /* QEMU and its threads, vhost's included: what the VM costs */
+    int balloon;         /* vm:balloon=on */
+    uint64_t guest_bytes;
+    struct cgroup acct; /* QEMU and its threads, vhost's included: what the VM costs */
 };
 
 static const char *qemu_bin(void)
@@ -121,6 +124,7 @@ struct vm_conf {
     uint64_t cpus, mem, disk;
     int tuned, nested;
     int nat;            /* vm:net=nat: reached through a published port (DNAT) */
+    int balloon;        /* vm:balloon=on: virtio-balloon, free-page reporting */
     char disk_dev[128]; /* vm:disk=/dev/X: a whole block device as the data disk */
     char kernel[300], image[512];
 };
@@ -146,6 +150,9 @@ static int vm_check(const struct spec *sp, void *conf, struct err *e)
     } else if (v && (util_parse_size(v, &c->disk, e) < 0 || c->disk < (64u << 20))) {
         return err_set(e, ERR_USAGE, "%s: disk must be a size >= 64M or a block device", sp->text);
     }
+    if ((v = kv_get(&sp->kv, "balloon")) && strcmp(v, "on") && strcmp(v, "off"))
+        return err_set(e, ERR_USAGE, "%s: balloon is on or off", sp->text);
+    c->balloon = v && !strcmp(v, "on");
     if ((v = kv_get(&sp->kv, "net")) && strcmp(v, "bridge") && strcmp(v, "nat"))
         return err_set(e, ERR_USAGE, "%s: net must be bridge or nat", sp->text);
     c->nat = v && !strcmp(v, "nat");
@@ -511,10 +518,10 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
     if (vm_cpus(v, ctx, kvm, e) < 0 || vm_append(v, ctx, append, sizeof(append), e) < 0 ||
         (ctx->rq->peer && vm_net(v, ctx, append, sizeof(append), mac, sizeof(mac), &vhost, e) < 0))
         return -1;
-    if (v->tuned) {
-        if (vm_hugepages_reserve(mb, ctx->rq->journal, e) < 0) return -1;
-        snprintf(v->qmp, sizeof(v->qmp), "%s/qmp.sock", v->state);
-    }
+    if (v->tuned && vm_hugepages_reserve(mb, ctx->rq->journal, e) < 0) return -1;
+    if (v->tuned || c->balloon) snprintf(v->qmp, sizeof(v->qmp), "%s/qmp.sock", v->state);
+    v->balloon = c->balloon;
+    v->guest_bytes = mb << 20;
     struct qemu_in in = {.kvm = kvm,
                          .tuned = v->tuned,
                          .runas_nobody = getpwnam("nobody") != NULL,
@@ -529,7 +536,8 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
                          .disk = v->disk,
                          .root = v->root,
                          .mac = mac,
-                         .vhost = vhost};
+                         .vhost = vhost,
+                         .balloon = c->balloon};
     struct qemu_argv *qa cleanup_free = malloc(sizeof(*qa));
     if (!qa) return err_set(e, ERR_FAIL, "out of memory");
     if (qemu_argv_build(&in, qa, e) < 0 || vm_spawn(v, ctx, qa->argv, e) < 0) return -1;
@@ -618,6 +626,36 @@ static int vm_exec(struct env_ctx *ctx, const struct job *j, struct env_watch *w
     return rc;
 }
 
+/* QEMU's resident memory now (bytes; 0 when unreadable). */
+static uint64_t qemu_rss(pid_t pid)
+{
+    char path[64], line[256];
+    uint64_t kib = 0;
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %" SCNu64, &kib) == 1) break;
+    if (f) fclose(f);
+    return kib * 1024;
+}
+
+/* The guest as the host sees it now: QEMU's resident memory and, with
+ * vm:balloon=on, how far the balloon is inflated (guest RAM - QMP
+ * query-balloon's actual): whether ballooning took guest memory back. */
+static int vm_probe(struct env_ctx *ctx, struct kvlist *out, struct err *e)
+{
+    const struct vm *v = ctx->priv;
+    if (!v || ctx->agent_pid <= 0) return err_set(e, ERR_FAIL, "vm: not running");
+    char val[32];
+    snprintf(val, sizeof(val), "%" PRIu64, qemu_rss(ctx->agent_pid));
+    if (kv_set(out, "qemu_rss_bytes", val, e) < 0) return -1;
+    if (!v->balloon) return 0;
+    uint64_t actual = 0;
+    if (vm_balloon_actual(v->qmp, &actual, e) < 0) return err_wrap(e, "vm balloon");
+    snprintf(val, sizeof(val), "%" PRIu64, v->guest_bytes > actual ? v->guest_bytes - actual : 0);
+    return kv_set(out, "balloon_inflated_bytes", val, e);
+}
+
 static int vm_host_cpu(struct env_ctx *ctx, char *src, size_t len)
 {
     const struct vm *v = ctx->priv;
@@ -650,4 +688,5 @@ const struct env env_vm = {
     .exec = vm_exec,
     .down = vm_down,
     .host_cpu_src = vm_host_cpu,
+    .probe = vm_probe,
 };

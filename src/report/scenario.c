@@ -319,9 +319,11 @@ static int mp_table(const struct run_view *rv, FILE *out, struct err *e)
     int wm = 5; /* the model column fits the longest spec */
     for (int i = 0; i < rv->nenv; i++)
         if ((int)strlen(rv->envs[i]) > wm) wm = (int)strlen(rv->envs[i]);
-    fprintf(out, "%-*s %-5s | %-10s %-10s %-20s %-7s %-7s %-10s %-10s %-10s | %-10s %-10s\n", wm,
-            "model", "vm", "task ms", "p95 ms", "vs native", "spread", "CoV %", "swap-in",
-            "swap-out", "majflt", "srv majflt", "srv swapMiB");
+    fprintf(out,
+            "%-*s %-5s | %-10s %-10s %-20s %-7s %-7s %-10s %-10s %-10s | %-10s %-10s | %-10s "
+            "%-10s\n",
+            wm, "model", "vm", "task ms", "p95 ms", "vs native", "spread", "CoV %", "swap-in",
+            "swap-out", "majflt", "srv majflt", "srv swapMiB", "qemu MiB", "balloon MiB");
     for (int env = 0; env < rv->nenv; env++) {
         double first = NAN;
         const char *doubles = NULL;
@@ -353,26 +355,28 @@ static int mp_table(const struct run_view *rv, FILE *out, struct err *e)
             }
             if (s == 0) first = t;
             if (!doubles && s > 0 && t >= 2 * first) doubles = steps[s];
-            char cells[9][24];
-            const char *ms[] = {"task_p95_ms",          "spread",          "servers_cov_pct",
-                                "swap_in_pages",        "swap_out_pages",  "major_faults",
-                                "tenants_major_faults", "tenants_swap_mib"};
+            char cells[11][24];
+            const char *ms[] = {"task_p95_ms",          "spread",           "servers_cov_pct",
+                                "swap_in_pages",        "swap_out_pages",   "major_faults",
+                                "tenants_major_faults", "tenants_swap_mib", "tenants_qemu_rss_mib",
+                                "tenants_balloon_mib"};
             snprintf(cells[0], sizeof(cells[0]), "%.1f", t);
             if (t != t)
                 snprintf(cells[0], sizeof(cells[0]), "%s",
                          sc_failed(rv, env, "filetask", "client", steps[s]) ? "failed" : "-");
-            for (int m = 0; m < 8; m++) {
+            for (int m = 0; m < 10; m++) {
                 double x = mp_median(rv, env, steps[s], ms[m], v, r);
                 if (x != x)
                     snprintf(cells[m + 1], sizeof(cells[m + 1]), "-");
                 else
-                    snprintf(cells[m + 1], sizeof(cells[m + 1]), m < 3 || m == 7 ? "%.2f" : "%.0f",
+                    snprintf(cells[m + 1], sizeof(cells[m + 1]), m < 3 || m >= 7 ? "%.2f" : "%.0f",
                              x);
             }
             fprintf(out,
-                    "%-*s %-5s | %-10s %-10s %-20s %-7s %-7s %-10s %-10s %-10s | %-10s %-10s\n", wm,
-                    rv->envs[env], steps[s], cells[0], cells[1], ratio, cells[2], cells[3],
-                    cells[4], cells[5], cells[6], cells[7], cells[8]);
+                    "%-*s %-5s | %-10s %-10s %-20s %-7s %-7s %-10s %-10s %-10s | %-10s %-10s | "
+                    "%-10s %-10s\n",
+                    wm, rv->envs[env], steps[s], cells[0], cells[1], ratio, cells[2], cells[3],
+                    cells[4], cells[5], cells[6], cells[7], cells[8], cells[9], cells[10]);
         }
         fprintf(out, "%-*s task time doubles (vs its first step): %s%s\n", wm, rv->envs[env],
                 doubles ? doubles : "not within the steps", doubles ? " stressors" : "");
@@ -383,7 +387,9 @@ static int mp_table(const struct run_view *rv, FILE *out, struct err *e)
                  "major faults: the host's, during the step (/proc/vmstat); srv majflt: the "
                  "servers' own major faults during the step, srv swapMiB: their memory in swap "
                  "at its end, summed over the servers (each tenant's memory cgroup; \"-\" where "
-                 "a server has none, e.g. an engine's container)\n");
+                 "a server has none, e.g. an engine's container); qemu MiB: the VM servers' QEMU "
+                 "resident memory at the step's end, balloon MiB: how far their balloons are "
+                 "inflated (vm:balloon=on; \"-\" without)\n");
     free(v);
     free(r);
     return 0;

@@ -212,6 +212,37 @@ static int mp_tenant_counts(struct scen_run *r, struct scen_job *jobs, const int
     return 0;
 }
 
+/* After a step: what each server's environment looks like from the host
+ * (env probe: a VM's QEMU resident memory and, with vm:balloon=on, how
+ * far its balloon is inflated), summed over the servers into the client's
+ * sample - the study blamed the VMs' swapping on ballooning it could not
+ * see; this row shows whether the balloon moved. Nothing when a server's
+ * environment has no probe. */
+static int mp_probe(struct scen_run *r, const int *srv, int ns, struct reply *cr)
+{
+    double rss = 0, balloon = 0;
+    int nballoon = 0;
+    for (int k = 0; k < ns; k++) {
+        struct env_ctx *c = &r->t[srv[k]].ctx;
+        if (!c->rq || !c->rq->env->probe) return 0;
+        struct kvlist *f = calloc(1, sizeof(*f));
+        if (!f) return err_set(&cr->err, ERR_FAIL, "out of memory");
+        int rc = c->rq->env->probe(c, f, &cr->err);
+        const char *v = kv_get(f, "qemu_rss_bytes"), *b = kv_get(f, "balloon_inflated_bytes");
+        if (v) rss += atof(v);
+        if (b) balloon += atof(b), nballoon++;
+        free(f);
+        if (rc < 0) return err_wrap(&cr->err, "server %d's environment", k + 1);
+    }
+    if (result_add(&cr->res, "tenants_qemu_rss_mib", "MiB", BETTER_LOWER, rss / 1048576.0,
+                   &cr->err) < 0)
+        return -1;
+    if (nballoon == ns && result_add(&cr->res, "tenants_balloon_mib", "MiB", BETTER_LOWER,
+                                     balloon / 1048576.0, &cr->err) < 0)
+        return -1;
+    return 0;
+}
+
 /* One step of system model i: the servers' jobs, the host stressor (when
  * workers > 0), the client after the ramp; all samples stored. */
 static int mp_step(struct scen_run *r, int i, const int *srv, int ns, int stressor,
@@ -262,6 +293,7 @@ static int mp_step(struct scen_run *r, int i, const int *srv, int ns, int stress
     vm = vm && swapfile_vmstat(&in1, &out1, &mf1) == 0;
     struct reply *cr = jobs[client].rep;
     if (cr->ok && mp_tenant_counts(r, jobs, srv, ns, m0, cr) < 0) cr->ok = 0;
+    if (cr->ok && mp_probe(r, srv, ns, cr) < 0) cr->ok = 0;
     if (cr->ok && vm &&
         (result_add(&cr->res, "swap_in_pages", "pages", BETTER_LOWER, (double)(in1 - in0),
                     &cr->err) < 0 ||

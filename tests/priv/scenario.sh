@@ -125,12 +125,12 @@ now=$(leftovers)
 
 # 4. memory-pressure (its file-task servers audited for where they listen)
 priv_listen_start
-"$bin" scenario run memory-pressure -e native,container,vm:mem=1G --size tiny -r 1 -o servers=2 \
+"$bin" scenario run memory-pressure -e native,container,vm:mem=1G,balloon=on --size tiny -r 1 -o servers=2 \
     -o workers=0,2 --host-mem 3G --swap 512M --db "$db" >"$dir/mp.txt" 2>"$dir/mp.err" ||
     { cat "$dir/mp.txt" "$dir/mp.err"; bad "memory-pressure failed"; }
 priv_listen_check "memory-pressure file-task servers on native, container, vm"
 id=$(sqlite3 "$db" "SELECT max(id) FROM runs")
-for env in native container vm:mem=1G; do
+for env in native container vm:mem=1G,balloon=on; do
     for step in 0 2; do
         n=$(sqlite3 "$db" "SELECT count(*) FROM measurements m JOIN metrics x ON x.measurement_id=m.id WHERE run_id=$id AND env='$env' AND tenant='client' AND step='$step' AND ok=1 AND ((x.name='task_ms' AND x.value>0) OR (x.name='spread' AND x.value>=1) OR x.name='swap_out_pages')")
         [ "$n" = 3 ] || bad "memory-pressure: $env step $step: $n of task_ms, spread, swap_out_pages"
@@ -144,6 +144,13 @@ for env in native container vm:mem=1G; do
     done
 done
 grep -Eq "^native +2 +\| [0-9.]+ " "$dir/mp.txt" || bad "memory-pressure table: $(cat "$dir/mp.txt")"
+# vm:balloon=on: the VM servers' QEMU memory and their balloons, read per step
+for step in 0 2; do
+    n=$(sqlite3 "$db" "SELECT count(*) FROM measurements m JOIN metrics x ON x.measurement_id=m.id WHERE run_id=$id AND env='vm:mem=1G,balloon=on' AND tenant='client' AND step='$step' AND ((x.name='tenants_qemu_rss_mib' AND x.value>0) OR (x.name='tenants_balloon_mib' AND x.value>=0))")
+    [ "$n" = 2 ] || bad "memory-pressure: vm step $step: $n of QEMU memory and balloon, want 2"
+done
+n=$(sqlite3 "$db" "SELECT count(*) FROM measurements m JOIN metrics x ON x.measurement_id=m.id WHERE run_id=$id AND env='native' AND x.name LIKE 'tenants_%rss%'")
+[ "$n" = 0 ] || bad "memory-pressure: native has QEMU memory rows"
 grep -q "under one 3072M memory cgroup" "$dir/mp.txt" || bad "the table does not state --host-mem"
 sw=$(sqlite3 "$db" "SELECT value FROM run_facts WHERE run_id=$id AND key='swap'")
 [ -n "$sw" ] || bad "no swap fact (the file, or why the kernel refused it)"

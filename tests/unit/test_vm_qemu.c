@@ -51,7 +51,7 @@ static void build(const struct vm_cpus *p, int kvm, int tuned, const char *disk,
                          .append = "console=ttyS0",
                          .sock = "/tmp/s",
                          .console = "/tmp/c",
-                         .qmp = "/tmp/q",
+                         .qmp = tuned ? "/tmp/q" : "",
                          .disk = disk,
                          .root = "",
                          .mac = "52:54:0a:00:00:02",
@@ -249,12 +249,48 @@ static void direct_route_rules(void **state)
     assert_int_equal(net_direct_rules(&n, "run-x", "p", "10.0.0.1", 1, cmd, 40, &e), -1);
 }
 
+/* vm:balloon=on: virtio-balloon with free-page reporting, and the QMP
+ * socket the per-step probe reads it through; without QMP it is refused. */
+static void balloon_device(void **state)
+{
+    (void)state;
+    cpus_synth(1, 2, 1, &host);
+    struct vm_cpus p;
+    struct err e = {0};
+    assert_int_equal(vm_cpus_plan(&host, 1, 0, 0, &p, &e), 0);
+    struct qemu_in in = {.cpus = &p,
+                         .mem_mib = 1024,
+                         .kernel = "k",
+                         .initrd = "i",
+                         .append = "a",
+                         .sock = "s",
+                         .console = "c",
+                         .qmp = "/tmp/q",
+                         .balloon = 1};
+    struct qemu_argv q;
+    assert_int_equal(qemu_argv_build(&in, &q, &e), 0);
+    int found = 0;
+    for (int i = 0; i < q.argc; i++)
+        found |= !strcmp(q.argv[i], "virtio-balloon-pci,id=balloon0,free-page-reporting=on,"
+                                    "deflate-on-oom=on");
+    assert_true(found);
+    assert_string_equal(arg_of(&q, "-qmp"), "unix:/tmp/q,server=on,wait=off");
+    in.qmp = "";
+    assert_int_equal(qemu_argv_build(&in, &q, &e), -1);
+    in.balloon = 0; /* stock, no balloon: no QMP, no balloon device */
+    assert_int_equal(qemu_argv_build(&in, &q, &e), 0);
+    assert_null(arg_of(&q, "-qmp"));
+    for (int i = 0; i < q.argc; i++)
+        assert_null(strstr(q.argv[i], "balloon"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(host_2x8x2),        cmocka_unit_test(host_1x2x1_tcg),
         cmocka_unit_test(host_1x64x2),       cmocka_unit_test(reads_sysfs),
         cmocka_unit_test(blockdev_refusals), cmocka_unit_test(direct_route_rules),
+        cmocka_unit_test(balloon_device),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

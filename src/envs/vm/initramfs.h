@@ -14,7 +14,8 @@
  * wrong for these: virtio must come before virtio_ring's users). */
 #define VM_MODULES                                                                                 \
     "virtio", "virtio_ring", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci",       \
-        "virtio_console", "virtio_blk", "failover", "net_failover", "virtio_net", "overlay"
+        "virtio_console", "virtio_blk", "failover", "net_failover", "virtio_net", "overlay",       \
+        "virtio_balloon"
 
 /* The guest's virtio-serial port name (QEMU's virtserialport name=). */
 #define VM_PORT_NAME "isobench"

@@ -21,12 +21,13 @@ static int build_machine(const struct qemu_in *in, struct qemu_argv *o, struct e
     PUT(o->mem, "%llu", in->mem_mib);
     PUT(o->accel, "%s", in->kvm ? "kvm" : "tcg,thread=multi");
     PUT(o->machine, "%s", in->tuned ? "q35,memory-backend=ram" : "q35");
-    if (in->tuned) {
+    if (in->tuned)
         PUT(o->backend,
             "memory-backend-memfd,id=ram,size=%lluM,hugetlb=on,hugetlbsize=2M,prealloc=on",
             in->mem_mib);
-        PUT(o->qmp, "unix:%s,server=on,wait=off", in->qmp);
-    }
+    if ((in->tuned || in->balloon) && !(in->qmp && in->qmp[0]))
+        return err_set(e, ERR_FAIL, "QEMU: tuned and balloon need a QMP socket");
+    if (in->qmp && in->qmp[0]) PUT(o->qmp, "unix:%s,server=on,wait=off", in->qmp);
     return 0;
 }
 
@@ -66,7 +67,8 @@ int qemu_argv_build(const struct qemu_in *in, struct qemu_argv *o, struct err *e
     A("-sandbox"), A("on,obsolete=deny,spawn=deny,resourcecontrol=deny");
     if (in->runas_nobody) A("-runas"), A("nobody");
     A("-cpu"), A(o->cpu); /* always named: stock is qemu64, never this QEMU's default */
-    if (in->tuned) A("-object"), A(o->backend), A("-qmp"), A(o->qmp);
+    if (in->tuned) A("-object"), A(o->backend);
+    if (o->qmp[0]) A("-qmp"), A(o->qmp);
     A("-smp"), A(o->smp), A("-m"), A(o->mem);
     A("-kernel"), A(in->kernel), A("-initrd"), A(in->initrd), A("-append"), A(in->append);
     A("-serial"), A(o->serial), A("-device"), A("virtio-serial-pci,id=vs");
@@ -75,6 +77,10 @@ int qemu_argv_build(const struct qemu_in *in, struct qemu_argv *o, struct err *e
     if (o->drive[0]) A("-drive"), A(o->drive), A("-device"), A("virtio-blk-pci,drive=d0");
     if (o->rootdrive[0]) A("-drive"), A(o->rootdrive), A("-device"), A("virtio-blk-pci,drive=r0");
     if (o->nic[0]) A("-netdev"), A(o->netdev), A("-device"), A(o->nic);
+    /* free pages go back to the host as the guest frees them; the balloon
+     * deflates when the guest runs out (nobody inflates it: no controller) */
+    if (in->balloon)
+        A("-device"), A("virtio-balloon-pci,id=balloon0,free-page-reporting=on,deflate-on-oom=on");
     A(NULL);
 #undef A
     o->argc = n - 1;

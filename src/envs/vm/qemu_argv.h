@@ -18,11 +18,12 @@ struct qemu_in {
     const char *append;          /* -append: the guest's command line, complete */
     const char *sock;            /* the agent's virtio-serial socket */
     const char *console;         /* the serial console's file */
-    const char *qmp;             /* the QMP socket (tuned) */
+    const char *qmp;             /* the QMP socket (tuned, balloon; "" / NULL: none) */
     const char *disk;            /* the data disk ("": none): a file or a block device */
     const char *root;            /* the image's root disk ("": initramfs) */
     const char *mac;             /* the NIC's MAC, tap on fd 3 ("" / NULL: no network) */
     int vhost;                   /* vhost-net for the NIC */
+    int balloon;                 /* virtio-balloon with free-page reporting (needs qmp) */
 };
 
 struct qemu_argv {

@@ -61,7 +61,7 @@ static int qmp_talk(int fd, const char *cmd, char *buf, size_t len, struct err *
     return err_set(e, ERR_FAIL, "QMP: no reply");
 }
 
-int vm_pin_vcpus(const char *qmp, const int *pin, int npin, char *desc, size_t len, struct err *e)
+int vm_qmp(const char *qmp, const char *cmd, char *buf, size_t len, struct err *e)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     if (strlen(qmp) >= sizeof(a.sun_path)) return err_set(e, ERR_FAIL, "QMP path too long");
@@ -71,12 +71,27 @@ int vm_pin_vcpus(const char *qmp, const int *pin, int npin, char *desc, size_t l
         return err_sys(e, ERR_FAIL, errno, "QMP connect %s", qmp);
     struct timeval tv = {.tv_sec = 10};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (qmp_talk(fd, NULL, buf, len, e) < 0 ||
+        qmp_talk(fd, "{\"execute\":\"qmp_capabilities\"}\n", buf, len, e) < 0)
+        return -1;
+    return qmp_talk(fd, cmd, buf, len, e);
+}
+
+int vm_balloon_actual(const char *qmp, uint64_t *bytes, struct err *e)
+{
+    char buf[4096];
+    if (vm_qmp(qmp, "{\"execute\":\"query-balloon\"}\n", buf, sizeof(buf), e) < 0) return -1;
+    const char *p = strstr(buf, "\"actual\"");
+    if (!p || !(p = strchr(p, ':'))) return err_set(e, ERR_FAIL, "QMP: query-balloon: %.200s", buf);
+    *bytes = strtoull(p + 1, NULL, 10);
+    return 0;
+}
+
+int vm_pin_vcpus(const char *qmp, const int *pin, int npin, char *desc, size_t len, struct err *e)
+{
     char *buf cleanup_free = malloc(65536);
     if (!buf) return err_set(e, ERR_FAIL, "out of memory");
-    if (qmp_talk(fd, NULL, buf, 65536, e) < 0 ||
-        qmp_talk(fd, "{\"execute\":\"qmp_capabilities\"}\n", buf, 65536, e) < 0 ||
-        qmp_talk(fd, "{\"execute\":\"query-cpus-fast\"}\n", buf, 65536, e) < 0)
-        return -1;
+    if (vm_qmp(qmp, "{\"execute\":\"query-cpus-fast\"}\n", buf, 65536, e) < 0) return -1;
     int n = 0;
     desc[0] = '\0';
     const char *p = strstr(buf, "\"return\"");
