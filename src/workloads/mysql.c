@@ -12,8 +12,15 @@
  * the environment lets it (srv_unpriv_dir; root otherwise, said in the
  * facts), bound to the environment's address, --secure-file-priv on its
  * datadir, with the preset's InnoDB buffer pool, waits for it to exit,
- * removes the datadir. The password reaches sysbench and mariadb-admin in
- * memfd option files, never on a command line. Client half:
+ * sums the tables' files (mysql.data_bytes), removes the datadir.
+ * bound=cache (the default) sizes the pool by buffer-pool: the paper's
+ * 3 GB held every read. bound=io makes it pool-pct % (10) of the tables'
+ * estimated data, so MySQL reads from its disk (the critique's ask;
+ * MariaDB opens the data files O_DIRECT, so the page cache does not stand
+ * in for the pool). Every sample carries the pool, the data estimate, their
+ * ratio and a caveat saying which it was. The password reaches sysbench
+ * and mariadb-admin in memfd option files, never on a command line.
+ * Client half:
  * waits for the server's greeting, loads the tables (sysbench prepare),
  * runs a discarded warm-up, then one sysbench run per thread count, and
  * always ends the server with `mariadb-admin shutdown`. Per thread count:
@@ -27,6 +34,7 @@
  * list of every later sample in every environment, so no thread count is
  * measured in some samples and missing from others. Every sysbench report
  * is kept raw with the sample. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +58,13 @@
 #define MYSQL_USER "sbtest"
 #define MYSQL_MAX_COUNTS 12
 #define MYSQL_READY_S 300.0 /* bootstrap + start; a TCG guest is slow */
+/* InnoDB bytes per sysbench row as loaded: INT id, INT k, CHAR(120) c,
+ * CHAR(60) pad in the clustered index, plus the index on k (MariaDB 10.11
+ * here: sysbench prepare of one 200,000-row table left a 54,525,952-byte
+ * .ibd, 272 B a row). The estimate bound=io sizes the pool from; the
+ * server measures the real files (mysql.data_bytes). */
+#define MYSQL_ROW_BYTES 270
+#define MYSQL_POOL_MIN (8ull << 20)
 
 static const struct wl_opt mysql_opts[] = {
     {"threads",
@@ -99,6 +114,19 @@ static const struct wl_opt mysql_opts[] = {
      .min = 5242880.0,
      .max = 0x1p44,
      .unit = "bytes"},
+    {"bound",
+     "cache: the buffer pool is buffer-pool (the paper's 3G holds every read); io: pool-pct % "
+     "of the tables' data, so reads go to the disk (the critique's I/O-bound MySQL)",
+     {"cache", "cache", "cache"},
+     .type = WL_T_ENUM,
+     .values = "cache|io"},
+    {"pool-pct",
+     "with bound=io: the buffer pool as a share of the tables' estimated data",
+     {"10", "10", "10"},
+     .type = WL_T_UINT,
+     .min = 1.0,
+     .max = 50.0,
+     .unit = "%"},
     {"log-file-size",
      "InnoDB redo log size",
      {"48M", "256M", "1G"},
@@ -125,8 +153,10 @@ static const struct wl_opt mysql_opts[] = {
 struct mysql_cfg {
     int counts[MYSQL_MAX_COUNTS], ncounts;
     uint64_t stop_gain, duration, warmup, tables, table_size, pool, logsize;
-    const char *schema; /* sbtest or wordpress (a typed enum: no quoting needed) */
-    const char *test;   /* sysbench's: oltp_read_only (mode=ro) or oltp_read_write */
+    uint64_t pool_pct, data_est; /* bound=io's share; the tables' estimated bytes */
+    int io_bound;                /* bound=io: the pool is pool_pct % of data_est */
+    const char *schema;          /* sbtest or wordpress (a typed enum: no quoting needed) */
+    const char *test;            /* sysbench's: oltp_read_only (mode=ro) or oltp_read_write */
 };
 
 static const char *mysql_unavailable(void)
@@ -138,6 +168,49 @@ static const char *mysql_unavailable(void)
     if (access(MARIADB_ADMIN, X_OK) != 0)
         return "mariadb-admin is not installed (apt-get install mariadb-client)";
     return net_unavailable();
+}
+
+/* bound= and pool-pct= into c (after the other options): the tables'
+ * estimated bytes, and with bound=io the pool as pool-pct % of them,
+ * rounded up to whole MiB and at least 8 MiB. ERR_USAGE for buffer-pool=
+ * given with bound=io or pool-pct= without it (either would be ignored),
+ * for bound=io with schema=wordpress (no sysbench tables to size it
+ * from) and for tables too small for the 8 MiB floor to stay under half
+ * their data (that pool would cache most of it: not I/O-bound). */
+static int mysql_bound(const struct wl_ctx *ctx, struct mysql_cfg *c, struct err *e)
+{
+    const struct workload *w = &workload_mysql;
+    const char *bound = wl_opt_str(ctx, w, "bound");
+    int given_pool = ctx->opts && kv_get(ctx->opts, "buffer-pool");
+    int given_pct = ctx->opts && kv_get(ctx->opts, "pool-pct");
+    c->io_bound = bound && !strcmp(bound, "io");
+    c->data_est = c->tables * c->table_size * MYSQL_ROW_BYTES;
+    if (wl_opt_u64(ctx, w, "pool-pct", 10, &c->pool_pct, e) < 0) return -1;
+    if (!c->io_bound) {
+        if (given_pct) return err_set(e, ERR_USAGE, "mysql: pool-pct applies to bound=io only");
+        return 0;
+    }
+    if (strcmp(c->schema, "sbtest"))
+        return err_set(e, ERR_USAGE,
+                       "mysql: bound=io sizes the pool from sysbench's tables: "
+                       "schema=%s has none",
+                       c->schema);
+    if (given_pool)
+        return err_set(e, ERR_USAGE,
+                       "mysql: bound=io sizes the buffer pool itself (pool-pct of the data): "
+                       "leave buffer-pool out");
+    if (c->pool_pct < 1 || c->pool_pct > 50)
+        return err_set(e, ERR_USAGE, "mysql: pool-pct must be 1..50");
+    uint64_t pool = (c->data_est * c->pool_pct / 100 + (1u << 20) - 1) & ~((1ull << 20) - 1);
+    c->pool = pool > MYSQL_POOL_MIN ? pool : MYSQL_POOL_MIN;
+    if (c->pool * 2 > c->data_est)
+        return err_set(e, ERR_USAGE,
+                       "mysql: bound=io needs tables x table-size of at least %llu rows (the "
+                       "pool's 8 MiB floor under half the data); this size has %llu: raise "
+                       "table-size or use --size small or full",
+                       (unsigned long long)(2 * MYSQL_POOL_MIN / MYSQL_ROW_BYTES + 1),
+                       (unsigned long long)(c->tables * c->table_size));
+    return 0;
 }
 
 static int mysql_params(const struct wl_ctx *ctx, struct mysql_cfg *c, struct err *e)
@@ -165,9 +238,9 @@ static int mysql_params(const struct wl_ctx *ctx, struct mysql_cfg *c, struct er
         return err_set(e, ERR_USAGE, "mysql: tables must be 1..64");
     if (c->table_size < 100 || c->table_size > 100000000)
         return err_set(e, ERR_USAGE, "mysql: table-size must be 100..100000000");
-    if (c->pool < (8u << 20)) return err_set(e, ERR_USAGE, "mysql: buffer-pool must be >= 8M");
+    if (c->pool < MYSQL_POOL_MIN) return err_set(e, ERR_USAGE, "mysql: buffer-pool must be >= 8M");
     if (c->logsize < (4u << 20)) return err_set(e, ERR_USAGE, "mysql: log-file-size must be >= 4M");
-    return 0;
+    return mysql_bound(ctx, c, e);
 }
 
 /* A CPU option (net_cpu_pick's meaning; "all", the preset, is -1). */
@@ -192,6 +265,51 @@ static double mysql_budget(const struct mysql_cfg *c)
            c->ncounts * ((double)c->duration + 120.0);
 }
 
+/* n bytes as "48 MiB" or "3.0 GiB". */
+static void mysql_bytes_text(uint64_t n, char *buf, size_t len)
+{
+    if (n >= (1ull << 30))
+        snprintf(buf, len, "%.1f GiB", (double)n / (double)(1ull << 30));
+    else
+        snprintf(buf, len, "%.0f MiB", (double)n / (double)(1ull << 20));
+}
+
+/* The plan's facts of the buffer pool against the data, stored with every
+ * sample: mysql.bound, mysql.buffer_pool and mysql.data_est (bytes),
+ * mysql.pool_data_ratio (pool / estimated data) and mysql.pool.caveat,
+ * the sentence the reports print: which reads the pool holds. */
+static int mysql_pool_facts(const struct mysql_cfg *c, struct kvlist *facts, struct err *e)
+{
+    char v[32], pool[32], data[32], say[256];
+    double ratio = c->data_est ? (double)c->pool / (double)c->data_est : 0;
+    mysql_bytes_text(c->pool, pool, sizeof(pool));
+    mysql_bytes_text(c->data_est, data, sizeof(data));
+    if (c->io_bound)
+        snprintf(say, sizeof(say),
+                 "bound=io: the InnoDB buffer pool (%s) is %.0f %% of the tables' ~%s (%llu rows "
+                 "x ~%d B), so most reads go to the disk; the paper's 3 GB pool held every read",
+                 pool, ratio * 100, data, (unsigned long long)(c->tables * c->table_size),
+                 MYSQL_ROW_BYTES);
+    else if (ratio >= 1)
+        snprintf(say, sizeof(say),
+                 "the InnoDB buffer pool (%s) holds the tables' ~%s (pool/data %.1f): reads come "
+                 "from memory, as in the paper; -o mysql.bound=io makes MySQL disk-bound",
+                 pool, data, ratio);
+    else
+        snprintf(say, sizeof(say),
+                 "the InnoDB buffer pool (%s) is %.0f %% of the tables' ~%s: part of the reads go "
+                 "to the disk (the paper's 3 GB pool held every read)",
+                 pool, ratio * 100, data);
+    if (kv_set(facts, "mysql.bound", c->io_bound ? "io" : "cache", e) < 0) return -1;
+    snprintf(v, sizeof(v), "%llu", (unsigned long long)c->pool);
+    if (kv_set(facts, "mysql.buffer_pool", v, e) < 0) return -1;
+    snprintf(v, sizeof(v), "%llu", (unsigned long long)c->data_est);
+    if (kv_set(facts, "mysql.data_est", v, e) < 0) return -1;
+    snprintf(v, sizeof(v), "%.3f", ratio);
+    if (kv_set(facts, "mysql.pool_data_ratio", v, e) < 0) return -1;
+    return kv_set(facts, "mysql.pool.caveat", say, e);
+}
+
 static int mysql_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                        struct err *e)
 {
@@ -203,7 +321,9 @@ static int mysql_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct
         return -1;
     need->mem_bytes = c.pool + (256ull << 20);
     need->disk_bytes = mysql_disk_need(&c);
-    return kv_set(&need->facts, "mysql.test", c.test, e); /* what was run, in every sample */
+    if (kv_set(&need->facts, "mysql.test", c.test, e) < 0) return -1; /* in every sample */
+    /* the pool against sysbench's tables (a WordPress DB tier has none) */
+    return strcmp(c.schema, "sbtest") ? 0 : mysql_pool_facts(&c, &need->facts, e);
 }
 
 /* Feeds the bootstrap SQL to `mariadbd --bootstrap` on fd: the system
@@ -292,6 +412,35 @@ static int mysql_greets(const char *addr, int port, char *ver, size_t len)
     return 1;
 }
 
+/* After the server stopped: the bytes of the schema's tablespaces (the
+ * .ibd files of dir's schema directory: what sysbench loaded) as
+ * mysql.data_bytes, and the
+ * pool against them as mysql.pool_data_ratio_measured. Nothing when the
+ * directory cannot be read (the plan's estimate stands). */
+static void mysql_data_facts(const char *dir, const struct mysql_cfg *c, struct result *r)
+{
+    char path[700];
+    snprintf(path, sizeof(path), "%s/%s", dir, c->schema);
+    DIR *d = opendir(path);
+    if (!d) return;
+    uint64_t sum = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        struct stat st;
+        if (l > 4 && !strcmp(de->d_name + l - 4, ".ibd") &&
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+            sum += (uint64_t)st.st_size;
+    }
+    closedir(d);
+    if (!sum) return;
+    char v[32];
+    snprintf(v, sizeof(v), "%llu", (unsigned long long)sum);
+    kv_set(&r->facts, "mysql.data_bytes", v, NULL);
+    snprintf(v, sizeof(v), "%.3f", (double)c->pool / (double)sum);
+    kv_set(&r->facts, "mysql.pool_data_ratio_measured", v, NULL);
+}
+
 static int mysql_server(const struct wl_ctx *ctx, const struct mysql_cfg *c, struct result *r,
                         struct err *e)
 {
@@ -368,6 +517,7 @@ static int mysql_server(const struct wl_ctx *ctx, const struct mysql_cfg *c, str
             char v[32];
             snprintf(v, sizeof(v), "%.3f", srv_cpu_s(&s));
             kv_set(&r->facts, "mysql.server_cpu_s", v, NULL);
+            mysql_data_facts(dir, c, r);
         }
     }
     journal_rmtree(dir);

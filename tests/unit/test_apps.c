@@ -282,6 +282,81 @@ static void mysql_mode_is_the_test(void **state)
     assert_int_equal(workload_check_opts(&workload_mysql, &bad, &e), -1);
 }
 
+/* The plan of mysql at size with options kv (NULL-terminated key, value
+ * pairs) into need; check()'s return. */
+static int mysql_plan(int size, const char *const *kv, struct wl_needs *need)
+{
+    struct kvlist opts = {0}, resolved = {0};
+    struct err e = {0};
+    for (int i = 0; kv && kv[i]; i += 2)
+        kv_set(&opts, kv[i], kv[i + 1], &e);
+    memset(need, 0, sizeof(*need));
+    struct wl_ctx ctx = {.size = size, .opts = &opts, .ncpus = 2, .role = ""};
+    return workload_mysql.check(&ctx, &resolved, need, &e);
+}
+
+/* The plan's fact key; fails (rather than crash) when it is missing. */
+static const char *fact(const struct wl_needs *need, const char *key)
+{
+    const char *v = kv_get(&need->facts, key);
+    if (!v) fail_msg("no fact %s in the plan", key);
+    return v;
+}
+
+/* bound=io (issue #33 item 9): the buffer pool becomes pool-pct % (10) of
+ * the tables' estimated data (270 B a row), in whole MiB, and every sample
+ * says so: mysql.bound, mysql.buffer_pool, mysql.data_est, the ratio and
+ * the caveat the reports print. bound=cache keeps buffer-pool and says
+ * that the pool holds the data. */
+static void mysql_io_bound_pool(void **state)
+{
+    (void)state;
+    struct wl_needs need;
+    /* full: the paper's 2,000,000 rows, ~540 MB: a 52 MiB pool */
+    assert_int_equal(mysql_plan(2, (const char *const[]){"bound", "io", NULL}, &need), 0);
+    assert_string_equal(fact(&need, "mysql.bound"), "io");
+    assert_string_equal(fact(&need, "mysql.data_est"), "540000000");
+    assert_string_equal(fact(&need, "mysql.buffer_pool"), "54525952");
+    assert_string_equal(fact(&need, "mysql.pool_data_ratio"), "0.101");
+    assert_int_equal(need.mem_bytes, 54525952ull + (256ull << 20));
+    const char *cav = fact(&need, "mysql.pool.caveat");
+    assert_non_null(cav);
+    assert_non_null(strstr(cav, "bound=io: the InnoDB buffer pool (52 MiB) is 10 % of"));
+    assert_true(strlen(cav) < 255);
+    /* a smaller share; small's 4 x 100,000 rows (~103 MiB) */
+    assert_int_equal(
+        mysql_plan(2, (const char *const[]){"bound", "io", "pool-pct", "5", NULL}, &need), 0);
+    assert_string_equal(fact(&need, "mysql.buffer_pool"), "27262976");
+    assert_int_equal(mysql_plan(1, (const char *const[]){"bound", "io", NULL}, &need), 0);
+    assert_string_equal(fact(&need, "mysql.buffer_pool"), "11534336");
+    /* the default: the preset's pool (full: the paper's 3G) holds the data */
+    assert_int_equal(mysql_plan(2, NULL, &need), 0);
+    assert_string_equal(fact(&need, "mysql.bound"), "cache");
+    assert_string_equal(fact(&need, "mysql.buffer_pool"), "3221225472");
+    assert_string_equal(fact(&need, "mysql.pool_data_ratio"), "5.965");
+    assert_non_null(strstr(fact(&need, "mysql.pool.caveat"), "reads come from memory"));
+    /* refused: tiny's 10,000 rows are below the 8 MiB floor's reach; a
+     * pool or share that the other bound would ignore; bound=io without
+     * sysbench's tables; an unknown bound or share */
+    assert_int_equal(mysql_plan(0, (const char *const[]){"bound", "io", NULL}, &need), -1);
+    assert_int_equal(
+        mysql_plan(2, (const char *const[]){"bound", "io", "buffer-pool", "1G", NULL}, &need), -1);
+    assert_int_equal(mysql_plan(2, (const char *const[]){"pool-pct", "10", NULL}, &need), -1);
+    assert_int_equal(
+        mysql_plan(2, (const char *const[]){"bound", "io", "schema", "wordpress", NULL}, &need),
+        -1);
+    /* a WordPress DB tier has no sysbench tables: no pool facts */
+    assert_int_equal(mysql_plan(2, (const char *const[]){"schema", "wordpress", NULL}, &need), 0);
+    assert_null(kv_get(&need.facts, "mysql.pool.caveat"));
+    struct kvlist bad = {0};
+    struct err e = {0};
+    kv_set(&bad, "bound", "disk", &e);
+    assert_int_equal(workload_check_opts(&workload_mysql, &bad, &e), -1);
+    kv_set(&bad, "bound", "io", &e);
+    kv_set(&bad, "pool-pct", "60", &e);
+    assert_int_equal(workload_check_opts(&workload_mysql, &bad, &e), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +367,7 @@ int main(void)
         cmocka_unit_test(redis_load_against_real_server),
         cmocka_unit_test(unpriv_dir_never_follows),
         cmocka_unit_test(mysql_mode_is_the_test),
+        cmocka_unit_test(mysql_io_bound_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -449,7 +449,8 @@ static void paper_roles(void **state)
     for (int i = 0; i < n; i++) { /* every number names its source and a known role */
         assert_true(strlen(p[i].source) > 10);
         assert_true(!strcmp(p[i].role, "container") || !strcmp(p[i].role, "container-host") ||
-                    !strcmp(p[i].role, "vm") || !strcmp(p[i].role, "vm-tuned"));
+                    !strcmp(p[i].role, "container-volume") || !strcmp(p[i].role, "vm") ||
+                    !strcmp(p[i].role, "vm-tuned"));
     }
 }
 
