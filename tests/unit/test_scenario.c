@@ -542,6 +542,83 @@ static void twotier_smaps(void **state)
     assert_true(ram == 0);
 }
 
+/* The two-tier table keeps the two footprints apart: (1) per tenant, the
+ * PSS as measured, with no study number beside it; (2) the host side of
+ * each environment's isolation layer, with the study's 906 MB (Xen dom0)
+ * beside a VM, 161 MB (CoreOS) beside a container and none beside native,
+ * the processes listed, and a line saying what the study measured - and
+ * nothing called a reproduction of it. */
+static void twotier_footprint_table(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/isobench-test-tt-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char path[300];
+    snprintf(path, sizeof(path), "%s/r.db", dir);
+    struct store *st;
+    struct err e = {0};
+    assert_int_equal(store_open(path, 1, &st, &e), 0);
+    struct kvlist host = {0};
+    kv_set(&host, "scenario", "two-tier", &e);
+    int64_t id;
+    assert_int_equal(
+        store_run_begin(st, "u-tt", "isobench scenario run", SIZE_TINY, 1, &host, &id, &e), 0);
+    static const char *const names[] = {"lxc", "vm", "native"};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(store_run_env(st, id, i, names[i], NULL, &e), 0);
+    assert_int_equal(store_run_workload(st, id, 0, "null", &host, &e), 0);
+    static const double pss[] = {41.5, 830, 0.5}, layer[] = {1.9, 37.25, 0};
+    for (int i = 0; i < 3; i++) {
+        add(st, id, "null", names[i], "app", "idle", 1, "pss_mib", BETTER_LOWER, pss[i]);
+        add(st, id, "null", names[i], "app", "idle", 1, "layer_pss_mib", BETTER_LOWER, layer[i]);
+        add(st, id, "null", names[i], "app", "idle", 1, "layer_shared_mib", BETTER_LOWER, 0);
+    }
+    assert_int_equal(store_run_fact(st, id, "two-tier.cpu", "weight: equal", &e), 0);
+    assert_int_equal(store_run_fact(st, id, "two-tier.layer.app@lxc", "lxc-start 77 1.9 MiB", &e),
+                     0);
+    store_run_end(st, id, "complete", &e);
+    struct run_view rv;
+    assert_int_equal(store_load_run(st, "latest", &rv, &e), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(report_scenario_table(&rv, f, &e), 0);
+    fclose(f);
+    const char *own = strstr(buf, "(1) per tenant"), *side = strstr(buf, "(2) host side");
+    if (!own || !side || side < own) fail_msg("the two footprints are not apart:\n%s", buf);
+    assert_non_null(strstr(buf, "tiers' CPUs: weight: equal"));
+    /* (1): the PSS as measured, no study number in it */
+    const char *row = strstr(own, "\nvm           app");
+    assert_true(row && row < side);
+    assert_non_null(strstr(row, "830"));
+    char *cut = strndup(own, (size_t)(side - own));
+    assert_null(strstr(cut, "906"));
+    assert_null(strstr(cut, "161"));
+    free(cut);
+    /* (2): each environment's layer, the study's host OS beside it */
+    static const char *const want[] = {"\nlxc          app                  | 1.9 ",
+                                       "\nvm           app                  | 37.2",
+                                       "\nnative       app                  | 0 "};
+    static const char *const study[] = {"CoreOS: 161 MB", "Xen dom0: 906 MB", "no isolation layer"};
+    for (int i = 0; i < 3; i++) {
+        row = strstr(side, want[i]);
+        if (!row) fail_msg("no host-side row '%s':\n%s", want[i] + 1, buf);
+        const char *nl = strchr(row + 1, '\n');
+        const char *s = strstr(row, study[i]);
+        if (!s || s > nl) fail_msg("'%s' not beside %s:\n%s", study[i], names[i], buf);
+    }
+    assert_non_null(strstr(side, "  app@lxc: lxc-start 77 1.9 MiB\n"));
+    assert_non_null(strstr(side, "XenServer 6.2's domain0, 906 MB"));
+    assert_non_null(strstr(side, "CoreOS 324.3.0, 161 MB"));
+    assert_non_null(strstr(side, "neither reproduces the study's numbers"));
+    free(buf);
+    store_free_run(&rv);
+    store_close(st);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -553,6 +630,7 @@ int main(void)
         cmocka_unit_test(noisy_table_pairs),
         cmocka_unit_test(twotier_tiers_share_cpus),
         cmocka_unit_test(twotier_smaps),
+        cmocka_unit_test(twotier_footprint_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
