@@ -134,14 +134,15 @@ static int lxc_prepare(struct lxcctr *c, struct env_ctx *ctx, struct err *e)
 }
 
 /* cpu-weight as lxc_write_limits passed it, read back from the cgroup LXC
- * made at lxc.cgroup.dir. */
+ * wrote the limits to: with lxc.cgroup.dir = D, the container's is
+ * D/lxc.payload.NAME (its monitor's D/lxc.monitor.NAME, beside it). */
 static void lxc_weight_facts(const struct lxcctr *c, struct env_ctx *ctx)
 {
-    char val[32], asked[96], rel[160];
+    char val[32], asked[96], rel[300];
     int v2 = cgroup_is_v2();
     const char *file = cgroup_weight_setting(c->cfg->limits.cpu_weight, v2, val, sizeof(val));
     snprintf(asked, sizeof(asked), "%s.%s = %s", v2 ? "lxc.cgroup2" : "lxc.cgroup", file, val);
-    snprintf(rel, sizeof(rel), "/%s", c->name);
+    snprintf(rel, sizeof(rel), "/%s/lxc.payload.%s", c->name, c->name);
     ctr_weight_facts(c->cfg, ctx, asked, rel, 0);
 }
 

@@ -306,7 +306,10 @@ static int tt_proc(int pid, char *comm, size_t len, int *ppid)
     return sscanf(close + 2, "%*c %d", ppid) == 1 ? 0 : -1;
 }
 
-/* 1 when pid is in the cgroup at dir or one below it. */
+/* 1 when pid is in the cgroup at dir or one below it - but LXC's monitor
+ * cgroup: with lxc.cgroup.dir = D, LXC puts its monitor (lxc-start) in
+ * D/lxc.monitor.NAME beside the container's D/lxc.payload.NAME, and the
+ * monitor is the isolation layer's, not the tenant's. */
 static int tt_cg_has(const char *dir, int pid, int depth)
 {
     char path[PATH_MAX], *buf cleanup_free = malloc(65536);
@@ -318,6 +321,7 @@ static int tt_cg_has(const char *dir, int pid, int depth)
     DIR *d = depth < 8 && !has ? opendir(dir) : NULL;
     for (struct dirent *de; !has && d && (de = readdir(d));)
         if (de->d_type == DT_DIR && de->d_name[0] != '.' &&
+            strncmp(de->d_name, "lxc.monitor.", 12) &&
             snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < (int)sizeof(path))
             has = tt_cg_has(path, pid, depth + 1);
     if (d) closedir(d);
