@@ -4,6 +4,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -688,11 +689,23 @@ static void cpu_weight_own_runtime_cgroup(void **state)
     struct cgroup *cg = calloc(1, sizeof(*cg));
     struct err e = {0};
     int rc = cgroup_create(cg, name, &l, &j, &e);
-    char path[1200], val[64] = "";
+    char path[1200], val[64] = "", back[1400] = "";
     int v2 = cg->v2;
     for (int i = 0; rc == 0 && i < cg->ndirs && !val[0]; i++) {
         snprintf(path, sizeof(path), "%s/%s", cg->dirs[i], v2 ? "cpu.weight" : "cpu.shares");
         util_read_file(path, val, sizeof(val));
+    }
+    /* read back as the drivers do, from the cgroup a process is in */
+    pid_t child = rc == 0 ? fork() : -1;
+    if (child == 0) {
+        pause();
+        _exit(0);
+    }
+    if (child > 0 && cgroup_attach(cg, child, &e) == 0)
+        cgroup_weight_read_pid(child, back, sizeof(back));
+    if (child > 0) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
     }
     for (int i = cg->ndirs - 1; i >= 0; i--)
         rmdir(cg->dirs[i]);
@@ -701,6 +714,9 @@ static void cpu_weight_own_runtime_cgroup(void **state)
     free(cg);
     if (rc < 0) fail_msg("cgroup_create: %s", e.msg);
     assert_string_equal(val, v2 ? "300" : "3072");
+    char want[200];
+    snprintf(want, sizeof(want), "/%s/%s = %s", name, v2 ? "cpu.weight" : "cpu.shares", val);
+    if (!strstr(back, want)) fail_msg("read back '%s', want '...%s'", back, want);
 }
 
 int main(void)
