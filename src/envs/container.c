@@ -37,8 +37,8 @@ struct isob_clone_args {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 };
 
-static const char *const container_keys[] = {"net", "storage", "image",  "cpus", "cpu-quota",
-                                             "mem", "pids",    "userns", NULL};
+static const char *const container_keys[] = {
+    "net", "storage", "image", "cpus", "cpu-quota", "cpu-weight", "mem", "pids", "userns", NULL};
 
 /* userns=on: root in the container is the first of USERNS_SIZE host ids
  * reserved for isobench in /etc/subuid and /etc/subgid (userns_range). */
@@ -348,6 +348,10 @@ static int container_up(struct env_ctx *ctx, struct err *e)
              strcmp(c->cfg.net, "host") ? ",net" : "", c->userns ? user : "", c->cfg.net,
              c->cfg.storage, c->cfg.image, c->cg.v2 ? "v2" : "v1", sc);
     kv_set(&ctx->info.facts, "label", label, NULL);
+    char val[32], asked[96];
+    const char *file = cgroup_weight_setting(c->cfg.limits.cpu_weight, c->cg.v2, val, sizeof(val));
+    snprintf(asked, sizeof(asked), "%s = %s, written by isobench", file, val);
+    ctr_weight_facts(&c->cfg, ctx, asked, NULL, ctx->agent_pid);
     ctr_reach(&c->cfg, ctx);
     if (!strcmp(c->cfg.net, "nat"))
         net_nat_addr_text(&c->nat, ctx->info.local_addr, sizeof(ctx->info.local_addr));

@@ -23,8 +23,8 @@
 #include "envs/container/engine.h"
 #include "envs/container/tar.h"
 
-static const char *const docker_keys[] = {"net", "storage", "cpus", "cpu-quota",
-                                          "mem", "pids",    NULL};
+static const char *const docker_keys[] = {"net",        "storage", "cpus", "cpu-quota",
+                                          "cpu-weight", "mem",     "pids", NULL};
 static const char *const docker_nets[] = {"nat", "host", "none", NULL};
 
 static const char *docker_bin(void)

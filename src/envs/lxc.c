@@ -25,8 +25,8 @@
 #include "envs/env.h"
 #include "envs/undo.h"
 
-static const char *const lxc_keys[] = {"net",       "storage", "image", "cpus",
-                                       "cpu-quota", "mem",     "pids",  NULL};
+static const char *const lxc_keys[] = {"net",        "storage", "image", "cpus", "cpu-quota",
+                                       "cpu-weight", "mem",     "pids",  NULL};
 static const char *const lxc_nets[] = {"nat", "host", "none", NULL};
 
 struct lxcctr {
@@ -133,6 +133,19 @@ static int lxc_prepare(struct lxcctr *c, struct env_ctx *ctx, struct err *e)
     return lxc_write_seccomp(seccomp, e) < 0 ? -1 : lxc_write_config(c->conf, &in, e);
 }
 
+/* cpu-weight as lxc_write_limits passed it, read back from the cgroup LXC
+ * wrote the limits to: with lxc.cgroup.dir = D, the container's is
+ * D/lxc.payload.NAME (its monitor's D/lxc.monitor.NAME, beside it). */
+static void lxc_weight_facts(const struct lxcctr *c, struct env_ctx *ctx)
+{
+    char val[32], asked[96], rel[300];
+    int v2 = cgroup_is_v2();
+    const char *file = cgroup_weight_setting(c->cfg->limits.cpu_weight, v2, val, sizeof(val));
+    snprintf(asked, sizeof(asked), "%s.%s = %s", v2 ? "lxc.cgroup2" : "lxc.cgroup", file, val);
+    snprintf(rel, sizeof(rel), "/%s/lxc.payload.%s", c->name, c->name);
+    ctr_weight_facts(c->cfg, ctx, asked, rel, 0);
+}
+
 static int lxc_up(struct env_ctx *ctx, struct err *e)
 {
     struct lxcctr *c = calloc(1, sizeof(*c));
@@ -166,6 +179,7 @@ static int lxc_up(struct env_ctx *ctx, struct err *e)
              c->cfg->image, cgroup_is_v2() ? "v2" : "v1", sc);
     kv_set(&ctx->info.facts, "label", buf, NULL);
     if (ver[0]) kv_set(&ctx->info.facts, "lxc.version", ver, NULL);
+    lxc_weight_facts(c, ctx);
     ctr_reach(c->cfg, ctx);
     if (!strcmp(c->cfg->net, "nat"))
         net_nat_addr_text(&c->nat, ctx->info.local_addr, sizeof(ctx->info.local_addr));

@@ -22,8 +22,8 @@
 #include "core/proc.h"
 #include "envs/container/engine.h"
 
-static const char *const podman_keys[] = {"net", "storage", "cpus", "cpu-quota",
-                                          "mem", "pids",    NULL};
+static const char *const podman_keys[] = {"net",        "storage", "cpus", "cpu-quota",
+                                          "cpu-weight", "mem",     "pids", NULL};
 static const char *const podman_nets[] = {"nat", "host", "none", NULL};
 
 static const char *podman_bin(void)

@@ -25,10 +25,10 @@
 #include "envs/container/rootfs.h"
 #include "envs/env.h"
 
-static const char *const runc_keys[] = {"net",       "storage", "image", "cpus",
-                                        "cpu-quota", "mem",     "pids",  NULL};
-static const char *const runsc_keys[] = {"net", "storage", "image",    "cpus", "cpu-quota",
-                                         "mem", "pids",    "platform", NULL};
+static const char *const runc_keys[] = {"net",        "storage", "image", "cpus", "cpu-quota",
+                                        "cpu-weight", "mem",     "pids",  NULL};
+static const char *const runsc_keys[] = {"net",        "storage", "image", "cpus",     "cpu-quota",
+                                         "cpu-weight", "mem",     "pids",  "platform", NULL};
 static const char *const runc_nets[] = {"none", "host", NULL};
 
 /* What differs between the OCI runtimes isobench drives. */
@@ -185,6 +185,19 @@ static void oci_argv(const struct runc *r, char *bin, char *plat, char *netf, ch
     argv[n] = NULL;
 }
 
+/* cpu-weight as oci_resources_json passed it, read back from the cgroup
+ * the runtime made at cgroupsPath. */
+static void runc_weight_facts(const struct runc *r, struct env_ctx *ctx)
+{
+    char val[32], asked[96], rel[160];
+    int v2 = cgroup_is_v2();
+    const char *file = cgroup_weight_setting(r->cfg->limits.cpu_weight, v2, val, sizeof(val));
+    snprintf(asked, sizeof(asked), "OCI linux.resources.%s%s = %s", v2 ? "unified " : "",
+             v2 ? file : "cpu.shares", val);
+    snprintf(rel, sizeof(rel), "/%s", r->id);
+    ctr_weight_facts(r->cfg, ctx, asked, rel, 0);
+}
+
 static int oci_up(struct env_ctx *ctx, const struct oci_rt *rt, struct err *e)
 {
     struct runc *r = calloc(1, sizeof(*r));
@@ -223,6 +236,7 @@ static int oci_up(struct env_ctx *ctx, const struct oci_rt *rt, struct err *e)
                  strcmp(r->cfg->net, "host") ? ",net" : "", r->cfg->net, r->cfg->storage,
                  r->cfg->image, sc);
     kv_set(&ctx->info.facts, "label", buf, NULL);
+    runc_weight_facts(r, ctx);
     ctr_reach(r->cfg, ctx);
     return 0;
 }

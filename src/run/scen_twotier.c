@@ -19,6 +19,8 @@
  * processes once it is up, before its servers start) is the step "idle".
  * Every server half is stopped when its client is done; its sample is
  * then the host CPU its tier spent. */
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,11 +75,31 @@ static const struct wl_opt twotier_opts[] = {
      .min = 268435456.0,
      .max = 0x1p44},
     {"db-cpus",
-     "the DB tier's CPUs, and its aggressor's",
-     {"1", "1", "1"},
+     "the DB tier's CPUs, and its aggressor's (the study: 2; with cpu-share=cpuset 1 unless given)",
+     {"1", "2", "2"},
      .type = WL_T_UINT,
      .min = 1,
      .max = 1024},
+    {"cpu-share",
+     "how the tiers share the host's CPUs: weight (the study's LXC: every tier on the CPUs from "
+     "CPU 0, overlapping, each with its cgroup cpu-weight) or cpuset (each tier on CPUs of its "
+     "own, no weights, the DB tier on 1 CPU unless db-cpus is given: the earlier default)",
+     {"weight", "weight", "weight"},
+     .type = WL_T_ENUM,
+     .values = "weight|cpuset"},
+    {"app-weight",
+     "the app tier's cpu-weight under cpu-share=weight (1..10000, 100 the kernel's default; the "
+     "study states no value: equal weights)",
+     {"100", "100", "100"},
+     .type = WL_T_UINT,
+     .min = 1,
+     .max = 10000},
+    {"db-weight",
+     "the DB tier's cpu-weight under cpu-share=weight, its aggressor's too",
+     {"100", "100", "100"},
+     .type = WL_T_UINT,
+     .min = 1,
+     .max = 10000},
     {"db-mem",
      "the DB tier's memory (the study: 1 GiB), and its aggressor's",
      {"1G", "1G", "1G"},
@@ -99,7 +121,15 @@ static const struct wl_opt twotier_opts[] = {
     {.name = NULL},
 };
 
-/* The tiers' sizes: the plan's --slice when given, else the options'. */
+/* cpu-share=weight (the default): the tiers share CPUs by cgroup weight. */
+static int tt_weighted(const struct scenario_plan *p)
+{
+    return !strcmp(scen_opt(p, "cpu-share"), "weight");
+}
+
+/* The tiers' sizes: the plan's --slice when given, else the options'
+ * (cpu-share=cpuset keeps its earlier DB tier of 1 CPU unless db-cpus
+ * is given). */
 static void tt_sizes(const struct scenario_plan *p, struct slice *app, struct slice *db)
 {
     if (p->slice.cpus || p->slice.mem) {
@@ -112,6 +142,7 @@ static void tt_sizes(const struct scenario_plan *p, struct slice *app, struct sl
     util_parse_size(scen_opt(p, "app-mem"), &app->mem, NULL);
     util_parse_u64(scen_opt(p, "db-cpus"), &v, NULL);
     db->cpus = (int)v;
+    if (!tt_weighted(p) && !kv_get(&p->opts, "db-cpus")) db->cpus = 1;
     util_parse_size(scen_opt(p, "db-mem"), &db->mem, NULL);
 }
 
@@ -124,6 +155,67 @@ static int tt_app(const struct scenario_plan *p)
 static int tt_db(const struct scenario_plan *p)
 {
     return p->nenv - 1;
+}
+
+/* The tenants: the two tiers and the DB tier's aggressor. */
+enum { TT_APP, TT_DB, TT_AGGR, TT_N };
+static const char *const tt_names[TT_N] = {"app", "db", "aggressor"};
+
+/* 1 when env takes a cpu-weight= key (the container drivers). */
+static int tt_takes_weight(const struct env *env)
+{
+    for (const char *const *k = env->keys; k && *k; k++)
+        if (!strcmp(*k, "cpu-weight")) return 1;
+    return 0;
+}
+
+/* Tier k's spec: its plan spec with the tier's slice - under cpu-share=
+ * weight on the CPUs from CPU 0 (the tiers overlap and compete), else the
+ * app tier's from 0 and the DB tier's (its aggressor's too) from the
+ * first slot past the app tier's - and, under weight, its cpu-weight where
+ * the environment takes one (a spec setting it itself is ERR_USAGE). */
+int twotier_tier_spec(const struct scenario_plan *p, int k, struct spec *sp, struct err *e)
+{
+    struct slice app, db;
+    tt_sizes(p, &app, &db);
+    int i = k == TT_APP ? tt_app(p) : tt_db(p), w = tt_weighted(p);
+    int slot = w || k == TT_APP || !db.cpus ? 0 : (app.cpus + db.cpus - 1) / db.cpus;
+    *sp = p->spec[i];
+    if (slice_apply(k == TT_APP ? &app : &db, p->env[i], slot, p->host.ncpus, 1, sp, e) < 0)
+        return -1;
+    if (!w || !tt_takes_weight(p->env[i])) return 0;
+    if (kv_get(&p->spec[i].kv, "cpu-weight"))
+        return err_set(e, ERR_USAGE,
+                       "%s sets cpu-weight itself: drop it, or give -o app-weight / "
+                       "db-weight (or -o cpu-share=cpuset)",
+                       p->spec[i].text);
+    const char *v = scen_opt(p, k == TT_APP ? "app-weight" : "db-weight");
+    size_t l = strlen(sp->text);
+    if (kv_set(&sp->kv, "cpu-weight", v, e) < 0) return -1;
+    int n = snprintf(sp->text + l, sizeof(sp->text) - l, "%scpu-weight=%s",
+                     strchr(sp->text, ':') ? "," : ":", v);
+    if (n < 0 || (size_t)n >= sizeof(sp->text) - l)
+        return err_set(e, ERR_USAGE, "%s with its cpu-weight is too long", sp->text);
+    return 0;
+}
+
+/* Each tier must hold its own workload (a VM its guest, a container its
+ * limit) as the spec it will run with (twotier_tier_spec: slice,
+ * cpu-weight), checked by the environment's fit like any spec. */
+static int tt_check_tiers(struct scenario_plan *p, struct err *e)
+{
+    static const char *const wl[TT_N] = {"wordpress", "mysql", "stress"};
+    struct env_needs n = {.host = &p->host};
+    for (int k = 0; k < TT_N; k++) {
+        int w = scen_wl_index(p, wl[k]), i = k == TT_APP ? tt_app(p) : tt_db(p);
+        struct spec sp;
+        n.mem_bytes = p->wl_mem[w];
+        n.disk_bytes = p->wl_disk[w];
+        if (twotier_tier_spec(p, k, &sp, e) < 0 ||
+            (p->env[i]->fit && p->env[i]->fit(&sp, &n, e) < 0))
+            return err_wrap(e, "two-tier: the %s tier", k == TT_APP ? "app" : "DB");
+    }
+    return 0;
 }
 
 /* Plans the tiers' workloads with the scenario's sizes, and refuses what
@@ -174,52 +266,233 @@ static int twotier_check(struct scenario_plan *p, struct err *e)
         scen_plan_workload(p, "mysql", &mo, e) < 0 || scen_plan_workload(p, "stress", &so, e) < 0 ||
         scen_plan_workload(p, "null", NULL, e) < 0)
         return -1;
-    /* each tier must hold its own workload (a VM its guest, a container
-     * its limit): the sizes are checked by the environment like a spec */
-    struct env_needs n = {.host = &p->host};
-    const struct {
-        int spec;
-        const struct slice *sl;
-        const char *wl;
-    } tiers[] = {
-        {tt_app(p), &app, "wordpress"}, {tt_db(p), &db, "mysql"}, {tt_db(p), &db, "stress"}};
-    for (size_t k = 0; k < sizeof(tiers) / sizeof(tiers[0]); k++) {
-        int w = scen_wl_index(p, tiers[k].wl), i = tiers[k].spec;
-        struct spec sp = p->spec[i];
-        n.mem_bytes = p->wl_mem[w];
-        n.disk_bytes = p->wl_disk[w];
-        if (slice_apply(tiers[k].sl, p->env[i], 0, p->host.ncpus, 1, &sp, e) < 0 ||
-            (p->env[i]->fit && p->env[i]->fit(&sp, &n, e) < 0))
-            return err_wrap(e, "two-tier: the %s tier", k == 0 ? "app" : "DB");
+    return tt_check_tiers(p, e);
+}
+
+/* ---- the isolation layer's host side: what the host runs for a tenant
+ * outside the tenant's own cgroup ---- */
+
+struct tt_layer {
+    double own_kb;    /* PSS of the processes serving this tenant alone */
+    double shared_kb; /* PSS of daemons serving every container (counted whole) */
+    char what[600];   /* "NAME PID X.X MiB, ..." or why nothing */
+    int pids[32], n;  /* counted, each once */
+};
+
+int twotier_smaps_split(FILE *f, uint64_t size_kb, double *total_kb, double *ram_kb)
+{
+    char line[512];
+    unsigned long long size = 0, v;
+    int n = 0;
+    *total_kb = *ram_kb = 0;
+    while (fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "Size: %llu kB", &v) == 1) size = v;
+        if (sscanf(line, "Pss: %llu kB", &v) != 1) continue;
+        *total_kb += (double)v;
+        if (size == size_kb) *ram_kb += (double)v, n++;
     }
+    return n;
+}
+
+/* A process's name and parent from /proc/PID/stat; -1 when it is gone. */
+static int tt_proc(int pid, char *comm, size_t len, int *ppid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    if (util_read_file(path, buf, sizeof(buf)) < 0) return -1;
+    const char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+    if (!open || !close || close < open) return -1;
+    snprintf(comm, len, "%.*s", (int)(close - open - 1), open + 1);
+    return sscanf(close + 2, "%*c %d", ppid) == 1 ? 0 : -1;
+}
+
+/* 1 when pid is in the cgroup at dir or one below it - but LXC's monitor
+ * cgroup: with lxc.cgroup.dir = D, LXC puts its monitor (lxc-start) in
+ * D/lxc.monitor.NAME beside the container's D/lxc.payload.NAME, and the
+ * monitor is the isolation layer's, not the tenant's. */
+static int tt_cg_has(const char *dir, int pid, int depth)
+{
+    char path[PATH_MAX], *buf cleanup_free = malloc(65536);
+    int has = 0;
+    if (!buf || snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= (int)sizeof(path)) return 0;
+    if (util_read_file(path, buf, 65536) == 0)
+        for (const char *l = buf; l && *l && !has; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+            has = atoi(l) == pid;
+    DIR *d = depth < 8 && !has ? opendir(dir) : NULL;
+    for (struct dirent *de; !has && d && (de = readdir(d));)
+        if (de->d_type == DT_DIR && de->d_name[0] != '.' &&
+            strncmp(de->d_name, "lxc.monitor.", 12) &&
+            snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < (int)sizeof(path))
+            has = tt_cg_has(path, pid, depth + 1);
+    if (d) closedir(d);
+    return has;
+}
+
+/* PSS of pid in KiB (smaps_rollup), -1 when it is gone. */
+static double tt_pss_kb(int pid)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
+    const char *ps = util_read_file(path, buf, sizeof(buf)) == 0 ? strstr(buf, "\nPss:") : NULL;
+    return ps ? atof(ps + 5) : -1;
+}
+
+/* Counts pid (once, at most 32) into l: shared daemons apart, its name
+ * and PSS listed. */
+static void tt_layer_add(struct tt_layer *l, int pid)
+{
+    char comm[64];
+    int ppid;
+    for (int k = 0; k < l->n; k++)
+        if (l->pids[k] == pid) return;
+    double kb = tt_pss_kb(pid);
+    if (l->n >= 32 || kb < 0 || tt_proc(pid, comm, sizeof(comm), &ppid) < 0) return;
+    l->pids[l->n++] = pid;
+    int shared = !strcmp(comm, "dockerd") || !strcmp(comm, "containerd");
+    *(shared ? &l->shared_kb : &l->own_kb) += kb;
+    size_t n = strlen(l->what);
+    snprintf(l->what + n, sizeof(l->what) - n, "%s%s %d %.1f MiB%s", n ? ", " : "", comm, pid,
+             kb / 1024.0, shared ? " (shared by every container)" : "");
+}
+
+/* The tenant's cgroup directory, from its host_cpu_src ("v1:DIR/FILE",
+ * then "+pid:N" entries) into dir, and those pids into pids (at most
+ * max; their count into *np). -1 when it has none. */
+static int tt_cg_of(struct env_ctx *c, char *dir, size_t len, int *pids, int max, int *np)
+{
+    char src[400];
+    *np = 0;
+    if (!c->rq->env->host_cpu_src || c->rq->env->host_cpu_src(c, src, sizeof(src)) < 0 ||
+        strlen(src) < 4)
+        return -1;
+    for (const char *p = strstr(src, "+pid:"); p && *np < max; p = strstr(p + 1, "+pid:"))
+        pids[(*np)++] = atoi(p + 5);
+    src[strcspn(src, "+")] = '\0';
+    char *slash = strrchr(src + 3, '/');
+    if (!slash) return -1;
+    *slash = '\0';
+    snprintf(dir, len, "%s", src + 3);
     return 0;
 }
 
-/* Brings up tier tenant name (spec i, slice sl, CPUs from slot) and
- * stores its idle footprint as step "idle": the null job it answers, the
- * host memory it added and the PSS of its processes. */
-static int tt_tier_up(struct scen_run *r, int i, const char *name, int slot, const struct slice *sl,
+/* QEMU's own memory (a VM's agent, in the tenant's cgroup): its PSS but
+ * the mapping of exactly the guest's RAM (guest_mem_mib), into l. */
+static void tt_layer_qemu(struct env_ctx *c, struct tt_layer *l)
+{
+    const char *g = kv_get(&c->info.facts, "guest_mem_mib");
+    char path[64], note[160];
+    snprintf(path, sizeof(path), "/proc/%d/smaps", (int)c->agent_pid);
+    FILE *f = g && c->agent_pid > 0 ? fopen(path, "re") : NULL;
+    if (!f) return;
+    double total, ram;
+    int n = twotier_smaps_split(f, strtoull(g, NULL, 10) * 1024, &total, &ram);
+    fclose(f);
+    size_t k = strlen(l->what);
+    if (n != 1) {
+        snprintf(l->what + k, sizeof(l->what) - k,
+                 "%sQEMU %d: %d mappings of the guest's %s MiB, its own part not told apart",
+                 k ? ", " : "", (int)c->agent_pid, n, g);
+        return;
+    }
+    l->own_kb += total - ram;
+    snprintf(note, sizeof(note),
+             "QEMU %d %.1f MiB beyond the guest's RAM (%.1f MiB of that resident)",
+             (int)c->agent_pid, (total - ram) / 1024.0, ram / 1024.0);
+    snprintf(l->what + k, sizeof(l->what) - k, "%s%s", k ? ", " : "", note);
+}
+
+/* What the host runs for tenant c outside its cgroup, once it is idle:
+ * its agent's process when that is outside (the runtime's CLI or monitor:
+ * runc run, runsc run, lxc-start, podman run, docker run) and that
+ * process's descendants outside, the engine's processes its CPU is charged
+ * with (conmon, containerd-shim; dockerd, containerd shared), QEMU's own
+ * part. -1 when the tenant has no cgroup to tell inside from outside. */
+static int tt_layer_measure(struct env_ctx *c, struct tt_layer *l)
+{
+    char dir[1024];
+    int pids[16], np;
+    memset(l, 0, sizeof(*l));
+    if (tt_cg_of(c, dir, sizeof(dir), pids, 16, &np) < 0) return -1;
+    int root = (int)c->agent_pid;
+    DIR *d = root > 0 ? opendir("/proc") : NULL;
+    for (struct dirent *de; d && (de = readdir(d));) {
+        int pid = atoi(de->d_name), ppid = pid, hops = 0;
+        char comm[64];
+        while (ppid > 1 && ppid != root && hops++ < 64 &&
+               tt_proc(ppid, comm, sizeof(comm), &ppid) == 0)
+            ;
+        if (pid > 0 && ppid == root && !tt_cg_has(dir, pid, 0)) tt_layer_add(l, pid);
+    }
+    if (d) closedir(d);
+    for (int k = 0; k < np; k++)
+        tt_layer_add(l, pids[k]);
+    tt_layer_qemu(c, l);
+    if (!l->what[0])
+        snprintf(l->what, sizeof(l->what), "%s",
+                 root > 0 ? "nothing outside the tenant's cgroup"
+                          : "no isolation layer: its agent runs on the host, one per job");
+    return 0;
+}
+
+/* The idle sample's facts about tier tenant t: its cpu weight as read back
+ * (or why none) and its isolation layer's processes (also a run fact,
+ * two-tier.layer.TIER@SPEC, for the report). */
+static int tt_tier_facts(struct scen_run *r, int t, const struct tt_layer *l, int have_layer,
+                         struct kvlist *facts, struct err *e)
+{
+    const struct env_ctx *c = &r->t[t].ctx;
+    const char *w = kv_get(&c->info.facts, "cpu_weight");
+    char v[200], key[LIM_TENANT_NAME + 300];
+    if (!w && tt_weighted(r->p)) {
+        snprintf(v, sizeof(v), "not applied: %s takes no cpu-weight (the kernel's default, 100)",
+                 r->t[t].req.env->name);
+        w = v;
+    }
+    if (w) kv_set(facts, "cpu_weight", w, NULL);
+    if ((w = kv_get(&c->info.facts, "cpu_weight.asked")))
+        kv_set(facts, "cpu_weight.asked", w, NULL);
+    if (!have_layer) return 0;
+    kv_set(facts, "layer", l->what, NULL);
+    snprintf(key, sizeof(key), "two-tier.layer.%s@%s", r->t[t].name, r->p->spec[r->t[t].spec].text);
+    return store_run_fact(r->st, r->run_id, key, l->what, e);
+}
+
+/* Brings up tier tenant name of plan spec i as sp and stores its idle
+ * footprint as step "idle": the null job it answers; what the tenant
+ * holds (the host memory it added, the PSS of its processes, its start
+ * time) and, apart, what the host spends outside it to run its isolation
+ * layer (layer_pss_mib, layer_shared_mib: tt_layer_measure). */
+static int tt_tier_up(struct scen_run *r, int i, const char *name, const struct spec *sp,
                       struct err *e)
 {
     struct meminfo m0, m1;
     if (scen_meminfo_read(&m0, e) < 0) return -1;
     double t0 = util_now();
     struct scen_job j;
-    int t = scen_tenant_probe(r, i, name, slot, sl, &j, e);
+    int t = scen_tenant_probe_as(r, i, name, sp, &j, e);
     if (t == -1) return -1;
     double start_s = util_now() - t0;
     struct result *res = &j.rep->res;
+    struct tt_layer l;
+    int have = 0, rc = 0;
     if (j.rep->ok && scen_meminfo_read(&m1, &j.rep->err) < 0) j.rep->ok = 0;
     if (j.rep->ok) {
         double pss = scen_tenant_pss_mib(&r->t[t].ctx);
-        if (result_add(res, "start_s", "s", BETTER_LOWER, start_s, &j.rep->err) < 0 ||
+        have = tt_layer_measure(&r->t[t].ctx, &l) == 0;
+        struct err *re = &j.rep->err;
+        if (result_add(res, "start_s", "s", BETTER_LOWER, start_s, re) < 0 ||
             result_add(res, "host_mem_mib", "MiB", BETTER_LOWER, (m0.avail - m1.avail) / 1024.0,
-                       &j.rep->err) < 0 ||
-            (pss >= 0 && result_add(res, "pss_mib", "MiB", BETTER_LOWER, pss, &j.rep->err) < 0))
+                       re) < 0 ||
+            (pss >= 0 && result_add(res, "pss_mib", "MiB", BETTER_LOWER, pss, re) < 0) ||
+            (have &&
+             (result_add(res, "layer_pss_mib", "MiB", BETTER_LOWER, l.own_kb / 1024.0, re) < 0 ||
+              result_add(res, "layer_shared_mib", "MiB", BETTER_LOWER, l.shared_kb / 1024.0, re) <
+                  0)))
             j.rep->ok = 0;
+        rc = tt_tier_facts(r, t, &l, have, &res->facts, e);
     }
     int ok = j.rep->ok;
-    int rc = scen_store(r, &j, "idle", 1, e);
+    if (rc == 0) rc = scen_store(r, &j, "idle", 1, e);
     scen_jobs_free(&j, 1);
     if (rc < 0) return -1;
     return ok ? t : -2;
@@ -334,19 +607,53 @@ static int tt_step(struct scen_run *r, int app, int db, int aggr, int rep, struc
     return rc;
 }
 
+/* The run facts of the tiers' CPUs: how they share them (two-tier.cpu),
+ * each tier's spec (two-tier.tier.NAME) and where a weight could not be
+ * applied (two-tier.cpu.not_applied). */
+static int tt_cpu_facts(struct scen_run *r, const struct spec *sp, struct err *e)
+{
+    struct scenario_plan *p = r->p;
+    char v[600], key[64];
+    if (tt_weighted(p))
+        snprintf(v, sizeof(v),
+                 "weight: the tiers share the CPUs from CPU 0 by cgroup weight (app %s, DB tier "
+                 "and its aggressor %s; the study states only that LXC shares CPUs by cgroup "
+                 "priority, no values: equal weights by default)",
+                 scen_opt(p, "app-weight"), scen_opt(p, "db-weight"));
+    else
+        snprintf(v, sizeof(v),
+                 "cpuset: each tier on CPUs of its own (the app tier's from CPU 0, "
+                 "the DB tier's and its aggressor's after them), no weights");
+    if (store_run_fact(r->st, r->run_id, "two-tier.cpu", v, e) < 0) return -1;
+    v[0] = '\0';
+    for (int k = 0; k < TT_N; k++) {
+        int i = k == TT_APP ? tt_app(p) : tt_db(p);
+        snprintf(key, sizeof(key), "two-tier.tier.%s", tt_names[k]);
+        if (store_run_fact(r->st, r->run_id, key, sp[k].text, e) < 0) return -1;
+        if (tt_weighted(p) && !tt_takes_weight(p->env[i]) && !strstr(v, p->env[i]->name))
+            snprintf(v + strlen(v), sizeof(v) - strlen(v),
+                     "%s%s takes no cpu-weight (its tenants "
+                     "keep the kernel's default, 100)",
+                     v[0] ? "; " : "", p->env[i]->name);
+    }
+    return v[0] ? store_run_fact(r->st, r->run_id, "two-tier.cpu.not_applied", v, e) : 0;
+}
+
 static int twotier_run(struct scen_run *r, struct err *e)
 {
     struct scenario_plan *p = r->p;
-    struct slice app_sl, db_sl;
-    tt_sizes(p, &app_sl, &db_sl);
-    /* the DB tier and its aggressor share the DB's CPUs (slot 1), the app
-     * tier has its own (slot 0) where the host has them */
-    scen_progress(r, "two-tier: bringing up the DB tier (%s)", p->spec[tt_db(p)].text);
-    int db = tt_tier_up(r, tt_db(p), "db", 1, &db_sl, e);
-    scen_progress(r, "two-tier: bringing up the app tier (%s)", p->spec[tt_app(p)].text);
-    int app = db == -1 ? -1 : tt_tier_up(r, tt_app(p), "app", 0, &app_sl, e);
-    scen_progress(r, "two-tier: bringing up the aggressor (%s)", p->spec[tt_db(p)].text);
-    int aggr = app == -1 ? -1 : tt_tier_up(r, tt_db(p), "aggressor", 1, &db_sl, e);
+    struct spec sp[TT_N];
+    for (int k = 0; k < TT_N; k++)
+        if (twotier_tier_spec(p, k, &sp[k], e) < 0) return -1;
+    if (tt_cpu_facts(r, sp, e) < 0) return -1;
+    /* the DB tier and its aggressor share the DB's CPUs; the app tier has
+     * its own (cpuset) or overlaps them (weight) */
+    scen_progress(r, "two-tier: bringing up the DB tier (%s)", sp[TT_DB].text);
+    int db = tt_tier_up(r, tt_db(p), "db", &sp[TT_DB], e);
+    scen_progress(r, "two-tier: bringing up the app tier (%s)", sp[TT_APP].text);
+    int app = db == -1 ? -1 : tt_tier_up(r, tt_app(p), "app", &sp[TT_APP], e);
+    scen_progress(r, "two-tier: bringing up the aggressor (%s)", sp[TT_AGGR].text);
+    int aggr = app == -1 ? -1 : tt_tier_up(r, tt_db(p), "aggressor", &sp[TT_AGGR], e);
     int rc = db == -1 || app == -1 || aggr == -1 ? -1 : 0;
     for (int rep = 1; rc == 0 && db >= 0 && app >= 0 && rep <= p->reps; rep++) {
         if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");

@@ -332,12 +332,20 @@ int scen_tenants_up(struct scen_run *r, int spec, const char *const *names, int 
     return rc;
 }
 
-int scen_tenant_probe(struct scen_run *r, int spec, const char *name, int slot,
-                      const struct slice *sl, struct scen_job *j, struct err *e)
+int scen_tenant_up_as(struct scen_run *r, int spec, const char *name, const struct spec *sp,
+                      struct err *e)
 {
-    double t0 = util_now();
-    struct err ue = {0};
-    int t = scen_tenant_up_sized(r, spec, name, slot, sl, &ue);
+    int t = tenant_slot(r, name, spec, spec, e);
+    if (t < 0 || tenant_prep(r, t, r->p->env[spec], sp, e) < 0 || tenant_start(r, t, e) < 0)
+        return -1;
+    return tenant_facts(r, t, e);
+}
+
+/* The probe's job for tenant t (or, t < 0, the failure ue of the last
+ * slot made), as scen_tenant_probe describes; t0: when bringing it up began. */
+static int tenant_probe_job(struct scen_run *r, int t, double t0, const struct err *ue,
+                            struct scen_job *j, struct err *e)
+{
     int w = scen_wl_index(r->p, "null");
     *j = (struct scen_job){
         .tenant = t < 0 ? r->nt - 1 : t, .wl = r->p->wl[w], .opts = r->p->wlopts[w]};
@@ -345,11 +353,29 @@ int scen_tenant_probe(struct scen_run *r, int spec, const char *name, int slot,
     if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
     j->rep = calloc(1, sizeof(*j->rep));
     if (!j->rep) return err_set(e, ERR_FAIL, "out of memory");
-    j->rep->err = ue;
+    j->rep->err = *ue;
     j->t0 = t0;
     j->t1 = util_now();
     j->cpu_s = -1;
     return -2;
+}
+
+int scen_tenant_probe(struct scen_run *r, int spec, const char *name, int slot,
+                      const struct slice *sl, struct scen_job *j, struct err *e)
+{
+    double t0 = util_now();
+    struct err ue = {0};
+    int t = scen_tenant_up_sized(r, spec, name, slot, sl, &ue);
+    return tenant_probe_job(r, t, t0, &ue, j, e);
+}
+
+int scen_tenant_probe_as(struct scen_run *r, int spec, const char *name, const struct spec *sp,
+                         struct scen_job *j, struct err *e)
+{
+    double t0 = util_now();
+    struct err ue = {0};
+    int t = scen_tenant_up_as(r, spec, name, sp, &ue);
+    return tenant_probe_job(r, t, t0, &ue, j, e);
 }
 
 int scen_host_tenant_up(struct scen_run *r, int label, const char *name, struct err *e)

@@ -231,6 +231,14 @@ int scen_tenant_up_sized(struct scen_run *r, int spec, const char *name, int slo
 int scen_tenant_probe(struct scen_run *r, int spec, const char *name, int slot,
                       const struct slice *sl, struct scen_job *j, struct err *e);
 
+/* The same two for a tenant of plan spec `spec` brought up as sp - the
+ * plan's spec made up by the scenario (a tier's slice and its own keys,
+ * such as two-tier's cpu-weight), stored under spec. */
+int scen_tenant_up_as(struct scen_run *r, int spec, const char *name, const struct spec *sp,
+                      struct err *e);
+int scen_tenant_probe_as(struct scen_run *r, int spec, const char *name, const struct spec *sp,
+                         struct scen_job *j, struct err *e);
+
 /* /proc/meminfo now (for a tenant's footprint: MemAvailable before and
  * after it came up). */
 int scen_meminfo_read(struct meminfo *m, struct err *e);
@@ -269,5 +277,16 @@ void scen_progress(const struct scen_run *r, const char *fmt, ...)
 /* Reads MemTotal, MemAvailable and the kernel's share from a
  * /proc/meminfo text; -1 when one is missing. */
 int density_meminfo_parse(const char *text, struct meminfo *m);
+
+/* two-tier's tier k (0 app, 1 DB, 2 the DB's aggressor) as it is brought
+ * up: its plan spec with the tier's slice and, under cpu-share=weight,
+ * its cpu-weight where the environment takes one. ERR_USAGE when the spec
+ * cannot take them. */
+int twotier_tier_spec(const struct scenario_plan *p, int k, struct spec *sp, struct err *e);
+
+/* From a /proc/PID/smaps text: the PSS of every mapping into *total_kb
+ * and of the mappings exactly size_kb long (a guest's RAM in QEMU) into
+ * *ram_kb; returns how many such mappings there were. */
+int twotier_smaps_split(FILE *f, uint64_t size_kb, double *total_kb, double *ram_kb);
 
 #endif

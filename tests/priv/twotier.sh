@@ -8,10 +8,21 @@
 #     under a ramped load, the inter-tier probe, the INSERTs alone and
 #     beside the aggressor, each tier's idle footprint and CPU; both servers
 #     as uid 65534, listening only where the run reaches them, and no
-#     password of the run in the store;
-#  3. the app tier in a container, the DB tier native (tiers of two kinds);
-#  4. both tiers in LXC (the study's container side);
-#  5. the kill drill: SIGKILL anywhere (tenants coming up, the installer,
+#     password of the run in the store; the tiers share CPUs by weight (the
+#     default, cpu-share=weight; the DB tier on 2 CPUs) with app-weight=50,
+#     db-weight=200: each tier's cgroup holds its weight (cpu.shares 512 /
+#     2048 on v1, cpu.weight 50 / 200 on v2) - read by this test from the cgroups while
+#     the run goes on, and as the driver read it back (the tier's idle
+#     sample's cpu_weight fact, its own cgroup's file); the footprint's two
+#     tables (per tenant, host side with the study's 906/161 MB beside it
+#     only) and each tier's layer_pss_mib (0 for the own runtime);
+#  3. the app tier in a container, the DB tier native (tiers of two kinds):
+#     equal weights (100: cpu.shares 1024), native's stated not applied;
+#  4. both tiers in LXC (the study's container side), weights 50/200 in
+#     LXC's cgroups, lxc-start counted on the host side;
+#  5. cpu-share=cpuset (the earlier layout): no weight set, the DB tier on
+#     a CPU of its own after the app tier's;
+#  6. the kill drill: SIGKILL anywhere (tenants coming up, the installer,
 #     mid-ramp), then `isobench cleanup`: no Apache, MariaDB, stress-ng,
 #     tenant or data dir left.
 set -uo pipefail
@@ -83,22 +94,132 @@ check_run() { # LABEL
     [ "$now" = "$before" ] || bad "$1: left: $now"
 }
 
-# 2. both tiers in the own runtime
+# cpu-weight W as the kernel holds it here: the file and its value
+# (v1: cpu.shares = W x 1024 / 100, rounded; v2: cpu.weight = W).
+if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then wfile=cpu.weight; else wfile=cpu.shares; fi
+wval() { if [ $wfile = cpu.weight ]; then echo "$1"; else echo $((($1 * 1024 + 50) / 100)); fi; }
+
+# The weight files of the run's tenants' cgroups ("FILE VALUE" lines, LXC's
+# lxc.payload.* included), read from the cgroups themselves every 0.5 s
+# while the run goes on (weights_start .. weights_stop): independent of
+# what isobench reports.
+weights_start() {
+    (while :; do
+        find /sys/fs/cgroup -maxdepth 8 -path '*/isobench-*' -name $wfile 2>/dev/null |
+            grep -v '/lxc.pivot/\|-host/' | while read -r f; do echo "$f $(cat "$f" 2>/dev/null)"; done
+        sleep 0.5
+    done) >"$dir/weights.log" 2>/dev/null &
+    weights_pid=$!
+}
+weights_stop() { kill "$weights_pid" 2>/dev/null; wait "$weights_pid" 2>/dev/null; }
+
+# A run's CPU weights: each tier's idle sample names its cgroup's weight
+# file (the run's own cgroup, one per tier; LXC's: lxc.payload.NAME in
+# lxc.cgroup.dir) holding APPW / DBW; the same
+# values were seen in the run's cgroups from outside; the run fact says
+# how the tiers shared the CPUs.
+check_weights() { # LABEL APPW DBW [native: the DB tier is native]
+    local id uuid t w want f seen paths
+    id=$(sqlite3 "$db" "SELECT max(id) FROM runs")
+    uuid=$(sqlite3 "$db" "SELECT uuid FROM runs WHERE id=$id")
+    idle_fact() { # TENANT KEY
+        sqlite3 "$db" "SELECT f.value FROM measurement_facts f JOIN measurements m ON m.id = f.measurement_id
+            WHERE m.run_id=$id AND m.step='idle' AND m.tenant='$1' AND f.key='$2'"
+    }
+    run_fact() { sqlite3 "$db" "SELECT value FROM run_facts WHERE run_id=$id AND key='$1'"; }
+    case "$(run_fact two-tier.cpu)" in weight:*) ;; *) bad "$1: two-tier.cpu is '$(run_fact two-tier.cpu)'" ;; esac
+    paths=
+    for t in app db aggressor; do
+        w=$3
+        [ $t = app ] && w=$2
+        f=$(idle_fact $t cpu_weight)
+        if [ -n "${4:-}" ] && [ $t != app ]; then
+            case "$f" in "not applied: native"*) ;; *) bad "$1: native tier $t: cpu_weight '$f'" ;; esac
+            continue
+        fi
+        want=$(wval "$w")
+        [[ "$f" =~ ^/sys/fs/cgroup(/.*)?/(lxc\.payload\.)?isobench-$uuid-[0-9]+/$wfile\ =\ $want$ ]] ||
+            bad "$1: tier $t's cpu_weight is '$f', want its cgroup's $wfile = $want"
+        paths="$paths ${f%% *}"
+        seen=$(grep "isobench-$uuid-[0-9]*/$wfile $want\$" "$dir/weights.log" | head -1)
+        [ -n "$seen" ] || bad "$1: no cgroup of the run held $wfile = $want (tier $t) while it ran"
+        [ "$(sqlite3 "$db" "SELECT value FROM measurement_facts f JOIN measurements m ON m.id = f.measurement_id
+            WHERE m.run_id=$id AND m.step='idle' AND m.tenant='$t' AND f.key='cpu_weight.asked'")" != "" ] ||
+            bad "$1: tier $t has no cpu_weight.asked"
+    done
+    [ "$(tr ' ' '\n' <<<"$paths" | grep -c .)" = "$(tr ' ' '\n' <<<"$paths" | grep . | sort -u | grep -c .)" ] ||
+        bad "$1: two tiers name the same cgroup:$paths"
+}
+
+# The footprint: two tables, the study's numbers beside the host side
+# only; each tier's layer measured (LAYER: the app tier's layer_pss_mib is
+# zero for the own runtime, "pos" for a runtime with a host process).
+check_footprint() { # LABEL LAYER
+    local id v
+    id=$(sqlite3 "$db" "SELECT max(id) FROM runs")
+    "$bin" report "$id" --db "$db" >"$dir/report.txt" || bad "$1: report failed"
+    grep -q "^(1) per tenant" "$dir/report.txt" || bad "$1: no per-tenant footprint table"
+    grep -q "^(2) host side" "$dir/report.txt" || bad "$1: no host-side footprint table"
+    sed -n '/^(1) per tenant/,/^(2) host side/p' "$dir/report.txt" | grep -q "906 MB\|161 MB" &&
+        bad "$1: the study's numbers beside the per-tenant footprint"
+    grep -q "XenServer 6.2's domain0, 906 MB" "$dir/report.txt" || bad "$1: no line on what the study measured"
+    v=$(sqlite3 "$db" "SELECT x.value FROM metrics x JOIN measurements m ON m.id = x.measurement_id
+        WHERE m.run_id=$id AND m.step='idle' AND m.tenant='app' AND x.name='layer_pss_mib'")
+    case "$2" in
+    zero) [ "$v" = 0 ] || [ "$v" = 0.0 ] || bad "$1: the own runtime's layer is '$v' MiB, not 0" ;;
+    pos) awk -v v="$v" 'BEGIN{exit !(v > 0)}' || bad "$1: no host-side layer measured ('$v')" ;;
+    esac
+}
+
+# 2. both tiers in the own runtime, weights 50/200 (the DB tier and its
+# aggressor ahead of the app tier: the aggressor's CPU check holds)
+shared=(-o db-cpus=2)
+[ "$(nproc)" -ge 2 ] || shared=()
 priv_listen_start
-"$bin" scenario run two-tier -e container "${quick[@]}" --db "$db" >"$dir/out.txt" 2>&1 ||
-    bad "two-tier on container: $(tail -5 "$dir/out.txt")"
+weights_start
+"$bin" scenario run two-tier -e container "${quick[@]}" "${shared[@]}" -o app-weight=50 \
+    -o db-weight=200 --db "$db" >"$dir/out.txt" 2>&1 || bad "two-tier on container: $(tail -5 "$dir/out.txt")"
+weights_stop
 priv_listen_check "two-tier on container"
 check_run "two-tier on container"
-# 3. app in a container, DB native
-"$bin" scenario run two-tier -e container,native "${quick[@]}" --db "$db" >"$dir/out.txt" 2>&1 ||
+check_weights "two-tier on container" 50 200
+check_footprint "two-tier on container" zero
+# 3. app in a container, DB native: equal weights, native's not applied
+weights_start
+"$bin" scenario run two-tier -e container,native "${quick[@]}" "${shared[@]}" --db "$db" >"$dir/out.txt" 2>&1 ||
     bad "two-tier on container,native: $(tail -5 "$dir/out.txt")"
+weights_stop
 check_run "two-tier container app, native DB"
-# 4. LXC
-"$bin" scenario run two-tier -e lxc "${quick[@]}" --db "$db" >"$dir/out.txt" 2>&1 ||
-    bad "two-tier on lxc: $(tail -5 "$dir/out.txt")"
+check_weights "two-tier container app, native DB" 100 100 native
+id=$(sqlite3 "$db" "SELECT max(id) FROM runs")
+sqlite3 "$db" "SELECT value FROM run_facts WHERE run_id=$id AND key='two-tier.cpu.not_applied'" |
+    grep -q "native takes no cpu-weight" || bad "container,native: native's weight not said to be not applied"
+# 4. LXC, weights 50/200 in LXC's cgroups
+weights_start
+"$bin" scenario run two-tier -e lxc "${quick[@]}" "${shared[@]}" -o app-weight=50 -o db-weight=200 \
+    --db "$db" >"$dir/out.txt" 2>&1 || bad "two-tier on lxc: $(tail -5 "$dir/out.txt")"
+weights_stop
 check_run "two-tier on lxc"
+check_weights "two-tier on lxc" 50 200
+check_footprint "two-tier on lxc" pos
+id=$(sqlite3 "$db" "SELECT max(id) FROM runs")
+sqlite3 "$db" "SELECT value FROM run_facts WHERE run_id=$id AND key LIKE 'two-tier.layer.app@%'" |
+    grep -q "lxc-start" || bad "lxc: lxc-start not on the app tier's host side"
+# 5. cpu-share=cpuset: the earlier layout, no weight
+"$bin" scenario run two-tier -e container "${quick[@]}" -o cpu-share=cpuset --db "$db" \
+    >"$dir/out.txt" 2>&1 || bad "two-tier cpu-share=cpuset: $(tail -5 "$dir/out.txt")"
+check_run "two-tier cpu-share=cpuset"
+id=$(sqlite3 "$db" "SELECT max(id) FROM runs")
+case "$(sqlite3 "$db" "SELECT value FROM run_facts WHERE run_id=$id AND key='two-tier.cpu'")" in
+cpuset:*) ;; *) bad "cpu-share=cpuset: two-tier.cpu does not say cpuset" ;; esac
+[ -z "$(sqlite3 "$db" "SELECT f.value FROM measurement_facts f JOIN measurements m ON m.id = f.measurement_id
+    WHERE m.run_id=$id AND f.key='cpu_weight'")" ] || bad "cpu-share=cpuset: a weight was set"
+app=$(sqlite3 "$db" "SELECT value FROM run_facts WHERE run_id=$id AND key='two-tier.tier.app'")
+dbt=$(sqlite3 "$db" "SELECT value FROM run_facts WHERE run_id=$id AND key='two-tier.tier.db'")
+case "$app $dbt" in *cpu-weight*) bad "cpu-share=cpuset: a tier's spec has a weight: $app / $dbt" ;; esac
+[ "$(nproc)" -ge 2 ] && [ "${app#*cpus=}" = "${dbt#*cpus=}" ] && bad "cpu-share=cpuset: the tiers share CPUs: $app / $dbt"
 
-# 5. SIGKILL anywhere in a run of about 25 s
+# 6. SIGKILL anywhere in a run of about 25 s
 priv_sigkill_loop 4 20 scenario run two-tier -e container --size tiny -r 1 -o duration=10 \
     -o ramp=5 -o selects=50 -o inserts=200
 

@@ -147,6 +147,10 @@ static void plans(void **state)
         {"two-tier", "native", "users=0", NULL, "users must be"},
         {"two-tier", "native", "inserts=0", NULL, "inserts must be"},
         {"two-tier", "vm:mem=256M", NULL, NULL, "the app tier"},
+        {"two-tier", "native", "cpu-share=priority", NULL, "cpu-share"},
+        {"two-tier", "native", "app-weight=0", NULL, "app-weight must be"},
+        {"two-tier", "native", "db-weight=10001", NULL, "db-weight must be"},
+        {"two-tier", "container:cpu-weight=5", NULL, NULL, "sets cpu-weight itself"},
     };
     /* two-tier: one environment for both tiers, or app,db */
     if (!workload_wordpress.unavailable()) {
@@ -461,6 +465,204 @@ static void presets(void **state)
     assert_int_equal(rc, mi.total * 1024.0 < 32.0 * (1ull << 30) ? -1 : 0);
 }
 
+/* A two-tier plan on the simulated 4-CPU host at size, with option opt
+ * ("KEY=VALUE", NULL none), for the tiers' specs; NULL when refused. */
+static struct scenario_plan *tt_plan(const char *envlist, int size, const char *opt)
+{
+    struct scenario_plan *p = calloc(1, sizeof(*p));
+    struct kvlist opts = {0};
+    struct err e = {0};
+    if (opt) {
+        char k[64];
+        const char *eq = strchr(opt, '=');
+        snprintf(k, sizeof(k), "%.*s", (int)(eq - opt), opt);
+        kv_set(&opts, k, eq + 1, &e);
+    }
+    p->size = size;
+    p->reps = 1;
+    p->host = (struct host_caps){.ncpus = 4,
+                                 .llc_bytes = 32u << 20,
+                                 .mem_total = 16ull << 30,
+                                 .mem_avail = 12ull << 30,
+                                 .data_free = 100ull << 30};
+    if (scenario_plan(p, "two-tier", envlist, &opts, NULL, &e) == 0) return p;
+    fail_msg("two-tier -e %s %s: %s", envlist, opt ? opt : "", e.msg);
+    return NULL;
+}
+
+/* The tiers' CPUs: by default (cpu-share=weight) every tier on the CPUs
+ * from CPU 0 with its cpu-weight (equal, 100) where the environment takes
+ * one, the DB tier on 2 CPUs at small and full as the study's; with
+ * cpu-share=cpuset the earlier layout - CPUs of their own, no weight, the
+ * DB tier on 1 CPU unless db-cpus is given, after the app tier's. */
+static void twotier_tiers_share_cpus(void **state)
+{
+    (void)state;
+    if (workload_wordpress.unavailable()) skip();
+    static const struct {
+        const char *envs, *opt;
+        int size;
+        const char *want[3]; /* app, db, aggressor */
+    } cases[] = {
+        /* small: the study's sizes (native: no memory fit to fail; at
+         * small a container DB tier of 1 GiB cannot hold MariaDB's pool) */
+        {"native",
+         NULL,
+         SIZE_SMALL,
+         {"native:cpus=0,1,mem=2048M", "native:cpus=0,1,mem=1024M", "native:cpus=0,1,mem=1024M"}},
+        {"container",
+         "db-cpus=2",
+         SIZE_TINY,
+         {"container:cpus=0,mem=1024M,cpu-weight=100",
+          "container:cpus=0,1,mem=1024M,cpu-weight=100",
+          "container:cpus=0,1,mem=1024M,cpu-weight=100"}},
+        {"lxc",
+         "app-weight=300",
+         SIZE_TINY,
+         {"lxc:cpus=0,mem=1024M,cpu-weight=300", "lxc:cpus=0,mem=1024M,cpu-weight=100",
+          "lxc:cpus=0,mem=1024M,cpu-weight=100"}},
+        {"container",
+         "cpu-share=cpuset",
+         SIZE_TINY,
+         {"container:cpus=0,mem=1024M", "container:cpus=1,mem=1024M",
+          "container:cpus=1,mem=1024M"}},
+        {"native,container",
+         NULL,
+         SIZE_TINY,
+         {"native:cpus=0,mem=1024M", "container:cpus=0,mem=1024M,cpu-weight=100",
+          "container:cpus=0,mem=1024M,cpu-weight=100"}},
+        {"vm",
+         NULL,
+         SIZE_TINY,
+         {"vm:cpus=1,mem=1024M", "vm:cpus=1,mem=1024M", "vm:cpus=1,mem=1024M"}},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        struct scenario_plan *p = tt_plan(cases[c].envs, cases[c].size, cases[c].opt);
+        for (int k = 0; k < 3; k++) {
+            struct spec sp;
+            struct err e = {0};
+            assert_int_equal(twotier_tier_spec(p, k, &sp, &e), 0);
+            if (strcmp(sp.text, cases[c].want[k]))
+                fail_msg("-e %s %s, tier %d: '%s', want '%s'", cases[c].envs,
+                         cases[c].opt ? cases[c].opt : "", k, sp.text, cases[c].want[k]);
+        }
+        free(p);
+    }
+    /* cpu-share=cpuset: the DB tier's CPUs start after the app tier's
+     * (the app's 2 at small), 1 unless db-cpus is given */
+    struct scenario_plan *p = tt_plan("native", SIZE_SMALL, "cpu-share=cpuset");
+    struct spec sp;
+    struct err e = {0};
+    assert_int_equal(twotier_tier_spec(p, 0, &sp, &e), 0);
+    assert_string_equal(sp.text, "native:cpus=0,1,mem=2048M");
+    assert_int_equal(twotier_tier_spec(p, 1, &sp, &e), 0);
+    assert_string_equal(sp.text, "native:cpus=2,mem=1024M");
+    kv_set(&p->opts, "db-cpus", "2", NULL);
+    assert_int_equal(twotier_tier_spec(p, 2, &sp, &e), 0);
+    assert_string_equal(sp.text, "native:cpus=2,3,mem=1024M");
+    free(p);
+}
+
+/* QEMU's own memory: every mapping's PSS but the one exactly the guest's
+ * RAM (256 MiB here; the 1 GiB TCG buffer is QEMU's own). */
+static void twotier_smaps(void **state)
+{
+    (void)state;
+    static const char smaps[] =
+        "55d0-55e0 r-xp 00000000 08:01 1 /usr/bin/qemu-system-x86_64\n"
+        "Size:               6000 kB\nRss: 5000 kB\nPss:                3000 kB\n"
+        "7fc09be00000-7fc0abe00000 rw-p 00000000 00:00 0\n"
+        "Size:             262144 kB\nPss:              200000 kB\n"
+        "7fc0ac000000-7fc0ebfff000 rwxp 00000000 00:00 0\n"
+        "Size:            1048572 kB\nPss:                2048 kB\n";
+    FILE *f = fmemopen((void *)smaps, sizeof(smaps) - 1, "r");
+    double total, ram;
+    assert_int_equal(twotier_smaps_split(f, 262144, &total, &ram), 1);
+    fclose(f);
+    assert_true(total == 205048 && ram == 200000);
+    f = fmemopen((void *)smaps, sizeof(smaps) - 1, "r");
+    assert_int_equal(twotier_smaps_split(f, 524288, &total, &ram), 0); /* no such mapping */
+    fclose(f);
+    assert_true(ram == 0);
+}
+
+/* The two-tier table keeps the two footprints apart: (1) per tenant, the
+ * PSS as measured, with no study number beside it; (2) the host side of
+ * each environment's isolation layer, with the study's 906 MB (Xen dom0)
+ * beside a VM, 161 MB (CoreOS) beside a container and none beside native,
+ * the processes listed, and a line saying what the study measured - and
+ * nothing called a reproduction of it. */
+static void twotier_footprint_table(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/isobench-test-tt-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char path[300];
+    snprintf(path, sizeof(path), "%s/r.db", dir);
+    struct store *st;
+    struct err e = {0};
+    assert_int_equal(store_open(path, 1, &st, &e), 0);
+    struct kvlist host = {0};
+    kv_set(&host, "scenario", "two-tier", &e);
+    int64_t id;
+    assert_int_equal(
+        store_run_begin(st, "u-tt", "isobench scenario run", SIZE_TINY, 1, &host, &id, &e), 0);
+    static const char *const names[] = {"lxc", "vm", "native"};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(store_run_env(st, id, i, names[i], NULL, &e), 0);
+    assert_int_equal(store_run_workload(st, id, 0, "null", &host, &e), 0);
+    static const double pss[] = {41.5, 830, 0.5}, layer[] = {1.9, 37.25, 0};
+    for (int i = 0; i < 3; i++) {
+        add(st, id, "null", names[i], "app", "idle", 1, "pss_mib", BETTER_LOWER, pss[i]);
+        add(st, id, "null", names[i], "app", "idle", 1, "layer_pss_mib", BETTER_LOWER, layer[i]);
+        add(st, id, "null", names[i], "app", "idle", 1, "layer_shared_mib", BETTER_LOWER, 0);
+    }
+    assert_int_equal(store_run_fact(st, id, "two-tier.cpu", "weight: equal", &e), 0);
+    assert_int_equal(store_run_fact(st, id, "two-tier.layer.app@lxc", "lxc-start 77 1.9 MiB", &e),
+                     0);
+    store_run_end(st, id, "complete", &e);
+    struct run_view rv;
+    assert_int_equal(store_load_run(st, "latest", &rv, &e), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(report_scenario_table(&rv, f, &e), 0);
+    fclose(f);
+    const char *own = strstr(buf, "(1) per tenant"), *side = strstr(buf, "(2) host side");
+    if (!own || !side || side < own) fail_msg("the two footprints are not apart:\n%s", buf);
+    assert_non_null(strstr(buf, "tiers' CPUs: weight: equal"));
+    /* (1): the PSS as measured, no study number in it */
+    const char *row = strstr(own, "\nvm           app");
+    assert_true(row && row < side);
+    assert_non_null(strstr(row, "830"));
+    char *cut = strndup(own, (size_t)(side - own));
+    assert_null(strstr(cut, "906"));
+    assert_null(strstr(cut, "161"));
+    free(cut);
+    /* (2): each environment's layer, the study's host OS beside it */
+    static const char *const want[] = {"\nlxc          app                  | 1.9 ",
+                                       "\nvm           app                  | 37.2",
+                                       "\nnative       app                  | 0 "};
+    static const char *const study[] = {"CoreOS: 161 MB", "Xen dom0: 906 MB", "no isolation layer"};
+    for (int i = 0; i < 3; i++) {
+        row = strstr(side, want[i]);
+        if (!row) fail_msg("no host-side row '%s':\n%s", want[i] + 1, buf);
+        const char *nl = strchr(row + 1, '\n');
+        const char *s = strstr(row, study[i]);
+        if (!s || s > nl) fail_msg("'%s' not beside %s:\n%s", study[i], names[i], buf);
+    }
+    assert_non_null(strstr(side, "  app@lxc: lxc-start 77 1.9 MiB\n"));
+    assert_non_null(strstr(side, "XenServer 6.2's domain0, 906 MB"));
+    assert_non_null(strstr(side, "CoreOS 324.3.0, 161 MB"));
+    assert_non_null(strstr(side, "neither reproduces the study's numbers"));
+    free(buf);
+    store_free_run(&rv);
+    store_close(st);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +673,9 @@ int main(void)
         cmocka_unit_test(filetask_parts),
         cmocka_unit_test(filetask_token_required),
         cmocka_unit_test(noisy_table_pairs),
+        cmocka_unit_test(twotier_tiers_share_cpus),
+        cmocka_unit_test(twotier_smaps),
+        cmocka_unit_test(twotier_footprint_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

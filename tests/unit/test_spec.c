@@ -3,7 +3,10 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include "envs/container/cgroup.h"
 #include "envs/container/config.h"
 #include "envs/container/confine.h"
+#include "envs/container/engine.h"
 #include "envs/container/lxcconf.h"
 #include "envs/container/net.h"
 #include "envs/container/oci.h"
@@ -523,6 +527,198 @@ static void memstat_counts(void **state)
     assert_int_equal(cgroup_memstat_parse("anon 10\n", 1, &c), -1);
 }
 
+/* cpu-weight=N: every container driver takes it, parsed once into its
+ * limits; anything but a whole number in 1..10000 is ERR_USAGE, and an
+ * environment without cgroup weights (native, vm) does not know the key. */
+static void cpu_weight_parsed_by_every_driver(void **state)
+{
+    (void)state;
+    static const struct env *const drivers[] = {&env_container, &env_runc,   &env_runsc,
+                                                &env_lxc,       &env_podman, &env_docker};
+    struct env_conf *conf = calloc(1, sizeof(*conf));
+    const struct ctr_config *cc = (const void *)conf->b;
+    struct spec sp;
+    struct err e = {0};
+    char text[96];
+    for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+        snprintf(text, sizeof(text), "%s:cpu-weight=250", drivers[i]->name);
+        assert_int_equal(spec_parse(text, &sp, &e), 0);
+        if (env_conf_parse(drivers[i], &sp, conf, &e) < 0) fail_msg("%s: %s", text, e.msg);
+        assert_int_equal(cc->limits.cpu_weight, 250);
+        static const char *const bad[] = {"0", "10001", "x", "-5", "1.5", "", NULL};
+        for (int k = 0; bad[k]; k++) {
+            snprintf(text, sizeof(text), "%s:cpu-weight=%s", drivers[i]->name, bad[k]);
+            if (spec_parse(text, &sp, &e) < 0) continue; /* "" is refused by the parser */
+            e.code = 0;
+            if (env_conf_parse(drivers[i], &sp, conf, &e) != -1 || e.code != ERR_USAGE ||
+                !strstr(e.msg, "cpu-weight"))
+                fail_msg("%s accepted (code %d: %s)", text, e.code, e.msg);
+        }
+    }
+    assert_int_equal(spec_parse("container:cpu-weight=1", &sp, &e), 0); /* the bounds */
+    assert_int_equal(env_conf_parse(&env_container, &sp, conf, &e), 0);
+    assert_int_equal(spec_parse("container:cpu-weight=10000", &sp, &e), 0);
+    assert_int_equal(env_conf_parse(&env_container, &sp, conf, &e), 0);
+    assert_int_equal(cc->limits.cpu_weight, 10000);
+    assert_int_equal(spec_parse("container", &sp, &e), 0); /* not set: the kernel's default */
+    assert_int_equal(env_conf_parse(&env_container, &sp, conf, &e), 0);
+    assert_int_equal(cc->limits.cpu_weight, 0);
+    assert_int_equal(spec_parse("native:cpu-weight=100", &sp, &e), 0);
+    assert_int_equal(env_conf_parse(&env_native, &sp, conf, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    free(conf);
+}
+
+/* v1's shares are the kernel's mapping of a v2 weight (x 1024 / 100,
+ * rounded); each kind of host names its own file. */
+static void cpu_weight_v1_v2_values(void **state)
+{
+    (void)state;
+    static const struct {
+        unsigned w;
+        unsigned long long shares;
+    } conv[] = {{1, 10}, {3, 31}, {50, 512}, {100, 1024}, {200, 2048}, {10000, 102400}};
+    for (size_t i = 0; i < sizeof(conv) / sizeof(conv[0]); i++)
+        if (cgroup_weight_shares(conv[i].w) != conv[i].shares)
+            fail_msg("weight %u: %llu shares, want %llu", conv[i].w,
+                     (unsigned long long)cgroup_weight_shares(conv[i].w), conv[i].shares);
+    char val[32];
+    assert_string_equal(cgroup_weight_setting(100, 0, val, sizeof(val)), "cpu.shares");
+    assert_string_equal(val, "1024");
+    assert_string_equal(cgroup_weight_setting(100, 1, val, sizeof(val)), "cpu.weight");
+    assert_string_equal(val, "100");
+    assert_string_equal(cgroup_weight_setting(7, 1, val, sizeof(val)), "cpu.weight");
+    assert_string_equal(val, "7");
+    /* the cpu controller's cgroup of a process, read back from */
+    char rel[256];
+    char v1[] = "12:pids:/p\n11:cpu,cpuacct:/docker/abc\n0::/\n";
+    assert_int_equal(cgroup_cpuctl_rel(v1, 0, rel, sizeof(rel)), 0);
+    assert_string_equal(rel, "/docker/abc");
+    char apart[] = "2:cpuacct:/a\n1:cpu:/isobench-r-1\n";
+    assert_int_equal(cgroup_cpuctl_rel(apart, 0, rel, sizeof(rel)), 0);
+    assert_string_equal(rel, "/isobench-r-1");
+    char swapped[] = "5:cpuacct,cpu:/c\n";
+    assert_int_equal(cgroup_cpuctl_rel(swapped, 0, rel, sizeof(rel)), 0);
+    assert_string_equal(rel, "/c");
+    char none[] = "3:cpuset:/x\n2:cpuacct:/y\n0::/z\n";
+    assert_int_equal(cgroup_cpuctl_rel(none, 0, rel, sizeof(rel)), -1);
+    char v2[] = "0::/system.slice/docker-1.scope\n";
+    assert_int_equal(cgroup_cpuctl_rel(v2, 1, rel, sizeof(rel)), 0);
+    assert_string_equal(rel, "/system.slice/docker-1.scope");
+}
+
+/* What each driver hands its runtime for cpu-weight=200, on a v1 and a v2
+ * host: the OCI bundle's resources (runc, runsc), LXC's config lines, the
+ * engines' flags - and nothing of it when no weight is set. */
+static void cpu_weight_reaches_each_runtime(void **state)
+{
+    (void)state;
+    struct cg_limits l = {.cpus = "0", .cpu_weight = 200};
+    struct cg_limits plain = {.cpus = "0"};
+    char *buf = NULL;
+    size_t len = 0;
+    for (int v2 = 0; v2 < 2; v2++) {
+        FILE *f = open_memstream(&buf, &len);
+        oci_resources_json(f, &l, v2);
+        fclose(f);
+        if (v2) {
+            assert_non_null(strstr(buf, ",\"cpu\":{\"cpus\":\"0\"}"));
+            assert_non_null(strstr(buf, ",\"unified\":{\"cpu.weight\":\"200\"}}"));
+            assert_null(strstr(buf, "shares"));
+        } else {
+            assert_non_null(strstr(buf, ",\"cpu\":{\"cpus\":\"0\",\"shares\":2048}"));
+            assert_null(strstr(buf, "unified"));
+        }
+        free(buf);
+        f = open_memstream(&buf, &len);
+        oci_resources_json(f, &plain, v2);
+        fclose(f);
+        assert_null(strstr(buf, "shares"));
+        assert_null(strstr(buf, "unified"));
+        free(buf);
+        f = open_memstream(&buf, &len);
+        lxc_write_limits(f, &l, v2);
+        fclose(f);
+        assert_non_null(strstr(buf, v2 ? "\nlxc.cgroup2.cpu.weight = 200\n"
+                                       : "\nlxc.cgroup.cpu.shares = 2048\n"));
+        assert_non_null(
+            strstr(buf, v2 ? "lxc.cgroup2.cpuset.cpus = 0\n" : "lxc.cgroup.cpuset.cpus = 0\n"));
+        free(buf);
+        f = open_memstream(&buf, &len);
+        lxc_write_limits(f, &plain, v2);
+        fclose(f);
+        assert_null(strstr(buf, "cpu.shares"));
+        assert_null(strstr(buf, "cpu.weight"));
+        free(buf);
+        static const char *const kinds[] = {"podman", "docker"};
+        for (int k = 0; k < 2; k++) {
+            struct engine_run *r = calloc(1, sizeof(*r));
+            r->kind = kinds[k];
+            engine_limit_args(r, &l, v2);
+            const char *want = v2 && k == 0 ? "--cgroup-conf=cpu.weight=200" : "--cpu-shares=2048";
+            int found = 0;
+            for (int a = 0; a < r->argc; a++)
+                found += !strcmp(r->argv[a], want);
+            if (found != 1 || r->argc != 2 || strcmp(r->argv[0], "--cpuset-cpus=0"))
+                fail_msg("%s on v%d: %d args, '%s' %s", kinds[k], v2 + 1, r->argc,
+                         r->argc ? r->argv[r->argc - 1] : "", found ? "" : "missing");
+            memset(r, 0, sizeof(*r));
+            r->kind = kinds[k];
+            engine_limit_args(r, &plain, v2);
+            assert_int_equal(r->argc, 1); /* --cpuset-cpus only */
+            free(r);
+        }
+    }
+}
+
+/* The own runtime writes the weight itself: on this host's kind of
+ * cgroups (root only), a cgroup made with cpu-weight=300 holds it in its
+ * cpu directory's cpu.shares (v1: 3072) or cpu.weight (v2: 300). */
+static void cpu_weight_own_runtime_cgroup(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        printf("SKIP: not root: no cgroup is made\n");
+        skip();
+    }
+    char jpath[] = "/tmp/cpuw-journal-XXXXXX", name[64];
+    struct journal j = {.fd = mkstemp(jpath)};
+    assert_true(j.fd >= 0);
+    snprintf(name, sizeof(name), "cpuw-test-%d", (int)getpid());
+    struct cg_limits l = {.cpu_weight = 300};
+    struct cgroup *cg = calloc(1, sizeof(*cg));
+    struct err e = {0};
+    int rc = cgroup_create(cg, name, &l, &j, &e);
+    char path[1200], val[64] = "", back[1400] = "";
+    int v2 = cg->v2;
+    for (int i = 0; rc == 0 && i < cg->ndirs && !val[0]; i++) {
+        snprintf(path, sizeof(path), "%s/%s", cg->dirs[i], v2 ? "cpu.weight" : "cpu.shares");
+        util_read_file(path, val, sizeof(val));
+    }
+    /* read back as the drivers do, from the cgroup a process is in */
+    pid_t child = rc == 0 ? fork() : -1;
+    if (child == 0) {
+        pause();
+        _exit(0);
+    }
+    if (child > 0 && cgroup_attach(cg, child, &e) == 0)
+        cgroup_weight_read_pid(child, back, sizeof(back));
+    if (child > 0) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+    }
+    for (int i = cg->ndirs - 1; i >= 0; i--)
+        rmdir(cg->dirs[i]);
+    close(j.fd);
+    unlink(jpath);
+    free(cg);
+    if (rc < 0) fail_msg("cgroup_create: %s", e.msg);
+    assert_string_equal(val, v2 ? "300" : "3072");
+    char want[200];
+    snprintf(want, sizeof(want), "/%s/%s = %s", name, v2 ? "cpu.weight" : "cpu.shares", val);
+    if (!strstr(back, want)) fail_msg("read back '%s', want '...%s'", back, want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,6 +736,10 @@ int main(void)
         cmocka_unit_test(lxc_config_confinement_matches_own_runtime),
         cmocka_unit_test(seccomp_profile_enforced),
         cmocka_unit_test(memstat_counts),
+        cmocka_unit_test(cpu_weight_parsed_by_every_driver),
+        cmocka_unit_test(cpu_weight_v1_v2_values),
+        cmocka_unit_test(cpu_weight_reaches_each_runtime),
+        cmocka_unit_test(cpu_weight_own_runtime_cgroup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

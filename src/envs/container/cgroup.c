@@ -78,6 +78,17 @@ int cgroup_check(const struct cg_limits *l, struct err *e)
     return 0;
 }
 
+uint64_t cgroup_weight_shares(unsigned weight)
+{
+    return ((uint64_t)weight * 1024 + 50) / 100;
+}
+
+const char *cgroup_weight_setting(unsigned weight, int v2, char *val, size_t len)
+{
+    snprintf(val, len, "%llu", (unsigned long long)(v2 ? weight : cgroup_weight_shares(weight)));
+    return v2 ? "cpu.weight" : "cpu.shares";
+}
+
 static int write_str(const char *dir, const char *file, const char *val, struct err *e)
 {
     char path[1200];
@@ -132,6 +143,22 @@ static int cpuacct_apart(void)
     return stat(CG_ROOT "/cpu", &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev;
 }
 
+/* v1's cpu directory: the quota (cfs period and quota) and the weight
+ * (cpu.shares), each when set. */
+static int v1_cpu(const char *dir, const struct cg_limits *l, struct err *e)
+{
+    char buf[64];
+    if (l->cpu_quota > 0) {
+        snprintf(buf, sizeof(buf), "%lld", (long long)(l->cpu_quota * 100000));
+        if (write_str(dir, "cpu.cfs_period_us", "100000", e) < 0 ||
+            write_str(dir, "cpu.cfs_quota_us", buf, e) < 0)
+            return -1;
+    }
+    if (!l->cpu_weight) return 0;
+    const char *file = cgroup_weight_setting(l->cpu_weight, 0, buf, sizeof(buf));
+    return write_str(dir, file, buf, e);
+}
+
 static int create_v1(struct cgroup *cg, const char *name, const struct cg_limits *l,
                      struct journal *j, struct err *e)
 {
@@ -154,12 +181,9 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cg_limits
             snprintf(pf, sizeof(pf), "%s/cpuset.cpus", parent);
             if (util_read_file(pf, buf, sizeof(buf)) < 0) return -1;
             if (write_str(dir, "cpuset.cpus", l->cpus[0] ? l->cpus : buf, e) < 0) return -1;
-        } else if (i == 1 && l->cpu_quota > 0) {
+        } else if (i == 1) {
             snprintf(cg->cpu_dir, sizeof(cg->cpu_dir), "%s", dir); /* co-mounted: cpuacct here */
-            snprintf(buf, sizeof(buf), "%lld", (long long)(l->cpu_quota * 100000));
-            if (write_str(dir, "cpu.cfs_period_us", "100000", e) < 0 ||
-                write_str(dir, "cpu.cfs_quota_us", buf, e) < 0)
-                return -1;
+            if (v1_cpu(dir, l, e) < 0) return -1;
         } else if (i == 2) {
             snprintf(cg->mem_dir, sizeof(cg->mem_dir), "%s", dir);
             snprintf(buf, sizeof(buf), "%llu", (unsigned long long)l->mem);
@@ -168,7 +192,6 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cg_limits
             snprintf(buf, sizeof(buf), "%llu", (unsigned long long)l->pids);
             if (write_str(dir, "pids.max", buf, e) < 0) return -1;
         }
-        if (i == 1 && !cg->cpu_dir[0]) snprintf(cg->cpu_dir, sizeof(cg->cpu_dir), "%s", dir);
         if (i == 4) snprintf(cg->cpu_dir, sizeof(cg->cpu_dir), "%s", dir);
     }
     if (!l->devices) return 0;
@@ -195,6 +218,10 @@ static int create_v2(struct cgroup *cg, const char *name, const struct cg_limits
     if (l->cpu_quota > 0) {
         snprintf(buf, sizeof(buf), "%lld 100000", (long long)(l->cpu_quota * 100000));
         if (write_str(dir, "cpu.max", buf, e) < 0) return -1;
+    }
+    if (l->cpu_weight) {
+        const char *file = cgroup_weight_setting(l->cpu_weight, 1, buf, sizeof(buf));
+        if (write_str(dir, file, buf, e) < 0) return -1;
     }
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)l->mem);
     if (l->mem && write_str(dir, "memory.max", buf, e) < 0) return -1;
@@ -409,6 +436,62 @@ int cgroup_cpu_src_of_pid(int pid, char *src, size_t len)
     if (pid <= 0 || util_read_file(path, buf, sizeof(buf)) < 0) return -1;
     if (cgroup_cpu_rel(buf, cgroup_is_v2(), rel, sizeof(rel)) < 0) return -1;
     return cgroup_cpu_src_at(rel, src, len);
+}
+
+int cgroup_cpuctl_rel(char *text, int v2, char *rel, size_t len)
+{
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2) continue;
+        *c1 = *c2 = '\0';
+        int match = v2 ? !strcmp(line, "0") && c1[1] == '\0' : 0;
+        char *cs = NULL;
+        for (char *c = v2 ? NULL : strtok_r(c1 + 1, ",", &cs); c; c = strtok_r(NULL, ",", &cs))
+            match |= !strcmp(c, "cpu");
+        const char *path = c2 + 1;
+        if (!match) continue;
+        if (path[0] != '/' || strlen(path) >= len) return -1;
+        memcpy(rel, path, strlen(path) + 1);
+        return 0;
+    }
+    return -1;
+}
+
+/* "FILE = VALUE" of the weight file in dir, or why not (-1). */
+static int weight_read_dir(const char *dir, int v2, char *out, size_t len)
+{
+    char path[1200], val[64];
+    char tmp[8];
+    const char *file = cgroup_weight_setting(100, v2, tmp, sizeof(tmp));
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    if (util_read_file(path, val, sizeof(val)) < 0) {
+        snprintf(out, len, "not read back: %s: %s", path, strerror(errno));
+        return -1;
+    }
+    val[strcspn(val, "\n")] = '\0';
+    snprintf(out, len, "%s = %s", path, val);
+    return 0;
+}
+
+int cgroup_weight_read_at(const char *rel, char *out, size_t len)
+{
+    char dir[1100];
+    int v2 = cgroup_is_v2();
+    snprintf(dir, sizeof(dir), CG_ROOT "%s%s", v2 ? "" : "/cpu", strcmp(rel, "/") ? rel : "");
+    return weight_read_dir(dir, v2, out, len);
+}
+
+int cgroup_weight_read_pid(int pid, char *out, size_t len)
+{
+    char path[64], buf[4096], rel[1024];
+    snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+    if (pid <= 0 || util_read_file(path, buf, sizeof(buf)) < 0 ||
+        cgroup_cpuctl_rel(buf, cgroup_is_v2(), rel, sizeof(rel)) < 0) {
+        snprintf(out, len, "not read back: no cpu cgroup of process %d", pid);
+        return -1;
+    }
+    return cgroup_weight_read_at(rel, out, len);
 }
 
 uint64_t cgroup_memory(const struct cgroup *cg)

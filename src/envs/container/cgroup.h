@@ -12,11 +12,12 @@
 #include "core/journal.h"
 
 struct cg_limits {
-    char cpus[64];    /* cpuset list, "" = all */
-    double cpu_quota; /* CPUs worth of time, 0 = unlimited */
-    uint64_t mem;     /* bytes, 0 = unlimited */
-    uint64_t pids;    /* 0 = unlimited */
-    int devices;      /* 1: Docker's device policy (devices.h), for containers */
+    char cpus[64];       /* cpuset list, "" = all */
+    double cpu_quota;    /* CPUs worth of time, 0 = unlimited */
+    unsigned cpu_weight; /* cpu-weight=: 1..10000 (v2's cpu.weight), 0 = not set */
+    uint64_t mem;        /* bytes, 0 = unlimited */
+    uint64_t pids;       /* 0 = unlimited */
+    int devices;         /* 1: Docker's device policy (devices.h), for containers */
 };
 
 #define CG_MAX_DIRS 6
@@ -34,6 +35,34 @@ int cgroup_is_v2(void);
 
 /* Checks limits against this host; ERR_USAGE when impossible. */
 int cgroup_check(const struct cg_limits *l, struct err *e);
+
+/* cpu-weight's range: cgroup v2's cpu.weight (100 is its default). */
+#define CG_WEIGHT_MIN 1u
+#define CG_WEIGHT_MAX 10000u
+
+/* cpu-weight on cgroup v1: cpu.shares = weight x 1024 / 100, rounded to
+ * the nearest (the kernel's own mapping between the two, so weight 100 is
+ * v1's default 1024 shares; 1 -> 10, 10000 -> 102400, inside v1's
+ * 2..262144). */
+uint64_t cgroup_weight_shares(unsigned weight);
+
+/* The cgroup file and value that cpu-weight=weight is written as: v1
+ * "cpu.shares" and the shares, v2 "cpu.weight" and the weight itself.
+ * Returns the file name; the value goes into val. */
+const char *cgroup_weight_setting(unsigned weight, int v2, char *val, size_t len);
+
+/* The CPU controller's directory of the cgroup process pid is in, from
+ * a /proc/PID/cgroup text (changed in place): v2's "0::PATH", v1's line
+ * whose controllers include "cpu" (cpu,cpuacct or cpu alone); the path
+ * relative to that hierarchy's root into rel. -1 when there is none. */
+int cgroup_cpuctl_rel(char *text, int v2, char *rel, size_t len);
+
+/* The CPU weight as the kernel holds it, read back: "FILE = VALUE" of
+ * the cpu.shares (v1) or cpu.weight (v2) file of the cgroup at rel
+ * (relative to the cpu hierarchy's root: a runtime's cgroupsPath) or of
+ * the one process pid is in. -1 with why in out when it cannot be read. */
+int cgroup_weight_read_at(const char *rel, char *out, size_t len);
+int cgroup_weight_read_pid(int pid, char *out, size_t len);
 
 /* Creates the cgroup `name` with limits; journals each directory. */
 int cgroup_create(struct cgroup *cg, const char *name, const struct cg_limits *l, struct journal *j,

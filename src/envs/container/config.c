@@ -20,6 +20,19 @@ const char *ctr_lacks(const struct spec *sp, const char *const *nets, unsigned n
     return NULL;
 }
 
+/* cpu-weight=N: a whole number in 1..10000 (cgroup v2's range). */
+static int ctr_weight_parse(const char *v, unsigned *out, struct err *e)
+{
+    uint64_t n;
+    if (util_parse_u64(v, &n, NULL) < 0 || n < CG_WEIGHT_MIN || n > CG_WEIGHT_MAX)
+        return err_set(e, ERR_USAGE,
+                       "cpu-weight must be a whole number %u..%u, not '%s' (cgroup v2's "
+                       "cpu.weight, 100 the default; on v1 cpu.shares = weight x 1024 / 100)",
+                       CG_WEIGHT_MIN, CG_WEIGHT_MAX, v);
+    *out = (unsigned)n;
+    return 0;
+}
+
 int ctr_config_parse(const struct spec *sp, const char *const *nets, struct ctr_config *c,
                      struct err *e)
 {
@@ -47,6 +60,8 @@ int ctr_config_parse(const struct spec *sp, const char *const *nets, struct ctr_
     if ((v = kv_get(&sp->kv, "cpus"))) snprintf(c->limits.cpus, sizeof(c->limits.cpus), "%s", v);
     if ((v = kv_get(&sp->kv, "cpu-quota")) && util_parse_double(v, &c->limits.cpu_quota, e) < 0)
         return err_wrap(e, "%s: cpu-quota", sp->text);
+    if ((v = kv_get(&sp->kv, "cpu-weight")) && ctr_weight_parse(v, &c->limits.cpu_weight, e) < 0)
+        return err_wrap(e, "%s", sp->text);
     if ((v = kv_get(&sp->kv, "mem")) && util_parse_size(v, &c->limits.mem, e) < 0)
         return err_wrap(e, "%s: mem", sp->text);
     if ((v = kv_get(&sp->kv, "pids")) && util_parse_u64(v, &c->limits.pids, e) < 0)
@@ -94,4 +109,18 @@ void ctr_reach(const struct ctr_config *c, struct env_ctx *ctx)
         return;
     }
     env_reach_host(ctx, !strcmp(c->net, "host"));
+}
+
+void ctr_weight_facts(const struct ctr_config *c, struct env_ctx *ctx, const char *asked,
+                      const char *rel, int pid)
+{
+    if (!c->limits.cpu_weight) return;
+    char v[1400];
+    snprintf(v, sizeof(v), "cpu-weight=%u as %s", c->limits.cpu_weight, asked);
+    kv_set(&ctx->info.facts, "cpu_weight.asked", v, NULL);
+    if (rel)
+        cgroup_weight_read_at(rel, v, sizeof(v));
+    else
+        cgroup_weight_read_pid(pid, v, sizeof(v));
+    kv_set(&ctx->info.facts, "cpu_weight", v, NULL);
 }

@@ -53,4 +53,13 @@ int ctr_root_make(const struct ctr_config *c, struct env_ctx *ctx, const char *s
  * net=host and net=nat (published port), nothing for net=none. */
 void ctr_reach(const struct ctr_config *c, struct env_ctx *ctx);
 
+/* Records a spec's cpu-weight (nothing when it sets none) as the
+ * environment's facts once the container runs: cpu_weight.asked, how the
+ * driver passed it ("cpu-weight=N as " asked), and cpu_weight, the
+ * cgroup file and value as the kernel holds them, read back from the
+ * cgroup at rel (relative to the cpu hierarchy's root) or, rel NULL,
+ * from the cgroup of process pid ("not read back: why" otherwise). */
+void ctr_weight_facts(const struct ctr_config *c, struct env_ctx *ctx, const char *asked,
+                      const char *rel, int pid);
+
 #endif

@@ -66,12 +66,36 @@ int engine_prepare(struct engine_run *r, struct env_ctx *ctx, struct err *e)
                    ctx->rq->port);
     }
     if (r->volume[0]) engine_arg(r, "--volume=%s:/data", r->volume);
-    const struct cg_limits *l = &r->cfg.limits;
+    engine_limit_args(r, &r->cfg.limits, cgroup_is_v2());
+    return 0;
+}
+
+void engine_limit_args(struct engine_run *r, const struct cg_limits *l, int v2)
+{
     if (l->cpus[0]) engine_arg(r, "--cpuset-cpus=%s", l->cpus);
     if (l->cpu_quota > 0) engine_arg(r, "--cpus=%g", l->cpu_quota);
+    if (l->cpu_weight && v2 && !strcmp(r->kind, "podman"))
+        engine_arg(r, "--cgroup-conf=cpu.weight=%u", l->cpu_weight); /* as written, v2 only */
+    else if (l->cpu_weight)
+        engine_arg(r, "--cpu-shares=%llu", (unsigned long long)cgroup_weight_shares(l->cpu_weight));
     if (l->mem) engine_arg(r, "--memory=%llu", (unsigned long long)l->mem);
     if (l->pids) engine_arg(r, "--pids-limit=%llu", (unsigned long long)l->pids);
-    return 0;
+}
+
+/* cpu-weight as engine_limit_args passed it, read back from the cgroup
+ * of the container's first process (engine_cpu_sources found it). */
+static void engine_weight_facts(struct engine_run *r, struct env_ctx *ctx)
+{
+    char asked[200];
+    unsigned w = r->cfg.limits.cpu_weight;
+    int v2 = cgroup_is_v2();
+    if (v2 && !strcmp(r->kind, "podman"))
+        snprintf(asked, sizeof(asked), "podman --cgroup-conf=cpu.weight=%u", w);
+    else
+        snprintf(asked, sizeof(asked), "%s --cpu-shares=%llu%s", r->kind,
+                 (unsigned long long)cgroup_weight_shares(w),
+                 v2 ? " (the runtime turns shares into a v2 weight its own way)" : "");
+    ctr_weight_facts(&r->cfg, ctx, asked, NULL, r->ctr_pid);
 }
 
 static int engine_fence(struct engine_run *r, struct env_ctx *ctx, struct err *e);
@@ -86,6 +110,7 @@ int engine_start(struct engine_run *r, struct env_ctx *ctx, double t0, struct er
     if (env_start_cli(r->argv, 1, 1, ctx, t0, e) < 0)
         return err_wrap(e, "%s run %s", r->kind, r->name);
     engine_cpu_sources(r, ctx);
+    engine_weight_facts(r, ctx);
     return engine_fence(r, ctx, e);
 }
 

@@ -38,6 +38,13 @@ struct engine_run {
  * the flags both engines take alike. */
 int engine_prepare(struct engine_run *r, struct env_ctx *ctx, struct err *e);
 
+/* The flags for limits on a cgroup v1 (v2 = 0) or v2 host: --cpuset-cpus,
+ * --cpus (the quota), cpu-weight as --cpu-shares=cgroup_weight_shares
+ * (docker; podman on v1) or, podman on v2, --cgroup-conf=cpu.weight=N
+ * (the weight as written; shares would pass through the runtime's own
+ * conversion), --memory, --pids-limit. r->kind says which engine. */
+void engine_limit_args(struct engine_run *r, const struct cg_limits *l, int v2);
+
 /* Appends one argument (copied) to r->argv. */
 void engine_arg(struct engine_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -46,7 +46,7 @@ int lxc_write_seccomp(const char *path, struct err *e)
     return 0;
 }
 
-static void lxc_limits(FILE *f, const struct cg_limits *l, int v2)
+void lxc_write_limits(FILE *f, const struct cg_limits *l, int v2)
 {
     const char *k = v2 ? "lxc.cgroup2" : "lxc.cgroup";
     fprintf(f, "%s.devices.deny = a\n", k); /* Docker's device policy (devices.h) */
@@ -64,6 +64,10 @@ static void lxc_limits(FILE *f, const struct cg_limits *l, int v2)
         fprintf(f, "%s.memory.%s = %llu\n", k, v2 ? "max" : "limit_in_bytes",
                 (unsigned long long)l->mem);
     if (l->pids) fprintf(f, "%s.pids.max = %llu\n", k, (unsigned long long)l->pids);
+    char val[32];
+    if (l->cpu_weight)
+        fprintf(f, "%s.%s = %s\n", k, cgroup_weight_setting(l->cpu_weight, v2, val, sizeof(val)),
+                val);
 }
 
 static void lxc_net(FILE *f, const struct lxc_conf_in *in)
@@ -134,7 +138,7 @@ int lxc_write_config(const char *path, const struct lxc_conf_in *in, struct err 
     }
     fprintf(f, "\nlxc.no_new_privs = 1\nlxc.seccomp.profile = %s\nlxc.cgroup.dir = %s\n",
             in->seccomp, in->cgdir);
-    lxc_limits(f, &in->cfg->limits, cgroup_is_v2());
+    lxc_write_limits(f, &in->cfg->limits, cgroup_is_v2());
     lxc_net(f, in);
     /* The agent's environment is isobench's own, as in every environment
      * (OPENBLAS_CORETYPE, OMP_NUM_THREADS change results). */

@@ -5,6 +5,8 @@
 #ifndef ISOBENCH_LXCCONF_H
 #define ISOBENCH_LXCCONF_H
 
+#include <stdio.h>
+
 #include "envs/container/config.h"
 #include "envs/container/net.h"
 #include "envs/env.h"
@@ -23,6 +25,12 @@ struct lxc_conf_in {
  * an allowlist whose default is the profile's errno, each rule with its
  * action and argument conditions, for every architecture ([all]). */
 int lxc_write_seccomp(const char *path, struct err *e);
+
+/* The cgroup lines of the configuration for limits on a cgroup v1 (v2 =
+ * 0: lxc.cgroup.*) or v2 host (lxc.cgroup2.*): Docker's device policy,
+ * cpuset, quota, memory, pids, and cpu-weight as cpu.shares (v1, the
+ * cgroup_weight_shares conversion) or cpu.weight (v2). */
+void lxc_write_limits(FILE *f, const struct cg_limits *l, int v2);
 
 /* Writes the container's configuration to path: rootfs, the agent as
  * init on its stdin/stdout (lxc.console.path = none), Docker's

@@ -119,6 +119,31 @@ static void json_seccomp(FILE *f)
     fputs("]}", f);
 }
 
+void oci_resources_json(FILE *f, const struct cg_limits *l, int v2)
+{
+    fputc('{', f);
+    json_devices(f);
+    int shares = l->cpu_weight && !v2, n = 0;
+    if (l->cpus[0] || l->cpu_quota > 0 || shares) {
+        fputs(",\"cpu\":{", f);
+        if (l->cpus[0]) fprintf(f, "%s\"cpus\":\"%s\"", n++ ? "," : "", l->cpus);
+        if (l->cpu_quota > 0)
+            fprintf(f, "%s\"quota\":%lld,\"period\":100000", n++ ? "," : "",
+                    (long long)(l->cpu_quota * 100000));
+        if (shares)
+            fprintf(f, "%s\"shares\":%llu", n++ ? "," : "",
+                    (unsigned long long)cgroup_weight_shares(l->cpu_weight));
+        fputc('}', f);
+    }
+    if (l->mem) fprintf(f, ",\"memory\":{\"limit\":%llu}", (unsigned long long)l->mem);
+    if (l->pids) fprintf(f, ",\"pids\":{\"limit\":%llu}", (unsigned long long)l->pids);
+    /* v2: the weight itself, as the runtime writes unified keys verbatim;
+     * OCI's cpu.shares would go through the runtime's own shares-to-weight
+     * conversion (runc 1.1: shares 1024 -> weight 39) */
+    if (l->cpu_weight && v2) fprintf(f, ",\"unified\":{\"cpu.weight\":\"%u\"}", l->cpu_weight);
+    fputc('}', f);
+}
+
 int oci_write_config(const char *bundle, const struct ctr_config *cfg, const char *volume,
                      const struct env_ctx *ctx, const char *rootfs, int stdio, struct err *e)
 {
@@ -185,21 +210,9 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
           "{\"type\":\"mount\"},{\"type\":\"cgroup\"}",
           f);
     if (strcmp(cfg->net, "host")) fputs(",{\"type\":\"network\"}", f);
-    fprintf(f, "],\"cgroupsPath\":\"/isobench-%s\",\"resources\":{", env_inst(ctx));
-    json_devices(f);
-    if (cfg->limits.cpus[0] || cfg->limits.cpu_quota > 0) {
-        fputs(",\"cpu\":{", f);
-        if (cfg->limits.cpus[0]) fprintf(f, "\"cpus\":\"%s\"", cfg->limits.cpus);
-        if (cfg->limits.cpu_quota > 0)
-            fprintf(f, "%s\"quota\":%lld,\"period\":100000", cfg->limits.cpus[0] ? "," : "",
-                    (long long)(cfg->limits.cpu_quota * 100000));
-        fputc('}', f);
-    }
-    if (cfg->limits.mem)
-        fprintf(f, ",\"memory\":{\"limit\":%llu}", (unsigned long long)cfg->limits.mem);
-    if (cfg->limits.pids)
-        fprintf(f, ",\"pids\":{\"limit\":%llu}", (unsigned long long)cfg->limits.pids);
-    fputs("},\"maskedPaths\":", f);
+    fprintf(f, "],\"cgroupsPath\":\"/isobench-%s\",\"resources\":", env_inst(ctx));
+    oci_resources_json(f, &cfg->limits, cgroup_is_v2());
+    fputs(",\"maskedPaths\":", f);
     json_masked(f);
     fputs(",\"readonlyPaths\":", f);
     json_strs(f, sandbox_readonly);

@@ -5,8 +5,16 @@
 #ifndef ISOBENCH_OCI_H
 #define ISOBENCH_OCI_H
 
+#include <stdio.h>
+
 #include "envs/container/config.h"
 #include "envs/env.h"
+
+/* linux.resources for limits on a cgroup v1 (v2 = 0) or v2 host: Docker's
+ * device policy, cpu (cpus, quota/period, and on v1 cpu-weight as
+ * shares = cgroup_weight_shares), memory, pids, and on v2 cpu-weight as
+ * unified {"cpu.weight": N}, the value the kernel gets as written. */
+void oci_resources_json(FILE *f, const struct cg_limits *l, int v2);
 
 /* Writes BUNDLE/config.json for root filesystem rootfs; volume ("" if
  * none) is bound at /data. The agent speaks on fd 3 (runc
