@@ -75,7 +75,7 @@ if "$bin" report 1 --db "$db" --format html -o "$dir/no/such/dir/r.html" 2>/dev/
 # limit, saying which metrics did not converge. Looks at 6, 9, 14, 21, 30
 # rounds, every interval at 99 %: none exists at 6 (96.9 % at most), at 9
 # [min, max] reaches 99.6 %.
-"$bin" run -w null -e native -r 6 --db "$dir/a.db" -o sleep=0.002 --target-ci 50 >/dev/null 2>&1
+"$bin" run -w null -e native -r 6 --db "$dir/a.db" -o sleep=0.02 --target-ci 50 >/dev/null 2>&1
 test "$(sqlite3 "$dir/a.db" "SELECT value FROM run_facts WHERE key='rounds.null'")" = 9
 test "$(sqlite3 "$dir/a.db" "SELECT value FROM run_facts WHERE key='target_ci.looks'")" = 5
 "$bin" report 1 --db "$dir/a.db" | grep -q "sequential design: 5 looks, each interval at 99.00 %"
