@@ -48,7 +48,8 @@ for r in $(seq "$ROUNDS"); do
     sed -n 's/.*percentile 50.000 = *\([0-9.]*\).*/\1/p' "$work/sp.txt" | head -1 >>"$work/ref_p50"
     # ---- blockio vs fio on the same directory, same size; fio's buffers are malloc'd on base
     # pages, so isobench's are too (pages=normal) for like against like
-    iso blockio -o jobs=randread,seqread -o runtime="$D" -o file-size=1G -o pages=normal >"$work/bio.json"
+    # (one thread at QD 128 through io_uring: the named options, not blockio's default job file)
+    iso blockio -o jobs=randread,seqread -o engine=io_uring -o runtime="$D" -o file-size=1G -o pages=normal >"$work/bio.json"
     metric randread_iops <"$work/bio.json" >>"$work/iso_rr"
     metric seqread_bw <"$work/bio.json" >>"$work/iso_sr"
     common=(--filename="$work/fio.dat" --size=1G --direct=1 --ioengine=io_uring --iodepth=128

@@ -17,20 +17,14 @@
 static const char paper_workloads[] =
     "compress,linpack,stream,randomaccess,netbw,netlat,blockio,redis,mysql";
 
-/* The paper's fio job file, as blockio jobs: 1 MiB sequential reads at
- * queue depth 1 and 2, writes at 16; 4 KiB random reads and writes at
- * 16 x 8 jobs (blockio's default depth, 128), the 70/30 mix at 32 x 8.
- * blockio's default list adds deep sequential jobs the paper did not run. */
-#define PAPER_FIO_JOBS "seqread@1,seqread@2,seqwrite@16,randread,randwrite,randrw@256"
-
 static const char paper_help[] =
     "usage: isobench paper [options]   (as root: containers and VMs)\n"
     "  Runs Felter et al.'s matrix - native; a container with NAT and its layered root\n"
     "  (Docker's defaults); one with net=host and a volume; one with NAT and a volume (MySQL's\n"
     "  Table III); a stock vm; a tuned vm - over compress, linpack, stream, randomaccess,\n"
     "  netbw, netlat, blockio, redis and mysql, stores it as a run, and writes the HTML report\n"
-    "  with the paper's numbers beside this host's. blockio runs the paper's fio jobs\n"
-    "  (" PAPER_FIO_JOBS ").\n"
+    "  with the paper's numbers beside this host's. blockio runs its defaults: the paper's\n"
+    "  fio job file through libaio in every environment (isobench list -v: blockio).\n"
     "  Pairs that cannot run here are n/a.\n"
     "  -o, --output FILE     the report (isobench-paper.html)\n"
     "      --container ENGINE  the container columns' engine: container (isobench's own),\n"
@@ -171,18 +165,20 @@ int cmd_paper(int argc, char **argv)
     p->reps = reps;
     p->warmup = 1;
     p->timeout_s = 600;
-    if (kv_set(opts, "blockio.jobs", PAPER_FIO_JOBS, &e) < 0 ||
-        kv_set(opts, "mysql.mode", "ro", &e) < 0 || /* the paper's OLTP read-only */
+    if (kv_set(opts, "mysql.mode", "ro", &e) < 0 || /* the paper's OLTP read-only */
         (io_bound && kv_set(opts, "mysql.bound", "io", &e) < 0))
         return cli_die(&e);
     cli_command_line(p->command, sizeof(p->command), argc, argv);
     if (runner_plan(p, paper_workloads, env_list, opts, &e) < 0 ||
         (!host_sizing && paper_sizing(p, &e) < 0))
         return cli_die(&e);
-    printf("isobench paper: -w %s -e %s -o blockio.jobs=%s -o mysql.mode=ro%s --size %s -r %d "
-           "(+1 warm-up round)\n",
-           paper_workloads, env_list, PAPER_FIO_JOBS, io_bound ? " -o mysql.bound=io" : "",
-           size_str(size), reps);
+    printf("isobench paper: -w %s -e %s -o mysql.mode=ro%s --size %s -r %d (+1 warm-up round)\n",
+           paper_workloads, env_list, io_bound ? " -o mysql.bound=io" : "", size_str(size), reps);
+    for (int w = 0; w < p->nwl; w++) /* what blockio runs: its plan's words */
+        if (!strcmp(p->wl[w]->name, "blockio"))
+            printf("  blockio: engine=%s, %s: jobs=%s\n", kv_get(&p->wlopts[w], "engine") ?: "?",
+                   kv_get(&p->plan_facts[w], "blockio.job_file") ?: "?",
+                   wl_opts_value(p->wl[w]->opts, &p->wlopts[w], size, "jobs") ?: "?");
     int measured = 0;
     for (int w = 0; w < p->nwl; w++)
         for (int j = 0; j < p->nenv; j++) {

@@ -24,6 +24,7 @@
 
 #include "core/proc.h"
 #include "envs/container/cgroup.h"
+#include "envs/container/config.h"
 #include "envs/container/net.h"
 #include "envs/env.h"
 #include "envs/doctor.h"
@@ -672,6 +673,15 @@ static void vm_down(struct env_ctx *ctx)
     free(v);
 }
 
+/* At plan time: a guest's workloads run on its own kernel with no seccomp
+ * filter, except under nested=container, whose container loads the
+ * containers' profile (io_uring refused as in the host's containers). */
+static const char *vm_lacks(const struct spec *sp, unsigned needs)
+{
+    static const char *const nested_nets[] = {"host", NULL};
+    return kv_get(&sp->kv, "nested") ? ctr_lacks(sp, nested_nets, needs & WL_NEEDS_IO_URING) : NULL;
+}
+
 const struct env env_vm = {
     .name = "vm",
     .pick = "vm",
@@ -684,6 +694,7 @@ const struct env env_vm = {
     .keys = vm_keys,
     .check = vm_check,
     .fit = vm_fit,
+    .lacks = vm_lacks,
     .up = vm_up,
     .exec = vm_exec,
     .down = vm_down,

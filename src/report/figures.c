@@ -355,12 +355,13 @@ void report_figures_html(const struct report *rep, FILE *out)
              "1 MiB O_DIRECT reads and writes at the paper's queue depths.", "blockio", f5);
     static const char *const f6[] = {"rand*_iops", NULL};
     fig_bars(rep, out, "Figure 6: random I/O throughput",
-             "4 KiB O_DIRECT random reads, writes "
-             "and a 70/30 mix.",
+             "4 KiB O_DIRECT random writes and reads at queue depth 16 in 1 and in 8 jobs "
+             "(x8), and the 70/30 mix at 32 in 8 jobs: the paper's fio jobs.",
              "blockio", f6);
     fig_cdf(rep, out, "Figure 7: random read latency CDF",
             "4 KiB O_DIRECT random reads: the share done within each latency, from the "
-            "quantiles of the first randread job; bars are the latency's intervals.");
+            "quantiles of the first randread job (by default the paper's single job at queue "
+            "depth 16, randread_qd16); bars are the latency's intervals.");
     fig_lines(rep, out, "Figure 8: Redis throughput against clients",
               "GET/SET, 50-byte values; the paper ran clients from 1 to over 100.", "redis", "c",
               NULL, "_rps", "clients");

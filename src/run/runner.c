@@ -118,6 +118,7 @@ static int plan_workload(struct run_plan *p, int w, struct err *e)
     int rc = runner_size_workload(p->wl[w], &p->wlopts[w], p->size, &p->host, plan_uses_data_dir(p),
                                   need, e);
     p->plan_facts[w] = need->facts;
+    p->needs[w] = need->needs;
     if (need->mem_bytes > p->mem_needed) p->mem_needed = need->mem_bytes;
     if (need->disk_bytes > p->disk_needed) p->disk_needed = need->disk_bytes;
     return rc;
@@ -155,7 +156,7 @@ int runner_plan(struct run_plan *p, const char *wl_list, const char *envlist,
     }
     for (int w = 0; w < p->nwl; w++) /* by design, not failures: n/a with the reason */
         for (int i = 0; i < p->nenv; i++) {
-            unsigned need = p->wl[w]->needs | (p->wl[w]->net ? WL_NEEDS_NET : 0u);
+            unsigned need = p->wl[w]->needs | p->needs[w] | (p->wl[w]->net ? WL_NEEDS_NET : 0u);
             p->na[w][i] = env_lacks(p->env[i], &p->spec[i], need);
         }
     struct env_needs needs = {

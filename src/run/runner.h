@@ -54,6 +54,7 @@ struct run_plan {
     uint64_t mem_needed;  /* the largest single workload's memory need, bytes */
     uint64_t disk_needed; /* the largest single workload's data-dir need, bytes */
     struct kvlist plan_facts[LIM_WORKLOADS]; /* per workload: stored with each of its samples */
+    unsigned needs[LIM_WORKLOADS]; /* per workload: WL_NEEDS_* its options add (wl_needs.needs) */
     /* why workload w is not measured in environment i by design (the
      * environment lacks a capability it needs), NULL when it is */
     const char *na[LIM_WORKLOADS][LIM_ENVS];

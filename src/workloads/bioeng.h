@@ -1,8 +1,10 @@
-/* bioeng.h - the asynchronous I/O engines of blockio: io_uring through
- * liburing, and Linux native AIO (the kernel's io_submit, the same
- * interface libaio wraps) as the fallback when io_uring is refused
- * (seccomp, sysctl kernel.io_uring_disabled, old kernels). One slot per
- * queue entry; the caller owns the buffers. */
+/* bioeng.h - the I/O engines of blockio, one of which a run uses for every
+ * environment (chosen at plan time, never switched behind the caller's
+ * back): libaio - Linux native AIO, the kernel's io_submit/io_getevents
+ * that the libaio library wraps and fio's libaio engine drives (the
+ * paper's); io_uring through liburing; psync - pread/pwrite, one I/O at a
+ * time. One slot per queue entry; the caller owns the buffers. An engine
+ * serves one thread. */
 #ifndef ISOBENCH_BIOENG_H
 #define ISOBENCH_BIOENG_H
 
@@ -11,25 +13,26 @@
 
 #include "core/err.h"
 
-enum { BIOENG_URING = 0, BIOENG_AIO = 1 };
+enum { BIOENG_LIBAIO = 0, BIOENG_URING = 1, BIOENG_PSYNC = 2, BIOENG_N };
+
+/* The engine called name ("libaio", "io_uring", "psync"), or -1. */
+int bioeng_kind(const char *name);
+/* The name of kind (one of the above). */
+const char *bioeng_kind_name(int kind);
 
 struct bioeng;
 
-/* kind: "auto" (io_uring, else aio), "io_uring" or "libaio". On success
- * *why says why aio was used under "auto" ("" otherwise). */
-struct bioeng *bioeng_open(const char *kind, unsigned qd, char *why, size_t whylen, struct err *e);
-/* Under "auto": one read of len bytes at offset 0 of fd through io_uring;
- * when it fails as unsupported (EINVAL, EOPNOTSUPP, ENOSYS: gVisor sets
- * io_uring up and then fails its reads), switches to native AIO and says
- * why in *why. A no-op for the other kinds. */
-int bioeng_probe(struct bioeng *b, int fd, void *buf, size_t len, char *why, size_t whylen,
-                 struct err *e);
+/* An engine of kind for qd slots. ERR_FAIL with the kernel's reason when
+ * the environment refuses it (a seccomp profile, kernel.io_uring_disabled,
+ * fs.aio-max-nr): the caller fails, it never picks another. */
+struct bioeng *bioeng_open(int kind, unsigned qd, struct err *e);
 const char *bioeng_name(const struct bioeng *b);
 /* Queues one read or write of len bytes at off into/from buf for slot. */
 int bioeng_queue(struct bioeng *b, int fd, unsigned slot, int write, void *buf, size_t len,
                  uint64_t off, struct err *e);
 /* Submits what is queued and waits for at least min completions; fills
- * slots[] and res[] (bytes or -errno), returns how many (<= max). */
+ * slots[] and res[] (bytes or -errno), returns how many (<= max). psync
+ * does the queued I/Os here, one after another. */
 int bioeng_reap(struct bioeng *b, unsigned min, unsigned max, unsigned *slots, long *res,
                 struct err *e);
 void bioeng_close(struct bioeng *b);

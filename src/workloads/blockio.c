@@ -1,10 +1,15 @@
-/* blockio - fio-like O_DIRECT block I/O on a file in the environment's data
- * storage (a volume, the overlay's upper layer on disk, or a VM's virtio
- * disk): jobs seqread/seqwrite (1 MiB), randread/randwrite/randrw (4 KiB,
- * 70 % reads), queue depth 128, through io_uring (native AIO when io_uring
- * is refused, said in the facts). The file is created and filled for each
- * measurement and removed after. Self-check: every 4 KiB block carries its
- * own block number in its first 8 bytes; every read checks it.
+/* blockio - the paper's fio job file (thewmf/kvm-docker-comparison,
+ * fio/test.fio) on a file in the environment's data storage (a volume,
+ * the overlay's upper layer on disk, or a VM's virtio disk), O_DIRECT:
+ * the sequential fill (1 MiB writes at QD 16), 1 MiB reads at QD 1 and 2,
+ * 4 KiB random writes and reads at QD 16 in 1 and in 8 jobs, the 70/30
+ * mix at QD 32 in 8 jobs (biojobs.h), each job's threads run as fio's
+ * numjobs (biorun.h), through one engine for every environment of the run
+ * - libaio by default, the paper's - chosen at plan time: an environment
+ * whose sandbox refuses it is n/a, and the engine never changes behind
+ * the caller's back. The file is created, preallocated and filled for
+ * each measurement and removed after. Self-check: every 4 KiB block
+ * carries its own block number in its first 8 bytes; every read checks it.
  *
  * The I/O buffers sit on 2 MiB pages (pages=huge): O_DIRECT hands the
  * device one segment per physically contiguous piece, so 1 MiB on 4 KiB
@@ -31,46 +36,54 @@
 #include "core/bigmem.h"
 #include "core/hist.h"
 #include "workloads/bioeng.h"
+#include "workloads/biojobs.h"
+#include "workloads/biorun.h"
 #include "workloads/workload.h"
 
-#define BLK 4096u
-#define SEQ_BS (1u << 20)
-#define ALL_JOBS "seqread,seqwrite,randread,randwrite,randrw"
-/* the paper's sequential queue depths (1 MiB reads at 1 and 2, writes at
- * 16) beside the deep-queue ones */
-#define DEF_JOBS "seqread@1,seqread@2,seqread,seqwrite@16,seqwrite,randread,randwrite,randrw"
-#define MAX_JOBS 16
+#define ENGINES "libaio|io_uring|psync"
 
 static const struct wl_opt blockio_opts[] = {
     {"jobs",
-     "comma list of " ALL_JOBS ", each JOB or JOB@QD (its own queue depth, metrics JOB_qdQD_*)",
-     {DEF_JOBS, DEF_JOBS, DEF_JOBS},
+     "comma list of JOB, JOB@QD or JOB@QDxN (JOB: " BIOJOBS_NAMES
+     "; QD its queue depth per thread, else qd; N its threads on the same file, fio's numjobs; "
+     "metrics JOB_*, JOB_qdQD_*, JOB_qdQDxN_*); the default is the paper's fio job file",
+     {BIOJOBS_PAPER, BIOJOBS_PAPER, BIOJOBS_PAPER},
      .type = WL_T_STR},
     {"file-size",
-     "test file size (full: the paper's 16G)",
+     "test file size: a sequential job moves it once, a random thread stops after as many bytes "
+     "if its runtime has not ended first (full: the paper's 16G)",
      {"256M", "1G", "16G"},
      .type = WL_T_SIZE,
      .min = 16777216.0,
      .max = 0x1p44,
      .unit = "bytes"},
     {"runtime",
-     "seconds per job",
-     {"0.5", "5", "20"},
+     "seconds per random job (fio's runtime; full: the paper's 60)",
+     {"0.5", "5", "60"},
      .type = WL_T_SECS,
      .min = 0.0,
      .max = 3600.0,
      .unit = "s"},
     {"qd",
-     "queue depth (I/Os in flight) of a job without @QD",
+     "queue depth (I/Os in flight per thread) of a job given without @QD",
      {"128", "128", "128"},
      .type = WL_T_UINT,
      .min = 1.0,
      .max = 4096.0},
+    {"rwmixread",
+     "percent of randrw's I/Os that are reads (fio's rwmixread; the paper's 70)",
+     {"70", "70", "70"},
+     .type = WL_T_UINT,
+     .min = 0.0,
+     .max = 100.0,
+     .unit = "%"},
     {"engine",
-     "auto (io_uring, else native AIO), io_uring or libaio",
-     {"auto", "auto", "auto"},
+     "the I/O engine of every environment of the run: libaio (Linux native AIO, the paper's), "
+     "io_uring, or psync (pread/pwrite: every job's queue depth must be 1); an environment "
+     "whose sandbox refuses it is n/a",
+     {"libaio", "libaio", "libaio"},
      .type = WL_T_ENUM,
-     .values = "auto|io_uring|libaio"},
+     .values = ENGINES},
     {"pages",
      "huge or normal: the I/O buffers on 2 MiB or base pages (contiguous buffers make fewer, "
      "larger device requests, as a guest's RAM on QEMU's huge pages does)",
@@ -80,75 +93,119 @@ static const struct wl_opt blockio_opts[] = {
     {.name = NULL},
 };
 
-enum { J_SEQREAD, J_SEQWRITE, J_RANDREAD, J_RANDWRITE, J_RANDRW, J_N };
-static const char *const job_names[J_N] = {"seqread", "seqwrite", "randread", "randwrite",
-                                           "randrw"};
-
 struct blockio_cfg {
-    int jobs[MAX_JOBS], njobs;
-    unsigned jqd[MAX_JOBS];   /* each job's queue depth */
-    char jname[MAX_JOBS][24]; /* metric prefix: seqread, seqread_qd1, ... */
-    uint64_t size, qd;        /* qd: the largest of them */
+    struct bio_job jobs[BIOJOBS_MAX];
+    int njobs;
+    uint64_t size;
     double runtime;
-    const char *engine;
-    int huge; /* pages=huge */
+    int engine; /* BIOENG_* */
+    int huge;   /* pages=huge */
+    int paper;  /* the list is the paper's job file */
 };
 
-static int blockio_params(const struct wl_ctx *ctx, struct blockio_cfg *c, struct err *e)
+/* The options into c, each checked on its own. */
+static int blockio_opts_read(const struct wl_ctx *ctx, struct blockio_cfg *c, struct err *e)
 {
     const struct workload *w = &workload_blockio;
     memset(c, 0, sizeof(*c));
-    char list[256];
-    if (snprintf(list, sizeof(list), "%s", wl_opt_str(ctx, w, "jobs")) >= (int)sizeof(list))
-        return err_set(e, ERR_USAGE, "blockio: the job list is longer than %zu bytes",
-                       sizeof(list) - 1);
-    uint64_t dqd;
-    if (wl_opt_u64(ctx, w, "qd", 128, &dqd, e) < 0) return err_wrap(e, "blockio");
-    char *save = NULL;
-    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        char *at = strchr(t, '@');
-        uint64_t q = dqd;
-        if (at) {
-            *at = '\0';
-            if (util_parse_u64(at + 1, &q, NULL) < 0 || q < 1 || q > 4096)
-                return err_set(e, ERR_USAGE, "blockio: job %s@%s: the queue depth is 1..4096", t,
-                               at + 1);
-        }
-        int k = -1;
-        for (int i = 0; i < J_N; i++)
-            if (!strcmp(t, job_names[i])) k = i;
-        if (k < 0) return err_set(e, ERR_USAGE, "blockio: unknown job '%s' (%s)", t, ALL_JOBS);
-        if (c->njobs >= MAX_JOBS)
-            return err_set(e, ERR_USAGE, "blockio: at most %d jobs", MAX_JOBS);
-        c->jqd[c->njobs] = (unsigned)q;
-        if (at)
-            snprintf(c->jname[c->njobs], sizeof(c->jname[0]), "%s_qd%u", t, (unsigned)q);
-        else
-            snprintf(c->jname[c->njobs], sizeof(c->jname[0]), "%s", t);
-        for (int i = 0; i < c->njobs; i++)
-            if (!strcmp(c->jname[i], c->jname[c->njobs]))
-                return err_set(e, ERR_USAGE, "blockio: job %s is listed twice", c->jname[c->njobs]);
-        c->jobs[c->njobs++] = k;
-    }
-    if (!c->njobs) return err_set(e, ERR_USAGE, "blockio: no job given");
-    if (wl_opt_size(ctx, w, "file-size", 256 << 20, &c->size, e) < 0 ||
-        wl_opt_u64(ctx, w, "qd", 128, &c->qd, e) < 0 ||
+    uint64_t dqd, mix;
+    if (wl_opt_u64(ctx, w, "qd", 128, &dqd, e) < 0 ||
+        wl_opt_u64(ctx, w, "rwmixread", 70, &mix, e) < 0 ||
+        wl_opt_size(ctx, w, "file-size", 256 << 20, &c->size, e) < 0 ||
         util_parse_double(wl_opt_str(ctx, w, "runtime"), &c->runtime, e) < 0)
         return err_wrap(e, "blockio");
-    if (c->qd < 1 || c->qd > 4096) return err_set(e, ERR_USAGE, "blockio: qd must be 1..4096");
-    for (int i = 0; i < c->njobs; i++) /* buffers and the ring for the deepest job */
-        if (c->jqd[i] > c->qd) c->qd = c->jqd[i];
+    if (dqd < 1 || dqd > BIOJOBS_MAX_QD)
+        return err_set(e, ERR_USAGE, "blockio: qd must be 1..%u", BIOJOBS_MAX_QD);
+    if (mix > 100) return err_set(e, ERR_USAGE, "blockio: rwmixread must be 0..100");
+    const char *list = wl_opt_str(ctx, w, "jobs");
+    c->njobs = biojobs_parse(list, (unsigned)dqd, (unsigned)mix, c->jobs, BIOJOBS_MAX, e);
+    if (c->njobs < 0) return -1;
+    c->paper = !strcmp(list, BIOJOBS_PAPER) && mix == 70;
     if (!(c->runtime > 0 && c->runtime <= 3600))
         return err_set(e, ERR_USAGE, "blockio: runtime must be in (0, 3600] seconds");
-    if (c->size < 16 * (uint64_t)SEQ_BS || c->size % SEQ_BS)
+    if (c->size < 16 * (uint64_t)BIO_SEQ_BS || c->size % BIO_SEQ_BS)
         return err_set(e, ERR_USAGE, "blockio: file-size must be a multiple of 1M, >= 16M");
     const char *pg = wl_opt_str(ctx, w, "pages");
     if (!pg || (strcmp(pg, "normal") && strcmp(pg, "huge")))
         return err_set(e, ERR_USAGE, "blockio: pages must be normal or huge");
     c->huge = !strcmp(pg, "huge");
-    c->engine = wl_opt_str(ctx, w, "engine");
-    if (strcmp(c->engine, "auto") && strcmp(c->engine, "io_uring") && strcmp(c->engine, "libaio"))
-        return err_set(e, ERR_USAGE, "blockio: engine must be auto, io_uring or libaio");
+    if ((c->engine = bioeng_kind(wl_opt_str(ctx, w, "engine"))) < 0)
+        return err_set(e, ERR_USAGE, "blockio: engine must be one of " ENGINES);
+    return 0;
+}
+
+/* ERR_USAGE when c's jobs make more metrics than a sample holds, or ask
+ * psync for a queue depth above 1 (refused, never run at depth 1). */
+static int blockio_jobs_fit(const struct blockio_cfg *c, struct err *e)
+{
+    int metrics = 1; /* cpu_us_per_io */
+    for (int i = 0; i < c->njobs; i++)
+        metrics += c->jobs[i].rw == BIO_RANDREAD ? 10 : 5; /* as job_metrics adds them */
+    if (metrics > RESULT_MAX_METRICS)
+        return err_set(e, ERR_USAGE,
+                       "blockio: %d jobs make %d metrics, more than a sample holds (%d): list "
+                       "fewer",
+                       c->njobs, metrics, RESULT_MAX_METRICS);
+    for (int i = 0; i < c->njobs; i++)
+        if (c->engine == BIOENG_PSYNC && c->jobs[i].qd != 1)
+            return err_set(e, ERR_USAGE,
+                           "blockio: engine=psync does one I/O at a time, but job %s asks for "
+                           "queue depth %u: give its jobs @1 (e.g. randread@1x8) or another "
+                           "engine",
+                           c->jobs[i].name, c->jobs[i].qd);
+    return 0;
+}
+
+/* The jobs, engine and sizes the options give; ERR_USAGE on any bad one. */
+static int blockio_params(const struct wl_ctx *ctx, struct blockio_cfg *c, struct err *e)
+{
+    if (blockio_opts_read(ctx, c, e) < 0) return -1;
+    return blockio_jobs_fit(c, e);
+}
+
+/* The bytes of I/O buffers job j holds: numjobs x qd x bs. */
+static uint64_t job_buf_bytes(const struct bio_job *j)
+{
+    return (uint64_t)j->numjobs * j->qd * j->bs;
+}
+
+/* "16g", "256m": a size in fio's words. */
+static void size_words(uint64_t b, char *buf, size_t len)
+{
+    if (b % (1ull << 30) == 0)
+        snprintf(buf, len, "%llug", (unsigned long long)(b >> 30));
+    else
+        snprintf(buf, len, "%llum", (unsigned long long)(b >> 20));
+}
+
+/* What is run, as facts of the plan (stored with every sample):
+ * blockio.engine, blockio.global (fio's [global] words), blockio.job_file
+ * (the paper's, or how the list differs) and blockio.job.NAME for each
+ * job: its shape in fio's words and how long it runs. */
+static int blockio_plan_facts(const struct blockio_cfg *c, struct kvlist *f, struct err *e)
+{
+    char v[256], sz[32], key[64];
+    size_words(c->size, sz, sizeof(sz));
+    snprintf(v, sizeof(v), "ioengine=%s direct=1 size=%s thread", bioeng_kind_name(c->engine), sz);
+    if (kv_set(f, "blockio.engine", bioeng_kind_name(c->engine), e) < 0 ||
+        kv_set(f, "blockio.global", v, e) < 0 ||
+        kv_set(f, "blockio.job_file",
+               c->paper ? "the paper's (kvm-docker-comparison fio/test.fio)"
+                        : "custom jobs= (not the paper's fio job file)",
+               e) < 0)
+        return -1;
+    for (int i = 0; i < c->njobs; i++) {
+        const struct bio_job *j = &c->jobs[i];
+        char shape[160];
+        biojob_shape(j, shape, sizeof(shape));
+        if (biojob_is_seq(j))
+            snprintf(v, sizeof(v), "%s, one pass over %s%s", shape, sz,
+                     i == 0 && j->rw == BIO_SEQWRITE ? " (the fill)" : "");
+        else
+            snprintf(v, sizeof(v), "%s runtime=%g", shape, c->runtime);
+        snprintf(key, sizeof(key), "blockio.job.%s", j->name);
+        if (kv_set(f, key, v, e) < 0) return -1;
+    }
     return 0;
 }
 
@@ -191,163 +248,107 @@ static int blockio_storage(const char *dir, uint64_t size, struct err *e)
     return 0;
 }
 
+/* At plan time: the options, the memory of the largest job's buffers, the
+ * file's room, the engine as a need of the environments (io_uring: one
+ * whose seccomp profile refuses it is n/a), resolved as an option (every
+ * environment runs it, the report's header prints it) and the plan facts. */
 static int blockio_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                          struct err *e)
 {
-    (void)resolved;
     struct blockio_cfg c;
     if (blockio_params(ctx, &c, e) < 0) return -1;
-    need->mem_bytes = c.qd * SEQ_BS;
+    for (int i = 0; i < c.njobs; i++)
+        if (job_buf_bytes(&c.jobs[i]) > need->mem_bytes)
+            need->mem_bytes = job_buf_bytes(&c.jobs[i]);
     need->disk_bytes = c.size + BLOCKIO_SLACK; /* the planner checks the host's room */
-    return 0;
+    if (c.engine == BIOENG_URING) need->needs |= WL_NEEDS_IO_URING;
+    if (kv_set(resolved, "engine", bioeng_kind_name(c.engine), e) < 0) return -1;
+    return blockio_plan_facts(&c, &need->facts, e);
 }
 
-static uint64_t xorshift(uint64_t *s)
+/* Writes the whole file once, 1 MiB at a time, stamped (unmeasured: for a
+ * list whose first job is not a sequential write). */
+static int fill(int fd, char *buf, uint64_t size, struct err *e)
 {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
-/* Stamps each 4 KiB block of buf with its block number. */
-static void stamp(char *buf, size_t len, uint64_t off)
-{
-    for (size_t b = 0; b < len; b += BLK) {
-        uint64_t n = (off + b) / BLK;
-        memcpy(buf + b, &n, sizeof(n));
-    }
-}
-
-static int verify(const char *buf, size_t len, uint64_t off, struct err *e)
-{
-    for (size_t b = 0; b < len; b += BLK) {
-        uint64_t n;
-        memcpy(&n, buf + b, sizeof(n));
-        if (n != (off + b) / BLK)
-            return err_set(e, ERR_FAIL, "blockio: block %llu read back as %llu (data corrupt)",
-                           (unsigned long long)((off + b) / BLK), (unsigned long long)n);
+    for (uint64_t off = 0; off < size; off += BIO_SEQ_BS) {
+        biorun_stamp(buf, BIO_SEQ_BS, off);
+        if (pwrite(fd, buf, BIO_SEQ_BS, (off_t)off) != (ssize_t)BIO_SEQ_BS)
+            return err_sys(e, ERR_FAIL, errno, "blockio: filling the file");
     }
     return 0;
 }
 
-struct bio_run {
-    const struct blockio_cfg *c;
-    struct bioeng *eng;
-    int fd;
-    char *bufs;
-    double *t_issue;
-    uint64_t *off;
-    unsigned char *is_write;
-    uint64_t seq_next, rng;
-    uint64_t ios; /* every I/O of the sample, the fill pass included */
-};
-
-/* Queues the next I/O of job `job` on slot s. */
-static int issue(struct bio_run *b, int job, unsigned s, struct err *e)
+/* Job i's metrics: JOB_bw, JOB_iops, JOB_lat_mean and latency quantiles
+ * (p50 and p99; a random-read job also those of the paper's Figure 7, the
+ * CDF of their latency). */
+static int job_metrics(const struct bio_job *j, const struct biorun_out *o, struct result *r,
+                       struct err *e)
 {
-    size_t bs = job == J_SEQREAD || job == J_SEQWRITE ? SEQ_BS : BLK;
-    uint64_t off;
-    if (bs == SEQ_BS) {
-        off = b->seq_next;
-        b->seq_next = (b->seq_next + SEQ_BS) % b->c->size;
-    } else {
-        off = xorshift(&b->rng) % (b->c->size / BLK) * BLK;
-    }
-    int w = job == J_SEQWRITE || job == J_RANDWRITE ||
-            (job == J_RANDRW && xorshift(&b->rng) % 100 >= 70);
-    char *buf = b->bufs + (size_t)s * SEQ_BS;
-    if (w) stamp(buf, bs, off);
-    b->off[s] = off;
-    b->is_write[s] = (unsigned char)w;
-    b->t_issue[s] = util_now();
-    return bioeng_queue(b->eng, b->fd, s, w, buf, bs, off, e);
-}
-
-static int run_job(struct bio_run *b, int ji, struct hist *h, struct result *r, struct err *e)
-{
-    const int job = b->c->jobs[ji];
-    unsigned qd = b->c->jqd[ji], inflight = 0, slots[256];
-    long res[256];
-    size_t bs = job == J_SEQREAD || job == J_SEQWRITE ? SEQ_BS : BLK;
-    hist_init(h);
-    b->seq_next = 0;
-    double t0 = util_now(), end = t0 + b->c->runtime;
-    uint64_t ios = 0;
-    for (unsigned s = 0; s < qd; s++, inflight++)
-        if (issue(b, job, s, e) < 0) return -1;
-    while (inflight) {
-        int n = bioeng_reap(b->eng, 1, 256, slots, res, e);
-        if (n < 0) return -1;
-        double now = util_now();
-        for (int i = 0; i < n; i++) {
-            unsigned s = slots[i];
-            if (res[i] < 0)
-                return err_set(e, ERR_FAIL, "blockio %s: I/O error: %s", job_names[job],
-                               strerror((int)-res[i]));
-            if ((size_t)res[i] != bs)
-                return err_set(e, ERR_FAIL, "blockio %s: short I/O (%ld of %zu bytes)",
-                               job_names[job], res[i], bs);
-            if (!b->is_write[s] && verify(b->bufs + (size_t)s * SEQ_BS, bs, b->off[s], e) < 0)
-                return -1;
-            hist_add(h, (uint64_t)((now - b->t_issue[s]) * 1e9));
-            ios++;
-            if (now < end) {
-                if (issue(b, job, s, e) < 0) return -1;
-            } else {
-                inflight--;
-            }
-        }
-    }
-    double secs = util_now() - t0;
-    b->ios += ios;
-    char name[48];
-    const char *jn = b->c->jname[ji];
-    snprintf(name, sizeof(name), "%s_bw", jn);
-    if (result_add(r, name, "MB/s", BETTER_HIGHER, (double)ios * (double)bs / secs / 1e6, e) < 0)
+    char name[LIM_METRIC_NAME];
+    snprintf(name, sizeof(name), "%s_bw", j->name);
+    if (result_add(r, name, "MB/s", BETTER_HIGHER, (double)o->ios * j->bs / o->secs / 1e6, e) < 0)
         return -1;
-    snprintf(name, sizeof(name), "%s_iops", jn);
-    if (result_add(r, name, "IO/s", BETTER_HIGHER, (double)ios / secs, e) < 0) return -1;
-    /* p50 and p99 for every job; random reads also the quantiles of the
-     * paper's Figure 7, the CDF of their latency */
+    snprintf(name, sizeof(name), "%s_iops", j->name);
+    if (result_add(r, name, "IO/s", BETTER_HIGHER, (double)o->ios / o->secs, e) < 0) return -1;
+    snprintf(name, sizeof(name), "%s_lat_mean", j->name);
+    if (result_add(r, name, "us", BETTER_LOWER, hist_mean(&o->h) / 1e3, e) < 0) return -1;
     static const int qall[] = {50, 99, 0}, qcdf[] = {10, 25, 50, 75, 90, 95, 99, 0};
-    for (const int *q = job == J_RANDREAD ? qcdf : qall; *q; q++) {
-        snprintf(name, sizeof(name), "%s_lat_p%d", jn, *q);
-        if (result_add(r, name, "us", BETTER_LOWER, hist_quantile(h, *q / 100.0) / 1e3, e) < 0)
+    for (const int *q = j->rw == BIO_RANDREAD ? qcdf : qall; *q; q++) {
+        snprintf(name, sizeof(name), "%s_lat_p%d", j->name, *q);
+        if (result_add(r, name, "us", BETTER_LOWER, hist_quantile(&o->h, *q / 100.0) / 1e3, e) < 0)
             return -1;
     }
     return 0;
 }
 
-/* Writes the whole file once, 1 MiB at a time, stamped, then fsyncs. */
-static int fill(struct bio_run *b, struct err *e)
+/* Creates path, preallocates it (fio's fallocate, so that the fill's
+ * writes do not extend the file), and when the first job is not a
+ * sequential write fills it unmeasured. Fact blockio.prealloc. */
+static int make_file(const struct blockio_cfg *c, const char *path, char *buf, struct result *r,
+                     struct err *e)
 {
-    for (uint64_t off = 0; off < b->c->size; off += SEQ_BS) {
-        stamp(b->bufs, SEQ_BS, off);
-        if (pwrite(b->fd, b->bufs, SEQ_BS, (off_t)off) != (ssize_t)SEQ_BS)
-            return err_sys(e, ERR_FAIL, errno, "blockio: filling the file");
-    }
-    return fsync(b->fd) < 0 ? err_set(e, ERR_FAIL, "fsync: %s", strerror(errno)) : 0;
-}
-
-static int blockio_body(struct bio_run *b, const char *path, char *why, size_t whylen,
-                        struct result *r, struct err *e)
-{
-    b->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC, 0600);
-    if (b->fd < 0)
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC, 0600);
+    if (fd < 0)
         return err_set(e, errno == EINVAL ? ERR_USAGE : ERR_FAIL, "blockio: open %s O_DIRECT: %s",
                        path, strerror(errno));
-    if (!why[0] && bioeng_probe(b->eng, b->fd, b->bufs, BLK, why, whylen, e) < 0)
-        return err_wrap(e, "blockio");
-    if (fill(b, e) < 0) return -1;
-    b->ios = b->c->size / SEQ_BS;
-    struct hist *h cleanup_free = malloc(sizeof(*h));
-    if (!h) return err_set(e, ERR_FAIL, "out of memory");
-    for (int i = 0; i < b->c->njobs; i++)
-        if (run_job(b, i, h, r, e) < 0) return -1;
+    char why[96] = "fallocate";
+    if (fallocate(fd, 0, 0, (off_t)c->size) < 0) {
+        if (errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL) {
+            int er = errno;
+            close(fd);
+            return err_sys(e, ERR_FAIL, er, "blockio: fallocate %s", path);
+        }
+        snprintf(why, sizeof(why), "none (fallocate: %s)", strerror(errno));
+    }
+    kv_set(&r->facts, "blockio.prealloc", why, NULL);
+    int rc = c->jobs[0].rw == BIO_SEQWRITE ? 0 : fill(fd, buf, c->size, e);
+    if (rc == 0 && fsync(fd) < 0) rc = err_sys(e, ERR_FAIL, errno, "blockio: fsync %s", path);
+    close(fd);
+    return rc;
+}
+
+/* Makes the file, then runs every job in order (as fio's stonewall does);
+ * the first one, when it is a sequential write, is the fill. */
+static int blockio_body(const struct blockio_cfg *c, const char *path, char *bufs, struct result *r,
+                        struct err *e)
+{
+    if (make_file(c, path, bufs, r, e) < 0) return -1;
+    uint64_t ios = c->jobs[0].rw == BIO_SEQWRITE ? 0 : c->size / BIO_SEQ_BS;
+    struct biorun_out *o cleanup_free = malloc(sizeof(*o));
+    if (!o) return err_set(e, ERR_FAIL, "out of memory");
+    for (int i = 0; i < c->njobs; i++) {
+        struct biorun_in in = {.job = &c->jobs[i],
+                               .path = path,
+                               .size = c->size,
+                               .runtime = c->runtime,
+                               .engine = c->engine,
+                               .bufs = bufs};
+        if (biorun_job(&in, o, e) < 0 || job_metrics(&c->jobs[i], o, r, e) < 0) return -1;
+        ios += o->ios;
+    }
     /* the runner charges what the whole sample (fill and jobs) cost the
      * host - the environment's cgroup, QEMU's threads for a VM - per I/O */
-    wl_work(r, (double)b->ios, "cpu_us_per_io", "cpu-us/IO", 1e6);
+    wl_work(r, (double)ios, "cpu_us_per_io", "cpu-us/IO", 1e6);
     return 0;
 }
 
@@ -387,44 +388,27 @@ static int blockio_run(const struct wl_ctx *ctx, struct result *r, struct err *e
     if (!ctx->datadir || !*ctx->datadir)
         return err_set(e, ERR_USAGE, "blockio: this environment has no data directory");
     if (blockio_storage(ctx->datadir, c.size, e) < 0) return -1;
-    char why[160];
-    struct bio_run b = {.c = &c, .fd = -1, .rng = 0x9E3779B97F4A7C15ull};
-    b.eng = bioeng_open(c.engine, (unsigned)c.qd, why, sizeof(why), e);
-    if (!b.eng) return err_wrap(e, "blockio");
-    b.t_issue = calloc(c.qd, sizeof(*b.t_issue));
-    b.off = calloc(c.qd, sizeof(*b.off));
-    b.is_write = calloc(c.qd, 1);
-    int rc = -1;
+    uint64_t bytes = BIO_SEQ_BS; /* the unmeasured fill's buffer at least */
+    for (int i = 0; i < c.njobs; i++)
+        if (job_buf_bytes(&c.jobs[i]) > bytes) bytes = job_buf_bytes(&c.jobs[i]);
     char path[512];
     snprintf(path, sizeof(path), "%s/isobench-blockio-%d.dat", ctx->datadir, (int)getpid());
     struct bigmem bm cleanup_bigmem = {0};
-    if (!b.t_issue || !b.off || !b.is_write ||
-        bigmem_alloc(&bm, (size_t)c.qd * SEQ_BS, c.huge) < 0) {
-        err_set(e, ERR_FAIL, "out of memory");
-    } else {
-        b.bufs = bm.p;
-        memset(b.bufs, 0, (size_t)c.qd * SEQ_BS); /* first touch: the page size is decided now */
-        bigmem_fact(&r->facts, "blockio.huge_share", bigmem_huge_share(&bm, 1));
-        rc = blockio_body(&b, path, why, sizeof(why), r, e);
-    }
-    if (b.fd >= 0) {
-        close(b.fd);
-        unlink(path);
-    }
-    kv_set(&r->facts, "blockio.engine", bioeng_name(b.eng), NULL);
-    blockio_queue_facts(ctx->datadir, r);
-    if (why[0]) kv_set(&r->facts, "blockio.engine_note", why, NULL);
+    if (bigmem_alloc(&bm, (size_t)bytes, c.huge) < 0) return err_set(e, ERR_FAIL, "out of memory");
+    memset(bm.p, 0, (size_t)bytes); /* first touch: the page size is decided now */
+    bigmem_fact(&r->facts, "blockio.huge_share", bigmem_huge_share(&bm, 1));
+    kv_set(&r->facts, "blockio.engine", bioeng_kind_name(c.engine), NULL);
     kv_set(&r->facts, "blockio.dir", ctx->datadir, NULL);
-    bioeng_close(b.eng);
-    free(b.t_issue);
-    free(b.off);
-    free(b.is_write);
+    blockio_queue_facts(ctx->datadir, r);
+    int rc = blockio_body(&c, path, bm.p, r, e);
+    unlink(path);
     return rc;
 }
 
 const struct workload workload_blockio = {
     .name = "blockio",
-    .summary = "O_DIRECT block I/O with io_uring (fio-like) in the environment's data storage",
+    .summary = "the paper's fio job file: O_DIRECT block I/O through libaio (or io_uring, psync) "
+               "in the environment's data storage",
     .opts = blockio_opts,
     .data = 1,
     .needs = WL_NEEDS_ODIRECT,

@@ -66,6 +66,10 @@ struct wl_ctx {
 struct wl_needs {
     uint64_t mem_bytes;  /* memory one run holds at its peak */
     uint64_t disk_bytes; /* bytes it writes in the data dir (0: none) */
+    /* WL_NEEDS_* its options add to the workload's own needs (blockio's
+     * engine=io_uring: WL_NEEDS_IO_URING); the planner makes a pair whose
+     * environment lacks one n/a, like a static need */
+    unsigned needs;
     /* Facts about the plan, stored with every sample of the workload. A
      * key ending in ".caveat" is a sentence the reports print as a note
      * (e.g. a size below the benchmark's own validity rule). */
@@ -76,6 +80,9 @@ struct wl_needs {
  * "n/a: reason" for it, decided at plan time (not a failure). */
 #define WL_NEEDS_NET 1u     /* a network path from the peer namespace (every net workload) */
 #define WL_NEEDS_ODIRECT 2u /* O_DIRECT that reaches a disk (numbers of the disk, not a cache) */
+/* the io_uring system calls (a seccomp profile may refuse them); never a
+ * workload's static need, only one its options add (wl_needs.needs) */
+#define WL_NEEDS_IO_URING 4u
 
 struct workload {
     const char *name;

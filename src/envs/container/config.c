@@ -6,17 +6,29 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "envs/container/confine.h"
 #include "envs/container/rootfs.h"
 #include "envs/env.h"
 #include "envs/image.h"
 
 _Static_assert(sizeof(struct ctr_config) <= ENV_CONF_MAX, "ctr_config fits env_conf");
 
+/* confine_profile_each's callback: 1 when r allows the syscall arg
+ * names, whatever its arguments. */
+static int allows(const struct confine_sc_rule *r, void *arg)
+{
+    return !strcmp(r->name, arg) && r->errno_ret < 0 && r->nargs == 0;
+}
+
 const char *ctr_lacks(const struct spec *sp, const char *const *nets, unsigned needs)
 {
     const char *v = kv_get(&sp->kv, "net");
     if ((needs & WL_NEEDS_NET) && !strcmp(v ? v : nets[0], "none"))
         return "net=none: no network path from the peer namespace";
+    if ((needs & WL_NEEDS_IO_URING) && !confine_profile_each(allows, (void *)"io_uring_setup"))
+        return "the container's seccomp profile refuses io_uring (containers-common's, which "
+               "isobench's containers load and podman ships; Docker's default since 25.0): "
+               "engine=io_uring cannot run here";
     return NULL;
 }
 

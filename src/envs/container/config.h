@@ -23,7 +23,9 @@ struct ctr_config {
 #define ctr_conf(ctx) ((const struct ctr_config *)(const void *)(ctx)->rq->conf.b)
 
 /* lacks() of the container drivers: net=none (or a default of none) has
- * no network path. nets: the driver's network modes, default first. */
+ * no network path; io_uring is refused when the seccomp profile
+ * (confine.h) does not allow io_uring_setup. nets: the driver's network
+ * modes, default first. */
 const char *ctr_lacks(const struct spec *sp, const char *const *nets, unsigned needs);
 
 /* Parses the keys every container driver shares into c; nets: the net=
