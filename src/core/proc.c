@@ -127,3 +127,14 @@ int proc_ldd(const char *bin, int (*fn)(void *arg, const char *path), void *arg,
     }
     return n ? 0 : err_set(e, ERR_FAIL, "ldd %s listed no library", bin);
 }
+
+int proc_stat_comm(int pid, char *comm, size_t len, int *ppid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    if (util_read_file(path, buf, sizeof(buf)) < 0) return -1;
+    const char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+    if (!open || !close || close < open) return -1;
+    snprintf(comm, len, "%.*s", (int)(close - open - 1), open + 1);
+    return sscanf(close + 2, "%*c %d", ppid) == 1 ? 0 : -1;
+}

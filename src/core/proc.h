@@ -32,6 +32,10 @@ int proc_run(char *const argv[], const struct proc_opts *o, char *out, size_t ca
  * names, and the loader's own line): fn(arg, path) for each, in order,
  * stopping at its first non-zero return, which is returned. 0 when all
  * were visited; -1 with e when ldd failed or listed nothing. */
+/* A process's name (comm, as in /proc/PID/stat) and parent; -1 when it is
+ * gone or its stat cannot be read. */
+int proc_stat_comm(int pid, char *comm, size_t len, int *ppid);
+
 int proc_ldd(const char *bin, int (*fn)(void *arg, const char *path), void *arg, struct err *e);
 
 #endif

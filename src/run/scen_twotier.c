@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/proc.h"
 #include "core/util.h"
 #include "run/scenario.h"
 
@@ -294,18 +295,6 @@ int twotier_smaps_split(FILE *f, uint64_t size_kb, double *total_kb, double *ram
     return n;
 }
 
-/* A process's name and parent from /proc/PID/stat; -1 when it is gone. */
-static int tt_proc(int pid, char *comm, size_t len, int *ppid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    if (util_read_file(path, buf, sizeof(buf)) < 0) return -1;
-    const char *open = strchr(buf, '('), *close = strrchr(buf, ')');
-    if (!open || !close || close < open) return -1;
-    snprintf(comm, len, "%.*s", (int)(close - open - 1), open + 1);
-    return sscanf(close + 2, "%*c %d", ppid) == 1 ? 0 : -1;
-}
-
 /* 1 when pid is in the cgroup at dir or one below it - but LXC's monitor
  * cgroup: with lxc.cgroup.dir = D, LXC puts its monitor (lxc-start) in
  * D/lxc.monitor.NAME beside the container's D/lxc.payload.NAME, and the
@@ -346,7 +335,7 @@ static void tt_layer_add(struct tt_layer *l, int pid)
     for (int k = 0; k < l->n; k++)
         if (l->pids[k] == pid) return;
     double kb = tt_pss_kb(pid);
-    if (l->n >= 32 || kb < 0 || tt_proc(pid, comm, sizeof(comm), &ppid) < 0) return;
+    if (l->n >= 32 || kb < 0 || proc_stat_comm(pid, comm, sizeof(comm), &ppid) < 0) return;
     l->pids[l->n++] = pid;
     int shared = !strcmp(comm, "dockerd") || !strcmp(comm, "containerd");
     *(shared ? &l->shared_kb : &l->own_kb) += kb;
@@ -419,7 +408,7 @@ static int tt_layer_measure(struct env_ctx *c, struct tt_layer *l)
         int pid = atoi(de->d_name), ppid = pid, hops = 0;
         char comm[64];
         while (ppid > 1 && ppid != root && hops++ < 64 &&
-               tt_proc(ppid, comm, sizeof(comm), &ppid) == 0)
+               proc_stat_comm(ppid, comm, sizeof(comm), &ppid) == 0)
             ;
         if (pid > 0 && ppid == root && !tt_cg_has(dir, pid, 0)) tt_layer_add(l, pid);
     }

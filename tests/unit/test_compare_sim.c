@@ -23,27 +23,12 @@
 #include <cmocka.h>
 
 #include "report/compare.h"
+#include "simrng.h"
 
 #define ROWS 40
 #define ROUNDS 6
 #define COV 0.05
 #define RUNS 3 /* a side, in the several-runs design */
-
-static uint64_t rng_state;
-
-static double uniform(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double normal(void)
-{
-    return sqrt(-2 * log(uniform())) * cos(2 * M_PI * uniform());
-}
 
 /* What the simulated runs are like. */
 static struct {

@@ -28,24 +28,9 @@
 
 #include "report/report.h"
 #include "run/converge.h"
+#include "simrng.h"
 
 #define COV 0.05
-
-static uint64_t rng_state;
-
-static double uniform(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double normal(void)
-{
-    return sqrt(-2 * log(uniform())) * cos(2 * M_PI * uniform());
-}
 
 /* A lognormal value around 100 x factor with a COV coefficient of
  * variation (its median is 100 x factor exactly). */

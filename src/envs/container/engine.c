@@ -165,18 +165,6 @@ static int engine_fence(struct engine_run *r, struct env_ctx *ctx, struct err *e
     return net_fence_addr(ctx->rq->run_id, ctx->rq->idx, addr, ctx->rq->journal, e);
 }
 
-/* A process's comm and parent, from /proc/PID/stat; -1 when it is gone. */
-static int engine_proc(int pid, char *comm, size_t len, int *ppid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    if (util_read_file(path, buf, sizeof(buf)) < 0) return -1;
-    const char *open = strchr(buf, '('), *close = strrchr(buf, ')');
-    if (!open || !close || close < open) return -1;
-    snprintf(comm, len, "%.*s", (int)(close - open - 1), open + 1);
-    return sscanf(close + 2, "%*c %d", ppid) == 1 ? 0 : -1;
-}
-
 /* Appends "+pid:PID" to src and "NAME PID" to what (both bounded). */
 static void engine_add_pid(char *src, size_t slen, char *what, size_t wlen, const char *name,
                            int pid)
@@ -219,8 +207,8 @@ void engine_cpu_sources(struct engine_run *r, struct env_ctx *ctx)
     snprintf(what, sizeof(what), "the container's cgroup");
     char comm[64];
     int ppid = 0, docker = !strcmp(r->kind, "docker");
-    if (engine_proc(r->ctr_pid, comm, sizeof(comm), &ppid) == 0 && ppid > 1 &&
-        engine_proc(ppid, comm, sizeof(comm), &(int){0}) == 0 &&
+    if (proc_stat_comm(r->ctr_pid, comm, sizeof(comm), &ppid) == 0 && ppid > 1 &&
+        proc_stat_comm(ppid, comm, sizeof(comm), &(int){0}) == 0 &&
         (!strcmp(comm, "conmon") || !strncmp(comm, "containerd-shim", 15)))
         engine_add_pid(r->cpusrc, sizeof(r->cpusrc), what, sizeof(what), comm, ppid);
     DIR *d = docker ? opendir("/proc") : NULL;
@@ -228,7 +216,7 @@ void engine_cpu_sources(struct engine_run *r, struct env_ctx *ctx)
     snprintf(port, sizeof(port), "%d", ctx->rq->port);
     for (struct dirent *de; d && (de = readdir(d));) {
         int pid = atoi(de->d_name), pp;
-        if (pid <= 0 || engine_proc(pid, comm, sizeof(comm), &pp) < 0) continue;
+        if (pid <= 0 || proc_stat_comm(pid, comm, sizeof(comm), &pp) < 0) continue;
         if (!strcmp(comm, "dockerd") || !strcmp(comm, "containerd") ||
             (!strcmp(comm, "docker-proxy") && ctx->rq->peer && engine_cmdline_has(pid, port)))
             engine_add_pid(r->cpusrc, sizeof(r->cpusrc), what, sizeof(what), comm, pid);
