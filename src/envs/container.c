@@ -254,7 +254,7 @@ static void container_child(struct container *c, const struct env_ctx *ctx, int 
  * object that was never made is a no-op). */
 static int container_prepare(struct container *c, struct env_ctx *ctx, struct err *e)
 {
-    snprintf(c->state, sizeof(c->state), "%s/c%d", ctx->rq->journal->dir, ctx->rq->idx);
+    snprintf(c->state, sizeof(c->state), "%s/c%s", ctx->rq->journal->dir, env_idx(ctx));
     if (journal_add(ctx->rq->journal, "dir", c->state, e) < 0) return -1;
     if (mkdir(c->state, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", c->state);
     if (ctr_data_dir(&c->cfg, ctx, c->volume, c->data_ovl, sizeof(c->volume), e) < 0) return -1;

@@ -94,7 +94,7 @@ static int docker_import(struct engine_run *r, struct env_ctx *ctx, char *image,
 {
     char tarp[700], arg[600], hostopt[310];
     snprintf(image, len, "%s:base", r->name);
-    snprintf(tarp, sizeof(tarp), "%s/docker-base-%d.tar", ctx->rq->journal->dir, ctx->rq->idx);
+    snprintf(tarp, sizeof(tarp), "%s/docker-base-%s.tar", ctx->rq->journal->dir, env_idx(ctx));
     if (journal_add(ctx->rq->journal, "file", tarp, e) < 0) return -1;
     if (tar_write_base(tarp, merged, e) < 0) return -1;
     snprintf(arg, sizeof(arg), "%s %s", r->host, image);

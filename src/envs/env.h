@@ -280,6 +280,10 @@ void env_instance_name(const struct env_ctx *ctx, char *buf, size_t len);
  * lives as long as the enclosing block (a compound literal). */
 const char *env_instance_str(const struct env_ctx *ctx, char *buf, size_t len);
 #define env_inst(ctx) env_instance_str((ctx), (char[96]){0}, 96)
+/* "<idx>" or "<idx>-<k>": the instance within the run, for names under the
+ * run's own directory (state dirs, logs). */
+const char *env_instance_idx(const struct env_ctx *ctx, char *buf, size_t len);
+#define env_idx(ctx) env_instance_idx((ctx), (char[24]){0}, 24)
 
 /* For environments whose agent serves a whole run on one channel (pid 1
  * of a container or guest): sends j on *chan and waits for the reply,

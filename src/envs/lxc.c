@@ -99,7 +99,7 @@ static void lxc_log_error(const char *log, char *out, size_t len)
  * the seccomp policy. */
 static int lxc_prepare(struct lxcctr *c, struct env_ctx *ctx, struct err *e)
 {
-    snprintf(c->state, sizeof(c->state), "%s/l%d", ctx->rq->journal->dir, ctx->rq->idx);
+    snprintf(c->state, sizeof(c->state), "%s/l%s", ctx->rq->journal->dir, env_idx(ctx));
     snprintf(c->lxcpath, sizeof(c->lxcpath), "%s/lxc", c->state);
     snprintf(c->conf, sizeof(c->conf), "%s/config", c->state);
     snprintf(c->log, sizeof(c->log), "%s/lxc.log", c->state);

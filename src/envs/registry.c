@@ -189,6 +189,15 @@ const char *env_instance_str(const struct env_ctx *ctx, char *buf, size_t len)
     return buf;
 }
 
+const char *env_instance_idx(const struct env_ctx *ctx, char *buf, size_t len)
+{
+    if (ctx->instance)
+        snprintf(buf, len, "%d-%d", ctx->rq->idx, ctx->instance);
+    else
+        snprintf(buf, len, "%d", ctx->rq->idx);
+    return buf;
+}
+
 void env_down(struct env_ctx *ctx)
 {
     if (!ctx->rq) return;

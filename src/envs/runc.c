@@ -149,7 +149,7 @@ int runsc_undo(const char *arg)
 /* Makes the bundle: state dir, overlay root, volume, config.json. */
 static int runc_bundle(struct runc *r, struct env_ctx *ctx, struct err *e)
 {
-    snprintf(r->state, sizeof(r->state), "%s/r%d", ctx->rq->journal->dir, ctx->rq->idx);
+    snprintf(r->state, sizeof(r->state), "%s/r%s", ctx->rq->journal->dir, env_idx(ctx));
     snprintf(r->root, sizeof(r->root), "%s/%s", ctx->rq->journal->dir, r->rt->name);
     snprintf(r->bundle, sizeof(r->bundle), "%s/bundle", r->state);
     snprintf(r->id, sizeof(r->id), "isobench-%s", env_inst(ctx));

@@ -222,8 +222,8 @@ int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx
      * process in the container must reach no host tty (TIOCSTI, escape
      * sequences). Its last line is the error when the agent never answers. */
     char log[700];
-    snprintf(log, sizeof(log), "%s/cli%d-%d.log", ctx->rq->journal->dir, ctx->rq->idx,
-             ctx->restarts); /* a restarted instance gets a log of its own */
+    snprintf(log, sizeof(log), "%s/cli%s.log", ctx->rq->journal->dir,
+             env_idx(ctx)); /* a restarted or resized instance gets a log of its own */
     int logfd = open(log, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (logfd < 0) return err_sys(e, ERR_FAIL, errno, "creating %s", log);
     int sv[2];

@@ -285,7 +285,7 @@ static int vm_prepare(struct vm *v, struct env_ctx *ctx, struct err *e)
     if (vm_find_kernel(v->kernel, sizeof(v->kernel), v->kver, sizeof(v->kver)) < 0)
         return err_set(e, ERR_FAIL, "no kernel with modules in /boot");
     if (c->kernel[0]) snprintf(v->kernel, sizeof(v->kernel), "%s", c->kernel);
-    snprintf(v->state, sizeof(v->state), "%s/vm%d", ctx->rq->journal->dir, ctx->rq->idx);
+    snprintf(v->state, sizeof(v->state), "%s/vm%s", ctx->rq->journal->dir, env_idx(ctx));
     if (journal_add(ctx->rq->journal, "rmtree", v->state, e) < 0) return -1;
     if (mkdir(v->state, 0700) < 0) return err_sys(e, ERR_FAIL, errno, "mkdir %s", v->state);
     snprintf(v->initrd, sizeof(v->initrd), "%s/initrd.cpio", v->state);

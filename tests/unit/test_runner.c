@@ -154,6 +154,23 @@ static void execute_into_store(void **state)
         free(p);
     }
 
+    /* --sizing a VM: its planned instance, then a resized one for the
+     * workload - a second instance of the column in the same run, whose
+     * state dir, disk and cgroup must not collide with the first's. */
+    if (geteuid() == 0 && !env_unavailable(&env_vm)) {
+        p = new_plan();
+        assert_int_equal(runner_plan(p, "null", "native,vm:mem=1G", &opts, &e), 0);
+        assert_int_equal(runner_plan_sized(p, "null", "vm", "cpus=1", &e), 1);
+        int rc_vm = runner_execute(p, st, &id, &failed, &e);
+        if (rc_vm) fprintf(stderr, "sized vm run: %s\n", e.msg);
+        assert_int_equal(rc_vm, 0);
+        assert_int_equal(failed, 0);
+        assert_int_equal(store_load_run(st, "latest", &rv, &e), 0);
+        assert_string_equal(kv_get(&rv.env_facts[1], "sized.null"), "vm:mem=1G,cpus=1");
+        store_free_run(&rv);
+        free(p);
+    }
+
     /* A failing workload: samples stored as failures, run marked failed. */
     p = new_plan();
     kv_set(&opts, "fail", "1", &e);
