@@ -122,7 +122,7 @@ int runner_sized_restore(struct run_plan *p, const struct kvlist *facts, struct 
 
 /* Before workload w's rounds: every instance whose spec for w differs from
  * the one running (cur[i], "": the column's) goes down and comes up sized
- * (or back), stored as the env fact sized.<workload>. */
+ * (or back); each sized one is stored as the env fact sized.<workload>. */
 int runner_resize(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq, int w,
                   char cur[][160], struct store *st, int64_t run_id, struct err *e);
 

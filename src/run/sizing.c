@@ -94,16 +94,19 @@ int runner_resize(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq, i
 {
     for (int i = 0; i < p->nenv; i++) {
         const char *want = p->sized[w][i];
-        if (p->na[w][i] || !strcmp(want, cur[i])) continue;
-        if (want[0] ? sized_conf(p, i, want, &rq[i].conf, e) < 0 : 0) return -1;
-        if (!want[0]) rq[i].conf = p->conf[i];
-        env_down(&ctx[i]);
-        if (env_up(&ctx[i], &rq[i], e) < 0)
-            return err_wrap(e, "bringing up %s as %s", p->spec[i].text, want[0] ? want : "planned");
-        snprintf(cur[i], 160, "%s", want);
-        char k[64];
+        if (p->na[w][i]) continue;
+        if (strcmp(want, cur[i])) { /* another instance for this workload */
+            if (want[0] ? sized_conf(p, i, want, &rq[i].conf, e) < 0 : 0) return -1;
+            if (!want[0]) rq[i].conf = p->conf[i];
+            env_down(&ctx[i]);
+            if (env_up(&ctx[i], &rq[i], e) < 0)
+                return err_wrap(e, "bringing up %s as %s", p->spec[i].text,
+                                want[0] ? want : "planned");
+            snprintf(cur[i], 160, "%s", want);
+        }
+        char k[64]; /* every workload a sized instance ran, said once */
         snprintf(k, sizeof(k), "sized.%s", p->wl[w]->name);
-        if (store_env_fact(st, run_id, i, k, want[0] ? want : p->spec[i].text, e) < 0) return -1;
+        if (want[0] && store_env_fact(st, run_id, i, k, want, e) < 0) return -1;
     }
     return 0;
 }
