@@ -89,6 +89,32 @@ static void need_real_agent(void)
     setenv("ISOBENCH_SELF", bin, 1);
 }
 
+/* One run of the null workload on envs with driver's column (index col)
+ * sized cpus=1: it completes, stays the same column, and says what ran. */
+static void sized_run(struct store *st, const char *elist, const char *driver, int col,
+                      const char *want)
+{
+    struct kvlist opts = {0};
+    struct err e = {0};
+    struct run_plan *p = new_plan();
+    int64_t id = 0;
+    int failed = -1;
+    assert_int_equal(runner_plan(p, "null", elist, &opts, &e), 0);
+    assert_int_equal(runner_plan_sized(p, "null", driver, "cpus=1", &e), 1);
+    int rc = runner_execute(p, st, &id, &failed, &e);
+    if (rc) fprintf(stderr, "sized run on %s: %s\n", elist, e.msg);
+    assert_int_equal(rc, 0);
+    assert_int_equal(failed, 0);
+    struct run_view rv;
+    assert_int_equal(store_load_run(st, "latest", &rv, &e), 0);
+    assert_string_equal(rv.envs[col], p->spec[col].text); /* the same column */
+    assert_string_equal(kv_get(&rv.env_facts[col], "sized.null"), want);
+    assert_null(kv_get(&rv.env_facts[1 - col], "sized.null"));
+    assert_int_equal(rv.npoints, 4);
+    store_free_run(&rv);
+    free(p);
+}
+
 static void execute_into_store(void **state)
 {
     (void)state;
@@ -134,41 +160,15 @@ static void execute_into_store(void **state)
     assert_non_null(strstr(line, "unknown"));
     free(p);
 
-    /* --sizing: the native column runs the null workload as native:cpus=1
-     * (needs root: a cgroup), brought up for it; the env fact says so. */
+    /* --sizing (needs root: a cgroup, a VM): the native column runs the
+     * null workload as native:cpus=1, and a VM column is brought up
+     * planned, then resized - a second instance of the column in the same
+     * run, whose state dir, disk and cgroup must not collide with the
+     * first's. */
     if (geteuid() == 0) {
-        p = new_plan();
-        assert_int_equal(runner_plan(p, "null", "native,null", &opts, &e), 0);
-        assert_int_equal(runner_plan_sized(p, "null", "native", "cpus=1", &e), 1);
-        int rc_ = runner_execute(p, st, &id, &failed, &e);
-        if (rc_) fprintf(stderr, "sized run: %s\n", e.msg);
-        assert_int_equal(rc_, 0);
-        assert_int_equal(failed, 0);
-        assert_int_equal(store_load_run(st, "latest", &rv, &e), 0);
-        assert_string_equal(rv.envs[0], "native"); /* the same column */
-        assert_string_equal(kv_get(&rv.env_facts[0], "sized.null"), "native:cpus=1");
-        assert_string_equal(kv_get(&rv.host, "sized.null.0"), "native:cpus=1");
-        assert_null(kv_get(&rv.env_facts[1], "sized.null"));
-        assert_int_equal(rv.npoints, 4);
-        store_free_run(&rv);
-        free(p);
-    }
-
-    /* --sizing a VM: its planned instance, then a resized one for the
-     * workload - a second instance of the column in the same run, whose
-     * state dir, disk and cgroup must not collide with the first's. */
-    if (geteuid() == 0 && !env_unavailable(&env_vm)) {
-        p = new_plan();
-        assert_int_equal(runner_plan(p, "null", "native,vm:mem=1G", &opts, &e), 0);
-        assert_int_equal(runner_plan_sized(p, "null", "vm", "cpus=1", &e), 1);
-        int rc_vm = runner_execute(p, st, &id, &failed, &e);
-        if (rc_vm) fprintf(stderr, "sized vm run: %s\n", e.msg);
-        assert_int_equal(rc_vm, 0);
-        assert_int_equal(failed, 0);
-        assert_int_equal(store_load_run(st, "latest", &rv, &e), 0);
-        assert_string_equal(kv_get(&rv.env_facts[1], "sized.null"), "vm:mem=1G,cpus=1");
-        store_free_run(&rv);
-        free(p);
+        sized_run(st, "native,null", "native", 0, "native:cpus=1");
+        if (!env_unavailable(&env_vm))
+            sized_run(st, "native,vm:mem=1G", "vm", 1, "vm:mem=1G,cpus=1");
     }
 
     /* A failing workload: samples stored as failures, run marked failed. */
