@@ -53,6 +53,7 @@ static const struct wl_opt compress_opts[] = {
      .min = 1.0,
      .max = 16384.0,
      .values = "auto"},
+    WL_OPT_SIZING,
     {"preset", "xz preset level 0-9", {"2", "2", "2"}, .type = WL_T_UINT, .min = 0.0, .max = 9.0},
     {"block-size",
      "auto: equal blocks, a whole number per thread, <= xz's; xz: liblzma's (3 x dictionary); "
@@ -97,7 +98,8 @@ static int compress_params(const struct wl_ctx *ctx, const struct lzma_api *lz,
 {
     const char *input = wl_opt_str(ctx, &workload_compress, "input");
     const char *bs = wl_opt_str(ctx, &workload_compress, "block-size");
-    if (wl_opt_u64(ctx, &workload_compress, "threads", wl_ncpus(ctx), &c->threads, e) < 0 ||
+    if (wl_opt_u64(ctx, &workload_compress, "threads", wl_auto_threads(ctx, &workload_compress),
+                   &c->threads, e) < 0 ||
         wl_opt_u64(ctx, &workload_compress, "preset", 2, &c->preset, e) < 0)
         return -1;
     if (c->preset > 9) return err_set(e, ERR_USAGE, "compress: preset must be 0-9");
@@ -269,6 +271,7 @@ static int compress_run(const struct wl_ctx *ctx, struct result *r, struct err *
     kv_set(&r->facts, "compress.ratio", buf, NULL);
     snprintf(buf, sizeof(buf), "%u", mt.threads);
     kv_set(&r->facts, "compress.threads", buf, NULL);
+    if (wl_sizing_facts(ctx, &workload_compress, r, e) < 0) return -1;
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)c.block);
     kv_set(&r->facts, "compress.block_bytes", buf, NULL);
     kv_set(&r->facts, "compress.liblzma", lz->version_string(), NULL);

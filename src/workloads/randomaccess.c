@@ -53,6 +53,7 @@ static const struct wl_opt ra_opts[] = {
      .min = 1.0,
      .max = 4096.0,
      .values = "auto"},
+    WL_OPT_SIZING,
     {"tables",
      "private: one table per thread (hpcc's StarRandomAccess); shared: one for all (HPCC's OpenMP)",
      {"private", "private", "private"},
@@ -189,7 +190,8 @@ static int ra_params(const struct wl_ctx *ctx, struct ra_cfg *c, struct err *e)
         return err_set(e, ERR_USAGE, "randomaccess: tables must be private or shared, not '%s'",
                        tb);
     if (wl_opt_size(ctx, &workload_randomaccess, "table-size", 64u << 20, &bytes, e) < 0 ||
-        wl_opt_u64(ctx, &workload_randomaccess, "threads", wl_ncpus(ctx), &c->threads, e) < 0)
+        wl_opt_u64(ctx, &workload_randomaccess, "threads",
+                   wl_auto_threads(ctx, &workload_randomaccess), &c->threads, e) < 0)
         return -1;
     if (c->threads < 1 || c->threads > 4096)
         return err_set(e, ERR_USAGE, "randomaccess: threads out of range");
@@ -308,6 +310,7 @@ static int ra_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
     kv_set(&r->facts, "randomaccess.errors", buf, NULL);
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)c.threads);
     kv_set(&r->facts, "randomaccess.threads", buf, NULL);
+    if (wl_sizing_facts(ctx, &workload_randomaccess, r, e) < 0) return -1;
     kv_set(&r->facts, "randomaccess.tables", c.ntables > 1 ? "private" : "shared", NULL);
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)(c.words * sizeof(uint64_t)));
     kv_set(&r->facts, "randomaccess.table_bytes", buf, NULL);
