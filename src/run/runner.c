@@ -325,20 +325,31 @@ static int peer_setup(void *arg)
     return peer_enter(arg);
 }
 
-/* Appends src's metrics (names prefixed) and facts (keys prefixed) to dst;
- * what does not fit is dropped (the client's own metrics come first). */
-static void merge_result(struct result *dst, const struct result *src, const char *prefix)
+/* Appends src's metrics (with_metrics) and facts, names and keys
+ * prefixed, to dst. -1 (ERR_FAIL) when dst cannot hold them all or a
+ * prefixed name would be cut: a sample missing some would pass for a
+ * whole one. */
+static int merge_result(struct result *dst, const struct result *src, int with_metrics,
+                        const char *prefix, struct err *e)
 {
-    for (int i = 0; i < src->n && dst->n < RESULT_MAX_METRICS; i++) {
-        struct metric *m = &dst->m[dst->n++];
+    for (int i = 0; with_metrics && i < src->n; i++) {
+        if (dst->n >= RESULT_MAX_METRICS)
+            return err_set(e, ERR_FAIL, "a pair's metrics exceed %d: %s%s and after dropped",
+                           RESULT_MAX_METRICS, prefix, src->m[i].name);
+        struct metric *m = &dst->m[dst->n];
         *m = src->m[i];
-        snprintf(m->name, sizeof(m->name), "%s%s", prefix, src->m[i].name);
+        if (snprintf(m->name, sizeof(m->name), "%s%s", prefix, src->m[i].name) >=
+            (int)sizeof(m->name))
+            return err_set(e, ERR_FAIL, "metric name %s%s too long", prefix, src->m[i].name);
+        dst->n++;
     }
     for (int i = 0; i < src->facts.n; i++) {
         char key[sizeof(src->facts.v[0].key)];
-        snprintf(key, sizeof(key), "%s%s", prefix, src->facts.v[i].key);
-        kv_set(&dst->facts, key, src->facts.v[i].val, NULL);
+        if (snprintf(key, sizeof(key), "%s%s", prefix, src->facts.v[i].key) >= (int)sizeof(key))
+            return err_set(e, ERR_FAIL, "fact key %s%s too long", prefix, src->facts.v[i].key);
+        if (kv_set(&dst->facts, key, src->facts.v[i].val, e) < 0) return -1;
     }
+    return 0;
 }
 
 /* The client half of a pair, watched while the server half runs: when the
@@ -424,18 +435,28 @@ static int measure_net(struct env_ctx *ctx, struct job *j, const char *cpusrc, s
 
 void runner_pair_merge(struct reply *r, const struct reply *cr)
 {
-    struct result server = r->res;
-    r->res = cr->res;
+    /* the server's result (~80 KiB) off the stack */
+    struct result *server cleanup_free = malloc(sizeof(*server));
+    if (!server) {
+        r->ok = 0;
+        err_set(&r->err, ERR_FAIL, "out of memory merging a pair's halves");
+        return;
+    }
+    *server = r->res;
+    r->res = cr->res; /* the client's metrics first */
     r->res.facts.n = 0;
-    struct kvlist server_facts = server.facts;
-    server.facts.n = 0; /* the server's metrics go in prefixed, its facts unprefixed */
-    merge_result(&r->res, &server, "server.");
-    server.facts = server_facts;
-    for (int i = 0; i < server.facts.n; i++) /* where the server ran: unprefixed */
-        kv_set(&r->res.facts, server.facts.v[i].key, server.facts.v[i].val, NULL);
-    struct result client = cr->res;
-    client.n = 0;
-    merge_result(&r->res, &client, "client.");
+    struct err me = {0};
+    struct kvlist facts = server->facts;
+    server->facts.n = 0; /* the server's metrics prefixed, its facts (where it ran) not */
+    int rc = merge_result(&r->res, server, 1, "server.", &me);
+    server->n = 0;
+    server->facts = facts;
+    if (rc == 0) rc = merge_result(&r->res, server, 0, "", &me);
+    if (rc == 0) rc = merge_result(&r->res, &cr->res, 0, "client.", &me);
+    if (rc < 0) {
+        r->ok = 0;
+        r->err = me;
+    }
 }
 
 /* The run's first successful sample of workload w settles the options it

@@ -151,7 +151,8 @@ int runner_settle_take(const struct workload *wl, const struct kvlist *facts, st
 /* A network pair's one sample, into r (the server half's reply): the
  * client's metrics, then the server's prefixed "server."; the server's
  * facts (where it ran) unprefixed, the client's prefixed "client.".
- * Both replies must be ok. */
+ * Both replies must be ok; r fails (ok = 0, err why) when the merged
+ * sample cannot hold every metric and fact. */
 void runner_pair_merge(struct reply *r, const struct reply *cr);
 
 /* A base port whose next n ports are free for TCP and UDP on the host. */

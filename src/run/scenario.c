@@ -63,6 +63,12 @@ int scen_plan_workload(struct scenario_plan *p, const char *name, const struct k
     if (why)
         return err_set(e, ERR_USAGE, "%s: workload %s is unavailable: %s", p->sc->name, name, why);
     int i = scen_wl_index(p, name);
+    for (int k = 0; i >= 0 && opts && k < opts->n; k++) { /* one entry per workload */
+        const char *had = kv_get(&p->wlopts[i], opts->v[k].key);
+        if (!had || strcmp(had, opts->v[k].val))
+            return err_set(e, ERR_USAGE, "%s: workload %s added twice with other options (%s)",
+                           p->sc->name, name, opts->v[k].key);
+    }
     if (i >= 0) return i;
     if (p->nwl >= LIM_WORKLOADS)
         return err_set(e, ERR_USAGE, "%s: too many workloads", p->sc->name);
