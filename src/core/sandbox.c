@@ -278,8 +278,10 @@ static void try_tiocsti(struct kvlist *f)
             int rc = ioctl(fd, TIOCSTI, &c), err = errno;
             char *out = rc == 0 ? done : tried;
             size_t off = strlen(out);
-            snprintf(out + off, sizeof(done) - off, "%s%s%s%s", off ? ", " : "", names[i],
-                     rc ? ": " : "", rc ? strerror(err) : "");
+            int w = snprintf(out + off, sizeof(done) - off, "%s%s%s%s", off ? ", " : "", names[i],
+                             rc ? ": " : "", rc ? strerror(err) : "");
+            if (w < 0 || (size_t)w >= sizeof(done) - off) /* full: marked, the rest left out */
+                memcpy(out + sizeof(done) - 4, "...", 4);
         }
         if (i >= 3 && fd >= 0) close(fd);
     }

@@ -429,10 +429,17 @@ static int job_stop(void *arg)
 /* One job: waits its delay, reads the tenant's host CPU time around the
  * exec. A failed environment is a failed sample here; the scenario goes
  * on with its other tenants. */
+/* Test hook (ISOBENCH_FAILPOINT=tsan-race): every job thread bumps this
+ * without a lock - the race scripts/tsan.sh must report, so that its
+ * "no race" can be believed. */
+static int scen_race_counter;
+
 static void *job_main(void *arg)
 {
     struct job_thread *jt = arg;
     struct scen_job *sj = jt->j;
+    const char *fp = getenv("ISOBENCH_FAILPOINT");
+    if (fp && !strcmp(fp, "tsan-race")) scen_race_counter++;
     struct tenant *tn = sj->tenant == SCEN_PEER ? NULL : &jt->r->t[sj->tenant];
     if (sj->delay_s > 0) {
         struct timespec ts = {.tv_sec = (time_t)sj->delay_s,

@@ -25,6 +25,7 @@
 #include "core/util.h"
 #include "workloads/corpus.h"
 #include "workloads/workload.h"
+#include "workloads/workloads_internal.h"
 
 /* Room for the whole output: xz stores an incompressible chunk as is, so
  * the output exceeds the input by headers only (well under 1/16). */
@@ -80,7 +81,6 @@ struct compress_cfg {
 
 /* Equal blocks in whole rounds of one per thread, each <= xz's block
  * (xzb) and >= 1 MiB (xz's floor) unless the input is smaller. */
-uint64_t compress_balanced_block(uint64_t size, uint64_t threads, uint64_t xzb);
 uint64_t compress_balanced_block(uint64_t size, uint64_t threads, uint64_t xzb)
 {
     uint64_t rounds = (size + threads * xzb - 1) / (threads * xzb);

@@ -33,6 +33,7 @@
 #include "core/bigmem.h"
 #include "core/util.h"
 #include "workloads/workload.h"
+#include "workloads/workloads_internal.h"
 
 #define RA_POLY 0x0000000000000007ull
 #define RA_PERIOD 1317624576693539401ll
@@ -155,7 +156,6 @@ static void ra_reference(uint64_t *table, uint64_t mask, uint64_t first, uint64_
 /* Applies the whole update stream (nupdate updates, a multiple of threads x
  * 128) to one shared table with threads. Exported for the unit test that
  * checks both loops make the same table. */
-void ra_update(uint64_t *table, uint64_t size, uint64_t nupdate, int threads, int prefetch);
 void ra_update(uint64_t *table, uint64_t size, uint64_t nupdate, int threads, int prefetch)
 {
     const uint64_t per = nupdate / ((uint64_t)threads * RA_LANES);
