@@ -44,7 +44,7 @@ int main(int argc, char **argv)
         {"compare", cmd_compare}, {"show-runs", cmd_show_runs}, {"agent", cmd_agent},
         {"cleanup", cmd_cleanup}, {"doctor", cmd_doctor},       {"image", cmd_image},
         {"corpus", cmd_corpus},   {"paper", cmd_paper},         {"scenario", cmd_scenario},
-        {"load", cmd_load},
+        {"load", cmd_load},       {"explain", cmd_explain},
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/explain.h"
 #include "report/report.h"
 #include "report/svg.h"
 
@@ -206,6 +207,7 @@ static int html_emit(const struct report *rep, FILE *out, struct err *e)
     const struct run_view *rv = rep->rv;
     report_html_head(rv, out);
     report_figures_html(rep, out);
+    if (explain_emit(rep, out, EXPLAIN_HTML, e) < 0) return -1;
     html_paper(rep, out);
     fputs("<h2>Results</h2>\n<p class=\"note\">Each bar is the median over the repetitions, its "
           "whisker the distribution-free interval of the median; the tables give the level that "

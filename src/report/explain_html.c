@@ -1,0 +1,199 @@
+/* explain_html.c - the explain view in the HTML report: per headline
+ * metric a waterfall (svg.c's way: inline SVG, no script) and the table of
+ * its steps; the per-operation table (explain.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/explain.h"
+#include "report/svg.h"
+
+/* One bar of the waterfall: from a to b (overhead %), whisker lo..hi
+ * (lo > hi: none), its label and value text. */
+struct wbar {
+    const char *label;
+    double a, b, lo, hi;
+    int kind; /* 0 native, 1 step, 2 residual, 3 total, 4 no pair */
+    int noise;
+};
+
+/* a then b, both overheads of `better`, composed in log-ratio space. */
+static double compose(double a, double b, int better)
+{
+    double la = explain_log_of_pct(a, better), lb = explain_log_of_pct(b, better);
+    return isfinite(la) && isfinite(lb) ? explain_pct_of_log(la + lb, better) : NAN;
+}
+
+/* The bars of metric m: native, each step from where the last ended, the
+ * residual, the total from 0. Returns how many. */
+static int wf_bars(const struct report *rep, const struct explain_view *xv,
+                   const struct xv_metric *m, struct wbar *b)
+{
+    const struct report_row *row = &rep->rows[m->row];
+    int n = 0;
+    double cum = 0;
+    b[n++] = (struct wbar){.label = "native", .lo = 1, .hi = 0, .kind = 0};
+    for (int s = 0; s < m->nstep; s++) {
+        const struct xv_step *st = &m->step[s];
+        struct wbar w = {.label = xv->rung[st->rung].knob, .a = cum, .b = cum, .lo = 1, .hi = 0};
+        w.kind = st->has ? 1 : 4;
+        if (st->has) {
+            double to = compose(cum, st->ov.pct, row->better);
+            if (isfinite(to)) w.b = to;
+            if (st->ov.ci.level > 0) {
+                w.lo = compose(cum, st->ov.ci.lo, row->better);
+                w.hi = compose(cum, st->ov.ci.hi, row->better);
+            }
+            w.noise = st->ov.within_noise;
+            cum = w.b;
+        }
+        b[n++] = w;
+    }
+    if (m->has_residual)
+        b[n++] = (struct wbar){.label = "residual",
+                               .a = cum,
+                               .b = compose(cum, m->residual_pct, row->better),
+                               .lo = 1,
+                               .hi = 0,
+                               .kind = 2};
+    if (m->has_total) {
+        const struct overhead *o = &row->cell[xv->env_idx].ov;
+        b[n++] = (struct wbar){.label = xv->env,
+                               .a = 0,
+                               .b = o->pct,
+                               .lo = o->ci.level > 0 ? o->ci.lo : 1,
+                               .hi = o->ci.level > 0 ? o->ci.hi : 0,
+                               .kind = 3,
+                               .noise = o->within_noise};
+    }
+    return n;
+}
+
+enum { WX = 70, WBAR = 112, WTOP = 44, WH = 230 };
+
+void explain_waterfall_svg(const struct report *rep, const struct explain_view *xv,
+                           const struct xv_metric *m, FILE *out)
+{
+    const struct report_row *row = &rep->rows[m->row];
+    struct wbar b[XV_RUNGS + 3];
+    int n = wf_bars(rep, xv, m, b);
+    double hi = 0, lo = 0;
+    for (int i = 0; i < n; i++) {
+        double v[4] = {b[i].a, b[i].b, b[i].lo <= b[i].hi ? b[i].lo : 0,
+                       b[i].lo <= b[i].hi ? b[i].hi : 0};
+        for (int k = 0; k < 4; k++)
+            if (isfinite(v[k])) hi = v[k] > hi ? v[k] : hi, lo = v[k] < lo ? v[k] : lo;
+    }
+    hi = hi > 0 ? svg_nice_max(hi) : 0;
+    lo = lo < 0 ? -svg_nice_max(-lo) : 0;
+    if (hi - lo <= 0) hi = 1;
+    int w = WX + WBAR * n + 20, h = WTOP + WH + 60;
+    char title[700];
+    snprintf(title, sizeof(title), "%s %s: overhead by knob, native -> %s (%s is better)",
+             rep->rv->workloads[row->wl], row->metric, xv->env, better_str(row->better));
+    fprintf(out,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"%d\" height=\"%d\" "
+            "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\"><title>",
+            w, h, w, h);
+    svg_text(out, title);
+    fputs("</title>\n<text x=\"4\" y=\"18\" font-weight=\"bold\">", out);
+    svg_text(out, title);
+    fputs("</text>\n", out);
+#define Y(v) (WTOP + WH * (hi - (v)) / (hi - lo))
+    double ticks[3] = {lo, 0, hi};
+    for (int t = 0; t < 3; t++) {
+        if (t != 1 && ticks[t] == 0) continue;
+        fprintf(out,
+                "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
+                "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%+.0f %%</text>\n",
+                WX, w - 20, Y(ticks[t]), Y(ticks[t]), t == 1 ? "#000" : "#ddd", WX - 4,
+                Y(ticks[t]) + 4, ticks[t]);
+    }
+    static const char *const fill[] = {"#000000", "#D55E00", "#CC79A7", "#0072B2", "#999999"};
+    for (int i = 0; i < n; i++) {
+        const struct wbar *r = &b[i];
+        double x = WX + WBAR * i + 16, bw = WBAR - 32;
+        double y0 = Y(fmax(r->a, r->b)), y1 = Y(fmin(r->a, r->b));
+        const char *col = r->kind == 1 && r->noise ? "#999999" : fill[r->kind];
+        if (r->kind == 1 && !r->noise && r->b < r->a) col = "#009E73"; /* a step that helps */
+        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n",
+                x, y0, bw, fmax(y1 - y0, 1.5), col);
+        if (r->lo <= r->hi && isfinite(r->lo) && isfinite(r->hi))
+            fprintf(out,
+                    "<path d=\"M%.1f %.1fV%.1fM%.1f %.1fh12M%.1f %.1fh12\" stroke=\"#000\" "
+                    "fill=\"none\"/>\n",
+                    x + bw / 2, Y(r->lo), Y(r->hi), x + bw / 2 - 6, Y(r->lo), x + bw / 2 - 6,
+                    Y(r->hi));
+        char v[48] = "";
+        if (r->kind == 4)
+            snprintf(v, sizeof(v), "no pair");
+        else if (r->kind)
+            snprintf(v, sizeof(v), "%+.1f %%%s", r->kind == 3 ? r->b : r->b - r->a,
+                     r->noise ? " ~" : "");
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x + bw / 2,
+                Y(lo) + 16, v);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"10\">",
+                x + bw / 2, Y(lo) + 32);
+        svg_text(out, r->label);
+        fputs("</text>\n", out);
+    }
+#undef Y
+    fputs("</svg>\n", out);
+}
+
+/* Metric i's steps (i >= 0) or workload w's per-operation table, as
+ * escaped text. */
+static void explain_text_html(const struct report *rep, const struct explain_view *xv, int i, int w,
+                              FILE *out)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) return;
+    if (i >= 0)
+        explain_steps_text(rep, xv, &xv->m[i], m, 0);
+    else
+        explain_perop_text(rep, xv, w, m, 0);
+    fclose(m);
+    svg_text(out, buf);
+    free(buf);
+}
+
+void explain_html(const struct report *rep, const struct explain_view *xv, FILE *out)
+{
+    fputs("<h2>Explain: which knob costs what</h2>\n<p class=\"note\">The run measured a ladder "
+          "of environments from native to ",
+          out);
+    svg_text(out, xv->env);
+    fputs(", one knob at a time, all in the same shuffled rounds. Each bar is one knob's step: "
+          "the rung against the one before, paired by round (+ worse), stacked from where the "
+          "last ended; its whisker is the step's interval; grey: within noise (~). The last bar "
+          "is the whole overhead from 0, with its interval; the residual bar is shown, never "
+          "hidden.</p>\n<table><tr><th>#</th><th>knob</th><th>spec (isobench run -e SPEC)</th>"
+          "</tr>\n",
+          out);
+    for (int k = 0; k < xv->nrung; k++) {
+        fprintf(out, "<tr><td>%d</td><td>", k);
+        svg_text(out, xv->rung[k].knob);
+        fputs("</td><td>", out);
+        if (xv->rung[k].env < 0) fputs("<span class=\"warn\">n/a: ", out);
+        svg_text(out, xv->rung[k].env >= 0 ? xv->rung[k].spec : xv->rung[k].na);
+        fputs(xv->rung[k].env < 0 ? "</span></td></tr>\n" : "</td></tr>\n", out);
+    }
+    fputs("</table>\n", out);
+    for (int i = 0; i < xv->nm; i++) {
+        fputs("<figure>\n", out);
+        explain_waterfall_svg(rep, xv, &xv->m[i], out);
+        fputs("<figcaption><pre>", out);
+        explain_text_html(rep, xv, i, -1, out);
+        fputs("</pre></figcaption>\n</figure>\n", out);
+    }
+    fputs("<p class=\"note\">", out);
+    svg_text(out, explain_residual_note);
+    fputs("</p>\n", out);
+    for (int w = 0; w < rep->rv->nwl; w++) {
+        fputs("<pre>", out);
+        explain_text_html(rep, xv, -1, w, out);
+        fputs("</pre>\n", out);
+    }
+}
