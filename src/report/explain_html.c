@@ -13,6 +13,7 @@
 struct wbar {
     const char *label;
     double a, b, lo, hi;
+    double v; /* the printed value: the step's own overhead (its median), the total's */
     int kind; /* 0 native, 1 step, 2 residual, 3 total, 4 no pair */
     int noise;
 };
@@ -45,6 +46,7 @@ static int wf_bars(const struct report *rep, const struct explain_view *xv,
                 w.hi = compose(cum, st->ov.ci.hi, row->better);
             }
             w.noise = st->ov.within_noise;
+            w.v = st->ov.pct;
             cum = w.b;
         }
         b[n++] = w;
@@ -55,6 +57,7 @@ static int wf_bars(const struct report *rep, const struct explain_view *xv,
                                .b = compose(cum, m->residual_pct, row->better),
                                .lo = 1,
                                .hi = 0,
+                               .v = m->residual_pct,
                                .kind = 2};
     if (m->has_total) {
         const struct overhead *o = &row->cell[xv->env_idx].ov;
@@ -63,6 +66,7 @@ static int wf_bars(const struct report *rep, const struct explain_view *xv,
                                .b = o->pct,
                                .lo = o->ci.level > 0 ? o->ci.lo : 1,
                                .hi = o->ci.level > 0 ? o->ci.hi : 0,
+                               .v = o->pct,
                                .kind = 3,
                                .noise = o->within_noise};
     }
@@ -128,8 +132,7 @@ void explain_waterfall_svg(const struct report *rep, const struct explain_view *
         if (r->kind == 4)
             snprintf(v, sizeof(v), "no pair");
         else if (r->kind)
-            snprintf(v, sizeof(v), "%+.1f %%%s", r->kind == 3 ? r->b : r->b - r->a,
-                     r->noise ? " ~" : "");
+            snprintf(v, sizeof(v), "%+.1f %%%s", r->v, r->noise ? " ~" : "");
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x + bw / 2,
                 Y(lo) + 16, v);
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"10\">",
@@ -161,7 +164,8 @@ static void explain_text_html(const struct report *rep, const struct explain_vie
 
 void explain_html(const struct report *rep, const struct explain_view *xv, FILE *out)
 {
-    fputs("<h2>Explain: which knob costs what</h2>\n<p class=\"note\">The run measured a ladder "
+    fputs("<section id=\"explain\">\n<h2>Explain: which knob costs what</h2>\n<p "
+          "class=\"note\">The run measured a ladder "
           "of environments from native to ",
           out);
     svg_text(out, xv->env);
@@ -196,4 +200,5 @@ void explain_html(const struct report *rep, const struct explain_view *xv, FILE 
         explain_text_html(rep, xv, -1, w, out);
         fputs("</pre>\n", out);
     }
+    fputs("</section>\n", out);
 }

@@ -184,6 +184,8 @@ static int ctr_net(struct lbuild *b, int oci, int gv, struct err *e)
 {
     const char *net = kv_get(&b->env->kv, "net");
     if (!net) net = key_default(b->env->name, "net");
+    if (oci && !strcmp(net, "nat"))
+        return err_set(e, ERR_USAGE, "%s: net must be none or host", b->env->text);
     if (oci)
         if (add(b, "+NAT", "the runc and runsc drivers have no NAT network yet (net=none|host)",
                 NULL, e) < 0)
