@@ -29,7 +29,7 @@ static const char explain_help[] =
     "      --dry-run         print the ladder, the n/a rungs with why, and start nothing\n"
     "      --json            the ladder as JSON (--dry-run), or NDJSON per measurement\n"
     "      --db PATH         result database (default $XDG_DATA_HOME/isobench/results.db)\n"
-    "  `isobench report RUN` shows the explain view: each knob's step with its interval.\n";
+    "  `isobench report RUN` shows the explain view: each knob's increment with its interval.\n";
 
 /* The ladder as text: one line per rung, its spec or why it is n/a. */
 static void ladder_text(const struct explain_ladder *l, const struct explain_host *h)

@@ -1,5 +1,5 @@
 /* explain.c - the explain view: the ladder from the run facts, each
- * knob's step as a paired interval, the total and the residual
+ * knob's increment as a paired interval, the total and the residual
  * (explain.h). Rendering is in explain_out.c. */
 #include "report/explain.h"
 
@@ -73,7 +73,7 @@ static int headline(const struct run_view *rv, const struct report_row *r)
     return 0;
 }
 
-/* The steps of row i between consecutive rungs that ran, the total and
+/* The increments of row i between consecutive rungs that ran, the total and
  * the residual. */
 static int view_metric(const struct report *rep, const struct explain_view *xv, int i,
                        struct xv_metric *m)
@@ -87,7 +87,7 @@ static int view_metric(const struct report *rep, const struct explain_view *xv, 
     for (int k = 0; k < xv->nrung; k++) {
         if (xv->rung[k].env < 0) continue;
         if (prev >= 0) {
-            struct xv_step *s = &m->step[m->nstep++];
+            struct xv_incr *s = &m->increment[m->nincr++];
             s->rung = k;
             s->from = prev;
             struct report_cell to = row->cell[xv->rung[k].env];
@@ -107,7 +107,7 @@ static int view_metric(const struct report *rep, const struct explain_view *xv, 
     if (xv->env_idx >= 0 && row->cell[xv->env_idx].has_overhead) {
         m->has_total = 1;
         double lt = explain_log_of_pct(row->cell[xv->env_idx].ov.pct, row->better);
-        if (sum_ok && isfinite(lt) && m->nstep > 0) {
+        if (sum_ok && isfinite(lt) && m->nincr > 0) {
             m->has_residual = 1;
             m->residual_log = lt - sum;
             m->residual_pct = explain_pct_of_log(m->residual_log, row->better);

@@ -1,6 +1,6 @@
 /* explain.h - the explain view of a run `isobench explain` made: its
  * ladder rebuilt from the run facts explain.* alone, and for each headline
- * metric of each workload the step from each rung that ran to the next as
+ * metric of each workload the increment from each rung that ran to the next as
  * a paired interval (the report's own paired overhead: the later rung
  * against the earlier, round by round), the total (native -> ENV, the
  * report's overhead cell) and the residual. Pure: core and the report's
@@ -17,7 +17,7 @@ struct xv_rung {
     int env; /* index in rv->envs; -1 for an n/a rung (or one the run lacks) */
 };
 
-struct xv_step {
+struct xv_incr {
     int rung, from; /* the rung it leads to, and the rung before that ran */
     int has;        /* 0: a side has no paired round (failed, n/a pair) */
     struct overhead ov;
@@ -25,12 +25,12 @@ struct xv_step {
 
 struct xv_metric {
     int row; /* in rep->rows */
-    int nstep;
-    struct xv_step step[XV_RUNGS];
+    int nincr;
+    struct xv_incr increment[XV_RUNGS];
     int has_total; /* native -> ENV: rep->rows[row].cell[ENV].ov */
-    /* total - sum of the steps, in log-ratio space (log(env/native) per
-     * step from its median overhead), and as an overhead %; has_residual
-     * 0 when a step or the total is missing or has no log */
+    /* total - sum of the increments, in log-ratio space (log(env/native) per
+     * increment from its median overhead), and as an overhead %; has_residual
+     * 0 when an increment or the total is missing or has no log */
     int has_residual;
     double residual_log, residual_pct;
 };
@@ -55,13 +55,13 @@ double explain_log_of_pct(double pct, int better);
 double explain_pct_of_log(double lr, int better);
 
 /* Renderers of the view (after the run's own table/document): text or
- * Markdown (md) - the rungs, each metric's steps, the note, the
- * per-operation tables; one metric's steps; workload w's per-operation
+ * Markdown (md) - the rungs, each metric's increments, the note, the
+ * per-operation tables; one metric's increments; workload w's per-operation
  * table (perop.* metrics, a column each, "absent" where a rung has none;
  * nothing when no sample has one). */
 extern const char explain_residual_note[];
-void explain_steps_text(const struct report *rep, const struct explain_view *xv,
-                        const struct xv_metric *m, FILE *out, int md);
+void explain_incr_text(const struct report *rep, const struct explain_view *xv,
+                       const struct xv_metric *m, FILE *out, int md);
 void explain_perop_text(const struct report *rep, const struct explain_view *xv, int w, FILE *out,
                         int md);
 void explain_text(const struct report *rep, const struct explain_view *xv, FILE *out, int md);
@@ -74,9 +74,9 @@ void explain_html(const struct report *rep, const struct explain_view *xv, FILE 
 enum explain_fmt { EXPLAIN_TEXT, EXPLAIN_MD, EXPLAIN_JSON, EXPLAIN_CSV, EXPLAIN_HTML };
 int explain_emit(const struct report *rep, FILE *out, enum explain_fmt fmt, struct err *e);
 
-/* The waterfall of metric m (svg.c's style): native at 0, a bar per step
+/* The waterfall of metric m (svg.c's style): native at 0, a bar per increment
  * from where the last ended, the residual, ENV's total from 0; a whisker
- * on every bar (the step's paired interval, placed where the step starts). */
+ * on every bar (the increment's paired interval, placed where the increment starts). */
 void explain_waterfall_svg(const struct report *rep, const struct explain_view *xv,
                            const struct xv_metric *m, FILE *out);
 

@@ -1,6 +1,6 @@
 /* explain_html.c - the explain view in the HTML report: per headline
  * metric a waterfall (svg.c's way: inline SVG, no script) and the table of
- * its steps; the per-operation table (explain.h). */
+ * its increments; the per-operation table (explain.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +13,8 @@
 struct wbar {
     const char *label;
     double a, b, lo, hi;
-    double v; /* the printed value: the step's own overhead (its median), the total's */
-    int kind; /* 0 native, 1 step, 2 residual, 3 total, 4 no pair */
+    double v; /* the printed value: the increment's own overhead (its median), the total's */
+    int kind; /* 0 native, 1 increment, 2 residual, 3 total, 4 no pair */
     int noise;
 };
 
@@ -25,7 +25,7 @@ static double compose(double a, double b, int better)
     return isfinite(la) && isfinite(lb) ? explain_pct_of_log(la + lb, better) : NAN;
 }
 
-/* The bars of metric m: native, each step from where the last ended, the
+/* The bars of metric m: native, each increment from where the last ended, the
  * residual, the total from 0. Returns how many. */
 static int wf_bars(const struct report *rep, const struct explain_view *xv,
                    const struct xv_metric *m, struct wbar *b)
@@ -34,8 +34,8 @@ static int wf_bars(const struct report *rep, const struct explain_view *xv,
     int n = 0;
     double cum = 0;
     b[n++] = (struct wbar){.label = "native", .lo = 1, .hi = 0, .kind = 0};
-    for (int s = 0; s < m->nstep; s++) {
-        const struct xv_step *st = &m->step[s];
+    for (int s = 0; s < m->nincr; s++) {
+        const struct xv_incr *st = &m->increment[s];
         struct wbar w = {.label = xv->rung[st->rung].knob, .a = cum, .b = cum, .lo = 1, .hi = 0};
         w.kind = st->has ? 1 : 4;
         if (st->has) {
@@ -119,7 +119,7 @@ void explain_waterfall_svg(const struct report *rep, const struct explain_view *
         double x = WX + WBAR * i + 16, bw = WBAR - 32;
         double y0 = Y(fmax(r->a, r->b)), y1 = Y(fmin(r->a, r->b));
         const char *col = r->kind == 1 && r->noise ? "#999999" : fill[r->kind];
-        if (r->kind == 1 && !r->noise && r->b < r->a) col = "#009E73"; /* a step that helps */
+        if (r->kind == 1 && !r->noise && r->b < r->a) col = "#009E73"; /* an increment that helps */
         fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n",
                 x, y0, bw, fmax(y1 - y0, 1.5), col);
         if (r->lo <= r->hi && isfinite(r->lo) && isfinite(r->hi))
@@ -144,7 +144,7 @@ void explain_waterfall_svg(const struct report *rep, const struct explain_view *
     fputs("</svg>\n", out);
 }
 
-/* Metric i's steps (i >= 0) or workload w's per-operation table, as
+/* Metric i's increments (i >= 0) or workload w's per-operation table, as
  * escaped text. */
 static void explain_text_html(const struct report *rep, const struct explain_view *xv, int i, int w,
                               FILE *out)
@@ -154,7 +154,7 @@ static void explain_text_html(const struct report *rep, const struct explain_vie
     FILE *m = open_memstream(&buf, &len);
     if (!m) return;
     if (i >= 0)
-        explain_steps_text(rep, xv, &xv->m[i], m, 0);
+        explain_incr_text(rep, xv, &xv->m[i], m, 0);
     else
         explain_perop_text(rep, xv, w, m, 0);
     fclose(m);
@@ -169,13 +169,14 @@ void explain_html(const struct report *rep, const struct explain_view *xv, FILE 
           "of environments from native to ",
           out);
     svg_text(out, xv->env);
-    fputs(", one knob at a time, all in the same shuffled rounds. Each bar is one knob's step: "
-          "the rung against the one before, paired by round (+ worse), stacked from where the "
-          "last ended; its whisker is the step's interval; grey: within noise (~). The last bar "
-          "is the whole overhead from 0, with its interval; the residual bar is shown, never "
-          "hidden.</p>\n<table><tr><th>#</th><th>knob</th><th>spec (isobench run -e SPEC)</th>"
-          "</tr>\n",
-          out);
+    fputs(
+        ", one knob at a time, all in the same shuffled rounds. Each bar is one knob's increment: "
+        "the rung against the one before, paired by round (+ worse), stacked from where the "
+        "last ended; its whisker is the increment's interval; grey: within noise (~). The last bar "
+        "is the whole overhead from 0, with its interval; the residual bar is shown, never "
+        "hidden.</p>\n<table><tr><th>#</th><th>knob</th><th>spec (isobench run -e SPEC)</th>"
+        "</tr>\n",
+        out);
     for (int k = 0; k < xv->nrung; k++) {
         fprintf(out, "<tr><td>%d</td><td>", k);
         svg_text(out, xv->rung[k].knob);

@@ -7,7 +7,8 @@
 #include "report/svg.h"
 
 const char explain_residual_note[] =
-    "residual = total - sum of the steps, in log-ratio space. A ladder's steps telescope: per "
+    "residual = total - sum of the increments, in log-ratio space. A ladder's increments "
+    "telescope: per "
     "round their log-ratios add up to the total's exactly, so the residual is what the medians "
     "(and rounds a rung lost) leave over - not an interaction between knobs, which only "
     "measuring each knob alone could show.";
@@ -67,24 +68,24 @@ void explain_perop_text(const struct report *rep, const struct explain_view *xv,
     }
 }
 
-void explain_steps_text(const struct report *rep, const struct explain_view *xv,
-                        const struct xv_metric *m, FILE *out, int md)
+void explain_incr_text(const struct report *rep, const struct explain_view *xv,
+                       const struct xv_metric *m, FILE *out, int md)
 {
     const struct report_row *row = &rep->rows[m->row];
     fprintf(out, "\n%s%s %s (%s, %s is better)%s\n", md ? "**" : "", rep->rv->workloads[row->wl],
             row->metric, row->unit, better_str(row->better), md ? "**\n" : "");
-    if (md) fputs("| step | from -> to | overhead % [interval] |\n|---|---|---|\n", out);
-    for (int s = 0; s < m->nstep; s++) {
-        const struct xv_step *st = &m->step[s];
+    if (md) fputs("| increment | from -> to | overhead % [interval] |\n|---|---|---|\n", out);
+    for (int s = 0; s < m->nincr; s++) {
+        const struct xv_incr *st = &m->increment[s];
         char ft[600], ov[96];
         snprintf(ft, sizeof(ft), "%s -> %s", xv->rung[st->from].spec, xv->rung[st->rung].spec);
         ov_text(&st->ov, st->has, ov, sizeof(ov));
         md_row(out, md, xv->rung[st->rung].knob, ft, ov);
     }
-    char ov[96] = "not measured", rs[96] = "none (a step or the total is missing)";
+    char ov[96] = "not measured", rs[96] = "none (an increment or the total is missing)";
     if (m->has_total) ov_text(&row->cell[xv->env_idx].ov, 1, ov, sizeof(ov));
     if (m->has_residual) snprintf(rs, sizeof(rs), "%+.1f%%", m->residual_pct);
-    md_row(out, md, "residual", "total - sum of steps (log-ratio)", rs);
+    md_row(out, md, "residual", "total - sum of increments (log-ratio)", rs);
     md_row(out, md, "total", "native -> ENV", ov);
 }
 
@@ -92,9 +93,10 @@ void explain_text(const struct report *rep, const struct explain_view *xv, FILE 
 {
     const struct run_view *rv = rep->rv;
     fprintf(out, "\n%sexplain %s: native -> ENV one knob at a time%s\n", md ? "## " : "", xv->env,
-            md ? "" : " (each step: the rung against the one before, paired by round; + worse)");
+            md ? ""
+               : " (each increment: the rung against the one before, paired by round; + worse)");
     if (md)
-        fputs("\nEach step: the rung against the one before, paired by round; + worse.\n\n"
+        fputs("\nEach increment: the rung against the one before, paired by round; + worse.\n\n"
               "| # | knob | spec (isobench run -e SPEC) |\n|---|---|---|\n",
               out);
     for (int k = 0; k < xv->nrung; k++) {
@@ -108,11 +110,12 @@ void explain_text(const struct report *rep, const struct explain_view *xv, FILE 
             fprintf(out, "  %2d %-26s %s\n", k, r->knob, what);
     }
     for (int i = 0; i < xv->nm; i++)
-        explain_steps_text(rep, xv, &xv->m[i], out, md);
-    fprintf(out,
-            "\n%s~ within noise: the step's interval holds 0 (steps get no family-wise test: "
-            "among many steps some interval misses 0 by chance). %s\n",
-            md ? "" : "  ", explain_residual_note);
+        explain_incr_text(rep, xv, &xv->m[i], out, md);
+    fprintf(
+        out,
+        "\n%s~ within noise: the increment's interval holds 0 (increments get no family-wise test: "
+        "among many increments some interval misses 0 by chance). %s\n",
+        md ? "" : "  ", explain_residual_note);
     for (int w = 0; w < rv->nwl; w++)
         explain_perop_text(rep, xv, w, out, md);
 }
@@ -184,9 +187,9 @@ void explain_json(const struct report *rep, const struct explain_view *xv, FILE 
         json_str(out, row->metric);
         fputs(",\"unit\":", out);
         json_str(out, row->unit);
-        fprintf(out, ",\"better\":\"%s\",\"steps\":[", better_str(row->better));
-        for (int s = 0; s < m->nstep; s++) {
-            const struct xv_step *st = &m->step[s];
+        fprintf(out, ",\"better\":\"%s\",\"increments\":[", better_str(row->better));
+        for (int s = 0; s < m->nincr; s++) {
+            const struct xv_incr *st = &m->increment[s];
             fprintf(out, "%s{\"rung\":%d,\"from_rung\":%d,\"knob\":", s ? "," : "", st->rung,
                     st->from);
             json_str(out, xv->rung[st->rung].knob);
@@ -218,7 +221,7 @@ void explain_json(const struct report *rep, const struct explain_view *xv, FILE 
     fputs("}}", out);
 }
 
-/* One CSV line of the view: env is "explain:<rung>:<knob>" (a step),
+/* One CSV line of the view: env is "explain:<rung>:<knob>" (an increment),
  * "explain:residual" or "explain:total"; the overhead columns hold it. */
 static void csv_line(const struct report *rep, const struct report_row *row, const char *env,
                      const struct overhead *o, double pct, FILE *out)
@@ -250,11 +253,11 @@ void explain_csv(const struct report *rep, const struct explain_view *xv, FILE *
     for (int i = 0; i < xv->nm; i++) {
         const struct xv_metric *m = &xv->m[i];
         const struct report_row *row = &rep->rows[m->row];
-        for (int s = 0; s < m->nstep; s++) {
+        for (int s = 0; s < m->nincr; s++) {
             char env[128];
-            snprintf(env, sizeof(env), "explain:%d:%s", m->step[s].rung,
-                     xv->rung[m->step[s].rung].knob);
-            if (m->step[s].has) csv_line(rep, row, env, &m->step[s].ov, 0, out);
+            snprintf(env, sizeof(env), "explain:%d:%s", m->increment[s].rung,
+                     xv->rung[m->increment[s].rung].knob);
+            if (m->increment[s].has) csv_line(rep, row, env, &m->increment[s].ov, 0, out);
         }
         if (m->has_residual) csv_line(rep, row, "explain:residual", NULL, m->residual_pct, out);
         if (m->has_total) csv_line(rep, row, "explain:total", &row->cell[xv->env_idx].ov, 0, out);

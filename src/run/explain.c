@@ -179,7 +179,7 @@ static int gvisor_rungs(struct lbuild *b, const struct explain_host *h, struct e
     return add(b, knob, NULL, NULL, e);
 }
 
-/* The network step towards ENV's net= (from net=host). */
+/* The network increment towards ENV's net= (from net=host). */
 static int ctr_net(struct lbuild *b, int oci, int gv, struct err *e)
 {
     const char *net = kv_get(&b->env->kv, "net");
@@ -263,7 +263,7 @@ static int ladder_vm(struct lbuild *b, const struct explain_host *h, struct err 
     if (add(b, "vm tuned", h->hugepages ? NULL : nohp, note, e) < 0) return -1;
     if (!tuned) {
         const char *nokey = "the vm driver has no key for it yet (tuned= sets all four): the "
-                            "-host CPU model step carries it";
+                            "-host CPU model increment carries it";
         if (add(b, "-huge pages", h->hugepages ? nokey : "no hugepages configured", NULL, e) < 0 ||
             add(b, "-pinning",
                 h->kvm ? nokey
@@ -288,7 +288,7 @@ static int ladder_vm(struct lbuild *b, const struct explain_host *h, struct err 
     if (add(b, "disk: file -> device",
             dev ? NULL
                 : "ENV's data disk is a file: vm:disk=/dev/X (a spare block device) makes this "
-                  "step",
+                  "increment",
             NULL, e) < 0)
         return -1;
     if (add(b, "-vhost",

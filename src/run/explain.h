@@ -4,7 +4,7 @@
  * host lacks what it needs, or no driver has a key for it yet) is a rung
  * marked n/a with the reason, never left out. All rungs then run in one
  * ordinary run (shuffled, paired rounds); the run carries the ladder as
- * facts (explain.*) so the report rebuilds the steps from the store. */
+ * facts (explain.*) so the report rebuilds the increments from the store. */
 #ifndef ISOBENCH_EXPLAIN_H
 #define ISOBENCH_EXPLAIN_H
 

@@ -3,7 +3,7 @@
 # nothing; bad input is one line, exit 2, nothing stored; a real explain
 # of the own container runtime (`explain container -w null --size tiny
 # -r 2`) is one run whose JSON report has every rung of the ladder and a
-# step per rung that ran, and leaves nothing on the host.
+# increment per rung that ran, and leaves nothing on the host.
 set -uo pipefail
 bin=$1
 dir=$(mktemp -d /tmp/isobench-e2e-XXXXXX)
@@ -63,13 +63,13 @@ envs = [e["spec"] for e in run["environments"]]
 if envs != [r["spec"] for r in running]: die("environments %s are not the running rungs" % envs)
 if not x["metrics"]: die("no headline metric")
 for m in x["metrics"]:
-    steps = m["steps"]
-    if [s["rung"] for s in steps] != [x["rungs"].index(r) for r in running[1:]]:
-        die("%s: not a step per running rung: %s" % (m["metric"], steps))
-    if any(s["overhead"] is None for s in steps) or m["total"] is None:
-        die("%s: a step or the total has no paired round" % m["metric"])
+    increments = m["increments"]
+    if [s["rung"] for s in increments] != [x["rungs"].index(r) for r in running[1:]]:
+        die("%s: not an increment per running rung: %s" % (m["metric"], increments))
+    if any(s["overhead"] is None for s in increments) or m["total"] is None:
+        die("%s: an increment or the total has no paired round" % m["metric"])
     if m["residual_pct"] is None: die("%s: no residual" % m["metric"])
-print("explain JSON: %d rungs, %d running, %d metrics, each a step per running rung" %
+print("explain JSON: %d rungs, %d running, %d metrics, each an increment per running rung" %
       (len(x["rungs"]), len(running), len(x["metrics"])))
 EOF
 # the stored run carries the ladder

@@ -1,6 +1,6 @@
 /* test_explain - the ladder of `isobench explain` for every ENV it takes,
  * on simulated hosts, and the report's attribution arithmetic on a
- * synthetic run whose steps are known. */
+ * synthetic run whose increments are known. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,7 +63,7 @@ static void container_ladders(void **state)
                         "+cgroup limits=n/a\n+seccomp + capabilities=n/a\n+NAT=n/a\n"
                         "+own netns (net=none)=runc:storage=volume\n+overlay storage=runc\n"
                         "+userns=n/a\n");
-    /* ENV already the first rung: one step */
+    /* ENV already the first rung: one increment */
     assert_string_equal(ladder("runc:net=host,storage=volume", &tcg_hp),
                         "native=native\n+namespaces=runc:net=host,storage=volume\n"
                         "+cgroup limits=n/a\n+seccomp + capabilities=n/a\n+NAT=n/a\n"
@@ -228,7 +228,7 @@ static const struct xv_metric *find(const struct report *rep, const struct expla
     return NULL;
 }
 
-static void attribution_known_steps(void **state)
+static void attribution_known_increments(void **state)
 {
     (void)state;
     struct run_view *rv = ladder_run();
@@ -243,27 +243,27 @@ static void attribution_known_steps(void **state)
     assert_null(find(&rep, &xv, "extra"));
     const struct xv_metric *m = find(&rep, &xv, "lat");
     assert_non_null(m);
-    assert_int_equal(m->nstep, 3);
+    assert_int_equal(m->nincr, 3);
     const double want[] = {10, 20, 5};
     const int rung[] = {1, 4, 5};
     for (int s = 0; s < 3; s++) {
-        assert_int_equal(m->step[s].rung, rung[s]);
-        assert_true(m->step[s].has);
-        assert_true(fabs(m->step[s].ov.pct - want[s]) < 1e-9);
-        assert_int_equal(m->step[s].ov.rounds, 8);
-        assert_false(m->step[s].ov.within_noise); /* every round the same: [x, x] */
+        assert_int_equal(m->increment[s].rung, rung[s]);
+        assert_true(m->increment[s].has);
+        assert_true(fabs(m->increment[s].ov.pct - want[s]) < 1e-9);
+        assert_int_equal(m->increment[s].ov.rounds, 8);
+        assert_false(m->increment[s].ov.within_noise); /* every round the same: [x, x] */
     }
     assert_true(m->has_total);
     assert_true(fabs(rep.rows[m->row].cell[3].ov.pct - 38.6) < 1e-9);
     assert_true(m->has_residual);
     assert_true(fabs(m->residual_log) < 1e-12); /* exact ratios telescope */
-    /* rate: the residual is the total's log-ratio less the steps' medians' */
+    /* rate: the residual is the total's log-ratio less the increments' medians' */
     m = find(&rep, &xv, "rate");
     assert_non_null(m);
     double sum = 0;
-    for (int s = 0; s < m->nstep; s++) {
-        assert_true(m->step[s].ov.pct > 0); /* every rung worse */
-        sum += log(1 - m->step[s].ov.pct / 100);
+    for (int s = 0; s < m->nincr; s++) {
+        assert_true(m->increment[s].ov.pct > 0); /* every rung worse */
+        sum += log(1 - m->increment[s].ov.pct / 100);
     }
     double tot = rep.rows[m->row].cell[3].ov.pct;
     assert_true(fabs(m->residual_log - (log(1 - tot / 100) - sum)) < 1e-12);
@@ -274,7 +274,7 @@ static void attribution_known_steps(void **state)
     free(rv);
 }
 
-/* The reporters: JSON has every rung and a step per running rung, the
+/* The reporters: JSON has every rung and an increment per running rung, the
  * per-operation column where samples had it and nowhere else. */
 static void attribution_rendered(void **state)
 {
@@ -334,7 +334,7 @@ int main(void)
         cmocka_unit_test(gvisor_ladders),
         cmocka_unit_test(vm_ladders),
         cmocka_unit_test(bad_envs),
-        cmocka_unit_test(attribution_known_steps),
+        cmocka_unit_test(attribution_known_increments),
         cmocka_unit_test(attribution_rendered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
