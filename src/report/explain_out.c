@@ -102,8 +102,9 @@ void explain_text(const struct report *rep, const struct explain_view *xv, FILE 
     for (int k = 0; k < xv->nrung; k++) {
         const struct xv_rung *r = &xv->rung[k];
         char what[300];
-        snprintf(what, sizeof(what), "%s%s",
-                 r->env >= 0 ? "" : "n/a: ", r->env >= 0 ? r->spec : r->na);
+        snprintf(what, sizeof(what), "%s%s%s",
+                 r->env >= 0 ? "" : "n/a: ", r->env >= 0 ? r->spec : r->na,
+                 r->env >= 0 && report_env_emulated(rv, r->env) ? " (emulated: TCG)" : "");
         if (md)
             fprintf(out, "| %d | %s | %s |\n", k, r->knob, what);
         else

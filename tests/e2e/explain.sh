@@ -72,6 +72,19 @@ for m in x["metrics"]:
 print("explain JSON: %d rungs, %d running, %d metrics, each an increment per running rung" %
       (len(x["rungs"]), len(running), len(x["metrics"])))
 EOF
+# the HTML page: the explain section with a waterfall per headline metric,
+# rendered by chromium when it is installed
+"$bin" report latest --db "$db" --format html -o "$dir/run.html" || bad "report --format html"
+n=$(grep -c "overhead by knob, native -&gt; container" "$dir/run.html")
+[ "$n" -ge 1 ] || bad "no waterfall in the HTML"
+chrome=$(command -v chromium || true)
+if [ -n "$chrome" ]; then
+    HOME=$dir timeout 120 "$chrome" --headless=new --no-sandbox --disable-gpu --no-first-run \
+        --host-resolver-rules="MAP * ~NOTFOUND" --user-data-dir="$dir/profile" \
+        --dump-dom "file://$dir/run.html" >"$dir/dom.html" 2>/dev/null || bad "chromium --dump-dom"
+    grep -q '<section id="explain">' "$dir/dom.html" && grep -q "<rect" "$dir/dom.html" ||
+        bad "chromium did not render the explain section"
+fi
 # the stored run carries the ladder
 [ "$(sqlite3 "$db" "SELECT value FROM run_facts WHERE key='explain.env'")" = container ] || bad "no explain.env fact"
 # nothing of this run is left on the host (other runs may share it)
