@@ -74,9 +74,11 @@ void explain_html(const struct report *rep, const struct explain_view *xv, FILE 
 enum explain_fmt { EXPLAIN_TEXT, EXPLAIN_MD, EXPLAIN_JSON, EXPLAIN_CSV, EXPLAIN_HTML };
 int explain_emit(const struct report *rep, FILE *out, enum explain_fmt fmt, struct err *e);
 
-/* The waterfall of metric m (svg.c's style): native at 0, a bar per increment
- * from where the last ended, the residual, ENV's total from 0; a whisker
- * on every bar (the increment's paired interval, placed where the increment starts). */
+/* The waterfall of metric m (svg.c's style): native at 0, a bar per
+ * increment from where the last ended, the residual, ENV's total from 0,
+ * on a log-ratio scale labelled in overhead % (there increments add up
+ * exactly); a whisker on every bar (the increment's paired interval,
+ * placed where the increment starts; the total's own). */
 void explain_waterfall_svg(const struct report *rep, const struct explain_view *xv,
                            const struct xv_metric *m, FILE *out);
 

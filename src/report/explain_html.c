@@ -18,11 +18,19 @@ struct wbar {
     int noise;
 };
 
-/* a then b, both overheads of `better`, composed in log-ratio space. */
-static double compose(double a, double b, int better)
+/* An overhead % as the waterfall's height: the log-ratio, signed so
+ * that worse is up (log(env/native) when lower is better, its negative
+ * when higher is); increments add up in it. NAN: no log. */
+static double wf_g(double pct, int better)
 {
-    double la = explain_log_of_pct(a, better), lb = explain_log_of_pct(b, better);
-    return isfinite(la) && isfinite(lb) ? explain_pct_of_log(la + lb, better) : NAN;
+    double l = explain_log_of_pct(pct, better);
+    return better == BETTER_LOWER ? l : -l;
+}
+
+/* The overhead % at height g. */
+static double wf_pct(double g, int better)
+{
+    return explain_pct_of_log(better == BETTER_LOWER ? g : -g, better);
 }
 
 /* The bars of metric m: native, each increment from where the last ended, the
@@ -39,11 +47,11 @@ static int wf_bars(const struct report *rep, const struct explain_view *xv,
         struct wbar w = {.label = xv->rung[st->rung].knob, .a = cum, .b = cum, .lo = 1, .hi = 0};
         w.kind = st->has ? 1 : 4;
         if (st->has) {
-            double to = compose(cum, st->ov.pct, row->better);
-            if (isfinite(to)) w.b = to;
+            double g = wf_g(st->ov.pct, row->better);
+            if (isfinite(g)) w.b = cum + g;
             if (st->ov.ci.level > 0) {
-                w.lo = compose(cum, st->ov.ci.lo, row->better);
-                w.hi = compose(cum, st->ov.ci.hi, row->better);
+                w.lo = cum + wf_g(st->ov.ci.lo, row->better);
+                w.hi = cum + wf_g(st->ov.ci.hi, row->better);
             }
             w.noise = st->ov.within_noise;
             w.v = st->ov.pct;
@@ -54,7 +62,7 @@ static int wf_bars(const struct report *rep, const struct explain_view *xv,
     if (m->has_residual)
         b[n++] = (struct wbar){.label = "residual",
                                .a = cum,
-                               .b = compose(cum, m->residual_pct, row->better),
+                               .b = cum + wf_g(m->residual_pct, row->better),
                                .lo = 1,
                                .hi = 0,
                                .v = m->residual_pct,
@@ -63,9 +71,9 @@ static int wf_bars(const struct report *rep, const struct explain_view *xv,
         const struct overhead *o = &row->cell[xv->env_idx].ov;
         b[n++] = (struct wbar){.label = xv->env,
                                .a = 0,
-                               .b = o->pct,
-                               .lo = o->ci.level > 0 ? o->ci.lo : 1,
-                               .hi = o->ci.level > 0 ? o->ci.hi : 0,
+                               .b = wf_g(o->pct, row->better),
+                               .lo = o->ci.level > 0 ? wf_g(o->ci.lo, row->better) : 1,
+                               .hi = o->ci.level > 0 ? wf_g(o->ci.hi, row->better) : 0,
                                .v = o->pct,
                                .kind = 3,
                                .noise = o->within_noise};
@@ -88,9 +96,10 @@ void explain_waterfall_svg(const struct report *rep, const struct explain_view *
         for (int k = 0; k < 4; k++)
             if (isfinite(v[k])) hi = v[k] > hi ? v[k] : hi, lo = v[k] < lo ? v[k] : lo;
     }
-    hi = hi > 0 ? svg_nice_max(hi) : 0;
-    lo = lo < 0 ? -svg_nice_max(-lo) : 0;
-    if (hi - lo <= 0) hi = 1;
+    double pad = (hi - lo) * 0.05;
+    hi += hi > 0 ? pad : 0;
+    lo -= lo < 0 ? pad : 0;
+    if (hi - lo <= 0) hi = 0.01;
     int w = WX + WBAR * n + 20, h = WTOP + WH + 60;
     char title[700];
     snprintf(title, sizeof(title), "%s %s: overhead by knob, native -> %s (%s is better)",
@@ -104,15 +113,18 @@ void explain_waterfall_svg(const struct report *rep, const struct explain_view *
     svg_text(out, title);
     fputs("</text>\n", out);
 #define Y(v) (WTOP + WH * (hi - (v)) / (hi - lo))
-    double ticks[3] = {lo, 0, hi};
-    for (int t = 0; t < 3; t++) {
-        if (t != 1 && ticks[t] == 0) continue;
+    for (int t = 0; t <= 4; t++) { /* ticks at even heights, labelled in overhead % */
+        double g = lo + (hi - lo) * t / 4;
         fprintf(out,
-                "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
-                "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%+.0f %%</text>\n",
-                WX, w - 20, Y(ticks[t]), Y(ticks[t]), t == 1 ? "#000" : "#ddd", WX - 4,
-                Y(ticks[t]) + 4, ticks[t]);
+                "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%+.1f %%</text>\n",
+                WX, w - 20, Y(g), Y(g), WX - 4, Y(g) + 4, wf_pct(g, row->better));
     }
+    fprintf(out,
+            "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#000\"/>"
+            "<text x=\"%d\" y=\"%d\" font-size=\"10\">overhead %% on a log-ratio scale "
+            "(increments add up; + worse)</text>\n",
+            WX, w - 20, Y(0), Y(0), WX, WTOP - 8);
     static const char *const fill[] = {"#000000", "#D55E00", "#CC79A7", "#0072B2", "#999999"};
     for (int i = 0; i < n; i++) {
         const struct wbar *r = &b[i];
