@@ -88,6 +88,18 @@ static int headline_facts(const struct run_plan *p, struct kvlist *f, struct err
     return 0;
 }
 
+/* --dry-run -w LIST: every name a workload (nothing is planned). */
+static int dry_workloads(const char *wls, struct err *e)
+{
+    char buf[1024], *save = NULL;
+    if (snprintf(buf, sizeof(buf), "%s", wls) >= (int)sizeof(buf))
+        return err_set(e, ERR_USAGE, "workload list too long");
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        if (!workload_find(t))
+            return err_set(e, ERR_USAGE, "unknown workload '%s' (isobench list)", t);
+    return 0;
+}
+
 struct explain_args {
     const char *env, *wls;
     int dry, json;
@@ -191,6 +203,7 @@ int cmd_explain(int argc, char **argv)
     if (spec_parse(a->env, &sp, &e) < 0 || explain_ladder(a->env, &h, l, &e) < 0 ||
         env_resolve(&sp, &env, &e) < 0)
         return cli_die(&e);
+    if (a->dry && a->wls && dry_workloads(a->wls, &e) < 0) return cli_die(&e);
     if (a->dry) {
         a->json ? ladder_json(l, &h) : ladder_text(l, &h);
         return 0;

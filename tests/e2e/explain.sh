@@ -29,7 +29,7 @@ EOF
 # bad input: exit 2, one line on stderr, nothing stored
 for args in "native -w null" "null -w null" "container:bogus=1 -w null" "container" \
     "container runc -w null" "container -w nosuch" "container -w null -r 0" \
-    "runc:net=nat --dry-run"; do
+    "runc:net=nat --dry-run" "container --dry-run -w nosuch"; do
     # shellcheck disable=SC2086
     "$bin" explain $args --db "$db" >"$dir/out" 2>"$dir/err"
     rc=$?
