@@ -57,6 +57,7 @@ static void kv_drop(struct kvlist *l, const char *key)
 static void st_set(struct lstate *s, const char *key, const char *val)
 {
     const char *d = key_default(s->driver, key);
+    if (!strcmp(key, "hugepages")) d = kv_get(&s->kv, "tuned") ? "on" : "off"; /* tuned's */
     if (!strcmp(key, "tuned") && val && strcmp(val, "off") && strcmp(val, "0") && strcmp(val, "no"))
         val = "on"; /* the vm driver's spellings of on */
     if (!val || (d && !strcmp(val, d)))
@@ -237,48 +238,12 @@ static int ladder_ctr(struct lbuild *b, const struct explain_host *h, struct err
                NULL, e);
 }
 
-/* vm: tuned, then each tuning knob off, then NAT, disk, vhost, nesting. */
-static int ladder_vm(struct lbuild *b, const struct explain_host *h, struct err *e)
+/* vm after the tuning: +NAT, disk: file -> device, -vhost, +container inside. */
+static int vm_rest(struct lbuild *b, const struct explain_host *h, struct err *e)
 {
     const struct spec *env = b->env;
-    const char *disk = kv_get(&env->kv, "disk"), *t = kv_get(&env->kv, "tuned");
-    int dev = disk && disk[0] == '/',
-        tuned = t && strcmp(t, "off") && strcmp(t, "0") && strcmp(t, "no");
-    snprintf(b->s.driver, sizeof(b->s.driver), "vm");
-    for (int i = 0; i < env->kv.n; i++) {
-        const char *k = env->kv.v[i].key;
-        if (strcmp(k, "tuned") && strcmp(k, "net") && strcmp(k, "nested") &&
-            !(dev && !strcmp(k, "disk")))
-            st_set(&b->s, k, env->kv.v[i].val);
-    }
-    st_set(&b->s, "tuned", "on");
-    const char *nohp =
-        "no 2 MiB hugepages on this host (/sys/kernel/mm/hugepages/hugepages-2048kB)";
-    char note[256];
-    snprintf(note, sizeof(note), "huge pages, vCPU pinning, the host's topology and CPU model%s",
-             h->kvm ? ""
-                    : "; TCG here: -cpu max, not the host's model, and pinning pins TCG's "
-                      "threads, which says nothing of KVM's");
-    if (!h->hugepages && tuned) snprintf(b->blocked, sizeof(b->blocked), "%s", nohp);
-    if (add(b, "vm tuned", h->hugepages ? NULL : nohp, note, e) < 0) return -1;
-    if (!tuned) {
-        const char *nokey = "the vm driver has no key for it yet (tuned= sets all four): the "
-                            "-host CPU model increment carries it";
-        if (add(b, "-huge pages", h->hugepages ? nokey : "no hugepages configured", NULL, e) < 0 ||
-            add(b, "-pinning",
-                h->kvm ? nokey
-                       : "TCG: pinning emulated vCPUs says nothing of KVM's; and no vm key for "
-                         "it yet (tuned= sets all four)",
-                NULL, e) < 0 ||
-            add(b, "-host topology", nokey, NULL, e) < 0)
-            return -1;
-        st_set(&b->s, "tuned", NULL);
-        if (add(b, "-host CPU model (= stock)", NULL,
-                "tuned off: takes off huge pages, pinning, the host's topology and CPU model "
-                "together (one key)",
-                e) < 0)
-            return -1;
-    }
+    const char *disk = kv_get(&env->kv, "disk");
+    int dev = disk && disk[0] == '/';
     const char *net = kv_get(&env->kv, "net");
     if (net && !strcmp(net, "nat")) st_set(&b->s, "net", "nat");
     if (add(b, "+NAT", net && !strcmp(net, "nat") ? NULL : "ENV does not ask for NAT (net=nat)",
@@ -300,6 +265,66 @@ static int ladder_vm(struct lbuild *b, const struct explain_host *h, struct err 
     st_set(&b->s, "nested", kv_get(&env->kv, "nested"));
     return add(b, "+container inside", NULL, "nested=container: isobench's runtime in the guest",
                e);
+}
+
+/* vm's tuning knobs off one at a time: -huge pages (hugepages=off), then
+ * the three only tuned= turns (n/a), then tuned off (= stock). */
+static int vm_untune(struct lbuild *b, const struct explain_host *h, struct err *e)
+{
+    st_set(&b->s, "hugepages", "off");
+    if (add(b, "-huge pages", NULL, "tuned with 4 KiB pages (hugepages=off)", e) < 0) return -1;
+    const char *nokey = "the vm driver has no key for it yet (tuned= sets pinning, topology and "
+                        "CPU model together): the -host CPU model increment carries it";
+    if (add(b, "-pinning",
+            h->kvm ? nokey
+                   : "TCG: pinning emulated vCPUs says nothing of KVM's; and no vm key for it "
+                     "yet (the -host CPU model increment carries it)",
+            NULL, e) < 0 ||
+        add(b, "-host topology", nokey, NULL, e) < 0)
+        return -1;
+    st_set(&b->s, "tuned", NULL);
+    kv_drop(&b->s.kv, "hugepages"); /* stock's default */
+    return add(b, "-host CPU model (= stock)", NULL,
+               "tuned off: takes off pinning, the host's topology and CPU model together", e);
+}
+
+/* vm: tuned, then each tuning knob off, then NAT, disk, vhost, nesting. */
+static int ladder_vm(struct lbuild *b, const struct explain_host *h, struct err *e)
+{
+    const struct spec *env = b->env;
+    const char *disk = kv_get(&env->kv, "disk"), *t = kv_get(&env->kv, "tuned");
+    const char *hp = kv_get(&env->kv, "hugepages");
+    int dev = disk && disk[0] == '/',
+        tuned = t && strcmp(t, "off") && strcmp(t, "0") && strcmp(t, "no");
+    snprintf(b->s.driver, sizeof(b->s.driver), "vm");
+    for (int i = 0; i < env->kv.n; i++) {
+        const char *k = env->kv.v[i].key;
+        if (strcmp(k, "tuned") && strcmp(k, "net") && strcmp(k, "nested") &&
+            strcmp(k, "hugepages") && !(dev && !strcmp(k, "disk")))
+            st_set(&b->s, k, env->kv.v[i].val);
+    }
+    st_set(&b->s, "tuned", "on");
+    const char *nohp =
+        "no 2 MiB hugepages on this host (/sys/kernel/mm/hugepages/hugepages-2048kB)";
+    char note[256];
+    snprintf(note, sizeof(note), "huge pages, vCPU pinning, the host's topology and CPU model%s",
+             h->kvm ? ""
+                    : "; TCG here: -cpu max, not the host's model, and pinning pins TCG's "
+                      "threads, which says nothing of KVM's");
+    int hp_env = hp ? !strcmp(hp, "on") : tuned; /* ENV's guest RAM on hugepages */
+    if (!h->hugepages && hp_env) snprintf(b->blocked, sizeof(b->blocked), "%s", nohp);
+    if (add(b, "vm tuned", h->hugepages ? NULL : nohp, note, e) < 0) return -1;
+    if (!tuned && vm_untune(b, h, e) < 0) return -1;
+    if (tuned && !hp_env) {
+        st_set(&b->s, "hugepages", "off");
+        if (add(b, "-huge pages", NULL, "tuned with 4 KiB pages (hugepages=off)", e) < 0) return -1;
+    }
+    if (!tuned && hp_env) {
+        st_set(&b->s, "hugepages", "on");
+        if (add(b, "+huge pages", NULL, "a stock guest on 2 MiB hugepages (hugepages=on)", e) < 0)
+            return -1;
+    }
+    return vm_rest(b, h, e);
 }
 
 /* ENV's own state: its driver and keys, defaults left out. */

@@ -103,7 +103,8 @@ static void gvisor_ladders(void **state)
 static void vm_ladders(void **state)
 {
     (void)state;
-    const char *stock = "native=native\nvm tuned=vm:tuned=on\n-huge pages=n/a\n-pinning=n/a\n"
+    const char *stock = "native=native\nvm tuned=vm:tuned=on\n"
+                        "-huge pages=vm:tuned=on,hugepages=off\n-pinning=n/a\n"
                         "-host topology=n/a\n-host CPU model (= stock)=vm\n+NAT=n/a\n"
                         "disk: file -> device=n/a\n-vhost=n/a\n";
     assert_string_equal(ladder("vm", &tcg_hp), stock);
@@ -117,13 +118,24 @@ static void vm_ladders(void **state)
     assert_int_equal(explain_ladder("vm", &kvm_hp, &l, &e), 0);
     assert_null(strstr(l.r[3].na, "TCG"));
     assert_non_null(strstr(l.r[8].na, "no vm key turns vhost off"));
-    /* no hugepages: the tuned rung is n/a with the reason, stock still runs */
+    /* no hugepages: the tuned rung is n/a with the reason; tuned on 4 KiB
+     * pages and stock still run */
     assert_int_equal(explain_ladder("vm:cpus=2", &tcg_nohp, &l, &e), 0);
     assert_string_equal(l.r[1].spec, "");
     assert_non_null(strstr(l.r[1].na, "no 2 MiB hugepages"));
-    assert_string_equal(l.r[2].na, "no hugepages configured");
+    assert_string_equal(l.r[2].spec, "vm:cpus=2,tuned=on,hugepages=off");
     assert_string_equal(l.r[5].spec, "vm:cpus=2");
     assert_string_equal(l.blocked, "");
+    assert_int_equal(explain_ladder("vm:tuned,hugepages=off", &tcg_nohp, &l, &e), 0);
+    assert_string_equal(l.blocked, "");
+    assert_string_equal(l.r[2].spec, "vm:tuned=on,hugepages=off");
+    /* a stock guest on hugepages: the knob comes back last */
+    assert_string_equal(ladder("vm:hugepages=on", &kvm_hp),
+                        "native=native\nvm tuned=vm:tuned=on\n"
+                        "-huge pages=vm:tuned=on,hugepages=off\n-pinning=n/a\n"
+                        "-host topology=n/a\n-host CPU model (= stock)=vm\n"
+                        "+huge pages=vm:hugepages=on\n+NAT=n/a\ndisk: file -> device=n/a\n"
+                        "-vhost=n/a\n");
     /* a tuned ENV without hugepages cannot run at all */
     assert_int_equal(explain_ladder("vm:tuned", &tcg_nohp, &l, &e), 0);
     assert_non_null(strstr(l.blocked, "hugepages"));
@@ -134,7 +146,8 @@ static void vm_ladders(void **state)
                         "disk: file -> device=vm:tuned=on,net=nat,disk=/dev/vdz,mem=2G\n"
                         "-vhost=n/a\n");
     assert_string_equal(ladder("vm:image=deb,nested=container", &kvm_hp),
-                        "native=native\nvm tuned=vm:image=deb,tuned=on\n-huge pages=n/a\n"
+                        "native=native\nvm tuned=vm:image=deb,tuned=on\n"
+                        "-huge pages=vm:image=deb,tuned=on,hugepages=off\n"
                         "-pinning=n/a\n-host topology=n/a\n-host CPU model (= stock)=vm:image=deb\n"
                         "+NAT=n/a\ndisk: file -> device=n/a\n-vhost=n/a\n"
                         "+container inside=vm:image=deb,nested=container\n");
