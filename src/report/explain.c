@@ -97,6 +97,8 @@ static int view_metric(const struct report *rep, const struct explain_view *xv, 
                 report_overhead(rep->rv, row->wl, &to, from, row->better, rep->seq_level) < 0)
                 return -1;
             s->has = to.has_overhead;
+            s->na = store_na_reason(rep->rv, row->wl, xv->rung[k].env);
+            if (!s->na) s->na = store_na_reason(rep->rv, row->wl, xv->rung[prev].env);
             s->ov = to.ov;
             double lr = s->has ? explain_log_of_pct(s->ov.pct, row->better) : NAN;
             sum_ok &= isfinite(lr);

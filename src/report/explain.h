@@ -20,6 +20,7 @@ struct xv_rung {
 struct xv_incr {
     int rung, from; /* the rung it leads to, and the rung before that ran */
     int has;        /* 0: a side has no paired round (failed, n/a pair) */
+    const char *na; /* why a side was not measured by design (the run's n/a reason), or NULL */
     struct overhead ov;
 };
 

@@ -77,9 +77,10 @@ void explain_incr_text(const struct report *rep, const struct explain_view *xv,
     if (md) fputs("| increment | from -> to | overhead % [interval] |\n|---|---|---|\n", out);
     for (int s = 0; s < m->nincr; s++) {
         const struct xv_incr *st = &m->increment[s];
-        char ft[600], ov[96];
+        char ft[600], ov[100];
         snprintf(ft, sizeof(ft), "%s -> %s", xv->rung[st->from].spec, xv->rung[st->rung].spec);
         ov_text(&st->ov, st->has, ov, sizeof(ov));
+        if (!st->has && st->na) snprintf(ov, sizeof(ov), "n/a: %.88s", st->na);
         md_row(out, md, xv->rung[st->rung].knob, ft, ov);
     }
     char ov[96] = "not measured", rs[96] = "none (an increment or the total is missing)";
@@ -200,6 +201,8 @@ void explain_json(const struct report *rep, const struct explain_view *xv, FILE 
             json_str(out, xv->rung[st->rung].spec);
             fputs(",\"overhead\":", out);
             st->has ? json_ov(out, &st->ov) : (void)fputs("null", out);
+            fputs(",\"na\":", out);
+            st->na && !st->has ? json_str(out, st->na) : (void)fputs("null", out);
             fputc('}', out);
         }
         fputs("],\"total\":", out);

@@ -340,6 +340,54 @@ static void attribution_rendered(void **state)
     free(rv);
 }
 
+/* A workload n/a on a rung by design: the increments into and out of that
+ * rung say so (n/a and the reason), never a number; no residual. */
+static void attribution_na_rung(void **state)
+{
+    (void)state;
+    struct run_view *rv = ladder_run();
+    rv->nwl = 2;
+    strcpy(rv->workloads[1], "netbw");
+    kv_set(&rv->host, "explain.headline.netbw", "goodput", NULL);
+    for (int r = 1; r <= 8; r++)
+        for (int j = 0; j < 4; j++)
+            if (j != 2) {
+                add_point(rv, j, "goodput", BETTER_HIGHER, 900 + r + j, r);
+                rv->points[rv->npoints - 1].wl = 1;
+            }
+    rv->na = calloc(1, sizeof(*rv->na));
+    rv->nna = 1;
+    rv->na[0] = (struct rv_na){.wl = 1, .env = 2};
+    strcpy(rv->na[0].reason, "net=none: no network path from the peer namespace");
+    struct report rep;
+    struct err e = {0};
+    assert_int_equal(report_build(rv, &rep, &e), 0);
+    struct explain_view xv;
+    assert_int_equal(explain_view_build(&rep, &xv, &e), 0);
+    const struct xv_metric *m = find(&rep, &xv, "goodput");
+    assert_non_null(m);
+    assert_int_equal(m->nincr, 3);
+    assert_true(m->increment[0].has);
+    assert_false(m->increment[1].has);
+    assert_false(m->increment[2].has);
+    assert_string_equal(m->increment[1].na, rv->na[0].reason);
+    assert_string_equal(m->increment[2].na, rv->na[0].reason);
+    assert_true(m->has_total);
+    assert_false(m->has_residual);
+    char *t = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&t, &len);
+    explain_text(&rep, &xv, f, 0);
+    fclose(f);
+    assert_non_null(strstr(t, "n/a: net=none: no network path"));
+    free(t);
+    explain_view_free(&xv);
+    report_free(&rep);
+    free(rv->na);
+    free(rv->points);
+    free(rv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +397,7 @@ int main(void)
         cmocka_unit_test(bad_envs),
         cmocka_unit_test(attribution_known_increments),
         cmocka_unit_test(attribution_rendered),
+        cmocka_unit_test(attribution_na_rung),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
