@@ -18,6 +18,9 @@ static void ov_text(const struct overhead *o, int has, char *buf, size_t len)
 {
     if (!has)
         snprintf(buf, len, "no paired round");
+    else if (o->ci.level > 0 && o->ci.level < STATS_LEVEL - 1e-9) /* its level, as the table's */
+        snprintf(buf, len, "%+.1f%% [%+.1f, %+.1f] %.1f%%%s", o->pct, o->ci.lo, o->ci.hi,
+                 o->ci.level * 100, o->within_noise ? " ~" : "");
     else if (o->ci.level > 0)
         snprintf(buf, len, "%+.1f%% [%+.1f, %+.1f]%s", o->pct, o->ci.lo, o->ci.hi,
                  o->within_noise ? " ~" : "");
