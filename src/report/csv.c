@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "report/explain.h"
 #include "report/report.h"
 
 void report_csv_field(FILE *f, const char *s)
@@ -23,7 +24,6 @@ void report_csv_num(FILE *f, double v)
 
 static int csv_emit(const struct report *rep, FILE *out, struct err *e)
 {
-    (void)e;
     const struct run_view *rv = rep->rv;
     fputs("run_id,run_uuid,workload,metric,unit,better,env,n,median,mean,stddev,cov,"
           "median_ci_low,median_ci_high,median_ci_level,noisy,overhead_pct,overhead_ci_low_pct,"
@@ -62,7 +62,7 @@ static int csv_emit(const struct report *rep, FILE *out, struct err *e)
             }
         }
     }
-    return 0;
+    return explain_emit(rep, out, EXPLAIN_CSV, e);
 }
 
 const struct reporter reporter_csv = {

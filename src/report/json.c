@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "report/explain.h"
 #include "report/report.h"
 
 static void json_cell(const struct report *rep, const struct report_row *r, int j, FILE *out)
@@ -143,7 +144,9 @@ static int json_emit(const struct report *rep, FILE *out, struct err *e)
         json_str(out, rv->na[i].reason);
         fputc('}', out);
     }
-    fprintf(out, "],\"caveats_not_listed\":%d}\n", rv->caveats_left);
+    fprintf(out, "],\"caveats_not_listed\":%d", rv->caveats_left);
+    if (explain_emit(rep, out, EXPLAIN_JSON, e) < 0) return -1;
+    fputs("}\n", out);
     return 0;
 }
 

@@ -130,11 +130,8 @@ static int report_mark_noise(struct report *rep)
     return rc;
 }
 
-/* The environment's overhead from the rounds in which both it and native
- * succeeded (a round one side lost is left out, not paired with another),
- * its interval at level. */
-static int report_overhead(const struct run_view *rv, int wl, struct report_cell *c,
-                           const struct report_cell *nat, int better, double level)
+int report_overhead(const struct run_view *rv, int wl, struct report_cell *c,
+                    const struct report_cell *nat, int better, double level)
 {
     double *ev = malloc(sizeof(double) * (size_t)c->n), *nv = malloc(sizeof(double) * (size_t)c->n);
     if (!ev || !nv) {

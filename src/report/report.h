@@ -56,6 +56,14 @@ struct report {
 int report_build(const struct run_view *rv, struct report *rep, struct err *e);
 void report_free(struct report *rep);
 
+/* Cell c's overhead against cell base of the same row (native's, or
+ * explain's rung before) into c->ov, c->has_overhead and the log-ratios:
+ * from the rounds in which both succeeded (a round one side lost is left
+ * out, not paired with another; a round split across a --resume too),
+ * its interval at level. -1 out of memory. */
+int report_overhead(const struct run_view *rv, int wl, struct report_cell *c,
+                    const struct report_cell *base, int better, double level);
+
 /* A cell as the table prints it: "median [lo, hi] [!]" and, against
  * native, "overhead% [lo,hi] [~]"; its level when below STATS_LEVEL;
  * "(n=5/6, 1 failed)" when samples failed; "n/a (see below)" (na: the

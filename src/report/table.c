@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/explain.h"
 #include "report/report.h"
 
 static void table_header(const struct report *rep, FILE *out)
@@ -214,7 +215,7 @@ static int table_render(const struct report *rep, FILE *out, struct err *e)
         fprintf(out, "FAILED %s on %s, %s %d: %s\n", rv->workloads[f->wl], rv->envs[f->env],
                 f->warmup ? "warm-up" : "repetition", f->rep, f->error);
     }
-    return 0;
+    return explain_emit(rep, out, EXPLAIN_TEXT, e);
 }
 
 /* The table, cleaned of terminal controls a guest's text may carry. */

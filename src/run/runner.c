@@ -842,6 +842,9 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
     } else {
         if (store_run_begin(st, uuid, p->command, p->size, p->reps, &host, run_id, e) < 0)
             return -1;
+        for (int i = 0; i < p->run_facts.n; i++)
+            if (store_run_fact(st, *run_id, p->run_facts.v[i].key, p->run_facts.v[i].val, e) < 0)
+                return -1;
         for (int w = 0; w < p->nwl; w++)
             if (store_run_workload(st, *run_id, w, p->wl[w]->name, &p->wlopts[w], e) < 0) return -1;
     }

@@ -66,6 +66,9 @@ struct run_plan {
      * with, when not spec[i] ("": spec[i]) - the same column, another
      * instance brought up for that workload (run/sizing.c) */
     char sized[LIM_WORKLOADS][LIM_ENVS][160];
+    /* run facts the command adds (explain's ladder: explain.*), stored
+     * with the run as it begins */
+    struct kvlist run_facts;
     struct peer peer; /* the peer netns, when a network workload is planned */
     struct kvlist peer_facts;
 };
