@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "report/explain.h"
+#include "report/compare.h"
 #include "report/report.h"
 
 void report_csv_field(FILE *f, const char *s)
@@ -69,4 +70,6 @@ const struct reporter reporter_csv = {
     .name = "csv",
     .summary = "CSV, one line per workload/metric/environment",
     .emit = csv_emit,
+    .scenario = report_scenario_csv,
+    .compare = compare_emit_csv,
 };

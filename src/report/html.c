@@ -254,4 +254,5 @@ const struct reporter reporter_html = {
     .name = "html",
     .summary = "one self-contained HTML page: SVG charts with intervals, tables, notes",
     .emit = html_emit,
+    .scenario = report_scenario_html,
 };

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "report/explain.h"
+#include "report/compare.h"
 #include "report/report.h"
 
 static void json_cell(const struct report *rep, const struct report_row *r, int j, FILE *out)
@@ -154,4 +155,6 @@ const struct reporter reporter_json = {
     .name = "json",
     .summary = "one JSON document (docs/results.md)",
     .emit = json_emit,
+    .scenario = report_scenario_json,
+    .compare = compare_emit_json,
 };

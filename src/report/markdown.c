@@ -124,4 +124,6 @@ const struct reporter reporter_markdown = {
     .name = "markdown",
     .summary = "Markdown tables (the table reporter's numbers), for issues and papers",
     .emit = md_emit,
+    .scenario = report_scenario_markdown,
+    .text = 1,
 };

@@ -5,20 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const struct reporter *const reporters[] = {
-#define X(n) &reporter_##n,
-    REPORT_LIST(X)
-#undef X
-        NULL,
-};
-
-const struct reporter *reporter_find(const char *name)
-{
-    for (int i = 0; reporters[i]; i++)
-        if (strcmp(reporters[i]->name, name) == 0) return reporters[i];
-    return NULL;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

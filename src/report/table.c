@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "report/explain.h"
+#include "report/compare.h"
 #include "report/report.h"
 
 static void table_header(const struct report *rep, FILE *out)
@@ -228,4 +229,7 @@ const struct reporter reporter_table = {
     .name = "table",
     .summary = "terminal table like the paper's Table I",
     .emit = table_emit,
+    .scenario = report_scenario_table,
+    .compare = compare_emit_table,
+    .text = 1,
 };
