@@ -1,3 +1,4 @@
+#include "run/lifecycle.h"
 #include "run/runner.h"
 
 #include <stdio.h>
@@ -811,36 +812,21 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq,
 int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *failed,
                    struct err *e)
 {
-    char uuid[64];
-    runner_make_uuid(uuid, sizeof(uuid));
-    struct kvlist host = {0};
-    host_facts(&host);
-    while (!p->seed && getrandom(&p->seed, sizeof(p->seed), GRND_NONBLOCK) != sizeof(p->seed))
-        p->seed = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull;
-    char seed[24];
-    snprintf(seed, sizeof(seed), "%llu", (unsigned long long)p->seed);
-    kv_set(&host, "order_seed", seed, NULL);
-    if (p->slice.cpus || p->slice.mem) {
-        char sl[64];
-        slice_text(&p->slice, sl, sizeof(sl));
-        kv_set(&host, "slice", sl, NULL);
-    }
-    /* who runs it, so a SIGKILLed run is found dead later (store_mark_dead) */
-    snprintf(seed, sizeof(seed), "%d", (int)getpid());
-    kv_set(&host, "runner_pid", seed, NULL);
-    snprintf(seed, sizeof(seed), "%llu", journal_starttime(getpid()));
-    kv_set(&host, "runner_start", seed, NULL);
-    runner_sized_facts(p, &host); /* --sizing's instances, for the report and --resume */
-    if (p->target_ci > 0) {       /* the sequential design, for the report and --resume */
+    struct run_life *l cleanup_free = malloc(sizeof(*l)); /* its facts: ~70 KiB */
+    if (!l) return err_set(e, ERR_FAIL, "out of memory");
+    run_life_begin(l, &p->seed, &p->slice);
+    struct kvlist *host = &l->host;
+    runner_sized_facts(p, host); /* --sizing's instances, for the report and --resume */
+    if (p->target_ci > 0) {      /* the sequential design, for the report and --resume */
         if (!p->resume_id) converge_design(p->target_ci, p->reps, p->max_reps, &p->seq);
-        if (converge_facts(&p->seq, &host, e) < 0) return -1;
+        if (converge_facts(&p->seq, host, e) < 0) return -1;
     }
     *failed = 0;
     if (p->resume_id > 0) { /* the same run goes on: its row, workloads and options stay */
         *run_id = p->resume_id;
-        if (store_run_resume(st, *run_id, &host, e) < 0) return -1;
+        if (store_run_resume(st, *run_id, host, e) < 0) return -1;
     } else {
-        if (store_run_begin(st, uuid, p->command, p->size, p->reps, &host, run_id, e) < 0)
+        if (store_run_begin(st, l->uuid, p->command, p->size, p->reps, host, run_id, e) < 0)
             return -1;
         for (int i = 0; i < p->run_facts.n; i++)
             if (store_run_fact(st, *run_id, p->run_facts.v[i].key, p->run_facts.v[i].val, e) < 0)
@@ -855,36 +841,15 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
         free(rq);
         return err_set(e, ERR_FAIL, "out of memory");
     }
-    /* The journal is best effort for environments that create nothing
-     * (native, null); those that do refuse to start without it. */
-    struct journal j = {.fd = -1};
-    struct err je = {0};
-    if (journal_open(&j, uuid, &je) < 0) {
-        if (j.fd >= 0) close(j.fd);
-        j.fd = -1;
-        snprintf(j.why, sizeof(j.why), "%s", je.msg); /* journal_require reports it */
-    }
+    run_life_journal(l);
     p->peer.nsfd = -1;
-    int rc = run_body(p, ctx, rq, &j, st, *run_id, uuid, failed, e);
+    int rc = run_body(p, ctx, rq, &l->j, st, *run_id, l->uuid, failed, e);
     for (int i = p->nenv - 1; i >= 0; i--)
         env_down(&ctx[i]);
     peer_down(&p->peer);
     free(ctx);
     free(rq);
-    if (j.fd >= 0 && journal_unwind(&j) > 0 && rc == 0)
-        rc =
-            err_set(e, ERR_FAIL, "some objects of the run could not be removed (isobench cleanup)");
-    if (p->progress) fprintf(stderr, "\r\033[K");
-    /* bad input only an environment could see (ERR_USAGE from its up()):
-     * the run is "aborted", with the reason, and nothing of it measured */
-    const char *status = rc < 0 ? (env_interrupted        ? "interrupted"
-                                   : e->code == ERR_USAGE ? "aborted"
-                                                          : "error")
-                                : (*failed ? "failed" : "complete");
-    struct err e2 = {0};
-    if (rc < 0 && e->code == ERR_USAGE) store_run_fact(st, *run_id, "abort_reason", e->msg, &e2);
-    store_run_end(st, *run_id, status, &e2);
-    return rc;
+    return run_life_end(l, st, *run_id, rc, *failed, p->progress, e);
 }
 
 int runner_estimate(struct run_plan *p, struct store *st, struct run_estimate *est, struct err *e)
