@@ -103,7 +103,7 @@ static int dry_workloads(const char *wls, struct err *e)
 struct explain_args {
     const char *env, *wls;
     int dry, json;
-    char db[4096];
+    struct cli_common co;
 };
 
 /* Parses argv into a and p; returns -1 to go on, else the exit code. */
@@ -111,61 +111,28 @@ static int explain_parse(int argc, char **argv, struct explain_args *a, struct r
                          struct kvlist *opts)
 {
     static const struct option lo[] = {
-        {"workload", 1, 0, 'w'},
-        {"repetitions", 1, 0, 'r'},
-        {"size", 1, 0, 's'},
-        {"opt", 1, 0, 'o'},
-        {"timeout", 1, 0, 'T'},
-        {"json", 0, 0, 'J'},
-        {"db", 1, 0, 'D'},
-        {"dry-run", 0, 0, 'n'},
-        {"seed", 1, 0, 'S'},
-        {"help", 0, 0, 'h'},
-        {0, 0, 0, 0},
+        CLI_COMMON_LONGOPTS,    {"workload", 1, 0, 'w'}, {"json", 0, 0, 'J'},
+        {"dry-run", 0, 0, 'n'}, {"help", 0, 0, 'h'},     {0, 0, 0, 0},
     };
-    struct err e = {0};
-    int c;
-    uint64_t u;
-    double d;
+    int c, rc;
+    cli_common_init(&a->co, 6, opts);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "w:r:s:o:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT "w:h", lo, NULL)) != -1) {
+        if (c == 'e' || c == 'L')
+            return cli_usage("explain", "the ladder is the environments (no -e, --slice)");
+        if ((rc = cli_common_opt("explain", c, optarg, &a->co)) >= 0) {
+            if (rc) return rc;
+            continue;
+        }
         switch (c) {
         case 'w':
             a->wls = optarg;
-            break;
-        case 'r':
-            if (util_parse_u64(optarg, &u, &e) < 0 || u < 1 || u > 1000)
-                return cli_usage("explain", "--repetitions takes 1..1000");
-            p->reps = (int)u;
-            break;
-        case 's':
-            if ((p->size = size_parse(optarg)) < 0)
-                return cli_usage("explain", "--size takes tiny, small or full");
-            break;
-        case 'o':
-            if (!strchr(optarg, '=') || optarg[0] == '=')
-                return cli_usage("explain", "--opt takes KEY=VALUE");
-            if (cli_opt_pair(optarg, opts, &e) < 0) return cli_die(&e);
-            break;
-        case 'T':
-            if (util_parse_double(optarg, &d, &e) < 0 || d <= 0)
-                return cli_usage("explain", "--timeout takes seconds > 0");
-            p->timeout_s = d;
-            break;
-        case 'S':
-            if (util_parse_u64(optarg, &u, &e) < 0 || u == 0)
-                return cli_usage("explain", "--seed takes a number >= 1");
-            p->seed = u;
             break;
         case 'J':
             a->json = 1;
             break;
         case 'n':
             a->dry = 1;
-            break;
-        case 'D':
-            if (cli_copy_arg(a->db, sizeof(a->db), optarg) < 0)
-                return cli_usage("explain", "--db path too long");
             break;
         case 'h':
             fputs(explain_help, stdout);
@@ -174,6 +141,10 @@ static int explain_parse(int argc, char **argv, struct explain_args *a, struct r
             return cli_usage("explain", "bad option");
         }
     }
+    p->size = a->co.size;
+    p->reps = a->co.reps;
+    p->seed = a->co.seed;
+    p->timeout_s = a->co.timeout_s;
     if (argc - optind != 1) return cli_usage("explain", "one environment spec (ENV) expected");
     a->env = argv[optind];
     if (!a->wls && !a->dry) return cli_usage("explain", "no workload given (-w)");
@@ -188,11 +159,7 @@ int cmd_explain(int argc, char **argv)
     struct explain_ladder *l cleanup_free = calloc(1, sizeof(*l));
     struct explain_args *a cleanup_free = calloc(1, sizeof(*a));
     if (!p || !opts || !l || !a) return ERR_FAIL;
-    p->size = SIZE_SMALL;
-    p->reps = 6;
     p->warmup = 1;
-    p->timeout_s = 600;
-    store_default_path(a->db, sizeof(a->db));
     int rc = explain_parse(argc, argv, a, p, opts);
     if (rc >= 0) return rc;
     struct err e = {0};
@@ -218,8 +185,8 @@ int cmd_explain(int argc, char **argv)
         headline_facts(p, &p->run_facts, &e) < 0)
         return cli_die(&e);
     struct store *st;
-    if (store_open(a->db, STORE_CREATE, &st, &e) < 0) return cli_die(&e);
+    if (store_open(a->co.db, STORE_CREATE, &st, &e) < 0) return cli_die(&e);
     fprintf(stderr, "isobench: explain %s: %s\n", l->env, list);
     int64_t run_id = 0;
-    return cli_run_execute(p, st, a->db, a->json, &run_id);
+    return cli_run_execute(p, st, a->co.db, a->json, &run_id);
 }
