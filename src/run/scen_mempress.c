@@ -274,8 +274,10 @@ static int mp_step(struct scen_run *r, int i, const int *srv, int ns, int stress
     if (workers) {
         char v[32];
         snprintf(v, sizeof(v), "%llu", (unsigned long long)workers);
-        jobs[n] = (struct scen_job){
-            .tenant = stressor, .wl = p->wl[sw], .opts = p->wlopts[sw], .stop_after = client + 1};
+        jobs[n] = (struct scen_job){.tenant = stressor,
+                                    .wl = p->wl[sw],
+                                    .opts = p->wlopts[sw],
+                                    .stopped_by = SCEN_REF(client)};
         if (kv_set(&jobs[n].opts, "workers", v, e) < 0 ||
             kv_set(&jobs[n++].opts, "seconds", "86400", e) < 0)
             return -1;

@@ -142,7 +142,7 @@ static void noisy_pair(struct scen_job *srv, const struct scen_job *cli)
  * stressor for secs. A network victim is its server half in the victim
  * tenant and its client half in the peer namespace, started together
  * (the client retries its connect until the server listens); the server
- * ends on the client's stop, stop_after only a backstop. Stores the
+ * ends on the client's stop, stopped_by only a backstop. Stores the
  * victim's sample (and the aggressor's); a victim not contended
  * throughout fails its sample. */
 static int noisy_step(struct scen_run *r, int v, int a, int w, const char *step, double secs,
@@ -154,10 +154,12 @@ static int noisy_step(struct scen_run *r, int v, int a, int w, const char *step,
     int n = 0;
     if (!alone) {
         int si = scen_wl_index(p, "stress");
-        /* the aggressor runs until the victim ends (stop_after), its
+        /* the aggressor runs until the victim ends (stopped_by), its
          * seconds only a cap */
-        jobs[n++] = (struct scen_job){
-            .tenant = a, .wl = p->wl[si], .opts = p->wlopts[si], .stop_after = net ? 3 : 2};
+        jobs[n++] = (struct scen_job){.tenant = a,
+                                      .wl = p->wl[si],
+                                      .opts = p->wlopts[si],
+                                      .stopped_by = SCEN_REF(net ? 2 : 1)};
         char s[32];
         snprintf(s, sizeof(s), "%.0f", ceil(secs));
         if (kv_set(&jobs[0].opts, "stressor", step, e) < 0 ||
@@ -171,13 +173,13 @@ static int noisy_step(struct scen_run *r, int v, int a, int w, const char *step,
                                  .wl = p->wl[w],
                                  .opts = p->wlopts[w],
                                  .delay_s = delay,
-                                 .stop_after = net ? vi + 2 : 0,
+                                 .stopped_by = net ? SCEN_REF(vi + 1) : 0,
                                  .stop_delay_s = 10};
     n++;
     if (net) {
         jobs[n] = (struct scen_job){.tenant = SCEN_PEER,
                                     .label = r->t[v].label,
-                                    .target = v + 1,
+                                    .server_of = SCEN_REF(v),
                                     .wl = p->wl[w],
                                     .opts = p->wlopts[w],
                                     .delay_s = delay};

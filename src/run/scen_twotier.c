@@ -540,20 +540,24 @@ static int tt_step(struct scen_run *r, int app, int db, int aggr, int rep, struc
          .label = tt_app(p),
          .wl = p->wl[ww],
          .opts = p->wlopts[ww],
-         .stop_after = 3,
+         .stopped_by = SCEN_REF(2),
          .stop_delay_s = 10}, /* not while it reports, after its stop request */
-        {.tenant = db, .role = "server", .wl = p->wl[mw], .opts = p->wlopts[mw], .stop_after = 1},
+        {.tenant = db,
+         .role = "server",
+         .wl = p->wl[mw],
+         .opts = p->wlopts[mw],
+         .stopped_by = SCEN_REF(0)},
         {.tenant = app,
          .role = "server",
          .wl = p->wl[ww],
          .opts = p->wlopts[ww],
-         .stop_after = 1,
+         .stopped_by = SCEN_REF(0),
          .stop_delay_s = 30}, /* it ends on the client's stop request */
     };
     int n = 3;
     if (aggr >= 0)
         jobs[n++] = (struct scen_job){
-            .tenant = aggr, .wl = p->wl[sw], .opts = p->wlopts[sw], .stop_after = 1};
+            .tenant = aggr, .wl = p->wl[sw], .opts = p->wlopts[sw], .stopped_by = SCEN_REF(0)};
     if (kv_set(&jobs[0].opts, "app", appt, e) < 0 ||
         kv_set(&jobs[0].opts, "phase", aggr >= 0 ? "insert" : "full", e) < 0 ||
         kv_set(&jobs[2].opts, "db", reach ? dbt : "0.0.0.0:1", e) < 0)

@@ -463,7 +463,8 @@ static void *job_main(void *arg)
     struct env_watch w = {.fd = jt->watch_fd, .fired = job_stop};
     struct env_watch *wp = jt->watch_fd >= 0 ? &w : NULL;
     sj->cpu_s = -1;
-    const struct env_info *to = sj->target > 0 ? &jt->r->t[sj->target - 1].ctx.info : NULL;
+    const struct env_info *to =
+        sj->server_of ? &jt->r->t[SCEN_REF_INDEX(sj->server_of)].ctx.info : NULL;
     if (!tn && to && !to->reach_addr[0]) { /* its server cannot be reached from here */
         sj->rc =
             err_set(&e, ERR_FAIL, "%s",
@@ -562,7 +563,7 @@ int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *
     /* every job watches a pipe of its own: written when the job it stops
      * after ends, or by the loop below on Ctrl-C (a cancel for all) */
     for (int i = 0; i < n && rc == 0; i++) {
-        int k = jobs[i].stop_after - 1;
+        int k = SCEN_REF_INDEX(jobs[i].stopped_by);
         if (k >= n || k == i)
             rc = err_set(e, ERR_FAIL, "job %d stops after no job", i);
         else if (pipe2(pipes[i], O_CLOEXEC) < 0)
@@ -592,7 +593,7 @@ int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *
             running += !__atomic_load_n(&jt[i].done, __ATOMIC_SEQ_CST);
         if (!running) break;
         for (int i = 0; i < started; i++) {
-            int k = jobs[i].stop_after - 1;
+            int k = SCEN_REF_INDEX(jobs[i].stopped_by);
             if (k < 0 || k >= started || stopped[i] ||
                 !__atomic_load_n(&jt[k].done, __ATOMIC_SEQ_CST) ||
                 util_now() - jt[k].end < jobs[i].stop_delay_s)

@@ -104,20 +104,26 @@ struct scen_run {
 
 /* A job for one tenant, run beside others by scen_run_jobs. */
 #define SCEN_PEER (-1) /* tenant: the peer namespace (a network workload's client half) */
+/* A reference from one job to a tenant or to another job of the same
+ * batch, in a field whose zero (a designated initializer's default)
+ * means "none": SCEN_REF(i) refers to index i, SCEN_REF_INDEX(r) gives it
+ * back (-1 for none). */
+#define SCEN_REF(i) ((i) + 1)
+#define SCEN_REF_INDEX(r) ((r)-1)
 struct scen_job {
     int tenant;
     const char *role; /* NULL: a plain job; "server": the tenant's server half */
     int label;        /* SCEN_PEER's: the plan spec its sample is stored under */
-    /* SCEN_PEER's: 1 + the tenant whose server half it is the client of
-     * (its reach address and port; 0: the job's options name servers) */
-    int target;
+    /* SCEN_PEER's: SCEN_REF(the tenant whose server half it is the client
+     * of: its reach address and port); 0: the job's options name servers */
+    int server_of;
     const struct workload *wl;
     struct kvlist opts;
     double delay_s; /* start this long after the others (an aggressor's ramp) */
-    /* 1 + the index of the job whose end stops this one (0: none): an
+    /* SCEN_REF(the index of the job whose end stops this one), 0 none: an
      * aggressor runs exactly as long as its victim; it is cancelled
      * through the agent then (env_watch) and `stopped` set. */
-    int stop_after;
+    int stopped_by;
     /* how long after that job ended it is stopped (0: at once): a server
      * that ends by itself on its client's stop request keeps its own
      * sample, the stop only a backstop */
@@ -252,7 +258,7 @@ double scen_tenant_pss_mib(struct env_ctx *c);
 void scen_tenant_down(struct scen_run *r, int t);
 
 /* Runs the n jobs at once, one thread each, each after its delay_s,
- * stopping those with stop_after when theirs ends; returns when all have
+ * stopping those with stopped_by when theirs ends; returns when all have
  * answered. -1 only when a thread or pipe could not be made. */
 int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *e);
 
@@ -263,7 +269,7 @@ void scen_jobs_free(struct scen_job *jobs, int n);
 int scen_store(struct scen_run *r, const struct scen_job *j, const char *step, int rep,
                struct err *e);
 
-/* A job stopped as planned (stop_after: a stressor or aggressor) has no
+/* A job stopped as planned (stopped_by: a stressor or aggressor) has no
  * reply of its own: its sample becomes what its tenant made the host
  * spend while it ran - active_s and host_cpus_busy (CPU seconds per
  * second, from its cgroup) - with fact key=val. */
