@@ -337,84 +337,96 @@ static double mp_median(const struct run_view *rv, int env, const char *step, co
     return n ? stats_median(v, n) : NAN;
 }
 
+/* Model env's task time over native's at step, paired by round, as
+ * "1.23x [lo,hi]" into ratio ("-" when no round pairs). v, r, b, rb, pa:
+ * scratch of SC_MAX_ROUNDS each. */
+static void mp_vs_native(const struct run_view *rv, int env, int native, const char *step,
+                         double *v, int *r, double *b, int *rb, double *pa, char *ratio, size_t len)
+{
+    snprintf(ratio, len, "-");
+    if (native < 0 || env == native) return;
+    int na = sc_values(rv, env, "filetask", "client", step, "task_ms", v, r, SC_MAX_ROUNDS);
+    int nb = sc_values(rv, native, "filetask", "client", step, "task_ms", b, rb, SC_MAX_ROUNDS);
+    int np = 0;
+    for (int i = 0; i < na; i++)
+        for (int k = 0; k < nb; k++)
+            if (r[i] == rb[k] && b[k] > 0) {
+                pa[np++] = v[i] / b[k];
+                break;
+            }
+    if (!np) return;
+    struct summary sm;
+    stats_summarize(pa, np, &sm);
+    if (sm.ci.level > 0)
+        snprintf(ratio, len, "%.2fx [%.2f,%.2f]", sm.median, sm.ci.lo, sm.ci.hi);
+    else
+        snprintf(ratio, len, "%.2fx", sm.median);
+}
+
+#define MP_COLS                                                                                    \
+    "%-*s %-5s | %-10s %-10s %-20s %-7s %-7s %-10s %-10s %-10s | %-10s %-10s | %-10s %-10s\n"
+
+/* One row of mp_table: model env at step with its task time t (median)
+ * and the other columns' medians (v, r: scratch). */
+static void mp_row(const struct run_view *rv, FILE *out, int wm, int env, const char *step,
+                   double t, const char *ratio, double *v, int *r)
+{
+    static const char *const ms[] = {"task_p95_ms",          "spread",
+                                     "servers_cov_pct",      "swap_in_pages",
+                                     "swap_out_pages",       "major_faults",
+                                     "tenants_major_faults", "tenants_swap_mib",
+                                     "tenants_qemu_rss_mib", "tenants_balloon_mib"};
+    char cells[11][24];
+    snprintf(cells[0], sizeof(cells[0]), "%.1f", t);
+    if (t != t)
+        snprintf(cells[0], sizeof(cells[0]), "%s",
+                 sc_failed(rv, env, "filetask", "client", step) ? "failed" : "-");
+    for (int m = 0; m < 10; m++) {
+        double x = mp_median(rv, env, step, ms[m], v, r);
+        if (x != x)
+            snprintf(cells[m + 1], sizeof(cells[m + 1]), "-");
+        else
+            snprintf(cells[m + 1], sizeof(cells[m + 1]), m < 3 || m >= 7 ? "%.2f" : "%.0f", x);
+    }
+    fprintf(out, MP_COLS, wm, rv->envs[env], step, cells[0], cells[1], ratio, cells[2], cells[3],
+            cells[4], cells[5], cells[6], cells[7], cells[8], cells[9], cells[10]);
+}
+
+/* memory-pressure: per system model and step its task time, against
+ * native, and what the host and the servers swapped. */
 static int mp_table(const struct run_view *rv, FILE *out, struct err *e)
 {
     char steps[SC_MAX_STEPS][LIM_STEP_NAME];
     int ns = mp_steps(rv, steps, SC_MAX_STEPS), native = -1;
     for (int i = 0; i < rv->nenv; i++)
         if (!strcmp(rv->envs[i], "native")) native = i;
-    double *v = malloc(sizeof(double) * SC_MAX_ROUNDS * 4);
+    double *v = malloc(sizeof(double) * SC_MAX_ROUNDS * 3);
     int *r = malloc(sizeof(int) * SC_MAX_ROUNDS * 2);
     if (!v || !r) {
         free(v);
         free(r);
         return err_set(e, ERR_FAIL, "out of memory");
     }
-    double *b = v + SC_MAX_ROUNDS, *pa = b + SC_MAX_ROUNDS, *pb = pa + SC_MAX_ROUNDS;
+    double *b = v + SC_MAX_ROUNDS, *pa = b + SC_MAX_ROUNDS;
     int *rb = r + SC_MAX_ROUNDS;
     fprintf(out, "per system model and step (stress-ng --vm workers on the host): medians over "
                  "rounds\n");
     int wm = 5; /* the model column fits the longest spec */
     for (int i = 0; i < rv->nenv; i++)
         if ((int)strlen(rv->envs[i]) > wm) wm = (int)strlen(rv->envs[i]);
-    fprintf(out,
-            "%-*s %-5s | %-10s %-10s %-20s %-7s %-7s %-10s %-10s %-10s | %-10s %-10s | %-10s "
-            "%-10s\n",
-            wm, "model", "vm", "task ms", "p95 ms", "vs native", "spread", "CoV %", "swap-in",
-            "swap-out", "majflt", "srv majflt", "srv swapMiB", "qemu MiB", "balloon MiB");
+    fprintf(out, MP_COLS, wm, "model", "vm", "task ms", "p95 ms", "vs native", "spread", "CoV %",
+            "swap-in", "swap-out", "majflt", "srv majflt", "srv swapMiB", "qemu MiB",
+            "balloon MiB");
     for (int env = 0; env < rv->nenv; env++) {
         double first = NAN;
         const char *doubles = NULL;
         for (int s = 0; s < ns; s++) {
             double t = mp_median(rv, env, steps[s], "task_ms", v, r);
-            char ratio[40] = "-";
-            if (native >= 0 && env != native) { /* paired by round at the same step */
-                int na = sc_values(rv, env, "filetask", "client", steps[s], "task_ms", v, r,
-                                   SC_MAX_ROUNDS);
-                int nb = sc_values(rv, native, "filetask", "client", steps[s], "task_ms", b, rb,
-                                   SC_MAX_ROUNDS);
-                int np = 0;
-                for (int i = 0; i < na; i++)
-                    for (int k = 0; k < nb; k++)
-                        if (r[i] == rb[k] && b[k] > 0) {
-                            pa[np] = v[i] / b[k];
-                            pb[np++] = 0;
-                            break;
-                        }
-                if (np) {
-                    struct summary sm;
-                    stats_summarize(pa, np, &sm);
-                    if (sm.ci.level > 0)
-                        snprintf(ratio, sizeof(ratio), "%.2fx [%.2f,%.2f]", sm.median, sm.ci.lo,
-                                 sm.ci.hi);
-                    else
-                        snprintf(ratio, sizeof(ratio), "%.2fx", sm.median);
-                }
-            }
+            char ratio[40];
+            mp_vs_native(rv, env, native, steps[s], v, r, b, rb, pa, ratio, sizeof(ratio));
             if (s == 0) first = t;
             if (!doubles && s > 0 && t >= 2 * first) doubles = steps[s];
-            char cells[11][24];
-            const char *ms[] = {"task_p95_ms",          "spread",           "servers_cov_pct",
-                                "swap_in_pages",        "swap_out_pages",   "major_faults",
-                                "tenants_major_faults", "tenants_swap_mib", "tenants_qemu_rss_mib",
-                                "tenants_balloon_mib"};
-            snprintf(cells[0], sizeof(cells[0]), "%.1f", t);
-            if (t != t)
-                snprintf(cells[0], sizeof(cells[0]), "%s",
-                         sc_failed(rv, env, "filetask", "client", steps[s]) ? "failed" : "-");
-            for (int m = 0; m < 10; m++) {
-                double x = mp_median(rv, env, steps[s], ms[m], v, r);
-                if (x != x)
-                    snprintf(cells[m + 1], sizeof(cells[m + 1]), "-");
-                else
-                    snprintf(cells[m + 1], sizeof(cells[m + 1]), m < 3 || m >= 7 ? "%.2f" : "%.0f",
-                             x);
-            }
-            fprintf(out,
-                    "%-*s %-5s | %-10s %-10s %-20s %-7s %-7s %-10s %-10s %-10s | %-10s %-10s | "
-                    "%-10s %-10s\n",
-                    wm, rv->envs[env], steps[s], cells[0], cells[1], ratio, cells[2], cells[3],
-                    cells[4], cells[5], cells[6], cells[7], cells[8], cells[9], cells[10]);
+            mp_row(rv, out, wm, env, steps[s], t, ratio, v, r);
         }
         fprintf(out, "%-*s task time doubles (vs its first step): %s%s\n", wm, rv->envs[env],
                 doubles ? doubles : "not within the steps", doubles ? " stressors" : "");
