@@ -67,5 +67,7 @@ int cmd_image(int argc, char **argv);
 int cmd_corpus(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_facts(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif
