@@ -53,16 +53,15 @@ static int report_emit(const struct reporter *r, const struct run_view *rv, FILE
     return rc;
 }
 
-/* Emits into a temporary file beside path, then renames it into place: a
- * reader never sees half a report, and a failure leaves no file. */
-static int report_to_file(const struct reporter *r, const struct run_view *rv, const char *path,
-                          struct err *e)
+/* Writes fn's output into a temporary file beside path, then renames it
+ * into place: a reader never sees half a report, and a failure leaves no
+ * file. */
+static int write_whole(const char *path, int (*fn)(const void *arg, FILE *f, struct err *e),
+                       const void *arg, struct err *e)
 {
     char tmp[4200];
     if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
         return err_set(e, ERR_USAGE, "output path too long");
-    if (kv_get(&rv->host, "scenario") && !scenario_format(r)) /* before any file exists */
-        return report_emit(r, rv, NULL, e);
     /* a new file of ours (never through a link someone left at tmp), then
      * renamed into place */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -75,10 +74,81 @@ static int report_to_file(const struct reporter *r, const struct run_view *rv, c
         }
         return err_sys(e, ERR_USAGE, er, "cannot write %s", tmp);
     }
-    int rc = report_emit(r, rv, f, e);
+    int rc = fn(arg, f, e);
     if (fclose(f) != 0 && rc == 0) rc = err_sys(e, ERR_FAIL, errno, "writing %s", tmp);
     if (rc == 0 && rename(tmp, path) < 0) rc = err_sys(e, ERR_FAIL, errno, "renaming to %s", path);
     if (rc < 0) unlink(tmp);
+    return rc;
+}
+
+struct run_emit {
+    const struct reporter *r;
+    const struct run_view *rv;
+};
+
+static int run_emit_fn(const void *arg, FILE *f, struct err *e)
+{
+    const struct run_emit *x = arg;
+    return report_emit(x->r, x->rv, f, e);
+}
+
+/* Emits run rv with r into path, whole or not at all. */
+static int report_to_file(const struct reporter *r, const struct run_view *rv, const char *path,
+                          struct err *e)
+{
+    if (kv_get(&rv->host, "scenario") && !scenario_format(r)) /* before any file exists */
+        return report_emit(r, rv, NULL, e);
+    struct run_emit x = {r, rv};
+    return write_whole(path, run_emit_fn, &x, e);
+}
+
+struct hosts_emit {
+    const struct reporter *r;
+    const struct host_report *hr;
+};
+
+static int hosts_emit_fn(const void *arg, FILE *f, struct err *e)
+{
+    const struct hosts_emit *x = arg;
+    return x->r->emit_hosts(x->hr, f, e);
+}
+
+/* The runs named in which[0..n-1] (none: the latest of each host in db)
+ * side by side with reporter r, into path or to stdout. */
+static int report_by_host(const char *db, char *const *which, int n, const struct reporter *r,
+                          const char *path, struct err *e)
+{
+    struct store *st;
+    if (store_open(db, STORE_RO, &st, e) < 0) return -1;
+    int64_t ids[HOSTS_MAX];
+    int nrun = n;
+    int rc = n ? 0 : store_runs_by_host(st, ids, HOSTS_MAX, &nrun, e);
+    if (rc == 0 && nrun > HOSTS_MAX) rc = err_set(e, ERR_USAGE, "at most %d runs", HOSTS_MAX);
+    struct run_view *rv = rc ? NULL : calloc((size_t)nrun, sizeof(*rv));
+    struct host_report *hr = rc ? NULL : calloc(1, sizeof(*hr));
+    if (rc == 0 && (!rv || !hr)) rc = err_set(e, ERR_FAIL, "out of memory");
+    const struct run_view *views[HOSTS_MAX];
+    int loaded = 0;
+    for (; rc == 0 && loaded < nrun; loaded++) {
+        char id[32];
+        snprintf(id, sizeof(id), "%lld", n ? 0LL : (long long)ids[loaded]);
+        rc = store_load_run(st, n ? which[loaded] : id, &rv[loaded], e);
+        views[loaded] = &rv[loaded];
+        if (rc < 0) break;
+    }
+    if (rc == 0) rc = report_hosts_build(views, nrun, hr, e);
+    if (rc == 0) {
+        struct hosts_emit x = {r, hr};
+        rc = path ? write_whole(path, hosts_emit_fn, &x, e) : r->emit_hosts(hr, stdout, e);
+        if (rc == 0 && !path && fflush(stdout) != 0)
+            rc = err_sys(e, ERR_FAIL, errno, "writing the report");
+        report_hosts_free(hr);
+    }
+    for (int i = 0; i < loaded; i++)
+        store_free_run(&rv[i]);
+    free(rv);
+    free(hr);
+    store_close(st);
     return rc;
 }
 
@@ -103,12 +173,11 @@ int cli_report_file(const char *db, const char *which, const char *reporter, con
 
 int cmd_report(int argc, char **argv)
 {
-    static const struct option lo[] = {{"format", 1, 0, 'f'},
-                                       {"db", 1, 0, 'D'},
-                                       {"output", 1, 0, 'o'},
-                                       {"help", 0, 0, 'h'},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {{"format", 1, 0, 'f'}, {"db", 1, 0, 'D'},
+                                       {"output", 1, 0, 'o'}, {"by", 1, 0, 'b'},
+                                       {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
     const char *output = NULL;
+    int by_host = 0;
     const struct reporter *r = &reporter_table;
     char db[4096];
     store_default_path(db, sizeof(db));
@@ -127,19 +196,33 @@ int cmd_report(int argc, char **argv)
         case 'o':
             output = optarg;
             break;
+        case 'b':
+            if (strcmp(optarg, "host") != 0) return cli_usage("report", "--by takes host");
+            by_host = 1;
+            break;
         case 'h':
             puts("usage: isobench report [RUN] [--format table|json|csv|html|markdown] [-o FILE]"
                  " [--db PATH]\n"
+                 "       isobench report --by host [RUN...] [--format ...] [-o FILE] [--db PATH]\n"
                  "  RUN is a run id, a run uuid or 'latest' (default); -o writes FILE whole or not"
-                 " at all\n  (a temporary file renamed into place), instead of stdout");
+                 " at all\n  (a temporary file renamed into place), instead of stdout; --by host"
+                 " puts runs of\n  several hosts side by side (default: the latest of each host"
+                 " in the database),\n  each overhead against its own host's native, and lists"
+                 " the facts that differ");
             return 0;
         default:
             return cli_usage("report", "bad option");
         }
     }
+    struct err e = {0};
+    if (output && cli_check_output(output, &e) < 0) return cli_die(&e);
+    if (by_host) {
+        if (argc - optind > HOSTS_MAX) return cli_usage("report", "--by host: too many runs");
+        return report_by_host(db, argv + optind, argc - optind, r, output, &e) < 0 ? cli_die(&e)
+                                                                                   : 0;
+    }
     if (argc - optind > 1) return cli_usage("report", "at most one run");
     const char *which = optind < argc ? argv[optind] : "latest";
-    struct err e = {0};
     return cli_report_file(db, which, r->name, output, &e) < 0 ? cli_die(&e) : 0;
 }
 

@@ -171,5 +171,10 @@ struct store_merge_count {
  * another status or sample count. */
 int store_merge(const char *out, const char *const *in, int nin, struct store_merge_count *n,
                 struct err *e);
+/* The latest finished (complete or failed) plain run of each host in st -
+ * hosts told apart by their host id, else their hostname - in the order
+ * of those runs: ids into ids[0..max-1], *n how many. ERR_USAGE when there
+ * are none or more than max hosts. */
+int store_runs_by_host(struct store *st, int64_t *ids, int max, int *n, struct err *e);
 
 #endif

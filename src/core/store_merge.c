@@ -228,3 +228,33 @@ int store_merge(const char *out, const char *const *in, int nin, struct store_me
     store_close(st);
     return rc;
 }
+
+int store_runs_by_host(struct store *st, int64_t *ids, int max, int *n, struct err *e)
+{
+    sqlite3_stmt *s;
+    *n = 0;
+    if (sqlite3_prepare_v2(
+            st->db,
+            "SELECT max(r.id) FROM runs r"
+            " LEFT JOIN run_facts h ON h.run_id = r.id AND h.key = 'host_id'"
+            " LEFT JOIN run_facts m ON m.run_id = r.id AND m.key = 'hostname'"
+            " WHERE r.status IN ('complete', 'failed') AND NOT EXISTS (SELECT 1 FROM run_facts x"
+            " WHERE x.run_id = r.id AND x.key = 'scenario')"
+            " GROUP BY coalesce('id:' || h.value, 'name:' || m.value, 'run:' || r.id) ORDER BY 1",
+            -1, &s, NULL) != SQLITE_OK)
+        return err_set(e, ERR_FAIL, "database %s: %s", st->path, sqlite3_errmsg(st->db));
+    int rc, more = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n < max)
+            ids[(*n)++] = sqlite3_column_int64(s, 0);
+        else
+            more = 1;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) return err_set(e, ERR_FAIL, "database %s: %s", st->path, "reading");
+    if (more)
+        return err_set(e, ERR_USAGE, "%s holds runs of more than %d hosts: name them", st->path,
+                       max);
+    if (*n == 0) return err_set(e, ERR_USAGE, "%s holds no finished plain run", st->path);
+    return 0;
+}

@@ -69,4 +69,5 @@ const struct reporter reporter_csv = {
     .name = "csv",
     .summary = "CSV, one line per workload/metric/environment",
     .emit = csv_emit,
+    .emit_hosts = report_hosts_csv,
 };

@@ -252,4 +252,5 @@ const struct reporter reporter_html = {
     .name = "html",
     .summary = "one self-contained HTML page: SVG charts with intervals, tables, notes",
     .emit = html_emit,
+    .emit_hosts = report_hosts_html,
 };

@@ -151,4 +151,5 @@ const struct reporter reporter_json = {
     .name = "json",
     .summary = "one JSON document (docs/results.md)",
     .emit = json_emit,
+    .emit_hosts = report_hosts_json,
 };

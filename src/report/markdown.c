@@ -123,4 +123,5 @@ const struct reporter reporter_markdown = {
     .name = "markdown",
     .summary = "Markdown tables (the table reporter's numbers), for issues and papers",
     .emit = md_emit,
+    .emit_hosts = report_hosts_markdown,
 };

@@ -227,4 +227,5 @@ const struct reporter reporter_table = {
     .name = "table",
     .summary = "terminal table like the paper's Table I",
     .emit = table_emit,
+    .emit_hosts = report_hosts_table,
 };
