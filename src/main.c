@@ -21,6 +21,8 @@ static const char main_help[] =
     "  scenario    several environments at once: noisy-neighbour, density (list, run)\n"
     "  compare     A/B two runs, or two environments of a run (exit 3 on a regression)\n"
     "  show-runs   list stored runs\n"
+    "  facts       what tells this host from others, and its host id (--json)\n"
+    "  merge       several hosts' result databases into one (OUT.db IN.db...)\n"
     "  version     print the version and build flags\n"
     "  cleanup     remove what dead runs left behind (from their undo journals)\n"
     "  image       build, list or remove the root filesystem images containers run on\n"
@@ -46,7 +48,8 @@ int main(int argc, char **argv)
         {"compare", cmd_compare}, {"show-runs", cmd_show_runs}, {"agent", cmd_agent},
         {"cleanup", cmd_cleanup}, {"doctor", cmd_doctor},       {"image", cmd_image},
         {"corpus", cmd_corpus},   {"paper", cmd_paper},         {"scenario", cmd_scenario},
-        {"load", cmd_load},       {"explain", cmd_explain},
+        {"load", cmd_load},       {"explain", cmd_explain},     {"facts", cmd_facts},
+        {"merge", cmd_merge},
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);

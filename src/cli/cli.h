@@ -97,5 +97,7 @@ int cmd_corpus(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_facts(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

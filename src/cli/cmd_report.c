@@ -12,16 +12,15 @@
 #include "core/store.h"
 #include "report/report.h"
 
-/* Emits into a temporary file beside path, then renames it into place: a
- * reader never sees half a report, and a failure leaves no file. */
-static int report_to_file(const struct reporter *r, const struct run_view *rv, const char *path,
-                          struct err *e)
+/* Writes fn's output into a temporary file beside path, then renames it
+ * into place: a reader never sees half a report, and a failure leaves no
+ * file. */
+static int write_whole(const char *path, int (*fn)(const void *arg, FILE *f, struct err *e),
+                       const void *arg, struct err *e)
 {
     char tmp[4200];
     if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
         return err_set(e, ERR_USAGE, "output path too long");
-    if (kv_get(&rv->host, "scenario") && !r->scenario) /* refused before any file exists */
-        return reporter_emit_run(r, rv, NULL, e);
     /* a new file of ours (never through a link someone left at tmp), then
      * renamed into place */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -34,10 +33,81 @@ static int report_to_file(const struct reporter *r, const struct run_view *rv, c
         }
         return err_sys(e, ERR_USAGE, er, "cannot write %s", tmp);
     }
-    int rc = reporter_emit_run(r, rv, f, e);
+    int rc = fn(arg, f, e);
     if (fclose(f) != 0 && rc == 0) rc = err_sys(e, ERR_FAIL, errno, "writing %s", tmp);
     if (rc == 0 && rename(tmp, path) < 0) rc = err_sys(e, ERR_FAIL, errno, "renaming to %s", path);
     if (rc < 0) unlink(tmp);
+    return rc;
+}
+
+struct run_emit {
+    const struct reporter *r;
+    const struct run_view *rv;
+};
+
+static int run_emit_fn(const void *arg, FILE *f, struct err *e)
+{
+    const struct run_emit *x = arg;
+    return reporter_emit_run(x->r, x->rv, f, e);
+}
+
+/* Emits run rv with r into path, whole or not at all. */
+static int report_to_file(const struct reporter *r, const struct run_view *rv, const char *path,
+                          struct err *e)
+{
+    if (kv_get(&rv->host, "scenario") && !r->scenario) /* refused before any file exists */
+        return reporter_emit_run(r, rv, NULL, e);
+    struct run_emit x = {r, rv};
+    return write_whole(path, run_emit_fn, &x, e);
+}
+
+struct hosts_emit {
+    const struct reporter *r;
+    const struct host_report *hr;
+};
+
+static int hosts_emit_fn(const void *arg, FILE *f, struct err *e)
+{
+    const struct hosts_emit *x = arg;
+    return x->r->hosts(x->hr, f, e);
+}
+
+/* The runs named in which[0..n-1] (none: the latest of each host in db)
+ * side by side with reporter r, into path or to stdout. */
+static int report_by_host(const char *db, char *const *which, int n, const struct reporter *r,
+                          const char *path, struct err *e)
+{
+    struct store *st;
+    if (store_open(db, STORE_RO, &st, e) < 0) return -1;
+    int64_t ids[HOSTS_MAX];
+    int nrun = n;
+    int rc = n ? 0 : store_runs_by_host(st, ids, HOSTS_MAX, &nrun, e);
+    if (rc == 0 && nrun > HOSTS_MAX) rc = err_set(e, ERR_USAGE, "at most %d runs", HOSTS_MAX);
+    struct run_view *rv = rc ? NULL : calloc((size_t)nrun, sizeof(*rv));
+    struct host_report *hr = rc ? NULL : calloc(1, sizeof(*hr));
+    if (rc == 0 && (!rv || !hr)) rc = err_set(e, ERR_FAIL, "out of memory");
+    const struct run_view *views[HOSTS_MAX];
+    int loaded = 0;
+    for (; rc == 0 && loaded < nrun; loaded++) {
+        char id[32];
+        snprintf(id, sizeof(id), "%lld", n ? 0LL : (long long)ids[loaded]);
+        rc = store_load_run(st, n ? which[loaded] : id, &rv[loaded], e);
+        views[loaded] = &rv[loaded];
+        if (rc < 0) break;
+    }
+    if (rc == 0) rc = report_hosts_build(views, nrun, hr, e);
+    if (rc == 0) {
+        struct hosts_emit x = {r, hr};
+        rc = path ? write_whole(path, hosts_emit_fn, &x, e) : r->hosts(hr, stdout, e);
+        if (rc == 0 && !path && fflush(stdout) != 0)
+            rc = err_sys(e, ERR_FAIL, errno, "writing the report");
+        report_hosts_free(hr);
+    }
+    for (int i = 0; i < loaded; i++)
+        store_free_run(&rv[i]);
+    free(rv);
+    free(hr);
+    store_close(st);
     return rc;
 }
 
@@ -62,12 +132,11 @@ int cli_report_file(const char *db, const char *which, const char *reporter, con
 
 int cmd_report(int argc, char **argv)
 {
-    static const struct option lo[] = {{"format", 1, 0, 'f'},
-                                       {"db", 1, 0, 'D'},
-                                       {"output", 1, 0, 'o'},
-                                       {"help", 0, 0, 'h'},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {{"format", 1, 0, 'f'}, {"db", 1, 0, 'D'},
+                                       {"output", 1, 0, 'o'}, {"by", 1, 0, 'b'},
+                                       {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
     const char *output = NULL;
+    int by_host = 0;
     const struct reporter *r = &reporter_table;
     char db[4096];
     store_default_path(db, sizeof(db));
@@ -90,13 +159,20 @@ int cmd_report(int argc, char **argv)
         case 'o':
             output = optarg;
             break;
+        case 'b':
+            if (strcmp(optarg, "host") != 0) return cli_usage("report", "--by takes host");
+            by_host = 1;
+            break;
         case 'h': {
             char names[128];
             reporter_names(REPORTER_RUN, names, sizeof(names));
             printf("usage: isobench report [RUN] [--format F] [-o FILE] [--db PATH]\n"
-                   "  F is %s (table); RUN is a run id, a run uuid or 'latest' (default);\n"
-                   "  -o writes FILE whole or not at all (a temporary file renamed into place),\n"
-                   "  instead of stdout\n",
+                   "       isobench report --by host [RUN...] [--format F] [-o FILE] [--db PATH]\n"
+                   "  F is %s (table); RUN is a run id, a run uuid or 'latest'\n"
+                   "  (default); -o writes FILE whole or not at all (a temporary file renamed\n"
+                   "  into place), instead of stdout; --by host puts runs of several hosts side\n"
+                   "  by side (default: the latest of each host in the database), each overhead\n"
+                   "  against its own host's native, and lists the facts that differ\n",
                    names);
             return 0;
         }
@@ -104,9 +180,15 @@ int cmd_report(int argc, char **argv)
             return cli_usage("report", "bad option");
         }
     }
+    struct err e = {0};
+    if (output && cli_check_output(output, &e) < 0) return cli_die(&e);
+    if (by_host) {
+        if (argc - optind > HOSTS_MAX) return cli_usage("report", "--by host: too many runs");
+        return report_by_host(db, argv + optind, argc - optind, r, output, &e) < 0 ? cli_die(&e)
+                                                                                   : 0;
+    }
     if (argc - optind > 1) return cli_usage("report", "at most one run");
     const char *which = optind < argc ? argv[optind] : "latest";
-    struct err e = {0};
     return cli_report_file(db, which, r->name, output, &e) < 0 ? cli_die(&e) : 0;
 }
 

@@ -13,6 +13,7 @@
 #include "buildinfo.h"
 #include "core/bigmem.h"
 #include "core/dynlib.h"
+#include "core/facts.h"
 
 /* Value of the first "key\t: value" line of /proc/cpuinfo. */
 static int cpuinfo_field(const char *key, char *out, size_t len)
@@ -216,6 +217,9 @@ void host_facts(struct kvlist *l)
     kv_set(l, "openmp_version", buf, NULL);
     const struct lzma_api *lz;
     kv_set(l, "liblzma_version", dynlib_lzma(&lz) ? "missing" : lz->version_string(), NULL);
+    facts_probe("", HOST_DATA_DIR, l, NULL); /* what tells hosts apart (core/facts.h) */
+    facts_runtimes(l, NULL);
+    facts_host_id_fact("", l);
     /* BLAS is not loaded here: OpenBLAS starts a thread pool on load, and the
      * runner must stay single-threaded (environments fork and clone3 from
      * it). The linpack workload reports linpack.blas with every sample. */

@@ -48,6 +48,9 @@ int host_cpu_read(const char *src, double *seconds);
  * out) - what `perf stat -a` counts, as the paper's Figure 2 did. 0 or -1. */
 int host_busy_read(double *seconds);
 
+/* The run's host facts: the above, the facts that tell hosts apart
+ * (facts_probe, facts_runtimes) and the host id (facts_host_id_fact). A
+ * fact that did not fit is counted in l->dropped. */
 void host_facts(struct kvlist *l);
 
 #endif

@@ -13,9 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STORE_APP_ID 0x69736f62 /* "isob" */
-#define STORE_VERSION 4
-
 /* Version 4: scenarios - a sample's tenant (which of the several live
  * environment instances measured it) and step (the swept parameter's
  * value); '' for a plain run's samples. */

@@ -154,4 +154,27 @@ int store_list_runs(struct store *st, int limit,
                                int nmeas),
                     void *arg, struct err *e);
 
+/* ---- merging hosts' databases (store_merge.c) ---- */
+struct store_merge_count {
+    int added;   /* runs copied into OUT */
+    int present; /* runs OUT already held (the same uuid, status and samples) */
+    int total;   /* runs in OUT afterwards */
+};
+/* Copies every run of the databases in[0..nin-1] that out does not hold
+ * (by run uuid) into out (made when missing): its facts (the host's, its
+ * host id among them), environments, workloads, n/a pairs and samples
+ * with their metrics, facts and raw output, under new row ids. Each input
+ * in its own transaction; merging again changes nothing. Refused with
+ * ERR_USAGE before out is made or changed: an input or out that is not
+ * an isobench database of this schema version (the reason names both
+ * versions), an input that is out itself, or a run uuid both hold with
+ * another status or sample count. */
+int store_merge(const char *out, const char *const *in, int nin, struct store_merge_count *n,
+                struct err *e);
+/* The latest finished (complete or failed) plain run of each host in st -
+ * hosts told apart by their host id, else their hostname - in the order
+ * of those runs: ids into ids[0..max-1], *n how many. ERR_USAGE when there
+ * are none or more than max hosts. */
+int store_runs_by_host(struct store *st, int64_t *ids, int max, int *n, struct err *e);
+
 #endif

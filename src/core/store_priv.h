@@ -5,6 +5,9 @@
 
 #include <sqlite3.h>
 
+#define STORE_APP_ID 0x69736f62 /* "isob" */
+#define STORE_VERSION 4
+
 struct store {
     sqlite3 *db;
     char path[4096];

@@ -9,6 +9,7 @@
  * moderation), so the run-to-run spread is in the variance the test uses.
  * tests/unit/test_compare_sim.c measures both. */
 #include "report/compare.h"
+#include "report/report.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -75,10 +76,29 @@ static void compare_warnings(struct compare *c, const struct run_view *a, const 
     if (c->design == CMP_RUNS)
         snprintf(who, sizeof(who), "run %lld differs from run %lld in", (long long)b->id,
                  (long long)a->id);
-    for (int i = 0; keys[i]; i++) {
-        const char *x = kv_get(&a->host, keys[i]), *y = kv_get(&b->host, keys[i]);
-        if ((x || y) && (!x || !y || strcmp(x, y))) warn(c, who, keys[i], x, y);
-    }
+    const char *ha = kv_get(&a->host, "host_id"), *hb = kv_get(&b->host, "host_id");
+    if (ha && hb && strcmp(ha, hb)) { /* other hosts: every fact that tells them apart */
+        const struct kvlist *l[2] = {&a->host, &b->host};
+        const char *k[64];
+        int n = report_facts_differ(l, 2, k, 64);
+        char list[600] = "";
+        for (int i = 0; i < n; i++) {
+            size_t off = strlen(list);
+            snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "", k[i]);
+        }
+        char what[700];
+        snprintf(what, sizeof(what),
+                 "host (another host: an overhead may differ for what differs "
+                 "between them - %s; see report --by host), host id",
+                 n ? list : "none of the facts isobench compares");
+        warn(c, who, what, ha, hb);
+        for (int i = 0; i < n; i++)
+            warn(c, who, k[i], kv_get(&a->host, k[i]), kv_get(&b->host, k[i]));
+    } else
+        for (int i = 0; keys[i]; i++) {
+            const char *x = kv_get(&a->host, keys[i]), *y = kv_get(&b->host, keys[i]);
+            if ((x || y) && (!x || !y || strcmp(x, y))) warn(c, who, keys[i], x, y);
+        }
     if (a->size != b->size) warn(c, who, "size", size_str(a->size), size_str(b->size));
     warn_options(c, who, a, b);
 }

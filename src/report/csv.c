@@ -72,4 +72,5 @@ const struct reporter reporter_csv = {
     .emit = csv_emit,
     .scenario = report_scenario_csv,
     .compare = compare_emit_csv,
+    .hosts = report_hosts_csv,
 };

@@ -255,4 +255,5 @@ const struct reporter reporter_html = {
     .summary = "one self-contained HTML page: SVG charts with intervals, tables, notes",
     .emit = html_emit,
     .scenario = report_scenario_html,
+    .hosts = report_hosts_html,
 };

@@ -157,4 +157,5 @@ const struct reporter reporter_json = {
     .emit = json_emit,
     .scenario = report_scenario_json,
     .compare = compare_emit_json,
+    .hosts = report_hosts_json,
 };

@@ -126,4 +126,5 @@ const struct reporter reporter_markdown = {
     .emit = md_emit,
     .scenario = report_scenario_markdown,
     .text = 1,
+    .hosts = report_hosts_markdown,
 };

@@ -144,6 +144,39 @@ int report_emit_clean(int (*emit)(const struct report *rep, FILE *out, struct er
 void report_csv_field(FILE *f, const char *s);
 void report_csv_num(FILE *f, double v);
 
+/* ---- several hosts side by side (report --by host; hosts.c) ---- */
+#define HOSTS_MAX 32
+/* One workload metric in one environment (by its spec) across hosts. */
+struct host_row {
+    char workload[LIM_WORKLOAD_NAME], metric[LIM_METRIC_NAME], unit[LIM_METRIC_UNIT];
+    char env[256];
+    int better;
+    int row[HOSTS_MAX], env_idx[HOSTS_MAX]; /* in each host's report; -1: not measured there */
+};
+struct host_report {
+    int n;                                /* hosts (columns) */
+    const struct run_view *rv[HOSTS_MAX]; /* each host's run (the caller's) */
+    struct report rep[HOSTS_MAX];         /* each run's own report: overhead against its native */
+    char name[HOSTS_MAX][80];             /* hostname, with the host id's head when shared */
+    const char *differ[64];               /* facts_explaining keys whose values differ */
+    int ndiffer;
+    struct host_row *rows;
+    int nrows;
+};
+/* Builds each run's report (report_build: overhead against that host's
+ * own native, its intervals) and lines up their cells by workload,
+ * metric and environment spec; the facts that differ between the runs'
+ * hosts are listed. ERR_USAGE for a scenario run or more than HOSTS_MAX. */
+int report_hosts_build(const struct run_view *const *rv, int n, struct host_report *hr,
+                       struct err *e);
+void report_hosts_free(struct host_report *hr);
+/* The facts_explaining keys (at most max) whose values differ between
+ * the host fact lists a[0..n-1] (a missing one counts as a value). */
+int report_facts_differ(const struct kvlist *const *a, int n, const char **keys, int max);
+/* One host's cell as the run's table prints it, or "-" (not measured). */
+void report_host_cell(const struct host_report *hr, const struct host_row *r, int h, char *buf,
+                      size_t len);
+
 struct compare;
 
 /* A format. Each hook renders one kind of output; NULL: this format
@@ -156,8 +189,14 @@ struct reporter {
     int (*emit)(const struct report *rep, FILE *out, struct err *e); /* a plain run */
     int (*scenario)(const struct run_view *rv, FILE *out, struct err *e);
     int (*compare)(const struct compare *c, FILE *out, struct err *e);
+    int (*hosts)(const struct host_report *hr, FILE *out, struct err *e); /* report --by host */
     int text;
 };
+int report_hosts_table(const struct host_report *hr, FILE *out, struct err *e);
+int report_hosts_markdown(const struct host_report *hr, FILE *out, struct err *e);
+int report_hosts_csv(const struct host_report *hr, FILE *out, struct err *e);
+int report_hosts_json(const struct host_report *hr, FILE *out, struct err *e);
+int report_hosts_html(const struct host_report *hr, FILE *out, struct err *e);
 
 #define REPORT_LIST(X) X(table) X(json) X(csv) X(html) X(markdown)
 #define X(n) extern const struct reporter reporter_##n;
@@ -167,7 +206,7 @@ extern const struct reporter *const reporters[];
 const struct reporter *reporter_find(const char *name);
 
 /* What a reporter can render, for reporter_find_for and reporter_names. */
-enum reporter_kind { REPORTER_RUN, REPORTER_SCENARIO, REPORTER_COMPARE };
+enum reporter_kind { REPORTER_RUN, REPORTER_SCENARIO, REPORTER_COMPARE, REPORTER_HOSTS };
 /* name's reporter when it renders kind, else NULL. */
 const struct reporter *reporter_find_for(const char *name, enum reporter_kind kind);
 /* "table, json, csv, html or markdown": the reporters that render kind, in

@@ -232,4 +232,5 @@ const struct reporter reporter_table = {
     .scenario = report_scenario_table,
     .compare = compare_emit_table,
     .text = 1,
+    .hosts = report_hosts_table,
 };

@@ -50,6 +50,16 @@ expect 2 "no run '42'" -- "$bin" report 42 --db "$db"
 expect 2 "no database" -- "$bin" report --db "$dir/none.db"
 test ! -e "$dir/none.db" || { echo "FAIL: report created a database"; fail=1; }
 expect 2 "report: --format takes" -- "$bin" report --format pdf --db "$db"
+# the fleet commands: facts, merge, report --by host
+expect 2 "facts: takes no arguments" -- "$bin" facts extra
+expect 2 "report: --by takes host" -- "$bin" report --by disk --db "$db"
+expect 2 "no run '42'" -- "$bin" report --by host 42 --db "$db"
+expect 2 "merge: needs OUT.db" -- "$bin" merge "$dir/m.db"
+expect 2 "is the output database itself" -- "$bin" merge "$db" "$db"
+cp "$db" "$dir/v3.db" && sqlite3 "$dir/v3.db" 'PRAGMA user_version=3'
+expect 2 "schema version 3" -- "$bin" merge "$dir/m.db" "$dir/v3.db"
+test ! -e "$dir/m.db" || { echo "FAIL: a refused merge made its output database"; fail=1; }
+expect 2 "schema version 3" -- "$bin" merge "$dir/v3.db" "$db"
 expect 2 "db path too long" -- "$bin" report --db "$(printf 'x%.0s' $(seq 5000))"
 expect 2 "container, docker, podman, runc, runsc or lxc" -- "$bin" paper --container lxd --db "$db"
 expect 2 "tiny, small or full" -- "$bin" paper --size huge --db "$db"
