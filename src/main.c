@@ -34,6 +34,7 @@ static const char main_help[] =
 int main(int argc, char **argv)
 {
     journal_set_undo(env_undo_handlers); /* before anything can unwind a journal */
+    opterr = 0; /* bad options are said once, by the command (cli_usage), not by getopt too */
     if (getpid() == 1 && argc >= 1 && !strcmp(argv[0], "/init")) vm_guest_main(); /* in a guest */
     if (argc < 2) {
         fputs(main_help, stderr);

@@ -81,7 +81,16 @@ static int paper_sizing(struct run_plan *p, struct err *e)
     return 0;
 }
 
-int cmd_paper(int argc, char **argv)
+struct paper_args {
+    struct cli_common co; /* -s, -r, --db */
+    const char *output, *engine, *extra;
+    int dry, io_bound, host_sizing;
+};
+
+/* Parses argv into a and checks what can be checked before planning (the
+ * engine, root, the report's directory) into env_list; -1 to go on, else
+ * the exit status. */
+static int paper_parse(int argc, char **argv, struct paper_args *a, char *env_list, size_t len)
 {
     static const struct option lo[] = {
         {"output", 1, 0, 'o'},
@@ -96,47 +105,37 @@ int cmd_paper(int argc, char **argv)
         {"mysql-io-bound", 0, 0, 'm'},
         {0, 0, 0, 0},
     };
-    const char *output = "isobench-paper.html", *engine = "container", *extra = NULL;
-    char db[4096];
-    store_default_path(db, sizeof(db));
-    int size = SIZE_SMALL, reps = 6, dry = 0, io_bound = 0, c, host_sizing = 0;
     struct err e = {0};
+    int c, rc;
+    a->output = "isobench-paper.html";
+    a->engine = "container";
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:s:r:h", lo, NULL)) != -1) {
-        uint64_t u;
+        /* -s, -r, --db as every planning command; its -o is --output */
+        if (c > 0 && strchr("srD", c) && (rc = cli_common_opt("paper", c, optarg, &a->co)) >= 0) {
+            if (rc) return rc;
+            continue;
+        }
         switch (c) {
         case 'o':
-            output = optarg;
+            a->output = optarg;
             break;
         case 'c':
-            engine = optarg;
+            a->engine = optarg;
             break;
         case 'x':
-            extra = optarg;
-            break;
-        case 's':
-            if ((size = size_parse(optarg)) < 0)
-                return cli_usage("paper", "--size takes tiny, small or full");
-            break;
-        case 'r':
-            if (util_parse_u64(optarg, &u, &e) < 0 || u < 1 || u > 1000)
-                return cli_usage("paper", "--repetitions takes 1..1000");
-            reps = (int)u;
+            a->extra = optarg;
             break;
         case 'n':
-            dry = 1;
+            a->dry = 1;
             break;
         case 'Z':
             if (strcmp(optarg, "paper") && strcmp(optarg, "host"))
                 return cli_usage("paper", "--sizing takes paper or host");
-            host_sizing = !strcmp(optarg, "host");
+            a->host_sizing = !strcmp(optarg, "host");
             break;
         case 'm':
-            io_bound = 1;
-            break;
-        case 'D':
-            if (cli_copy_arg(db, sizeof(db), optarg) < 0)
-                return cli_usage("paper", "--db path too long");
+            a->io_bound = 1;
             break;
         case 'h':
             fputs(paper_help, stdout);
@@ -146,39 +145,32 @@ int cmd_paper(int argc, char **argv)
         }
     }
     if (optind < argc) return cli_usage("paper", "unexpected argument");
-    char env_list[2048];
-    if (paper_envs(engine, extra, env_list, sizeof(env_list), &e) < 0) return cli_die(&e);
-    if (!dry && geteuid() != 0)
+    if (paper_envs(a->engine, a->extra, env_list, len, &e) < 0) return cli_die(&e);
+    if (!a->dry && geteuid() != 0)
         return cli_usage("paper", "needs root: its containers and VMs (sudo isobench paper)");
     /* The report's directory must exist before an hour of measuring. */
     char dir[4096];
-    if (cli_copy_arg(dir, sizeof(dir), output) < 0) return cli_usage("paper", "-o path too long");
+    if (cli_copy_arg(dir, sizeof(dir), a->output) < 0)
+        return cli_usage("paper", "-o path too long");
     char *slash = strrchr(dir, '/');
     if (slash) *slash = '\0';
-    if (!dry && access(slash ? (dir[0] ? dir : "/") : ".", W_OK) != 0)
+    if (!a->dry && access(slash ? (dir[0] ? dir : "/") : ".", W_OK) != 0)
         return cli_usage("paper", "-o: cannot write into the report's directory");
+    return -1;
+}
 
-    struct run_plan *p cleanup_free = calloc(1, sizeof(*p));
-    struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
-    if (!p || !opts) return ERR_FAIL;
-    p->size = size;
-    p->reps = reps;
-    p->warmup = 1;
-    p->timeout_s = 600;
-    if (kv_set(opts, "mysql.mode", "ro", &e) < 0 || /* the paper's OLTP read-only */
-        (io_bound && kv_set(opts, "mysql.bound", "io", &e) < 0))
-        return cli_die(&e);
-    cli_command_line(p->command, sizeof(p->command), argc, argv);
-    if (runner_plan(p, paper_workloads, env_list, opts, &e) < 0 ||
-        (!host_sizing && paper_sizing(p, &e) < 0))
-        return cli_die(&e);
+/* Says what the planned paper run will do: its command, what blockio
+ * runs, the n/a pairs, the sizing, the count of pairs measured. */
+static void paper_say(const struct paper_args *a, const struct run_plan *p, const char *env_list)
+{
     printf("isobench paper: -w %s -e %s -o mysql.mode=ro%s --size %s -r %d (+1 warm-up round)\n",
-           paper_workloads, env_list, io_bound ? " -o mysql.bound=io" : "", size_str(size), reps);
+           paper_workloads, env_list, a->io_bound ? " -o mysql.bound=io" : "", size_str(p->size),
+           p->reps);
     for (int w = 0; w < p->nwl; w++) /* what blockio runs: its plan's words */
         if (!strcmp(p->wl[w]->name, "blockio"))
             printf("  blockio: engine=%s, %s: jobs=%s\n", kv_get(&p->wlopts[w], "engine") ?: "?",
                    kv_get(&p->plan_facts[w], "blockio.job_file") ?: "?",
-                   wl_opts_value(p->wl[w]->opts, &p->wlopts[w], size, "jobs") ?: "?");
+                   wl_opts_value(p->wl[w]->opts, &p->wlopts[w], p->size, "jobs") ?: "?");
     int measured = 0;
     for (int w = 0; w < p->nwl; w++)
         for (int j = 0; j < p->nenv; j++) {
@@ -188,19 +180,44 @@ int cmd_paper(int argc, char **argv)
             }
             printf("  n/a: %s on %s: %s\n", p->wl[w]->name, p->spec[j].text, p->na[w][j]);
         }
-    printf("  sizing: %s\n", host_sizing ? "host (every VM the whole host)" : PAPER_SIZING);
+    printf("  sizing: %s\n", a->host_sizing ? "host (every VM the whole host)" : PAPER_SIZING);
     printf("  %d of %d workload x environment pairs measured, %d rounds each; report: %s\n",
-           measured, p->nwl * p->nenv, reps + 1, output);
-    if (dry) return 0;
+           measured, p->nwl * p->nenv, p->reps + 1, a->output);
+}
+
+int cmd_paper(int argc, char **argv)
+{
+    struct run_plan *p cleanup_free = calloc(1, sizeof(*p));
+    struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
+    struct paper_args *a cleanup_free = calloc(1, sizeof(*a));
+    if (!p || !opts || !a) return ERR_FAIL;
+    cli_common_init(&a->co, 6, opts);
+    char env_list[2048];
+    int rc = paper_parse(argc, argv, a, env_list, sizeof(env_list));
+    if (rc >= 0) return rc;
+    struct err e = {0};
+    p->size = a->co.size;
+    p->reps = a->co.reps;
+    p->warmup = 1;
+    p->timeout_s = 600;
+    if (kv_set(opts, "mysql.mode", "ro", &e) < 0 || /* the paper's OLTP read-only */
+        (a->io_bound && kv_set(opts, "mysql.bound", "io", &e) < 0))
+        return cli_die(&e);
+    cli_command_line(p->command, sizeof(p->command), argc, argv);
+    if (runner_plan(p, paper_workloads, env_list, opts, &e) < 0 ||
+        (!a->host_sizing && paper_sizing(p, &e) < 0))
+        return cli_die(&e);
+    paper_say(a, p, env_list);
+    if (a->dry) return 0;
     struct store *st;
-    if (store_open(db, STORE_CREATE, &st, &e) < 0) return cli_die(&e);
+    if (store_open(a->co.db, STORE_CREATE, &st, &e) < 0) return cli_die(&e);
     int64_t run_id = 0;
-    int rc = cli_run_execute(p, st, db, 0, &run_id);
+    rc = cli_run_execute(p, st, a->co.db, 0, &run_id);
     if (run_id <= 0) return rc;
     char which[32];
     snprintf(which, sizeof(which), "%lld", (long long)run_id);
-    if (cli_report_file(db, which, "html", output, &e) < 0) return cli_die(&e);
-    fprintf(stderr, "isobench: the report is in %s (isobench report %s --format html)\n", output,
+    if (cli_report_file(a->co.db, which, "html", a->output, &e) < 0) return cli_die(&e);
+    fprintf(stderr, "isobench: the report is in %s (isobench report %s --format html)\n", a->output,
             which);
     return rc;
 }

@@ -83,7 +83,18 @@ int cli_run_execute(struct run_plan *p, struct store *st, const char *db, int js
     return cli_run_outcome(db, *run_id, rc, failed, &e);
 }
 
-int cmd_run(int argc, char **argv)
+struct run_args {
+    struct cli_common co;
+    const char *wls, *resume, *html;
+    int json, by_hand;
+};
+
+/* Parses argv into a and p (the options run alone takes: -w, -N,
+ * --input, --json, --html, --no-warmup, --target-ci, --max-repetitions,
+ * --resume; the shared ones through cli_common_opt) and checks them
+ * together. Returns -1 to go on, else the exit status (help, bad input). */
+static int run_parse(int argc, char **argv, struct run_args *a, struct run_plan *p,
+                     struct kvlist *opts)
 {
     static const struct option lo[] = {
         CLI_COMMON_LONGOPTS,
@@ -98,28 +109,22 @@ int cmd_run(int argc, char **argv)
         {"html", 1, 0, 'H'},
         {0, 0, 0, 0},
     };
-    struct run_plan *p cleanup_free = calloc(1, sizeof(*p));
-    struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
-    struct cli_common *co cleanup_free = calloc(1, sizeof(*co));
-    if (!p || !opts || !co) return ERR_FAIL;
-    const char *wls = NULL, *resume = NULL, *html = NULL;
-    cli_common_init(co, 6, opts); /* 6: the fewest rounds whose median interval reaches 95 % */
-    p->warmup = 1;
-    int json = 0, c, rc;
     struct err e = {0};
+    int c, rc;
+    cli_common_init(&a->co, 6, opts); /* 6: the fewest rounds whose median interval reaches 95 % */
+    p->warmup = 1;
     optind = 1;
-    int by_hand = 0;
     while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT "w:N:h", lo, NULL)) != -1) {
-        by_hand |= c > 0 && strchr("wNICM", c) != NULL;
+        a->by_hand |= c > 0 && strchr("wNICM", c) != NULL;
         uint64_t u;
         double d;
-        if ((rc = cli_common_opt("run", c, optarg, co)) >= 0) {
+        if ((rc = cli_common_opt("run", c, optarg, &a->co)) >= 0) {
             if (rc) return rc;
             continue;
         }
         switch (c) {
         case 'w':
-            wls = optarg;
+            a->wls = optarg;
             break;
         case 'N':
             if (kv_set(opts, "linpack.n", optarg, &e) < 0) return cli_die(&e);
@@ -128,10 +133,10 @@ int cmd_run(int argc, char **argv)
             if (kv_set(opts, "compress.input", optarg, &e) < 0) return cli_die(&e);
             break;
         case 'J':
-            json = 1;
+            a->json = 1;
             break;
         case 'H':
-            html = optarg;
+            a->html = optarg;
             break;
         case 'W':
             p->warmup = 0;
@@ -147,7 +152,7 @@ int cmd_run(int argc, char **argv)
             p->max_reps = (int)u;
             break;
         case 'R':
-            resume = optarg;
+            a->resume = optarg;
             break;
         case 'h':
             fputs(run_help, stdout);
@@ -156,54 +161,67 @@ int cmd_run(int argc, char **argv)
             return cli_usage("run", "bad option");
         }
     }
-    by_hand |= co->given > 0;
-    const char *envs_s = co->envs ? co->envs : "native", *db = co->db;
-    p->size = co->size;
-    p->reps = co->reps;
-    p->seed = co->seed;
-    p->timeout_s = co->timeout_s;
-    if (co->slice && slice_parse(co->slice, &p->slice, &e) < 0) return cli_die(&e);
+    a->by_hand |= a->co.given > 0;
+    p->size = a->co.size;
+    p->reps = a->co.reps;
+    p->seed = a->co.seed;
+    p->timeout_s = a->co.timeout_s;
+    if (a->co.slice && slice_parse(a->co.slice, &p->slice, &e) < 0) return cli_die(&e);
     if (optind < argc) return cli_usage("run", "unexpected argument");
-    if (resume && by_hand) /* the run's own plan, not a new one */
+    if (a->resume && a->by_hand) /* the run's own plan, not a new one */
         return cli_usage("run", "--resume continues the run's own plan: no -w, -e, -o, -r, -s");
-    if (!wls && !resume) return cli_usage("run", "no workload given (-w)");
+    if (!a->wls && !a->resume) return cli_usage("run", "no workload given (-w)");
     cli_command_line(p->command, sizeof(p->command), argc, argv);
     if (p->max_reps && !p->target_ci)
         return cli_usage("run", "--max-repetitions needs --target-ci");
     if (p->target_ci && !p->max_reps) p->max_reps = p->reps > 30 ? p->reps : 30;
     if (p->max_reps && p->max_reps < p->reps)
         return cli_usage("run", "--max-repetitions is below --repetitions");
-    if (html && cli_check_output(html, &e) < 0) return cli_die(&e);
+    if (a->html && cli_check_output(a->html, &e) < 0) return cli_die(&e);
+    return -1;
+}
+
+/* Plans the run (a new one, -e available expanded and said, or the
+ * stored one --resume continues) and opens its store into *st. */
+static int run_open(const struct run_args *a, struct run_plan *p, const struct kvlist *opts,
+                    struct store **st, struct err *e)
+{
+    if (a->resume) {
+        if (store_open(a->co.db, STORE_RW, st, e) < 0) return -1;
+        if (runner_plan_resume(p, *st, a->resume, e) == 0) return 0;
+        store_close(*st);
+        return -1;
+    }
+    const char *envs_s = a->co.envs ? a->co.envs : "native";
     char expanded[1024], left[2048] = "";
-    int picked = 0;
-    if (!resume) {
-        if (env_expand_available(envs_s, expanded, sizeof(expanded), left, sizeof(left), &e) < 0)
-            return cli_die(&e);
-        picked = strcmp(expanded, envs_s) != 0 || left[0];
-        envs_s = expanded;
-    }
+    if (env_expand_available(envs_s, expanded, sizeof(expanded), left, sizeof(left), e) < 0 ||
+        runner_plan(p, a->wls, expanded, opts, e) < 0 ||
+        store_open(a->co.db, STORE_CREATE, st, e) < 0)
+        return -1;
+    if (strcmp(expanded, envs_s) != 0 || left[0]) /* -e available: what it stands for here */
+        fprintf(stderr, "isobench: environments available here: %s%s%s\n", expanded,
+                left[0] ? "; left out: " : "", left);
+    return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct run_plan *p cleanup_free = calloc(1, sizeof(*p));
+    struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
+    struct run_args *a cleanup_free = calloc(1, sizeof(*a));
+    if (!p || !opts || !a) return ERR_FAIL;
+    int rc = run_parse(argc, argv, a, p, opts);
+    if (rc >= 0) return rc;
+    struct err e = {0};
     struct store *st;
-    if (resume) {
-        if (store_open(db, STORE_RW, &st, &e) < 0) return cli_die(&e);
-        if (runner_plan_resume(p, st, resume, &e) < 0) {
-            store_close(st);
-            return cli_die(&e);
-        }
-    } else {
-        if (runner_plan(p, wls, envs_s, opts, &e) < 0) return cli_die(&e);
-        if (store_open(db, STORE_CREATE, &st, &e) < 0) return cli_die(&e);
-        if (picked) /* -e available: what it stands for here, and what it left out */
-            fprintf(stderr, "isobench: environments available here: %s%s%s\n", envs_s,
-                    left[0] ? "; left out: " : "", left);
-    }
+    if (run_open(a, p, opts, &st, &e) < 0) return cli_die(&e);
     int64_t run_id = 0;
-    rc = cli_run_execute(p, st, db, json, &run_id);
-    if (html && run_id > 0) {
+    rc = cli_run_execute(p, st, a->co.db, a->json, &run_id);
+    if (a->html && run_id > 0) {
         char which[32];
         snprintf(which, sizeof(which), "%lld", (long long)run_id);
-        struct err e2 = {0};
-        if (cli_report_file(db, which, "html", html, &e2) < 0) return cli_die(&e2);
-        fprintf(stderr, "isobench: HTML report: %s\n", html);
+        if (cli_report_file(a->co.db, which, "html", a->html, &e) < 0) return cli_die(&e);
+        fprintf(stderr, "isobench: HTML report: %s\n", a->html);
     }
     return rc;
 }
