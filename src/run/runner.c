@@ -9,6 +9,7 @@
 
 #include "core/host.h"
 #include "core/json.h"
+#include "core/pcount.h"
 #include "run/converge.h"
 
 static int plan_workloads(struct run_plan *p, const char *list, struct err *e)
@@ -491,6 +492,21 @@ static int runner_charge(struct result *res, double cpu_s, struct err *e)
     return result_add(res, metric, unit, BETTER_LOWER, cpu_s * atof(scale) / atof(units), e);
 }
 
+/* Closes the sample's counters and, for a sample that succeeded, adds
+ * its perop.* metrics and counters.* facts (core/pcount.h), divided by
+ * the units of work the workload reported (a network workload's client
+ * half: fact client.work.units); no units reported, no perop.*. */
+static int runner_perop(struct pcount *pc, const struct workload *wl, double cpu_s, int ok,
+                        struct result *res, struct err *e)
+{
+    struct pc_vals *v cleanup_free = malloc(sizeof(*v));
+    if (!v) return err_set(e, ERR_FAIL, "out of memory");
+    pcount_close(pc, v);
+    if (!ok) return 0;
+    const char *units = kv_get(&res->facts, wl->net ? "client.work.units" : "work.units");
+    return units ? pcount_result(v, cpu_s, wl->unit, atof(units), res, e) : 0;
+}
+
 /* --target-ci's outcome for workload w, as run facts: the rounds it took
  * and, when it did not converge within --max-repetitions, which metrics. */
 static int runner_converged(struct run_plan *p, int w, struct store *st, int64_t run_id, int rounds,
@@ -562,10 +578,14 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     if (ctx->rq->env->host_cpu_src && ctx->rq->env->host_cpu_src(ctx, cpusrc, sizeof(cpusrc)) < 0)
         cpusrc[0] = '\0';
     double cpu0 = 0, cpu1 = 0;
+    struct pcount *pc cleanup_free = NULL; /* the per-operation counters, when it has a unit */
+    if (strcmp(p->wl[w]->unit, "none") && (pc = malloc(sizeof(*pc)))) pcount_open(pc, cpusrc);
     int have_cpu = cpusrc[0] && host_cpu_read(cpusrc, &cpu0) == 0;
     int rc = p->wl[w]->net ? measure_net(ctx, &j, cpusrc, r, e) : env_exec(ctx, &j, NULL, r, e);
-    if (rc == 0 && r->ok && have_cpu && host_cpu_read(cpusrc, &cpu1) == 0 &&
-        runner_charge(&r->res, cpu1 - cpu0, &r->err) < 0)
+    have_cpu = have_cpu && host_cpu_read(cpusrc, &cpu1) == 0;
+    if (rc == 0 && r->ok && have_cpu && runner_charge(&r->res, cpu1 - cpu0, &r->err) < 0) r->ok = 0;
+    if (pc && runner_perop(pc, p->wl[w], have_cpu ? cpu1 - cpu0 : -1, rc == 0 && r->ok, &r->res,
+                           &r->err) < 0)
         r->ok = 0;
     if (rc < 0) {
         if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
