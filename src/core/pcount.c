@@ -91,7 +91,7 @@ static int stat_field(const char *text, int n, double *v)
     const char *p = strrchr(text, ')');
     if (!p) return -1;
     p++;
-    for (int f = 2; f < n; f++) { /* field 2 is comm, p is just past it */
+    for (int f = 3; f < n; f++) { /* p is just past field 2, the comm */
         while (*p == ' ')
             p++;
         while (*p && *p != ' ')
