@@ -41,6 +41,7 @@ for r in list(nat.values()) + list(host.values()):
 if nat["netlat"]["facts"]["ns.net"] == native["netlat"]["facts"]["ns.net"]: bad(f"{eng} NAT shares the host netns")
 if host["netlat"]["facts"]["ns.net"] != native["netlat"]["facts"]["ns.net"]: bad(f"{eng} net=host has its own netns")
 PY
+priv_perop_check "$dir/out.json" netlat native "$eng" "$eng:net=host,storage=volume"
 # what a sample costs the host includes the engine's processes outside the
 # container's cgroup: podman's conmon; docker's containerd-shim, dockerd, containerd
 charged=$(sqlite3 "$db" "SELECT value FROM env_facts WHERE key='cpu.charged' AND run_id=(SELECT max(id) FROM runs)" | head -1)
