@@ -337,6 +337,12 @@ void pcount_open(struct pcount *pc, const char *src)
         else if (PC_MAX_FDS >= n)
             open_counter(pc, c, t, n);
     }
+    int nthreads = 0;
+    for (int i = 0; i < n; i++)
+        nthreads += !t[i].cgroup;
+    if (n && !full)
+        snprintf(pc->v.how, sizeof(pc->v.how), "%s%s%.0d", ncg ? "cgroup" : "",
+                 ncg && nthreads ? "+threads:" : (nthreads ? "threads:" : ""), nthreads);
     for (int i = 0; i < ncg; i++) /* perf holds its own reference to the cgroup */
         close(cgfd[i]);
     pc->cpu_ok = cpu_read(pc, &pc->user0, &pc->sys0) == 0;
@@ -379,7 +385,9 @@ int pcount_result(const struct pc_vals *v, double host_cpu_s, const char *unit, 
                   struct result *r, struct err *e)
 {
     if (!unit || !strcmp(unit, "none") || !(units > 0)) return 0;
-    if (kv_set(&r->facts, "perop.unit", unit, e) < 0) return -1;
+    if (kv_set(&r->facts, "perop.unit", unit, e) < 0 ||
+        (v->how[0] && kv_set(&r->facts, "perop.source", v->how, e) < 0))
+        return -1;
     for (int c = 0; c < PC_N; c++) {
         char name[LIM_METRIC_NAME], u[LIM_METRIC_UNIT], k[64], why[PC_WHY + 16];
         int us = c >= PC_USER_US;

@@ -64,6 +64,7 @@ int pcount_parse_cpu(const char *text, char kind, long hz, double *user_s, doubl
 /* What one sample's counters read: value[c] valid when have[c], else
  * why[c] says why the counter is absent here. */
 struct pc_vals {
+    char how[96]; /* where perf counted: "cgroup" (per CPU), "threads:N", both; "" nowhere */
     double value[PC_N];
     int have[PC_N];
     char why[PC_N][PC_WHY];
@@ -91,7 +92,7 @@ void pcount_close(struct pcount *pc, struct pc_vals *v);
  * perop.unit=<unit>, a metric perop.<counter> (lower is better, unit
  * "/<unit>" or "us/<unit>") for every counter v has, perop.host_cpu_us
  * from host_cpu_s when >= 0, and counters.<name>=absent: <why> for every
- * counter it has not. units <= 0 or unit NULL/"none": nothing. */
+ * counter it has not, and perop.source=<v->how>. units <= 0 or unit NULL/"none": nothing. */
 int pcount_result(const struct pc_vals *v, double host_cpu_s, const char *unit, double units,
                   struct result *r, struct err *e);
 

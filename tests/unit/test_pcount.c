@@ -95,9 +95,11 @@ static void divided_and_absent(void **state)
     v.value[PC_MINFLT] = 0; /* read and zero: a metric of 0, not an absent one */
     v.value[PC_USER_US] = 500;
     snprintf(v.why[PC_CYCLES], PC_WHY, "no hardware PMU (perf_event_open ENOENT)");
+    snprintf(v.how, sizeof(v.how), "cgroup");
     struct result *r = calloc(1, sizeof(*r));
     struct err e = {0};
     assert_int_equal(pcount_result(&v, 0.004, "request", 1000, r, &e), 0);
+    assert_string_equal(kv_get(&r->facts, "perop.source"), "cgroup");
     const struct metric *m = find(r, "perop.ctxsw");
     assert_non_null(m);
     assert_true(m->value == 2.0 && m->better == BETTER_LOWER);
@@ -176,6 +178,7 @@ static void own_switches_counted(void **state)
     pcount_close(pc, &v);
     if (v.have[PC_CTXSW]) {
         assert_true(v.value[PC_CTXSW] >= 20);
+        assert_string_equal(v.how, "threads:1");
     } else {
         assert_non_null(strstr(v.why[PC_CTXSW], "perf_event_open"));
     }
