@@ -176,6 +176,7 @@ struct pc_target {
     int cgroup;
 };
 #define PC_MAX_TARGETS 256
+_Static_assert(PC_MAX_TARGETS <= PC_MAX_FDS, "a counter's fds hold every target");
 
 /* The perf_event hierarchy v1 cgroups are found in here: a v1 perf_event
  * mount, else the hybrid unified mount (perf_event is implicit on v2). */
@@ -334,8 +335,8 @@ void pcount_open(struct pcount *pc, const char *src)
             snprintf(pc->v.why[c], PC_WHY, "more than %d threads to count", PC_MAX_TARGETS);
         else if (n == 0)
             snprintf(pc->v.why[c], PC_WHY, "no process of the environment found to count");
-        else if (PC_MAX_FDS >= n)
-            open_counter(pc, c, t, n);
+        else
+            open_counter(pc, c, t, n); /* n <= PC_MAX_TARGETS <= PC_MAX_FDS */
     }
     int nthreads = 0;
     for (int i = 0; i < n; i++)

@@ -579,7 +579,8 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
         cpusrc[0] = '\0';
     double cpu0 = 0, cpu1 = 0;
     struct pcount *pc cleanup_free = NULL; /* the per-operation counters, when it has a unit */
-    if (strcmp(p->wl[w]->unit, "none") && (pc = malloc(sizeof(*pc)))) pcount_open(pc, cpusrc);
+    const char *unit = p->wl[w]->unit;
+    if (unit && strcmp(unit, "none") && (pc = malloc(sizeof(*pc)))) pcount_open(pc, cpusrc);
     int have_cpu = cpusrc[0] && host_cpu_read(cpusrc, &cpu0) == 0;
     int rc = p->wl[w]->net ? measure_net(ctx, &j, cpusrc, r, e) : env_exec(ctx, &j, NULL, r, e);
     have_cpu = have_cpu && host_cpu_read(cpusrc, &cpu1) == 0;
