@@ -41,6 +41,10 @@ static const char run_help[] =
     "      --slice cpus=N,mem=SIZE  the same budget for every environment, native included:\n"
     "                        a cpuset of N CPUs and a memory limit (containers, native), N\n"
     "                        vCPUs and SIZE of RAM (VMs); stated in the table\n"
+    "      --counters        also count, per unit of work, what each sample's environment\n"
+    "                        made the host do: context switches, migrations, page faults,\n"
+    "                        CPU time (perop.* metrics; docs/results.md). They cost every\n"
+    "                        context switch, so they move latency numbers: off by default\n"
     "      --timeout SEC     per measurement (600)\n"
     "      --json            NDJSON, one line per measurement, on stdout (table on stderr)\n"
     "      --html FILE       also write the run's HTML report to FILE when it ends\n"
@@ -86,12 +90,25 @@ int cli_run_execute(struct run_plan *p, struct store *st, const char *db, int js
 int cmd_run(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"workload", 1, 0, 'w'},  {"env", 1, 0, 'e'},    {"repetitions", 1, 0, 'r'},
-        {"size", 1, 0, 's'},      {"opt", 1, 0, 'o'},    {"input", 1, 0, 'I'},
-        {"timeout", 1, 0, 'T'},   {"json", 0, 0, 'J'},   {"db", 1, 0, 'D'},
-        {"no-warmup", 0, 0, 'W'}, {"help", 0, 0, 'h'},   {"seed", 1, 0, 'S'},
-        {"target-ci", 1, 0, 'C'}, {"resume", 1, 0, 'R'}, {"max-repetitions", 1, 0, 'M'},
-        {"slice", 1, 0, 'L'},     {"html", 1, 0, 'H'},   {0, 0, 0, 0},
+        {"workload", 1, 0, 'w'},
+        {"env", 1, 0, 'e'},
+        {"repetitions", 1, 0, 'r'},
+        {"size", 1, 0, 's'},
+        {"opt", 1, 0, 'o'},
+        {"input", 1, 0, 'I'},
+        {"timeout", 1, 0, 'T'},
+        {"json", 0, 0, 'J'},
+        {"db", 1, 0, 'D'},
+        {"no-warmup", 0, 0, 'W'},
+        {"help", 0, 0, 'h'},
+        {"seed", 1, 0, 'S'},
+        {"target-ci", 1, 0, 'C'},
+        {"resume", 1, 0, 'R'},
+        {"max-repetitions", 1, 0, 'M'},
+        {"slice", 1, 0, 'L'},
+        {"html", 1, 0, 'H'},
+        {"counters", 0, 0, 'K'},
+        {0, 0, 0, 0},
     };
     struct run_plan *p cleanup_free = calloc(1, sizeof(*p));
     struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
@@ -108,7 +125,7 @@ int cmd_run(int argc, char **argv)
     optind = 1;
     int by_hand = 0;
     while ((c = getopt_long(argc, argv, "w:e:r:s:o:N:h", lo, NULL)) != -1) {
-        by_hand |= c > 0 && strchr("wersoNISCML", c) != NULL;
+        by_hand |= c > 0 && strchr("wersoNISCMLK", c) != NULL;
         uint64_t u;
         double d;
         char *eq;
@@ -156,6 +173,9 @@ int cmd_run(int argc, char **argv)
             break;
         case 'W':
             p->warmup = 0;
+            break;
+        case 'K':
+            p->counters = 1;
             break;
         case 'C':
             if (util_parse_double(optarg, &d, &e) < 0 || !(d > 0 && d < 100))

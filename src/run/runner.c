@@ -202,6 +202,7 @@ int runner_plan_resume(struct run_plan *p, struct store *st, const char *which, 
         p->size = rv->size;
         p->reps = rv->reps;
         p->seed = seed ? strtoull(seed, NULL, 10) : 0;
+        p->counters = kv_get(&rv->host, "counters") != NULL;
         p->resume_id = rv->id;
         snprintf(p->command, sizeof(p->command), "%s", rv->command);
         if (kv_get(&rv->host, "target_ci") && /* --target-ci goes on with its design */
@@ -580,7 +581,8 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     double cpu0 = 0, cpu1 = 0;
     struct pcount *pc cleanup_free = NULL; /* the per-operation counters, when it has a unit */
     const char *unit = p->wl[w]->unit;
-    if (unit && strcmp(unit, "none") && (pc = malloc(sizeof(*pc)))) pcount_open(pc, cpusrc);
+    if (p->counters && unit && strcmp(unit, "none") && (pc = malloc(sizeof(*pc))))
+        pcount_open(pc, cpusrc);
     int have_cpu = cpusrc[0] && host_cpu_read(cpusrc, &cpu0) == 0;
     int rc = p->wl[w]->net ? measure_net(ctx, &j, cpusrc, r, e) : env_exec(ctx, &j, NULL, r, e);
     have_cpu = have_cpu && host_cpu_read(cpusrc, &cpu1) == 0;
@@ -820,6 +822,7 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
     char seed[24];
     snprintf(seed, sizeof(seed), "%llu", (unsigned long long)p->seed);
     kv_set(&host, "order_seed", seed, NULL);
+    if (p->counters) kv_set(&host, "counters", "on", NULL);
     if (p->slice.cpus || p->slice.mem) {
         char sl[64];
         slice_text(&p->slice, sl, sizeof(sl));

@@ -29,7 +29,7 @@ if [ $have_runc = 1 ]; then
 fi
 # per-operation counters of a real workload: native, the own container, runc
 perop_envs="native container:net=host"; [ $have_runc = 1 ] && perop_envs="$perop_envs runc:net=host"
-"$bin" run -w netlat -e "${perop_envs// /,}" -r 1 --size tiny -o duration=0.3 --db "$dir/perop.db" --json \
+"$bin" run -w netlat -e "${perop_envs// /,}" -r 1 --size tiny -o duration=0.3 --counters --db "$dir/perop.db" --json \
     >"$dir/perop.json" 2>"$dir/out" || { cat "$dir/out"; bad "perop run failed"; }
 priv_perop_check "$dir/perop.json" netlat $perop_envs
 q() { sqlite3 "$db" "SELECT DISTINCT f.value FROM measurements m JOIN measurement_facts f ON f.measurement_id=m.id WHERE m.env='$1' AND f.key='$2' AND m.warmup=0"; }

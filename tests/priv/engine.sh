@@ -23,7 +23,7 @@ priv_need_env "$bin" "$eng"
 before=$(leftovers)
 priv_listen_start
 "$bin" run -w null,netlat,blockio -e "native,$eng,$eng:net=host,storage=volume" -r 1 --size tiny --db "$db" \
-    -o duration=0.3 -o runtime=0.3 -o file-size=32M --json >"$dir/out.json" 2>"$dir/err" || { cat "$dir/err"; bad "$eng run failed"; }
+    -o duration=0.3 -o runtime=0.3 -o file-size=32M --counters --json >"$dir/out.json" 2>"$dir/err" || { cat "$dir/err"; bad "$eng run failed"; }
 priv_listen_check "netlat on $eng NAT and net=host"
 python3 - "$dir/out.json" "$eng" <<'PY' || fail=1
 import json, sys
