@@ -586,6 +586,10 @@ static void perop_kept_apart(void **state)
     assert_int_equal(count_in(po, ca, "overhead"), 0);
     assert_int_equal(count_in(j, po, "perop."), 0); /* not among the results */
     free(j);
+    kv_set(&rv->host, "counters", "on", NULL); /* the table says they were on */
+    char *t = render(&reporter_table, &rep);
+    assert_non_null(strstr(t, "note: measured with --counters"));
+    free(t);
     assert_int_equal(compare_first_of_kind(rv, first), 0);
     assert_int_equal(compare_first_of_kind(rv, 0), 1);
     report_free(&rep);
