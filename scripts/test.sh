@@ -3,7 +3,8 @@
 # every test, runs the README's main command in its smoke form (the
 # quickstart's own path: discovery, every available environment, docker
 # through a private dockerd, the HTML page), then builds the tests again
-# under ASan+UBSan and runs them too, then runs every libFuzzer target for a
+# under ASan+UBSan and runs them too, the threaded parts under
+# ThreadSanitizer (scripts/tsan.sh), then runs every libFuzzer target for a
 # bounded time (scripts/fuzz.sh). Exit non-zero on any failure. (Sanitizer
 # builds are for tests only, never for benchmarking.)
 set -euo pipefail
@@ -61,6 +62,9 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DISOBENCH_SANITIZE=ON -DISOBE
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --output-on-failure -j1)
+
+echo "== ThreadSanitizer: the scenario engine's threads, blockio's, the runner (scripts/tsan.sh)"
+./scripts/tsan.sh
 
 echo "== fuzz: the parsers under libFuzzer + ASan/UBSan (${ISOBENCH_FUZZ_SECONDS:-30} s per target)"
 ./scripts/fuzz.sh "${ISOBENCH_FUZZ_SECONDS:-30}"

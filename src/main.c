@@ -15,6 +15,8 @@ static const char main_help[] =
     "  run         measure workloads in environments and store the samples\n"
     "  list        workloads, environments and reporters, with availability\n"
     "  report      render a stored run (table, json, csv, html, markdown)\n"
+    "  explain     which knob of an environment costs what: a ladder from native, one knob\n"
+    "              at a time, run as one run; the report attributes the overhead\n"
     "  paper       Felter et al.'s matrix on this host, as an HTML report beside the paper\n"
     "  scenario    several environments at once: noisy-neighbour, density (list, run)\n"
     "  compare     A/B two runs, or two environments of a run (exit 3 on a regression)\n"
@@ -44,7 +46,7 @@ int main(int argc, char **argv)
         {"compare", cmd_compare}, {"show-runs", cmd_show_runs}, {"agent", cmd_agent},
         {"cleanup", cmd_cleanup}, {"doctor", cmd_doctor},       {"image", cmd_image},
         {"corpus", cmd_corpus},   {"paper", cmd_paper},         {"scenario", cmd_scenario},
-        {"load", cmd_load},
+        {"load", cmd_load},       {"explain", cmd_explain},
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);

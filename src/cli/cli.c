@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/result.h"
+#include "core/store.h"
 #include "envs/env.h"
 
 int cli_die(const struct err *e)
@@ -112,4 +114,56 @@ int cli_check_output(const char *path, struct err *e)
         return err_set(e, ERR_USAGE, "%s is a directory", path);
     if (access(dir, W_OK) < 0) return err_sys(e, ERR_USAGE, errno, "cannot write into %s", dir);
     return 0;
+}
+
+void cli_common_init(struct cli_common *o, int reps, struct kvlist *opts)
+{
+    memset(o, 0, sizeof(*o));
+    o->size = SIZE_SMALL;
+    o->reps = reps;
+    o->timeout_s = 600;
+    o->opts = opts;
+    store_default_path(o->db, sizeof(o->db));
+}
+
+int cli_common_opt(const char *cmd, int c, const char *arg, struct cli_common *o)
+{
+    struct err e = {0};
+    uint64_t u;
+    double d;
+    o->given += c != 'T' && c != 'D' && strchr("esorLS", c) != NULL;
+    switch (c) {
+    case 'e':
+        o->envs = arg;
+        return 0;
+    case 'L':
+        o->slice = arg;
+        return 0;
+    case 's':
+        if ((o->size = size_parse(arg)) < 0)
+            return cli_usage(cmd, "--size takes tiny, small or full");
+        return 0;
+    case 'o':
+        if (!strchr(arg, '=') || arg[0] == '=') return cli_usage(cmd, "--opt takes KEY=VALUE");
+        return cli_opt_pair(arg, o->opts, &e) < 0 ? cli_die(&e) : 0;
+    case 'r':
+        if (util_parse_u64(arg, &u, &e) < 0 || u < 1 || u > 1000)
+            return cli_usage(cmd, "--repetitions takes 1..1000");
+        o->reps = (int)u;
+        return 0;
+    case 'S':
+        if (util_parse_u64(arg, &u, &e) < 0 || u == 0)
+            return cli_usage(cmd, "--seed takes a number >= 1");
+        o->seed = u;
+        return 0;
+    case 'T':
+        if (util_parse_double(arg, &d, &e) < 0 || !(d > 0))
+            return cli_usage(cmd, "--timeout takes seconds > 0");
+        o->timeout_s = d;
+        return 0;
+    case 'D':
+        return cli_copy_arg(o->db, sizeof(o->db), arg) < 0 ? cli_usage(cmd, "--db path too long")
+                                                           : 0;
+    }
+    return -1;
 }

@@ -31,6 +31,35 @@ int cli_check_output(const char *path, struct err *e);
 /* -o KEY=VALUE (arg holds a '=' after its first character) into opts,
  * leaving arg as it is: the stored command line keeps the value. */
 int cli_opt_pair(const char *arg, struct kvlist *opts, struct err *e);
+/* The options the commands that plan a run share (run, scenario run,
+ * explain), parsed once, here: each command's getopt loop hands the
+ * option to cli_common_opt first. Its fields start at the command's
+ * defaults (cli_common_init) and go to the plan after the loop. */
+struct cli_common {
+    const char *envs;    /* -e, --env LIST (NULL: not given) */
+    const char *slice;   /* --slice cpus=N,mem=SIZE (NULL: not given) */
+    int size;            /* -s, --size (enum size_preset) */
+    int reps;            /* -r, --repetitions: rounds, 1..1000 */
+    uint64_t seed;       /* --seed, >= 1 (0: drawn) */
+    double timeout_s;    /* --timeout, per sample */
+    struct kvlist *opts; /* -o KEY=VALUE, into the caller's list */
+    char db[4096];       /* --db */
+    int given;           /* how many of -e -s -r -o --slice --seed were given */
+};
+#define CLI_COMMON_LONGOPTS                                                                        \
+    {"env", 1, 0, 'e'}, {"size", 1, 0, 's'}, {"opt", 1, 0, 'o'}, {"repetitions", 1, 0, 'r'},       \
+        {"slice", 1, 0, 'L'}, {"seed", 1, 0, 'S'}, {"timeout", 1, 0, 'T'},                         \
+    {                                                                                              \
+        "db", 1, 0, 'D'                                                                            \
+    }
+/* Their getopt short letters. */
+#define CLI_COMMON_SHORT "e:s:o:r:"
+/* Defaults: small, reps rounds, 600 s per sample, the default database. */
+void cli_common_init(struct cli_common *o, int reps, struct kvlist *opts);
+/* Option c (argument arg) of command cmd into o: 0 taken, -1 not one of
+ * these, else the exit status of bad input (said). */
+int cli_common_opt(const char *cmd, int c, const char *arg, struct cli_common *o);
+
 /* SIGINT/TERM/HUP set env_interrupted (no SA_RESTART); SIGPIPE ignored. */
 void cli_install_signals(void);
 
@@ -67,5 +96,6 @@ int cmd_image(int argc, char **argv);
 int cmd_corpus(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 #endif

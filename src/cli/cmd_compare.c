@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "core/store.h"
 #include "report/compare.h"
+#include "report/report.h"
 
 #define COMPARE_REGRESSED 3
 #define COMPARE_UNDECIDED 4
@@ -28,8 +29,8 @@ static const char compare_help[] =
     "  --noise PCT      and only when it is larger than PCT % (5)\n"
     "  --run-spread PCT one run a side only: the run-to-run spread (coefficient of variation)\n"
     "                   assumed, as one run a side cannot measure it (" SPREAD_DEFAULT
-    "; 0: none)\n"
-    "  --format F       table, json or csv (table)\n"
+    "; 0: none)\n";
+static const char compare_help_tail[] =
     "  --db PATH        result database\n"
     "exit status: 0 nothing regressed, 3 a regression, 4 cannot decide (no row could be\n"
     "tested: that needs 2 values a side, and 2 runs a side when several are given), 2 bad\n"
@@ -37,7 +38,8 @@ static const char compare_help[] =
 
 struct compare_args {
     struct compare_opts o;
-    const char *format, *envs[2];
+    const struct reporter *format;
+    const char *envs[2];
     int nenvs, spread_given;
     char db[4096];
     char *runs[2 * CMP_MAX_RUNS]; /* A's, then B's */
@@ -125,9 +127,12 @@ static int parse_opt(int c, struct compare_args *a)
         a->spread_given = 1;
         return 0;
     case 'f':
-        if (strcmp(optarg, "table") && strcmp(optarg, "json") && strcmp(optarg, "csv"))
-            return cli_usage("compare", "--format takes table, json or csv");
-        a->format = optarg;
+        if (!(a->format = reporter_find_for(optarg, REPORTER_COMPARE))) {
+            char names[128], msg[160];
+            reporter_names(REPORTER_COMPARE, names, sizeof(names));
+            snprintf(msg, sizeof(msg), "--format takes %s", names);
+            return cli_usage("compare", msg);
+        }
         return 0;
     case 'D':
         if (cli_copy_arg(a->db, sizeof(a->db), optarg) < 0)
@@ -155,13 +160,15 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
                                  .run_spread_pct = CMP_RUN_SPREAD_PCT,
                                  .resamples = 9999,
                                  .seed = 1};
-    a->format = "table";
+    a->format = &reporter_table;
     store_default_path(a->db, sizeof(a->db));
     int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         if (c == 'h') {
-            fputs(compare_help, stdout);
+            char names[128];
+            reporter_names(REPORTER_COMPARE, names, sizeof(names));
+            printf("%s  --format F       %s (table)\n%s", compare_help, names, compare_help_tail);
             return 0;
         }
         if ((rc = parse_opt(c, a)) != 0) return rc;
@@ -204,7 +211,7 @@ int cmd_compare(int argc, char **argv)
     } else if (rc == 0) {
         rc = compare_run_sets(rv, a.k[0], rv + a.k[0], a.k[1], &a.o, &cmp, &e);
     }
-    if (rc == 0) rc = compare_emit(&cmp, a.format, stdout, &e);
+    if (rc == 0) rc = reporter_emit_compare(a.format, &cmp, stdout, &e);
     int regressed = rc == 0 && cmp.regressions > 0, undecided = rc == 0 && cmp.tested == 0;
     compare_free(&cmp);
     for (int i = 0; i < loaded; i++)

@@ -12,47 +12,6 @@
 #include "core/store.h"
 #include "report/report.h"
 
-/* 1 when reporter r can render a scenario run (its table, its samples
- * as JSON or CSV, a page with its charts, its table as Markdown). */
-static int scenario_format(const struct reporter *r)
-{
-    return !strcmp(r->name, "table") || !strcmp(r->name, "json") || !strcmp(r->name, "csv") ||
-           !strcmp(r->name, "html") || !strcmp(r->name, "markdown");
-}
-
-/* Emits run rv with r (a plain run) or as a scenario's table or samples:
- * the reporters' one entry point for stored runs. */
-static int report_emit(const struct reporter *r, const struct run_view *rv, FILE *f, struct err *e)
-{
-    if (kv_get(&rv->host, "scenario")) {
-        if (!scenario_format(r))
-            return err_set(e, ERR_USAGE,
-                           "run %lld is a scenario run (%s): it renders as table, json or csv "
-                           "only so far",
-                           (long long)rv->id, kv_get(&rv->host, "scenario"));
-        if (!strcmp(r->name, "json")) return report_scenario_json(rv, f, e);
-        if (!strcmp(r->name, "csv")) return report_scenario_csv(rv, f, e);
-        if (!strcmp(r->name, "html")) return report_scenario_html(rv, f, e);
-        char *buf = NULL; /* text for a terminal: cleaned of its controls */
-        size_t len = 0;
-        FILE *m = open_memstream(&buf, &len);
-        if (!m) return err_set(e, ERR_FAIL, "out of memory");
-        int rc = !strcmp(r->name, "markdown") ? report_scenario_markdown(rv, m, e)
-                                              : report_scenario_table(rv, m, e);
-        fclose(m);
-        report_text_clean(buf, len);
-        if (rc == 0 && fwrite(buf, 1, len, f) != len)
-            rc = err_sys(e, ERR_FAIL, errno, "writing the report");
-        free(buf);
-        return rc;
-    }
-    struct report rep;
-    if (report_build(rv, &rep, e) < 0) return -1;
-    int rc = r->emit(&rep, f, e);
-    report_free(&rep);
-    return rc;
-}
-
 /* Emits into a temporary file beside path, then renames it into place: a
  * reader never sees half a report, and a failure leaves no file. */
 static int report_to_file(const struct reporter *r, const struct run_view *rv, const char *path,
@@ -61,8 +20,8 @@ static int report_to_file(const struct reporter *r, const struct run_view *rv, c
     char tmp[4200];
     if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
         return err_set(e, ERR_USAGE, "output path too long");
-    if (kv_get(&rv->host, "scenario") && !scenario_format(r)) /* before any file exists */
-        return report_emit(r, rv, NULL, e);
+    if (kv_get(&rv->host, "scenario") && !r->scenario) /* refused before any file exists */
+        return reporter_emit_run(r, rv, NULL, e);
     /* a new file of ours (never through a link someone left at tmp), then
      * renamed into place */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -75,7 +34,7 @@ static int report_to_file(const struct reporter *r, const struct run_view *rv, c
         }
         return err_sys(e, ERR_USAGE, er, "cannot write %s", tmp);
     }
-    int rc = report_emit(r, rv, f, e);
+    int rc = reporter_emit_run(r, rv, f, e);
     if (fclose(f) != 0 && rc == 0) rc = err_sys(e, ERR_FAIL, errno, "writing %s", tmp);
     if (rc == 0 && rename(tmp, path) < 0) rc = err_sys(e, ERR_FAIL, errno, "renaming to %s", path);
     if (rc < 0) unlink(tmp);
@@ -92,7 +51,7 @@ int cli_report_file(const char *db, const char *which, const char *reporter, con
     struct run_view rv;
     int rc = store_load_run(st, which, &rv, e);
     if (rc == 0) {
-        rc = path ? report_to_file(r, &rv, path, e) : report_emit(r, &rv, stdout, e);
+        rc = path ? report_to_file(r, &rv, path, e) : reporter_emit_run(r, &rv, stdout, e);
         if (rc == 0 && !path && fflush(stdout) != 0)
             rc = err_sys(e, ERR_FAIL, errno, "writing the report");
         store_free_run(&rv);
@@ -117,8 +76,12 @@ int cmd_report(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "f:o:h", lo, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (!(r = reporter_find(optarg)))
-                return cli_usage("report", "--format takes table, json, csv, html or markdown");
+            if (!(r = reporter_find_for(optarg, REPORTER_RUN))) {
+                char names[128], msg[160];
+                reporter_names(REPORTER_RUN, names, sizeof(names));
+                snprintf(msg, sizeof(msg), "--format takes %s", names);
+                return cli_usage("report", msg);
+            }
             break;
         case 'D':
             if (cli_copy_arg(db, sizeof(db), optarg) < 0)
@@ -127,12 +90,16 @@ int cmd_report(int argc, char **argv)
         case 'o':
             output = optarg;
             break;
-        case 'h':
-            puts("usage: isobench report [RUN] [--format table|json|csv|html|markdown] [-o FILE]"
-                 " [--db PATH]\n"
-                 "  RUN is a run id, a run uuid or 'latest' (default); -o writes FILE whole or not"
-                 " at all\n  (a temporary file renamed into place), instead of stdout");
+        case 'h': {
+            char names[128];
+            reporter_names(REPORTER_RUN, names, sizeof(names));
+            printf("usage: isobench report [RUN] [--format F] [-o FILE] [--db PATH]\n"
+                   "  F is %s (table); RUN is a run id, a run uuid or 'latest' (default);\n"
+                   "  -o writes FILE whole or not at all (a temporary file renamed into place),\n"
+                   "  instead of stdout\n",
+                   names);
             return 0;
+        }
         default:
             return cli_usage("report", "bad option");
         }

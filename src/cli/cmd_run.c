@@ -90,65 +90,33 @@ int cli_run_execute(struct run_plan *p, struct store *st, const char *db, int js
 int cmd_run(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"workload", 1, 0, 'w'},
-        {"env", 1, 0, 'e'},
-        {"repetitions", 1, 0, 'r'},
-        {"size", 1, 0, 's'},
-        {"opt", 1, 0, 'o'},
-        {"input", 1, 0, 'I'},
-        {"timeout", 1, 0, 'T'},
-        {"json", 0, 0, 'J'},
-        {"db", 1, 0, 'D'},
-        {"no-warmup", 0, 0, 'W'},
-        {"help", 0, 0, 'h'},
-        {"seed", 1, 0, 'S'},
-        {"target-ci", 1, 0, 'C'},
-        {"resume", 1, 0, 'R'},
-        {"max-repetitions", 1, 0, 'M'},
-        {"slice", 1, 0, 'L'},
-        {"html", 1, 0, 'H'},
-        {"counters", 0, 0, 'K'},
-        {0, 0, 0, 0},
+        CLI_COMMON_LONGOPTS,      {"workload", 1, 0, 'w'},  {"input", 1, 0, 'I'},
+        {"json", 0, 0, 'J'},      {"no-warmup", 0, 0, 'W'}, {"help", 0, 0, 'h'},
+        {"target-ci", 1, 0, 'C'}, {"resume", 1, 0, 'R'},    {"max-repetitions", 1, 0, 'M'},
+        {"html", 1, 0, 'H'},      {"counters", 0, 0, 'K'},  {0, 0, 0, 0},
     };
     struct run_plan *p cleanup_free = calloc(1, sizeof(*p));
     struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
-    if (!p || !opts) return ERR_FAIL;
-    const char *wls = NULL, *envs_s = "native", *resume = NULL, *html = NULL;
-    char db[4096];
-    store_default_path(db, sizeof(db));
-    p->size = SIZE_SMALL;
-    p->reps = 6; /* the fewest whose median interval reaches 95 % */
+    struct cli_common *co cleanup_free = calloc(1, sizeof(*co));
+    if (!p || !opts || !co) return ERR_FAIL;
+    const char *wls = NULL, *resume = NULL, *html = NULL;
+    cli_common_init(co, 6, opts); /* 6: the fewest rounds whose median interval reaches 95 % */
     p->warmup = 1;
-    p->timeout_s = 600;
-    int json = 0, c;
+    int json = 0, c, rc;
     struct err e = {0};
     optind = 1;
     int by_hand = 0;
-    while ((c = getopt_long(argc, argv, "w:e:r:s:o:N:h", lo, NULL)) != -1) {
-        by_hand |= c > 0 && strchr("wersoNISCMLK", c) != NULL;
+    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT "w:N:h", lo, NULL)) != -1) {
+        by_hand |= c > 0 && strchr("wNICMK", c) != NULL;
         uint64_t u;
         double d;
-        char *eq;
+        if ((rc = cli_common_opt("run", c, optarg, co)) >= 0) {
+            if (rc) return rc;
+            continue;
+        }
         switch (c) {
         case 'w':
             wls = optarg;
-            break;
-        case 'e':
-            envs_s = optarg;
-            break;
-        case 'r':
-            if (util_parse_u64(optarg, &u, &e) < 0 || u < 1 || u > 1000)
-                return cli_usage("run", "--repetitions takes 1..1000");
-            p->reps = (int)u;
-            break;
-        case 's':
-            if ((p->size = size_parse(optarg)) < 0)
-                return cli_usage("run", "--size takes tiny, small or full");
-            break;
-        case 'o':
-            if (!(eq = strchr(optarg, '=')) || eq == optarg)
-                return cli_usage("run", "--opt takes KEY=VALUE");
-            if (cli_opt_pair(optarg, opts, &e) < 0) return cli_die(&e);
             break;
         case 'N':
             if (kv_set(opts, "linpack.n", optarg, &e) < 0) return cli_die(&e);
@@ -156,20 +124,11 @@ int cmd_run(int argc, char **argv)
         case 'I':
             if (kv_set(opts, "compress.input", optarg, &e) < 0) return cli_die(&e);
             break;
-        case 'T':
-            if (util_parse_double(optarg, &d, &e) < 0 || d <= 0)
-                return cli_usage("run", "--timeout takes seconds > 0");
-            p->timeout_s = d;
-            break;
         case 'J':
             json = 1;
             break;
         case 'H':
             html = optarg;
-            break;
-        case 'D':
-            if (cli_copy_arg(db, sizeof(db), optarg) < 0)
-                return cli_usage("run", "--db path too long");
             break;
         case 'W':
             p->warmup = 0;
@@ -190,14 +149,6 @@ int cmd_run(int argc, char **argv)
         case 'R':
             resume = optarg;
             break;
-        case 'L':
-            if (slice_parse(optarg, &p->slice, &e) < 0) return cli_die(&e);
-            break;
-        case 'S':
-            if (util_parse_u64(optarg, &u, &e) < 0 || u == 0)
-                return cli_usage("run", "--seed takes a number >= 1");
-            p->seed = u;
-            break;
         case 'h':
             fputs(run_help, stdout);
             return 0;
@@ -205,6 +156,13 @@ int cmd_run(int argc, char **argv)
             return cli_usage("run", "bad option");
         }
     }
+    by_hand |= co->given > 0;
+    const char *envs_s = co->envs ? co->envs : "native", *db = co->db;
+    p->size = co->size;
+    p->reps = co->reps;
+    p->seed = co->seed;
+    p->timeout_s = co->timeout_s;
+    if (co->slice && slice_parse(co->slice, &p->slice, &e) < 0) return cli_die(&e);
     if (optind < argc) return cli_usage("run", "unexpected argument");
     if (resume && by_hand) /* the run's own plan, not a new one */
         return cli_usage("run", "--resume continues the run's own plan: no -w, -e, -o, -r, -s");
@@ -239,7 +197,7 @@ int cmd_run(int argc, char **argv)
                     left[0] ? "; left out: " : "", left);
     }
     int64_t run_id = 0;
-    int rc = cli_run_execute(p, st, db, json, &run_id);
+    rc = cli_run_execute(p, st, db, json, &run_id);
     if (html && run_id > 0) {
         char which[32];
         snprintf(which, sizeof(which), "%lld", (long long)run_id);

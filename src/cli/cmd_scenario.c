@@ -61,57 +61,24 @@ static void scenario_print(struct store *st, int64_t id)
 static int scenario_run(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"env", 1, 0, 'e'},
-        {"size", 1, 0, 's'},
-        {"opt", 1, 0, 'o'},
-        {"repetitions", 1, 0, 'r'},
-        {"slice", 1, 0, 'L'},
-        {"seed", 1, 0, 'S'},
-        {"host-mem", 1, 0, 'M'},
-        {"swap", 1, 0, 'W'},
-        {"timeout", 1, 0, 'T'},
-        {"db", 1, 0, 'D'},
-        {"help", 0, 0, 'h'},
-        {"preset", 1, 0, 'P'},
-        {0, 0, 0, 0},
+        CLI_COMMON_LONGOPTS, {"host-mem", 1, 0, 'M'}, {"swap", 1, 0, 'W'},
+        {"help", 0, 0, 'h'}, {"preset", 1, 0, 'P'},   {0, 0, 0, 0},
     };
     struct scenario_plan *p cleanup_free = calloc(1, sizeof(*p));
     struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
-    if (!p || !opts) return ERR_FAIL;
-    const char *envs_s = NULL, *slice = NULL, *preset = NULL;
-    char db[4096];
-    store_default_path(db, sizeof(db));
-    p->size = SIZE_SMALL;
-    p->reps = 3;
-    p->timeout_s = 600;
+    struct cli_common *co cleanup_free = calloc(1, sizeof(*co));
+    if (!p || !opts || !co) return ERR_FAIL;
+    const char *preset = NULL;
+    cli_common_init(co, 3, opts);
     struct err e = {0};
-    int c;
+    int c, rc;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "e:s:o:r:h", lo, NULL)) != -1) {
-        uint64_t u;
-        double d;
-        char *eq;
+    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT "h", lo, NULL)) != -1) {
+        if ((rc = cli_common_opt("scenario", c, optarg, co)) >= 0) {
+            if (rc) return rc;
+            continue;
+        }
         switch (c) {
-        case 'e':
-            envs_s = optarg;
-            break;
-        case 's':
-            if ((p->size = size_parse(optarg)) < 0)
-                return cli_usage("scenario", "--size takes tiny, small or full");
-            break;
-        case 'o':
-            if (!(eq = strchr(optarg, '=')) || eq == optarg)
-                return cli_usage("scenario", "--opt takes KEY=VALUE");
-            if (cli_opt_pair(optarg, opts, &e) < 0) return cli_die(&e);
-            break;
-        case 'r':
-            if (util_parse_u64(optarg, &u, &e) < 0 || u < 1 || u > 1000)
-                return cli_usage("scenario", "--repetitions takes 1..1000");
-            p->reps = (int)u;
-            break;
-        case 'L':
-            slice = optarg;
-            break;
         case 'P':
             preset = optarg;
             break;
@@ -123,19 +90,6 @@ static int scenario_run(int argc, char **argv)
             if (util_parse_size(optarg, &p->swap, NULL) < 0 || p->swap == 0)
                 return cli_usage("scenario", "--swap takes a size (e.g. 4G)");
             break;
-        case 'S':
-            if (util_parse_u64(optarg, &p->seed, &e) < 0 || p->seed == 0)
-                return cli_usage("scenario", "--seed takes a number > 0");
-            break;
-        case 'T':
-            if (util_parse_double(optarg, &d, &e) < 0 || d <= 0)
-                return cli_usage("scenario", "--timeout takes seconds > 0");
-            p->timeout_s = d;
-            break;
-        case 'D':
-            if (cli_copy_arg(db, sizeof(db), optarg) < 0)
-                return cli_usage("scenario", "--db path too long");
-            break;
         case 'h':
             fputs(scenario_help, stdout);
             return 0;
@@ -143,6 +97,12 @@ static int scenario_run(int argc, char **argv)
             return cli_usage("scenario", "bad option");
         }
     }
+    const char *envs_s = co->envs, *slice = co->slice;
+    p->size = co->size;
+    p->reps = co->reps;
+    p->seed = co->seed;
+    p->timeout_s = co->timeout_s;
+    const char *db = co->db;
     if (optind + 1 != argc) return cli_usage("scenario", "run takes one scenario name");
     if (!envs_s) return cli_usage("scenario", "no environment given (-e)");
     if (geteuid() != 0)
@@ -164,7 +124,7 @@ static int scenario_run(int argc, char **argv)
     cli_install_signals();
     int64_t id = 0;
     int failed = 0;
-    int rc = scenario_execute(p, st, &id, &failed, &e);
+    rc = scenario_execute(p, st, &id, &failed, &e);
     if (id > 0) scenario_print(st, id);
     store_close(st);
     return cli_run_outcome(db, id, rc, failed, &e);

@@ -113,8 +113,8 @@ static int writable_cgroupfs(const char *path)
     return !is_ro(path) && access(path, W_OK) == 0;
 }
 
-/* /sys/fs/cgroup: "none" (no cgroup file system there: a bare directory
- * of sysfs), "rw" when this process may write to it or to any hierarchy
+/* /sys/fs/cgroup: "none" (no cgroup file system there or under it: a bare
+ * directory of sysfs, an empty tmpfs), "rw" when this process may write to it or to any hierarchy
  * mounted under it (v1: one per controller; the writable ones named in
  * rw), else "ro". */
 static const char *cgroup_view(char *rw, size_t len)
@@ -123,12 +123,16 @@ static const char *cgroup_view(char *rw, size_t len)
     struct statfs fs;
     rw[0] = '\0';
     if (statfs(cg, &fs) < 0 || fs.f_type == SYSFS_MAGIC_) return "none";
+    int seen = fs.f_type == CGROUP_MAGIC_ || fs.f_type == CGROUP2_MAGIC_;
     if (writable_cgroupfs(cg)) snprintf(rw, len, "%s", cg);
     DIR *d = opendir(cg);
     for (struct dirent *de; d && (de = readdir(d));) {
         char p[300];
+        struct statfs sub;
         if (de->d_name[0] == '.') continue;
         snprintf(p, sizeof(p), "%s/%s", cg, de->d_name);
+        seen |=
+            statfs(p, &sub) == 0 && (sub.f_type == CGROUP_MAGIC_ || sub.f_type == CGROUP2_MAGIC_);
         size_t off = strlen(rw), n = strlen(de->d_name);
         if (!writable_cgroupfs(p)) continue;
         if (off + n + 2 > len) break; /* the list is full; "rw" stands anyway */
@@ -136,7 +140,7 @@ static const char *cgroup_view(char *rw, size_t len)
         memcpy(rw + off, de->d_name, n + 1);
     }
     if (d) closedir(d);
-    return rw[0] ? "rw" : "ro";
+    return rw[0] ? "rw" : seen ? "ro" : "none"; /* an empty tmpfs shows nothing */
 }
 
 extern char **environ;
@@ -274,8 +278,10 @@ static void try_tiocsti(struct kvlist *f)
             int rc = ioctl(fd, TIOCSTI, &c), err = errno;
             char *out = rc == 0 ? done : tried;
             size_t off = strlen(out);
-            snprintf(out + off, sizeof(done) - off, "%s%s%s%s", off ? ", " : "", names[i],
-                     rc ? ": " : "", rc ? strerror(err) : "");
+            int w = snprintf(out + off, sizeof(done) - off, "%s%s%s%s", off ? ", " : "", names[i],
+                             rc ? ": " : "", rc ? strerror(err) : "");
+            if (w < 0 || (size_t)w >= sizeof(done) - off) /* full: marked, the rest left out */
+                memcpy(out + sizeof(done) - 4, "...", 4);
         }
         if (i >= 3 && fd >= 0) close(fd);
     }

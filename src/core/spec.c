@@ -103,3 +103,16 @@ int spec_split_list(const char *list, struct spec *out, int max, struct err *e)
     if (n == 0) return err_set(e, ERR_USAGE, "empty list");
     return n;
 }
+
+int spec_add(struct spec *sp, const char *key, const char *value, struct err *e)
+{
+    if (kv_get(&sp->kv, key)) return err_set(e, ERR_USAGE, "%s sets %s itself", sp->text, key);
+    size_t l = strlen(sp->text);
+    int n = snprintf(sp->text + l, sizeof(sp->text) - l, "%s%s=%s",
+                     strchr(sp->text, ':') ? "," : ":", key, value);
+    if (n < 0 || (size_t)n >= sizeof(sp->text) - l) {
+        sp->text[l] = '\0';
+        return err_set(e, ERR_USAGE, "%s with %s=%s is too long", sp->text, key, value);
+    }
+    return kv_set(&sp->kv, key, value, e);
+}

@@ -14,6 +14,11 @@ struct spec {
 /* Parses one spec. Fails with ERR_USAGE on an empty name or malformed pair. */
 int spec_parse(const char *s, struct spec *out, struct err *e);
 
+/* Adds key=value to sp, in its kv and at the end of its text (a spec a
+ * scenario makes up from the user's: a tier's cpu-weight, a quota).
+ * ERR_USAGE when sp already sets key or the text would not fit. */
+int spec_add(struct spec *sp, const char *key, const char *value, struct err *e);
+
 /* Checks every key of sp against the NULL-terminated list of allowed keys. */
 int spec_check_keys(const struct spec *sp, const char *const *allowed, struct err *e);
 

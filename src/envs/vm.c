@@ -38,8 +38,8 @@
 #include "envs/vm/qemu_argv.h"
 #include "envs/vm/tuned.h"
 
-static const char *const vm_keys[] = {"accel", "cpus",   "mem", "kernel",  "disk", "tuned",
-                                      "image", "nested", "net", "balloon", NULL};
+static const char *const vm_keys[] = {"accel", "cpus",   "mem", "kernel",  "disk",      "tuned",
+                                      "image", "nested", "net", "balloon", "hugepages", NULL};
 
 struct vm {
     struct net_nat nat;
@@ -50,6 +50,7 @@ struct vm {
     int nested;                 /* vm:nested=container */
     char accel[8], qmp[700];
     int tuned;
+    int hugepages;       /* guest RAM on 2 MiB hugepages (tuned's, unless hugepages=) */
     struct vm_cpus cpus; /* the guest's CPUs as planned (vm/cpus.h) */
     int balloon;         /* vm:balloon=on */
     uint64_t guest_bytes;
@@ -124,6 +125,7 @@ struct vm_conf {
     char accel[8]; /* auto, kvm, tcg */
     uint64_t cpus, mem, disk;
     int tuned, nested;
+    int hugepages;      /* hugepages=on|off; default: tuned's */
     int nat;            /* vm:net=nat: reached through a published port (DNAT) */
     int balloon;        /* vm:balloon=on: virtio-balloon, free-page reporting */
     char disk_dev[128]; /* vm:disk=/dev/X: a whole block device as the data disk */
@@ -161,6 +163,10 @@ static int vm_check(const struct spec *sp, void *conf, struct err *e)
                (!strcmp(v, "on") || !strcmp(v, "1") || !strcmp(v, "yes"));
     if (v && !c->tuned && strcmp(v, "off") && strcmp(v, "0") && strcmp(v, "no"))
         return err_set(e, ERR_USAGE, "%s: tuned is on or off", sp->text);
+    c->hugepages = c->tuned; /* hugepages=: one of tuned's four knobs alone */
+    if ((v = kv_get(&sp->kv, "hugepages")) && strcmp(v, "on") && strcmp(v, "off"))
+        return err_set(e, ERR_USAGE, "%s: hugepages is on or off", sp->text);
+    if (v) c->hugepages = !strcmp(v, "on");
     if ((v = kv_get(&sp->kv, "kernel")) && access(v, R_OK) != 0)
         return err_set(e, ERR_USAGE, "%s: cannot read kernel %s", sp->text, v);
     if (v && snprintf(c->kernel, sizeof(c->kernel), "%s", v) >= (int)sizeof(c->kernel))
@@ -519,12 +525,13 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
     if (vm_cpus(v, ctx, kvm, e) < 0 || vm_append(v, ctx, append, sizeof(append), e) < 0 ||
         (ctx->rq->peer && vm_net(v, ctx, append, sizeof(append), mac, sizeof(mac), &vhost, e) < 0))
         return -1;
-    if (v->tuned && vm_hugepages_reserve(mb, ctx->rq->journal, e) < 0) return -1;
+    if (v->hugepages && vm_hugepages_reserve(mb, ctx->rq->journal, e) < 0) return -1;
     if (v->tuned || c->balloon) snprintf(v->qmp, sizeof(v->qmp), "%s/qmp.sock", v->state);
     v->balloon = c->balloon;
     v->guest_bytes = mb << 20;
     struct qemu_in in = {.kvm = kvm,
                          .tuned = v->tuned,
+                         .hugepages = v->hugepages,
                          .runas_nobody = getpwnam("nobody") != NULL,
                          .cpus = &v->cpus,
                          .mem_mib = (unsigned long long)mb,
@@ -556,8 +563,9 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
         if (vm_pin_vcpus(v->qmp, v->cpus.pin, v->cpus.n, pins, sizeof(pins), e) < 0)
             return err_wrap(e, "vm tuned");
         kv_set(&ctx->info.facts, "vcpu_pinning", pins, NULL);
-        kv_set(&ctx->info.facts, "memory", "2 MiB hugepages, preallocated", NULL);
     }
+    kv_set(&ctx->info.facts, "memory",
+           v->hugepages ? "2 MiB hugepages, preallocated" : "4 KiB pages", NULL);
     vm_status_facts(ctx);
     return 0;
 }
@@ -576,6 +584,7 @@ static int vm_up(struct env_ctx *ctx, struct err *e)
         return err_set(e, ERR_USAGE, "%s: KVM is not usable here: %s", ctx->rq->spec.text, why);
     snprintf(v->accel, sizeof(v->accel), "%s", strcmp(c->accel, "auto") ? c->accel : det);
     v->tuned = c->tuned;
+    v->hugepages = c->hugepages;
     kv_set(&ctx->info.facts, "profile", v->tuned ? "tuned" : "stock", NULL);
     double t0 = util_now();
     if (vm_prepare(v, ctx, e) < 0 || vm_start(v, ctx, t0, e) < 0) return -1;
@@ -588,7 +597,7 @@ static int vm_up(struct env_ctx *ctx, struct err *e)
                      strcmp(v->accel, "kvm") ? "EMULATED VM (TCG) - not comparable to KVM:"
                                              : "KVM guest:",
                      v->accel, v->tuned ? "tuned" : "stock", v->cpus.brief,
-                     v->tuned ? "2 MiB pages" : "4 KiB pages", v->kver,
+                     v->hugepages ? "2 MiB pages" : "4 KiB pages", v->kver,
                      v->root[0] ? "image root disk" : "initramfs",
                      !v->disk[0]      ? ""
                      : c->disk_dev[0] ? "; data disk: a block device"

@@ -110,8 +110,11 @@ int compare_envs(const struct run_view *rv, int ea, int eb, const struct compare
 
 void compare_free(struct compare *c);
 
-/* format: table, json or csv. */
-int compare_emit(const struct compare *c, const char *format, FILE *out, struct err *e);
+/* The table, json and csv reporters' compare hooks (reporter_emit_compare
+ * renders through them: the table cleaned of terminal controls). */
+int compare_emit_table(const struct compare *c, FILE *out, struct err *e);
+int compare_emit_json(const struct compare *c, FILE *out, struct err *e);
+int compare_emit_csv(const struct compare *c, FILE *out, struct err *e);
 
 /* Shared by compare.c and compare_runs.c only. */
 struct rv_point;

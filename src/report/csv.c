@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "report/explain.h"
+#include "report/compare.h"
 #include "report/report.h"
 
 void report_csv_field(FILE *f, const char *s)
@@ -23,7 +25,6 @@ void report_csv_num(FILE *f, double v)
 
 static int csv_emit(const struct report *rep, FILE *out, struct err *e)
 {
-    (void)e;
     const struct run_view *rv = rep->rv;
     fputs("run_id,run_uuid,workload,metric,unit,better,env,n,median,mean,stddev,cov,"
           "median_ci_low,median_ci_high,median_ci_level,noisy,overhead_pct,overhead_ci_low_pct,"
@@ -62,11 +63,13 @@ static int csv_emit(const struct report *rep, FILE *out, struct err *e)
             }
         }
     }
-    return 0;
+    return explain_emit(rep, out, EXPLAIN_CSV, e);
 }
 
 const struct reporter reporter_csv = {
     .name = "csv",
     .summary = "CSV, one line per workload/metric/environment",
     .emit = csv_emit,
+    .scenario = report_scenario_csv,
+    .compare = compare_emit_csv,
 };

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/explain.h"
 #include "report/report.h"
 #include "report/svg.h"
 
@@ -205,6 +206,7 @@ static int html_emit(const struct report *rep, FILE *out, struct err *e)
     (void)e;
     const struct run_view *rv = rep->rv;
     report_html_head(rv, out);
+    if (explain_emit(rep, out, EXPLAIN_HTML, e) < 0) return -1; /* an explain run's point */
     report_figures_html(rep, out);
     html_paper(rep, out);
     fputs("<h2>Results</h2>\n<p class=\"note\">Each bar is the median over the repetitions, its "
@@ -252,4 +254,5 @@ const struct reporter reporter_html = {
     .name = "html",
     .summary = "one self-contained HTML page: SVG charts with intervals, tables, notes",
     .emit = html_emit,
+    .scenario = report_scenario_html,
 };

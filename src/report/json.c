@@ -2,6 +2,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "report/explain.h"
+#include "report/compare.h"
 #include "report/report.h"
 
 static void json_cell(const struct report *rep, const struct report_row *r, int j, FILE *out)
@@ -165,7 +167,9 @@ static int json_emit(const struct report *rep, FILE *out, struct err *e)
         json_str(out, rv->na[i].reason);
         fputc('}', out);
     }
-    fprintf(out, "],\"caveats_not_listed\":%d}\n", rv->caveats_left);
+    fprintf(out, "],\"caveats_not_listed\":%d", rv->caveats_left);
+    if (explain_emit(rep, out, EXPLAIN_JSON, e) < 0) return -1;
+    fputs("}\n", out);
     return 0;
 }
 
@@ -173,4 +177,6 @@ const struct reporter reporter_json = {
     .name = "json",
     .summary = "one JSON document (docs/results.md)",
     .emit = json_emit,
+    .scenario = report_scenario_json,
+    .compare = compare_emit_json,
 };

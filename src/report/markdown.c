@@ -4,6 +4,7 @@
  * then the notes. */
 #include <string.h>
 
+#include "report/explain.h"
 #include "report/report.h"
 
 /* A table cell: | is escaped, newlines folded. */
@@ -110,7 +111,7 @@ static int md_render(const struct report *rep, FILE *out, struct err *e)
                 rv->failures[i].rep, rv->failures[i].error);
     fputc('\n', out);
     md_paper(rep, out);
-    return 0;
+    return explain_emit(rep, out, EXPLAIN_MD, e);
 }
 
 /* The Markdown, cleaned of terminal controls a guest's text may carry. */
@@ -123,4 +124,6 @@ const struct reporter reporter_markdown = {
     .name = "markdown",
     .summary = "Markdown tables (the table reporter's numbers), for issues and papers",
     .emit = md_emit,
+    .scenario = report_scenario_markdown,
+    .text = 1,
 };

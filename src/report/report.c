@@ -7,20 +7,6 @@
 
 #include "core/pcount.h"
 
-const struct reporter *const reporters[] = {
-#define X(n) &reporter_##n,
-    REPORT_LIST(X)
-#undef X
-        NULL,
-};
-
-const struct reporter *reporter_find(const char *name)
-{
-    for (int i = 0; reporters[i]; i++)
-        if (strcmp(reporters[i]->name, name) == 0) return reporters[i];
-    return NULL;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -132,11 +118,8 @@ static int report_mark_noise(struct report *rep)
     return rc;
 }
 
-/* The environment's overhead from the rounds in which both it and native
- * succeeded (a round one side lost is left out, not paired with another),
- * its interval at level. */
-static int report_overhead(const struct run_view *rv, int wl, struct report_cell *c,
-                           const struct report_cell *nat, int better, double level)
+int report_overhead(const struct run_view *rv, int wl, struct report_cell *c,
+                    const struct report_cell *nat, int better, double level)
 {
     double *ev = malloc(sizeof(double) * (size_t)c->n), *nv = malloc(sizeof(double) * (size_t)c->n);
     if (!ev || !nv) {

@@ -61,6 +61,14 @@ struct report {
 int report_build(const struct run_view *rv, struct report *rep, struct err *e);
 void report_free(struct report *rep);
 
+/* Cell c's overhead against cell base of the same row (native's, or
+ * explain's rung before) into c->ov, c->has_overhead and the log-ratios:
+ * from the rounds in which both succeeded (a round one side lost is left
+ * out, not paired with another; a round split across a --resume too),
+ * its interval at level. -1 out of memory. */
+int report_overhead(const struct run_view *rv, int wl, struct report_cell *c,
+                    const struct report_cell *base, int better, double level);
+
 /* A cell as the table prints it: "median [lo, hi] [!]" and, against
  * native, "overhead% [lo,hi] [~]"; its level when below STATS_LEVEL;
  * "(n=5/6, 1 failed)" when samples failed; "n/a (see below)" (na: the
@@ -141,10 +149,19 @@ int report_emit_clean(int (*emit)(const struct report *rep, FILE *out, struct er
 void report_csv_field(FILE *f, const char *s);
 void report_csv_num(FILE *f, double v);
 
+struct compare;
+
+/* A format. Each hook renders one kind of output; NULL: this format
+ * cannot render it, and the commands refuse it, naming the formats that
+ * can (reporter_names). text: output for a terminal - what a hook writes
+ * for a scenario or a comparison is cleaned of control characters. */
 struct reporter {
     const char *name;
     const char *summary;
-    int (*emit)(const struct report *rep, FILE *out, struct err *e);
+    int (*emit)(const struct report *rep, FILE *out, struct err *e); /* a plain run */
+    int (*scenario)(const struct run_view *rv, FILE *out, struct err *e);
+    int (*compare)(const struct compare *c, FILE *out, struct err *e);
+    int text;
 };
 
 #define REPORT_LIST(X) X(table) X(json) X(csv) X(html) X(markdown)
@@ -153,6 +170,22 @@ REPORT_LIST(X)
 #undef X
 extern const struct reporter *const reporters[];
 const struct reporter *reporter_find(const char *name);
+
+/* What a reporter can render, for reporter_find_for and reporter_names. */
+enum reporter_kind { REPORTER_RUN, REPORTER_SCENARIO, REPORTER_COMPARE };
+/* name's reporter when it renders kind, else NULL. */
+const struct reporter *reporter_find_for(const char *name, enum reporter_kind kind);
+/* "table, json, csv, html or markdown": the reporters that render kind, in
+ * reporters[]'s order, for messages and help. */
+void reporter_names(enum reporter_kind kind, char *buf, size_t len);
+/* Renders stored run rv with r: a plain run through emit, a scenario run
+ * through scenario (ERR_USAGE, naming the formats that can, when r has
+ * none). */
+int reporter_emit_run(const struct reporter *r, const struct run_view *rv, FILE *out,
+                      struct err *e);
+/* Renders comparison c with r (ERR_USAGE when r cannot). */
+int reporter_emit_compare(const struct reporter *r, const struct compare *c, FILE *out,
+                          struct err *e);
 
 /* ---- the HTML report's parts (html.c, figures.c) ---- */
 

@@ -164,10 +164,15 @@ static int sc_paired_cell(const double *a, const int *ra, int na, const double *
     return np;
 }
 
-static int noisy_table(const struct run_view *rv, FILE *out, struct err *e)
+/* A tenant's steps against its base step, paired by round, one row per
+ * workload (skip: one left out, NULL none), environment and metric: the
+ * base step's median, every other step's change over it. head: the
+ * table's first line. */
+static int sc_vs_table(const struct run_view *rv, FILE *out, const char *tenant, const char *base,
+                       const char *skip, const char *head, struct err *e)
 {
     char steps[SC_MAX_STEPS][LIM_STEP_NAME];
-    int ns = sc_steps(rv, "victim", steps, SC_MAX_STEPS);
+    int ns = sc_steps(rv, tenant, steps, SC_MAX_STEPS);
     double *a = malloc(sizeof(double) * SC_MAX_ROUNDS * 4);
     int *ra = malloc(sizeof(int) * SC_MAX_ROUNDS * 2);
     if (!a || !ra) {
@@ -177,36 +182,37 @@ static int noisy_table(const struct run_view *rv, FILE *out, struct err *e)
     }
     double *b = a + SC_MAX_ROUNDS, *pa = b + SC_MAX_ROUNDS, *pb = pa + SC_MAX_ROUNDS;
     int *rb = ra + SC_MAX_ROUNDS;
-    fprintf(out, "victim's loss beside each aggressor vs alone, %% (+ worse): median over paired "
-                 "rounds [interval]\n");
-    fprintf(out, "%-12s %-12s %-22s %-8s", "env", "workload", "metric", "better");
+    int wenv = 12; /* as wide as the longest spec */
+    for (int env = 0; env < rv->nenv; env++)
+        if ((int)strlen(rv->envs[env]) > wenv) wenv = (int)strlen(rv->envs[env]);
+    fprintf(out, "%s\n", head);
+    fprintf(out, "%-*s %-12s %-22s %-8s", wenv, "env", "workload", "metric", "better");
     for (int s = 0; s < ns; s++)
         fprintf(out, " | %-26s", steps[s]);
     fputc('\n', out);
     for (int w = 0; w < rv->nwl; w++) {
-        if (!strcmp(rv->workloads[w], "stress")) continue;
+        if (skip && !strcmp(rv->workloads[w], skip)) continue;
         const struct rv_point *ms[64];
-        int nm = sc_metrics(rv, rv->workloads[w], "victim", ms, 64);
+        int nm = sc_metrics(rv, rv->workloads[w], tenant, ms, 64);
         for (int env = 0; env < rv->nenv; env++)
             for (int m = 0; m < nm; m++) {
-                fprintf(out, "%-12s %-12s %-22s %-8s", rv->envs[env], rv->workloads[w],
+                fprintf(out, "%-*s %-12s %-22s %-8s", wenv, rv->envs[env], rv->workloads[w],
                         ms[m]->metric, better_str(ms[m]->better));
-                int na = sc_values(rv, env, rv->workloads[w], "victim", "alone", ms[m]->metric, a,
-                                   ra, SC_MAX_ROUNDS);
+                int na = sc_values(rv, env, rv->workloads[w], tenant, base, ms[m]->metric, a, ra,
+                                   SC_MAX_ROUNDS);
                 for (int s = 0; s < ns; s++) {
                     char cell[96];
-                    if (!strcmp(steps[s], "alone")) {
-                        sc_median_text(a, na,
-                                       sc_failed(rv, env, rv->workloads[w], "victim", "alone"),
+                    if (!strcmp(steps[s], base)) {
+                        sc_median_text(a, na, sc_failed(rv, env, rv->workloads[w], tenant, base),
                                        cell, sizeof(cell));
                     } else {
-                        int nb = sc_values(rv, env, rv->workloads[w], "victim", steps[s],
+                        int nb = sc_values(rv, env, rv->workloads[w], tenant, steps[s],
                                            ms[m]->metric, b, rb, SC_MAX_ROUNDS);
-                        int fl = sc_failed(rv, env, rv->workloads[w], "victim", steps[s]);
+                        int fl = sc_failed(rv, env, rv->workloads[w], tenant, steps[s]);
                         if (!sc_paired_cell(a, ra, na, b, rb, nb, ms[m]->better, pa, pb, cell,
                                             sizeof(cell)))
                             snprintf(cell, sizeof(cell), "%s",
-                                     nb   ? "no alone pair"
+                                     nb   ? "no base pair"
                                      : fl ? "failed"
                                           : "-");
                     }
@@ -214,6 +220,27 @@ static int noisy_table(const struct run_view *rv, FILE *out, struct err *e)
                 }
                 fputc('\n', out);
             }
+    }
+    free(a);
+    free(ra);
+    return 0;
+}
+
+static int noisy_table(const struct run_view *rv, FILE *out, struct err *e)
+{
+    if (sc_vs_table(rv, out, "victim", "alone", "stress",
+                    "victim's loss beside each aggressor vs alone, % (+ worse): median over "
+                    "paired rounds [interval]",
+                    e) < 0)
+        return -1;
+    char steps[SC_MAX_STEPS][LIM_STEP_NAME];
+    int ns = sc_steps(rv, "victim", steps, SC_MAX_STEPS);
+    double *b = malloc(sizeof(double) * SC_MAX_ROUNDS);
+    int *rb = malloc(sizeof(int) * SC_MAX_ROUNDS);
+    if (!b || !rb) {
+        free(b);
+        free(rb);
+        return err_set(e, ERR_FAIL, "out of memory");
     }
     fprintf(out, "\naggressor's host CPU use while the victim ran (CPUs busy, median over rounds; "
                  "everything its tenant made the host spend):\n");
@@ -230,9 +257,20 @@ static int noisy_table(const struct run_view *rv, FILE *out, struct err *e)
         }
         fputc('\n', out);
     }
-    free(a);
-    free(ra);
+    free(b);
+    free(rb);
     return 0;
+}
+
+/* sizing: the cgroup-sized step against the host-sized one, and the
+ * threads each used (the samples' facts). */
+static int sizing_table(const struct run_view *rv, FILE *out, struct err *e)
+{
+    return sc_vs_table(rv, out, "tenant", "host", NULL,
+                       "under a CPU quota: sized from the cgroup vs from the host (nproc), % "
+                       "(+ worse): median over paired rounds [interval]; throttled_s is the "
+                       "time the kernel held the tenant back",
+                       e);
 }
 
 static int density_table(const struct run_view *rv, FILE *out, struct err *e)
@@ -582,7 +620,8 @@ int report_scenario_table(const struct run_view *rv, FILE *out, struct err *e)
              : !strcmp(sc, "noisy-neighbour") ? noisy_table(rv, out, e)
              : !strcmp(sc, "density")         ? density_table(rv, out, e)
              : !strcmp(sc, "two-tier")        ? twotier_table(rv, out, e)
-                                       : err_set(e, ERR_USAGE, "no table for scenario %s", sc);
+             : !strcmp(sc, "sizing")          ? sizing_table(rv, out, e)
+                                     : err_set(e, ERR_USAGE, "no table for scenario %s", sc);
     if (rc == 0) {
         fputc('\n', out);
         sc_failures(rv, out);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/explain.h"
+#include "report/compare.h"
 #include "report/report.h"
 
 static void table_header(const struct report *rep, FILE *out)
@@ -217,7 +219,7 @@ static int table_render(const struct report *rep, FILE *out, struct err *e)
         fprintf(out, "FAILED %s on %s, %s %d: %s\n", rv->workloads[f->wl], rv->envs[f->env],
                 f->warmup ? "warm-up" : "repetition", f->rep, f->error);
     }
-    return 0;
+    return explain_emit(rep, out, EXPLAIN_TEXT, e);
 }
 
 /* The table, cleaned of terminal controls a guest's text may carry. */
@@ -230,4 +232,7 @@ const struct reporter reporter_table = {
     .name = "table",
     .summary = "terminal table like the paper's Table I",
     .emit = table_emit,
+    .scenario = report_scenario_table,
+    .compare = compare_emit_table,
+    .text = 1,
 };

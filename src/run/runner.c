@@ -1,3 +1,4 @@
+#include "run/lifecycle.h"
 #include "run/runner.h"
 
 #include <stdio.h>
@@ -327,20 +328,31 @@ static int peer_setup(void *arg)
     return peer_enter(arg);
 }
 
-/* Appends src's metrics (names prefixed) and facts (keys prefixed) to dst;
- * what does not fit is dropped (the client's own metrics come first). */
-static void merge_result(struct result *dst, const struct result *src, const char *prefix)
+/* Appends src's metrics (with_metrics) and facts, names and keys
+ * prefixed, to dst. -1 (ERR_FAIL) when dst cannot hold them all or a
+ * prefixed name would be cut: a sample missing some would pass for a
+ * whole one. */
+static int merge_result(struct result *dst, const struct result *src, int with_metrics,
+                        const char *prefix, struct err *e)
 {
-    for (int i = 0; i < src->n && dst->n < RESULT_MAX_METRICS; i++) {
-        struct metric *m = &dst->m[dst->n++];
+    for (int i = 0; with_metrics && i < src->n; i++) {
+        if (dst->n >= RESULT_MAX_METRICS)
+            return err_set(e, ERR_FAIL, "a pair's metrics exceed %d: %s%s and after dropped",
+                           RESULT_MAX_METRICS, prefix, src->m[i].name);
+        struct metric *m = &dst->m[dst->n];
         *m = src->m[i];
-        snprintf(m->name, sizeof(m->name), "%s%s", prefix, src->m[i].name);
+        if (snprintf(m->name, sizeof(m->name), "%s%s", prefix, src->m[i].name) >=
+            (int)sizeof(m->name))
+            return err_set(e, ERR_FAIL, "metric name %s%s too long", prefix, src->m[i].name);
+        dst->n++;
     }
     for (int i = 0; i < src->facts.n; i++) {
         char key[sizeof(src->facts.v[0].key)];
-        snprintf(key, sizeof(key), "%s%s", prefix, src->facts.v[i].key);
-        kv_set(&dst->facts, key, src->facts.v[i].val, NULL);
+        if (snprintf(key, sizeof(key), "%s%s", prefix, src->facts.v[i].key) >= (int)sizeof(key))
+            return err_set(e, ERR_FAIL, "fact key %s%s too long", prefix, src->facts.v[i].key);
+        if (kv_set(&dst->facts, key, src->facts.v[i].val, e) < 0) return -1;
     }
+    return 0;
 }
 
 /* The client half of a pair, watched while the server half runs: when the
@@ -426,18 +438,28 @@ static int measure_net(struct env_ctx *ctx, struct job *j, const char *cpusrc, s
 
 void runner_pair_merge(struct reply *r, const struct reply *cr)
 {
-    struct result server = r->res;
-    r->res = cr->res;
+    /* the server's result (~80 KiB) off the stack */
+    struct result *server cleanup_free = malloc(sizeof(*server));
+    if (!server) {
+        r->ok = 0;
+        err_set(&r->err, ERR_FAIL, "out of memory merging a pair's halves");
+        return;
+    }
+    *server = r->res;
+    r->res = cr->res; /* the client's metrics first */
     r->res.facts.n = 0;
-    struct kvlist server_facts = server.facts;
-    server.facts.n = 0; /* the server's metrics go in prefixed, its facts unprefixed */
-    merge_result(&r->res, &server, "server.");
-    server.facts = server_facts;
-    for (int i = 0; i < server.facts.n; i++) /* where the server ran: unprefixed */
-        kv_set(&r->res.facts, server.facts.v[i].key, server.facts.v[i].val, NULL);
-    struct result client = cr->res;
-    client.n = 0;
-    merge_result(&r->res, &client, "client.");
+    struct err me = {0};
+    struct kvlist facts = server->facts;
+    server->facts.n = 0; /* the server's metrics prefixed, its facts (where it ran) not */
+    int rc = merge_result(&r->res, server, 1, "server.", &me);
+    server->n = 0;
+    server->facts = facts;
+    if (rc == 0) rc = merge_result(&r->res, server, 0, "", &me);
+    if (rc == 0) rc = merge_result(&r->res, &cr->res, 0, "client.", &me);
+    if (rc < 0) {
+        r->ok = 0;
+        r->err = me;
+    }
 }
 
 /* The run's first successful sample of workload w settles the options it
@@ -813,38 +835,26 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq,
 int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *failed,
                    struct err *e)
 {
-    char uuid[64];
-    runner_make_uuid(uuid, sizeof(uuid));
-    struct kvlist host = {0};
-    host_facts(&host);
-    while (!p->seed && getrandom(&p->seed, sizeof(p->seed), GRND_NONBLOCK) != sizeof(p->seed))
-        p->seed = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull;
-    char seed[24];
-    snprintf(seed, sizeof(seed), "%llu", (unsigned long long)p->seed);
-    kv_set(&host, "order_seed", seed, NULL);
-    if (p->counters) kv_set(&host, "counters", "on", NULL);
-    if (p->slice.cpus || p->slice.mem) {
-        char sl[64];
-        slice_text(&p->slice, sl, sizeof(sl));
-        kv_set(&host, "slice", sl, NULL);
-    }
-    /* who runs it, so a SIGKILLed run is found dead later (store_mark_dead) */
-    snprintf(seed, sizeof(seed), "%d", (int)getpid());
-    kv_set(&host, "runner_pid", seed, NULL);
-    snprintf(seed, sizeof(seed), "%llu", journal_starttime(getpid()));
-    kv_set(&host, "runner_start", seed, NULL);
-    runner_sized_facts(p, &host); /* --sizing's instances, for the report and --resume */
-    if (p->target_ci > 0) {       /* the sequential design, for the report and --resume */
+    struct run_life *l cleanup_free = malloc(sizeof(*l)); /* its facts: ~70 KiB */
+    if (!l) return err_set(e, ERR_FAIL, "out of memory");
+    run_life_begin(l, &p->seed, &p->slice);
+    struct kvlist *host = &l->host;
+    if (p->counters) kv_set(host, "counters", "on", NULL);
+    runner_sized_facts(p, host); /* --sizing's instances, for the report and --resume */
+    if (p->target_ci > 0) {      /* the sequential design, for the report and --resume */
         if (!p->resume_id) converge_design(p->target_ci, p->reps, p->max_reps, &p->seq);
-        if (converge_facts(&p->seq, &host, e) < 0) return -1;
+        if (converge_facts(&p->seq, host, e) < 0) return -1;
     }
     *failed = 0;
     if (p->resume_id > 0) { /* the same run goes on: its row, workloads and options stay */
         *run_id = p->resume_id;
-        if (store_run_resume(st, *run_id, &host, e) < 0) return -1;
+        if (store_run_resume(st, *run_id, host, e) < 0) return -1;
     } else {
-        if (store_run_begin(st, uuid, p->command, p->size, p->reps, &host, run_id, e) < 0)
+        if (store_run_begin(st, l->uuid, p->command, p->size, p->reps, host, run_id, e) < 0)
             return -1;
+        for (int i = 0; i < p->run_facts.n; i++)
+            if (store_run_fact(st, *run_id, p->run_facts.v[i].key, p->run_facts.v[i].val, e) < 0)
+                return -1;
         for (int w = 0; w < p->nwl; w++)
             if (store_run_workload(st, *run_id, w, p->wl[w]->name, &p->wlopts[w], e) < 0) return -1;
     }
@@ -855,36 +865,15 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
         free(rq);
         return err_set(e, ERR_FAIL, "out of memory");
     }
-    /* The journal is best effort for environments that create nothing
-     * (native, null); those that do refuse to start without it. */
-    struct journal j = {.fd = -1};
-    struct err je = {0};
-    if (journal_open(&j, uuid, &je) < 0) {
-        if (j.fd >= 0) close(j.fd);
-        j.fd = -1;
-        snprintf(j.why, sizeof(j.why), "%s", je.msg); /* journal_require reports it */
-    }
+    run_life_journal(l);
     p->peer.nsfd = -1;
-    int rc = run_body(p, ctx, rq, &j, st, *run_id, uuid, failed, e);
+    int rc = run_body(p, ctx, rq, &l->j, st, *run_id, l->uuid, failed, e);
     for (int i = p->nenv - 1; i >= 0; i--)
         env_down(&ctx[i]);
     peer_down(&p->peer);
     free(ctx);
     free(rq);
-    if (j.fd >= 0 && journal_unwind(&j) > 0 && rc == 0)
-        rc =
-            err_set(e, ERR_FAIL, "some objects of the run could not be removed (isobench cleanup)");
-    if (p->progress) fprintf(stderr, "\r\033[K");
-    /* bad input only an environment could see (ERR_USAGE from its up()):
-     * the run is "aborted", with the reason, and nothing of it measured */
-    const char *status = rc < 0 ? (env_interrupted        ? "interrupted"
-                                   : e->code == ERR_USAGE ? "aborted"
-                                                          : "error")
-                                : (*failed ? "failed" : "complete");
-    struct err e2 = {0};
-    if (rc < 0 && e->code == ERR_USAGE) store_run_fact(st, *run_id, "abort_reason", e->msg, &e2);
-    store_run_end(st, *run_id, status, &e2);
-    return rc;
+    return run_life_end(l, st, *run_id, rc, *failed, p->progress, e);
 }
 
 int runner_estimate(struct run_plan *p, struct store *st, struct run_estimate *est, struct err *e)

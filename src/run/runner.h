@@ -72,6 +72,9 @@ struct run_plan {
      * with, when not spec[i] ("": spec[i]) - the same column, another
      * instance brought up for that workload (run/sizing.c) */
     char sized[LIM_WORKLOADS][LIM_ENVS][160];
+    /* run facts the command adds (explain's ladder: explain.*), stored
+     * with the run as it begins */
+    struct kvlist run_facts;
     struct peer peer; /* the peer netns, when a network workload is planned */
     struct kvlist peer_facts;
 };
@@ -157,7 +160,8 @@ int runner_settle_take(const struct workload *wl, const struct kvlist *facts, st
 /* A network pair's one sample, into r (the server half's reply): the
  * client's metrics, then the server's prefixed "server."; the server's
  * facts (where it ran) unprefixed, the client's prefixed "client.".
- * Both replies must be ok. */
+ * Both replies must be ok; r fails (ok = 0, err why) when the merged
+ * sample cannot hold every metric and fact. */
 void runner_pair_merge(struct reply *r, const struct reply *cr);
 
 /* A base port whose next n ports are free for TCP and UDP on the host. */

@@ -190,14 +190,7 @@ int twotier_tier_spec(const struct scenario_plan *p, int k, struct spec *sp, str
                        "%s sets cpu-weight itself: drop it, or give -o app-weight / "
                        "db-weight (or -o cpu-share=cpuset)",
                        p->spec[i].text);
-    const char *v = scen_opt(p, k == TT_APP ? "app-weight" : "db-weight");
-    size_t l = strlen(sp->text);
-    if (kv_set(&sp->kv, "cpu-weight", v, e) < 0) return -1;
-    int n = snprintf(sp->text + l, sizeof(sp->text) - l, "%scpu-weight=%s",
-                     strchr(sp->text, ':') ? "," : ":", v);
-    if (n < 0 || (size_t)n >= sizeof(sp->text) - l)
-        return err_set(e, ERR_USAGE, "%s with its cpu-weight is too long", sp->text);
-    return 0;
+    return spec_add(sp, "cpu-weight", scen_opt(p, k == TT_APP ? "app-weight" : "db-weight"), e);
 }
 
 /* Each tier must hold its own workload (a VM its guest, a container its

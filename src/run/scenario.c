@@ -1,5 +1,6 @@
 /* scenario.c - the scenario engine: planning, tenants, jobs run side by
  * side in threads, samples stored with their tenant and step. */
+#include "run/lifecycle.h"
 #include "run/scenario.h"
 
 #include <errno.h>
@@ -63,6 +64,12 @@ int scen_plan_workload(struct scenario_plan *p, const char *name, const struct k
     if (why)
         return err_set(e, ERR_USAGE, "%s: workload %s is unavailable: %s", p->sc->name, name, why);
     int i = scen_wl_index(p, name);
+    for (int k = 0; i >= 0 && opts && k < opts->n; k++) { /* one entry per workload */
+        const char *had = kv_get(&p->wlopts[i], opts->v[k].key);
+        if (!had || strcmp(had, opts->v[k].val))
+            return err_set(e, ERR_USAGE, "%s: workload %s added twice with other options (%s)",
+                           p->sc->name, name, opts->v[k].key);
+    }
     if (i >= 0) return i;
     if (p->nwl >= LIM_WORKLOADS)
         return err_set(e, ERR_USAGE, "%s: too many workloads", p->sc->name);
@@ -423,10 +430,17 @@ static int job_stop(void *arg)
 /* One job: waits its delay, reads the tenant's host CPU time around the
  * exec. A failed environment is a failed sample here; the scenario goes
  * on with its other tenants. */
+/* Test hook (ISOBENCH_FAILPOINT=tsan-race): every job thread bumps this
+ * without a lock - the race scripts/tsan.sh must report, so that its
+ * "no race" can be believed. */
+static int scen_race_counter;
+
 static void *job_main(void *arg)
 {
     struct job_thread *jt = arg;
     struct scen_job *sj = jt->j;
+    const char *fp = getenv("ISOBENCH_FAILPOINT");
+    if (fp && !strcmp(fp, "tsan-race")) scen_race_counter++;
     struct tenant *tn = sj->tenant == SCEN_PEER ? NULL : &jt->r->t[sj->tenant];
     if (sj->delay_s > 0) {
         struct timespec ts = {.tv_sec = (time_t)sj->delay_s,
@@ -702,39 +716,29 @@ void scen_stopped_sample(struct scen_job *sj, const char *key, const char *val)
 int scenario_execute(struct scenario_plan *p, struct store *st, int64_t *run_id, int *failed,
                      struct err *e)
 {
-    struct scen_run r = {.p = p, .st = st, .j = {.fd = -1}, .started = util_now()};
-    runner_make_uuid(r.uuid, sizeof(r.uuid));
-    struct kvlist host = {0};
-    host_facts(&host);
-    while (!p->seed && getrandom(&p->seed, sizeof(p->seed), GRND_NONBLOCK) != sizeof(p->seed))
-        p->seed = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull;
+    struct scen_run r = {.p = p, .st = st, .started = util_now()};
+    struct run_life *l cleanup_free = malloc(sizeof(*l)); /* its facts: ~70 KiB */
+    if (!l) return err_set(e, ERR_FAIL, "out of memory");
+    run_life_begin(l, &p->seed, &p->slice);
+    snprintf(r.uuid, sizeof(r.uuid), "%s", l->uuid);
+    struct kvlist *host = &l->host;
     char v[64];
-    snprintf(v, sizeof(v), "%llu", (unsigned long long)p->seed);
-    kv_set(&host, "order_seed", v, NULL);
-    kv_set(&host, "scenario", p->sc->name, NULL);
+    kv_set(host, "scenario", p->sc->name, NULL);
     if (p->preset) { /* --preset: what it stands for, stated with the run */
-        kv_set(&host, "preset", p->preset->name, NULL);
-        kv_set(&host, "preset.summary", p->preset->summary, NULL);
+        kv_set(host, "preset", p->preset->name, NULL);
+        kv_set(host, "preset.summary", p->preset->summary, NULL);
     }
     for (int i = 0; i < p->opts.n; i++) {
         char k[96];
         snprintf(k, sizeof(k), "scenario.%s", p->opts.v[i].key);
-        kv_set(&host, k, p->opts.v[i].val, NULL);
-    }
-    if (p->slice.cpus || p->slice.mem) {
-        slice_text(&p->slice, v, sizeof(v));
-        kv_set(&host, "slice", v, NULL);
+        kv_set(host, k, p->opts.v[i].val, NULL);
     }
     if (p->host_mem) {
         snprintf(v, sizeof(v), "%lluM", (unsigned long long)(p->host_mem >> 20));
-        kv_set(&host, "host_mem", v, NULL);
+        kv_set(host, "host_mem", v, NULL);
     }
-    snprintf(v, sizeof(v), "%d", (int)getpid());
-    kv_set(&host, "runner_pid", v, NULL);
-    snprintf(v, sizeof(v), "%llu", journal_starttime(getpid()));
-    kv_set(&host, "runner_start", v, NULL);
     *failed = 0;
-    if (store_run_begin(st, r.uuid, p->command, p->size, p->reps, &host, run_id, e) < 0) return -1;
+    if (store_run_begin(st, r.uuid, p->command, p->size, p->reps, host, run_id, e) < 0) return -1;
     r.run_id = *run_id;
     for (int w = 0; w < p->nwl; w++)
         if (store_run_workload(st, *run_id, w, p->wl[w]->name, &p->wlopts[w], e) < 0) return -1;
@@ -743,12 +747,8 @@ int scenario_execute(struct scenario_plan *p, struct store *st, int64_t *run_id,
         if (store_run_env(st, *run_id, i, p->spec[i].text, &none, e) < 0) return -1;
     r.t = calloc(LIM_TENANTS, sizeof(*r.t));
     if (!r.t) return err_set(e, ERR_FAIL, "out of memory");
-    struct err je = {0};
-    if (journal_open(&r.j, r.uuid, &je) < 0) {
-        if (r.j.fd >= 0) close(r.j.fd);
-        r.j.fd = -1;
-        snprintf(r.j.why, sizeof(r.j.why), "%s", je.msg);
-    }
+    run_life_journal(l);
+    r.j = l->j; /* the tenants journal into r.j; the end unwinds it */
     r.peer.nsfd = -1;
     int rc = scen_host_setup(&r, e);
     if (rc == 0) rc = p->sc->run(&r, e);
@@ -759,17 +759,7 @@ int scenario_execute(struct scenario_plan *p, struct store *st, int64_t *run_id,
     struct err le = {0};
     if (r.hostmem.ndirs && cgroup_leave(&r.hostmem, &le) < 0 && rc == 0) /* before the unwind */
         rc = err_wrap(&le, "leaving the --host-mem cgroup"), *e = le;
-    if (r.j.fd >= 0 && journal_unwind(&r.j) > 0 && rc == 0)
-        rc =
-            err_set(e, ERR_FAIL, "some objects of the run could not be removed (isobench cleanup)");
-    if (p->progress) fprintf(stderr, "\r\033[K");
     *failed = r.failed;
-    const char *status = rc < 0 ? (env_interrupted        ? "interrupted"
-                                   : e->code == ERR_USAGE ? "aborted"
-                                                          : "error")
-                                : (r.failed ? "failed" : "complete");
-    struct err e2 = {0};
-    if (rc < 0) store_run_fact(st, *run_id, "abort_reason", e->msg, &e2);
-    store_run_end(st, *run_id, status, &e2);
-    return rc;
+    l->j = r.j;
+    return run_life_end(l, st, *run_id, rc, r.failed, p->progress, e);
 }

@@ -3,7 +3,7 @@
  * ctx, journal entries, channel and facts), gives them roles, runs steps
  * (a parameter swept) and stores every tenant's sample with its tenant and
  * step in the same store as a plain run. The scenarios themselves
- * (noisy-neighbour, density) are plug-ins on this engine, in one list. */
+ * (SCENARIO_LIST below) are plug-ins on this engine, one file each. */
 #ifndef ISOBENCH_SCENARIO_H
 #define ISOBENCH_SCENARIO_H
 
@@ -155,7 +155,7 @@ struct scenario {
     int (*run)(struct scen_run *r, struct err *e);
 };
 
-#define SCENARIO_LIST(X) X(memory_pressure) X(noisy_neighbour) X(density) X(two_tier)
+#define SCENARIO_LIST(X) X(memory_pressure) X(noisy_neighbour) X(density) X(two_tier) X(sizing)
 
 #define X(n) extern const struct scenario scenario_##n;
 SCENARIO_LIST(X)
@@ -188,8 +188,9 @@ int scenario_execute(struct scenario_plan *p, struct store *st, int64_t *run_id,
 
 /* For check(): adds workload name with options opts (NULL: presets) to the
  * plan, checked and sized like a plain run's; returns its index or -1
- * (ERR_USAGE). The same workload added twice with other options is two
- * entries only if tag differs - each entry is stored under its name. */
+ * (ERR_USAGE). One entry per workload (its samples are stored under its
+ * name): adding it again returns that entry, and ERR_USAGE when the
+ * options given differ from the entry's. */
 int scen_plan_workload(struct scenario_plan *p, const char *name, const struct kvlist *opts,
                        struct err *e);
 

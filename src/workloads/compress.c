@@ -25,6 +25,7 @@
 #include "core/util.h"
 #include "workloads/corpus.h"
 #include "workloads/workload.h"
+#include "workloads/workloads_internal.h"
 
 /* Room for the whole output: xz stores an incompressible chunk as is, so
  * the output exceeds the input by headers only (well under 1/16). */
@@ -53,6 +54,7 @@ static const struct wl_opt compress_opts[] = {
      .min = 1.0,
      .max = 16384.0,
      .values = "auto"},
+    WL_OPT_SIZING,
     {"preset", "xz preset level 0-9", {"2", "2", "2"}, .type = WL_T_UINT, .min = 0.0, .max = 9.0},
     {"block-size",
      "auto: equal blocks, a whole number per thread, <= xz's; xz: liblzma's (3 x dictionary); "
@@ -79,7 +81,6 @@ struct compress_cfg {
 
 /* Equal blocks in whole rounds of one per thread, each <= xz's block
  * (xzb) and >= 1 MiB (xz's floor) unless the input is smaller. */
-uint64_t compress_balanced_block(uint64_t size, uint64_t threads, uint64_t xzb);
 uint64_t compress_balanced_block(uint64_t size, uint64_t threads, uint64_t xzb)
 {
     uint64_t rounds = (size + threads * xzb - 1) / (threads * xzb);
@@ -97,7 +98,8 @@ static int compress_params(const struct wl_ctx *ctx, const struct lzma_api *lz,
 {
     const char *input = wl_opt_str(ctx, &workload_compress, "input");
     const char *bs = wl_opt_str(ctx, &workload_compress, "block-size");
-    if (wl_opt_u64(ctx, &workload_compress, "threads", wl_ncpus(ctx), &c->threads, e) < 0 ||
+    if (wl_opt_u64(ctx, &workload_compress, "threads", wl_auto_threads(ctx, &workload_compress),
+                   &c->threads, e) < 0 ||
         wl_opt_u64(ctx, &workload_compress, "preset", 2, &c->preset, e) < 0)
         return -1;
     if (c->preset > 9) return err_set(e, ERR_USAGE, "compress: preset must be 0-9");
@@ -270,6 +272,7 @@ static int compress_run(const struct wl_ctx *ctx, struct result *r, struct err *
     kv_set(&r->facts, "compress.ratio", buf, NULL);
     snprintf(buf, sizeof(buf), "%u", mt.threads);
     kv_set(&r->facts, "compress.threads", buf, NULL);
+    if (wl_sizing_facts(ctx, &workload_compress, r, e) < 0) return -1;
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)c.block);
     kv_set(&r->facts, "compress.block_bytes", buf, NULL);
     kv_set(&r->facts, "compress.liblzma", lz->version_string(), NULL);

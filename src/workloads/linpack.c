@@ -29,6 +29,7 @@ static const struct wl_opt linpack_opts[] = {
      .min = 1.0,
      .max = 4096.0,
      .values = "auto"},
+    WL_OPT_SIZING,
     {"pages",
      "huge (2 MiB transparent huge pages) or normal, for A and LU",
      {"huge", "huge", "huge"},
@@ -45,7 +46,8 @@ static const char *linpack_unavailable(void)
 static int linpack_params(const struct wl_ctx *ctx, uint64_t *n, uint64_t *threads, struct err *e)
 {
     if (wl_opt_u64(ctx, &workload_linpack, "n", 1000, n, e) < 0 ||
-        wl_opt_u64(ctx, &workload_linpack, "threads", wl_ncpus(ctx), threads, e) < 0)
+        wl_opt_u64(ctx, &workload_linpack, "threads", wl_auto_threads(ctx, &workload_linpack),
+                   threads, e) < 0)
         return -1;
     if (*n < 2 || *n > 200000) return err_set(e, ERR_USAGE, "linpack: n must be 2..200000");
     if (*threads < 1 || *threads > 4096)
@@ -142,6 +144,9 @@ static int linpack_run(const struct wl_ctx *ctx, struct result *r, struct err *e
     kv_set(&r->facts, "linpack.residual", buf, NULL);
     snprintf(buf, sizeof(buf), "%zu", n);
     kv_set(&r->facts, "linpack.n", buf, NULL);
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)threads);
+    kv_set(&r->facts, "linpack.threads", buf, NULL);
+    if (wl_sizing_facts(ctx, &workload_linpack, r, e) < 0) return -1;
     kv_set(&r->facts, "linpack.pages", huge ? "huge" : "normal", NULL);
     bigmem_fact(&r->facts, "linpack.huge_share", share);
     if (lp->get_config) kv_set(&r->facts, "linpack.blas", lp->get_config(), NULL);

@@ -33,6 +33,7 @@
 #include "core/bigmem.h"
 #include "core/util.h"
 #include "workloads/workload.h"
+#include "workloads/workloads_internal.h"
 
 #define RA_POLY 0x0000000000000007ull
 #define RA_PERIOD 1317624576693539401ll
@@ -53,6 +54,7 @@ static const struct wl_opt ra_opts[] = {
      .min = 1.0,
      .max = 4096.0,
      .values = "auto"},
+    WL_OPT_SIZING,
     {"tables",
      "private: one table per thread (hpcc's StarRandomAccess); shared: one for all (HPCC's OpenMP)",
      {"private", "private", "private"},
@@ -154,7 +156,6 @@ static void ra_reference(uint64_t *table, uint64_t mask, uint64_t first, uint64_
 /* Applies the whole update stream (nupdate updates, a multiple of threads x
  * 128) to one shared table with threads. Exported for the unit test that
  * checks both loops make the same table. */
-void ra_update(uint64_t *table, uint64_t size, uint64_t nupdate, int threads, int prefetch);
 void ra_update(uint64_t *table, uint64_t size, uint64_t nupdate, int threads, int prefetch)
 {
     const uint64_t per = nupdate / ((uint64_t)threads * RA_LANES);
@@ -189,7 +190,8 @@ static int ra_params(const struct wl_ctx *ctx, struct ra_cfg *c, struct err *e)
         return err_set(e, ERR_USAGE, "randomaccess: tables must be private or shared, not '%s'",
                        tb);
     if (wl_opt_size(ctx, &workload_randomaccess, "table-size", 64u << 20, &bytes, e) < 0 ||
-        wl_opt_u64(ctx, &workload_randomaccess, "threads", wl_ncpus(ctx), &c->threads, e) < 0)
+        wl_opt_u64(ctx, &workload_randomaccess, "threads",
+                   wl_auto_threads(ctx, &workload_randomaccess), &c->threads, e) < 0)
         return -1;
     if (c->threads < 1 || c->threads > 4096)
         return err_set(e, ERR_USAGE, "randomaccess: threads out of range");
@@ -309,6 +311,7 @@ static int ra_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
     kv_set(&r->facts, "randomaccess.errors", buf, NULL);
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)c.threads);
     kv_set(&r->facts, "randomaccess.threads", buf, NULL);
+    if (wl_sizing_facts(ctx, &workload_randomaccess, r, e) < 0) return -1;
     kv_set(&r->facts, "randomaccess.tables", c.ntables > 1 ? "private" : "shared", NULL);
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)(c.words * sizeof(uint64_t)));
     kv_set(&r->facts, "randomaccess.table_bytes", buf, NULL);

@@ -1,7 +1,9 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cglimit.h"
 #include "core/util.h"
 #include "workloads/workload.h"
 
@@ -48,4 +50,50 @@ void wl_units(struct result *r, double units)
 uint64_t wl_ncpus(const struct wl_ctx *ctx)
 {
     return (uint64_t)(ctx->ncpus > 0 ? ctx->ncpus : util_ncpus());
+}
+
+/* The process's cgroup quota as seen through /sys/fs/cgroup (cglimit.h). */
+static int sizing_cgroup(double *cpus, char *where, size_t len, struct err *e)
+{
+    char pc[4096];
+    if (util_read_file("/proc/self/cgroup", pc, sizeof(pc)) < 0)
+        return err_sys(e, ERR_FAIL, errno, "sizing=cgroup: /proc/self/cgroup");
+    return cg_cpu_limit(pc, "/sys/fs/cgroup", cpus, where, len, e);
+}
+
+static int sizing_is_cgroup(const struct wl_ctx *ctx, const struct workload *w)
+{
+    const char *s = wl_opt_str(ctx, w, "sizing");
+    return s && !strcmp(s, "cgroup");
+}
+
+uint64_t wl_auto_threads(const struct wl_ctx *ctx, const struct workload *w)
+{
+    uint64_t n = wl_ncpus(ctx);
+    double cpus = 0;
+    char where[300];
+    struct err e = {0};
+    if (sizing_is_cgroup(ctx, w) && sizing_cgroup(&cpus, where, sizeof(where), &e) == CG_LIMIT)
+        n = (uint64_t)cg_cpus_for((int)n, cpus);
+    return n;
+}
+
+int wl_sizing_facts(const struct wl_ctx *ctx, const struct workload *w, struct result *r,
+                    struct err *e)
+{
+    int cg = sizing_is_cgroup(ctx, w);
+    char v[400], where[300] = "";
+    double cpus = 0;
+    kv_set(&r->facts, "sizing", cg ? "cgroup" : "host", NULL);
+    snprintf(v, sizeof(v), "%llu", (unsigned long long)wl_ncpus(ctx));
+    kv_set(&r->facts, "sizing.cpus_seen", v, NULL);
+    if (!cg) return 0;
+    int seen = sizing_cgroup(&cpus, where, sizeof(where), e);
+    if (seen < 0) return -1;
+    if (seen == CG_LIMIT)
+        snprintf(v, sizeof(v), "%.2f cpus (%s)", cpus, where);
+    else
+        snprintf(v, sizeof(v), "%s: %s", seen == CG_NOLIMIT ? "none" : "no view", where);
+    kv_set(&r->facts, "sizing.cgroup", v, NULL);
+    return 0;
 }

@@ -54,6 +54,7 @@ static const struct wl_opt stream_opts[] = {
      .min = 1.0,
      .max = 4096.0,
      .values = "auto"},
+    WL_OPT_SIZING,
     {"stores",
      "nt (non-temporal stores) or plain (the reference C loop); auto = nt on x86-64",
      {"auto", "auto", "auto"},
@@ -106,7 +107,8 @@ static int stream_params(const struct wl_ctx *ctx, struct stream_cfg *c, struct 
     if (wl_opt_size(ctx, &workload_stream, "array-size", stream_auto_bytes(ctx), &c->bytes, e) <
             0 ||
         wl_opt_u64(ctx, &workload_stream, "ntimes", 10, &c->ntimes, e) < 0 ||
-        wl_opt_u64(ctx, &workload_stream, "threads", wl_ncpus(ctx), &c->threads, e) < 0)
+        wl_opt_u64(ctx, &workload_stream, "threads", wl_auto_threads(ctx, &workload_stream),
+                   &c->threads, e) < 0)
         return -1;
     if (c->ntimes < 2) return err_set(e, ERR_USAGE, "stream: ntimes must be >= 2");
     if (c->threads < 1 || c->threads > 4096)
@@ -299,6 +301,7 @@ static int stream_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
     char buf[32];
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)cfg.threads);
     kv_set(&r->facts, "stream.threads", buf, NULL);
+    if (wl_sizing_facts(ctx, &workload_stream, r, e) < 0) return -1;
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)cfg.bytes);
     kv_set(&r->facts, "stream.array_bytes", buf, NULL);
     kv_set(&r->facts, "stream.stores", nt ? "nt" : "plain", NULL);

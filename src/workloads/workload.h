@@ -178,6 +178,32 @@ void wl_units(struct result *r, double units);
  * the caller left it 0. */
 uint64_t wl_ncpus(const struct wl_ctx *ctx);
 
+/* The "sizing" option of the workloads whose auto thread count comes from
+ * the CPUs they see: host = those the process may run on (nproc, the
+ * affinity mask), cgroup = those capped by its cgroup's CPU quota, as a JVM
+ * or Go's automaxprocs does (core/cglimit.h). */
+#define WL_OPT_SIZING                                                                              \
+    {                                                                                              \
+        "sizing",                                                                                  \
+            "what an auto thread count is sized from: host = the CPUs the process may run on "     \
+            "(nproc), "                                                                            \
+            "cgroup = those capped by ceil(its cgroup's CPU quota) - a container under cpus= "     \
+            "sees the "                                                                            \
+            "quota only this way",                                                                 \
+            {"host", "host", "host"}, .type = WL_T_ENUM, .values = "host|cgroup"                   \
+    }
+
+/* An auto thread count under w's sizing option: wl_ncpus, capped by the
+ * cgroup's quota with sizing=cgroup (uncapped when no quota or no cgroup
+ * view is seen - wl_sizing_facts says which). */
+uint64_t wl_auto_threads(const struct wl_ctx *ctx, const struct workload *w);
+/* Records with the sample what the auto thread count was sized from:
+ * sizing, sizing.cpus_seen, sizing.cgroup ("N cpus (FILE)", "none (DIR)"
+ * or "no view: why"). -1 (the sample fails) when sizing=cgroup and a
+ * cgroup file is there but unreadable. */
+int wl_sizing_facts(const struct wl_ctx *ctx, const struct workload *w, struct result *r,
+                    struct err *e);
+
 /* The option's value: the user's, else the preset's; NULL if neither. */
 const char *wl_opt_str(const struct wl_ctx *ctx, const struct workload *w, const char *name);
 /* Same, parsed. Sizes accept K/M/G suffixes. "auto" or absent gives def. */

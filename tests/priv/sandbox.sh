@@ -6,7 +6,8 @@
 # and read-only paths are, /sys read-only, the cgroup view writable). Then:
 #  1. the own runtime (NAT, net=host, userns), runc (NAT, net=host),
 #     lxc (NAT, net=host; LXC's config written by isobench) and docker: Docker's 14 capabilities exactly, every masked path masked,
-#     every read-only path read-only, /sys read-only, no writable cgroup
+#     every read-only path read-only, /sys read-only, a read-only view of
+#     its own cgroups (runsc: none), no writable cgroup
 #     hierarchy (net=host used to bind the host's /sys with only its top
 #     read-only: /sys/fs/cgroup stayed writable); a seccomp filter in all
 #     of them - the profile Debian ships (containers-common), which the own
@@ -62,6 +63,10 @@ for env, r in rows.items():
     caps = int(f.get("cap_eff", "ffffffffff"), 16)
     if caps & ~DOCKER_CAPS: bad(f"{env}: capabilities beyond Docker's: {caps & ~DOCKER_CAPS:#x}")
     if f.get("cgroup") == "rw": bad(f"{env}: a writable cgroup hierarchy: {f.get('cgroup_rw')}")
+    # a read-only view of its own cgroups, as Docker's (a workload sizing
+    # itself from its quota reads it); gVisor shows none
+    want_view = "none" if env == "runsc" else "ro"
+    if f.get("cgroup") != want_view: bad(f"{env}: cgroup view {f.get('cgroup')}, want {want_view}")
     if env == "runsc": continue
     if f.get("masked") != "8/8": bad(f"{env}: masked {f.get('masked')}: {f.get('unmasked')} visible")
     if f.get("readonly") != "5/5": bad(f"{env}: read-only {f.get('readonly')}: {f.get('writable')} writable")

@@ -107,6 +107,25 @@ grep -Eq "^native +netlat +[a-z0-9_]+ +(higher|lower) +\| [0-9.]+.* \| [+-][0-9.
 now=$(leftovers)
 [ "$now" = "$before" ] || bad "noisy-neighbour netlat left: $now"
 
+# 2c. sizing: a container under a 1-CPU quota on this 2-CPU host; sized
+# from the host it runs 2 threads and is throttled, sized from its cgroup
+# (read through its read-only cgroup view) 1 thread and hardly
+"$bin" scenario run sizing -e container,runc --size tiny -r 2 --db "$db" >"$dir/sz.txt" 2>"$dir/sz.err" ||
+    { cat "$dir/sz.txt" "$dir/sz.err"; bad "sizing failed"; }
+id=$(sqlite3 "$db" "SELECT max(id) FROM runs")
+for env in container:cpu-quota=1 runc:cpu-quota=1; do
+    for want in host:2 cgroup:1; do
+        n=$(sqlite3 "$db" "SELECT count(*) FROM measurements m JOIN measurement_facts f ON f.measurement_id=m.id WHERE run_id=$id AND env='$env' AND step='${want%:*}' AND ok=1 AND f.key='compress.threads' AND f.value='${want#*:}'")
+        [ "$n" = 2 ] || bad "sizing: $n samples of $env sized by ${want%:*} with ${want#*:} threads, want 2"
+    done
+    th=$(sqlite3 -separator ' ' "$db" "SELECT (SELECT min(x.value) FROM measurements m JOIN metrics x ON x.measurement_id=m.id WHERE run_id=$id AND env='$env' AND step='host' AND x.name='throttled_s'), (SELECT max(x.value) FROM measurements m JOIN metrics x ON x.measurement_id=m.id WHERE run_id=$id AND env='$env' AND step='cgroup' AND x.name='throttled_s')")
+    python3 -c "import sys; h, c = map(float, sys.argv[1:3]); sys.exit(0 if h > 0.05 and c < h / 5 else 1)" $th ||
+        bad "sizing: $env throttled ${th:-none} s (host-sized, cgroup-sized): the quota did not bite or was not seen"
+done
+grep -q "^container:cpu-quota=1 *compress *throughput" "$dir/sz.txt" || bad "sizing table: $(cat "$dir/sz.txt")"
+now=$(leftovers)
+[ "$now" = "$before" ] || bad "sizing left: $now"
+
 # 3. density
 "$bin" scenario run density -e native,container,vm:mem=512M --size tiny -r 1 -o tenants=2 --db "$db" \
     >"$dir/d.txt" 2>"$dir/d.err" || { cat "$dir/d.txt" "$dir/d.err"; bad "density failed"; }

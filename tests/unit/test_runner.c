@@ -427,6 +427,42 @@ static void settle_refuses_servers_and_unlisted(void **state)
     free(into);
 }
 
+/* A pair's halves merged into one sample: the client's metrics, the
+ * server's prefixed, facts placed by half; a sample that cannot hold them
+ * all fails with why instead of dropping some. */
+static void pair_merge_whole_or_failed(void **state)
+{
+    (void)state;
+    struct reply *r = calloc(2, sizeof(*r)), *cr = r + 1;
+    assert_non_null(r);
+    struct err e = {0};
+    r->ok = cr->ok = 1;
+    assert_int_equal(result_add(&r->res, "cpu_s", "s", BETTER_LOWER, 1, &e), 0);
+    assert_int_equal(kv_set(&r->res.facts, "hostname", "srv", &e), 0);
+    assert_int_equal(result_add(&cr->res, "p50", "us", BETTER_LOWER, 2, &e), 0);
+    assert_int_equal(kv_set(&cr->res.facts, "hostname", "peer", &e), 0);
+    runner_pair_merge(r, cr);
+    assert_true(r->ok);
+    assert_int_equal(r->res.n, 2);
+    assert_string_equal(r->res.m[0].name, "p50");
+    assert_string_equal(r->res.m[1].name, "server.cpu_s");
+    assert_string_equal(kv_get(&r->res.facts, "hostname"), "srv");
+    assert_string_equal(kv_get(&r->res.facts, "client.hostname"), "peer");
+    /* more metrics than a sample holds: failed, not cut */
+    memset(r, 0, 2 * sizeof(*r));
+    r->ok = cr->ok = 1;
+    char name[32];
+    for (int k = 0; k < RESULT_MAX_METRICS / 2 + 1; k++) {
+        snprintf(name, sizeof(name), "m%d", k);
+        assert_int_equal(result_add(&r->res, name, "x", BETTER_LOWER, k, &e), 0);
+        assert_int_equal(result_add(&cr->res, name, "x", BETTER_LOWER, k, &e), 0);
+    }
+    runner_pair_merge(r, cr);
+    assert_false(r->ok);
+    assert_non_null(strstr(r->err.msg, "exceed"));
+    free(r);
+}
+
 int main(void)
 {
     journal_set_undo(env_undo_handlers); /* as main does */
@@ -440,6 +476,7 @@ int main(void)
         cmocka_unit_test(default_exec_and_down),
         cmocka_unit_test(run_ids_random),
         cmocka_unit_test(settle_refuses_servers_and_unlisted),
+        cmocka_unit_test(pair_merge_whole_or_failed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,6 +112,27 @@ static void plans(void **state)
     assert_int_equal(plan_net, 1);
     assert_int_equal(plan("noisy-neighbour", "native", "victims=redis", NULL, &e), 0);
     assert_int_equal(plan_net, 1);
+    /* one entry per workload: again with the same options is that entry,
+     * with others a usage error (never silently the first's) */
+    struct scenario_plan *sp = calloc(1, sizeof(*sp));
+    assert_non_null(sp);
+    sp->size = SIZE_TINY;
+    sp->reps = 1;
+    sp->host = (struct host_caps){.ncpus = 4,
+                                  .llc_bytes = 32u << 20,
+                                  .mem_total = 16ull << 30,
+                                  .mem_avail = 12ull << 30,
+                                  .data_free = 100ull << 30};
+    assert_int_equal(scenario_plan(sp, "noisy-neighbour", "native", NULL, NULL, &e), 0);
+    int si = scen_wl_index(sp, "stress");
+    assert_true(si >= 0);
+    struct kvlist same = {0}, other = {0};
+    kv_set(&same, "workers", kv_get(&sp->wlopts[si], "workers"), &e);
+    kv_set(&other, "workers", "7", &e);
+    assert_int_equal(scen_plan_workload(sp, "stress", &same, &e), si);
+    assert_int_equal(scen_plan_workload(sp, "stress", &other, &e), -1);
+    assert_non_null(strstr(e.msg, "added twice with other options"));
+    free(sp);
     struct {
         const char *name, *envs, *opt, *slice, *msg;
     } bad[] = {
@@ -151,6 +172,13 @@ static void plans(void **state)
         {"two-tier", "native", "app-weight=0", NULL, "app-weight must be"},
         {"two-tier", "native", "db-weight=10001", NULL, "db-weight must be"},
         {"two-tier", "container:cpu-weight=5", NULL, NULL, "sets cpu-weight itself"},
+        {"sizing", "vm", NULL, NULL, "takes no cpu-quota"},
+        {"sizing", "native", NULL, NULL, "takes no cpu-quota"},
+        {"sizing", "container", "quota=4", NULL, "quota must be"},
+        {"sizing", "container", "quota=0", NULL, "quota must be"},
+        {"sizing", "container", "workloads=netlat", NULL, "does not size its threads"},
+        {"sizing", "container", "workloads=", NULL, "workloads is empty"},
+        {"sizing", "container,container:cpu-quota=2", NULL, NULL, "listed twice"},
     };
     /* two-tier: one environment for both tiers, or app,db */
     if (!workload_wordpress.unavailable()) {

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "envs/container/net.h"
+#include "envs/env.h"
 #include "envs/vm/blockdev.h"
 #include "envs/vm/cpus.h"
 #include "envs/vm/qemu_argv.h"
@@ -38,11 +39,12 @@ static int count_of(const struct qemu_argv *q, const char *flag)
     return n;
 }
 
-static void build(const struct vm_cpus *p, int kvm, int tuned, const char *disk,
-                  struct qemu_argv *q)
+static void build_hp(const struct vm_cpus *p, int kvm, int tuned, int hugepages, const char *disk,
+                     struct qemu_argv *q)
 {
     struct qemu_in in = {.kvm = kvm,
                          .tuned = tuned,
+                         .hugepages = hugepages,
                          .runas_nobody = 1,
                          .cpus = p,
                          .mem_mib = 2048,
@@ -59,6 +61,13 @@ static void build(const struct vm_cpus *p, int kvm, int tuned, const char *disk,
     struct err e = {0};
     assert_int_equal(qemu_argv_build(&in, q, &e), 0);
     assert_null(q->argv[q->argc]);
+}
+
+/* hugepages as tuned sets them */
+static void build(const struct vm_cpus *p, int kvm, int tuned, const char *disk,
+                  struct qemu_argv *q)
+{
+    build_hp(p, kvm, tuned, tuned, disk, q);
 }
 
 /* 2 sockets x 8 cores x 2 threads (32 CPUs), Linux numbering: CPU 0's
@@ -90,6 +99,12 @@ static void host_2x8x2(void **state)
     assert_int_equal(p.pin[31], 31); /* s1 c7 t1 */
     assert_string_equal(p.not_applied, "");
     assert_non_null(strstr(arg_of(&q, "-drive"), "aio=io_uring")); /* a file */
+    /* vm:tuned,hugepages=off: pinned host shape and model, 4 KiB pages */
+    build_hp(&p, 1, 1, 0, "/var/tmp/d.img", &q);
+    assert_int_equal(count_of(&q, "-object"), 0);
+    assert_string_equal(arg_of(&q, "-machine"), "q35");
+    assert_string_equal(arg_of(&q, "-cpu"), "host");
+    assert_non_null(arg_of(&q, "-qmp"));
     /* stock on the same host: the paper's 32 sockets of one core, qemu64 */
     assert_int_equal(vm_cpus_plan(&host, 32, 0, 1, &p, &e), 0);
     build(&p, 1, 0, "/dev/loop7", &q);
@@ -251,6 +266,24 @@ static void direct_route_rules(void **state)
 
 /* vm:balloon=on: virtio-balloon with free-page reporting, and the QMP
  * socket the per-step probe reads it through; without QMP it is refused. */
+/* hugepages=on|off is checked and parsed apart from tuned (default: tuned's). */
+static void hugepages_key(void **state)
+{
+    (void)state;
+    struct spec sp;
+    struct env_conf conf;
+    struct err e = {0};
+    assert_int_equal(spec_parse("vm:hugepages=maybe", &sp, &e), 0);
+    assert_int_equal(env_conf_parse(&env_vm, &sp, &conf, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    assert_non_null(strstr(e.msg, "hugepages is on or off"));
+    const char *ok[] = {"vm:tuned,hugepages=off", "vm:hugepages=on", "vm:tuned"};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(spec_parse(ok[i], &sp, &e), 0);
+        assert_int_equal(env_conf_parse(&env_vm, &sp, &conf, &e), 0);
+    }
+}
+
 static void balloon_device(void **state)
 {
     (void)state;
@@ -290,7 +323,7 @@ int main(void)
         cmocka_unit_test(host_2x8x2),        cmocka_unit_test(host_1x2x1_tcg),
         cmocka_unit_test(host_1x64x2),       cmocka_unit_test(reads_sysfs),
         cmocka_unit_test(blockdev_refusals), cmocka_unit_test(direct_route_rules),
-        cmocka_unit_test(balloon_device),
+        cmocka_unit_test(balloon_device),    cmocka_unit_test(hugepages_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

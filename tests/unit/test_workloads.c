@@ -15,10 +15,8 @@
 #include "core/dynlib.h"
 #include "workloads/corpus.h"
 #include "workloads/workload.h"
+#include "workloads/workloads_internal.h"
 
-uint64_t ra_starts(int64_t n);
-void ra_update(uint64_t *table, uint64_t size, uint64_t nupdate, int threads, int prefetch);
-uint64_t compress_balanced_block(uint64_t size, uint64_t threads, uint64_t xzb);
 int netlat_udp_reply(int fd, uint64_t seq, uint64_t resp, char *rbuf, uint64_t *late,
                      struct err *e);
 

@@ -114,7 +114,7 @@ int lxc_write_config(const char *path, const struct lxc_conf_in *in, struct err 
             "lxc.uts.name = isobench-%d\nlxc.rootfs.path = dir:%s\n"
             "lxc.init.cmd = " ROOTFS_AGENT " agent --serve --stdio\nlxc.init.cwd = /\n"
             "lxc.console.path = none\nlxc.tty.max = 0\nlxc.pty.max = 1024\nlxc.autodev = 1\n"
-            "lxc.mount.auto = proc:mixed sys:ro\n"
+            "lxc.mount.auto = proc:mixed sys:ro cgroup:ro\n"
             "lxc.mount.entry = shm dev/shm tmpfs nosuid,noexec,nodev,mode=1777,size=65536k,"
             "create=dir 0 0\n"
             "lxc.mount.entry = %s %s none bind,ro,create=file 0 0\n",

@@ -204,6 +204,10 @@ int oci_write_config(const char *bundle, const struct ctr_config *cfg, const cha
      * a recursive bind of the host's /sys made read-only at the top left
      * /sys/fs/cgroup's hierarchies writable */
     write_mount(f, "/sys", "sysfs", "sysfs", sys_o);
+    /* the container's own cgroups, read-only, as Docker's default: a
+     * workload sizing itself from its quota (sizing=cgroup) reads them */
+    static const char *const cg_o[] = {"nosuid", "noexec", "nodev", "relatime", "ro", NULL};
+    write_mount(f, "/sys/fs/cgroup", "cgroup", "cgroup", cg_o);
     write_mount(f, ROOTFS_AGENT, "bind", env_self_exe(), bind_ro);
     if (volume[0]) write_mount(f, "/data", "bind", volume, rbind);
     fputs("],\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"

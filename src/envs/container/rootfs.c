@@ -1,5 +1,6 @@
 #include "envs/container/rootfs.h"
 
+#include "core/util.h"
 #include "envs/container/confine.h"
 
 #include <errno.h>
@@ -240,6 +241,46 @@ int rootfs_data_overlay(const char *dir, const char *root, const char *dst, cons
     return rc;
 }
 
+/* A read-only view of the container's own cgroups at sys/fs/cgroup, as
+ * Docker mounts one: the child has unshared its cgroup namespace, so each
+ * hierarchy's root is the container's cgroup and nothing above it is
+ * seen. Pure v2: cgroup2. v1 (hybrid): a tmpfs holding one mount per
+ * hierarchy this process is in (/proc/self/cgroup's controller lists, as
+ * the host combines them: cpu,cpuacct), then made read-only. What the
+ * kernel refuses (a v1 hierarchy from a user namespace: EPERM) is left
+ * out, and an empty tmpfs hides whatever a bound host /sys showed there:
+ * the agent's sandbox.cgroup fact then says none. A workload sizing
+ * itself from its quota (sizing=cgroup) reads it here. */
+static int cgroup_view_mount(const char *sys, struct err *e)
+{
+    char cg[1100], pc[2048];
+    unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if (snprintf(cg, sizeof(cg), "%s/fs/cgroup", sys) >= (int)sizeof(cg))
+        return err_set(e, ERR_FAIL, "cgroup view: path too long");
+    if (util_read_file("/proc/self/cgroup", pc, sizeof(pc)) < 0)
+        return err_sys(e, ERR_FAIL, errno, "cgroup view: /proc/self/cgroup");
+    int v1 = 0;
+    for (const char *l = pc; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+        v1 |= strncmp(l, "0::", 3) != 0;
+    if (!v1 && mount("cgroup2", cg, "cgroup2", ro, NULL) == 0) return 0;
+    if (do_mount("tmpfs", cg, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k", e) <
+        0)
+        return -1;
+    char *save = NULL;
+    for (char *l = strtok_r(pc, "\n", &save); v1 && l; l = strtok_r(NULL, "\n", &save)) {
+        char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2 || c2 == c1 + 1 || !strncmp(c1 + 1, "name=", 5)) continue;
+        *c2 = '\0';
+        char dir[1200];
+        if (snprintf(dir, sizeof(dir), "%s/%s", cg, c1 + 1) >= (int)sizeof(dir))
+            return err_set(e, ERR_FAIL, "cgroup view: path too long");
+        if (mkdir(dir, 0755) < 0) return err_sys(e, ERR_FAIL, errno, "cgroup view: mkdir %s", dir);
+        if (mount("cgroup", dir, "cgroup", ro, c1 + 1) < 0 && errno != EPERM)
+            return err_sys(e, ERR_FAIL, errno, "cgroup view: mount %s", c1 + 1);
+    }
+    return do_mount(NULL, cg, NULL, MS_REMOUNT | ro, NULL, e);
+}
+
 int rootfs_setup(const struct rootfs_spec *r, struct err *e)
 {
     if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, e) < 0) return -1;
@@ -265,14 +306,14 @@ int rootfs_setup(const struct rootfs_spec *r, struct err *e)
      * the host's network devices, read-only), which needs CAP_SYS_ADMIN
      * over the host netns - a user namespace lacks it, and gets the host's
      * /sys bound with every mount under it (cgroups) read-only instead.
-     * No cgroup view is mounted (/sys/fs/cgroup stays an empty directory
-     * of a read-only sysfs): nothing in the agent needs one. */
+     * Then a read-only view of the container's own cgroups, as Docker's. */
     unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
     if (mount("sysfs", sys, "sysfs", ro, NULL) < 0) {
         if (r->own_netns || (errno != EPERM && errno != EACCES))
             return err_sys(e, ERR_FAIL, errno, "mount sysfs on %s", sys);
         if (bind_in("/sys", merged, "/sys", 1, e) < 0) return -1;
     }
+    if (cgroup_view_mount(sys, e) < 0) return -1;
     if (pivot(merged, e) < 0) return -1;
     return mask_paths(e);
 }

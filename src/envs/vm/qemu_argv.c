@@ -12,16 +12,17 @@
             return err_set(e, ERR_FAIL, "QEMU argument %s does not fit", #buf);                    \
     } while (0)
 
-/* The RAM, CPU and machine: tuned guests on preallocated 2 MiB
- * hugepages, QMP for pinning their vCPU threads. */
+/* The RAM, CPU and machine: guest RAM on preallocated 2 MiB hugepages
+ * (hugepages: a tuned guest's unless hugepages=off), QMP for pinning a
+ * tuned guest's vCPU threads. */
 static int build_machine(const struct qemu_in *in, struct qemu_argv *o, struct err *e)
 {
     PUT(o->smp, "%s", in->cpus->smp);
     PUT(o->cpu, "%s", in->cpus->model);
     PUT(o->mem, "%llu", in->mem_mib);
     PUT(o->accel, "%s", in->kvm ? "kvm" : "tcg,thread=multi");
-    PUT(o->machine, "%s", in->tuned ? "q35,memory-backend=ram" : "q35");
-    if (in->tuned)
+    PUT(o->machine, "%s", in->hugepages ? "q35,memory-backend=ram" : "q35");
+    if (in->hugepages)
         PUT(o->backend,
             "memory-backend-memfd,id=ram,size=%lluM,hugetlb=on,hugetlbsize=2M,prealloc=on",
             in->mem_mib);
@@ -67,7 +68,7 @@ int qemu_argv_build(const struct qemu_in *in, struct qemu_argv *o, struct err *e
     A("-sandbox"), A("on,obsolete=deny,spawn=deny,resourcecontrol=deny");
     if (in->runas_nobody) A("-runas"), A("nobody");
     A("-cpu"), A(o->cpu); /* always named: stock is qemu64, never this QEMU's default */
-    if (in->tuned) A("-object"), A(o->backend);
+    if (in->hugepages) A("-object"), A(o->backend);
     if (o->qmp[0]) A("-qmp"), A(o->qmp);
     A("-smp"), A(o->smp), A("-m"), A(o->mem);
     A("-kernel"), A(in->kernel), A("-initrd"), A(in->initrd), A("-append"), A(in->append);

@@ -10,7 +10,8 @@
 
 struct qemu_in {
     int kvm;                     /* else TCG, multi-threaded */
-    int tuned;                   /* hugepage RAM backend and QMP (for pinning) */
+    int tuned;                   /* QMP (for pinning) */
+    int hugepages;               /* guest RAM on preallocated 2 MiB hugepages */
     int runas_nobody;            /* drop to nobody past setup */
     const struct vm_cpus *cpus;  /* -smp, -cpu */
     unsigned long long mem_mib;  /* -m */
