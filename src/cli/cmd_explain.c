@@ -26,6 +26,8 @@ static const char explain_help[] =
     "  -o, --opt KEY=VALUE   workload option (repeatable)\n"
     "      --seed N          seed of the rounds' order\n"
     "      --timeout SEC     per measurement (600)\n"
+    "      --counters        per-operation counters on every rung (run --counters: they\n"
+    "                        cost each context switch; the view's per-operation table)\n"
     "      --dry-run         print the ladder, the n/a rungs with why, and start nothing\n"
     "      --json            the ladder as JSON (--dry-run), or NDJSON per measurement\n"
     "      --db PATH         result database (default $XDG_DATA_HOME/isobench/results.db)\n"
@@ -111,8 +113,8 @@ static int explain_parse(int argc, char **argv, struct explain_args *a, struct r
                          struct kvlist *opts)
 {
     static const struct option lo[] = {
-        CLI_COMMON_LONGOPTS,    {"workload", 1, 0, 'w'}, {"json", 0, 0, 'J'},
-        {"dry-run", 0, 0, 'n'}, {"help", 0, 0, 'h'},     {0, 0, 0, 0},
+        CLI_COMMON_LONGOPTS, {"workload", 1, 0, 'w'}, {"json", 0, 0, 'J'}, {"dry-run", 0, 0, 'n'},
+        {"help", 0, 0, 'h'}, {"counters", 0, 0, 'K'}, {0, 0, 0, 0},
     };
     int c, rc;
     cli_common_init(&a->co, 6, opts);
@@ -133,6 +135,9 @@ static int explain_parse(int argc, char **argv, struct explain_args *a, struct r
             break;
         case 'n':
             a->dry = 1;
+            break;
+        case 'K':
+            p->counters = 1;
             break;
         case 'h':
             fputs(explain_help, stdout);

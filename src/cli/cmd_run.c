@@ -41,6 +41,10 @@ static const char run_help[] =
     "      --slice cpus=N,mem=SIZE  the same budget for every environment, native included:\n"
     "                        a cpuset of N CPUs and a memory limit (containers, native), N\n"
     "                        vCPUs and SIZE of RAM (VMs); stated in the table\n"
+    "      --counters        also count, per unit of work, what each sample's environment\n"
+    "                        made the host do: context switches, migrations, page faults,\n"
+    "                        CPU time (perop.* metrics; docs/results.md). They cost every\n"
+    "                        context switch, so they move latency numbers: off by default\n"
     "      --timeout SEC     per measurement (600)\n"
     "      --json            NDJSON, one line per measurement, on stdout (table on stderr)\n"
     "      --html FILE       also write the run's HTML report to FILE when it ends\n"
@@ -97,17 +101,10 @@ static int run_parse(int argc, char **argv, struct run_args *a, struct run_plan 
                      struct kvlist *opts)
 {
     static const struct option lo[] = {
-        CLI_COMMON_LONGOPTS,
-        {"workload", 1, 0, 'w'},
-        {"input", 1, 0, 'I'},
-        {"json", 0, 0, 'J'},
-        {"no-warmup", 0, 0, 'W'},
-        {"help", 0, 0, 'h'},
-        {"target-ci", 1, 0, 'C'},
-        {"resume", 1, 0, 'R'},
-        {"max-repetitions", 1, 0, 'M'},
-        {"html", 1, 0, 'H'},
-        {0, 0, 0, 0},
+        CLI_COMMON_LONGOPTS,      {"workload", 1, 0, 'w'},  {"input", 1, 0, 'I'},
+        {"json", 0, 0, 'J'},      {"no-warmup", 0, 0, 'W'}, {"help", 0, 0, 'h'},
+        {"target-ci", 1, 0, 'C'}, {"resume", 1, 0, 'R'},    {"max-repetitions", 1, 0, 'M'},
+        {"html", 1, 0, 'H'},      {"counters", 0, 0, 'K'},  {0, 0, 0, 0},
     };
     struct err e = {0};
     int c, rc;
@@ -115,7 +112,7 @@ static int run_parse(int argc, char **argv, struct run_args *a, struct run_plan 
     p->warmup = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT "w:N:h", lo, NULL)) != -1) {
-        a->by_hand |= c > 0 && strchr("wNICM", c) != NULL;
+        a->by_hand |= c > 0 && strchr("wNICMK", c) != NULL;
         uint64_t u;
         double d;
         if ((rc = cli_common_opt("run", c, optarg, &a->co)) >= 0) {
@@ -140,6 +137,9 @@ static int run_parse(int argc, char **argv, struct run_args *a, struct run_plan 
             break;
         case 'W':
             p->warmup = 0;
+            break;
+        case 'K':
+            p->counters = 1;
             break;
         case 'C':
             if (util_parse_double(optarg, &d, &e) < 0 || !(d > 0 && d < 100))

@@ -138,6 +138,13 @@ struct run_view {
         char reason[256];
     } * na;
     int nna;
+    /* the per-operation counters a pair's samples could not read
+     * (counters.<name> = "absent: reason" facts, core/pcount.h), distinct */
+    struct rv_absent {
+        int wl, env;
+        char counter[48], why[200];
+    } * absent;
+    int nabsent;
 };
 
 /* The reason workload wl was not measured in env by design, or NULL. */

@@ -342,12 +342,49 @@ static int load_raws(struct store *st, struct run_view *rv, struct err *e)
     return rc;
 }
 
+/* The per-operation counters each pair's samples reported absent, with
+ * the reason (counters.<name> facts), each once. */
+static int load_absent(struct store *st, struct run_view *rv, struct err *e)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT m.workload, m.env, f.key, f.value, MIN(m.id) AS first"
+                           " FROM measurements m JOIN measurement_facts f"
+                           " ON f.measurement_id = m.id WHERE m.run_id=? AND m.warmup=0"
+                           " AND m.ok=1 AND f.key LIKE 'counters.%'"
+                           " GROUP BY m.workload, m.env, f.key, f.value ORDER BY first, f.key",
+                           -1, &s, NULL) != SQLITE_OK)
+        return read_fail(st, e);
+    sqlite3_bind_int64(s, 1, rv->id);
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+        int wi, ei;
+        row_indices(rv, s, &wi, &ei);
+        if (wi < 0 || ei < 0) continue;
+        struct rv_absent *a = realloc(rv->absent, sizeof(*a) * (size_t)(rv->nabsent + 1));
+        if (!a) {
+            rc = err_set(e, ERR_FAIL, "out of memory");
+            break;
+        }
+        rv->absent = a;
+        a = &rv->absent[rv->nabsent++];
+        a->wl = wi;
+        a->env = ei;
+        col_text(s, 2, a->counter, sizeof(a->counter));
+        col_text(s, 3, a->why, sizeof(a->why));
+        memmove(a->counter, a->counter + 9, strlen(a->counter + 9) + 1); /* "counters." */
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
 int store_load_run(struct store *st, const char *which, struct run_view *rv, struct err *e)
 {
     memset(rv, 0, sizeof(*rv));
     if (find_run(st, which, &rv->id, e) < 0) return -1;
     if (load_header(st, rv, e) < 0 || load_points(st, rv, e) < 0 || load_huge(st, rv, e) < 0 ||
-        load_caveats(st, rv, e) < 0 || load_na(st, rv, e) < 0 || load_raws(st, rv, e) < 0) {
+        load_caveats(st, rv, e) < 0 || load_na(st, rv, e) < 0 || load_raws(st, rv, e) < 0 ||
+        load_absent(st, rv, e) < 0) {
         store_free_run(rv);
         return -1;
     }
@@ -365,6 +402,9 @@ void store_free_run(struct run_view *rv)
     free(rv->failures);
     free(rv->na);
     rv->na = NULL;
+    free(rv->absent);
+    rv->absent = NULL;
+    rv->nabsent = 0;
     rv->nna = 0;
     rv->points = NULL;
     rv->failures = NULL;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "core/pcount.h"
 #include "report/report.h"
 
 /* The values of one (workload, environment, metric) of a run, in
@@ -291,10 +292,12 @@ int compare_row_one(struct compare *c, const struct run_view *ra, int wa, int ea
     return rc < 0 ? err_set(e, ERR_FAIL, "out of memory") : -1;
 }
 
-/* 1 when point i is the first of its (workload, environment, metric). */
+/* 1 when point i is the first of its (workload, environment, metric);
+ * 0 for a per-operation counter (perop.*), which compare leaves out. */
 int compare_first_of_kind(const struct run_view *rv, int i)
 {
     const struct rv_point *p = &rv->points[i];
+    if (pcount_is_perop(p->metric)) return 0;
     for (int k = 0; k < i; k++)
         if (rv->points[k].wl == p->wl && rv->points[k].env == p->env &&
             !strcmp(rv->points[k].metric, p->metric))

@@ -128,7 +128,8 @@ struct compare_row *compare_row_new(struct compare *c, struct err *e);
 int compare_row_one(struct compare *c, const struct run_view *ra, int wa, int ea,
                     const struct run_view *rb, int wb, int eb, const struct rv_point *p,
                     struct err *e);
-/* 1 when point i of rv is the first of its (workload, environment, metric). */
+/* 1 when point i of rv is the first of its (workload, environment, metric);
+ * 0 for a per-operation counter (perop.*): compare leaves them out. */
 int compare_first_of_kind(const struct run_view *rv, int i);
 /* Every tested row's moderated t, Holm's adjustment, the verdicts. */
 void compare_judge_all(struct compare *c);

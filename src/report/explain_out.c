@@ -36,21 +36,21 @@ static void md_row(FILE *out, int md, const char *a, const char *b, const char *
         fprintf(out, "  %-28s %-44s %s\n", a, b, c);
 }
 
-/* The per-operation columns of workload w (rows perop.*), one line per
+/* The per-operation columns of workload w (report.perop), one line per
  * rung that ran; nothing when no sample carried one (never zeros). */
 void explain_perop_text(const struct report *rep, const struct explain_view *xv, int w, FILE *out,
                         int md)
 {
     int cols[32], nc = 0;
-    for (int i = 0; i < rep->nrows && nc < 32; i++)
-        if (rep->rows[i].wl == w && !strncmp(rep->rows[i].metric, "perop.", 6)) cols[nc++] = i;
+    for (int i = 0; i < rep->nperop && nc < 32; i++)
+        if (rep->perop[i].wl == w && !strncmp(rep->perop[i].metric, "perop.", 6)) cols[nc++] = i;
     if (!nc) return;
     fprintf(out, "\n%sper operation, %s (medians; absent: no sample of the rung has it)%s\n",
             md ? "**" : "", rep->rv->workloads[w], md ? "**\n" : "");
     fprintf(out, md ? "| rung |" : "  %-28s", md ? "" : "rung");
     for (int c = 0; c < nc; c++)
-        fprintf(out, md ? " %s (%s) |" : " %18s (%s)", rep->rows[cols[c]].metric,
-                rep->rows[cols[c]].unit);
+        fprintf(out, md ? " %s (%s) |" : " %18s (%s)", rep->perop[cols[c]].metric,
+                rep->perop[cols[c]].unit);
     fputs(md ? "\n|---|" : "\n", out);
     for (int c = 0; md && c < nc; c++)
         fputs("---|", out);
@@ -59,13 +59,13 @@ void explain_perop_text(const struct report *rep, const struct explain_view *xv,
         if (xv->rung[k].env < 0) continue;
         fprintf(out, md ? "| %s |" : "  %-28s", xv->rung[k].knob);
         for (int c = 0; c < nc; c++) {
-            const struct report_cell *cl = &rep->rows[cols[c]].cell[xv->rung[k].env];
+            const struct report_cell *cl = &rep->perop[cols[c]].cell[xv->rung[k].env];
             char v[32] = "absent";
             if (cl->n) snprintf(v, sizeof(v), "%.4g", cl->s.median);
             if (md)
                 fprintf(out, " %s |", v);
             else
-                fprintf(out, " %*s", 21 + (int)strlen(rep->rows[cols[c]].unit), v);
+                fprintf(out, " %*s", 21 + (int)strlen(rep->perop[cols[c]].unit), v);
         }
         fputc('\n', out);
     }
@@ -151,8 +151,8 @@ static void json_perop(const struct report *rep, const struct explain_view *xv, 
         json_str(out, xv->rung[k].spec);
         fputs(":{", out);
         int f2 = 1;
-        for (int i = 0; i < rep->nrows; i++) {
-            const struct report_row *r = &rep->rows[i];
+        for (int i = 0; i < rep->nperop; i++) {
+            const struct report_row *r = &rep->perop[i];
             if (r->wl != w || strncmp(r->metric, "perop.", 6) || !r->cell[xv->rung[k].env].n)
                 continue;
             fputs(f2 ? "" : ",", out);

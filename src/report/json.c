@@ -124,6 +124,28 @@ static int json_emit(const struct report *rep, FILE *out, struct err *e)
             first = 0;
             json_cell(rep, &rep->rows[i], j, out);
         }
+    fputs("],\"perop\":[", out); /* per-operation counters: no overhead (docs/results.md) */
+    first = 1;
+    for (int i = 0; i < rep->nperop; i++)
+        for (int j = 0; j < rv->nenv; j++) {
+            if (rep->perop[i].cell[j].n == 0) continue;
+            if (!first) fputc(',', out);
+            first = 0;
+            json_cell(rep, &rep->perop[i], j, out);
+        }
+    fputs("],\"counters_absent\":[", out);
+    for (int i = 0; i < rv->nabsent; i++) {
+        const struct rv_absent *a = &rv->absent[i];
+        fputs(i ? ",{\"workload\":" : "{\"workload\":", out);
+        json_str(out, rv->workloads[a->wl]);
+        fputs(",\"env\":", out);
+        json_str(out, rv->envs[a->env]);
+        fputs(",\"counter\":", out);
+        json_str(out, a->counter);
+        fputs(",\"why\":", out);
+        json_str(out, a->why);
+        fputc('}', out);
+    }
     fputs("],\"failures\":[", out);
     for (int i = 0; i < rv->nfailures; i++) {
         const struct rv_failure *f = &rv->failures[i];

@@ -5,28 +5,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pcount.h"
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-static struct report_row *row_get(struct report *rep, const struct rv_point *p, int *cap,
-                                  struct err *e)
+/* p's row in rows[*n] (the headline rows or the perop.* ones), made when new. */
+static struct report_row *row_get(struct report_row **rows, int *n, const struct rv_point *p,
+                                  int *cap, struct err *e)
 {
-    for (int i = 0; i < rep->nrows; i++)
-        if (rep->rows[i].wl == p->wl && strcmp(rep->rows[i].metric, p->metric) == 0)
-            return &rep->rows[i];
-    if (rep->nrows == *cap) {
+    for (int i = 0; i < *n; i++)
+        if ((*rows)[i].wl == p->wl && strcmp((*rows)[i].metric, p->metric) == 0) return &(*rows)[i];
+    if (*n == *cap) {
         *cap = *cap ? *cap * 2 : 16;
-        struct report_row *nr = realloc(rep->rows, sizeof(*nr) * (size_t)*cap);
+        struct report_row *nr = realloc(*rows, sizeof(*nr) * (size_t)*cap);
         if (!nr) {
             err_set(e, ERR_FAIL, "out of memory");
             return NULL;
         }
-        rep->rows = nr;
+        *rows = nr;
     }
-    struct report_row *r = &rep->rows[rep->nrows++];
+    struct report_row *r = &(*rows)[(*n)++];
     memset(r, 0, sizeof(*r));
     r->wl = p->wl;
     snprintf(r->metric, sizeof(r->metric), "%s", p->metric);
@@ -182,10 +184,12 @@ int report_build(const struct run_view *rv, struct report *rep, struct err *e)
     for (int i = 0; i < rv->nenv; i++)
         if (strcmp(rv->envs[i], "native") == 0) rep->native = i;
     report_design(rep);
-    int cap = 0;
+    int cap = 0, pcap = 0;
     for (int i = 0; i < rv->npoints; i++) {
         const struct rv_point *p = &rv->points[i];
-        struct report_row *r = row_get(rep, p, &cap, e);
+        int po = pcount_is_perop(p->metric); /* kept apart: no overhead, not in the tables */
+        struct report_row *r = po ? row_get(&rep->perop, &rep->nperop, p, &pcap, e)
+                                  : row_get(&rep->rows, &rep->nrows, p, &cap, e);
         if (!r) goto fail;
         struct report_cell *c = &r->cell[p->env];
         double *nv = realloc(c->values, sizeof(double) * (size_t)(c->n + 1));
@@ -217,6 +221,12 @@ int report_build(const struct run_view *rv, struct report *rep, struct err *e)
                 goto nomem;
         }
     }
+    for (int i = 0; i < rep->nperop; i++)
+        for (int j = 0; j < rv->nenv; j++) {
+            struct report_cell *c = &rep->perop[i].cell[j];
+            c->p_holm = NAN;
+            if (c->n) stats_summarize(c->values, c->n, &c->s);
+        }
     if (report_mark_noise(rep) < 0) goto nomem;
     /* No value although the environment failed no sample of the workload:
      * it does not produce this metric (not a failure). */
@@ -236,16 +246,22 @@ fail:
     return -1;
 }
 
+static void rows_free(struct report_row **rows, int *n)
+{
+    for (int i = 0; i < *n; i++)
+        for (int j = 0; j < LIM_ENVS; j++) {
+            free((*rows)[i].cell[j].values);
+            free((*rows)[i].cell[j].reps);
+        }
+    free(*rows);
+    *rows = NULL;
+    *n = 0;
+}
+
 void report_free(struct report *rep)
 {
-    for (int i = 0; i < rep->nrows; i++)
-        for (int j = 0; j < LIM_ENVS; j++) {
-            free(rep->rows[i].cell[j].values);
-            free(rep->rows[i].cell[j].reps);
-        }
-    free(rep->rows);
-    rep->rows = NULL;
-    rep->nrows = 0;
+    rows_free(&rep->rows, &rep->nrows);
+    rows_free(&rep->perop, &rep->nperop);
 }
 
 static void fmt_value(char *buf, size_t len, double v)

@@ -46,6 +46,11 @@ struct report {
     int tested; /* overhead cells in the "~" family (Holm) */
     struct report_row *rows;
     int nrows;
+    /* the per-operation counters (perop.* metrics, core/pcount.h): each
+     * cell's values and summary only - no overhead, not in rows, so no
+     * table, headline, interval family or --target-ci sees them */
+    struct report_row *perop;
+    int nperop;
 };
 
 /* Groups the run's points into rows and computes statistics and overhead:

@@ -196,6 +196,9 @@ static int table_render(const struct report *rep, FILE *out, struct err *e)
                              "that metric (podman and docker: their host CPU cost is not read)\n");
                 done = 1;
             }
+    if (kv_get(&rv->host, "counters"))
+        fprintf(out, "note: measured with --counters: every number includes what counting cost "
+                     "(each context switch; the perop.* metrics: --format json)\n");
     for (int i = 0; i < rv->host.n; i++) { /* --target-ci's outcome */
         const struct kv *f = &rv->host.v[i];
         if (!strncmp(f->key, "rounds.", 7))

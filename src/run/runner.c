@@ -10,6 +10,7 @@
 
 #include "core/host.h"
 #include "core/json.h"
+#include "core/pcount.h"
 #include "run/converge.h"
 
 static int plan_workloads(struct run_plan *p, const char *list, struct err *e)
@@ -202,6 +203,7 @@ int runner_plan_resume(struct run_plan *p, struct store *st, const char *which, 
         p->size = rv->size;
         p->reps = rv->reps;
         p->seed = seed ? strtoull(seed, NULL, 10) : 0;
+        p->counters = kv_get(&rv->host, "counters") != NULL;
         p->resume_id = rv->id;
         snprintf(p->command, sizeof(p->command), "%s", rv->command);
         if (kv_get(&rv->host, "target_ci") && /* --target-ci goes on with its design */
@@ -513,6 +515,21 @@ static int runner_charge(struct result *res, double cpu_s, struct err *e)
     return result_add(res, metric, unit, BETTER_LOWER, cpu_s * atof(scale) / atof(units), e);
 }
 
+/* Closes the sample's counters and, for a sample that succeeded, adds
+ * its perop.* metrics and counters.* facts (core/pcount.h), divided by
+ * the units of work the workload reported (a network workload's client
+ * half: fact client.work.units); no units reported, no perop.*. */
+static int runner_perop(struct pcount *pc, const struct workload *wl, double cpu_s, int ok,
+                        struct result *res, struct err *e)
+{
+    struct pc_vals *v cleanup_free = malloc(sizeof(*v));
+    if (!v) return err_set(e, ERR_FAIL, "out of memory");
+    pcount_close(pc, v);
+    if (!ok) return 0;
+    const char *units = kv_get(&res->facts, wl->net ? "client.work.units" : "work.units");
+    return units ? pcount_result(v, cpu_s, wl->unit, atof(units), res, e) : 0;
+}
+
 /* --target-ci's outcome for workload w, as run facts: the rounds it took
  * and, when it did not converge within --max-repetitions, which metrics. */
 static int runner_converged(struct run_plan *p, int w, struct store *st, int64_t run_id, int rounds,
@@ -584,10 +601,16 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     if (ctx->rq->env->host_cpu_src && ctx->rq->env->host_cpu_src(ctx, cpusrc, sizeof(cpusrc)) < 0)
         cpusrc[0] = '\0';
     double cpu0 = 0, cpu1 = 0;
+    struct pcount *pc cleanup_free = NULL; /* the per-operation counters, when it has a unit */
+    const char *unit = p->wl[w]->unit;
+    if (p->counters && unit && strcmp(unit, "none") && (pc = malloc(sizeof(*pc))))
+        pcount_open(pc, cpusrc);
     int have_cpu = cpusrc[0] && host_cpu_read(cpusrc, &cpu0) == 0;
     int rc = p->wl[w]->net ? measure_net(ctx, &j, cpusrc, r, e) : env_exec(ctx, &j, NULL, r, e);
-    if (rc == 0 && r->ok && have_cpu && host_cpu_read(cpusrc, &cpu1) == 0 &&
-        runner_charge(&r->res, cpu1 - cpu0, &r->err) < 0)
+    have_cpu = have_cpu && host_cpu_read(cpusrc, &cpu1) == 0;
+    if (rc == 0 && r->ok && have_cpu && runner_charge(&r->res, cpu1 - cpu0, &r->err) < 0) r->ok = 0;
+    if (pc && runner_perop(pc, p->wl[w], have_cpu ? cpu1 - cpu0 : -1, rc == 0 && r->ok, &r->res,
+                           &r->err) < 0)
         r->ok = 0;
     if (rc < 0) {
         if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
@@ -816,6 +839,7 @@ int runner_execute(struct run_plan *p, struct store *st, int64_t *run_id, int *f
     if (!l) return err_set(e, ERR_FAIL, "out of memory");
     run_life_begin(l, &p->seed, &p->slice);
     struct kvlist *host = &l->host;
+    if (p->counters) kv_set(host, "counters", "on", NULL);
     runner_sized_facts(p, host); /* --sizing's instances, for the report and --resume */
     if (p->target_ci > 0) {      /* the sequential design, for the report and --resume */
         if (!p->resume_id) converge_design(p->target_ci, p->reps, p->max_reps, &p->seq);

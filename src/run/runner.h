@@ -41,6 +41,12 @@ struct run_plan {
      * this seed (0: drawn at random; the one used is stored as the run's
      * order_seed fact), so no environment always runs right after another. */
     uint64_t seed;
+    /* --counters: each sample also reads the per-operation counters of its
+     * environment's processes (core/pcount.h; run fact counters=on). Off by
+     * default: perf events cost every context switch of the counted CPUs
+     * (netlat's tcp_rr_p50 7.74 -> 8.93 us natively here), so they would
+     * move the very numbers they explain. */
+    int counters;
     /* --resume: the stored run this plan continues (0: a new run); samples
      * it has are not measured again, environments get a fresh warm-up */
     int64_t resume_id;

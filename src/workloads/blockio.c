@@ -406,6 +406,7 @@ static int blockio_run(const struct wl_ctx *ctx, struct result *r, struct err *e
 }
 
 const struct workload workload_blockio = {
+    .unit = "I/O",
     .name = "blockio",
     .summary = "the paper's fio job file: O_DIRECT block I/O through libaio (or io_uring, psync) "
                "in the environment's data storage",

@@ -266,6 +266,7 @@ static int compress_run(const struct wl_ctx *ctx, struct result *r, struct err *
     if (compress_roundtrip(lz, out, total_out, in, size, e) < 0) return -1;
     if (result_add(r, "throughput", "MB/s", BETTER_HIGHER, (double)size / t / 1e6, e) < 0)
         return -1;
+    wl_units(r, (double)size / 1e6); /* MB compressed (and checked by decompressing) */
     char buf[64];
     snprintf(buf, sizeof(buf), "%.4f", (double)total_out / (double)size);
     kv_set(&r->facts, "compress.ratio", buf, NULL);
@@ -283,6 +284,7 @@ static int compress_run(const struct wl_ctx *ctx, struct result *r, struct err *
 static const char *const compress_files[] = {ISOBENCH_LIBDIR "/liblzma.so.5", NULL};
 
 const struct workload workload_compress = {
+    .unit = "MB",
     .name = "compress",
     .summary = "parallel LZMA (PXZ-like) via liblzma's MT encoder, preset 2",
     .unavailable = compress_unavailable,

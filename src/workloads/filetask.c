@@ -355,6 +355,7 @@ int ft_summarize(const double *task, const double *resp, int rounds, int n, stru
     double p95 = sorted[(size_t)ceil(0.95 * (double)all) - 1];
     free(sorted);
     double mean = msum / n, sd = n > 1 ? sqrt(fmax(0, (msq - n * mean * mean) / (n - 1))) : 0;
+    wl_units(r, (double)all);
     if (result_add(r, "task_ms", "ms", BETTER_LOWER, sum / (double)all * 1e3, e) < 0 ||
         result_add(r, "task_p95_ms", "ms", BETTER_LOWER, p95 * 1e3, e) < 0 ||
         result_add(r, "response_ms", "ms", BETTER_LOWER, rsum / (double)all * 1e3, e) < 0 ||
@@ -372,6 +373,7 @@ static const char *filetask_unavailable(void)
 static const char *const ft_headline[] = {"task_ms", NULL};
 
 const struct workload workload_filetask = {
+    .unit = "task",
     .name = "filetask",
     .summary = "the docker-in-KVM study's API task: a 30 MB file in 2,000,000 writes per HTTP "
                "request",

@@ -335,6 +335,7 @@ static int http_drive(const struct wl_ctx *ctx, struct result *r, struct err *e)
     struct hload_out o;
     int rc = hload_run(&lc, &o, e);
     if (rc == 0) rc = hload_report(&o, c.ramp, "http", r, e);
+    if (rc == 0) wl_units(r, (double)o.ok); /* requests that succeeded */
     hload_out_free(&o);
     /* Always end the server, so its half returns now. */
     char stop[64], body[8];
@@ -358,6 +359,7 @@ static const char *const http_files[] = {APACHE_BIN,
 static const char *const http_headline[] = {"rps", NULL};
 
 const struct workload workload_http = {
+    .unit = "request",
     .name = "http",
     .unavailable = http_unavailable,
     .summary = "Apache 2 serving a static page in the environment, isobench's HTTP load generator "

@@ -138,6 +138,7 @@ static int linpack_run(const struct wl_ctx *ctx, struct result *r, struct err *e
         return err_set(e, ERR_FAIL, "linpack: scaled residual %g >= 16: wrong solution", resid);
     double flops = 2.0 / 3.0 * (double)n * n * n + 2.0 * (double)n * n;
     if (result_add(r, "gflops", "GFLOPS", BETTER_HIGHER, flops / t / 1e9, e) < 0) return -1;
+    wl_units(r, flops / 1e9);
     char buf[64];
     snprintf(buf, sizeof(buf), "%.6g", resid);
     kv_set(&r->facts, "linpack.residual", buf, NULL);
@@ -158,6 +159,7 @@ static int linpack_run(const struct wl_ctx *ctx, struct result *r, struct err *e
 static const char *const linpack_files[] = {ISOBENCH_LIBDIR "/liblapacke.so.3", NULL};
 
 const struct workload workload_linpack = {
+    .unit = "GFLOP",
     .name = "linpack",
     .summary = "LU solve of Ax=b (LAPACK dgetrf/dgetrs, OpenBLAS), GFLOPS",
     .unavailable = linpack_unavailable,

@@ -594,6 +594,7 @@ static int mysql_sweep(const struct wl_ctx *ctx, const struct mysql_cfg *c, int 
             kv_set(&r->facts, k, v, NULL);
         }
         if (mysql_add(r, c->counts[i], &s, env1 < 0 ? -1 : env1 - env0, e) < 0) return -1;
+        wl_units(r, (double)s.transactions);
         int rising = s.tps >= best * (1.0 + (double)c->stop_gain / 100.0);
         if (s.tps > best) best = s.tps, best_n = c->counts[i];
         if (c->stop_gain > 0 && i >= 1 && !rising) { /* throughput stopped rising */
@@ -673,6 +674,7 @@ static const char *const mysql_files[] = {MARIADBD, MYSQL_SHARE, NULL};
 static const char *const mysql_headline[] = {"peak_tps", NULL};
 
 const struct workload workload_mysql = {
+    .unit = "transaction",
     .name = "mysql",
     .unavailable = mysql_unavailable,
     .summary = "real MariaDB server in the environment, sysbench OLTP (read-only or read-write) "

@@ -153,6 +153,7 @@ static int netbw_add(struct result *r, const char *dir, double bytes, double sec
         return err_set(e, ERR_FAIL, "netbw: nothing was transferred (%s)", dir);
     snprintf(name, sizeof(name), "%s_goodput", dir);
     if (result_add(r, name, "Gbit/s", BETTER_HIGHER, bytes * 8 / secs / 1e9, e) < 0) return -1;
+    wl_units(r, bytes / 1e9);
     snprintf(name, sizeof(name), "%s_host_cpu_per_gb", dir); /* the paper's Figure 2: perf -a */
     if (host >= 0 && result_add(r, name, "cpu-s/GB", BETTER_LOWER, host / (bytes / 1e9), e) < 0)
         return -1;
@@ -256,6 +257,7 @@ static int netbw_drive(const struct wl_ctx *ctx, struct result *r, struct err *e
 static const char *const netbw_headline[] = {"tx_goodput", "rx_goodput", NULL};
 
 const struct workload workload_netbw = {
+    .unit = "GB",
     .name = "netbw",
     .unavailable = net_unavailable,
     .summary = "bulk TCP goodput both ways + host CPU per GB (nuttcp-like)",

@@ -225,6 +225,7 @@ static int netlat_client_mode(const struct wl_ctx *ctx, const struct netlat_cfg 
         if (n >= NETLAT_WARM) hist_add(h, (uint64_t)((util_now() - t0) * 1e9));
     }
     double secs = util_now() - t_start;
+    wl_units(r, (double)(n - lost)); /* every round trip, the warm-up's too */
     if (udp) { /* tell the server we are done; retry while datagrams get lost */
         int acked = 0;
         for (int i = 0; i < 20 && !acked; i++) {
@@ -276,6 +277,7 @@ static int netlat_drive(const struct wl_ctx *ctx, struct result *r, struct err *
 static const char *const netlat_headline[] = {"tcp_rr_p50", "udp_rr_p50", NULL};
 
 const struct workload workload_netlat = {
+    .unit = "request",
     .name = "netlat",
     .unavailable = net_unavailable,
     .summary = "TCP_RR / UDP_RR latency (netperf-like), client in the peer namespace",

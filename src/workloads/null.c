@@ -93,6 +93,8 @@ static int null_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 }
 
 const struct workload workload_null = {
+    /* does no work: nothing to divide by */
+    .unit = "none",
     .name = "null",
     .summary = "does nothing; tests the runner",
     .opts = null_opts,

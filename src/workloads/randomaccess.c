@@ -305,6 +305,7 @@ static int ra_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
                        (unsigned long long)errors, (unsigned long long)words);
     if (t <= 0) return err_set(e, ERR_FAIL, "randomaccess: timer resolution too coarse");
     if (result_add(r, "gups", "GUP/s", BETTER_HIGHER, (double)total / t / 1e9, e) < 0) return -1;
+    wl_units(r, (double)total);
     char buf[32];
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)errors);
     kv_set(&r->facts, "randomaccess.errors", buf, NULL);
@@ -321,6 +322,7 @@ static int ra_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 }
 
 const struct workload workload_randomaccess = {
+    .unit = "update",
     .name = "randomaccess",
     .summary = "HPCC RandomAccess (GUP/s), threads with 128 streams each",
     .opts = ra_opts,

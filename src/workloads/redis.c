@@ -254,6 +254,7 @@ static int redis_sweep(const struct wl_ctx *ctx, const struct redis_cfg *c, stru
         peak = rps > peak ? rps : peak;
         cpu += o->cpu_s;
         reqs += o->requests;
+        wl_units(r, (double)o->requests);
         env_known = env_known && o->env_cpu_s >= 0;
         env_cpu += o->env_cpu_s;
     }
@@ -300,6 +301,7 @@ static const char *const redis_files[] = {REDIS_BIN, NULL};
 static const char *const redis_headline[] = {"peak_rps", NULL};
 
 const struct workload workload_redis = {
+    .unit = "request",
     .name = "redis",
     .unavailable = redis_unavailable,
     .summary = "real redis-server in the environment, isobench's load generator in the peer",

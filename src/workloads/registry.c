@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/cglimit.h"
@@ -36,6 +37,14 @@ void wl_work(struct result *r, double units, const char *metric, const char *uni
     kv_set(&r->facts, "work.unit", unit, NULL);
     snprintf(v, sizeof(v), "%.17g", scale);
     kv_set(&r->facts, "work.scale", v, NULL);
+}
+
+void wl_units(struct result *r, double units)
+{
+    const char *was = kv_get(&r->facts, "work.units");
+    char v[64];
+    snprintf(v, sizeof(v), "%.17g", units + (was ? atof(was) : 0));
+    kv_set(&r->facts, "work.units", v, NULL);
 }
 
 uint64_t wl_ncpus(const struct wl_ctx *ctx)

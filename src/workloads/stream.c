@@ -290,6 +290,8 @@ static int stream_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
     if (stream_validate(a, b, c, n, ntimes, e) < 0) return -1;
     static const char *const names[] = {"copy", "scale", "add", "triad"};
     static const double words[] = {2, 2, 3, 3};
+    wl_units(r,
+             (2 + 2 + 3 + 3) * 8.0 * (double)n * (double)ntimes / 1e9); /* GB the kernels moved */
     for (int i = 0; i < 4; i++) {
         if (best[i] <= 0) return err_set(e, ERR_FAIL, "stream: timer resolution too coarse");
         if (result_add(r, names[i], "GB/s", BETTER_HIGHER, words[i] * 8.0 * n / best[i] / 1e9, e) <
@@ -309,6 +311,7 @@ static int stream_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 }
 
 const struct workload workload_stream = {
+    .unit = "GB",
     .name = "stream",
     .summary = "STREAM memory bandwidth (copy/scale/add/triad), OpenMP",
     .opts = stream_opts,

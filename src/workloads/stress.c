@@ -207,6 +207,8 @@ static const char *const stress_files[] = {STRESS_BIN, NULL};
 static const char *const stress_headline[] = {"bogo_ops_per_s", NULL};
 
 const struct workload workload_stress = {
+    /* an aggressor: bogo ops of different stressors are no one unit */
+    .unit = "none",
     .name = "stress",
     .summary = "stress-ng with one stressor (cpu, vm, stream, hdd, sock): a tenant's aggressor",
     .unavailable = stress_unavailable,

@@ -524,6 +524,8 @@ static const char *const wp_files[] = {APACHE_BIN,
 static const char *const wp_headline[] = {"rps", "insert_s", NULL};
 
 const struct workload workload_wordpress = {
+    /* a tier of scenario twotier, which reads no per-operation counters */
+    .unit = "none",
     .name = "wordpress",
     .unavailable = wp_unavailable,
     .summary = "WordPress (Apache + mod_php) in the environment on a MariaDB tier elsewhere: the "

@@ -119,6 +119,11 @@ struct workload {
      * client, which runs in the run's own peer namespace, never a server
      * half inside a guest) and only a value the option table accepts. */
     const char *const *settles;
+    /* One unit of work a sample's per-operation counters are divided by
+     * ("request", "I/O", "GB"; core/pcount.h), the count reported with
+     * wl_units by the half that runs the job (a network workload's
+     * client); "none" when the workload has no natural unit (no perop.*). */
+    const char *unit;
     /* Measures once and fills r; fails with ERR_FAIL if the self-check fails. */
     int (*run)(const struct wl_ctx *ctx, struct result *r, struct err *e);
 };
@@ -164,6 +169,10 @@ const char *wl_opts_value(const struct wl_opt *opts, const struct kvlist *given,
  * environment spent on them: value = cpu seconds x scale / units, lower
  * is better (e.g. blockio: I/Os, "cpu_us_per_io", "cpu-us/IO", 1e6). */
 void wl_work(struct result *r, double units, const char *metric, const char *unit, double scale);
+
+/* Adds units of work (struct workload's unit) to what the sample did so
+ * far (fact work.units), for its per-operation counters. */
+void wl_units(struct result *r, double units);
 
 /* CPUs an "auto" thread count means: ctx->ncpus, or this process's when
  * the caller left it 0. */

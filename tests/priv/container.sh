@@ -3,7 +3,9 @@
 #  1. the workload's own /proc/self/ns/* and cgroup, read from inside, differ
 #     from the host's (net too, unless net=host); cpus=0 is applied;
 #  2. bad specs fail with exit 2 before anything is created;
-#  3. SIGKILL at several points of setup and run, then `isobench cleanup`:
+#  3. per-operation counters: netlat on native, container and runc carries
+#     perop.ctxsw > 0, cycles a metric or an absent fact by the host's PMU;
+#  4. SIGKILL at several points of setup and run, then `isobench cleanup`:
 #     no cgroup, process, journal, volume dir or mount of those runs remains.
 set -uo pipefail
 bin=$1
@@ -25,6 +27,11 @@ if [ $have_runc = 1 ]; then
     "$bin" run -w null -e runc:cpus=0,runc:net=host,storage=volume -r 2 --size tiny --db "$db" >"$dir/out" 2>&1 ||
         { cat "$dir/out"; bad "runc run failed"; }
 fi
+# per-operation counters of a real workload: native, the own container, runc
+perop_envs="native container:net=host"; [ $have_runc = 1 ] && perop_envs="$perop_envs runc:net=host"
+"$bin" run -w netlat -e "${perop_envs// /,}" -r 1 --size tiny -o duration=0.3 --counters --db "$dir/perop.db" --json \
+    >"$dir/perop.json" 2>"$dir/out" || { cat "$dir/out"; bad "perop run failed"; }
+priv_perop_check "$dir/perop.json" netlat $perop_envs
 q() { sqlite3 "$db" "SELECT DISTINCT f.value FROM measurements m JOIN measurement_facts f ON f.measurement_id=m.id WHERE m.env='$1' AND f.key='$2' AND m.warmup=0"; }
 envs="container container:net=none container:net=host,storage=volume container:net=none,cpus=0,mem=256M,pids=64 container:userns=on,storage=volume"
 [ $have_runc = 1 ] && envs="$envs runc:cpus=0 runc:net=host,storage=volume"

@@ -23,7 +23,7 @@ priv_need_env "$bin" "$eng"
 before=$(leftovers)
 priv_listen_start
 "$bin" run -w null,netlat,blockio -e "native,$eng,$eng:net=host,storage=volume" -r 1 --size tiny --db "$db" \
-    -o duration=0.3 -o runtime=0.3 -o file-size=32M --json >"$dir/out.json" 2>"$dir/err" || { cat "$dir/err"; bad "$eng run failed"; }
+    -o duration=0.3 -o runtime=0.3 -o file-size=32M --counters --json >"$dir/out.json" 2>"$dir/err" || { cat "$dir/err"; bad "$eng run failed"; }
 priv_listen_check "netlat on $eng NAT and net=host"
 python3 - "$dir/out.json" "$eng" <<'PY' || fail=1
 import json, sys
@@ -41,6 +41,7 @@ for r in list(nat.values()) + list(host.values()):
 if nat["netlat"]["facts"]["ns.net"] == native["netlat"]["facts"]["ns.net"]: bad(f"{eng} NAT shares the host netns")
 if host["netlat"]["facts"]["ns.net"] != native["netlat"]["facts"]["ns.net"]: bad(f"{eng} net=host has its own netns")
 PY
+priv_perop_check "$dir/out.json" netlat native "$eng" "$eng:net=host,storage=volume"
 # what a sample costs the host includes the engine's processes outside the
 # container's cgroup: podman's conmon; docker's containerd-shim, dockerd, containerd
 charged=$(sqlite3 "$db" "SELECT value FROM env_facts WHERE key='cpu.charged' AND run_id=(SELECT max(id) FROM runs)" | head -1)

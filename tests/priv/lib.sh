@@ -52,6 +52,33 @@ priv_listen_check() {
         echo "listening-socket audit ($1): ok ($n addresses seen)"
     fi
 }
+# Per-operation counters (docs/results.md): every listed environment's
+# samples of WORKLOAD in the NDJSON FILE carry perop.ctxsw > 0, and cycles
+# either as a metric (a host with a PMU) or, without one, the fact
+# counters.cycles=absent: <reason> - never both, never a 0 in its place.
+#   priv_perop_check FILE WORKLOAD ENV...
+priv_perop_check() {
+    python3 - "$@" <<'PY' || fail=1
+import json, os, sys
+f, wl, envs = sys.argv[1], sys.argv[2], sys.argv[3:]
+rows = [json.loads(l) for l in open(f)]
+pmu = any(d in ("cpu", "cpu_core", "cpu_atom") or d.startswith("armv") for d in os.listdir("/sys/bus/event_source/devices"))
+bad = 0
+for env in envs:
+    got = [r for r in rows if r.get("env") == env and r.get("workload") == wl and r.get("ok")]
+    if not got:
+        print(f"FAIL: perop: no {wl} sample on {env}"); bad = 1; continue
+    for r in got:
+        m = {x["name"]: x["value"] for x in r["metrics"]}
+        why = r["facts"].get("counters.cycles", "")
+        if not m.get("perop.ctxsw", 0) > 0:
+            print(f"FAIL: perop: {wl} on {env}: perop.ctxsw {m.get('perop.ctxsw')} ({r['facts'].get('counters.ctxsw')})"); bad = 1
+        if ("perop.cycles" in m) == bool(why) or (pmu != ("perop.cycles" in m)) or (why and not why.startswith("absent: ")):
+            print(f"FAIL: perop: {wl} on {env}: cycles metric {m.get('perop.cycles')} fact '{why}' (PMU: {pmu})"); bad = 1
+print("perop counters (" + wl + " on " + ", ".join(envs) + "):", "FAIL" if bad else "ok")
+sys.exit(bad)
+PY
+}
 leftovers() {
     {
         find /sys/fs/cgroup -maxdepth 4 -name 'isobench-*' 2>/dev/null

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/compare.h"
 #include "report/report.h"
 #include "report/svg.h"
 
@@ -534,6 +535,68 @@ static void unreported_is_not_failed(void **state)
     free(rv);
 }
 
+/* Per-operation counters (perop.*) are kept apart: the table, CSV and
+ * Markdown are byte for byte what they were without them, no overhead is
+ * computed for them, compare makes no row of them; JSON lists them under
+ * "perop" and the counters the samples could not read under
+ * "counters_absent". */
+static void perop_kept_apart(void **state)
+{
+    (void)state;
+    struct run_view *rv = make_view(1);
+    struct report rep;
+    struct err e = {0};
+    const struct reporter *const rs[] = {&reporter_table, &reporter_csv, &reporter_markdown};
+    char *before[3];
+    assert_int_equal(report_build(rv, &rep, &e), 0);
+    for (int i = 0; i < 3; i++)
+        before[i] = render(rs[i], &rep);
+    report_free(&rep);
+    int first = rv->npoints;
+    for (int i = 0; i < 3; i++) {
+        add_point(rv, 0, 0, "perop.ctxsw", BETTER_LOWER, 1.0 + i * 0.01, i + 1);
+        add_point(rv, 0, 1, "perop.ctxsw", BETTER_LOWER, 3.0 + i * 0.01, i + 1);
+    }
+    rv->absent = calloc(1, sizeof(*rv->absent));
+    rv->nabsent = 1;
+    rv->absent[0].env = 1;
+    strcpy(rv->absent[0].counter, "cycles");
+    strcpy(rv->absent[0].why, "absent: no hardware PMU (perf_event_open ENOENT)");
+    assert_int_equal(report_build(rv, &rep, &e), 0);
+    assert_int_equal(rep.nrows, 2);
+    assert_int_equal(rep.nperop, 1);
+    assert_string_equal(rep.perop[0].metric, "perop.ctxsw");
+    assert_int_equal(rep.perop[0].cell[1].n, 3);
+    assert_near(rep.perop[0].cell[1].s.median, 3.01, 1e-9);
+    assert_false(rep.perop[0].cell[1].has_overhead);
+    for (int i = 0; i < 3; i++) {
+        char *now = render(rs[i], &rep);
+        assert_string_equal(now, before[i]);
+        free(now);
+        free(before[i]);
+    }
+    char *j = render(&reporter_json, &rep);
+    const char *po = strstr(j, "\"perop\":[{");
+    assert_non_null(po);
+    const char *ca = strstr(po, "\"counters_absent\":[{\"workload\":\"stream\",\"env\":"
+                                "\"container:net=nat\",\"counter\":\"cycles\",\"why\":\"absent: no "
+                                "hardware PMU (perf_event_open ENOENT)\"}]");
+    assert_non_null(ca);
+    assert_int_equal(count_in(po, ca, "\"metric\":\"perop.ctxsw\""), 2);
+    assert_int_equal(count_in(po, ca, "overhead"), 0);
+    assert_int_equal(count_in(j, po, "perop."), 0); /* not among the results */
+    free(j);
+    kv_set(&rv->host, "counters", "on", NULL); /* the table says they were on */
+    char *t = render(&reporter_table, &rep);
+    assert_non_null(strstr(t, "note: measured with --counters"));
+    free(t);
+    assert_int_equal(compare_first_of_kind(rv, first), 0);
+    assert_int_equal(compare_first_of_kind(rv, 0), 1);
+    report_free(&rep);
+    store_free_run(rv);
+    free(rv);
+}
+
 static void json_escapes(void **state)
 {
     (void)state;
@@ -597,6 +660,7 @@ int main(void)
         cmocka_unit_test(paper_roles),
         cmocka_unit_test(unreported_is_not_failed),
         cmocka_unit_test(paper_verdicts),
+        cmocka_unit_test(perop_kept_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

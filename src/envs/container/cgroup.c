@@ -159,6 +159,20 @@ static int v1_cpu(const char *dir, const struct cg_limits *l, struct err *e)
     return write_str(dir, file, buf, e);
 }
 
+/* v1 beside a v2 mount (hybrid) and no v1 perf_event hierarchy: a v2
+ * directory too (journaled), where perf_event, implicit on v2, finds the
+ * tenant's processes for its per-operation counters (core/pcount.h). */
+static int hybrid_perf_dir(struct cgroup *cg, const char *name, struct journal *j, struct err *e)
+{
+    struct stat st;
+    if (stat(CG_ROOT "/perf_event", &st) == 0 || stat(CG_ROOT "/unified/cgroup.procs", &st) < 0)
+        return 0;
+    char own[256], dir[1024];
+    own_path(NULL, own, sizeof(own));
+    snprintf(dir, sizeof(dir), CG_ROOT "/unified%s%s%s", own, strcmp(own, "/") ? "/" : "", name);
+    return make_dir(cg, dir, j, e);
+}
+
 static int create_v1(struct cgroup *cg, const char *name, const struct cg_limits *l,
                      struct journal *j, struct err *e)
 {
@@ -194,6 +208,7 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cg_limits
         }
         if (i == 4) snprintf(cg->cpu_dir, sizeof(cg->cpu_dir), "%s", dir);
     }
+    if (hybrid_perf_dir(cg, name, j, e) < 0) return -1;
     if (!l->devices) return 0;
     char own[256], dir[1024];
     own_path("devices", own, sizeof(own));
@@ -344,7 +359,7 @@ int cgroup_create_acct(struct cgroup *cg, const char *name, struct journal *j, s
     snprintf(dir, sizeof(dir), CG_ROOT "/memory%s%s%s", own, strcmp(own, "/") ? "/" : "", name);
     if (make_dir(cg, dir, j, e) < 0) return -1;
     snprintf(cg->mem_dir, sizeof(cg->mem_dir), "%s", dir);
-    return 0;
+    return hybrid_perf_dir(cg, name, j, e);
 }
 
 int cgroup_memstat_parse(const char *text, int v2, struct cg_memcount *c)

@@ -20,7 +20,7 @@ struct cg_limits {
     int devices;         /* 1: Docker's device policy (devices.h), for containers */
 };
 
-#define CG_MAX_DIRS 6
+#define CG_MAX_DIRS 7
 struct cgroup {
     int v2;
     char dirs[CG_MAX_DIRS][1024];
