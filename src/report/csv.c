@@ -23,46 +23,55 @@ void report_csv_num(FILE *f, double v)
     if (isfinite(v)) fprintf(f, "%.10g", v);
 }
 
-static int csv_emit(const struct report *rep, FILE *out, struct err *e)
+/* One line: row r's cell of environment j (nothing when it has no value). */
+static void csv_line(const struct report *rep, const struct report_row *r, int j, FILE *out)
 {
     const struct run_view *rv = rep->rv;
+    const struct report_cell *c = &r->cell[j];
+    if (c->n == 0) return;
+    fprintf(out, "%lld,%s,", (long long)rv->id, rv->uuid);
+    report_csv_field(out, rv->workloads[r->wl]);
+    fputc(',', out);
+    report_csv_field(out, r->metric);
+    fputc(',', out);
+    report_csv_field(out, r->unit);
+    fprintf(out, ",%s,", better_str(r->better));
+    report_csv_field(out, rv->envs[j]);
+    fprintf(out, ",%d", c->n);
+    report_csv_num(out, c->s.median);
+    report_csv_num(out, c->s.mean);
+    report_csv_num(out, c->s.stddev);
+    report_csv_num(out, c->s.cov);
+    report_csv_num(out, c->s.ci.level > 0 ? c->s.ci.lo : NAN);
+    report_csv_num(out, c->s.ci.level > 0 ? c->s.ci.hi : NAN);
+    report_csv_num(out, c->s.ci.level);
+    fprintf(out, ",%d", c->s.noisy);
+    if (c->has_overhead) {
+        report_csv_num(out, c->ov.pct);
+        report_csv_num(out, c->ov.ci.level > 0 ? c->ov.ci.lo : NAN);
+        report_csv_num(out, c->ov.ci.level > 0 ? c->ov.ci.hi : NAN);
+        report_csv_num(out, c->ov.ci.level);
+        fprintf(out, ",%d,%d\n", c->ov.rounds, c->ov.within_noise);
+    } else {
+        fputs(",,,,,,\n", out);
+    }
+}
+
+/* The run's rows, then its per-operation counters (perop.* metrics, run
+ * --counters: their medians and intervals, no overhead fields), then an
+ * explain run's increments. */
+static int csv_emit(const struct report *rep, FILE *out, struct err *e)
+{
     fputs("run_id,run_uuid,workload,metric,unit,better,env,n,median,mean,stddev,cov,"
           "median_ci_low,median_ci_high,median_ci_level,noisy,overhead_pct,overhead_ci_low_pct,"
           "overhead_ci_high_pct,overhead_ci_level,overhead_rounds,overhead_within_noise\n",
           out);
-    for (int i = 0; i < rep->nrows; i++) {
-        const struct report_row *r = &rep->rows[i];
-        for (int j = 0; j < rv->nenv; j++) {
-            const struct report_cell *c = &r->cell[j];
-            if (c->n == 0) continue;
-            fprintf(out, "%lld,%s,", (long long)rv->id, rv->uuid);
-            report_csv_field(out, rv->workloads[r->wl]);
-            fputc(',', out);
-            report_csv_field(out, r->metric);
-            fputc(',', out);
-            report_csv_field(out, r->unit);
-            fprintf(out, ",%s,", better_str(r->better));
-            report_csv_field(out, rv->envs[j]);
-            fprintf(out, ",%d", c->n);
-            report_csv_num(out, c->s.median);
-            report_csv_num(out, c->s.mean);
-            report_csv_num(out, c->s.stddev);
-            report_csv_num(out, c->s.cov);
-            report_csv_num(out, c->s.ci.level > 0 ? c->s.ci.lo : NAN);
-            report_csv_num(out, c->s.ci.level > 0 ? c->s.ci.hi : NAN);
-            report_csv_num(out, c->s.ci.level);
-            fprintf(out, ",%d", c->s.noisy);
-            if (c->has_overhead) {
-                report_csv_num(out, c->ov.pct);
-                report_csv_num(out, c->ov.ci.level > 0 ? c->ov.ci.lo : NAN);
-                report_csv_num(out, c->ov.ci.level > 0 ? c->ov.ci.hi : NAN);
-                report_csv_num(out, c->ov.ci.level);
-                fprintf(out, ",%d,%d\n", c->ov.rounds, c->ov.within_noise);
-            } else {
-                fputs(",,,,,,\n", out);
-            }
-        }
-    }
+    for (int i = 0; i < rep->nrows; i++)
+        for (int j = 0; j < rep->rv->nenv; j++)
+            csv_line(rep, &rep->rows[i], j, out);
+    for (int i = 0; i < rep->nperop; i++)
+        for (int j = 0; j < rep->rv->nenv; j++) /* no overhead: has_overhead is 0 */
+            csv_line(rep, &rep->perop[i], j, out);
     return explain_emit(rep, out, EXPLAIN_CSV, e);
 }
 
