@@ -41,6 +41,8 @@ static const char paper_help[] =
     "                        that holds every read; needs --size small or full\n"
     "  -s, --size PRESET     tiny | small | full (small; full is the paper's parameters)\n"
     "  -r, --repetitions N   rounds (6)\n"
+    "      --peer ssh://[user@]host[:port]  the client halves on that host, the paper's\n"
+    "                        second machine (isobench run --help)\n"
     "      --dry-run         print the run it would make and exit\n"
     "      --db PATH         result database\n";
 
@@ -84,19 +86,14 @@ static int paper_sizing(struct run_plan *p, struct err *e)
 int cmd_paper(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"output", 1, 0, 'o'},
-        {"container", 1, 0, 'c'},
-        {"extra-envs", 1, 0, 'x'},
-        {"size", 1, 0, 's'},
-        {"repetitions", 1, 0, 'r'},
-        {"dry-run", 0, 0, 'n'},
-        {"db", 1, 0, 'D'},
-        {"help", 0, 0, 'h'},
-        {"sizing", 1, 0, 'Z'},
-        {"mysql-io-bound", 0, 0, 'm'},
-        {0, 0, 0, 0},
+        {"output", 1, 0, 'o'},      {"container", 1, 0, 'c'},
+        {"extra-envs", 1, 0, 'x'},  {"size", 1, 0, 's'},
+        {"repetitions", 1, 0, 'r'}, {"dry-run", 0, 0, 'n'},
+        {"db", 1, 0, 'D'},          {"help", 0, 0, 'h'},
+        {"sizing", 1, 0, 'Z'},      {"mysql-io-bound", 0, 0, 'm'},
+        {"peer", 1, 0, 'P'},        {0, 0, 0, 0},
     };
-    const char *output = "isobench-paper.html", *engine = "container", *extra = NULL;
+    const char *output = "isobench-paper.html", *engine = "container", *extra = NULL, *peer = NULL;
     char db[4096];
     store_default_path(db, sizeof(db));
     int size = SIZE_SMALL, reps = 6, dry = 0, io_bound = 0, c, host_sizing = 0;
@@ -134,6 +131,9 @@ int cmd_paper(int argc, char **argv)
         case 'm':
             io_bound = 1;
             break;
+        case 'P':
+            peer = optarg;
+            break;
         case 'D':
             if (cli_copy_arg(db, sizeof(db), optarg) < 0)
                 return cli_usage("paper", "--db path too long");
@@ -170,7 +170,7 @@ int cmd_paper(int argc, char **argv)
         return cli_die(&e);
     cli_command_line(p->command, sizeof(p->command), argc, argv);
     if (runner_plan(p, paper_workloads, env_list, opts, &e) < 0 ||
-        (!host_sizing && paper_sizing(p, &e) < 0))
+        (!host_sizing && paper_sizing(p, &e) < 0) || (peer && runner_plan_peer(p, peer, &e) < 0))
         return cli_die(&e);
     printf("isobench paper: -w %s -e %s -o mysql.mode=ro%s --size %s -r %d (+1 warm-up round)\n",
            paper_workloads, env_list, io_bound ? " -o mysql.bound=io" : "", size_str(size), reps);

@@ -41,6 +41,9 @@ static const char run_help[] =
     "      --slice cpus=N,mem=SIZE  the same budget for every environment, native included:\n"
     "                        a cpuset of N CPUs and a memory limit (containers, native), N\n"
     "                        vCPUs and SIZE of RAM (VMs); stated in the table\n"
+    "      --peer ssh://[user@]host[:port]  run the network workloads' client halves on\n"
+    "                        that host (`isobench agent --stdio` over ssh, BatchMode, host\n"
+    "                        keys checked) instead of the local peer namespace\n"
     "      --timeout SEC     per measurement (600)\n"
     "      --json            NDJSON, one line per measurement, on stdout (table on stderr)\n"
     "      --html FILE       also write the run's HTML report to FILE when it ends\n"
@@ -86,17 +89,30 @@ int cli_run_execute(struct run_plan *p, struct store *st, const char *db, int js
 int cmd_run(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"workload", 1, 0, 'w'},  {"env", 1, 0, 'e'},    {"repetitions", 1, 0, 'r'},
-        {"size", 1, 0, 's'},      {"opt", 1, 0, 'o'},    {"input", 1, 0, 'I'},
-        {"timeout", 1, 0, 'T'},   {"json", 0, 0, 'J'},   {"db", 1, 0, 'D'},
-        {"no-warmup", 0, 0, 'W'}, {"help", 0, 0, 'h'},   {"seed", 1, 0, 'S'},
-        {"target-ci", 1, 0, 'C'}, {"resume", 1, 0, 'R'}, {"max-repetitions", 1, 0, 'M'},
-        {"slice", 1, 0, 'L'},     {"html", 1, 0, 'H'},   {0, 0, 0, 0},
+        {"workload", 1, 0, 'w'},
+        {"env", 1, 0, 'e'},
+        {"repetitions", 1, 0, 'r'},
+        {"size", 1, 0, 's'},
+        {"opt", 1, 0, 'o'},
+        {"input", 1, 0, 'I'},
+        {"timeout", 1, 0, 'T'},
+        {"json", 0, 0, 'J'},
+        {"db", 1, 0, 'D'},
+        {"no-warmup", 0, 0, 'W'},
+        {"help", 0, 0, 'h'},
+        {"seed", 1, 0, 'S'},
+        {"target-ci", 1, 0, 'C'},
+        {"resume", 1, 0, 'R'},
+        {"max-repetitions", 1, 0, 'M'},
+        {"slice", 1, 0, 'L'},
+        {"html", 1, 0, 'H'},
+        {"peer", 1, 0, 'P'},
+        {0, 0, 0, 0},
     };
     struct run_plan *p cleanup_free = calloc(1, sizeof(*p));
     struct kvlist *opts cleanup_free = calloc(1, sizeof(*opts));
     if (!p || !opts) return ERR_FAIL;
-    const char *wls = NULL, *envs_s = "native", *resume = NULL, *html = NULL;
+    const char *wls = NULL, *envs_s = "native", *resume = NULL, *html = NULL, *peer = NULL;
     char db[4096];
     store_default_path(db, sizeof(db));
     p->size = SIZE_SMALL;
@@ -108,7 +124,7 @@ int cmd_run(int argc, char **argv)
     optind = 1;
     int by_hand = 0;
     while ((c = getopt_long(argc, argv, "w:e:r:s:o:N:h", lo, NULL)) != -1) {
-        by_hand |= c > 0 && strchr("wersoNISCML", c) != NULL;
+        by_hand |= c > 0 && strchr("wersoNISCMLP", c) != NULL;
         uint64_t u;
         double d;
         char *eq;
@@ -149,6 +165,9 @@ int cmd_run(int argc, char **argv)
             break;
         case 'H':
             html = optarg;
+            break;
+        case 'P':
+            peer = optarg;
             break;
         case 'D':
             if (cli_copy_arg(db, sizeof(db), optarg) < 0)
@@ -212,7 +231,9 @@ int cmd_run(int argc, char **argv)
             return cli_die(&e);
         }
     } else {
-        if (runner_plan(p, wls, envs_s, opts, &e) < 0) return cli_die(&e);
+        if (runner_plan(p, wls, envs_s, opts, &e) < 0 ||
+            (peer && runner_plan_peer(p, peer, &e) < 0))
+            return cli_die(&e);
         if (store_open(db, STORE_CREATE, &st, &e) < 0) return cli_die(&e);
         if (picked) /* -e available: what it stands for here, and what it left out */
             fprintf(stderr, "isobench: environments available here: %s%s%s\n", envs_s,
