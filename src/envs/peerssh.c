@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <math.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -257,7 +258,7 @@ static int remote_clock(struct peer_remote *r, struct kvlist *facts, struct err 
     char v[48];
     snprintf(v, sizeof(v), "%.3f", best * 1e3);
     kv_set(facts, "peer.ctl_rtt_ms", v, NULL);
-    snprintf(v, sizeof(v), "%.3f", offset * 1e3);
+    snprintf(v, sizeof(v), "%.3f", fabs(offset) < 5e-7 ? 0.0 : offset * 1e3); /* never "-0.000" */
     kv_set(facts, "peer.clock_offset_ms", v, NULL);
     return 0;
 }
