@@ -41,6 +41,9 @@ int peer_url_parse(const char *s, struct peer_url *u, struct err *e)
     memset(u, 0, sizeof(*u));
     const char *form = "--peer takes ssh://[user@]host[:port]";
     if (strlen(s) >= sizeof(u->text)) return err_set(e, ERR_USAGE, "%s: too long", form);
+    for (const char *c = s; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            return err_set(e, ERR_USAGE, "%s: a control character in it", form);
     if (strncmp(s, "ssh://", 6)) return err_set(e, ERR_USAGE, "%s, not '%s'", form, s);
     snprintf(u->text, sizeof(u->text), "%s", s);
     const char *p = s + 6, *at = strchr(p, '@');
