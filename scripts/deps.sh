@@ -27,6 +27,7 @@ PKGS=(
     stress-ng                                       # scenarios: host and tenant stressors (cpu, vm, stream, hdd, sock)
     nodejs node-express                             # memory-pressure server=node: the study's Node.js + Express server
     clang libclang-rt-14-dev                        # tests/fuzz: libFuzzer targets (scripts/fuzz.sh)
+    openssh-client openssh-server                   # run --peer ssh://; tests/priv/peerssh.sh: a namespace host's sshd
 )
 missing=()
 for p in "${PKGS[@]}"; do
