@@ -221,6 +221,8 @@ int runner_plan_resume(struct run_plan *p, struct store *st, const char *which, 
     }
     if (rc == 0) rc = runner_plan(p, wls, envl, opts, e);
     if (rc == 0) rc = runner_sized_restore(p, &rv->host, e);
+    if (rc == 0 && kv_get(&rv->host, "peer.url")) /* the same peer host goes on serving */
+        rc = runner_plan_peer(p, kv_get(&rv->host, "peer.url"), e);
     if (rv) store_free_run(rv);
     free(rv);
     free(opts);
