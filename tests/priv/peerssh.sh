@@ -90,6 +90,7 @@ for k in peer.url peer.cpu_model peer.kernel peer.nic_driver peer.nic_mtu peer.n
 done
 "$bin" report --db "$db" | grep -q "^peer host: $url" || bad "the report's host section has no peer host line"
 remote_clean "the run"
+echo "through the peer host: $(grep -c '"ok":true' "$dir/out.json") samples ok on $envs"
 
 # 4. drills. A long netlat sample; the kill lands while the remote agent
 # runs a job (it has a child), then the run must end on its own.
@@ -128,6 +129,7 @@ drill() { # WHAT
         timeout 120 tail --pid=$run -f /dev/null
         wait $run; local rc=$?
         [ $rc = 1 ] || bad "$1 drill: exit $rc (want 1: failed samples)"
+        echo "$1 drill: $(grep -o -m1 'peer host lost: [^"]*' "$dir/drill.json")"
         grep -q '"error":"[^"]*peer host lost: ' "$dir/drill.json" ||
             bad "$1 drill: no 'peer host lost' sample: $(grep -o '"error":"[^"]*"' "$dir/drill.json" | head -2) $(tail -2 "$dir/drill.err")"
     fi
