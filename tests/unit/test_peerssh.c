@@ -16,6 +16,7 @@
 #include "core/hello.h"
 #include "core/proto.h"
 #include "envs/peerssh.h"
+#include "report/report.h"
 
 static void url_good(void **state)
 {
@@ -183,6 +184,26 @@ static void agent_refuses_mismatch(void **state)
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 0);
 }
 
+/* The report's host section: the peer host's facts, or nothing. */
+static void report_peer_line(void **state)
+{
+    (void)state;
+    struct run_view *rv = calloc(1, sizeof(*rv));
+    char buf[1024];
+    assert_int_equal(report_peer_text(rv, buf, sizeof(buf)), -1);
+    kv_set(&rv->host, "peer.url", "ssh://b@10.0.0.7", NULL);
+    kv_set(&rv->host, "peer.nic_driver", "ixgbe", NULL);
+    kv_set(&rv->host, "peer.nic_mtu", "9000", NULL);
+    kv_set(&rv->host, "peer.base_rtt_ms", "0.041", NULL);
+    assert_int_equal(report_peer_text(rv, buf, sizeof(buf)), 0);
+    assert_non_null(strstr(buf, "ssh://b@10.0.0.7 ("));
+    assert_non_null(strstr(buf, "ixgbe"));
+    assert_non_null(strstr(buf, "MTU 9000"));
+    assert_non_null(strstr(buf, "base RTT 0.041 ms"));
+    assert_non_null(strstr(buf, "kernel ?")); /* a fact not stored is shown unknown */
+    free(rv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +212,7 @@ int main(void)
         cmocka_unit_test(ssh_argv),
         cmocka_unit_test(hello_roundtrip_and_mismatch),
         cmocka_unit_test(agent_refuses_mismatch),
+        cmocka_unit_test(report_peer_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
