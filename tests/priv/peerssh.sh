@@ -116,6 +116,13 @@ drill() { # WHAT
         sleep 0.1
     done
     [ -n "$a" ] || { bad "$1: the remote agent never ran a job"; kill -KILL $run; wait $run; return; }
+    if [ "$1" = ssh ]; then # mid-run: the fence lets only the peer's address reach the run's ports
+        local t fence=
+        for t in $(nft list tables | awk '/isobp_/{print $3}'); do
+            nft list table ip "$t" | grep -q "iifname \"sshns$idx\" ip saddr != 10.215.$idx.2 .*dport.*drop" && fence=$t
+        done
+        [ -n "$fence" ] && echo "fence: table $fence" || bad "no fence for the peer on sshns$idx: $(nft list tables | grep isobp_)"
+    fi
     case $1 in
     ssh) victim=$(pgrep -P $run -x ssh) ;;
     agent) victim=$a ;;
