@@ -172,8 +172,10 @@ int cmd_paper(int argc, char **argv)
     if (runner_plan(p, paper_workloads, env_list, opts, &e) < 0 ||
         (!host_sizing && paper_sizing(p, &e) < 0) || (peer && runner_plan_peer(p, peer, &e) < 0))
         return cli_die(&e);
-    printf("isobench paper: -w %s -e %s -o mysql.mode=ro%s --size %s -r %d (+1 warm-up round)\n",
-           paper_workloads, env_list, io_bound ? " -o mysql.bound=io" : "", size_str(size), reps);
+    printf(
+        "isobench paper: -w %s -e %s -o mysql.mode=ro%s --size %s -r %d%s%s (+1 warm-up round)\n",
+        paper_workloads, env_list, io_bound ? " -o mysql.bound=io" : "", size_str(size), reps,
+        peer ? " --peer " : "", peer ? p->peer_url.text : "");
     for (int w = 0; w < p->nwl; w++) /* what blockio runs: its plan's words */
         if (!strcmp(p->wl[w]->name, "blockio"))
             printf("  blockio: engine=%s, %s: jobs=%s\n", kv_get(&p->wlopts[w], "engine") ?: "?",
