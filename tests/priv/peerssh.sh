@@ -106,6 +106,35 @@ agent_pid() { # the remote agent in the namespace: isobench, its parent not (its
         return
     done
 }
+# From a second address on the peer's link (10.215.idx.5, not the peer's),
+# the run's port is dropped (the SYN times out) while a port outside the
+# run's range still answers (refused): the fence is what stops it.
+probe() { # PORT -> dropped | refused | connected | error ...
+    ip netns exec "$ns" python3 - "10.215.$idx.1" "$1" "10.215.$idx.5" <<'PY'
+import socket, sys
+s = socket.socket(); s.bind((sys.argv[3], 0)); s.settimeout(2)
+try: s.connect((sys.argv[1], int(sys.argv[2]))); print("connected")
+except socket.timeout: print("dropped")
+except ConnectionRefusedError: print("refused")
+except OSError as e: print("error", e)
+PY
+}
+fence_probe() {
+    local t port=
+    for t in $(nft list tables | awk '/isobp_/{print $3}'); do
+        port=$(nft list table ip "$t" | grep "iifname \"sshns$idx\"" | grep -o -m1 'dport [0-9]*' | cut -d' ' -f2)
+        [ -n "$port" ] && break
+    done
+    [ -n "$port" ] || { bad "fence probe: no fenced port found"; return; }
+    ip -n "$ns" addr add "10.215.$idx.5/32" dev eth0 && ip route add "10.215.$idx.5/32" dev "sshns$idx" ||
+        { bad "fence probe: no second address"; return; }
+    local in out
+    in=$(probe "$port") out=$(probe $((port - 1)))
+    echo "fence probe from 10.215.$idx.5: run port $port $in, port $((port - 1)) $out"
+    [ "$in" = dropped ] && [ "$out" = refused ] || bad "fence probe: run port $port $in (want dropped), port $((port - 1)) $out (want refused)"
+    ip route del "10.215.$idx.5/32" dev "sshns$idx"
+    ip -n "$ns" addr del "10.215.$idx.5/32" dev eth0
+}
 drill() { # WHAT
     "$bin" run -w netlat -e native --peer "$url" -r 3 --no-warmup --size tiny --db "$db" --json \
         -o netlat.duration=4 >"$dir/drill.json" 2>"$dir/drill.err" &
@@ -123,6 +152,7 @@ drill() { # WHAT
         done
         [ -n "$fence" ] && echo "fence: table $fence" || bad "no fence for the peer on sshns$idx: $(nft list tables | grep isobp_)"
     fi
+    [ "$1" = isobench ] && fence_probe
     case $1 in
     ssh) victim=$(pgrep -P $run -x ssh) ;;
     agent) victim=$a ;;
