@@ -27,7 +27,7 @@ PKGS=(
     stress-ng                                       # scenarios: host and tenant stressors (cpu, vm, stream, hdd, sock)
     nodejs node-express                             # memory-pressure server=node: the study's Node.js + Express server
     clang libclang-rt-14-dev                        # tests/fuzz: libFuzzer targets (scripts/fuzz.sh)
-    ansible-core openssh-server openssh-client      # fleets: deploy/ansible, tests/lib/sshns.sh's namespace hosts
+    ansible-core openssh-server openssh-client      # fleets (deploy/ansible), run --peer ssh://, tests/lib/sshns.sh's namespace hosts
 )
 missing=()
 for p in "${PKGS[@]}"; do

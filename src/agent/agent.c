@@ -274,6 +274,9 @@ int agent_serve_io(int rfd, int wfd, struct err *e)
         struct err re = {0};
         if (proto_recv(rfd, req, PROTO_MAX, 0, &re) < 0) return 0; /* EOF: the run is over */
         if (proto_is_cancel(req)) continue; /* for a job that answered meanwhile */
+        int ctl = agent_control(req, wfd, e);
+        if (ctl < 0) return -1;
+        if (ctl) continue;
         *claim = 0;
         /* a SIGTERM for the job must find it with the default action */
         sigset_t block, old;

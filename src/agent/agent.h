@@ -26,6 +26,20 @@ int agent_serve_loop(int fd, struct err *e);
 /* The same over two fds (stdin/stdout of an engine's `run -i`). */
 int agent_serve_io(int rfd, int wfd, struct err *e);
 
+/* `isobench agent --stdio` at the far end of an SSH connection: leads
+ * its own process group, exchanges hello frames (core/hello.h; a mismatch
+ * is refused with a fatal frame naming both sides), then serves as
+ * agent_serve_io. On EOF or SIGHUP every process of its group gets
+ * SIGTERM: nothing is left on its host. */
+int agent_serve_remote(int rfd, int wfd, struct err *e);
+
+/* A control frame the serve loop answers itself: "clock" (this host's
+ * CLOCK_MONOTONIC and CLOCK_REALTIME in ns: "clock MONO REAL") and
+ * "facts" (a reply whose facts are this host's CPU, kernel and the NIC
+ * facing the runner). 1 when req was one (answered), 0 when not, -1 with
+ * e when the answer could not be sent. */
+int agent_control(const char *req, int wfd, struct err *e);
+
 /* Adds where-am-I facts (ns.*, cgroup, hostname, cpus, kernel) to l. */
 void agent_where(struct kvlist *l);
 

@@ -20,11 +20,16 @@ int cmd_agent(int argc, char **argv)
         struct err e = {0};
         return agent_serve_io(0, 1, &e) < 0 ? cli_die(&e) : 0;
     }
+    if (argc == 2 && !strcmp(argv[1], "--stdio")) { /* at the far end of ssh (--peer) */
+        struct err e = {0};
+        return agent_serve_remote(0, 1, &e) < 0 ? cli_die(&e) : 0;
+    }
     int serve = argc == 4 && strcmp(argv[1], "--serve") == 0;
     if ((argc != 3 && !serve) || strcmp(argv[serve ? 2 : 1], "--fd") != 0)
         return cli_usage(
             "agent",
-            "usage: isobench agent [--serve] --fd N | --serve --stdio (started by environments)");
+            "usage: isobench agent [--serve] --fd N | --serve --stdio | --stdio (started by "
+            "environments; --stdio: by run --peer ssh://)");
     struct err e = {0};
     uint64_t fd;
     if (util_parse_u64(argv[serve ? 3 : 2], &fd, &e) < 0) return cli_die(&e);

@@ -42,7 +42,9 @@ static const char paper_help[] =
     "  -s, --size PRESET     tiny | small | full (small; full is the paper's parameters)\n"
     "  -r, --repetitions N   rounds (6)\n"
     "      --dry-run         print the run it would make and exit\n"
-    "      --db PATH         result database\n";
+    "      --db PATH         result database\n"
+    "      --peer ssh://[user@]host[:port]  the client halves on that host, the paper's\n"
+    "                        second machine (isobench run --help)\n";
 
 /* The environment list for engine, extras appended; ERR_USAGE when the
  * engine is not a container engine isobench has. */
@@ -83,7 +85,7 @@ static int paper_sizing(struct run_plan *p, struct err *e)
 
 struct paper_args {
     struct cli_common co; /* -s, -r, --db */
-    const char *output, *engine, *extra;
+    const char *output, *engine, *extra, *peer;
     int dry, io_bound, host_sizing;
 };
 
@@ -137,6 +139,9 @@ static int paper_parse(int argc, char **argv, struct paper_args *a, char *env_li
         case 'm':
             a->io_bound = 1;
             break;
+        case 'P':
+            a->peer = optarg;
+            break;
         case 'h':
             fputs(paper_help, stdout);
             return 0;
@@ -163,9 +168,10 @@ static int paper_parse(int argc, char **argv, struct paper_args *a, char *env_li
  * runs, the n/a pairs, the sizing, the count of pairs measured. */
 static void paper_say(const struct paper_args *a, const struct run_plan *p, const char *env_list)
 {
-    printf("isobench paper: -w %s -e %s -o mysql.mode=ro%s --size %s -r %d (+1 warm-up round)\n",
+    printf("isobench paper: -w %s -e %s -o mysql.mode=ro%s --size %s -r %d%s%s (+1 warm-up "
+           "round)\n",
            paper_workloads, env_list, a->io_bound ? " -o mysql.bound=io" : "", size_str(p->size),
-           p->reps);
+           p->reps, a->peer ? " --peer " : "", a->peer ? p->peer_url.text : "");
     for (int w = 0; w < p->nwl; w++) /* what blockio runs: its plan's words */
         if (!strcmp(p->wl[w]->name, "blockio"))
             printf("  blockio: engine=%s, %s: jobs=%s\n", kv_get(&p->wlopts[w], "engine") ?: "?",
@@ -205,7 +211,8 @@ int cmd_paper(int argc, char **argv)
         return cli_die(&e);
     cli_command_line(p->command, sizeof(p->command), argc, argv);
     if (runner_plan(p, paper_workloads, env_list, opts, &e) < 0 ||
-        (!a->host_sizing && paper_sizing(p, &e) < 0))
+        (!a->host_sizing && paper_sizing(p, &e) < 0) ||
+        (a->peer && runner_plan_peer(p, a->peer, &e) < 0))
         return cli_die(&e);
     paper_say(a, p, env_list);
     if (a->dry) return 0;

@@ -48,7 +48,10 @@ static const char run_help[] =
     "      --timeout SEC     per measurement (600)\n"
     "      --json            NDJSON, one line per measurement, on stdout (table on stderr)\n"
     "      --html FILE       also write the run's HTML report to FILE when it ends\n"
-    "      --db PATH         result database (default $XDG_DATA_HOME/isobench/results.db)\n";
+    "      --db PATH         result database (default $XDG_DATA_HOME/isobench/results.db)\n"
+    "      --peer ssh://[user@]host[:port]  run the network workloads' client halves on\n"
+    "                        that host (`isobench agent --stdio` over ssh, BatchMode, host\n"
+    "                        keys checked) instead of the local peer namespace\n";
 
 /* Executes plan p into st (which it closes), prints the run's table (to
  * stderr when json puts NDJSON on stdout) and where it is stored; sets
@@ -89,7 +92,7 @@ int cli_run_execute(struct run_plan *p, struct store *st, const char *db, int js
 
 struct run_args {
     struct cli_common co;
-    const char *wls, *resume, *html;
+    const char *wls, *resume, *html, *peer;
     int json, by_hand;
 };
 
@@ -101,10 +104,19 @@ static int run_parse(int argc, char **argv, struct run_args *a, struct run_plan 
                      struct kvlist *opts)
 {
     static const struct option lo[] = {
-        CLI_COMMON_LONGOPTS,      {"workload", 1, 0, 'w'},  {"input", 1, 0, 'I'},
-        {"json", 0, 0, 'J'},      {"no-warmup", 0, 0, 'W'}, {"help", 0, 0, 'h'},
-        {"target-ci", 1, 0, 'C'}, {"resume", 1, 0, 'R'},    {"max-repetitions", 1, 0, 'M'},
-        {"html", 1, 0, 'H'},      {"counters", 0, 0, 'K'},  {0, 0, 0, 0},
+        CLI_COMMON_LONGOPTS,
+        {"workload", 1, 0, 'w'},
+        {"input", 1, 0, 'I'},
+        {"json", 0, 0, 'J'},
+        {"no-warmup", 0, 0, 'W'},
+        {"help", 0, 0, 'h'},
+        {"target-ci", 1, 0, 'C'},
+        {"resume", 1, 0, 'R'},
+        {"max-repetitions", 1, 0, 'M'},
+        {"html", 1, 0, 'H'},
+        {"counters", 0, 0, 'K'},
+        {"peer", 1, 0, 'P'},
+        {0, 0, 0, 0},
     };
     struct err e = {0};
     int c, rc;
@@ -112,7 +124,7 @@ static int run_parse(int argc, char **argv, struct run_args *a, struct run_plan 
     p->warmup = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT "w:N:h", lo, NULL)) != -1) {
-        a->by_hand |= c > 0 && strchr("wNICMK", c) != NULL;
+        a->by_hand |= c > 0 && strchr("wNICMKP", c) != NULL;
         uint64_t u;
         double d;
         if ((rc = cli_common_opt("run", c, optarg, &a->co)) >= 0) {
@@ -153,6 +165,9 @@ static int run_parse(int argc, char **argv, struct run_args *a, struct run_plan 
             break;
         case 'R':
             a->resume = optarg;
+            break;
+        case 'P':
+            a->peer = optarg;
             break;
         case 'h':
             fputs(run_help, stdout);
@@ -196,6 +211,7 @@ static int run_open(const struct run_args *a, struct run_plan *p, const struct k
     char expanded[1024], left[2048] = "";
     if (env_expand_available(envs_s, expanded, sizeof(expanded), left, sizeof(left), e) < 0 ||
         runner_plan(p, a->wls, expanded, opts, e) < 0 ||
+        (a->peer && runner_plan_peer(p, a->peer, e) < 0) ||
         store_open(a->co.db, STORE_CREATE, st, e) < 0)
         return -1;
     if (strcmp(expanded, envs_s) != 0 || left[0]) /* -e available: what it stands for here */

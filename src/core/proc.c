@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,6 +103,44 @@ int proc_run(char *const argv[], const struct proc_opts *o, char *out, size_t ca
     if (WEXITSTATUS(st) == 127 && access(argv[0], X_OK) != 0 && strchr(argv[0], '/'))
         return err_set(e, ERR_FAIL, "%s is not installed", argv[0]);
     return WEXITSTATUS(st);
+}
+
+int proc_spawn_stdio(char *const argv[], const struct proc_opts *o, pid_t *pidp, int *chan,
+                     struct err *e)
+{
+    *pidp = 0;
+    *chan = -1;
+    if (!argv || !argv[0] || !o || !o->log) return err_set(e, ERR_FAIL, "proc_spawn: no program");
+    int logfd = open(o->log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (logfd < 0) return err_sys(e, ERR_FAIL, errno, "creating %s", o->log);
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        close(logfd);
+        return err_sys(e, ERR_FAIL, errno, "socketpair");
+    }
+    fflush(NULL);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        util_die_with_parent(parent);
+        if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0 || dup2(logfd, 2) < 0) _exit(127);
+        signal(SIGPIPE, SIG_DFL);
+        if (strchr(argv[0], '/'))
+            execv(argv[0], argv);
+        else
+            execvp(argv[0], argv);
+        _exit(127);
+    }
+    int saved = errno;
+    close(sv[1]);
+    close(logfd);
+    if (pid < 0) {
+        close(sv[0]);
+        return err_sys(e, ERR_FAIL, saved, "fork for %s", argv[0]);
+    }
+    *pidp = pid;
+    *chan = sv[0];
+    return 0;
 }
 
 int proc_ldd(const char *bin, int (*fn)(void *arg, const char *path), void *arg, struct err *e)

@@ -7,6 +7,7 @@
 #define ISOBENCH_PROC_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "core/err.h"
 
@@ -27,6 +28,15 @@ struct proc_opts {
  * decides what a non-zero status means. */
 int proc_run(char *const argv[], const struct proc_opts *o, char *out, size_t cap, int *truncated,
              struct err *e);
+
+/* Starts argv (a name looked up in PATH, or a path) as a long-lived
+ * program whose stdin and stdout are one end of a socketpair (*chan, ours:
+ * a byte stream to talk to it) and whose stderr is appended to the file
+ * o->log (required). The child dies with this process
+ * (util_die_with_parent). Sets *pid; the caller reaps it. 0, or -1 with e
+ * when it could not be started (nothing is left then). */
+int proc_spawn_stdio(char *const argv[], const struct proc_opts *o, pid_t *pid, int *chan,
+                     struct err *e);
 
 /* The shared libraries of bin as ldd lists them (the path each "=>"
  * names, and the loader's own line): fn(arg, path) for each, in order,

@@ -302,6 +302,11 @@ int env_chan_exec(int *chan, double timeout_s, struct env_watch *w, const struct
 int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx, double t0,
                   struct err *e);
 
+/* The second half of env_chan_exec, for a job already sent on *chan
+ * (a remote peer's client half, sent before its server half starts). */
+int env_chan_await(int *chan, double timeout_s, struct env_watch *w, struct reply *rep,
+                   struct err *e);
+
 /* Stops such an agent: closes *chan (the agent exits on EOF), gives *pid
  * grace_s to exit, then SIGKILLs and reaps it. Idempotent. */
 void env_chan_stop(int *chan, pid_t *pid, double grace_s);

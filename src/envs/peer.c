@@ -13,6 +13,7 @@
 #include "core/util.h"
 #include "envs/container/net.h"
 #include "envs/container/netlink.h"
+#include "envs/peerssh.h"
 
 /* Addresses from the run's tag: 10.214.<k>.1 and .2 (a /30 per run). */
 static void peer_plan(struct peer *p, const char *run_id, const struct journal *j, uint32_t *host,
@@ -103,6 +104,7 @@ int peer_enter(const struct peer *p)
 
 void peer_down(struct peer *p)
 {
+    if (p->remote) peer_remote_down(p);
     if (p->nsfd >= 0) close(p->nsfd);
     p->nsfd = -1;
 }

@@ -14,7 +14,13 @@
 
 #include "core/journal.h"
 
+struct peer_remote; /* envs/peerssh.h: a peer host over SSH */
+
 struct peer {
+    /* --peer ssh://: the client halves run on another host, reached over
+     * SSH; host_if/host_addr are this host's link and address facing it
+     * (the route towards peer_addr), nspath is "" and nsfd -1 */
+    struct peer_remote *remote;
     char nspath[600];
     char host_if[16];
     char host_addr[16], peer_addr[16]; /* dotted quads */
@@ -24,7 +30,8 @@ struct peer {
 int peer_up(struct peer *p, const char *run_id, struct journal *j, struct err *e);
 /* Moves the calling process into the peer netns (for a forked client). */
 int peer_enter(const struct peer *p);
-/* Closes the fd; the objects go with the journal's unwind. */
+/* Closes the fd (a remote peer: the SSH connection, peer_remote_down);
+ * the objects go with the journal's unwind. */
 void peer_down(struct peer *p);
 
 #endif

@@ -153,6 +153,20 @@ void env_reach_host(struct env_ctx *ctx, int shares_netns)
                  ctx->rq->peer->host_addr);
 }
 
+int env_chan_await(int *chan, double timeout_s, struct env_watch *w, struct reply *rep,
+                   struct err *e)
+{
+    char *buf cleanup_free = malloc(PROTO_MAX);
+    if (!buf) return err_set(e, ERR_FAIL, "out of memory");
+    if (*chan < 0) return err_set(e, ERR_FAIL, "the agent's channel is closed");
+    if (env_await(*chan, timeout_s, w, cancel_by_frame, chan, buf, e) < 0) {
+        close(*chan);
+        *chan = -1;
+        return -1;
+    }
+    return proto_decode_reply(buf, rep, e);
+}
+
 int env_chan_exec(int *chan, double timeout_s, struct env_watch *w, const struct job *j,
                   struct reply *rep, struct err *e)
 {

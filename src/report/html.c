@@ -22,6 +22,23 @@ static const char style[] =
     "pre{overflow-x:auto}table.fig td,table.fig th{font-size:90%}"
     "@media print{body{max-width:none}pre{white-space:pre-wrap}}";
 
+int report_peer_text(const struct run_view *rv, char *buf, size_t len)
+{
+    const struct kvlist *h = &rv->host;
+#define PF(k) (kv_get(h, "peer." k) ? kv_get(h, "peer." k) : "?")
+    if (!kv_get(h, "peer.url")) return -1;
+    int n =
+        snprintf(buf, len,
+                 "%s (%s via %s): %s, %s CPUs, kernel %s; NIC %s (%s, %s Mb/s, MTU %s, %s); "
+                 "base RTT %s ms, control channel RTT %s ms, clock offset %s ms",
+                 PF("url"), PF("addr"), PF("link"), PF("cpu_model"), PF("cpus_online"),
+                 PF("kernel"), PF("nic"), PF("nic_driver"), PF("nic_speed_mbps"), PF("nic_mtu"),
+                 PF("nic_offloads"), PF("base_rtt_ms"), PF("ctl_rtt_ms"), PF("clock_offset_ms"));
+#undef PF
+    if (n < 0 || (size_t)n >= len) snprintf(buf + len - 8, 8, "...cut");
+    return 0;
+}
+
 int report_env_emulated(const struct run_view *rv, int j)
 {
     const char *l = kv_get(&rv->env_facts[j], "label");
@@ -65,6 +82,12 @@ void report_html_head(const struct run_view *rv, FILE *out)
                                           {"order_seed", "order seed"}};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         html_fact(out, &rv->host, keys[i][0], keys[i][1]);
+    char peer[1024];
+    if (report_peer_text(rv, peer, sizeof(peer)) == 0) {
+        fputs("<tr><td>peer host (client halves)</td><td>", out);
+        svg_text(out, peer);
+        fputs("</td></tr>\n", out);
+    }
     fputs("</table>\n<h2>Environments</h2>\n<ul>\n", out);
     for (int j = 0; j < rv->nenv; j++) {
         const struct kvlist *f = &rv->env_facts[j];

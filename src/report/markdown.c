@@ -58,6 +58,12 @@ static int md_render(const struct report *rep, FILE *out, struct err *e)
     fprintf(out, ", %s CPUs, kernel %s\n\n",
             kv_get(&rv->host, "cpus_online") ? kv_get(&rv->host, "cpus_online") : "?",
             kv_get(&rv->host, "kernel") ? kv_get(&rv->host, "kernel") : "?");
+    char peer[1024];
+    if (report_peer_text(rv, peer, sizeof(peer)) == 0) {
+        fputs("peer host (client halves): ", out);
+        md_text(out, peer);
+        fputs("\n\n", out);
+    }
     for (int j = 0; j < rv->nenv; j++) {
         const char *l = kv_get(&rv->env_facts[j], "label");
         if (!l) continue;

@@ -231,6 +231,12 @@ int reporter_emit_compare(const struct reporter *r, const struct compare *c, FIL
 /* 1 when environment j's label says it is emulated (TCG). */
 int report_env_emulated(const struct run_view *rv, int j);
 
+/* "ssh://host (ADDR via LINK): CPU, N CPUs, kernel K; NIC ...; base RTT
+ * ... ms, ..." for a run whose client halves ran on a peer host (run
+ * facts peer.*, run --peer), into buf; 0 when it had one, -1 when not
+ * (the local peer namespace). */
+int report_peer_text(const struct run_view *rv, char *buf, size_t len);
+
 /* One metric of the HTML report: its bar chart (a bar per environment
  * with its interval) and, beside it, the table of its numbers. */
 void report_html_metric(const struct report *rep, const struct report_row *r, FILE *out);

@@ -22,6 +22,8 @@ static void table_header(const struct report *rep, FILE *out)
     const char *n = kv_get(&rv->host, "cpus_online"), *b = kv_get(&rv->host, "build_flags");
     fprintf(out, "host: %s, %s CPUs, kernel %s; isobench %s (%s)\n", cpu ? cpu : "?", n ? n : "?",
             k ? k : "?", kv_get(&rv->host, "isobench_version") ?: "?", b ? b : "?");
+    char peer[1024];
+    if (report_peer_text(rv, peer, sizeof(peer)) == 0) fprintf(out, "peer host: %s\n", peer);
     const char *slice = kv_get(&rv->host, "slice");
     if (slice) fprintf(out, "slice: %s for every environment (--slice)\n", slice);
     for (int i = 0; i < rv->nenv; i++) {

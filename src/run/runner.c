@@ -39,6 +39,16 @@ static int plan_workloads(struct run_plan *p, const char *list, struct err *e)
     return 0;
 }
 
+int runner_plan_peer(struct run_plan *p, const char *url, struct err *e)
+{
+    if (peer_url_parse(url, &p->peer_url, e) < 0) return -1;
+    for (int w = 0; w < p->nwl; w++)
+        if (p->wl[w]->net) return 0;
+    return err_set(e, ERR_USAGE,
+                   "--peer: no planned workload has a client half to run there (network and "
+                   "application workloads do)");
+}
+
 static int wl_declares(const struct workload *w, const char *key)
 {
     for (const struct wl_opt *o = w->opts; o && o->name; o++)
@@ -214,6 +224,8 @@ int runner_plan_resume(struct run_plan *p, struct store *st, const char *which, 
     }
     if (rc == 0) rc = runner_plan(p, wls, envl, opts, e);
     if (rc == 0) rc = runner_sized_restore(p, &rv->host, e);
+    if (rc == 0 && kv_get(&rv->host, "peer.url")) /* the same peer host goes on serving */
+        rc = runner_plan_peer(p, kv_get(&rv->host, "peer.url"), e);
     if (rv) store_free_run(rv);
     free(rv);
     free(opts);
@@ -359,6 +371,7 @@ static int merge_result(struct result *dst, const struct result *src, int with_m
  * client's agent answers first, its reply is read at once, and a failed
  * client cancels the server half (see struct env_watch). */
 struct client_half {
+    const struct peer *remote; /* --peer ssh://: its connection, else NULL */
     pid_t pid;
     int fd;
     struct reply *rep;
@@ -369,7 +382,8 @@ struct client_half {
 static int client_fired(void *arg)
 {
     struct client_half *c = arg;
-    c->rc = env_agent_finish(&c->pid, &c->fd, 5, NULL, c->rep, &c->err);
+    c->rc = c->remote ? peer_remote_reply(c->remote, 5, 0, NULL, c->rep, &c->err)
+                      : env_agent_finish(&c->pid, &c->fd, 5, NULL, c->rep, &c->err);
     c->done = 1;
     return c->rc < 0 || !c->rep->ok;
 }
@@ -403,33 +417,42 @@ static int measure_net(struct env_ctx *ctx, struct job *j, const char *cpusrc, s
     snprintf(j->role, sizeof(j->role), "server");
     snprintf(j->addr, sizeof(j->addr), "%s", ctx->info.serve_addr);
     j->port = ctx->rq->port;
-    struct client_half c = {.rep = cr};
-    if (env_agent_start(cj, peer_setup, (void *)ctx->rq->peer, &c.pid, &c.fd, &c.err) < 0) {
+    const struct peer *pr = ctx->rq->peer;
+    const char *where = pr->remote ? "client on the peer host" : "client in the peer namespace";
+    if (pr->remote) cj->hostcpu[0] = '\0'; /* this host's cgroup files are not there */
+    struct client_half c = {.rep = cr, .remote = pr->remote ? pr : NULL};
+    if ((pr->remote ? peer_remote_send(pr, cj, &c.err)
+                    : env_agent_start(cj, peer_setup, (void *)pr, &c.pid, &c.fd, &c.err)) < 0) {
         r->ok = 0;
         r->err = c.err;
-        err_wrap(&r->err, "starting the client in the peer namespace");
+        err_wrap(&r->err, "starting the %s", where);
         return 0;
     }
-    struct env_watch w = {.fd = c.fd, .fired = client_fired, .arg = &c};
+    struct env_watch w = {
+        .fd = pr->remote ? peer_remote_fd(pr) : c.fd, .fired = client_fired, .arg = &c};
     int src = env_exec(ctx, j, &w, r, e);
     if (w.cancelled) { /* the client failed first: its error is the one that matters */
         r->ok = 0;
         r->err = c.rc < 0 ? c.err : cr->err;
-        err_wrap(&r->err, "client in the peer namespace");
+        err_wrap(&r->err, "%s", where);
         size_t n = strlen(r->err.msg);
         snprintf(r->err.msg + n, sizeof(r->err.msg) - n, " (server half cancelled)");
         return 0;
     }
-    /* A server that failed leaves a client retrying its connect: short wait. */
-    if (!c.done)
-        c.rc = env_agent_finish(&c.pid, &c.fd, src < 0 || !r->ok ? 5 : ctx->rq->timeout_s, NULL, cr,
-                                &c.err);
+    /* A server that failed leaves a client retrying its connect: short
+     * wait (a remote client is cancelled, its agent lives on). */
+    int short_wait = src < 0 || !r->ok;
+    if (!c.done && pr->remote)
+        c.rc = peer_remote_reply(pr, ctx->rq->timeout_s, short_wait, NULL, cr, &c.err);
+    else if (!c.done)
+        c.rc =
+            env_agent_finish(&c.pid, &c.fd, short_wait ? 5 : ctx->rq->timeout_s, NULL, cr, &c.err);
     if (src < 0) return -1;
     if (!r->ok) return 0;
     if (c.rc < 0 || !cr->ok) {
         r->ok = 0;
         r->err = c.rc < 0 ? c.err : cr->err;
-        err_wrap(&r->err, "client in the peer namespace");
+        err_wrap(&r->err, "%s", where);
         return 0;
     }
     runner_pair_merge(r, cr);
@@ -723,6 +746,44 @@ static int runner_split_round(struct run_plan *p, int w, struct store *st, int64
     return store_run_fact(st, run_id, k, "1", e);
 }
 
+/* --peer ssh://: connects the peer host (fenced for the run's ports
+ * base..base+nenv-1) and stores what it found as run facts (peer.*: its
+ * CPU, kernel, NIC, the path's base RTT, the control channel's RTT and
+ * clock offset); each environment gets the link's. */
+static int runner_peer_remote(struct run_plan *p, const char *uuid, int base, struct journal *j,
+                              struct store *st, int64_t run_id, struct err *e)
+{
+    struct kvlist *f cleanup_free = calloc(1, sizeof(*f));
+    if (!f) return err_set(e, ERR_FAIL, "out of memory");
+    if (peer_remote_up(&p->peer, &p->peer_url, uuid, base, base + p->nenv - 1, j, f, e) < 0)
+        return err_wrap(e, "connecting the peer host");
+    for (int k = 0; k < f->n; k++) {
+        if (store_run_fact(st, run_id, f->v[k].key, f->v[k].val, e) < 0) return -1;
+        if (!strcmp(f->v[k].key, "peer.url") || !strcmp(f->v[k].key, "peer.addr") ||
+            !strcmp(f->v[k].key, "peer.link") || !strcmp(f->v[k].key, "peer.host_addr"))
+            kv_set(&p->peer_facts, f->v[k].key, f->v[k].val, NULL);
+    }
+    return 0;
+}
+
+/* The environment's net.path fact: how the peer's packets reach its
+ * server and what that adds to the path. */
+static void runner_reach_path(const struct env_req *r, struct env_info *in)
+{
+    const char *how;
+    if (!in->reach_addr[0])
+        how = "none";
+    else if (in->serve_addr[0])
+        how = "the host's own address facing the peer (the host's network namespace)";
+    else if (!strcmp(in->reach_addr, r->peer->host_addr))
+        how = "a published port on the host's address facing the peer (DNAT, then the run's or "
+              "the engine's bridge)";
+    else
+        how = "its own address, routed from the peer through the host to the run's bridge (no "
+              "NAT; the peer routes that subnet via the host)";
+    kv_set(&in->facts, "net.path", how, NULL);
+}
+
 static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq, struct journal *j,
                     struct store *st, int64_t run_id, const char *uuid, int *failed, struct err *e)
 {
@@ -731,7 +792,11 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq,
         need_net |= p->wl[w]->net;
         need_data |= p->wl[w]->data;
     }
-    if (need_net) {
+    if (need_net && p->peer_url.text[0]) {
+        if ((base = runner_pick_ports(p->nenv, e)) < 0 ||
+            runner_peer_remote(p, uuid, base, j, st, run_id, e) < 0)
+            return -1;
+    } else if (need_net) {
         if (peer_up(&p->peer, uuid, j, e) < 0)
             return err_wrap(e, "making the peer network namespace");
         if ((base = runner_pick_ports(p->nenv, e)) < 0) return -1;
@@ -764,6 +829,7 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq,
             snprintf(v, sizeof(v), "%s:%d", in->reach_addr[0] ? in->reach_addr : "-",
                      in->reach_port);
             kv_set(&in->facts, "net.reach", in->reach_addr[0] ? v : in->no_reach, NULL);
+            runner_reach_path(r, in);
             for (int k = 0; k < p->peer_facts.n; k++)
                 kv_set(&in->facts, p->peer_facts.v[k].key, p->peer_facts.v[k].val, NULL);
         }

@@ -14,6 +14,7 @@
 #include "core/spec.h"
 #include "core/store.h"
 #include "envs/env.h"
+#include "envs/peerssh.h"
 #include "run/converge.h"
 #include "run/slice.h"
 #include "workloads/workload.h"
@@ -76,6 +77,9 @@ struct run_plan {
      * with the run as it begins */
     struct kvlist run_facts;
     struct peer peer; /* the peer netns, when a network workload is planned */
+    /* --peer ssh://...: the client halves run on that host instead
+     * (peer.remote set when it is connected); peer_url.text "" = the netns */
+    struct peer_url peer_url;
     struct kvlist peer_facts;
 };
 
@@ -87,6 +91,11 @@ struct run_plan {
  * plan->host (probed when left zero) and the preset, nothing else. */
 int runner_plan(struct run_plan *plan, const char *wl_list, const char *env_list,
                 const struct kvlist *user_opts, struct err *e);
+
+/* --peer URL (after runner_plan): the client halves run on that host
+ * over SSH (envs/peerssh.h). ERR_USAGE on a bad URL, or when no planned
+ * workload has a client half to run there. */
+int runner_plan_peer(struct run_plan *plan, const char *url, struct err *e);
 
 /* Executes the plan into st. Sets *failed to the number of failed
  * measurements. Returns -1 on an environment failure or interrupt (the run

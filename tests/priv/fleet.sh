@@ -100,7 +100,7 @@ case "$m" in "merge: 0 run(s) added, 4 already there"*) ;; *) bad "merging again
 
 for h in $hosts; do sshns_down "$h"; done
 ip netns list | grep -q '^isobt-f[ab]' && bad "a namespace host is left"
-ip -o link | grep -q 'isobt10[12]' && bad "a veth is left"
+ip -o link | grep -q 'sshns10[12]' && bad "a veth is left"
 now=$(leftovers)
 [ "$now" = "$before" ] || bad "left on the host: $(comm -13 <(echo "$before") <(echo "$now") | head -5)"
 [ $fail = 0 ] && echo "fleet: ok"

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/proc.h"
@@ -102,13 +104,55 @@ static void ldd_lists_libc(void **state)
     assert_int_equal(proc_ldd("/nonexistent/bin", count_lib, &libc, &e), -1);
 }
 
+/* A long-lived program on a socketpair: what we write comes back (cat),
+ * its stderr lands in the log, EOF ends it; a program that is not there
+ * exits 127. */
+static void spawn_stdio(void **state)
+{
+    (void)state;
+    char log[] = "/tmp/isobench-test-spawn-XXXXXX";
+    int lfd = mkstemp(log);
+    assert_true(lfd >= 0);
+    close(lfd);
+    char *cat[] = {"sh", "-c", "echo said >&2; exec cat", NULL};
+    struct proc_opts o = {.log = log};
+    struct err e = {0};
+    pid_t pid;
+    int fd;
+    assert_int_equal(proc_spawn_stdio(cat, &o, &pid, &fd, &e), 0);
+    assert_int_equal(util_write_all(fd, "ping\n", 5), 0);
+    char buf[16] = "";
+    size_t got = 0;
+    while (got < 5) {
+        ssize_t n = read(fd, buf + got, sizeof(buf) - 1 - got);
+        assert_true(n > 0);
+        got += (size_t)n;
+    }
+    assert_string_equal(buf, "ping\n");
+    shutdown(fd, SHUT_WR); /* EOF: cat ends */
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    close(fd);
+    char said[64];
+    assert_int_equal(util_read_file(log, said, sizeof(said)), 0);
+    assert_string_equal(said, "said");
+    char *none[] = {"/nonexistent/isobench-no-such-program", NULL};
+    assert_int_equal(proc_spawn_stdio(none, &o, &pid, &fd, &e), 0);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_int_equal(WEXITSTATUS(st), 127);
+    close(fd);
+    struct proc_opts nolog = {0};
+    assert_int_equal(proc_spawn_stdio(cat, &nolog, &pid, &fd, &e), -1); /* a log is required */
+    unlink(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(argv_is_not_a_shell),
-        cmocka_unit_test(streams_and_truncation),
-        cmocka_unit_test(log_timeout_missing),
-        cmocka_unit_test(ldd_lists_libc),
+        cmocka_unit_test(argv_is_not_a_shell), cmocka_unit_test(streams_and_truncation),
+        cmocka_unit_test(log_timeout_missing), cmocka_unit_test(ldd_lists_libc),
+        cmocka_unit_test(spawn_stdio),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -121,6 +121,36 @@ int net_peer_guard(const char *run_id, struct journal *j, struct err *e)
     return nl_nft_run(cmd, e);
 }
 
+int net_remote_guard(const char *run_id, const char *host_if, const char *peer_addr, int port_lo,
+                     int port_hi, struct journal *j, struct err *e)
+{
+    struct in_addr a;
+    if (inet_pton(AF_INET, peer_addr, &a) != 1)
+        return err_set(e, ERR_FAIL, "remote peer's fence: '%.60s' is no IPv4 address", peer_addr);
+    if (!host_if[0] || strchr(host_if, '"') || port_lo < 1 || port_hi < port_lo || port_hi > 65535)
+        return err_set(e, ERR_FAIL, "remote peer's fence: bad link or ports");
+    struct fence_names f;
+    fence_names(run_id, &f);
+    char table[32], cmd[1400];
+    snprintf(table, sizeof(table), "ip isobp_%s", f.tag);
+    int n = snprintf(
+        cmd, sizeof(cmd),
+        "add table %s\n"
+        "add chain %s forward { type filter hook forward priority filter; }\n"
+        "add rule %s forward iifname \"%s\" ip saddr != %s meta l4proto { tcp, udp } "
+        "th dport %d-%d counter drop\n"
+        "add rule %s forward iifname \"%s\" oifname \"isob%.6sbr\" ip saddr != %s counter drop\n"
+        "add chain %s input { type filter hook input priority filter; }\n"
+        "add rule %s input iifname \"%s\" ip saddr != %s meta l4proto { tcp, udp } "
+        "th dport %d-%d counter drop\n",
+        table, table, table, host_if, peer_addr, port_lo, port_hi, table, host_if, f.tag, peer_addr,
+        table, table, host_if, peer_addr, port_lo, port_hi);
+    if (n < 0 || (size_t)n >= sizeof(cmd))
+        return err_set(e, ERR_FAIL, "remote peer's fence: too long");
+    if (journal_add(j, "nft", table, e) < 0) return -1;
+    return nl_nft_run(cmd, e);
+}
+
 int net_fence_addr(const char *run_id, int idx, const char *addr, struct journal *j, struct err *e)
 {
     struct in_addr a;

@@ -80,6 +80,16 @@ void net_peer_plan(const char *run_id, char *ifname, uint32_t *host, uint32_t *g
  * interfaces, never a LAN one. */
 int net_peer_guard(const char *run_id, struct journal *j, struct err *e);
 
+/* A remote peer's fence (run --peer ssh://), the table ip isobp_<tag>
+ * (journaled) in place of net_peer_guard's: on host_if, the link facing
+ * the peer, only peer_addr reaches the run's ports port_lo..port_hi (the
+ * servers: on this host, or forwarded to a container or guest) and the
+ * run's bridge; the rest of that link's traffic is not touched (it may be
+ * the host's LAN). net_direct_route inserts into it as into the local
+ * guard. */
+int net_remote_guard(const char *run_id, const char *host_if, const char *peer_addr, int port_lo,
+                     int port_hi, struct journal *j, struct err *e);
+
 /* The fence of a container an engine put on its own bridge at addr
  * (podman's, docker0): a table ip isobf_<tag>_<idx> (journaled) that drops
  * its forwarded traffic but on DNAT'ed connections (its published port)
