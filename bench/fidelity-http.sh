@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fidelity of isobench's HTTP load generator (the http workload's client,
-# src/workloads/hload.c, run by `isobench load`) against wrk, on the very
+# src/workloads/lib/hload.c, run by `isobench load`) against wrk, on the very
 # same server instance, in one run. Prints ratios:
 #   req/s of isobench's generator vs wrk -t1 at the same user/connection
 #         count, both against Apache serving the same 8 KiB page   >= 1.00

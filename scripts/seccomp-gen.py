@@ -8,7 +8,7 @@ profile, never a hand list.
 What is decided here: the architecture (entries whose includes/excludes
 arches rule them out are dropped). What is left to run time, as data:
 the capabilities an entry requires or excludes (checked against the set
-the container keeps, envs/container/confine.c) and its minimum kernel.
+the container keeps, envs/ctr/confine.c) and its minimum kernel.
 An entry with two conditions on the same argument becomes one rule per
 condition (their OR), as Docker does.
 

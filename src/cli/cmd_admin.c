@@ -9,10 +9,10 @@
 #include "agent/agent.h"
 #include "core/journal.h"
 #include "core/store.h"
-#include "envs/doctor.h"
+#include "envs/lib/doctor.h"
 #include "envs/env.h"
-#include "envs/image.h"
-#include "workloads/corpus.h"
+#include "envs/lib/image.h"
+#include "workloads/lib/corpus.h"
 
 int cmd_agent(int argc, char **argv)
 {

@@ -1,5 +1,5 @@
 /* cmd_load.c - isobench load: the http workload's load generator
- * (workloads/hload.c) on its own, against a server the user names, so
+ * (workloads/lib/hload.c) on its own, against a server the user names, so
  * that it can be compared with wrk on the very same server
  * (bench/fidelity-http.sh) or pointed at any HTTP/1.1 service. Stores
  * nothing. The address is an IPv4 dotted quad: isobench resolves no
@@ -11,8 +11,8 @@
 
 #include "cli/cli.h"
 #include "core/util.h"
-#include "workloads/hload.h"
-#include "workloads/netutil.h"
+#include "workloads/lib/hload.h"
+#include "workloads/lib/netutil.h"
 
 static const char load_help[] =
     "usage: isobench load http://IPV4:PORT/PATH [options]\n"

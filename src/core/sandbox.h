@@ -1,7 +1,7 @@
 /* sandbox.h - what a container must not see or change, as Docker's
  * defaults have it, and what a process can tell of its own confinement.
  * The path lists are defined once, here: the own runtime applies them
- * (envs/container/rootfs.c), the OCI bundle hands them to runc and runsc
+ * (envs/ctr/rootfs.c), the OCI bundle hands them to runc and runsc
  * (oci.c), and the agent checks them from inside every environment
  * (sandbox_probe) - so "as tight as Docker" is a measured fact of every
  * sample, compared across runtimes by tests/priv/sandbox.sh. */

@@ -23,11 +23,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "envs/container/cgroup.h"
-#include "envs/container/config.h"
-#include "envs/container/confine.h"
-#include "envs/container/net.h"
-#include "envs/container/rootfs.h"
+#include "envs/ctr/cgroup.h"
+#include "envs/ctr/config.h"
+#include "envs/ctr/confine.h"
+#include "envs/ctr/net.h"
+#include "envs/ctr/rootfs.h"
 #include "envs/env.h"
 
 extern char **environ;

@@ -1,7 +1,7 @@
 /* docker - the paper's Docker column through Docker itself: `docker run`
  * against a running dockerd (DOCKER_HOST, else /var/run/docker.sock). No
  * registry: isobench imports a base image it writes (empty directories and
- * the merged-/usr symlinks, src/envs/container/tar.c) and binds the host's
+ * the merged-/usr symlinks, src/envs/ctr/tar.c) and binds the host's
  * /usr and /etc read-only and its own binary, so the container runs the
  * host's programs, as podman's `--rootfs /:O` does. The agent is the
  * container's command and speaks over its stdin/stdout (`-i`). net=nat is
@@ -20,8 +20,8 @@
 
 #include "envs/undo.h"
 #include "core/proc.h"
-#include "envs/container/engine.h"
-#include "envs/container/tar.h"
+#include "envs/ctr/engine.h"
+#include "envs/ctr/tar.h"
 
 static const char *const docker_keys[] = {"net",        "storage", "cpus", "cpu-quota",
                                           "cpu-weight", "mem",     "pids", NULL};

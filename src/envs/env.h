@@ -13,7 +13,7 @@
 
 #include "core/host.h"
 #include "core/spec.h"
-#include "envs/peer.h"
+#include "envs/lib/peer.h"
 #include "workloads/workload.h"
 
 struct env;

@@ -18,10 +18,10 @@
 #include <unistd.h>
 
 #include "core/proc.h"
-#include "envs/container/config.h"
-#include "envs/container/confine.h"
-#include "envs/container/lxcconf.h"
-#include "envs/container/net.h"
+#include "envs/ctr/config.h"
+#include "envs/ctr/confine.h"
+#include "envs/ctr/lxcconf.h"
+#include "envs/ctr/net.h"
 #include "envs/env.h"
 #include "envs/undo.h"
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "envs/container/cgroup.h"
+#include "envs/ctr/cgroup.h"
 #include "core/util.h"
 #include "envs/env.h"
 

@@ -20,7 +20,7 @@
 
 #include "envs/undo.h"
 #include "core/proc.h"
-#include "envs/container/engine.h"
+#include "envs/ctr/engine.h"
 
 static const char *const podman_keys[] = {"net",        "storage", "cpus", "cpu-quota",
                                           "cpu-weight", "mem",     "pids", NULL};

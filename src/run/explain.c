@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "core/spec.h"
-#include "envs/doctor.h"
+#include "envs/lib/doctor.h"
 #include "envs/env.h"
 
 /* Where the ladder stands: a driver and its keys, defaults left out. */

@@ -14,7 +14,7 @@
 #include "core/spec.h"
 #include "core/store.h"
 #include "envs/env.h"
-#include "envs/peerssh.h"
+#include "envs/lib/peerssh.h"
 #include "run/converge.h"
 #include "run/slice.h"
 #include "workloads/workload.h"
@@ -93,7 +93,7 @@ int runner_plan(struct run_plan *plan, const char *wl_list, const char *env_list
                 const struct kvlist *user_opts, struct err *e);
 
 /* --peer URL (after runner_plan): the client halves run on that host
- * over SSH (envs/peerssh.h). ERR_USAGE on a bad URL, or when no planned
+ * over SSH (envs/lib/peerssh.h). ERR_USAGE on a bad URL, or when no planned
  * workload has a client half to run there. */
 int runner_plan_peer(struct run_plan *plan, const char *url, struct err *e);
 

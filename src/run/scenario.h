@@ -14,9 +14,9 @@
 #include "core/limits.h"
 #include "core/spec.h"
 #include "core/store.h"
-#include "envs/container/cgroup.h"
+#include "envs/ctr/cgroup.h"
 #include "envs/env.h"
-#include "envs/peer.h"
+#include "envs/lib/peer.h"
 #include "run/slice.h"
 #include "workloads/workload.h"
 

@@ -35,9 +35,9 @@
 
 #include "core/bigmem.h"
 #include "core/hist.h"
-#include "workloads/bioeng.h"
-#include "workloads/biojobs.h"
-#include "workloads/biorun.h"
+#include "workloads/lib/bioeng.h"
+#include "workloads/lib/biojobs.h"
+#include "workloads/lib/biorun.h"
 #include "workloads/workload.h"
 
 #define ENGINES "libaio|io_uring|psync"

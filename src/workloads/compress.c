@@ -23,7 +23,7 @@
 
 #include "core/dynlib.h"
 #include "core/util.h"
-#include "workloads/corpus.h"
+#include "workloads/lib/corpus.h"
 #include "workloads/workload.h"
 #include "workloads/workloads_internal.h"
 

@@ -18,7 +18,7 @@
 
 #include "core/stats.h"
 #include "workloads/filetask.h"
-#include "workloads/netutil.h"
+#include "workloads/lib/netutil.h"
 #include "workloads/workload.h"
 
 #define FT_ACCEPT_S 60.0

@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "core/journal.h"
-#include "workloads/hload.h"
-#include "workloads/netutil.h"
-#include "workloads/srvproc.h"
-#include "workloads/apache.h"
+#include "workloads/lib/hload.h"
+#include "workloads/lib/netutil.h"
+#include "workloads/lib/srvproc.h"
+#include "workloads/lib/apache.h"
 #include "workloads/workload.h"
 
 #define HTTP_MARKER "<!-- isobench page end -->"

@@ -47,9 +47,9 @@
 
 #include "core/host.h"
 #include "core/journal.h"
-#include "workloads/netutil.h"
-#include "workloads/sbench.h"
-#include "workloads/srvproc.h"
+#include "workloads/lib/netutil.h"
+#include "workloads/lib/sbench.h"
+#include "workloads/lib/srvproc.h"
 #include "workloads/workload.h"
 
 #define MARIADBD "/usr/sbin/mariadbd"

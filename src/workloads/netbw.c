@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "core/host.h"
-#include "workloads/netutil.h"
+#include "workloads/lib/netutil.h"
 #include "workloads/workload.h"
 
 #define NETBW_ACCEPT_S 60.0

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "core/hist.h"
-#include "workloads/netutil.h"
+#include "workloads/lib/netutil.h"
 #include "workloads/workload.h"
 
 #define NETLAT_WARM 100

@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "core/journal.h"
-#include "workloads/netutil.h"
-#include "workloads/rload.h"
-#include "workloads/srvproc.h"
+#include "workloads/lib/netutil.h"
+#include "workloads/lib/rload.h"
+#include "workloads/lib/srvproc.h"
 #include "workloads/workload.h"
 
 #define REDIS_BIN "/usr/bin/redis-server"

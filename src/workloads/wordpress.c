@@ -23,11 +23,11 @@
 #include "core/hist.h"
 #include "core/journal.h"
 #include "core/swapfile.h"
-#include "workloads/hload.h"
-#include "workloads/netutil.h"
-#include "workloads/srvproc.h"
+#include "workloads/lib/hload.h"
+#include "workloads/lib/netutil.h"
+#include "workloads/lib/srvproc.h"
 #include "workloads/workload.h"
-#include "workloads/wpsite.h"
+#include "workloads/lib/wpsite.h"
 
 #define WP_TITLE "isobench two-tier"
 #define WP_DB_WAIT_S 600.0    /* the DB tier's bootstrap; a TCG guest is slow */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workloads/hparse.h"
+#include "workloads/lib/hparse.h"
 
 /* Parses data[0..size) in reads of step bytes (0: whole), eof after the
  * last; the decoded body is copied out to body (size bytes at most). */

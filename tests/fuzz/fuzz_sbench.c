@@ -8,7 +8,7 @@
 
 #include "fuzz.h"
 
-#include "workloads/sbench.h"
+#include "workloads/lib/sbench.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -44,7 +44,7 @@ import json, sys
 rows = {r["env"]: r for r in map(json.loads, open(sys.argv[1]))}
 fail = []
 def bad(m): fail.append(m)
-DOCKER_CAPS = 0xa80425fb  # Docker's default set (core/sandbox.h's peers: envs/container/confine.c)
+DOCKER_CAPS = 0xa80425fb  # Docker's default set (core/sandbox.h's peers: envs/ctr/confine.c)
 keys = ["cap_eff", "cap_bnd", "no_new_privs", "seccomp", "seccomp_filters", "masked", "readonly", "sys", "cgroup"]
 print("%-34s " % "environment" + " ".join("%-16s" % k for k in keys))
 for env, r in rows.items():

@@ -15,10 +15,10 @@
 
 #include "core/proto.h"
 #include "core/util.h"
-#include "workloads/netutil.h"
-#include "workloads/rload.h"
-#include "workloads/sbench.h"
-#include "workloads/srvproc.h"
+#include "workloads/lib/netutil.h"
+#include "workloads/lib/rload.h"
+#include "workloads/lib/sbench.h"
+#include "workloads/lib/srvproc.h"
 #include "workloads/workload.h"
 
 /* A real sysbench 1.0.20 report (oltp_read_write, 1 thread, in a TCG VM). */

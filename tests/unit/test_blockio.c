@@ -15,8 +15,8 @@
 
 #include "envs/env.h"
 #include "run/runner.h"
-#include "workloads/bioeng.h"
-#include "workloads/biojobs.h"
+#include "workloads/lib/bioeng.h"
+#include "workloads/lib/biojobs.h"
 #include "workloads/workload.h"
 
 /* The paper's fio/test.fio, job by job: [sequential-fill] rw=write

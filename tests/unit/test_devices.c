@@ -1,4 +1,4 @@
-/* Docker's device policy (envs/container/devices.c): the rule table, and
+/* Docker's device policy (envs/ctr/devices.c): the rule table, and
  * both of its enforcements on this kernel - a v1 devices cgroup and the v2
  * BPF_CGROUP_DEVICE program - each checked by a child moved into a cgroup
  * that carries it: /dev/null's node opens, a block device's node can be
@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "envs/container/devices.h"
+#include "envs/ctr/devices.h"
 
 static void rules_are_dockers(void **state)
 {

@@ -20,10 +20,10 @@
 #include <unistd.h>
 
 #include "core/journal.h"
-#include "workloads/hload.h"
-#include "workloads/hparse.h"
-#include "workloads/netutil.h"
-#include "workloads/wpsite.h"
+#include "workloads/lib/hload.h"
+#include "workloads/lib/hparse.h"
+#include "workloads/lib/netutil.h"
+#include "workloads/lib/wpsite.h"
 
 /* Feeds resp in pieces of step bytes (0: all at once); returns what the
  * last feed returned, the decoded body in body. */

@@ -15,7 +15,7 @@
 
 #include "core/hello.h"
 #include "core/proto.h"
-#include "envs/peerssh.h"
+#include "envs/lib/peerssh.h"
 #include "report/report.h"
 
 static void url_good(void **state)

@@ -14,14 +14,14 @@
 #include <string.h>
 
 #include "core/spec.h"
-#include "envs/container/cgroup.h"
-#include "envs/container/config.h"
-#include "envs/container/confine.h"
-#include "envs/container/engine.h"
-#include "envs/container/lxcconf.h"
-#include "envs/container/net.h"
-#include "envs/container/oci.h"
-#include "envs/container/rootfs.h"
+#include "envs/ctr/cgroup.h"
+#include "envs/ctr/config.h"
+#include "envs/ctr/confine.h"
+#include "envs/ctr/engine.h"
+#include "envs/ctr/lxcconf.h"
+#include "envs/ctr/net.h"
+#include "envs/ctr/oci.h"
+#include "envs/ctr/rootfs.h"
 
 static void parse_plain_and_pairs(void **state)
 {

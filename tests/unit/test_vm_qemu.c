@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "envs/container/net.h"
+#include "envs/ctr/net.h"
 #include "envs/env.h"
 #include "envs/vm/blockdev.h"
 #include "envs/vm/cpus.h"

@@ -13,7 +13,7 @@
 
 #include "core/bigmem.h"
 #include "core/dynlib.h"
-#include "workloads/corpus.h"
+#include "workloads/lib/corpus.h"
 #include "workloads/workload.h"
 #include "workloads/workloads_internal.h"
 

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
-#include "envs/container/net.h"
+#include "envs/ctr/net.h"
 #include "core/proto.h"
 #include "envs/vm/cmdline.h"
 #include "envs/vm/initramfs.h"

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "core/proc.h"
-#include "envs/container/rootfs.h"
-#include "envs/image.h"
+#include "envs/ctr/rootfs.h"
+#include "envs/lib/image.h"
 
 int vm_root_disk(const char *image, struct env_ctx *ctx, char *disk, size_t len, char *rootfs,
                  size_t rlen, struct err *e)
