@@ -260,11 +260,11 @@ static void emit_head(FILE *f, const char *uuid, const char *wl, const char *env
     json_str(f, env);
 }
 
-static void emit_ndjson(FILE *f, const char *uuid, const char *wl, const char *env, int rep,
+static void emit_ndjson(FILE *f, const char *uuid, const char *wl, const char *env, int round,
                         int warmup, double wall, const struct reply *r)
 {
     emit_head(f, uuid, wl, env);
-    fprintf(f, ",\"rep\":%d,\"warmup\":%s,\"ok\":%s,\"wall_s\":", rep, warmup ? "true" : "false",
+    fprintf(f, ",\"rep\":%d,\"warmup\":%s,\"ok\":%s,\"wall_s\":", round, warmup ? "true" : "false",
             r->ok ? "true" : "false");
     json_num(f, wall);
     fputs(",\"metrics\":[", f);
@@ -321,7 +321,7 @@ static double sample_weight(const struct run_plan *p, int w, int i)
 
 /* done/total: samples; w_done/w_total: their weights (sample_weight), so
  * the ETA assumes the rest goes as fast, relative to history, as so far. */
-static void progress(const struct run_plan *p, const char *wl, const char *env, int rep, int done,
+static void progress(const struct run_plan *p, const char *wl, const char *env, int round, int done,
                      int total, double w_done, double w_total, double started)
 {
     if (!p->progress) return;
@@ -330,7 +330,7 @@ static void progress(const struct run_plan *p, const char *wl, const char *env, 
     char etabuf[32] = "?";
     if (eta >= 0) snprintf(etabuf, sizeof(etabuf), "%d:%02d", eta / 60, eta % 60);
     char what[32] = "warm-up";
-    if (rep > 0) snprintf(what, sizeof(what), "rep %d/%d", rep, p->reps);
+    if (round > 0) snprintf(what, sizeof(what), "round %d/%d", round, p->reps);
     fprintf(stderr, "\r\033[K[%d/%d] %s @ %s  %s  ETA %s", done + 1, total, wl, env, what, etabuf);
     fflush(stderr);
 }
@@ -374,7 +374,7 @@ struct client_half {
     const struct peer *remote; /* --peer ssh://: its connection, else NULL */
     pid_t pid;
     int fd;
-    struct reply *rep;
+    struct reply *reply;
     struct err err;
     int rc, done;
 };
@@ -382,10 +382,10 @@ struct client_half {
 static int client_fired(void *arg)
 {
     struct client_half *c = arg;
-    c->rc = c->remote ? peer_remote_reply(c->remote, 5, 0, NULL, c->rep, &c->err)
-                      : env_agent_finish(&c->pid, &c->fd, 5, NULL, c->rep, &c->err);
+    c->rc = c->remote ? peer_remote_reply(c->remote, 5, 0, NULL, c->reply, &c->err)
+                      : env_agent_finish(&c->pid, &c->fd, 5, NULL, c->reply, &c->err);
     c->done = 1;
-    return c->rc < 0 || !c->rep->ok;
+    return c->rc < 0 || !c->reply->ok;
 }
 
 /* A network workload: its server half runs in the environment (through
@@ -420,7 +420,7 @@ static int measure_net(struct env_ctx *ctx, struct job *j, const char *cpusrc, s
     const struct peer *pr = ctx->rq->peer;
     const char *where = pr->remote ? "client on the peer host" : "client in the peer namespace";
     if (pr->remote) cj->hostcpu[0] = '\0'; /* this host's cgroup files are not there */
-    struct client_half c = {.rep = cr, .remote = pr->remote ? pr : NULL};
+    struct client_half c = {.reply = cr, .remote = pr->remote ? pr : NULL};
     if ((pr->remote ? peer_remote_send(pr, cj, &c.err)
                     : env_agent_start(cj, peer_setup, (void *)pr, &c.pid, &c.fd, &c.err)) < 0) {
         r->ok = 0;
@@ -486,13 +486,13 @@ void runner_pair_merge(struct reply *r, const struct reply *cr)
 }
 
 /* The run's first successful sample of workload w settles the options it
- * reports as "<name>.resolve.<option>" facts (the client half's come
+ * reports as "<name>.settle.<option>" facts (the client half's come
  * prefixed "client."): wlopts[w] and the stored options take them. */
 int runner_settle_take(const struct workload *wl, const struct kvlist *facts, struct kvlist *into,
                        struct err *e)
 {
     char pre[64];
-    snprintf(pre, sizeof(pre), "%s%s.resolve.", wl->net ? "client." : "", wl->name);
+    snprintf(pre, sizeof(pre), "%s%s.settle.", wl->net ? "client." : "", wl->name);
     size_t pl = strlen(pre);
     for (int i = 0; i < facts->n; i++) {
         const char *k = facts->v[i].key, *opt = k + pl;
@@ -609,7 +609,7 @@ static void warm_after_restart(struct run_plan *p, struct env_ctx *ctx, int w, s
 /* Runs one measurement and commits it; returns -1 only when the
  * environment failed or we were interrupted. */
 static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store *st, int64_t run_id,
-                   const char *uuid, int rep, int pos, int *failed, struct err *e)
+                   const char *uuid, int round, int pos, int *failed, struct err *e)
 {
     struct job j = {.size = p->size};
     snprintf(j.workload, sizeof(j.workload), "%s", p->wl[w]->name);
@@ -617,7 +617,7 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     snprintf(j.data, sizeof(j.data), "%s", ctx->info.datadir);
     struct reply *r cleanup_free = calloc(1, sizeof(*r));
     if (!r) return err_set(e, ERR_FAIL, "out of memory");
-    int after_restart = ctx->cold && rep > 0;
+    int after_restart = ctx->cold && round > 0;
     if (after_restart) warm_after_restart(p, ctx, w, &j);
     double t0 = util_now();
     char cpusrc[400] = ""; /* what the environment costs the host, read around the sample */
@@ -645,7 +645,7 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     double wall = util_now() - t0;
     if (r->ok && kv_require_all(&r->res.facts, ctx->rq->spec.text, &r->err) < 0) r->ok = 0;
     char rp[24];
-    snprintf(rp, sizeof(rp), "%d", rep);
+    snprintf(rp, sizeof(rp), "%d", round);
     kv_set(&r->res.facts, "round", rp, NULL);
     snprintf(rp, sizeof(rp), "%d", pos);
     kv_set(&r->res.facts, "position", rp, NULL);
@@ -662,12 +662,13 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
             err_wrap(&r->err, "%s: the plan's fact %s does not fit", ctx->rq->spec.text, f->key);
         }
     }
-    int warm = rep == 0;
+    int warm = round == 0;
     if (!r->ok) (*failed)++;
     if (r->ok && !p->settled[w] && runner_settle(p, w, st, run_id, &r->res.facts, e) < 0) return -1;
-    if (store_measurement(st, run_id, j.workload, ctx->rq->spec.text, rep, warm, wall, r, e) < 0)
+    if (store_measurement(st, run_id, j.workload, ctx->rq->spec.text, round, warm, wall, r, e) < 0)
         return -1;
-    if (p->ndjson) emit_ndjson(p->ndjson, uuid, j.workload, ctx->rq->spec.text, rep, warm, wall, r);
+    if (p->ndjson)
+        emit_ndjson(p->ndjson, uuid, j.workload, ctx->rq->spec.text, round, warm, wall, r);
     if (rc < 0) return runner_restart(ctx, st, run_id, &r->err, e);
     return 0;
 }
@@ -713,36 +714,37 @@ static int runner_look(struct run_plan *p, int w, struct store *st, int64_t run_
     if (!rv) return err_set(e, ERR_FAIL, "out of memory");
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)run_id);
-    struct report rep;
+    struct report report;
     int rc = store_load_run(st, id, rv, e);
-    if (rc == 0) rc = report_build(rv, &rep, e);
+    if (rc == 0) rc = report_build(rv, &report, e);
     if (rc == 0) {
         int wl = -1;
         for (int k = 0; k < rv->nwl; k++)
             if (!strcmp(rv->workloads[k], p->wl[w]->name)) wl = k;
-        rc = wl >= 0 && converge_done(&rep, wl, p->target_ci, p->wl[w]->headline, why, len) ? 0 : 1;
-        report_free(&rep);
+        rc = wl >= 0 && converge_done(&report, wl, p->target_ci, p->wl[w]->headline, why, len) ? 0
+                                                                                               : 1;
+        report_free(&report);
     }
     store_free_run(rv);
     free(rv);
     return rc;
 }
 
-/* --resume: round rep of workload w has some of its samples stored and
+/* --resume: round `round` of workload w has some of its samples stored and
  * not others - its halves are measured apart, so the report must not pair
  * them (run fact split_round.<workload>.<round>). */
-static int runner_split_round(struct run_plan *p, int w, struct store *st, int64_t run_id, int rep,
-                              struct err *e)
+static int runner_split_round(struct run_plan *p, int w, struct store *st, int64_t run_id,
+                              int round, struct err *e)
 {
     int active = 0, stored = 0;
     for (int i = 0; i < p->nenv; i++) {
         if (p->na[w][i]) continue;
         active++;
-        stored += store_has_sample(st, run_id, p->wl[w]->name, p->spec[i].text, rep);
+        stored += store_has_sample(st, run_id, p->wl[w]->name, p->spec[i].text, round);
     }
     if (stored == 0 || stored == active) return 0;
     char k[LIM_WORKLOAD_NAME + 32];
-    snprintf(k, sizeof(k), "split_round.%s.%d", p->wl[w]->name, rep);
+    snprintf(k, sizeof(k), "split_round.%s.%d", p->wl[w]->name, round);
     return store_run_fact(st, run_id, k, "1", e);
 }
 
@@ -858,41 +860,42 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq,
     if (!cur) return err_set(e, ERR_FAIL, "out of memory");
     for (int w = 0; w < p->nwl; w++) {
         char why[240] = "";
-        int rep;
+        int round;
         if (runner_resize(p, ctx, rq, w, cur, st, run_id, e) < 0) return -1;
-        for (rep = first;; rep++) {
+        for (round = first;; round++) {
             /* the planned rounds, then (--target-ci) more until a look
              * finds every headline interval narrow enough */
             int more = 0;
-            if (rep > p->reps && p->target_ci > 0 && rep - 1 < p->seq.max_reps) {
-                more = converge_is_look(&p->seq, rep - 1)
+            if (round > p->reps && p->target_ci > 0 && round - 1 < p->seq.max_reps) {
+                more = converge_is_look(&p->seq, round - 1)
                            ? runner_look(p, w, st, run_id, why, sizeof(why), e)
                            : 1;
                 if (more < 0) return -1;
             }
-            if (rep > p->reps && !more) break;
-            for (int i = 0; rep > p->reps && i < p->nenv; i++) /* one more round */
+            if (round > p->reps && !more) break;
+            for (int i = 0; round > p->reps && i < p->nenv; i++) /* one more round */
                 if (!p->na[w][i]) total++, w_total += sample_weight(p, w, i);
-            if (rep > 0 && p->resume_id > 0 && runner_split_round(p, w, st, run_id, rep, e) < 0)
+            if (round > 0 && p->resume_id > 0 && runner_split_round(p, w, st, run_id, round, e) < 0)
                 return -1;
             runner_round_order(&rng, p->nenv, order);
             for (int k = 0; k < p->nenv; k++) {
                 int i = order[k];
                 if (p->na[w][i]) continue;
-                if (rep > 0 && p->resume_id > 0 && /* --resume: what is stored stays */
-                    store_has_sample(st, run_id, p->wl[w]->name, p->spec[i].text, rep)) {
+                if (round > 0 && p->resume_id > 0 && /* --resume: what is stored stays */
+                    store_has_sample(st, run_id, p->wl[w]->name, p->spec[i].text, round)) {
                     total--, w_total -= sample_weight(p, w, i); /* not part of what is left */
                     continue;
                 }
                 if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
-                progress(p, p->wl[w]->name, p->spec[i].text, rep, done, total, w_done, w_total,
+                progress(p, p->wl[w]->name, p->spec[i].text, round, done, total, w_done, w_total,
                          started);
-                if (measure(p, &ctx[i], w, st, run_id, uuid, rep, k, failed, e) < 0) return -1;
+                if (measure(p, &ctx[i], w, st, run_id, uuid, round, k, failed, e) < 0) return -1;
                 done++;
                 w_done += sample_weight(p, w, i);
             }
         }
-        if (p->target_ci > 0 && runner_converged(p, w, st, run_id, rep - 1, why, e) < 0) return -1;
+        if (p->target_ci > 0 && runner_converged(p, w, st, run_id, round - 1, why, e) < 0)
+            return -1;
     }
     if (p->progress) fprintf(stderr, "\r\033[K");
     return 0;

@@ -68,7 +68,7 @@ struct run_plan {
     /* a sample's expected wall time from the store's history, seconds (0:
      * no history), set by runner_estimate; weighs the progress line's ETA */
     double est_s[LIM_WORKLOADS][LIM_ENVS];
-    int settled[LIM_WORKLOADS]; /* the first sample's resolve facts were applied */
+    int settled[LIM_WORKLOADS]; /* the first sample's settle facts were applied */
     /* --sizing (isobench paper): the spec environment i runs workload w
      * with, when not spec[i] ("": spec[i]) - the same column, another
      * instance brought up for that workload (run/sizing.c) */
@@ -158,7 +158,7 @@ int runner_size_workload(const struct workload *w, struct kvlist *opts, int size
 void runner_make_uuid(char *buf, size_t len);
 
 /* What the run's first successful sample of wl settles (its facts): each
- * "<name>.resolve.<option>" - "client."-prefixed for a network workload,
+ * "<name>.settle.<option>" - "client."-prefixed for a network workload,
  * whose client half runs in the run's own peer namespace; a server half's
  * is never taken - for an option wl->settles lists, with a value its option
  * table accepts, goes into `into`. ERR_FAIL on any other such fact (a

@@ -125,7 +125,7 @@ static void settle(double s)
 }
 
 /* One round in environment i: tenants up one by one, each measured. */
-static int density_round(struct scen_run *r, int i, int rep, struct err *e)
+static int density_round(struct scen_run *r, int i, int round, struct err *e)
 {
     struct scenario_plan *p = r->p;
     uint64_t n = 3, budget = 50;
@@ -150,41 +150,42 @@ static int density_round(struct scen_run *r, int i, int rep, struct err *e)
         double last = k > 1 ? (m0.avail - prev.avail) / (double)(k - 1) : 0;
         if (k > 1 && prev.avail - last < floor_kb) {
             char key[sizeof(p->spec[i].text) + 32], v[200];
-            snprintf(key, sizeof(key), "stopped.%s.round%d", p->spec[i].text, rep);
+            snprintf(key, sizeof(key), "stopped.%s.round%d", p->spec[i].text, round);
             snprintf(v, sizeof(v), "%llu tenants: the next would cross the %llu %% memory budget",
                      (unsigned long long)(k - 1), (unsigned long long)budget);
             rc = store_run_fact(r->st, r->run_id, key, v, e);
             break;
         }
-        scen_progress(r, "density @ %s: round %d/%d, tenant %llu/%llu", p->spec[i].text, rep,
+        scen_progress(r, "density @ %s: round %d/%d, tenant %llu/%llu", p->spec[i].text, round,
                       p->reps, (unsigned long long)k, (unsigned long long)n);
         double t0 = util_now();
         struct scen_job j;
         int t = scen_tenant_probe(r, i, name, (int)k - 1, &p->slice, &j, e);
         if (t == -1) return -1;
         double start_s = util_now() - t0;
-        if (j.rep->ok) {
+        if (j.reply->ok) {
             settle(settle_s);
             struct err me = {0};
             if (scen_meminfo_read(&now, &me) < 0) {
-                j.rep->ok = 0;
-                j.rep->err = me;
+                j.reply->ok = 0;
+                j.reply->err = me;
             }
         }
-        struct result *res = &j.rep->res;
-        if (j.rep->ok) {
+        struct result *res = &j.reply->res;
+        if (j.reply->ok) {
             double pss = scen_tenant_pss_mib(&r->t[t].ctx);
-            if (result_add(res, "start_s", "s", BETTER_LOWER, start_s, &j.rep->err) < 0 ||
+            if (result_add(res, "start_s", "s", BETTER_LOWER, start_s, &j.reply->err) < 0 ||
                 result_add(res, "host_mem_mib", "MiB", BETTER_LOWER,
-                           (prev.avail - now.avail) / 1024.0, &j.rep->err) < 0 ||
+                           (prev.avail - now.avail) / 1024.0, &j.reply->err) < 0 ||
                 result_add(res, "kernel_mib", "MiB", BETTER_LOWER,
-                           (now.kernel - prev.kernel) / 1024.0, &j.rep->err) < 0 ||
-                (pss >= 0 && result_add(res, "pss_mib", "MiB", BETTER_LOWER, pss, &j.rep->err) < 0))
-                j.rep->ok = 0;
+                           (now.kernel - prev.kernel) / 1024.0, &j.reply->err) < 0 ||
+                (pss >= 0 &&
+                 result_add(res, "pss_mib", "MiB", BETTER_LOWER, pss, &j.reply->err) < 0))
+                j.reply->ok = 0;
             prev = now;
         }
-        rc = scen_store(r, &j, step, rep, e);
-        if (!j.rep->ok) k = n; /* a tenant that did not start ends the ramp */
+        rc = scen_store(r, &j, step, round, e);
+        if (!j.reply->ok) k = n; /* a tenant that did not start ends the ramp */
         scen_jobs_free(&j, 1);
     }
     for (int t = r->nt - 1; t >= base; t--)
@@ -196,8 +197,8 @@ static int density_round(struct scen_run *r, int i, int rep, struct err *e)
 static int density_run(struct scen_run *r, struct err *e)
 {
     for (int i = 0; i < r->p->nenv; i++)
-        for (int rep = 1; rep <= r->p->reps; rep++)
-            if (density_round(r, i, rep, e) < 0) return -1;
+        for (int round = 1; round <= r->p->reps; round++)
+            if (density_round(r, i, round, e) < 0) return -1;
     return 0;
 }
 

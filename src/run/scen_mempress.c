@@ -188,7 +188,7 @@ static int mp_tenant_counts(struct scen_run *r, struct scen_job *jobs, const int
                dout = (double)(m1.swap_out - m0[k].swap_out);
         mf += d, swap += s, sin += di, sout += dout;
         io &= m1.has_swap_io;
-        struct reply *sr = jobs[k].rep;
+        struct reply *sr = jobs[k].reply;
         if (sr->ok &&
             (result_add(&sr->res, "major_faults", "faults", BETTER_LOWER, d, &sr->err) < 0 ||
              result_add(&sr->res, "swap_mib", "MiB", BETTER_LOWER, s, &sr->err) < 0 ||
@@ -246,7 +246,7 @@ static int mp_probe(struct scen_run *r, const int *srv, int ns, struct reply *cr
 /* One step of system model i: the servers' jobs, the host stressor (when
  * workers > 0), the client after the ramp; all samples stored. */
 static int mp_step(struct scen_run *r, int i, const int *srv, int ns, int stressor,
-                   uint64_t workers, int rep, struct err *e)
+                   uint64_t workers, int round, struct err *e)
 {
     struct scenario_plan *p = r->p;
     int fw = scen_wl_index(p, "filetask"), sw = scen_wl_index(p, "stress");
@@ -293,7 +293,7 @@ static int mp_step(struct scen_run *r, int i, const int *srv, int ns, int stress
         return -1;
     }
     vm = vm && swapfile_vmstat(&in1, &out1, &mf1) == 0;
-    struct reply *cr = jobs[client].rep;
+    struct reply *cr = jobs[client].reply;
     if (cr->ok && mp_tenant_counts(r, jobs, srv, ns, m0, cr) < 0) cr->ok = 0;
     if (cr->ok && mp_probe(r, srv, ns, cr) < 0) cr->ok = 0;
     if (cr->ok && vm &&
@@ -308,19 +308,19 @@ static int mp_step(struct scen_run *r, int i, const int *srv, int ns, int stress
         scen_stopped_sample(&jobs[n - 1], "stress.workers", step);
     } else if (workers && cr->ok) { /* the pressure was gone before the client finished */
         cr->ok = 0;
-        cr->err = jobs[n - 1].rep->err;
+        cr->err = jobs[n - 1].reply->err;
         err_wrap(&cr->err, "the host stressor ended before the client (no pressure throughout)");
     }
     int rc = 0;
     for (int k = 0; k < n && rc == 0; k++)
-        rc = scen_store(r, &jobs[k], step, rep, e);
+        rc = scen_store(r, &jobs[k], step, round, e);
     scen_jobs_free(jobs, n);
     return rc;
 }
 
 /* System model i: K server tenants and the host stressor up, the steps in
  * ascending order (pressure builds up), then all down. */
-static int mp_model(struct scen_run *r, int i, int rep, struct err *e)
+static int mp_model(struct scen_run *r, int i, int round, struct err *e)
 {
     struct scenario_plan *p = r->p;
     uint64_t servers = 4, w[MP_MAX_STEPS];
@@ -346,15 +346,15 @@ static int mp_model(struct scen_run *r, int i, int rep, struct err *e)
         struct reply *rp = calloc(1, sizeof(*rp));
         if (!rp) return err_set(e, ERR_FAIL, "out of memory");
         rp->err = *e;
-        struct scen_job fj = {.tenant = SCEN_PEER, .label = i, .wl = p->wl[0], .rep = rp};
-        rc = scen_store(r, &fj, "0", rep, e);
+        struct scen_job fj = {.tenant = SCEN_PEER, .label = i, .wl = p->wl[0], .reply = rp};
+        rc = scen_store(r, &fj, "0", round, e);
         free(rp);
     }
     for (int s = 0; rc == 0 && stressor >= 0 && s < nsteps; s++) {
         if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
-        scen_progress(r, "memory-pressure @ %s: round %d/%d, %llu stressors", p->spec[i].text, rep,
-                      p->reps, (unsigned long long)w[s]);
-        rc = mp_step(r, i, srv, ns, stressor, w[s], rep, e);
+        scen_progress(r, "memory-pressure @ %s: round %d/%d, %llu stressors", p->spec[i].text,
+                      round, p->reps, (unsigned long long)w[s]);
+        rc = mp_step(r, i, srv, ns, stressor, w[s], round, e);
     }
     for (int t = r->nt - 1; t >= base; t--)
         scen_tenant_down(r, t);
@@ -364,9 +364,9 @@ static int mp_model(struct scen_run *r, int i, int rep, struct err *e)
 
 static int mempress_run(struct scen_run *r, struct err *e)
 {
-    for (int rep = 1; rep <= r->p->reps; rep++)
+    for (int round = 1; round <= r->p->reps; round++)
         for (int i = 0; i < r->p->nenv; i++)
-            if (mp_model(r, i, rep, e) < 0) return -1;
+            if (mp_model(r, i, round, e) < 0) return -1;
     return 0;
 }
 

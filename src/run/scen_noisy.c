@@ -126,7 +126,7 @@ static int noisy_check(struct scenario_plan *p, struct err *e)
  * times out after it). The job then spans the client's time. */
 static void noisy_pair(struct scen_job *srv, const struct scen_job *cli)
 {
-    struct reply *r = srv->rep, *cr = cli->rep;
+    struct reply *r = srv->reply, *cr = cli->reply;
     if (!cr->ok) { /* the measuring half's error, also when the server then timed out */
         r->ok = 0;
         r->err = cr->err;
@@ -146,7 +146,7 @@ static void noisy_pair(struct scen_job *srv, const struct scen_job *cli)
  * victim's sample (and the aggressor's); a victim not contended
  * throughout fails its sample. */
 static int noisy_step(struct scen_run *r, int v, int a, int w, const char *step, double secs,
-                      double ramp, int rep, double *alone_s, struct err *e)
+                      double ramp, int round, double *alone_s, struct err *e)
 {
     struct scenario_plan *p = r->p;
     int alone = !strcmp(step, "alone"), net = p->wl[w]->net;
@@ -201,29 +201,29 @@ static int noisy_step(struct scen_run *r, int v, int a, int w, const char *step,
     if (net) noisy_pair(vj, &jobs[n - 1]);
     if (aj && aj->stopped) { /* as planned: what it made the host spend is its rate */
         scen_stopped_sample(aj, "stress.stressor", step);
-    } else if (aj && vj->rep->ok && !aj->rep->ok) {
-        vj->rep->ok = 0;
-        vj->rep->err = aj->rep->err;
-        err_wrap(&vj->rep->err, "the aggressor failed, so this was no contended sample");
-    } else if (aj && vj->rep->ok) {
-        vj->rep->ok = 0;
-        err_set(&vj->rep->err, ERR_FAIL,
+    } else if (aj && vj->reply->ok && !aj->reply->ok) {
+        vj->reply->ok = 0;
+        vj->reply->err = aj->reply->err;
+        err_wrap(&vj->reply->err, "the aggressor failed, so this was no contended sample");
+    } else if (aj && vj->reply->ok) {
+        vj->reply->ok = 0;
+        err_set(&vj->reply->err, ERR_FAIL,
                 "the aggressor (stress-ng --%s, %.0f s) ended %.1f s before the victim: not "
                 "contended throughout (raise noisy-neighbour.factor)",
                 step, secs, vj->t1 - aj->t1);
     }
     if (aj) {
-        kv_set(&vj->rep->res.facts, "aggressor", step, NULL);
-        for (int m = 0; aj->rep->ok && m < aj->rep->res.n; m++)
-            if (!strcmp(aj->rep->res.m[m].name, "host_cpus_busy")) {
+        kv_set(&vj->reply->res.facts, "aggressor", step, NULL);
+        for (int m = 0; aj->reply->ok && m < aj->reply->res.n; m++)
+            if (!strcmp(aj->reply->res.m[m].name, "host_cpus_busy")) {
                 char val[64];
-                snprintf(val, sizeof(val), "%.4g", aj->rep->res.m[m].value);
-                kv_set(&vj->rep->res.facts, "aggressor.host_cpus_busy", val, NULL);
+                snprintf(val, sizeof(val), "%.4g", aj->reply->res.m[m].value);
+                kv_set(&vj->reply->res.facts, "aggressor.host_cpus_busy", val, NULL);
             }
     }
-    if (alone && vj->rep->ok && alone_s) *alone_s = vj->t1 - vj->t0;
-    int rc = rep > 0 ? scen_store(r, vj, step, rep, e) : 0;
-    if (rc == 0 && aj && rep > 0) rc = scen_store(r, aj, step, rep, e);
+    if (alone && vj->reply->ok && alone_s) *alone_s = vj->t1 - vj->t0;
+    int rc = round > 0 ? scen_store(r, vj, step, round, e) : 0;
+    if (rc == 0 && aj && round > 0) rc = scen_store(r, aj, step, round, e);
     scen_jobs_free(jobs, n);
     return rc;
 }
@@ -245,7 +245,7 @@ static int noisy_env(struct scen_run *r, int i, char **steps, int nsteps, struct
         struct reply *rp = calloc(1, sizeof(*rp));
         if (!rp) return err_set(e, ERR_FAIL, "out of memory");
         rp->err = *e;
-        struct scen_job fj = {.tenant = t0, .wl = p->wl[0], .rep = rp};
+        struct scen_job fj = {.tenant = t0, .wl = p->wl[0], .reply = rp};
         rc = scen_store(r, &fj, "alone", 1, e);
         free(rp);
         for (int t = r->nt - 1; t >= t0; t--)
@@ -258,16 +258,16 @@ static int noisy_env(struct scen_run *r, int i, char **steps, int nsteps, struct
         double alone_s = 10;
         scen_progress(r, "%s @ %s: warm-up alone", p->wl[w]->name, p->spec[i].text);
         if (noisy_step(r, v, a, w, "alone", 0, 0, 0, &alone_s, e) < 0) return -1;
-        for (int rep = 1; rep <= p->reps; rep++) {
+        for (int round = 1; round <= p->reps; round++) {
             int order[NOISY_MAX_STEPS];
             runner_round_order(&rng, nsteps, order);
             for (int k = 0; k < nsteps; k++) {
                 if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
                 const char *s = steps[order[k]];
-                scen_progress(r, "%s @ %s: round %d/%d, %s", p->wl[w]->name, p->spec[i].text, rep,
+                scen_progress(r, "%s @ %s: round %d/%d, %s", p->wl[w]->name, p->spec[i].text, round,
                               p->reps, s);
                 double secs = ramp + factor * alone_s + 2;
-                if (noisy_step(r, v, a, w, s, secs, ramp, rep, NULL, e) < 0) return -1;
+                if (noisy_step(r, v, a, w, s, secs, ramp, round, NULL, e) < 0) return -1;
             }
         }
     }

@@ -137,9 +137,9 @@ static double sizing_throttled_s(struct env_ctx *c)
     return at ? atof(at + strlen(key)) / (v2 ? 1e6 : 1e9) : -1;
 }
 
-/* One step: workload w in tenant t with sizing=step; stored as round rep
+/* One step: workload w in tenant t with sizing=step; stored as round round
  * (0: a warm-up, not stored) with its throttled time. */
-static int sizing_step(struct scen_run *r, int t, int w, const char *step, int rep, struct err *e)
+static int sizing_step(struct scen_run *r, int t, int w, const char *step, int round, struct err *e)
 {
     struct scenario_plan *p = r->p;
     struct scen_job j = {.tenant = t, .wl = p->wl[w], .opts = p->wlopts[w]};
@@ -147,10 +147,10 @@ static int sizing_step(struct scen_run *r, int t, int w, const char *step, int r
     double th0 = sizing_throttled_s(&r->t[t].ctx);
     if (scen_run_jobs(r, &j, 1, e) < 0) return -1;
     double th1 = sizing_throttled_s(&r->t[t].ctx);
-    if (j.rep->ok && th0 >= 0 && th1 >= th0 &&
-        result_add(&j.rep->res, "throttled_s", "s", BETTER_LOWER, th1 - th0, &j.rep->err) < 0)
-        j.rep->ok = 0;
-    int rc = rep > 0 ? scen_store(r, &j, step, rep, e) : 0;
+    if (j.reply->ok && th0 >= 0 && th1 >= th0 &&
+        result_add(&j.reply->res, "throttled_s", "s", BETTER_LOWER, th1 - th0, &j.reply->err) < 0)
+        j.reply->ok = 0;
+    int rc = round > 0 ? scen_store(r, &j, step, round, e) : 0;
     scen_jobs_free(&j, 1);
     return rc;
 }
@@ -166,7 +166,7 @@ static int sizing_env(struct scen_run *r, int i, struct err *e)
         struct reply *rp = calloc(1, sizeof(*rp));
         if (!rp) return err_set(e, ERR_FAIL, "out of memory");
         rp->err = *e;
-        struct scen_job fj = {.tenant = r->nt - 1, .wl = p->wl[0], .rep = rp};
+        struct scen_job fj = {.tenant = r->nt - 1, .wl = p->wl[0], .reply = rp};
         int rc = scen_store(r, &fj, "host", 1, e);
         free(rp);
         scen_tenant_down(r, r->nt - 1);
@@ -176,14 +176,14 @@ static int sizing_env(struct scen_run *r, int i, struct err *e)
     for (int w = 0; w < p->nwl; w++) {
         scen_progress(r, "%s @ %s: warm-up", p->wl[w]->name, p->spec[i].text);
         if (sizing_step(r, t, w, "host", 0, e) < 0) return -1;
-        for (int rep = 1; rep <= p->reps; rep++) {
+        for (int round = 1; round <= p->reps; round++) {
             int order[2];
             runner_round_order(&rng, 2, order);
             for (int k = 0; k < 2; k++) {
                 if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
                 scen_progress(r, "%s @ %s: round %d/%d, sizing=%s", p->wl[w]->name, p->spec[i].text,
-                              rep, p->reps, sizing_steps[order[k]]);
-                if (sizing_step(r, t, w, sizing_steps[order[k]], rep, e) < 0) return -1;
+                              round, p->reps, sizing_steps[order[k]]);
+                if (sizing_step(r, t, w, sizing_steps[order[k]], round, e) < 0) return -1;
             }
         }
     }

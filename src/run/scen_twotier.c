@@ -454,14 +454,14 @@ static int tt_tier_up(struct scen_run *r, int i, const char *name, const struct 
     int t = scen_tenant_probe_as(r, i, name, sp, &j, e);
     if (t == -1) return -1;
     double start_s = util_now() - t0;
-    struct result *res = &j.rep->res;
+    struct result *res = &j.reply->res;
     struct tt_layer l;
     int have = 0, rc = 0;
-    if (j.rep->ok && scen_meminfo_read(&m1, &j.rep->err) < 0) j.rep->ok = 0;
-    if (j.rep->ok) {
+    if (j.reply->ok && scen_meminfo_read(&m1, &j.reply->err) < 0) j.reply->ok = 0;
+    if (j.reply->ok) {
         double pss = scen_tenant_pss_mib(&r->t[t].ctx);
         have = tt_layer_measure(&r->t[t].ctx, &l) == 0;
-        struct err *re = &j.rep->err;
+        struct err *re = &j.reply->err;
         if (result_add(res, "start_s", "s", BETTER_LOWER, start_s, re) < 0 ||
             result_add(res, "host_mem_mib", "MiB", BETTER_LOWER, (m0.avail - m1.avail) / 1024.0,
                        re) < 0 ||
@@ -470,10 +470,10 @@ static int tt_tier_up(struct scen_run *r, int i, const char *name, const struct 
              (result_add(res, "layer_pss_mib", "MiB", BETTER_LOWER, l.own_kb / 1024.0, re) < 0 ||
               result_add(res, "layer_shared_mib", "MiB", BETTER_LOWER, l.shared_kb / 1024.0, re) <
                   0)))
-            j.rep->ok = 0;
+            j.reply->ok = 0;
         rc = tt_tier_facts(r, t, &l, have, &res->facts, e);
     }
-    int ok = j.rep->ok;
+    int ok = j.reply->ok;
     if (rc == 0) rc = scen_store(r, &j, "idle", 1, e);
     scen_jobs_free(&j, 1);
     if (rc < 0) return -1;
@@ -506,7 +506,7 @@ static void tt_tier_sample(struct scen_job *sj)
         scen_stopped_sample(sj, "two-tier.stopped", "1");
         return;
     }
-    struct reply *rp = sj->rep;
+    struct reply *rp = sj->reply;
     if (!rp->ok) return;
     double active = sj->t1 - sj->t0;
     rp->res.n = 0;
@@ -519,7 +519,7 @@ static void tt_tier_sample(struct scen_job *sj)
 
 /* One step on fresh servers: the DB tier's and app tier's server halves
  * and the client, with the aggressor beside them when aggr >= 0. */
-static int tt_step(struct scen_run *r, int app, int db, int aggr, int rep, struct err *e)
+static int tt_step(struct scen_run *r, int app, int db, int aggr, int round, struct err *e)
 {
     struct scenario_plan *p = r->p;
     int ww = scen_wl_index(p, "wordpress"), mw = scen_wl_index(p, "mysql"),
@@ -564,9 +564,9 @@ static int tt_step(struct scen_run *r, int app, int db, int aggr, int rep, struc
         return -1;
     if (!reach) { /* no path between the tiers: the step's samples fail with why */
         for (int k = 0; k < n; k++) {
-            jobs[k].rep = calloc(1, sizeof(*jobs[k].rep));
-            if (!jobs[k].rep) return err_set(e, ERR_FAIL, "out of memory");
-            jobs[k].rep->err = te;
+            jobs[k].reply = calloc(1, sizeof(*jobs[k].reply));
+            if (!jobs[k].reply) return err_set(e, ERR_FAIL, "out of memory");
+            jobs[k].reply->err = te;
             jobs[k].t0 = jobs[k].t1 = util_now();
             jobs[k].cpu_s = -1;
         }
@@ -577,18 +577,18 @@ static int tt_step(struct scen_run *r, int app, int db, int aggr, int rep, struc
     for (int k = 1; reach && k < n; k++)
         tt_tier_sample(&jobs[k]);
     if (reach && jobs[0].stopped) { /* the app tier ended before its client */
-        jobs[0].rep->ok = 0;
-        err_set(&jobs[0].rep->err, ERR_FAIL, "the app tier ended before its client: %s",
-                jobs[2].rep->ok ? "without an error" : jobs[2].rep->err.msg);
+        jobs[0].reply->ok = 0;
+        err_set(&jobs[0].reply->err, ERR_FAIL, "the app tier ended before its client: %s",
+                jobs[2].reply->ok ? "without an error" : jobs[2].reply->err.msg);
     }
-    if (aggr >= 0 && reach && jobs[0].rep->ok && !jobs[3].stopped) {
-        jobs[0].rep->ok = 0; /* the aggressor ended first: not contended throughout */
-        jobs[0].rep->err = jobs[3].rep->err;
-        err_wrap(&jobs[0].rep->err, "the aggressor ended before the INSERTs did");
+    if (aggr >= 0 && reach && jobs[0].reply->ok && !jobs[3].stopped) {
+        jobs[0].reply->ok = 0; /* the aggressor ended first: not contended throughout */
+        jobs[0].reply->err = jobs[3].reply->err;
+        err_wrap(&jobs[0].reply->err, "the aggressor ended before the INSERTs did");
     }
     int rc = 0;
     for (int k = 0; k < n && rc == 0; k++)
-        rc = scen_store(r, &jobs[k], step, rep, e);
+        rc = scen_store(r, &jobs[k], step, round, e);
     scen_jobs_free(jobs, n);
     return rc;
 }
@@ -641,14 +641,14 @@ static int twotier_run(struct scen_run *r, struct err *e)
     scen_progress(r, "two-tier: bringing up the aggressor (%s)", sp[TT_AGGR].text);
     int aggr = app == -1 ? -1 : tt_tier_up(r, tt_db(p), "aggressor", &sp[TT_AGGR], e);
     int rc = db == -1 || app == -1 || aggr == -1 ? -1 : 0;
-    for (int rep = 1; rc == 0 && db >= 0 && app >= 0 && rep <= p->reps; rep++) {
+    for (int round = 1; rc == 0 && db >= 0 && app >= 0 && round <= p->reps; round++) {
         if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
-        scen_progress(r, "two-tier: round %d/%d, alone (install, SELECTs, INSERTs, ramp)", rep,
+        scen_progress(r, "two-tier: round %d/%d, alone (install, SELECTs, INSERTs, ramp)", round,
                       p->reps);
-        rc = tt_step(r, app, db, -1, rep, e);
+        rc = tt_step(r, app, db, -1, round, e);
         if (rc == 0 && aggr >= 0) {
-            scen_progress(r, "two-tier: round %d/%d, INSERTs beside the aggressor", rep, p->reps);
-            rc = tt_step(r, app, db, aggr, rep, e);
+            scen_progress(r, "two-tier: round %d/%d, INSERTs beside the aggressor", round, p->reps);
+            rc = tt_step(r, app, db, aggr, round, e);
         }
     }
     for (int t = r->nt - 1; t >= 0; t--)

@@ -358,9 +358,9 @@ static int tenant_probe_job(struct scen_run *r, int t, double t0, const struct e
         .tenant = t < 0 ? r->nt - 1 : t, .wl = r->p->wl[w], .opts = r->p->wlopts[w]};
     if (t >= 0) return scen_run_jobs(r, j, 1, e) < 0 ? -1 : t;
     if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
-    j->rep = calloc(1, sizeof(*j->rep));
-    if (!j->rep) return err_set(e, ERR_FAIL, "out of memory");
-    j->rep->err = *ue;
+    j->reply = calloc(1, sizeof(*j->reply));
+    if (!j->reply) return err_set(e, ERR_FAIL, "out of memory");
+    j->reply->err = *ue;
     j->t0 = t0;
     j->t1 = util_now();
     j->cpu_s = -1;
@@ -451,7 +451,7 @@ static void *job_main(void *arg)
     struct job *j = env_interrupted ? NULL : calloc(1, sizeof(*j));
     if (!j) {
         sj->rc = -1;
-        err_set(&sj->rep->err, ERR_FAIL, "%s", env_interrupted ? "interrupted" : "out of memory");
+        err_set(&sj->reply->err, ERR_FAIL, "%s", env_interrupted ? "interrupted" : "out of memory");
         __atomic_store_n(&jt->done, 1, __ATOMIC_SEQ_CST);
         return NULL;
     }
@@ -478,7 +478,8 @@ static void *job_main(void *arg)
             j->port = to->reach_port;
         }
         sj->t0 = util_now();
-        sj->rc = env_spawn_agent(j, jt->r->p->timeout_s, peer_join, &jt->r->peer, wp, sj->rep, &e);
+        sj->rc =
+            env_spawn_agent(j, jt->r->p->timeout_s, peer_join, &jt->r->peer, wp, sj->reply, &e);
         sj->t1 = util_now();
     } else if (!tn->up) { /* it could not be brought back */
         sj->rc = err_set(&e, ERR_FAIL, "%s", tn->why);
@@ -496,7 +497,7 @@ static void *job_main(void *arg)
                    tn->req.env->host_cpu_src(&tn->ctx, src, sizeof(src)) == 0 &&
                    host_cpu_read(src, &c0) == 0;
         sj->t0 = util_now();
-        sj->rc = env_exec(&tn->ctx, j, wp, sj->rep, &e);
+        sj->rc = env_exec(&tn->ctx, j, wp, sj->reply, &e);
         sj->t1 = util_now();
         if (have && host_cpu_read(src, &c1) == 0) sj->cpu_s = c1 - c0;
     }
@@ -506,9 +507,9 @@ static void *job_main(void *arg)
         snprintf(tn->why, sizeof(tn->why), "%s", e.msg);
     }
     if (sj->rc < 0) {
-        sj->rep->ok = 0;
-        sj->rep->err = e;
-        err_wrap(&sj->rep->err, "tenant %s (%s)", tn ? tn->name : "client",
+        sj->reply->ok = 0;
+        sj->reply->err = e;
+        err_wrap(&sj->reply->err, "tenant %s (%s)", tn ? tn->name : "client",
                  tn ? tn->req.spec.text : "peer namespace");
     }
     free(j);
@@ -571,8 +572,8 @@ int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *
         jt[i].watch_fd = pipes[i][0];
     }
     for (int i = 0; i < n && rc == 0; i++) {
-        jobs[i].rep = calloc(1, sizeof(*jobs[i].rep));
-        if (!jobs[i].rep) {
+        jobs[i].reply = calloc(1, sizeof(*jobs[i].reply));
+        if (!jobs[i].reply) {
             rc = err_set(e, ERR_FAIL, "out of memory");
             break;
         }
@@ -624,22 +625,22 @@ int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *
 void scen_jobs_free(struct scen_job *jobs, int n)
 {
     for (int i = 0; i < n; i++) {
-        free(jobs[i].rep);
-        jobs[i].rep = NULL;
+        free(jobs[i].reply);
+        jobs[i].reply = NULL;
     }
 }
 
-int scen_store(struct scen_run *r, const struct scen_job *j, const char *step, int rep,
+int scen_store(struct scen_run *r, const struct scen_job *j, const char *step, int round,
                struct err *e)
 {
-    struct reply *rp = j->rep;
+    struct reply *rp = j->reply;
     const struct tenant *tn = j->tenant == SCEN_PEER ? NULL : &r->t[j->tenant];
     char v[64];
     if (j->cpu_s >= 0) {
         snprintf(v, sizeof(v), "%.6f", j->cpu_s);
         kv_set(&rp->res.facts, "host_cpu_s", v, NULL);
     }
-    snprintf(v, sizeof(v), "%d", rep);
+    snprintf(v, sizeof(v), "%d", round);
     kv_set(&rp->res.facts, "round", v, NULL);
     if (tn) kv_set(&rp->res.facts, "tenant.spec", tn->req.spec.text, NULL); /* with its slice */
     int w = scen_wl_index(r->p, j->wl->name);
@@ -652,7 +653,7 @@ int scen_store(struct scen_run *r, const struct scen_job *j, const char *step, i
                              .env = r->p->spec[tn ? tn->label : j->label].text,
                              .tenant = tn ? tn->name : "client",
                              .step = step};
-    return store_measurement_at(r->st, r->run_id, &at, rep, j->t1 - j->t0, rp, e);
+    return store_measurement_at(r->st, r->run_id, &at, round, j->t1 - j->t0, rp, e);
 }
 
 void scen_progress(const struct scen_run *r, const char *fmt, ...)
@@ -702,7 +703,7 @@ static int scen_host_setup(struct scen_run *r, struct err *e)
 
 void scen_stopped_sample(struct scen_job *sj, const char *key, const char *val)
 {
-    struct reply *rp = sj->rep;
+    struct reply *rp = sj->reply;
     double active = sj->t1 - sj->t0;
     memset(rp, 0, sizeof(*rp));
     rp->ok = 1;

@@ -129,10 +129,10 @@ struct scen_job {
      * sample, the stop only a backstop */
     double stop_delay_s;
     int stopped;
-    struct reply *rep; /* allocated by scen_run_jobs, freed by scen_jobs_free */
-    double t0, t1;     /* when exec started and returned (util_now) */
-    int rc;            /* exec's: -1 the environment failed (rep then holds why) */
-    double cpu_s;      /* host CPU the tenant spent, -1 unknown */
+    struct reply *reply; /* allocated by scen_run_jobs, freed by scen_jobs_free */
+    double t0, t1;       /* when exec started and returned (util_now) */
+    int rc;              /* exec's: -1 the environment failed (round then holds why) */
+    double cpu_s;        /* host CPU the tenant spent, -1 unknown */
 };
 
 /* A study's setup as one name (memory-pressure --preset hosta): option
@@ -264,9 +264,9 @@ int scen_run_jobs(struct scen_run *r, struct scen_job *jobs, int n, struct err *
 
 void scen_jobs_free(struct scen_job *jobs, int n);
 
-/* Commits job's sample as round rep of step `step` (tenant, env, facts of
+/* Commits job's sample as round round of step `step` (tenant, env, facts of
  * where it ran). Counts a failed one. */
-int scen_store(struct scen_run *r, const struct scen_job *j, const char *step, int rep,
+int scen_store(struct scen_run *r, const struct scen_job *j, const char *step, int round,
                struct err *e);
 
 /* A job stopped as planned (stopped_by: a stressor or aggressor) has no

@@ -30,7 +30,7 @@
  * read by the client outside it; steal time excluded). The
  * sweep stops early once throughput stops rising (stop-gain) - in the
  * run's first sample only: that sample reports the thread counts it ran
- * as mysql.resolve.threads (and stop-gain 0), which the runner makes the
+ * as mysql.settle.threads (and stop-gain 0), which the runner makes the
  * list of every later sample in every environment, so no thread count is
  * measured in some samples and missing from others. Every sysbench report
  * is kept raw with the sample. */
@@ -602,11 +602,11 @@ static int mysql_sweep(const struct wl_ctx *ctx, const struct mysql_cfg *c, int 
             for (int k = 0; k <= i; k++)
                 snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", k ? "," : "",
                          c->counts[k]);
-            kv_set(&r->facts, "mysql.resolve.threads", list, NULL);
+            kv_set(&r->facts, "mysql.settle.threads", list, NULL);
             break;
         }
     }
-    if (c->stop_gain > 0) kv_set(&r->facts, "mysql.resolve.stop-gain", "0", NULL);
+    if (c->stop_gain > 0) kv_set(&r->facts, "mysql.settle.stop-gain", "0", NULL);
     kv_set(&r->facts, "mysql.sysbench_version", s.version, NULL);
     if (result_add(r, "peak_tps", "trans/s", BETTER_HIGHER, best, e) < 0) return -1;
     char v[16];

@@ -88,7 +88,7 @@ static int null_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
         sandbox_hostile(wl_opt_str(ctx, &workload_null, "reach"),
                         wl_opt_str(ctx, &workload_null, "blockdev"), &r->facts);
     const char *settle = wl_opt_str(ctx, &workload_null, "settle");
-    if (settle) kv_set(&r->facts, "null.resolve.sleep", settle, NULL);
+    if (settle) kv_set(&r->facts, "null.settle.sleep", settle, NULL);
     return result_add(r, "elapsed", "s", BETTER_LOWER, t1 - t0, e);
 }
 

@@ -112,7 +112,7 @@ struct workload {
     int (*server)(const struct wl_ctx *ctx, struct result *r, struct err *e);
     int (*client)(const struct wl_ctx *ctx, struct result *r, struct err *e);
     /* The options a sample may settle (NULL-terminated, NULL: none): a
-     * fact "<name>.resolve.<option>" in the run's first successful sample
+     * fact "<name>.settle.<option>" in the run's first successful sample
      * settles that option for the rest of the run (mysql's stop-gain fixes
      * its thread list this way) - taken only for an option listed here,
      * only from the half that owns the decision (a network workload's

@@ -401,27 +401,27 @@ static void settle_refuses_servers_and_unlisted(void **state)
     struct kvlist *facts = calloc(1, sizeof(*facts)), *into = calloc(1, sizeof(*into));
     struct err e = {0};
     /* null (a plain workload): sleep is listed */
-    kv_set(facts, "null.resolve.sleep", "0.25", &e);
+    kv_set(facts, "null.settle.sleep", "0.25", &e);
     assert_int_equal(runner_settle_take(&workload_null, facts, into, &e), 0);
     assert_string_equal(kv_get(into, "sleep"), "0.25");
     /* an option it does not list (fail), and a value the table refuses */
     facts->n = 0;
-    kv_set(facts, "null.resolve.fail", "1", &e);
+    kv_set(facts, "null.settle.fail", "1", &e);
     assert_int_equal(runner_settle_take(&workload_null, facts, into, &e), -1);
     facts->n = 0;
-    kv_set(facts, "null.resolve.sleep", "-5", &e);
+    kv_set(facts, "null.settle.sleep", "-5", &e);
     assert_int_equal(runner_settle_take(&workload_null, facts, into, &e), -1);
     /* mysql (a network workload): its client's threads are taken, the
      * server half's (unprefixed: it ran in the environment) never */
     into->n = 0;
     facts->n = 0;
-    kv_set(facts, "mysql.resolve.threads", "1,2,3", &e);
+    kv_set(facts, "mysql.settle.threads", "1,2,3", &e);
     assert_int_equal(runner_settle_take(&workload_mysql, facts, into, &e), 0);
     assert_null(kv_get(into, "threads"));
-    kv_set(facts, "client.mysql.resolve.threads", "1,2", &e);
+    kv_set(facts, "client.mysql.settle.threads", "1,2", &e);
     assert_int_equal(runner_settle_take(&workload_mysql, facts, into, &e), 0);
     assert_string_equal(kv_get(into, "threads"), "1,2");
-    kv_set(facts, "client.mysql.resolve.table-size", "5", &e);
+    kv_set(facts, "client.mysql.settle.table-size", "5", &e);
     assert_int_equal(runner_settle_take(&workload_mysql, facts, into, &e), -1);
     free(facts);
     free(into);
