@@ -786,6 +786,144 @@ static void runner_reach_path(const struct env_req *r, struct env_info *in)
     kv_set(&in->facts, "net.path", how, NULL);
 }
 
+/* The client side: the peer netns on this host, or the remote peer
+ * (--peer ssh://), and the run's first server port into *base. */
+static int run_peer_up(struct run_plan *p, struct journal *j, struct store *st, int64_t run_id,
+                       const char *uuid, int *base, struct err *e)
+{
+    if (p->peer_url.text[0])
+        return (*base = runner_pick_ports(p->nenv, e)) < 0 ||
+                       runner_peer_remote(p, uuid, *base, j, st, run_id, e) < 0
+                   ? -1
+                   : 0;
+    if (peer_up(&p->peer, uuid, j, e) < 0) return err_wrap(e, "making the peer network namespace");
+    if ((*base = runner_pick_ports(p->nenv, e)) < 0) return -1;
+    kv_set(&p->peer_facts, "peer.netns", p->peer.nspath, NULL);
+    kv_set(&p->peer_facts, "peer.link", p->peer.host_if, NULL);
+    kv_set(&p->peer_facts, "peer.host_addr", p->peer.host_addr, NULL);
+    kv_set(&p->peer_facts, "peer.addr", p->peer.peer_addr, NULL);
+    return 0;
+}
+
+/* Brings up environment i as planned (its request rq, kept for the run)
+ * and stores it with its facts: where the peer reaches its server. */
+static int run_env_up(struct run_plan *p, struct env_ctx *ctx, struct env_req *r, int i, int net,
+                      int data, int base, struct journal *j, struct store *st, int64_t run_id,
+                      const char *uuid, struct err *e)
+{
+    r->peer = net ? &p->peer : NULL;
+    r->port = net ? base + i : 0;
+    r->need_data = data;
+    r->mem_needed = p->mem_needed;
+    r->disk_needed = p->disk_needed;
+    r->guest_files[0] = NULL;
+    for (int w = 0; w < p->nwl; w++)
+        if (env_req_add_guest_files(r, p->wl[w]->guest_files, e) < 0) return -1;
+    r->env = p->env[i];
+    r->spec = p->spec[i];
+    r->conf = p->conf[i];
+    r->timeout_s = p->timeout_s;
+    r->idx = i;
+    r->journal = j;
+    snprintf(r->run_id, sizeof(r->run_id), "%s", uuid);
+    if (env_up(ctx, r, e) < 0) return err_wrap(e, "bringing up %s", p->spec[i].text);
+    struct env_info *in = &ctx->info;
+    if (r->peer) {
+        char v[96];
+        snprintf(v, sizeof(v), "%s:%d", in->reach_addr[0] ? in->reach_addr : "-", in->reach_port);
+        kv_set(&in->facts, "net.reach", in->reach_addr[0] ? v : in->no_reach, NULL);
+        runner_reach_path(r, in);
+        for (int k = 0; k < p->peer_facts.n; k++)
+            kv_set(&in->facts, p->peer_facts.v[k].key, p->peer_facts.v[k].val, NULL);
+    }
+    return store_run_env(st, run_id, i, p->spec[i].text, &in->facts, e);
+}
+
+/* What the progress line counts: samples planned and done, the same
+ * weighted by each pair's expected time, and when the rounds began. */
+struct run_tally {
+    int total, done;
+    double w_total, w_done, started;
+};
+
+/* Stores the n/a pairs (and says them in NDJSON) and counts the samples
+ * the rounds will take into t. */
+static int run_tally_pairs(struct run_plan *p, struct store *st, int64_t run_id, const char *uuid,
+                           int first, struct run_tally *t, struct err *e)
+{
+    int pairs = 0;
+    for (int w = 0; w < p->nwl; w++)
+        for (int i = 0; i < p->nenv; i++) {
+            if (!p->na[w][i]) {
+                pairs++;
+                t->w_total += sample_weight(p, w, i) * (p->reps + 1 - first);
+                continue;
+            }
+            if (store_run_na(st, run_id, p->wl[w]->name, p->spec[i].text, p->na[w][i], e) < 0)
+                return -1;
+            if (p->ndjson) emit_na(p->ndjson, uuid, p->wl[w]->name, p->spec[i].text, p->na[w][i]);
+        }
+    t->total = pairs * (p->reps + 1 - first);
+    t->started = util_now();
+    return 0;
+}
+
+/* One round of workload w: every environment once, in a shuffled order
+ * (rng), each sample measured and stored - on --resume those stored
+ * already are left as they are. */
+static int run_round(struct run_plan *p, struct env_ctx *ctx, int w, int round, uint64_t *rng,
+                     struct store *st, int64_t run_id, const char *uuid, struct run_tally *t,
+                     int *failed, struct err *e)
+{
+    int order[LIM_ENVS];
+    if (round > 0 && p->resume_id > 0 && runner_split_round(p, w, st, run_id, round, e) < 0)
+        return -1;
+    runner_round_order(rng, p->nenv, order);
+    for (int k = 0; k < p->nenv; k++) {
+        int i = order[k];
+        if (p->na[w][i]) continue;
+        if (round > 0 && p->resume_id > 0 && /* --resume: what is stored stays */
+            store_has_sample(st, run_id, p->wl[w]->name, p->spec[i].text, round)) {
+            t->total--, t->w_total -= sample_weight(p, w, i); /* not part of what is left */
+            continue;
+        }
+        if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
+        progress(p, p->wl[w]->name, p->spec[i].text, round, t->done, t->total, t->w_done,
+                 t->w_total, t->started);
+        if (measure(p, &ctx[i], w, st, run_id, uuid, round, k, failed, e) < 0) return -1;
+        t->done++;
+        t->w_done += sample_weight(p, w, i);
+    }
+    return 0;
+}
+
+/* Workload w's rounds from first: the planned ones, then (--target-ci)
+ * more until a look finds every headline interval narrow enough. */
+static int run_workload(struct run_plan *p, struct env_ctx *ctx, int w, int first, uint64_t *rng,
+                        struct store *st, int64_t run_id, const char *uuid, struct run_tally *t,
+                        int *failed, struct err *e)
+{
+    char why[240] = "";
+    int round;
+    for (round = first;; round++) {
+        int more = 0;
+        if (round > p->reps && p->target_ci > 0 && round - 1 < p->seq.max_reps) {
+            more = converge_is_look(&p->seq, round - 1)
+                       ? runner_look(p, w, st, run_id, why, sizeof(why), e)
+                       : 1;
+            if (more < 0) return -1;
+        }
+        if (round > p->reps && !more) break;
+        for (int i = 0; round > p->reps && i < p->nenv; i++) /* one more round */
+            if (!p->na[w][i]) t->total++, t->w_total += sample_weight(p, w, i);
+        if (run_round(p, ctx, w, round, rng, st, run_id, uuid, t, failed, e) < 0) return -1;
+    }
+    return p->target_ci > 0 ? runner_converged(p, w, st, run_id, round - 1, why, e) : 0;
+}
+
+/* The run between its lifecycle's begin and end: the peer, every
+ * environment up, then per workload (each instance resized to it when
+ * --sizing asks) its rounds. */
 static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq, struct journal *j,
                     struct store *st, int64_t run_id, const char *uuid, int *failed, struct err *e)
 {
@@ -794,109 +932,21 @@ static int run_body(struct run_plan *p, struct env_ctx *ctx, struct env_req *rq,
         need_net |= p->wl[w]->net;
         need_data |= p->wl[w]->data;
     }
-    if (need_net && p->peer_url.text[0]) {
-        if ((base = runner_pick_ports(p->nenv, e)) < 0 ||
-            runner_peer_remote(p, uuid, base, j, st, run_id, e) < 0)
+    if (need_net && run_peer_up(p, j, st, run_id, uuid, &base, e) < 0) return -1;
+    for (int i = 0; i < p->nenv; i++)
+        if (run_env_up(p, &ctx[i], &rq[i], i, need_net, need_data, base, j, st, run_id, uuid, e) <
+            0)
             return -1;
-    } else if (need_net) {
-        if (peer_up(&p->peer, uuid, j, e) < 0)
-            return err_wrap(e, "making the peer network namespace");
-        if ((base = runner_pick_ports(p->nenv, e)) < 0) return -1;
-        kv_set(&p->peer_facts, "peer.netns", p->peer.nspath, NULL);
-        kv_set(&p->peer_facts, "peer.link", p->peer.host_if, NULL);
-        kv_set(&p->peer_facts, "peer.host_addr", p->peer.host_addr, NULL);
-        kv_set(&p->peer_facts, "peer.addr", p->peer.peer_addr, NULL);
-    }
-    for (int i = 0; i < p->nenv; i++) {
-        struct env_req *r = &rq[i];
-        r->peer = need_net ? &p->peer : NULL;
-        r->port = need_net ? base + i : 0;
-        r->need_data = need_data;
-        r->mem_needed = p->mem_needed;
-        r->disk_needed = p->disk_needed;
-        r->guest_files[0] = NULL;
-        for (int w = 0; w < p->nwl; w++)
-            if (env_req_add_guest_files(r, p->wl[w]->guest_files, e) < 0) return -1;
-        r->env = p->env[i];
-        r->spec = p->spec[i];
-        r->conf = p->conf[i];
-        r->timeout_s = p->timeout_s;
-        r->idx = i;
-        r->journal = j;
-        snprintf(r->run_id, sizeof(r->run_id), "%s", uuid);
-        if (env_up(&ctx[i], r, e) < 0) return err_wrap(e, "bringing up %s", p->spec[i].text);
-        struct env_info *in = &ctx[i].info;
-        if (r->peer) {
-            char v[96];
-            snprintf(v, sizeof(v), "%s:%d", in->reach_addr[0] ? in->reach_addr : "-",
-                     in->reach_port);
-            kv_set(&in->facts, "net.reach", in->reach_addr[0] ? v : in->no_reach, NULL);
-            runner_reach_path(r, in);
-            for (int k = 0; k < p->peer_facts.n; k++)
-                kv_set(&in->facts, p->peer_facts.v[k].key, p->peer_facts.v[k].val, NULL);
-        }
-        if (store_run_env(st, run_id, i, p->spec[i].text, &in->facts, e) < 0) return -1;
-    }
-    int first = p->warmup ? 0 : 1, pairs = 0, done = 0;
-    for (int w = 0; w < p->nwl; w++)
-        for (int i = 0; i < p->nenv; i++) {
-            if (!p->na[w][i]) {
-                pairs++;
-                continue;
-            }
-            if (store_run_na(st, run_id, p->wl[w]->name, p->spec[i].text, p->na[w][i], e) < 0)
-                return -1;
-            if (p->ndjson) emit_na(p->ndjson, uuid, p->wl[w]->name, p->spec[i].text, p->na[w][i]);
-        }
-    int total = pairs * (p->reps + 1 - first);
-    double w_total = 0, w_done = 0;
-    for (int w = 0; w < p->nwl; w++)
-        for (int i = 0; i < p->nenv; i++)
-            if (!p->na[w][i]) w_total += sample_weight(p, w, i) * (p->reps + 1 - first);
-    double started = util_now();
+    int first = p->warmup ? 0 : 1;
+    struct run_tally t = {0};
+    if (run_tally_pairs(p, st, run_id, uuid, first, &t, e) < 0) return -1;
     uint64_t rng = p->seed;
-    int order[LIM_ENVS];
     char(*cur)[160] cleanup_free = calloc(LIM_ENVS, 160); /* each instance's spec ("": planned) */
     if (!cur) return err_set(e, ERR_FAIL, "out of memory");
-    for (int w = 0; w < p->nwl; w++) {
-        char why[240] = "";
-        int round;
-        if (runner_resize(p, ctx, rq, w, cur, st, run_id, e) < 0) return -1;
-        for (round = first;; round++) {
-            /* the planned rounds, then (--target-ci) more until a look
-             * finds every headline interval narrow enough */
-            int more = 0;
-            if (round > p->reps && p->target_ci > 0 && round - 1 < p->seq.max_reps) {
-                more = converge_is_look(&p->seq, round - 1)
-                           ? runner_look(p, w, st, run_id, why, sizeof(why), e)
-                           : 1;
-                if (more < 0) return -1;
-            }
-            if (round > p->reps && !more) break;
-            for (int i = 0; round > p->reps && i < p->nenv; i++) /* one more round */
-                if (!p->na[w][i]) total++, w_total += sample_weight(p, w, i);
-            if (round > 0 && p->resume_id > 0 && runner_split_round(p, w, st, run_id, round, e) < 0)
-                return -1;
-            runner_round_order(&rng, p->nenv, order);
-            for (int k = 0; k < p->nenv; k++) {
-                int i = order[k];
-                if (p->na[w][i]) continue;
-                if (round > 0 && p->resume_id > 0 && /* --resume: what is stored stays */
-                    store_has_sample(st, run_id, p->wl[w]->name, p->spec[i].text, round)) {
-                    total--, w_total -= sample_weight(p, w, i); /* not part of what is left */
-                    continue;
-                }
-                if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
-                progress(p, p->wl[w]->name, p->spec[i].text, round, done, total, w_done, w_total,
-                         started);
-                if (measure(p, &ctx[i], w, st, run_id, uuid, round, k, failed, e) < 0) return -1;
-                done++;
-                w_done += sample_weight(p, w, i);
-            }
-        }
-        if (p->target_ci > 0 && runner_converged(p, w, st, run_id, round - 1, why, e) < 0)
+    for (int w = 0; w < p->nwl; w++)
+        if (runner_resize(p, ctx, rq, w, cur, st, run_id, e) < 0 ||
+            run_workload(p, ctx, w, first, &rng, st, run_id, uuid, &t, failed, e) < 0)
             return -1;
-    }
     if (p->progress) fprintf(stderr, "\r\033[K");
     return 0;
 }
