@@ -11,6 +11,7 @@
 #include "core/result.h"
 #include "core/store.h"
 #include "envs/env.h"
+#include "run/runner.h"
 
 int cli_die(const struct err *e)
 {
@@ -166,4 +167,13 @@ int cli_common_opt(const char *cmd, int c, const char *arg, struct cli_common *o
                                                            : 0;
     }
     return -1;
+}
+
+int cli_common_plan(const struct cli_common *o, struct run_plan *p, struct err *e)
+{
+    p->size = o->size;
+    p->reps = o->reps;
+    p->seed = o->seed;
+    p->timeout_s = o->timeout_s;
+    return o->slice ? slice_parse(o->slice, &p->slice, e) : 0;
 }

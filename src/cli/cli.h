@@ -59,6 +59,10 @@ void cli_common_init(struct cli_common *o, int reps, struct kvlist *opts);
 /* Option c (argument arg) of command cmd into o: 0 taken, -1 not one of
  * these, else the exit status of bad input (said). */
 int cli_common_opt(const char *cmd, int c, const char *arg, struct cli_common *o);
+struct run_plan;
+/* o's size, rounds, seed, timeout and (--slice) slice into plan p; -1
+ * with e on a bad slice. */
+int cli_common_plan(const struct cli_common *o, struct run_plan *p, struct err *e);
 
 /* SIGINT/TERM/HUP set env_interrupted (no SA_RESTART); SIGPIPE ignored. */
 void cli_install_signals(void);

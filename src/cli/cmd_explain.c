@@ -146,10 +146,8 @@ static int explain_parse(int argc, char **argv, struct explain_args *a, struct r
             return cli_usage("explain", "bad option");
         }
     }
-    p->size = a->co.size;
-    p->reps = a->co.reps;
-    p->seed = a->co.seed;
-    p->timeout_s = a->co.timeout_s;
+    struct err pe = {0};
+    if (cli_common_plan(&a->co, p, &pe) < 0) return cli_die(&pe); /* (no --slice here) */
     if (argc - optind != 1) return cli_usage("explain", "one environment spec (ENV) expected");
     a->env = argv[optind];
     if (!a->wls && !a->dry) return cli_usage("explain", "no workload given (-w)");

@@ -177,11 +177,7 @@ static int run_parse(int argc, char **argv, struct run_args *a, struct run_plan 
         }
     }
     a->by_hand |= a->co.given > 0;
-    p->size = a->co.size;
-    p->reps = a->co.reps;
-    p->seed = a->co.seed;
-    p->timeout_s = a->co.timeout_s;
-    if (a->co.slice && slice_parse(a->co.slice, &p->slice, &e) < 0) return cli_die(&e);
+    if (cli_common_plan(&a->co, p, &e) < 0) return cli_die(&e);
     if (optind < argc) return cli_usage("run", "unexpected argument");
     if (a->resume && a->by_hand) /* the run's own plan, not a new one */
         return cli_usage("run", "--resume continues the run's own plan: no -w, -e, -o, -r, -s");

@@ -105,13 +105,14 @@ int proc_run(char *const argv[], const struct proc_opts *o, char *out, size_t ca
     return WEXITSTATUS(st);
 }
 
-int proc_spawn_stdio(char *const argv[], const struct proc_opts *o, pid_t *pidp, int *chan,
-                     struct err *e)
+int proc_spawn(char *const argv[], const struct proc_opts *o, pid_t *pidp, int *chan, struct err *e)
 {
     *pidp = 0;
     *chan = -1;
     if (!argv || !argv[0] || !o || !o->log) return err_set(e, ERR_FAIL, "proc_spawn: no program");
-    int logfd = open(o->log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int logfd = open(
+        o->log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | (o->log_new ? O_EXCL : 0),
+        0600);
     if (logfd < 0) return err_sys(e, ERR_FAIL, errno, "creating %s", o->log);
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -122,8 +123,14 @@ int proc_spawn_stdio(char *const argv[], const struct proc_opts *o, pid_t *pidp,
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
-        util_die_with_parent(parent);
-        if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0 || dup2(logfd, 2) < 0) _exit(127);
+        if (!o->no_pdeath) util_die_with_parent(parent);
+        if (o->chan_fd3 ? dup2(sv[1], 3) < 0 : dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0) _exit(127);
+        if (dup2(logfd, 2) < 0) _exit(127);
+        if (o->chan_fd3) {
+            FILE *n = freopen("/dev/null", "r", stdin);
+            n = freopen("/dev/null", "w", stdout);
+            (void)n;
+        }
         signal(SIGPIPE, SIG_DFL);
         if (strchr(argv[0], '/'))
             execv(argv[0], argv);

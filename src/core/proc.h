@@ -17,6 +17,11 @@ struct proc_opts {
     const char *log;  /* non-NULL: both streams are appended to this file instead */
     int pin;          /* 1: run it on CPU `cpu` only (a benchmark's client, say) */
     int cpu;
+    /* proc_spawn only: */
+    int chan_fd3;  /* the channel on fd 3, stdin and stdout on /dev/null (else on stdin+stdout) */
+    int no_pdeath; /* it may outlive this process (a runtime's CLI that hands over to its
+                      own supervisor); else it dies with this process */
+    int log_new;   /* the log must not exist yet (O_EXCL): never another instance's */
 };
 
 /* Runs argv[0] (a path, or a name looked up in PATH) with argv. Captures
@@ -30,13 +35,13 @@ int proc_run(char *const argv[], const struct proc_opts *o, char *out, size_t ca
              struct err *e);
 
 /* Starts argv (a name looked up in PATH, or a path) as a long-lived
- * program whose stdin and stdout are one end of a socketpair (*chan, ours:
- * a byte stream to talk to it) and whose stderr is appended to the file
- * o->log (required). The child dies with this process
- * (util_die_with_parent). Sets *pid; the caller reaps it. 0, or -1 with e
- * when it could not be started (nothing is left then). */
-int proc_spawn_stdio(char *const argv[], const struct proc_opts *o, pid_t *pid, int *chan,
-                     struct err *e);
+ * program talking over one end of a socketpair (*chan, ours: a byte
+ * stream): on its stdin and stdout, or (o->chan_fd3) on fd 3. Its stderr
+ * is appended to the file o->log (required): never the operator's
+ * terminal. It dies with this process (util_die_with_parent) unless
+ * o->no_pdeath. Sets *pid; the caller reaps it. 0, or -1 with e when it
+ * could not be started (nothing is left then). */
+int proc_spawn(char *const argv[], const struct proc_opts *o, pid_t *pid, int *chan, struct err *e);
 
 /* The shared libraries of bin as ldd lists them (the path each "=>"
  * names, and the loader's own line): fn(arg, path) for each, in order,

@@ -214,21 +214,23 @@ static int hosts_text(const struct host_report *hr, FILE *out, int md)
     return 0;
 }
 
+struct hosts_arg {
+    const struct host_report *hr;
+    int md;
+};
+
+static int hosts_thunk(const void *arg, FILE *out, struct err *e)
+{
+    const struct hosts_arg *x = arg;
+    (void)e;
+    return hosts_text(x->hr, out, x->md);
+}
+
 /* Renders the table or Markdown, cleaned of terminal controls, to out. */
 static int emit_clean(const struct host_report *hr, FILE *out, int md, struct err *e)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (!m) return err_sys(e, ERR_FAIL, errno, "open_memstream");
-    int rc = hosts_text(hr, m, md);
-    if (fclose(m) != 0 && rc == 0) rc = err_sys(e, ERR_FAIL, errno, "rendering");
-    if (rc == 0) {
-        report_text_clean(buf, len);
-        if (fwrite(buf, 1, len, out) != len) rc = err_sys(e, ERR_FAIL, errno, "writing");
-    }
-    free(buf);
-    return rc;
+    struct hosts_arg x = {hr, md};
+    return report_clean_out(hosts_thunk, &x, out, e);
 }
 
 int report_hosts_table(const struct host_report *hr, FILE *out, struct err *e)

@@ -1,7 +1,6 @@
 /* registry.c - the reporters, one list (REPORT_LIST), and the dispatch
  * every command renders through: a plain run, a scenario run or a
  * comparison, each by the reporter's own hook. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,33 +52,22 @@ void reporter_names(enum reporter_kind kind, char *buf, size_t len)
     }
 }
 
-/* Runs fn into memory, cleans it of terminal controls and writes it. */
-static int emit_clean(int (*fn)(const void *, FILE *, struct err *), const void *arg, FILE *out,
-                      struct err *e)
+/* A reporter's hook and what it renders, for report_clean_out. */
+struct hook_arg {
+    const struct reporter *r;
+    const void *what;
+};
+
+static int scenario_thunk(const void *arg, FILE *out, struct err *e)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (!m) return err_set(e, ERR_FAIL, "out of memory");
-    int rc = fn(arg, m, e);
-    fclose(m);
-    report_text_clean(buf, len);
-    if (rc == 0 && fwrite(buf, 1, len, out) != len)
-        rc = err_sys(e, ERR_FAIL, errno, "writing the report");
-    free(buf);
-    return rc;
+    const struct hook_arg *x = arg;
+    return x->r->scenario(x->what, out, e);
 }
 
-static const struct reporter *clean_r; /* the hook emit_clean calls (one thread: the CLI's) */
-
-static int scenario_thunk(const void *rv, FILE *out, struct err *e)
+static int compare_thunk(const void *arg, FILE *out, struct err *e)
 {
-    return clean_r->scenario(rv, out, e);
-}
-
-static int compare_thunk(const void *c, FILE *out, struct err *e)
-{
-    return clean_r->compare(c, out, e);
+    const struct hook_arg *x = arg;
+    return x->r->compare(x->what, out, e);
 }
 
 int reporter_emit_run(const struct reporter *r, const struct run_view *rv, FILE *out, struct err *e)
@@ -93,8 +81,8 @@ int reporter_emit_run(const struct reporter *r, const struct run_view *rv, FILE 
     }
     if (sc && !r->text) return r->scenario(rv, out, e);
     if (sc) {
-        clean_r = r;
-        return emit_clean(scenario_thunk, rv, out, e);
+        struct hook_arg x = {r, rv};
+        return report_clean_out(scenario_thunk, &x, out, e);
     }
     struct report rep;
     if (report_build(rv, &rep, e) < 0) return -1;
@@ -112,6 +100,6 @@ int reporter_emit_compare(const struct reporter *r, const struct compare *c, FIL
         return err_set(e, ERR_USAGE, "a comparison renders as %s, not %s", names, r->name);
     }
     if (!r->text) return r->compare(c, out, e);
-    clean_r = r;
-    return emit_clean(compare_thunk, c, out, e);
+    struct hook_arg x = {r, c};
+    return report_clean_out(compare_thunk, &x, out, e);
 }

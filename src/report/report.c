@@ -378,14 +378,14 @@ void report_text_clean(char *s, size_t n)
     }
 }
 
-int report_emit_clean(int (*emit)(const struct report *rep, FILE *out, struct err *e),
-                      const struct report *rep, FILE *out, struct err *e)
+int report_clean_out(int (*fn)(const void *arg, FILE *out, struct err *e), const void *arg,
+                     FILE *out, struct err *e)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     if (!m) return err_sys(e, ERR_FAIL, errno, "open_memstream");
-    int rc = emit(rep, m, e);
+    int rc = fn(arg, m, e);
     if (fclose(m) != 0 && rc == 0) rc = err_sys(e, ERR_FAIL, errno, "rendering");
     if (rc == 0) {
         report_text_clean(buf, len);
@@ -393,4 +393,22 @@ int report_emit_clean(int (*emit)(const struct report *rep, FILE *out, struct er
     }
     free(buf);
     return rc;
+}
+
+struct emit_arg {
+    int (*emit)(const struct report *rep, FILE *out, struct err *e);
+    const struct report *rep;
+};
+
+static int emit_thunk(const void *arg, FILE *out, struct err *e)
+{
+    const struct emit_arg *x = arg;
+    return x->emit(x->rep, out, e);
+}
+
+int report_emit_clean(int (*emit)(const struct report *rep, FILE *out, struct err *e),
+                      const struct report *rep, FILE *out, struct err *e)
+{
+    struct emit_arg x = {emit, rep};
+    return report_clean_out(emit_thunk, &x, out, e);
 }

@@ -140,6 +140,10 @@ void report_text_clean(char *s, size_t n);
 
 /* Runs emit(rep, memory) and writes its output to out cleaned
  * (report_text_clean): the table and Markdown reporters' way out. */
+/* Runs fn(arg) into memory, cleans what it wrote of terminal controls
+ * (report_text_clean) and writes it to out: every text reporter's output. */
+int report_clean_out(int (*fn)(const void *arg, FILE *out, struct err *e), const void *arg,
+                     FILE *out, struct err *e);
 int report_emit_clean(int (*emit)(const struct report *rep, FILE *out, struct err *e),
                       const struct report *rep, FILE *out, struct err *e);
 

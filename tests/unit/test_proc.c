@@ -119,7 +119,7 @@ static void spawn_stdio(void **state)
     struct err e = {0};
     pid_t pid;
     int fd;
-    assert_int_equal(proc_spawn_stdio(cat, &o, &pid, &fd, &e), 0);
+    assert_int_equal(proc_spawn(cat, &o, &pid, &fd, &e), 0);
     assert_int_equal(util_write_all(fd, "ping\n", 5), 0);
     char buf[16] = "";
     size_t got = 0;
@@ -138,12 +138,31 @@ static void spawn_stdio(void **state)
     assert_int_equal(util_read_file(log, said, sizeof(said)), 0);
     assert_string_equal(said, "said");
     char *none[] = {"/nonexistent/isobench-no-such-program", NULL};
-    assert_int_equal(proc_spawn_stdio(none, &o, &pid, &fd, &e), 0);
+    assert_int_equal(proc_spawn(none, &o, &pid, &fd, &e), 0);
     assert_int_equal(waitpid(pid, &st, 0), pid);
     assert_int_equal(WEXITSTATUS(st), 127);
     close(fd);
     struct proc_opts nolog = {0};
-    assert_int_equal(proc_spawn_stdio(cat, &nolog, &pid, &fd, &e), -1); /* a log is required */
+    assert_int_equal(proc_spawn(cat, &nolog, &pid, &fd, &e), -1); /* a log is required */
+    /* the channel on fd 3, stdin and stdout on /dev/null (a runtime's CLI
+     * handing the agent its fd); a log that must be new is refused when it exists */
+    char *fd3[] = {"sh", "-c", "read l <&3; echo \"got $l\" >&3; read x; echo out", NULL};
+    struct proc_opts o3 = {.log = log, .chan_fd3 = 1};
+    assert_int_equal(proc_spawn(fd3, &o3, &pid, &fd, &e), 0);
+    assert_int_equal(util_write_all(fd, "x\n", 2), 0);
+    memset(buf, 0, sizeof(buf));
+    got = 0;
+    while (got < 6) {
+        ssize_t n = read(fd, buf + got, sizeof(buf) - 1 - got);
+        assert_true(n > 0);
+        got += (size_t)n;
+    }
+    assert_string_equal(buf, "got x\n");
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0); /* stdin was /dev/null: read x ended */
+    close(fd);
+    struct proc_opts onew = {.log = log, .log_new = 1};
+    assert_int_equal(proc_spawn(cat, &onew, &pid, &fd, &e), -1);
     unlink(log);
 }
 

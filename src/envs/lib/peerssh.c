@@ -339,8 +339,7 @@ int peer_remote_up(struct peer *p, const struct peer_url *u, const char *run_id,
     snprintf(r->log, sizeof(r->log), "%s/peer-ssh.log", j->dir);
     struct peer_ssh_argv a;
     struct proc_opts o = {.log = r->log};
-    if (peer_ssh_argv(u, cfg, 0, &a, e) < 0 ||
-        proc_spawn_stdio(a.argv, &o, &r->pid, &r->chan, e) < 0)
+    if (peer_ssh_argv(u, cfg, 0, &a, e) < 0 || proc_spawn(a.argv, &o, &r->pid, &r->chan, e) < 0)
         return -1;
     if (journal_add_pid(j, r->pid, e) < 0) return -1;
     if (remote_handshake(r, e) < 0) return err_wrap(e, "--peer %s", u->text);

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/proc.h"
 #include "envs/env.h"
 
 /* Kills and reaps a child still alive when its owner leaves scope. */
@@ -238,33 +239,9 @@ int env_start_cli(char *const argv[], int stdio, int pdeath, struct env_ctx *ctx
     char log[700];
     snprintf(log, sizeof(log), "%s/cli%s.log", ctx->rq->journal->dir,
              env_idx(ctx)); /* a restarted or resized instance gets a log of its own */
-    int logfd = open(log, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (logfd < 0) return err_sys(e, ERR_FAIL, errno, "creating %s", log);
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-        close(logfd);
-        return err_sys(e, ERR_FAIL, errno, "socketpair");
-    }
-    fflush(NULL);
-    pid_t parent = getpid();
-    pid_t p = fork();
-    if (p == 0) {
-        if (pdeath) util_die_with_parent(parent);
-        if (stdio ? dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0 : dup2(sv[1], 3) < 0) _exit(127);
-        if (dup2(logfd, 2) < 0) _exit(127);
-        if (!stdio) {
-            FILE *n = freopen("/dev/null", "r", stdin);
-            n = freopen("/dev/null", "w", stdout);
-            (void)n;
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    close(sv[1]);
-    close(logfd);
-    *chan = sv[0];
-    if (p < 0) return err_sys(e, ERR_FAIL, errno, "fork");
-    *pid = p;
+    const struct proc_opts o = {.log = log, .chan_fd3 = !stdio, .no_pdeath = !pdeath, .log_new = 1};
+    if (proc_spawn(argv, &o, pid, chan, e) < 0) return -1;
+    pid_t p = *pid;
     if (journal_add_pid(ctx->rq->journal, p, e) < 0) return -1;
     if (proto_wait_ready(*chan, 60, e) < 0) {
         char why[300];
