@@ -1,5 +1,6 @@
 #include "run/lifecycle.h"
 #include "run/runner.h"
+#include "run/runner_priv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,227 +13,6 @@
 #include "core/json.h"
 #include "core/pcount.h"
 #include "run/converge.h"
-
-static int plan_workloads(struct run_plan *p, const char *list, struct err *e)
-{
-    char buf[1024];
-    if (strlen(list) >= sizeof(buf)) return err_set(e, ERR_USAGE, "workload list too long");
-    if (util_list_check(list, "workload", e) < 0) return -1;
-    strcpy(buf, list);
-    char *save = NULL;
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        const struct workload *w = workload_find(t);
-        if (!w) return err_set(e, ERR_USAGE, "unknown workload '%s' (see isobench list)", t);
-        if (w->only_in)
-            return err_set(e, ERR_USAGE,
-                           "workload %s is a part of scenario %s (isobench scenario run %s)", t,
-                           w->only_in, w->only_in);
-        for (int i = 0; i < p->nwl; i++)
-            if (p->wl[i] == w) return err_set(e, ERR_USAGE, "workload '%s' listed twice", t);
-        const char *why = w->unavailable ? w->unavailable() : NULL;
-        if (why) return err_set(e, ERR_USAGE, "workload %s is unavailable: %s", t, why);
-        if (p->nwl >= LIM_WORKLOADS)
-            return err_set(e, ERR_USAGE, "too many workloads (at most %d)", LIM_WORKLOADS);
-        p->wl[p->nwl++] = w;
-    }
-    if (p->nwl == 0) return err_set(e, ERR_USAGE, "no workload given (-w)");
-    return 0;
-}
-
-int runner_plan_peer(struct run_plan *p, const char *url, struct err *e)
-{
-    if (peer_url_parse(url, &p->peer_url, e) < 0) return -1;
-    for (int w = 0; w < p->nwl; w++)
-        if (p->wl[w]->net) return 0;
-    return err_set(e, ERR_USAGE,
-                   "--peer: no planned workload has a client half to run there (network and "
-                   "application workloads do)");
-}
-
-static int wl_declares(const struct workload *w, const char *key)
-{
-    for (const struct wl_opt *o = w->opts; o && o->name; o++)
-        if (strcmp(o->name, key) == 0) return 1;
-    return 0;
-}
-
-/* Hands each user option to the workloads it names or that declare it. */
-static int plan_options(struct run_plan *p, const struct kvlist *user, struct err *e)
-{
-    for (int i = 0; user && i < user->n; i++) {
-        const char *key = user->v[i].key, *val = user->v[i].val;
-        const char *dot = strchr(key, '.');
-        int used = 0;
-        for (int w = 0; w < p->nwl; w++) {
-            const char *k = key;
-            if (dot) {
-                if (strncmp(key, p->wl[w]->name, (size_t)(dot - key)) != 0 ||
-                    p->wl[w]->name[dot - key] != '\0')
-                    continue;
-                k = dot + 1;
-                if (!wl_declares(p->wl[w], k))
-                    return err_set(e, ERR_USAGE, "workload %s has no option '%s'", p->wl[w]->name,
-                                   k);
-            } else if (!wl_declares(p->wl[w], k)) {
-                continue;
-            }
-            if (kv_set(&p->wlopts[w], k, val, e) < 0) return -1;
-            used = 1;
-        }
-        if (!used) return err_set(e, ERR_USAGE, "option '%s' matches no selected workload", key);
-    }
-    return 0;
-}
-
-/* 1 when an environment keeps workload data under HOST_DATA_DIR: all do
- * but native with its own data= (whose room the workloads check where
- * they run). */
-static int plan_uses_data_dir(const struct run_plan *p)
-{
-    for (int i = 0; i < p->nenv; i++)
-        if (strcmp(p->env[i]->name, "native") || !kv_get(&p->spec[i].kv, "data")) return 1;
-    return 0;
-}
-
-int runner_size_workload(const struct workload *w, struct kvlist *opts, int size,
-                         const struct host_caps *host, int uses_data_dir, struct wl_needs *need,
-                         struct err *e)
-{
-    struct wl_ctx ctx = {.size = size,
-                         .opts = opts,
-                         .ncpus = host->ncpus,
-                         .llc_bytes = host->llc_bytes,
-                         .role = "",
-                         .addr = "",
-                         .datadir = HOST_DATA_DIR};
-    memset(need, 0, sizeof(*need));
-    if (workload_check_opts(w, opts, e) < 0) return -1;
-    if (w->check(&ctx, opts, need, e) < 0) return -1;
-    uint64_t avail = host->mem_avail;
-    if (avail && need->mem_bytes > avail)
-        return err_set(
-            e, ERR_USAGE, "%s at this size needs %llu MiB but only %llu MiB are available", w->name,
-            (unsigned long long)(need->mem_bytes >> 20), (unsigned long long)(avail >> 20));
-    uint64_t room = host->data_free;
-    if (room && need->disk_bytes > room && uses_data_dir)
-        return err_set(e, ERR_USAGE, "%s at this size writes %llu MiB but %s has %llu MiB free",
-                       w->name, (unsigned long long)(need->disk_bytes >> 20), HOST_DATA_DIR,
-                       (unsigned long long)(room >> 20));
-    return 0;
-}
-
-/* Checks workload w against the plan's host: resolves its sizes into
- * wlopts[w], keeps its plan facts and the largest needs. */
-static int plan_workload(struct run_plan *p, int w, struct err *e)
-{
-    struct wl_needs *need cleanup_free = calloc(1, sizeof(*need));
-    if (!need) return err_set(e, ERR_FAIL, "out of memory");
-    int rc = runner_size_workload(p->wl[w], &p->wlopts[w], p->size, &p->host, plan_uses_data_dir(p),
-                                  need, e);
-    p->plan_facts[w] = need->facts;
-    p->needs[w] = need->needs;
-    if (need->mem_bytes > p->mem_needed) p->mem_needed = need->mem_bytes;
-    if (need->disk_bytes > p->disk_needed) p->disk_needed = need->disk_bytes;
-    return rc;
-}
-
-int runner_plan(struct run_plan *p, const char *wl_list, const char *envlist,
-                const struct kvlist *user_opts, struct err *e)
-{
-    if (plan_workloads(p, wl_list, e) < 0) return -1;
-    struct spec specs[LIM_ENVS];
-    int n = spec_split_list(envlist, specs, LIM_ENVS - 1, e);
-    if (n < 0) return -1;
-    int has_native = 0;
-    for (int i = 0; i < n; i++)
-        has_native |= strcmp(specs[i].text, "native") == 0;
-    p->nenv = 0;
-    if (!has_native) spec_parse("native", &p->spec[p->nenv++], e);
-    for (int i = 0; i < n; i++)
-        p->spec[p->nenv++] = specs[i];
-    if (p->host.ncpus == 0) host_caps_probe(&p->host);
-    for (int i = 0; i < p->nenv; i++) {
-        if (env_resolve(&p->spec[i], &p->env[i], e) < 0) return -1;
-        const char *why = env_unavailable(p->env[i]);
-        if (why)
-            return err_set(e, ERR_USAGE, "environment %s is unavailable: %s", p->spec[i].text, why);
-        if ((p->slice.cpus || p->slice.mem) &&
-            slice_apply(&p->slice, p->env[i], 0, p->host.ncpus, 0, &p->spec[i], e) < 0)
-            return -1;
-        if (env_conf_parse(p->env[i], &p->spec[i], &p->conf[i], e) < 0) return -1;
-    }
-    if (plan_options(p, user_opts, e) < 0) return -1;
-    p->mem_needed = p->disk_needed = 0;
-    for (int w = 0; w < p->nwl; w++) {
-        if (plan_workload(p, w, e) < 0) return -1;
-    }
-    for (int w = 0; w < p->nwl; w++) /* by design, not failures: n/a with the reason */
-        for (int i = 0; i < p->nenv; i++) {
-            unsigned need = p->wl[w]->needs | p->needs[w] | (p->wl[w]->net ? WL_NEEDS_NET : 0u);
-            p->na[w][i] = env_lacks(p->env[i], &p->spec[i], need);
-        }
-    struct env_needs needs = {
-        .mem_bytes = p->mem_needed, .disk_bytes = p->disk_needed, .host = &p->host};
-    for (int i = 0; i < p->nenv; i++)
-        if (p->env[i]->fit && p->env[i]->fit(&p->spec[i], &needs, e) < 0) return -1;
-    if (p->reps < 1) return err_set(e, ERR_USAGE, "repetitions must be >= 1");
-    return 0;
-}
-
-int runner_plan_resume(struct run_plan *p, struct store *st, const char *which, struct err *e)
-{
-    struct run_view *rv = calloc(1, sizeof(*rv));
-    struct kvlist *opts = calloc(1, sizeof(*opts));
-    char *wls = malloc(LIM_WORKLOADS * LIM_WORKLOAD_NAME), *envl = malloc(LIM_ENVS * 257);
-    int rc = rv && opts && wls && envl ? store_load_run(st, which, rv, e)
-                                       : err_set(e, ERR_FAIL, "out of memory");
-    if (rc == 0 && !strcmp(rv->status, "complete"))
-        rc = err_set(e, ERR_USAGE, "run %lld is complete: nothing to resume", (long long)rv->id);
-    else if (rc == 0 && !strcmp(rv->status, "running"))
-        rc = err_set(e, ERR_USAGE, "run %lld is still running (isobench cleanup marks dead runs)",
-                     (long long)rv->id);
-    if (rc == 0) {
-        wls[0] = envl[0] = '\0';
-        for (int w = 0; w < rv->nwl; w++) {
-            snprintf(wls + strlen(wls), LIM_WORKLOADS * LIM_WORKLOAD_NAME - strlen(wls), "%s%s",
-                     w ? "," : "", rv->workloads[w]);
-            for (int k = 0; rc == 0 && k < rv->wl_opts[w].n; k++) {
-                char key[160];
-                snprintf(key, sizeof(key), "%s.%s", rv->workloads[w], rv->wl_opts[w].v[k].key);
-                rc = kv_set(opts, key, rv->wl_opts[w].v[k].val, e);
-            }
-        }
-        /* canonical specs joined by commas split back the same way (a
-         * token with '=' continues its spec); native is among them */
-        for (int i = 0; i < rv->nenv; i++)
-            snprintf(envl + strlen(envl), LIM_ENVS * 257 - strlen(envl), "%s%s", i ? "," : "",
-                     rv->envs[i]);
-        const char *seed = kv_get(&rv->host, "order_seed");
-        const char *sl = kv_get(&rv->host, "slice"); /* the specs are stored without it */
-        if (sl) rc = slice_parse(sl, &p->slice, e);
-        p->size = rv->size;
-        p->reps = rv->reps;
-        p->seed = seed ? strtoull(seed, NULL, 10) : 0;
-        p->counters = kv_get(&rv->host, "counters") != NULL;
-        p->resume_id = rv->id;
-        snprintf(p->command, sizeof(p->command), "%s", rv->command);
-        if (kv_get(&rv->host, "target_ci") && /* --target-ci goes on with its design */
-            (rc = converge_from_facts(&rv->host, rv->reps, &p->seq, e)) == 0) {
-            p->target_ci = p->seq.pct;
-            p->max_reps = p->seq.max_reps;
-        }
-    }
-    if (rc == 0) rc = runner_plan(p, wls, envl, opts, e);
-    if (rc == 0) rc = runner_sized_restore(p, &rv->host, e);
-    if (rc == 0 && kv_get(&rv->host, "peer.url")) /* the same peer host goes on serving */
-        rc = runner_plan_peer(p, kv_get(&rv->host, "peer.url"), e);
-    if (rv) store_free_run(rv);
-    free(rv);
-    free(opts);
-    free(wls);
-    free(envl);
-    return rc;
-}
 
 void runner_make_uuid(char *buf, size_t len)
 {
@@ -247,242 +27,6 @@ void runner_make_uuid(char *buf, size_t len)
     char ts[32];
     strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", &tm);
     snprintf(buf, len, "%s-%016llx", ts, r);
-}
-
-/* An NDJSON line's start: {"run":..,"workload":..,"env":.. */
-static void emit_head(FILE *f, const char *uuid, const char *wl, const char *env)
-{
-    fputs("{\"run\":", f);
-    json_str(f, uuid);
-    fputs(",\"workload\":", f);
-    json_str(f, wl);
-    fputs(",\"env\":", f);
-    json_str(f, env);
-}
-
-static void emit_ndjson(FILE *f, const char *uuid, const char *wl, const char *env, int round,
-                        int warmup, double wall, const struct reply *r)
-{
-    emit_head(f, uuid, wl, env);
-    fprintf(f, ",\"rep\":%d,\"warmup\":%s,\"ok\":%s,\"wall_s\":", round, warmup ? "true" : "false",
-            r->ok ? "true" : "false");
-    json_num(f, wall);
-    fputs(",\"metrics\":[", f);
-    for (int i = 0; r->ok && i < r->res.n; i++) {
-        fputs(i ? ",{\"name\":" : "{\"name\":", f);
-        json_str(f, r->res.m[i].name);
-        fputs(",\"unit\":", f);
-        json_str(f, r->res.m[i].unit);
-        fputs(",\"better\":", f);
-        json_str(f, better_str(r->res.m[i].better));
-        fputs(",\"value\":", f);
-        json_num(f, r->res.m[i].value);
-        fputc('}', f);
-    }
-    fputs("],\"facts\":", f);
-    json_kvlist(f, &r->res.facts);
-    if (r->ok && r->res.raw[0]) {
-        fputs(",\"raw\":", f);
-        json_str(f, r->res.raw);
-    }
-    if (!r->ok) {
-        fputs(",\"error\":", f);
-        json_str(f, r->err.msg);
-    }
-    fputs("}\n", f);
-    fflush(f);
-}
-
-/* The NDJSON line of a pair not measured by design. */
-static void emit_na(FILE *f, const char *uuid, const char *wl, const char *env, const char *why)
-{
-    emit_head(f, uuid, wl, env);
-    fputs(",\"na\":true,\"ok\":false,\"error\":", f);
-    char msg[300];
-    snprintf(msg, sizeof(msg), "n/a: %s", why);
-    json_str(f, msg);
-    fputs("}\n", f);
-    fflush(f);
-}
-
-/* How much of the run one sample of pair (w, i) is, for the ETA: its
- * expected wall time when the store has history, else the mean of the
- * known ones (all 1 when none is known: the ETA then counts samples). */
-static double sample_weight(const struct run_plan *p, int w, int i)
-{
-    if (p->est_s[w][i] > 0) return p->est_s[w][i];
-    double sum = 0;
-    int n = 0;
-    for (int a = 0; a < p->nwl; a++)
-        for (int b = 0; b < p->nenv; b++)
-            if (!p->na[a][b] && p->est_s[a][b] > 0) sum += p->est_s[a][b], n++;
-    return n ? sum / n : 1.0;
-}
-
-/* done/total: samples; w_done/w_total: their weights (sample_weight), so
- * the ETA assumes the rest goes as fast, relative to history, as so far. */
-static void progress(const struct run_plan *p, const char *wl, const char *env, int round, int done,
-                     int total, double w_done, double w_total, double started)
-{
-    if (!p->progress) return;
-    double el = util_now() - started;
-    int eta = w_done > 0 ? (int)(el / w_done * (w_total - w_done)) : -1;
-    char etabuf[32] = "?";
-    if (eta >= 0) snprintf(etabuf, sizeof(etabuf), "%d:%02d", eta / 60, eta % 60);
-    char what[32] = "warm-up";
-    if (round > 0) snprintf(what, sizeof(what), "round %d/%d", round, p->reps);
-    fprintf(stderr, "\r\033[K[%d/%d] %s @ %s  %s  ETA %s", done + 1, total, wl, env, what, etabuf);
-    fflush(stderr);
-}
-
-static int peer_setup(void *arg)
-{
-    return peer_enter(arg);
-}
-
-/* Appends src's metrics (with_metrics) and facts, names and keys
- * prefixed, to dst. -1 (ERR_FAIL) when dst cannot hold them all or a
- * prefixed name would be cut: a sample missing some would pass for a
- * whole one. */
-static int merge_result(struct result *dst, const struct result *src, int with_metrics,
-                        const char *prefix, struct err *e)
-{
-    for (int i = 0; with_metrics && i < src->n; i++) {
-        if (dst->n >= RESULT_MAX_METRICS)
-            return err_set(e, ERR_FAIL, "a pair's metrics exceed %d: %s%s and after dropped",
-                           RESULT_MAX_METRICS, prefix, src->m[i].name);
-        struct metric *m = &dst->m[dst->n];
-        *m = src->m[i];
-        if (snprintf(m->name, sizeof(m->name), "%s%s", prefix, src->m[i].name) >=
-            (int)sizeof(m->name))
-            return err_set(e, ERR_FAIL, "metric name %s%s too long", prefix, src->m[i].name);
-        dst->n++;
-    }
-    for (int i = 0; i < src->facts.n; i++) {
-        char key[sizeof(src->facts.v[0].key)];
-        if (snprintf(key, sizeof(key), "%s%s", prefix, src->facts.v[i].key) >= (int)sizeof(key))
-            return err_set(e, ERR_FAIL, "fact key %s%s too long", prefix, src->facts.v[i].key);
-        if (kv_set(&dst->facts, key, src->facts.v[i].val, e) < 0) return -1;
-    }
-    return 0;
-}
-
-/* The client half of a pair, watched while the server half runs: when the
- * client's agent answers first, its reply is read at once, and a failed
- * client cancels the server half (see struct env_watch). */
-struct client_half {
-    const struct peer *remote; /* --peer ssh://: its connection, else NULL */
-    pid_t pid;
-    int fd;
-    struct reply *reply;
-    struct err err;
-    int rc, done;
-};
-
-static int client_fired(void *arg)
-{
-    struct client_half *c = arg;
-    c->rc = c->remote ? peer_remote_reply(c->remote, 5, 0, NULL, c->reply, &c->err)
-                      : env_agent_finish(&c->pid, &c->fd, 5, NULL, c->reply, &c->err);
-    c->done = 1;
-    return c->rc < 0 || !c->reply->ok;
-}
-
-/* A network workload: its server half runs in the environment (through
- * exec, like any job) while its client half runs at the same time as an
- * agent in the peer namespace. The sample is the client's metrics, then the
- * server's (prefixed "server."); facts are the server's (where it ran) and
- * the client's (prefixed "client."). Returns -1 only when the environment
- * itself failed. */
-static int measure_net(struct env_ctx *ctx, struct job *j, const char *cpusrc, struct reply *r,
-                       struct err *e)
-{
-    if (!ctx->rq->peer || !ctx->info.reach_addr[0]) {
-        r->ok = 0;
-        err_set(&r->err, ERR_FAIL, "%s: %s", ctx->rq->spec.text,
-                ctx->info.no_reach[0] ? ctx->info.no_reach
-                                      : "no network path from the peer namespace");
-        return 0;
-    }
-    struct job *cj cleanup_free = malloc(sizeof(*cj));
-    struct reply *cr cleanup_free = calloc(1, sizeof(*cr));
-    if (!cj || !cr) return err_set(e, ERR_FAIL, "out of memory");
-    if (util_random_hex(j->secret, 33, e) < 0) return -1; /* this measurement's password */
-    *cj = *j;
-    cj->data[0] = '\0';
-    snprintf(cj->role, sizeof(cj->role), "client");
-    snprintf(cj->addr, sizeof(cj->addr), "%s", ctx->info.reach_addr);
-    cj->port = ctx->info.reach_port;
-    snprintf(cj->hostcpu, sizeof(cj->hostcpu), "%s", cpusrc); /* the client reads it per phase */
-    snprintf(j->role, sizeof(j->role), "server");
-    snprintf(j->addr, sizeof(j->addr), "%s", ctx->info.serve_addr);
-    j->port = ctx->rq->port;
-    const struct peer *pr = ctx->rq->peer;
-    const char *where = pr->remote ? "client on the peer host" : "client in the peer namespace";
-    if (pr->remote) cj->hostcpu[0] = '\0'; /* this host's cgroup files are not there */
-    struct client_half c = {.reply = cr, .remote = pr->remote ? pr : NULL};
-    if ((pr->remote ? peer_remote_send(pr, cj, &c.err)
-                    : env_agent_start(cj, peer_setup, (void *)pr, &c.pid, &c.fd, &c.err)) < 0) {
-        r->ok = 0;
-        r->err = c.err;
-        err_wrap(&r->err, "starting the %s", where);
-        return 0;
-    }
-    struct env_watch w = {
-        .fd = pr->remote ? peer_remote_fd(pr) : c.fd, .fired = client_fired, .arg = &c};
-    int src = env_exec(ctx, j, &w, r, e);
-    if (w.cancelled) { /* the client failed first: its error is the one that matters */
-        r->ok = 0;
-        r->err = c.rc < 0 ? c.err : cr->err;
-        err_wrap(&r->err, "%s", where);
-        size_t n = strlen(r->err.msg);
-        snprintf(r->err.msg + n, sizeof(r->err.msg) - n, " (server half cancelled)");
-        return 0;
-    }
-    /* A server that failed leaves a client retrying its connect: short
-     * wait (a remote client is cancelled, its agent lives on). */
-    int short_wait = src < 0 || !r->ok;
-    if (!c.done && pr->remote)
-        c.rc = peer_remote_reply(pr, ctx->rq->timeout_s, short_wait, NULL, cr, &c.err);
-    else if (!c.done)
-        c.rc =
-            env_agent_finish(&c.pid, &c.fd, short_wait ? 5 : ctx->rq->timeout_s, NULL, cr, &c.err);
-    if (src < 0) return -1;
-    if (!r->ok) return 0;
-    if (c.rc < 0 || !cr->ok) {
-        r->ok = 0;
-        r->err = c.rc < 0 ? c.err : cr->err;
-        err_wrap(&r->err, "%s", where);
-        return 0;
-    }
-    runner_pair_merge(r, cr);
-    return 0;
-}
-
-void runner_pair_merge(struct reply *r, const struct reply *cr)
-{
-    /* the server's result (~80 KiB) off the stack */
-    struct result *server cleanup_free = malloc(sizeof(*server));
-    if (!server) {
-        r->ok = 0;
-        err_set(&r->err, ERR_FAIL, "out of memory merging a pair's halves");
-        return;
-    }
-    *server = r->res;
-    r->res = cr->res; /* the client's metrics first */
-    r->res.facts.n = 0;
-    struct err me = {0};
-    struct kvlist facts = server->facts;
-    server->facts.n = 0; /* the server's metrics prefixed, its facts (where it ran) not */
-    int rc = merge_result(&r->res, server, 1, "server.", &me);
-    server->n = 0;
-    server->facts = facts;
-    if (rc == 0) rc = merge_result(&r->res, server, 0, "", &me);
-    if (rc == 0) rc = merge_result(&r->res, &cr->res, 0, "client.", &me);
-    if (rc < 0) {
-        r->ok = 0;
-        r->err = me;
-    }
 }
 
 /* The run's first successful sample of workload w settles the options it
@@ -602,7 +146,8 @@ static void warm_after_restart(struct run_plan *p, struct env_ctx *ctx, int w, s
     struct reply *wr = calloc(1, sizeof(*wr));
     struct err we = {0};
     if (wr)
-        (void)(p->wl[w]->net ? measure_net(ctx, j, "", wr, &we) : env_exec(ctx, j, NULL, wr, &we));
+        (void)(p->wl[w]->net ? runner_measure_net(ctx, j, "", wr, &we)
+                             : env_exec(ctx, j, NULL, wr, &we));
     free(wr);
 }
 
@@ -629,7 +174,8 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     if (p->counters && unit && strcmp(unit, "none") && (pc = malloc(sizeof(*pc))))
         pcount_open(pc, cpusrc);
     int have_cpu = cpusrc[0] && host_cpu_read(cpusrc, &cpu0) == 0;
-    int rc = p->wl[w]->net ? measure_net(ctx, &j, cpusrc, r, e) : env_exec(ctx, &j, NULL, r, e);
+    int rc =
+        p->wl[w]->net ? runner_measure_net(ctx, &j, cpusrc, r, e) : env_exec(ctx, &j, NULL, r, e);
     have_cpu = have_cpu && host_cpu_read(cpusrc, &cpu1) == 0;
     if (rc == 0 && r->ok && have_cpu && runner_charge(&r->res, cpu1 - cpu0, &r->err) < 0) r->ok = 0;
     if (pc && runner_perop(pc, p->wl[w], have_cpu ? cpu1 - cpu0 : -1, rc == 0 && r->ok, &r->res,
@@ -668,7 +214,7 @@ static int measure(struct run_plan *p, struct env_ctx *ctx, int w, struct store 
     if (store_measurement(st, run_id, j.workload, ctx->rq->spec.text, round, warm, wall, r, e) < 0)
         return -1;
     if (p->ndjson)
-        emit_ndjson(p->ndjson, uuid, j.workload, ctx->rq->spec.text, round, warm, wall, r);
+        runner_emit_ndjson(p->ndjson, uuid, j.workload, ctx->rq->spec.text, round, warm, wall, r);
     if (rc < 0) return runner_restart(ctx, st, run_id, &r->err, e);
     return 0;
 }
@@ -856,12 +402,13 @@ static int run_tally_pairs(struct run_plan *p, struct store *st, int64_t run_id,
         for (int i = 0; i < p->nenv; i++) {
             if (!p->na[w][i]) {
                 pairs++;
-                t->w_total += sample_weight(p, w, i) * (p->reps + 1 - first);
+                t->w_total += runner_sample_weight(p, w, i) * (p->reps + 1 - first);
                 continue;
             }
             if (store_run_na(st, run_id, p->wl[w]->name, p->spec[i].text, p->na[w][i], e) < 0)
                 return -1;
-            if (p->ndjson) emit_na(p->ndjson, uuid, p->wl[w]->name, p->spec[i].text, p->na[w][i]);
+            if (p->ndjson)
+                runner_emit_na(p->ndjson, uuid, p->wl[w]->name, p->spec[i].text, p->na[w][i]);
         }
     t->total = pairs * (p->reps + 1 - first);
     t->started = util_now();
@@ -884,15 +431,15 @@ static int run_round(struct run_plan *p, struct env_ctx *ctx, int w, int round, 
         if (p->na[w][i]) continue;
         if (round > 0 && p->resume_id > 0 && /* --resume: what is stored stays */
             store_has_sample(st, run_id, p->wl[w]->name, p->spec[i].text, round)) {
-            t->total--, t->w_total -= sample_weight(p, w, i); /* not part of what is left */
+            t->total--, t->w_total -= runner_sample_weight(p, w, i); /* not part of what is left */
             continue;
         }
         if (env_interrupted) return err_set(e, ERR_FAIL, "interrupted");
-        progress(p, p->wl[w]->name, p->spec[i].text, round, t->done, t->total, t->w_done,
-                 t->w_total, t->started);
+        runner_progress(p, p->wl[w]->name, p->spec[i].text, round, t->done, t->total, t->w_done,
+                        t->w_total, t->started);
         if (measure(p, &ctx[i], w, st, run_id, uuid, round, k, failed, e) < 0) return -1;
         t->done++;
-        t->w_done += sample_weight(p, w, i);
+        t->w_done += runner_sample_weight(p, w, i);
     }
     return 0;
 }
@@ -915,7 +462,7 @@ static int run_workload(struct run_plan *p, struct env_ctx *ctx, int w, int firs
         }
         if (round > p->reps && !more) break;
         for (int i = 0; round > p->reps && i < p->nenv; i++) /* one more round */
-            if (!p->na[w][i]) t->total++, t->w_total += sample_weight(p, w, i);
+            if (!p->na[w][i]) t->total++, t->w_total += runner_sample_weight(p, w, i);
         if (run_round(p, ctx, w, round, rng, st, run_id, uuid, t, failed, e) < 0) return -1;
     }
     return p->target_ci > 0 ? runner_converged(p, w, st, run_id, round - 1, why, e) : 0;
