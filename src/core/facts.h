@@ -33,7 +33,7 @@ int facts_runtimes(struct kvlist *l, struct err *e);
  * product uuid and serial (whichever can be read), as 16 hex digits. */
 void facts_binding(const char *root, char *out, size_t len);
 
-/* This host's id (32 hex digits) into id: read from root's
+/* This host's id (a UUID's shape: 8-4-4-4-12 hex digits; len >= 37) into id: read from root's
  * FACTS_HOSTID_FILE when the binding stored there is this host's, else a
  * fresh random one written there with the binding (a disk cloned onto
  * other hardware or given another machine-id gets a new id). *fresh: 1

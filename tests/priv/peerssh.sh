@@ -141,14 +141,17 @@ drill() { # WHAT
     local run=$! a= i victim
     for i in $(seq 300); do
         a=$(agent_pid)
-        [ -n "$a" ] && [ -n "$(pgrep -P "$a")" ] && break
+        # a job: a forked isobench (the agent's facts run other programs -
+        # runtimes' --version, ethtool - while the run connects)
+        [ -n "$a" ] && [ -n "$(pgrep -P "$a" -x isobench)" ] && break
         sleep 0.1
     done
     [ -n "$a" ] || { bad "$1: the remote agent never ran a job"; kill -KILL $run; wait $run; return; }
     if [ "$1" = ssh ]; then # mid-run: the fence lets only the peer's address reach the run's ports
         local t fence=
         for t in $(nft list tables | awk '/isobp_/{print $3}'); do
-            nft list table ip "$t" | grep -q "iifname \"sshns$idx\" ip saddr != 10.215.$idx.2 .*dport.*drop" && fence=$t
+            # grep -c reads it all: grep -q would end early, nft die of SIGPIPE, pipefail fail it
+            [ "$(nft list table ip "$t" | grep -c "iifname \"sshns$idx\" ip saddr != 10.215.$idx.2 .*dport.*drop")" -gt 0 ] && fence=$t
         done
         [ -n "$fence" ] && echo "fence: table $fence" || bad "no fence for the peer on sshns$idx: $(nft list tables | grep isobp_)"
     fi

@@ -160,7 +160,8 @@ static void host_id_binding(void **state)
     struct err e = {0};
     assert_int_equal(facts_host_id(root, id1, sizeof(id1), &fresh, &e), 0);
     assert_int_equal(fresh, 1);
-    assert_int_equal(strlen(id1), 32);
+    assert_int_equal(strlen(id1), 36);
+    assert_true(id1[8] == '-' && id1[13] == '-' && id1[23] == '-');
     assert_int_equal(facts_host_id(root, id2, sizeof(id2), &fresh, &e), 0);
     assert_int_equal(fresh, 0);
     assert_string_equal(id1, id2);
