@@ -62,6 +62,7 @@ static const struct wl_opt blockio_opts[] = {
      {"0.5", "5", "60"},
      .type = WL_T_SECS,
      .min = 0.0,
+     .lower = WL_MIN_EXCL,
      .max = 3600.0,
      .unit = "s"},
     {"qd",

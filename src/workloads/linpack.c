@@ -49,9 +49,6 @@ static int linpack_params(const struct wl_ctx *ctx, uint64_t *n, uint64_t *threa
         wl_opt_u64(ctx, &workload_linpack, "threads", wl_auto_threads(ctx, &workload_linpack),
                    threads, e) < 0)
         return -1;
-    if (*n < 2 || *n > 200000) return err_set(e, ERR_USAGE, "linpack: n must be 2..200000");
-    if (*threads < 1 || *threads > 4096)
-        return err_set(e, ERR_USAGE, "linpack: threads out of range");
     const char *pg = wl_opt_str(ctx, &workload_linpack, "pages");
     if (bigmem_parse_pages(pg) < 0)
         return err_set(e, ERR_USAGE, "linpack: pages must be huge or normal, not '%s'", pg);

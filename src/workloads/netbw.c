@@ -30,6 +30,7 @@ static const struct wl_opt netbw_opts[] = {
      {"1", "5", "10"},
      .type = WL_T_SECS,
      .min = 0.0,
+     .lower = WL_MIN_EXCL,
      .max = 3600.0,
      .unit = "s"},
     {"msg-size",
@@ -72,7 +73,7 @@ struct netbw_cfg {
 static int netbw_params(const struct wl_ctx *ctx, struct netbw_cfg *c, struct err *e)
 {
     const struct workload *w = &workload_netbw;
-    if (net_duration(wl_opt_str(ctx, w, "duration"), "netbw", &c->duration, e) < 0) return -1;
+    if (wl_opt_secs(ctx, w, "duration", 5, &c->duration, e) < 0) return -1;
     if (wl_opt_size(ctx, w, "msg-size", 128 << 10, &c->msg, e) < 0 ||
         wl_opt_size(ctx, w, "sndbuf", 0, &c->sndbuf, e) < 0 ||
         wl_opt_size(ctx, w, "rcvbuf", 0, &c->rcvbuf, e) < 0)

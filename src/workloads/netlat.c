@@ -32,6 +32,7 @@ static const struct wl_opt netlat_opts[] = {
      {"1", "5", "10"},
      .type = WL_T_SECS,
      .min = 0.0,
+     .lower = WL_MIN_EXCL,
      .max = 3600.0,
      .unit = "s"},
     {"modes",
@@ -73,7 +74,7 @@ struct netlat_cfg {
 static int netlat_params(const struct wl_ctx *ctx, struct netlat_cfg *c, struct err *e)
 {
     const struct workload *w = &workload_netlat;
-    if (net_duration(wl_opt_str(ctx, w, "duration"), "netlat", &c->duration, e) < 0) return -1;
+    if (wl_opt_secs(ctx, w, "duration", 5, &c->duration, e) < 0) return -1;
     const char *m = wl_opt_str(ctx, w, "modes");
     c->tcp = !strcmp(m, "tcp") || !strcmp(m, "tcp,udp") || !strcmp(m, "udp,tcp");
     c->udp = !strcmp(m, "udp") || !strcmp(m, "tcp,udp") || !strcmp(m, "udp,tcp");

@@ -215,13 +215,6 @@ int net_int_list(const char *v, const char *what, int lo, int hi, int *out, int 
     return 0;
 }
 
-int net_duration(const char *v, const char *wl, double *out, struct err *e)
-{
-    if (!v || util_parse_double(v, out, e) < 0 || !isfinite(*out) || *out <= 0 || *out > 3600)
-        return err_set(e, ERR_USAGE, "%s: duration must be a number of seconds in (0, 3600]", wl);
-    return 0;
-}
-
 const char *net_unavailable(void)
 {
     return geteuid() != 0 ? "needs root (the peer network namespace, veth and nftables)" : NULL;

@@ -193,8 +193,6 @@ static int ra_params(const struct wl_ctx *ctx, struct ra_cfg *c, struct err *e)
         wl_opt_u64(ctx, &workload_randomaccess, "threads",
                    wl_auto_threads(ctx, &workload_randomaccess), &c->threads, e) < 0)
         return -1;
-    if (c->threads < 1 || c->threads > 4096)
-        return err_set(e, ERR_USAGE, "randomaccess: threads out of range");
     c->ntables = priv ? c->threads : 1;
     uint64_t each = bytes / c->ntables;
     if (each < (1u << 16))

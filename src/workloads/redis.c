@@ -38,27 +38,29 @@ static const struct wl_opt redis_opts[] = {
      {"0.5", "3", "10"},
      .type = WL_T_SECS,
      .min = 0.0,
+     .lower = WL_MIN_EXCL,
      .max = 3600.0,
      .unit = "s"},
     {"warmup",
      "seconds of load per client count before measuring",
      {"0.3", "1", "2"},
      .type = WL_T_SECS,
-     .min = -1.0,
-     .max = 3600.0,
+     .min = 0.0,
+     .lower = WL_MIN_INCL,
+     .max = 600.0,
      .unit = "s"},
     {"pipeline",
      "requests in flight per client (redis-benchmark -P)",
      {"10", "10", "10"},
      .type = WL_T_UINT,
      .min = 1.0,
-     .max = 4096.0},
+     .max = 64.0},
     {"keyspace",
      "grow (SETs make new keys, GETs read set ones: the paper) or N fixed keys",
      {"grow", "grow", "grow"},
      .type = WL_T_UINT,
      .min = 1.0,
-     .max = 0x1p40,
+     .max = 1e9,
      .values = "grow",
      .unit = "keys"},
     {"seed",
@@ -96,21 +98,12 @@ static int redis_params(const struct wl_ctx *ctx, struct redis_cfg *c, struct er
     const struct workload *w = &workload_redis;
     if (net_int_list(wl_opt_str(ctx, w, "clients"), "redis: clients", 1, RLOAD_MAX_CLIENTS,
                      c->counts, REDIS_MAX_COUNTS, &c->ncounts, e) < 0 ||
-        net_duration(wl_opt_str(ctx, w, "duration"), "redis", &c->duration, e) < 0 ||
+        wl_opt_secs(ctx, w, "duration", 3, &c->duration, e) < 0 ||
         wl_opt_u64(ctx, w, "pipeline", 10, &c->pipeline, e) < 0 ||
-        wl_opt_u64(ctx, w, "seed", 1, &c->seed, e) < 0)
+        wl_opt_u64(ctx, w, "seed", 1, &c->seed, e) < 0 ||
+        wl_opt_secs(ctx, w, "warmup", 1, &c->warmup, e) < 0 ||
+        wl_opt_u64(ctx, w, "keyspace", 0, &c->keyspace, e) < 0) /* grow: 0 */
         return -1;
-    const char *wu = wl_opt_str(ctx, w, "warmup");
-    if (util_parse_double(wu, &c->warmup, e) < 0 || c->warmup < 0 || c->warmup > 600)
-        return err_set(e, ERR_USAGE, "redis: warmup must be 0..600 seconds (got '%s')", wu);
-    const char *ks = wl_opt_str(ctx, w, "keyspace");
-    c->keyspace = 0;
-    if (ks && strcmp(ks, "grow") &&
-        (util_parse_u64(ks, &c->keyspace, e) < 0 || c->keyspace < 1 || c->keyspace > 1000000000))
-        return err_set(e, ERR_USAGE, "redis: keyspace must be grow or 1..1000000000 (got '%s')",
-                       ks);
-    if (c->pipeline < 1 || c->pipeline > 64)
-        return err_set(e, ERR_USAGE, "redis: pipeline must be 1..64");
     return 0;
 }
 

@@ -48,6 +48,7 @@ static const struct wl_opt stress_opts[] = {
      {"5", "20", "60"},
      .type = WL_T_SECS,
      .min = 0.0,
+     .lower = WL_MIN_EXCL,
      .max = 86400.0,
      .unit = "s"},
     {.name = NULL},
@@ -70,12 +71,10 @@ static int stress_params(const struct wl_ctx *ctx, struct stress_cfg *c, struct 
 {
     const struct workload *w = &workload_stress;
     c->stressor = wl_opt_str(ctx, w, "stressor");
-    const char *s = wl_opt_str(ctx, w, "seconds");
     if (wl_opt_u64(ctx, w, "workers", wl_ncpus(ctx), &c->workers, e) < 0 ||
-        wl_opt_size(ctx, w, "bytes", 64u << 20, &c->bytes, e) < 0)
+        wl_opt_size(ctx, w, "bytes", 64u << 20, &c->bytes, e) < 0 ||
+        wl_opt_secs(ctx, w, "seconds", 20, &c->seconds, e) < 0)
         return -1;
-    if (!s || util_parse_double(s, &c->seconds, e) < 0 || !(c->seconds >= 1 && c->seconds <= 86400))
-        return err_set(e, ERR_USAGE, "stress: seconds must be in [1, 86400]");
     return 0;
 }
 
