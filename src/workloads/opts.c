@@ -164,8 +164,7 @@ const char *wl_opt_str(const struct wl_ctx *ctx, const struct workload *w, const
 }
 
 int wl_opts_typed(const char *owner, const struct wl_opt *opts, const struct kvlist *given,
-                  int size, const char *name, enum wl_type type, struct wl_val *out,
-                  struct err *e)
+                  int size, const char *name, enum wl_type type, struct wl_val *out, struct err *e)
 {
     const struct wl_opt *o = opts;
     while (o && o->name && strcmp(o->name, name) != 0)

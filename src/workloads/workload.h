@@ -254,7 +254,6 @@ int wl_opt_enum(const struct wl_ctx *ctx, const struct workload *w, const char *
  * if neither (out untouched), -1 with ERR_USAGE if it does not fit, if
  * name is not in opts or if its type is not type. */
 int wl_opts_typed(const char *owner, const struct wl_opt *opts, const struct kvlist *given,
-                  int size, const char *name, enum wl_type type, struct wl_val *out,
-                  struct err *e);
+                  int size, const char *name, enum wl_type type, struct wl_val *out, struct err *e);
 
 #endif
