@@ -198,6 +198,10 @@ static void runc_weight_facts(const struct runc *r, struct env_ctx *ctx)
     ctr_weight_facts(r->cfg, ctx, asked, rel, 0);
 }
 
+/* Starts runtime rt (runc or runsc) on a fresh OCI bundle: journals the
+ * cgroup and the container id before creating them, runs the agent
+ * through rt's CLI and waits for it, then records the environment's
+ * label and weight facts. ctx->priv owns the struct runc; -1 on error. */
 static int oci_up(struct env_ctx *ctx, const struct oci_rt *rt, struct err *e)
 {
     struct runc *r = calloc(1, sizeof(*r));

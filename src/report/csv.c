@@ -23,6 +23,9 @@ void report_csv_num(FILE *f, double v)
     if (isfinite(v)) fprintf(f, "%.10g", v);
 }
 
+/* Writes one CSV line per (metric, environment) with samples: the
+ * summary statistics and, against native, the overhead; then explain's
+ * rows. Returns explain_emit's result. */
 static int csv_emit(const struct report *rep, FILE *out, struct err *e)
 {
     const struct run_view *rv = rep->rv;

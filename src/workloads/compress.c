@@ -210,6 +210,11 @@ static int compress_roundtrip(const struct lzma_api *lz, const uint8_t *out, siz
  * is flipped after timing; the round trip must catch it wherever it is. */
 static int compress_fault;
 
+/* Loads liblzma (ERR_USAGE when missing), compresses the input (a file
+ * or the deterministic corpus) once with the multi-threaded encoder -
+ * the timed part - then decompresses and compares it (ERR_FAIL on any
+ * difference); adds throughput (MB/s) and the ratio, threads, block and
+ * sizing facts to r. Buffers are its own, freed on return. */
 static int compress_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     const char *fp = getenv("ISOBENCH_FAILPOINT");

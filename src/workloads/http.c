@@ -292,6 +292,11 @@ static int http_serve(const struct wl_ctx *ctx, struct result *r, struct err *e)
     return http_params(ctx, &c, e) < 0 ? -1 : http_server(ctx, &c, r, e);
 }
 
+/* http's client half: pinned by cpu-client, waits until the server
+ * serves the page, runs the closed-loop load (hload_run) and adds its
+ * metrics to r, then asks the server to stop so its half returns. -1
+ * when the server never serves the page (no stop sent) or the load
+ * fails (the stop still sent). */
 static int http_drive(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct http_cfg c;

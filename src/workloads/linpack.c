@@ -92,6 +92,10 @@ static double linpack_residual(const double *a, const double *x, const double *b
     return rmax / (DBL_EPSILON * (anorm * xnorm + bnorm) * (double)n);
 }
 
+/* Loads LAPACK (ERR_USAGE when missing), solves a random n x n system
+ * with dgetrf/dgetrs - the timed part - and checks the scaled residual
+ * (ERR_FAIL at 16 or more); adds gflops and the n, threads, pages and
+ * BLAS facts to r. Its matrices are its own, freed on return. */
 static int linpack_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     const struct lapack_api *lp;

@@ -441,6 +441,11 @@ static void mysql_data_facts(const char *dir, const struct mysql_cfg *c, struct 
     kv_set(&r->facts, "mysql.pool_data_ratio_measured", v, NULL);
 }
 
+/* mysql's server half: a fresh datadir under ctx->datadir (removed again
+ * on return; the log kept only on failure), bootstraps it with the job's
+ * secret, starts mariadbd pinned by cpu-server, waits for its greeting,
+ * then serves until the client's shutdown or mysql_budget runs out. Adds
+ * the server's CPU and data facts to r; -1 on failure. */
 static int mysql_server(const struct wl_ctx *ctx, const struct mysql_cfg *c, struct result *r,
                         struct err *e)
 {
@@ -550,6 +555,11 @@ static double mysql_env_cpu(const struct wl_ctx *ctx)
     return ctx->hostcpu && *ctx->hostcpu && host_cpu_read(ctx->hostcpu, &s) == 0 ? s : -1;
 }
 
+/* Runs the client's sysbench sweep against t: prepare, an optional
+ * warm-up (not counted), then one run per thread count, adding each to r
+ * and stopping early once throughput rises less than stop-gain %; then
+ * peak_tps and the thread count that reached it. -1 on the first failure
+ * (sysbench's output so far is kept in r's raw text). */
 static int mysql_sweep(const struct wl_ctx *ctx, const struct mysql_cfg *c, int cpu,
                        const struct sbench_target *t, struct result *r, struct err *e)
 {
@@ -621,6 +631,10 @@ static int mysql_serve(const struct wl_ctx *ctx, struct result *r, struct err *e
     return mysql_params(ctx, &c, e) < 0 ? -1 : mysql_server(ctx, &c, r, e);
 }
 
+/* mysql's client half: writes the job's secret to option files only its
+ * children read, runs the sweep (mysql_sweep), then always shuts the
+ * server down with mariadb-admin so its half returns. Returns the
+ * sweep's result, or ERR_FAIL if it succeeded but the shutdown failed. */
 static int mysql_drive(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct mysql_cfg c;

@@ -258,6 +258,10 @@ static double ra_run_private(const struct ra_cfg *c, uint64_t nupdate, uint64_t 
     return failed ? -1 : t;
 }
 
+/* Runs the GUPS updates once - one shared table, or a private table per
+ * thread - timing only the updates, then replays them to verify (a
+ * shared table may lose up to 1 % of words to races, a private one none;
+ * ERR_FAIL beyond that); adds gups and the sizing and pages facts to r. */
 static int ra_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct ra_cfg c;

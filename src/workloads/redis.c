@@ -123,6 +123,11 @@ static int redis_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct
     return 0;                       /* cpu-server/cpu-client: typed WL_T_CPU */
 }
 
+/* redis's server half: starts redis-server pinned by cpu-server with the
+ * job's secret as requirepass (given on stdin, never argv), in a fresh
+ * dir under ctx->datadir (removed on return), waits until it answers
+ * PING, then serves until the client stops it or redis_budget runs out.
+ * Adds its version and CPU facts to r; -1 on failure. */
 static int redis_server(const struct wl_ctx *ctx, const struct redis_cfg *c, struct result *r,
                         struct err *e)
 {
@@ -209,6 +214,10 @@ static int redis_add(struct result *r, int n, const struct rload_out *o, struct 
     return result_add(r, name, "us", BETTER_LOWER, hist_quantile(&o->lat, 0.99) / 1e3, e);
 }
 
+/* The client's sweep: one rload run per client count, each added to r,
+ * then peak_rps and, when every run read the server environment's host
+ * CPU, cpu_us_per_req. -1 on the first failed run or a run with no
+ * completed request. */
 static int redis_sweep(const struct wl_ctx *ctx, const struct redis_cfg *c, struct result *r,
                        struct err *e)
 {

@@ -238,6 +238,10 @@ static void stream_kernel(int k, double *dst, const double *x, const double *y, 
 #endif
 }
 
+/* Runs the four STREAM kernels ntimes over three arrays (huge or normal
+ * pages), keeping each kernel's best time after the first pass, checks
+ * the arrays' final values (ERR_FAIL if wrong) and adds copy, scale, add
+ * and triad in GB/s and the sizing and pages facts to r. */
 static int stream_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct stream_cfg cfg;

@@ -142,6 +142,10 @@ static void stress_private_net(struct result *r)
     kv_set(&r->facts, "stress.netns", why, NULL);
 }
 
+/* Runs stress-ng once with the stressor (cpu+vm: both at once) through
+ * proc_run, for seconds plus 60 at most, and parses its metrics: adds
+ * bogo_ops_per_s, cpu_s and elapsed to r. ERR_FAIL with stress-ng's last
+ * line when it fails or prints no metrics. */
 static int stress_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct stress_cfg c;

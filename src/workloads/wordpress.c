@@ -223,6 +223,11 @@ static void wp_marker(const char *secret, char *out, size_t len, int form)
              p + strlen("/isobench-site-"));
 }
 
+/* wordpress's app half: writes the site under ctx->datadir (removed on
+ * return), waits for the DB tier, starts Apache (it must drop root) pinned
+ * by cpu-server, installs WordPress, then serves until the client's stop
+ * request is in Apache's log. Adds install, DB-wait, Apache and PHP facts
+ * to r; -1 on failure. */
 static int wp_server(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     const struct workload *w = &workload_wordpress;
@@ -435,6 +440,10 @@ static int wp_inserts(const char *addr, int port, const char *path, uint64_t n, 
                : 0;
 }
 
+/* wordpress's client half: waits for this run's front page, runs the
+ * select and insert probes, then (unless insert-only) the ramped
+ * closed-loop load with a memory watcher thread, adding every metric to
+ * r; always asks the app half to stop so it returns. -1 on failure. */
 static int wp_client(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     const struct workload *w = &workload_wordpress;
