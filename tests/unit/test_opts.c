@@ -164,6 +164,17 @@ static void workload_accessors(void **state)
     assert_int_equal(fail, 0);
     uint64_t u = 99; /* fail is an enum: read as a number it is refused */
     assert_int_equal(wl_opt_u64(&ctx, &workload_null, "fail", 7, &u, &e), -1);
+    /* a range a workload once re-checked itself is the table's now:
+     * stress's seconds below 1 and redis's pipeline above 64 are refused
+     * by the check at plan time, as they were by the workloads */
+    struct kvlist bad = {0};
+    kv_set(&bad, "seconds", "0.5", &e);
+    assert_int_equal(workload_check_opts(&workload_stress, &bad, &e), -1);
+    kv_set(&bad, "seconds", "1", &e);
+    assert_int_equal(workload_check_opts(&workload_stress, &bad, &e), 0);
+    struct kvlist pipe = {0};
+    kv_set(&pipe, "pipeline", "65", &e);
+    assert_int_equal(workload_check_opts(&workload_redis, &pipe, &e), -1);
     /* sizing is an enum: host is 0, cgroup 1 */
     int idx = -1;
     assert_int_equal(wl_opt_enum(&ctx, &workload_stream, "sizing", -1, &idx, &e), 0);
