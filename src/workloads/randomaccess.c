@@ -174,21 +174,15 @@ struct ra_cfg {
 static int ra_params(const struct wl_ctx *ctx, struct ra_cfg *c, struct err *e)
 {
     uint64_t bytes;
-    const char *pf = wl_opt_str(ctx, &workload_randomaccess, "prefetch");
-    const char *tb = wl_opt_str(ctx, &workload_randomaccess, "tables");
     const char *pg = wl_opt_str(ctx, &workload_randomaccess, "pages");
     if ((c->huge = bigmem_parse_pages(pg)) < 0)
         return err_set(e, ERR_USAGE, "randomaccess: pages must be huge or normal, not '%s'", pg);
-    if (!pf || strcmp(pf, "on") == 0)
-        c->prefetch = 1;
-    else if (strcmp(pf, "off") == 0)
-        c->prefetch = 0;
-    else
-        return err_set(e, ERR_USAGE, "randomaccess: prefetch must be on or off, not '%s'", pf);
-    int priv = !tb || strcmp(tb, "private") == 0;
-    if (!priv && strcmp(tb, "shared") != 0)
-        return err_set(e, ERR_USAGE, "randomaccess: tables must be private or shared, not '%s'",
-                       tb);
+    int off, shared; /* the indexes in "on|off" and "private|shared" */
+    if (wl_opt_enum(ctx, &workload_randomaccess, "prefetch", 0, &off, e) < 0 ||
+        wl_opt_enum(ctx, &workload_randomaccess, "tables", 0, &shared, e) < 0)
+        return -1;
+    c->prefetch = !off;
+    int priv = !shared;
     if (wl_opt_size(ctx, &workload_randomaccess, "table-size", 64u << 20, &bytes, e) < 0 ||
         wl_opt_u64(ctx, &workload_randomaccess, "threads",
                    wl_auto_threads(ctx, &workload_randomaccess), &c->threads, e) < 0)
