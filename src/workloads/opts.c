@@ -3,6 +3,7 @@
  * type and range - at plan time and again in the agent - and the lookups
  * a workload reads them with. Apart from the workload list, so that the
  * option parser builds alone (tests/fuzz). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,16 +29,18 @@ void wl_opt_describe(const struct wl_opt *o, char *buf, size_t len)
 {
     const char *u = o->unit ? o->unit : "";
     char lo[32], hi[32];
+    /* a whole number's least allowed value: min, or the next one up */
+    double ulo = o->lower == WL_MIN_EXCL ? floor(o->min) + 1 : ceil(o->min);
     switch (o->type) {
     case WL_T_UINT:
-        snprintf(buf, len, "uint %.0f..%.0f%s%s%s%s", o->min, o->max, *u ? " " : "", u,
+        snprintf(buf, len, "uint %.0f..%.0f%s%s%s%s", ulo, o->max, *u ? " " : "", u,
                  o->values ? " or " : "", o->values ? o->values : "");
         break;
     case WL_T_SIZE:
         fmt_bytes(o->min, lo, sizeof(lo));
         fmt_bytes(o->max, hi, sizeof(hi));
-        snprintf(buf, len, "size %s..%s%s%s", lo, hi, o->values ? " or " : "",
-                 o->values ? o->values : "");
+        snprintf(buf, len, "size %s%s..%s%s%s", o->lower == WL_MIN_EXCL ? "above " : "", lo, hi,
+                 o->values ? " or " : "", o->values ? o->values : "");
         break;
     case WL_T_SECS:
         if (o->lower == WL_MIN_EXCL)
@@ -52,9 +55,9 @@ void wl_opt_describe(const struct wl_opt *o, char *buf, size_t len)
         snprintf(buf, len, "cpu: auto|low|high|all|N");
         break;
     case WL_T_UINTS:
-        snprintf(buf, len, "list of uint %.0f..%.0f, ascending", o->min, o->max);
+        snprintf(buf, len, "list of uint %.0f..%.0f, ascending", ulo, o->max);
         break;
-    default:
+    case WL_T_STR:
         snprintf(buf, len, "text%s%s", *u ? " " : "", u);
     }
 }

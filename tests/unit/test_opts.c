@@ -85,6 +85,8 @@ static void lower_bound_both_ways(void **state)
     assert_string_equal(desc, "seconds 0..600");
     wl_opt_describe(opt("duration"), desc, sizeof(desc));
     assert_string_equal(desc, "seconds above 0, at most 3600");
+    wl_opt_describe(opt("above"), desc, sizeof(desc));
+    assert_string_equal(desc, "uint 3..9");
 }
 
 static void words_enums_sizes(void **state)
