@@ -72,7 +72,7 @@ static const struct wl_opt mysql_opts[] = {
      {"1,4", "1,2,4,8,16,32", "1,2,4,8,16,32,64,128"},
      .type = WL_T_UINTS,
      .min = 1.0,
-     .max = 4096.0},
+     .max = 1024.0},
     {"stop-gain",
      "stop the sweep once a thread count raises tps by less than this % (0: never)",
      {"0", "2", "2"},
@@ -216,8 +216,7 @@ static int mysql_bound(const struct wl_ctx *ctx, struct mysql_cfg *c, struct err
 static int mysql_params(const struct wl_ctx *ctx, struct mysql_cfg *c, struct err *e)
 {
     const struct workload *w = &workload_mysql;
-    if (net_int_list(wl_opt_str(ctx, w, "threads"), "mysql: threads", 1, 1024, c->counts,
-                     MYSQL_MAX_COUNTS, &c->ncounts, e) < 0 ||
+    if (wl_opt_uints(ctx, w, "threads", c->counts, MYSQL_MAX_COUNTS, &c->ncounts, e) < 0 ||
         wl_opt_u64(ctx, w, "stop-gain", 2, &c->stop_gain, e) < 0 ||
         wl_opt_u64(ctx, w, "duration", 10, &c->duration, e) < 0 ||
         wl_opt_u64(ctx, w, "warmup", 5, &c->warmup, e) < 0 ||

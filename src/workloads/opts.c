@@ -5,6 +5,7 @@
  * option parser builds alone (tests/fuzz). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -221,6 +222,24 @@ int wl_opt_secs(const struct wl_ctx *ctx, const struct workload *w, const char *
     int has = wl_typed(ctx, w, name, WL_T_SECS, &v, e);
     if (has < 0) return -1;
     *out = has ? v.d : def;
+    return 0;
+}
+
+int wl_opt_uints(const struct wl_ctx *ctx, const struct workload *w, const char *name, int *out,
+                 int max, int *n, struct err *e)
+{
+    struct wl_val v;
+    int has = wl_typed(ctx, w, name, WL_T_UINTS, &v, e);
+    *n = 0;
+    if (has <= 0) return has;
+    for (const char *p = v.text; *p;) { /* checked whole numbers, commas between */
+        char *end;
+        if (*n >= max)
+            return err_set(e, ERR_USAGE, "workload %s: %s takes at most %d numbers, not '%s'",
+                           w->name, name, max, v.text);
+        out[(*n)++] = (int)strtoull(p, &end, 10);
+        p = *end ? end + 1 : end;
+    }
     return 0;
 }
 

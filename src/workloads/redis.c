@@ -32,7 +32,7 @@ static const struct wl_opt redis_opts[] = {
      {"1,4,128", "1,2,4,8,16,32,64,128", "1,2,4,8,16,32,64,128"},
      .type = WL_T_UINTS,
      .min = 1.0,
-     .max = 4096.0},
+     .max = RLOAD_MAX_CLIENTS},
     {"duration",
      "seconds measured per client count",
      {"0.5", "3", "10"},
@@ -96,8 +96,7 @@ static const char *redis_unavailable(void)
 static int redis_params(const struct wl_ctx *ctx, struct redis_cfg *c, struct err *e)
 {
     const struct workload *w = &workload_redis;
-    if (net_int_list(wl_opt_str(ctx, w, "clients"), "redis: clients", 1, RLOAD_MAX_CLIENTS,
-                     c->counts, REDIS_MAX_COUNTS, &c->ncounts, e) < 0 ||
+    if (wl_opt_uints(ctx, w, "clients", c->counts, REDIS_MAX_COUNTS, &c->ncounts, e) < 0 ||
         wl_opt_secs(ctx, w, "duration", 3, &c->duration, e) < 0 ||
         wl_opt_u64(ctx, w, "pipeline", 10, &c->pipeline, e) < 0 ||
         wl_opt_u64(ctx, w, "seed", 1, &c->seed, e) < 0 ||

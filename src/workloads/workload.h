@@ -246,6 +246,10 @@ int wl_opt_size(const struct wl_ctx *ctx, const struct workload *w, const char *
                 uint64_t *out, struct err *e);
 int wl_opt_secs(const struct wl_ctx *ctx, const struct workload *w, const char *name, double def,
                 double *out, struct err *e);
+/* A UINTS option's numbers into out[0..*n) (*n = 0 if unset); ERR_USAGE
+ * also when the list has more than max numbers (what out holds). */
+int wl_opt_uints(const struct wl_ctx *ctx, const struct workload *w, const char *name, int *out,
+                 int max, int *n, struct err *e);
 /* An ENUM option's index in its values ("a|b|c": 0, 1, 2); def if unset. */
 int wl_opt_enum(const struct wl_ctx *ctx, const struct workload *w, const char *name, int def,
                 int *out, struct err *e);
