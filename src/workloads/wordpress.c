@@ -128,7 +128,6 @@ static int wp_params(const struct wl_ctx *ctx, struct wp_cfg *c, struct err *e)
         return -1;
     const char *ph = wl_opt_str(ctx, w, "phase");
     c->insert_only = ph && !strcmp(ph, "insert");
-    if (c->ramp < 0) return err_set(e, ERR_USAGE, "wordpress: ramp must be >= 0");
     if (c->ramp > 0 && c->users < 2)
         return err_set(e, ERR_USAGE, "wordpress: a ramp needs users of at least 2");
     if (c->ramp > 0 && c->ramp >= c->duration)
