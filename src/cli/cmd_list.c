@@ -38,9 +38,8 @@ static void jfield(const char *key, const char *val, int first)
         fputs("null", stdout);
 }
 
-/* An option table as a JSON array, the facts list -v prints, typed. A
- * seconds option whose table min is negative takes 0 (min 0 inclusive);
- * otherwise a seconds min is exclusive and every other min inclusive. */
+/* An option table as a JSON array, the facts list -v prints, typed; a
+ * number's min is inclusive unless the table says WL_MIN_EXCL. */
 static void jopts(const struct wl_opt *opts)
 {
     putchar('[');
@@ -50,15 +49,13 @@ static void jopts(const struct wl_opt *opts)
         printf("%s{", o == opts ? "" : ",");
         jfield("name", o->name, 1);
         jfield("help", o->help, 0);
-        int known = o->type >= 0 && o->type <= WL_T_UINTS;
-        jfield("type", known ? type_names[o->type] : "text", 0);
+        jfield("type", type_names[o->type], 0);
         jfield("describe", desc, 0);
         if (o->type == WL_T_UINT || o->type == WL_T_SIZE || o->type == WL_T_SECS ||
             o->type == WL_T_UINTS) {
             printf(",\"min\":");
-            json_num(stdout, o->min < 0 ? 0 : o->min);
-            printf(",\"min_exclusive\":%s,\"max\":",
-                   o->type == WL_T_SECS && o->min >= 0 ? "true" : "false");
+            json_num(stdout, o->min);
+            printf(",\"min_exclusive\":%s,\"max\":", o->lower == WL_MIN_EXCL ? "true" : "false");
             json_num(stdout, o->max);
         }
         jfield("values", o->values, 0);

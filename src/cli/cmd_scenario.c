@@ -58,6 +58,10 @@ static void scenario_print(struct store *st, int64_t id)
     store_free_run(&rv);
 }
 
+/* `isobench scenario run NAME`: parses the shared and scenario options
+ * (bad input: one line, exit 2, nothing started), applies --preset, plans,
+ * opens the store and executes the run, then prints its tables. Returns
+ * the process's exit code (cli_run_outcome); owns everything it opens. */
 static int scenario_run(int argc, char **argv)
 {
     static const struct option lo[] = {

@@ -140,6 +140,11 @@ static int load_header(struct store *st, struct run_view *rv, struct err *e)
     return 0;
 }
 
+/* Loads run rv->id's successful measured (non-warm-up) metric values into
+ * rv->points and its failed samples into rv->failures (both grown with
+ * realloc, owned by rv, freed by store_free_run); rows of a workload or
+ * environment rv does not list are skipped. -1 on a database error or
+ * out of memory (what was loaded so far stays in rv). */
 static int load_points(struct store *st, struct run_view *rv, struct err *e)
 {
     sqlite3_stmt *s;

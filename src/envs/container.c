@@ -266,6 +266,12 @@ static int container_prepare(struct container *c, struct env_ctx *ctx, struct er
     return 0;
 }
 
+/* Clones the container's init (new mount, pid, uts, ipc and, unless
+ * net=host, net and user namespaces), journals its pid, maps its user
+ * namespace, puts it in the cgroup, wires NAT, then lets it go on and
+ * waits for its agent's ready line on ctx->agent_chan (owned by ctx).
+ * Fills ctx->info (startup_s from t0, footprint, init_pid and cgroup
+ * facts). -1 with the first error; what was made is in the journal. */
 static int container_start(struct container *c, struct env_ctx *ctx, double t0, struct err *e)
 {
     int *chan = &ctx->agent_chan;

@@ -120,6 +120,11 @@ int podman_undo_port(const char *arg)
     return 0;
 }
 
+/* Starts the podman environment: journals netavark's namespaces and the
+ * published port (net=nat) before anything is made, runs the agent under
+ * `podman run --runtime runc` over the host's root as an overlay and
+ * waits for it (engine_start). ctx->priv owns the engine_run; -1 on error
+ * (down() unwinds what was made). */
 static int podman_up(struct env_ctx *ctx, struct err *e)
 {
     struct engine_run *r = calloc(1, sizeof(*r));

@@ -133,6 +133,10 @@ struct vm_conf {
 };
 _Static_assert(sizeof(struct vm_conf) <= ENV_CONF_MAX, "vm_conf fits env_conf");
 
+/* Checks a vm spec's keys (accel, cpus, mem, disk, balloon, net, tuned,
+ * hugepages, kernel, image, nested) into *conf, a struct vm_conf, before
+ * anything starts. ERR_USAGE naming the spec on the first bad one; reads
+ * files (kernel, image, block device) but changes nothing. */
 static int vm_check(const struct spec *sp, void *conf, struct err *e)
 {
     struct vm_conf *c = conf;
@@ -570,6 +574,11 @@ static int vm_start(struct vm *v, struct env_ctx *ctx, double t0, struct err *e)
     return 0;
 }
 
+/* Boots the VM: decides the accelerator (kvm refused when not usable),
+ * prepares and starts QEMU (vm_prepare, vm_start: every object journaled)
+ * and fills ctx->info - facts, the one-line label (ERR_FAIL if it does
+ * not fit a fact) and the address the peer reaches it at. ctx->priv owns
+ * the struct vm; -1 on error (down() unwinds). */
 static int vm_up(struct env_ctx *ctx, struct err *e)
 {
     struct vm *v = calloc(1, sizeof(*v));

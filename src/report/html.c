@@ -224,6 +224,9 @@ static void html_paper(const struct report *rep, FILE *out)
     fputs("</table>\n", out);
 }
 
+/* Writes the whole HTML report of rep: head, explain's section, figures,
+ * the paper's tables and per workload its metrics, caveats, n/a and
+ * failures. -1 only if explain_emit fails. */
 static int html_emit(const struct report *rep, FILE *out, struct err *e)
 {
     (void)e;

@@ -6,6 +6,8 @@
 #include "report/compare.h"
 #include "report/report.h"
 
+/* Writes one result object of row r in environment j: its values, median
+ * and intervals, and the overhead fields when the cell has one. */
 static void json_cell(const struct report *rep, const struct report_row *r, int j, FILE *out)
 {
     const struct run_view *rv = rep->rv;
@@ -110,6 +112,9 @@ void report_json_head(const struct run_view *rv, FILE *out, const char *schema,
     fputc(']', out);
 }
 
+/* Writes the run's JSON document (isobench.run/2; docs/results.md):
+ * results, perop, counters_absent, failures, not_measured and explain's
+ * part. -1 only if explain_emit fails. */
 static int json_emit(const struct report *rep, FILE *out, struct err *e)
 {
     (void)e;

@@ -48,6 +48,9 @@ static void md_paper(const struct report *rep, FILE *out)
           out);
 }
 
+/* Writes rep as Markdown: the run's line and environment labels, one
+ * table per workload, the legend, n/a, notes, failures, the paper's part
+ * and explain's. Returns explain_emit's result. */
 static int md_render(const struct report *rep, FILE *out, struct err *e)
 {
     (void)e;

@@ -273,6 +273,9 @@ static int sizing_table(const struct run_view *rv, FILE *out, struct err *e)
                        e);
 }
 
+/* Prints the density scenario's table: per environment and tenant count
+ * the median over rounds of start_s, host_mem_mib, pss_mib and
+ * kernel_mib, then their definitions. -1 only when out of memory. */
 static int density_table(const struct run_view *rv, FILE *out, struct err *e)
 {
     static const char *const metrics[] = {"start_s", "host_mem_mib", "pss_mib", "kernel_mib", NULL};

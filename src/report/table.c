@@ -145,6 +145,10 @@ static void table_wide_note(const struct report *rep, FILE *out)
                 TABLE_WIDE, line);
 }
 
+/* Prints rep as the text table (column widths from every cell), its
+ * legend and the notes: pages, wide cells, unreported metrics, counters,
+ * --target-ci's outcome, n/a, caveats and failures; then explain's part.
+ * Returns explain_emit's result. */
 static int table_render(const struct report *rep, FILE *out, struct err *e)
 {
     (void)e;

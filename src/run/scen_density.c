@@ -28,7 +28,8 @@ static const struct wl_opt density_opts[] = {
      "seconds to wait after a tenant answered before its memory is read (page cache, KSM)",
      {"1", "3", "5"},
      .type = WL_T_SECS,
-     .min = -1.0, /* 0 allowed */
+     .min = 0.0,
+     .lower = WL_MIN_INCL,
      .max = 600.0,
      .unit = "s"},
     {"budget",

@@ -42,7 +42,8 @@ static const struct wl_opt mempress_opts[] = {
      "seconds the stressors run before a step's first request",
      {"3", "5", "10"},
      .type = WL_T_SECS,
-     .min = -1.0, /* 0 allowed */
+     .min = 0.0,
+     .lower = WL_MIN_INCL,
      .max = 600.0,
      .unit = "s"},
     {"rounds",

@@ -28,7 +28,8 @@ static const struct wl_opt noisy_opts[] = {
      "seconds the aggressor runs before the victim starts",
      {"1", "2", "2"},
      .type = WL_T_SECS,
-     .min = -1.0, /* 0 allowed */
+     .min = 0.0,
+     .lower = WL_MIN_INCL,
      .max = 600.0,
      .unit = "s"},
     {"factor",
@@ -38,6 +39,7 @@ static const struct wl_opt noisy_opts[] = {
      {"10", "10", "10"},
      .type = WL_T_SECS,
      .min = 1.0,
+     .lower = WL_MIN_EXCL,
      .max = 100.0},
     {"workers",
      "stress-ng workers of the aggressor; auto = the host's CPUs",

@@ -62,6 +62,7 @@ static const struct wl_opt blockio_opts[] = {
      {"0.5", "5", "60"},
      .type = WL_T_SECS,
      .min = 0.0,
+     .lower = WL_MIN_EXCL,
      .max = 3600.0,
      .unit = "s"},
     {"qd",
@@ -69,7 +70,7 @@ static const struct wl_opt blockio_opts[] = {
      {"128", "128", "128"},
      .type = WL_T_UINT,
      .min = 1.0,
-     .max = 4096.0},
+     .max = BIOJOBS_MAX_QD},
     {"rwmixread",
      "percent of randrw's I/Os that are reads (fio's rwmixread; the paper's 70)",
      {"70", "70", "70"},
@@ -112,18 +113,13 @@ static int blockio_opts_read(const struct wl_ctx *ctx, struct blockio_cfg *c, st
     if (wl_opt_u64(ctx, w, "qd", 128, &dqd, e) < 0 ||
         wl_opt_u64(ctx, w, "rwmixread", 70, &mix, e) < 0 ||
         wl_opt_size(ctx, w, "file-size", 256 << 20, &c->size, e) < 0 ||
-        util_parse_double(wl_opt_str(ctx, w, "runtime"), &c->runtime, e) < 0)
+        wl_opt_secs(ctx, w, "runtime", 5, &c->runtime, e) < 0)
         return err_wrap(e, "blockio");
-    if (dqd < 1 || dqd > BIOJOBS_MAX_QD)
-        return err_set(e, ERR_USAGE, "blockio: qd must be 1..%u", BIOJOBS_MAX_QD);
-    if (mix > 100) return err_set(e, ERR_USAGE, "blockio: rwmixread must be 0..100");
     const char *list = wl_opt_str(ctx, w, "jobs");
     c->njobs = biojobs_parse(list, (unsigned)dqd, (unsigned)mix, c->jobs, BIOJOBS_MAX, e);
     if (c->njobs < 0) return -1;
     c->paper = !strcmp(list, BIOJOBS_PAPER) && mix == 70;
-    if (!(c->runtime > 0 && c->runtime <= 3600))
-        return err_set(e, ERR_USAGE, "blockio: runtime must be in (0, 3600] seconds");
-    if (c->size < 16 * (uint64_t)BIO_SEQ_BS || c->size % BIO_SEQ_BS)
+    if (c->size % BIO_SEQ_BS) /* >= 16M: the table's */
         return err_set(e, ERR_USAGE, "blockio: file-size must be a multiple of 1M, >= 16M");
     const char *pg = wl_opt_str(ctx, w, "pages");
     if (!pg || (strcmp(pg, "normal") && strcmp(pg, "huge")))

@@ -264,6 +264,10 @@ static int ft_read_response(int fd, double deadline, double *task_s, struct err 
     }
 }
 
+/* filetask's client half: connects to every target (targets=, else the
+ * job's server), asks all of them for one task per round at once, then
+ * ends each server (quit, after a success) and summarises task and response times into r
+ * (ft_summarize). -1 with the first failure; closes what it opened. */
 static int ft_client(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct ft_cfg c;

@@ -40,7 +40,8 @@ static const struct wl_opt http_opts[] = {
      "seconds over which users grow from 1 (0: all from the start)",
      {"0", "0", "720"},
      .type = WL_T_SECS,
-     .min = -1.0,
+     .min = 0.0,
+     .lower = WL_MIN_INCL,
      .max = 86400.0,
      .unit = "s"},
     {"duration",
@@ -48,13 +49,15 @@ static const struct wl_opt http_opts[] = {
      {"2", "5", "800"},
      .type = WL_T_SECS,
      .min = 0.0,
-     .max = 86400.0,
+     .lower = WL_MIN_EXCL,
+     .max = 3600.0,
      .unit = "s"},
     {"warmup",
      "seconds of load before measuring (with a ramp: part of it)",
      {"0.5", "1", "0"},
      .type = WL_T_SECS,
-     .min = -1.0,
+     .min = 0.0,
+     .lower = WL_MIN_INCL,
      .max = 3600.0,
      .unit = "s"},
     {"timeout",
@@ -62,6 +65,7 @@ static const struct wl_opt http_opts[] = {
      {"5", "5", "10"},
      .type = WL_T_SECS,
      .min = 0.0,
+     .lower = WL_MIN_EXCL,
      .max = 600.0,
      .unit = "s"},
     {"page-size",
@@ -120,25 +124,15 @@ static const char *http_unavailable(void)
     return net_unavailable();
 }
 
-static int secs_opt(const struct wl_ctx *ctx, const char *name, double lo, double *out,
-                    struct err *e)
-{
-    const char *v = wl_opt_str(ctx, &workload_http, name);
-    if (util_parse_double(v, out, e) < 0 || !(*out >= lo))
-        return err_set(e, ERR_USAGE, "http: %s must be at least %g seconds (got '%s')", name, lo,
-                       v);
-    return 0;
-}
-
 static int http_params(const struct wl_ctx *ctx, struct http_cfg *c, struct err *e)
 {
     const struct workload *w = &workload_http;
     if (wl_opt_u64(ctx, w, "users", 8, &c->users, e) < 0 ||
         wl_opt_size(ctx, w, "page-size", 8192, &c->page, e) < 0 ||
-        secs_opt(ctx, "ramp", 0, &c->ramp, e) < 0 ||
-        net_duration(wl_opt_str(ctx, w, "duration"), "http", &c->duration, e) < 0 ||
-        secs_opt(ctx, "warmup", 0, &c->warmup, e) < 0 ||
-        net_duration(wl_opt_str(ctx, w, "timeout"), "http", &c->timeout, e) < 0)
+        wl_opt_secs(ctx, w, "ramp", 0, &c->ramp, e) < 0 ||
+        wl_opt_secs(ctx, w, "duration", 5, &c->duration, e) < 0 ||
+        wl_opt_secs(ctx, w, "warmup", 1, &c->warmup, e) < 0 ||
+        wl_opt_secs(ctx, w, "timeout", 5, &c->timeout, e) < 0)
         return -1;
     c->mpm = wl_opt_str(ctx, w, "mpm");
     if (c->ramp > 0 && c->users < 2)
@@ -298,6 +292,11 @@ static int http_serve(const struct wl_ctx *ctx, struct result *r, struct err *e)
     return http_params(ctx, &c, e) < 0 ? -1 : http_server(ctx, &c, r, e);
 }
 
+/* http's client half: pinned by cpu-client, waits until the server
+ * serves the page, runs the closed-loop load (hload_run) and adds its
+ * metrics to r, then asks the server to stop so its half returns. -1
+ * when the server never serves the page (no stop sent) or the load
+ * fails (the stop still sent). */
 static int http_drive(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct http_cfg c;

@@ -32,6 +32,7 @@ static const struct wl_opt netlat_opts[] = {
      {"1", "5", "10"},
      .type = WL_T_SECS,
      .min = 0.0,
+     .lower = WL_MIN_EXCL,
      .max = 3600.0,
      .unit = "s"},
     {"modes",
@@ -44,14 +45,14 @@ static const struct wl_opt netlat_opts[] = {
      {"100", "100", "100"},
      .type = WL_T_UINT,
      .min = 2.0,
-     .max = 65000.0,
+     .max = NETLAT_MAXMSG,
      .unit = "bytes"},
     {"resp-size",
      "response bytes",
      {"200", "200", "200"},
      .type = WL_T_UINT,
      .min = 2.0,
-     .max = 65000.0,
+     .max = NETLAT_MAXMSG,
      .unit = "bytes"},
     {"cpu-server",
      "CPU of the server half; high: the client's CPU (the only stable setting on a 2-CPU host)",
@@ -73,7 +74,7 @@ struct netlat_cfg {
 static int netlat_params(const struct wl_ctx *ctx, struct netlat_cfg *c, struct err *e)
 {
     const struct workload *w = &workload_netlat;
-    if (net_duration(wl_opt_str(ctx, w, "duration"), "netlat", &c->duration, e) < 0) return -1;
+    if (wl_opt_secs(ctx, w, "duration", 5, &c->duration, e) < 0) return -1;
     const char *m = wl_opt_str(ctx, w, "modes");
     c->tcp = !strcmp(m, "tcp") || !strcmp(m, "tcp,udp") || !strcmp(m, "udp,tcp");
     c->udp = !strcmp(m, "udp") || !strcmp(m, "tcp,udp") || !strcmp(m, "udp,tcp");
@@ -82,8 +83,6 @@ static int netlat_params(const struct wl_ctx *ctx, struct netlat_cfg *c, struct 
     if (wl_opt_u64(ctx, w, "req-size", 100, &c->req, e) < 0 ||
         wl_opt_u64(ctx, w, "resp-size", 200, &c->resp, e) < 0)
         return -1;
-    if (c->req < 2 || c->resp < 2 || c->req > NETLAT_MAXMSG || c->resp > NETLAT_MAXMSG)
-        return err_set(e, ERR_USAGE, "netlat: req-size and resp-size must be 2..%d", NETLAT_MAXMSG);
     if (c->udp && (c->req < NETLAT_SEQ || c->resp < NETLAT_SEQ))
         return err_set(e, ERR_USAGE,
                        "netlat: udp needs req-size and resp-size >= %d (the sequence number)",

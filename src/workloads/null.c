@@ -20,7 +20,8 @@ static const struct wl_opt null_opts[] = {
      "compare's detection of a slowdown)",
      {"0", "0", "0"},
      .type = WL_T_SECS,
-     .min = -1.0,
+     .min = 0.0,
+     .lower = WL_MIN_INCL,
      .max = 86400.0,
      .unit = "s"},
     {"settle",
@@ -28,7 +29,8 @@ static const struct wl_opt null_opts[] = {
      "workload settles an option, as mysql's stop-gain does)",
      {NULL, NULL, NULL},
      .type = WL_T_SECS,
-     .min = -1.0,
+     .min = 0.0,
+     .lower = WL_MIN_INCL,
      .max = 86400.0,
      .unit = "s"},
     {"hostile",
@@ -50,19 +52,20 @@ static const struct wl_opt null_opts[] = {
     {.name = NULL},
 };
 
-static int null_params(const struct wl_ctx *ctx, uint64_t *fail, double *sleep_s, struct err *e)
+/* null's options, typed by its table: fail (0 or 1, the enum's index) and
+ * sleep (seconds, 0 allowed). ERR_USAGE when one does not fit. */
+static int null_params(const struct wl_ctx *ctx, int *fail, double *sleep_s, struct err *e)
 {
-    const char *s = wl_opt_str(ctx, &workload_null, "sleep");
-    if (wl_opt_u64(ctx, &workload_null, "fail", 0, fail, e) < 0) return -1;
-    if (!s || util_parse_double(s, sleep_s, e) < 0 || !(*sleep_s >= 0 && *sleep_s <= 86400))
-        return err_set(e, ERR_USAGE, "null: sleep must be seconds in [0, 86400]");
+    if (wl_opt_enum(ctx, &workload_null, "fail", 0, fail, e) < 0 ||
+        wl_opt_secs(ctx, &workload_null, "sleep", 0, sleep_s, e) < 0)
+        return -1;
     return 0;
 }
 
 static int null_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct wl_needs *need,
                       struct err *e)
 {
-    uint64_t fail;
+    int fail;
     double sleep_s;
     (void)resolved;
     need->mem_bytes = 0;
@@ -73,7 +76,7 @@ static int null_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct 
  * slows down on purpose. */
 static int null_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
-    uint64_t fail;
+    int fail;
     double sleep_s;
     if (null_params(ctx, &fail, &sleep_s, e) < 0) return -1;
     double t0 = util_now();

@@ -32,33 +32,35 @@ static const struct wl_opt redis_opts[] = {
      {"1,4,128", "1,2,4,8,16,32,64,128", "1,2,4,8,16,32,64,128"},
      .type = WL_T_UINTS,
      .min = 1.0,
-     .max = 4096.0},
+     .max = RLOAD_MAX_CLIENTS},
     {"duration",
      "seconds measured per client count",
      {"0.5", "3", "10"},
      .type = WL_T_SECS,
      .min = 0.0,
+     .lower = WL_MIN_EXCL,
      .max = 3600.0,
      .unit = "s"},
     {"warmup",
      "seconds of load per client count before measuring",
      {"0.3", "1", "2"},
      .type = WL_T_SECS,
-     .min = -1.0,
-     .max = 3600.0,
+     .min = 0.0,
+     .lower = WL_MIN_INCL,
+     .max = 600.0,
      .unit = "s"},
     {"pipeline",
      "requests in flight per client (redis-benchmark -P)",
      {"10", "10", "10"},
      .type = WL_T_UINT,
      .min = 1.0,
-     .max = 4096.0},
+     .max = 64.0},
     {"keyspace",
      "grow (SETs make new keys, GETs read set ones: the paper) or N fixed keys",
      {"grow", "grow", "grow"},
      .type = WL_T_UINT,
      .min = 1.0,
-     .max = 0x1p40,
+     .max = 1e9,
      .values = "grow",
      .unit = "keys"},
     {"seed",
@@ -94,23 +96,13 @@ static const char *redis_unavailable(void)
 static int redis_params(const struct wl_ctx *ctx, struct redis_cfg *c, struct err *e)
 {
     const struct workload *w = &workload_redis;
-    if (net_int_list(wl_opt_str(ctx, w, "clients"), "redis: clients", 1, RLOAD_MAX_CLIENTS,
-                     c->counts, REDIS_MAX_COUNTS, &c->ncounts, e) < 0 ||
-        net_duration(wl_opt_str(ctx, w, "duration"), "redis", &c->duration, e) < 0 ||
+    if (wl_opt_uints(ctx, w, "clients", c->counts, REDIS_MAX_COUNTS, &c->ncounts, e) < 0 ||
+        wl_opt_secs(ctx, w, "duration", 3, &c->duration, e) < 0 ||
         wl_opt_u64(ctx, w, "pipeline", 10, &c->pipeline, e) < 0 ||
-        wl_opt_u64(ctx, w, "seed", 1, &c->seed, e) < 0)
+        wl_opt_u64(ctx, w, "seed", 1, &c->seed, e) < 0 ||
+        wl_opt_secs(ctx, w, "warmup", 1, &c->warmup, e) < 0 ||
+        wl_opt_u64(ctx, w, "keyspace", 0, &c->keyspace, e) < 0) /* grow: 0 */
         return -1;
-    const char *wu = wl_opt_str(ctx, w, "warmup");
-    if (util_parse_double(wu, &c->warmup, e) < 0 || c->warmup < 0 || c->warmup > 600)
-        return err_set(e, ERR_USAGE, "redis: warmup must be 0..600 seconds (got '%s')", wu);
-    const char *ks = wl_opt_str(ctx, w, "keyspace");
-    c->keyspace = 0;
-    if (ks && strcmp(ks, "grow") &&
-        (util_parse_u64(ks, &c->keyspace, e) < 0 || c->keyspace < 1 || c->keyspace > 1000000000))
-        return err_set(e, ERR_USAGE, "redis: keyspace must be grow or 1..1000000000 (got '%s')",
-                       ks);
-    if (c->pipeline < 1 || c->pipeline > 64)
-        return err_set(e, ERR_USAGE, "redis: pipeline must be 1..64");
     return 0;
 }
 
@@ -130,6 +122,11 @@ static int redis_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct
     return 0;                       /* cpu-server/cpu-client: typed WL_T_CPU */
 }
 
+/* redis's server half: starts redis-server pinned by cpu-server with the
+ * job's secret as requirepass (given on stdin, never argv), in a fresh
+ * dir under ctx->datadir (removed on return), waits until it answers
+ * PING, then serves until the client stops it or redis_budget runs out.
+ * Adds its version and CPU facts to r; -1 on failure. */
 static int redis_server(const struct wl_ctx *ctx, const struct redis_cfg *c, struct result *r,
                         struct err *e)
 {
@@ -216,6 +213,10 @@ static int redis_add(struct result *r, int n, const struct rload_out *o, struct 
     return result_add(r, name, "us", BETTER_LOWER, hist_quantile(&o->lat, 0.99) / 1e3, e);
 }
 
+/* The client's sweep: one rload run per client count, each added to r,
+ * then peak_rps and, when every run read the server environment's host
+ * CPU, cpu_us_per_req. -1 on the first failed run or a run with no
+ * completed request. */
 static int redis_sweep(const struct wl_ctx *ctx, const struct redis_cfg *c, struct result *r,
                        struct err *e)
 {

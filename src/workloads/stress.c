@@ -47,7 +47,8 @@ static const struct wl_opt stress_opts[] = {
      "how long stress-ng runs",
      {"5", "20", "60"},
      .type = WL_T_SECS,
-     .min = 0.0,
+     .min = 1.0,
+     .lower = WL_MIN_INCL,
      .max = 86400.0,
      .unit = "s"},
     {.name = NULL},
@@ -70,12 +71,10 @@ static int stress_params(const struct wl_ctx *ctx, struct stress_cfg *c, struct 
 {
     const struct workload *w = &workload_stress;
     c->stressor = wl_opt_str(ctx, w, "stressor");
-    const char *s = wl_opt_str(ctx, w, "seconds");
     if (wl_opt_u64(ctx, w, "workers", wl_ncpus(ctx), &c->workers, e) < 0 ||
-        wl_opt_size(ctx, w, "bytes", 64u << 20, &c->bytes, e) < 0)
+        wl_opt_size(ctx, w, "bytes", 64u << 20, &c->bytes, e) < 0 ||
+        wl_opt_secs(ctx, w, "seconds", 20, &c->seconds, e) < 0)
         return -1;
-    if (!s || util_parse_double(s, &c->seconds, e) < 0 || !(c->seconds >= 1 && c->seconds <= 86400))
-        return err_set(e, ERR_USAGE, "stress: seconds must be in [1, 86400]");
     return 0;
 }
 
@@ -143,6 +142,10 @@ static void stress_private_net(struct result *r)
     kv_set(&r->facts, "stress.netns", why, NULL);
 }
 
+/* Runs stress-ng once with the stressor (cpu+vm: both at once) through
+ * proc_run, for seconds plus 60 at most, and parses its metrics: adds
+ * bogo_ops_per_s, cpu_s and elapsed to r. ERR_FAIL with stress-ng's last
+ * line when it fails or prints no metrics. */
 static int stress_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     struct stress_cfg c;

@@ -58,7 +58,8 @@ static const struct wl_opt wp_opts[] = {
      "seconds over which users grow from 1 (the study: 720 of 800)",
      {"40", "240", "720"},
      .type = WL_T_SECS,
-     .min = -1.0,
+     .min = 0.0,
+     .lower = WL_MIN_INCL,
      .max = 86400.0,
      .unit = "s"},
     {"duration",
@@ -66,13 +67,15 @@ static const struct wl_opt wp_opts[] = {
      {"60", "300", "800"},
      .type = WL_T_SECS,
      .min = 0.0,
-     .max = 86400.0,
+     .lower = WL_MIN_EXCL,
+     .max = 3600.0,
      .unit = "s"},
     {"timeout",
      "seconds a page may take before it counts as failed",
      {"30", "30", "30"},
      .type = WL_T_SECS,
      .min = 0.0,
+     .lower = WL_MIN_EXCL,
      .max = 600.0,
      .unit = "s"},
     {"selects",
@@ -119,13 +122,12 @@ static int wp_params(const struct wl_ctx *ctx, struct wp_cfg *c, struct err *e)
     if (wl_opt_u64(ctx, w, "users", 10, &c->users, e) < 0 ||
         wl_opt_u64(ctx, w, "selects", 200, &c->selects, e) < 0 ||
         wl_opt_u64(ctx, w, "inserts", 1000, &c->inserts, e) < 0 ||
-        util_parse_double(wl_opt_str(ctx, w, "ramp"), &c->ramp, e) < 0 ||
-        net_duration(wl_opt_str(ctx, w, "duration"), "wordpress", &c->duration, e) < 0 ||
-        net_duration(wl_opt_str(ctx, w, "timeout"), "wordpress", &c->timeout, e) < 0)
+        wl_opt_secs(ctx, w, "ramp", 240, &c->ramp, e) < 0 ||
+        wl_opt_secs(ctx, w, "duration", 300, &c->duration, e) < 0 ||
+        wl_opt_secs(ctx, w, "timeout", 30, &c->timeout, e) < 0)
         return -1;
     const char *ph = wl_opt_str(ctx, w, "phase");
     c->insert_only = ph && !strcmp(ph, "insert");
-    if (c->ramp < 0) return err_set(e, ERR_USAGE, "wordpress: ramp must be >= 0");
     if (c->ramp > 0 && c->users < 2)
         return err_set(e, ERR_USAGE, "wordpress: a ramp needs users of at least 2");
     if (c->ramp > 0 && c->ramp >= c->duration)
@@ -220,6 +222,11 @@ static void wp_marker(const char *secret, char *out, size_t len, int form)
              p + strlen("/isobench-site-"));
 }
 
+/* wordpress's app half: writes the site under ctx->datadir (removed on
+ * return), waits for the DB tier, starts Apache (it must drop root) pinned
+ * by cpu-server, installs WordPress, then serves until the client's stop
+ * request is in Apache's log. Adds install, DB-wait, Apache and PHP facts
+ * to r; -1 on failure. */
 static int wp_server(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     const struct workload *w = &workload_wordpress;
@@ -432,6 +439,10 @@ static int wp_inserts(const char *addr, int port, const char *path, uint64_t n, 
                : 0;
 }
 
+/* wordpress's client half: waits for this run's front page, runs the
+ * select and insert probes, then (unless insert-only) the ramped
+ * closed-loop load with a memory watcher thread, adding every metric to
+ * r; always asks the app half to stop so it returns. -1 on failure. */
 static int wp_client(const struct wl_ctx *ctx, struct result *r, struct err *e)
 {
     const struct workload *w = &workload_wordpress;

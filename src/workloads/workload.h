@@ -13,25 +13,35 @@
  * plan time and again in the agent) and printed by `isobench list -v`. */
 enum wl_type {
     WL_T_STR = 0, /* anything (the workload checks it) */
-    WL_T_UINT,    /* a whole number in [min, max] */
-    WL_T_SIZE,    /* a size with K/M/G/T suffixes, in [min, max] bytes */
-    WL_T_SECS,    /* seconds, a number in (min, max] */
+    WL_T_UINT,    /* a whole number from min (see enum wl_lower) to max */
+    WL_T_SIZE,    /* a size with K/M/G/T suffixes, from min to max bytes */
+    WL_T_SECS,    /* seconds, a number from min to max */
     WL_T_ENUM,    /* one of values ("a|b|c") */
     WL_T_CPU,     /* CPU placement: auto (a server half the lowest allowed CPU, a client half
                      the highest), low, high, all (not pinned) or a CPU number */
     WL_T_UINTS,   /* a comma list of whole numbers in [min, max], ascending, no repeats */
 };
 
+/* Whether a number may equal an option's min: inclusive (the zero value,
+ * "0..600") or exclusive ("above 0, at most 3600"). The max is always
+ * inclusive. */
+enum wl_lower {
+    WL_MIN_INCL = 0,
+    WL_MIN_EXCL,
+};
+
 /* One option: its name, help, tiny/small/full defaults (preset[]: "auto"
  * the workload computes it, NULL no default, i.e. optional) and its type.
  * values: an ENUM's choices, or the words besides numbers a UINT or SIZE
- * takes ("auto", "grow"). unit: shown by list -v. */
+ * takes ("auto", "grow"). unit: shown by list -v. lower: whether min
+ * itself is allowed (numbers, sizes, seconds and number lists). */
 struct wl_opt {
     const char *name;
     const char *help;
     const char *preset[3];
-    int type;
+    enum wl_type type;
     double min, max;
+    enum wl_lower lower;
     const char *values;
     const char *unit;
 };
@@ -204,12 +214,50 @@ uint64_t wl_auto_threads(const struct wl_ctx *ctx, const struct workload *w);
 int wl_sizing_facts(const struct wl_ctx *ctx, const struct workload *w, struct result *r,
                     struct err *e);
 
+/* One option's value, typed by wl_opt_parse - the one place a value is
+ * parsed and checked against its table entry (type, range, words). */
+struct wl_val {
+    enum wl_type type;
+    const char *text; /* the value as given (borrowed, never NULL) */
+    /* a word of the option's values instead of a number ("auto", "grow",
+     * a CPU's "low"): its index + 1; 0 when the value is a number */
+    int word;
+    uint64_t u; /* UINT, SIZE (bytes), CPU (its number) */
+    double d;   /* SECS (and u of a UINT/SIZE as a double) */
+    int idx;    /* ENUM: the index in values (0 = first) */
+};
+
+/* Parses text as o's type into *out and checks it against o's range or
+ * words; ERR_USAGE naming owner and the option (one line) if it does not
+ * fit. out may be NULL (a check alone). A WL_T_STR or WL_T_UINTS value is
+ * only checked (text; a UINTS list is read with util's list parsers). */
+int wl_opt_parse(const char *owner, const struct wl_opt *o, const char *text, struct wl_val *out,
+                 struct err *e);
+
 /* The option's value: the user's, else the preset's; NULL if neither. */
 const char *wl_opt_str(const struct wl_ctx *ctx, const struct workload *w, const char *name);
-/* Same, parsed. Sizes accept K/M/G suffixes. "auto" or absent gives def. */
+/* Same, typed through wl_opt_parse (so in the table's range: a workload
+ * never re-checks it). A word ("auto", "grow") or no value gives def.
+ * ERR_USAGE if the value does not fit the table or name is not an option
+ * of w of the accessor's type. */
 int wl_opt_u64(const struct wl_ctx *ctx, const struct workload *w, const char *name, uint64_t def,
                uint64_t *out, struct err *e);
 int wl_opt_size(const struct wl_ctx *ctx, const struct workload *w, const char *name, uint64_t def,
                 uint64_t *out, struct err *e);
+int wl_opt_secs(const struct wl_ctx *ctx, const struct workload *w, const char *name, double def,
+                double *out, struct err *e);
+/* A UINTS option's numbers into out[0..*n) (*n = 0 if unset); ERR_USAGE
+ * also when the list has more than max numbers (what out holds). */
+int wl_opt_uints(const struct wl_ctx *ctx, const struct workload *w, const char *name, int *out,
+                 int max, int *n, struct err *e);
+/* An ENUM option's index in its values ("a|b|c": 0, 1, 2); def if unset. */
+int wl_opt_enum(const struct wl_ctx *ctx, const struct workload *w, const char *name, int def,
+                int *out, struct err *e);
+/* The lookup under them, for any option table (a scenario's): name's value
+ * (given's, else the preset at size) typed into *out; 1 if it has one, 0
+ * if neither (out untouched), -1 with ERR_USAGE if it does not fit, if
+ * name is not in opts or if its type is not type. */
+int wl_opts_typed(const char *owner, const struct wl_opt *opts, const struct kvlist *given,
+                  int size, const char *name, enum wl_type type, struct wl_val *out, struct err *e);
 
 #endif

@@ -86,20 +86,39 @@ static void sysbench_failures_named(void **state)
     free(zero);
 }
 
+/* A sweep's list (a UINTS option) as the workload reads it: the table's
+ * range and order (checked once, by wl_opt_parse), then the workload's
+ * own cap on how many numbers it keeps. */
 static void sweep_lists(void **state)
 {
     (void)state;
-    int v[4], n;
+    int v[12], n;
     struct err e = {0};
-    assert_int_equal(net_int_list("1,2,4,128", "clients", 1, 1024, v, 4, &n, &e), 0);
+    struct kvlist opts = {0};
+    struct wl_ctx ctx = {.size = 0, .opts = &opts, .ncpus = 2};
+    kv_set(&opts, "clients", "1,2,4,128", &e);
+    assert_int_equal(wl_opt_uints(&ctx, &workload_redis, "clients", v, 4, &n, &e), 0);
     assert_int_equal(n, 4);
     assert_int_equal(v[3], 128);
-    const char *bad[] = {"", "0", "4,2", "1,,2", "1,2,", "2,2", "1,2,3,4,5", "x", "2000", NULL};
+    assert_int_equal(wl_opt_uints(&ctx, &workload_redis, "clients", v, 3, &n, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+    const char *bad[] = {"", "0", "4,2", "1,,2", "1,2,", "2,2", "x", "2000", NULL};
     for (int i = 0; bad[i]; i++) {
         e.code = 0;
-        assert_int_equal(net_int_list(bad[i], "clients", 1, 1024, v, 4, &n, &e), -1);
+        kv_set(&opts, "clients", bad[i], &e);
+        assert_int_equal(wl_opt_uints(&ctx, &workload_redis, "clients", v, 12, &n, &e), -1);
+        assert_int_equal(e.code, ERR_USAGE);
+        e.code = 0;
+        assert_int_equal(workload_check_opts(&workload_redis, &opts, &e), -1);
         assert_int_equal(e.code, ERR_USAGE);
     }
+    kv_set(&opts, "clients", "1,1024", &e); /* the range's ends; mysql's threads: the same */
+    assert_int_equal(workload_check_opts(&workload_redis, &opts, &e), 0);
+    struct kvlist my = {0};
+    kv_set(&my, "threads", "1,1024", &e);
+    assert_int_equal(workload_check_opts(&workload_mysql, &my, &e), 0);
+    kv_set(&my, "threads", "1,1025", &e);
+    assert_int_equal(workload_check_opts(&workload_mysql, &my, &e), -1);
 }
 
 static void raw_output_crosses_the_protocol(void **state)

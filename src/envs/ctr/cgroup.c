@@ -173,6 +173,13 @@ static int hybrid_perf_dir(struct cgroup *cg, const char *name, struct journal *
     return make_dir(cg, dir, j, e);
 }
 
+/* Makes cgroup name under each v1 controller (cpuset, cpu, memory, pids,
+ * and cpuacct when mounted apart) below this process's own cgroup,
+ * journaled before made, and writes l's limits (a new cpuset gets its
+ * parent's mems and l->cpus or its parent's cpus); then, on a hybrid
+ * host, a v2 directory for perf_event (hybrid_perf_dir) and, with
+ * l->devices, the devices allow-list. Fills cg's dirs; -1 on the first
+ * failure (what was made stays journaled). */
 static int create_v1(struct cgroup *cg, const char *name, const struct cg_limits *l,
                      struct journal *j, struct err *e)
 {

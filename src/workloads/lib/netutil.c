@@ -194,34 +194,6 @@ int net_sockopts(int fd, uint64_t sndbuf, uint64_t rcvbuf, int nodelay, struct e
     return 0;
 }
 
-int net_int_list(const char *v, const char *what, int lo, int hi, int *out, int max, int *n,
-                 struct err *e)
-{
-    *n = 0;
-    const char *p = v ? v : "";
-    while (*p) {
-        char *end;
-        long x = strtol(p, &end, 10);
-        if (end == p || (*end && (*end != ',' || !end[1])) || x < lo || x > hi || *n >= max ||
-            (*n > 0 && x <= out[*n - 1]))
-            return err_set(e, ERR_USAGE,
-                           "%s must be up to %d increasing numbers in %d..%d, comma-separated "
-                           "(got '%s')",
-                           what, max, lo, hi, v ? v : "");
-        out[(*n)++] = (int)x;
-        p = *end ? end + 1 : end;
-    }
-    if (*n == 0) return err_set(e, ERR_USAGE, "%s: empty list", what);
-    return 0;
-}
-
-int net_duration(const char *v, const char *wl, double *out, struct err *e)
-{
-    if (!v || util_parse_double(v, out, e) < 0 || !isfinite(*out) || *out <= 0 || *out > 3600)
-        return err_set(e, ERR_USAGE, "%s: duration must be a number of seconds in (0, 3600]", wl);
-    return 0;
-}
-
 const char *net_unavailable(void)
 {
     return geteuid() != 0 ? "needs root (the peer network namespace, veth and nftables)" : NULL;

@@ -54,14 +54,6 @@ int net_sockopts(int fd, uint64_t sndbuf, uint64_t rcvbuf, int nodelay, struct e
  * nftables need root), or NULL. */
 const char *net_unavailable(void);
 
-/* A comma-separated list of integers in [lo, hi], at most max of them,
- * strictly increasing (a sweep), into out[*n]; ERR_USAGE naming what. */
-int net_int_list(const char *v, const char *what, int lo, int hi, int *out, int max, int *n,
-                 struct err *e);
-
-/* A duration option in seconds: > 0 and finite, else ERR_USAGE. */
-int net_duration(const char *v, const char *wl, double *out, struct err *e);
-
 /* A URL path only the run knows: "/isobench-WHAT-" and 64 bits mixed from
  * the job's secret (splitmix64's finaliser over each byte), so the secret
  * itself is in no log; both halves of a job compute it (the http

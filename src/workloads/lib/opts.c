@@ -3,23 +3,13 @@
  * type and range - at plan time and again in the agent - and the lookups
  * a workload reads them with. Apart from the workload list, so that the
  * option parser builds alone (tests/fuzz). */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
 #include "workloads/workload.h"
-
-/* 1 when v is one of the '|'-separated words of list. */
-static int word_in(const char *v, const char *list)
-{
-    size_t n = strlen(v);
-    for (const char *p = list; p && *p;) {
-        size_t k = strcspn(p, "|");
-        if (k == n && !strncmp(p, v, n)) return 1;
-        p += k + (p[k] == '|');
-    }
-    return 0;
-}
 
 /* A byte count as 64M, 1T, 4096 (exact multiples of 1024 only). */
 static void fmt_bytes(double v, char *buf, size_t len)
@@ -40,22 +30,24 @@ void wl_opt_describe(const struct wl_opt *o, char *buf, size_t len)
 {
     const char *u = o->unit ? o->unit : "";
     char lo[32], hi[32];
+    /* a whole number's least allowed value: min, or the next one up */
+    double ulo = o->lower == WL_MIN_EXCL ? floor(o->min) + 1 : ceil(o->min);
     switch (o->type) {
     case WL_T_UINT:
-        snprintf(buf, len, "uint %.0f..%.0f%s%s%s%s", o->min, o->max, *u ? " " : "", u,
+        snprintf(buf, len, "uint %.0f..%.0f%s%s%s%s", ulo, o->max, *u ? " " : "", u,
                  o->values ? " or " : "", o->values ? o->values : "");
         break;
     case WL_T_SIZE:
         fmt_bytes(o->min, lo, sizeof(lo));
         fmt_bytes(o->max, hi, sizeof(hi));
-        snprintf(buf, len, "size %s..%s%s%s", lo, hi, o->values ? " or " : "",
-                 o->values ? o->values : "");
+        snprintf(buf, len, "size %s%s..%s%s%s", o->lower == WL_MIN_EXCL ? "above " : "", lo, hi,
+                 o->values ? " or " : "", o->values ? o->values : "");
         break;
     case WL_T_SECS:
-        if (o->min < 0)
-            snprintf(buf, len, "seconds 0..%g", o->max);
-        else
+        if (o->lower == WL_MIN_EXCL)
             snprintf(buf, len, "seconds above %g, at most %g", o->min, o->max);
+        else
+            snprintf(buf, len, "seconds %g..%g", o->min, o->max);
         break;
     case WL_T_ENUM:
         snprintf(buf, len, "one of %s", o->values);
@@ -64,57 +56,85 @@ void wl_opt_describe(const struct wl_opt *o, char *buf, size_t len)
         snprintf(buf, len, "cpu: auto|low|high|all|N");
         break;
     case WL_T_UINTS:
-        snprintf(buf, len, "list of uint %.0f..%.0f, ascending", o->min, o->max);
+        snprintf(buf, len, "list of uint %.0f..%.0f, ascending", ulo, o->max);
         break;
-    default:
+    case WL_T_STR:
         snprintf(buf, len, "text%s%s", *u ? " " : "", u);
     }
 }
 
-/* ERR_USAGE unless v fits o's type. */
-static int opt_check(const char *owner, const struct wl_opt *o, const char *v, struct err *e)
+/* 1 when x is within o's range: above or at min (by o->lower), at most max. */
+static int in_range(const struct wl_opt *o, double x)
 {
-    char want[160];
-    wl_opt_describe(o, want, sizeof(want));
+    return (o->lower == WL_MIN_EXCL ? x > o->min : x >= o->min) && x <= o->max;
+}
+
+/* The 1-based index of v among the '|'-separated words of list, 0 if none. */
+static int word_index(const char *v, const char *list)
+{
+    size_t n = strlen(v);
+    int i = 1;
+    for (const char *p = list; p && *p; i++) {
+        size_t k = strcspn(p, "|");
+        if (k == n && !strncmp(p, v, n)) return i;
+        p += k + (p[k] == '|');
+    }
+    return 0;
+}
+
+/* 1 when v is a comma list of whole numbers in o's range, ascending. */
+static int uints_ok(const struct wl_opt *o, const char *v)
+{
+    char buf[256], *save = NULL;
+    double prev = -1;
     uint64_t u;
-    double d;
-    int ok = 1;
+    int ok = snprintf(buf, sizeof(buf), "%s", v) < (int)sizeof(buf) && *v;
+    for (char *t = strtok_r(buf, ",", &save); ok && t; t = strtok_r(NULL, ",", &save)) {
+        ok = util_parse_u64(t, &u, NULL) == 0 && in_range(o, (double)u) && (double)u > prev;
+        prev = (double)u;
+    }
+    return ok && v[strlen(v) - 1] != ',' && !strstr(v, ",,");
+}
+
+/* Types v as o->type into *t; 1 if it fits o (range, words), else 0. */
+static int parse_typed(const struct wl_opt *o, const char *v, struct wl_val *t)
+{
     switch (o->type) {
     case WL_T_UINT:
-        ok = (o->values && word_in(v, o->values)) ||
-             (util_parse_u64(v, &u, NULL) == 0 && (double)u >= o->min && (double)u <= o->max);
-        break;
     case WL_T_SIZE:
-        ok = (o->values && word_in(v, o->values)) ||
-             (util_parse_size(v, &u, NULL) == 0 && (double)u >= o->min && (double)u <= o->max);
-        break;
+        if (o->values && (t->word = word_index(v, o->values))) return 1;
+        if ((o->type == WL_T_UINT ? util_parse_u64(v, &t->u, NULL)
+                                  : util_parse_size(v, &t->u, NULL)) < 0)
+            return 0;
+        t->d = (double)t->u;
+        return in_range(o, t->d);
     case WL_T_SECS:
-        ok = util_parse_double(v, &d, NULL) == 0 && d > o->min && d >= 0 && d <= o->max;
-        break;
+        return util_parse_double(v, &t->d, NULL) == 0 && in_range(o, t->d);
     case WL_T_ENUM:
-        ok = word_in(v, o->values);
-        break;
+        t->idx = word_index(v, o->values) - 1;
+        return t->idx >= 0;
     case WL_T_CPU:
-        ok = word_in(v, "auto|low|high|all") ||
-             (util_parse_u64(v, &u, NULL) == 0 && u < 4096 && *v != '\0');
-        break;
-    case WL_T_UINTS: {
-        char buf[256], *save = NULL;
-        double prev = -1;
-        ok = snprintf(buf, sizeof(buf), "%s", v) < (int)sizeof(buf) && *v;
-        for (char *t = strtok_r(buf, ",", &save); ok && t; t = strtok_r(NULL, ",", &save)) {
-            ok = util_parse_u64(t, &u, NULL) == 0 && (double)u >= o->min && (double)u <= o->max &&
-                 (double)u > prev;
-            prev = (double)u;
-        }
-        ok = ok && v[strlen(v) - 1] != ',' && !strstr(v, ",,");
-        break;
+        if ((t->word = word_index(v, "auto|low|high|all"))) return 1;
+        return util_parse_u64(v, &t->u, NULL) == 0 && t->u < 4096 && *v != '\0';
+    case WL_T_UINTS:
+        return uints_ok(o, v);
+    case WL_T_STR:
+        return 1;
     }
-    default:
-        break;
+    return 0;
+}
+
+int wl_opt_parse(const char *owner, const struct wl_opt *o, const char *text, struct wl_val *out,
+                 struct err *e)
+{
+    struct wl_val t = {.type = o->type, .text = text};
+    if (parse_typed(o, text, &t)) {
+        if (out) *out = t;
+        return 0;
     }
-    if (ok) return 0;
-    return err_set(e, ERR_USAGE, "%s: %s must be %s, not '%s'", owner, o->name, want, v);
+    char want[160];
+    wl_opt_describe(o, want, sizeof(want));
+    return err_set(e, ERR_USAGE, "%s: %s must be %s, not '%s'", owner, o->name, want, text);
 }
 
 int wl_opts_check(const char *owner, const struct wl_opt *opts, const struct kvlist *given,
@@ -127,7 +147,7 @@ int wl_opts_check(const char *owner, const struct wl_opt *opts, const struct kvl
         if (!found)
             return err_set(e, ERR_USAGE, "%s has no option '%s' (see isobench list -v)", owner,
                            given->v[i].key);
-        if (opt_check(owner, found, given->v[i].val, e) < 0) return -1;
+        if (wl_opt_parse(owner, found, given->v[i].val, NULL, e) < 0) return -1;
     }
     return 0;
 }
@@ -147,26 +167,88 @@ const char *wl_opt_str(const struct wl_ctx *ctx, const struct workload *w, const
     return wl_opts_value(w->opts, ctx->opts, ctx->size, name);
 }
 
+int wl_opts_typed(const char *owner, const struct wl_opt *opts, const struct kvlist *given,
+                  int size, const char *name, enum wl_type type, struct wl_val *out, struct err *e)
+{
+    const struct wl_opt *o = opts;
+    while (o && o->name && strcmp(o->name, name) != 0)
+        o++;
+    if (!o || !o->name || o->type != type)
+        return err_set(e, ERR_USAGE, "%s has no option '%s' of that type", owner, name);
+    const char *v = given ? kv_get(given, name) : NULL;
+    if (!v) v = o->preset[size];
+    if (!v) return 0;
+    return wl_opt_parse(owner, o, v, out, e) < 0 ? -1 : 1;
+}
+
+/* w's option name typed as type into *v (wl_opts_typed), the owner named
+ * "workload <name>" in an error. */
+static int wl_typed(const struct wl_ctx *ctx, const struct workload *w, const char *name,
+                    enum wl_type type, struct wl_val *v, struct err *e)
+{
+    char owner[64];
+    if (snprintf(owner, sizeof(owner), "workload %s", w->name) >= (int)sizeof(owner))
+        return err_set(e, ERR_USAGE, "workload name too long");
+    return wl_opts_typed(owner, w->opts, ctx->opts, ctx->size, name, type, v, e);
+}
+
+/* A UINT or SIZE option as a number, def when unset or a word ("auto"). */
+static int wl_number(const struct wl_ctx *ctx, const struct workload *w, const char *name,
+                     enum wl_type type, uint64_t def, uint64_t *out, struct err *e)
+{
+    struct wl_val v;
+    int has = wl_typed(ctx, w, name, type, &v, e);
+    if (has < 0) return -1;
+    *out = has && !v.word ? v.u : def;
+    return 0;
+}
+
 int wl_opt_u64(const struct wl_ctx *ctx, const struct workload *w, const char *name, uint64_t def,
                uint64_t *out, struct err *e)
 {
-    const char *v = wl_opt_str(ctx, w, name);
-    if (!v || strcmp(v, "auto") == 0) {
-        *out = def;
-        return 0;
-    }
-    if (util_parse_u64(v, out, e) < 0) return err_wrap(e, "%s option %s", w->name, name);
-    return 0;
+    return wl_number(ctx, w, name, WL_T_UINT, def, out, e);
 }
 
 int wl_opt_size(const struct wl_ctx *ctx, const struct workload *w, const char *name, uint64_t def,
                 uint64_t *out, struct err *e)
 {
-    const char *v = wl_opt_str(ctx, w, name);
-    if (!v || strcmp(v, "auto") == 0) {
-        *out = def;
-        return 0;
+    return wl_number(ctx, w, name, WL_T_SIZE, def, out, e);
+}
+
+int wl_opt_secs(const struct wl_ctx *ctx, const struct workload *w, const char *name, double def,
+                double *out, struct err *e)
+{
+    struct wl_val v;
+    int has = wl_typed(ctx, w, name, WL_T_SECS, &v, e);
+    if (has < 0) return -1;
+    *out = has ? v.d : def;
+    return 0;
+}
+
+int wl_opt_uints(const struct wl_ctx *ctx, const struct workload *w, const char *name, int *out,
+                 int max, int *n, struct err *e)
+{
+    struct wl_val v;
+    int has = wl_typed(ctx, w, name, WL_T_UINTS, &v, e);
+    *n = 0;
+    if (has <= 0) return has;
+    for (const char *p = v.text; *p;) { /* checked whole numbers, commas between */
+        char *end;
+        if (*n >= max)
+            return err_set(e, ERR_USAGE, "workload %s: %s takes at most %d numbers, not '%s'",
+                           w->name, name, max, v.text);
+        out[(*n)++] = (int)strtoull(p, &end, 10);
+        p = *end ? end + 1 : end;
     }
-    if (util_parse_size(v, out, e) < 0) return err_wrap(e, "%s option %s", w->name, name);
+    return 0;
+}
+
+int wl_opt_enum(const struct wl_ctx *ctx, const struct workload *w, const char *name, int def,
+                int *out, struct err *e)
+{
+    struct wl_val v;
+    int has = wl_typed(ctx, w, name, WL_T_ENUM, &v, e);
+    if (has < 0) return -1;
+    *out = has ? v.idx : def;
     return 0;
 }
