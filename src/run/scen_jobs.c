@@ -35,14 +35,14 @@ static int job_stop(void *arg)
     return 1; /* the job it follows ended: cancel this one */
 }
 
-/* One job: waits its delay, reads the tenant's host CPU time around the
- * exec. A failed environment is a failed sample here; the scenario goes
- * on with its other tenants. */
 /* Test hook (ISOBENCH_FAILPOINT=tsan-race): every job thread bumps this
  * without a lock - the race scripts/tsan.sh must report, so that its
  * "no race" can be believed. */
 static int scen_race_counter;
 
+/* One job: waits its delay, reads the tenant's host CPU time around the
+ * exec. A failed environment is a failed sample here; the scenario goes
+ * on with its other tenants. */
 static void *job_main(void *arg)
 {
     struct job_thread *jt = arg;

@@ -115,6 +115,9 @@ static int mp_steps(const struct scenario_plan *p, uint64_t *w, int max)
     return n;
 }
 
+/* At plan time: the servers, workers and presets checked against the
+ * host (and --host-mem), the file-task and stress workloads added; every
+ * environment must be able to hold its servers. ERR_USAGE on bad input. */
 static int mempress_check(struct scenario_plan *p, struct err *e)
 {
     uint64_t servers = 4, bytes = 0, w[MP_MAX_STEPS];

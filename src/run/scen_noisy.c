@@ -75,6 +75,9 @@ static int split_words(const char *list, char *buf, size_t len, char **out, int 
     return n;
 }
 
+/* At plan time: the victims are suite workloads (a network one makes the
+ * scenario use the peer), the aggressors known stressors listed once; the
+ * stressor workload sized as its largest step. ERR_USAGE on bad input. */
 static int noisy_check(struct scenario_plan *p, struct err *e)
 {
     if (scen_fit_tenants(p, 2, e) < 0) return -1; /* victim and aggressor */

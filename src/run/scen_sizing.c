@@ -65,6 +65,9 @@ static int sizing_spec(const struct scenario_plan *p, int i, struct spec *sp, st
     return spec_add(sp, "cpu-quota", v, e);
 }
 
+/* At plan time: a quota below the host's CPUs, container drivers only
+ * (each spec rewritten with its quota and checked as any spec), CPU
+ * workloads that size their threads. ERR_USAGE on bad input. */
 static int sizing_check(struct scenario_plan *p, struct err *e)
 {
     double q;
