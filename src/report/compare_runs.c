@@ -32,12 +32,15 @@ static int wl_index(const struct run_view *rv, const char *name)
 }
 
 /* "WHO WHAT: X vs Y", WHO "the runs differ in" or "run 5 differs from
- * run 1 in"; at most 8 (the rest dropped). */
+ * run 1 in"; at most 8 (the rest dropped); one too long for its line ends
+ * in "...". */
 static void warn(struct compare *c, const char *who, const char *what, const char *x, const char *y)
 {
-    if (c->nwarn < 8)
-        snprintf(c->warnings[c->nwarn++], sizeof(c->warnings[0]), "%s %s: %s vs %s", who, what,
-                 x ? x : "?", y ? y : "?");
+    if (c->nwarn >= 8) return;
+    char *w = c->warnings[c->nwarn++];
+    if (snprintf(w, sizeof(c->warnings[0]), "%s %s: %s vs %s", who, what, x ? x : "?",
+                 y ? y : "?") >= (int)sizeof(c->warnings[0]))
+        memcpy(w + sizeof(c->warnings[0]) - 4, "...", 4); /* cut: said so */
 }
 
 /* The first workload option that differs between a and b, either way
@@ -84,9 +87,13 @@ static void compare_warnings(struct compare *c, const struct run_view *a, const 
         char list[600] = "";
         for (int i = 0; i < n; i++) {
             size_t off = strlen(list);
-            snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "", k[i]);
+            if (snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "", k[i]) >=
+                (int)(sizeof(list) - off)) { /* full: said so, the facts follow one by one */
+                memcpy(list + sizeof(list) - 5, " ...", 5);
+                break;
+            }
         }
-        char what[700];
+        char what[800];
         snprintf(what, sizeof(what),
                  "host (another host: an overhead may differ for what differs "
                  "between them - %s; see report --by host), host id",

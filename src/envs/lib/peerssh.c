@@ -276,8 +276,10 @@ static int remote_facts(struct peer_remote *r, struct kvlist *facts, struct err 
         proto_decode_reply(buf, rep, e) < 0)
         return err_wrap(e, "the peer's facts");
     for (int i = 0; i < rep->res.facts.n; i++) {
-        char k[64];
-        snprintf(k, sizeof(k), "peer.%s", rep->res.facts.v[i].key);
+        char k[sizeof(rep->res.facts.v[0].key)];
+        if (snprintf(k, sizeof(k), "peer.%s", rep->res.facts.v[i].key) >= (int)sizeof(k))
+            return err_set(e, ERR_FAIL, "the peer's fact %.40s...: key too long",
+                           rep->res.facts.v[i].key);
         kv_set(facts, k, rep->res.facts.v[i].val, NULL);
     }
     return 0;
