@@ -156,6 +156,8 @@ priv_sigkill_loop() {
     echo "kill drill: $rounds rounds of $*, delays up to ${max}s, ISOBENCH_DRILL_SEED=$seed"
     for i in $(seq "$rounds"); do
         delay=$(awk -v s="$seed" -v i="$i" -v m="$max" 'BEGIN{srand(s + i); printf "%.3f", 0.02 + rand() * (m - 0.02)}')
+        local last # the newest run before this one: a kill before its row exists finds no run
+        last=$(sqlite3 "$db" "SELECT coalesce(max(id), 0) FROM runs" 2>/dev/null || echo 0)
         "$bin" "$@" --db "$db" "${json[@]}" >"$dir/drill.json" 2>/dev/null &
         pid=$!
         sleep "$delay"
@@ -173,8 +175,8 @@ priv_sigkill_loop() {
             kept=$(sqlite3 "$db" "SELECT count(*) FROM measurements m JOIN runs r ON r.id = m.run_id WHERE r.uuid = '$uuid'")
             [ "$kept" -ge "$seen" ] || bad "$at: the run reported $seen samples, the store keeps $kept"
             st=$(sqlite3 "$db" "SELECT status FROM runs WHERE uuid = '$uuid'")
-        else # killed before the first sample: the newest run, if it got that far
-            st=$(sqlite3 "$db" "SELECT status FROM runs ORDER BY id DESC LIMIT 1" 2>/dev/null)
+        else # killed before the first sample: its run, if it got that far (never an earlier one)
+            st=$(sqlite3 "$db" "SELECT status FROM runs WHERE id > ${last:-0} ORDER BY id DESC LIMIT 1" 2>/dev/null)
         fi
         case "$st" in interrupted | complete | "") ;; *) bad "$at: the run is '$st' after cleanup, not interrupted" ;; esac
         now=$(leftovers)
