@@ -105,6 +105,7 @@ void agent_run_job(const struct job *j, struct reply *rep)
         err_set(&rep->err, ERR_FAIL, "%s half failed on request (ISOBENCH_FAILPOINT=%s)", j->role,
                 j->role);
     } else {
+        struct wl_vals vals; /* the job's options typed once, for its whole run */
         struct wl_ctx ctx = {.size = j->size,
                              .opts = &j->opts,
                              .ncpus = util_ncpus(),
@@ -124,7 +125,7 @@ void agent_run_job(const struct job *j, struct reply *rep)
             err_set(&rep->err, ERR_USAGE,
                     "%s runs as a server/client pair (started by isobench run)", w->name);
         else
-            rep->ok = workload_check_opts(w, &j->opts, &rep->err) == 0 &&
+            rep->ok = workload_load(w, &ctx, &vals, &rep->err) == 0 &&
                       fn(&ctx, &rep->res, &rep->err) == 0;
     }
     agent_where(&rep->res.facts);

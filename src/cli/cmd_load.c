@@ -150,7 +150,9 @@ int cmd_load(int argc, char **argv)
     if (c.ramp_s > 0 && c.ramp_s >= c.warm_s + c.duration_s)
         return cli_usage("load", "the ramp must end before warmup + duration");
     int cpu;
-    if (net_pin(cpuspec, 0, &cpu, &e) < 0) {
+    struct wl_cpu_val where;
+    if (wl_cpu_parse("load: --cpu", cpuspec, &where, &e) < 0) return cli_die(&e);
+    if (net_pin(where, 0, &cpu, &e) < 0) {
         e.code = ERR_USAGE;
         return cli_die(&e);
     }

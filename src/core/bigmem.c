@@ -6,13 +6,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-int bigmem_parse_pages(const char *s)
-{
-    if (!s || strcmp(s, "huge") == 0) return 1;
-    if (strcmp(s, "normal") == 0) return 0;
-    return -1;
-}
-
 /* Over-maps by one alignment unit and trims both ends, so the start lands on
  * a 2 MiB boundary whatever address the kernel picks. */
 int bigmem_alloc(struct bigmem *m, size_t bytes, int huge)

@@ -18,10 +18,6 @@ struct bigmem {
     size_t len; /* mapped bytes: the request rounded up to BIGMEM_ALIGN */
 };
 
-/* Parses a pages= option value: "huge" -> 1, "normal" -> 0, NULL -> huge.
- * Returns -1 on anything else. */
-int bigmem_parse_pages(const char *s);
-
 /* Maps bytes (> 0) of zero-filled memory into *m, aligned to BIGMEM_ALIGN,
  * advised MADV_HUGEPAGE (huge) or MADV_NOHUGEPAGE. Pages are not touched:
  * the caller's first touch decides where they live. Returns 0, or -1 with

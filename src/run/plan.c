@@ -109,8 +109,9 @@ int runner_size_workload(const struct workload *w, struct kvlist *opts, int size
                          .role = "",
                          .addr = "",
                          .datadir = HOST_DATA_DIR};
+    struct wl_vals vals; /* typed once for check(); the agents type the resolved list again */
     memset(need, 0, sizeof(*need));
-    if (workload_check_opts(w, opts, e) < 0) return -1;
+    if (workload_load(w, &ctx, &vals, e) < 0) return -1;
     if (w->check(&ctx, opts, need, e) < 0) return -1;
     uint64_t avail = host->mem_avail;
     if (avail && need->mem_bytes > avail)

@@ -40,7 +40,7 @@
 #include "workloads/lib/biorun.h"
 #include "workloads/workload.h"
 
-#define ENGINES "libaio|io_uring|psync"
+#define ENGINES BIOENG_WORDS
 
 static const struct wl_opt blockio_opts[] = {
     {"jobs",
@@ -90,7 +90,7 @@ static const struct wl_opt blockio_opts[] = {
      "larger device requests, as a guest's RAM on QEMU's huge pages does)",
      {"huge", "huge", "huge"},
      .type = WL_T_ENUM,
-     .values = "huge|normal"},
+     .values = WL_PAGES_VALUES},
     {.name = NULL},
 };
 
@@ -99,9 +99,9 @@ struct blockio_cfg {
     int njobs;
     uint64_t size;
     double runtime;
-    int engine; /* BIOENG_* */
-    int huge;   /* pages=huge */
-    int paper;  /* the list is the paper's job file */
+    enum bioeng_kind engine;
+    int huge;  /* pages=huge */
+    int paper; /* the list is the paper's job file */
 };
 
 /* The options into c, each checked on its own. */
@@ -121,12 +121,11 @@ static int blockio_opts_read(const struct wl_ctx *ctx, struct blockio_cfg *c, st
     c->paper = !strcmp(list, BIOJOBS_PAPER) && mix == 70;
     if (c->size % BIO_SEQ_BS) /* >= 16M: the table's */
         return err_set(e, ERR_USAGE, "blockio: file-size must be a multiple of 1M, >= 16M");
-    const char *pg = wl_opt_str(ctx, w, "pages");
-    if (!pg || (strcmp(pg, "normal") && strcmp(pg, "huge")))
-        return err_set(e, ERR_USAGE, "blockio: pages must be normal or huge");
-    c->huge = !strcmp(pg, "huge");
-    if ((c->engine = bioeng_kind(wl_opt_str(ctx, w, "engine"))) < 0)
-        return err_set(e, ERR_USAGE, "blockio: engine must be one of " ENGINES);
+    int eng;
+    if (wl_opt_huge(ctx, w, &c->huge, e) < 0 ||
+        wl_opt_enum(ctx, w, "engine", BIOENG_LIBAIO, &eng, e) < 0)
+        return -1;
+    c->engine = (enum bioeng_kind)eng;
     return 0;
 }
 

@@ -97,7 +97,6 @@ static int compress_params(const struct wl_ctx *ctx, const struct lzma_api *lz,
                            struct compress_cfg *c, struct err *e)
 {
     const char *input = wl_opt_str(ctx, &workload_compress, "input");
-    const char *bs = wl_opt_str(ctx, &workload_compress, "block-size");
     if (wl_opt_u64(ctx, &workload_compress, "threads", wl_auto_threads(ctx, &workload_compress),
                    &c->threads, e) < 0 ||
         wl_opt_u64(ctx, &workload_compress, "preset", 2, &c->preset, e) < 0)
@@ -111,9 +110,12 @@ static int compress_params(const struct wl_ctx *ctx, const struct lzma_api *lz,
         return -1;
     }
     if (c->size == 0) return err_set(e, ERR_USAGE, "compress: input is empty");
-    int xz = bs && strcmp(bs, "xz") == 0;
+    int word; /* block-size's "auto|xz": 1 or 2, 0 for bytes */
     c->xz_block = 0;
-    if (wl_opt_size(ctx, &workload_compress, "block-size", 0, &c->block, e) < 0) return -1;
+    if (wl_opt_size(ctx, &workload_compress, "block-size", 0, &c->block, e) < 0 ||
+        wl_opt_word(ctx, &workload_compress, "block-size", &word, e) < 0)
+        return -1;
+    int xz = word == 2;
     if (!lz) return 0; /* checked before liblzma is loaded: resolved at run time */
     lzma_options_lzma o;
     if (lz->lzma_preset(&o, (uint32_t)c->preset))

@@ -20,6 +20,7 @@
 #include "workloads/filetask.h"
 #include "workloads/lib/netutil.h"
 #include "workloads/workload.h"
+#include "workloads/workloads_internal.h"
 
 #define FT_ACCEPT_S 60.0
 #define FT_REQ_MAX 1024
@@ -70,8 +71,9 @@ static int ft_params(const struct wl_ctx *ctx, struct ft_cfg *c, struct err *e)
         wl_opt_u64(ctx, w, "writes", 2000000, &c->writes, e) < 0 ||
         wl_opt_u64(ctx, w, "rounds", 10, &c->rounds, e) < 0)
         return -1;
-    const char *srv = wl_opt_str(ctx, w, "server");
-    c->node = srv && !strcmp(srv, "node");
+    int srv;
+    if (wl_opt_enum(ctx, w, "server", FT_SERVER_C, &srv, e) < 0) return -1;
+    c->node = (enum ft_server)srv == FT_SERVER_NODE;
     if (c->writes > c->bytes)
         return err_set(e, ERR_USAGE, "filetask: writes (%llu) must not exceed bytes (%llu)",
                        (unsigned long long)c->writes, (unsigned long long)c->bytes);

@@ -24,6 +24,7 @@
 #include "workloads/lib/srvproc.h"
 #include "workloads/lib/apache.h"
 #include "workloads/workload.h"
+#include "workloads/workloads_internal.h"
 
 #define HTTP_MARKER "<!-- isobench page end -->"
 #define HTTP_PAGE "/index.html"
@@ -90,33 +91,28 @@ static const struct wl_opt http_opts[] = {
 struct http_cfg {
     uint64_t users, page;
     double ramp, duration, warmup, timeout;
-    const char *mpm; /* event, worker or prefork */
+    enum http_mpm mpm;
 };
 
-/* Each MPM with the sizes of Debian's mods-available/mpm_*.conf. */
+/* Each MPM with the sizes of Debian's mods-available/mpm_*.conf, by enum
+ * http_mpm. */
 static const struct {
     const char *name, *conf, *desc;
 } http_mpms[] = {
-    {"event",
-     "StartServers 2\nMinSpareThreads 25\nMaxSpareThreads 75\nThreadLimit 64\n"
-     "ThreadsPerChild 25\nMaxRequestWorkers 150\nMaxConnectionsPerChild 0\n",
-     "event MPM: 2 x 25 threads, at most 150"},
-    {"worker",
-     "StartServers 2\nMinSpareThreads 25\nMaxSpareThreads 75\nThreadLimit 64\n"
-     "ThreadsPerChild 25\nMaxRequestWorkers 150\nMaxConnectionsPerChild 0\n",
-     "worker MPM: 2 x 25 threads, at most 150"},
-    {"prefork",
-     "StartServers 5\nMinSpareServers 5\nMaxSpareServers 10\nMaxRequestWorkers 150\n"
-     "MaxConnectionsPerChild 0\n",
-     "prefork MPM: 5 processes, at most 150"},
+    [MPM_EVENT] = {"event",
+                   "StartServers 2\nMinSpareThreads 25\nMaxSpareThreads 75\nThreadLimit 64\n"
+                   "ThreadsPerChild 25\nMaxRequestWorkers 150\nMaxConnectionsPerChild 0\n",
+                   "event MPM: 2 x 25 threads, at most 150"},
+    [MPM_WORKER] = {"worker",
+                    "StartServers 2\nMinSpareThreads 25\nMaxSpareThreads 75\nThreadLimit 64\n"
+                    "ThreadsPerChild 25\nMaxRequestWorkers 150\nMaxConnectionsPerChild 0\n",
+                    "worker MPM: 2 x 25 threads, at most 150"},
+    [MPM_PREFORK] =
+        {"prefork",
+         "StartServers 5\nMinSpareServers 5\nMaxSpareServers 10\nMaxRequestWorkers 150\n"
+         "MaxConnectionsPerChild 0\n",
+         "prefork MPM: 5 processes, at most 150"},
 };
-
-static int http_mpm(const char *name)
-{
-    for (size_t i = 0; i < sizeof(http_mpms) / sizeof(http_mpms[0]); i++)
-        if (!strcmp(http_mpms[i].name, name)) return (int)i;
-    return 0; /* the option is typed: an enum of these */
-}
 
 static const char *http_unavailable(void)
 {
@@ -134,7 +130,9 @@ static int http_params(const struct wl_ctx *ctx, struct http_cfg *c, struct err 
         wl_opt_secs(ctx, w, "warmup", 1, &c->warmup, e) < 0 ||
         wl_opt_secs(ctx, w, "timeout", 5, &c->timeout, e) < 0)
         return -1;
-    c->mpm = wl_opt_str(ctx, w, "mpm");
+    int mpm;
+    if (wl_opt_enum(ctx, w, "mpm", MPM_EVENT, &mpm, e) < 0) return -1;
+    c->mpm = (enum http_mpm)mpm;
     if (c->ramp > 0 && c->users < 2)
         return err_set(e, ERR_USAGE, "http: a ramp needs users of at least 2");
     if (c->ramp >= c->warmup + c->duration && c->ramp > 0)
@@ -180,9 +178,8 @@ static int http_page(const char *path, uint64_t size, struct err *e)
 /* Apache's whole configuration: only what serving one file needs, no
  * access log; 404s logged (core:info) to the error log, for the stop
  * request. */
-static int http_conf(const char *dir, const char *bind, int port, const char *mpm, struct err *e)
+static int http_conf(const char *dir, const char *bind, int port, enum http_mpm m, struct err *e)
 {
-    int m = http_mpm(mpm);
     char path[600];
     snprintf(path, sizeof(path), "%s/httpd.conf", dir);
     int fd cleanup_close = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -212,7 +209,7 @@ static int http_start(const struct wl_ctx *ctx, const struct http_cfg *c, const 
                       struct srv *s, struct result *r, struct err *e)
 {
     int cpu;
-    if (net_cpu_pick(wl_opt_str(ctx, &workload_http, "cpu-server"), 1, &cpu, e) < 0) return -1;
+    if (net_opt_pick(ctx, &workload_http, "cpu-server", 1, &cpu, e) < 0) return -1;
     char why[160] = "", www[600], path[700], log[600], conf[600];
     int unpriv = srv_unpriv_dir(dir, why, sizeof(why), e);
     if (unpriv < 0) return -1;
@@ -243,7 +240,7 @@ static int http_start(const struct wl_ctx *ctx, const struct http_cfg *c, const 
         usleep(20000);
     }
     char desc[200];
-    snprintf(desc, sizeof(desc), "%s on CPU %d, %s", server, cpu, http_mpms[http_mpm(c->mpm)].desc);
+    snprintf(desc, sizeof(desc), "%s on CPU %d, %s", server, cpu, http_mpms[c->mpm].desc);
     kv_set(&r->facts, "http.server", desc, NULL);
     kv_set(&r->facts, "http.user", "65534", NULL);
     kv_set(&r->facts, "http.bind", bind, NULL);
@@ -302,7 +299,7 @@ static int http_drive(const struct wl_ctx *ctx, struct result *r, struct err *e)
     struct http_cfg c;
     if (http_params(ctx, &c, e) < 0) return -1;
     int cpu;
-    if (net_pin(wl_opt_str(ctx, &workload_http, "cpu-client"), 0, &cpu, e) < 0)
+    if (net_opt_pin(ctx, &workload_http, "cpu-client", 0, &cpu, e) < 0)
         return err_wrap(e, "http client");
     char v[16];
     snprintf(v, sizeof(v), "%d", cpu);

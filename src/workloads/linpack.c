@@ -34,7 +34,7 @@ static const struct wl_opt linpack_opts[] = {
      "huge (2 MiB transparent huge pages) or normal, for A and LU",
      {"huge", "huge", "huge"},
      .type = WL_T_ENUM,
-     .values = "huge|normal"},
+     .values = WL_PAGES_VALUES},
     {.name = NULL},
 };
 
@@ -49,9 +49,6 @@ static int linpack_params(const struct wl_ctx *ctx, uint64_t *n, uint64_t *threa
         wl_opt_u64(ctx, &workload_linpack, "threads", wl_auto_threads(ctx, &workload_linpack),
                    threads, e) < 0)
         return -1;
-    const char *pg = wl_opt_str(ctx, &workload_linpack, "pages");
-    if (bigmem_parse_pages(pg) < 0)
-        return err_set(e, ERR_USAGE, "linpack: pages must be huge or normal, not '%s'", pg);
     return 0;
 }
 
@@ -104,7 +101,8 @@ static int linpack_run(const struct wl_ctx *ctx, struct result *r, struct err *e
     uint64_t n64, threads;
     if (linpack_params(ctx, &n64, &threads, e) < 0) return -1;
     size_t n = (size_t)n64;
-    int huge = bigmem_parse_pages(wl_opt_str(ctx, &workload_linpack, "pages"));
+    int huge;
+    if (wl_opt_huge(ctx, &workload_linpack, &huge, e) < 0) return -1;
     struct bigmem ma cleanup_bigmem = {NULL, 0}, mlu cleanup_bigmem = {NULL, 0};
     if (bigmem_alloc(&ma, n * n * sizeof(double), huge) < 0 ||
         bigmem_alloc(&mlu, n * n * sizeof(double), huge) < 0)

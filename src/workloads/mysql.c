@@ -51,6 +51,7 @@
 #include "workloads/lib/sbench.h"
 #include "workloads/lib/srvproc.h"
 #include "workloads/workload.h"
+#include "workloads/workloads_internal.h"
 
 #define MARIADBD "/usr/sbin/mariadbd"
 #define MARIADB_ADMIN "/usr/bin/mariadb-admin"
@@ -155,8 +156,15 @@ struct mysql_cfg {
     uint64_t stop_gain, duration, warmup, tables, table_size, pool, logsize;
     uint64_t pool_pct, data_est; /* bound=io's share; the tables' estimated bytes */
     int io_bound;                /* bound=io: the pool is pool_pct % of data_est */
-    const char *schema;          /* sbtest or wordpress (a typed enum: no quoting needed) */
+    enum mysql_schema kind;      /* the schema option */
+    const char *schema;          /* its name, the database's (mysql_schemas) */
     const char *test;            /* sysbench's: oltp_read_only (mode=ro) or oltp_read_write */
+};
+
+/* The databases' names, by enum mysql_schema (the schema option's words). */
+static const char *const mysql_schemas[] = {
+    [MYSQL_SCHEMA_SBTEST] = "sbtest",
+    [MYSQL_SCHEMA_WORDPRESS] = "wordpress",
 };
 
 static const char *mysql_unavailable(void)
@@ -180,17 +188,18 @@ static const char *mysql_unavailable(void)
 static int mysql_bound(const struct wl_ctx *ctx, struct mysql_cfg *c, struct err *e)
 {
     const struct workload *w = &workload_mysql;
-    const char *bound = wl_opt_str(ctx, w, "bound");
+    int bound;
+    if (wl_opt_enum(ctx, w, "bound", MYSQL_BOUND_CACHE, &bound, e) < 0) return -1;
     int given_pool = ctx->opts && kv_get(ctx->opts, "buffer-pool");
     int given_pct = ctx->opts && kv_get(ctx->opts, "pool-pct");
-    c->io_bound = bound && !strcmp(bound, "io");
+    c->io_bound = (enum mysql_bound)bound == MYSQL_BOUND_IO;
     c->data_est = c->tables * c->table_size * MYSQL_ROW_BYTES;
     if (wl_opt_u64(ctx, w, "pool-pct", 10, &c->pool_pct, e) < 0) return -1;
     if (!c->io_bound) {
         if (given_pct) return err_set(e, ERR_USAGE, "mysql: pool-pct applies to bound=io only");
         return 0;
     }
-    if (strcmp(c->schema, "sbtest"))
+    if (c->kind != MYSQL_SCHEMA_SBTEST)
         return err_set(e, ERR_USAGE,
                        "mysql: bound=io sizes the pool from sysbench's tables: "
                        "schema=%s has none",
@@ -225,19 +234,21 @@ static int mysql_params(const struct wl_ctx *ctx, struct mysql_cfg *c, struct er
         wl_opt_size(ctx, w, "buffer-pool", 1ull << 30, &c->pool, e) < 0 ||
         wl_opt_size(ctx, w, "log-file-size", 256ull << 20, &c->logsize, e) < 0)
         return -1;
-    c->schema = wl_opt_str(ctx, w, "schema");
-    if (!c->schema) c->schema = "sbtest";
-    const char *mode = wl_opt_str(ctx, w, "mode");
-    c->test = mode && !strcmp(mode, "ro") ? "oltp_read_only" : "oltp_read_write";
+    int schema, mode;
+    if (wl_opt_enum(ctx, w, "schema", MYSQL_SCHEMA_SBTEST, &schema, e) < 0 ||
+        wl_opt_enum(ctx, w, "mode", MYSQL_MODE_RW, &mode, e) < 0)
+        return -1;
+    c->kind = (enum mysql_schema)schema;
+    c->schema = mysql_schemas[c->kind];
+    c->test = (enum mysql_mode)mode == MYSQL_MODE_RO ? "oltp_read_only" : "oltp_read_write";
     return mysql_bound(ctx, c, e);
 }
 
 /* A CPU option (net_cpu_pick's meaning; "all", the preset, is -1). */
 static int mysql_cpu(const struct wl_ctx *ctx, const char *key, int *cpu, struct err *e)
 {
-    const char *v = wl_opt_str(ctx, &workload_mysql, key);
-    if (net_cpu_pick(v ? v : "all", !strcmp(key, "cpu-server"), cpu, e) < 0)
-        return err_wrap(e, "mysql: %s", key);
+    if (net_opt_pick(ctx, &workload_mysql, key, !strcmp(key, "cpu-server"), cpu, e) < 0)
+        return err_wrap(e, "mysql");
     return 0;
 }
 
@@ -312,7 +323,7 @@ static int mysql_check(const struct wl_ctx *ctx, struct kvlist *resolved, struct
     need->disk_bytes = mysql_disk_need(&c);
     if (kv_set(&need->facts, "mysql.test", c.test, e) < 0) return -1; /* in every sample */
     /* the pool against sysbench's tables (a WordPress DB tier has none) */
-    return strcmp(c.schema, "sbtest") ? 0 : mysql_pool_facts(&c, &need->facts, e);
+    return c.kind != MYSQL_SCHEMA_SBTEST ? 0 : mysql_pool_facts(&c, &need->facts, e);
 }
 
 /* Feeds the bootstrap SQL to `mariadbd --bootstrap` on fd: the system

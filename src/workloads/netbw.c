@@ -98,7 +98,7 @@ static int netbw_server(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
                         struct result *r, struct err *e)
 {
     int cpu;
-    if (net_pin(wl_opt_str(ctx, &workload_netbw, "cpu-server"), 1, &cpu, e) < 0) return -1;
+    if (net_opt_pin(ctx, &workload_netbw, "cpu-server", 1, &cpu, e) < 0) return -1;
     char v[16];
     snprintf(v, sizeof(v), "%d", cpu);
     kv_set(&r->facts, "netbw.cpu", v, NULL);
@@ -183,7 +183,7 @@ static int netbw_client(const struct wl_ctx *ctx, const struct netbw_cfg *c, cha
                         struct result *r, struct err *e)
 {
     int cpu;
-    if (net_pin(wl_opt_str(ctx, &workload_netbw, "cpu-client"), 0, &cpu, e) < 0) return -1;
+    if (net_opt_pin(ctx, &workload_netbw, "cpu-client", 0, &cpu, e) < 0) return -1;
     char v[16];
     snprintf(v, sizeof(v), "%d", cpu);
     kv_set(&r->facts, "netbw.cpu", v, NULL);

@@ -20,6 +20,7 @@
 #include "core/hist.h"
 #include "workloads/lib/netutil.h"
 #include "workloads/workload.h"
+#include "workloads/workloads_internal.h"
 
 #define NETLAT_WARM 100
 #define NETLAT_MAXMSG 65000
@@ -75,11 +76,21 @@ static int netlat_params(const struct wl_ctx *ctx, struct netlat_cfg *c, struct 
 {
     const struct workload *w = &workload_netlat;
     if (wl_opt_secs(ctx, w, "duration", 5, &c->duration, e) < 0) return -1;
-    const char *m = wl_opt_str(ctx, w, "modes");
-    c->tcp = !strcmp(m, "tcp") || !strcmp(m, "tcp,udp") || !strcmp(m, "udp,tcp");
-    c->udp = !strcmp(m, "udp") || !strcmp(m, "tcp,udp") || !strcmp(m, "udp,tcp");
-    if (!c->tcp && !c->udp)
-        return err_set(e, ERR_USAGE, "netlat: modes must be tcp, udp or tcp,udp (got '%s')", m);
+    int m;
+    if (wl_opt_enum(ctx, w, "modes", NL_TCP_UDP, &m, e) < 0) return -1;
+    c->tcp = c->udp = 0;
+    switch ((enum netlat_modes)m) { /* both orders run TCP first */
+    case NL_TCP:
+        c->tcp = 1;
+        break;
+    case NL_UDP:
+        c->udp = 1;
+        break;
+    case NL_TCP_UDP:
+    case NL_UDP_TCP:
+        c->tcp = c->udp = 1;
+        break;
+    }
     if (wl_opt_u64(ctx, w, "req-size", 100, &c->req, e) < 0 ||
         wl_opt_u64(ctx, w, "resp-size", 200, &c->resp, e) < 0)
         return -1;
@@ -125,7 +136,7 @@ static int netlat_server(const struct wl_ctx *ctx, const struct netlat_cfg *c, s
                          struct err *e)
 {
     int cpu;
-    if (net_pin(wl_opt_str(ctx, &workload_netlat, "cpu-server"), 1, &cpu, e) < 0)
+    if (net_opt_pin(ctx, &workload_netlat, "cpu-server", 1, &cpu, e) < 0)
         return err_wrap(e, "netlat server");
     char v[16];
     snprintf(v, sizeof(v), "%d", cpu);
@@ -264,7 +275,7 @@ static int netlat_drive(const struct wl_ctx *ctx, struct result *r, struct err *
     struct netlat_cfg c;
     if (netlat_params(ctx, &c, e) < 0) return -1;
     int cpu;
-    if (net_pin(wl_opt_str(ctx, &workload_netlat, "cpu-client"), 0, &cpu, e) < 0)
+    if (net_opt_pin(ctx, &workload_netlat, "cpu-client", 0, &cpu, e) < 0)
         return err_wrap(e, "netlat client");
     char v[16];
     snprintf(v, sizeof(v), "%d", cpu);

@@ -86,8 +86,9 @@ static int null_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
     }
     double t1 = util_now();
     if (fail) return err_set(e, ERR_FAIL, "null workload failed on request (fail=1)");
-    const char *hostile = wl_opt_str(ctx, &workload_null, "hostile");
-    if (hostile && !strcmp(hostile, "1"))
+    int hostile; /* "0|1": the index is the number */
+    if (wl_opt_enum(ctx, &workload_null, "hostile", 0, &hostile, e) < 0) return -1;
+    if (hostile)
         sandbox_hostile(wl_opt_str(ctx, &workload_null, "reach"),
                         wl_opt_str(ctx, &workload_null, "blockdev"), &r->facts);
     const char *settle = wl_opt_str(ctx, &workload_null, "settle");

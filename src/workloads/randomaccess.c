@@ -69,7 +69,7 @@ static const struct wl_opt ra_opts[] = {
      "huge (2 MiB transparent huge pages, as the paper) or normal",
      {"huge", "huge", "huge"},
      .type = WL_T_ENUM,
-     .values = "huge|normal"},
+     .values = WL_PAGES_VALUES},
     {.name = NULL},
 };
 
@@ -174,15 +174,13 @@ struct ra_cfg {
 static int ra_params(const struct wl_ctx *ctx, struct ra_cfg *c, struct err *e)
 {
     uint64_t bytes;
-    const char *pg = wl_opt_str(ctx, &workload_randomaccess, "pages");
-    if ((c->huge = bigmem_parse_pages(pg)) < 0)
-        return err_set(e, ERR_USAGE, "randomaccess: pages must be huge or normal, not '%s'", pg);
-    int off, shared; /* the indexes in "on|off" and "private|shared" */
-    if (wl_opt_enum(ctx, &workload_randomaccess, "prefetch", 0, &off, e) < 0 ||
-        wl_opt_enum(ctx, &workload_randomaccess, "tables", 0, &shared, e) < 0)
+    int pf, tb;
+    if (wl_opt_huge(ctx, &workload_randomaccess, &c->huge, e) < 0 ||
+        wl_opt_enum(ctx, &workload_randomaccess, "prefetch", RA_PREFETCH_ON, &pf, e) < 0 ||
+        wl_opt_enum(ctx, &workload_randomaccess, "tables", RA_TABLES_PRIVATE, &tb, e) < 0)
         return -1;
-    c->prefetch = !off;
-    int priv = !shared;
+    c->prefetch = (enum ra_prefetch)pf == RA_PREFETCH_ON;
+    int priv = (enum ra_tables)tb == RA_TABLES_PRIVATE;
     if (wl_opt_size(ctx, &workload_randomaccess, "table-size", 64u << 20, &bytes, e) < 0 ||
         wl_opt_u64(ctx, &workload_randomaccess, "threads",
                    wl_auto_threads(ctx, &workload_randomaccess), &c->threads, e) < 0)

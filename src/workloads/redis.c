@@ -133,7 +133,7 @@ static int redis_server(const struct wl_ctx *ctx, const struct redis_cfg *c, str
     if (!ctx->datadir || !ctx->datadir[0])
         return err_set(e, ERR_USAGE, "redis: the environment gave no data directory");
     int cpu;
-    if (net_cpu_pick(wl_opt_str(ctx, &workload_redis, "cpu-server"), 1, &cpu, e) < 0)
+    if (net_opt_pick(ctx, &workload_redis, "cpu-server", 1, &cpu, e) < 0)
         return err_wrap(e, "redis server");
     if (!ctx->secret || !ctx->secret[0])
         return err_set(e, ERR_USAGE, "redis: the job carries no secret for requirepass");
@@ -282,7 +282,7 @@ static int redis_drive(const struct wl_ctx *ctx, struct result *r, struct err *e
     struct redis_cfg c;
     if (redis_params(ctx, &c, e) < 0) return -1;
     int cpu;
-    if (net_pin(wl_opt_str(ctx, &workload_redis, "cpu-client"), 0, &cpu, e) < 0)
+    if (net_opt_pin(ctx, &workload_redis, "cpu-client", 0, &cpu, e) < 0)
         return err_wrap(e, "redis client");
     char v[16];
     snprintf(v, sizeof(v), "%d", cpu);

@@ -28,6 +28,15 @@ int workload_check_opts(const struct workload *w, const struct kvlist *opts, str
     return wl_opts_check(owner, w->opts, opts, e);
 }
 
+int workload_load(const struct workload *w, struct wl_ctx *ctx, struct wl_vals *vals, struct err *e)
+{
+    char owner[64];
+    snprintf(owner, sizeof(owner), "workload %s", w->name);
+    if (wl_vals_load(owner, w->opts, ctx->opts, ctx->size, vals, e) < 0) return -1;
+    ctx->vals = vals;
+    return 0;
+}
+
 void wl_work(struct result *r, double units, const char *metric, const char *unit, double scale)
 {
     char v[64];
@@ -61,10 +70,16 @@ static int sizing_cgroup(double *cpus, char *where, size_t len, struct err *e)
     return cg_cpu_limit(pc, "/sys/fs/cgroup", cpus, where, len, e);
 }
 
-static int sizing_is_cgroup(const struct wl_ctx *ctx, const struct workload *w)
+/* The sizing option's values, in its table's order (WL_OPT_SIZING). */
+enum wl_sizing { SIZING_HOST = 0, SIZING_CGROUP };
+
+/* 1 when w's sizing option says cgroup, 0 host, -1 if w has none or its
+ * options were not loaded (a bug, in e). */
+static int sizing_is_cgroup(const struct wl_ctx *ctx, const struct workload *w, struct err *e)
 {
-    const char *s = wl_opt_str(ctx, w, "sizing");
-    return s && !strcmp(s, "cgroup");
+    int s = SIZING_HOST;
+    if (wl_opt_enum(ctx, w, "sizing", SIZING_HOST, &s, e) < 0) return -1;
+    return (enum wl_sizing)s == SIZING_CGROUP;
 }
 
 uint64_t wl_auto_threads(const struct wl_ctx *ctx, const struct workload *w)
@@ -73,7 +88,10 @@ uint64_t wl_auto_threads(const struct wl_ctx *ctx, const struct workload *w)
     double cpus = 0;
     char where[300];
     struct err e = {0};
-    if (sizing_is_cgroup(ctx, w) && sizing_cgroup(&cpus, where, sizeof(where), &e) == CG_LIMIT)
+    /* (a sizing that cannot be read leaves the host's count: wl_sizing_facts,
+     * which every such workload calls, fails the sample with the reason) */
+    if (sizing_is_cgroup(ctx, w, &e) == 1 &&
+        sizing_cgroup(&cpus, where, sizeof(where), &e) == CG_LIMIT)
         n = (uint64_t)cg_cpus_for((int)n, cpus);
     return n;
 }
@@ -81,8 +99,9 @@ uint64_t wl_auto_threads(const struct wl_ctx *ctx, const struct workload *w)
 int wl_sizing_facts(const struct wl_ctx *ctx, const struct workload *w, struct result *r,
                     struct err *e)
 {
-    int cg = sizing_is_cgroup(ctx, w);
+    int cg = sizing_is_cgroup(ctx, w, e);
     char v[400], where[300] = "";
+    if (cg < 0) return -1;
     double cpus = 0;
     kv_set(&r->facts, "sizing", cg ? "cgroup" : "host", NULL);
     snprintf(v, sizeof(v), "%llu", (unsigned long long)wl_ncpus(ctx));

@@ -31,6 +31,7 @@
 #include "core/bigmem.h"
 #include "core/util.h"
 #include "workloads/workload.h"
+#include "workloads/workloads_internal.h"
 
 static const struct wl_opt stream_opts[] = {
     {"array-size",
@@ -64,7 +65,7 @@ static const struct wl_opt stream_opts[] = {
      "huge (2 MiB transparent huge pages, as the paper) or normal",
      {"huge", "huge", "huge"},
      .type = WL_T_ENUM,
-     .values = "huge|normal"},
+     .values = WL_PAGES_VALUES},
     {.name = NULL},
 };
 
@@ -89,20 +90,28 @@ struct stream_cfg {
 };
 
 /* stores=, in the order of its table's values "auto|nt|plain" */
-enum stream_stores { STORES_AUTO, STORES_NT, STORES_PLAIN };
 
 /* stream's options, typed by its table; ERR_USAGE when one does not fit or
  * stores=nt in a build without non-temporal stores. */
 static int stream_params(const struct wl_ctx *ctx, struct stream_cfg *c, struct err *e)
 {
-    const char *pg = wl_opt_str(ctx, &workload_stream, "pages");
-    if ((c->huge = bigmem_parse_pages(pg)) < 0)
-        return err_set(e, ERR_USAGE, "stream: pages must be huge or normal, not '%s'", pg);
-    int st;
-    if (wl_opt_enum(ctx, &workload_stream, "stores", STORES_AUTO, &st, e) < 0) return -1;
-    if (st == STORES_NT && !STREAM_HAVE_NT)
-        return err_set(e, ERR_USAGE, "stream: stores=nt needs an x86-64 (SSE2) build");
-    c->nt = st == STORES_AUTO ? STREAM_HAVE_NT : st == STORES_NT;
+    int idx;
+    if (wl_opt_huge(ctx, &workload_stream, &c->huge, e) < 0 ||
+        wl_opt_enum(ctx, &workload_stream, "stores", STORES_AUTO, &idx, e) < 0)
+        return -1;
+    switch ((enum stream_stores)idx) {
+    case STORES_AUTO:
+        c->nt = STREAM_HAVE_NT;
+        break;
+    case STORES_NT:
+        if (!STREAM_HAVE_NT)
+            return err_set(e, ERR_USAGE, "stream: stores=nt needs an x86-64 (SSE2) build");
+        c->nt = 1;
+        break;
+    case STORES_PLAIN:
+        c->nt = 0;
+        break;
+    }
     if (wl_opt_size(ctx, &workload_stream, "array-size", stream_auto_bytes(ctx), &c->bytes, e) <
             0 ||
         wl_opt_u64(ctx, &workload_stream, "ntimes", 10, &c->ntimes, e) < 0 ||

@@ -18,6 +18,7 @@
 #include "core/util.h"
 #include "workloads/stress.h"
 #include "workloads/workload.h"
+#include "workloads/workloads_internal.h"
 
 #define STRESS_BIN "/usr/bin/stress-ng"
 
@@ -54,8 +55,15 @@ static const struct wl_opt stress_opts[] = {
     {.name = NULL},
 };
 
+/* stress-ng's stressors by enum stress_kind (the stressor option's words). */
+static const char *const stress_names[] = {
+    [ST_CPU] = "cpu", [ST_VM] = "vm",     [ST_STREAM] = "stream",
+    [ST_HDD] = "hdd", [ST_SOCK] = "sock", [ST_CPU_VM] = "cpu+vm",
+};
+
 struct stress_cfg {
-    const char *stressor;
+    enum stress_kind kind;
+    const char *stressor; /* its name (stress_names) */
     uint64_t workers, bytes;
     double seconds;
 };
@@ -70,7 +78,10 @@ static const char *stress_unavailable(void)
 static int stress_params(const struct wl_ctx *ctx, struct stress_cfg *c, struct err *e)
 {
     const struct workload *w = &workload_stress;
-    c->stressor = wl_opt_str(ctx, w, "stressor");
+    int kind;
+    if (wl_opt_enum(ctx, w, "stressor", ST_CPU, &kind, e) < 0) return -1;
+    c->kind = (enum stress_kind)kind;
+    c->stressor = stress_names[c->kind];
     if (wl_opt_u64(ctx, w, "workers", wl_ncpus(ctx), &c->workers, e) < 0 ||
         wl_opt_size(ctx, w, "bytes", 64u << 20, &c->bytes, e) < 0 ||
         wl_opt_secs(ctx, w, "seconds", 20, &c->seconds, e) < 0)
@@ -88,9 +99,8 @@ static int stress_check(const struct wl_ctx *ctx, struct kvlist *resolved, struc
     char v[32];
     snprintf(v, sizeof(v), "%llu", (unsigned long long)c.workers);
     if (kv_set(resolved, "workers", v, e) < 0) return -1; /* every tenant the same count */
-    if (!strcmp(c.stressor, "vm") || !strcmp(c.stressor, "cpu+vm"))
-        need->mem_bytes = c.workers * c.bytes;
-    if (!strcmp(c.stressor, "hdd")) need->disk_bytes = c.workers * c.bytes;
+    if (c.kind == ST_VM || c.kind == ST_CPU_VM) need->mem_bytes = c.workers * c.bytes;
+    if (c.kind == ST_HDD) need->disk_bytes = c.workers * c.bytes;
     return 0;
 }
 
@@ -151,8 +161,9 @@ static int stress_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
     struct stress_cfg c;
     if (stress_params(ctx, &c, e) < 0) return -1;
     char opt[32], workers[24], timeout[32], bytes[32], bytes_opt[32];
-    int both = !strcmp(c.stressor, "cpu+vm"); /* --cpu W --vm W --vm-bytes B */
-    const char *one = both ? "vm" : c.stressor;
+    int both = c.kind == ST_CPU_VM; /* --cpu W --vm W --vm-bytes B */
+    enum stress_kind k = both ? ST_VM : c.kind;
+    const char *one = stress_names[k];
     snprintf(opt, sizeof(opt), "--%s", one);
     snprintf(workers, sizeof(workers), "%llu", (unsigned long long)c.workers);
     snprintf(timeout, sizeof(timeout), "%.0fs", c.seconds);
@@ -162,7 +173,7 @@ static int stress_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
     char *argv[16] = {STRESS_BIN,        opt,           workers,    "--timeout", timeout,
                       "--metrics-brief", "--temp-path", (char *)tmp};
     int n = 8;
-    if (!strcmp(one, "vm") || !strcmp(one, "hdd")) {
+    if (k == ST_VM || k == ST_HDD) {
         argv[n++] = bytes_opt;
         argv[n++] = bytes;
     }
@@ -171,7 +182,7 @@ static int stress_run(const struct wl_ctx *ctx, struct result *r, struct err *e)
         argv[n++] = workers;
     }
     argv[n] = NULL;
-    if (!strcmp(one, "sock")) stress_private_net(r);
+    if (k == ST_SOCK) stress_private_net(r);
     char *out cleanup_free = malloc(16384);
     if (!out) return err_set(e, ERR_FAIL, "stress: out of memory");
     struct proc_opts po = {.timeout_s = c.seconds + 60, .with_stderr = 1};

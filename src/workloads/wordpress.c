@@ -27,6 +27,7 @@
 #include "workloads/lib/netutil.h"
 #include "workloads/lib/srvproc.h"
 #include "workloads/workload.h"
+#include "workloads/workloads_internal.h"
 #include "workloads/lib/wpsite.h"
 
 #define WP_TITLE "isobench two-tier"
@@ -126,8 +127,9 @@ static int wp_params(const struct wl_ctx *ctx, struct wp_cfg *c, struct err *e)
         wl_opt_secs(ctx, w, "duration", 300, &c->duration, e) < 0 ||
         wl_opt_secs(ctx, w, "timeout", 30, &c->timeout, e) < 0)
         return -1;
-    const char *ph = wl_opt_str(ctx, w, "phase");
-    c->insert_only = ph && !strcmp(ph, "insert");
+    int ph;
+    if (wl_opt_enum(ctx, w, "phase", WP_PHASE_FULL, &ph, e) < 0) return -1;
+    c->insert_only = (enum wp_phase)ph == WP_PHASE_INSERT;
     if (c->ramp > 0 && c->users < 2)
         return err_set(e, ERR_USAGE, "wordpress: a ramp needs users of at least 2");
     if (c->ramp > 0 && c->ramp >= c->duration)
@@ -237,7 +239,7 @@ static int wp_server(const struct wl_ctx *ctx, struct result *r, struct err *e)
     char db[64];
     int db_port, cpu;
     if (wp_target(wl_opt_str(ctx, w, "db"), "db", db, sizeof(db), &db_port, e) < 0 ||
-        net_cpu_pick(wl_opt_str(ctx, w, "cpu-server"), 1, &cpu, e) < 0)
+        net_opt_pick(ctx, w, "cpu-server", 1, &cpu, e) < 0)
         return -1;
     char dir[512], log[600], stop[64], probe[64], title[96], conf[600];
     snprintf(dir, sizeof(dir), "%s/wp-%d", ctx->datadir, ctx->port);
@@ -453,8 +455,7 @@ static int wp_client(const struct wl_ctx *ctx, struct result *r, struct err *e)
     snprintf(addr, sizeof(addr), "%s", ctx->addr ? ctx->addr : "");
     const char *app = wl_opt_str(ctx, w, "app");
     if (app && wp_target(app, "app", addr, sizeof(addr), &port, e) < 0) return -1;
-    if (net_pin(wl_opt_str(ctx, w, "cpu-client"), 0, &cpu, e) < 0)
-        return err_wrap(e, "wordpress client");
+    if (net_opt_pin(ctx, w, "cpu-client", 0, &cpu, e) < 0) return err_wrap(e, "wordpress client");
     net_secret_path(ctx->secret, "stop", stop, sizeof(stop));
     net_secret_path(ctx->secret, "probe", probe, sizeof(probe));
     snprintf(probe + strlen(probe), sizeof(probe) - strlen(probe), ".php");

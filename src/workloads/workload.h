@@ -49,11 +49,16 @@ struct wl_opt {
 /* "uint 2..200000", "one of huge|normal", ... for option o (list -v). */
 void wl_opt_describe(const struct wl_opt *o, char *buf, size_t len);
 
+struct wl_vals;
+
 struct wl_ctx {
     int size;                  /* enum size_preset */
     const struct kvlist *opts; /* the user's options for this workload */
-    int ncpus;                 /* CPUs this process may use (planning: the host's) */
-    uint64_t llc_bytes;        /* the host's last-level caches, summed; 0 = unknown */
+    /* the same options typed once (workload_load): what the wl_opt_*
+     * accessors read; a workload never parses an option's text itself */
+    const struct wl_vals *vals;
+    int ncpus;          /* CPUs this process may use (planning: the host's) */
+    uint64_t llc_bytes; /* the host's last-level caches, summed; 0 = unknown */
     /* Network workloads run twice per measurement: as "server" inside the
      * environment (listening on port, any address) and as "client" in the
      * peer namespace (connecting to addr:port). Plain workloads: role "". */
@@ -166,6 +171,13 @@ const struct workload *workload_find(const char *name);
 /* Rejects option keys the workload does not declare, and values (the
  * user's or, at `size`, the preset's) that do not fit the option's type. */
 int workload_check_opts(const struct workload *w, const struct kvlist *opts, struct err *e);
+/* Types ctx->opts (at ctx->size) for w once, into *vals, and points
+ * ctx->vals at it: the one parse of a workload's options in a process (the
+ * planner before check(), the agent before run()); ERR_USAGE as
+ * workload_check_opts. vals must outlive ctx's use. */
+struct wl_vals;
+int workload_load(const struct workload *w, struct wl_ctx *ctx, struct wl_vals *vals,
+                  struct err *e);
 /* The same for any typed option table (a scenario's): owner names it in
  * the error ("workload stream", "scenario density"). */
 int wl_opts_check(const char *owner, const struct wl_opt *opts, const struct kvlist *given,
@@ -218,7 +230,8 @@ int wl_sizing_facts(const struct wl_ctx *ctx, const struct workload *w, struct r
  * parsed and checked against its table entry (type, range, words). */
 struct wl_val {
     enum wl_type type;
-    const char *text; /* the value as given (borrowed, never NULL) */
+    int has;          /* 0: neither the user nor the preset gives one */
+    const char *text; /* the value as given (borrowed; "" when !has) */
     /* a word of the option's values instead of a number ("auto", "grow",
      * a CPU's "low"): its index + 1; 0 when the value is a number */
     int word;
@@ -227,6 +240,31 @@ struct wl_val {
     int idx;    /* ENUM: the index in values (0 = first) */
 };
 
+/* An option table's values typed once: v[i] is opts[i]'s (the user's,
+ * else the preset's), loaded by wl_vals_load; read through the accessors
+ * below, never parsed again. */
+#define WL_OPTS_MAX 24
+struct wl_vals {
+    const struct wl_opt *opts;  /* the table v[] follows */
+    const struct kvlist *given; /* what was typed, at size */
+    int size;
+    int n;
+    struct wl_val v[WL_OPTS_MAX];
+};
+
+/* Checks given against opts (wl_opts_check) and types every option of the
+ * table - given's value, else the preset at size - into *out. ERR_USAGE
+ * naming owner for an unknown key or a value that does not fit;
+ * ERR_FAIL (a bug) for a table longer than WL_OPTS_MAX or a preset that does
+ * not fit its own type. Texts are borrowed from given and the table. */
+int wl_vals_load(const char *owner, const struct wl_opt *opts, const struct kvlist *given, int size,
+                 struct wl_vals *out, struct err *e);
+/* vals' entry for name, typed type: 1 and *out if it has a value, 0 if
+ * neither the user nor the preset gave one, -1 with ERR_FAIL (a bug) if name
+ * is not in the table or its type is not type (a workload's own bug). */
+int wl_vals_get(const char *owner, const struct wl_vals *vals, const char *name, enum wl_type type,
+                struct wl_val *out, struct err *e);
+
 /* Parses text as o's type into *out and checks it against o's range or
  * words; ERR_USAGE naming owner and the option (one line) if it does not
  * fit. out may be NULL (a check alone). A WL_T_STR or WL_T_UINTS value is
@@ -234,30 +272,52 @@ struct wl_val {
 int wl_opt_parse(const char *owner, const struct wl_opt *o, const char *text, struct wl_val *out,
                  struct err *e);
 
-/* The option's value: the user's, else the preset's; NULL if neither. */
+/* The option's value as text: the user's, else the preset's; NULL if
+ * neither (for a text option, a CPU placement or a number list's text). */
 const char *wl_opt_str(const struct wl_ctx *ctx, const struct workload *w, const char *name);
-/* Same, typed through wl_opt_parse (so in the table's range: a workload
- * never re-checks it). A word ("auto", "grow") or no value gives def.
- * ERR_USAGE if the value does not fit the table or name is not an option
- * of w of the accessor's type. */
+/* Same, typed: read from ctx->vals, typed once by workload_load (so in
+ * the table's range: a workload never re-checks it). A word ("auto",
+ * "grow") or no value gives def. ERR_FAIL (a bug) if ctx's options were not
+ * loaded for w or name is not an option of w of the accessor's type. */
 int wl_opt_u64(const struct wl_ctx *ctx, const struct workload *w, const char *name, uint64_t def,
                uint64_t *out, struct err *e);
 int wl_opt_size(const struct wl_ctx *ctx, const struct workload *w, const char *name, uint64_t def,
                 uint64_t *out, struct err *e);
 int wl_opt_secs(const struct wl_ctx *ctx, const struct workload *w, const char *name, double def,
                 double *out, struct err *e);
+/* A UINT or SIZE option's word: its 1-based index in the option's values
+ * ("auto|xz": 1 or 2), 0 when the value is a number or unset. */
+int wl_opt_word(const struct wl_ctx *ctx, const struct workload *w, const char *name, int *word,
+                struct err *e);
 /* A UINTS option's numbers into out[0..*n) (*n = 0 if unset); ERR_USAGE
  * also when the list has more than max numbers (what out holds). */
 int wl_opt_uints(const struct wl_ctx *ctx, const struct workload *w, const char *name, int *out,
                  int max, int *n, struct err *e);
-/* An ENUM option's index in its values ("a|b|c": 0, 1, 2); def if unset. */
+/* A CPU placement (WL_T_CPU), typed: one of the words "auto|low|high|all"
+ * (kind is the word's 1-based index, as wl_val.word) or a CPU number. */
+enum wl_cpu { WL_CPU_NUM = 0, WL_CPU_AUTO, WL_CPU_LOW, WL_CPU_HIGH, WL_CPU_ALL };
+struct wl_cpu_val {
+    enum wl_cpu kind;
+    int num; /* WL_CPU_NUM's CPU */
+};
+/* w's CPU option name (auto when unset). */
+int wl_opt_cpu(const struct wl_ctx *ctx, const struct workload *w, const char *name,
+               struct wl_cpu_val *out, struct err *e);
+/* text (a command-line value) typed as a CPU placement by the same parser;
+ * ERR_USAGE naming what if it is none. */
+int wl_cpu_parse(const char *what, const char *text, struct wl_cpu_val *out, struct err *e);
+
+/* The pages option of the workloads with big buffers (stream,
+ * randomaccess, linpack, blockio), values "huge|normal" in this order
+ * (unit_workloads checks every table against it). */
+enum wl_pages { WL_PAGES_HUGE = 0, WL_PAGES_NORMAL };
+#define WL_PAGES_VALUES "huge|normal"
+/* w's pages option as 1 (huge, also when unset) or 0 (base pages). */
+int wl_opt_huge(const struct wl_ctx *ctx, const struct workload *w, int *huge, struct err *e);
+/* An ENUM option's index in its values ("a|b|c": 0, 1, 2); def if unset.
+ * A workload keeps it in its own enum, whose order the table's values
+ * follow (a test pins each pair). */
 int wl_opt_enum(const struct wl_ctx *ctx, const struct workload *w, const char *name, int def,
                 int *out, struct err *e);
-/* The lookup under them, for any option table (a scenario's): name's value
- * (given's, else the preset at size) typed into *out; 1 if it has one, 0
- * if neither (out untouched), -1 with ERR_USAGE if it does not fit, if
- * name is not in opts or if its type is not type. */
-int wl_opts_typed(const char *owner, const struct wl_opt *opts, const struct kvlist *given,
-                  int size, const char *name, enum wl_type type, struct wl_val *out, struct err *e);
 
 #endif

@@ -2,7 +2,9 @@
  * (every type: uint, size, seconds, enum, cpu, uint lists) on "key=value"
  * lines, util's size/integer/double parsers, and the --slice parser.
  * Properties: never a crash; a value the checker accepts for a size or a
- * whole number parses to one inside the option's range. */
+ * whole number parses to one inside the option's range; what the checker
+ * accepts, wl_vals_load types at every size, and the typed size and count
+ * are inside their ranges. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +58,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (v && strcmp(v, "auto") && (util_parse_size(v, &b, &e) < 0 || b < 4096)) abort();
         v = kv_get(&given, "n");
         if (v && strcmp(v, "auto") && (util_parse_u64(v, &b, &e) < 0 || b < 1 || b > 4096)) abort();
+        for (int sz = 0; sz < 3; sz++) {
+            struct wl_vals vals;
+            struct wl_val t;
+            if (wl_vals_load("fuzz", opts, &given, sz, &vals, &e) < 0) abort();
+            if (wl_vals_get("fuzz", &vals, "size", WL_T_SIZE, &t, &e) == 1 && !t.word && t.u < 4096)
+                abort();
+            if (wl_vals_get("fuzz", &vals, "n", WL_T_UINT, &t, &e) == 1 && !t.word &&
+                (t.u < 1 || t.u > 4096))
+                abort();
+        }
     }
     free(s);
     return 0;

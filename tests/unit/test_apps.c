@@ -96,7 +96,9 @@ static void sweep_lists(void **state)
     struct err e = {0};
     struct kvlist opts = {0};
     struct wl_ctx ctx = {.size = 0, .opts = &opts, .ncpus = 2};
+    struct wl_vals vals;
     kv_set(&opts, "clients", "1,2,4,128", &e);
+    assert_int_equal(workload_load(&workload_redis, &ctx, &vals, &e), 0);
     assert_int_equal(wl_opt_uints(&ctx, &workload_redis, "clients", v, 4, &n, &e), 0);
     assert_int_equal(n, 4);
     assert_int_equal(v[3], 128);
@@ -106,7 +108,7 @@ static void sweep_lists(void **state)
     for (int i = 0; bad[i]; i++) {
         e.code = 0;
         kv_set(&opts, "clients", bad[i], &e);
-        assert_int_equal(wl_opt_uints(&ctx, &workload_redis, "clients", v, 12, &n, &e), -1);
+        assert_int_equal(workload_load(&workload_redis, &ctx, &vals, &e), -1);
         assert_int_equal(e.code, ERR_USAGE);
         e.code = 0;
         assert_int_equal(workload_check_opts(&workload_redis, &opts, &e), -1);
@@ -292,6 +294,8 @@ static void mysql_mode_is_the_test(void **state)
         struct err e = {0};
         if (cases[i].mode) kv_set(&opts, "mode", cases[i].mode, &e);
         struct wl_ctx ctx = {.size = cases[i].size, .opts = &opts, .ncpus = 2, .role = ""};
+        struct wl_vals vals;
+        assert_int_equal(workload_load(&workload_mysql, &ctx, &vals, &e), 0);
         assert_int_equal(workload_mysql.check(&ctx, &resolved, &need, &e), 0);
         assert_string_equal(kv_get(&need.facts, "mysql.test"), cases[i].test);
     }
@@ -311,6 +315,8 @@ static int mysql_plan(int size, const char *const *kv, struct wl_needs *need)
         kv_set(&opts, kv[i], kv[i + 1], &e);
     memset(need, 0, sizeof(*need));
     struct wl_ctx ctx = {.size = size, .opts = &opts, .ncpus = 2, .role = ""};
+    struct wl_vals vals;
+    if (workload_load(&workload_mysql, &ctx, &vals, &e) < 0) return -1;
     return workload_mysql.check(&ctx, &resolved, need, &e);
 }
 

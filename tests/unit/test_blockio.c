@@ -44,8 +44,9 @@ static const struct {
 static int check_at(int size, struct kvlist *opts, struct wl_needs *need, struct err *e)
 {
     struct wl_ctx ctx = {.size = size, .opts = opts, .ncpus = 2, .role = "", .addr = ""};
+    struct wl_vals vals;
     memset(need, 0, sizeof(*need));
-    if (workload_check_opts(&workload_blockio, opts, e) < 0) return -1;
+    if (workload_load(&workload_blockio, &ctx, &vals, e) < 0) return -1;
     return workload_blockio.check(&ctx, opts, need, e);
 }
 
@@ -276,6 +277,8 @@ static void short_run_through_each_engine(void **state)
         kv_set(&opts, "engine", engines[k], &e);
         kv_set(&opts, "jobs", k == 2 ? "seqwrite@1,randread@1x2" : "seqwrite@4,randrw@4x2", &e);
         struct wl_ctx ctx = {.size = SIZE_TINY, .opts = &opts, .ncpus = 2, .datadir = "/var/tmp"};
+        struct wl_vals vals;
+        assert_int_equal(workload_load(&workload_blockio, &ctx, &vals, &e), 0);
         struct result *r = calloc(1, sizeof(*r));
         int rc = workload_blockio.run(&ctx, r, &e);
         if (rc < 0 && (e.code == ERR_USAGE || (k == 1 && strstr(e.msg, "io_uring refused")))) {

@@ -117,31 +117,77 @@ static void words_enums_sizes(void **state)
     assert_int_equal(parse("cpu", "4096", &v), -1);
 }
 
+/* wl_vals_load types a table once - the user's value, else the preset at
+ * the size - and wl_vals_get reads it back without parsing again. */
 static void typed_lookup(void **state)
 {
     (void)state;
     struct kvlist given = {0};
     struct err e = {0};
+    struct wl_vals vals;
     struct wl_val v;
     /* the preset at the size when not given */
-    assert_int_equal(wl_opts_typed("t", table, &given, 1, "threads", WL_T_UINT, &v, &e), 1);
+    assert_int_equal(wl_vals_load("t", table, &given, 1, &vals, &e), 0);
+    assert_int_equal(wl_vals_get("t", &vals, "threads", WL_T_UINT, &v, &e), 1);
     assert_int_equal(v.u, 2);
-    assert_int_equal(wl_opts_typed("t", table, &given, 0, "threads", WL_T_UINT, &v, &e), 1);
+    assert_int_equal(wl_vals_load("t", table, &given, 0, &vals, &e), 0);
+    assert_int_equal(wl_vals_get("t", &vals, "threads", WL_T_UINT, &v, &e), 1);
     assert_int_equal(v.word, 1);
     /* no value at all: 0, not an error */
-    assert_int_equal(wl_opts_typed("t", table, &given, 2, "bytes", WL_T_SIZE, &v, &e), 0);
+    assert_int_equal(wl_vals_load("t", table, &given, 2, &vals, &e), 0);
+    assert_int_equal(wl_vals_get("t", &vals, "bytes", WL_T_SIZE, &v, &e), 0);
     kv_set(&given, "mode", "b", &e);
-    assert_int_equal(wl_opts_typed("t", table, &given, 0, "mode", WL_T_ENUM, &v, &e), 1);
+    assert_int_equal(wl_vals_load("t", table, &given, 0, &vals, &e), 0);
+    assert_int_equal(wl_vals_get("t", &vals, "mode", WL_T_ENUM, &v, &e), 1);
     assert_int_equal(v.idx, 1);
-    /* a value that fails, the wrong type, an unknown name */
+    assert_string_equal(v.text, "b");
+    /* the wrong type, an unknown name: a bug, never a value */
+    assert_int_equal(wl_vals_get("t", &vals, "mode", WL_T_UINT, &v, &e), -1);
+    assert_int_equal(e.code, ERR_FAIL);
+    assert_int_equal(wl_vals_get("t", &vals, "nope", WL_T_UINT, &v, &e), -1);
+    /* a value that fails: the load refuses it, with the check's message */
     kv_set(&given, "duration", "0", &e);
-    assert_int_equal(wl_opts_typed("t", table, &given, 0, "duration", WL_T_SECS, &v, &e), -1);
+    assert_int_equal(wl_vals_load("t", table, &given, 0, &vals, &e), -1);
     assert_int_equal(e.code, ERR_USAGE);
-    assert_int_equal(wl_opts_typed("t", table, &given, 0, "mode", WL_T_UINT, &v, &e), -1);
-    assert_int_equal(wl_opts_typed("t", table, &given, 0, "nope", WL_T_UINT, &v, &e), -1);
-    /* the check refuses the same value with the same kind of message */
+    assert_non_null(strstr(e.msg, "duration must be seconds above 0"));
     assert_int_equal(wl_opts_check("t", table, &given, &e), -1);
     assert_non_null(strstr(e.msg, "duration must be seconds above 0"));
+    /* an unknown key too */
+    struct kvlist unknown = {0};
+    kv_set(&unknown, "nope", "1", &e);
+    assert_int_equal(wl_vals_load("t", table, &unknown, 0, &vals, &e), -1);
+    assert_int_equal(e.code, ERR_USAGE);
+}
+
+/* A preset that does not fit its own table is a bug, said as one. */
+static void bad_preset(void **state)
+{
+    (void)state;
+    static const struct wl_opt broken[] = {
+        {"n", "a count", {"0", "1", "1"}, .type = WL_T_UINT, .min = 1, .max = 9},
+        {.name = NULL},
+    };
+    struct wl_vals vals;
+    struct err e = {0};
+    assert_int_equal(wl_vals_load("t", broken, NULL, 1, &vals, &e), 0);
+    assert_int_equal(wl_vals_load("t", broken, NULL, 0, &vals, &e), -1);
+    assert_non_null(strstr(e.msg, "a preset (a bug)"));
+}
+
+/* Every preset of every workload fits its own table at every size: the
+ * load a run makes of each never fails on the tool's own defaults. */
+static void presets_fit(void **state)
+{
+    (void)state;
+    for (int i = 0; workloads[i]; i++)
+        for (int size = 0; size < 3; size++) {
+            struct wl_vals vals;
+            struct err e = {0};
+            struct wl_ctx ctx = {.size = size};
+            if (workload_load(workloads[i], &ctx, &vals, &e) < 0)
+                fail_msg("%s at size %d: %s", workloads[i]->name, size, e.msg);
+            assert_ptr_equal(ctx.vals, &vals);
+        }
 }
 
 /* The accessors on a real workload: null's sleep is 0..86400 inclusive
@@ -153,15 +199,22 @@ static void workload_accessors(void **state)
     struct kvlist given = {0};
     struct err e = {0};
     struct wl_ctx ctx = {.size = 0, .opts = &given, .ncpus = 2};
+    struct wl_vals vals;
     double d = -1;
     int fail = 99;
+    /* read before the load: a bug, said so (never a silent default) */
+    assert_int_equal(wl_opt_secs(&ctx, &workload_null, "sleep", 5, &d, &e), -1);
+    assert_int_equal(e.code, ERR_FAIL);
+    assert_int_equal(workload_load(&workload_null, &ctx, &vals, &e), 0);
     assert_int_equal(wl_opt_secs(&ctx, &workload_null, "sleep", 5, &d, &e), 0);
     assert_true(d == 0.0); /* the preset "0", not the def */
     kv_set(&given, "sleep", "0", &e);
     assert_int_equal(workload_check_opts(&workload_null, &given, &e), 0);
     kv_set(&given, "sleep", "86400.5", &e);
     assert_int_equal(workload_check_opts(&workload_null, &given, &e), -1);
-    assert_int_equal(wl_opt_secs(&ctx, &workload_null, "sleep", 5, &d, &e), -1);
+    assert_int_equal(workload_load(&workload_null, &ctx, &vals, &e), -1);
+    kv_set(&given, "sleep", "0", &e);
+    assert_int_equal(workload_load(&workload_null, &ctx, &vals, &e), 0);
     assert_int_equal(wl_opt_enum(&ctx, &workload_null, "fail", 7, &fail, &e), 0);
     assert_int_equal(fail, 0);
     uint64_t u = 99; /* fail is an enum: read as a number it is refused */
@@ -179,6 +232,10 @@ static void workload_accessors(void **state)
     assert_int_equal(workload_check_opts(&workload_redis, &pipe, &e), -1);
     /* sizing is an enum: host is 0, cgroup 1 */
     int idx = -1;
+    assert_int_equal(wl_opt_enum(&ctx, &workload_stream, "sizing", -1, &idx, &e), -1);
+    struct kvlist none = {0};
+    ctx.opts = &none;
+    assert_int_equal(workload_load(&workload_stream, &ctx, &vals, &e), 0);
     assert_int_equal(wl_opt_enum(&ctx, &workload_stream, "sizing", -1, &idx, &e), 0);
     assert_int_equal(idx, 0);
 }
@@ -186,10 +243,9 @@ static void workload_accessors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(lower_bound_both_ways),
-        cmocka_unit_test(words_enums_sizes),
-        cmocka_unit_test(typed_lookup),
-        cmocka_unit_test(workload_accessors),
+        cmocka_unit_test(lower_bound_both_ways), cmocka_unit_test(words_enums_sizes),
+        cmocka_unit_test(typed_lookup),          cmocka_unit_test(bad_preset),
+        cmocka_unit_test(presets_fit),           cmocka_unit_test(workload_accessors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

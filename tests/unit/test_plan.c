@@ -61,15 +61,16 @@ static void plan_one(const struct workload *w, int size, const struct host_caps 
                          .role = "",
                          .addr = "",
                          .datadir = "/var/tmp"};
+    struct wl_vals vals;
     memset(need, 0, sizeof(*need));
-    if (w->check(&ctx, &opts, need, &e) < 0)
+    if (workload_load(w, &ctx, &vals, &e) < 0 || w->check(&ctx, &opts, need, &e) < 0)
         fail_msg("%s size %d, llc %llu MiB, %d CPUs: %s", w->name, size,
                  (unsigned long long)(h->llc_bytes >> 20), h->ncpus, e.msg);
     struct wl_needs *need2 = calloc(1, sizeof(*need2));
     assert_non_null(need2);
     again = opts;
-    ctx.opts = &again;
-    if (w->check(&ctx, &again, need2, &e) < 0)
+    ctx.opts = &again; /* typed again, as an agent types what it is sent */
+    if (workload_load(w, &ctx, &vals, &e) < 0 || w->check(&ctx, &again, need2, &e) < 0)
         fail_msg("%s: resolved options rejected: %s", w->name, e.msg);
     assert_int_equal(again.n, opts.n);
     for (int i = 0; i < opts.n; i++)

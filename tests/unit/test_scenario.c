@@ -415,6 +415,9 @@ static void filetask_token_required(void **state)
                          .port = port,
                          .datadir = "/tmp",
                          .secret = "0123456789abcdef0123456789abcdef"};
+    struct wl_vals vals;
+    struct err le = {0};
+    assert_int_equal(workload_load(&workload_filetask, &ctx, &vals, &le), 0);
     pid_t pid = fork();
     if (pid == 0) {
         struct result r = {0};

@@ -14,6 +14,7 @@
 #include "core/bigmem.h"
 #include "core/dynlib.h"
 #include "workloads/lib/corpus.h"
+#include "workloads/lib/bioeng.h"
 #include "workloads/workload.h"
 #include "workloads/workloads_internal.h"
 
@@ -32,7 +33,9 @@ static int run_wl(const char *name, const char *const *kvs, struct result *r, st
     for (int i = 0; kvs && kvs[i]; i += 2)
         kv_set(&opts, kvs[i], kvs[i + 1], e);
     struct wl_ctx ctx = {.size = SIZE_TINY, .opts = &opts, .ncpus = 2};
+    struct wl_vals vals;
     memset(r, 0, sizeof(*r));
+    if (workload_load(w, &ctx, &vals, e) < 0) return -1;
     return w->run(&ctx, r, e);
 }
 
@@ -97,7 +100,9 @@ static void stream_rule_is_a_fact(void **state)
     struct kvlist opts = {0}, resolved = {0};
     struct err e = {0};
     struct wl_ctx ctx = {.size = SIZE_SMALL, .opts = &opts, .ncpus = 2, .llc_bytes = 300u << 20};
+    struct wl_vals vals;
     struct wl_needs need = {0};
+    assert_int_equal(workload_load(&workload_stream, &ctx, &vals, &e), 0);
     assert_int_equal(workload_stream.check(&ctx, &resolved, &need, &e), 0);
     assert_string_equal(kv_get(&resolved, "array-size"), "1258291200"); /* 4 x 300 MiB */
     assert_true(need.mem_bytes == 3ull * 1258291200);
@@ -106,6 +111,7 @@ static void stream_rule_is_a_fact(void **state)
 
     ctx.size = SIZE_TINY; /* a fixed 64 MiB, whatever the cache */
     memset(&need, 0, sizeof(need));
+    assert_int_equal(workload_load(&workload_stream, &ctx, &vals, &e), 0);
     assert_int_equal(workload_stream.check(&ctx, &resolved, &need, &e), 0);
     assert_string_equal(kv_get(&resolved, "array-size"), "67108864");
     assert_string_equal(kv_get(&need.facts, "stream.valid"), "no");
@@ -113,12 +119,14 @@ static void stream_rule_is_a_fact(void **state)
 
     ctx.llc_bytes = 8u << 20; /* 4 x 8 MiB < 64 MiB: tiny is valid there */
     memset(&need, 0, sizeof(need));
+    assert_int_equal(workload_load(&workload_stream, &ctx, &vals, &e), 0);
     assert_int_equal(workload_stream.check(&ctx, &resolved, &need, &e), 0);
     assert_string_equal(kv_get(&need.facts, "stream.valid"), "yes");
 
     kv_set(&opts, "array-size", "1M", &e); /* the user's choice: allowed, flagged */
     ctx.size = SIZE_FULL;
     memset(&need, 0, sizeof(need));
+    assert_int_equal(workload_load(&workload_stream, &ctx, &vals, &e), 0);
     assert_int_equal(workload_stream.check(&ctx, &resolved, &need, &e), 0);
     assert_string_equal(kv_get(&need.facts, "stream.valid"), "no");
 
@@ -126,6 +134,7 @@ static void stream_rule_is_a_fact(void **state)
     struct kvlist none = {0};
     ctx.opts = &none;
     memset(&need, 0, sizeof(need));
+    assert_int_equal(workload_load(&workload_stream, &ctx, &vals, &e), 0);
     assert_int_equal(workload_stream.check(&ctx, &resolved, &need, &e), 0);
     assert_string_equal(kv_get(&resolved, "array-size"), "67108864");
     assert_string_equal(kv_get(&need.facts, "stream.valid"), "unknown");
@@ -300,9 +309,6 @@ static void bigmem_pages(void **state)
     (void)state;
     char mode[32];
     bigmem_thp_mode(mode, sizeof(mode));
-    assert_int_equal(bigmem_parse_pages(NULL), 1);
-    assert_int_equal(bigmem_parse_pages("normal"), 0);
-    assert_int_equal(bigmem_parse_pages("large"), -1);
     for (int huge = 0; huge < 2; huge++) {
         struct bigmem m;
         assert_int_equal(bigmem_alloc(&m, (8u << 20) + 1, huge), 0);
@@ -439,6 +445,82 @@ static void options_are_checked(void **state)
     assert_int_equal(e.code, ERR_USAGE);
 }
 
+/* Every ENUM option a workload reads into an enum of its own: each word
+ * of its table types to that enum's constant, and the table has no word
+ * the enum lacks - a reordered or grown table fails here, not in a run. */
+static void enums_follow_tables(void **state)
+{
+    (void)state;
+    static const struct {
+        const struct workload *w;
+        const char *opt, *word;
+        int val;
+    } pins[] = {
+        {&workload_stream, "stores", "auto", STORES_AUTO},
+        {&workload_stream, "stores", "nt", STORES_NT},
+        {&workload_stream, "stores", "plain", STORES_PLAIN},
+        {&workload_randomaccess, "tables", "private", RA_TABLES_PRIVATE},
+        {&workload_randomaccess, "tables", "shared", RA_TABLES_SHARED},
+        {&workload_randomaccess, "prefetch", "on", RA_PREFETCH_ON},
+        {&workload_randomaccess, "prefetch", "off", RA_PREFETCH_OFF},
+        {&workload_http, "mpm", "event", MPM_EVENT},
+        {&workload_http, "mpm", "worker", MPM_WORKER},
+        {&workload_http, "mpm", "prefork", MPM_PREFORK},
+        {&workload_filetask, "server", "c", FT_SERVER_C},
+        {&workload_filetask, "server", "node", FT_SERVER_NODE},
+        {&workload_mysql, "bound", "cache", MYSQL_BOUND_CACHE},
+        {&workload_mysql, "bound", "io", MYSQL_BOUND_IO},
+        {&workload_mysql, "schema", "sbtest", MYSQL_SCHEMA_SBTEST},
+        {&workload_mysql, "schema", "wordpress", MYSQL_SCHEMA_WORDPRESS},
+        {&workload_mysql, "mode", "ro", MYSQL_MODE_RO},
+        {&workload_mysql, "mode", "rw", MYSQL_MODE_RW},
+        {&workload_netlat, "modes", "tcp", NL_TCP},
+        {&workload_netlat, "modes", "udp", NL_UDP},
+        {&workload_netlat, "modes", "tcp,udp", NL_TCP_UDP},
+        {&workload_netlat, "modes", "udp,tcp", NL_UDP_TCP},
+        {&workload_wordpress, "phase", "full", WP_PHASE_FULL},
+        {&workload_wordpress, "phase", "insert", WP_PHASE_INSERT},
+        {&workload_stress, "stressor", "cpu", ST_CPU},
+        {&workload_stress, "stressor", "vm", ST_VM},
+        {&workload_stress, "stressor", "stream", ST_STREAM},
+        {&workload_stress, "stressor", "hdd", ST_HDD},
+        {&workload_stress, "stressor", "sock", ST_SOCK},
+        {&workload_stress, "stressor", "cpu+vm", ST_CPU_VM},
+        {&workload_blockio, "engine", "libaio", BIOENG_LIBAIO},
+        {&workload_blockio, "engine", "io_uring", BIOENG_URING},
+        {&workload_blockio, "engine", "psync", BIOENG_PSYNC},
+        {&workload_blockio, "pages", "huge", WL_PAGES_HUGE},
+        {&workload_blockio, "pages", "normal", WL_PAGES_NORMAL},
+        {&workload_stream, "pages", "huge", WL_PAGES_HUGE},
+        {&workload_stream, "pages", "normal", WL_PAGES_NORMAL},
+        {&workload_randomaccess, "pages", "huge", WL_PAGES_HUGE},
+        {&workload_randomaccess, "pages", "normal", WL_PAGES_NORMAL},
+        {&workload_linpack, "pages", "huge", WL_PAGES_HUGE},
+        {&workload_linpack, "pages", "normal", WL_PAGES_NORMAL},
+    };
+    for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+        const struct wl_opt *o = pins[i].w->opts;
+        while (o->name && strcmp(o->name, pins[i].opt))
+            o++;
+        assert_non_null(o->name);
+        assert_int_equal(o->type, WL_T_ENUM);
+        struct wl_val v;
+        struct err e = {0};
+        assert_int_equal(wl_opt_parse("t", o, pins[i].word, &v, &e), 0);
+        if (v.idx != pins[i].val)
+            fail_msg("%s %s=%s types to %d, its enum says %d", pins[i].w->name, pins[i].opt,
+                     pins[i].word, v.idx, pins[i].val);
+        int words = 1, pinned = 0; /* every word of the table is pinned */
+        for (const char *c = o->values; *c; c++)
+            words += *c == '|';
+        for (size_t j = 0; j < sizeof(pins) / sizeof(pins[0]); j++)
+            pinned += pins[j].w == pins[i].w && !strcmp(pins[j].opt, pins[i].opt);
+        assert_int_equal(pinned, words);
+    }
+    for (int k = 0; k < BIOENG_N; k++) /* the engine's names: the same words */
+        assert_non_null(strstr(BIOENG_WORDS, bioeng_kind_name(k)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +540,7 @@ int main(void)
         cmocka_unit_test(null_fails_on_request),
         cmocka_unit_test(netlat_udp_sequence),
         cmocka_unit_test(options_are_checked),
+        cmocka_unit_test(enums_follow_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

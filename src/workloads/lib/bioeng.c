@@ -21,13 +21,6 @@ struct bioeng {
     struct io_event *ev; /* libaio's completions */
 };
 
-int bioeng_kind(const char *name)
-{
-    for (int k = 0; k < BIOENG_N; k++)
-        if (name && !strcmp(name, kind_names[k])) return k;
-    return -1;
-}
-
 const char *bioeng_kind_name(int kind)
 {
     return kind >= 0 && kind < BIOENG_N ? kind_names[kind] : "?";

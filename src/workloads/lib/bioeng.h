@@ -13,10 +13,10 @@
 
 #include "core/err.h"
 
-enum { BIOENG_LIBAIO = 0, BIOENG_URING = 1, BIOENG_PSYNC = 2, BIOENG_N };
+/* In the order of blockio's engine option's words (BIOENG_WORDS). */
+enum bioeng_kind { BIOENG_LIBAIO = 0, BIOENG_URING = 1, BIOENG_PSYNC = 2, BIOENG_N };
+#define BIOENG_WORDS "libaio|io_uring|psync"
 
-/* The engine called name ("libaio", "io_uring", "psync"), or -1. */
-int bioeng_kind(const char *name);
 /* The name of kind (one of the above). */
 const char *bioeng_kind_name(int kind);
 

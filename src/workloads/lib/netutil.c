@@ -17,36 +17,60 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-int net_cpu_pick(const char *spec, int server, int *cpu, struct err *e)
+int net_cpu_pick(struct wl_cpu_val spec, int server, int *cpu, struct err *e)
 {
     *cpu = -1;
-    if (spec && !strcmp(spec, "all")) return 0;
+    if (spec.kind == WL_CPU_ALL) return 0;
     cpu_set_t set;
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof(set), &set) < 0)
         return err_sys(e, ERR_FAIL, errno, "sched_getaffinity");
-    if (!spec || !strcmp(spec, "auto")) spec = server ? "low" : "high";
+    enum wl_cpu k = spec.kind == WL_CPU_AUTO ? (server ? WL_CPU_LOW : WL_CPU_HIGH) : spec.kind;
     int c = -1;
-    if (!strcmp(spec, "high")) {
+    switch (k) {
+    case WL_CPU_HIGH:
         for (int i = CPU_SETSIZE - 1; i >= 0 && c < 0; i--)
             if (CPU_ISSET(i, &set)) c = i;
-    } else if (!strcmp(spec, "low")) {
+        break;
+    case WL_CPU_LOW:
         for (int i = 0; i < CPU_SETSIZE && c < 0; i++)
             if (CPU_ISSET(i, &set)) c = i;
-    } else {
-        char *end;
-        long v = strtol(spec, &end, 10);
-        if (*spec == '\0' || *end || v < 0 || v >= CPU_SETSIZE)
-            return err_set(e, ERR_USAGE, "CPU '%s' is not a CPU number", spec);
-        if (!CPU_ISSET(v, &set)) return err_set(e, ERR_USAGE, "CPU %ld is not available here", v);
-        c = (int)v;
+        break;
+    case WL_CPU_NUM:
+        if (spec.num < 0 || spec.num >= CPU_SETSIZE)
+            return err_set(e, ERR_USAGE, "CPU %d is not a CPU number", spec.num);
+        if (!CPU_ISSET(spec.num, &set))
+            return err_set(e, ERR_USAGE, "CPU %d is not available here", spec.num);
+        c = spec.num;
+        break;
+    case WL_CPU_AUTO:
+    case WL_CPU_ALL:
+        break; /* (resolved above) */
     }
     if (c < 0) return err_set(e, ERR_FAIL, "no CPU available");
     *cpu = c;
     return 0;
 }
 
-int net_pin(const char *spec, int server, int *cpu, struct err *e)
+int net_opt_pick(const struct wl_ctx *ctx, const struct workload *w, const char *name, int server,
+                 int *cpu, struct err *e)
+{
+    struct wl_cpu_val v;
+    if (wl_opt_cpu(ctx, w, name, &v, e) < 0 || net_cpu_pick(v, server, cpu, e) < 0)
+        return err_wrap(e, "%s", name);
+    return 0;
+}
+
+int net_opt_pin(const struct wl_ctx *ctx, const struct workload *w, const char *name, int server,
+                int *cpu, struct err *e)
+{
+    struct wl_cpu_val v;
+    if (wl_opt_cpu(ctx, w, name, &v, e) < 0 || net_pin(v, server, cpu, e) < 0)
+        return err_wrap(e, "%s", name);
+    return 0;
+}
+
+int net_pin(struct wl_cpu_val spec, int server, int *cpu, struct err *e)
 {
     if (net_cpu_pick(spec, server, cpu, e) < 0) return -1;
     if (*cpu < 0) return 0; /* all: not pinned */

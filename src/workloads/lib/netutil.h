@@ -10,16 +10,22 @@
 
 #include "core/err.h"
 #include "core/util.h"
+#include "workloads/workload.h"
 
 /* Picks one CPU this process may use for a server (server = 1) or client
- * half. spec (a WL_T_CPU option): a CPU number, "low" (the lowest allowed),
- * "high" (the highest), "auto" - one meaning everywhere: a server half the
- * lowest, a client half the highest, so on two CPUs each half has its own -
- * or "all", which pins nothing (*cpu = -1). */
-int net_cpu_pick(const char *spec, int server, int *cpu, struct err *e);
+ * half. spec (a typed WL_T_CPU option): a CPU number, low (the lowest
+ * allowed), high (the highest), auto - one meaning everywhere: a server
+ * half the lowest, a client half the highest, so on two CPUs each half has
+ * its own - or all, which pins nothing (*cpu = -1). */
+int net_cpu_pick(struct wl_cpu_val spec, int server, int *cpu, struct err *e);
 /* Pins the calling thread to the CPU net_cpu_pick chooses (-> *cpu; -1 and
  * no pinning for "all"). */
-int net_pin(const char *spec, int server, int *cpu, struct err *e);
+int net_pin(struct wl_cpu_val spec, int server, int *cpu, struct err *e);
+/* The same for w's CPU option name (wl_opt_cpu), named in an error. */
+int net_opt_pick(const struct wl_ctx *ctx, const struct workload *w, const char *name, int server,
+                 int *cpu, struct err *e);
+int net_opt_pin(const struct wl_ctx *ctx, const struct workload *w, const char *name, int server,
+                int *cpu, struct err *e);
 
 /* A socket of type (SOCK_STREAM/SOCK_DGRAM) bound to addr:port (addr NULL
  * or "": every address); stream sockets listen. */

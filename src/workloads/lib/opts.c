@@ -162,41 +162,76 @@ const char *wl_opts_value(const struct wl_opt *opts, const struct kvlist *given,
     return NULL;
 }
 
+int wl_vals_load(const char *owner, const struct wl_opt *opts, const struct kvlist *given, int size,
+                 struct wl_vals *out, struct err *e)
+{
+    if (given && wl_opts_check(owner, opts, given, e) < 0) return -1;
+    memset(out, 0, sizeof(*out));
+    out->opts = opts;
+    out->given = given;
+    out->size = size;
+    for (const struct wl_opt *o = opts; o && o->name; o++) {
+        if (out->n == WL_OPTS_MAX)
+            return err_set(e, ERR_FAIL, "%s has more than %d options (a bug: WL_OPTS_MAX)", owner,
+                           WL_OPTS_MAX);
+        struct wl_val *v = &out->v[out->n++];
+        const char *text = given ? kv_get(given, o->name) : NULL;
+        int preset = !text;
+        if (preset) text = o->preset[size];
+        *v = (struct wl_val){.type = o->type, .text = text ? text : ""};
+        if (!text) continue;
+        if (wl_opt_parse(owner, o, text, v, e) < 0)
+            return preset ? err_wrap(e, "a preset (a bug)") : -1;
+        v->has = 1;
+    }
+    return 0;
+}
+
+int wl_vals_get(const char *owner, const struct wl_vals *vals, const char *name, enum wl_type type,
+                struct wl_val *out, struct err *e)
+{
+    for (int i = 0; vals && i < vals->n; i++) {
+        if (strcmp(vals->opts[i].name, name) != 0) continue;
+        if (vals->opts[i].type != type) break;
+        *out = vals->v[i];
+        return out->has;
+    }
+    return err_set(e, ERR_FAIL, "%s has no option '%s' of that type (a bug)", owner, name);
+}
+
 const char *wl_opt_str(const struct wl_ctx *ctx, const struct workload *w, const char *name)
 {
-    return wl_opts_value(w->opts, ctx->opts, ctx->size, name);
+    if (!ctx->vals || ctx->vals->opts != w->opts || ctx->vals->given != ctx->opts ||
+        ctx->vals->size != ctx->size)
+        return wl_opts_value(w->opts, ctx->opts, ctx->size, name);
+    for (int i = 0; i < ctx->vals->n; i++)
+        if (!strcmp(ctx->vals->opts[i].name, name))
+            return ctx->vals->v[i].has ? ctx->vals->v[i].text : NULL;
+    return NULL;
 }
 
-int wl_opts_typed(const char *owner, const struct wl_opt *opts, const struct kvlist *given,
-                  int size, const char *name, enum wl_type type, struct wl_val *out, struct err *e)
-{
-    const struct wl_opt *o = opts;
-    while (o && o->name && strcmp(o->name, name) != 0)
-        o++;
-    if (!o || !o->name || o->type != type)
-        return err_set(e, ERR_USAGE, "%s has no option '%s' of that type", owner, name);
-    const char *v = given ? kv_get(given, name) : NULL;
-    if (!v) v = o->preset[size];
-    if (!v) return 0;
-    return wl_opt_parse(owner, o, v, out, e) < 0 ? -1 : 1;
-}
-
-/* w's option name typed as type into *v (wl_opts_typed), the owner named
- * "workload <name>" in an error. */
+/* w's option name typed as type into *v from ctx->vals (wl_vals_get), the
+ * owner named "workload <name>" in an error. */
 static int wl_typed(const struct wl_ctx *ctx, const struct workload *w, const char *name,
                     enum wl_type type, struct wl_val *v, struct err *e)
 {
+    if (!ctx->vals || ctx->vals->opts != w->opts)
+        return err_set(e, ERR_FAIL, "workload %s: options read before workload_load (a bug)",
+                       w->name);
+    if (ctx->vals->given != ctx->opts || ctx->vals->size != ctx->size)
+        return err_set(e, ERR_FAIL,
+                       "workload %s: options or size changed after workload_load (a bug)", w->name);
     char owner[64];
     if (snprintf(owner, sizeof(owner), "workload %s", w->name) >= (int)sizeof(owner))
         return err_set(e, ERR_USAGE, "workload name too long");
-    return wl_opts_typed(owner, w->opts, ctx->opts, ctx->size, name, type, v, e);
+    return wl_vals_get(owner, ctx->vals, name, type, v, e);
 }
 
 /* A UINT or SIZE option as a number, def when unset or a word ("auto"). */
 static int wl_number(const struct wl_ctx *ctx, const struct workload *w, const char *name,
                      enum wl_type type, uint64_t def, uint64_t *out, struct err *e)
 {
-    struct wl_val v;
+    struct wl_val v = {0};
     int has = wl_typed(ctx, w, name, type, &v, e);
     if (has < 0) return -1;
     *out = has && !v.word ? v.u : def;
@@ -218,7 +253,7 @@ int wl_opt_size(const struct wl_ctx *ctx, const struct workload *w, const char *
 int wl_opt_secs(const struct wl_ctx *ctx, const struct workload *w, const char *name, double def,
                 double *out, struct err *e)
 {
-    struct wl_val v;
+    struct wl_val v = {0};
     int has = wl_typed(ctx, w, name, WL_T_SECS, &v, e);
     if (has < 0) return -1;
     *out = has ? v.d : def;
@@ -228,7 +263,7 @@ int wl_opt_secs(const struct wl_ctx *ctx, const struct workload *w, const char *
 int wl_opt_uints(const struct wl_ctx *ctx, const struct workload *w, const char *name, int *out,
                  int max, int *n, struct err *e)
 {
-    struct wl_val v;
+    struct wl_val v = {0};
     int has = wl_typed(ctx, w, name, WL_T_UINTS, &v, e);
     *n = 0;
     if (has <= 0) return has;
@@ -246,9 +281,49 @@ int wl_opt_uints(const struct wl_ctx *ctx, const struct workload *w, const char 
 int wl_opt_enum(const struct wl_ctx *ctx, const struct workload *w, const char *name, int def,
                 int *out, struct err *e)
 {
-    struct wl_val v;
+    struct wl_val v = {0};
     int has = wl_typed(ctx, w, name, WL_T_ENUM, &v, e);
     if (has < 0) return -1;
     *out = has ? v.idx : def;
+    return 0;
+}
+
+int wl_opt_huge(const struct wl_ctx *ctx, const struct workload *w, int *huge, struct err *e)
+{
+    int pg = WL_PAGES_HUGE;
+    if (wl_opt_enum(ctx, w, "pages", WL_PAGES_HUGE, &pg, e) < 0) return -1;
+    *huge = (enum wl_pages)pg == WL_PAGES_HUGE;
+    return 0;
+}
+
+int wl_opt_cpu(const struct wl_ctx *ctx, const struct workload *w, const char *name,
+               struct wl_cpu_val *out, struct err *e)
+{
+    struct wl_val v = {0};
+    int has = wl_typed(ctx, w, name, WL_T_CPU, &v, e);
+    if (has < 0) return -1;
+    *out = (struct wl_cpu_val){.kind = has ? (enum wl_cpu)v.word : WL_CPU_AUTO, .num = (int)v.u};
+    return 0;
+}
+
+int wl_cpu_parse(const char *what, const char *text, struct wl_cpu_val *out, struct err *e)
+{
+    const struct wl_opt o = {.name = "cpu", .type = WL_T_CPU};
+    struct wl_val v = {0};
+    if (wl_opt_parse(what, &o, text, &v, e) < 0) return -1;
+    *out = (struct wl_cpu_val){.kind = (enum wl_cpu)v.word, .num = (int)v.u};
+    return 0;
+}
+
+int wl_opt_word(const struct wl_ctx *ctx, const struct workload *w, const char *name, int *word,
+                struct err *e)
+{
+    enum wl_type t = WL_T_UINT;
+    for (const struct wl_opt *o = w->opts; o && o->name; o++)
+        if (!strcmp(o->name, name) && o->type == WL_T_SIZE) t = WL_T_SIZE;
+    struct wl_val v = {0};
+    int has = wl_typed(ctx, w, name, t, &v, e);
+    if (has < 0) return -1;
+    *word = has ? v.word : 0;
     return 0;
 }
