@@ -46,7 +46,7 @@ static const struct wl_opt density_opts[] = {
 static int density_check(struct scenario_plan *p, struct err *e)
 {
     uint64_t n = 0;
-    util_parse_u64(scen_opt(p, "tenants"), &n, NULL);
+    if (scen_u64(p, "tenants", &n, e) < 0) return -1;
     if (scen_fit_tenants(p, (int)n, e) < 0) return -1;
     return scen_plan_workload(p, "null", NULL, e) < 0 ? -1 : 0;
 }
@@ -131,9 +131,9 @@ static int density_round(struct scen_run *r, int i, int round, struct err *e)
     struct scenario_plan *p = r->p;
     uint64_t n = 3, budget = 50;
     double settle_s = 1;
-    util_parse_u64(scen_opt(p, "tenants"), &n, NULL);
-    util_parse_u64(scen_opt(p, "budget"), &budget, NULL);
-    util_parse_double(scen_opt(p, "settle"), &settle_s, NULL);
+    if (scen_u64(p, "tenants", &n, e) < 0 || scen_u64(p, "budget", &budget, e) < 0 ||
+        scen_secs(p, "settle", &settle_s, e) < 0)
+        return -1;
     int base = r->nt;
     sync();
     settle(settle_s);

@@ -103,6 +103,8 @@ static const struct scen_preset mempress_presets[] = {
 };
 
 #define MP_MAX_STEPS 64
+/* The server option's words, in its table's order. */
+enum mp_server { MP_SERVER_C, MP_SERVER_NODE };
 
 static int mp_steps(const struct scenario_plan *p, uint64_t *w, int max)
 {
@@ -121,8 +123,7 @@ static int mp_steps(const struct scenario_plan *p, uint64_t *w, int max)
 static int mempress_check(struct scenario_plan *p, struct err *e)
 {
     uint64_t servers = 4, bytes = 0, w[MP_MAX_STEPS];
-    util_parse_u64(scen_opt(p, "servers"), &servers, NULL);
-    util_parse_size(scen_opt(p, "bytes"), &bytes, NULL);
+    if (scen_u64(p, "servers", &servers, e) < 0 || scen_size(p, "bytes", &bytes, e) < 0) return -1;
     int n = mp_steps(p, w, MP_MAX_STEPS);
     if (n <= 0) return err_set(e, ERR_USAGE, "memory-pressure: workers must be a list");
     if (scen_fit_tenants(p, (int)servers, e) < 0) return -1;
@@ -132,7 +133,9 @@ static int mempress_check(struct scenario_plan *p, struct err *e)
         kv_set(&fo, "rounds", scen_opt(p, "rounds"), e) < 0 ||
         kv_set(&fo, "server", scen_opt(p, "server"), e) < 0)
         return -1;
-    if (!strcmp(scen_opt(p, "server"), "node")) {
+    int server = MP_SERVER_C;
+    if (scen_enum(p, "server", &server, e) < 0) return -1;
+    if ((enum mp_server)server == MP_SERVER_NODE) {
         const char *why = ft_node_unavailable(); /* the host's: native's and containers' root */
         if (why) return err_set(e, ERR_USAGE, "memory-pressure: server=node: %s", why);
         for (int i = 0; i < p->nenv; i++)
@@ -268,7 +271,7 @@ static int mp_step(struct scen_run *r, int i, const int *srv, int ns, int stress
     }
     int client = n;
     double ramp = 0;
-    util_parse_double(scen_opt(p, "ramp"), &ramp, NULL);
+    if (scen_secs(p, "ramp", &ramp, e) < 0) return -1;
     jobs[n] = (struct scen_job){.tenant = SCEN_PEER,
                                 .label = i,
                                 .wl = p->wl[fw],
@@ -328,7 +331,7 @@ static int mp_model(struct scen_run *r, int i, int round, struct err *e)
 {
     struct scenario_plan *p = r->p;
     uint64_t servers = 4, w[MP_MAX_STEPS];
-    util_parse_u64(scen_opt(p, "servers"), &servers, NULL);
+    if (scen_u64(p, "servers", &servers, e) < 0) return -1;
     int nsteps = mp_steps(p, w, MP_MAX_STEPS), base = r->nt, srv[12], ns = (int)servers, rc = 0;
     char names[12][LIM_TENANT_NAME];
     const char *np[12];

@@ -239,8 +239,7 @@ static int noisy_env(struct scen_run *r, int i, char **steps, int nsteps, struct
 {
     struct scenario_plan *p = r->p;
     double ramp = 0, factor = 10;
-    util_parse_double(scen_opt(p, "ramp"), &ramp, NULL);
-    util_parse_double(scen_opt(p, "factor"), &factor, NULL);
+    if (scen_secs(p, "ramp", &ramp, e) < 0 || scen_secs(p, "factor", &factor, e) < 0) return -1;
     int t0 = r->nt, ta[2];
     static const char *const names[] = {"victim", "aggressor"};
     int rc = scen_tenants_up(r, i, names, 2, ta, e);

@@ -124,29 +124,38 @@ static const struct wl_opt twotier_opts[] = {
     {.name = NULL},
 };
 
-/* cpu-share=weight (the default): the tiers share CPUs by cgroup weight. */
+/* The cpu-share option's words, in its table's order. */
+enum tt_share { TT_SHARE_WEIGHT, TT_SHARE_CPUSET };
+
+/* cpu-share=weight (the default): the tiers share CPUs by cgroup weight.
+ * (The option is typed at plan time; a name or type this file got wrong
+ * would read as the default, which unit_scenario's cpuset case fails.) */
 static int tt_weighted(const struct scenario_plan *p)
 {
-    return !strcmp(scen_opt(p, "cpu-share"), "weight");
+    int share = TT_SHARE_WEIGHT;
+    struct err ignored = {0};
+    scen_enum(p, "cpu-share", &share, &ignored);
+    return (enum tt_share)share == TT_SHARE_WEIGHT;
 }
 
 /* The tiers' sizes: the plan's --slice when given, else the options'
  * (cpu-share=cpuset keeps its earlier DB tier of 1 CPU unless db-cpus
  * is given). */
-static void tt_sizes(const struct scenario_plan *p, struct slice *app, struct slice *db)
+static int tt_sizes(const struct scenario_plan *p, struct slice *app, struct slice *db,
+                    struct err *e)
 {
     if (p->slice.cpus || p->slice.mem) {
         *app = *db = p->slice;
-        return;
+        return 0;
     }
-    uint64_t v = 1;
-    util_parse_u64(scen_opt(p, "app-cpus"), &v, NULL);
-    app->cpus = (int)v;
-    util_parse_size(scen_opt(p, "app-mem"), &app->mem, NULL);
-    util_parse_u64(scen_opt(p, "db-cpus"), &v, NULL);
-    db->cpus = (int)v;
+    uint64_t ac = 1, dc = 1;
+    if (scen_u64(p, "app-cpus", &ac, e) < 0 || scen_size(p, "app-mem", &app->mem, e) < 0 ||
+        scen_u64(p, "db-cpus", &dc, e) < 0 || scen_size(p, "db-mem", &db->mem, e) < 0)
+        return -1;
+    app->cpus = (int)ac;
+    db->cpus = (int)dc;
     if (!tt_weighted(p) && !kv_get(&p->opts, "db-cpus")) db->cpus = 1;
-    util_parse_size(scen_opt(p, "db-mem"), &db->mem, NULL);
+    return 0;
 }
 
 static int tt_app(const struct scenario_plan *p)
@@ -179,8 +188,8 @@ static int tt_takes_weight(const struct env *env)
  * the environment takes one (a spec setting it itself is ERR_USAGE). */
 int twotier_tier_spec(const struct scenario_plan *p, int k, struct spec *sp, struct err *e)
 {
-    struct slice app, db;
-    tt_sizes(p, &app, &db);
+    struct slice app = {0}, db = {0};
+    if (tt_sizes(p, &app, &db, e) < 0) return -1;
     int i = k == TT_APP ? tt_app(p) : tt_db(p), w = tt_weighted(p);
     int slot = w || k == TT_APP || !db.cpus ? 0 : (app.cpus + db.cpus - 1) / db.cpus;
     *sp = p->spec[i];
@@ -226,8 +235,8 @@ static int twotier_check(struct scenario_plan *p, struct err *e)
     /* a job runs as long as its tier serves: installing WordPress in an
      * emulated guest and the study's 800 s load take more than 600 s */
     if (p->timeout_s < 3600) p->timeout_s = 3600;
-    struct slice app, db;
-    tt_sizes(p, &app, &db);
+    struct slice app = {0}, db = {0};
+    if (tt_sizes(p, &app, &db, e) < 0) return -1;
     if (p->host.mem_avail && app.mem + 2 * db.mem > p->host.mem_avail)
         return err_set(e, ERR_USAGE,
                        "two-tier: the app tier (%llu MiB), the DB tier and its aggressor (%llu MiB "

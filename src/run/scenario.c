@@ -38,6 +38,54 @@ const char *scen_opt(const struct scenario_plan *p, const char *name)
     return wl_opts_value(p->sc->opts, &p->opts, p->size, name);
 }
 
+/* name typed as type from p->vals, the owner named "scenario <name>". */
+static int scen_typed(const struct scenario_plan *p, const char *name, enum wl_type type,
+                      struct wl_val *v, struct err *e)
+{
+    char owner[80];
+    snprintf(owner, sizeof(owner), "scenario %s", p->sc->name);
+    return wl_vals_get(owner, &p->vals, name, type, v, e);
+}
+
+/* A UINT or SIZE option as a number into *out (untouched if unset or a word). */
+static int scen_number(const struct scenario_plan *p, const char *name, enum wl_type type,
+                       uint64_t *out, struct err *e)
+{
+    struct wl_val v = {0};
+    int has = scen_typed(p, name, type, &v, e);
+    if (has < 0) return -1;
+    if (has && !v.word) *out = v.u;
+    return 0;
+}
+
+int scen_u64(const struct scenario_plan *p, const char *name, uint64_t *out, struct err *e)
+{
+    return scen_number(p, name, WL_T_UINT, out, e);
+}
+
+int scen_size(const struct scenario_plan *p, const char *name, uint64_t *out, struct err *e)
+{
+    return scen_number(p, name, WL_T_SIZE, out, e);
+}
+
+int scen_secs(const struct scenario_plan *p, const char *name, double *out, struct err *e)
+{
+    struct wl_val v = {0};
+    int has = scen_typed(p, name, WL_T_SECS, &v, e);
+    if (has < 0) return -1;
+    if (has) *out = v.d;
+    return 0;
+}
+
+int scen_enum(const struct scenario_plan *p, const char *name, int *out, struct err *e)
+{
+    struct wl_val v = {0};
+    int has = scen_typed(p, name, WL_T_ENUM, &v, e);
+    if (has < 0) return -1;
+    if (has) *out = v.idx;
+    return 0;
+}
+
 int scen_fit_tenants(const struct scenario_plan *p, int n, struct err *e)
 {
     if (p->slice.mem && p->host.mem_avail && p->slice.mem * (uint64_t)n > p->host.mem_avail)
@@ -137,7 +185,7 @@ int scenario_plan(struct scenario_plan *p, const char *name, const char *env_lis
         }
         if (kv_set(&p->opts, k, opts->v[i].val, e) < 0) return -1;
     }
-    if (wl_opts_check(owner, p->sc->opts, &p->opts, e) < 0) return -1;
+    if (wl_vals_load(owner, p->sc->opts, &p->opts, p->size, &p->vals, e) < 0) return -1;
     if (p->reps < 1) return err_set(e, ERR_USAGE, "repetitions must be >= 1");
     p->nwl = 0;
     p->net = p->sc->net;

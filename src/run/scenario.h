@@ -28,6 +28,9 @@ struct scenario_plan {
     const struct env *env[LIM_ENVS];
     int nenv;
     struct kvlist opts; /* the scenario's options (NAME.KEY=VALUE without NAME.) */
+    /* the same typed once at plan time (wl_vals_load), read by scen_u64 & c.
+     * (numbers and enum indexes only: texts are read from opts) */
+    struct wl_vals vals;
     struct slice slice;
     /* --host-mem: every tenant and stressor under one memory cgroup of
      * this size (an emulated host); --swap: a swap file for the run (0:
@@ -207,8 +210,18 @@ int scen_fit_tenants(const struct scenario_plan *p, int n, struct err *e);
 /* The index of workload name in the plan, -1 if absent. */
 int scen_wl_index(const struct scenario_plan *p, const char *name);
 
-/* The scenario's option name at the plan's size. */
+/* The scenario's option name at the plan's size, as text (what a tenant's
+ * workload is handed, a word list). */
 const char *scen_opt(const struct scenario_plan *p, const char *name);
+/* The same typed, from p->vals (typed once when planned): *out is left
+ * as the caller set it when the option has no value; -1 with ERR_FAIL (a
+ * bug) when name is not an option of that type. A word of a number
+ * ("auto") leaves *out too. */
+int scen_u64(const struct scenario_plan *p, const char *name, uint64_t *out, struct err *e);
+int scen_size(const struct scenario_plan *p, const char *name, uint64_t *out, struct err *e);
+int scen_secs(const struct scenario_plan *p, const char *name, double *out, struct err *e);
+/* An ENUM option's index in its values. */
+int scen_enum(const struct scenario_plan *p, const char *name, int *out, struct err *e);
 
 /* Adds a tenant of spec `spec` (SCEN_HOST: native on the host, stored
  * under plan spec `label`) named name, sliced (when the plan has a
