@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is needed, checks style and layers, builds with -Werror, runs
-# every test, runs the README's main command in its smoke form (the
+# every test, the unit tests again as an unprivileged user, runs the README's main command in its smoke form (the
 # quickstart's own path: discovery, every available environment, docker
 # through a private dockerd, the HTML page), then builds the tests again
 # under ASan+UBSan and runs them too, the threaded parts under
@@ -30,6 +30,9 @@ echo "== release build + all tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DISOBENCH_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j1)
+
+echo "== the unit tests without root (scripts/unit-nonroot.sh: as nobody, root-only tests skip)"
+./scripts/unit-nonroot.sh build
 
 echo "== the README's main command, smoke form (scripts/quickstart.sh --smoke)"
 smoke=$(mktemp -d /tmp/isobench-smoke-XXXXXX)
