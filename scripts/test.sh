@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, checks style and layers, builds with -Werror, runs
-# every test, the unit tests again as an unprivileged user, runs the README's main command in its smoke form (the
-# quickstart's own path: discovery, every available environment, docker
+# every test and the unit tests again as an unprivileged user, runs the
+# README's main command in its smoke form (the quickstart's own path: discovery, every available environment, docker
 # through a private dockerd, the HTML page), then builds the tests again
 # under ASan+UBSan and runs them too, the threaded parts under
 # ThreadSanitizer (scripts/tsan.sh), then runs every libFuzzer target for a
