@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is needed, checks style and layers, builds with -Werror, runs
 # every test and the unit tests again as an unprivileged user, runs the
-# README's main command in its smoke form (the quickstart's own path: discovery, every available environment, docker
-# through a private dockerd, the HTML page), then builds the tests again
+# README's main command in its smoke form (the quickstart's own path:
+# discovery, every available environment, docker through a private
+# dockerd, the HTML page), then builds the tests again
 # under ASan+UBSan and runs them too, the threaded parts under
 # ThreadSanitizer (scripts/tsan.sh), then runs every libFuzzer target for a
 # bounded time (scripts/fuzz.sh). Exit non-zero on any failure. (Sanitizer
