@@ -52,22 +52,27 @@ int net_cpu_pick(struct wl_cpu_val spec, int server, int *cpu, struct err *e)
     return 0;
 }
 
+/* w's CPU option name typed, then picked (pin = 0) or pinned to. */
+static int net_opt_cpu(const struct wl_ctx *ctx, const struct workload *w, const char *name,
+                       int server, int pin, int *cpu, struct err *e)
+{
+    struct wl_cpu_val v;
+    if (wl_opt_cpu(ctx, w, name, &v, e) < 0 ||
+        (pin ? net_pin(v, server, cpu, e) : net_cpu_pick(v, server, cpu, e)) < 0)
+        return err_wrap(e, "%s", name);
+    return 0;
+}
+
 int net_opt_pick(const struct wl_ctx *ctx, const struct workload *w, const char *name, int server,
                  int *cpu, struct err *e)
 {
-    struct wl_cpu_val v;
-    if (wl_opt_cpu(ctx, w, name, &v, e) < 0 || net_cpu_pick(v, server, cpu, e) < 0)
-        return err_wrap(e, "%s", name);
-    return 0;
+    return net_opt_cpu(ctx, w, name, server, 0, cpu, e);
 }
 
 int net_opt_pin(const struct wl_ctx *ctx, const struct workload *w, const char *name, int server,
                 int *cpu, struct err *e)
 {
-    struct wl_cpu_val v;
-    if (wl_opt_cpu(ctx, w, name, &v, e) < 0 || net_pin(v, server, cpu, e) < 0)
-        return err_wrap(e, "%s", name);
-    return 0;
+    return net_opt_cpu(ctx, w, name, server, 1, cpu, e);
 }
 
 int net_pin(struct wl_cpu_val spec, int server, int *cpu, struct err *e)
