@@ -224,6 +224,56 @@ static void wp_marker(const char *secret, char *out, size_t len, int form)
              p + strlen("/isobench-site-"));
 }
 
+/* Waits for Apache s to answer the installer's first page with a 200
+ * (WP_PAGE_WAIT_S at most); -1 with Apache's last words if it exits or
+ * never does. */
+static int wp_wait_page(const char *at, int port, struct srv *s, struct err *e)
+{
+    int status = 0;
+    char body[256];
+    double until = util_now() + WP_PAGE_WAIT_S;
+    for (;;) {
+        struct err ge = {0};
+        if (hload_get(at, port, "/wp-admin/install.php", 30.0, &status, body, sizeof(body), NULL, 0,
+                      &ge) == 0 &&
+            status == 200)
+            return 0;
+        if (!srv_running(s)) return srv_fail(s, e, "wordpress: Apache exited while starting");
+        if (util_now() > until)
+            return srv_fail(s, e, "wordpress: no 200 for install.php (%d): %s", status,
+                            ge.msg[0] ? ge.msg : "another status");
+        usleep(100000);
+    }
+}
+
+/* Serves until the client's stop request (path stop) is in Apache's log;
+ * -1 if Apache dies first. (The scenario cancels the job when its client
+ * is done.) */
+static int wp_serve(const char *log, const char *stop, struct srv *s, struct err *e)
+{
+    off_t off = 0;
+    while (!apache_log_has(log, stop, &off)) {
+        if (!srv_running(s)) return srv_fail(s, e, "wordpress: Apache exited while serving");
+        usleep(100000);
+    }
+    return 0;
+}
+
+/* PHP's log under dir, when it says something: its first line as the fact
+ * wordpress.php_log. */
+static void wp_php_log_fact(const char *dir, struct result *r)
+{
+    char phplog[600];
+    snprintf(phplog, sizeof(phplog), "%s/php.log", dir);
+    struct stat st;
+    if (stat(phplog, &st) == 0 && st.st_size > 0) {
+        char tail[200] = "";
+        util_read_file(phplog, tail, sizeof(tail));
+        tail[strcspn(tail, "\n")] = '\0';
+        kv_set(&r->facts, "wordpress.php_log", tail, NULL);
+    }
+}
+
 /* wordpress's app half: writes the site under ctx->datadir (removed on
  * return), waits for the DB tier, starts Apache (it must drop root) pinned
  * by cpu-server, installs WordPress, then serves until the client's stop
@@ -272,23 +322,7 @@ static int wp_server(const struct wl_ctx *ctx, struct result *r, struct err *e)
     if (rc == 0) rc = wp_wait_db(db, db_port, e);
     double db_s = util_now() - t0;
     if (rc == 0) rc = srv_start(&s, "apache2", argv, cpu, log, -1, e);
-    int status = 0;
-    char body[256];
-    double until = util_now() + WP_PAGE_WAIT_S;
-    while (rc == 0) { /* Apache answers (the installer's first page) */
-        struct err ge = {0};
-        if (hload_get(at, ctx->port, "/wp-admin/install.php", 30.0, &status, body, sizeof(body),
-                      NULL, 0, &ge) == 0 &&
-            status == 200)
-            break;
-        if (!srv_running(&s))
-            rc = srv_fail(&s, e, "wordpress: Apache exited while starting");
-        else if (util_now() > until)
-            rc = srv_fail(&s, e, "wordpress: no 200 for install.php (%d): %s", status,
-                          ge.msg[0] ? ge.msg : "another status");
-        else
-            usleep(100000);
-    }
+    if (rc == 0) rc = wp_wait_page(at, ctx->port, &s, e);
     double t1 = util_now();
     if (rc == 0) rc = wp_install(at, ctx->port, title, &s, e);
     if (rc == 0) {
@@ -301,26 +335,10 @@ static int wp_server(const struct wl_ctx *ctx, struct result *r, struct err *e)
         kv_set(&r->facts, "wordpress.user", "65534", NULL);
         kv_set(&r->facts, "wordpress.bind", bind, NULL);
     }
-    /* serve until the client's stop request is logged or Apache dies; the
-     * scenario cancels the job when its client is done */
-    off_t off = 0;
-    while (rc == 0 && !apache_log_has(log, stop, &off)) {
-        if (!srv_running(&s))
-            rc = srv_fail(&s, e, "wordpress: Apache exited while serving");
-        else
-            usleep(100000);
-    }
+    if (rc == 0) rc = wp_serve(log, stop, &s, e);
     srv_stop(&s, 10.0);
     apache_log_facts(log, "wordpress", r);
-    char phplog[600];
-    snprintf(phplog, sizeof(phplog), "%s/php.log", dir);
-    struct stat st;
-    if (stat(phplog, &st) == 0 && st.st_size > 0) {
-        char tail[200] = "";
-        util_read_file(phplog, tail, sizeof(tail)); /* its first line: PHP said something */
-        tail[strcspn(tail, "\n")] = '\0';
-        kv_set(&r->facts, "wordpress.php_log", tail, NULL);
-    }
+    wp_php_log_fact(dir, r);
     journal_rmtree(dir);
     if (rc < 0) return err_wrap(e, "wordpress server");
     char v[32];
