@@ -16,7 +16,13 @@
 
 static const struct wl_opt opts[] = {
     {"n", "a count", {"1", "2", "3"}, .type = WL_T_UINT, .min = 1, .max = 4096, .values = "auto"},
-    {"size", "bytes", {"1M", "1G", "auto"}, .type = WL_T_SIZE, .min = 4096, .max = 0x1p44},
+    {"size",
+     "bytes",
+     {"1M", "1G", "auto"},
+     .type = WL_T_SIZE,
+     .min = 4096,
+     .max = 0x1p44,
+     .values = "auto"},
     {"secs",
      "seconds",
      {"1", "2", "3"},
