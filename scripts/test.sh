@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, checks style and layers, builds with -Werror, runs
-# every test and the unit tests again as an unprivileged user, runs the
+# every test and the unit tests again as an unprivileged user (also without
+# the workloads' programs), runs the
 # README's main command in its smoke form (the quickstart's own path:
 # discovery, every available environment, docker through a private
 # dockerd, the HTML page), then builds the tests again
@@ -32,8 +33,9 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DISOBENCH_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j1)
 
-echo "== the unit tests without root (scripts/unit-nonroot.sh: as nobody, root-only tests skip)"
+echo "== the unit tests without root, then also without the workloads' programs (scripts/unit-nonroot.sh)"
 ./scripts/unit-nonroot.sh build
+./scripts/unit-nonroot.sh --without-programs build
 
 echo "== the README's main command, smoke form (scripts/quickstart.sh --smoke)"
 smoke=$(mktemp -d /tmp/isobench-smoke-XXXXXX)

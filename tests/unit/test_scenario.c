@@ -103,6 +103,13 @@ static void plans(void **state)
     (void)state;
     struct err e = {0};
     assert_int_equal(plan("density", "native", NULL, NULL, &e), 0);
+    const char *no_stress = workload_stress.unavailable();
+    if (no_stress) { /* every other scenario's aggressor: refused, with the reason */
+        assert_int_equal(plan("noisy-neighbour", "native", NULL, NULL, &e), -1);
+        assert_non_null(strstr(e.msg, "stress-ng"));
+        fprintf(stderr, "plans: the rest skipped: %s\n", no_stress);
+        skip();
+    }
     assert_int_equal(plan("noisy_neighbour", "native", "victims=compress", "cpus=2", &e), 0);
     assert_int_equal(plan("noisy-neighbour", "native", "noisy-neighbour.aggressors=cpu", NULL, &e),
                      0);
