@@ -41,10 +41,12 @@ priv_listen_check() {
     kill "$listen_pid" 2>/dev/null; wait "$listen_pid" 2>/dev/null
     local n
     n=$(awk '{print $5}' "$dir/listen.log" | sort -u | grep -c .)
-    awk '{print $5, $7}' "$dir/listen.log" | sort -u | while read -r addr proc; do
+    # (netid and process kept for the message: a socket whose process had
+    # gone by the time ss read /proc shows none)
+    awk '{print $5, $1, $7}' "$dir/listen.log" | sort -u | while read -r addr netid proc; do
         grep -qxF "$addr" "$dir/listen.before" && continue
         case "$addr" in 10.214.*.1:*) continue ;; esac
-        echo "$addr $proc"
+        echo "$addr $netid ${proc:-(no process)}"
     done >"$dir/listen.bad"
     if [ -s "$dir/listen.bad" ]; then
         bad "$1: servers listen outside the run's namespaces and peer link: $(head -5 "$dir/listen.bad" | tr '\n' ';')"
